@@ -1,0 +1,144 @@
+"""The resolved architecture of a model: everything the sizing engine needs, with provenance."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, computed_field
+
+from core.architecture._quantization import QuantizationInfo
+from core.catalog import Capability, MlaSpec, MoeSpec
+
+LayerKind = Literal["full", "sliding", "chunked"]
+AttentionKind = Literal["MHA", "GQA", "MQA", "MLA"]
+Dtype = Literal["bfloat16", "float16", "float32"]
+
+# Families whose MLP is a plain up/down projection (two matrices), not gated (three).
+NON_GATED_FAMILIES = frozenset({"starcoder2", "falcon", "gpt_bigcode", "gpt2", "phi", "gpt_neox"})
+
+
+class ModelArchitecture(BaseModel):
+    """A model's shape, dtype and quantization, resolved from the catalog or a config.json.
+
+    >>> from core.architecture import resolve_model
+    >>> arch = resolve_model("mistralai/Mixtral-8x7B-Instruct-v0.1")
+    >>> round(arch.params_total_b, 1), round(arch.params_active_b, 1)
+    (46.7, 12.9)
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    source: Literal["catalog", "config.json"]
+    source_detail: str
+    hf_id: str | None = None
+    family: str
+    capabilities: tuple[Capability, ...] = ()
+    params_total_b: float = Field(gt=0, description="parameters in billions, all experts counted")
+    params_active_b: float = Field(gt=0, description="parameters used per token, in billions")
+    params_provenance: str
+    num_layers: int
+    hidden_size: int
+    intermediate_size: int | None
+    num_attention_heads: int
+    num_kv_heads: int
+    head_dim: int
+    vocab_size: int | None
+    max_context: int | None
+    attention: AttentionKind
+    mla: MlaSpec | None = None
+    moe: MoeSpec | None = None
+    sliding_window: int | None = None
+    layer_types: tuple[LayerKind, ...]
+    dtype: Dtype
+    """16/32-bit dtype of the unquantized tensors (what ``--dtype auto`` picks from)."""
+    quantization: QuantizationInfo | None = None
+    tie_word_embeddings: bool = False
+    license: str | None = None
+    verified: bool = True
+    notes: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def is_moe(self) -> bool:
+        """True for mixture-of-experts models."""
+        return self.moe is not None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def sliding_layers(self) -> int:
+        """Layers that keep only a window (sliding or chunked) of the KV cache."""
+        return sum(1 for k in self.layer_types if k != "full")
+
+    @property
+    def embedding_params_b(self) -> float:
+        """Input embedding plus output head (once when tied), in billions."""
+        if not self.vocab_size:
+            return 0.0
+        n = self.vocab_size * self.hidden_size
+        return (n if self.tie_word_embeddings else 2 * n) / 1e9
+
+
+def layer_layout(
+    num_layers: int,
+    *,
+    sliding_window: int | None,
+    pattern: int | None,
+    chunked: bool = False,
+) -> tuple[LayerKind, ...]:
+    """Per-layer attention kind; with ``pattern`` N every N-th layer (1-based) is full."""
+    if not sliding_window:
+        return ("full",) * num_layers
+    local: LayerKind = "chunked" if chunked else "sliding"
+    if not pattern:
+        return (local,) * num_layers
+    return tuple("full" if (i + 1) % pattern == 0 else local for i in range(num_layers))
+
+
+def count_params(
+    *,
+    family: str,
+    num_layers: int,
+    hidden: int,
+    intermediate: int | None,
+    heads: int,
+    kv_heads: int,
+    head_dim: int,
+    vocab: int | None,
+    tie: bool,
+    mla: MlaSpec | None,
+    moe: MoeSpec | None,
+) -> tuple[float, float]:
+    """Total and active parameters (billions) from the shape, as the reference computes them.
+
+    Counts embeddings (and the output head unless tied), attention projections, MLP or
+    experts (router and shared experts included), and norms; small biases are left out.
+    """
+    if mla:
+        q_dim = heads * (mla.qk_nope_head_dim + mla.qk_rope_head_dim)
+        q = hidden * mla.q_lora_rank + mla.q_lora_rank * q_dim if mla.q_lora_rank else hidden * q_dim
+        kv = hidden * (mla.kv_lora_rank + mla.qk_rope_head_dim)
+        kv += mla.kv_lora_rank * heads * (mla.qk_nope_head_dim + mla.v_head_dim)
+        attn = q + kv + heads * mla.v_head_dim * hidden
+    else:
+        attn = hidden * heads * head_dim + 2 * hidden * kv_heads * head_dim + heads * head_dim * hidden
+    mats = 2 if family.split()[0].lower() in NON_GATED_FAMILIES else 3
+    norms = 2 * hidden
+    embed = (vocab or 0) * hidden * (1 if tie else 2)
+    if moe is None:
+        mlp = mats * hidden * (intermediate or 4 * hidden)
+        total = embed + num_layers * (attn + mlp + norms) + hidden
+        return total / 1e9, total / 1e9
+    expert = mats * hidden * moe.moe_intermediate_size
+    dense_layers = moe.first_k_dense_replace or 0
+    moe_layers = num_layers - dense_layers
+    dense_mlp = mats * hidden * (intermediate or moe.moe_intermediate_size)
+    router = hidden * moe.num_experts
+    shared = moe.num_shared_experts * expert
+    per_moe_total = moe.num_experts * expert + router + shared
+    per_moe_active = moe.experts_per_token * expert + router + shared
+    base = embed + num_layers * (attn + norms) + hidden + dense_layers * dense_mlp
+    total = base + moe_layers * per_moe_total
+    active = base + moe_layers * per_moe_active
+    return total / 1e9, active / 1e9

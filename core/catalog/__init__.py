@@ -1,0 +1,42 @@
+"""GPU, model and quantization catalogs: packaged YAML data, pydantic-validated, overridable.
+
+>>> from core.catalog import get_catalog
+>>> get_catalog().gpu("NVIDIA-H100-80GB-HBM3").name
+'H100-SXM'
+"""
+
+from core.catalog._catalog import (
+    DATA_DIR,
+    Catalog,
+    format_validation_error,
+    get_catalog,
+    load_catalog,
+    normalize_key,
+)
+from core.catalog._specs import (
+    Capability,
+    GpuSpec,
+    Interconnect,
+    MlaSpec,
+    ModelSpec,
+    MoeSpec,
+    Price,
+    QuantMethod,
+)
+
+__all__ = [
+    "DATA_DIR",
+    "Capability",
+    "Catalog",
+    "GpuSpec",
+    "Interconnect",
+    "MlaSpec",
+    "ModelSpec",
+    "MoeSpec",
+    "Price",
+    "QuantMethod",
+    "format_validation_error",
+    "get_catalog",
+    "load_catalog",
+    "normalize_key",
+]

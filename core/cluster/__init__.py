@@ -1,0 +1,61 @@
+"""Kubernetes adapters: the GPU inventory (live or from a file) and cluster reachability.
+
+>>> from core.cluster import load_inventory
+>>> inv = load_inventory(sample_path("sample_inventory.yaml"))   # doctest: +SKIP
+"""
+
+from core.cluster._client import (
+    ClusterProbe,
+    Connection,
+    call,
+    connect,
+    default_kubeconfig,
+    list_all,
+    list_contexts,
+    probe_cluster,
+)
+from core.cluster.discovery import (
+    discover_inventory,
+    inventory_from_connection,
+    node_from_api,
+    requests_by_node,
+)
+from core.cluster.inventory import (
+    AcceleratorPool,
+    GpuTotal,
+    Inventory,
+    Node,
+    Provider,
+    Taint,
+    inventory_to_json,
+    inventory_to_yaml,
+    load_inventory,
+    parse_inventory,
+    provider_of,
+)
+
+__all__ = [
+    "AcceleratorPool",
+    "ClusterProbe",
+    "Connection",
+    "GpuTotal",
+    "Inventory",
+    "Node",
+    "Provider",
+    "Taint",
+    "call",
+    "connect",
+    "default_kubeconfig",
+    "discover_inventory",
+    "inventory_from_connection",
+    "inventory_to_json",
+    "inventory_to_yaml",
+    "list_all",
+    "list_contexts",
+    "load_inventory",
+    "node_from_api",
+    "parse_inventory",
+    "probe_cluster",
+    "provider_of",
+    "requests_by_node",
+]

@@ -1,0 +1,168 @@
+"""Connecting to Kubernetes and turning its failures into messages a user can act on.
+
+Every call into the ``kubernetes`` client goes through :func:`call`, which maps a 401 to
+"log in again", a 403 to the verb and resource to grant, and a dead port to "the API server
+at … does not answer" — one line, no traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import urllib3
+from kubernetes import client, config
+from kubernetes.client.exceptions import ApiException
+from kubernetes.config.config_exception import ConfigException
+
+from core.errors import (
+    ClusterAuthError,
+    ClusterConfigError,
+    ClusterError,
+    ClusterPermissionError,
+    ClusterUnreachableError,
+)
+
+T = TypeVar("T")
+REQUEST_TIMEOUT = (5.0, 30.0)
+"""(connect, read) seconds for every API call."""
+PAGE_SIZE = 250
+
+
+@dataclass
+class Connection:
+    """An API client plus where it points, for messages."""
+
+    api: client.ApiClient
+    server: str
+    context: str | None
+
+    def close(self) -> None:
+        """Release the client's connection pool."""
+        self.api.close()
+
+
+def default_kubeconfig() -> Path:
+    """``$KUBECONFIG`` (first entry) or ``~/.kube/config``."""
+    env = os.environ.get("KUBECONFIG")
+    if env:
+        return Path(env.split(os.pathsep)[0]).expanduser()
+    return Path.home() / ".kube" / "config"
+
+
+def list_contexts(kubeconfig: Path | None = None) -> tuple[list[str], str | None]:
+    """Context names in a kubeconfig and the current one; empty when there is no file."""
+    path = kubeconfig or default_kubeconfig()
+    if not path.exists():
+        return [], None
+    try:
+        contexts, current = config.list_kube_config_contexts(config_file=str(path))
+    except (ConfigException, OSError, ValueError) as exc:
+        raise ClusterConfigError(f"kubeconfig {path}: {exc}") from None
+    names = [c["name"] for c in contexts or []]
+    return names, (current or {}).get("name")
+
+
+def connect(kubeconfig: Path | None = None, context: str | None = None) -> Connection:
+    """A client from a kubeconfig (or the in-cluster service account when running in a pod)."""
+    path = kubeconfig or default_kubeconfig()
+    cfg = client.Configuration()
+    try:
+        if path.exists():
+            config.load_kube_config(
+                config_file=str(path), context=context, client_configuration=cfg,
+                persist_config=False,
+            )  # fmt: skip
+        elif os.environ.get("KUBERNETES_SERVICE_HOST") and kubeconfig is None:
+            config.load_incluster_config(client_configuration=cfg)
+        else:
+            raise ClusterConfigError(
+                f"no kubeconfig at {path}. Run 'oc login' (or set KUBECONFIG / "
+                "NAVIGATOR_KUBECONFIG), or use an inventory file instead."
+            )
+    except ConfigException as exc:
+        where = f" context {context!r}" if context else ""
+        raise ClusterConfigError(f"kubeconfig {path}{where}: {exc}") from None
+    cfg.retries = 1
+    return Connection(client.ApiClient(cfg), cfg.host, context)
+
+
+def _reason(exc: ApiException) -> str:
+    try:
+        body = json.loads(exc.body or "{}")
+        return str(body.get("message") or exc.reason)
+    except (TypeError, ValueError):
+        return str(exc.reason)
+
+
+def call(conn: Connection, verb: str, resource: str, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run one API call; map failures to :class:`ClusterError` subclasses with advice."""
+    kwargs.setdefault("_request_timeout", REQUEST_TIMEOUT)
+    try:
+        return fn(*args, **kwargs)
+    except ApiException as exc:
+        if exc.status == 401:
+            raise ClusterAuthError(
+                f"the API server at {conn.server} rejected the credentials (401 Unauthorized): "
+                "the token is missing or expired. Log in again ('oc login') and retry."
+            ) from None
+        if exc.status == 403:
+            raise ClusterPermissionError(
+                f"forbidden (403): cannot {verb} {resource} — {_reason(exc)}. Ask a cluster "
+                f"admin to grant '{verb}' on '{resource}' to your user or service account."
+            ) from None
+        if exc.status == 404:
+            raise ClusterError(f"{resource} not found (404): {_reason(exc)}") from None
+        raise ClusterError(
+            f"{verb} {resource} failed ({exc.status} {exc.reason}): {_reason(exc)}"
+        ) from None
+    except (urllib3.exceptions.HTTPError, OSError) as exc:
+        raise ClusterUnreachableError(
+            f"the API server at {conn.server} does not answer ({exc.__class__.__name__}). "
+            "Check the cluster is up, your VPN, and the kubeconfig server address."
+        ) from None
+
+
+def list_all(
+    conn: Connection, verb_resource: str, fn: Callable[..., Any], **kwargs: Any
+) -> Iterator[Any]:
+    """Every item of a list call, following ``continue`` tokens page by page."""
+    token: str | None = None
+    while True:
+        page = call(conn, "list", verb_resource, fn, limit=PAGE_SIZE, _continue=token, **kwargs)
+        yield from page.items or []
+        token = page.metadata._continue if page.metadata else None
+        if not token:
+            return
+
+
+@dataclass(frozen=True)
+class ClusterProbe:
+    """Whether a cluster is configured and answers, and what it said."""
+
+    configured: bool
+    reachable: bool
+    server: str | None
+    context: str | None
+    version: str | None
+    message: str
+
+
+def probe_cluster(kubeconfig: Path | None = None, context: str | None = None) -> ClusterProbe:
+    """Connect and ask the API server for its version; never raises."""
+    try:
+        conn = connect(kubeconfig, context)
+    except ClusterError as exc:
+        return ClusterProbe(False, False, None, context, None, str(exc))
+    try:
+        info = call(conn, "get", "version", client.VersionApi(conn.api).get_code)
+        version = str(info.git_version)
+        return ClusterProbe(True, True, conn.server, context, version, f"connected, Kubernetes {version}")
+    except ClusterError as exc:
+        return ClusterProbe(True, False, conn.server, context, None, str(exc))
+    finally:
+        conn.close()

@@ -1,0 +1,108 @@
+"""The one exception tree of Navigator.
+
+Every error a user can cause or meet derives from :class:`NavigatorError` and carries a
+message that names what is wrong and what to do about it, so the CLI can print it with
+exit code 2 and the app can show it in an error box, never as a traceback::
+
+    NavigatorError
+    ├── InputError                 bad input the user can fix (file, field, flag)
+    │   ├── YamlError              unreadable, oversized, too deep, alias bomb
+    │   ├── CatalogError           malformed catalog entry (file, entry, field)
+    │   ├── UnknownModelError      no such model (lists the closest known ones)
+    │   ├── UnknownGpuError        no such GPU or product label (lists the closest)
+    │   └── InventoryError         malformed inventory file
+    ├── SettingsError              invalid NAVIGATOR_* setting
+    ├── StoreError                 the file cache cannot be written or read
+    └── ClusterError               talking to Kubernetes failed
+        ├── ClusterConfigError     no kubeconfig / context
+        ├── ClusterUnreachableError  API server does not answer
+        ├── ClusterAuthError       401: token expired or invalid
+        └── ClusterPermissionError 403: RBAC forbids the call (names verb and resource)
+
+Example::
+
+    try:
+        arch = resolve_model("Llama-3.1-8B")
+    except NavigatorError as exc:
+        print(exc)          # one clear line, safe to show
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+class NavigatorError(Exception):
+    """Base of every Navigator error; ``str(exc)`` is safe to show to a user."""
+
+
+class InputError(NavigatorError):
+    """Bad input that the user can fix; the message names the field and the fix."""
+
+
+class YamlError(InputError):
+    """A YAML document could not be read safely."""
+
+
+class CatalogError(InputError):
+    """A catalog entry is malformed; names the file, the entry and the field."""
+
+
+class _UnknownNameError(InputError):
+    """An unknown name, with the closest known ones to choose from."""
+
+    kind = "name"
+
+    def __init__(self, name: str, closest: Sequence[str], hint: str = "") -> None:
+        self.name = name
+        self.closest = list(closest)
+        msg = f"Unknown {self.kind} {name!r}."
+        if self.closest:
+            msg += " Closest known: " + ", ".join(self.closest) + "."
+        if hint:
+            msg += " " + hint
+        super().__init__(msg)
+
+
+class UnknownModelError(_UnknownNameError):
+    """No model matches the name, Hugging Face id, image or path."""
+
+    kind = "model"
+
+
+class UnknownGpuError(_UnknownNameError):
+    """No catalog GPU matches the name or the node's product label."""
+
+    kind = "GPU"
+
+
+class InventoryError(InputError):
+    """The inventory file is malformed."""
+
+
+class SettingsError(NavigatorError):
+    """A NAVIGATOR_* setting is invalid."""
+
+
+class StoreError(NavigatorError):
+    """The file cache cannot be used (full, read-only, missing folder)."""
+
+
+class ClusterError(NavigatorError):
+    """Talking to the Kubernetes API failed."""
+
+
+class ClusterConfigError(ClusterError):
+    """No usable kubeconfig or context."""
+
+
+class ClusterUnreachableError(ClusterError):
+    """The API server does not answer."""
+
+
+class ClusterAuthError(ClusterError):
+    """The API server rejected the credentials (HTTP 401)."""
+
+
+class ClusterPermissionError(ClusterError):
+    """RBAC forbids a call (HTTP 403); the message names the verb and resource to grant."""

@@ -1,0 +1,95 @@
+"""Navigator settings, read from ``NAVIGATOR_*`` environment variables (and a secrets folder).
+
+Secrets are :class:`pydantic.SecretStr`: they print as ``**********``, are left out of
+:meth:`Settings.public_dict` and are never written to the file cache::
+
+    NAVIGATOR_CACHE_DIR=/tmp/nav NAVIGATOR_LLM_PROVIDER=gemini NAVIGATOR_LLM_API_KEY=… navigator ui
+
+A mounted secrets folder (``NAVIGATOR_SECRETS_DIR``, e.g. an OpenShift Secret volume) may
+hold one file per setting, named like the field (``llm_api_key``).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from core.errors import SettingsError
+
+LlmProvider = Literal["none", "gemini", "openai"]
+
+
+def _default_cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "navigator"
+
+
+class Settings(BaseSettings):
+    """Everything Navigator can be configured with; all optional, with offline defaults."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="NAVIGATOR_", extra="ignore", frozen=True, validate_default=True
+    )
+
+    cache_dir: Path = Field(default_factory=_default_cache_dir)
+    cache_enabled: bool = True
+    """False keeps plans and workflows in the session only."""
+
+    llm_provider: LlmProvider = "none"
+    llm_model: str = "gemini-2.5-flash"
+    llm_base_url: str | None = None
+    """OpenAI-compatible endpoint (e.g. a vLLM model on the cluster) for provider ``openai``."""
+    llm_api_key: SecretStr | None = None
+
+    kubeconfig: Path | None = None
+    """Defaults to ``$KUBECONFIG`` or ``~/.kube/config`` when connecting."""
+    kube_context: str | None = None
+    namespace: str | None = None
+    inventory_path: Path | None = None
+    """Offline inventory YAML; the packaged sample when unset."""
+    catalog_overrides: Path | None = None
+    """A YAML file adding or overriding GPUs, models and quantization methods."""
+    vllm_runtime_image: str | None = None
+    """Overrides the vLLM image read from the cluster's ServingRuntime templates."""
+
+    @field_validator("llm_api_key", mode="before")
+    @classmethod
+    def _blank_is_none(cls, v: Any) -> Any:
+        return None if isinstance(v, str) and not v.strip() else v
+
+    @field_validator("cache_dir", "kubeconfig", "inventory_path", "catalog_overrides", mode="after")
+    @classmethod
+    def _expand(cls, v: Path | None) -> Path | None:
+        return v.expanduser() if v is not None else None
+
+    def public_dict(self) -> dict[str, Any]:
+        """Settings safe to show or store: secrets replaced by whether they are set."""
+        out: dict[str, Any] = {}
+        for name, value in self:
+            if isinstance(value, SecretStr):
+                out[name] = "set" if value.get_secret_value() else "not set"
+            elif value is None and name == "llm_api_key":
+                out[name] = "not set"
+            else:
+                out[name] = str(value) if isinstance(value, Path) else value
+        return out
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read settings from the environment; raise :class:`SettingsError` naming the variable."""
+    secrets_dir = os.environ.get("NAVIGATOR_SECRETS_DIR")
+    try:
+        if secrets_dir and Path(secrets_dir).is_dir():
+            return Settings(_secrets_dir=secrets_dir, **overrides)  # type: ignore[call-arg]
+        return Settings(**overrides)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            field = ".".join(str(p) for p in err["loc"])
+            # The input is left out on purpose: it may be a secret.
+            problems.append(f"NAVIGATOR_{field.upper()}: {err['msg']}")
+        raise SettingsError("; ".join(problems)) from None

@@ -1,0 +1,128 @@
+"""Safe YAML reading with limits on size, nesting depth and aliases.
+
+PyYAML's ``SafeLoader`` builds no arbitrary objects, but it still expands a "billion
+laughs" alias bomb into a structure that explodes when walked, and it recurses without
+bound on deeply nested input. Every YAML file a user hands Navigator goes through
+:func:`load_yaml`, which rejects such input quickly and with a message naming the file::
+
+    data = load_yaml(text, source="inventory.yaml")
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, SequenceNode
+
+from core.errors import YamlError
+
+MAX_BYTES = 5 * 1024 * 1024
+MAX_DEPTH = 40
+MAX_ALIASES = 200
+MAX_EXPANDED_NODES = 500_000
+
+
+class _LimitedLoader(yaml.SafeLoader):
+    """SafeLoader that counts aliases and nesting while composing."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._aliases = 0
+        self._depth = 0
+
+    def compose_node(self, parent: Node | None, index: Any) -> Node | None:  # type: ignore[override]
+        if self.check_event(yaml.AliasEvent):
+            self._aliases += 1
+            if self._aliases > MAX_ALIASES:
+                raise YamlError(f"more than {MAX_ALIASES} YAML aliases (possible alias bomb)")
+        self._depth += 1
+        if self._depth > MAX_DEPTH:
+            raise YamlError(f"nesting deeper than {MAX_DEPTH} levels")
+        try:
+            return super().compose_node(parent, index)  # type: ignore[no-any-return]
+        finally:
+            self._depth -= 1
+
+
+def _expanded_size(node: Node, memo: dict[int, int]) -> int:
+    """Number of nodes once aliases are expanded (memoised, so linear in the graph)."""
+    key = id(node)
+    if key in memo:
+        return memo[key]
+    memo[key] = 1  # guards against recursive aliases
+    total = 1
+    if isinstance(node, SequenceNode):
+        total += sum(_expanded_size(child, memo) for child in node.value)
+    elif isinstance(node, MappingNode):
+        total += sum(_expanded_size(k, memo) + _expanded_size(v, memo) for k, v in node.value)
+    memo[key] = total
+    if total > MAX_EXPANDED_NODES:
+        raise YamlError(
+            f"expands to more than {MAX_EXPANDED_NODES:,} nodes through aliases (alias bomb)"
+        )
+    return total
+
+
+def load_yaml(text: str | bytes, *, source: str = "<input>", max_bytes: int = MAX_BYTES) -> Any:
+    """Parse one YAML document safely; raise :class:`YamlError` naming ``source``.
+
+    >>> load_yaml("a: 1", source="x.yaml")
+    {'a': 1}
+    """
+    size = len(text)
+    if size > max_bytes:
+        raise YamlError(
+            f"{source}: file is {size / 1_048_576:.1f} MiB; the limit is "
+            f"{max_bytes / 1_048_576:.0f} MiB. Split it or remove unused entries."
+        )
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise YamlError(f"{source}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    loader = _LimitedLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _expanded_size(node, {})
+        return loader.construct_document(node)
+    except YamlError as exc:
+        raise YamlError(f"{source}: {exc}") from None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise YamlError(f"{source}: invalid YAML{where}: {exc.problem}") from None
+    except yaml.YAMLError as exc:
+        raise YamlError(f"{source}: invalid YAML: {exc}") from None
+    except RecursionError:
+        raise YamlError(f"{source}: nesting too deep") from None
+    finally:
+        loader.dispose()
+
+
+def load_yaml_file(path: str | Path, *, max_bytes: int = MAX_BYTES) -> Any:
+    """Read and parse a YAML file with :func:`load_yaml`; missing files are a YamlError."""
+    p = Path(path)
+    try:
+        size = p.stat().st_size
+        if size > max_bytes:
+            raise YamlError(
+                f"{p}: file is {size / 1_048_576:.1f} MiB; the limit is "
+                f"{max_bytes / 1_048_576:.0f} MiB."
+            )
+        data = p.read_bytes()
+    except FileNotFoundError:
+        raise YamlError(f"{p}: file not found") from None
+    except IsADirectoryError:
+        raise YamlError(f"{p}: is a folder, expected a YAML file") from None
+    except PermissionError:
+        raise YamlError(f"{p}: permission denied") from None
+    return load_yaml(data, source=str(p), max_bytes=max_bytes)
+
+
+def dump_yaml(data: Any) -> str:
+    """Serialise plain data as block-style YAML, keeping key order."""
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, default_flow_style=False)
