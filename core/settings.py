@@ -6,7 +6,7 @@ Secrets are :class:`pydantic.SecretStr`: they print as ``**********``, are left 
     NAVIGATOR_CACHE_DIR=/tmp/nav NAVIGATOR_LLM_PROVIDER=gemini NAVIGATOR_LLM_API_KEY=… navigator ui
 
 A mounted secrets folder (``NAVIGATOR_SECRETS_DIR``, e.g. an OpenShift Secret volume) may
-hold one file per setting, named like the field (``llm_api_key``).
+hold one file per setting, named like the variable (``navigator_llm_api_key``).
 """
 
 from __future__ import annotations

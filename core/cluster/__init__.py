@@ -30,6 +30,7 @@ from core.cluster.inventory import (
     inventory_to_json,
     inventory_to_yaml,
     load_inventory,
+    node_rows,
     parse_inventory,
     provider_of,
 )
@@ -54,6 +55,7 @@ __all__ = [
     "list_contexts",
     "load_inventory",
     "node_from_api",
+    "node_rows",
     "parse_inventory",
     "probe_cluster",
     "provider_of",

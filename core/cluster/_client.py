@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import urllib3
+from pydantic import ValidationError
 from kubernetes import client, config
 from kubernetes.client.exceptions import ApiException
 from kubernetes.config.config_exception import ConfigException
@@ -73,6 +74,9 @@ def connect(kubeconfig: Path | None = None, context: str | None = None) -> Conne
     cfg = client.Configuration()
     try:
         if path.exists():
+            if context is None:
+                _, current = config.list_kube_config_contexts(config_file=str(path))
+                context = (current or {}).get("name")
             config.load_kube_config(
                 config_file=str(path), context=context, client_configuration=cfg,
                 persist_config=False,
@@ -119,6 +123,11 @@ def call(conn: Connection, verb: str, resource: str, fn: Callable[..., T], *args
             raise ClusterError(f"{resource} not found (404): {_reason(exc)}") from None
         raise ClusterError(
             f"{verb} {resource} failed ({exc.status} {exc.reason}): {_reason(exc)}"
+        ) from None
+    except ValidationError:
+        raise ClusterError(
+            f"{verb} {resource}: the API server at {conn.server} answered with an object this "
+            "client cannot read; is it a Kubernetes API server?"
         ) from None
     except (urllib3.exceptions.HTTPError, OSError) as exc:
         raise ClusterUnreachableError(

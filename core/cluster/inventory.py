@@ -309,6 +309,30 @@ def inventory_to_yaml(inv: Inventory) -> str:
     return "# Navigator GPU inventory (navigator inventory --export)\n" + dump_yaml(doc)
 
 
+def node_rows(inv: Inventory) -> list[dict[str, Any]]:
+    """One flat row per node and accelerator pool, for tables (CPU-only nodes get one row)."""
+    rows = []
+    for n in inv.nodes:
+        for p in n.accelerators or [None]:
+            rows.append(
+                {
+                    "node": n.name,
+                    "status": n.status,
+                    "instance_type": n.instance_type,
+                    "gpu": p.gpu if p else None,
+                    "product": p.product if p else None,
+                    "mig_profile": p.mig_profile if p else None,
+                    "memory_gib": round(p.memory_gib, 1) if p and p.memory_gib else None,
+                    "compute_capability": p.compute_capability if p else None,
+                    "allocatable": p.allocatable if p else 0,
+                    "in_use": min(p.in_use, p.allocatable) if p else 0,
+                    "free": p.free if p else 0,
+                    "taints": ", ".join(str(t) for t in n.taints),
+                }
+            )
+    return rows
+
+
 def inventory_to_json(inv: Inventory) -> dict[str, Any]:
     """The CLI's JSON shape: every node with its GPU type, memory, allocatable and free GPUs."""
     nodes = []

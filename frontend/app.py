@@ -1,0 +1,33 @@
+"""Navigator's Streamlit entry point: page router and the shared sidebar.
+
+Run it with ``navigator ui`` (from any folder) or ``streamlit run frontend/app.py``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from frontend import services
+from frontend.components.status import connection_sidebar
+
+PAGES = Path(__file__).parent / "pages"
+
+st.set_page_config(page_title="Navigator", page_icon=":material/explore:", layout="wide")
+
+settings, settings_error = services.settings()
+if settings_error:
+    st.error(f"Settings are invalid, using defaults: {settings_error}", icon=":material/error:")
+
+pages = {
+    "Cluster": [
+        st.Page(PAGES / "gpu_inventory.py", title="GPU inventory", icon=":material/memory:", default=True),
+    ],
+    "Configure": [
+        st.Page(PAGES / "settings.py", title="Settings", icon=":material/settings:"),
+    ],
+}
+navigation = st.navigation(pages)
+connection_sidebar(settings)
+navigation.run()

@@ -1,0 +1,1 @@
+"""Reusable rendering pieces: charts and small widgets shared by pages."""

@@ -1,0 +1,36 @@
+"""The sidebar block that shows what is connected."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core.settings import Settings
+from frontend import services, state
+
+
+def _line(ok: bool, name: str, detail: str) -> None:
+    icon = ":material/check_circle:" if ok else ":material/radio_button_unchecked:"
+    st.markdown(f"{icon} **{name}** — {detail}")
+
+
+def connection_sidebar(s: Settings) -> None:
+    """Cluster, inventory source, LLM, podman, skopeo and cache, one line each."""
+    prefs = state.prefs()
+    with st.sidebar:
+        st.caption("Connected")
+        contexts, current, _ = services.kube_contexts(s)
+        context = prefs.kube_context or s.kube_context or current
+        if contexts:
+            _line(True, "Cluster", f"context `{context}` (reachability on Settings)")
+        else:
+            _line(False, "Cluster", "no kubeconfig — offline")
+        inv = state.inventory_state()
+        sources = {"sample": "sample inventory", "file": "inventory file", "upload": "uploaded file",
+                   "cluster": "live cluster"}  # fmt: skip
+        _line(True, "Inventory", inv.label if inv else sources[prefs.inventory_source])
+        llm = services.llm(s)
+        _line(llm.available, "LLM", llm.detail)
+        for tool in ("podman", "skopeo"):
+            t = services.tool_status(tool)
+            _line(t.available, tool, "available" if t.available else "not found")
+        _line(s.cache_enabled, "File cache", str(s.cache_dir) if s.cache_enabled else "off (session only)")

@@ -1,0 +1,79 @@
+"""Settings: what is configured and connected, and how to enable what is not."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from core.store import FileStore
+from frontend import services, state
+
+settings, settings_error = services.settings()
+prefs = state.prefs()
+
+st.title("Settings")
+st.caption(
+    "Navigator reads its settings from NAVIGATOR_* environment variables (or files in "
+    "NAVIGATOR_SECRETS_DIR). Secrets are never shown, logged or cached."
+)
+if settings_error:
+    st.error(settings_error)
+
+# ---- cluster -------------------------------------------------------------------------
+st.subheader("Cluster")
+contexts, current, kube_error = services.kube_contexts(settings)
+if kube_error:
+    st.error(kube_error)
+if not contexts:
+    st.info(
+        "No kubeconfig found. To connect, run `oc login` (or set KUBECONFIG / "
+        "NAVIGATOR_KUBECONFIG). Until then Navigator plans against the sample or an uploaded inventory."
+    )
+else:
+    chosen = prefs.kube_context or settings.kube_context or current
+    context = st.selectbox(
+        "Kubeconfig context",
+        contexts,
+        index=contexts.index(chosen) if chosen in contexts else 0,
+        key="kube_context_choice",
+    )
+    if context != prefs.kube_context:
+        prefs = state.set_prefs(kube_context=context)
+    if st.button("Test connection", key="test_connection"):
+        services.cluster_probe.clear()
+    probe = services.cluster_probe(str(settings.kubeconfig) if settings.kubeconfig else None, context)
+    if probe.reachable:
+        st.success(f"{probe.server}: {probe.message}")
+    else:
+        st.error(probe.message)
+
+# ---- integrations --------------------------------------------------------------------
+st.subheader("Integrations")
+llm = services.llm(settings)
+rows = [{"Integration": "LLM assistant", "State": "ready" if llm.available else "off",
+         "Detail": llm.detail, "How to enable": llm.how_to_enable}]  # fmt: skip
+for name in ("podman", "skopeo"):
+    t = services.tool_status(name)
+    rows.append({"Integration": name, "State": "ready" if t.available else "missing",
+                 "Detail": t.detail, "How to enable": t.how_to_enable})  # fmt: skip
+st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="integrations_table")
+
+# ---- cache and files -------------------------------------------------------------------
+st.subheader("File cache")
+store = FileStore(settings.cache_dir, enabled=settings.cache_enabled)
+if store.enabled:
+    counts = {kind: len(store.list(kind)) for kind in ("plans", "workflows")}
+    st.write(f"Folder `{settings.cache_dir}` — " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+    for warning in store.warnings:
+        st.warning(warning)
+else:
+    st.write("Off: plans and workflows live in this browser session only (NAVIGATOR_CACHE_ENABLED=false).")
+
+st.subheader("All settings")
+st.dataframe(
+    pd.DataFrame([{"Setting": f"NAVIGATOR_{k.upper()}", "Value": "" if v is None else str(v)}
+                  for k, v in settings.public_dict().items()]),
+    hide_index=True,
+    width="stretch",
+    key="settings_table",
+)

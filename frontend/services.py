@@ -1,0 +1,71 @@
+"""Adapters between the pages and ``core``: settings, cached probes and cached reads.
+
+Nothing secret is passed to a cached function: cache keys are paths, names and flags.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from core.catalog import Catalog, get_catalog
+from core.cluster import ClusterProbe, Inventory, discover_inventory, list_contexts, load_inventory, probe_cluster
+from core.environment import ToolStatus, llm_status, probe_tool
+from core.errors import ClusterConfigError, SettingsError
+from core.samples import sample_path
+from core.settings import Settings, load_settings
+
+
+def settings() -> tuple[Settings, str | None]:
+    """Settings from the environment, or defaults plus the error when they are invalid."""
+    try:
+        return load_settings(), None
+    except SettingsError as exc:
+        return Settings.model_construct(), str(exc)
+
+
+def catalog(s: Settings) -> Catalog:
+    """The catalog with the user's overrides (cached in core by file and mtime)."""
+    return get_catalog(s.catalog_overrides)
+
+
+def default_inventory_path(s: Settings) -> Path:
+    """The offline inventory: NAVIGATOR_INVENTORY_PATH or the packaged sample."""
+    return s.inventory_path or sample_path("sample_inventory.yaml")
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def tool_status(name: str) -> ToolStatus:
+    """podman / skopeo availability, re-checked at most once a minute."""
+    return probe_tool(name)
+
+
+def llm(s: Settings) -> ToolStatus:
+    """The LLM provider's state (no network call)."""
+    return llm_status(s)
+
+
+@st.cache_data(ttl=30, show_spinner=False)
+def cluster_probe(kubeconfig: str | None, context: str | None) -> ClusterProbe:
+    """Reachability of the cluster, re-checked at most every 30 s."""
+    return probe_cluster(Path(kubeconfig) if kubeconfig else None, context)
+
+
+def kube_contexts(s: Settings) -> tuple[list[str], str | None, str | None]:
+    """Contexts in the kubeconfig, the current one, and an error message if unreadable."""
+    try:
+        names, current = list_contexts(s.kubeconfig)
+        return names, current, None
+    except ClusterConfigError as exc:
+        return [], None, str(exc)
+
+
+def read_file_inventory(path: Path, s: Settings, *, strict: bool) -> Inventory:
+    """An inventory file (errors propagate as NavigatorError)."""
+    return load_inventory(path, catalog=catalog(s), strict=strict)
+
+
+def read_cluster_inventory(s: Settings, context: str | None, *, strict: bool) -> Inventory:
+    """The live inventory (errors propagate as ClusterError)."""
+    return discover_inventory(s.kubeconfig, context, catalog=catalog(s), strict=strict)

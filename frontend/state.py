@@ -1,0 +1,62 @@
+"""Typed accessors over ``st.session_state``; pages never touch raw keys.
+
+Only plain, secret-free values live in the session: preferences, the inventory last read
+(and where from), and the last error. Secrets stay in :class:`core.settings.Settings`.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import streamlit as st
+from pydantic import BaseModel
+
+from core.cluster import Inventory
+
+InventorySource = Literal["sample", "file", "upload", "cluster"]
+
+
+class SessionPrefs(BaseModel):
+    """What the user chose in this browser session (overrides settings, not persisted)."""
+
+    inventory_source: InventorySource = "sample"
+    kube_context: str | None = None
+    allow_unknown_gpus: bool = False
+
+
+class InventoryState(BaseModel):
+    """The inventory on screen and how it was obtained."""
+
+    inventory: Inventory
+    label: str
+
+
+_PREFS = "nav_prefs"
+_INVENTORY = "nav_inventory"
+
+
+def prefs() -> SessionPrefs:
+    """The session's preferences (created on first use)."""
+    if _PREFS not in st.session_state:
+        st.session_state[_PREFS] = SessionPrefs()
+    value = st.session_state[_PREFS]
+    assert isinstance(value, SessionPrefs)
+    return value
+
+
+def set_prefs(**changes: object) -> SessionPrefs:
+    """Replace the preferences with some fields changed (whole-object assignment)."""
+    new = prefs().model_copy(update=changes)
+    st.session_state[_PREFS] = new
+    return new
+
+
+def inventory_state() -> InventoryState | None:
+    """The inventory currently shown, if any."""
+    value = st.session_state.get(_INVENTORY)
+    return value if isinstance(value, InventoryState) else None
+
+
+def set_inventory(inv: Inventory, label: str) -> None:
+    """Keep a newly read inventory (only called after reading succeeded)."""
+    st.session_state[_INVENTORY] = InventoryState(inventory=inv, label=label)

@@ -1,0 +1,50 @@
+"""``navigator`` — one console script with subcommands.
+
+Exit codes: 0 success, 1 the answer is "no" (infeasible / NO-GO), 2 bad input or an error
+the user can fix (the message says how). Errors are one line on stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from core.errors import NavigatorError
+from navigator.commands import catalog_cmds, inventory_cmd, ui_cmd
+
+EXIT_OK = 0
+EXIT_NO = 1
+EXIT_BAD_INPUT = 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="navigator",
+        description="Plan, check, deploy and validate LLM serving on OpenShift AI (KServe + vLLM).",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for module in (ui_cmd, inventory_cmd, catalog_cmds):
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    # `navigator ui …` hands every further argument to Streamlit untouched.
+    if args_list[:1] == ["ui"]:
+        return ui_cmd.run_ui(args_list[1:])
+    parser = build_parser()
+    args = parser.parse_args(args_list)
+    try:
+        return int(args.handler(args))
+    except NavigatorError as exc:
+        print(f"navigator: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except BrokenPipeError:  # output piped into `head` and closed early
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
+    except KeyboardInterrupt:
+        print("navigator: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,43 @@
+"""Shared fixtures: a fake Kubernetes API server, kubeconfigs, isolated settings."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.fake_kube import FakeKube, FakeKubeServer, write_kubeconfig
+from tests.support.kube_objects import realistic_cluster
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLE_INVENTORY = REPO / "config-yaml" / "sample_inventory.yaml"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test reads the developer's kubeconfig, cache or NAVIGATOR_* settings."""
+    for key in list(os.environ):
+        if key.startswith("NAVIGATOR_"):
+            monkeypatch.delenv(key)
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
+    monkeypatch.delenv("KUBECONFIG", raising=False)
+    monkeypatch.delenv("KUBERNETES_SERVICE_HOST", raising=False)
+
+
+@pytest.fixture
+def fake_kube() -> Iterator[FakeKubeServer]:
+    """A realistic cluster served on 127.0.0.1, small pages to exercise ``continue``."""
+    nodes, pods = realistic_cluster()
+    server = FakeKubeServer(FakeKube(nodes=nodes, pods=pods, max_page=3))
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def kubeconfig(tmp_path: Path, fake_kube: FakeKubeServer) -> Path:
+    """A kubeconfig for the fake cluster with the right token."""
+    return write_kubeconfig(tmp_path / "kubeconfig", fake_kube.url, fake_kube.state.token)

@@ -1,0 +1,1 @@
+"""Stand-ins for real parts the tests start themselves (Kubernetes API server, …)."""
