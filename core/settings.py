@@ -84,7 +84,7 @@ def load_settings(**overrides: Any) -> Settings:
     secrets_dir = os.environ.get("NAVIGATOR_SECRETS_DIR")
     try:
         if secrets_dir and Path(secrets_dir).is_dir():
-            return Settings(_secrets_dir=secrets_dir, **overrides)  # type: ignore[call-arg]
+            return Settings(_secrets_dir=secrets_dir, **overrides)
         return Settings(**overrides)
     except ValidationError as exc:
         problems = []

@@ -32,7 +32,7 @@ class _LimitedLoader(yaml.SafeLoader):
         self._aliases = 0
         self._depth = 0
 
-    def compose_node(self, parent: Node | None, index: Any) -> Node | None:  # type: ignore[override]
+    def compose_node(self, parent: Node | None, index: Any) -> Node | None:
         if self.check_event(yaml.AliasEvent):
             self._aliases += 1
             if self._aliases > MAX_ALIASES:
@@ -41,7 +41,7 @@ class _LimitedLoader(yaml.SafeLoader):
         if self._depth > MAX_DEPTH:
             raise YamlError(f"nesting deeper than {MAX_DEPTH} levels")
         try:
-            return super().compose_node(parent, index)  # type: ignore[no-any-return]
+            return super().compose_node(parent, index)
         finally:
             self._depth -= 1
 
@@ -59,9 +59,7 @@ def _expanded_size(node: Node, memo: dict[int, int]) -> int:
         total += sum(_expanded_size(k, memo) + _expanded_size(v, memo) for k, v in node.value)
     memo[key] = total
     if total > MAX_EXPANDED_NODES:
-        raise YamlError(
-            f"expands to more than {MAX_EXPANDED_NODES:,} nodes through aliases (alias bomb)"
-        )
+        raise YamlError(f"expands to more than {MAX_EXPANDED_NODES:,} nodes through aliases (alias bomb)")
     return total
 
 
@@ -110,8 +108,7 @@ def load_yaml_file(path: str | Path, *, max_bytes: int = MAX_BYTES) -> Any:
         size = p.stat().st_size
         if size > max_bytes:
             raise YamlError(
-                f"{p}: file is {size / 1_048_576:.1f} MiB; the limit is "
-                f"{max_bytes / 1_048_576:.0f} MiB."
+                f"{p}: file is {size / 1_048_576:.1f} MiB; the limit is {max_bytes / 1_048_576:.0f} MiB."
             )
         data = p.read_bytes()
     except FileNotFoundError:

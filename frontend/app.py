@@ -29,5 +29,8 @@ pages = {
     ],
 }
 navigation = st.navigation(pages)
-connection_sidebar(settings)
 navigation.run()
+# Drawn after the page ran, so it shows what the page just connected or loaded (pages
+# therefore never call st.stop()); the page menu stays on top of the sidebar regardless.
+with st.sidebar:
+    connection_sidebar(settings)

@@ -10,7 +10,14 @@ from pathlib import Path
 import streamlit as st
 
 from core.catalog import Catalog, get_catalog
-from core.cluster import ClusterProbe, Inventory, discover_inventory, list_contexts, load_inventory, probe_cluster
+from core.cluster import (
+    ClusterProbe,
+    Inventory,
+    discover_inventory,
+    list_contexts,
+    load_inventory,
+    probe_cluster,
+)
 from core.environment import ToolStatus, llm_status, probe_tool
 from core.errors import ClusterConfigError, SettingsError
 from core.samples import sample_path

@@ -120,7 +120,7 @@ def test_override_unknown_top_level_key(tmp_path: Path) -> None:
 def test_override_invalid_yaml(tmp_path: Path) -> None:
     path = tmp_path / "broken.yaml"
     path.write_text("gpus: [\n")
-    with pytest.raises(YamlError, match="broken.yaml"):
+    with pytest.raises(YamlError, match=r"broken\.yaml"):
         load_catalog(path)
 
 

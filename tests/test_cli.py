@@ -14,13 +14,20 @@ from tests.conftest import REPO, SAMPLE_INVENTORY
 from tests.support.fake_kube import FakeKubeServer, write_kubeconfig
 
 
-def navigator(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def navigator(
+    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     full_env = {**os.environ, **(env or {})}
     full_env["PYTHONPATH"] = str(REPO) + os.pathsep + full_env.get("PYTHONPATH", "")
     return subprocess.run(
         [sys.executable, "-m", "navigator", *args],
-        capture_output=True, text=True, cwd=cwd or REPO, env=full_env, timeout=120, check=False,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        cwd=cwd or REPO,
+        env=full_env,
+        timeout=120,
+        check=False,
+    )
 
 
 def test_inventory_json_from_sample_file() -> None:
@@ -53,8 +60,14 @@ def test_inventory_from_cluster_and_export(kubeconfig: Path, tmp_path: Path) -> 
     ("content", "fragment"),
     [
         ("nodes: [\n", "invalid YAML"),
-        ("nodes:\n- name: n\n  accelerators:\n  - {product: NVIDIA-Quantum-9000, allocatable: 1}\n", "NVIDIA-Quantum-9000"),
-        ("nodes:\n- name: n\n  accelerators:\n  - {product: NVIDIA-L40S, allocatable: lots}\n", "allocatable"),
+        (
+            "nodes:\n- name: n\n  accelerators:\n  - {product: NVIDIA-Quantum-9000, allocatable: 1}\n",
+            "NVIDIA-Quantum-9000",
+        ),
+        (
+            "nodes:\n- name: n\n  accelerators:\n  - {product: NVIDIA-L40S, allocatable: lots}\n",
+            "allocatable",
+        ),
     ],
 )
 def test_bad_inventory_exit_2(tmp_path: Path, content: str, fragment: str) -> None:
@@ -87,7 +100,9 @@ def test_cluster_errors_exit_2(tmp_path: Path, fake_kube: FakeKubeServer) -> Non
 
 
 def test_models_and_gpus() -> None:
-    done = navigator("models", "oci://registry.redhat.io/rhelai1/modelcar-granite-3-1-8b-instruct:1.5", "--json")
+    done = navigator(
+        "models", "oci://registry.redhat.io/rhelai1/modelcar-granite-3-1-8b-instruct:1.5", "--json"
+    )
     assert done.returncode == 0 and json.loads(done.stdout)["name"] == "Granite-3.1-8B"
     done = navigator("models", "Llama-9.9-8B")
     assert done.returncode == 2 and "Closest known" in done.stderr

@@ -131,11 +131,18 @@ def architecture_from_config(
     family = model_type
     window, kinds = _layers(cfg, model_type, n_layers)
     total, active = count_params(
-        family=family, num_layers=n_layers, hidden=hidden,
-        intermediate=int(intermediate) if intermediate else None, heads=heads,
-        kv_heads=kv_heads, head_dim=head_dim, vocab=int(vocab) if vocab else None,
-        tie=tie, mla=mla, moe=moe,
-    )  # fmt: skip
+        family=family,
+        num_layers=n_layers,
+        hidden=hidden,
+        intermediate=int(intermediate) if intermediate else None,
+        heads=heads,
+        kv_heads=kv_heads,
+        head_dim=head_dim,
+        vocab=int(vocab) if vocab else None,
+        tie=tie,
+        mla=mla,
+        moe=moe,
+    )
     qc = outer.get("quantization_config") or cfg.get("quantization_config")
     quant = quantization_from_config(qc) if isinstance(qc, Mapping) else None
     attention = "MLA" if mla else ("MQA" if kv_heads == 1 else "GQA" if kv_heads < heads else "MHA")

@@ -88,12 +88,13 @@ def layer_layout(
     chunked: bool = False,
 ) -> tuple[LayerKind, ...]:
     """Per-layer attention kind; with ``pattern`` N every N-th layer (1-based) is full."""
+    full: LayerKind = "full"
     if not sliding_window:
-        return ("full",) * num_layers
+        return (full,) * num_layers
     local: LayerKind = "chunked" if chunked else "sliding"
     if not pattern:
         return (local,) * num_layers
-    return tuple("full" if (i + 1) % pattern == 0 else local for i in range(num_layers))
+    return tuple(full if (i + 1) % pattern == 0 else local for i in range(num_layers))
 
 
 def count_params(

@@ -57,11 +57,34 @@ _NAME_HINTS: list[tuple[str, str, float, int | None]] = [
 
 QUANT_NAME_TOKENS = frozenset(
     {
-        "fp8", "fp4", "nvfp4", "mxfp4", "w8a8", "w4a16", "w8a16", "int4", "int8", "awq", "gptq",
-        "gguf", "bnb", "4bit", "8bit", "nf4", "dynamic", "quantized", "kv", "marlin", "bitsandbytes",
-        "q4", "q5", "q8", "km", "0", "block", "static",
+        "fp8",
+        "fp4",
+        "nvfp4",
+        "mxfp4",
+        "w8a8",
+        "w4a16",
+        "w8a16",
+        "int4",
+        "int8",
+        "awq",
+        "gptq",
+        "gguf",
+        "bnb",
+        "4bit",
+        "8bit",
+        "nf4",
+        "dynamic",
+        "quantized",
+        "kv",
+        "marlin",
+        "bitsandbytes",
+        "q4",
+        "q5",
+        "q8",
+        "block",
+        "static",
     }
-)  # fmt: skip
+)
 
 
 def quantization_from_name(name: str) -> QuantizationInfo | None:
@@ -84,7 +107,7 @@ def quantization_from_name(name: str) -> QuantizationInfo | None:
 def _ct_scheme(cfg: Mapping[str, Any]) -> tuple[str, float, int | None, int | None]:
     """Method, bits, activation bits and group size of a compressed-tensors config."""
     groups = cfg.get("config_groups") or {}
-    group = next(iter(groups.values()), {}) if isinstance(groups, Mapping) else {}
+    group: Mapping[str, Any] = next(iter(groups.values()), {}) if isinstance(groups, Mapping) else {}
     weights = group.get("weights") or {}
     acts = group.get("input_activations")
     bits = int(weights.get("num_bits", 8))
@@ -111,25 +134,42 @@ def quantization_from_config(qc: Mapping[str, Any]) -> QuantizationInfo:
     if qm == "compressed-tensors":
         method, bits, act, gsize = _ct_scheme(qc)
         return QuantizationInfo(
-            method=method, weight_bits=bits, activation_bits=act, group_size=gsize,
-            config_method=qm, kv_cache_fp8=kv_fp8, source=src,
-        )  # fmt: skip
+            method=method,
+            weight_bits=bits,
+            activation_bits=act,
+            group_size=gsize,
+            config_method=qm,
+            kv_cache_fp8=kv_fp8,
+            source=src,
+        )
     if qm == "fp8":
         return QuantizationInfo(
-            method="fp8_w8a8", weight_bits=8, activation_bits=8, config_method=qm,
-            kv_cache_fp8=kv_fp8, source=src,
-        )  # fmt: skip
+            method="fp8_w8a8",
+            weight_bits=8,
+            activation_bits=8,
+            config_method=qm,
+            kv_cache_fp8=kv_fp8,
+            source=src,
+        )
     if qm in {"awq", "awq_marlin"}:
         return QuantizationInfo(
-            method="awq", weight_bits=float(qc.get("bits", qc.get("w_bit", 4))), activation_bits=16,
-            group_size=qc.get("group_size", qc.get("q_group_size")), config_method=qm, source=src,
-        )  # fmt: skip
+            method="awq",
+            weight_bits=float(qc.get("bits", qc.get("w_bit", 4))),
+            activation_bits=16,
+            group_size=qc.get("group_size", qc.get("q_group_size")),
+            config_method=qm,
+            source=src,
+        )
     if qm in {"gptq", "gptq_marlin"}:
         bits = float(qc.get("bits", 4))
         return QuantizationInfo(
-            method="w4a16_marlin" if bits == 4 else "gptq", weight_bits=bits, activation_bits=16,
-            group_size=group, config_method=qm, source=src,
-        )  # fmt: skip
+            method="w4a16_marlin" if bits == 4 else "gptq",
+            weight_bits=bits,
+            activation_bits=16,
+            group_size=group,
+            config_method=qm,
+            source=src,
+        )
     if qm == "bitsandbytes":
         bits = 4.0 if qc.get("load_in_4bit", True) else 8.0
         return QuantizationInfo(
@@ -139,24 +179,37 @@ def quantization_from_config(qc: Mapping[str, Any]) -> QuantizationInfo:
         algo = str(qc.get("quant_algo", "FP8" if qm == "modelopt" else "NVFP4")).upper()
         if "FP4" in algo:
             return QuantizationInfo(
-                method="nvfp4", weight_bits=4.5, activation_bits=4, config_method=qm,
-                kv_cache_fp8=kv_fp8, source=src,
-            )  # fmt: skip
+                method="nvfp4",
+                weight_bits=4.5,
+                activation_bits=4,
+                config_method=qm,
+                kv_cache_fp8=kv_fp8,
+                source=src,
+            )
         return QuantizationInfo(
-            method="fp8_w8a8", weight_bits=8, activation_bits=8, config_method=qm,
-            kv_cache_fp8=kv_fp8, source=src,
-        )  # fmt: skip
+            method="fp8_w8a8",
+            weight_bits=8,
+            activation_bits=8,
+            config_method=qm,
+            kv_cache_fp8=kv_fp8,
+            source=src,
+        )
     if qm == "mxfp4":
         return QuantizationInfo(
-            method="mxfp4", weight_bits=4.25, activation_bits=16, applies_to="experts",
-            config_method=qm, source=src,
-        )  # fmt: skip
+            method="mxfp4",
+            weight_bits=4.25,
+            activation_bits=16,
+            applies_to="experts",
+            config_method=qm,
+            source=src,
+        )
     if qm == "gguf":
         return QuantizationInfo(method="gguf", weight_bits=4.5, config_method=qm, source=src)
-    bits = qc.get("bits")
+    raw_bits = qc.get("bits")
+    fallback_bits = float(raw_bits) if isinstance(raw_bits, int | float) else 16.0
     return QuantizationInfo(
         method=qm or "unknown",
-        weight_bits=float(bits) if isinstance(bits, int | float) else 16.0,
+        weight_bits=fallback_bits,
         config_method=qm or None,
-        source=f"{src} (method {qm!r} not recognised; sized as {bits or 16}-bit)",
+        source=f"{src} (method {qm!r} not recognised; sized as {fallback_bits:g}-bit)",
     )

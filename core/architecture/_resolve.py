@@ -66,11 +66,18 @@ def from_spec(
     provenance = "catalog (computed from config fields, models.yaml)"
     if total is None:
         total, active = count_params(
-            family=spec.family, num_layers=spec.num_hidden_layers, hidden=spec.hidden_size,
-            intermediate=spec.intermediate_size, heads=spec.num_attention_heads,
-            kv_heads=spec.num_key_value_heads, head_dim=head_dim, vocab=spec.vocab_size,
-            tie=spec.tie_word_embeddings, mla=spec.mla, moe=spec.moe,
-        )  # fmt: skip
+            family=spec.family,
+            num_layers=spec.num_hidden_layers,
+            hidden=spec.hidden_size,
+            intermediate=spec.intermediate_size,
+            heads=spec.num_attention_heads,
+            kv_heads=spec.num_key_value_heads,
+            head_dim=head_dim,
+            vocab=spec.vocab_size,
+            tie=spec.tie_word_embeddings,
+            mla=spec.mla,
+            moe=spec.moe,
+        )
         provenance = "computed by Navigator from the catalog shapes (the catalog has no count)"
         if not spec.vocab_size:
             notes.append("vocab_size unknown: embedding parameters left out of the count")
@@ -79,24 +86,23 @@ def from_spec(
     dtype_text = (spec.torch_dtype or "").lower()
     if quantization is None and "float8" in dtype_text:
         quantization = QuantizationInfo(
-            method="fp8_w8a8", weight_bits=8, activation_bits=8, config_method="fp8",
+            method="fp8_w8a8",
+            weight_bits=8,
+            activation_bits=8,
+            config_method="fp8",
             source="catalog torch_dtype (FP8 weights as released)",
-        )  # fmt: skip
+        )
     elif quantization is None and "mxfp4" in dtype_text:
         quantization = QuantizationInfo(
-            method="mxfp4", weight_bits=4.25, activation_bits=16, applies_to="experts",
-            config_method="mxfp4", source="catalog torch_dtype (MXFP4 expert weights as released)",
-        )  # fmt: skip
+            method="mxfp4",
+            weight_bits=4.25,
+            activation_bits=16,
+            applies_to="experts",
+            config_method="mxfp4",
+            source="catalog torch_dtype (MXFP4 expert weights as released)",
+        )
     kv = spec.num_key_value_heads
-    attention = (
-        "MLA"
-        if spec.mla
-        else "MQA"
-        if kv == 1
-        else "GQA"
-        if kv < spec.num_attention_heads
-        else "MHA"
-    )
+    attention = "MLA" if spec.mla else "MQA" if kv == 1 else "GQA" if kv < spec.num_attention_heads else "MHA"
     window = spec.attention_chunk_size or spec.sliding_window
     return ModelArchitecture(
         name=spec.name,

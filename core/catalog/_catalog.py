@@ -162,9 +162,7 @@ def _read_builtin() -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[di
     return gpus, models, quant
 
 
-def _merge(
-    base: list[dict[str, Any]], extra: list[Any], id_field: str, source: str
-) -> list[dict[str, Any]]:
+def _merge(base: list[dict[str, Any]], extra: list[Any], id_field: str, source: str) -> list[dict[str, Any]]:
     """Replace fields of entries with the same id; append new entries."""
     by_id = {str(e[id_field]): i for i, e in enumerate(base)}
     out = [dict(e) for e in base]

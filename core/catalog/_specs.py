@@ -42,9 +42,7 @@ class Interconnect(_Entry):
     def is_nvlink_class(self) -> bool:
         """True for NVLink / Infinity Fabric / XGMI style links (not plain PCIe)."""
         t = self.type.lower()
-        return any(k in t for k in ("nvlink", "infinity fabric", "xgmi", "roce")) and not t.startswith(
-            "pcie"
-        )
+        return any(k in t for k in ("nvlink", "infinity fabric", "xgmi", "roce")) and not t.startswith("pcie")
 
 
 class GpuSpec(_Entry):

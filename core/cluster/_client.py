@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import urllib3
-from pydantic import ValidationError
 from kubernetes import client, config
 from kubernetes.client.exceptions import ApiException
 from kubernetes.config.config_exception import ConfigException
+from pydantic import ValidationError
 
 from core.errors import (
     ClusterAuthError,
@@ -78,9 +78,11 @@ def connect(kubeconfig: Path | None = None, context: str | None = None) -> Conne
                 _, current = config.list_kube_config_contexts(config_file=str(path))
                 context = (current or {}).get("name")
             config.load_kube_config(
-                config_file=str(path), context=context, client_configuration=cfg,
+                config_file=str(path),
+                context=context,
+                client_configuration=cfg,
                 persist_config=False,
-            )  # fmt: skip
+            )
         elif os.environ.get("KUBERNETES_SERVICE_HOST") and kubeconfig is None:
             config.load_incluster_config(client_configuration=cfg)
         else:
@@ -121,9 +123,7 @@ def call(conn: Connection, verb: str, resource: str, fn: Callable[..., T], *args
             ) from None
         if exc.status == 404:
             raise ClusterError(f"{resource} not found (404): {_reason(exc)}") from None
-        raise ClusterError(
-            f"{verb} {resource} failed ({exc.status} {exc.reason}): {_reason(exc)}"
-        ) from None
+        raise ClusterError(f"{verb} {resource} failed ({exc.status} {exc.reason}): {_reason(exc)}") from None
     except ValidationError:
         raise ClusterError(
             f"{verb} {resource}: the API server at {conn.server} answered with an object this "
@@ -136,9 +136,7 @@ def call(conn: Connection, verb: str, resource: str, fn: Callable[..., T], *args
         ) from None
 
 
-def list_all(
-    conn: Connection, verb_resource: str, fn: Callable[..., Any], **kwargs: Any
-) -> Iterator[Any]:
+def list_all(conn: Connection, verb_resource: str, fn: Callable[..., Any], **kwargs: Any) -> Iterator[Any]:
     """Every item of a list call, following ``continue`` tokens page by page."""
     token: str | None = None
     while True:

@@ -29,18 +29,33 @@ from core.cluster.inventory import (
 # Cloud instance families → GPU, used only when the device plugin wrote no product label
 # (research/kserve-openshift.md §3.5; general knowledge, verify before relying on it).
 INSTANCE_GPU = {
-    "g4dn": "T4", "g5": "A10G", "g6": "L4", "g6e": "L40S", "p4d": "A100-40GB",
-    "p4de": "A100-80GB-SXM", "p5": "H100-SXM", "p5e": "H200", "p5en": "H200",
-}  # fmt: skip
+    "g4dn": "T4",
+    "g5": "A10G",
+    "g6": "L4",
+    "g6e": "L40S",
+    "p4d": "A100-40GB",
+    "p4de": "A100-80GB-SXM",
+    "p5": "H100-SXM",
+    "p5e": "H200",
+    "p5en": "H200",
+}
 
 
 def _quantity(value: Any) -> float:
     """A Kubernetes quantity as a number (``"8"``, ``"7500m"``, ``"515Gi"``)."""
     text = str(value).strip()
     suffixes = {
-        "Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "Pi": 2**50,
-        "k": 1e3, "M": 1e6, "G": 1e9, "T": 1e12, "m": 1e-3,
-    }  # fmt: skip
+        "Ki": 2**10,
+        "Mi": 2**20,
+        "Gi": 2**30,
+        "Ti": 2**40,
+        "Pi": 2**50,
+        "k": 1e3,
+        "M": 1e6,
+        "G": 1e9,
+        "T": 1e12,
+        "m": 1e-3,
+    }
     for suffix in sorted(suffixes, key=len, reverse=True):
         if text.endswith(suffix):
             return float(text[: -len(suffix)]) * suffixes[suffix]
@@ -73,8 +88,13 @@ def _int_label(labels: Mapping[str, str], key: str) -> int | None:
         return None
 
 
-def _pools(labels: Mapping[str, str], allocatable: Mapping[str, Any], capacity: Mapping[str, Any],
-           in_use: Mapping[str, float], instance_type: str | None) -> list[AcceleratorPool]:  # fmt: skip
+def _pools(
+    labels: Mapping[str, str],
+    allocatable: Mapping[str, Any],
+    capacity: Mapping[str, Any],
+    in_use: Mapping[str, float],
+    instance_type: str | None,
+) -> list[AcceleratorPool]:
     pools = []
     for resource in sorted(set(allocatable) | set(capacity)):
         provider = provider_of(resource)
@@ -107,9 +127,15 @@ def _pools(labels: Mapping[str, str], allocatable: Mapping[str, Any], capacity: 
             product = INSTANCE_GPU.get(instance_type.split(".")[0])
         pools.append(
             AcceleratorPool(
-                resource=resource, product=product, memory_mib=memory, compute_capability=cc,
-                family=family, capacity=cap, allocatable=alloc, in_use=int(in_use.get(resource, 0)),
-            )  # fmt: skip
+                resource=resource,
+                product=product,
+                memory_mib=memory,
+                compute_capability=cc,
+                family=family,
+                capacity=cap,
+                allocatable=alloc,
+                in_use=int(in_use.get(resource, 0)),
+            )
         )
     return pools
 
@@ -162,9 +188,11 @@ def inventory_from_connection(
     core_api = client.CoreV1Api(conn.api)
     nodes = list(list_all(conn, "nodes", core_api.list_node))
     pods = list_all(
-        conn, "pods", core_api.list_pod_for_all_namespaces,
+        conn,
+        "pods",
+        core_api.list_pod_for_all_namespaces,
         field_selector="status.phase!=Succeeded,status.phase!=Failed",
-    )  # fmt: skip
+    )
     used = requests_by_node(pods)
     out_nodes: list[Node] = []
     warnings: list[str] = []

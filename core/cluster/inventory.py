@@ -143,7 +143,8 @@ class Node(BaseModel):
     def primary(self) -> AcceleratorPool | None:
         """The pool of whole GPUs if any, else the first pool."""
         whole = [p for p in self.accelerators if p.mig_profile is None]
-        return (whole or self.accelerators or [None])[0]
+        pools = whole or self.accelerators
+        return pools[0] if pools else None
 
 
 class GpuTotal(BaseModel):
@@ -211,9 +212,7 @@ def fill_from_catalog(
     if label is None:
         msg = f"node {node!r}: {pool.resource} has no product label; GPU type unknown"
         if strict:
-            raise UnknownGpuError(
-                "(no product label)", [], hint=f"{msg}. Add 'gpu: <catalog name>' for it."
-            )
+            raise UnknownGpuError("(no product label)", [], hint=f"{msg}. Add 'gpu: <catalog name>' for it.")
         return pool, msg
     spec = catalog.find_gpu(label)
     if spec is None:
@@ -276,9 +275,7 @@ def _parse(doc: Any, source: str, catalog: Catalog, strict: bool) -> Inventory:
     )
 
 
-def load_inventory(
-    path: str | Path, *, catalog: Catalog | None = None, strict: bool = True
-) -> Inventory:
+def load_inventory(path: str | Path, *, catalog: Catalog | None = None, strict: bool = True) -> Inventory:
     """Read an inventory YAML file; errors name the file, the node and the field."""
     cat = catalog or get_catalog()
     try:
@@ -313,7 +310,8 @@ def node_rows(inv: Inventory) -> list[dict[str, Any]]:
     """One flat row per node and accelerator pool, for tables (CPU-only nodes get one row)."""
     rows = []
     for n in inv.nodes:
-        for p in n.accelerators or [None]:
+        pools: list[AcceleratorPool | None] = list(n.accelerators) or [None]
+        for p in pools:
             rows.append(
                 {
                     "node": n.name,

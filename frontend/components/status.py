@@ -16,7 +16,7 @@ def _line(ok: bool, name: str, detail: str) -> None:
 def connection_sidebar(s: Settings) -> None:
     """Cluster, inventory source, LLM, podman, skopeo and cache, one line each."""
     prefs = state.prefs()
-    with st.sidebar:
+    with st.container():
         st.caption("Connected")
         contexts, current, _ = services.kube_contexts(s)
         context = prefs.kube_context or s.kube_context or current
@@ -25,8 +25,12 @@ def connection_sidebar(s: Settings) -> None:
         else:
             _line(False, "Cluster", "no kubeconfig — offline")
         inv = state.inventory_state()
-        sources = {"sample": "sample inventory", "file": "inventory file", "upload": "uploaded file",
-                   "cluster": "live cluster"}  # fmt: skip
+        sources = {
+            "sample": "sample inventory",
+            "file": "inventory file",
+            "upload": "uploaded file",
+            "cluster": "live cluster",
+        }
         _line(True, "Inventory", inv.label if inv else sources[prefs.inventory_source])
         llm = services.llm(s)
         _line(llm.available, "LLM", llm.detail)

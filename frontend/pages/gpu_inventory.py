@@ -51,7 +51,7 @@ def _read() -> None:
     strict = not allow_unknown
     try:
         if source == "cluster":
-            contexts, current, _ = services.kube_contexts(settings)
+            _, current, _ = services.kube_contexts(settings)
             context = prefs.kube_context or settings.kube_context or current
             with st.spinner(f"Reading nodes and pods from context {context} …"):
                 inv = services.read_cluster_inventory(settings, context, strict=strict)
@@ -61,9 +61,13 @@ def _read() -> None:
             if upload is None:
                 return
             if upload.size > MAX_UPLOAD_MB * 1024 * 1024:
-                st.error(f"{upload.name} is {upload.size / 1_048_576:.1f} MB; the limit is {MAX_UPLOAD_MB} MB.")
+                st.error(
+                    f"{upload.name} is {upload.size / 1_048_576:.1f} MB; the limit is {MAX_UPLOAD_MB} MB."
+                )
                 return
-            inv = parse_inventory(upload.getvalue(), source=upload.name, catalog=services.catalog(settings), strict=strict)
+            inv = parse_inventory(
+                upload.getvalue(), source=upload.name, catalog=services.catalog(settings), strict=strict
+            )
             state.set_inventory(inv, f"upload {upload.name}")
         else:
             path = services.default_inventory_path(settings)
@@ -86,94 +90,116 @@ if reread or current is None or not current.label.startswith(wanted_label_prefix
         _read()
     current = state.inventory_state()
 
-if current is None:
-    st.info("Choose a source and read the inventory." if source != "cluster" else
-            "Press 'Read cluster now' to read nodes and pods with your kubeconfig.")
-    st.stop()
 
-inv = current.inventory
-if not current.label.startswith(wanted_label_prefix):
-    st.warning(f"Showing the previous inventory ({current.label}); the new source was not read.")
+def render(current: state.InventoryState) -> None:
+    """Metrics, node table, chart, totals, catalog specs and the export button."""
+    inv = current.inventory
+    if not current.label.startswith(wanted_label_prefix):
+        st.warning(f"Showing the previous inventory ({current.label}); the new source was not read.")
 
-totals = inv.totals()
-gpu_nodes = inv.gpu_nodes()
-c1, c2, c3, c4 = st.columns(4)
-c1.metric("GPU nodes", f"{len(gpu_nodes)} of {len(inv.nodes)}")
-c2.metric("Allocatable GPUs", sum(t.allocatable for t in totals))
-c3.metric("Free GPUs (schedulable nodes)", sum(t.free_schedulable for t in totals))
-c4.metric("Nodes not schedulable", sum(1 for n in inv.nodes if not n.schedulable))
-st.caption(f"Source: {inv.source}" + (f" · captured {inv.captured_at}" if inv.captured_at else ""))
-for warning in inv.warnings:
-    st.warning(warning)
+    totals = inv.totals()
+    gpu_nodes = inv.gpu_nodes()
+    c1, c2, c3, c4 = st.columns(4)
+    c1.metric("GPU nodes", f"{len(gpu_nodes)} of {len(inv.nodes)}")
+    c2.metric("Allocatable GPUs", sum(t.allocatable for t in totals))
+    c3.metric("Free GPUs (schedulable nodes)", sum(t.free_schedulable for t in totals))
+    c4.metric("Nodes not schedulable", sum(1 for n in inv.nodes if not n.schedulable))
+    st.caption(f"Source: {inv.source}" + (f" · captured {inv.captured_at}" if inv.captured_at else ""))
+    for warning in inv.warnings:
+        st.warning(warning)
 
-st.subheader("Nodes")
-st.dataframe(
-    pd.DataFrame(node_rows(inv)),
-    hide_index=True,
-    width="stretch",
-    column_config={
-        "node": "Node", "status": "Status", "instance_type": "Instance type", "gpu": "GPU (catalog)",
-        "product": "Product label", "mig_profile": "MIG profile",
-        "memory_gib": st.column_config.NumberColumn("GiB per GPU", format="%.1f"),
-        "compute_capability": "Compute capability",
-        "allocatable": st.column_config.NumberColumn("Allocatable"),
-        "in_use": st.column_config.NumberColumn("In use"),
-        "free": st.column_config.NumberColumn("Free"),
-        "taints": "Taints",
-    },  # fmt: skip
-    key="nodes_table",
-)
-
-left, right = st.columns([3, 2])
-with left:
-    st.plotly_chart(gpu_allocation_figure(totals), key="allocation_chart")
-with right:
-    st.subheader("Totals by GPU type")
+    st.subheader("Nodes")
     st.dataframe(
-        pd.DataFrame([t.model_dump() for t in totals]),
+        pd.DataFrame(node_rows(inv)),
         hide_index=True,
         width="stretch",
         column_config={
-            "gpu": "GPU", "resource": "Resource", "nodes": "Nodes", "allocatable": "Allocatable",
-            "in_use": "In use", "free": "Free", "free_schedulable": "Free (schedulable)",
-            "largest_free_on_one_node": "Most free on one node",
-        },  # fmt: skip
-        key="totals_table",
+            "node": "Node",
+            "status": "Status",
+            "instance_type": "Instance type",
+            "gpu": "GPU (catalog)",
+            "product": "Product label",
+            "mig_profile": "MIG profile",
+            "memory_gib": st.column_config.NumberColumn("GiB per GPU", format="%.1f"),
+            "compute_capability": "Compute capability",
+            "allocatable": st.column_config.NumberColumn("Allocatable"),
+            "in_use": st.column_config.NumberColumn("In use"),
+            "free": st.column_config.NumberColumn("Free"),
+            "taints": "Taints",
+        },
+        key="nodes_table",
     )
 
-st.subheader("Catalog specs of the GPUs in this inventory")
-cat = services.catalog(settings)
-present = sorted({p.gpu for n in inv.nodes for p in n.accelerators if p.gpu})
-specs = [cat.gpus[name] for name in present if name in cat.gpus]
-st.dataframe(
-    pd.DataFrame(
-        [
-            {
-                "GPU": g.name,
-                "Architecture": g.architecture,
-                "Compute capability": g.compute_capability or g.gfx_arch,
-                "Memory (GB)": g.memory_gb,
-                "Bandwidth (GB/s)": g.memory_bandwidth_gbps,
-                "BF16 dense (TFLOPS)": g.bf16_dense_tflops,
-                "FP8 dense (TFLOPS)": g.fp8_dense_tflops,
-                "Interconnect": g.interconnect.type,
-                "$ per GPU-hour": g.price.usd_per_gpu_hour,
-                "Price source": f"{g.price.provider}, {g.price.date}" if g.price.provider else "not found (null)",
-            }
-            for g in specs
-        ]
-    ),
-    hide_index=True,
-    width="stretch",
-    key="specs_table",
-)
-st.caption("Specs and prices are published figures (see the catalog's SOURCES.md); blanks were not found in a source.")
+    left, right = st.columns([3, 2])
+    with left:
+        st.plotly_chart(gpu_allocation_figure(totals), key="allocation_chart")
+    with right:
+        st.subheader("Totals by GPU type")
+        st.dataframe(
+            pd.DataFrame([t.model_dump() for t in totals]),
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "gpu": "GPU",
+                "resource": "Resource",
+                "nodes": "Nodes",
+                "allocatable": "Allocatable",
+                "in_use": "In use",
+                "free": "Free",
+                "free_schedulable": "Free (schedulable)",
+                "largest_free_on_one_node": "Most free on one node",
+            },
+            key="totals_table",
+        )
 
-st.download_button(
-    "Export inventory as YAML",
-    data=inventory_to_yaml(inv),
-    file_name="inventory.yaml",
-    mime="application/x-yaml",
-    on_click="ignore",
-    help="The same format as config-yaml/sample_inventory.yaml: plan offline against this snapshot.",
-)
+    st.subheader("Catalog specs of the GPUs in this inventory")
+    cat = services.catalog(settings)
+    present = sorted({p.gpu for n in inv.nodes for p in n.accelerators if p.gpu})
+    specs = [cat.gpus[name] for name in present if name in cat.gpus]
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "GPU": g.name,
+                    "Architecture": g.architecture,
+                    "Compute capability": g.compute_capability or g.gfx_arch,
+                    "Memory (GB)": g.memory_gb,
+                    "Bandwidth (GB/s)": g.memory_bandwidth_gbps,
+                    "BF16 dense (TFLOPS)": g.bf16_dense_tflops,
+                    "FP8 dense (TFLOPS)": g.fp8_dense_tflops,
+                    "Interconnect": g.interconnect.type,
+                    "$ per GPU-hour": g.price.usd_per_gpu_hour,
+                    "Price source": f"{g.price.provider}, {g.price.date}"
+                    if g.price.provider
+                    else "not found (null)",
+                }
+                for g in specs
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
+        key="specs_table",
+    )
+    st.caption(
+        "Specs and prices are published figures (see the catalog's SOURCES.md); "
+        "blanks were not found in a source."
+    )
+
+    st.download_button(
+        "Export inventory as YAML",
+        data=inventory_to_yaml(inv),
+        file_name="inventory.yaml",
+        mime="application/x-yaml",
+        on_click="ignore",
+        help="The same format as config-yaml/sample_inventory.yaml: plan offline against this snapshot.",
+    )
+
+
+if current is None:
+    st.info(
+        "Press 'Read cluster now' to read nodes and pods with your kubeconfig."
+        if source == "cluster"
+        else "Choose a source and read the inventory."
+    )
+else:
+    render(current)

@@ -49,14 +49,13 @@ else:
 
 # ---- integrations --------------------------------------------------------------------
 st.subheader("Integrations")
-llm = services.llm(settings)
-rows = [{"Integration": "LLM assistant", "State": "ready" if llm.available else "off",
-         "Detail": llm.detail, "How to enable": llm.how_to_enable}]  # fmt: skip
-for name in ("podman", "skopeo"):
-    t = services.tool_status(name)
-    rows.append({"Integration": name, "State": "ready" if t.available else "missing",
-                 "Detail": t.detail, "How to enable": t.how_to_enable})  # fmt: skip
-st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="integrations_table")
+statuses = [services.llm(settings), *(services.tool_status(name) for name in ("podman", "skopeo"))]
+for status in statuses:
+    with st.container(border=True, key=f"integration_{status.name.lower()}"):
+        icon = ":material/check_circle:" if status.available else ":material/radio_button_unchecked:"
+        st.markdown(f"{icon} **{status.name}** — {'ready' if status.available else 'off'}: {status.detail}")
+        if not status.available:
+            st.caption(f"How to enable: {status.how_to_enable}")
 
 # ---- cache and files -------------------------------------------------------------------
 st.subheader("File cache")
@@ -71,8 +70,12 @@ else:
 
 st.subheader("All settings")
 st.dataframe(
-    pd.DataFrame([{"Setting": f"NAVIGATOR_{k.upper()}", "Value": "" if v is None else str(v)}
-                  for k, v in settings.public_dict().items()]),
+    pd.DataFrame(
+        [
+            {"Setting": f"NAVIGATOR_{k.upper()}", "Value": "" if v is None else str(v)}
+            for k, v in settings.public_dict().items()
+        ]
+    ),
     hide_index=True,
     width="stretch",
     key="settings_table",

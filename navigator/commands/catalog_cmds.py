@@ -17,10 +17,22 @@ def _gpus(args: argparse.Namespace) -> int:
         return 0
     print_table(
         ["GPU", "VENDOR", "ARCH", "CC", "GB", "GB/s", "BF16 TFLOPS", "FP8 TFLOPS", "$/GPU-h", "PRICE SOURCE"],
-        [[g.name, g.vendor, g.architecture, g.compute_capability or g.gfx_arch, g.memory_gb,
-          g.memory_bandwidth_gbps, g.bf16_dense_tflops, g.fp8_dense_tflops, g.price.usd_per_gpu_hour,
-          f"{g.price.provider} {g.price.date}" if g.price.provider else None] for g in cat.gpus.values()],
-    )  # fmt: skip
+        [
+            [
+                g.name,
+                g.vendor,
+                g.architecture,
+                g.compute_capability or g.gfx_arch,
+                g.memory_gb,
+                g.memory_bandwidth_gbps,
+                g.bf16_dense_tflops,
+                g.fp8_dense_tflops,
+                g.price.usd_per_gpu_hour,
+                f"{g.price.provider} {g.price.date}" if g.price.provider else None,
+            ]
+            for g in cat.gpus.values()
+        ],
+    )
     return 0
 
 
@@ -33,7 +45,10 @@ def _models(args: argparse.Namespace) -> int:
         else:
             for key, value in arch.model_dump(mode="json", exclude={"sources", "layer_types"}).items():
                 print(f"{key:22} {value}")
-            print(f"{'layer_types':22} {arch.num_layers - arch.sliding_layers} full, {arch.sliding_layers} windowed")
+            print(
+                f"{'layer_types':22} {arch.num_layers - arch.sliding_layers} full, "
+                f"{arch.sliding_layers} windowed"
+            )
         return 0
     archs = [resolve_model(m.name, catalog=cat) for m in cat.models.values()]
     if args.json:
@@ -41,9 +56,21 @@ def _models(args: argparse.Namespace) -> int:
         return 0
     print_table(
         ["MODEL", "HF ID", "PARAMS (B)", "ACTIVE (B)", "LAYERS", "KV HEADS", "ATTN", "MAX CTX", "LICENSE"],
-        [[a.name, a.hf_id, f"{a.params_total_b:.2f}", f"{a.params_active_b:.2f}", a.num_layers,
-          a.num_kv_heads, a.attention, a.max_context, a.license] for a in archs],
-    )  # fmt: skip
+        [
+            [
+                a.name,
+                a.hf_id,
+                f"{a.params_total_b:.2f}",
+                f"{a.params_active_b:.2f}",
+                a.num_layers,
+                a.num_kv_heads,
+                a.attention,
+                a.max_context,
+                a.license,
+            ]
+            for a in archs
+        ],
+    )
     return 0
 
 
@@ -51,7 +78,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     g = sub.add_parser("gpus", help="the GPU catalog with specs and prices")
     g.add_argument("--json", action="store_true")
     g.set_defaults(handler=_gpus)
-    m = sub.add_parser("models", help="the model catalog, or resolve one model (name, HF id, oci://, config.json)")
+    m = sub.add_parser(
+        "models", help="the model catalog, or resolve one model (name, HF id, oci://, config.json)"
+    )
     m.add_argument("name", nargs="?", help="model to resolve")
     m.add_argument("--json", action="store_true")
     m.set_defaults(handler=_models)

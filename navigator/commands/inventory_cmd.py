@@ -6,7 +6,14 @@ import argparse
 from pathlib import Path
 
 from core.catalog import get_catalog
-from core.cluster import Inventory, discover_inventory, inventory_to_json, inventory_to_yaml, load_inventory, node_rows
+from core.cluster import (
+    Inventory,
+    discover_inventory,
+    inventory_to_json,
+    inventory_to_yaml,
+    load_inventory,
+    node_rows,
+)
 from core.errors import StoreError
 from core.samples import sample_path
 from core.settings import load_settings
@@ -17,11 +24,16 @@ def add_inventory_source(p: argparse.ArgumentParser) -> None:
     """Flags choosing where the inventory comes from (shared with fit/plan)."""
     src = p.add_mutually_exclusive_group()
     src.add_argument("--inventory", type=Path, metavar="FILE", help="inventory YAML (default: the sample)")
-    src.add_argument("--kubeconfig", type=Path, metavar="PATH", help="read the live cluster with this kubeconfig")
-    src.add_argument("--cluster", action="store_true", help="read the live cluster ($KUBECONFIG or ~/.kube/config)")
+    src.add_argument(
+        "--kubeconfig", type=Path, metavar="PATH", help="read the live cluster with this kubeconfig"
+    )
+    src.add_argument(
+        "--cluster", action="store_true", help="read the live cluster ($KUBECONFIG or ~/.kube/config)"
+    )
     p.add_argument("--context", metavar="C", help="kubeconfig context (default: current)")
     p.add_argument(
-        "--allow-unknown-gpus", action="store_true",
+        "--allow-unknown-gpus",
+        action="store_true",
         help="keep nodes whose GPU product is not in the catalog (as unknown) instead of failing",
     )
 
@@ -33,7 +45,9 @@ def read_inventory(args: argparse.Namespace) -> Inventory:
     strict = not args.allow_unknown_gpus
     if args.kubeconfig or args.cluster:
         kubeconfig = args.kubeconfig or settings.kubeconfig
-        return discover_inventory(kubeconfig, args.context or settings.kube_context, catalog=catalog, strict=strict)
+        return discover_inventory(
+            kubeconfig, args.context or settings.kube_context, catalog=catalog, strict=strict
+        )
     path = args.inventory or settings.inventory_path or sample_path("sample_inventory.yaml")
     return load_inventory(path, catalog=catalog, strict=strict)
 
@@ -50,16 +64,27 @@ def _run(args: argparse.Namespace) -> int:
         return 0
     print(f"Inventory from {inv.source}" + (f" (captured {inv.captured_at})" if inv.captured_at else ""))
     rows = [
-        [r["node"], r["status"], r["gpu"] or "-", r["mig_profile"] or "", r["memory_gib"] or "-",
-         r["allocatable"], r["in_use"], r["free"], r["taints"]]
+        [
+            r["node"],
+            r["status"],
+            r["gpu"] or "-",
+            r["mig_profile"] or "",
+            r["memory_gib"] or "-",
+            r["allocatable"],
+            r["in_use"],
+            r["free"],
+            r["taints"],
+        ]
         for r in node_rows(inv)
-    ]  # fmt: skip
+    ]
     print_table(["NODE", "STATUS", "GPU", "MIG", "GiB/GPU", "ALLOC", "IN USE", "FREE", "TAINTS"], rows)
     print()
     print_table(
         ["GPU TYPE", "NODES", "ALLOC", "IN USE", "FREE", "FREE (SCHEDULABLE)", "MOST FREE ON ONE NODE"],
-        [[t.gpu, t.nodes, t.allocatable, t.in_use, t.free, t.free_schedulable, t.largest_free_on_one_node]
-         for t in inv.totals()],
+        [
+            [t.gpu, t.nodes, t.allocatable, t.in_use, t.free, t.free_schedulable, t.largest_free_on_one_node]
+            for t in inv.totals()
+        ],
     )
     for w in inv.warnings:
         print(f"warning: {w}")
@@ -72,5 +97,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("inventory", help="GPU nodes with allocatable and free GPUs")
     add_inventory_source(p)
     p.add_argument("--json", action="store_true", help="print JSON")
-    p.add_argument("--export", type=Path, metavar="FILE", help="also write the inventory as YAML (plan offline)")
+    p.add_argument(
+        "--export", type=Path, metavar="FILE", help="also write the inventory as YAML (plan offline)"
+    )
     p.set_defaults(handler=_run)

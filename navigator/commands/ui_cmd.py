@@ -15,10 +15,15 @@ APP = Path(frontend.__file__).parent / "app.py"
 def streamlit_command(extra: list[str]) -> list[str]:
     """The command that runs the packaged app; user flags come last and win."""
     return [
-        sys.executable, "-m", "streamlit", "run", str(APP),
-        "--browser.gatherUsageStats", "false",
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(APP),
+        "--browser.gatherUsageStats",
+        "false",
         *extra,
-    ]  # fmt: skip
+    ]
 
 
 def run_ui(extra: list[str]) -> int:

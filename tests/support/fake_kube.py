@@ -57,8 +57,15 @@ class FakeKube:
 
 
 def _status(code: int, reason: str, message: str) -> dict[str, Any]:
-    return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
-            "message": message, "reason": reason, "code": code}  # fmt: skip
+    return {
+        "kind": "Status",
+        "apiVersion": "v1",
+        "metadata": {},
+        "status": "Failure",
+        "message": message,
+        "reason": reason,
+        "code": code,
+    }
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -75,7 +82,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server API
+    def do_GET(self) -> None:
         state = self.server.state
         url = urlparse(self.path)
         state.requests.append(self.path)
@@ -83,11 +90,20 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(401, _status(401, "Unauthorized", "Unauthorized"))
             return
         if url.path.rstrip("/") == "/version":
-            self._send(200, {
-                "major": "1", "minor": "31", "gitVersion": state.git_version,
-                "gitCommit": "5a1d3b2c9f0e", "gitTreeState": "clean", "buildDate": "2026-10-01T00:00:00Z",
-                "goVersion": "go1.23.4", "compiler": "gc", "platform": "linux/amd64",
-            })  # fmt: skip
+            self._send(
+                200,
+                {
+                    "major": "1",
+                    "minor": "31",
+                    "gitVersion": state.git_version,
+                    "gitCommit": "5a1d3b2c9f0e",
+                    "gitTreeState": "clean",
+                    "buildDate": "2026-10-01T00:00:00Z",
+                    "goVersion": "go1.23.4",
+                    "compiler": "gc",
+                    "platform": "linux/amd64",
+                },
+            )
             return
         parts = url.path.strip("/").split("/")
         if parts[:2] != ["api", "v1"] or len(parts) != 3:
@@ -99,10 +115,15 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(404, _status(404, "NotFound", f"unknown resource {resource}"))
             return
         if resource in state.forbidden:
-            self._send(403, _status(
-                403, "Forbidden",
-                f'{resource} is forbidden: User "dev" cannot list resource "{resource}" in API group "" at the cluster scope',
-            ))  # fmt: skip
+            self._send(
+                403,
+                _status(
+                    403,
+                    "Forbidden",
+                    f'{resource} is forbidden: User "dev" cannot list resource "{resource}" '
+                    'in API group "" at the cluster scope',
+                ),
+            )
             return
         query = parse_qs(url.query)
         selector = query.get("fieldSelector", [""])[0]
@@ -148,11 +169,15 @@ class FakeKubeServer:
 def write_kubeconfig(path: Path, server: str, token: str, context: str = "test-cluster") -> Path:
     """A kubeconfig pointing the real client at ``server`` with a bearer token."""
     path.write_text(
-        json.dumps({
-            "apiVersion": "v1", "kind": "Config", "current-context": context,
-            "clusters": [{"name": "fake", "cluster": {"server": server}}],
-            "users": [{"name": "dev", "user": {"token": token}}],
-            "contexts": [{"name": context, "context": {"cluster": "fake", "user": "dev"}}],
-        })  # fmt: skip
+        json.dumps(
+            {
+                "apiVersion": "v1",
+                "kind": "Config",
+                "current-context": context,
+                "clusters": [{"name": "fake", "cluster": {"server": server}}],
+                "users": [{"name": "dev", "user": {"token": token}}],
+                "contexts": [{"name": context, "context": {"cluster": "fake", "user": "dev"}}],
+            }
+        )
     )
     return path

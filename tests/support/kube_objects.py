@@ -47,42 +47,75 @@ def gpu_node(
         labels["nvidia.com/gpu.product"] = product
     labels.update(extra_labels or {})
     resources = {
-        "cpu": "95500m", "ephemeral-storage": "1846678673112", "hugepages-1Gi": "0",
-        "hugepages-2Mi": "0", "memory": "1175303644Ki", "pods": "250",
-    }  # fmt: skip
+        "cpu": "95500m",
+        "ephemeral-storage": "1846678673112",
+        "hugepages-1Gi": "0",
+        "hugepages-2Mi": "0",
+        "memory": "1175303644Ki",
+        "pods": "250",
+    }
     if gpus:
         resources["nvidia.com/gpu"] = str(gpus)
     resources.update(extra_resources or {})
     conditions = [
-        {"type": t, "status": "False", "reason": f"KubeletHas{r}", "lastHeartbeatTime": "2026-11-21T06:00:00Z",
-         "lastTransitionTime": "2026-11-01T00:00:00Z", "message": "ok"}
-        for t, r in (("MemoryPressure", "SufficientMemory"), ("DiskPressure", "NoDiskPressure"),
-                     ("PIDPressure", "SufficientPID"))
-    ]  # fmt: skip
-    conditions.append({
-        "type": "Ready", "status": "True" if ready else "Unknown",
-        "reason": "KubeletReady" if ready else "NodeStatusUnknown",
-        "lastHeartbeatTime": "2026-11-21T06:00:00Z", "lastTransitionTime": "2026-11-01T00:00:00Z",
-        "message": "kubelet is posting ready status" if ready else "Kubelet stopped posting node status.",
-    })  # fmt: skip
+        {
+            "type": t,
+            "status": "False",
+            "reason": f"KubeletHas{r}",
+            "lastHeartbeatTime": "2026-11-21T06:00:00Z",
+            "lastTransitionTime": "2026-11-01T00:00:00Z",
+            "message": "ok",
+        }
+        for t, r in (
+            ("MemoryPressure", "SufficientMemory"),
+            ("DiskPressure", "NoDiskPressure"),
+            ("PIDPressure", "SufficientPID"),
+        )
+    ]
+    conditions.append(
+        {
+            "type": "Ready",
+            "status": "True" if ready else "Unknown",
+            "reason": "KubeletReady" if ready else "NodeStatusUnknown",
+            "lastHeartbeatTime": "2026-11-21T06:00:00Z",
+            "lastTransitionTime": "2026-11-01T00:00:00Z",
+            "message": "kubelet is posting ready status" if ready else "Kubelet stopped posting node status.",
+        }
+    )
     spec: dict[str, Any] = {"providerID": f"aws:///us-east-1a/i-{abs(hash(name)) % 10**12:012d}"}
     if taints:
         spec["taints"] = taints
     if unschedulable:
         spec["unschedulable"] = True
     return {
-        "kind": "Node", "apiVersion": "v1",
-        "metadata": {"name": name, "uid": f"uid-{name}", "resourceVersion": "1", "labels": labels,
-                     "annotations": {"machine.openshift.io/machine": f"openshift-machine-api/{name}"}},
+        "kind": "Node",
+        "apiVersion": "v1",
+        "metadata": {
+            "name": name,
+            "uid": f"uid-{name}",
+            "resourceVersion": "1",
+            "labels": labels,
+            "annotations": {"machine.openshift.io/machine": f"openshift-machine-api/{name}"},
+        },
         "spec": spec,
         "status": {
-            "capacity": dict(resources), "allocatable": dict(resources), "conditions": conditions,
-            "nodeInfo": {"kubeletVersion": "v1.31.4", "containerRuntimeVersion": "cri-o://1.31.3",
-                         "architecture": "amd64", "operatingSystem": "linux", "osImage": "Red Hat Enterprise Linux CoreOS",
-                         "kernelVersion": "5.14.0", "machineID": "m", "systemUUID": "s", "bootID": "b",
-                         "kubeProxyVersion": ""},
+            "capacity": dict(resources),
+            "allocatable": dict(resources),
+            "conditions": conditions,
+            "nodeInfo": {
+                "kubeletVersion": "v1.31.4",
+                "containerRuntimeVersion": "cri-o://1.31.3",
+                "architecture": "amd64",
+                "operatingSystem": "linux",
+                "osImage": "Red Hat Enterprise Linux CoreOS",
+                "kernelVersion": "5.14.0",
+                "machineID": "m",
+                "systemUUID": "s",
+                "bootID": "b",
+                "kubeProxyVersion": "",
+            },
         },
-    }  # fmt: skip
+    }
 
 
 def pod(
@@ -102,48 +135,104 @@ def pod(
         if not limits_only:
             res["requests"][resource] = str(gpus)
     spec: dict[str, Any] = {
-        "containers": [{"name": "kserve-container", "image": "quay.io/vllm/vllm-cuda:latest", "resources": res}],
+        "containers": [
+            {"name": "kserve-container", "image": "quay.io/vllm/vllm-cuda:latest", "resources": res}
+        ],
         "restartPolicy": "Always",
         "serviceAccountName": "default",
     }
     if node:
         spec["nodeName"] = node
     if init_gpus:
-        spec["initContainers"] = [{"name": "storage-initializer", "image": "kserve/storage-initializer",
-                                   "resources": {"requests": {resource: str(init_gpus)},
-                                                 "limits": {resource: str(init_gpus)}}}]  # fmt: skip
+        spec["initContainers"] = [
+            {
+                "name": "storage-initializer",
+                "image": "kserve/storage-initializer",
+                "resources": {"requests": {resource: str(init_gpus)}, "limits": {resource: str(init_gpus)}},
+            }
+        ]
     return {
-        "kind": "Pod", "apiVersion": "v1",
+        "kind": "Pod",
+        "apiVersion": "v1",
         "metadata": {"name": name, "namespace": namespace, "uid": f"uid-{name}", "labels": {"app": name}},
         "spec": spec,
         "status": {"phase": phase, "conditions": [], "qosClass": "Burstable"},
-    }  # fmt: skip
+    }
 
 
 def realistic_cluster() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Nodes and pods of a small mixed cluster: A100s partly used, L40S, MIG, cordoned, tainted."""
     nodes = [
-        gpu_node("master-0", product=None, gpus=0, instance_type="m6i.2xlarge",
-                 taints=[{"key": "node-role.kubernetes.io/master", "effect": "NoSchedule"}]),
+        gpu_node(
+            "master-0",
+            product=None,
+            gpus=0,
+            instance_type="m6i.2xlarge",
+            taints=[{"key": "node-role.kubernetes.io/master", "effect": "NoSchedule"}],
+        ),
         gpu_node("gpu-a100-0"),
         gpu_node("gpu-a100-1"),
-        gpu_node("gpu-l40s-0", product="NVIDIA-L40S", gpus=4, memory_mib=46068, cc=(8, 9),
-                 family="ada-lovelace", instance_type="g6e.12xlarge"),
-        gpu_node("gpu-h100-mig-0", product="NVIDIA-H100-80GB-HBM3", gpus=2, memory_mib=81559, cc=(9, 0),
-                 family="hopper", instance_type="p5.48xlarge",
-                 extra_resources={"nvidia.com/mig-3g.40gb": "4"},
-                 extra_labels={"nvidia.com/mig.strategy": "mixed", "nvidia.com/mig-3g.40gb.memory": "40192",
-                               "nvidia.com/mig-3g.40gb.count": "4"}),
-        gpu_node("gpu-t4-0", product="Tesla-T4", gpus=4, memory_mib=15360, cc=(7, 5), family="turing",
-                 instance_type="g4dn.12xlarge",
-                 taints=[{"key": "dedicated", "value": "batch", "effect": "NoSchedule"}]),
-        gpu_node("gpu-a10g-0", product="NVIDIA-A10G", gpus=4, memory_mib=23028, cc=(8, 6),
-                 instance_type="g5.12xlarge", unschedulable=True,
-                 taints=[{"key": "node.kubernetes.io/unschedulable", "effect": "NoSchedule",
-                          "timeAdded": "2026-11-20T10:00:00Z"}]),
-        gpu_node("gpu-l4-0", product="NVIDIA-L4", gpus=1, memory_mib=23034, cc=(8, 9),
-                 family="ada-lovelace", instance_type="g6.4xlarge", ready=False),
-    ]  # fmt: skip
+        gpu_node(
+            "gpu-l40s-0",
+            product="NVIDIA-L40S",
+            gpus=4,
+            memory_mib=46068,
+            cc=(8, 9),
+            family="ada-lovelace",
+            instance_type="g6e.12xlarge",
+        ),
+        gpu_node(
+            "gpu-h100-mig-0",
+            product="NVIDIA-H100-80GB-HBM3",
+            gpus=2,
+            memory_mib=81559,
+            cc=(9, 0),
+            family="hopper",
+            instance_type="p5.48xlarge",
+            extra_resources={"nvidia.com/mig-3g.40gb": "4"},
+            extra_labels={
+                "nvidia.com/mig.strategy": "mixed",
+                "nvidia.com/mig-3g.40gb.memory": "40192",
+                "nvidia.com/mig-3g.40gb.count": "4",
+            },
+        ),
+        gpu_node(
+            "gpu-t4-0",
+            product="Tesla-T4",
+            gpus=4,
+            memory_mib=15360,
+            cc=(7, 5),
+            family="turing",
+            instance_type="g4dn.12xlarge",
+            taints=[{"key": "dedicated", "value": "batch", "effect": "NoSchedule"}],
+        ),
+        gpu_node(
+            "gpu-a10g-0",
+            product="NVIDIA-A10G",
+            gpus=4,
+            memory_mib=23028,
+            cc=(8, 6),
+            instance_type="g5.12xlarge",
+            unschedulable=True,
+            taints=[
+                {
+                    "key": "node.kubernetes.io/unschedulable",
+                    "effect": "NoSchedule",
+                    "timeAdded": "2026-11-20T10:00:00Z",
+                }
+            ],
+        ),
+        gpu_node(
+            "gpu-l4-0",
+            product="NVIDIA-L4",
+            gpus=1,
+            memory_mib=23034,
+            cc=(8, 9),
+            family="ada-lovelace",
+            instance_type="g6.4xlarge",
+            ready=False,
+        ),
+    ]
     pods = [
         pod("llama-70b-predictor-1", "gpu-a100-0", gpus=4),
         pod("granite-predictor-2", "gpu-a100-0", gpus=2),

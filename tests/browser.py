@@ -1,0 +1,112 @@
+"""Helpers for browser tests: find Chromium, run the app with `streamlit run`, wait for idle.
+
+Chromium is Debian's (``/usr/bin/chromium``) or the one ``NAVIGATOR_CHROMIUM`` names. Outside
+CI a missing browser skips the browser tests with how to install one; with ``CI=true`` it
+fails them, so CI can never pass without having driven a real browser.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO
+
+ARTIFACTS = REPO / "test-artifacts"
+CHROMIUM_FLAGS = [
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+
+
+def chromium_path() -> str:
+    """The browser to drive, or skip/fail as the module docstring says."""
+    candidates = [os.environ.get("NAVIGATOR_CHROMIUM"), "/usr/bin/chromium", shutil.which("chromium")]
+    for c in candidates:
+        if c and Path(c).exists():
+            return c
+    msg = (
+        "Chromium not found at /usr/bin/chromium (or NAVIGATOR_CHROMIUM). Install it with "
+        "'apt-get install chromium' to run the browser tests."
+    )
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(msg)
+    pytest.skip(msg)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def streamlit_server(env: dict[str, str], log: Path) -> Iterator[str]:
+    """``streamlit run frontend/app.py`` on a free port; yields the base URL."""
+    port = free_port()
+    cmd = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(REPO / "frontend" / "app.py"),
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+        "--server.headless",
+        "true",
+        "--global.developmentMode",
+        "false",
+        "--browser.gatherUsageStats",
+        "false",
+        "--server.fileWatcherType",
+        "none",
+    ]
+    full_env = {**os.environ, **env, "PYTHONPATH": str(REPO)}
+    with log.open("w") as out:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=full_env, cwd=REPO)
+        url = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                        if r.read() == b"ok":
+                            break
+                except OSError:
+                    pass
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"streamlit did not start:\n{log.read_text()}")
+                time.sleep(0.3)
+            yield url
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def wait_for_app(page: object) -> None:
+    """Wait until the script run finished (Streamlit's own e2e idle signal)."""
+    from playwright.sync_api import Page
+
+    assert isinstance(page, Page)
+    page.wait_for_timeout(200)
+    page.wait_for_selector('[data-testid="stApp"][data-test-connection-state="CONNECTED"]', timeout=30_000)
+    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=60_000)

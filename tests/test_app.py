@@ -1,0 +1,128 @@
+"""The Streamlit app through AppTest: every page renders, inputs work, errors are boxes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import REPO, SAMPLE_INVENTORY
+from tests.support.fake_kube import FakeKubeServer
+
+APP = str(REPO / "frontend" / "app.py")
+
+
+def app() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def nodes_table(at: AppTest) -> pd.DataFrame:
+    return next(df.value for df in at.dataframe if "node" in df.value.columns)
+
+
+def test_inventory_page_is_the_default_and_shows_the_sample() -> None:
+    at = app()
+    assert at.title[0].value == "GPU inventory"
+    table = nodes_table(at)
+    assert "gpu-a100-0" in set(table["node"])
+    row = table[table["node"] == "gpu-a100-0"].iloc[0]
+    assert (row["allocatable"], row["in_use"], row["free"]) == (8, 6, 2)
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Allocatable GPUs"] == "79" and metrics["Free GPUs (schedulable nodes)"] == "37"
+    assert at.get("plotly_chart"), "allocation chart rendered"
+    assert any(b.label == "Export inventory as YAML" for b in at.get("download_button"))
+    sidebar = " ".join(m.value for m in at.sidebar.markdown)
+    assert "Cluster" in sidebar and "LLM" in sidebar and "podman" in sidebar
+
+
+def test_upload_inventory_and_bad_upload_keeps_previous() -> None:
+    at = app()
+    at.radio(key="inventory_source_choice").set_value("upload").run()
+    uploader = at.get("file_uploader")[0]
+    text = SAMPLE_INVENTORY.read_text().replace("gpu-l40s-1", "my-own-node")
+    uploader.set_value(("mine.yaml", text.encode(), "application/x-yaml"))
+    at.run()
+    assert not at.exception
+    assert "my-own-node" in set(nodes_table(at)["node"])
+    # A broken upload: an error box, no traceback, the good inventory stays on screen.
+    at.get("file_uploader")[0].set_value(("broken.yaml", b"nodes: [\n", "application/x-yaml"))
+    at.button[0].click().run()
+    assert not at.exception
+    assert any("broken.yaml" in e.value for e in at.error)
+    assert "my-own-node" in set(nodes_table(at)["node"])
+
+
+def test_unknown_gpu_in_upload_shows_error_and_offers_lenient_mode() -> None:
+    at = app()
+    at.radio(key="inventory_source_choice").set_value("upload").run()
+    bad = b"nodes:\n- name: odd\n  accelerators:\n  - {product: NVIDIA-Quantum-9000, allocatable: 2}\n"
+    at.get("file_uploader")[0].set_value(("odd.yaml", bad, "application/x-yaml"))
+    at.run()
+    assert any("NVIDIA-Quantum-9000" in e.value for e in at.error)
+    at.checkbox(key="allow_unknown_choice").check().run()
+    assert not at.exception
+    assert "odd" in set(nodes_table(at)["node"])
+
+
+def test_live_cluster_source(monkeypatch: pytest.MonkeyPatch, kubeconfig: Path) -> None:
+    monkeypatch.setenv("NAVIGATOR_KUBECONFIG", str(kubeconfig))
+    at = app()
+    at.radio(key="inventory_source_choice").set_value("cluster").run()
+    at.button[0].click().run()
+    assert not at.exception
+    table = nodes_table(at)
+    assert "master-0" in set(table["node"])
+    # (AppTest reruns only the page script after a widget change, so the sidebar drawn by
+    # app.py is checked in the browser test; here the state it reads is checked.)
+    assert at.session_state["nav_inventory"].label == "live cluster (test-cluster)"
+
+
+def test_cluster_403_is_an_error_box(
+    monkeypatch: pytest.MonkeyPatch, kubeconfig: Path, fake_kube: FakeKubeServer
+) -> None:
+    fake_kube.state.forbidden.add("nodes")
+    monkeypatch.setenv("NAVIGATOR_KUBECONFIG", str(kubeconfig))
+    at = app()
+    at.radio(key="inventory_source_choice").set_value("cluster").run()
+    at.button[0].click().run()
+    assert not at.exception
+    assert any("403" in e.value and "nodes" in e.value for e in at.error)
+
+
+def test_settings_page_without_cluster() -> None:
+    at = app()
+    at.switch_page("pages/settings.py").run()
+    assert not at.exception
+    assert at.title[0].value == "Settings"
+    assert any("No kubeconfig found" in i.value for i in at.info)
+    lines = " ".join(m.value for m in at.main.markdown)
+    assert "**LLM** — off" in lines and "**podman**" in lines and "**skopeo**" in lines
+    assert any("How to enable: Install podman" in c.value for c in at.caption)
+    settings_rows = next(df.value for df in at.dataframe if "Setting" in df.value.columns)
+    assert "NAVIGATOR_LLM_API_KEY" in set(settings_rows["Setting"])
+
+
+def test_settings_page_with_cluster_and_secret(monkeypatch: pytest.MonkeyPatch, kubeconfig: Path) -> None:
+    secret = "AIza-super-secret-key-000"
+    monkeypatch.setenv("NAVIGATOR_KUBECONFIG", str(kubeconfig))
+    monkeypatch.setenv("NAVIGATOR_LLM_PROVIDER", "gemini")
+    monkeypatch.setenv("NAVIGATOR_LLM_API_KEY", secret)
+    at = app()
+    at.switch_page("pages/settings.py").run()
+    assert not at.exception
+    assert at.selectbox(key="kube_context_choice").value == "test-cluster"
+    assert any("Kubernetes v1.31.4" in s.value for s in at.success)
+    rendered = str([df.value.to_dict() for df in at.dataframe]) + str([m.value for m in at.markdown])
+    assert secret not in rendered
+    assert secret not in str([at.session_state[k] for k in at.session_state])
+
+
+def test_invalid_settings_shown_not_crashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NAVIGATOR_CACHE_ENABLED", "maybe")
+    at = app()
+    assert any("NAVIGATOR_CACHE_ENABLED" in e.value for e in at.error)
