@@ -82,16 +82,27 @@ def test_live_cluster_source(monkeypatch: pytest.MonkeyPatch, kubeconfig: Path) 
     assert at.session_state["nav_inventory"].label == "live cluster (test-cluster)"
 
 
-def test_cluster_403_is_an_error_box(
-    monkeypatch: pytest.MonkeyPatch, kubeconfig: Path, fake_kube: FakeKubeServer
+@pytest.mark.parametrize("fault", ["403", "401", "dead"])
+def test_cluster_failures_are_error_boxes(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, kubeconfig: Path, fake_kube: FakeKubeServer, fault: str
 ) -> None:
-    fake_kube.state.forbidden.add("nodes")
+    from tests.support.fake_kube import write_kubeconfig
+
+    if fault == "403":
+        fake_kube.state.forbidden.add("nodes")
+    elif fault == "401":
+        kubeconfig = write_kubeconfig(tmp_path / "old", fake_kube.url, "expired")
+    else:
+        kubeconfig = write_kubeconfig(tmp_path / "dead", "http://127.0.0.1:9", "t")
     monkeypatch.setenv("NAVIGATOR_KUBECONFIG", str(kubeconfig))
     at = app()
     at.radio(key="inventory_source_choice").set_value("cluster").run()
     at.button[0].click().run()
     assert not at.exception
-    assert any("403" in e.value and "nodes" in e.value for e in at.error)
+    expected = {"403": "nodes", "401": "401", "dead": "does not answer"}[fault]
+    assert any(expected in e.value for e in at.error)
+    # What was on screen before (the sample) is still there.
+    assert "gpu-a100-0" in set(nodes_table(at)["node"])
 
 
 def test_settings_page_without_cluster() -> None:

@@ -111,3 +111,32 @@ def test_probe(kubeconfig: Path, fake_kube: FakeKubeServer, tmp_path: Path) -> N
     assert bad.configured and not bad.reachable and "401" in bad.message
     none = probe_cluster(tmp_path / "missing")
     assert not none.configured
+
+
+def test_amd_and_gaudi_nodes(kubeconfig: Path, fake_kube: FakeKubeServer) -> None:
+    amd = gpu_node(
+        "mi300x-0",
+        product=None,
+        gpus=0,
+        instance_type="ND96isr_MI300X_v5",
+        extra_resources={"amd.com/gpu": "8"},
+        extra_labels={"amd.com/gpu.product-name": "AMD_Instinct_MI300X_OAM", "amd.com/gpu.vram": "192G"},
+    )
+    gaudi = gpu_node(
+        "gaudi-0",
+        product=None,
+        gpus=0,
+        instance_type="bare-metal",
+        extra_resources={"habana.ai/gaudi": "8"},
+        extra_labels={"habana.ai/gaudi.product": "gaudi3"},
+    )
+    fake_kube.state.nodes += [amd, gaudi]
+    inv = discover_inventory(kubeconfig)
+    pools = {n.name: n.accelerators[0] for n in inv.nodes if n.name in ("mi300x-0", "gaudi-0")}
+    assert (pools["mi300x-0"].provider, pools["mi300x-0"].gpu) == ("amd", "MI300X")
+    assert pools["mi300x-0"].memory_mib == 192 * 1024
+    assert (pools["gaudi-0"].provider, pools["gaudi-0"].gpu, pools["gaudi-0"].allocatable) == (
+        "gaudi",
+        "Gaudi3",
+        8,
+    )

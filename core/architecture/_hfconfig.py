@@ -17,6 +17,7 @@ from core.architecture._model import (
     Dtype,
     LayerKind,
     ModelArchitecture,
+    attention_kind,
     count_params,
     layer_layout,
 )
@@ -145,7 +146,7 @@ def architecture_from_config(
     )
     qc = outer.get("quantization_config") or cfg.get("quantization_config")
     quant = quantization_from_config(qc) if isinstance(qc, Mapping) else None
-    attention = "MLA" if mla else ("MQA" if kv_heads == 1 else "GQA" if kv_heads < heads else "MHA")
+    attention = attention_kind(heads, kv_heads, mla=mla is not None)
     max_ctx = _first(cfg, "max_position_embeddings", "n_positions", "max_seq_len", "seq_length")
     archs = outer.get("architectures") or []
     return ModelArchitecture(

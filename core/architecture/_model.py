@@ -80,6 +80,13 @@ class ModelArchitecture(BaseModel):
         return (n if self.tie_word_embeddings else 2 * n) / 1e9
 
 
+def attention_kind(heads: int, kv_heads: int, *, mla: bool) -> AttentionKind:
+    """MLA, MQA (one KV head), GQA (fewer KV heads than heads) or MHA."""
+    if mla:
+        return "MLA"
+    return "MQA" if kv_heads == 1 else "GQA" if kv_heads < heads else "MHA"
+
+
 def layer_layout(
     num_layers: int,
     *,

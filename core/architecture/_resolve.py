@@ -16,10 +16,11 @@ import re
 from pathlib import Path
 
 from core.architecture._hfconfig import _dtype, read_config_json
-from core.architecture._model import ModelArchitecture, count_params, layer_layout
+from core.architecture._model import ModelArchitecture, attention_kind, count_params, layer_layout
 from core.architecture._quantization import (
     QUANT_NAME_TOKENS,
     QuantizationInfo,
+    quantization_from_config,
     quantization_from_name,
 )
 from core.catalog import Catalog, ModelSpec, get_catalog
@@ -84,25 +85,13 @@ def from_spec(
     if active is None:
         active = total
     dtype_text = (spec.torch_dtype or "").lower()
-    if quantization is None and "float8" in dtype_text:
-        quantization = QuantizationInfo(
-            method="fp8_w8a8",
-            weight_bits=8,
-            activation_bits=8,
-            config_method="fp8",
-            source="catalog torch_dtype (FP8 weights as released)",
-        )
-    elif quantization is None and "mxfp4" in dtype_text:
-        quantization = QuantizationInfo(
-            method="mxfp4",
-            weight_bits=4.25,
-            activation_bits=16,
-            applies_to="experts",
-            config_method="mxfp4",
-            source="catalog torch_dtype (MXFP4 expert weights as released)",
+    released = "fp8" if "float8" in dtype_text else "mxfp4" if "mxfp4" in dtype_text else None
+    if quantization is None and released:
+        quantization = quantization_from_config({"quant_method": released}).model_copy(
+            update={"source": f"catalog torch_dtype ({released.upper()} weights as released)"}
         )
     kv = spec.num_key_value_heads
-    attention = "MLA" if spec.mla else "MQA" if kv == 1 else "GQA" if kv < spec.num_attention_heads else "MHA"
+    attention = attention_kind(spec.num_attention_heads, kv, mla=spec.mla is not None)
     window = spec.attention_chunk_size or spec.sliding_window
     return ModelArchitecture(
         name=spec.name,

@@ -22,7 +22,7 @@ from core.cluster.inventory import (
     Inventory,
     Node,
     Taint,
-    fill_from_catalog,
+    fill_node,
     provider_of,
 )
 
@@ -197,14 +197,11 @@ def inventory_from_connection(
     out_nodes: list[Node] = []
     warnings: list[str] = []
     for obj in nodes:
-        node = node_from_api(obj, used.get(obj.metadata.name, {}))
-        pools = []
-        for pool in node.accelerators:
-            filled, warning = fill_from_catalog(pool, node=node.name, catalog=cat, strict=strict)
-            pools.append(filled)
-            if warning:
-                warnings.append(warning)
-        out_nodes.append(node.model_copy(update={"accelerators": pools}))
+        node, node_warnings = fill_node(
+            node_from_api(obj, used.get(obj.metadata.name, {})), catalog=cat, strict=strict
+        )
+        out_nodes.append(node)
+        warnings.extend(node_warnings)
     out_nodes.sort(key=lambda n: n.name)
     where = conn.context or conn.server
     return Inventory(

@@ -230,6 +230,17 @@ def fill_from_catalog(
     return pool.model_copy(update=updates), None
 
 
+def fill_node(node: Node, *, catalog: Catalog, strict: bool) -> tuple[Node, list[str]]:
+    """:func:`fill_from_catalog` for every pool of a node; returns the node and warnings."""
+    pools, warnings = [], []
+    for pool in node.accelerators:
+        filled, warning = fill_from_catalog(pool, node=node.name, catalog=catalog, strict=strict)
+        pools.append(filled)
+        if warning:
+            warnings.append(warning)
+    return node.model_copy(update={"accelerators": pools}), warnings
+
+
 def catalog_gpu_error(catalog: Catalog, label: str, node: str) -> UnknownGpuError:
     """An UnknownGpuError for a node's product label, naming the node."""
     try:
@@ -256,13 +267,9 @@ def _parse(doc: Any, source: str, catalog: Catalog, strict: bool) -> Inventory:
             node = Node.model_validate(raw)
         except ValidationError as exc:
             raise InventoryError(format_validation_error(exc, source=source, entry=entry)) from None
-        pools = []
-        for pool in node.accelerators:
-            filled, warning = fill_from_catalog(pool, node=node.name, catalog=catalog, strict=strict)
-            pools.append(filled)
-            if warning:
-                warnings.append(warning)
-        nodes.append(node.model_copy(update={"accelerators": pools}))
+        filled, node_warnings = fill_node(node, catalog=catalog, strict=strict)
+        nodes.append(filled)
+        warnings.extend(node_warnings)
     names = [n.name for n in nodes]
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
