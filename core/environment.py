@@ -36,16 +36,12 @@ def probe_tool(name: str, timeout_s: float = 5.0) -> ToolStatus:
     if path is None:
         return ToolStatus(name, False, "not found on PATH", _HOW.get(name, f"Install {name}."))
     try:
-        done = subprocess.run(
-            [path, "--version"], capture_output=True, text=True, timeout=timeout_s, check=False
-        )
+        done = subprocess.run([path, "--version"], capture_output=True, text=True, timeout=timeout_s, check=False)
         first = (done.stdout or done.stderr).strip().splitlines()
         version = first[0] if first else "version unknown"
         ok = done.returncode == 0
     except (OSError, subprocess.TimeoutExpired) as exc:
-        return ToolStatus(
-            name, False, f"{path} did not answer ({exc.__class__.__name__})", _HOW.get(name, "")
-        )
+        return ToolStatus(name, False, f"{path} did not answer ({exc.__class__.__name__})", _HOW.get(name, ""))
     detail = f"{version} ({path})" if ok else f"{path} exited {done.returncode}"
     return ToolStatus(name, ok, detail, _HOW.get(name, ""))
 

@@ -31,9 +31,7 @@ def _default_cache_dir() -> Path:
 class Settings(BaseSettings):
     """Everything Navigator can be configured with; all optional, with offline defaults."""
 
-    model_config = SettingsConfigDict(
-        env_prefix="NAVIGATOR_", extra="ignore", frozen=True, validate_default=True
-    )
+    model_config = SettingsConfigDict(env_prefix="NAVIGATOR_", extra="ignore", frozen=True, validate_default=True)
 
     cache_dir: Path = Field(default_factory=_default_cache_dir)
     cache_enabled: bool = True

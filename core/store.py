@@ -56,9 +56,7 @@ def _check(kind: str, item_id: str) -> None:
     if not _KINDS.match(kind):
         raise StoreError(f"cache kind {kind!r}: use lower-case letters, digits and '_'")
     if not _ID.match(item_id) or ".." in item_id:
-        raise StoreError(
-            f"cache id {item_id!r}: use letters, digits, '-', '_' and '.' (at most 128 characters)"
-        )
+        raise StoreError(f"cache id {item_id!r}: use letters, digits, '-', '_' and '.' (at most 128 characters)")
 
 
 def _holds_secret(model: BaseModel) -> bool:

@@ -107,9 +107,7 @@ def load_yaml_file(path: str | Path, *, max_bytes: int = MAX_BYTES) -> Any:
     try:
         size = p.stat().st_size
         if size > max_bytes:
-            raise YamlError(
-                f"{p}: file is {size / 1_048_576:.1f} MiB; the limit is {max_bytes / 1_048_576:.0f} MiB."
-            )
+            raise YamlError(f"{p}: file is {size / 1_048_576:.1f} MiB; the limit is {max_bytes / 1_048_576:.0f} MiB.")
         data = p.read_bytes()
     except FileNotFoundError:
         raise YamlError(f"{p}: file not found") from None

@@ -58,9 +58,7 @@ def _moe(cfg: Mapping[str, Any]) -> MoeSpec | None:
         num_experts=int(experts),
         experts_per_token=int(_first(cfg, "num_experts_per_tok", "experts_per_token", default=1)),
         num_shared_experts=int(_first(cfg, "n_shared_experts", "num_shared_experts", default=0)),
-        moe_intermediate_size=int(
-            _first(cfg, "moe_intermediate_size", "intermediate_size", "ffn_hidden_size")
-        ),
+        moe_intermediate_size=int(_first(cfg, "moe_intermediate_size", "intermediate_size", "ffn_hidden_size")),
         first_k_dense_replace=cfg.get("first_k_dense_replace"),
     )
 
@@ -100,9 +98,7 @@ def _layers(cfg: Mapping[str, Any], model_type: str, n: int) -> tuple[int | None
     return window, layer_layout(n, sliding_window=window, pattern=None)
 
 
-def architecture_from_config(
-    config: Mapping[str, Any], *, source: str, name: str | None = None
-) -> ModelArchitecture:
+def architecture_from_config(config: Mapping[str, Any], *, source: str, name: str | None = None) -> ModelArchitecture:
     """Build a :class:`ModelArchitecture` from a parsed ``config.json``."""
     outer = config
     cfg: Mapping[str, Any] = config
@@ -115,8 +111,7 @@ def architecture_from_config(
         heads = int(_first(cfg, "num_attention_heads", "n_head", "num_heads"))
     except (TypeError, ValueError):
         raise InputError(
-            f"{source}: not a decoder config.json — num_hidden_layers, hidden_size and "
-            "num_attention_heads are required"
+            f"{source}: not a decoder config.json — num_hidden_layers, hidden_size and num_attention_heads are required"
         ) from None
     if model_type == "falcon" or "multi_query" in cfg:
         kv_default = 1 if cfg.get("multi_query") and not cfg.get("new_decoder_architecture") else heads

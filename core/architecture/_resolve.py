@@ -160,11 +160,7 @@ def resolve_model(ref: str, *, catalog: Catalog | None = None) -> ModelArchitect
     candidates = _image_candidates(text) if text.startswith("oci://") else [text]
     for candidate in candidates:
         exact = next(
-            (
-                m
-                for m in cat.models.values()
-                if candidate.lower() in (m.name.lower(), (m.hf_id or "").lower())
-            ),
+            (m for m in cat.models.values() if candidate.lower() in (m.name.lower(), (m.hf_id or "").lower())),
             None,
         )
         hit = exact.name if exact else index.get(name_key(candidate))

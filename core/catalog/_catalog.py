@@ -155,10 +155,7 @@ def _read_builtin() -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[di
     for g in gpus:
         g.setdefault("aliases", list(aliases.get(str(g.get("name")), [])))
     models = [dict(m) for m in _entries(load_yaml_file(DATA_DIR / "models.yaml"), "models", "models.yaml")]
-    quant = [
-        dict(q)
-        for q in _entries(load_yaml_file(DATA_DIR / "quantization.yaml"), "methods", "quantization.yaml")
-    ]
+    quant = [dict(q) for q in _entries(load_yaml_file(DATA_DIR / "quantization.yaml"), "methods", "quantization.yaml")]
     return gpus, models, quant
 
 
@@ -196,9 +193,7 @@ def load_catalog(overrides: str | Path | None = None) -> Catalog:
             raise CatalogError(f"{src}: expected a mapping with 'gpus', 'models' or 'quantization'")
         unknown = set(doc or {}) - {"gpus", "models", "quantization"}
         if unknown:
-            raise CatalogError(
-                f"{src}: unknown top-level key(s) {sorted(unknown)}; use gpus, models, quantization"
-            )
+            raise CatalogError(f"{src}: unknown top-level key(s) {sorted(unknown)}; use gpus, models, quantization")
         gpus = _merge(gpus, _entries(doc, "gpus", src), "name", src)
         models = _merge(models, _entries(doc, "models", src), "name", src)
         quant = _merge(quant, _entries(doc, "quantization", src), "id", src)

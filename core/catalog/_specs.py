@@ -12,9 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-Capability = Literal[
-    "chat", "instruct", "code", "embedding", "vision", "reasoning", "tool_calling", "completion"
-]
+Capability = Literal["chat", "instruct", "code", "embedding", "vision", "reasoning", "tool_calling", "completion"]
 
 
 class _Entry(BaseModel):

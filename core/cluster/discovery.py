@@ -147,9 +147,7 @@ def node_from_api(obj: Any, in_use: Mapping[str, float]) -> Node:
     allocatable = status.allocatable or {}
     capacity = status.capacity or {}
     ready = any(c.type == "Ready" and c.status == "True" for c in status.conditions or [])
-    instance_type = labels.get("node.kubernetes.io/instance-type") or labels.get(
-        "beta.kubernetes.io/instance-type"
-    )
+    instance_type = labels.get("node.kubernetes.io/instance-type") or labels.get("beta.kubernetes.io/instance-type")
     taints = [
         Taint(key=t.key, value=t.value or None, effect=t.effect)
         for t in (obj.spec.taints or [])
@@ -180,9 +178,7 @@ def requests_by_node(pods: Iterable[Any]) -> dict[str, dict[str, float]]:
     return out
 
 
-def inventory_from_connection(
-    conn: Connection, *, catalog: Catalog | None = None, strict: bool = True
-) -> Inventory:
+def inventory_from_connection(conn: Connection, *, catalog: Catalog | None = None, strict: bool = True) -> Inventory:
     """Read nodes and non-terminated pods and build the inventory."""
     cat = catalog or get_catalog()
     core_api = client.CoreV1Api(conn.api)
@@ -197,9 +193,7 @@ def inventory_from_connection(
     out_nodes: list[Node] = []
     warnings: list[str] = []
     for obj in nodes:
-        node, node_warnings = fill_node(
-            node_from_api(obj, used.get(obj.metadata.name, {})), catalog=cat, strict=strict
-        )
+        node, node_warnings = fill_node(node_from_api(obj, used.get(obj.metadata.name, {})), catalog=cat, strict=strict)
         out_nodes.append(node)
         warnings.extend(node_warnings)
     out_nodes.sort(key=lambda n: n.name)

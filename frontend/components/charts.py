@@ -14,9 +14,7 @@ def gpu_allocation_figure(totals: Sequence[GpuTotal]) -> go.Figure:
     labels = [t.gpu for t in totals]
     fig = go.Figure()
     fig.add_bar(name="In use", x=labels, y=[t.in_use for t in totals], marker_color="#8c8c8c")
-    fig.add_bar(
-        name="Free (schedulable)", x=labels, y=[t.free_schedulable for t in totals], marker_color="#2e7d32"
-    )
+    fig.add_bar(name="Free (schedulable)", x=labels, y=[t.free_schedulable for t in totals], marker_color="#2e7d32")
     fig.add_bar(
         name="Free (cordoned / NotReady)",
         x=labels,

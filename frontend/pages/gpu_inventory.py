@@ -61,9 +61,7 @@ def _read() -> None:
             if upload is None:
                 return
             if upload.size > MAX_UPLOAD_MB * 1024 * 1024:
-                st.error(
-                    f"{upload.name} is {upload.size / 1_048_576:.1f} MB; the limit is {MAX_UPLOAD_MB} MB."
-                )
+                st.error(f"{upload.name} is {upload.size / 1_048_576:.1f} MB; the limit is {MAX_UPLOAD_MB} MB.")
                 return
             inv = parse_inventory(
                 upload.getvalue(), source=upload.name, catalog=services.catalog(settings), strict=strict
@@ -169,9 +167,7 @@ def render(current: state.InventoryState) -> None:
                     "FP8 dense (TFLOPS)": g.fp8_dense_tflops,
                     "Interconnect": g.interconnect.type,
                     "$ per GPU-hour": g.price.usd_per_gpu_hour,
-                    "Price source": f"{g.price.provider}, {g.price.date}"
-                    if g.price.provider
-                    else "not found (null)",
+                    "Price source": f"{g.price.provider}, {g.price.date}" if g.price.provider else "not found (null)",
                 }
                 for g in specs
             ]
@@ -181,8 +177,7 @@ def render(current: state.InventoryState) -> None:
         key="specs_table",
     )
     st.caption(
-        "Specs and prices are published figures (see the catalog's SOURCES.md); "
-        "blanks were not found in a source."
+        "Specs and prices are published figures (see the catalog's SOURCES.md); blanks were not found in a source."
     )
 
     st.download_button(

@@ -45,10 +45,7 @@ def _models(args: argparse.Namespace) -> int:
         else:
             for key, value in arch.model_dump(mode="json", exclude={"sources", "layer_types"}).items():
                 print(f"{key:22} {value}")
-            print(
-                f"{'layer_types':22} {arch.num_layers - arch.sliding_layers} full, "
-                f"{arch.sliding_layers} windowed"
-            )
+            print(f"{'layer_types':22} {arch.num_layers - arch.sliding_layers} full, {arch.sliding_layers} windowed")
         return 0
     archs = [resolve_model(m.name, catalog=cat) for m in cat.models.values()]
     if args.json:
@@ -78,9 +75,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     g = sub.add_parser("gpus", help="the GPU catalog with specs and prices")
     g.add_argument("--json", action="store_true")
     g.set_defaults(handler=_gpus)
-    m = sub.add_parser(
-        "models", help="the model catalog, or resolve one model (name, HF id, oci://, config.json)"
-    )
+    m = sub.add_parser("models", help="the model catalog, or resolve one model (name, HF id, oci://, config.json)")
     m.add_argument("name", nargs="?", help="model to resolve")
     m.add_argument("--json", action="store_true")
     m.set_defaults(handler=_models)

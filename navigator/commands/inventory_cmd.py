@@ -24,12 +24,8 @@ def add_inventory_source(p: argparse.ArgumentParser) -> None:
     """Flags choosing where the inventory comes from (shared with fit/plan)."""
     src = p.add_mutually_exclusive_group()
     src.add_argument("--inventory", type=Path, metavar="FILE", help="inventory YAML (default: the sample)")
-    src.add_argument(
-        "--kubeconfig", type=Path, metavar="PATH", help="read the live cluster with this kubeconfig"
-    )
-    src.add_argument(
-        "--cluster", action="store_true", help="read the live cluster ($KUBECONFIG or ~/.kube/config)"
-    )
+    src.add_argument("--kubeconfig", type=Path, metavar="PATH", help="read the live cluster with this kubeconfig")
+    src.add_argument("--cluster", action="store_true", help="read the live cluster ($KUBECONFIG or ~/.kube/config)")
     p.add_argument("--context", metavar="C", help="kubeconfig context (default: current)")
     p.add_argument(
         "--allow-unknown-gpus",
@@ -45,9 +41,7 @@ def read_inventory(args: argparse.Namespace) -> Inventory:
     strict = not args.allow_unknown_gpus
     if args.kubeconfig or args.cluster:
         kubeconfig = args.kubeconfig or settings.kubeconfig
-        return discover_inventory(
-            kubeconfig, args.context or settings.kube_context, catalog=catalog, strict=strict
-        )
+        return discover_inventory(kubeconfig, args.context or settings.kube_context, catalog=catalog, strict=strict)
     path = args.inventory or settings.inventory_path or sample_path("sample_inventory.yaml")
     return load_inventory(path, catalog=catalog, strict=strict)
 
@@ -97,7 +91,5 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("inventory", help="GPU nodes with allocatable and free GPUs")
     add_inventory_source(p)
     p.add_argument("--json", action="store_true", help="print JSON")
-    p.add_argument(
-        "--export", type=Path, metavar="FILE", help="also write the inventory as YAML (plan offline)"
-    )
+    p.add_argument("--export", type=Path, metavar="FILE", help="also write the inventory as YAML (plan offline)")
     p.set_defaults(handler=_run)

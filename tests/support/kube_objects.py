@@ -135,9 +135,7 @@ def pod(
         if not limits_only:
             res["requests"][resource] = str(gpus)
     spec: dict[str, Any] = {
-        "containers": [
-            {"name": "kserve-container", "image": "quay.io/vllm/vllm-cuda:latest", "resources": res}
-        ],
+        "containers": [{"name": "kserve-container", "image": "quay.io/vllm/vllm-cuda:latest", "resources": res}],
         "restartPolicy": "Always",
         "serviceAccountName": "default",
     }

@@ -1,0 +1,45 @@
+"""The sizing engine: vLLM-faithful memory and KV-cache accounting, and a calibrated
+latency/throughput model.
+
+>>> from core.sizing import ServingFlags, estimate_memory
+"""
+
+from core.sizing._api import Estimate, PerformanceEstimate, Workload, estimate, performance
+from core.sizing._estimate import (
+    FitFailure,
+    MemoryEstimate,
+    check_parallelism,
+    estimate_memory,
+    valid_tp_sizes,
+)
+from core.sizing._flags import (
+    DEFAULT_VLLM_VERSION,
+    QUANTIZATION_FLAGS,
+    ResolvedFlags,
+    ServingFlags,
+    apply_quantization_flag,
+    parse_version,
+)
+from core.sizing._memory import visible_memory_gib
+from core.sizing._perf import Figure
+
+__all__ = [
+    "DEFAULT_VLLM_VERSION",
+    "QUANTIZATION_FLAGS",
+    "Estimate",
+    "Figure",
+    "FitFailure",
+    "MemoryEstimate",
+    "PerformanceEstimate",
+    "ResolvedFlags",
+    "ServingFlags",
+    "Workload",
+    "apply_quantization_flag",
+    "check_parallelism",
+    "estimate",
+    "estimate_memory",
+    "parse_version",
+    "performance",
+    "valid_tp_sizes",
+    "visible_memory_gib",
+]

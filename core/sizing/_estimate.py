@@ -1,0 +1,247 @@
+"""The memory estimate of one vLLM replica, its fit verdict and the log lines it predicts.
+
+>>> from core.architecture import resolve_model
+>>> from core.catalog import get_catalog
+>>> est = estimate_memory(resolve_model("Llama-3.1-8B"), get_catalog().gpu("H100"),
+...                       ServingFlags(max_model_len=16000, block_size=128))
+>>> round(est.weights_gib, 2), est.fits
+(14.99, True)
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from core.architecture import ModelArchitecture
+from core.catalog import GpuSpec
+from core.errors import InputError
+from core.sizing._flags import ResolvedFlags, ServingFlags, resolve_flags
+from core.sizing._memory import (
+    GIB,
+    KvLayout,
+    activation_bytes,
+    blocks_per_request,
+    cudagraph_bytes,
+    kv_layout,
+    max_len_that_fits,
+    non_torch_bytes,
+    visible_memory_gib,
+    weight_bytes,
+)
+
+FailureCode = Literal[
+    "WEIGHTS_EXCEED_MEMORY",
+    "PROFILING_OOM",
+    "NO_KV_MEMORY",
+    "MAX_MODEL_LEN_EXCEEDS_KV",
+    "FREE_MEMORY_BELOW_BUDGET",
+    "MAX_MODEL_LEN_ABOVE_MODEL",
+]
+
+
+class FitFailure(BaseModel):
+    """Why vLLM would refuse to start, as a code and a sentence."""
+
+    model_config = ConfigDict(frozen=True)
+
+    code: FailureCode
+    message: str
+
+
+class MemoryEstimate(BaseModel):
+    """Per-GPU memory of one replica, in GiB (the unit vLLM logs), with the KV-cache result."""
+
+    model_config = ConfigDict(frozen=True)
+
+    model: str
+    gpu: str
+    vllm_version: str
+    gpu_total_gib: float
+    budget_gib: float
+    weights_gib: float
+    activation_gib: float
+    non_torch_gib: float
+    cudagraph_gib: float
+    available_kv_gib: float
+    kv_bytes_per_token: int
+    """Bytes per token per GPU behind the reported KV cache size (all layer groups)."""
+    kv_bytes_per_token_per_layer: int
+    gpu_blocks: int
+    kv_cache_tokens: int
+    max_concurrency: float
+    max_model_len: int
+    max_model_len_that_fits: int
+    fits: bool
+    fit_failures: list[FitFailure]
+    log_lines: list[str]
+    flags: ResolvedFlags
+    notes: list[str]
+
+
+def check_parallelism(arch: ModelArchitecture, tp: int) -> None:
+    """vLLM's rule: TP divides the attention heads, and KV heads split or replicate evenly."""
+    if arch.num_attention_heads % tp:
+        raise InputError(
+            f"--tensor-parallel-size {tp}: must divide the {arch.num_attention_heads} attention heads of "
+            f"{arch.name} (valid: {', '.join(str(t) for t in valid_tp_sizes(arch))})"
+        )
+    kv = arch.num_kv_heads
+    if arch.mla is None and kv % tp and tp % kv:
+        raise InputError(f"--tensor-parallel-size {tp}: {kv} KV heads cannot be split or replicated evenly")
+
+
+def valid_tp_sizes(arch: ModelArchitecture, limit: int = 64) -> list[int]:
+    """Tensor-parallel sizes vLLM accepts for this model (powers of two and divisors up to 64)."""
+    out = []
+    for tp in range(1, limit + 1):
+        kv = arch.num_kv_heads
+        if arch.num_attention_heads % tp == 0 and (arch.mla is not None or kv % tp == 0 or tp % kv == 0):
+            out.append(tp)
+    return out
+
+
+def _log_lines(est: dict[str, float | int], flags: ResolvedFlags, graphs: bool) -> list[str]:
+    lines = [f"Model loading took {est['weights_gib']:.4f} GiB"]
+    if graphs:
+        lines.append(f"Estimated CUDA graph memory: {est['cudagraph_gib']:.2f} GiB")
+    lines.append(f"Available KV cache memory: {est['available_kv_gib']:.2f} GiB")
+    if est["available_kv_gib"] > 0:
+        lines.append(f"GPU KV cache size: {int(est['kv_cache_tokens']):,} tokens")
+        lines.append(
+            f"Maximum concurrency for {flags.max_model_len:,} tokens per request: {est['max_concurrency']:.2f}x"
+        )
+    return lines
+
+
+def estimate_memory(
+    arch: ModelArchitecture,
+    gpu: GpuSpec | str,
+    flags: ServingFlags,
+    *,
+    gpu_memory_gib: float | None = None,
+    free_memory_gib: float | None = None,
+) -> MemoryEstimate:
+    """Predict vLLM's start-up memory accounting for one GPU of a replica.
+
+    ``gpu`` is a catalog GPU, or just a name when ``gpu_memory_gib`` gives the CUDA-visible
+    total (e.g. from a node label); ``free_memory_gib`` is what is free when vLLM starts
+    (defaults to all of it).
+    """
+    check_parallelism(arch, flags.tensor_parallel_size)
+    if isinstance(gpu, str):
+        if gpu_memory_gib is None:
+            raise InputError(f"GPU {gpu!r}: give its memory (GiB) when it is not a catalog GPU")
+        gpu_name, total = gpu, gpu_memory_gib
+    else:
+        gpu_name, total = gpu.name, gpu_memory_gib or visible_memory_gib(gpu)
+    rf = resolve_flags(flags, arch, gpu_total_gib=total, gpu_name=gpu_name)
+    notes = list(rf.notes)
+    budget = total * rf.gpu_memory_utilization
+    weights = weight_bytes(arch, rf).total / GIB
+    activation = activation_bytes(arch, rf, engine_v1=flags.engine_v1) / GIB
+    non_torch = non_torch_bytes(rf, engine_v1=flags.engine_v1) / GIB
+    graphs = cudagraph_bytes(arch, rf) / GIB
+    graphs_counted = graphs if flags.profiles_cuda_graphs else 0.0
+    available = budget - weights - activation - non_torch - graphs_counted
+    layout: KvLayout = kv_layout(arch, rf, flags)
+    block = rf.block_size
+    pool_bytes = block * layout.group_size * layout.bytes_per_token_per_layer
+    pool_blocks = max(0, math.floor(available * GIB / pool_bytes)) if available > 0 else 0
+    groups = layout.full_groups + layout.window_groups
+    blocks = pool_blocks // groups
+    tokens = blocks * block
+    per_request = blocks_per_request(layout, rf.max_model_len, block)
+    concurrency = pool_blocks / per_request if per_request else 0.0
+    cap = arch.max_context or rf.max_model_len
+    fits_len = max_len_that_fits(layout, pool_blocks, block, cap)
+
+    failures: list[FitFailure] = []
+    if arch.max_context and rf.max_model_len > arch.max_context:
+        failures.append(
+            FitFailure(
+                code="MAX_MODEL_LEN_ABOVE_MODEL",
+                message=f"max_model_len {rf.max_model_len:,} is above the model's maximum context "
+                f"{arch.max_context:,}; vLLM rejects it.",
+            )
+        )
+    if free_memory_gib is not None and free_memory_gib < budget:
+        failures.append(
+            FitFailure(
+                code="FREE_MEMORY_BELOW_BUDGET",
+                message=f"free memory on the GPU at start-up ({free_memory_gib:.2f}/{total:.2f} GiB) is less "
+                f"than gpu_memory_utilization × total ({budget:.2f} GiB): another process uses the GPU; "
+                "lower --gpu-memory-utilization or free the GPU.",
+            )
+        )
+    if weights > total:
+        failures.append(
+            FitFailure(
+                code="WEIGHTS_EXCEED_MEMORY",
+                message=f"weights need {weights:.2f} GiB per GPU but the GPU has {total:.2f} GiB: CUDA out "
+                "of memory while loading. Use more GPUs (tensor parallelism) or a quantized checkpoint.",
+            )
+        )
+    elif weights + activation + non_torch > total:
+        failures.append(
+            FitFailure(
+                code="PROFILING_OOM",
+                message=f"weights ({weights:.2f} GiB) plus the profiling activation peak ({activation:.2f} GiB) "
+                f"exceed the GPU's {total:.2f} GiB: CUDA out of memory during profiling.",
+            )
+        )
+    elif available <= 0:
+        failures.append(
+            FitFailure(
+                code="NO_KV_MEMORY",
+                message=f"no memory left for the KV cache ({available:.2f} GiB after weights {weights:.2f}, "
+                f"activation {activation:.2f}, non-torch {non_torch:.2f} of a {budget:.2f} GiB budget): "
+                "vLLM stops with 'No available memory for the cache blocks'.",
+            )
+        )
+    elif concurrency < 1:
+        failures.append(
+            FitFailure(
+                code="MAX_MODEL_LEN_EXCEEDS_KV",
+                message=f"the model's max seq len ({rf.max_model_len:,}) is larger than the maximum number of "
+                f"tokens that can be stored in KV cache ({tokens:,}); the largest that fits is {fits_len:,}.",
+            )
+        )
+    figures = {
+        "weights_gib": weights,
+        "cudagraph_gib": graphs,
+        "available_kv_gib": available,
+        "kv_cache_tokens": tokens,
+        "max_concurrency": concurrency,
+    }
+    if not flags.profiles_cuda_graphs and graphs:
+        notes.append(
+            f"vLLM {flags.vllm_version} does not subtract the CUDA-graph pool (~{graphs:.2f} GiB) from the budget; "
+            "it is captured after sizing (0.21+ profiles it)."
+        )
+    return MemoryEstimate(
+        model=arch.name,
+        gpu=gpu_name,
+        vllm_version=flags.vllm_version,
+        gpu_total_gib=round(total, 2),
+        budget_gib=round(budget, 2),
+        weights_gib=round(weights, 4),
+        activation_gib=round(activation, 2),
+        non_torch_gib=round(non_torch, 2),
+        cudagraph_gib=round(graphs_counted, 2),
+        available_kv_gib=round(available, 2),
+        kv_bytes_per_token=layout.reported_bytes_per_token,
+        kv_bytes_per_token_per_layer=layout.bytes_per_token_per_layer,
+        gpu_blocks=blocks,
+        kv_cache_tokens=tokens,
+        max_concurrency=round(concurrency, 2),
+        max_model_len=rf.max_model_len,
+        max_model_len_that_fits=fits_len,
+        fits=not failures,
+        fit_failures=failures,
+        log_lines=_log_lines(figures, rf, flags.profiles_cuda_graphs),
+        flags=rf,
+        notes=notes,
+    )

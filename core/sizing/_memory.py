@@ -1,0 +1,212 @@
+"""GPU memory and KV-cache accounting, step by step the way vLLM sizes its cache.
+
+1. budget = total GPU memory × gpu_memory_utilization (a fraction of *total*, not free);
+2. minus the weights on this rank, the activation peak of the profiling run, non-torch
+   memory (CUDA context, NCCL buffers), and — from vLLM 0.21 — the CUDA-graph pool;
+3. what is left holds KV blocks of ``block_size`` tokens; vLLM's start-up log reports the
+   blocks as "GPU KV cache size: N tokens" and a maximum concurrency for max_model_len.
+
+Constants fitted to measured start-ups (``data/vllm_memory_cases.csv``) are named with
+their provenance; everything else is arithmetic on the model's shape.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from core.architecture import ModelArchitecture
+from core.catalog import GpuSpec
+from core.sizing._flags import ResolvedFlags, ServingFlags
+
+GIB = 2**30
+
+# CUDA-visible memory as a fraction of the catalog's nominal memory, measured in calibration:
+# H100 80 GB (HBM) reports 79.18 GiB; L40S 48 GB (GDDR6, ECC on) 44.53 GiB.
+VISIBLE_FRACTION_HBM = 79.18 / 80
+VISIBLE_FRACTION_GDDR_ECC = 44.53 / 48
+
+SAMPLER_BYTES_PER_REQ_VOCAB = 38.5
+"""Peak bytes per (request × vocabulary entry) of vLLM V1's dummy sampler run; fitted to
+the llm-d start-ups of Llama-3.1-8B, Qwen3 and gpt-oss on H100 (activation 4.76 / 5.56 /
+7.38 GiB at 1024 requests)."""
+NON_TORCH_BASE_GIB = {True: 0.13, False: 0.35}
+"""Memory outside PyTorch's allocator at TP=1 for the V1 / V0 engine (llm-d H100 start-ups;
+V0 from the RTX 3090 log in vLLM issue 10517)."""
+NON_TORCH_PER_TP_DOUBLING_GIB = 0.41
+"""NCCL buffers per doubling of tensor parallelism (0.54 GiB at TP=2 in the llm-d runs)."""
+CUDAGRAPH_GIB_PER_LAYER = 0.02
+"""CUDA-graph pool per decoder layer at 512 capture sizes (llm-d: 0.39 GiB for 24 layers,
+1.03 GiB for 36)."""
+MLA_FP8_BYTES_PER_LAYER = 656
+"""vLLM's ``fp8_ds_mla`` layout: 512 FP8 latent + 16 bytes of scales + 64 BF16 RoPE dims."""
+
+
+def visible_memory_gib(gpu: GpuSpec) -> float:
+    """Total memory CUDA reports for one GPU (what gpu_memory_utilization multiplies)."""
+    mem_type = (gpu.memory_type or "").upper()
+    fraction = VISIBLE_FRACTION_HBM if "HBM" in mem_type else VISIBLE_FRACTION_GDDR_ECC
+    return gpu.memory_gb * fraction
+
+
+@dataclass(frozen=True)
+class WeightBreakdown:
+    """Bytes of weights on one rank, split by kind."""
+
+    embeddings: float
+    linear: float
+    experts: float
+    rotary_cache: float
+
+    @property
+    def total(self) -> float:
+        return self.embeddings + self.linear + self.experts + self.rotary_cache
+
+
+def _expert_params(arch: ModelArchitecture) -> float:
+    moe = arch.moe
+    if moe is None:
+        return 0.0
+    mats = 2 if arch.family.split()[0].lower() in ("starcoder2", "falcon") else 3
+    moe_layers = arch.num_layers - (moe.first_k_dense_replace or 0)
+    return float(moe_layers * moe.num_experts * mats * arch.hidden_size * moe.moe_intermediate_size)
+
+
+def _group_overhead(bits: float, group_size: int | None, method: str) -> float:
+    """Extra bytes per weight for per-group scales and zero points of 4-bit formats."""
+    if method in ("awq", "w4a16_marlin", "gptq") and bits <= 4:
+        return 2.5 / (group_size or 128)
+    return 0.0
+
+
+def weight_bytes(
+    arch: ModelArchitecture, flags: ResolvedFlags, quant_bits_override: float | None = None
+) -> WeightBreakdown:
+    """Weights held by one rank: quantized linear layers, 16-bit embeddings and head."""
+    tp, pp = flags.tensor_parallel_size, flags.pipeline_parallel_size
+    dtype_b = flags.dtype_bytes
+    embed_params = arch.embedding_params_b * 1e9
+    total_params = arch.params_total_b * 1e9
+    experts = _expert_params(arch)
+    linear = max(0.0, total_params - embed_params - experts)
+    q = arch.quantization
+    lin_b = exp_b = float(dtype_b)
+    if q is not None:
+        per_weight = (quant_bits_override or q.weight_bits) / 8 + _group_overhead(q.weight_bits, q.group_size, q.method)
+        if q.applies_to == "experts":
+            exp_b = per_weight
+        else:
+            lin_b = exp_b = per_weight
+    # K/V projections are replicated when there are fewer KV heads than ranks.
+    kv_rep = 0.0
+    if arch.mla is None and tp > arch.num_kv_heads:
+        kv_rep = arch.num_layers * 2 * arch.hidden_size * arch.head_dim * (1 - arch.num_kv_heads / tp) * lin_b
+    rot_dim = arch.mla.qk_rope_head_dim if arch.mla else arch.head_dim
+    rotary = (arch.max_context or flags.max_model_len) * rot_dim * dtype_b
+    if q is not None and q.method == "mxfp4":
+        # vLLM's MXFP4 MoE kernels pad the hidden dimension of every expert to a multiple
+        # of 256 (vllm/model_executor/layers/quantization/mxfp4.py): 2880 -> 3072 for gpt-oss.
+        h = arch.hidden_size
+        exp_b *= math.ceil(h / 256) * 256 / h
+    return WeightBreakdown(
+        embeddings=embed_params * dtype_b / tp / pp,
+        linear=(linear * lin_b / tp + kv_rep) / pp,
+        experts=experts * exp_b / tp / pp,
+        rotary_cache=rotary,
+    )
+
+
+def activation_bytes(arch: ModelArchitecture, flags: ResolvedFlags, *, engine_v1: bool) -> float:
+    """Peak PyTorch memory of the profiling run: one forward of max_num_batched_tokens
+    tokens, then the sampler over min(max_num_seqs, tokens) requests (full vocabulary)."""
+    tokens = flags.max_num_batched_tokens
+    reqs = min(flags.max_num_seqs, tokens)
+    tp = flags.tensor_parallel_size
+    h = arch.hidden_size
+    if arch.moe is not None:
+        k = arch.moe.experts_per_token
+        per_token = k * (3 * arch.moe.moe_intermediate_size / tp + h) + 3 * h
+    else:
+        per_token = 3 * (arch.intermediate_size or 4 * h) / tp + 3 * h
+    forward = tokens * per_token * flags.dtype_bytes
+    vocab = arch.vocab_size or 32000
+    if engine_v1:
+        return max(forward, reqs * vocab * SAMPLER_BYTES_PER_REQ_VOCAB)
+    return forward + reqs * vocab * 4
+
+
+def non_torch_bytes(flags: ResolvedFlags, *, engine_v1: bool) -> float:
+    """CUDA context, cuBLAS workspaces and NCCL buffers outside PyTorch's allocator."""
+    tp_pp = flags.tensor_parallel_size * flags.pipeline_parallel_size
+    return (NON_TORCH_BASE_GIB[engine_v1] + NON_TORCH_PER_TP_DOUBLING_GIB * math.log2(tp_pp)) * GIB
+
+
+def cudagraph_bytes(arch: ModelArchitecture, flags: ResolvedFlags) -> float:
+    """Estimated CUDA-graph pool (0 with --enforce-eager)."""
+    if flags.enforce_eager or flags.cudagraph_capture_max == 0:
+        return 0.0
+    layers = math.ceil(arch.num_layers / flags.pipeline_parallel_size)
+    return CUDAGRAPH_GIB_PER_LAYER * layers * min(1.0, flags.cudagraph_capture_max / 512) * GIB
+
+
+@dataclass(frozen=True)
+class KvLayout:
+    """How vLLM lays out the KV cache of one rank."""
+
+    bytes_per_token_per_layer: int
+    layers: int
+    """Layers on this rank (after pipeline split)."""
+    group_size: int
+    """Layers per KV-cache group (all layers when the model has one attention kind)."""
+    full_groups: int
+    window_groups: int
+    window: int | None
+
+    @property
+    def reported_bytes_per_token(self) -> int:
+        """Bytes per token behind vLLM's "GPU KV cache size" figure (groups padded)."""
+        return self.bytes_per_token_per_layer * self.group_size * (self.full_groups + self.window_groups)
+
+
+def kv_layout(arch: ModelArchitecture, flags: ResolvedFlags, serving: ServingFlags) -> KvLayout:
+    """Per-layer KV bytes (GQA replication, MLA latent, FP8) and vLLM's layer grouping."""
+    tp = flags.tensor_parallel_size
+    kv_b = flags.kv_bytes
+    if arch.mla is not None and serving.mla_cache:
+        per_layer = MLA_FP8_BYTES_PER_LAYER if kv_b == 1 else (arch.mla.kv_lora_rank + arch.mla.qk_rope_head_dim) * kv_b
+    elif arch.mla is not None:
+        qk = arch.mla.qk_nope_head_dim + arch.mla.qk_rope_head_dim
+        per_layer = 2 * max(1, arch.num_attention_heads // tp) * qk * kv_b
+    else:
+        per_layer = 2 * max(1, arch.num_kv_heads // tp) * arch.head_dim * kv_b
+    layers = math.ceil(arch.num_layers / flags.pipeline_parallel_size)
+    local = round(arch.sliding_layers * layers / arch.num_layers)
+    full = layers - local
+    if not serving.hybrid_kv_allocator or local == 0 or arch.sliding_window is None:
+        return KvLayout(per_layer, layers, layers, 1, 0, None)
+    if full == 0:
+        return KvLayout(per_layer, layers, layers, 0, 1, arch.sliding_window)
+    size = min(full, local)
+    return KvLayout(per_layer, layers, size, math.ceil(full / size), math.ceil(local / size), arch.sliding_window)
+
+
+def blocks_per_request(layout: KvLayout, tokens: int, block: int) -> int:
+    """KV blocks one request of ``tokens`` tokens holds, summed over layer groups."""
+    full = layout.full_groups * math.ceil(tokens / block)
+    if layout.window_groups == 0:
+        return full
+    kept = min(tokens, (layout.window or tokens) + block)
+    return full + layout.window_groups * math.ceil(kept / block)
+
+
+def max_len_that_fits(layout: KvLayout, pool_blocks: int, block: int, cap: int) -> int:
+    """Largest max_model_len one request can have with ``pool_blocks`` blocks."""
+    if pool_blocks <= 0:
+        return 0
+    if layout.full_groups == 0:
+        return cap if blocks_per_request(layout, cap, block) <= pool_blocks else 0
+    window_blocks = 0
+    if layout.window_groups:
+        window_blocks = layout.window_groups * math.ceil(((layout.window or 0) + block) / block)
+    per_full = (pool_blocks - window_blocks) // layout.full_groups
+    return max(0, min(cap, per_full * block))

@@ -1,0 +1,82 @@
+"""Speed of the sizing engine: one estimate, and a sweep over every catalog combination.
+
+``navigator benchmark`` prints the medians; nothing here asserts a time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import statistics
+import time
+from dataclasses import dataclass
+
+from core.architecture import resolve_model
+from core.catalog import get_catalog
+from core.errors import NavigatorError
+from core.sizing._api import Workload, estimate
+from core.sizing._estimate import estimate_memory, valid_tp_sizes
+from core.sizing._flags import ServingFlags, apply_quantization_flag
+
+SWEEP_QUANTIZATIONS = (None, "fp8", "awq")
+
+
+@dataclass(frozen=True)
+class BenchmarkResult:
+    """Medians of repeated timings, in milliseconds, and the sweep's size."""
+
+    single_estimate_ms: float
+    single_with_performance_ms: float
+    sweep_ms: float
+    sweep_configurations: int
+    repeats: int
+
+
+def _median_ms(fn: object, repeats: int) -> float:
+    assert callable(fn)
+    samples = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - start) * 1000)
+    return statistics.median(samples)
+
+
+def run_benchmark(repeats: int = 7) -> BenchmarkResult:
+    """Time one memory estimate, one with performance, and the full catalog sweep."""
+    cat = get_catalog()
+    archs = [resolve_model(name, catalog=cat) for name in cat.models]
+    gpus = list(cat.gpus.values())
+    llama = resolve_model("Llama-3.1-8B", catalog=cat)
+    h100 = cat.gpu("H100")
+    flags = ServingFlags(max_model_len=8192)
+    wl = Workload(input_tokens=1000, output_tokens=200, concurrency=16)
+    estimate(llama, h100, flags, wl, catalog=cat)  # warm caches (calibration index)
+
+    def single() -> None:
+        estimate_memory(llama, h100, flags)
+
+    def with_perf() -> None:
+        estimate(llama, h100, flags, wl, catalog=cat)
+
+    count = 0
+
+    def sweep() -> None:
+        nonlocal count
+        count = 0
+        for arch in archs:
+            tps = [t for t in valid_tp_sizes(arch, 8) if t in (1, 2, 4, 8)]
+            for q in SWEEP_QUANTIZATIONS:
+                served = apply_quantization_flag(arch, q)
+                for gpu in gpus:
+                    for tp in tps:
+                        with contextlib.suppress(NavigatorError):
+                            estimate_memory(served, gpu, ServingFlags(tensor_parallel_size=tp))
+                        count += 1
+
+    return BenchmarkResult(
+        single_estimate_ms=_median_ms(single, repeats * 50),
+        single_with_performance_ms=_median_ms(with_perf, repeats * 50),
+        sweep_ms=_median_ms(sweep, repeats),
+        sweep_configurations=count,
+        repeats=repeats,
+    )

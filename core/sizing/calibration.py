@@ -1,0 +1,317 @@
+"""Calibration data: measured vLLM start-ups and serving runs, mapped onto the engine.
+
+The CSV files in ``data/`` are copies of the project's calibration set (see
+``data/CALIBRATION.md``). This module turns each row into the engine's inputs — the model's
+architecture, the GPU, the vLLM flags — with an explicit reason when a row cannot be scored
+(an architecture no source gave us, a GPU the catalog lacks). Nothing here is tuned per row:
+the same mapping rules apply to every row, and the only fitted numbers are the per-GPU-class
+efficiencies written by :func:`fit_efficiencies`.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from core.architecture import ModelArchitecture, architecture_from_config, resolve_model
+from core.catalog import Catalog, GpuSpec, get_catalog
+from core.errors import NavigatorError
+from core.sizing._flags import ServingFlags
+
+DATA = Path(__file__).parent / "data"
+
+# Derivatives scored with the architecture of the model they are built on (their model
+# cards say so); the max context comes from the row when the row states it.
+BUILT_ON = {
+    "deepseek-ai/DeepSeek-R1-Distill-Qwen-14B": "Qwen2.5-14B",
+    "mistralai/Mistral-Small-3.2-24B-Instruct-2506": "Mistral-Small-24B",
+    "Qwen/Qwen2.5-VL-7B-Instruct": "Qwen2.5-7B",
+    "Llama-3-70B": "Llama-3.1-70B",
+}
+
+# Architectures of calibration models that the catalog does not carry, with their source.
+EXTRA_CONFIGS: dict[str, tuple[dict[str, object], str]] = {
+    "Qwen/Qwen3-235B-A22B-FP8": (
+        {
+            "_name_or_path": "Qwen/Qwen3-235B-A22B-FP8", "model_type": "qwen3_moe", "num_hidden_layers": 94,
+            "num_attention_heads": 64, "num_key_value_heads": 4, "hidden_size": 4096, "head_dim": 128,
+            "moe_intermediate_size": 1536, "vocab_size": 151936, "max_position_embeddings": 40960,
+            "num_experts": 128, "num_experts_per_tok": 8, "torch_dtype": "bfloat16",
+            "quantization_config": {"quant_method": "fp8", "weight_block_size": [128, 128]},
+        },
+        "Qwen3-235B-A22B shape as transcribed in a public test fixture (_QWEN3_MOE_CONFIG); FP8 from the model name",
+    ),
+}  # fmt: skip
+
+# GPU names used in the calibration rows → catalog names.
+GPU_PATTERNS = [
+    (r"h100.*(nvl)", "H100-NVL"),
+    (r"h100.*pcie", "H100-PCIe"),
+    (r"h100", "H100-SXM"),
+    (r"h200", "H200"),
+    (r"a100.*40", "A100-40GB"),
+    (r"a100", "A100-80GB-SXM"),
+    (r"l40s", "L40S"),
+    (r"\bl4\b|l4-24", "L4"),
+    (r"t4", "T4"),
+    (r"mi300x", "MI300X"),
+    (r"gh200", "H200"),
+]
+# Consumer/workstation cards outside the catalog: scored for memory only, with the row's
+# own total (or the nominal size at the GDDR fraction measured on an RTX 3090).
+CONSUMER_VISIBLE_FRACTION = 23.58 / 24
+
+
+def catalog_gpu(text: str, catalog: Catalog) -> GpuSpec | None:
+    """The catalog GPU a calibration row names, or None."""
+    low = text.lower()
+    if "gh200" in low or "rtx" in low or re.search(r"\bl40\b(?!s)", low):
+        return None
+    for pattern, name in GPU_PATTERNS:
+        if re.search(pattern, low):
+            return catalog.gpus.get(name)
+    return None
+
+
+def nominal_gib(text: str) -> float | None:
+    """``"RTX 3090 24GB"`` → 24."""
+    m = re.search(r"(\d+)\s*GB", text)
+    return float(m.group(1)) if m else None
+
+
+def architecture_for(
+    model: str, hf_id: str, catalog: Catalog, max_context: int | None = None
+) -> ModelArchitecture | None:
+    """The architecture a calibration row is scored with, or None when no source gives one."""
+    if hf_id in EXTRA_CONFIGS:
+        cfg, source = EXTRA_CONFIGS[hf_id]
+        return architecture_from_config(cfg, source=source, name=model)
+    base = BUILT_ON.get(hf_id) or BUILT_ON.get(model)
+    if base:
+        arch = resolve_model(base, catalog=catalog)
+        if max_context:
+            arch = arch.model_copy(update={"max_context": max_context})
+        return arch.model_copy(update={"name": model, "notes": (*arch.notes, f"scored as {base} (built on it)")})
+    for ref in (hf_id, model):
+        if not ref:
+            continue
+        try:
+            return resolve_model(ref, catalog=catalog)
+        except NavigatorError:
+            continue
+    return None
+
+
+def _int(text: str) -> int | None:
+    m = re.search(r"\d+", text or "")
+    return int(m.group(0)) if m and not text.startswith("default (") else (int(m.group(0)) if m else None)
+
+
+def _float(text: str) -> float | None:
+    try:
+        return float(text)
+    except (TypeError, ValueError):
+        return None
+
+
+def assumed_version(row: dict[str, str]) -> tuple[str, str]:
+    """The vLLM version a row is scored with, and why (rows often do not state it)."""
+    version = (row.get("vllm_version") or "").split("/")[0].strip()
+    if re.match(r"^\d+\.\d+", version):
+        return version, "stated"
+    note = row.get("note", "")
+    if "V0" in note or "0.5." in note or "0.6." in note:
+        return "0.6.4", "V0 engine per the note"
+    if "0.7" in note and "V1" not in note:
+        return "0.7.3", "~0.7 per the note"
+    return "0.11.0", "not stated; V1 engine of the llm-d runs (image later pinned to v0.11.0)"
+
+
+@dataclass
+class MemoryCase:
+    """One start-up row mapped to engine inputs (or the reason it cannot be)."""
+
+    row: dict[str, str]
+    arch: ModelArchitecture | None = None
+    gpu: GpuSpec | None = None
+    gpu_name: str = ""
+    total_gib: float | None = None
+    flags: ServingFlags | None = None
+    skip: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def id(self) -> str:
+        return self.row["id"]
+
+
+def memory_cases(catalog: Catalog | None = None) -> list[MemoryCase]:
+    """Every row of ``vllm_memory_cases.csv`` with its engine inputs."""
+    cat = catalog or get_catalog()
+    out = []
+    with (DATA / "vllm_memory_cases.csv").open(newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    # Rows from one source share its engine version ("same user/GPU as vm001").
+    by_source: dict[str, tuple[str, str]] = {}
+    for row in rows:
+        version, why = assumed_version(row)
+        if not why.startswith("not stated"):
+            by_source.setdefault(row["source_url"], (version, f"{why}, same source"))
+    for row in rows:
+        case = MemoryCase(row=row)
+        out.append(case)
+        mml_text = row["max_model_len"]
+        stated_default = re.search(r"default \((\d+)\)", mml_text)
+        mml = int(stated_default.group(1)) if stated_default else _int(mml_text)
+        arch = architecture_for(
+            row["model"], row["hf_id"], cat, int(stated_default.group(1)) if stated_default else None
+        )
+        if arch is None:
+            case.skip = "architecture not in the catalog and no config source"
+            continue
+        case.arch = arch
+        gpu = catalog_gpu(row["gpu"], cat)
+        total = _float(row["gpu_memory_gib_total"])
+        if gpu is None:
+            nominal = nominal_gib(row["gpu"])
+            if nominal is None:
+                case.skip = f"GPU {row['gpu']!r} not identifiable"
+                continue
+            total = total or nominal * CONSUMER_VISIBLE_FRACTION
+        case.gpu, case.gpu_name, case.total_gib = gpu, (gpu.name if gpu else row["gpu"]), total
+        version, why = assumed_version(row)
+        if why.startswith("not stated") and row["source_url"] in by_source:
+            version, why = by_source[row["source_url"]]
+        case.notes.append(f"vLLM {version} ({why})")
+        tp = _int(row["tensor_parallel"]) or 1
+        try:
+            case.flags = ServingFlags(
+                tensor_parallel_size=tp,
+                pipeline_parallel_size=_int(row["pipeline_parallel"]) or 1,
+                max_model_len=mml,
+                gpu_memory_utilization=_float(row["gpu_memory_utilization"]) or 0.9,
+                kv_cache_dtype="fp8" if "fp8" in row["kv_cache_dtype"].lower() else "auto",
+                dtype="float16" if row["dtype"] == "float16" else "auto",
+                max_num_seqs=_int(row["max_num_seqs"]) if row["max_num_seqs"][:1].isdigit() else None,
+                max_num_batched_tokens=_int(row["max_num_batched_tokens"])
+                if row["max_num_batched_tokens"][:1].isdigit()
+                else None,
+                block_size=_int(row["block_size"]) if row["block_size"][:1].isdigit() else None,
+                enforce_eager=row["enforce_eager"].lower() == "true",
+                vllm_version=version,
+            )
+        except ValueError as exc:
+            case.skip = f"flags not representable: {exc}"
+    return out
+
+
+@dataclass
+class ServingScenario:
+    """One measured serving run: configuration, workload and its metrics."""
+
+    ids: list[str]
+    model: str
+    gpu_text: str
+    tp: int
+    precision: str
+    engine: str
+    version: str
+    input_tokens: int | None
+    output_tokens: int | None
+    load: str
+    metrics: dict[str, float]
+    source: str
+    arch: ModelArchitecture | None = None
+    gpu: GpuSpec | None = None
+    skip: str | None = None
+
+    @property
+    def concurrency(self) -> int | None:
+        m = re.search(r"(?:max_)?concurrency=(\d+)|batch=(\d+)", self.load)
+        return int(m.group(1) or m.group(2)) if m else None
+
+    @property
+    def burst_size(self) -> int | None:
+        m = re.search(r"all (\d+) prompts|(\d+) ShareGPT prompts", self.load)
+        if m and ("rate=inf" in self.load or "request_rate=inf" in self.load):
+            return int(m.group(1) or m.group(2))
+        return None
+
+
+def serving_scenarios(catalog: Catalog | None = None, *, engine: str = "vLLM") -> list[ServingScenario]:
+    """Rows of ``serving_benchmarks.csv`` grouped by run (one scenario, several metrics)."""
+    cat = catalog or get_catalog()
+    groups: dict[tuple[str, ...], ServingScenario] = {}
+    with (DATA / "serving_benchmarks.csv").open(newline="") as fh:
+        for row in csv.DictReader(fh):
+            if row["engine"] != engine:
+                continue
+            key = (row["model"], row["gpu"], row["tensor_parallel"], row["precision"], row["engine_version"],
+                   row["input_tokens"], row["output_tokens"], row["concurrency_or_rate"])  # fmt: skip
+            sc = groups.get(key)
+            if sc is None:
+                sc = ServingScenario(
+                    ids=[], model=row["model"], gpu_text=row["gpu"], tp=_int(row["tensor_parallel"]) or 1,
+                    precision=row["precision"], engine=row["engine"], version=row["engine_version"],
+                    input_tokens=_int(row["input_tokens"]), output_tokens=_int(row["output_tokens"]),
+                    load=row["concurrency_or_rate"], metrics={}, source=row["source_url"],
+                )  # fmt: skip
+                groups[key] = sc
+            sc.ids.append(row["id"])
+            value = _float(row["value"])
+            if value is not None:
+                sc.metrics[row["metric"]] = value
+    for sc in groups.values():
+        sc.gpu = catalog_gpu(sc.gpu_text, cat)
+        sc.arch = architecture_for(sc.model, "", cat)
+        if sc.arch is not None and sc.arch.quantization is None:
+            from core.architecture import quantization_from_name
+
+            hint = quantization_from_name(sc.precision)
+            if hint is not None:
+                sc.arch = sc.arch.model_copy(update={"quantization": hint})
+        if sc.arch is None:
+            sc.skip = "architecture not in the catalog"
+        elif sc.gpu is None:
+            sc.skip = f"GPU {sc.gpu_text!r} not in the catalog"
+        elif not sc.input_tokens or not sc.output_tokens:
+            sc.skip = "no fixed input/output lengths (dataset-driven run)"
+    return list(groups.values())
+
+
+def _quant_key(arch: ModelArchitecture) -> str:
+    return arch.quantization.method if arch.quantization else "none"
+
+
+@lru_cache(maxsize=1)
+def _measured_index() -> dict[tuple[str, str, int, str, int, int, int], dict[str, float]]:
+    index = {}
+    for sc in serving_scenarios():
+        if sc.skip or sc.arch is None or sc.gpu is None or sc.concurrency is None or sc.burst_size:
+            continue
+        assert sc.input_tokens and sc.output_tokens
+        key = (
+            sc.arch.name,
+            sc.gpu.name,
+            sc.tp,
+            _quant_key(sc.arch),
+            sc.input_tokens,
+            sc.output_tokens,
+            sc.concurrency,
+        )
+        index[key] = dict(sc.metrics)
+    return index
+
+
+def measured_metrics(arch: ModelArchitecture, gpu: GpuSpec, mem: object, workload: object) -> dict[str, float] | None:
+    """Measured figures for exactly this model, GPU, TP, precision and closed-loop workload."""
+    from core.sizing._api import Workload
+    from core.sizing._estimate import MemoryEstimate
+
+    assert isinstance(mem, MemoryEstimate) and isinstance(workload, Workload)
+    key = (arch.name, gpu.name, mem.flags.tensor_parallel_size, _quant_key(arch),
+           workload.input_tokens, workload.output_tokens, workload.concurrency)  # fmt: skip
+    return _measured_index().get(key)

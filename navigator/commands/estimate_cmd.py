@@ -1,0 +1,182 @@
+"""``navigator estimate`` — vLLM memory, KV cache, fit verdict and performance for one config.
+
+The flags are named and defaulted as vLLM names and defaults them; the JSON keys are a
+contract other checks rely on (extend, never rename).
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from pydantic import ValidationError
+
+from core.architecture import resolve_model
+from core.catalog import get_catalog
+from core.errors import InputError
+from core.settings import load_settings
+from core.sizing import Estimate, ServingFlags, Workload, apply_quantization_flag, estimate
+from navigator.commands._output import print_json
+
+DTYPES = ["auto", "bfloat16", "float16", "half", "float32", "float"]
+KV_DTYPES = ["auto", "fp8", "fp8_e4m3", "fp8_e5m2"]
+
+
+def _validation_message(exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors():
+        field = str(err["loc"][0]) if err["loc"] else "input"
+        parts.append(f"--{field.replace('_', '-')}: {err['msg']}")
+    return "; ".join(parts)
+
+
+def flags_from_args(args: argparse.Namespace) -> ServingFlags:
+    """ServingFlags from the vLLM-named options (``--gpu-count`` sets TP when TP is not given)."""
+    pp = args.pipeline_parallel_size or 1
+    tp = args.tensor_parallel_size
+    if args.gpu_count is not None:
+        if tp is None:
+            if args.gpu_count % pp:
+                raise InputError(f"--gpu-count {args.gpu_count} is not a multiple of --pipeline-parallel-size {pp}")
+            tp = args.gpu_count // pp
+        elif tp * pp != args.gpu_count:
+            raise InputError(
+                f"--gpu-count {args.gpu_count} must equal --tensor-parallel-size × --pipeline-parallel-size ({tp * pp})"
+            )
+    values: dict[str, Any] = {
+        "tensor_parallel_size": tp or 1,
+        "pipeline_parallel_size": pp,
+        "max_model_len": args.max_model_len,
+        "gpu_memory_utilization": args.gpu_memory_utilization,
+        "dtype": args.dtype,
+        "quantization": args.quantization,
+        "kv_cache_dtype": args.kv_cache_dtype,
+        "max_num_seqs": args.max_num_seqs,
+        "max_num_batched_tokens": args.max_num_batched_tokens,
+        "block_size": args.block_size,
+        "enforce_eager": args.enforce_eager,
+    }
+    if args.vllm_version:
+        values["vllm_version"] = args.vllm_version
+    try:
+        return ServingFlags(**values)
+    except ValidationError as exc:
+        raise InputError(_validation_message(exc)) from None
+
+
+def workload_from_args(args: argparse.Namespace) -> Workload | None:
+    """A workload when token lengths are given (both are needed)."""
+    if args.input_tokens is None and args.output_tokens is None:
+        if args.concurrency is not None:
+            raise InputError("--concurrency needs --input-tokens and --output-tokens")
+        return None
+    if args.input_tokens is None or args.output_tokens is None:
+        raise InputError("give both --input-tokens and --output-tokens")
+    try:
+        return Workload(
+            input_tokens=args.input_tokens,
+            output_tokens=args.output_tokens,
+            concurrency=args.concurrency or 1,
+        )
+    except ValidationError as exc:
+        raise InputError(_validation_message(exc)) from None
+
+
+def estimate_json(est: Estimate) -> dict[str, Any]:
+    """The JSON contract of ``navigator estimate --json``."""
+    m = est.memory
+    out: dict[str, Any] = {
+        "model": est.model,
+        "gpu": est.gpu,
+        "vllm_version": m.vllm_version,
+        "gpu_total_gib": m.gpu_total_gib,
+        "budget_gib": m.budget_gib,
+        "weights_gib": m.weights_gib,
+        "activation_gib": m.activation_gib,
+        "non_torch_gib": m.non_torch_gib,
+        "cudagraph_gib": m.cudagraph_gib,
+        "available_kv_gib": m.available_kv_gib,
+        "kv_bytes_per_token": m.kv_bytes_per_token,
+        "kv_cache_tokens": m.kv_cache_tokens,
+        "gpu_blocks": m.gpu_blocks,
+        "max_concurrency": m.max_concurrency,
+        "max_model_len": m.max_model_len,
+        "fits": m.fits,
+        "fit_failures": [f.model_dump() for f in m.fit_failures],
+        "max_model_len_that_fits": m.max_model_len_that_fits,
+        "log_lines": m.log_lines,
+        "flags": m.flags.model_dump(),
+        "notes": m.notes,
+    }
+    p = est.performance
+    if p is not None:
+        for key in (
+            "ttft_ms",
+            "tpot_ms",
+            "e2e_ms",
+            "output_tokens_per_s",
+            "total_tokens_per_s",
+            "requests_per_s",
+        ):
+            out[key] = getattr(p, key).model_dump()
+        out["concurrency"] = p.concurrency
+        out["effective_concurrency"] = p.effective_concurrency
+        out["capped_by"] = p.capped_by
+        out["efficiency_source"] = p.efficiency_source
+    return out
+
+
+def _run(args: argparse.Namespace) -> int:
+    catalog = get_catalog(load_settings().catalog_overrides)
+    flags = flags_from_args(args)
+    workload = workload_from_args(args)
+    arch = apply_quantization_flag(resolve_model(args.model, catalog=catalog), flags.quantization)
+    est = estimate(arch, catalog.gpu(args.gpu), flags, workload, catalog=catalog)
+    if args.json:
+        print_json(estimate_json(est))
+        return 0
+    m = est.memory
+    print(f"{est.model} on {est.gpu} (vLLM {m.vllm_version}, TP={m.flags.tensor_parallel_size})")
+    print(f"  budget {m.budget_gib:.2f} of {m.gpu_total_gib:.2f} GiB per GPU")
+    print(
+        f"  weights {m.weights_gib:.2f} + activation {m.activation_gib:.2f} + non-torch {m.non_torch_gib:.2f}"
+        f" + CUDA graphs {m.cudagraph_gib:.2f} GiB -> KV cache {m.available_kv_gib:.2f} GiB"
+    )
+    print("  predicted vLLM log:")
+    for line in m.log_lines:
+        print(f"    {line}")
+    print("  fits" if m.fits else "  DOES NOT FIT:")
+    for f in m.fit_failures:
+        print(f"    [{f.code}] {f.message}")
+    p = est.performance
+    if p is not None:
+        for label, fig in (("TTFT", p.ttft_ms), ("TPOT", p.tpot_ms), ("output", p.output_tokens_per_s),
+                           ("requests", p.requests_per_s)):  # fmt: skip
+            print(f"  {label}: {fig.expected:,.2f} {fig.unit} ({fig.low:,.2f}-{fig.high:,.2f}, {fig.provenance})")
+    for note in m.notes:
+        print(f"  note: {note}")
+    return 0
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("estimate", help="vLLM memory, KV cache and performance of one configuration")
+    p.add_argument("--model", required=True, help="catalog name, HF id, oci:// image, or config.json path")
+    p.add_argument("--gpu", required=True, help="catalog GPU (H100, NVIDIA-H100-80GB-HBM3, A100-80GB …)")
+    p.add_argument("--gpu-count", type=int, metavar="N")
+    p.add_argument("--tensor-parallel-size", type=int, metavar="N")
+    p.add_argument("--pipeline-parallel-size", type=int, metavar="N")
+    p.add_argument("--max-model-len", type=int, metavar="L")
+    p.add_argument("--gpu-memory-utilization", type=float, default=0.9, metavar="U")
+    p.add_argument("--dtype", choices=DTYPES, default="auto")
+    p.add_argument("--quantization", metavar="Q")
+    p.add_argument("--kv-cache-dtype", choices=KV_DTYPES, default="auto")
+    p.add_argument("--max-num-seqs", type=int, metavar="S")
+    p.add_argument("--max-num-batched-tokens", type=int, metavar="T")
+    p.add_argument("--block-size", type=int, metavar="B")
+    p.add_argument("--enforce-eager", action="store_true")
+    p.add_argument("--vllm-version", metavar="V")
+    p.add_argument("--input-tokens", type=int, metavar="I")
+    p.add_argument("--output-tokens", type=int, metavar="O")
+    p.add_argument("--concurrency", type=int, metavar="C")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=_run)
