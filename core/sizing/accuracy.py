@@ -15,8 +15,8 @@ import statistics
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 from datetime import UTC, datetime
+from typing import Any
 
 from core.errors import NavigatorError
 from core.sizing._estimate import estimate_memory
