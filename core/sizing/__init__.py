@@ -12,6 +12,7 @@ from core.sizing._estimate import (
     estimate_memory,
     valid_tp_sizes,
 )
+from core.sizing._fixes import FitFix, suggest_fixes
 from core.sizing._flags import (
     DEFAULT_VLLM_VERSION,
     QUANTIZATION_FLAGS,
@@ -29,6 +30,7 @@ __all__ = [
     "Estimate",
     "Figure",
     "FitFailure",
+    "FitFix",
     "MemoryEstimate",
     "PerformanceEstimate",
     "ResolvedFlags",
@@ -40,6 +42,7 @@ __all__ = [
     "estimate_memory",
     "parse_version",
     "performance",
+    "suggest_fixes",
     "valid_tp_sizes",
     "visible_memory_gib",
 ]

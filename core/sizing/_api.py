@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from core.architecture import ModelArchitecture, resolve_model
 from core.catalog import Catalog, GpuSpec, get_catalog
 from core.sizing._estimate import MemoryEstimate, estimate_memory
+from core.sizing._fixes import FitFix, suggest_fixes
 from core.sizing._flags import ServingFlags
 from core.sizing._perf import Efficiency, Figure, closed_loop, efficiency_for, figure, step_model
 
@@ -54,6 +55,8 @@ class Estimate(BaseModel):
     gpu: str
     memory: MemoryEstimate
     performance: PerformanceEstimate | None = None
+    fixes: list[FitFix] = []
+    """When it does not fit: single changes that would, each re-estimated."""
 
 
 def performance(
@@ -118,4 +121,5 @@ def estimate(
         from core.sizing.calibration import measured_metrics
 
         perf = performance(arch, spec, mem, workload, measured=measured_metrics(arch, spec, mem, workload))
-    return Estimate(model=arch.name, gpu=spec.name, memory=mem, performance=perf)
+    fixes = [] if mem.fits else suggest_fixes(arch, spec, flags or ServingFlags(), mem)
+    return Estimate(model=arch.name, gpu=spec.name, memory=mem, performance=perf, fixes=fixes)

@@ -105,6 +105,7 @@ def estimate_json(est: Estimate) -> dict[str, Any]:
         "fit_failures": [f.model_dump() for f in m.fit_failures],
         "max_model_len_that_fits": m.max_model_len_that_fits,
         "log_lines": m.log_lines,
+        "fixes": [f.model_dump() for f in est.fixes],
         "flags": m.flags.model_dump(),
         "notes": m.notes,
     }
@@ -148,6 +149,9 @@ def _run(args: argparse.Namespace) -> int:
     print("  fits" if m.fits else "  DOES NOT FIT:")
     for f in m.fit_failures:
         print(f"    [{f.code}] {f.message}")
+    for fix in est.fixes:
+        verdict = "fits" if fix.fits else "still does not fit"
+        print(f"    change: {fix.change} -> {verdict}, {fix.kv_cache_tokens:,} KV tokens")
     p = est.performance
     if p is not None:
         for label, fig in (("TTFT", p.ttft_ms), ("TPOT", p.tpot_ms), ("output", p.output_tokens_per_s),

@@ -1,0 +1,129 @@
+"""Changes that would make a configuration start: each one re-estimated, not guessed.
+
+>>> fixes = suggest_fixes(resolve_model("Llama-3.1-70B"), get_catalog().gpu("A100-80GB"), ServingFlags())
+>>> [f.change for f in fixes if f.fits][:2]                                     # doctest: +SKIP
+['serve 4 GPUs with --tensor-parallel-size=4', 'use an FP8 checkpoint (--quantization fp8)']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from pydantic import BaseModel, ConfigDict
+
+from core.architecture import ModelArchitecture
+from core.catalog import GpuSpec
+from core.errors import InputError
+from core.sizing._estimate import MemoryEstimate, estimate_memory, valid_tp_sizes
+from core.sizing._flags import ServingFlags, apply_quantization_flag
+
+MIN_USEFUL_CONTEXT = 2048
+
+
+class FitFix(BaseModel):
+    """One change to the serving arguments and what the engine predicts with it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    change: str
+    args: dict[str, str]
+    """vLLM arguments to set (``--max-model-len`` → ``"32768"``)."""
+    gpus_per_replica: int
+    fits: bool
+    kv_cache_tokens: int
+    max_concurrency: float
+
+
+def _candidates(
+    arch: ModelArchitecture, gpu: GpuSpec, flags: ServingFlags, mem: MemoryEstimate
+) -> Iterator[tuple[str, dict[str, str], ModelArchitecture, ServingFlags]]:
+    cc = gpu.cc or (0, 0)
+    fits_len = mem.max_model_len_that_fits
+    if MIN_USEFUL_CONTEXT <= fits_len < mem.max_model_len:
+        yield (
+            f"shorten the context to {fits_len:,} tokens",
+            {"--max-model-len": str(fits_len)},
+            arch,
+            flags.model_copy(update={"max_model_len": fits_len}),
+        )
+    if flags.kv_cache_dtype == "auto" and (cc >= (8, 0) or gpu.vendor == "AMD"):
+        yield (
+            "store the KV cache in FP8",
+            {"--kv-cache-dtype": "fp8"},
+            arch,
+            flags.model_copy(update={"kv_cache_dtype": "fp8"}),
+        )
+    if mem.flags.max_num_seqs > 256 and mem.activation_gib > 2:
+        # The profiling peak is the sampler over max_num_seqs requests × the vocabulary.
+        yield (
+            "lower --max-num-seqs to 256 (smaller profiling peak, fewer concurrent sequences)",
+            {"--max-num-seqs": "256"},
+            arch,
+            flags.model_copy(update={"max_num_seqs": 256}),
+        )
+    if flags.gpu_memory_utilization < 0.95:
+        yield (
+            "raise --gpu-memory-utilization to 0.95 (only if nothing else uses the GPU)",
+            {"--gpu-memory-utilization": "0.95"},
+            arch,
+            flags.model_copy(update={"gpu_memory_utilization": 0.95}),
+        )
+    tp = flags.tensor_parallel_size
+    for bigger in (t for t in valid_tp_sizes(arch, 8) if t > tp):
+        wider = flags.model_copy(update={"tensor_parallel_size": bigger})
+        gpus = bigger * flags.pipeline_parallel_size
+        est = estimate_memory(arch, gpu, wider)
+        if est.fits or bigger == max(valid_tp_sizes(arch, 8)):
+            yield (f"serve {gpus} GPUs with --tensor-parallel-size={bigger} (all on one node)",
+                   {"--tensor-parallel-size": str(bigger)}, arch, wider)  # fmt: skip
+            break
+        if est.max_model_len_that_fits >= MIN_USEFUL_CONTEXT and not any(
+            f.code in ("WEIGHTS_EXCEED_MEMORY", "PROFILING_OOM", "NO_KV_MEMORY") for f in est.fit_failures
+        ):
+            shorter = wider.model_copy(update={"max_model_len": est.max_model_len_that_fits})
+            yield (
+                f"serve {gpus} GPUs with --tensor-parallel-size={bigger} and shorten the context to "
+                f"{est.max_model_len_that_fits:,} tokens",
+                {"--tensor-parallel-size": str(bigger), "--max-model-len": str(est.max_model_len_that_fits)},
+                arch,
+                shorter,
+            )
+    if arch.quantization is None and cc >= (8, 0):
+        native = "" if cc >= (8, 9) else " (runs as weight-only W8A16 Marlin on Ampere)"
+        if not (arch.moe is not None and cc < (8, 9)):
+            yield (
+                f"use an FP8 checkpoint (--quantization fp8){native}",
+                {"--quantization": "fp8"},
+                apply_quantization_flag(arch, "fp8"),
+                flags.model_copy(update={"quantization": "fp8"}),
+            )
+        yield (
+            "use a 4-bit W4A16 checkpoint (AWQ/GPTQ, Marlin kernels)",
+            {"--quantization": "awq_marlin"},
+            apply_quantization_flag(arch, "awq_marlin"),
+            flags.model_copy(update={"quantization": "awq_marlin"}),
+        )
+
+
+def suggest_fixes(
+    arch: ModelArchitecture, gpu: GpuSpec, flags: ServingFlags, mem: MemoryEstimate | None = None
+) -> list[FitFix]:
+    """Single changes that would make the configuration fit, fitting ones first."""
+    base = mem or estimate_memory(arch, gpu, flags)
+    out = []
+    for change, args, served, new_flags in _candidates(arch, gpu, flags, base):
+        try:
+            est = estimate_memory(served, gpu, new_flags)
+        except InputError:
+            continue
+        out.append(
+            FitFix(
+                change=change,
+                args=args,
+                gpus_per_replica=new_flags.tensor_parallel_size * new_flags.pipeline_parallel_size,
+                fits=est.fits,
+                kv_cache_tokens=est.kv_cache_tokens,
+                max_concurrency=est.max_concurrency,
+            )
+        )
+    return sorted(out, key=lambda f: (not f.fits, f.gpus_per_replica))

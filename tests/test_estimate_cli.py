@@ -1,0 +1,91 @@
+"""``navigator estimate`` contract: flags named as vLLM names them, JSON keys, exit codes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.test_cli import navigator
+
+MEMORY_KEYS = {
+    "weights_gib", "activation_gib", "non_torch_gib", "cudagraph_gib", "available_kv_gib", "kv_bytes_per_token",
+    "kv_cache_tokens", "gpu_blocks", "max_concurrency", "fits", "fit_failures", "max_model_len_that_fits", "log_lines",
+}  # fmt: skip
+PERF_KEYS = {"ttft_ms", "tpot_ms", "output_tokens_per_s", "total_tokens_per_s", "requests_per_s"}
+
+
+def run_json(*args: str) -> dict:  # type: ignore[type-arg]
+    done = navigator("estimate", *args, "--json")
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)  # type: ignore[no-any-return]
+
+
+def test_memory_contract() -> None:
+    data = run_json("--model", "Llama-3.1-8B", "--gpu", "H100", "--gpu-memory-utilization", "0.9")
+    assert data.keys() >= MEMORY_KEYS
+    assert not PERF_KEYS & data.keys()
+    assert data["fits"] is True and data["fit_failures"] == []
+    assert data["max_model_len"] == 131072  # vLLM's default: the model's maximum context
+    assert data["log_lines"][0].startswith("Model loading took")
+
+
+def test_performance_contract() -> None:
+    data = run_json(
+        "--model", "meta-llama/Llama-3.1-8B-Instruct", "--gpu", "NVIDIA-H100-80GB-HBM3",
+        "--input-tokens", "1000", "--output-tokens", "200", "--concurrency", "16",
+    )  # fmt: skip
+    for key in PERF_KEYS:
+        assert {"expected", "low", "high", "provenance"} <= data[key].keys()
+        assert data[key]["provenance"] in ("measured", "estimated")
+
+
+def test_every_flag_is_accepted() -> None:
+    data = run_json(
+        "--model", "Llama-3.1-70B", "--gpu", "A100-80GB", "--gpu-count", "4", "--pipeline-parallel-size", "1",
+        "--max-model-len", "32768", "--gpu-memory-utilization", "0.92", "--dtype", "bfloat16",
+        "--kv-cache-dtype", "fp8", "--max-num-seqs", "128", "--max-num-batched-tokens", "4096",
+        "--block-size", "32", "--enforce-eager", "--vllm-version", "0.21.0",
+    )  # fmt: skip
+    assert data["flags"]["tensor_parallel_size"] == 4 and data["flags"]["kv_bytes"] == 1
+    assert data["cudagraph_gib"] == 0 and data["gpu_blocks"] * 32 == data["kv_cache_tokens"]
+
+
+def test_not_fitting_lists_failures_and_fixes() -> None:
+    data = run_json("--model", "Llama-3.1-70B", "--gpu", "A100-80GB")
+    assert data["fits"] is False
+    assert {f["code"] for f in data["fit_failures"]} == {"WEIGHTS_EXCEED_MEMORY"}
+    assert any(f["fits"] for f in data["fixes"])
+
+
+def test_config_json_model(tmp_path: Path) -> None:
+    cfg = {"model_type": "llama", "hidden_size": 4096, "intermediate_size": 14336, "num_attention_heads": 32,
+           "num_key_value_heads": 8, "num_hidden_layers": 32, "vocab_size": 128256,
+           "max_position_embeddings": 131072, "torch_dtype": "bfloat16"}  # fmt: skip
+    (tmp_path / "config.json").write_text(json.dumps(cfg))
+    data = run_json("--model", str(tmp_path), "--gpu", "H100", "--max-model-len", "8192")
+    assert data["kv_bytes_per_token"] == 131072
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (("--model", "Llama-9-8B", "--gpu", "H100"), "Unknown model"),
+        (("--model", "Llama-3.1-8B", "--gpu", "H1000"), "Unknown GPU"),
+        (("--model", "Llama-3.1-8B", "--gpu", "H100", "--kv-cache-dtype", "fp4"), "invalid choice"),
+        (("--model", "Llama-3.1-8B", "--gpu", "H100", "--gpu-memory-utilization", "1.5"), "--gpu-memory-utilization"),
+        (("--model", "Llama-3.1-8B", "--gpu", "H100", "--tensor-parallel-size", "3"), "attention heads"),
+        (("--model", "Llama-3.1-8B", "--gpu", "H100", "--quantization", "magic"), "--quantization"),
+        (("--model", "Llama-3.1-8B", "--gpu", "H100", "--input-tokens", "10"), "--output-tokens"),
+        (("--model", "Llama-3.1-8B", "--gpu", "H100", "--vllm-version", "latest"), "--vllm-version"),
+        (
+            ("--model", "Llama-3.1-8B", "--gpu", "H100", "--gpu-count", "2", "--tensor-parallel-size", "4"),
+            "--gpu-count",
+        ),
+    ],
+)
+def test_bad_input_exit_2(args: tuple[str, ...], fragment: str) -> None:
+    done = navigator("estimate", *args, "--json")
+    assert done.returncode == 2
+    assert fragment in done.stderr and "Traceback" not in done.stderr

@@ -1,0 +1,155 @@
+"""Memory accounting against vLLM's own start-up figures and rules."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.architecture import resolve_model
+from core.catalog import get_catalog
+from core.errors import InputError
+from core.sizing import ServingFlags, estimate_memory, suggest_fixes
+from core.sizing.calibration import memory_cases
+
+CAT = get_catalog()
+H100 = CAT.gpu("H100")
+
+
+def est(model: str, gpu: str = "H100", **flags: object):  # type: ignore[no-untyped-def]
+    return estimate_memory(resolve_model(model), CAT.gpu(gpu), ServingFlags(**flags))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("row_id", "weights", "available"),
+    [
+        ("vm015", 14.99, 51.38),  # Llama-3.1-8B, 1×H100
+        ("vm019", 61.03, 4.45),  # Qwen3-32B, 1×H100
+        ("vm020", 30.59, 34.49),  # Qwen3-32B, TP=2
+        ("vm013", 33.88, 32.0),  # Llama-3.3-70B FP8, TP=2
+        ("vm011", 13.47, 50.28),  # gpt-oss-20b MXFP4 (padded experts)
+    ],
+)
+def test_logged_figures_of_llm_d_startups(row_id: str, weights: float, available: float) -> None:
+    case = next(c for c in memory_cases() if c.id == row_id)
+    assert case.arch and case.flags
+    e = estimate_memory(case.arch, case.gpu or case.gpu_name, case.flags, gpu_memory_gib=case.total_gib)
+    assert e.weights_gib == pytest.approx(weights, rel=0.01)
+    assert e.available_kv_gib == pytest.approx(available, rel=0.02)
+
+
+@pytest.mark.parametrize(
+    ("row_id", "tokens"), [("vm045", 366400), ("vm046", 275760), ("vm047", 420208), ("vm002", 23648)]
+)
+def test_kv_cache_tokens_within_5_percent(row_id: str, tokens: int) -> None:
+    case = next(c for c in memory_cases() if c.id == row_id)
+    assert case.arch and case.flags
+    e = estimate_memory(case.arch, case.gpu or case.gpu_name, case.flags, gpu_memory_gib=case.total_gib)
+    assert e.kv_cache_tokens == pytest.approx(tokens, rel=0.05)
+
+
+def test_llama_8b_kv_bytes_and_log_lines() -> None:
+    e = est("Llama-3.1-8B", max_model_len=16000, block_size=128)
+    assert e.kv_bytes_per_token == 131072  # 2 · 32 layers · 8 heads · 128 · 2 bytes
+    assert e.log_lines[0].startswith("Model loading took 14.98")
+    assert any(line.startswith("GPU KV cache size: ") for line in e.log_lines)
+    assert e.log_lines[-1].startswith("Maximum concurrency for 16,000 tokens per request: ")
+    assert e.kv_cache_tokens == e.gpu_blocks * 128
+    assert e.max_concurrency == pytest.approx(e.gpu_blocks / 125, abs=0.01)
+
+
+def test_gqa_heads_replicate_when_tp_exceeds_kv_heads() -> None:
+    # Llama-3.1-70B has 8 KV heads: TP=8 leaves one head per rank, TP=16 still one (replicated).
+    tp8 = est("Llama-3.1-70B", tensor_parallel_size=8)
+    assert tp8.kv_bytes_per_token_per_layer == 2 * 1 * 128 * 2
+    qwen = resolve_model("Qwen2.5-7B")  # 4 KV heads, 28 attention heads
+    tp4 = estimate_memory(qwen, H100, ServingFlags(tensor_parallel_size=4))
+    assert tp4.kv_bytes_per_token_per_layer == 2 * 1 * 128 * 2
+    with pytest.raises(InputError, match="attention heads"):
+        estimate_memory(qwen, H100, ServingFlags(tensor_parallel_size=8))
+
+
+def test_mla_latent_is_not_sharded_and_fp8_uses_656_bytes() -> None:
+    bf16 = est("DeepSeek-V3", "H200", tensor_parallel_size=8)
+    assert bf16.kv_bytes_per_token == 61 * (512 + 64) * 2
+    fp8 = est("DeepSeek-V3", "H200", tensor_parallel_size=8, kv_cache_dtype="fp8")
+    assert fp8.kv_bytes_per_token == 61 * 656
+    old = est("DeepSeek-V3", "H200", tensor_parallel_size=8, vllm_version="0.6.4")
+    assert old.kv_bytes_per_token_per_layer == 2 * (128 // 8) * (128 + 64) * 2  # pre-MLA layout
+
+
+def test_sliding_window_grouping_and_concurrency() -> None:
+    e = est("gpt-oss-120b", max_model_len=32768, max_num_seqs=256)
+    assert e.fits
+    assert e.kv_bytes_per_token == 36 * 2 * 8 * 64 * 2  # vLLM reports capacity over all 36 layers
+    # Sliding layers keep only their 128-token window, so concurrency beats tokens / max_model_len.
+    assert e.max_concurrency > e.kv_cache_tokens / 32768
+    legacy = est("gpt-oss-120b", max_model_len=32768, max_num_seqs=256, vllm_version="0.9.0")
+    assert legacy.max_concurrency == pytest.approx(legacy.kv_cache_tokens / 32768, rel=0.01)
+
+
+def test_mixtral_weights_count_every_expert() -> None:
+    e = est("Mixtral-8x7B", "A100-80GB", tensor_parallel_size=2)
+    assert e.weights_gib == pytest.approx(46.7e9 * 2 / 2 / 2**30, rel=0.02)
+
+
+def test_quantized_checkpoints_keep_16_bit_embeddings() -> None:
+    awq = estimate_memory(resolve_model("Qwen/Qwen2.5-7B-Instruct-AWQ"), CAT.gpu("L4"), ServingFlags())
+    embed = 2 * 152064 * 3584 * 2 / 2**30
+    assert awq.weights_gib > embed  # embeddings and lm_head stay 16-bit
+    assert awq.weights_gib < 7.62e9 * 2 / 2**30 / 2
+
+
+def test_cuda_graph_profiling_from_0_21_and_enforce_eager() -> None:
+    old = est("Llama-3.1-8B", vllm_version="0.15.1")
+    new = est("Llama-3.1-8B", vllm_version="0.21.0")
+    eager = est("Llama-3.1-8B", vllm_version="0.21.0", enforce_eager=True)
+    assert old.cudagraph_gib == 0 and new.cudagraph_gib > 0 and eager.cudagraph_gib == 0
+    assert new.available_kv_gib < old.available_kv_gib == eager.available_kv_gib
+    assert any("CUDA graph" in line for line in new.log_lines)
+
+
+def test_batch_defaults_follow_vllm_tiers() -> None:
+    assert est("Llama-3.1-8B").flags.max_num_seqs == 1024  # H100: >= 70 GiB, not A100
+    assert est("Llama-3.1-8B", "A100-80GB").flags.max_num_batched_tokens == 2048  # the A100 carve-out
+    assert est("Llama-3.1-8B", "L4").flags.max_num_seqs == 256
+    assert est("Llama-3.1-8B", "H200", vllm_version="0.28.0").flags.max_num_batched_tokens == 8192
+    assert est("Llama-3.1-8B", "B200", vllm_version="0.28.0").flags.max_num_batched_tokens == 16384
+
+
+@pytest.mark.parametrize(
+    ("model", "gpu", "flags", "code"),
+    [
+        ("Llama-3.1-70B", "A100-80GB", {}, "WEIGHTS_EXCEED_MEMORY"),
+        ("Llama-3.3-70B", "H100", {"max_model_len": 16000, "quantization": "fp8"}, "NO_KV_MEMORY"),
+        ("Qwen3-32B", "H100", {"max_model_len": 32000, "block_size": 128}, "MAX_MODEL_LEN_EXCEEDS_KV"),
+        ("Llama-3.1-8B", "H100", {"max_model_len": 200000}, "MAX_MODEL_LEN_ABOVE_MODEL"),
+    ],
+)
+def test_fit_failures_have_codes(model: str, gpu: str, flags: dict[str, object], code: str) -> None:
+    from core.sizing import apply_quantization_flag
+
+    arch = apply_quantization_flag(resolve_model(model), flags.get("quantization"))  # type: ignore[arg-type]
+    e = estimate_memory(arch, CAT.gpu(gpu), ServingFlags(**flags))  # type: ignore[arg-type]
+    assert not e.fits
+    assert code in {f.code for f in e.fit_failures}
+    assert all(f.message for f in e.fit_failures)
+
+
+def test_free_memory_below_budget() -> None:
+    e = estimate_memory(resolve_model("Llama-3.1-8B"), H100, ServingFlags(), free_memory_gib=40)
+    assert [f.code for f in e.fit_failures] == ["FREE_MEMORY_BELOW_BUDGET"]
+
+
+def test_largest_max_model_len_that_fits_really_fits() -> None:
+    e = est("Qwen3-32B", max_model_len=32000, block_size=128)
+    fits = est("Qwen3-32B", max_model_len=e.max_model_len_that_fits, block_size=128)
+    assert fits.fits and fits.max_concurrency >= 1
+    too_long = est("Qwen3-32B", max_model_len=e.max_model_len_that_fits + 128, block_size=128)
+    assert not too_long.fits
+
+
+def test_fixes_are_re_estimated() -> None:
+    arch = resolve_model("Llama-3.1-70B")
+    fixes = suggest_fixes(arch, CAT.gpu("A100-80GB"), ServingFlags())
+    fitting = [f for f in fixes if f.fits]
+    assert fitting and fitting[0].args.get("--tensor-parallel-size")
+    assert any(f.args.get("--tensor-parallel-size") == "4" and f.fits for f in fixes)

@@ -1,0 +1,89 @@
+"""Performance model: shape of the curves, provenance, calibration and the accuracy claims."""
+
+from __future__ import annotations
+
+import statistics
+
+import pytest
+
+from core.sizing import ServingFlags, Workload, estimate
+from core.sizing._perf import load_efficiencies
+from core.sizing.accuracy import FIT_METRICS, _errors, score_memory, scored_scenarios
+
+
+def perf(concurrency: int, model: str = "Llama-3.1-8B", gpu: str = "H100"):  # type: ignore[no-untyped-def]
+    e = estimate(model, gpu, ServingFlags(max_model_len=8192), Workload(input_tokens=1000, output_tokens=200,
+                                                                        concurrency=concurrency))  # fmt: skip
+    assert e.performance is not None
+    return e.performance
+
+
+def test_batching_trades_latency_for_throughput() -> None:
+    points = [perf(c) for c in (1, 4, 16, 64, 256)]
+    tput = [p.output_tokens_per_s.expected for p in points]
+    tpot = [p.tpot_ms.expected for p in points]
+    assert tput == sorted(tput) and tput[-1] > 10 * tput[0]
+    assert tpot == sorted(tpot)
+
+
+def test_every_figure_has_range_unit_and_provenance() -> None:
+    p = perf(16)
+    for fig in (p.ttft_ms, p.tpot_ms, p.e2e_ms, p.output_tokens_per_s, p.total_tokens_per_s, p.requests_per_s):
+        assert fig.low < fig.expected < fig.high
+        assert fig.provenance == "estimated" and fig.unit
+
+
+def test_exact_calibration_match_is_measured() -> None:
+    e = estimate("Qwen3-8B", "H100", ServingFlags(), Workload(input_tokens=233, output_tokens=221, concurrency=4))
+    assert e.performance is not None
+    assert e.performance.tpot_ms.provenance == "measured"
+    assert e.performance.tpot_ms.expected == pytest.approx(7.4)
+    assert e.performance.output_tokens_per_s.expected == pytest.approx(496.88)
+
+
+def test_concurrency_capped_by_kv_capacity() -> None:
+    e = estimate("Qwen3-32B", "H100", ServingFlags(max_model_len=16000, block_size=128),
+                 Workload(input_tokens=8000, output_tokens=2000, concurrency=500))  # fmt: skip
+    assert e.performance is not None
+    assert e.performance.capped_by == "KV cache capacity"
+    assert e.performance.effective_concurrency < 500
+
+
+def test_nvlink_tp_costs_less_than_pcie_tp() -> None:
+    def tpot(gpu: str) -> float:
+        one = estimate(
+            "Llama-3.1-8B",
+            gpu,
+            ServingFlags(max_model_len=8192),
+            Workload(input_tokens=500, output_tokens=100, concurrency=8),
+        )
+        two = estimate("Llama-3.1-8B", gpu, ServingFlags(max_model_len=8192, tensor_parallel_size=2),
+                       Workload(input_tokens=500, output_tokens=100, concurrency=8))  # fmt: skip
+        assert one.performance and two.performance
+        return two.performance.tpot_ms.expected / one.performance.tpot_ms.expected
+
+    assert tpot("H100-SXM") < tpot("H100-PCIe")
+
+
+def test_calibration_file_has_fitted_classes() -> None:
+    eff = load_efficiencies()
+    assert {"hopper-nvlink", "ampere-nvlink"} <= set(eff)
+    for e in eff.values():
+        assert 0.1 <= e.mbu <= 1 and 0.05 <= e.mfu <= 1 and "calibrated on" in e.source
+
+
+def test_median_error_on_vllm_runs_within_20_percent() -> None:
+    errs = _errors(scored_scenarios(), None)
+    for metric in ("output_tokens_per_s", "tpot_ms_p50"):
+        vals = [abs(p / m - 1) for _, k, m, p in errs if k == metric]
+        assert len(vals) >= 10
+        assert statistics.median(vals) <= 0.20, metric
+    assert set(FIT_METRICS) >= {"output_tokens_per_s", "tpot_ms_p50"}
+
+
+def test_memory_scores_cover_the_reporting_rows() -> None:
+    scores = score_memory()
+    assert len(scores) == 43
+    scored = [s for s in scores if s.predicted_fits is not None]
+    agree = sum(1 for s in scored if s.predicted_fits == s.started)
+    assert agree / len(scored) >= 0.85
