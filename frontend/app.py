@@ -21,6 +21,9 @@ if settings_error:
     st.error(f"Settings are invalid, using defaults: {settings_error}", icon=":material/error:")
 
 pages = {
+    "Plan": [
+        st.Page(PAGES / "sizing.py", title="Sizing", icon=":material/calculate:"),
+    ],
     "Cluster": [
         st.Page(PAGES / "gpu_inventory.py", title="GPU inventory", icon=":material/memory:", default=True),
     ],

@@ -72,3 +72,20 @@ def test_settings_in_chromium(app_url: str, browser: object, tmp_path: Path) -> 
     expect(page.get_by_text("No kubeconfig found")).to_be_visible()
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "settings.png"), full_page=True)
+
+
+def test_sizing_in_chromium(app_url: str, browser: object) -> None:
+    from playwright.sync_api import Browser, expect
+
+    assert isinstance(browser, Browser)
+    page = browser.new_page(viewport={"width": 1400, "height": 2200})
+    page.goto(app_url)
+    wait_for_app(page)
+    page.get_by_role("link", name="Sizing").click()
+    wait_for_app(page)
+    expect(page.get_by_role("heading", name="Sizing", exact=True)).to_be_visible()
+    expect(page.get_by_text("Starts:")).to_be_visible()
+    expect(page.locator('[data-testid="stCode"]')).to_contain_text("GPU KV cache size")
+    expect(page.locator('[data-testid="stPlotlyChart"]')).to_have_count(2)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "sizing.png"), full_page=True)

@@ -10,9 +10,20 @@ import pytest
 from tests.test_cli import navigator
 
 MEMORY_KEYS = {
-    "weights_gib", "activation_gib", "non_torch_gib", "cudagraph_gib", "available_kv_gib", "kv_bytes_per_token",
-    "kv_cache_tokens", "gpu_blocks", "max_concurrency", "fits", "fit_failures", "max_model_len_that_fits", "log_lines",
-}  # fmt: skip
+    "weights_gib",
+    "activation_gib",
+    "non_torch_gib",
+    "cudagraph_gib",
+    "available_kv_gib",
+    "kv_bytes_per_token",
+    "kv_cache_tokens",
+    "gpu_blocks",
+    "max_concurrency",
+    "fits",
+    "fit_failures",
+    "max_model_len_that_fits",
+    "log_lines",
+}
 PERF_KEYS = {"ttft_ms", "tpot_ms", "output_tokens_per_s", "total_tokens_per_s", "requests_per_s"}
 
 
@@ -33,9 +44,17 @@ def test_memory_contract() -> None:
 
 def test_performance_contract() -> None:
     data = run_json(
-        "--model", "meta-llama/Llama-3.1-8B-Instruct", "--gpu", "NVIDIA-H100-80GB-HBM3",
-        "--input-tokens", "1000", "--output-tokens", "200", "--concurrency", "16",
-    )  # fmt: skip
+        "--model",
+        "meta-llama/Llama-3.1-8B-Instruct",
+        "--gpu",
+        "NVIDIA-H100-80GB-HBM3",
+        "--input-tokens",
+        "1000",
+        "--output-tokens",
+        "200",
+        "--concurrency",
+        "16",
+    )
     for key in PERF_KEYS:
         assert {"expected", "low", "high", "provenance"} <= data[key].keys()
         assert data[key]["provenance"] in ("measured", "estimated")
@@ -43,11 +62,32 @@ def test_performance_contract() -> None:
 
 def test_every_flag_is_accepted() -> None:
     data = run_json(
-        "--model", "Llama-3.1-70B", "--gpu", "A100-80GB", "--gpu-count", "4", "--pipeline-parallel-size", "1",
-        "--max-model-len", "32768", "--gpu-memory-utilization", "0.92", "--dtype", "bfloat16",
-        "--kv-cache-dtype", "fp8", "--max-num-seqs", "128", "--max-num-batched-tokens", "4096",
-        "--block-size", "32", "--enforce-eager", "--vllm-version", "0.21.0",
-    )  # fmt: skip
+        "--model",
+        "Llama-3.1-70B",
+        "--gpu",
+        "A100-80GB",
+        "--gpu-count",
+        "4",
+        "--pipeline-parallel-size",
+        "1",
+        "--max-model-len",
+        "32768",
+        "--gpu-memory-utilization",
+        "0.92",
+        "--dtype",
+        "bfloat16",
+        "--kv-cache-dtype",
+        "fp8",
+        "--max-num-seqs",
+        "128",
+        "--max-num-batched-tokens",
+        "4096",
+        "--block-size",
+        "32",
+        "--enforce-eager",
+        "--vllm-version",
+        "0.21.0",
+    )
     assert data["flags"]["tensor_parallel_size"] == 4 and data["flags"]["kv_bytes"] == 1
     assert data["cudagraph_gib"] == 0 and data["gpu_blocks"] * 32 == data["kv_cache_tokens"]
 
@@ -60,9 +100,17 @@ def test_not_fitting_lists_failures_and_fixes() -> None:
 
 
 def test_config_json_model(tmp_path: Path) -> None:
-    cfg = {"model_type": "llama", "hidden_size": 4096, "intermediate_size": 14336, "num_attention_heads": 32,
-           "num_key_value_heads": 8, "num_hidden_layers": 32, "vocab_size": 128256,
-           "max_position_embeddings": 131072, "torch_dtype": "bfloat16"}  # fmt: skip
+    cfg = {
+        "model_type": "llama",
+        "hidden_size": 4096,
+        "intermediate_size": 14336,
+        "num_attention_heads": 32,
+        "num_key_value_heads": 8,
+        "num_hidden_layers": 32,
+        "vocab_size": 128256,
+        "max_position_embeddings": 131072,
+        "torch_dtype": "bfloat16",
+    }
     (tmp_path / "config.json").write_text(json.dumps(cfg))
     data = run_json("--model", str(tmp_path), "--gpu", "H100", "--max-model-len", "8192")
     assert data["kv_bytes_per_token"] == 131072

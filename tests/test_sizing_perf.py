@@ -12,8 +12,12 @@ from core.sizing.accuracy import FIT_METRICS, _errors, score_memory, scored_scen
 
 
 def perf(concurrency: int, model: str = "Llama-3.1-8B", gpu: str = "H100"):  # type: ignore[no-untyped-def]
-    e = estimate(model, gpu, ServingFlags(max_model_len=8192), Workload(input_tokens=1000, output_tokens=200,
-                                                                        concurrency=concurrency))  # fmt: skip
+    e = estimate(
+        model,
+        gpu,
+        ServingFlags(max_model_len=8192),
+        Workload(input_tokens=1000, output_tokens=200, concurrency=concurrency),
+    )
     assert e.performance is not None
     return e.performance
 
@@ -42,8 +46,12 @@ def test_exact_calibration_match_is_measured() -> None:
 
 
 def test_concurrency_capped_by_kv_capacity() -> None:
-    e = estimate("Qwen3-32B", "H100", ServingFlags(max_model_len=16000, block_size=128),
-                 Workload(input_tokens=8000, output_tokens=2000, concurrency=500))  # fmt: skip
+    e = estimate(
+        "Qwen3-32B",
+        "H100",
+        ServingFlags(max_model_len=16000, block_size=128),
+        Workload(input_tokens=8000, output_tokens=2000, concurrency=500),
+    )
     assert e.performance is not None
     assert e.performance.capped_by == "KV cache capacity"
     assert e.performance.effective_concurrency < 500
@@ -57,8 +65,12 @@ def test_nvlink_tp_costs_less_than_pcie_tp() -> None:
             ServingFlags(max_model_len=8192),
             Workload(input_tokens=500, output_tokens=100, concurrency=8),
         )
-        two = estimate("Llama-3.1-8B", gpu, ServingFlags(max_model_len=8192, tensor_parallel_size=2),
-                       Workload(input_tokens=500, output_tokens=100, concurrency=8))  # fmt: skip
+        two = estimate(
+            "Llama-3.1-8B",
+            gpu,
+            ServingFlags(max_model_len=8192, tensor_parallel_size=2),
+            Workload(input_tokens=500, output_tokens=100, concurrency=8),
+        )
         assert one.performance and two.performance
         return two.performance.tpot_ms.expected / one.performance.tpot_ms.expected
 
@@ -87,3 +99,12 @@ def test_memory_scores_cover_the_reporting_rows() -> None:
     scored = [s for s in scores if s.predicted_fits is not None]
     agree = sum(1 for s in scored if s.predicted_fits == s.started)
     assert agree / len(scored) >= 0.85
+
+
+def test_committed_accuracy_report_is_current() -> None:
+    """docs/accuracy.md is regenerated whenever the engine changes (`navigator accuracy`)."""
+    from core.sizing.accuracy import accuracy_markdown
+    from tests.conftest import REPO
+
+    committed = (REPO / "docs" / "accuracy.md").read_text()
+    assert committed == accuracy_markdown(), "run `navigator accuracy` and commit docs/accuracy.md"

@@ -4,7 +4,7 @@ latency/throughput model.
 >>> from core.sizing import ServingFlags, estimate_memory
 """
 
-from core.sizing._api import Estimate, PerformanceEstimate, Workload, estimate, performance
+from core.sizing._api import Estimate, PerformanceEstimate, Workload, estimate, performance, performance_curve
 from core.sizing._estimate import (
     FitFailure,
     MemoryEstimate,
@@ -42,6 +42,7 @@ __all__ = [
     "estimate_memory",
     "parse_version",
     "performance",
+    "performance_curve",
     "suggest_fixes",
     "valid_tp_sizes",
     "visible_memory_gib",

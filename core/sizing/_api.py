@@ -123,3 +123,24 @@ def estimate(
         perf = performance(arch, spec, mem, workload, measured=measured_metrics(arch, spec, mem, workload))
     fixes = [] if mem.fits else suggest_fixes(arch, spec, flags or ServingFlags(), mem)
     return Estimate(model=arch.name, gpu=spec.name, memory=mem, performance=perf, fixes=fixes)
+
+
+def performance_curve(
+    arch: ModelArchitecture,
+    gpu: GpuSpec,
+    mem: MemoryEstimate,
+    *,
+    input_tokens: int,
+    output_tokens: int,
+    concurrencies: list[int] | None = None,
+) -> list[PerformanceEstimate]:
+    """Latency and throughput at increasing concurrency, up to what the replica can hold."""
+    limit = max(1, min(mem.flags.max_num_seqs, int(mem.kv_cache_tokens / (input_tokens + output_tokens)) or 1))
+    points = concurrencies or sorted({c for c in (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024) if c <= limit} | {limit})
+    eff = efficiency_for(gpu)
+    return [
+        performance(
+            arch, gpu, mem, Workload(input_tokens=input_tokens, output_tokens=output_tokens, concurrency=c), eff=eff
+        )
+        for c in points
+    ]

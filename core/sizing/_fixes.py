@@ -74,8 +74,12 @@ def _candidates(
         gpus = bigger * flags.pipeline_parallel_size
         est = estimate_memory(arch, gpu, wider)
         if est.fits or bigger == max(valid_tp_sizes(arch, 8)):
-            yield (f"serve {gpus} GPUs with --tensor-parallel-size={bigger} (all on one node)",
-                   {"--tensor-parallel-size": str(bigger)}, arch, wider)  # fmt: skip
+            yield (
+                f"serve {gpus} GPUs with --tensor-parallel-size={bigger} (all on one node)",
+                {"--tensor-parallel-size": str(bigger)},
+                arch,
+                wider,
+            )
             break
         if est.max_model_len_that_fits >= MIN_USEFUL_CONTEXT and not any(
             f.code in ("WEIGHTS_EXCEED_MEMORY", "PROFILING_OOM", "NO_KV_MEMORY") for f in est.fit_failures

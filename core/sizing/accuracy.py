@@ -45,10 +45,15 @@ def predict_scenario(sc: ServingScenario, eff: Efficiency | None = None) -> dict
     i, o = sc.input_tokens, sc.output_tokens
     n = sc.burst_size or 100
     loop = simulate(
-        sm, requests=n, input_tokens=i, output_tokens=o, max_batched=mem.flags.max_num_batched_tokens,
-        max_seqs=mem.flags.max_num_seqs, kv_tokens=mem.kv_cache_tokens,
+        sm,
+        requests=n,
+        input_tokens=i,
+        output_tokens=o,
+        max_batched=mem.flags.max_num_batched_tokens,
+        max_seqs=mem.flags.max_num_seqs,
+        kv_tokens=mem.kv_cache_tokens,
         concurrency=None if sc.burst_size else (sc.concurrency or 1),
-    )  # fmt: skip
+    )
     return {
         "output_tokens_per_s": loop.requests_per_s * o,
         "total_tokens_per_s": loop.requests_per_s * (i + o),
@@ -131,9 +136,12 @@ def fit_efficiencies() -> dict[str, Efficiency]:
         rel = [abs(p / m - 1) for _, k, m, p in _errors(scs, eff) if k in FIT_METRICS]
         p90 = sorted(rel)[int(0.9 * (len(rel) - 1))] if rel else 0.5
         fitted[cls] = Efficiency(
-            round(mbu, 3), round(mfu, 3), round(oh, 2), round(min(p90, 0.6), 3),
+            round(mbu, 3),
+            round(mfu, 3),
+            round(oh, 2),
+            round(min(p90, 0.6), 3),
             f"calibrated on {len(scs)} measured vLLM runs ({cls})",
-        )  # fmt: skip
+        )
     return fitted
 
 
@@ -423,7 +431,7 @@ WORKED_CASES: list[tuple[str, str, dict[str, Any], str]] = [
         "MLA, FP8 weights and FP8 KV on 8×H200",
     ),
     ("gpt-oss-120b", "H100", {}, "sliding window + MXFP4 on 1×H100 (default 131,072 context)"),
-    ("gpt-oss-120b", "H100", {"max_model_len": 32768}, "same at 32,768 context"),
+    ("gpt-oss-120b", "H100", {"max_num_seqs": 256}, "same with --max-num-seqs 256, the fix the engine proposes"),
     ("Qwen/Qwen2.5-7B-Instruct-AWQ", "L4", {}, "AWQ 4-bit on 1×L4"),
 ]
 
@@ -448,6 +456,9 @@ def worked_cases_markdown() -> str:
         out.append("```")
         out.extend(m.log_lines)
         out.append("```")
+        for fix in est.fixes:
+            if fix.fits:
+                out.append(f"- would start with: {fix.change} ({fix.kv_cache_tokens:,} KV tokens)")
         if est.performance:
             p = est.performance
             out.append(

@@ -36,15 +36,24 @@ BUILT_ON = {
 EXTRA_CONFIGS: dict[str, tuple[dict[str, object], str]] = {
     "Qwen/Qwen3-235B-A22B-FP8": (
         {
-            "_name_or_path": "Qwen/Qwen3-235B-A22B-FP8", "model_type": "qwen3_moe", "num_hidden_layers": 94,
-            "num_attention_heads": 64, "num_key_value_heads": 4, "hidden_size": 4096, "head_dim": 128,
-            "moe_intermediate_size": 1536, "vocab_size": 151936, "max_position_embeddings": 40960,
-            "num_experts": 128, "num_experts_per_tok": 8, "torch_dtype": "bfloat16",
+            "_name_or_path": "Qwen/Qwen3-235B-A22B-FP8",
+            "model_type": "qwen3_moe",
+            "num_hidden_layers": 94,
+            "num_attention_heads": 64,
+            "num_key_value_heads": 4,
+            "hidden_size": 4096,
+            "head_dim": 128,
+            "moe_intermediate_size": 1536,
+            "vocab_size": 151936,
+            "max_position_embeddings": 40960,
+            "num_experts": 128,
+            "num_experts_per_tok": 8,
+            "torch_dtype": "bfloat16",
             "quantization_config": {"quant_method": "fp8", "weight_block_size": [128, 128]},
         },
         "Qwen3-235B-A22B shape as transcribed in a public test fixture (_QWEN3_MOE_CONFIG); FP8 from the model name",
     ),
-}  # fmt: skip
+}
 
 # GPU names used in the calibration rows → catalog names.
 GPU_PATTERNS = [
@@ -249,16 +258,32 @@ def serving_scenarios(catalog: Catalog | None = None, *, engine: str = "vLLM") -
         for row in csv.DictReader(fh):
             if row["engine"] != engine:
                 continue
-            key = (row["model"], row["gpu"], row["tensor_parallel"], row["precision"], row["engine_version"],
-                   row["input_tokens"], row["output_tokens"], row["concurrency_or_rate"])  # fmt: skip
+            key = (
+                row["model"],
+                row["gpu"],
+                row["tensor_parallel"],
+                row["precision"],
+                row["engine_version"],
+                row["input_tokens"],
+                row["output_tokens"],
+                row["concurrency_or_rate"],
+            )
             sc = groups.get(key)
             if sc is None:
                 sc = ServingScenario(
-                    ids=[], model=row["model"], gpu_text=row["gpu"], tp=_int(row["tensor_parallel"]) or 1,
-                    precision=row["precision"], engine=row["engine"], version=row["engine_version"],
-                    input_tokens=_int(row["input_tokens"]), output_tokens=_int(row["output_tokens"]),
-                    load=row["concurrency_or_rate"], metrics={}, source=row["source_url"],
-                )  # fmt: skip
+                    ids=[],
+                    model=row["model"],
+                    gpu_text=row["gpu"],
+                    tp=_int(row["tensor_parallel"]) or 1,
+                    precision=row["precision"],
+                    engine=row["engine"],
+                    version=row["engine_version"],
+                    input_tokens=_int(row["input_tokens"]),
+                    output_tokens=_int(row["output_tokens"]),
+                    load=row["concurrency_or_rate"],
+                    metrics={},
+                    source=row["source_url"],
+                )
                 groups[key] = sc
             sc.ids.append(row["id"])
             value = _float(row["value"])
@@ -312,6 +337,13 @@ def measured_metrics(arch: ModelArchitecture, gpu: GpuSpec, mem: object, workloa
     from core.sizing._estimate import MemoryEstimate
 
     assert isinstance(mem, MemoryEstimate) and isinstance(workload, Workload)
-    key = (arch.name, gpu.name, mem.flags.tensor_parallel_size, _quant_key(arch),
-           workload.input_tokens, workload.output_tokens, workload.concurrency)  # fmt: skip
+    key = (
+        arch.name,
+        gpu.name,
+        mem.flags.tensor_parallel_size,
+        _quant_key(arch),
+        workload.input_tokens,
+        workload.output_tokens,
+        workload.concurrency,
+    )
     return _measured_index().get(key)

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import plotly.graph_objects as go
 
 from core.cluster import GpuTotal
+from core.sizing import MemoryEstimate, PerformanceEstimate
 
 
 def gpu_allocation_figure(totals: Sequence[GpuTotal]) -> go.Figure:
@@ -28,5 +29,82 @@ def gpu_allocation_figure(totals: Sequence[GpuTotal]) -> go.Figure:
         legend={"orientation": "h", "y": -0.25},
         margin={"t": 50, "b": 10},
         height=380,
+    )
+    return fig
+
+
+def memory_breakdown_figure(mem: MemoryEstimate) -> go.Figure:
+    """One GPU's memory as vLLM divides it: budget parts, KV cache, and what stays outside."""
+    parts = [
+        ("Weights", mem.weights_gib, "#1f4e79"),
+        ("Activation peak (profiling)", mem.activation_gib, "#f9a825"),
+        ("Non-torch (CUDA context, NCCL)", mem.non_torch_gib, "#8e24aa"),
+        ("CUDA graphs", mem.cudagraph_gib, "#00897b"),
+        ("KV cache", max(0.0, mem.available_kv_gib), "#2e7d32"),
+        ("Outside the budget (1 − utilization)", mem.gpu_total_gib - mem.budget_gib, "#bdbdbd"),
+    ]
+    fig = go.Figure()
+    for name, value, color in parts:
+        if value > 0:
+            fig.add_bar(
+                name=name,
+                y=["per GPU"],
+                x=[value],
+                orientation="h",
+                marker_color=color,
+                hovertemplate=f"{name}: %{{x:.2f}} GiB<extra></extra>",
+            )
+    over = mem.weights_gib + mem.activation_gib + mem.non_torch_gib + mem.cudagraph_gib - mem.budget_gib
+    if over > 0:
+        fig.add_vline(x=mem.budget_gib, line_dash="dash", line_color="#c62828", annotation_text="budget")
+    fig.update_layout(
+        barmode="stack",
+        title=f"Memory per GPU (GiB) — {mem.gpu_total_gib:.2f} GiB visible, budget {mem.budget_gib:.2f} GiB",
+        xaxis_title="GiB",
+        height=260,
+        legend={"orientation": "h", "y": -0.45},
+        margin={"t": 50, "b": 10},
+    )
+    return fig
+
+
+def performance_curve_figure(points: Sequence[PerformanceEstimate]) -> go.Figure:
+    """TTFT and TPOT (ms, left) and output tokens/s (right) against concurrency, with ranges."""
+    x = [p.concurrency for p in points]
+    fig = go.Figure()
+    for label, attr, color in (("TTFT", "ttft_ms", "#1565c0"), ("TPOT", "tpot_ms", "#ef6c00")):
+        figs = [getattr(p, attr) for p in points]
+        fig.add_scatter(
+            x=x, y=[f.high for f in figs], mode="lines", line={"width": 0}, showlegend=False, hoverinfo="skip"
+        )
+        fig.add_scatter(
+            x=x,
+            y=[f.low for f in figs],
+            mode="lines",
+            fill="tonexty",
+            line={"width": 0},
+            showlegend=False,
+            hoverinfo="skip",
+            fillcolor="rgba(120,120,120,0.15)",
+        )
+        fig.add_scatter(
+            x=x, y=[f.expected for f in figs], name=f"{label} (ms)", line={"color": color}, mode="lines+markers"
+        )
+    fig.add_scatter(
+        x=x,
+        y=[p.output_tokens_per_s.expected for p in points],
+        name="output tokens/s",
+        yaxis="y2",
+        line={"color": "#2e7d32", "dash": "dot"},
+        mode="lines+markers",
+    )
+    fig.update_layout(
+        title="Latency and throughput vs concurrency (estimated; shaded: range)",
+        xaxis={"title": "concurrent requests", "type": "log"},
+        yaxis={"title": "ms"},
+        yaxis2={"title": "output tokens/s", "overlaying": "y", "side": "right"},
+        height=400,
+        legend={"orientation": "h", "y": -0.3},
+        margin={"t": 50, "b": 10},
     )
     return fig

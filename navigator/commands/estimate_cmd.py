@@ -154,8 +154,12 @@ def _run(args: argparse.Namespace) -> int:
         print(f"    change: {fix.change} -> {verdict}, {fix.kv_cache_tokens:,} KV tokens")
     p = est.performance
     if p is not None:
-        for label, fig in (("TTFT", p.ttft_ms), ("TPOT", p.tpot_ms), ("output", p.output_tokens_per_s),
-                           ("requests", p.requests_per_s)):  # fmt: skip
+        for label, fig in (
+            ("TTFT", p.ttft_ms),
+            ("TPOT", p.tpot_ms),
+            ("output", p.output_tokens_per_s),
+            ("requests", p.requests_per_s),
+        ):
             print(f"  {label}: {fig.expected:,.2f} {fig.unit} ({fig.low:,.2f}-{fig.high:,.2f}, {fig.provenance})")
     for note in m.notes:
         print(f"  note: {note}")

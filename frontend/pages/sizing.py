@@ -1,0 +1,171 @@
+"""Sizing: pick a model, a GPU and vLLM flags; see memory, the predicted log, the verdict and speed."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from core.architecture import resolve_model
+from core.errors import NavigatorError
+from core.sizing import (
+    DEFAULT_VLLM_VERSION,
+    QUANTIZATION_FLAGS,
+    ServingFlags,
+    Workload,
+    apply_quantization_flag,
+    estimate,
+    performance_curve,
+    valid_tp_sizes,
+)
+from frontend import services
+from frontend.components.charts import memory_breakdown_figure, performance_curve_figure
+
+settings, _ = services.settings()
+catalog = services.catalog(settings)
+
+st.title("Sizing")
+st.caption(
+    "vLLM's own start-up accounting for one replica: memory budget, KV cache, whether it starts, "
+    "and latency/throughput under load. Figures are estimates unless marked measured."
+)
+
+left, right = st.columns(2)
+with left:
+    picked = st.selectbox(
+        "Model", list(catalog.models), index=list(catalog.models).index("Llama-3.1-8B"), key="sizing_model"
+    )
+    typed = st.text_input(
+        "…or a Hugging Face id, oci:// model-car image or config.json path",
+        placeholder="meta-llama/Llama-3.1-8B-Instruct",
+        key="sizing_model_ref",
+    )
+    model_ref = typed.strip() or picked
+    gpu_name = st.selectbox("GPU", list(catalog.gpus), index=list(catalog.gpus).index("H100-SXM"), key="sizing_gpu")
+    quant = st.selectbox(
+        "--quantization", ["(checkpoint's own)", *sorted(QUANTIZATION_FLAGS)], key="sizing_quantization"
+    )
+with right:
+    util = st.slider("--gpu-memory-utilization", 0.5, 0.98, 0.9, 0.01, key="sizing_util")
+    kv_dtype = st.selectbox("--kv-cache-dtype", ["auto", "fp8"], key="sizing_kv")
+    version = st.text_input("vLLM version", DEFAULT_VLLM_VERSION, key="sizing_version")
+    eager = st.checkbox("--enforce-eager", key="sizing_eager")
+
+try:
+    arch = resolve_model(str(model_ref), catalog=catalog)
+    arch = apply_quantization_flag(arch, None if quant.startswith("(") else quant)
+except NavigatorError as exc:
+    st.error(str(exc), icon=":material/error:")
+    arch = None
+
+if arch is not None:
+    c1, c2, c3, c4 = st.columns(4)
+    tp = c1.selectbox("--tensor-parallel-size", valid_tp_sizes(arch, 8), key="sizing_tp")
+    max_len = c2.number_input(
+        "--max-model-len (0 = model maximum)",
+        min_value=0,
+        max_value=10_000_000,
+        value=0,
+        step=1024,
+        key="sizing_max_len",
+    )
+    input_tokens = c3.number_input("Input tokens per request", 1, 1_000_000, 1000, key="sizing_in")
+    output_tokens = c4.number_input("Output tokens per request", 1, 100_000, 200, key="sizing_out")
+    st.caption(
+        f"{arch.name}: {arch.params_total_b:.1f} B parameters"
+        + (f" ({arch.params_active_b:.1f} B active)" if arch.is_moe else "")
+        + f", {arch.num_layers} layers, {arch.num_kv_heads} KV heads × {arch.head_dim}, {arch.attention}"
+        + (f", {arch.sliding_layers} sliding-window layers" if arch.sliding_layers else "")
+        + (f", {arch.quantization.method} ({arch.quantization.source})" if arch.quantization else "")
+        + f" — {arch.source_detail}"
+    )
+    try:
+        flags = ServingFlags(
+            tensor_parallel_size=int(tp),
+            max_model_len=int(max_len) or None,
+            gpu_memory_utilization=float(util),
+            kv_cache_dtype="fp8" if kv_dtype == "fp8" else "auto",
+            enforce_eager=bool(eager),
+            vllm_version=version,
+        )
+        est = estimate(
+            arch,
+            catalog.gpus[gpu_name],
+            flags,
+            Workload(input_tokens=int(input_tokens), output_tokens=int(output_tokens), concurrency=16),
+            catalog=catalog,
+        )
+    except (NavigatorError, ValueError) as exc:
+        st.error(str(exc), icon=":material/error:")
+        est = None
+
+    if est is not None:
+        mem = est.memory
+        if mem.fits:
+            st.success(
+                f"Starts: {mem.kv_cache_tokens:,} KV-cache tokens, {mem.max_concurrency:.2f}× concurrency at "
+                f"{mem.max_model_len:,} tokens per request.",
+                icon=":material/check_circle:",
+            )
+        else:
+            st.error(
+                "vLLM would not start:\n\n" + "\n".join(f"- **{f.code}**: {f.message}" for f in mem.fit_failures),
+                icon=":material/block:",
+            )
+        m1, m2, m3, m4 = st.columns(4)
+        m1.metric("Weights per GPU", f"{mem.weights_gib:.2f} GiB")
+        m2.metric("KV cache per GPU", f"{mem.available_kv_gib:.2f} GiB")
+        m3.metric("KV cache (tokens)", f"{mem.kv_cache_tokens:,}")
+        m4.metric("Largest max-model-len that fits", f"{mem.max_model_len_that_fits:,}")
+        st.plotly_chart(memory_breakdown_figure(mem), key="sizing_memory_chart")
+        st.subheader("Predicted vLLM start-up log")
+        st.code("\n".join(mem.log_lines), language="log")
+        st.caption(
+            "Hold these against your pod's log (oc logs …-predictor…). Estimated; ranges come from docs/accuracy.md."
+        )
+        if est.fixes:
+            st.subheader("Changes that would make it start")
+            st.dataframe(
+                pd.DataFrame(
+                    [
+                        {
+                            "Change": f.change,
+                            "vLLM arguments": " ".join(f"{k}={v}" for k, v in f.args.items()),
+                            "GPUs per replica": f.gpus_per_replica,
+                            "Starts": "yes" if f.fits else "no",
+                            "KV tokens": f.kv_cache_tokens,
+                        }
+                        for f in est.fixes
+                    ]
+                ),
+                hide_index=True,
+                width="stretch",
+                key="sizing_fixes",
+            )
+        if mem.fits:
+            st.subheader("Latency and throughput")
+            curve = performance_curve(
+                arch, catalog.gpus[gpu_name], mem, input_tokens=int(input_tokens), output_tokens=int(output_tokens)
+            )
+            st.plotly_chart(performance_curve_figure(curve), key="sizing_perf_chart")
+            st.dataframe(
+                pd.DataFrame(
+                    [
+                        {
+                            "Concurrency": p.concurrency,
+                            "TTFT ms": p.ttft_ms.expected,
+                            "TPOT ms": p.tpot_ms.expected,
+                            "Output tokens/s": p.output_tokens_per_s.expected,
+                            "Requests/s": p.requests_per_s.expected,
+                            "TPOT range ms": f"{p.tpot_ms.low:.1f}–{p.tpot_ms.high:.1f}",
+                            "Provenance": p.tpot_ms.provenance,
+                        }
+                        for p in curve
+                    ]
+                ),
+                hide_index=True,
+                width="stretch",
+                key="sizing_perf_table",
+            )
+            st.caption(curve[0].efficiency_source)
+        for note in mem.notes + list(arch.notes):
+            st.caption(f"Note: {note}")
