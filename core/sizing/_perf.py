@@ -211,7 +211,7 @@ def closed_loop(
         ttft = prefill_steps * sm.step_seconds(c, ctx, min(i, chunk), i / 2) + tpot / 2
         e2e = ttft + (o - 1) * tpot
         new_rate = c / e2e
-        if abs(new_rate - rate) < 1e-6 * rate:
+        if abs(new_rate - rate) < 1e-4 * rate:
             rate = new_rate
             break
         rate = 0.5 * (rate + new_rate)

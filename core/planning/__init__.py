@@ -1,0 +1,35 @@
+"""Capacity planning: SLO-driven replicas with a queueing model, alternatives, cost, what-if.
+
+>>> from core.planning import PlanRequest, ModelRequirements, TrafficProfile, SloTargets, build_plan
+"""
+
+from core.planning._candidates import CandidateResult, Rejected, price_for
+from core.planning._inputs import Constraints, ModelRequirements, PlanRequest, SloTargets, TrafficProfile
+from core.planning._plan import Alternatives, CapacityPlan, build_plan, plan_for_architecture, plan_id
+from core.planning._recommend import ModelChoice, recommend_models
+from core.planning._whatif import Deltas, Scenario, SweepPoint, WhatIfResult, apply_scenario, rps_sweep, what_if
+
+__all__ = [
+    "Alternatives",
+    "CandidateResult",
+    "CapacityPlan",
+    "Constraints",
+    "Deltas",
+    "ModelChoice",
+    "ModelRequirements",
+    "PlanRequest",
+    "Rejected",
+    "Scenario",
+    "SloTargets",
+    "SweepPoint",
+    "TrafficProfile",
+    "WhatIfResult",
+    "apply_scenario",
+    "build_plan",
+    "plan_for_architecture",
+    "plan_id",
+    "price_for",
+    "recommend_models",
+    "rps_sweep",
+    "what_if",
+]

@@ -1,0 +1,364 @@
+"""One candidate deployment — GPU type × GPUs per replica × precision — sized for the SLO.
+
+For each candidate: the sizing engine says whether one replica starts and how many tokens
+its KV cache holds; the step model gives latency at each concurrency; the largest
+concurrency per replica whose p95 TTFT/TPOT/E2E still meet the targets sets the replica's
+slots; the queueing model turns the request rate into replicas for the average and the
+peak, keeping the p95 wait inside what is left of the TTFT budget.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from pydantic import BaseModel, ConfigDict
+
+from core.architecture import ModelArchitecture
+from core.catalog import GpuSpec
+from core.decision import support, supports_bf16
+from core.errors import NavigatorError
+from core.planning._inputs import PlanRequest
+from core.planning.queueing import service_cv2, slots_needed
+from core.sizing import (
+    Figure,
+    MemoryEstimate,
+    ServingFlags,
+    Workload,
+    apply_quantization_flag,
+    estimate_memory,
+    performance,
+    valid_tp_sizes,
+)
+from core.sizing._flags import KvCacheDtype
+from core.sizing._perf import Efficiency, closed_loop, efficiency_for, figure, step_model
+
+HOURS_PER_MONTH = 730
+CONCURRENCY_GRID = (1, 2, 4, 8, 16, 32, 48, 64, 96, 128, 192, 256, 384, 512, 768, 1024)
+
+
+@dataclass(frozen=True)
+class Variant:
+    """How the model is served: checkpoint precision and KV-cache dtype."""
+
+    label: str
+    quantization: str | None
+    kv_cache_dtype: KvCacheDtype
+    method: str
+    """Catalog method id for the compatibility check (``none`` for 16-bit)."""
+
+
+class CandidateResult(BaseModel):
+    """A sized candidate: configuration, per-replica performance, replicas, cost and verdict."""
+
+    model_config = ConfigDict(frozen=True)
+
+    model: str
+    gpu: str
+    gpus_per_replica: int
+    precision: str
+    kv_cache_dtype: str
+    max_model_len: int
+    vllm_args: list[str]
+    weights_gib: float
+    kv_cache_tokens: int
+    slots_per_replica: int
+    """Concurrent requests one replica serves at the SLO."""
+    slots_limited_by: str
+    ttft_p50_ms: Figure
+    ttft_p95_ms: Figure
+    tpot_p50_ms: Figure
+    tpot_p95_ms: Figure
+    e2e_p95_ms: Figure
+    requests_per_s_per_replica: Figure
+    output_tokens_per_s_per_replica: Figure
+    replicas_min: int
+    replicas_target: int
+    replicas_max: int
+    total_gpus: int
+    surge_gpus: int
+    cpu_request: int
+    memory_request_gib: int
+    price_per_gpu_hour: float | None
+    price_source: str
+    monthly_cost_usd: float | None
+    usd_per_million_output_tokens: float | None
+    meets_slo: bool
+    violations: list[str]
+    notes: list[str]
+
+
+class Rejected(BaseModel):
+    """A candidate that cannot serve the request at all, and why."""
+
+    model_config = ConfigDict(frozen=True)
+
+    gpu: str
+    gpus_per_replica: int
+    precision: str
+    reason: str
+
+
+def variants(arch: ModelArchitecture, gpu: GpuSpec, choice: str) -> list[Variant]:
+    """Precisions worth trying on this GPU (the checkpoint's own, FP8, 4-bit), each runnable."""
+    own = arch.quantization.method if arch.quantization else ("bf16" if supports_bf16(gpu) else "fp16")
+    out = []
+    own_runs = arch.quantization is None or support(arch.quantization.method, gpu, moe=arch.is_moe).runs
+    if (choice in ("any", "none") or arch.quantization is not None) and own_runs:
+        out.append(Variant(own, None, "auto", arch.quantization.method if arch.quantization else "none"))
+    if arch.quantization is None:
+        if choice in ("any", "fp8") and support("fp8_w8a8", gpu, moe=arch.is_moe).runs:
+            out.append(Variant("fp8", "fp8", "auto", "fp8_w8a8"))
+        if choice in ("any", "w4a16") and support("w4a16_marlin", gpu, moe=arch.is_moe).runs:
+            out.append(Variant("w4a16", "awq_marlin", "auto", "w4a16_marlin"))
+    return out
+
+
+def price_for(gpu: GpuSpec, overrides: dict[str, float]) -> tuple[float | None, str]:
+    """$/GPU-hour: the user's override (by name or alias) or the catalog's list price."""
+    from core.catalog import normalize_key
+
+    keys = {normalize_key(gpu.name), *(normalize_key(a) for a in gpu.aliases)}
+    for name, value in overrides.items():
+        if normalize_key(name) in keys:
+            return value, "your price override"
+    p = gpu.price
+    if p.usd_per_gpu_hour is None:
+        return None, "no price in the catalog"
+    return p.usd_per_gpu_hour, f"{p.provider}, {p.date} (catalog)"
+
+
+def resources_for(arch: ModelArchitecture, mem: MemoryEstimate) -> tuple[int, int]:
+    """CPU cores and memory (GiB) to request per replica, from the model and its GPUs.
+
+    One API-server process plus one worker per GPU (2 cores each) and tokenization (2); memory
+    for the processes (8 GiB + 2 GiB per GPU) plus a tenth of the checkpoint for loading.
+    """
+    gpus = mem.flags.tensor_parallel_size * mem.flags.pipeline_parallel_size
+    cpu = 2 + 2 * gpus + 2
+    checkpoint_gib = mem.weights_gib * gpus
+    memory = 8 + 2 * gpus + 0.1 * checkpoint_gib
+    return cpu, int(math.ceil(memory / 4) * 4)
+
+
+@dataclass(frozen=True)
+class _Point:
+    concurrency: int
+    ttft50: float
+    ttft95: float
+    tpot50: float
+    tpot95: float
+    e2e50: float
+    e2e95: float
+    rps: float
+
+
+class _Curve:
+    """Latency points of one candidate, computed on demand (mean and p95 token lengths)."""
+
+    def __init__(self, arch: ModelArchitecture, gpu: GpuSpec, mem: MemoryEstimate, req: PlanRequest, eff: Efficiency):
+        self.sm = step_model(arch, gpu, mem, eff)
+        self.t = req.traffic
+        self.mnbt = mem.flags.max_num_batched_tokens
+        self._cache: dict[int, _Point] = {}
+
+    def at(self, c: int) -> _Point:
+        if c not in self._cache:
+            t = self.t
+            mean = closed_loop(self.sm, c, t.input_tokens, t.output_tokens, self.mnbt)
+            tail = closed_loop(self.sm, c, t.input_p95, t.output_p95, self.mnbt)
+            self._cache[c] = _Point(
+                c,
+                mean.ttft_s,
+                tail.ttft_s,
+                mean.tpot_s,
+                tail.tpot_s,
+                mean.e2e_s,
+                tail.ttft_s + (t.output_p95 - 1) * tail.tpot_s,
+                mean.requests_per_s,
+            )
+        return self._cache[c]
+
+
+def _grid(limit: int) -> list[int]:
+    return sorted({c for c in CONCURRENCY_GRID if c <= limit} | {limit})
+
+
+def evaluate(
+    arch: ModelArchitecture, gpu: GpuSpec, tp: int, variant: Variant, req: PlanRequest
+) -> CandidateResult | Rejected:
+    """Size one candidate for the request."""
+    t, slo, cons = req.traffic, req.slo, req.constraints
+    served = apply_quantization_flag(arch, variant.quantization)
+    cap = arch.max_context or 131072
+    wanted = max(req.model.min_context_length or 0, t.input_p95 + t.output_p95)
+    max_len = min(cap, int(math.ceil(wanted / 1024) * 1024))
+    if wanted > cap:
+        return Rejected(
+            gpu=gpu.name,
+            gpus_per_replica=tp,
+            precision=variant.label,
+            reason=f"needs {wanted:,} tokens of context; {arch.name} supports {cap:,}",
+        )
+    flags = ServingFlags(
+        tensor_parallel_size=tp,
+        max_model_len=max_len,
+        quantization=variant.quantization,
+        kv_cache_dtype=variant.kv_cache_dtype,
+        dtype="auto" if supports_bf16(gpu) else "float16",
+        **({"vllm_version": cons.vllm_version} if cons.vllm_version else {}),
+    )
+    try:
+        mem = estimate_memory(served, gpu, flags)
+    except NavigatorError as exc:
+        return Rejected(gpu=gpu.name, gpus_per_replica=tp, precision=variant.label, reason=str(exc))
+    if not mem.fits:
+        return Rejected(
+            gpu=gpu.name,
+            gpus_per_replica=tp,
+            precision=variant.label,
+            reason=f"{mem.fit_failures[0].code}: {mem.fit_failures[0].message}",
+        )
+    kv_slots = int(mem.kv_cache_tokens // (t.input_p95 + t.output_p95))
+    limit = max(1, min(mem.flags.max_num_seqs, kv_slots))
+    eff = efficiency_for(gpu)
+    curve = _Curve(served, gpu, mem, req, eff)
+    grid = _grid(limit)
+    ttft_target = (slo.p95_ttft_ms or math.inf) / 1000
+
+    def latency_ok(p: _Point) -> bool:
+        return (
+            (slo.p95_tpot_ms is None or p.tpot95 * 1000 <= slo.p95_tpot_ms)
+            and p.ttft95 < ttft_target
+            and (slo.p50_ttft_ms is None or p.ttft50 * 1000 <= slo.p50_ttft_ms)
+            and (slo.p95_e2e_ms is None or p.e2e95 * 1000 <= slo.p95_e2e_ms)
+        )
+
+    # Latency grows with concurrency: bisect for the largest concurrency that meets the targets,
+    # then weigh it against two smaller ones (a smaller batch leaves more of the TTFT budget
+    # for queueing) by the replicas each needs.
+    lo, hi = 0, len(grid) - 1
+    if not latency_ok(curve.at(grid[0])):
+        hi = -1
+    else:
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if latency_ok(curve.at(grid[mid])):
+                lo = mid
+            else:
+                hi = mid - 1
+    ok_points = [curve.at(grid[i]) for i in range(max(0, hi - 2), hi + 1)] if hi >= 0 else []
+    cv2 = service_cv2(t.output_tokens, t.output_p95)
+    violations: list[str] = []
+    best: tuple[int, _Point] | None = None
+    for p in reversed(ok_points):
+        budget = ttft_target - p.ttft95 if math.isfinite(ttft_target) else p.e2e50
+        r = slots_needed(t.rps, p.e2e50, p.concurrency, budget, cv2=cv2)
+        if r is not None and (best is None or r < best[0]):
+            best = (r, p)
+    if best is None:
+        first = curve.at(grid[0])
+        if slo.p95_ttft_ms is not None and first.ttft95 * 1000 > slo.p95_ttft_ms:
+            violations.append(
+                f"p95 TTFT target {slo.p95_ttft_ms:.0f} ms is below one request's prefill of "
+                f"{t.input_p95:,} tokens on {tp}×{gpu.name} ({first.ttft95 * 1000:.0f} ms)"
+            )
+        if slo.p95_tpot_ms is not None and first.tpot95 * 1000 > slo.p95_tpot_ms:
+            violations.append(
+                f"p95 TPOT target {slo.p95_tpot_ms:.1f} ms is below a single stream's "
+                f"{first.tpot95 * 1000:.1f} ms on {tp}×{gpu.name}"
+            )
+        if slo.p95_e2e_ms is not None and first.e2e95 * 1000 > slo.p95_e2e_ms:
+            violations.append(
+                f"p95 end-to-end target {slo.p95_e2e_ms:.0f} ms is below one request's {first.e2e95 * 1000:.0f} ms"
+            )
+        if not violations:
+            violations.append("the queueing wait cannot fit in the TTFT budget at any replica count")
+        r_avg, chosen = slots_needed(t.rps, first.e2e50, first.concurrency, math.inf, cv2=cv2) or 1, first
+    else:
+        r_avg, chosen = best
+    budget = ttft_target - chosen.ttft95 if math.isfinite(ttft_target) else chosen.e2e50
+    r_peak = slots_needed(t.peak, chosen.e2e50, chosen.concurrency, budget, cv2=cv2) or r_avg
+    r_peak = max(r_peak, r_avg)
+    ha = slo.availability_percent >= 99.9
+    r_min = max(r_avg + (1 if ha else 0), 2 if ha else 1)
+    target = {
+        "steady": r_avg,
+        "burst": r_peak,
+        "growth": r_peak,
+        "variable": math.ceil((r_avg + r_peak) / 2),
+    }[t.pattern]
+    target = max(target, r_min)
+    r_max = max(target, r_peak + (1 if ha else 0))
+    total_gpus = target * tp
+    price, price_src = price_for(gpu, cons.price_overrides)
+    monthly = price * total_gpus * HOURS_PER_MONTH if price is not None else None
+    per_million = monthly / (t.rps * t.output_tokens * 3600 * HOURS_PER_MONTH / 1e6) if monthly is not None else None
+    if cons.max_replicas is not None and target > cons.max_replicas:
+        violations.append(f"needs {target} replicas; at most {cons.max_replicas} allowed")
+    if cons.max_gpus is not None and total_gpus > cons.max_gpus:
+        violations.append(f"needs {total_gpus} GPUs; at most {cons.max_gpus} allowed")
+    if cons.monthly_budget_usd is not None and monthly is not None and monthly > cons.monthly_budget_usd:
+        violations.append(f"costs ${monthly:,.0f}/month; the budget is ${cons.monthly_budget_usd:,.0f}")
+    cpu, memory = resources_for(served, mem)
+    rel = eff.rel_error_p90
+    args = [f"--tensor-parallel-size={tp}", f"--max-model-len={max_len}"]
+    if variant.quantization:
+        args.append(f"--quantization={variant.quantization}")
+    if variant.kv_cache_dtype != "auto":
+        args.append(f"--kv-cache-dtype={variant.kv_cache_dtype}")
+    if not supports_bf16(gpu):
+        args.append("--dtype=float16")
+    args.append(f"--max-num-seqs={chosen.concurrency}")
+    perf = performance(
+        served,
+        gpu,
+        mem,
+        Workload(input_tokens=t.input_tokens, output_tokens=t.output_tokens, concurrency=chosen.concurrency),
+        eff=eff,
+    )
+    notes = [f"efficiencies: {eff.source}"]
+    compat = support(variant.method, gpu, moe=arch.is_moe)
+    if compat.status == "emulated" or variant.method == "none":
+        notes.append(compat.note)
+    return CandidateResult(
+        model=arch.name,
+        gpu=gpu.name,
+        gpus_per_replica=tp,
+        precision=variant.label,
+        kv_cache_dtype=variant.kv_cache_dtype,
+        max_model_len=max_len,
+        vllm_args=args,
+        weights_gib=mem.weights_gib,
+        kv_cache_tokens=mem.kv_cache_tokens,
+        slots_per_replica=chosen.concurrency,
+        slots_limited_by="latency targets"
+        if chosen.concurrency < limit
+        else ("KV cache capacity" if kv_slots < mem.flags.max_num_seqs else "max_num_seqs"),
+        ttft_p50_ms=figure(chosen.ttft50 * 1000, rel, "estimated", "ms"),
+        ttft_p95_ms=figure(chosen.ttft95 * 1000, rel, "estimated", "ms"),
+        tpot_p50_ms=figure(chosen.tpot50 * 1000, rel, "estimated", "ms"),
+        tpot_p95_ms=figure(chosen.tpot95 * 1000, rel, "estimated", "ms"),
+        e2e_p95_ms=figure(chosen.e2e95 * 1000, rel, "estimated", "ms"),
+        requests_per_s_per_replica=perf.requests_per_s,
+        output_tokens_per_s_per_replica=perf.output_tokens_per_s,
+        replicas_min=r_min,
+        replicas_target=target,
+        replicas_max=r_max,
+        total_gpus=total_gpus,
+        surge_gpus=tp,
+        cpu_request=cpu,
+        memory_request_gib=memory,
+        price_per_gpu_hour=price,
+        price_source=price_src,
+        monthly_cost_usd=round(monthly, 2) if monthly is not None else None,
+        usd_per_million_output_tokens=round(per_million, 4) if per_million is not None else None,
+        meets_slo=not violations,
+        violations=violations,
+        notes=notes,
+    )
+
+
+def tp_options(arch: ModelArchitecture, max_per_node: int) -> list[int]:
+    """GPUs per replica: valid tensor-parallel sizes that fit on one node."""
+    return [t for t in valid_tp_sizes(arch, max_per_node) if t & (t - 1) == 0]

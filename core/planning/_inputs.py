@@ -1,0 +1,111 @@
+"""What a user brings to a capacity plan: the model, the traffic, the latency targets, the limits.
+
+>>> req = PlanRequest(
+...     model=ModelRequirements(model="Llama-3.1-8B"),
+...     traffic=TrafficProfile(rps=50, input_tokens=800, output_tokens=200),
+...     slo=SloTargets(p95_ttft_ms=500, p95_tpot_ms=50),
+... )
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from core.catalog import Capability
+
+Pattern = Literal["steady", "burst", "growth", "variable"]
+QuantChoice = Literal["any", "none", "fp8", "int8", "w4a16"]
+
+
+class ModelRequirements(BaseModel):
+    """A named model, or what the model must be (the recommender picks from the catalog)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    model: str | None = None
+    family: str | None = None
+    capabilities: list[Capability] = Field(default_factory=list)
+    min_params_b: float | None = Field(default=None, ge=0)
+    max_params_b: float | None = Field(default=None, ge=0)
+    min_context_length: int | None = Field(default=None, ge=128)
+    quantization: QuantChoice = "any"
+    license: str | None = None
+
+
+class TrafficProfile(BaseModel):
+    """Request rate and token lengths (mean and p95)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    pattern: Pattern = "steady"
+    rps: float = Field(gt=0, le=1_000_000, description="average requests per second")
+    peak_rps: float | None = Field(default=None, gt=0, le=1_000_000)
+    input_tokens: int = Field(default=1000, ge=1, le=2_000_000)
+    output_tokens: int = Field(default=200, ge=1, le=200_000)
+    input_tokens_p95: int | None = Field(default=None, ge=1, le=2_000_000)
+    output_tokens_p95: int | None = Field(default=None, ge=1, le=200_000)
+    concurrent_users: int | None = Field(default=None, ge=1)
+
+    @model_validator(mode="after")
+    def _order(self) -> TrafficProfile:
+        if self.peak_rps is not None and self.peak_rps < self.rps:
+            raise ValueError(f"peak_rps ({self.peak_rps}) is below the average rps ({self.rps})")
+        if self.input_tokens_p95 is not None and self.input_tokens_p95 < self.input_tokens:
+            raise ValueError("input_tokens_p95 is below the mean input_tokens")
+        if self.output_tokens_p95 is not None and self.output_tokens_p95 < self.output_tokens:
+            raise ValueError("output_tokens_p95 is below the mean output_tokens")
+        return self
+
+    @property
+    def peak(self) -> float:
+        """Peak RPS (the average when no peak is given)."""
+        return self.peak_rps or self.rps
+
+    @property
+    def input_p95(self) -> int:
+        return self.input_tokens_p95 or self.input_tokens
+
+    @property
+    def output_p95(self) -> int:
+        return self.output_tokens_p95 or self.output_tokens
+
+
+class SloTargets(BaseModel):
+    """Latency targets (ms) and availability (%); unset targets are not enforced."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    p50_ttft_ms: float | None = Field(default=None, gt=0)
+    p95_ttft_ms: float | None = Field(default=None, gt=0)
+    p99_ttft_ms: float | None = Field(default=None, gt=0)
+    p95_tpot_ms: float | None = Field(default=None, gt=0)
+    p95_e2e_ms: float | None = Field(default=None, gt=0)
+    availability_percent: float = Field(default=99.0, ge=50, le=99.999)
+
+
+class Constraints(BaseModel):
+    """Where and how much: GPU types, a GPU cap, a budget and negotiated prices."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    gpu_types: list[str] = Field(default_factory=list)
+    max_gpus: int | None = Field(default=None, ge=1)
+    max_replicas: int | None = Field(default=None, ge=1)
+    max_gpus_per_node: int = Field(default=8, ge=1, le=64)
+    monthly_budget_usd: float | None = Field(default=None, gt=0)
+    price_overrides: dict[str, float] = Field(default_factory=dict)
+    """$/GPU-hour by GPU name (catalog name or alias), e.g. an on-prem rate."""
+    vllm_version: str | None = None
+
+
+class PlanRequest(BaseModel):
+    """Everything a capacity plan is computed from."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    model: ModelRequirements
+    traffic: TrafficProfile
+    slo: SloTargets = Field(default_factory=SloTargets)
+    constraints: Constraints = Field(default_factory=Constraints)

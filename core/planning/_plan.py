@@ -1,0 +1,165 @@
+"""The capacity plan: every candidate sized, the best chosen, alternatives ranked, rejections explained.
+
+>>> plan = build_plan(PlanRequest(model=ModelRequirements(model="Llama-3.1-8B"),
+...                               traffic=TrafficProfile(rps=50, input_tokens=800, output_tokens=200),
+...                               slo=SloTargets(p95_ttft_ms=1000, p95_tpot_ms=60)))
+>>> plan.feasible, plan.chosen.gpu                                   # doctest: +SKIP
+(True, 'L40S')
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from core.architecture import ModelArchitecture, resolve_model
+from core.catalog import Catalog, GpuSpec, get_catalog
+from core.errors import InputError
+from core.planning._candidates import CandidateResult, Rejected, evaluate, tp_options, variants
+from core.planning._inputs import PlanRequest
+from core.planning._recommend import recommend_models
+
+
+class Alternatives(BaseModel):
+    """The best candidate by each yardstick (None when nothing meets the SLO)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    cheapest: CandidateResult | None = None
+    lowest_latency: CandidateResult | None = None
+    fewest_gpus: CandidateResult | None = None
+
+
+class CapacityPlan(BaseModel):
+    """A plan a user can defend: what to run, how many, what it costs, and why."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    created_at: str
+    request: PlanRequest
+    model: str
+    feasible: bool
+    """At least one candidate meets every target and limit."""
+    chosen: CandidateResult | None
+    """The cheapest candidate that meets the SLO; the closest one when none does."""
+    alternatives: Alternatives
+    ranked: list[CandidateResult] = Field(default_factory=list)
+    """Candidates that meet the SLO, cheapest first."""
+    not_meeting_slo: list[CandidateResult] = Field(default_factory=list)
+    rejected: list[Rejected] = Field(default_factory=list)
+    reasons: list[str] = Field(default_factory=list)
+    """Why the request is infeasible, when it is."""
+    assumptions: list[str] = Field(default_factory=list)
+
+    @property
+    def meets_slo(self) -> bool:
+        return self.chosen is not None and self.chosen.meets_slo
+
+
+def plan_id(request: PlanRequest) -> str:
+    """A stable id from the request (same request, same id)."""
+    digest = hashlib.sha256(request.model_dump_json().encode()).hexdigest()
+    return f"plan-{digest[:12]}"
+
+
+def _gpus(request: PlanRequest, catalog: Catalog) -> list[GpuSpec]:
+    names = request.constraints.gpu_types
+    if names:
+        return [catalog.gpu(n) for n in names]
+    return list(catalog.gpus.values())
+
+
+def _sort_key(c: CandidateResult) -> tuple[float, int, float]:
+    cost = c.monthly_cost_usd if c.monthly_cost_usd is not None else float("inf")
+    return (cost, c.total_gpus, c.ttft_p95_ms.expected)
+
+
+def assumptions_for(request: PlanRequest) -> list[str]:
+    """What the plan takes for granted, in words."""
+    t = request.traffic
+    return [
+        "Arrivals are Poisson; replicas share load evenly; the p95 queueing wait comes from an M/G/c model "
+        "(Erlang C with the Allen–Cunneen correction for output-length spread).",
+        f"Prompt/answer lengths: mean {t.input_tokens}/{t.output_tokens} tokens, p95 {t.input_p95}/{t.output_p95}.",
+        "Per-replica latency comes from the calibrated step model (docs/accuracy.md); ranges are its p90 error.",
+        "Monthly cost = GPUs × $/GPU-hour × 730 h; CPU, memory, storage and network are not priced.",
+        "Replicas: target by traffic pattern (steady → average, burst/growth → peak, variable → between); "
+        "at ≥ 99.9% availability one spare replica and at least 2.",
+        "A rolling update surges one replica: the surge GPUs must be free during updates.",
+    ]
+
+
+def build_plan(request: PlanRequest, *, catalog: Catalog | None = None) -> CapacityPlan:
+    """Size every candidate for the request and choose."""
+    cat = catalog or get_catalog()
+    req = request
+    if req.model.model:
+        arch = resolve_model(req.model.model, catalog=cat)
+    else:
+        picks = recommend_models(req.model, req.traffic, catalog=cat)
+        if not picks:
+            raise InputError("model requirements: no catalog model matches; relax family, size, context or license")
+        arch = resolve_model(picks[0].name, catalog=cat)
+    return plan_for_architecture(req, arch, catalog=cat)
+
+
+def plan_for_architecture(
+    request: PlanRequest, arch: ModelArchitecture, *, catalog: Catalog | None = None
+) -> CapacityPlan:
+    """:func:`build_plan` for an already resolved model."""
+    cat = catalog or get_catalog()
+    results: list[CandidateResult] = []
+    rejected: list[Rejected] = []
+    for gpu in _gpus(request, cat):
+        tps = tp_options(arch, request.constraints.max_gpus_per_node)
+        vs = variants(arch, gpu, request.model.quantization)
+        if not vs:
+            rejected.append(
+                Rejected(
+                    gpu=gpu.name,
+                    gpus_per_replica=0,
+                    precision=request.model.quantization,
+                    reason=f"no precision of {arch.name} runs on {gpu.name} (compatibility matrix)",
+                )
+            )
+        for variant in vs:
+            for tp in tps:
+                out = evaluate(arch, gpu, tp, variant, request)
+                if isinstance(out, Rejected):
+                    rejected.append(out)
+                else:
+                    results.append(out)
+    meeting = sorted((r for r in results if r.meets_slo), key=_sort_key)
+    missing = sorted((r for r in results if not r.meets_slo), key=lambda r: (len(r.violations), _sort_key(r)))
+    reasons: list[str] = []
+    if meeting:
+        chosen: CandidateResult | None = meeting[0]
+        alternatives = Alternatives(
+            cheapest=meeting[0],
+            lowest_latency=min(meeting, key=lambda r: (r.ttft_p95_ms.expected, r.tpot_p95_ms.expected)),
+            fewest_gpus=min(meeting, key=lambda r: (r.total_gpus, _sort_key(r))),
+        )
+    else:
+        chosen = missing[0] if missing else None
+        alternatives = Alternatives()
+        if chosen is not None:
+            reasons = list(chosen.violations)
+        if not results:
+            reasons.append("no candidate starts: " + "; ".join(sorted({r.reason for r in rejected})[:3]))
+    return CapacityPlan(
+        id=plan_id(request),
+        created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        request=request,
+        model=arch.name,
+        feasible=bool(meeting),
+        chosen=chosen,
+        alternatives=alternatives,
+        ranked=meeting,
+        not_meeting_slo=missing,
+        rejected=rejected,
+        reasons=reasons,
+        assumptions=assumptions_for(request),
+    )
