@@ -22,6 +22,7 @@ from core.environment import ToolStatus, llm_status, probe_tool
 from core.errors import ClusterConfigError, SettingsError
 from core.samples import sample_path
 from core.settings import Settings, load_settings
+from core.store import FileStore
 
 
 def settings() -> tuple[Settings, str | None]:
@@ -76,3 +77,8 @@ def read_file_inventory(path: Path, s: Settings, *, strict: bool) -> Inventory:
 def read_cluster_inventory(s: Settings, context: str | None, *, strict: bool) -> Inventory:
     """The live inventory (errors propagate as ClusterError)."""
     return discover_inventory(s.kubeconfig, context, catalog=catalog(s), strict=strict)
+
+
+def store(s: Settings) -> FileStore:
+    """The file cache (memory-only when NAVIGATOR_CACHE_ENABLED=false)."""
+    return FileStore(s.cache_dir, enabled=s.cache_enabled)

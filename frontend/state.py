@@ -12,6 +12,7 @@ import streamlit as st
 from pydantic import BaseModel
 
 from core.cluster import Inventory
+from core.planning import CapacityPlan
 
 InventorySource = Literal["sample", "file", "upload", "cluster"]
 
@@ -60,3 +61,17 @@ def inventory_state() -> InventoryState | None:
 def set_inventory(inv: Inventory, label: str) -> None:
     """Keep a newly read inventory (only called after reading succeeded)."""
     st.session_state[_INVENTORY] = InventoryState(inventory=inv, label=label)
+
+
+_PLAN = "nav_plan"
+
+
+def current_plan() -> CapacityPlan | None:
+    """The capacity plan this session works on (Capacity plan and What-if pages)."""
+    value = st.session_state.get(_PLAN)
+    return value if isinstance(value, CapacityPlan) else None
+
+
+def set_plan(plan: CapacityPlan) -> None:
+    """Make ``plan`` the session's current plan."""
+    st.session_state[_PLAN] = plan

@@ -19,15 +19,13 @@ from core.catalog import GpuSpec
 from core.decision import support, supports_bf16
 from core.errors import NavigatorError
 from core.planning._inputs import PlanRequest
-from core.planning.queueing import service_cv2, slots_needed
+from core.planning.queueing import service_cv2, slots_needed, wait_quantiles
 from core.sizing import (
     Figure,
     MemoryEstimate,
     ServingFlags,
-    Workload,
     apply_quantization_flag,
     estimate_memory,
-    performance,
     valid_tp_sizes,
 )
 from core.sizing._flags import KvCacheDtype
@@ -184,22 +182,15 @@ def _grid(limit: int) -> list[int]:
     return sorted({c for c in CONCURRENCY_GRID if c <= limit} | {limit})
 
 
-def evaluate(
-    arch: ModelArchitecture, gpu: GpuSpec, tp: int, variant: Variant, req: PlanRequest
-) -> CandidateResult | Rejected:
-    """Size one candidate for the request."""
-    t, slo, cons = req.traffic, req.slo, req.constraints
-    served = apply_quantization_flag(arch, variant.quantization)
-    cap = arch.max_context or 131072
-    wanted = max(req.model.min_context_length or 0, t.input_p95 + t.output_p95)
-    max_len = min(cap, int(math.ceil(wanted / 1024) * 1024))
-    if wanted > cap:
-        return Rejected(
-            gpu=gpu.name,
-            gpus_per_replica=tp,
-            precision=variant.label,
-            reason=f"needs {wanted:,} tokens of context; {arch.name} supports {cap:,}",
-        )
+# Sized candidates (memory, latency curve) by configuration and token lengths: a what-if that
+# only moves traffic, targets or limits reuses them and re-runs the queueing alone.
+_SIZED: dict[tuple[object, ...], tuple[MemoryEstimate, _Curve, Efficiency] | Rejected] = {}
+
+
+def _size(
+    served: ModelArchitecture, gpu: GpuSpec, tp: int, variant: Variant, max_len: int, req: PlanRequest
+) -> tuple[MemoryEstimate, _Curve, Efficiency] | Rejected:
+    cons = req.constraints
     flags = ServingFlags(
         tensor_parallel_size=tp,
         max_model_len=max_len,
@@ -219,10 +210,52 @@ def evaluate(
             precision=variant.label,
             reason=f"{mem.fit_failures[0].code}: {mem.fit_failures[0].message}",
         )
+    eff = efficiency_for(gpu)
+    return mem, _Curve(served, gpu, mem, req, eff), eff
+
+
+def evaluate(
+    arch: ModelArchitecture, gpu: GpuSpec, tp: int, variant: Variant, req: PlanRequest
+) -> CandidateResult | Rejected:
+    """Size one candidate for the request."""
+    t, slo, cons = req.traffic, req.slo, req.constraints
+    served = apply_quantization_flag(arch, variant.quantization)
+    cap = arch.max_context or 131072
+    wanted = max(req.model.min_context_length or 0, t.input_p95 + t.output_p95)
+    # Headroom over the p95 request (25%, at least 4,096 tokens) unless a context is required.
+    headroom = req.model.min_context_length or max(4096, int(1.25 * (t.input_p95 + t.output_p95)))
+    max_len = min(cap, int(math.ceil(max(wanted, headroom) / 1024) * 1024))
+    if wanted > cap:
+        return Rejected(
+            gpu=gpu.name,
+            gpus_per_replica=tp,
+            precision=variant.label,
+            reason=f"needs {wanted:,} tokens of context; {arch.name} supports {cap:,}",
+        )
+    key = (
+        arch.name,
+        arch.source_detail,
+        gpu.model_dump_json(),
+        tp,
+        variant,
+        max_len,
+        cons.vllm_version,
+        t.input_tokens,
+        t.output_tokens,
+        t.input_p95,
+        t.output_p95,
+    )
+    sized = _SIZED.get(key)
+    if sized is None:
+        sized = _size(served, gpu, tp, variant, max_len, req)
+        if len(_SIZED) > 8192:
+            _SIZED.clear()
+        _SIZED[key] = sized
+    if isinstance(sized, Rejected):
+        return sized
+    mem, curve, eff = sized
     kv_slots = int(mem.kv_cache_tokens // (t.input_p95 + t.output_p95))
     limit = max(1, min(mem.flags.max_num_seqs, kv_slots))
-    eff = efficiency_for(gpu)
-    curve = _Curve(served, gpu, mem, req, eff)
     grid = _grid(limit)
     ttft_target = (slo.p95_ttft_ms or math.inf) / 1000
 
@@ -252,6 +285,8 @@ def evaluate(
     violations: list[str] = []
     best: tuple[int, _Point] | None = None
     for p in reversed(ok_points):
+        if best is not None and math.ceil(t.rps * p.e2e50 / p.concurrency) >= best[0]:
+            continue  # even with no queueing this batch size needs as many replicas
         budget = ttft_target - p.ttft95 if math.isfinite(ttft_target) else p.e2e50
         r = slots_needed(t.rps, p.e2e50, p.concurrency, budget, cv2=cv2)
         if r is not None and (best is None or r < best[0]):
@@ -274,7 +309,9 @@ def evaluate(
             )
         if not violations:
             violations.append("the queueing wait cannot fit in the TTFT budget at any replica count")
-        r_avg, chosen = slots_needed(t.rps, first.e2e50, first.concurrency, math.inf, cv2=cv2) or 1, first
+        # Best effort: the largest batch, sized for the load alone.
+        chosen = curve.at(grid[-1])
+        r_avg = slots_needed(t.rps, chosen.e2e50, chosen.concurrency, math.inf, cv2=cv2) or 1
     else:
         r_avg, chosen = best
     budget = ttft_target - chosen.ttft95 if math.isfinite(ttft_target) else chosen.e2e50
@@ -291,6 +328,8 @@ def evaluate(
     target = max(target, r_min)
     r_max = max(target, r_peak + (1 if ha else 0))
     total_gpus = target * tp
+    servers = target * chosen.concurrency
+    wait50, wait95 = wait_quantiles(servers, t.rps, chosen.e2e50, (0.50, 0.95), cv2)
     price, price_src = price_for(gpu, cons.price_overrides)
     monthly = price * total_gpus * HOURS_PER_MONTH if price is not None else None
     per_million = monthly / (t.rps * t.output_tokens * 3600 * HOURS_PER_MONTH / 1e6) if monthly is not None else None
@@ -310,13 +349,6 @@ def evaluate(
     if not supports_bf16(gpu):
         args.append("--dtype=float16")
     args.append(f"--max-num-seqs={chosen.concurrency}")
-    perf = performance(
-        served,
-        gpu,
-        mem,
-        Workload(input_tokens=t.input_tokens, output_tokens=t.output_tokens, concurrency=chosen.concurrency),
-        eff=eff,
-    )
     notes = [f"efficiencies: {eff.source}"]
     compat = support(variant.method, gpu, moe=arch.is_moe)
     if compat.status == "emulated" or variant.method == "none":
@@ -335,13 +367,13 @@ def evaluate(
         slots_limited_by="latency targets"
         if chosen.concurrency < limit
         else ("KV cache capacity" if kv_slots < mem.flags.max_num_seqs else "max_num_seqs"),
-        ttft_p50_ms=figure(chosen.ttft50 * 1000, rel, "estimated", "ms"),
-        ttft_p95_ms=figure(chosen.ttft95 * 1000, rel, "estimated", "ms"),
+        ttft_p50_ms=figure((chosen.ttft50 + wait50) * 1000, rel, "estimated", "ms"),
+        ttft_p95_ms=figure((chosen.ttft95 + wait95) * 1000, rel, "estimated", "ms"),
         tpot_p50_ms=figure(chosen.tpot50 * 1000, rel, "estimated", "ms"),
         tpot_p95_ms=figure(chosen.tpot95 * 1000, rel, "estimated", "ms"),
-        e2e_p95_ms=figure(chosen.e2e95 * 1000, rel, "estimated", "ms"),
-        requests_per_s_per_replica=perf.requests_per_s,
-        output_tokens_per_s_per_replica=perf.output_tokens_per_s,
+        e2e_p95_ms=figure((chosen.e2e95 + wait95) * 1000, rel, "estimated", "ms"),
+        requests_per_s_per_replica=figure(chosen.rps, rel, "estimated", "requests/s"),
+        output_tokens_per_s_per_replica=figure(chosen.rps * t.output_tokens, rel, "estimated", "tokens/s"),
         replicas_min=r_min,
         replicas_target=target,
         replicas_max=r_max,

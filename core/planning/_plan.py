@@ -133,7 +133,10 @@ def plan_for_architecture(
                 else:
                     results.append(out)
     meeting = sorted((r for r in results if r.meets_slo), key=_sort_key)
-    missing = sorted((r for r in results if not r.meets_slo), key=lambda r: (len(r.violations), _sort_key(r)))
+    missing = sorted(
+        (r for r in results if not r.meets_slo),
+        key=lambda r: (len(r.violations), r.ttft_p95_ms.expected, r.tpot_p95_ms.expected, _sort_key(r)),
+    )
     reasons: list[str] = []
     if meeting:
         chosen: CandidateResult | None = meeting[0]

@@ -83,13 +83,19 @@ def apply_scenario(request: PlanRequest, s: Scenario) -> PlanRequest:
         }
     )
     slo = request.slo.model_copy(
-        update={k: v for k, v in (("p95_ttft_ms", s.p95_ttft_ms), ("p95_tpot_ms", s.p95_tpot_ms),
-                                  ("p95_e2e_ms", s.p95_e2e_ms)) if v is not None}
-    )  # fmt: skip
+        update={
+            k: v
+            for k, v in (("p95_ttft_ms", s.p95_ttft_ms), ("p95_tpot_ms", s.p95_tpot_ms), ("p95_e2e_ms", s.p95_e2e_ms))
+            if v is not None
+        }
+    )
     cons = request.constraints.model_copy(
-        update={k: v for k, v in (("gpu_types", [s.gpu] if s.gpu else None), ("max_replicas", s.max_replicas))
-                if v is not None}
-    )  # fmt: skip
+        update={
+            k: v
+            for k, v in (("gpu_types", [s.gpu] if s.gpu else None), ("max_replicas", s.max_replicas))
+            if v is not None
+        }
+    )
     model = request.model.model_copy(update={"quantization": s.quantization} if s.quantization else {})
     return PlanRequest(model=model, traffic=traffic, slo=slo, constraints=cons)
 

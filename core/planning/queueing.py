@@ -14,12 +14,22 @@ import math
 
 
 def erlang_b(servers: int, offered_load: float) -> float:
-    """Blocking probability of M/M/n/n by the stable recursion B(k) = aB(k−1)/(k + aB(k−1))."""
+    """Blocking probability of M/M/n/n by the stable recursion B(k) = aB(k−1)/(k + aB(k−1)).
+
+    The recursion contracts errors below k = a, so it starts at a − 10√a from B ≈ (a − k)/a
+    instead of at 0, and stops once B is negligible (< 1e-30): O(√a) steps instead of O(n) for large pools.
+    """
     if servers < 0 or offered_load < 0:
         raise ValueError("servers and offered load must be non-negative")
-    b = 1.0
-    for k in range(1, servers + 1):
-        b = offered_load * b / (k + offered_load * b)
+    a = offered_load
+    if a == 0:
+        return 0.0 if servers > 0 else 1.0
+    start = min(servers, max(0, int(a - 10 * math.sqrt(a))))
+    b = 1.0 if start == 0 else (a - start) / a
+    for k in range(start + 1, servers + 1):
+        b = a * b / (k + a * b)
+        if b < 1e-30:  # no arrival waits at this size; stop early
+            return 0.0
     return b
 
 
@@ -56,6 +66,24 @@ def wait_quantile(
     return t * (1 + cv2) / 2
 
 
+def wait_quantiles(
+    servers: int, arrival_rate: float, service_time: float, quantiles: tuple[float, ...], cv2: float = 1.0
+) -> tuple[float, ...]:
+    """Several quantiles of the M/G/n wait from one Erlang C evaluation (seconds)."""
+    if arrival_rate <= 0:
+        return tuple(0.0 for _ in quantiles)
+    mu = 1 / service_time
+    a = arrival_rate / mu
+    if a >= servers:
+        return tuple(math.inf for _ in quantiles)
+    pw = erlang_c(servers, a)
+    out = []
+    for q in quantiles:
+        tail = 1 - q
+        out.append(0.0 if pw <= tail else math.log(pw / tail) / (servers * mu - arrival_rate) * (1 + cv2) / 2)
+    return tuple(out)
+
+
 def mean_wait(servers: int, arrival_rate: float, service_time: float, cv2: float = 1.0) -> float:
     """Mean queueing wait (seconds) in M/G/n, Allen–Cunneen."""
     mu = 1 / service_time
@@ -78,22 +106,6 @@ def service_cv2(mean_tokens: float, p95_tokens: float) -> float:
     return max(0.1, math.exp(sigma**2) - 1)
 
 
-class _ErlangB:
-    """Erlang B for one offered load at growing server counts, extended as needed (O(n) once)."""
-
-    def __init__(self, offered_load: float) -> None:
-        self.a = offered_load
-        self.values = [1.0]
-
-    def __call__(self, servers: int) -> float:
-        values, a = self.values, self.a
-        while len(values) <= servers:
-            prev = values[-1]
-            k = len(values)
-            values.append(a * prev / (k + a * prev))
-        return values[servers]
-
-
 def slots_needed(
     arrival_rate: float,
     service_time: float,
@@ -104,35 +116,30 @@ def slots_needed(
     cv2: float = 1.0,
     limit: int = 100_000,
 ) -> int | None:
-    """Fewest replicas whose pooled slots keep the wait quantile within ``wait_budget`` seconds."""
+    """Fewest replicas whose pooled slots keep the wait quantile within ``wait_budget`` seconds.
+
+    Walks the replica count up from the fluid bound, extending one Erlang B recursion as it
+    goes (the wait only shrinks as servers are added), so the cost is one pass to the answer.
+    """
     if arrival_rate <= 0:
         return 1
     mu = 1 / service_time
     a = arrival_rate * service_time
-    table = _ErlangB(a)
     tail = 1 - quantile
-
-    def ok(replicas: int) -> bool:
+    k = min(max(0, int(a - 10 * math.sqrt(a))), limit * slots_per_replica)
+    b = 1.0 if k == 0 else (a - k) / a
+    replicas = max(1, math.floor(a / slots_per_replica))
+    while replicas <= limit:
         n = replicas * slots_per_replica
-        if a >= n:
-            return False
-        b = table(n)
-        pw = b / (1 - a / n * (1 - b))
-        if pw <= tail:
-            return True
-        wait = math.log(pw / tail) / (n * mu - arrival_rate) * (1 + cv2) / 2
-        return wait <= wait_budget
-
-    low = max(1, math.floor(a / slots_per_replica))
-    high = low
-    while not ok(high):
-        if high >= limit:
-            return None
-        high = min(limit, high * 2)
-    while low < high:  # the wait only shrinks as replicas grow
-        mid = (low + high) // 2
-        if ok(mid):
-            high = mid
-        else:
-            low = mid + 1
-    return high
+        while k < n and b >= 1e-30:
+            k += 1
+            b = a * b / (k + a * b)
+        if a < n:
+            pw = 0.0 if b < 1e-30 else b / (1 - a / n * (1 - b))
+            if pw <= tail:
+                return replicas
+            wait = math.log(pw / tail) / (n * mu - arrival_rate) * (1 + cv2) / 2
+            if wait <= wait_budget:
+                return replicas
+        replicas += 1
+    return None

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import plotly.graph_objects as go
 
 from core.cluster import GpuTotal
+from core.planning import CandidateResult, SweepPoint
 from core.sizing import MemoryEstimate, PerformanceEstimate
 
 
@@ -104,6 +105,67 @@ def performance_curve_figure(points: Sequence[PerformanceEstimate]) -> go.Figure
         yaxis={"title": "ms"},
         yaxis2={"title": "output tokens/s", "overlaying": "y", "side": "right"},
         height=400,
+        legend={"orientation": "h", "y": -0.3},
+        margin={"t": 50, "b": 10},
+    )
+    return fig
+
+
+def load_figure(
+    points: Sequence[PerformanceEstimate], *, operating: int, ttft_target: float | None, tpot_target: float | None
+) -> go.Figure:
+    """TTFT/TPOT against concurrency with the SLO lines and the plan's operating point."""
+    fig = performance_curve_figure(points)
+    if ttft_target:
+        fig.add_hline(y=ttft_target, line_dash="dash", line_color="#1565c0", annotation_text="TTFT target")
+    if tpot_target:
+        fig.add_hline(y=tpot_target, line_dash="dash", line_color="#ef6c00", annotation_text="TPOT target")
+    fig.add_vline(x=operating, line_color="#424242", annotation_text=f"operating point: {operating}")
+    fig.update_layout(title="Latency vs load per replica (estimated), SLO lines, operating point")
+    return fig
+
+
+def cost_figure(candidates: Sequence[CandidateResult], chosen: CandidateResult | None) -> go.Figure:
+    """Monthly cost of each alternative that meets the SLO (the chosen one highlighted)."""
+    priced = [c for c in candidates if c.monthly_cost_usd is not None][:15]
+    labels = [f"{c.gpus_per_replica}×{c.gpu} {c.precision}" for c in priced]
+    colors = ["#2e7d32" if chosen is not None and c == chosen else "#90a4ae" for c in priced]
+    fig = go.Figure(
+        go.Bar(
+            x=labels,
+            y=[c.monthly_cost_usd for c in priced],
+            marker_color=colors,
+            text=[f"{c.total_gpus} GPUs" for c in priced],
+        )
+    )
+    fig.update_layout(
+        title="Monthly cost of the alternatives (USD, 730 h)",
+        yaxis_title="USD per month",
+        height=360,
+        margin={"t": 50, "b": 10},
+    )
+    return fig
+
+
+def sweep_figure(points: Sequence[SweepPoint]) -> go.Figure:
+    """Replicas (left) and monthly cost (right) against the RPS multiplier."""
+    x = [p.multiplier for p in points]
+    fig = go.Figure()
+    fig.add_scatter(x=x, y=[p.replicas for p in points], name="replicas", mode="lines+markers")
+    fig.add_scatter(
+        x=x,
+        y=[p.monthly_cost_usd for p in points],
+        name="USD per month",
+        yaxis="y2",
+        mode="lines+markers",
+        line={"dash": "dot"},
+    )
+    fig.update_layout(
+        title="Replicas and cost vs traffic (same GPU type)",
+        xaxis_title="RPS multiplier",
+        yaxis_title="replicas",
+        yaxis2={"title": "USD per month", "overlaying": "y", "side": "right"},
+        height=360,
         legend={"orientation": "h", "y": -0.3},
         margin={"t": 50, "b": 10},
     )

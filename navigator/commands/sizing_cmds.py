@@ -42,6 +42,14 @@ def _benchmark(args: argparse.Namespace) -> int:
         f"sweep of {r.sweep_configurations} configurations (models × GPUs × TP × quantizations): "
         f"median {r.sweep_ms:.1f} ms over {r.repeats} runs"
     )
+    from core.planning.benchmark import run_planning_benchmark
+
+    p = run_planning_benchmark()
+    print(
+        f"capacity plan over all catalog GPUs ({p.candidates} candidates): p50 {p.plan_p50_ms:.0f} ms, "
+        f"p95 {p.plan_p95_ms:.0f} ms over {p.repeats} runs"
+    )
+    print(f"what-if recompute (RPS multiplier): p50 {p.whatif_p50_ms:.0f} ms, p95 {p.whatif_p95_ms:.0f} ms")
     return 0
 
 
@@ -51,6 +59,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     a = sub.add_parser("accuracy", help="score the engine on every calibration row; write docs/accuracy.md")
     a.add_argument("--out", type=Path, default=Path("docs/accuracy.md"))
     a.set_defaults(handler=_accuracy)
-    b = sub.add_parser("benchmark", help="time one estimate and the full catalog sweep")
+    b = sub.add_parser("benchmark", help="time estimates, the catalog sweep, a plan and a what-if")
     b.add_argument("--repeats", type=int, default=7)
     b.set_defaults(handler=_benchmark)

@@ -1,0 +1,100 @@
+"""A plan as Markdown, and the chosen configuration re-sized for its charts."""
+
+from __future__ import annotations
+
+from core.architecture import ModelArchitecture, resolve_model
+from core.catalog import Catalog, GpuSpec, get_catalog
+from core.planning._candidates import CandidateResult
+from core.planning._plan import CapacityPlan
+from core.sizing import MemoryEstimate, PerformanceEstimate, ServingFlags, apply_quantization_flag, estimate_memory
+from core.sizing import performance_curve as _curve
+
+_QUANT_ARG = "--quantization="
+
+
+def configuration(
+    plan: CapacityPlan, candidate: CandidateResult | None = None, *, catalog: Catalog | None = None
+) -> tuple[ModelArchitecture, GpuSpec, MemoryEstimate]:
+    """The model, GPU and memory estimate behind a plan's chosen (or given) candidate."""
+    cat = catalog or get_catalog()
+    c = candidate or plan.chosen
+    if c is None:
+        raise ValueError("the plan has no candidate")
+    quant = next((a.removeprefix(_QUANT_ARG) for a in c.vllm_args if a.startswith(_QUANT_ARG)), None)
+    arch = apply_quantization_flag(resolve_model(plan.model, catalog=cat), quant)
+    gpu = cat.gpu(c.gpu)
+    flags = ServingFlags(
+        tensor_parallel_size=c.gpus_per_replica,
+        max_model_len=c.max_model_len,
+        quantization=quant,
+        kv_cache_dtype="fp8" if c.kv_cache_dtype == "fp8" else "auto",
+        dtype="float16" if "--dtype=float16" in c.vllm_args else "auto",
+        **({"vllm_version": plan.request.constraints.vllm_version} if plan.request.constraints.vllm_version else {}),
+    )
+    return arch, gpu, estimate_memory(arch, gpu, flags)
+
+
+def load_curve(plan: CapacityPlan, *, catalog: Catalog | None = None) -> list[PerformanceEstimate]:
+    """Latency and throughput of the chosen configuration against concurrency."""
+    arch, gpu, mem = configuration(plan, catalog=catalog)
+    t = plan.request.traffic
+    return _curve(arch, gpu, mem, input_tokens=t.input_tokens, output_tokens=t.output_tokens)
+
+
+def _money(v: float | None) -> str:
+    return f"${v:,.2f}" if v is not None else "no price"
+
+
+def plan_markdown(plan: CapacityPlan) -> str:
+    """The plan as a Markdown document (what the Download button and `--out` write)."""
+    r = plan.request
+    t, s = r.traffic, r.slo
+    lines = [
+        f"# Capacity plan {plan.id}",
+        "",
+        f"Model **{plan.model}**; traffic {t.rps:g} RPS average, {t.peak:g} peak ({t.pattern}); "
+        f"{t.input_tokens}/{t.output_tokens} tokens in/out (p95 {t.input_p95}/{t.output_p95}).",
+        f"Targets: p95 TTFT {s.p95_ttft_ms or '—'} ms, p95 TPOT {s.p95_tpot_ms or '—'} ms, "
+        f"p95 end-to-end {s.p95_e2e_ms or '—'} ms, availability {s.availability_percent}%.",
+        "",
+        f"**{'Meets every target' if plan.feasible else 'Infeasible'}.**",
+    ]
+    for reason in plan.reasons:
+        lines.append(f"- {reason}")
+    c = plan.chosen
+    if c is not None:
+        lines += [
+            "",
+            "## Chosen configuration",
+            "",
+            f"- {c.replicas_target} replica(s) (min {c.replicas_min}, max {c.replicas_max}) of "
+            f"{c.gpus_per_replica}×{c.gpu}, {c.precision}; {c.total_gpus} GPUs "
+            f"(+{c.surge_gpus} during a rolling update)",
+            f"- vLLM arguments: `{' '.join(c.vllm_args)}`",
+            f"- per replica: {c.slots_per_replica} concurrent requests ({c.slots_limited_by}); "
+            f"requests: {c.cpu_request} CPU, {c.memory_request_gib} GiB memory",
+            f"- TTFT p50 {c.ttft_p50_ms.expected:,.0f} ms, p95 {c.ttft_p95_ms.expected:,.0f} ms "
+            f"(range {c.ttft_p95_ms.low:,.0f}–{c.ttft_p95_ms.high:,.0f}); TPOT p50 {c.tpot_p50_ms.expected:,.1f} ms, "
+            f"p95 {c.tpot_p95_ms.expected:,.1f} ms — {c.ttft_p95_ms.provenance}",
+            f"- cost {_money(c.monthly_cost_usd)}/month, {_money(c.usd_per_million_output_tokens)} per million "
+            f"output tokens ({c.price_source})",
+        ]
+        lines += [f"- note: {n}" for n in c.notes]
+    if plan.ranked:
+        lines += [
+            "",
+            "## Alternatives that meet the targets",
+            "",
+            "| GPUs per replica | GPU | precision | replicas | total GPUs | TTFT p95 ms | TPOT p95 ms | monthly |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
+        for a in plan.ranked[:15]:
+            lines.append(
+                f"| {a.gpus_per_replica} | {a.gpu} | {a.precision} | {a.replicas_target} | {a.total_gpus} | "
+                f"{a.ttft_p95_ms.expected:,.0f} | {a.tpot_p95_ms.expected:,.1f} | {_money(a.monthly_cost_usd)} |"
+            )
+    if plan.rejected:
+        lines += ["", "## Rejected", ""]
+        lines += [f"- {x.gpus_per_replica}×{x.gpu} {x.precision}: {x.reason}" for x in plan.rejected[:30]]
+    lines += ["", "## Assumptions", ""] + [f"- {a}" for a in plan.assumptions]
+    return "\n".join(lines) + "\n"

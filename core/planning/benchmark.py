@@ -1,0 +1,59 @@
+"""Speed of planning: a plan over every catalog GPU and a what-if recompute (p50/p95 in ms)."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from dataclasses import dataclass
+
+from core.planning._candidates import _SIZED
+from core.planning._inputs import ModelRequirements, PlanRequest, SloTargets, TrafficProfile
+from core.planning._plan import build_plan
+from core.planning._whatif import Scenario, what_if
+
+
+@dataclass(frozen=True)
+class PlanningBenchmark:
+    """Timings in milliseconds and how many candidates one plan sizes."""
+
+    plan_p50_ms: float
+    plan_p95_ms: float
+    whatif_p50_ms: float
+    whatif_p95_ms: float
+    candidates: int
+    repeats: int
+
+
+def _p95(samples: list[float]) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+def run_planning_benchmark(repeats: int = 20) -> PlanningBenchmark:
+    """Plan Llama-3.1-8B at 50 RPS over all GPUs from scratch; then what-ifs of the traffic
+    multiplier, which reuse the sized candidates (as the What-if sliders do)."""
+    req = PlanRequest(
+        model=ModelRequirements(model="Llama-3.1-8B"),
+        traffic=TrafficProfile(
+            rps=50, input_tokens=800, output_tokens=200, input_tokens_p95=2000, output_tokens_p95=500
+        ),
+        slo=SloTargets(p95_ttft_ms=1000, p95_tpot_ms=60, availability_percent=99.9),
+    )
+    plan = build_plan(req)
+    plans, whatifs = [], []
+    for i in range(repeats):
+        _SIZED.clear()  # a cold plan: every candidate sized from scratch
+        start = time.perf_counter()
+        plan = build_plan(req)
+        plans.append((time.perf_counter() - start) * 1000)
+        start = time.perf_counter()
+        what_if(plan, Scenario(rps_multiplier=1.0 + 0.25 * (i % 8)))
+        whatifs.append((time.perf_counter() - start) * 1000)
+    return PlanningBenchmark(
+        plan_p50_ms=statistics.median(plans),
+        plan_p95_ms=_p95(plans),
+        whatif_p50_ms=statistics.median(whatifs),
+        whatif_p95_ms=_p95(whatifs),
+        candidates=len(plan.ranked) + len(plan.not_meeting_slo) + len(plan.rejected),
+        repeats=repeats,
+    )

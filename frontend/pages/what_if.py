@@ -1,0 +1,107 @@
+"""What-if: move traffic, targets, GPU type, limits and lengths; see the plan change."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core.errors import NavigatorError
+from core.planning import CapacityPlan, Scenario, WhatIfResult, rps_sweep, what_if
+from frontend import services, state
+from frontend.components.charts import sweep_figure
+
+settings, _ = services.settings()
+catalog = services.catalog(settings)
+store = services.store(settings)
+
+MULTIPLIERS = [0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0]
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _what_if(plan_json: str, scenario_json: str) -> WhatIfResult:
+    return what_if(
+        CapacityPlan.model_validate_json(plan_json),
+        Scenario.model_validate_json(scenario_json),
+        catalog=services.catalog(settings),
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _sweep(plan_json: str) -> list:  # type: ignore[type-arg]
+    return rps_sweep(CapacityPlan.model_validate_json(plan_json), MULTIPLIERS, catalog=services.catalog(settings))
+
+
+st.title("What-if")
+wanted = st.query_params.get("plan")
+plan = state.current_plan()
+if wanted and (plan is None or plan.id != wanted):
+    restored = store.load("plans", wanted, CapacityPlan)
+    if restored is not None:
+        state.set_plan(restored)
+        plan = restored
+
+if plan is None or plan.chosen is None:
+    st.info("Make a capacity plan first (page *Capacity plan*); its traffic and targets are the starting point here.")
+else:
+    base = plan.chosen
+    req = plan.request
+    st.caption(
+        f"Starting from plan {plan.id}: {plan.model}, {req.traffic.rps:g} RPS, "
+        f"{base.replicas_target}×{base.gpus_per_replica}×{base.gpu} {base.precision}."
+    )
+    c1, c2, c3 = st.columns(3)
+    mult = c1.slider("RPS multiplier", 0.25, 10.0, 1.0, 0.25, key="wi_rps")
+    ttft = c2.slider("p95 TTFT target (ms)", 50.0, 10_000.0, float(req.slo.p95_ttft_ms or 2000.0), 50.0, key="wi_ttft")
+    tpot = c3.slider("p95 TPOT target (ms)", 5.0, 500.0, float(req.slo.p95_tpot_ms or 200.0), 5.0, key="wi_tpot")
+    c4, c5, c6, c7 = st.columns(4)
+    gpu = c4.selectbox("GPU type", ["(any allowed)", *catalog.gpus], key="wi_gpu")
+    max_rep = c5.number_input("Max replicas (0 = no limit)", 0, 10_000, 0, key="wi_max_rep")
+    inp = c6.slider("Input tokens", 16, 32_768, int(req.traffic.input_tokens), 16, key="wi_in")
+    out = c7.slider("Output tokens", 16, 8192, int(req.traffic.output_tokens), 16, key="wi_out")
+    scenario = Scenario(
+        rps_multiplier=mult,
+        p95_ttft_ms=ttft,
+        p95_tpot_ms=tpot,
+        gpu=None if gpu.startswith("(") else gpu,
+        max_replicas=int(max_rep) or None,
+        input_tokens=int(inp),
+        output_tokens=int(out),
+    )
+    try:
+        result = _what_if(plan.model_dump_json(), scenario.model_dump_json())
+    except NavigatorError as exc:
+        st.error(str(exc))
+        result = None
+    if result is not None:
+        mod = result.modified.chosen
+        left, right = st.columns(2)
+        with left:
+            st.subheader("Original")
+            st.metric("Replicas", base.replicas_target)
+            st.metric("GPUs", f"{base.total_gpus} × {base.gpu}")
+            st.metric("Monthly cost", f"${base.monthly_cost_usd:,.0f}" if base.monthly_cost_usd else "no price")
+            st.metric("p95 TTFT / TPOT (ms)", f"{base.ttft_p95_ms.expected:,.0f} / {base.tpot_p95_ms.expected:,.1f}")
+        with right:
+            st.subheader("What-if" + ("" if result.feasible else " — infeasible"))
+            d = result.deltas
+            if mod is not None:
+                st.metric("Replicas", mod.replicas_target, d.replicas if d else None, delta_color="inverse")
+                st.metric("GPUs", f"{mod.total_gpus} × {mod.gpu}", d.gpus if d else None, delta_color="inverse")
+                st.metric(
+                    "Monthly cost",
+                    f"${mod.monthly_cost_usd:,.0f}" if mod.monthly_cost_usd else "no price",
+                    f"{d.cost_pct:+.1f}%" if d and d.cost_pct is not None else None,
+                    delta_color="inverse",
+                )
+                st.metric(
+                    "p95 TTFT / TPOT (ms)",
+                    f"{mod.ttft_p95_ms.expected:,.0f} / {mod.tpot_p95_ms.expected:,.1f}",
+                    f"{d.ttft_p95_pct:+.1f}% / {d.tpot_p95_pct:+.1f}%" if d else None,
+                    delta_color="inverse",
+                )
+        if result.deltas:
+            st.caption(f"Throughput {result.deltas.throughput_pct:+.1f}% at the modified replica count.")
+        for w in result.warnings:
+            st.warning(w)
+        for r in result.recommendations:
+            st.info(r)
+        st.plotly_chart(sweep_figure(_sweep(result.modified.model_dump_json())), key="wi_sweep_chart")

@@ -1,0 +1,112 @@
+"""Capacity plan and What-if pages through AppTest: planning, presets, sliders, charts, URL restore."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.test_app import APP
+
+
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("NAVIGATOR_CACHE_DIR", str(tmp_path))
+    return tmp_path
+
+
+def planned(gpus: list[str] | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    at.switch_page("pages/capacity_plan.py").run()
+    assert not at.exception
+    if gpus is not None:
+        at.multiselect(key="plan_gpus").set_value(gpus)
+    at.button[0].click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_plan_page_plans_saves_and_charts(cache: Path) -> None:
+    at = planned(["L40S", "H100-SXM"])
+    assert any("meets every target" in s.value for s in at.success)
+    metrics = {m.label: m.value for m in at.metric}
+    assert "Replicas (min / target / max)" in metrics and metrics["Monthly cost"].startswith("$")
+    plan_id = at.query_params["plan"][0] if isinstance(at.query_params["plan"], list) else at.query_params["plan"]
+    assert (cache / "plans" / f"{plan_id}.json").exists()
+    charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    titles = [c["layout"]["title"]["text"] for c in charts]
+    assert any("Memory per GPU" in t for t in titles)
+    load = next(c for c in charts if "Latency vs load" in c["layout"]["title"]["text"])
+    assert any(
+        s.get("annotation", {}).get("text", "").startswith("TTFT target") or True
+        for s in load["layout"].get("shapes", [])
+    )
+    assert any("operating point" in a["text"] for a in load["layout"]["annotations"])
+    assert any("TTFT target" in a["text"] for a in load["layout"]["annotations"])
+    assert any("Monthly cost" in t for t in titles)
+    assert {b.label for b in at.get("download_button")} == {"Download plan (JSON)", "Download plan (Markdown)"}
+
+
+def test_presets_fill_the_form(cache: Path) -> None:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    at.switch_page("pages/capacity_plan.py").run()
+    at.selectbox(key="plan_traffic_preset").set_value("high (~200 RPS)").run()
+    at.selectbox(key="plan_slo_preset").set_value("realtime").run()
+    assert at.number_input(key="plan_rps").value == 200.0
+    assert at.number_input(key="plan_ttft").value == 200.0 and at.number_input(key="plan_tpot").value == 25.0
+
+
+def test_infeasible_and_invalid_input_are_shown(cache: Path) -> None:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    at.switch_page("pages/capacity_plan.py").run()
+    at.multiselect(key="plan_gpus").set_value(["L4"])
+    at.number_input(key="plan_ttft").set_value(1.0)
+    at.button[0].click().run()
+    assert not at.exception
+    assert any("Infeasible" in e.value and "prefill" in e.value for e in at.error)
+    at.number_input(key="plan_peak").set_value(1.0)
+    at.button[0].click().run()
+    assert not at.exception
+    assert any("peak_rps" in e.value for e in at.error)
+
+
+def test_url_restores_a_saved_plan(cache: Path) -> None:
+    first = planned(["L40S"])
+    plan_id = first.query_params["plan"]
+    plan_id = plan_id[0] if isinstance(plan_id, list) else plan_id
+    fresh = AppTest.from_file(APP, default_timeout=120)
+    fresh.query_params["plan"] = plan_id
+    fresh.run()
+    fresh.switch_page("pages/capacity_plan.py").run()
+    assert not fresh.exception
+    assert any(plan_id in s.value for s in fresh.success)
+
+
+def test_what_if_sliders_move_the_plan(cache: Path) -> None:
+    at = planned(["L40S"])
+    at.switch_page("pages/what_if.py").run()
+    assert not at.exception
+    at.slider(key="wi_rps").set_value(4.0).run()
+    assert not at.exception
+    replicas = [m for m in at.metric if m.label == "Replicas"]
+    assert int(replicas[1].value) > int(replicas[0].value)
+    sweep = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert [t["name"] for t in sweep["data"]] == ["replicas", "USD per month"]
+    at.slider(key="wi_ttft").set_value(50.0).run()
+    at.slider(key="wi_tpot").set_value(5.0).run()
+    assert not at.exception
+    assert any(h.value == "What-if — infeasible" for h in at.subheader)
+    assert at.warning and at.info  # the reasons and what to do about them
+
+
+def test_what_if_without_a_plan_explains(cache: Path) -> None:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    at.switch_page("pages/what_if.py").run()
+    assert not at.exception
+    assert any("capacity plan first" in i.value for i in at.info)

@@ -1,0 +1,82 @@
+"""``navigator plan`` / ``navigator whatif``: JSON shapes and exit codes (0 plan, 1 infeasible, 2 bad input)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.test_cli import navigator
+
+BASE = (
+    "--model",
+    "Llama-3.1-8B",
+    "--rps",
+    "20",
+    "--input-tokens",
+    "800",
+    "--output-tokens",
+    "200",
+    "--gpu",
+    "L40S",
+    "--gpu",
+    "H100",
+)
+
+
+def test_plan_json_and_whatif(tmp_path: Path) -> None:
+    done = navigator("plan", *BASE, "--p95-ttft-ms", "2000", "--p95-tpot-ms", "80", "--availability", "99.9", "--json")
+    assert done.returncode == 0, done.stderr
+    plan = json.loads(done.stdout)
+    assert plan["feasible"] is True
+    chosen = plan["chosen"]
+    for key in (
+        "replicas_min",
+        "replicas_target",
+        "replicas_max",
+        "total_gpus",
+        "monthly_cost_usd",
+        "usd_per_million_output_tokens",
+        "ttft_p95_ms",
+        "tpot_p95_ms",
+        "vllm_args",
+        "meets_slo",
+    ):
+        assert key in chosen
+    assert chosen["gpu"] in ("L40S", "H100-SXM")
+    path = tmp_path / "plan.json"
+    path.write_text(done.stdout)
+    wi = navigator("whatif", "--plan", str(path), "--rps-multiplier", "2", "--json")
+    assert wi.returncode == 0, wi.stderr
+    result = json.loads(wi.stdout)
+    assert result["deltas"]["replicas"] >= 0 and result["modified"]["request"]["traffic"]["rps"] == 40
+    text = navigator("whatif", "--plan", str(path), "--gpu", "L40S")
+    assert text.returncode == 0 and "vs original" in text.stdout
+
+
+def test_infeasible_exits_1_with_reasons() -> None:
+    done = navigator("plan", *BASE, "--p95-ttft-ms", "1")
+    assert done.returncode == 1
+    assert "INFEASIBLE" in done.stdout and "below one request's prefill" in done.stdout
+
+
+def test_bad_input_exits_2(tmp_path: Path) -> None:
+    for args, fragment in (
+        (("plan", "--model", "Llama-3.1-8B", "--rps", "-3", "--input-tokens", "1", "--output-tokens", "1"), "--rps"),
+        (("plan", *BASE, "--price", "H100"), "--price"),
+        (("plan", "--model", "Nope-1B", "--rps", "1", "--input-tokens", "1", "--output-tokens", "1"), "Unknown model"),
+        (("whatif", "--plan", str(tmp_path / "missing.json")), "not found"),
+    ):
+        done = navigator(*args)
+        assert done.returncode == 2, done.stdout
+        assert fragment in done.stderr and "Traceback" not in done.stderr
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"id": 1}')
+    done = navigator("whatif", "--plan", str(bad))
+    assert done.returncode == 2 and "not a Navigator plan" in done.stderr
+
+
+def test_plan_save_goes_to_the_cache(tmp_path: Path) -> None:
+    done = navigator("plan", *BASE, "--save", "--json", env={"NAVIGATOR_CACHE_DIR": str(tmp_path)})
+    assert done.returncode == 0
+    plan_id = json.loads(done.stdout)["id"]
+    assert (tmp_path / "plans" / f"{plan_id}.json").exists()

@@ -1,0 +1,86 @@
+"""Queueing math against published Erlang values and the textbook formulas."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from core.planning.queueing import erlang_b, erlang_c, mean_wait, service_cv2, slots_needed, wait_quantile
+
+
+def erlang_c_closed_form(n: int, a: float) -> float:
+    top = a**n / math.factorial(n) * n / (n - a)
+    return top / (sum(a**k / math.factorial(k) for k in range(n)) + top)
+
+
+@pytest.mark.parametrize(
+    ("servers", "load", "expected"),
+    [
+        (2, 1.0, 1 / 3),  # textbook: two servers at one Erlang
+        (3, 2.0, 4 / 9),
+        (4, 3.0, 27 / 53),
+        (10, 8.0, 0.4092),  # published Erlang C table value (a = 8 E, n = 10)
+    ],
+)
+def test_erlang_c_published_values(servers: int, load: float, expected: float) -> None:
+    assert erlang_c(servers, load) == pytest.approx(expected, abs=5e-4)
+
+
+def test_erlang_b_published_value() -> None:
+    assert erlang_b(10, 5.0) == pytest.approx(0.01838, abs=1e-5)  # Erlang B table: 5 E on 10 trunks
+
+
+@settings(max_examples=200)
+@given(st.integers(1, 60), st.floats(0.05, 0.99))
+def test_recursion_matches_closed_form(n: int, rho: float) -> None:
+    a = n * rho
+    assert erlang_c(n, a) == pytest.approx(erlang_c_closed_form(n, a), rel=1e-6)
+
+
+def test_mean_wait_mm1() -> None:
+    # M/M/1: Wq = ρ / (μ − λ); λ = 0.5, μ = 1 → 1 s.
+    assert mean_wait(1, 0.5, 1.0) == pytest.approx(1.0)
+
+
+def test_wait_quantile_and_saturation() -> None:
+    assert wait_quantile(6, 2.0, 1.0) == 0  # P(wait) = 2.4% < 5%
+    assert wait_quantile(4, 2.0, 1.0) == pytest.approx(math.log(erlang_c(4, 2.0) / 0.05) / 2)
+    assert wait_quantile(2, 1.9, 1.0) > 1
+    assert math.isinf(wait_quantile(2, 3.0, 1.0))
+
+
+def test_more_variable_service_waits_longer() -> None:
+    assert wait_quantile(3, 2.5, 1.0, cv2=2.0) > wait_quantile(3, 2.5, 1.0, cv2=1.0)
+    assert service_cv2(200, 600) > service_cv2(200, 300) > 0
+
+
+@settings(max_examples=100)
+@given(st.floats(0.1, 500), st.floats(0.1, 500), st.integers(1, 256), st.floats(0.0, 5.0))
+def test_slots_needed_monotone_in_rate(r1: float, r2: float, slots: int, budget: float) -> None:
+    lo, hi = sorted((r1, r2))
+    a = slots_needed(lo, 2.0, slots, budget)
+    b = slots_needed(hi, 2.0, slots, budget)
+    assert a is not None and b is not None and a <= b
+
+
+def test_slots_needed_is_minimal() -> None:
+    n = slots_needed(100, 3.0, 16, 0.5)
+    assert n is not None
+    assert wait_quantile(n * 16, 100, 3.0) <= 0.5 < wait_quantile((n - 1) * 16, 100, 3.0)
+
+
+def _erlang_b_from_zero(n: int, a: float) -> float:
+    b = 1.0
+    for k in range(1, n + 1):
+        b = a * b / (k + a * b)
+    return b
+
+
+@settings(max_examples=200)
+@given(st.integers(1, 5000), st.floats(0.05, 0.999))
+def test_shortcut_recursion_matches_the_full_one(n: int, rho: float) -> None:
+    a = n * rho
+    assert erlang_b(n, a) == pytest.approx(_erlang_b_from_zero(n, a), rel=1e-6, abs=1e-25)
