@@ -12,7 +12,9 @@ import streamlit as st
 from frontend import services
 from frontend.components.status import connection_sidebar
 
-PAGES = Path(__file__).parent / "pages"
+# Page files live in views/, not pages/: a pages/ folder next to the entry point would switch
+# Streamlit into its legacy file-based navigation for a session that opens a page URL first.
+PAGES = Path(__file__).parent / "views"
 
 st.set_page_config(page_title="Navigator", page_icon=":material/explore:", layout="wide")
 

@@ -107,7 +107,7 @@ def test_cluster_failures_are_error_boxes(
 
 def test_settings_page_without_cluster() -> None:
     at = app()
-    at.switch_page("pages/settings.py").run()
+    at.switch_page("views/settings.py").run()
     assert not at.exception
     assert at.title[0].value == "Settings"
     assert any("No kubeconfig found" in i.value for i in at.info)
@@ -124,7 +124,7 @@ def test_settings_page_with_cluster_and_secret(monkeypatch: pytest.MonkeyPatch, 
     monkeypatch.setenv("NAVIGATOR_LLM_PROVIDER", "gemini")
     monkeypatch.setenv("NAVIGATOR_LLM_API_KEY", secret)
     at = app()
-    at.switch_page("pages/settings.py").run()
+    at.switch_page("views/settings.py").run()
     assert not at.exception
     assert at.selectbox(key="kube_context_choice").value == "test-cluster"
     assert any("Kubernetes v1.31.4" in s.value for s in at.success)

@@ -20,7 +20,7 @@ def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def planned(gpus: list[str] | None = None) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=120)
     at.run()
-    at.switch_page("pages/capacity_plan.py").run()
+    at.switch_page("views/capacity_plan.py").run()
     assert not at.exception
     if gpus is not None:
         at.multiselect(key="plan_gpus").set_value(gpus)
@@ -53,7 +53,7 @@ def test_plan_page_plans_saves_and_charts(cache: Path) -> None:
 def test_presets_fill_the_form(cache: Path) -> None:
     at = AppTest.from_file(APP, default_timeout=120)
     at.run()
-    at.switch_page("pages/capacity_plan.py").run()
+    at.switch_page("views/capacity_plan.py").run()
     at.selectbox(key="plan_traffic_preset").set_value("high (~200 RPS)").run()
     at.selectbox(key="plan_slo_preset").set_value("realtime").run()
     assert at.number_input(key="plan_rps").value == 200.0
@@ -63,7 +63,7 @@ def test_presets_fill_the_form(cache: Path) -> None:
 def test_infeasible_and_invalid_input_are_shown(cache: Path) -> None:
     at = AppTest.from_file(APP, default_timeout=120)
     at.run()
-    at.switch_page("pages/capacity_plan.py").run()
+    at.switch_page("views/capacity_plan.py").run()
     at.multiselect(key="plan_gpus").set_value(["L4"])
     at.number_input(key="plan_ttft").set_value(1.0)
     at.button[0].click().run()
@@ -82,14 +82,14 @@ def test_url_restores_a_saved_plan(cache: Path) -> None:
     fresh = AppTest.from_file(APP, default_timeout=120)
     fresh.query_params["plan"] = plan_id
     fresh.run()
-    fresh.switch_page("pages/capacity_plan.py").run()
+    fresh.switch_page("views/capacity_plan.py").run()
     assert not fresh.exception
     assert any(plan_id in s.value for s in fresh.success)
 
 
 def test_what_if_sliders_move_the_plan(cache: Path) -> None:
     at = planned(["L40S"])
-    at.switch_page("pages/what_if.py").run()
+    at.switch_page("views/what_if.py").run()
     assert not at.exception
     at.slider(key="wi_rps").set_value(4.0).run()
     assert not at.exception
@@ -107,6 +107,6 @@ def test_what_if_sliders_move_the_plan(cache: Path) -> None:
 def test_what_if_without_a_plan_explains(cache: Path) -> None:
     at = AppTest.from_file(APP, default_timeout=60)
     at.run()
-    at.switch_page("pages/what_if.py").run()
+    at.switch_page("views/what_if.py").run()
     assert not at.exception
     assert any("capacity plan first" in i.value for i in at.info)

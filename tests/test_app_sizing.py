@@ -12,7 +12,7 @@ from tests.test_app import APP
 def sizing() -> AppTest:
     at = AppTest.from_file(APP, default_timeout=60)
     at.run()
-    at.switch_page("pages/sizing.py").run()
+    at.switch_page("views/sizing.py").run()
     assert not at.exception, [e.value for e in at.exception]
     return at
 

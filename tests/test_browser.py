@@ -89,3 +89,18 @@ def test_sizing_in_chromium(app_url: str, browser: object) -> None:
     expect(page.locator('[data-testid="stPlotlyChart"]')).to_have_count(2)
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "sizing.png"), full_page=True)
+
+
+def test_deep_link_uses_the_app_navigation(app_url: str, browser: object) -> None:
+    """Opening a page URL directly shows Navigator's sections, not a file-based page list."""
+    from playwright.sync_api import Browser, expect
+
+    assert isinstance(browser, Browser)
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{app_url}/capacity_plan")
+    wait_for_app(page)
+    nav = page.locator('[data-testid="stSidebarNav"]')
+    expect(nav).to_contain_text("Capacity plan")
+    expect(nav).to_contain_text("GPU inventory")
+    expect(nav).not_to_contain_text("gpu inventory")
+    expect(page.get_by_role("heading", name="Capacity plan")).to_be_visible()
