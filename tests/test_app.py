@@ -33,7 +33,7 @@ def test_inventory_page_is_the_default_and_shows_the_sample() -> None:
     row = table[table["node"] == "gpu-a100-0"].iloc[0]
     assert (row["allocatable"], row["in_use"], row["free"]) == (8, 6, 2)
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Allocatable GPUs"] == "79" and metrics["Free GPUs (schedulable nodes)"] == "37"
+    assert metrics["Allocatable GPUs"] == "79" and metrics["Free GPUs (schedulable nodes)"] == "33"
     assert at.get("plotly_chart"), "allocation chart rendered"
     assert any(b.label == "Export inventory as YAML" for b in at.get("download_button"))
     sidebar = " ".join(m.value for m in at.sidebar.markdown)

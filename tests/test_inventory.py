@@ -32,7 +32,7 @@ def test_totals_and_largest_free_on_one_node() -> None:
     assert totals["A100-80GB-SXM"].free == 8
     assert totals["A100-80GB-SXM"].largest_free_on_one_node == 2
     assert totals["A10G"].free == 4 and totals["A10G"].free_schedulable == 0
-    assert totals["L40S"].largest_free_on_one_node == 4
+    assert totals["L40S"].largest_free_on_one_node == 3
 
 
 def test_export_round_trip(tmp_path: Path) -> None:

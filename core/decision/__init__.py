@@ -1,5 +1,25 @@
-"""Decisions about running a model on given hardware: the compatibility matrix and verdicts."""
+"""Decisions about running models on given hardware: compatibility matrix, verdicts, reports.
 
+>>> from core.decision import build_report
+"""
+
+from core.decision._report import DecisionReport, QaCheck, build_report, report_markdown
+from core.decision._verdict import ArgChange, ModelDecision, NodeTypeDecision, Verdict, decide_entry, decide_node_type
 from core.decision.compat import Support, hardware_column, support, supports_bf16
 
-__all__ = ["Support", "hardware_column", "support", "supports_bf16"]
+__all__ = [
+    "ArgChange",
+    "DecisionReport",
+    "ModelDecision",
+    "NodeTypeDecision",
+    "QaCheck",
+    "Support",
+    "Verdict",
+    "build_report",
+    "decide_entry",
+    "decide_node_type",
+    "hardware_column",
+    "report_markdown",
+    "support",
+    "supports_bf16",
+]

@@ -1,0 +1,229 @@
+"""The decision report: every model-car entry checked against the cluster, in four sections —
+Configuration, Accelerator compatibility, Deployment decision, QA readiness — with a
+Markdown rendering and a JSON deployment matrix (``model, verdict, node_type, reasons, changes``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from core.catalog import Catalog, get_catalog
+from core.cluster import Inventory
+from core.cluster.runtimes import RuntimeTemplate
+from core.decision._verdict import ModelDecision, decide_entry
+from core.modelcar import ALLOWED_REGISTRIES, ImageInfo, ModelCarConfig, inspect_image
+from core.sizing import DEFAULT_VLLM_VERSION
+
+
+class QaCheck(BaseModel):
+    """One readiness check for running the validation suite; ``ok`` None = cannot tell."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    ok: bool | None
+    detail: str
+
+
+class DecisionReport(BaseModel):
+    """The whole report."""
+
+    model_config = ConfigDict(frozen=True)
+
+    generated_at: str
+    config_source: str
+    inventory_source: str
+    runtime_image: str | None
+    runtime_source: str
+    vllm_version: str
+    accelerator_type: str | None
+    decisions: list[ModelDecision]
+    config_warnings: list[str] = Field(default_factory=list)
+    qa_checks: list[QaCheck] = Field(default_factory=list)
+
+    @property
+    def runnable(self) -> bool:
+        """Every model is GO or GO_WITH_CHANGES."""
+        return all(d.verdict != "NO_GO" for d in self.decisions)
+
+    def matrix(self) -> list[dict[str, Any]]:
+        """The deployment matrix: one row per model."""
+        return [
+            {
+                "model": d.name,
+                "verdict": d.verdict,
+                "node_type": (d.best.gpu + (f" MIG {d.best.mig_profile}" if d.best.mig_profile else ""))
+                if d.best and d.verdict != "NO_GO"
+                else None,
+                "resource": d.best.resource if d.best and d.verdict != "NO_GO" else None,
+                "nodes": d.best.nodes if d.best and d.verdict != "NO_GO" else [],
+                "reasons": d.reasons,
+                "changes": [c.model_dump() for c in d.changes],
+                "args": d.optimized_args,
+                "alternative": d.alternative,
+            }
+            for d in self.decisions
+        ]
+
+
+def _qa_checks(
+    config: ModelCarConfig, decisions: list[ModelDecision], runtime_image: str | None, accelerator: str | None
+) -> list[QaCheck]:
+    checks = []
+    bad = sorted({e.registry for e in config.entries if e.registry not in ALLOWED_REGISTRIES})
+    checks.append(
+        QaCheck(
+            name="Registries have pull-secret options in the suite",
+            ok=not bad,
+            detail=("all images come from " + ", ".join(sorted({e.registry for e in config.entries})))
+            if not bad
+            else f"{', '.join(bad)} not in {', '.join(ALLOWED_REGISTRIES)}",
+        )
+    )
+    checks.append(
+        QaCheck(
+            name="vLLM runtime image",
+            ok=runtime_image is not None or None,
+            detail=runtime_image or "not read from a cluster: the suite will use its template's own image",
+        )
+    )
+    checks.append(
+        QaCheck(
+            name="--supported-accelerator-type",
+            ok=accelerator is not None,
+            detail=accelerator or "no runnable model: nothing to validate",
+        )
+    )
+    names = [e.isvc_name for e in config.entries]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    checks.append(
+        QaCheck(
+            name="InferenceService names unique in 20 characters",
+            ok=not dupes,
+            detail="unique" if not dupes else "shared: " + ", ".join(dupes),
+        )
+    )
+    audio = [e.name for e in config.entries if e.model_output_type == "audio"]
+    if audio:
+        checks.append(QaCheck(name="Audio test needs internet (downloads a WAV)", ok=None, detail=", ".join(audio)))
+    nogo = [d.name for d in decisions if d.verdict == "NO_GO"]
+    checks.append(
+        QaCheck(
+            name="Every model can start",
+            ok=not nogo,
+            detail="yes" if not nogo else "NO-GO: " + ", ".join(nogo) + " (the suite would fail on them)",
+        )
+    )
+    return checks
+
+
+def build_report(
+    config: ModelCarConfig,
+    inventory: Inventory,
+    *,
+    catalog: Catalog | None = None,
+    runtime: RuntimeTemplate | None = None,
+    runtime_image_override: str | None = None,
+    vllm_version: str | None = None,
+    inspect: Callable[[str], ImageInfo] | None = inspect_image,
+    progress: Callable[[str], None] | None = None,
+) -> DecisionReport:
+    """Decide every entry; ``inspect`` (skopeo) may be None to skip image metadata."""
+    cat = catalog or get_catalog()
+    version = vllm_version or (runtime.runtime_version.lstrip("v") if runtime and runtime.runtime_version else None)
+    decisions = []
+    for entry in config.entries:
+        if progress:
+            progress(f"checking {entry.name}")
+        info = inspect(entry.image) if inspect else None
+        decisions.append(decide_entry(entry, config, inventory, catalog=cat, vllm_version=version, image_info=info))
+    providers = sorted({cat.gpu(d.best.gpu).provider for d in decisions if d.best and d.verdict != "NO_GO"})
+    accelerator = providers[0] if len(providers) == 1 else (", ".join(providers) or None)
+    image = runtime_image_override or (runtime.image if runtime else None)
+    source = (
+        "setting NAVIGATOR_VLLM_RUNTIME_IMAGE"
+        if runtime_image_override
+        else f"template {runtime.template} in {runtime.namespace}"
+        if runtime
+        else "not connected"
+    )
+    return DecisionReport(
+        generated_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        config_source=config.source,
+        inventory_source=inventory.source,
+        runtime_image=image,
+        runtime_source=source,
+        vllm_version=version or DEFAULT_VLLM_VERSION,
+        accelerator_type=accelerator,
+        decisions=decisions,
+        config_warnings=list(config.warnings),
+        qa_checks=_qa_checks(config, decisions, image, accelerator),
+    )
+
+
+_MARK = {"GO": "✅ GO", "GO_WITH_CHANGES": "🟡 GO with changes", "NO_GO": "⛔ NO-GO"}
+
+
+def report_markdown(report: DecisionReport) -> str:
+    """The report as Markdown (checklist sections, a table per model, predicted log lines)."""
+    lines = [
+        "# Model-car decision report",
+        "",
+        f"Config `{report.config_source}` against inventory `{report.inventory_source}`; sized for vLLM "
+        f"{report.vllm_version}; runtime image {report.runtime_image or '—'} ({report.runtime_source}). "
+        f"Generated {report.generated_at}.",
+        "",
+        "## Configuration",
+        "",
+    ]
+    for d in report.decisions:
+        lines.append(
+            f"- [x] **{d.name}** `{d.image}` — {d.model_output_type}, {d.gpu_count} GPU(s), "
+            f"model {d.model or 'unknown'}" + (f" ({d.params_b} B parameters)" if d.params_b else "")
+        )
+        if d.image_info is not None:
+            info = d.image_info
+            size = (
+                f"{info.size_gib} GiB, {', '.join(info.architectures) or 'arch unknown'}" if info.known else info.note
+            )
+            lines.append(f"  - image: {size}")
+    for w in report.config_warnings:
+        lines.append(f"- [ ] {w}")
+    lines += ["", "## Accelerator compatibility", ""]
+    for d in report.decisions:
+        for nt in d.node_types:
+            box = "x" if nt.verdict != "NO_GO" else " "
+            lines.append(
+                f"- [{box}] {d.name} on **{nt.gpu}**{f' MIG {nt.mig_profile}' if nt.mig_profile else ''}: "
+                f"{nt.compatibility}; free per node {nt.free_per_node}"
+            )
+    lines += ["", "## Deployment decision", ""]
+    for d in report.decisions:
+        lines += [f"### {d.name}: {_MARK[d.verdict]}", ""]
+        lines.append("| GPU type | verdict | nodes it can land on | KV cache tokens | reasons |")
+        lines.append("|---|---|---|---|---|")
+        for nt in d.node_types:
+            kv = f"{nt.memory.kv_cache_tokens:,}" if nt.memory else "–"
+            lines.append(
+                f"| {nt.gpu} | {nt.verdict} | {', '.join(nt.nodes) or '—'} | {kv} | {'; '.join(nt.reasons) or '—'} |"
+            )
+        if d.changes:
+            lines += ["", "Changes:"]
+            lines += [f"- `{c.flag}`: {c.old or '—'} → {c.new or 'removed'} — {c.reason}" for c in d.changes]
+        lines += ["", f"Arguments: `{' '.join(d.optimized_args)}`"]
+        if d.best and d.best.memory and d.best.memory.log_lines:
+            lines += ["", f"Predicted vLLM start-up log on {d.best.gpu}:", "", "```", *d.best.memory.log_lines, "```"]
+        if d.alternative:
+            lines += ["", f"Nearest feasible alternative: {d.alternative}"]
+        for w in d.warnings:
+            lines.append(f"- warning: {w}")
+        lines.append("")
+    lines += ["## QA readiness", ""]
+    for c in report.qa_checks:
+        box = "x" if c.ok else (" " if c.ok is False else "?")
+        lines.append(f"- [{box}] {c.name}: {c.detail}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,390 @@
+"""GO / GO_WITH_CHANGES / NO_GO for one model-car entry on a cluster's GPUs.
+
+For every GPU type the inventory has free: the compatibility matrix (precision and dtype on
+that generation), tensor parallelism within one node's *free* GPUs, and the sizing engine
+with the entry's own vLLM arguments. When it does not fit as written, the smallest argument
+changes that make it fit (the fitting ``--max-model-len``, ``--kv-cache-dtype=fp8``,
+``--dtype=float16`` on pre-Ampere GPUs) are applied and re-checked.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from core.architecture import ModelArchitecture, resolve_model
+from core.catalog import Catalog, GpuSpec, get_catalog
+from core.cluster import AcceleratorPool, Inventory, Node
+from core.decision.compat import support, supports_bf16
+from core.errors import InputError, NavigatorError, UnknownModelError
+from core.modelcar import ImageInfo, ModelCarConfig, ModelCarEntry, ServingArgs, parse_args, to_serving_flags
+from core.modelcar._args import OBSOLETE, RUNTIME_OWNED
+from core.sizing import MemoryEstimate, ServingFlags, apply_quantization_flag, estimate_memory, valid_tp_sizes
+
+Verdict = Literal["GO", "GO_WITH_CHANGES", "NO_GO"]
+_RANK = {"GO": 0, "GO_WITH_CHANGES": 1, "NO_GO": 2}
+
+
+class ArgChange(BaseModel):
+    """One change to the serving arguments and why."""
+
+    model_config = ConfigDict(frozen=True)
+
+    flag: str
+    old: str | None
+    new: str | None
+    """None: the flag is removed."""
+    reason: str
+
+
+class NodeTypeDecision(BaseModel):
+    """The verdict for one GPU type (or MIG profile) of the cluster."""
+
+    model_config = ConfigDict(frozen=True)
+
+    gpu: str
+    resource: str
+    mig_profile: str | None = None
+    verdict: Verdict
+    reasons: list[str]
+    nodes: list[str] = Field(default_factory=list)
+    """Nodes with enough free GPUs of this type for one replica."""
+    free_per_node: dict[str, int] = Field(default_factory=dict)
+    taints: list[str] = Field(default_factory=list)
+    changes: list[ArgChange] = Field(default_factory=list)
+    args: list[str] = Field(default_factory=list)
+    memory: MemoryEstimate | None = None
+    compatibility: str = ""
+
+
+class ModelDecision(BaseModel):
+    """The decision for one model-car entry, across the cluster's GPU types."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    image: str
+    model_output_type: str
+    model: str | None
+    params_b: float | None = None
+    quantization: str | None = None
+    gpu_count: int
+    verdict: Verdict
+    reasons: list[str]
+    best: NodeTypeDecision | None = None
+    node_types: list[NodeTypeDecision] = Field(default_factory=list)
+    original_args: list[str]
+    optimized_args: list[str]
+    changes: list[ArgChange] = Field(default_factory=list)
+    alternative: str | None = None
+    image_info: ImageInfo | None = None
+    warnings: list[str] = Field(default_factory=list)
+
+
+def _pool_groups(inventory: Inventory) -> dict[tuple[str, str, str | None], list[tuple[Node, AcceleratorPool]]]:
+    groups: dict[tuple[str, str, str | None], list[tuple[Node, AcceleratorPool]]] = defaultdict(list)
+    for node in inventory.nodes:
+        if not node.schedulable:
+            continue
+        for pool in node.accelerators:
+            if pool.gpu:
+                groups[(pool.gpu, pool.resource, pool.mig_profile)].append((node, pool))
+    return groups
+
+
+def _generic_changes(args: ServingArgs, gpu_count: int) -> list[ArgChange]:
+    """Rules that hold on any GPU: runtime-owned flags, obsolete flags, TP = gpu_count, duplicates."""
+    changes = []
+    for flag in sorted(RUNTIME_OWNED):
+        if args.has(flag):
+            changes.append(
+                ArgChange(
+                    flag=flag,
+                    old=args.get(flag),
+                    new=None,
+                    reason="the ServingRuntime already passes it; repeating it breaks start-up",
+                )
+            )
+            args.drop(flag)
+    for flag, why in OBSOLETE.items():
+        if args.has(flag):
+            changes.append(ArgChange(flag=flag, old=args.get(flag), new=None, reason=why))
+            args.drop(flag)
+    if gpu_count == 1 and args.has("--distributed-executor-backend"):
+        changes.append(
+            ArgChange(
+                flag="--distributed-executor-backend",
+                old=args.get("--distributed-executor-backend"),
+                new=None,
+                reason="one GPU needs no distributed executor; the flag only adds a Ray/mp worker",
+            )
+        )
+        args.drop("--distributed-executor-backend")
+    dupes = args.duplicates()
+    if dupes:
+        for flag in dupes:
+            changes.append(
+                ArgChange(
+                    flag=flag,
+                    old="repeated",
+                    new=args.get(flag),
+                    reason="given more than once; vLLM would take the last, the suite the first",
+                )
+            )
+        args.dedupe()
+    tp = args.get("--tensor-parallel-size")
+    # Absent is fine: the suite appends --tensor-parallel-size=<gpu_count> itself.
+    if tp is not None and tp != str(gpu_count):
+        changes.append(
+            ArgChange(
+                flag="--tensor-parallel-size",
+                old=tp,
+                new=str(gpu_count),
+                reason="tensor parallelism must equal the GPU count (gpu_count)",
+            )
+        )
+        args.set("--tensor-parallel-size", str(gpu_count))
+    return changes
+
+
+def _free_text(free: dict[str, int]) -> str:
+    return "-".join(str(v) for v in sorted(free.values(), reverse=True)) or "none"
+
+
+def decide_node_type(
+    arch: ModelArchitecture,
+    gpu: GpuSpec,
+    members: list[tuple[Node, AcceleratorPool]],
+    args: ServingArgs,
+    gpu_count: int,
+    *,
+    entry: str,
+    vllm_version: str | None,
+) -> NodeTypeDecision:
+    """Verdict for one GPU type: compatibility, one-node tensor parallelism, memory, changes."""
+    pool0 = members[0][1]
+    free = {n.name: p.free for n, p in members}
+    taints = sorted({str(t) for n, _ in members for t in n.taints})
+    reasons: list[str] = []
+    changes: list[ArgChange] = []
+    work = args.copy()
+    method = arch.quantization.method if arch.quantization else "none"
+    compat = support(method, gpu, moe=arch.is_moe)
+    base = {
+        "gpu": gpu.name,
+        "resource": pool0.resource,
+        "mig_profile": pool0.mig_profile,
+        "free_per_node": free,
+        "taints": taints,
+        "compatibility": compat.note,
+    }
+    if not compat.runs:
+        return NodeTypeDecision(
+            **base, verdict="NO_GO", reasons=[f"{method} on {gpu.name}: {compat.note}"], args=work.render()
+        )
+    if not supports_bf16(gpu) and work.get("--dtype") not in ("float16", "half"):
+        changes.append(
+            ArgChange(
+                flag="--dtype",
+                old=work.get("--dtype"),
+                new="float16",
+                reason=f"{gpu.name} (compute capability {gpu.compute_capability}) has no bfloat16",
+            )
+        )
+        work.set("--dtype", "float16")
+    if pool0.mig_profile and gpu_count > 1:
+        return NodeTypeDecision(
+            **base,
+            verdict="NO_GO",
+            args=work.render(),
+            reasons=[f"MIG slices ({pool0.mig_profile}) cannot be joined for tensor parallelism of {gpu_count}"],
+        )
+    nodes = sorted(n for n, f in free.items() if f >= gpu_count)
+    if not nodes:
+        total = sum(free.values())
+        if total >= gpu_count:
+            reasons.append(
+                f"needs {gpu_count} free {gpu.name} GPUs on one node for tensor parallelism, but the {total} free "
+                f"ones are spread across nodes ({_free_text(free)}): fragmentation"
+            )
+        else:
+            reasons.append(f"needs {gpu_count} free {gpu.name} GPUs; the cluster has {total} free ({_free_text(free)})")
+    flags = to_serving_flags(work, gpu_count, entry=entry, vllm_version=vllm_version)
+    served = apply_quantization_flag(arch, flags.quantization)
+    mem_gib = pool0.memory_mib / 1024 * 0.98 if pool0.mig_profile and pool0.memory_mib else None
+    try:
+        mem = estimate_memory(served, gpu, flags, gpu_memory_gib=mem_gib)
+    except InputError as exc:
+        return NodeTypeDecision(**base, verdict="NO_GO", reasons=[*reasons, str(exc)], args=work.render())
+    if not mem.fits and {f.code for f in mem.fit_failures} <= {"MAX_MODEL_LEN_EXCEEDS_KV", "MAX_MODEL_LEN_ABOVE_MODEL"}:
+        fits_len = mem.max_model_len_that_fits
+        rounded = fits_len // 1024 * 1024 if fits_len >= 2048 else fits_len
+        if rounded >= 1024:
+            old = work.get("--max-model-len")
+            work.set("--max-model-len", str(rounded))
+            flags = flags.model_copy(update={"max_model_len": rounded})
+            changes.append(
+                ArgChange(
+                    flag="--max-model-len",
+                    old=old or f"default ({mem.max_model_len})",
+                    new=str(rounded),
+                    reason=f"{mem.max_model_len:,} tokens do not fit the KV cache; {fits_len:,} do",
+                )
+            )
+            mem = estimate_memory(served, gpu, flags, gpu_memory_gib=mem_gib)
+        elif flags.kv_cache_dtype == "auto":
+            fp8 = flags.model_copy(update={"kv_cache_dtype": "fp8"})
+            trial = estimate_memory(served, gpu, fp8, gpu_memory_gib=mem_gib)
+            if trial.max_model_len_that_fits >= 1024:
+                work.set("--kv-cache-dtype", "fp8")
+                changes.append(
+                    ArgChange(
+                        flag="--kv-cache-dtype",
+                        old=None,
+                        new="fp8",
+                        reason="the BF16 KV cache cannot hold even 1,024 tokens; FP8 halves it",
+                    )
+                )
+                mem = trial
+    if not mem.fits:
+        reasons.extend(f"{f.code}: {f.message}" for f in mem.fit_failures)
+    verdict: Verdict = "NO_GO" if reasons else ("GO_WITH_CHANGES" if changes else "GO")
+    if compat.status == "emulated" and verdict != "NO_GO":
+        reasons.append(compat.note)
+    return NodeTypeDecision(
+        **base, verdict=verdict, reasons=reasons, nodes=nodes, changes=changes, args=work.render(), memory=mem
+    )
+
+
+def _alternative(
+    arch: ModelArchitecture,
+    groups: dict[tuple[str, str, str | None], list[tuple[Node, AcceleratorPool]]],
+    flags: ServingFlags,
+    catalog: Catalog,
+) -> str | None:
+    """The nearest configuration that runs on this cluster's free GPUs: the same precision on
+    as many GPUs as one node has free, then FP8, then 4-bit; the context shortened if needed."""
+    labels = {None: "the same checkpoint", "fp8": "an FP8 checkpoint", "awq_marlin": "a 4-bit (W4A16) checkpoint"}
+    candidates: list[tuple[tuple[int, bool, int], str]] = []
+    for (gpu_name, _, mig), members in groups.items():
+        if mig:
+            continue
+        gpu = catalog.gpu(gpu_name)
+        most_free = max(p.free for _, p in members)
+        tps = [t for t in valid_tp_sizes(arch, max(1, most_free)) if t & (t - 1) == 0 and t <= most_free]
+        for rank, quant in enumerate((None, "fp8", "awq_marlin")):
+            own = arch.quantization.method if arch.quantization else "none"
+            method = {None: own, "fp8": "fp8_w8a8", "awq_marlin": "w4a16_marlin"}[quant]
+            if (quant and arch.quantization is not None) or not support(method, gpu, moe=arch.is_moe).runs:
+                continue
+            served = apply_quantization_flag(arch, quant)
+            for tp in tps:
+                trial = flags.model_copy(update={"tensor_parallel_size": tp, "quantization": quant})
+                try:
+                    est = estimate_memory(served, gpu, trial)
+                except NavigatorError:
+                    continue
+                shorter = None
+                codes = {f.code for f in est.fit_failures}
+                if not est.fits and codes <= {"MAX_MODEL_LEN_EXCEEDS_KV"} and est.max_model_len_that_fits >= 4096:
+                    shorter = est.max_model_len_that_fits // 1024 * 1024
+                if est.fits or shorter:
+                    nodes = [n.name for n, p in members if p.free >= tp]
+                    what = [f"--tensor-parallel-size={tp}"] + ([f"--quantization={quant}"] if quant else [])
+                    what += [f"--max-model-len={shorter}"] if shorter else []
+                    text = f"{labels[quant]} on {tp}×{gpu_name} ({' '.join(what)}); fits on {', '.join(nodes[:3])}"
+                    candidates.append(((rank, shorter is not None, tp), text))
+                    break
+    return min(candidates)[1] if candidates else None
+
+
+def decide_entry(
+    entry: ModelCarEntry,
+    config: ModelCarConfig,
+    inventory: Inventory,
+    *,
+    catalog: Catalog | None = None,
+    vllm_version: str | None = None,
+    image_info: ImageInfo | None = None,
+) -> ModelDecision:
+    """The decision for one entry across the inventory's GPU types."""
+    cat = catalog or get_catalog()
+    serving = config.serving(entry)
+    label = f"model-car entry {entry.name!r}"
+    args = parse_args(serving.args, entry=label)
+    original = args.render()
+    common = {
+        "name": entry.name,
+        "image": entry.image,
+        "model_output_type": entry.model_output_type,
+        "gpu_count": serving.gpu_count,
+        "original_args": original,
+        "image_info": image_info,
+    }
+    warnings: list[str] = []
+    if (
+        image_info is not None
+        and image_info.known
+        and image_info.architectures
+        and "amd64" not in image_info.architectures
+    ):
+        warnings.append(f"image is built for {', '.join(image_info.architectures)}, not amd64")
+    try:
+        arch = resolve_model(entry.image, catalog=cat)
+    except UnknownModelError as exc:
+        return ModelDecision(
+            **common, model=None, verdict="NO_GO", optimized_args=original, reasons=[f"{label}: unknown model — {exc}"]
+        )
+    generic = _generic_changes(args, serving.gpu_count)
+    groups = _pool_groups(inventory)
+    if not groups:
+        return ModelDecision(
+            **common,
+            model=arch.name,
+            params_b=round(arch.params_total_b, 2),
+            verdict="NO_GO",
+            optimized_args=args.render(),
+            changes=generic,
+            reasons=["the inventory has no schedulable node with a known GPU"],
+        )
+    decisions = []
+    for (gpu_name, _, _), members in groups.items():
+        decisions.append(
+            decide_node_type(
+                arch, cat.gpu(gpu_name), members, args, serving.gpu_count, entry=label, vllm_version=vllm_version
+            )
+        )
+    decisions.sort(key=lambda d: (_RANK[d.verdict], len(d.changes), -max(d.free_per_node.values(), default=0)))
+    best = decisions[0]
+    changes = [*generic, *best.changes]
+    verdict: Verdict = best.verdict
+    if verdict == "GO" and generic:
+        verdict = "GO_WITH_CHANGES"
+    reasons = list(best.reasons)
+    alternative = None
+    if verdict == "NO_GO":
+        ordered = sorted(
+            decisions, key=lambda d: (d.mig_profile is not None, -max(d.free_per_node.values(), default=0))
+        )
+        reasons = [
+            f"{d.gpu}{f' MIG {d.mig_profile}' if d.mig_profile else ''}: {r}" for d in ordered for r in d.reasons
+        ]
+        reasons = reasons[:8]
+        flags = to_serving_flags(args, serving.gpu_count, entry=label, vllm_version=vllm_version)
+        alternative = _alternative(arch, groups, flags, cat)
+    return ModelDecision(
+        **common,
+        model=arch.name,
+        params_b=round(arch.params_total_b, 2),
+        quantization=arch.quantization.method if arch.quantization else None,
+        verdict=verdict,
+        reasons=reasons,
+        best=best,
+        node_types=decisions,
+        optimized_args=best.args if verdict != "NO_GO" else args.render(),
+        changes=changes if verdict != "NO_GO" else generic,
+        alternative=alternative,
+        warnings=warnings,
+    )
