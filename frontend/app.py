@@ -28,6 +28,9 @@ pages = {
         st.Page(PAGES / "what_if.py", title="What-if", icon=":material/tune:"),
         st.Page(PAGES / "sizing.py", title="Sizing", icon=":material/calculate:"),
     ],
+    "Deliver": [
+        st.Page(PAGES / "decision_report.py", title="Decision report", icon=":material/fact_check:"),
+    ],
     "Cluster": [
         st.Page(PAGES / "gpu_inventory.py", title="GPU inventory", icon=":material/memory:", default=True),
     ],

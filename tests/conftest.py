@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.fake_kube import FakeKube, FakeKubeServer, write_kubeconfig
-from tests.support.kube_objects import realistic_cluster
+from tests.support.kube_objects import openshift_ai_objects, realistic_cluster
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE_INVENTORY = REPO / "config-yaml" / "sample_inventory.yaml"
@@ -32,7 +32,7 @@ def _isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
 def fake_kube() -> Iterator[FakeKubeServer]:
     """A realistic cluster served on 127.0.0.1, small pages to exercise ``continue``."""
     nodes, pods = realistic_cluster()
-    server = FakeKubeServer(FakeKube(nodes=nodes, pods=pods, max_page=3))
+    server = FakeKubeServer(FakeKube(nodes=nodes, pods=pods, max_page=3, custom=openshift_ai_objects()))
     yield server
     server.stop()
 
@@ -41,3 +41,38 @@ def fake_kube() -> Iterator[FakeKubeServer]:
 def kubeconfig(tmp_path: Path, fake_kube: FakeKubeServer) -> Path:
     """A kubeconfig for the fake cluster with the right token."""
     return write_kubeconfig(tmp_path / "kubeconfig", fake_kube.url, fake_kube.state.token)
+
+
+SKOPEO_STANDIN = """#!{python}
+import json, sys
+args = sys.argv[1:]
+ref = args[-1]
+if "unreachable" in ref:
+    sys.stderr.write("Error: pinging container registry: dial tcp: lookup registry: no such host\\n")
+    sys.exit(1)
+if "--config" in args:
+    print(json.dumps({{"architecture": "amd64", "os": "linux"}}))
+elif "@sha256:" in ref:
+    print(json.dumps({{"schemaVersion": 2, "config": {{"size": 1500}},
+                       "layers": [{{"size": 16_106_127_360}}, {{"size": 2_000_000}}]}}))
+elif "multiarch" in ref:
+    print(json.dumps({{"schemaVersion": 2, "manifests": [
+        {{"digest": "sha256:" + "c" * 64, "platform": {{"architecture": "amd64", "os": "linux"}}}},
+        {{"digest": "sha256:" + "d" * 64, "platform": {{"architecture": "arm64", "os": "linux"}}}}]}}))
+else:
+    print(json.dumps({{"schemaVersion": 2, "config": {{"size": 1500}},
+                       "layers": [{{"size": 16_106_127_360}}, {{"size": 2_000_000}}]}}))
+"""
+
+
+@pytest.fixture
+def skopeo_on_path(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A stand-in ``skopeo`` that answers inspect --raw / --config like the real one."""
+    import sys
+
+    folder = tmp_path_factory.mktemp("bin")
+    exe = folder / "skopeo"
+    exe.write_text(SKOPEO_STANDIN.format(python=sys.executable))
+    exe.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{folder}{os.pathsep}{os.environ['PATH']}")
+    return exe

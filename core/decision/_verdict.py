@@ -366,7 +366,12 @@ def decide_entry(
     alternative = None
     if verdict == "NO_GO":
         ordered = sorted(
-            decisions, key=lambda d: (d.mig_profile is not None, -max(d.free_per_node.values(), default=0))
+            decisions,
+            key=lambda d: (
+                not any("fragmentation" in r for r in d.reasons),
+                d.mig_profile is not None,
+                -max(d.free_per_node.values(), default=0),
+            ),
         )
         reasons = [
             f"{d.gpu}{f' MIG {d.mig_profile}' if d.mig_profile else ''}: {r}" for d in ordered for r in d.reasons

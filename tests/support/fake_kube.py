@@ -51,6 +51,8 @@ class FakeKube:
     max_page: int = 500
     requests: list[str] = field(default_factory=list)
     git_version: str = "v1.31.4"
+    custom: dict[tuple[str, str, str, str | None], list[dict[str, Any]]] = field(default_factory=dict)
+    """Custom resources by (group, version, plural, namespace or None for cluster scope)."""
 
     def collection(self, name: str) -> list[dict[str, Any]] | None:
         return {"nodes": self.nodes, "pods": self.pods}.get(name)
@@ -106,6 +108,9 @@ class _Handler(BaseHTTPRequestHandler):
             )
             return
         parts = url.path.strip("/").split("/")
+        if parts[0] == "apis":
+            _custom_handler(self, parts, parse_qs(url.query))
+            return
         if parts[:2] != ["api", "v1"] or len(parts) != 3:
             self._send(404, _status(404, "NotFound", f"the server could not find {url.path}"))
             return
@@ -137,6 +142,32 @@ class _Handler(BaseHTTPRequestHandler):
             meta["continue"] = base64.b64encode(str(nxt).encode()).decode()
         kind = resource[:-1].capitalize() + "List"
         self._send(200, {"kind": kind, "apiVersion": "v1", "metadata": meta, "items": page})
+
+
+def _custom_handler(self: _Handler, parts: list[str], query: dict[str, list[str]]) -> None:
+    state = self.server.state
+    # /apis/{group}/{version}/{plural} or /apis/{group}/{version}/namespaces/{ns}/{plural}
+    if len(parts) == 4:
+        key: tuple[str, str, str, str | None] = (parts[1], parts[2], parts[3], None)
+    elif len(parts) == 6 and parts[3] == "namespaces":
+        key = (parts[1], parts[2], parts[5], parts[4])
+    else:
+        self._send(404, _status(404, "NotFound", f"the server could not find /{'/'.join(parts)}"))
+        return
+    if key not in state.custom:
+        self._send(404, _status(404, "NotFound", f"the server could not find the requested resource ({key[2]})"))
+        return
+    if key[2] in state.forbidden:
+        message = f'{key[2]}.{key[0]} is forbidden: User "dev" cannot list resource "{key[2]}"'
+        self._send(403, _status(403, "Forbidden", message))
+        return
+    items = state.custom[key]
+    selector = query.get("labelSelector", [""])[0]
+    if selector:
+        k, _, v = selector.partition("=")
+        items = [o for o in items if (o.get("metadata", {}).get("labels") or {}).get(k) == v]
+    body = {"apiVersion": f"{key[0]}/{key[1]}", "kind": "List", "metadata": {"resourceVersion": "1"}, "items": items}
+    self._send(200, body)
 
 
 class _Server(ThreadingHTTPServer):

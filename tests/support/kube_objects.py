@@ -244,3 +244,85 @@ def realistic_cluster() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         pod("cpu-only", "gpu-a100-0"),
     ]
     return nodes, pods
+
+
+def dsci(namespace: str = "redhat-ods-applications") -> dict[str, Any]:
+    return {
+        "apiVersion": "dscinitialization.opendatahub.io/v1",
+        "kind": "DSCInitialization",
+        "metadata": {"name": "default-dsci"},
+        "spec": {"applicationsNamespace": namespace, "monitoring": {"managementState": "Managed"}},
+        "status": {"phase": "Ready", "release": {"name": "OpenShift AI Self-Managed", "version": "3.0.0"}},
+    }
+
+
+def vllm_template(
+    accelerator: str = "nvidia.com/gpu",
+    name: str = "vllm-cuda-runtime-template",
+    runtime: str = "vllm-cuda-runtime",
+    image: str = "registry.redhat.io/rhoai/odh-vllm-cuda-rhel9@sha256:" + "a" * 64,
+    version: str = "v0.21.0",
+) -> dict[str, Any]:
+    display = "vLLM NVIDIA GPU ServingRuntime for KServe"
+    return {
+        "apiVersion": "template.openshift.io/v1",
+        "kind": "Template",
+        "metadata": {
+            "name": name,
+            "namespace": "redhat-ods-applications",
+            "labels": {"opendatahub.io/dashboard": "true", "opendatahub.io/ootb": "true"},
+            "annotations": {
+                "openshift.io/display-name": display,
+                "opendatahub.io/modelServingSupport": '["single"]',
+                "opendatahub.io/apiProtocol": "REST",
+            },
+        },
+        "objects": [
+            {
+                "apiVersion": "serving.kserve.io/v1alpha1",
+                "kind": "ServingRuntime",
+                "metadata": {
+                    "name": runtime,
+                    "annotations": {
+                        "openshift.io/display-name": display,
+                        "opendatahub.io/recommended-accelerators": f'["{accelerator}"]',
+                        "opendatahub.io/runtime-version": version,
+                    },
+                    "labels": {"opendatahub.io/dashboard": "true"},
+                },
+                "spec": {
+                    "annotations": {
+                        "prometheus.io/port": "8080",
+                        "prometheus.io/path": "/metrics",
+                        "opendatahub.io/kserve-runtime": "vllm",
+                    },
+                    "multiModel": False,
+                    "supportedModelFormats": [{"name": "vLLM", "autoSelect": True}],
+                    "containers": [
+                        {
+                            "name": "kserve-container",
+                            "image": image,
+                            "command": ["python", "-m", "vllm.entrypoints.openai.api_server"],
+                            "args": ["--port=8080", "--model=/mnt/models", "--served-model-name={{.Name}}"],
+                            "env": [{"name": "HF_HOME", "value": "/tmp/hf_home"}],
+                            "ports": [{"containerPort": 8080, "protocol": "TCP"}],
+                        }
+                    ],
+                },
+            }
+        ],
+        "parameters": [],
+    }
+
+
+def openshift_ai_objects() -> dict[tuple[str, str, str, str | None], list[dict[str, Any]]]:
+    """DSCInitialization and the vLLM runtime templates of an OpenShift AI cluster."""
+    rocm = "registry.redhat.io/rhoai/odh-vllm-rocm-rhel9@sha256:" + "b" * 64
+    return {
+        ("dscinitialization.opendatahub.io", "v1", "dscinitializations", None): [dsci()],
+        ("template.openshift.io", "v1", "templates", "redhat-ods-applications"): [
+            vllm_template(),
+            vllm_template("amd.com/gpu", "vllm-rocm-runtime-template", "vllm-rocm-runtime", rocm),
+            vllm_template(name="vllm-multinode-runtime-template", runtime="vllm-multinode-runtime"),
+        ],
+    }

@@ -1,0 +1,224 @@
+"""Decision report: will these model-car images run on the cluster, and with which arguments?"""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import streamlit as st
+
+from core.cluster import Inventory, load_inventory
+from core.decision import DecisionReport, build_report, report_markdown
+from core.errors import NavigatorError
+from core.modelcar import (
+    ModelCarConfig,
+    diff_text,
+    inspect_image,
+    load_modelcar_config,
+    overlay_yaml,
+    parse_modelcar_text,
+)
+from core.samples import sample_path
+from frontend import services, state
+from frontend.components.charts import memory_breakdown_figure
+
+MAX_UPLOAD_MB = 1
+_REPORT = "nav_decision_report"
+_CONFIG = "nav_decision_config"
+_BASE = "nav_decision_base_text"
+_MARK = {"GO": ":green[GO]", "GO_WITH_CHANGES": ":orange[GO with changes]", "NO_GO": ":red[NO-GO]"}
+
+settings, _ = services.settings()
+catalog = services.catalog(settings)
+
+st.title("Decision report")
+st.caption(
+    "Each model-car entry checked against the cluster's free GPUs with the sizing engine and vLLM's "
+    "quantization × hardware matrix. The base file is never changed; fixes go to a generated overlay."
+)
+
+left, right = st.columns(2)
+with left:
+    source = st.radio("Model-car config", ["Sample config", "Upload a model-car YAML"], key="dr_source")
+    upload = None
+    if source.startswith("Upload"):
+        upload = st.file_uploader("Model-car YAML", type=["yaml", "yml"], key="dr_upload")
+with right:
+    loaded = state.inventory_state()
+    inv_choice = st.radio(
+        "Inventory",
+        [
+            "Sample inventory",
+            f"As loaded on GPU inventory ({loaded.label})" if loaded else "As loaded on GPU inventory (none yet)",
+        ],
+        key="dr_inventory",
+    )
+    skopeo = services.tool_status("skopeo")
+    inspect = st.checkbox(
+        "Read image size and architecture with skopeo",
+        value=skopeo.available,
+        disabled=not skopeo.available,
+        key="dr_skopeo",
+        help=skopeo.detail,
+    )
+    version = st.text_input(
+        "vLLM version to size for (empty = the cluster runtime's, else the default)", key="dr_version"
+    )
+
+
+def _config() -> tuple[ModelCarConfig, str] | None:
+    """The chosen config and its text (for the overlay diff), or None before an upload."""
+    if not source.startswith("Upload"):
+        path = sample_path("sample_modelcar_config.base.yaml")
+        return load_modelcar_config(path), path.read_text(encoding="utf-8")
+    if upload is None:
+        return None
+    if upload.size > MAX_UPLOAD_MB * 1024 * 1024:
+        raise NavigatorError(f"{upload.name} is {upload.size / 1_048_576:.1f} MB; the limit is {MAX_UPLOAD_MB} MB")
+    data = upload.getvalue()
+    return parse_modelcar_text(data, source=upload.name), data.decode("utf-8", errors="replace")
+
+
+def _inventory() -> Inventory:
+    if inv_choice.startswith("As loaded") and loaded is not None:
+        return loaded.inventory
+    return load_inventory(sample_path("sample_inventory.yaml"), catalog=catalog)
+
+
+if st.button("Check the models", type="primary", key="dr_run"):
+    try:
+        chosen = _config()
+        if chosen is None:
+            st.warning("Upload a model-car YAML first.")
+        else:
+            config, base_text = chosen
+            inventory = _inventory()
+            with st.status(
+                f"Checking {len(config.entries)} models against {inventory.source} …", expanded=True
+            ) as status:
+                report = build_report(
+                    config,
+                    inventory,
+                    catalog=catalog,
+                    runtime_image_override=settings.vllm_runtime_image,
+                    vllm_version=version.strip() or None,
+                    inspect=inspect_image if inspect else None,
+                    progress=status.write,
+                )
+                status.update(label=f"Checked {len(report.decisions)} models", state="complete", expanded=False)
+            st.session_state[_REPORT] = report
+            st.session_state[_CONFIG] = config
+            st.session_state[_BASE] = base_text
+    except NavigatorError as exc:
+        st.error(str(exc), icon=":material/error:")
+
+report: DecisionReport | None = st.session_state.get(_REPORT)
+config: ModelCarConfig | None = st.session_state.get(_CONFIG)
+if report is None or config is None:
+    st.info("Choose a config and an inventory, then press *Check the models*.")
+else:
+    counts = {v: sum(1 for d in report.decisions if d.verdict == v) for v in ("GO", "GO_WITH_CHANGES", "NO_GO")}
+    c1, c2, c3, c4 = st.columns(4)
+    c1.metric("GO", counts["GO"])
+    c2.metric("GO with changes", counts["GO_WITH_CHANGES"])
+    c3.metric("NO-GO", counts["NO_GO"])
+    c4.metric("Sized for vLLM", report.vllm_version)
+    st.caption(
+        f"Config {report.config_source} · inventory {report.inventory_source} · runtime image "
+        f"{report.runtime_image or '—'} ({report.runtime_source})"
+    )
+    for w in report.config_warnings:
+        st.warning(w)
+    st.subheader("Deployment matrix")
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "Model": m["model"],
+                    "Verdict": m["verdict"],
+                    "GPU type": m["node_type"],
+                    "Nodes": ", ".join(m["nodes"][:4]),
+                    "Changes": "; ".join(f"{c['flag']} → {c['new'] or 'removed'}" for c in m["changes"]),
+                    "Reasons": "; ".join(m["reasons"][:2]),
+                }
+                for m in report.matrix()
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
+        key="dr_matrix",
+    )
+    for d in report.decisions:
+        with st.expander(f"{d.name} — {d.verdict.replace('_', ' ')}"):
+            st.markdown(
+                f"{_MARK[d.verdict]} · `{d.image}` · model **{d.model or 'unknown'}**"
+                + (f" ({d.params_b} B parameters, {d.quantization or 'bf16'})" if d.params_b else "")
+                + f" · {d.gpu_count} GPU(s)"
+            )
+            if d.image_info is not None:
+                info = d.image_info
+                st.caption(
+                    f"Image: {info.size_gib} GiB, {', '.join(info.architectures)}"
+                    if info.known
+                    else f"Image: {info.note}"
+                )
+            for r in d.reasons:
+                st.markdown(f"- {r}")
+            if d.alternative:
+                st.info(f"Nearest feasible alternative: {d.alternative}")
+            if d.changes:
+                st.dataframe(
+                    pd.DataFrame([c.model_dump() for c in d.changes]),
+                    hide_index=True,
+                    width="stretch",
+                    key=f"dr_changes_{d.name}",
+                )
+            st.code(" ".join(d.optimized_args) or "(no arguments)", language="bash")
+            if d.node_types:
+                st.dataframe(
+                    pd.DataFrame(
+                        [
+                            {
+                                "GPU type": n.gpu + (f" MIG {n.mig_profile}" if n.mig_profile else ""),
+                                "Verdict": n.verdict,
+                                "Free per node": json.dumps(n.free_per_node),
+                                "Lands on": ", ".join(n.nodes[:4]),
+                                "Reasons": "; ".join(n.reasons),
+                            }
+                            for n in d.node_types
+                        ]
+                    ),
+                    hide_index=True,
+                    width="stretch",
+                    key=f"dr_nodes_{d.name}",
+                )
+            if d.best and d.best.memory:
+                st.plotly_chart(memory_breakdown_figure(d.best.memory), key=f"dr_mem_{d.name}")
+                st.code("\n".join(d.best.memory.log_lines), language="log")
+    st.subheader("QA readiness")
+    for check in report.qa_checks:
+        icon = (
+            ":material/check_circle:" if check.ok else (":material/cancel:" if check.ok is False else ":material/help:")
+        )
+        st.markdown(f"{icon} **{check.name}** — {check.detail}")
+    st.subheader("Generated overlay")
+    optimized = {d.name: d.optimized_args for d in report.decisions if d.verdict == "GO_WITH_CHANGES"}
+    overlay = overlay_yaml(config, optimized, {d.name: d.verdict for d in report.decisions})
+    st.code(
+        diff_text(st.session_state.get(_BASE, ""), overlay, name=config.source.rsplit("/", 1)[-1]) or "no differences",
+        language="diff",
+    )
+    d1, d2, d3 = st.columns(3)
+    d1.download_button(
+        "Download overlay (YAML)", overlay, "modelcar.generated.yaml", "application/x-yaml", on_click="ignore"
+    )
+    d2.download_button(
+        "Download report (Markdown)", report_markdown(report), "decision-report.md", "text/markdown", on_click="ignore"
+    )
+    d3.download_button(
+        "Download deployment matrix (JSON)",
+        json.dumps(report.matrix(), indent=2),
+        "deployment-matrix.json",
+        "application/json",
+        on_click="ignore",
+    )

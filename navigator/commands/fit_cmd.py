@@ -1,0 +1,114 @@
+"""``navigator fit`` — will these model-car images run on this cluster, and with which arguments?
+
+Exit codes: 0 every model is GO or GO_WITH_CHANGES, 1 any is NO_GO, 2 bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from core.catalog import get_catalog
+from core.cluster import connect, discover_inventory, load_inventory
+from core.cluster.runtimes import RuntimeTemplate, recommended_template, runtime_templates
+from core.decision import DecisionReport, build_report, report_markdown
+from core.errors import ClusterError
+from core.modelcar import inspect_image, load_modelcar_config, overlay_yaml, write_overlay
+from core.samples import sample_path
+from core.settings import load_settings
+from navigator.commands._output import print_json, print_table
+
+
+def _runtime(kubeconfig: Path | None, context: str | None) -> tuple[RuntimeTemplate | None, str | None]:
+    """The cluster's vLLM CUDA template, or why it could not be read (never fatal)."""
+    try:
+        conn = connect(kubeconfig, context)
+    except ClusterError as exc:
+        return None, str(exc)
+    try:
+        return recommended_template(runtime_templates(conn), "nvidia"), None
+    except ClusterError as exc:
+        return None, f"runtime templates not readable: {exc}"
+    finally:
+        conn.close()
+
+
+def overlay_for(report: DecisionReport) -> dict[str, list[str]]:
+    """Entry name → the checked arguments (GO_WITH_CHANGES entries get their fixes)."""
+    return {d.name: d.optimized_args for d in report.decisions if d.verdict == "GO_WITH_CHANGES"}
+
+
+def _run(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    catalog = get_catalog(settings.catalog_overrides)
+    config = load_modelcar_config(args.config)
+    runtime = None
+    note = None
+    if args.kubeconfig or args.cluster:
+        kube = args.kubeconfig or settings.kubeconfig
+        context = args.context or settings.kube_context
+        inventory = discover_inventory(kube, context, catalog=catalog, strict=not args.allow_unknown_gpus)
+        runtime, note = _runtime(kube, context)
+    else:
+        path = args.inventory or settings.inventory_path or sample_path("sample_inventory.yaml")
+        inventory = load_inventory(path, catalog=catalog, strict=not args.allow_unknown_gpus)
+    report = build_report(
+        config,
+        inventory,
+        catalog=catalog,
+        runtime=runtime,
+        runtime_image_override=settings.vllm_runtime_image,
+        vllm_version=args.vllm_version,
+        inspect=None if args.no_image_inspect else inspect_image,
+    )
+    written = None
+    if args.write_overlay:
+        verdicts = {d.name: d.verdict for d in report.decisions}
+        written = write_overlay(args.config, overlay_yaml(config, overlay_for(report), verdicts))
+    if args.report:
+        args.report.write_text(report_markdown(report), encoding="utf-8")
+    if args.json:
+        out = report.model_dump(mode="json")
+        out["matrix"] = report.matrix()
+        out["overlay"] = str(written) if written else None
+        out["runtime_note"] = note
+        print_json(out)
+    else:
+        print_table(
+            ["MODEL", "VERDICT", "GPU TYPE", "NODES", "CHANGES / REASONS"],
+            [
+                [
+                    m["model"],
+                    m["verdict"],
+                    m["node_type"] or "-",
+                    ", ".join(m["nodes"][:3]) or "-",
+                    "; ".join(f"{c['flag']}={c['new'] or 'removed'}" for c in m["changes"])
+                    or "; ".join(m["reasons"][:1]),
+                ]
+                for m in report.matrix()
+            ],
+        )
+        for d in report.decisions:
+            if d.alternative:
+                print(f"{d.name}: nearest feasible alternative: {d.alternative}")
+        if note:
+            print(f"note: {note}")
+        if written:
+            print(f"wrote {written}")
+    return 0 if report.runnable else 1
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from navigator.commands.inventory_cmd import add_inventory_source
+
+    p = sub.add_parser("fit", help="GO / GO_WITH_CHANGES / NO_GO for each model-car entry on the cluster")
+    p.add_argument("--config", type=Path, required=True, help="model-car YAML (never modified)")
+    add_inventory_source(p)
+    p.add_argument(
+        "--write-overlay", action="store_true", help="write <config>.generated.yaml with the fixed arguments"
+    )
+    p.add_argument("--report", type=Path, metavar="FILE", help="also write the Markdown report")
+    p.add_argument("--vllm-version", help="size for this vLLM release (default: the cluster runtime's, else 0.15.1)")
+    p.add_argument("--no-image-inspect", action="store_true", help="skip skopeo (image size and architecture)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=_run)

@@ -1,0 +1,63 @@
+"""Decision report page through AppTest: the sample, an upload, bad uploads, downloads."""
+
+from __future__ import annotations
+
+from streamlit.testing.v1 import AppTest
+
+from tests.test_app import APP
+
+UPLOAD = b"""
+model-car:
+  - name: tiny
+    image: oci://registry.redhat.io/rhelai1/modelcar-llama-3-2-1b-instruct:1.5
+    serving_arguments:
+      gpu_count: 1
+      args: ["--max-model-len=4096", "--distributed-executor-backend=mp"]
+"""
+
+
+def page() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    at.switch_page("views/decision_report.py").run()
+    assert not at.exception
+    return at
+
+
+def test_sample_config_report() -> None:
+    at = page()
+    at.button(key="dr_run").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    metrics = {m.label: m.value for m in at.metric}
+    assert int(metrics["NO-GO"]) >= 1 and int(metrics["GO"]) + int(metrics["GO with changes"]) >= 4
+    matrix = next(df.value for df in at.dataframe if "Verdict" in df.value.columns and "Model" in df.value.columns)
+    assert "llama-3.1-70b-instruct" in set(matrix["Model"])
+    assert any("fragmentation" in m.value for m in at.markdown)
+    assert any("GPU KV cache size" in c.value for c in at.code)
+    labels = {b.label for b in at.get("download_button")}
+    assert {"Download overlay (YAML)", "Download report (Markdown)", "Download deployment matrix (JSON)"} <= labels
+    diff = next(c.value for c in at.code if c.language == "diff")
+    removed = [line for line in diff.splitlines() if line.startswith("-") and not line.startswith("---")]
+    assert any("--distributed-executor-backend=mp" in line for line in removed)
+
+
+def test_upload_and_bad_upload() -> None:
+    at = page()
+    at.radio(key="dr_source").set_value("Upload a model-car YAML").run()
+    at.get("file_uploader")[0].set_value(("mine.yaml", UPLOAD, "application/x-yaml"))
+    at.button(key="dr_run").click().run()
+    assert not at.exception
+    matrix = next(df.value for df in at.dataframe if "Verdict" in df.value.columns and "Model" in df.value.columns)
+    assert list(matrix["Model"]) == ["tiny"] and matrix["Verdict"][0] == "GO_WITH_CHANGES"
+    # A broken upload keeps the last good report on screen and says what is wrong.
+    at.get("file_uploader")[0].set_value(("broken.yaml", b"model-car:\n  - name: lonely\n", "application/x-yaml"))
+    at.button(key="dr_run").click().run()
+    assert not at.exception
+    assert any("'lonely'" in e.value and "image" in e.value for e in at.error)
+    matrix = next(df.value for df in at.dataframe if "Verdict" in df.value.columns and "Model" in df.value.columns)
+    assert list(matrix["Model"]) == ["tiny"]
+
+
+def test_nothing_run_yet() -> None:
+    at = page()
+    assert any("Check the models" in i.value for i in at.info)

@@ -1,0 +1,94 @@
+"""``navigator fit``: exit codes, the JSON matrix, the overlay beside the untouched base."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from pathlib import Path
+
+from tests.conftest import REPO
+from tests.test_cli import navigator
+
+SAMPLE = REPO / "config-yaml" / "sample_modelcar_config.base.yaml"
+
+GOOD = """
+model-car:
+  - name: granite
+    image: oci://registry.redhat.io/rhelai1/modelcar-granite-3-1-8b-instruct:1.5
+    serving_arguments:
+      gpu_count: 1
+      args: ["--max-model-len=8192", "--distributed-executor-backend=mp"]
+"""
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_sample_json_overlay_and_untouched_base(tmp_path: Path, skopeo_on_path: Path) -> None:
+    base = tmp_path / "sample_modelcar_config.base.yaml"
+    shutil.copy(SAMPLE, base)
+    before = digest(base)
+    done = navigator(
+        "fit",
+        "--config",
+        str(base),
+        "--inventory",
+        "config-yaml/sample_inventory.yaml",
+        "--write-overlay",
+        "--json",
+        env={"PATH": f"{skopeo_on_path.parent}{os.pathsep}{os.environ['PATH']}"},
+    )
+    assert done.returncode == 1, done.stderr  # the 70B and the embedding model are NO-GO
+    data = json.loads(done.stdout)
+    rows = {m["model"]: m for m in data["matrix"]}
+    assert rows["llama-3.1-70b-instruct"]["verdict"] == "NO_GO"
+    assert rows["llama-3.1-8b-instruct"]["verdict"] == "GO_WITH_CHANGES"
+    for row in rows.values():
+        assert {"model", "verdict", "node_type", "reasons", "changes"} <= row.keys()
+    granite = next(d for d in data["decisions"] if d["name"] == "granite-3.1-8b-instruct")
+    assert granite["image_info"]["known"] and granite["image_info"]["size_gib"] > 14
+    overlay = tmp_path / "sample_modelcar_config.generated.yaml"
+    assert data["overlay"] == str(overlay) and overlay.exists()
+    assert "--distributed-executor-backend=mp" not in overlay.read_text()
+    assert digest(base) == before, "the base file is byte-identical"
+    again = navigator("fit", "--config", str(base), "--write-overlay", "--no-image-inspect")
+    assert digest(base) == before and again.returncode == 1
+
+
+def test_all_runnable_exits_0_and_text_output(tmp_path: Path) -> None:
+    cfg = tmp_path / "ok.yaml"
+    cfg.write_text(GOOD)
+    done = navigator("fit", "--config", str(cfg), "--no-image-inspect")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "GO_WITH_CHANGES" in done.stdout and "--distributed-executor-backend=removed" in done.stdout
+
+
+def test_against_the_cluster(tmp_path: Path, kubeconfig: Path) -> None:
+    cfg = tmp_path / "ok.yaml"
+    cfg.write_text(GOOD)
+    done = navigator("fit", "--config", str(cfg), "--kubeconfig", str(kubeconfig), "--no-image-inspect", "--json")
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert data["vllm_version"] == "0.21.0" and data["runtime_image"].startswith(
+        "registry.redhat.io/rhoai/odh-vllm-cuda"
+    )
+    assert data["inventory_source"] == "cluster:test-cluster"
+
+
+def test_bad_input_exit_2(tmp_path: Path) -> None:
+    cases = {
+        "malformed.yaml": ("model-car: [\n", "invalid YAML"),
+        "noimage.yaml": ("model-car:\n  - name: lonely\n", "'lonely'"),
+    }
+    for name, (text, fragment) in cases.items():
+        path = tmp_path / name
+        path.write_text(text)
+        before = digest(path)
+        done = navigator("fit", "--config", str(path), "--write-overlay")
+        assert done.returncode == 2 and fragment in done.stderr and "Traceback" not in done.stderr
+        assert digest(path) == before
+    done = navigator("fit", "--config", str(tmp_path / "missing.yaml"))
+    assert done.returncode == 2 and "not found" in done.stderr
