@@ -17,7 +17,9 @@ from core.cluster import (
     list_contexts,
     load_inventory,
     probe_cluster,
+    runtimes,
 )
+from core.cluster.runtimes import RuntimeTemplate
 from core.environment import ToolStatus, llm_status, probe_tool
 from core.errors import ClusterConfigError, SettingsError
 from core.samples import sample_path
@@ -82,3 +84,8 @@ def read_cluster_inventory(s: Settings, context: str | None, *, strict: bool) ->
 def store(s: Settings) -> FileStore:
     """The file cache (memory-only when NAVIGATOR_CACHE_ENABLED=false)."""
     return FileStore(s.cache_dir, enabled=s.cache_enabled)
+
+
+def cluster_runtime(s: Settings, context: str | None) -> tuple[RuntimeTemplate | None, str | None]:
+    """The cluster's vLLM CUDA runtime template, or why it could not be read (never raises)."""
+    return runtimes.cluster_runtime(s.kubeconfig, context)

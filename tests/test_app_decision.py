@@ -61,3 +61,18 @@ def test_upload_and_bad_upload() -> None:
 def test_nothing_run_yet() -> None:
     at = page()
     assert any("Check the models" in i.value for i in at.info)
+
+
+def test_live_inventory_uses_the_cluster_runtime(monkeypatch, kubeconfig) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("NAVIGATOR_KUBECONFIG", str(kubeconfig))
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    at.radio(key="inventory_source_choice").set_value("cluster").run()
+    at.button[0].click().run()
+    at.switch_page("views/decision_report.py").run()
+    at.radio(key="dr_inventory").set_value(at.radio(key="dr_inventory").options[1]).run()
+    at.button(key="dr_run").click().run()
+    assert not at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Sized for vLLM"] == "0.21.0"
+    assert any("vllm-cuda-runtime-template" in c.value for c in at.caption)

@@ -9,12 +9,13 @@ annotations (research/kserve-openshift.md §2.4).
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any, cast
 
 from kubernetes import client
 from pydantic import BaseModel, ConfigDict
 
-from core.cluster._client import Connection, call
+from core.cluster._client import Connection, call, connect
 from core.cluster.inventory import Provider
 from core.errors import ClusterError
 
@@ -122,3 +123,17 @@ def recommended_template(templates: list[RuntimeTemplate], provider: Provider) -
     single = [t for t in matching if "multinode" not in t.template and "fast" not in t.template]
     pool = single or matching
     return pool[0] if pool else None
+
+
+def cluster_runtime(kubeconfig: Path | None, context: str | None) -> tuple[RuntimeTemplate | None, str | None]:
+    """Connect and read the vLLM CUDA runtime template; returns it or why it could not be read."""
+    try:
+        conn = connect(kubeconfig, context)
+    except ClusterError as exc:
+        return None, str(exc)
+    try:
+        return recommended_template(runtime_templates(conn), "nvidia"), None
+    except ClusterError as exc:
+        return None, f"runtime templates not readable: {exc}"
+    finally:
+        conn.close()

@@ -93,6 +93,11 @@ if st.button("Check the models", type="primary", key="dr_run"):
         else:
             config, base_text = chosen
             inventory = _inventory()
+            runtime = None
+            if inventory.source.startswith("cluster:"):
+                runtime, why = services.cluster_runtime(settings, state.prefs().kube_context or settings.kube_context)
+                if why:
+                    st.warning(f"vLLM runtime template not read: {why}")
             with st.status(
                 f"Checking {len(config.entries)} models against {inventory.source} …", expanded=True
             ) as status:
@@ -100,6 +105,7 @@ if st.button("Check the models", type="primary", key="dr_run"):
                     config,
                     inventory,
                     catalog=catalog,
+                    runtime=runtime,
                     runtime_image_override=settings.vllm_runtime_image,
                     vllm_version=version.strip() or None,
                     inspect=inspect_image if inspect else None,

@@ -9,28 +9,13 @@ import argparse
 from pathlib import Path
 
 from core.catalog import get_catalog
-from core.cluster import connect, discover_inventory, load_inventory
-from core.cluster.runtimes import RuntimeTemplate, recommended_template, runtime_templates
+from core.cluster import discover_inventory, load_inventory
+from core.cluster.runtimes import cluster_runtime
 from core.decision import DecisionReport, build_report, report_markdown
-from core.errors import ClusterError
 from core.modelcar import inspect_image, load_modelcar_config, overlay_yaml, write_overlay
 from core.samples import sample_path
 from core.settings import load_settings
 from navigator.commands._output import print_json, print_table
-
-
-def _runtime(kubeconfig: Path | None, context: str | None) -> tuple[RuntimeTemplate | None, str | None]:
-    """The cluster's vLLM CUDA template, or why it could not be read (never fatal)."""
-    try:
-        conn = connect(kubeconfig, context)
-    except ClusterError as exc:
-        return None, str(exc)
-    try:
-        return recommended_template(runtime_templates(conn), "nvidia"), None
-    except ClusterError as exc:
-        return None, f"runtime templates not readable: {exc}"
-    finally:
-        conn.close()
 
 
 def overlay_for(report: DecisionReport) -> dict[str, list[str]]:
@@ -48,7 +33,7 @@ def _run(args: argparse.Namespace) -> int:
         kube = args.kubeconfig or settings.kubeconfig
         context = args.context or settings.kube_context
         inventory = discover_inventory(kube, context, catalog=catalog, strict=not args.allow_unknown_gpus)
-        runtime, note = _runtime(kube, context)
+        runtime, note = cluster_runtime(kube, context)
     else:
         path = args.inventory or settings.inventory_path or sample_path("sample_inventory.yaml")
         inventory = load_inventory(path, catalog=catalog, strict=not args.allow_unknown_gpus)
