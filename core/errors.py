@@ -106,3 +106,18 @@ class ClusterAuthError(ClusterError):
 
 class ClusterPermissionError(ClusterError):
     """RBAC forbids a call (HTTP 403); the message names the verb and resource to grant."""
+
+
+class ClusterConflictError(ClusterError):
+    """The object already exists (HTTP 409); apply patches it instead."""
+
+
+class ClusterRejectedError(ClusterError):
+    """The API server or an admission webhook rejected an object (HTTP 422 / 400).
+
+    ``causes`` holds one ``field: message`` line per field error.
+    """
+
+    def __init__(self, message: str, causes: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.causes = causes or []

@@ -12,7 +12,16 @@ import sys
 from collections.abc import Sequence
 
 from core.errors import NavigatorError
-from navigator.commands import catalog_cmds, estimate_cmd, fit_cmd, inventory_cmd, plan_cmds, sizing_cmds, ui_cmd
+from navigator.commands import (
+    catalog_cmds,
+    deploy_cmds,
+    estimate_cmd,
+    fit_cmd,
+    inventory_cmd,
+    plan_cmds,
+    sizing_cmds,
+    ui_cmd,
+)
 
 EXIT_OK = 0
 EXIT_NO = 1
@@ -25,7 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Plan, check, deploy and validate LLM serving on OpenShift AI (KServe + vLLM).",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in (ui_cmd, inventory_cmd, catalog_cmds, estimate_cmd, plan_cmds, fit_cmd, sizing_cmds):
+    for module in (ui_cmd, inventory_cmd, catalog_cmds, estimate_cmd, plan_cmds, fit_cmd, deploy_cmds, sizing_cmds):
         module.register(sub)
     return parser
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.fake_kube import FakeKube, FakeKubeServer, write_kubeconfig
-from tests.support.kube_objects import openshift_ai_objects, realistic_cluster
+from tests.support.fake_kube import FakeKube, FakeKubeServer, kserve_admission, write_kubeconfig
+from tests.support.kube_objects import kserve_crds, openshift_ai_objects, realistic_cluster
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE_INVENTORY = REPO / "config-yaml" / "sample_inventory.yaml"
@@ -32,7 +32,10 @@ def _isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
 def fake_kube() -> Iterator[FakeKubeServer]:
     """A realistic cluster served on 127.0.0.1, small pages to exercise ``continue``."""
     nodes, pods = realistic_cluster()
-    server = FakeKubeServer(FakeKube(nodes=nodes, pods=pods, max_page=3, custom=openshift_ai_objects()))
+    state = FakeKube(nodes=nodes, pods=pods, max_page=3, custom=openshift_ai_objects(), admission=[kserve_admission])
+    for crd in kserve_crds():
+        state.put("/apis/apiextensions.k8s.io/v1/customresourcedefinitions", crd)
+    server = FakeKubeServer(state)
     yield server
     server.stop()
 

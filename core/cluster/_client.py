@@ -12,7 +12,7 @@ import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import urllib3
 from kubernetes import client, config
@@ -23,8 +23,10 @@ from pydantic import ValidationError
 from core.errors import (
     ClusterAuthError,
     ClusterConfigError,
+    ClusterConflictError,
     ClusterError,
     ClusterPermissionError,
+    ClusterRejectedError,
     ClusterUnreachableError,
 )
 
@@ -105,6 +107,53 @@ def _reason(exc: ApiException) -> str:
         return str(exc.reason)
 
 
+def _causes(exc: ApiException) -> list[str]:
+    """``field: message`` per cause of a Status body (422 Invalid, webhook denials)."""
+    try:
+        body = json.loads(exc.body or "{}")
+    except (TypeError, ValueError):
+        return []
+    causes = ((body.get("details") or {}).get("causes")) or []
+    out = [f"{c.get('field') or '(object)'}: {c.get('message') or c.get('reason')}" for c in causes]
+    return out or ([str(body["message"])] if body.get("message") else [])
+
+
+def request(
+    conn: Connection,
+    verb: str,
+    resource: str,
+    method: str,
+    path: str,
+    *,
+    body: dict[str, Any] | None = None,
+    query: list[tuple[str, str]] | None = None,
+    content_type: str | None = None,
+) -> dict[str, Any]:
+    """One REST call on any API path, answered as a plain dict (errors mapped as in :func:`call`).
+
+    Used for objects the typed clients do not cover uniformly (custom resources, CRDs, apply).
+    """
+    headers = {"Accept": "application/json"}
+    if content_type:
+        headers["Content-Type"] = content_type
+
+    def _do(**kwargs: Any) -> dict[str, Any]:
+        params = conn.api.param_serialize(
+            method=method,
+            resource_path=path,
+            query_params=query or [],
+            header_params=headers,
+            body=body,
+            auth_settings=["BearerToken"],
+        )
+        response = conn.api.call_api(*params, _request_timeout=kwargs["_request_timeout"])
+        response.read()
+        data = conn.api.response_deserialize(response, {"2XX": "object"}).data
+        return cast(dict[str, Any], data or {})
+
+    return call(conn, verb, resource, _do)
+
+
 def call(conn: Connection, verb: str, resource: str, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """Run one API call; map failures to :class:`ClusterError` subclasses with advice."""
     kwargs.setdefault("_request_timeout", REQUEST_TIMEOUT)
@@ -123,6 +172,14 @@ def call(conn: Connection, verb: str, resource: str, fn: Callable[..., T], *args
             ) from None
         if exc.status == 404:
             raise ClusterError(f"{resource} not found (404): {_reason(exc)}") from None
+        if exc.status == 409:
+            raise ClusterConflictError(f"{resource} already exists (409): {_reason(exc)}") from None
+        if exc.status in (400, 422):
+            causes = _causes(exc)
+            detail = "; ".join(causes) or _reason(exc)
+            raise ClusterRejectedError(
+                f"the API server rejected {verb} {resource} ({exc.status}): {detail}", causes
+            ) from None
         raise ClusterError(f"{verb} {resource} failed ({exc.status} {exc.reason}): {_reason(exc)}") from None
     except ValidationError:
         raise ClusterError(

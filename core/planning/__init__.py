@@ -3,7 +3,7 @@
 >>> from core.planning import PlanRequest, ModelRequirements, TrafficProfile, SloTargets, build_plan
 """
 
-from core.planning._candidates import CandidateResult, Rejected, price_for
+from core.planning._candidates import CandidateResult, Rejected, price_for, resources_for
 from core.planning._inputs import Constraints, ModelRequirements, PlanRequest, SloTargets, TrafficProfile
 from core.planning._plan import Alternatives, CapacityPlan, build_plan, plan_for_architecture, plan_id
 from core.planning._recommend import ModelChoice, recommend_models
@@ -34,6 +34,7 @@ __all__ = [
     "plan_markdown",
     "price_for",
     "recommend_models",
+    "resources_for",
     "rps_sweep",
     "what_if",
 ]

@@ -126,15 +126,14 @@ def price_for(gpu: GpuSpec, overrides: dict[str, float]) -> tuple[float | None, 
     return p.usd_per_gpu_hour, f"{p.provider}, {p.date} (catalog)"
 
 
-def resources_for(arch: ModelArchitecture, mem: MemoryEstimate) -> tuple[int, int]:
+def resources_for(gpus: int, weights_gib_per_gpu: float) -> tuple[int, int]:
     """CPU cores and memory (GiB) to request per replica, from the model and its GPUs.
 
     One API-server process plus one worker per GPU (2 cores each) and tokenization (2); memory
     for the processes (8 GiB + 2 GiB per GPU) plus a tenth of the checkpoint for loading.
     """
-    gpus = mem.flags.tensor_parallel_size * mem.flags.pipeline_parallel_size
     cpu = 2 + 2 * gpus + 2
-    checkpoint_gib = mem.weights_gib * gpus
+    checkpoint_gib = weights_gib_per_gpu * gpus
     memory = 8 + 2 * gpus + 0.1 * checkpoint_gib
     return cpu, int(math.ceil(memory / 4) * 4)
 
@@ -339,7 +338,7 @@ def evaluate(
         violations.append(f"needs {total_gpus} GPUs; at most {cons.max_gpus} allowed")
     if cons.monthly_budget_usd is not None and monthly is not None and monthly > cons.monthly_budget_usd:
         violations.append(f"costs ${monthly:,.0f}/month; the budget is ${cons.monthly_budget_usd:,.0f}")
-    cpu, memory = resources_for(served, mem)
+    cpu, memory = resources_for(mem.flags.tensor_parallel_size * mem.flags.pipeline_parallel_size, mem.weights_gib)
     rel = eff.rel_error_p90
     args = [f"--tensor-parallel-size={tp}", f"--max-model-len={max_len}"]
     if variant.quantization:

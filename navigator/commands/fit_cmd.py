@@ -9,7 +9,7 @@ import argparse
 from pathlib import Path
 
 from core.catalog import get_catalog
-from core.cluster import discover_inventory, load_inventory
+from core.cluster import Inventory, discover_inventory, load_inventory
 from core.cluster.runtimes import cluster_runtime
 from core.decision import DecisionReport, build_report, report_markdown
 from core.modelcar import inspect_image, load_modelcar_config, overlay_yaml, write_overlay
@@ -23,7 +23,8 @@ def overlay_for(report: DecisionReport) -> dict[str, list[str]]:
     return {d.name: d.optimized_args for d in report.decisions if d.verdict == "GO_WITH_CHANGES"}
 
 
-def _run(args: argparse.Namespace) -> int:
+def report_from_args(args: argparse.Namespace) -> tuple[DecisionReport, Inventory, str | None]:
+    """The decision report for ``--config`` on the inventory the flags choose, and a runtime note."""
     settings = load_settings()
     catalog = get_catalog(settings.catalog_overrides)
     config = load_modelcar_config(args.config)
@@ -43,9 +44,15 @@ def _run(args: argparse.Namespace) -> int:
         catalog=catalog,
         runtime=runtime,
         runtime_image_override=settings.vllm_runtime_image,
-        vllm_version=args.vllm_version,
-        inspect=None if args.no_image_inspect else inspect_image,
+        vllm_version=getattr(args, "vllm_version", None),
+        inspect=None if getattr(args, "no_image_inspect", True) else inspect_image,
     )
+    return report, inventory, note
+
+
+def _run(args: argparse.Namespace) -> int:
+    config = load_modelcar_config(args.config)
+    report, _, note = report_from_args(args)
     written = None
     if args.write_overlay:
         verdicts = {d.name: d.verdict for d in report.decisions}

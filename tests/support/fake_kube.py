@@ -4,13 +4,21 @@ It speaks the HTTP/JSON the real ``kubernetes`` client uses: bearer-token auth (
 wrong), per-resource 403s, list calls with ``limit`` / ``continue`` paging and the
 ``fieldSelector`` forms Navigator sends (``a=b``, ``a!=b``, comma-joined), ``/version``.
 Objects are plain dicts shaped like the API's (see ``kube_objects``).
+
+Writes go to a generic object store keyed by collection path: create (409 when the name is
+taken, 404 when the namespace does not exist), JSON merge patch, delete, ``dryRun=All``
+(answered but not stored), per-verb 403s and admission rules answering 422 with field
+causes, like a validating webhook.
 """
 
 from __future__ import annotations
 
 import base64
+import copy
 import json
 import threading
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -53,6 +61,18 @@ class FakeKube:
     git_version: str = "v1.31.4"
     custom: dict[tuple[str, str, str, str | None], list[dict[str, Any]]] = field(default_factory=dict)
     """Custom resources by (group, version, plural, namespace or None for cluster scope)."""
+    objects: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    """The write store: collection path (``/api/v1/namespaces/ns/pods``) → name → object."""
+    forbidden_verbs: set[tuple[str, str]] = field(default_factory=set)
+    """(verb, plural) pairs that answer 403, e.g. ``("create", "inferenceservices")``."""
+    admission: list[Callable[[dict[str, Any]], list[dict[str, str]]]] = field(default_factory=list)
+    """Rules run on every create/patch; a non-empty list of causes answers 422."""
+    writes: list[tuple[str, str, bool]] = field(default_factory=list)
+    """(method, path, dry_run) of every write, in order."""
+
+    def put(self, collection: str, obj: dict[str, Any]) -> None:
+        """Store an object directly (as if another client had created it)."""
+        self.objects.setdefault(collection, {})[obj["metadata"]["name"]] = obj
 
     def collection(self, name: str) -> list[dict[str, Any]] | None:
         return {"nodes": self.nodes, "pods": self.pods}.get(name)
@@ -108,6 +128,8 @@ class _Handler(BaseHTTPRequestHandler):
             )
             return
         parts = url.path.strip("/").split("/")
+        if _store_handler(self, "GET", url.path, parse_qs(url.query)):
+            return
         if parts[0] == "apis":
             _custom_handler(self, parts, parse_qs(url.query))
             return
@@ -170,12 +192,174 @@ def _custom_handler(self: _Handler, parts: list[str], query: dict[str, list[str]
     self._send(200, body)
 
 
+def _split(path: str) -> tuple[str, str | None, str | None, str] | None:
+    """(collection path, name or None, namespace, plural) of an API path; None if not one."""
+    parts = path.strip("/").split("/")
+    if parts[:2] == ["api", "v1"]:
+        prefix, rest = parts[:2], parts[2:]
+    elif parts[:1] == ["apis"] and len(parts) >= 4:
+        prefix, rest = parts[:3], parts[3:]
+    else:
+        return None
+    base = "/" + "/".join(prefix)
+    if len(rest) == 1:
+        return f"{base}/{rest[0]}", None, None, rest[0]
+    if len(rest) == 2:
+        return f"{base}/{rest[0]}", rest[1], None, rest[0]
+    if len(rest) in (3, 4) and rest[0] == "namespaces":
+        return f"{base}/namespaces/{rest[1]}/{rest[2]}", (rest[3] if len(rest) == 4 else None), rest[1], rest[2]
+    return None
+
+
+def _matches_labels(obj: dict[str, Any], selector: str) -> bool:
+    labels = (obj.get("metadata") or {}).get("labels") or {}
+    for term in filter(None, selector.split(",")):
+        key, _, value = term.partition("=")
+        if labels.get(key) != value:
+            return False
+    return True
+
+
+def _merge(target: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
+    """RFC 7386 JSON merge patch."""
+    for key, value in patch.items():
+        if value is None:
+            target.pop(key, None)
+        elif isinstance(value, dict) and isinstance(target.get(key), dict):
+            _merge(target[key], value)
+        else:
+            target[key] = value
+    return target
+
+
+_VERBS = {"GET": "get", "POST": "create", "PATCH": "patch", "DELETE": "delete"}
+
+
+def _store_handler(self: _Handler, method: str, path: str, query: dict[str, list[str]]) -> bool:
+    """Serve ``path`` from the write store; False when the store does not hold it (GET only)."""
+    state = self.server.state
+    split = _split(path)
+    if split is None:
+        return False
+    collection, name, namespace, plural = split
+    if method == "GET" and collection not in state.objects:
+        if not (name is None and namespace and namespace in state.objects.get("/api/v1/namespaces", {})):
+            return False
+        state.objects[collection] = {}  # an existing namespace lists an empty collection
+    verb = _VERBS[method] if name or method != "GET" else "list"
+    if (verb, plural) in state.forbidden_verbs:
+        where = f'in the namespace "{namespace}"' if namespace else "at the cluster scope"
+        message = f'{plural} is forbidden: User "dev" cannot {verb} resource "{plural}" {where}'
+        self._send(403, _status(403, "Forbidden", message))
+        return True
+    store = state.objects.setdefault(collection, {}) if method != "GET" else state.objects[collection]
+    dry_run = query.get("dryRun", [""])[0] == "All"
+    if method == "GET":
+        if name is None:
+            items = [
+                o
+                for o in store.values()
+                if _matches_labels(o, query.get("labelSelector", [""])[0])
+                and matches_field_selector(o, query.get("fieldSelector", [""])[0])
+            ]
+            self._send(200, {"kind": "List", "apiVersion": "v1", "metadata": {"resourceVersion": "7"}, "items": items})
+        elif name in store:
+            self._send(200, store[name])
+        else:
+            self._send(404, _status(404, "NotFound", f'{plural} "{name}" not found'))
+        return True
+    state.writes.append((method, path, dry_run))
+    if method == "DELETE":
+        if name not in store:
+            self._send(404, _status(404, "NotFound", f'{plural} "{name}" not found'))
+        else:
+            if not dry_run:
+                del store[name]
+            self._send(200, {"kind": "Status", "apiVersion": "v1", "status": "Success", "metadata": {}})
+        return True
+    length = int(self.headers.get("Content-Length") or 0)
+    body = json.loads(self.rfile.read(length) or b"{}")
+    if namespace and namespace not in state.objects.get("/api/v1/namespaces", {}):
+        self._send(404, _status(404, "NotFound", f'namespaces "{namespace}" not found'))
+        return True
+    if method == "POST":
+        name = body.get("metadata", {}).get("name", "")
+        if name in store:
+            self._send(409, _status(409, "AlreadyExists", f'{plural} "{name}" already exists'))
+            return True
+        obj = copy.deepcopy(body)
+        obj["metadata"].update({"uid": str(uuid.uuid4()), "resourceVersion": "1"})
+        code = 201
+    else:
+        if name not in store:
+            self._send(404, _status(404, "NotFound", f'{plural} "{name}" not found'))
+            return True
+        obj = _merge(copy.deepcopy(store[name]), body)
+        code = 200
+    causes = [c for rule in state.admission for c in rule(obj)]
+    if causes:
+        kind = obj.get("kind", plural)
+        status = _status(422, "Invalid", f'{kind} "{name}" is invalid: ' + "; ".join(c["message"] for c in causes))
+        status["details"] = {"name": name, "kind": kind, "causes": causes}
+        self._send(422, status)
+        return True
+    if not dry_run:
+        store[name] = obj
+    self._send(code, obj)
+    return True
+
+
+def kserve_admission(obj: dict[str, Any]) -> list[dict[str, str]]:
+    """The KServe webhook rules the CRD schema misses (HPA metric, multi-node autoscaling)."""
+    if obj.get("kind") != "InferenceService":
+        return []
+    ann = obj.get("metadata", {}).get("annotations") or {}
+    predictor = obj.get("spec", {}).get("predictor") or {}
+    causes = []
+    klass = ann.get("serving.kserve.io/autoscalerClass", "hpa")
+    if klass == "hpa" and predictor.get("scaleMetric", "cpu") not in ("cpu", "memory"):
+        causes.append(
+            {
+                "reason": "FieldValueInvalid",
+                "field": "spec.predictor.scaleMetric",
+                "message": f"the HPA autoscaler supports only cpu and memory, not {predictor['scaleMetric']}",
+            }
+        )
+    if "workerSpec" in predictor and klass != "none":
+        causes.append(
+            {
+                "reason": "FieldValueInvalid",
+                "field": "metadata.annotations",
+                "message": "multi-node serving requires serving.kserve.io/autoscalerClass: none",
+            }
+        )
+    return causes
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
 
     def __init__(self, state: FakeKube) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
         self.state = state
+
+
+def _write(method: str) -> Callable[[_Handler], None]:
+    def handler(self: _Handler) -> None:
+        state = self.server.state
+        url = urlparse(self.path)
+        if self.headers.get("Authorization") != f"Bearer {state.token}":
+            self._send(401, _status(401, "Unauthorized", "Unauthorized"))
+            return
+        if not _store_handler(self, method, url.path, parse_qs(url.query)):
+            self._send(404, _status(404, "NotFound", f"the server could not find {url.path}"))
+
+    return handler
+
+
+_Handler.do_POST = _write("POST")  # type: ignore[attr-defined]
+_Handler.do_PATCH = _write("PATCH")  # type: ignore[attr-defined]
+_Handler.do_DELETE = _write("DELETE")  # type: ignore[attr-defined]
 
 
 class FakeKubeServer:

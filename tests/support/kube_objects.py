@@ -326,3 +326,74 @@ def openshift_ai_objects() -> dict[tuple[str, str, str, str | None], list[dict[s
             vllm_template(name="vllm-multinode-runtime-template", runtime="vllm-multinode-runtime"),
         ],
     }
+
+
+def kserve_crds() -> list[dict[str, Any]]:
+    """The KServe CRDs as a cluster serves them (schemas from the shipped copies)."""
+    from core.manifests import bundled_schema
+
+    out = []
+    for plural, kind, version in (
+        ("inferenceservices", "InferenceService", "v1beta1"),
+        ("servingruntimes", "ServingRuntime", "v1alpha1"),
+    ):
+        schema = bundled_schema(f"serving.kserve.io/{version}", kind)
+        out.append(
+            {
+                "apiVersion": "apiextensions.k8s.io/v1",
+                "kind": "CustomResourceDefinition",
+                "metadata": {"name": f"{plural}.serving.kserve.io"},
+                "spec": {
+                    "group": "serving.kserve.io",
+                    "names": {"kind": kind, "plural": plural},
+                    "scope": "Namespaced",
+                    "versions": [
+                        {"name": version, "served": True, "storage": True, "schema": {"openAPIV3Schema": schema}}
+                    ],
+                },
+            }
+        )
+    return out
+
+
+def predictor_pod(
+    isvc: str, namespace: str, *, phase: str = "Pending", ready: bool = False, waiting: str | None = None
+) -> dict[str, Any]:
+    """A KServe predictor pod, optionally waiting (``ImagePullBackOff``…)."""
+    statuses = []
+    if waiting:
+        statuses.append(
+            {
+                "name": "kserve-container",
+                "ready": False,
+                "state": {"waiting": {"reason": waiting, "message": f"Back-off: {waiting}"}},
+            }
+        )
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {
+            "name": f"{isvc}-predictor-6d5f7c9b8-x2v4q",
+            "namespace": namespace,
+            "labels": {"serving.kserve.io/inferenceservice": isvc, "component": "predictor"},
+        },
+        "spec": {"containers": [{"name": "kserve-container", "image": "quay.io/vllm/vllm-cuda:latest"}]},
+        "status": {
+            "phase": phase,
+            "conditions": [{"type": "Ready", "status": "True" if ready else "False"}],
+            "containerStatuses": statuses,
+        },
+    }
+
+
+def warning_event(pod: str, namespace: str, reason: str, message: str) -> dict[str, Any]:
+    """A Warning event about a pod."""
+    return {
+        "apiVersion": "v1",
+        "kind": "Event",
+        "metadata": {"name": f"{pod}.17a2b3c4d5e6f708", "namespace": namespace},
+        "involvedObject": {"kind": "Pod", "name": pod, "namespace": namespace},
+        "type": "Warning",
+        "reason": reason,
+        "message": message,
+    }

@@ -1,0 +1,401 @@
+"""Apply generated objects, follow the InferenceService to Ready, and remove it again.
+
+>>> conn = connect()
+>>> results = apply_objects(conn, objects, dry_run=True)   # server-side dry run first
+>>> if all(r.ok for r in results):
+...     results = apply_objects(conn, objects, dry_run=False)
+>>> status = wait_ready(conn, "granite-8b", "llm", timeout_s=900)
+
+Every write is create-then-patch (409 → JSON merge patch), in the order given, one result per
+object; the first failure stops the rest (later objects depend on earlier ones). A 403 names
+the verb and resource to grant, a 422 lists the field errors the API server or a webhook gave.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from core.cluster._client import Connection, request
+from core.errors import ClusterConflictError, ClusterError, ClusterRejectedError, InputError
+
+Action = Literal["created", "patched", "deleted", "would create", "would patch", "checked offline", "failed", "skipped"]
+
+# kind → (API path prefix, plural, namespaced)
+KINDS: dict[str, tuple[str, str, bool]] = {
+    "Namespace": ("/api/v1", "namespaces", False),
+    "Secret": ("/api/v1", "secrets", True),
+    "ServingRuntime": ("/apis/serving.kserve.io/v1alpha1", "servingruntimes", True),
+    "InferenceService": ("/apis/serving.kserve.io/v1beta1", "inferenceservices", True),
+    "PodDisruptionBudget": ("/apis/policy/v1", "poddisruptionbudgets", True),
+}
+_GROUPS = {
+    "ServingRuntime": "serving.kserve.io",
+    "InferenceService": "serving.kserve.io",
+    "PodDisruptionBudget": "policy",
+}
+FIELD_MANAGER = "navigator"
+
+
+class ApplyResult(BaseModel):
+    """What happened to one object."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: str
+    name: str
+    namespace: str | None
+    action: Action
+    message: str = ""
+    causes: list[str] = Field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """Applied, or would apply."""
+        return self.action not in ("failed", "skipped")
+
+
+def object_paths(obj: dict[str, Any]) -> tuple[str, str, str]:
+    """(collection path, object path, resource name for messages)."""
+    kind = str(obj.get("kind"))
+    if kind not in KINDS:
+        raise InputError(f"{kind}: Navigator does not apply this kind; apply it with oc")
+    prefix, plural, namespaced = KINDS[kind]
+    meta = obj["metadata"]
+    collection = f"{prefix}/namespaces/{meta['namespace']}/{plural}" if namespaced else f"{prefix}/{plural}"
+    resource = f"{plural}.{_GROUPS[kind]}" if kind in _GROUPS else plural
+    if namespaced:
+        resource += f" in namespace {meta['namespace']}"
+    return collection, f"{collection}/{meta['name']}", resource
+
+
+def fill_secrets(objects: list[dict[str, Any]], values: dict[str, str]) -> list[dict[str, Any]]:
+    """Copies of ``objects`` with the S3 connection's placeholders replaced by ``values``.
+
+    The values (access keys) live only in the returned objects, which are sent to the API
+    server and dropped; they are never rendered, cached or logged.
+    """
+    out = []
+    for obj in objects:
+        if obj.get("kind") == "Secret" and obj.get("stringData"):
+            data = {k: values.get(k, v) for k, v in obj["stringData"].items()}
+            obj = {**obj, "stringData": data}
+        out.append(obj)
+    return out
+
+
+def _placeholders(obj: dict[str, Any]) -> list[str]:
+    return [k for k, v in (obj.get("stringData") or {}).items() if str(v).startswith("<")]
+
+
+def apply_objects(
+    conn: Connection,
+    objects: list[dict[str, Any]],
+    *,
+    dry_run: bool,
+    on_result: Callable[[ApplyResult], None] | None = None,
+) -> list[ApplyResult]:
+    """Create or patch each object in order (``dryRun=All`` when ``dry_run``)."""
+    results: list[ApplyResult] = []
+    new_namespaces: set[str] = set()
+    failed = False
+    query = [("fieldManager", FIELD_MANAGER)] + ([("dryRun", "All")] if dry_run else [])
+    for obj in objects:
+        meta = obj["metadata"]
+        kind, name, ns = str(obj["kind"]), str(meta["name"]), meta.get("namespace")
+        collection, path, resource = object_paths(obj)
+        if failed:
+            result = ApplyResult(
+                kind=kind, name=name, namespace=ns, action="skipped", message="an earlier object failed"
+            )
+        elif not dry_run and _placeholders(obj):
+            failed = True
+            result = ApplyResult(
+                kind=kind,
+                name=name,
+                namespace=ns,
+                action="failed",
+                message=f"give {', '.join(_placeholders(obj))} for the S3 connection before deploying",
+            )
+        elif dry_run and ns in new_namespaces:
+            result = ApplyResult(
+                kind=kind,
+                name=name,
+                namespace=ns,
+                action="checked offline",
+                message=f"namespace {ns} does not exist yet, so the server cannot dry-run this; schema-checked locally",
+            )
+        else:
+            result = _apply_one(conn, obj, collection, path, resource, query, dry_run)
+            failed = not result.ok
+            if kind == "Namespace" and result.action == "would create":
+                new_namespaces.add(name)
+        results.append(result)
+        if on_result:
+            on_result(result)
+    return results
+
+
+def _apply_one(
+    conn: Connection,
+    obj: dict[str, Any],
+    collection: str,
+    path: str,
+    resource: str,
+    query: list[tuple[str, str]],
+    dry_run: bool,
+) -> ApplyResult:
+    kind, name, ns = str(obj["kind"]), str(obj["metadata"]["name"]), obj["metadata"].get("namespace")
+    try:
+        try:
+            request(conn, "create", resource, "POST", collection, body=obj, query=query)
+            return ApplyResult(kind=kind, name=name, namespace=ns, action="would create" if dry_run else "created")
+        except ClusterConflictError:
+            request(
+                conn,
+                "patch",
+                resource,
+                "PATCH",
+                path,
+                body=obj,
+                query=query,
+                content_type="application/merge-patch+json",
+            )
+            return ApplyResult(
+                kind=kind,
+                name=name,
+                namespace=ns,
+                action="would patch" if dry_run else "patched",
+                message="already existed (409): patched",
+            )
+    except ClusterRejectedError as exc:
+        return ApplyResult(kind=kind, name=name, namespace=ns, action="failed", message=str(exc), causes=exc.causes)
+    except ClusterError as exc:
+        return ApplyResult(kind=kind, name=name, namespace=ns, action="failed", message=str(exc))
+
+
+def delete_deployment(conn: Connection, name: str, namespace: str) -> list[ApplyResult]:
+    """Delete the InferenceService and its PDB; the project and the shared runtime stay."""
+    out = []
+    for kind, obj_name in (("InferenceService", name), ("PodDisruptionBudget", f"{name}-pdb")):
+        _, path, resource = object_paths({"kind": kind, "metadata": {"name": obj_name, "namespace": namespace}})
+        try:
+            request(conn, "delete", resource, "DELETE", path)
+            out.append(ApplyResult(kind=kind, name=obj_name, namespace=namespace, action="deleted"))
+        except ClusterError as exc:
+            gone = "not found" in str(exc)
+            out.append(
+                ApplyResult(
+                    kind=kind,
+                    name=obj_name,
+                    namespace=namespace,
+                    action="skipped" if gone else "failed",
+                    message="not there" if gone else str(exc),
+                )
+            )
+    return out
+
+
+# ---- status ---------------------------------------------------------------------------------
+
+
+class PodState(BaseModel):
+    """One predictor pod."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    phase: str
+    ready: bool
+    waiting: list[str] = Field(default_factory=list)
+    """``reason: message`` of containers that are waiting (ImagePullBackOff, CrashLoopBackOff…)."""
+    events: list[str] = Field(default_factory=list)
+    """Warning events (FailedScheduling: 0/5 nodes are available: … Insufficient nvidia.com/gpu)."""
+
+
+class DeploymentStatus(BaseModel):
+    """Where an InferenceService stands, with the reason when it is not Ready."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    namespace: str
+    exists: bool
+    ready: bool
+    url: str | None = None
+    conditions: list[dict[str, str]] = Field(default_factory=list)
+    pods: list[PodState] = Field(default_factory=list)
+    reason: str = ""
+
+    @property
+    def failed(self) -> bool:
+        """A state that waiting will not fix (image cannot be pulled, pod crash-loops)."""
+        blocking = ("ErrImagePull", "ImagePullBackOff", "InvalidImageName", "CrashLoopBackOff")
+        return any(w.startswith(blocking) for p in self.pods for w in p.waiting)
+
+
+_IMAGE_HINT = "check the image name and that a pull secret for its registry is in imagePullSecrets"
+_GPU_HINT = "free GPUs on a node, lower the GPU count, or pick another GPU type"
+
+
+def _pod_state(conn: Connection, pod: dict[str, Any], namespace: str) -> PodState:
+    meta, status = pod.get("metadata") or {}, pod.get("status") or {}
+    name = str(meta.get("name"))
+    waiting = []
+    for cs in (status.get("initContainerStatuses") or []) + (status.get("containerStatuses") or []):
+        w = (cs.get("state") or {}).get("waiting")
+        if w:
+            waiting.append(f"{w.get('reason')}: {w.get('message', '')}".rstrip(": "))
+    ready = any(c.get("type") == "Ready" and c.get("status") == "True" for c in status.get("conditions") or [])
+    events: list[str] = []
+    if not ready:
+        data = request(
+            conn,
+            "list",
+            f"events in namespace {namespace}",
+            "GET",
+            f"/api/v1/namespaces/{namespace}/events",
+            query=[("fieldSelector", f"involvedObject.name={name}")],
+        )
+        events = [
+            f"{e.get('reason')}: {e.get('message')}" for e in data.get("items") or [] if e.get("type") == "Warning"
+        ]
+    return PodState(name=name, phase=str(status.get("phase", "Unknown")), ready=ready, waiting=waiting, events=events)
+
+
+def deployment_status(conn: Connection, name: str, namespace: str) -> DeploymentStatus:
+    """The InferenceService's conditions, its predictor pods and their warning events."""
+    _, path, resource = object_paths({"kind": "InferenceService", "metadata": {"name": name, "namespace": namespace}})
+    try:
+        isvc = request(conn, "get", resource, "GET", path)
+    except ClusterError as exc:
+        if "not found" in str(exc):
+            return DeploymentStatus(
+                name=name, namespace=namespace, exists=False, ready=False, reason="no such InferenceService"
+            )
+        raise
+    status = isvc.get("status") or {}
+    conditions = [
+        {k: str(c.get(k, "")) for k in ("type", "status", "reason", "message")} for c in status.get("conditions") or []
+    ]
+    ready = any(c["type"] == "Ready" and c["status"] == "True" for c in conditions)
+    pods_data = request(
+        conn,
+        "list",
+        f"pods in namespace {namespace}",
+        "GET",
+        f"/api/v1/namespaces/{namespace}/pods",
+        query=[("labelSelector", f"serving.kserve.io/inferenceservice={name}")],
+    )
+    pods = [_pod_state(conn, p, namespace) for p in pods_data.get("items") or []]
+    return DeploymentStatus(
+        name=name,
+        namespace=namespace,
+        exists=True,
+        ready=ready,
+        url=status.get("url"),
+        conditions=conditions,
+        pods=pods,
+        reason="" if ready else _why(conditions, pods),
+    )
+
+
+def _why(conditions: list[dict[str, str]], pods: list[PodState]) -> str:
+    for pod in pods:
+        for w in pod.waiting:
+            if "Image" in w or "ErrImage" in w:
+                return f"pod {pod.name} cannot pull its image ({w}); {_IMAGE_HINT}"
+            if w.startswith("CrashLoopBackOff"):
+                return f"pod {pod.name} keeps crashing ({w}); read its log (oc logs {pod.name})"
+        for e in pod.events:
+            if "Insufficient" in e:
+                return f"pod {pod.name} cannot be scheduled ({e}); {_GPU_HINT}"
+        if pod.events:
+            return f"pod {pod.name}: {pod.events[-1]}"
+    for c in conditions:
+        if c["status"] == "False" and c["message"]:
+            return f"{c['type']}: {c['message']}"
+    if not pods:
+        return "no predictor pod yet (the controller is creating the Deployment)"
+    return "waiting for the model to load and the Ready condition"
+
+
+def wait_ready(
+    conn: Connection,
+    name: str,
+    namespace: str,
+    *,
+    timeout_s: float = 900,
+    interval_s: float = 5,
+    on_update: Callable[[DeploymentStatus], None] | None = None,
+) -> DeploymentStatus:
+    """Poll until Ready, a state waiting will not fix, or the timeout; returns the last status."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        status = deployment_status(conn, name, namespace)
+        if on_update:
+            on_update(status)
+        if status.ready or status.failed or not status.exists or time.monotonic() >= deadline:
+            return status
+        time.sleep(interval_s)
+
+
+# ---- what the cluster runs ----------------------------------------------------------------------
+
+_CRDS = {
+    "InferenceService": ("inferenceservices.serving.kserve.io", "v1beta1"),
+    "ServingRuntime": ("servingruntimes.serving.kserve.io", "v1alpha1"),
+}
+
+
+def cluster_crd_schemas(conn: Connection) -> dict[str, dict[str, Any]]:
+    """The ``openAPIV3Schema`` of the cluster's own KServe CRDs, by kind."""
+    out: dict[str, dict[str, Any]] = {}
+    for kind, (crd, version) in _CRDS.items():
+        data = request(
+            conn,
+            "get",
+            "customresourcedefinitions.apiextensions.k8s.io",
+            "GET",
+            f"/apis/apiextensions.k8s.io/v1/customresourcedefinitions/{crd}",
+        )
+        for v in (data.get("spec") or {}).get("versions") or []:
+            if v.get("name") == version:
+                out[kind] = ((v.get("schema") or {}).get("openAPIV3Schema")) or {}
+        if kind not in out:
+            raise ClusterError(f"the cluster's {crd} CRD does not serve {version}; KServe is too old for Navigator")
+    return out
+
+
+def platform_release(conn: Connection) -> str | None:
+    """OpenShift AI / ODH release version from the DSCInitialization status, if any."""
+    data = request(
+        conn,
+        "list",
+        "dscinitializations.dscinitialization.opendatahub.io",
+        "GET",
+        "/apis/dscinitialization.opendatahub.io/v1/dscinitializations",
+    )
+    items = data.get("items") or []
+    release = ((items[0].get("status") or {}).get("release") or {}) if items else {}
+    return release.get("version")
+
+
+def existing_runtimes(conn: Connection, namespace: str) -> list[str]:
+    """ServingRuntime names already in a namespace (reuse instead of regenerating)."""
+    try:
+        data = request(
+            conn,
+            "list",
+            f"servingruntimes.serving.kserve.io in namespace {namespace}",
+            "GET",
+            f"/apis/serving.kserve.io/v1alpha1/namespaces/{namespace}/servingruntimes",
+        )
+    except ClusterError as exc:
+        if "not found" in str(exc):
+            return []
+        raise
+    return [str(i["metadata"]["name"]) for i in data.get("items") or []]

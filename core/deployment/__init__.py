@@ -1,0 +1,33 @@
+"""Deploying generated manifests: validate, dry-run, apply with consent; guided quickstarts.
+
+>>> outcome = deploy(conn, objects, confirmed=False)       # validation + server-side dry run
+>>> outcome = deploy(conn, objects, confirmed=True)        # …then apply, one result per object
+>>> steps = quickstart_status(conn, objects)               # where each guided step stands
+"""
+
+from core.deployment._flow import DeployOutcome, deploy
+from core.deployment._sources import (
+    UPSTREAM_IMAGES,
+    ClusterFacts,
+    ManifestSet,
+    cluster_facts,
+    manifests_for_plan,
+    manifests_for_report,
+)
+from core.deployment.quickstarts import QUICKSTARTS, Quickstart, StepStatus, quickstart_status, run_quickstart
+
+__all__ = [
+    "QUICKSTARTS",
+    "UPSTREAM_IMAGES",
+    "ClusterFacts",
+    "DeployOutcome",
+    "ManifestSet",
+    "Quickstart",
+    "StepStatus",
+    "cluster_facts",
+    "deploy",
+    "manifests_for_plan",
+    "manifests_for_report",
+    "quickstart_status",
+    "run_quickstart",
+]

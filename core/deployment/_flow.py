@@ -1,0 +1,84 @@
+"""The deploy flow: check against the cluster's CRDs, server-side dry run, then apply."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from core.cluster._client import Connection
+from core.cluster.deploy import ApplyResult, apply_objects, cluster_crd_schemas, fill_secrets
+from core.errors import ClusterError
+from core.manifests import ObjectCheck, validate_objects
+
+
+class DeployOutcome(BaseModel):
+    """Validation, dry run and (when confirmed) apply results."""
+
+    model_config = ConfigDict(frozen=True)
+
+    checks: list[ObjectCheck]
+    schema_source: str
+    dry_run: list[ApplyResult] = Field(default_factory=list)
+    applied: list[ApplyResult] = Field(default_factory=list)
+    confirmed: bool = False
+    message: str = ""
+
+    @property
+    def valid(self) -> bool:
+        """Every object passed validation."""
+        return all(c.ok for c in self.checks)
+
+    @property
+    def dry_run_ok(self) -> bool:
+        """The server accepted every object in the dry run."""
+        return bool(self.dry_run) and all(r.ok for r in self.dry_run)
+
+    @property
+    def ok(self) -> bool:
+        """Validated, dry-run clean and, when confirmed, applied."""
+        if not (self.valid and self.dry_run_ok):
+            return False
+        return not self.confirmed or (bool(self.applied) and all(r.ok for r in self.applied))
+
+
+def deploy(
+    conn: Connection,
+    objects: list[dict[str, Any]],
+    *,
+    confirmed: bool,
+    secret_values: dict[str, str] | None = None,
+    on_result: Callable[[str, ApplyResult], None] | None = None,
+) -> DeployOutcome:
+    """Validate (the cluster's own CRD schemas when readable), dry-run, and apply if ``confirmed``.
+
+    Nothing is written unless validation and the dry run pass and ``confirmed`` is true.
+    """
+    try:
+        schemas = cluster_crd_schemas(conn)
+        source = "the cluster's KServe CRDs"
+    except ClusterError as exc:
+        schemas, source = {}, f"the bundled KServe CRD schemas (cluster CRDs not readable: {exc})"
+    checks = validate_objects(objects, cluster_schemas=schemas)
+    if not all(c.ok for c in checks):
+        return DeployOutcome(checks=checks, schema_source=source, message="fix the validation errors first")
+    to_send = fill_secrets(objects, secret_values or {})
+    dry = apply_objects(
+        conn, to_send, dry_run=True, on_result=(lambda r: on_result("dry run", r)) if on_result else None
+    )
+    if not all(r.ok for r in dry):
+        return DeployOutcome(
+            checks=checks, schema_source=source, dry_run=dry, message="the server-side dry run failed; nothing applied"
+        )
+    if not confirmed:
+        return DeployOutcome(
+            checks=checks, schema_source=source, dry_run=dry, message="dry run passed; confirm to apply"
+        )
+    applied = apply_objects(
+        conn, to_send, dry_run=False, on_result=(lambda r: on_result("apply", r)) if on_result else None
+    )
+    message = "applied" if all(r.ok for r in applied) else "apply stopped at the first failure"
+    return DeployOutcome(
+        checks=checks, schema_source=source, dry_run=dry, applied=applied, confirmed=True, message=message
+    )

@@ -1,0 +1,132 @@
+"""Guided quickstarts: the five steps of serving a model on OpenShift AI, each with a status.
+
+>>> [s.title for s in quickstart_status(conn, objects)]
+['Create a project', 'Set up the vLLM serving runtime', 'Create an S3 data connection',
+ 'Deploy a model', 'Test inference']
+
+A step's status is read from the cluster (does its object exist? is the model Ready?), so
+the guide picks up where the user left off, whoever created the objects.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from core.cluster._client import Connection, request
+from core.cluster.deploy import ApplyResult, apply_objects, deployment_status, fill_secrets, object_paths
+from core.errors import ClusterError
+
+State = Literal["done", "to do", "not needed", "waiting", "blocked"]
+
+
+class Quickstart(BaseModel):
+    """One guided step and the kinds of objects it applies."""
+
+    model_config = ConfigDict(frozen=True)
+
+    key: str
+    title: str
+    description: str
+    kinds: tuple[str, ...]
+
+
+QUICKSTARTS: tuple[Quickstart, ...] = (
+    Quickstart(
+        key="project",
+        title="Create a project",
+        description="A namespace labelled as a Data Science Project so the dashboard lists it.",
+        kinds=("Namespace",),
+    ),
+    Quickstart(
+        key="runtime",
+        title="Set up the vLLM serving runtime",
+        description="The vLLM ServingRuntime copied from the cluster's template (or reused if the project has it).",
+        kinds=("ServingRuntime",),
+    ),
+    Quickstart(
+        key="connection",
+        title="Create an S3 data connection",
+        description="Only for s3:// storage: a Secret with the dashboard's connection labels.",
+        kinds=("Secret",),
+    ),
+    Quickstart(
+        key="deploy",
+        title="Deploy a model",
+        description="The InferenceService (and a PodDisruptionBudget when two or more replicas stay up).",
+        kinds=("InferenceService", "PodDisruptionBudget"),
+    ),
+    Quickstart(
+        key="test",
+        title="Test inference",
+        description="Wait for Ready, then call /v1/models and a completion against the SLO.",
+        kinds=(),
+    ),
+)
+
+
+class StepStatus(BaseModel):
+    """Where one quickstart step stands."""
+
+    model_config = ConfigDict(frozen=True)
+
+    key: str
+    title: str
+    state: State
+    detail: str
+
+
+def _exists(conn: Connection, obj: dict[str, Any]) -> bool:
+    _, path, resource = object_paths(obj)
+    try:
+        request(conn, "get", resource, "GET", path)
+        return True
+    except ClusterError as exc:
+        if "not found" in str(exc):
+            return False
+        raise
+
+
+def quickstart_status(conn: Connection, objects: list[dict[str, Any]]) -> list[StepStatus]:
+    """The status of each step for these objects, read from the cluster."""
+    out: list[StepStatus] = []
+    isvc = next((o for o in objects if o["kind"] == "InferenceService"), None)
+    for step in QUICKSTARTS:
+        mine = [o for o in objects if o["kind"] in step.kinds]
+        if step.key == "test":
+            if isvc is None:
+                out.append(StepStatus(key=step.key, title=step.title, state="not needed", detail="no model"))
+                continue
+            st = deployment_status(conn, isvc["metadata"]["name"], isvc["metadata"]["namespace"])
+            state: State = "done" if st.ready else ("blocked" if st.failed else ("waiting" if st.exists else "to do"))
+            detail = f"Ready at {st.url or 'the cluster-local service'}" if st.ready else st.reason
+            out.append(StepStatus(key=step.key, title=step.title, state=state, detail=detail))
+            continue
+        if not mine:
+            why = "storage is not s3://" if step.key == "connection" else "reusing what the project already has"
+            out.append(StepStatus(key=step.key, title=step.title, state="not needed", detail=why))
+            continue
+        missing = [f"{o['kind']} {o['metadata']['name']}" for o in mine if not _exists(conn, o)]
+        if missing:
+            out.append(StepStatus(key=step.key, title=step.title, state="to do", detail="create " + ", ".join(missing)))
+        else:
+            names = ", ".join(f"{o['kind']} {o['metadata']['name']}" for o in mine)
+            out.append(StepStatus(key=step.key, title=step.title, state="done", detail=f"{names} exists"))
+    return out
+
+
+def run_quickstart(
+    conn: Connection,
+    key: str,
+    objects: list[dict[str, Any]],
+    *,
+    secret_values: dict[str, str] | None = None,
+) -> list[ApplyResult]:
+    """Apply one step's objects (dry run first; nothing is written if the dry run fails)."""
+    step = next(s for s in QUICKSTARTS if s.key == key)
+    mine = fill_secrets([o for o in objects if o["kind"] in step.kinds], secret_values or {})
+    dry = apply_objects(conn, mine, dry_run=True)
+    if not all(r.ok for r in dry):
+        return dry
+    return apply_objects(conn, mine, dry_run=False)

@@ -1,0 +1,366 @@
+"""KServe objects for one model as OpenShift AI expects them (research/kserve-openshift.md §1–4).
+
+:func:`build_manifests` turns a :class:`DeploymentSpec` — made from a capacity plan or a
+decision by :func:`spec_from_plan` / :func:`spec_from_decision` — into the ordered objects:
+the project (Namespace), an S3 data connection when the storage is ``s3://``, the vLLM
+ServingRuntime (copied from the cluster's template, or built in), the InferenceService, and
+a PodDisruptionBudget only when at least two replicas must stay up.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import re
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from core.errors import InputError
+from core.modelcar._args import RUNTIME_OWNED, parse_args
+
+Provider = Literal["nvidia", "amd", "gaudi"]
+Autoscaling = Literal["fixed", "hpa", "keda"]
+DeploymentMode = Literal["RawDeployment", "Standard"]
+
+GPU_RESOURCE: dict[Provider, str] = {"nvidia": "nvidia.com/gpu", "amd": "amd.com/gpu", "gaudi": "habana.ai/gaudi"}
+BUILTIN_RUNTIME: dict[Provider, tuple[str, str]] = {
+    "nvidia": ("vllm-cuda-runtime", "vLLM NVIDIA GPU ServingRuntime for KServe"),
+    "amd": ("vllm-rocm-runtime", "vLLM AMD GPU ServingRuntime for KServe"),
+    "gaudi": ("vllm-gaudi-runtime", "vLLM Intel Gaudi Accelerator ServingRuntime for KServe"),
+}
+PROMETHEUS = "https://thanos-querier.openshift-monitoring.svc:9092"
+_DNS1035 = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
+
+
+class Toleration(BaseModel):
+    """A pod toleration (from the target nodes' taints)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    key: str
+    operator: Literal["Exists", "Equal"] = "Exists"
+    value: str | None = None
+    effect: str | None = "NoSchedule"
+
+
+class DeploymentSpec(BaseModel):
+    """Everything the manifests are generated from; validated before anything is built."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = Field(description="InferenceService name (DNS-1035, ≤ 40 characters)")
+    namespace: str
+    display_name: str | None = None
+    storage_uri: str
+    provider: Provider = "nvidia"
+    runtime_image: str | None = None
+    """None: the runtime comes from the cluster's template (``template_runtime``)."""
+    template_runtime: dict[str, Any] | None = None
+    template_name: str | None = None
+    reuse_runtime: str | None = None
+    """Name of a ServingRuntime that already exists in the namespace (then none is emitted)."""
+    deployment_mode: DeploymentMode = "RawDeployment"
+    gpus: int = Field(default=1, ge=0, le=64)
+    gpu_resource: str | None = None
+    """Extended resource to request (``nvidia.com/mig-3g.40gb`` for a MIG slice); default by provider."""
+    args: list[str] = Field(default_factory=list)
+    cpu_request: str = "4"
+    cpu_limit: str = "8"
+    memory_request: str = "16Gi"
+    memory_limit: str = "24Gi"
+    shm_size: str = "2Gi"
+    tolerations: list[Toleration] = Field(default_factory=list)
+    hardware_profile: str | None = None
+    hardware_profile_namespace: str | None = None
+    node_selector: dict[str, str] = Field(default_factory=dict)
+    image_pull_secrets: list[str] = Field(default_factory=list)
+    token_auth: bool = False
+    external_route: bool = False
+    autoscaling: Autoscaling = "fixed"
+    min_replicas: int = Field(default=1, ge=0)
+    max_replicas: int = Field(default=1, ge=1)
+    hpa_metric: Literal["cpu", "memory"] = "cpu"
+    hpa_target: int = Field(default=80, ge=1, le=100)
+    keda_waiting_per_replica: int = Field(default=4, ge=1)
+    create_namespace: bool = True
+    s3_connection: str | None = None
+    """Name of the S3 data connection Secret (for ``s3://`` storage)."""
+    s3_endpoint: str | None = None
+    s3_bucket: str | None = None
+    s3_region: str | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        if not _DNS1035.match(v) or len(v) > 40:
+            raise ValueError("use lower-case letters, digits and '-', starting with a letter, at most 40 characters")
+        return v
+
+    @field_validator("namespace")
+    @classmethod
+    def _namespace(cls, v: str) -> str:
+        if not re.match(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", v) or len(v) > 63:
+            raise ValueError("use lower-case letters, digits and '-' (a DNS label, at most 63 characters)")
+        return v
+
+    @field_validator("storage_uri")
+    @classmethod
+    def _storage(cls, v: str) -> str:
+        if not re.match(r"^(oci|s3|pvc|hf)://\S+$", v):
+            raise ValueError("use oci://, s3://, pvc:// or hf://")
+        return v
+
+
+def _labels() -> dict[str, str]:
+    return {"opendatahub.io/dashboard": "true"}
+
+
+def _shm(size: str) -> dict[str, Any]:
+    return {"name": "shm", "emptyDir": {"medium": "Memory", "sizeLimit": size}}
+
+
+def builtin_runtime(spec: DeploymentSpec) -> dict[str, Any]:
+    """A vLLM ServingRuntime like the shipped templates, with the image as a parameter."""
+    if not spec.runtime_image:
+        raise InputError(
+            "runtime_image: not connected to a cluster, so give the vLLM image (NAVIGATOR_VLLM_RUNTIME_IMAGE)"
+        )
+    name, display = BUILTIN_RUNTIME[spec.provider]
+    return {
+        "apiVersion": "serving.kserve.io/v1alpha1",
+        "kind": "ServingRuntime",
+        "metadata": {
+            "name": name,
+            "namespace": spec.namespace,
+            "labels": _labels(),
+            "annotations": {
+                "openshift.io/display-name": display,
+                "opendatahub.io/recommended-accelerators": f'["{GPU_RESOURCE[spec.provider]}"]',
+                "opendatahub.io/template-name": name,
+                "opendatahub.io/template-display-name": display,
+                "opendatahub.io/apiProtocol": "REST",
+            },
+        },
+        "spec": {
+            "annotations": {
+                "prometheus.io/port": "8080",
+                "prometheus.io/path": "/metrics",
+                "opendatahub.io/kserve-runtime": "vllm",
+            },
+            "multiModel": False,
+            "supportedModelFormats": [{"name": "vLLM", "autoSelect": True}],
+            "containers": [
+                {
+                    "name": "kserve-container",
+                    "image": spec.runtime_image,
+                    "command": ["python", "-m", "vllm.entrypoints.openai.api_server"],
+                    "args": ["--port=8080", "--model=/mnt/models", "--served-model-name={{.Name}}"],
+                    "env": [{"name": "HF_HOME", "value": "/tmp/hf_home"}],
+                    "ports": [{"containerPort": 8080, "protocol": "TCP"}],
+                    "volumeMounts": [{"name": "shm", "mountPath": "/dev/shm"}],
+                }
+            ],
+            "volumes": [_shm(spec.shm_size)],
+        },
+    }
+
+
+def runtime_from_template(spec: DeploymentSpec) -> dict[str, Any]:
+    """The template's ServingRuntime with what the dashboard adds (annotations, /dev/shm)."""
+    assert spec.template_runtime is not None
+    sr = copy.deepcopy(spec.template_runtime)
+    meta = sr.setdefault("metadata", {})
+    meta["namespace"] = spec.namespace
+    meta.setdefault("labels", {}).update(_labels())
+    ann = meta.setdefault("annotations", {})
+    ann["opendatahub.io/template-name"] = meta.get("name", "")
+    ann["opendatahub.io/template-display-name"] = ann.get("openshift.io/display-name", meta.get("name", ""))
+    if spec.runtime_image:
+        for c in sr["spec"]["containers"]:
+            c["image"] = spec.runtime_image
+    volumes = sr["spec"].setdefault("volumes", [])
+    if not any(v.get("name") == "shm" for v in volumes):
+        volumes.append(_shm(spec.shm_size))
+    for c in sr["spec"]["containers"]:
+        mounts = c.setdefault("volumeMounts", [])
+        if not any(m.get("mountPath") == "/dev/shm" for m in mounts):
+            mounts.append({"name": "shm", "mountPath": "/dev/shm"})
+    return sr
+
+
+def model_args(spec: DeploymentSpec) -> list[str]:
+    """The vLLM arguments for ``model.args``: never the runtime's own three, TP = GPU count."""
+    args = parse_args(spec.args, entry=f"InferenceService {spec.name}")
+    for flag in RUNTIME_OWNED:
+        args.drop(flag)
+    for flag in args.duplicates():
+        # vLLM's argument parser keeps the last occurrence: keep that value, once.
+        args.set(flag, [v for f, v in args.items if f == flag][-1])
+    if spec.gpus > 1 or args.has("--tensor-parallel-size"):
+        args.set("--tensor-parallel-size", str(max(1, spec.gpus)))
+    return args.render()
+
+
+def inference_service(spec: DeploymentSpec, runtime_name: str) -> dict[str, Any]:
+    """The InferenceService with the dashboard's labels and annotations."""
+    ann: dict[str, str] = {
+        "openshift.io/display-name": spec.display_name or spec.name,
+        "serving.kserve.io/deploymentMode": spec.deployment_mode,
+        "serving.kserve.io/autoscalerClass": {"fixed": "none", "hpa": "hpa", "keda": "keda"}[spec.autoscaling],
+    }
+    if spec.token_auth:
+        ann["security.opendatahub.io/enable-auth"] = "true"
+    if spec.hardware_profile:
+        ann["opendatahub.io/hardware-profile-name"] = spec.hardware_profile
+        ann["opendatahub.io/hardware-profile-namespace"] = spec.hardware_profile_namespace or spec.namespace
+    labels = _labels()
+    if spec.external_route:
+        labels["networking.kserve.io/visibility"] = "exposed"
+    resource = spec.gpu_resource or GPU_RESOURCE[spec.provider]
+    resources: dict[str, Any] = {
+        "requests": {"cpu": spec.cpu_request, "memory": spec.memory_request},
+        "limits": {"cpu": spec.cpu_limit, "memory": spec.memory_limit},
+    }
+    if spec.gpus:
+        resources["requests"][resource] = str(spec.gpus)
+        resources["limits"][resource] = str(spec.gpus)
+    model: dict[str, Any] = {
+        "modelFormat": {"name": "vLLM"},
+        "runtime": runtime_name,
+        "args": model_args(spec),
+        "resources": resources,
+    }
+    if spec.storage_uri.startswith("s3://"):
+        # The dashboard points S3 models at the data connection by key and path.
+        _, _, path = spec.storage_uri.removeprefix("s3://").partition("/")
+        model["storage"] = {"key": _s3_connection_name(spec), "path": path}
+    else:
+        model["storageUri"] = spec.storage_uri
+    predictor: dict[str, Any] = {"minReplicas": spec.min_replicas, "maxReplicas": spec.max_replicas, "model": model}
+    if spec.autoscaling == "fixed":
+        predictor["maxReplicas"] = spec.min_replicas or 1
+    elif spec.autoscaling == "hpa":
+        predictor["scaleMetric"] = spec.hpa_metric
+        predictor["scaleTarget"] = spec.hpa_target
+    else:
+        query = f'sum(vllm:num_requests_waiting{{namespace="{spec.namespace}",pod=~"{spec.name}-predictor-.*"}})'
+        predictor["autoScaling"] = {
+            "metrics": [
+                {
+                    "type": "External",
+                    "external": {
+                        "metric": {
+                            "backend": "prometheus",
+                            "serverAddress": PROMETHEUS,
+                            "query": query,
+                            "namespace": spec.namespace,
+                        },
+                        "target": {"type": "Value", "value": str(spec.keda_waiting_per_replica)},
+                        "authenticationRef": {
+                            "authModes": "bearer",
+                            "authenticationRef": {"name": "inference-prometheus-auth"},
+                        },
+                    },
+                }
+            ]
+        }
+    if not spec.hardware_profile:
+        if spec.tolerations:
+            predictor["tolerations"] = [t.model_dump(exclude_none=True) for t in spec.tolerations]
+        if spec.node_selector:
+            predictor["nodeSelector"] = dict(spec.node_selector)
+    if spec.image_pull_secrets:
+        predictor["imagePullSecrets"] = [{"name": n} for n in spec.image_pull_secrets]
+    if spec.reuse_runtime or (spec.template_runtime is None and spec.runtime_image is None):
+        # A runtime we did not generate may lack /dev/shm: give the predictor its own.
+        predictor["volumes"] = [_shm(spec.shm_size)]
+        model["volumeMounts"] = [{"name": "shm", "mountPath": "/dev/shm"}]
+    return {
+        "apiVersion": "serving.kserve.io/v1beta1",
+        "kind": "InferenceService",
+        "metadata": {"name": spec.name, "namespace": spec.namespace, "labels": labels, "annotations": ann},
+        "spec": {"predictor": predictor},
+    }
+
+
+def pod_disruption_budget(spec: DeploymentSpec) -> dict[str, Any] | None:
+    """``maxUnavailable: 1`` when at least two replicas stay up; none for one replica (it would
+    block node drains)."""
+    if spec.min_replicas < 2:
+        return None
+    return {
+        "apiVersion": "policy/v1",
+        "kind": "PodDisruptionBudget",
+        "metadata": {"name": f"{spec.name}-pdb", "namespace": spec.namespace, "labels": _labels()},
+        "spec": {
+            "maxUnavailable": 1,
+            "selector": {"matchLabels": {"serving.kserve.io/inferenceservice": spec.name, "component": "predictor"}},
+        },
+    }
+
+
+def namespace_object(spec: DeploymentSpec) -> dict[str, Any]:
+    """The namespace as a Data Science Project (the dashboard lists labelled namespaces)."""
+    return {
+        "apiVersion": "v1",
+        "kind": "Namespace",
+        "metadata": {
+            "name": spec.namespace,
+            "labels": {"opendatahub.io/dashboard": "true", "modelmesh-enabled": "false"},
+            "annotations": {"openshift.io/display-name": spec.namespace},
+        },
+    }
+
+
+def _s3_connection_name(spec: DeploymentSpec) -> str:
+    return spec.s3_connection or f"aws-connection-{spec.name}"
+
+
+def s3_connection_secret(spec: DeploymentSpec) -> dict[str, Any]:
+    """An S3 data connection Secret as the dashboard writes it; keys are placeholders, filled
+    at deploy time from what the user types (never shown back or written to disk)."""
+    name = _s3_connection_name(spec)
+    return {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "type": "Opaque",
+        "metadata": {
+            "name": name,
+            "namespace": spec.namespace,
+            "labels": {"opendatahub.io/dashboard": "true", "opendatahub.io/managed": "true"},
+            "annotations": {"opendatahub.io/connection-type": "s3", "openshift.io/display-name": name},
+        },
+        "stringData": {
+            "AWS_ACCESS_KEY_ID": "<set at deploy time>",
+            "AWS_SECRET_ACCESS_KEY": "<set at deploy time>",
+            "AWS_S3_ENDPOINT": spec.s3_endpoint or "<endpoint>",
+            "AWS_S3_BUCKET": spec.s3_bucket or spec.storage_uri.removeprefix("s3://").split("/")[0],
+            "AWS_DEFAULT_REGION": spec.s3_region or "us-east-1",
+        },
+    }
+
+
+def build_manifests(spec: DeploymentSpec) -> list[dict[str, Any]]:
+    """The objects in apply order."""
+    objects: list[dict[str, Any]] = []
+    if spec.create_namespace:
+        objects.append(namespace_object(spec))
+    if spec.storage_uri.startswith("s3://"):
+        objects.append(s3_connection_secret(spec))
+    if spec.reuse_runtime:
+        runtime_name = spec.reuse_runtime
+    else:
+        runtime = runtime_from_template(spec) if spec.template_runtime else builtin_runtime(spec)
+        runtime_name = runtime["metadata"]["name"]
+        objects.append(runtime)
+    objects.append(inference_service(spec, runtime_name))
+    pdb = pod_disruption_budget(spec)
+    if pdb:
+        objects.append(pdb)
+    return objects
+
+
+def memory_quantity(gib: float) -> str:
+    """GiB as a Kubernetes quantity rounded up to whole Gi."""
+    return f"{max(1, math.ceil(gib))}Gi"

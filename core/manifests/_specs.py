@@ -1,0 +1,187 @@
+"""Deployment specs from what Navigator already decided: a capacity plan or a GO verdict.
+
+>>> spec = spec_from_plan(plan, namespace="llm", storage_uri="oci://quay.io/acme/granite:1")
+>>> objects = build_manifests(spec)
+
+Everything the plan or decision knows (GPUs, vLLM args, replicas, CPU and memory, target
+nodes' product label and taints) is filled in; anything passed as a keyword overrides it.
+A bad override is an :class:`InputError` naming the field.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from pydantic import ValidationError
+
+from core.catalog import Catalog, get_catalog
+from core.catalog._catalog import format_validation_error
+from core.cluster.inventory import Inventory, Taint
+from core.decision import ModelDecision
+from core.errors import InputError
+from core.manifests._build import DeploymentMode, DeploymentSpec, Provider, Toleration
+from core.planning import CapacityPlan, resources_for
+
+_PRODUCT_LABEL: dict[str, str] = {"nvidia": "nvidia.com/gpu.product", "amd": "amd.com/gpu.product-name"}
+_VENDOR_PROVIDER: dict[str, Provider] = {"NVIDIA": "nvidia", "AMD": "amd", "Intel": "gaudi"}
+
+
+def deployment_mode_for(release_version: str | None) -> DeploymentMode:
+    """``Standard`` on OpenShift AI / ODH 3.x and later, ``RawDeployment`` before (or unknown).
+
+    research/kserve-openshift.md §0: RHOAI 2.x and its dashboard write RawDeployment; the
+    current KServe fork renamed it Standard and keeps RawDeployment as an alias.
+    """
+    try:
+        major = int(str(release_version).split(".")[0])
+    except ValueError:
+        return "RawDeployment"
+    return "Standard" if major >= 3 else "RawDeployment"
+
+
+def _tolerations(taints: list[Taint]) -> list[Toleration]:
+    out: dict[tuple[str, str | None, str], Toleration] = {}
+    for t in taints:
+        if t.effect == "PreferNoSchedule" or t.key.startswith("node.kubernetes.io/"):
+            continue
+        tol = Toleration(key=t.key, operator="Equal" if t.value else "Exists", value=t.value, effect=t.effect)
+        out[(t.key, t.value, t.effect)] = tol
+    return list(out.values())
+
+
+def _placement(
+    inventory: Inventory | None, gpu: str, resource: str | None, nodes: list[str] | None, provider: Provider
+) -> tuple[dict[str, str], list[Toleration], list[str]]:
+    """nodeSelector on the product label and tolerations for the target nodes' taints."""
+    if inventory is None:
+        return {}, [], ["no inventory: no nodeSelector or tolerations; add them if your GPU nodes are tainted"]
+    products: set[str] = set()
+    taints: list[Taint] = []
+    for node in inventory.nodes:
+        if nodes is not None and node.name not in nodes:
+            continue
+        for pool in node.accelerators:
+            if pool.gpu != gpu or (resource and pool.resource != resource):
+                continue
+            if pool.product and not pool.mig_profile:
+                products.add(pool.product)
+            taints.extend(node.taints)
+    notes: list[str] = []
+    selector: dict[str, str] = {}
+    label = _PRODUCT_LABEL.get(provider)
+    if label and len(products) == 1:
+        selector[label] = products.pop()
+    elif len(products) > 1:
+        notes.append(f"nodes label {gpu} differently ({', '.join(sorted(products))}); no nodeSelector")
+    return selector, _tolerations(taints), notes
+
+
+def _make(fields: dict[str, Any], overrides: dict[str, Any]) -> DeploymentSpec:
+    merged = {**fields, **{k: v for k, v in overrides.items() if v is not None}}
+    try:
+        return DeploymentSpec.model_validate(merged)
+    except ValidationError as exc:
+        raise InputError(format_validation_error(exc, source="deployment", entry=str(merged.get("name")))) from None
+
+
+def _name_from(text: str) -> str:
+    name = "".join(c if c.isalnum() else "-" for c in text.lower()).strip("-")
+    while "--" in name:
+        name = name.replace("--", "-")
+    if not name or not name[0].isalpha():
+        name = f"m-{name}"
+    return name[:40].rstrip("-")
+
+
+def _resources(cpu: int, memory_gib: float) -> dict[str, str]:
+    """Requests from the model; limits give the loader headroom (2× CPU, +25 % memory)."""
+    return {
+        "cpu_request": str(cpu),
+        "cpu_limit": str(cpu * 2),
+        "memory_request": f"{math.ceil(memory_gib)}Gi",
+        "memory_limit": f"{math.ceil(memory_gib * 1.25)}Gi",
+    }
+
+
+def spec_from_plan(
+    plan: CapacityPlan,
+    *,
+    namespace: str,
+    inventory: Inventory | None = None,
+    catalog: Catalog | None = None,
+    **overrides: Any,
+) -> tuple[DeploymentSpec, list[str]]:
+    """The deployment of a plan's chosen configuration, and notes on what was assumed.
+
+    Steady traffic gets fixed replicas at the plan's target; other patterns scale with KEDA on
+    ``vllm:num_requests_waiting`` between the plan's minimum and maximum.
+    """
+    if plan.chosen is None:
+        raise InputError(f"plan {plan.id}: no configuration was chosen ({'; '.join(plan.reasons)}); nothing to deploy")
+    cat = catalog or get_catalog()
+    c = plan.chosen
+    gpu = cat.gpu(c.gpu)
+    provider = _VENDOR_PROVIDER[gpu.vendor]
+    notes: list[str] = []
+    storage = overrides.get("storage_uri")
+    if not storage:
+        hf_id = cat.models[plan.model].hf_id if plan.model in cat.models else None
+        if not hf_id:
+            raise InputError(f"storage_uri: {plan.model} has no Hugging Face id; give oci://, s3://, pvc:// or hf://")
+        storage = f"hf://{hf_id}"
+        notes.append(f"storage from the catalog's Hugging Face id ({storage}); a model-car image starts faster")
+    selector, tolerations, placement_notes = _placement(inventory, c.gpu, None, None, provider)
+    notes += placement_notes
+    steady = plan.request.traffic.pattern == "steady"
+    fields: dict[str, Any] = {
+        "name": _name_from(plan.model),
+        "namespace": namespace,
+        "display_name": f"{plan.model} on {c.gpus_per_replica}× {c.gpu}",
+        "storage_uri": storage,
+        "provider": provider,
+        "gpus": c.gpus_per_replica,
+        "args": list(c.vllm_args),
+        **_resources(c.cpu_request, c.memory_request_gib),
+        "node_selector": selector,
+        "tolerations": tolerations,
+        "autoscaling": "fixed" if steady else "keda",
+        "min_replicas": c.replicas_target if steady else c.replicas_min,
+        "max_replicas": c.replicas_target if steady else c.replicas_max,
+    }
+    return _make(fields, overrides), notes
+
+
+def spec_from_decision(
+    decision: ModelDecision,
+    *,
+    namespace: str,
+    inventory: Inventory | None = None,
+    catalog: Catalog | None = None,
+    **overrides: Any,
+) -> tuple[DeploymentSpec, list[str]]:
+    """The deployment of a GO / GO_WITH_CHANGES model with its optimized arguments."""
+    best = decision.best
+    if decision.verdict == "NO_GO" or best is None:
+        raise InputError(f"{decision.name}: the verdict is NO_GO ({'; '.join(decision.reasons)}); nothing to deploy")
+    cat = catalog or get_catalog()
+    gpu = cat.find_gpu(best.gpu)
+    provider: Provider = _VENDOR_PROVIDER[gpu.vendor] if gpu else "nvidia"
+    args = list(best.args or decision.optimized_args)
+    tp = next((int(a.split("=", 1)[1]) for a in args if a.startswith("--tensor-parallel-size=")), decision.gpu_count)
+    cpu, memory = resources_for(tp, best.memory.weights_gib if best.memory else 0.0)
+    selector, tolerations, notes = _placement(inventory, best.gpu, best.resource, best.nodes or None, provider)
+    fields: dict[str, Any] = {
+        "name": _name_from(decision.name),
+        "namespace": namespace,
+        "display_name": decision.name,
+        "storage_uri": decision.image,
+        "provider": provider,
+        "gpus": max(1, tp),
+        "gpu_resource": best.resource,
+        "args": args,
+        **_resources(cpu, memory),
+        "node_selector": selector,
+        "tolerations": tolerations,
+    }
+    return _make(fields, overrides), notes
