@@ -12,7 +12,9 @@ import streamlit as st
 from core.catalog import Catalog, get_catalog
 from core.cluster import (
     ClusterProbe,
+    Connection,
     Inventory,
+    connect,
     discover_inventory,
     list_contexts,
     load_inventory,
@@ -89,3 +91,13 @@ def store(s: Settings) -> FileStore:
 def cluster_runtime(s: Settings, context: str | None) -> tuple[RuntimeTemplate | None, str | None]:
     """The cluster's vLLM CUDA runtime template, or why it could not be read (never raises)."""
     return runtimes.cluster_runtime(s.kubeconfig, context)
+
+
+def open_connection(s: Settings, context: str | None) -> Connection:
+    """A client for the configured cluster (close it when done; errors are ClusterError)."""
+    return connect(s.kubeconfig, context or s.kube_context)
+
+
+def cluster_ready(s: Settings, context: str | None) -> ClusterProbe:
+    """Whether the configured cluster answers (cached probe)."""
+    return cluster_probe(str(s.kubeconfig) if s.kubeconfig else None, context or s.kube_context)

@@ -12,6 +12,7 @@ import streamlit as st
 from pydantic import BaseModel
 
 from core.cluster import Inventory
+from core.decision import DecisionReport
 from core.planning import CapacityPlan
 
 InventorySource = Literal["sample", "file", "upload", "cluster"]
@@ -75,3 +76,17 @@ def current_plan() -> CapacityPlan | None:
 def set_plan(plan: CapacityPlan) -> None:
     """Make ``plan`` the session's current plan."""
     st.session_state[_PLAN] = plan
+
+
+_REPORT = "nav_decision_report"
+
+
+def current_report() -> DecisionReport | None:
+    """The decision report this session made last (Decision report and Deploy pages)."""
+    value = st.session_state.get(_REPORT)
+    return value if isinstance(value, DecisionReport) else None
+
+
+def set_report(report: DecisionReport) -> None:
+    """Keep the latest decision report."""
+    st.session_state[_REPORT] = report

@@ -104,3 +104,43 @@ def test_deep_link_uses_the_app_navigation(app_url: str, browser: object) -> Non
     expect(nav).to_contain_text("GPU inventory")
     expect(nav).not_to_contain_text("gpu inventory")
     expect(page.get_by_role("heading", name="Capacity plan")).to_be_visible()
+
+
+def test_deploy_preview_and_download_in_chromium(app_url: str, browser: object, tmp_path: Path) -> None:
+    import zipfile
+
+    import yaml
+    from playwright.sync_api import Browser, expect
+
+    assert isinstance(browser, Browser)
+    context = browser.new_context(viewport={"width": 1400, "height": 2000}, accept_downloads=True)
+    page = context.new_page()
+    page.goto(app_url)
+    wait_for_app(page)
+    page.get_by_role("link", name="Deploy").click()
+    wait_for_app(page)
+    expect(page.get_by_role("heading", name="Deploy", exact=True)).to_be_visible()
+    expect(page.get_by_text("InferenceService granite-3-1-8b-instruct").first).to_be_visible()
+    expect(page.get_by_text("Connect a cluster in Settings")).to_be_visible()
+    # Open one object's YAML.
+    page.get_by_text("InferenceService granite-3-1-8b-instruct").first.click()
+    expect(page.get_by_text("kind: InferenceService").first).to_be_visible()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "deploy.png"), full_page=True)
+
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Download manifests (YAML)").click()
+    path = tmp_path / "manifests.yaml"
+    info.value.save_as(path)
+    docs = list(yaml.safe_load_all(path.read_text()))
+    assert [d["kind"] for d in docs][:3] == ["Namespace", "ServingRuntime", "InferenceService"]
+    isvc = docs[2]
+    assert isvc["spec"]["predictor"]["model"]["storageUri"].startswith("oci://")
+
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Download manifests (zip)").click()
+    zpath = tmp_path / "manifests.zip"
+    info.value.save_as(zpath)
+    with zipfile.ZipFile(zpath) as zf:
+        assert "all.yaml" in zf.namelist() and "03-inferenceservice-granite-3-1-8b-instruct.yaml" in zf.namelist()
+    context.close()

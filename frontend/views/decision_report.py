@@ -23,7 +23,6 @@ from frontend import services, state
 from frontend.components.charts import memory_breakdown_figure
 
 MAX_UPLOAD_MB = 1
-_REPORT = "nav_decision_report"
 _CONFIG = "nav_decision_config"
 _BASE = "nav_decision_base_text"
 _MARK = {"GO": ":green[GO]", "GO_WITH_CHANGES": ":orange[GO with changes]", "NO_GO": ":red[NO-GO]"}
@@ -112,13 +111,13 @@ if st.button("Check the models", type="primary", key="dr_run"):
                     progress=status.write,
                 )
                 status.update(label=f"Checked {len(report.decisions)} models", state="complete", expanded=False)
-            st.session_state[_REPORT] = report
+            state.set_report(report)
             st.session_state[_CONFIG] = config
             st.session_state[_BASE] = base_text
     except NavigatorError as exc:
         st.error(str(exc), icon=":material/error:")
 
-report: DecisionReport | None = st.session_state.get(_REPORT)
+report: DecisionReport | None = state.current_report()
 config: ModelCarConfig | None = st.session_state.get(_CONFIG)
 if report is None or config is None:
     st.info("Choose a config and an inventory, then press *Check the models*.")

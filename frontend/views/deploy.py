@@ -1,0 +1,342 @@
+"""Deploy: KServe manifests for the current plan or GO models — preview, validate, download, and
+(with a cluster and the user's confirmation) dry-run, apply, watch, test and delete."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+from pydantic import SecretStr
+
+from core.cluster import Inventory, load_inventory
+from core.cluster.deploy import ApplyResult, DeploymentStatus, delete_deployment, deployment_status
+from core.cluster.endpoint import EndpointTest, check_endpoint
+from core.decision import build_report
+from core.deployment import (
+    QUICKSTARTS,
+    ClusterFacts,
+    ManifestSet,
+    cluster_facts,
+    deploy,
+    manifests_for_plan,
+    manifests_for_report,
+    quickstart_status,
+    run_quickstart,
+)
+from core.errors import NavigatorError
+from core.manifests import oc_apply_command, to_yaml, to_zip
+from core.modelcar import load_modelcar_config
+from core.samples import sample_path
+from frontend import services, state
+
+settings, _ = services.settings()
+catalog = services.catalog(settings)
+context = state.prefs().kube_context or settings.kube_context
+probe = services.cluster_ready(settings, context)
+_STATUS = "nav_deploy_status"
+_TEST = "nav_deploy_test"
+_LAST = "nav_deploy_last"
+_STATE_ICON = {
+    "done": ":material/check_circle:",
+    "to do": ":material/radio_button_unchecked:",
+    "not needed": ":material/remove_circle_outline:",
+    "waiting": ":material/hourglass_top:",
+    "blocked": ":material/cancel:",
+}
+
+st.title("Deploy")
+st.caption(
+    "The ServingRuntime, InferenceService, PodDisruptionBudget and project exactly as the OpenShift AI dashboard "
+    "writes them, validated against the KServe CRD schemas and the webhook rules before anything touches a cluster."
+)
+
+plan = state.current_plan()
+report = state.current_report()
+sources = []
+if plan is not None and plan.chosen is not None:
+    sources.append(f"Capacity plan ({plan.model} on {plan.chosen.gpus_per_replica}× {plan.chosen.gpu})")
+if report is not None:
+    sources.append("Decision report (GO models)")
+sources.append("Sample model-car config (GO models)")
+source = st.radio("Deploy from", sources, key="dp_source", horizontal=True)
+
+
+def _inventory() -> Inventory:
+    loaded = state.inventory_state()
+    return loaded.inventory if loaded else load_inventory(sample_path("sample_inventory.yaml"), catalog=catalog)
+
+
+with st.form("dp_options"):
+    c1, c2, c3 = st.columns(3)
+    namespace = c1.text_input("Project (namespace)", value=settings.namespace or "llm-serving", key="dp_ns")
+    name = c1.text_input("InferenceService name (empty = from the model)", key="dp_name")
+    storage = c2.text_input("Storage URI (empty = model-car image or HF id)", key="dp_storage")
+    autoscaling = c2.selectbox(
+        "Autoscaling",
+        ["default", "fixed", "keda", "hpa"],
+        key="dp_autoscaling",
+        help=(
+            "Default: the plan's choice (fixed for steady traffic, KEDA otherwise), fixed for a decision. "
+            "KEDA scales on vllm:num_requests_waiting; KServe's HPA only on CPU or memory."
+        ),
+    )
+    runtime_image = c3.text_input(
+        "vLLM image for a built-in runtime (empty = the cluster template's)",
+        value=settings.vllm_runtime_image or "",
+        key="dp_image",
+    )
+    profile = c3.text_input("Hardware profile (replaces tolerations and nodeSelector)", key="dp_profile")
+    o1, o2, o3 = st.columns(3)
+    token_auth = o1.checkbox("Require a token", key="dp_auth")
+    route = o2.checkbox("External route", key="dp_route")
+    pull = o3.text_input("Image pull secrets (comma-separated)", key="dp_pull")
+    st.form_submit_button("Generate manifests", type="primary")
+
+overrides = {
+    "name": name.strip() or None,
+    "storage_uri": storage.strip() or None,
+    "autoscaling": None if autoscaling == "default" else autoscaling,
+    "hardware_profile": profile.strip() or None,
+    "token_auth": token_auth or None,
+    "external_route": route or None,
+    "image_pull_secrets": [p.strip() for p in pull.split(",") if p.strip()] or None,
+}
+overrides = {k: v for k, v in overrides.items() if v is not None}
+
+facts, fact_notes = ClusterFacts(), []
+if probe.reachable:
+    try:
+        conn = services.open_connection(settings, context)
+        try:
+            facts, fact_notes = cluster_facts(conn, namespace.strip())
+        finally:
+            conn.close()
+    except NavigatorError as exc:
+        fact_notes = [f"cluster facts not read: {exc}"]
+
+ms: ManifestSet | None = None
+try:
+    if source.startswith("Capacity plan") and plan is not None:
+        ms = manifests_for_plan(
+            plan,
+            namespace=namespace.strip(),
+            inventory=_inventory(),
+            facts=facts,
+            runtime_image=runtime_image.strip() or None,
+            catalog=catalog,
+            **overrides,
+        )
+    else:
+        if source.startswith("Decision") and report is not None:
+            chosen_report = report
+        else:
+            config = load_modelcar_config(sample_path("sample_modelcar_config.base.yaml"))
+            chosen_report = build_report(config, _inventory(), catalog=catalog, inspect=None)
+        go = [d.name for d in chosen_report.decisions if d.verdict != "NO_GO"]
+        only = st.multiselect("Models", go, default=go[:1], key="dp_models")
+        ms = manifests_for_report(
+            chosen_report,
+            namespace=namespace.strip(),
+            inventory=_inventory(),
+            facts=facts,
+            runtime_image=runtime_image.strip() or None,
+            catalog=catalog,
+            only=only,
+            **overrides,
+        )
+    st.session_state[_LAST] = ms
+except NavigatorError as exc:
+    st.error(str(exc), icon=":material/error:")
+    ms = st.session_state.get(_LAST)
+    if ms is not None:
+        st.caption("Showing the last manifests that could be generated.")
+
+if ms is not None:
+    valid = sum(1 for c in ms.checks if c.ok)
+    m1, m2, m3 = st.columns(3)
+    m1.metric("Objects", len(ms.objects))
+    m2.metric("Valid", f"{valid} / {len(ms.checks)}")
+    m3.metric("Cluster", "connected" if probe.reachable else "offline")
+    for note in ms.notes + fact_notes:
+        st.caption(f":material/info: {note}")
+
+    st.subheader("Manifests")
+    for obj, check in zip(ms.objects, ms.checks, strict=True):
+        mark = ":green[valid]" if check.ok else ":red[invalid]"
+        with st.expander(f"{obj['kind']} {obj['metadata']['name']} — {mark}", expanded=not check.ok):
+            st.caption("Checked against: " + "; ".join(check.checked_against))
+            for e in check.errors:
+                st.error(e, icon=":material/error:")
+            for w in check.warnings:
+                st.warning(w, icon=":material/warning:")
+            st.code(to_yaml([obj]), language="yaml")
+
+    st.subheader("Download")
+    all_yaml = to_yaml(ms.objects)
+    d1, d2 = st.columns(2)
+    d1.download_button(
+        "Download manifests (YAML)",
+        all_yaml,
+        "manifests.yaml",
+        "application/x-yaml",
+        on_click="ignore",
+        key="dp_dl_yaml",
+    )
+    d2.download_button(
+        "Download manifests (zip)",
+        to_zip(ms.objects),
+        "manifests.zip",
+        "application/zip",
+        on_click="ignore",
+        key="dp_dl_zip",
+    )
+    st.code(oc_apply_command(ms.objects, "manifests.yaml"), language="bash")
+    isvc = next((o for o in ms.objects if o["kind"] == "InferenceService"), None)
+    isvc_name = isvc["metadata"]["name"] if isvc else ""
+
+    st.subheader("Deploy to the cluster")
+    if not probe.reachable:
+        st.info(
+            f"Not connected ({probe.message}). Connect a cluster in Settings to dry-run and apply; the downloads "
+            "above work without one.",
+            icon=":material/cloud_off:",
+        )
+    elif not ms.valid:
+        st.warning("Fix the validation errors above before deploying.", icon=":material/block:")
+    else:
+        secret_values: dict[str, str] = {}
+        if any(o["kind"] == "Secret" for o in ms.objects):
+            st.markdown("**S3 data connection** — the keys go to the cluster only; they are not kept by Navigator.")
+            s1, s2, s3 = st.columns(3)
+            secret_values = {
+                "AWS_ACCESS_KEY_ID": s1.text_input("Access key ID", type="password", key="dp_s3_id"),
+                "AWS_SECRET_ACCESS_KEY": s2.text_input("Secret access key", type="password", key="dp_s3_key"),
+                "AWS_S3_ENDPOINT": s3.text_input("Endpoint URL", key="dp_s3_endpoint"),
+            }
+            secret_values = {k: v for k, v in secret_values.items() if v}
+
+        def _table(results: list[ApplyResult]) -> None:
+            st.dataframe(
+                pd.DataFrame(
+                    [
+                        {
+                            "Object": f"{r.kind}/{r.name}",
+                            "Result": r.action,
+                            "Detail": "; ".join([r.message, *r.causes]).strip("; "),
+                        }
+                        for r in results
+                    ]
+                ),
+                hide_index=True,
+                width="stretch",
+            )
+
+        b1, b2 = st.columns(2)
+        confirm = b2.checkbox(
+            f"I confirm: create or patch {len(ms.objects)} objects in {namespace.strip()}", key="dp_confirm"
+        )
+        dry_clicked = b1.button("Server-side dry run", key="dp_dry")
+        apply_clicked = b2.button("Deploy", type="primary", disabled=not confirm, key="dp_apply")
+        if dry_clicked or apply_clicked:
+            try:
+                conn = services.open_connection(settings, context)
+                try:
+                    with st.status("Validating and dry-running …", expanded=True) as progress:
+                        outcome = deploy(
+                            conn,
+                            ms.objects,
+                            confirmed=apply_clicked and confirm,
+                            secret_values=secret_values,
+                            on_result=lambda stage, r: progress.write(f"{stage}: {r.kind}/{r.name} — {r.action}"),
+                        )
+                        progress.update(
+                            label=outcome.message, state="complete" if outcome.ok else "error", expanded=False
+                        )
+                finally:
+                    conn.close()
+                st.caption(f"Validated against {outcome.schema_source}.")
+                st.markdown("**Dry run**")
+                _table(outcome.dry_run)
+                if outcome.applied:
+                    st.markdown("**Apply**")
+                    _table(outcome.applied)
+                (st.success if outcome.ok else st.error)(outcome.message)
+            except NavigatorError as exc:
+                st.error(str(exc), icon=":material/error:")
+
+        st.markdown("**Status and inference test**")
+        t1, t2, t3 = st.columns(3)
+        if t1.button("Refresh status", key="dp_status") and isvc:
+            try:
+                conn = services.open_connection(settings, context)
+                try:
+                    st.session_state[_STATUS] = deployment_status(conn, isvc_name, namespace.strip())
+                finally:
+                    conn.close()
+            except NavigatorError as exc:
+                st.error(str(exc), icon=":material/error:")
+        status: DeploymentStatus | None = st.session_state.get(_STATUS)
+        if status is not None and status.name == isvc_name:
+            (st.success if status.ready else st.warning)(
+                f"{status.name}: {'Ready' if status.ready else 'not Ready'}"
+                + (f" at {status.url}" if status.url else "")
+                + (f" — {status.reason}" if status.reason else "")
+            )
+            for p in status.pods:
+                st.caption(f"pod {p.name}: {p.phase} {'; '.join(p.waiting + p.events)}")
+        endpoint = t2.text_input("Endpoint URL", value=(status.url if status and status.url else ""), key="dp_endpoint")
+        token = t2.text_input("Token (with token auth)", type="password", key="dp_token")
+        if t3.button("Test inference", key="dp_test", disabled=not endpoint):
+            with st.spinner("Calling /v1/models and timing 3 completions …"):
+                st.session_state[_TEST] = check_endpoint(
+                    endpoint,
+                    isvc_name,
+                    token=SecretStr(token) if token else None,
+                    slo=plan.request.slo if plan is not None and source.startswith("Capacity plan") else None,
+                )
+        test: EndpointTest | None = st.session_state.get(_TEST)
+        if test is not None:
+            (st.success if test.ok else st.error)(test.message)
+            if test.ok:
+                e1, e2, e3 = st.columns(3)
+                for col, label, fig in (
+                    (e1, "TTFT (measured)", test.ttft_ms),
+                    (e2, "TPOT (measured)", test.tpot_ms),
+                    (e3, "Latency (measured)", test.latency_ms),
+                ):
+                    if fig is not None:
+                        col.metric(label, f"{fig.expected:.0f} ms", help=f"min {fig.low:.0f} ms, max {fig.high:.0f} ms")
+                for line in test.slo_checks:
+                    st.markdown(f"- {line}")
+        x1, x2 = st.columns(2)
+        really = x1.checkbox(f"I confirm deleting {isvc_name} and its PDB", key="dp_delete_confirm")
+        if x2.button("Delete", disabled=not really, key="dp_delete"):
+            try:
+                conn = services.open_connection(settings, context)
+                try:
+                    _table(delete_deployment(conn, isvc_name, namespace.strip()))
+                finally:
+                    conn.close()
+            except NavigatorError as exc:
+                st.error(str(exc), icon=":material/error:")
+
+        st.subheader("Quickstarts")
+        st.caption("Serve a model step by step; each step's status is read from the cluster.")
+        try:
+            conn = services.open_connection(settings, context)
+            try:
+                # A step clicked in the last run is applied first, so the statuses below include it.
+                for quick in QUICKSTARTS:
+                    if st.session_state.get(f"dp_qs_{quick.key}"):
+                        st.markdown(f"**{quick.title}**")
+                        _table(run_quickstart(conn, quick.key, ms.objects, secret_values=secret_values))
+                steps = quickstart_status(conn, ms.objects)
+            finally:
+                conn.close()
+            for step, quick in zip(steps, QUICKSTARTS, strict=True):
+                q1, q2 = st.columns([4, 1])
+                q1.markdown(f"{_STATE_ICON[step.state]} **{step.title}** — {step.state}: {step.detail}")
+                q1.caption(quick.description)
+                if quick.kinds and step.state == "to do":
+                    q2.button("Run", key=f"dp_qs_{quick.key}")
+        except NavigatorError as exc:
+            st.error(str(exc), icon=":material/error:")

@@ -1,0 +1,93 @@
+"""Deploy page through AppTest: offline preview and downloads; with the test API server, the
+dry run, the confirmation gate, apply, status, quickstarts and delete."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from streamlit.testing.v1 import AppTest
+
+from tests.support.fake_kube import FakeKubeServer
+from tests.test_app import APP
+
+
+def page() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    at.switch_page("views/deploy.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def generate(at: AppTest) -> None:
+    next(b for b in at.button if b.label == "Generate manifests").click().run()
+
+
+def codes(at: AppTest, language: str) -> list[str]:
+    return [c.value for c in at.code if c.language == language]
+
+
+def test_offline_preview_validates_and_offers_downloads() -> None:
+    at = page()
+    assert at.radio(key="dp_source").value == "Sample model-car config (GO models)"
+    docs = [yaml.safe_load(c) for c in codes(at, "yaml")]
+    assert [d["kind"] for d in docs][:3] == ["Namespace", "ServingRuntime", "InferenceService"]
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Valid"] == f"{len(docs)} / {len(docs)}" and metrics["Cluster"] == "offline"
+    labels = {b.label for b in at.get("download_button")}
+    assert {"Download manifests (YAML)", "Download manifests (zip)"} <= labels
+    assert any(c.startswith("oc apply -f manifests.yaml -n llm-serving") for c in codes(at, "bash"))
+    assert any("Connect a cluster in Settings" in i.value for i in at.info)
+    assert all(b.key not in ("dp_apply", "dp_dry") for b in at.button)
+
+
+def test_bad_input_keeps_the_page_and_names_the_field() -> None:
+    at = page()
+    before = codes(at, "yaml")
+    at.text_input(key="dp_name").set_value("Not_A_Name")
+    generate(at)
+    assert not at.exception
+    assert any("name" in e.value and "lower-case" in e.value for e in at.error)
+    assert codes(at, "yaml") == before, "the last good manifests stay on screen"
+    at.text_input(key="dp_name").set_value("my-granite")
+    generate(at)
+    assert not at.error
+    assert any("name: my-granite" in c for c in codes(at, "yaml"))
+
+
+@pytest.fixture
+def connected(monkeypatch: pytest.MonkeyPatch, kubeconfig: Path) -> Path:
+    monkeypatch.setenv("NAVIGATOR_KUBECONFIG", str(kubeconfig))
+    return kubeconfig
+
+
+def test_dry_run_confirm_apply_status_quickstarts_delete(connected: Path, fake_kube: FakeKubeServer) -> None:
+    at = page()
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Cluster"] == "connected"
+    assert any("cluster template" in c.value for c in at.caption), "the runtime comes from the cluster's template"
+    docs = [yaml.safe_load(c) for c in codes(at, "yaml")]
+    isvc = next(d for d in docs if d["kind"] == "InferenceService")
+    assert isvc["metadata"]["annotations"]["serving.kserve.io/deploymentMode"] == "Standard"
+    # Deploy stays disabled until the confirmation is ticked.
+    assert at.button(key="dp_apply").disabled
+    at.button(key="dp_dry").click().run()
+    assert not at.exception
+    assert all(dry for _, _, dry in fake_kube.state.writes) and fake_kube.state.writes
+    assert any("would create" in str(df.value["Result"].tolist()) for df in at.dataframe)
+    at.checkbox(key="dp_confirm").check().run()
+    at.button(key="dp_apply").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    name = isvc["metadata"]["name"]
+    stored = fake_kube.state.objects["/apis/serving.kserve.io/v1beta1/namespaces/llm-serving/inferenceservices"]
+    assert name in stored
+    assert any(s.value == "applied" for s in at.success)
+    at.button(key="dp_status").click().run()
+    assert any("not Ready" in w.value and "no predictor pod yet" in w.value for w in at.warning)
+    quick = [m.value for m in at.markdown if "**Deploy a model**" in m.value]
+    assert quick and "done" in quick[0]
+    at.checkbox(key="dp_delete_confirm").check().run()
+    at.button(key="dp_delete").click().run()
+    assert name not in stored
