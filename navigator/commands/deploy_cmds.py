@@ -22,7 +22,7 @@ from core.cluster.deploy import ApplyResult, DeploymentStatus, delete_deployment
 from core.cluster.endpoint import check_endpoint
 from core.deployment import ClusterFacts, ManifestSet, cluster_facts, deploy, manifests_for_plan, manifests_for_report
 from core.errors import InputError
-from core.manifests import file_name, oc_apply_command, to_yaml
+from core.manifests import ObjectCheck, file_name, oc_apply_command, to_yaml
 from core.settings import load_settings
 from navigator.commands._output import print_json, print_table
 
@@ -94,8 +94,8 @@ def build_set(args: argparse.Namespace, conn: Connection | None) -> ManifestSet:
     return ms.model_copy(update={"notes": ms.notes + notes})
 
 
-def _print_checks(ms: ManifestSet, stream: Any) -> None:
-    for check in ms.checks:
+def _print_checks(ms: ManifestSet, stream: Any, checks: list[ObjectCheck] | None = None) -> None:
+    for check in ms.checks if checks is None else checks:
         state = "valid" if check.ok else "INVALID"
         print(f"{check.kind}/{check.name}: {state} ({', '.join(check.checked_against)})", file=stream)
         for e in check.errors:
@@ -143,9 +143,6 @@ def _result_rows(stage: str, results: list[ApplyResult]) -> list[list[str]]:
 
 
 def _deploy(args: argparse.Namespace) -> int:
-    if not (args.dry_run or args.yes):
-        # Never write without consent: show what the dry run says and stop.
-        print("navigator: nothing applied without --yes (or use --dry-run to only check)", file=sys.stderr)
     conn = _connection(args)
     try:
         ms = build_set(args, conn)
@@ -162,7 +159,7 @@ def _deploy(args: argparse.Namespace) -> int:
         out["status"] = status.model_dump(mode="json") if status else None
         print_json(out)
     else:
-        _print_checks(ms, sys.stdout)
+        _print_checks(ms, sys.stdout, outcome.checks)
         print(f"validated against {outcome.schema_source}")
         rows = _result_rows("dry run", outcome.dry_run) + _result_rows("apply", outcome.applied)
         if rows:
@@ -175,6 +172,8 @@ def _deploy(args: argparse.Namespace) -> int:
     if not outcome.ok:
         return 1
     if not (args.dry_run or args.yes):
+        # Never write without consent: the dry run above is all that happened.
+        print("navigator: nothing applied without --yes (or use --dry-run to only check)", file=sys.stderr)
         return 2
     return 0 if status is None or status.ready else 1
 
