@@ -87,6 +87,18 @@ def fill_secrets(objects: list[dict[str, Any]], values: dict[str, str]) -> list[
     return out
 
 
+def _result(obj: dict[str, Any], action: Action, message: str = "", causes: list[str] | None = None) -> ApplyResult:
+    meta = obj["metadata"]
+    return ApplyResult(
+        kind=str(obj["kind"]),
+        name=str(meta["name"]),
+        namespace=meta.get("namespace"),
+        action=action,
+        message=message,
+        causes=causes or [],
+    )
+
+
 def _placeholders(obj: dict[str, Any]) -> list[str]:
     return [k for k, v in (obj.get("stringData") or {}).items() if str(v).startswith("<")]
 
@@ -108,26 +120,14 @@ def apply_objects(
         kind, name, ns = str(obj["kind"]), str(meta["name"]), meta.get("namespace")
         collection, path, resource = object_paths(obj)
         if failed:
-            result = ApplyResult(
-                kind=kind, name=name, namespace=ns, action="skipped", message="an earlier object failed"
-            )
+            result = _result(obj, "skipped", "an earlier object failed")
         elif not dry_run and _placeholders(obj):
             failed = True
-            result = ApplyResult(
-                kind=kind,
-                name=name,
-                namespace=ns,
-                action="failed",
-                message=f"give {', '.join(_placeholders(obj))} for the S3 connection before deploying",
-            )
+            need = ", ".join(_placeholders(obj))
+            result = _result(obj, "failed", f"give {need} for the S3 connection before deploying")
         elif dry_run and ns in new_namespaces:
-            result = ApplyResult(
-                kind=kind,
-                name=name,
-                namespace=ns,
-                action="checked offline",
-                message=f"namespace {ns} does not exist yet, so the server cannot dry-run this; schema-checked locally",
-            )
+            why = f"namespace {ns} does not exist yet, so the server cannot dry-run this; schema-checked locally"
+            result = _result(obj, "checked offline", why)
         else:
             result = _apply_one(conn, obj, collection, path, resource, query, dry_run)
             failed = not result.ok
@@ -148,54 +148,32 @@ def _apply_one(
     query: list[tuple[str, str]],
     dry_run: bool,
 ) -> ApplyResult:
-    kind, name, ns = str(obj["kind"]), str(obj["metadata"]["name"]), obj["metadata"].get("namespace")
     try:
         try:
             request(conn, "create", resource, "POST", collection, body=obj, query=query)
-            return ApplyResult(kind=kind, name=name, namespace=ns, action="would create" if dry_run else "created")
+            return _result(obj, "would create" if dry_run else "created")
         except ClusterConflictError:
-            request(
-                conn,
-                "patch",
-                resource,
-                "PATCH",
-                path,
-                body=obj,
-                query=query,
-                content_type="application/merge-patch+json",
-            )
-            return ApplyResult(
-                kind=kind,
-                name=name,
-                namespace=ns,
-                action="would patch" if dry_run else "patched",
-                message="already existed (409): patched",
-            )
+            patch = "application/merge-patch+json"
+            request(conn, "patch", resource, "PATCH", path, body=obj, query=query, content_type=patch)
+            return _result(obj, "would patch" if dry_run else "patched", "already existed (409): patched")
     except ClusterRejectedError as exc:
-        return ApplyResult(kind=kind, name=name, namespace=ns, action="failed", message=str(exc), causes=exc.causes)
+        return _result(obj, "failed", str(exc), exc.causes)
     except ClusterError as exc:
-        return ApplyResult(kind=kind, name=name, namespace=ns, action="failed", message=str(exc))
+        return _result(obj, "failed", str(exc))
 
 
 def delete_deployment(conn: Connection, name: str, namespace: str) -> list[ApplyResult]:
     """Delete the InferenceService and its PDB; the project and the shared runtime stay."""
     out = []
     for kind, obj_name in (("InferenceService", name), ("PodDisruptionBudget", f"{name}-pdb")):
-        _, path, resource = object_paths({"kind": kind, "metadata": {"name": obj_name, "namespace": namespace}})
+        obj: dict[str, Any] = {"kind": kind, "metadata": {"name": obj_name, "namespace": namespace}}
+        _, path, resource = object_paths(obj)
         try:
             request(conn, "delete", resource, "DELETE", path)
-            out.append(ApplyResult(kind=kind, name=obj_name, namespace=namespace, action="deleted"))
+            out.append(_result(obj, "deleted"))
         except ClusterError as exc:
             gone = "not found" in str(exc)
-            out.append(
-                ApplyResult(
-                    kind=kind,
-                    name=obj_name,
-                    namespace=namespace,
-                    action="skipped" if gone else "failed",
-                    message="not there" if gone else str(exc),
-                )
-            )
+            out.append(_result(obj, "skipped" if gone else "failed", "not there" if gone else str(exc)))
     return out
 
 

@@ -105,37 +105,29 @@ def check_endpoint(
     """List models, time ``requests_count`` streamed completions, compare with the SLO."""
     url = url.rstrip("/")
     headers = _headers(token)
+
+    def failed(message: str, models: list[str] | None = None) -> EndpointTest:
+        return EndpointTest(url=url, model=model, ok=False, message=message, models=models or [])
+
     session = requests.Session()
     try:
         resp = session.get(f"{url}/v1/models", headers=headers, timeout=_TIMEOUT, verify=verify)
         if resp.status_code in (401, 403):
-            return EndpointTest(
-                url=url,
-                model=model,
-                ok=False,
-                message=f"/v1/models answered {resp.status_code}: token auth is on; give a token that may "
-                "access this InferenceService",
+            return failed(
+                f"/v1/models answered {resp.status_code}: token auth is on; give a token that may "
+                "access this InferenceService"
             )
         resp.raise_for_status()
         models = [str(m.get("id")) for m in resp.json().get("data") or []]
         if model not in models:
-            return EndpointTest(
-                url=url,
-                model=model,
-                ok=False,
-                models=models,
-                message=f"/v1/models lists {models or 'nothing'}, not {model!r}",
-            )
+            return failed(f"/v1/models lists {models or 'nothing'}, not {model!r}", models)
         runs = [
             _one_completion(session, url, model, prompt, max_tokens, headers, verify)
             for _ in range(max(1, requests_count))
         ]
     except requests.RequestException as exc:
-        return EndpointTest(
-            url=url,
-            model=model,
-            ok=False,
-            message=f"{url} did not answer ({exc.__class__.__name__}). An unexposed InferenceService is only "
+        return failed(
+            f"{url} did not answer ({exc.__class__.__name__}). An unexposed InferenceService is only "
             "reachable inside the cluster: expose it (external route) or `oc port-forward` and test "
             "http://127.0.0.1:8080",
         )

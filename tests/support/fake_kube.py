@@ -16,14 +16,15 @@ from __future__ import annotations
 import base64
 import copy
 import json
-import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
+
+from tests.support.local_server import LocalServer
 
 
 def _field(obj: dict[str, Any], path: str) -> str:
@@ -91,7 +92,7 @@ def _status(code: int, reason: str, message: str) -> dict[str, Any]:
 
 
 class _Handler(BaseHTTPRequestHandler):
-    server: _Server
+    server: Any
 
     def log_message(self, *args: Any) -> None:  # keep test output quiet
         pass
@@ -336,14 +337,6 @@ def kserve_admission(obj: dict[str, Any]) -> list[dict[str, str]]:
     return causes
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, state: FakeKube) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.state = state
-
-
 def _write(method: str) -> Callable[[_Handler], None]:
     def handler(self: _Handler) -> None:
         state = self.server.state
@@ -362,23 +355,13 @@ _Handler.do_PATCH = _write("PATCH")  # type: ignore[attr-defined]
 _Handler.do_DELETE = _write("DELETE")  # type: ignore[attr-defined]
 
 
-class FakeKubeServer:
+class FakeKubeServer(LocalServer):
     """Runs :class:`FakeKube` on a free port until :meth:`stop`."""
 
+    state: FakeKube
+
     def __init__(self, state: FakeKube | None = None) -> None:
-        self.state = state or FakeKube()
-        self._server = _Server(self.state)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
-
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        super().__init__(_Handler, state or FakeKube())
 
 
 def write_kubeconfig(path: Path, server: str, token: str, context: str = "test-cluster") -> Path:

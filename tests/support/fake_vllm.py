@@ -7,11 +7,12 @@ events, the first after ``ttft_s`` and the rest ``tpot_s`` apart. A wrong bearer
 from __future__ import annotations
 
 import json
-import threading
 import time
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from tests.support.local_server import LocalServer
 
 
 @dataclass
@@ -24,7 +25,7 @@ class FakeVllm:
 
 
 class _Handler(BaseHTTPRequestHandler):
-    server: _Server
+    server: Any
     protocol_version = "HTTP/1.1"  # streamed with chunked transfer encoding, as uvicorn does
 
     def log_message(self, *args: Any) -> None:
@@ -72,25 +73,10 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.flush()
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
+class FakeVllmServer(LocalServer):
+    """Runs :class:`FakeVllm` on a free port until :meth:`stop`."""
 
-    def __init__(self, state: FakeVllm) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.state = state
+    state: FakeVllm
 
-
-class FakeVllmServer:
     def __init__(self, state: FakeVllm | None = None) -> None:
-        self.state = state or FakeVllm()
-        self._server = _Server(self.state)
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        super().__init__(_Handler, state or FakeVllm())
