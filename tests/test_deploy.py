@@ -23,6 +23,7 @@ from tests.support.fake_kube import FakeKubeServer
 from tests.support.fake_vllm import FakeVllm, FakeVllmServer
 from tests.support.kube_objects import predictor_pod, warning_event
 from tests.test_cli import navigator
+from tests.test_plan_cli import BASE as PLAN_ARGS
 
 NS = "llm"
 ISVCS = f"/apis/serving.kserve.io/v1beta1/namespaces/{NS}/inferenceservices"
@@ -246,20 +247,7 @@ def test_endpoint_failures_say_what_to_do(vllm: FakeVllmServer) -> None:
 
 
 def write_plan(tmp_path: Path) -> Path:
-    out = navigator(
-        "plan",
-        "--model",
-        "Llama-3.1-8B",
-        "--rps",
-        "4",
-        "--input-tokens",
-        "800",
-        "--output-tokens",
-        "200",
-        "--gpu",
-        "L40S",
-        "--json",
-    )
+    out = navigator("plan", *PLAN_ARGS, "--json")
     assert out.returncode == 0, out.stderr
     path = tmp_path / "plan.json"
     path.write_text(out.stdout)
