@@ -10,6 +10,7 @@ import yaml
 from streamlit.testing.v1 import AppTest
 
 from tests.support.fake_kube import FakeKubeServer
+from tests.support.fake_vllm import FakeVllm, FakeVllmServer
 from tests.test_app import APP
 
 
@@ -88,6 +89,19 @@ def test_dry_run_confirm_apply_status_quickstarts_delete(connected: Path, fake_k
     assert any("not Ready" in w.value and "no predictor pod yet" in w.value for w in at.warning)
     quick = [m.value for m in at.markdown if "**Deploy a model**" in m.value]
     assert quick and "done" in quick[0]
+    # The controller reports Ready with a route: watch, then test the endpoint (a vLLM stand-in).
+    vllm = FakeVllmServer(FakeVllm(model=name, ttft_s=0.02, tpot_s=0.005, tokens=4))
+    try:
+        stored[name]["status"] = {"url": vllm.url, "conditions": [{"type": "Ready", "status": "True"}]}
+        at.button(key="dp_watch").click().run()
+        assert any(f"{name}: Ready at {vllm.url}" in s.value for s in at.success)
+        at.text_input(key="dp_endpoint").set_value(vllm.url).run()
+        at.button(key="dp_test").click().run()
+        assert not at.exception
+        measured = {m.label: m.value for m in at.metric}
+        assert measured["TTFT (measured)"].endswith(" ms") and measured["Latency (measured)"].endswith(" ms")
+    finally:
+        vllm.stop()
     at.checkbox(key="dp_delete_confirm").check().run()
     at.button(key="dp_delete").click().run()
     assert name not in stored

@@ -293,6 +293,19 @@ def test_cli_deploy_needs_yes_then_applies_and_status_and_delete(
 
     status = navigator("status", "llama-3-1-8b", "-n", NS, "--kubeconfig", str(kubeconfig))
     assert status.returncode == 1 and "not Ready" in status.stdout and "no predictor pod yet" in status.stdout
+    vllm = FakeVllmServer(FakeVllm(model="llama-3-1-8b", ttft_s=0.02, tpot_s=0.005, tokens=4))
+    try:
+        stored(fake_kube, ISVCS)["llama-3-1-8b"]["status"] = {
+            "url": vllm.url,
+            "conditions": [{"type": "Ready", "status": "True"}],
+        }
+        tested = navigator("status", "llama-3-1-8b", "-n", NS, "--kubeconfig", str(kubeconfig), "--test", "--json")
+        assert tested.returncode == 0, tested.stderr
+        result = json.loads(tested.stdout)
+        assert result["ready"] is True and result["test"]["ok"] is True
+        assert result["test"]["ttft_ms"]["provenance"] == "measured" and result["test"]["ttft_ms"]["expected"] >= 20
+    finally:
+        vllm.stop()
     refused = navigator("delete", "llama-3-1-8b", "-n", NS, "--kubeconfig", str(kubeconfig))
     assert refused.returncode == 2 and "--yes" in refused.stderr
     deleted = navigator("delete", "llama-3-1-8b", "-n", NS, "--kubeconfig", str(kubeconfig), "--yes")

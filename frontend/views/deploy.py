@@ -8,7 +8,7 @@ import streamlit as st
 from pydantic import SecretStr
 
 from core.cluster import Inventory, load_inventory
-from core.cluster.deploy import ApplyResult, DeploymentStatus, delete_deployment, deployment_status
+from core.cluster.deploy import ApplyResult, DeploymentStatus, delete_deployment, deployment_status, wait_ready
 from core.cluster.endpoint import EndpointTest, check_endpoint
 from core.decision import build_report
 from core.deployment import (
@@ -265,6 +265,27 @@ if ms is not None:
 
         st.markdown("**Status and inference test**")
         t1, t2, t3 = st.columns(3)
+        watch = t1.button("Watch until Ready (10 min at most)", key="dp_watch")
+        if watch and isvc:
+            try:
+                conn = services.open_connection(settings, context)
+                try:
+                    with st.status(f"Waiting for {isvc_name} …", expanded=True) as progress:
+                        final = wait_ready(
+                            conn,
+                            isvc_name,
+                            namespace.strip(),
+                            timeout_s=600,
+                            on_update=lambda s: progress.write("Ready" if s.ready else s.reason),
+                        )
+                        progress.update(
+                            label="Ready" if final.ready else final.reason, state="complete" if final.ready else "error"
+                        )
+                    st.session_state[_STATUS] = final
+                finally:
+                    conn.close()
+            except NavigatorError as exc:
+                st.error(str(exc), icon=":material/error:")
         if t1.button("Refresh status", key="dp_status") and isvc:
             try:
                 conn = services.open_connection(settings, context)
@@ -285,6 +306,7 @@ if ms is not None:
                 st.caption(f"pod {p.name}: {p.phase} {'; '.join(p.waiting + p.events)}")
         endpoint = t2.text_input("Endpoint URL", value=(status.url if status and status.url else ""), key="dp_endpoint")
         token = t2.text_input("Token (with token auth)", type="password", key="dp_token")
+        insecure = t3.checkbox("Accept a self-signed certificate", key="dp_insecure")
         if t3.button("Test inference", key="dp_test", disabled=not endpoint):
             with st.spinner("Calling /v1/models and timing 3 completions …"):
                 st.session_state[_TEST] = check_endpoint(
@@ -292,6 +314,7 @@ if ms is not None:
                     isvc_name,
                     token=SecretStr(token) if token else None,
                     slo=plan.request.slo if plan is not None and source.startswith("Capacity plan") else None,
+                    verify=not insecure,
                 )
         test: EndpointTest | None = st.session_state.get(_TEST)
         if test is not None:

@@ -199,8 +199,14 @@ def _status(args: argparse.Namespace) -> int:
             raise InputError(
                 "--endpoint: the InferenceService has no external URL; give one (e.g. after oc port-forward)"
             )
-        token = os.environ.get("NAVIGATOR_ENDPOINT_TOKEN")
-        test = check_endpoint(url, args.name, token=SecretStr(token) if token else None, requests_count=args.requests)
+        token = os.environ.get("NAVIGATOR_ENDPOINT_TOKEN")  # from the environment, never a flag
+        test = check_endpoint(
+            url,
+            args.name,
+            token=SecretStr(token) if token else None,
+            requests_count=args.requests,
+            verify=not args.insecure_skip_tls_verify,
+        )
     if args.json:
         out: dict[str, Any] = status.model_dump(mode="json")
         out["test"] = test.model_dump(mode="json") if test else None
@@ -289,6 +295,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     s.add_argument("--test", action="store_true", help="when Ready: /v1/models and timed completions")
     s.add_argument("--endpoint", metavar="URL", help="endpoint to test (default: status.url)")
     s.add_argument("--requests", type=int, default=3, help="completions to time (default 3)")
+    s.add_argument("--insecure-skip-tls-verify", action="store_true", help="accept a self-signed route certificate")
     s.add_argument("--json", action="store_true")
     s.set_defaults(handler=_status)
 
