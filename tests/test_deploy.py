@@ -171,7 +171,7 @@ def test_quickstarts_report_each_step_from_the_cluster(conn: Connection, fake_ku
     steps = {s.key: s for s in quickstart_status(conn, objs)}
     assert [s.state for s in steps.values()] == ["to do", "to do", "to do", "to do", "to do"]
     assert run_quickstart(conn, "project", objs)[0].action == "created"
-    # The S3 step refuses to write placeholders: the keys must be given.
+    # The S3 step refuses to write unset values: the keys must be given.
     refused = run_quickstart(conn, "connection", objs)[-1]
     assert refused.action == "failed" and "AWS_ACCESS_KEY_ID" in refused.message
     secret_values = {

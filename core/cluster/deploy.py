@@ -73,7 +73,7 @@ def object_paths(obj: dict[str, Any]) -> tuple[str, str, str]:
 
 
 def fill_secrets(objects: list[dict[str, Any]], values: dict[str, str]) -> list[dict[str, Any]]:
-    """Copies of ``objects`` with the S3 connection's placeholders replaced by ``values``.
+    """Copies of ``objects`` with the S3 connection's unset values (``<…>``) replaced by ``values``.
 
     The values (access keys) live only in the returned objects, which are sent to the API
     server and dropped; they are never rendered, cached or logged.
@@ -99,7 +99,7 @@ def _result(obj: dict[str, Any], action: Action, message: str = "", causes: list
     )
 
 
-def _placeholders(obj: dict[str, Any]) -> list[str]:
+def _unset_keys(obj: dict[str, Any]) -> list[str]:
     return [k for k, v in (obj.get("stringData") or {}).items() if str(v).startswith("<")]
 
 
@@ -121,9 +121,9 @@ def apply_objects(
         collection, path, resource = object_paths(obj)
         if failed:
             result = _result(obj, "skipped", "an earlier object failed")
-        elif not dry_run and _placeholders(obj):
+        elif not dry_run and _unset_keys(obj):
             failed = True
-            need = ", ".join(_placeholders(obj))
+            need = ", ".join(_unset_keys(obj))
             result = _result(obj, "failed", f"give {need} for the S3 connection before deploying")
         elif dry_run and ns in new_namespaces:
             why = f"namespace {ns} does not exist yet, so the server cannot dry-run this; schema-checked locally"

@@ -318,8 +318,9 @@ def _s3_connection_name(spec: DeploymentSpec) -> str:
 
 
 def s3_connection_secret(spec: DeploymentSpec) -> dict[str, Any]:
-    """An S3 data connection Secret as the dashboard writes it; keys are placeholders, filled
-    at deploy time from what the user types (never shown back or written to disk)."""
+    """An S3 data connection Secret as the dashboard writes it. The access keys are marked
+    ``<set at deploy time>`` and filled from what the user types when deploying (never shown
+    back or written to disk); apply refuses to send a Secret that still has such a value."""
     name = _s3_connection_name(spec)
     return {
         "apiVersion": "v1",

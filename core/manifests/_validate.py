@@ -252,6 +252,6 @@ def validate_objects(
             if (obj.get("spec") or {}).get("maxUnavailable") != 1:
                 warnings.append("use maxUnavailable: 1 so upgrades can drain one replica at a time")
         if kind == "Secret" and any("<" in str(v) for v in ((obj.get("stringData") or {}).values())):
-            warnings.append("holds placeholders: the keys are filled in when deploying, never written to disk")
+            warnings.append("the access keys and endpoint are asked for when deploying and never written to disk")
         checks.append(ObjectCheck(kind=kind, name=name, errors=errors, warnings=warnings, checked_against=against))
     return checks
