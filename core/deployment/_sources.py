@@ -26,11 +26,12 @@ from core.manifests import (
     ObjectCheck,
     build_manifests,
     deployment_mode_for,
+    provider_for,
     spec_from_decision,
     spec_from_plan,
     validate_objects,
 )
-from core.manifests._build import BUILTIN_RUNTIME
+from core.manifests._build import BUILTIN_RUNTIME, Provider
 from core.planning import CapacityPlan
 
 # research/kserve-openshift.md §0: the images ODH upstream's params.env names. Only used
@@ -70,8 +71,8 @@ class ManifestSet(BaseModel):
         return all(c.ok for c in self.checks)
 
 
-def _runtime_fields(provider: str, facts: ClusterFacts, runtime_image: str | None) -> tuple[dict[str, Any], str]:
-    name = BUILTIN_RUNTIME[provider][0]  # type: ignore[index]
+def _runtime_fields(provider: Provider, facts: ClusterFacts, runtime_image: str | None) -> tuple[dict[str, Any], str]:
+    name = BUILTIN_RUNTIME[provider][0]
     template = next(
         (
             t
@@ -115,7 +116,7 @@ def _finish(specs: list[DeploymentSpec], notes: list[str]) -> ManifestSet:
     )
 
 
-def _common(provider: str, facts: ClusterFacts, runtime_image: str | None) -> tuple[dict[str, Any], list[str]]:
+def _common(provider: Provider, facts: ClusterFacts, runtime_image: str | None) -> tuple[dict[str, Any], list[str]]:
     runtime, note = _runtime_fields(provider, facts, runtime_image)
     fields: dict[str, Any] = {
         **runtime,
@@ -142,8 +143,9 @@ def manifests_for_plan(
 ) -> ManifestSet:
     """The manifests of a plan's chosen configuration."""
     facts = facts or ClusterFacts()
-    probe, _ = spec_from_plan(plan, namespace=namespace, inventory=inventory, catalog=catalog, **overrides)
-    fields, notes = _common(probe.provider, facts, runtime_image)
+    if plan.chosen is None:
+        raise InputError(f"plan {plan.id}: no configuration was chosen ({'; '.join(plan.reasons)}); nothing to deploy")
+    fields, notes = _common(provider_for(plan.chosen.gpu, catalog), facts, runtime_image)
     spec, spec_notes = spec_from_plan(
         plan, namespace=namespace, inventory=inventory, catalog=catalog, **{**fields, **overrides}
     )
@@ -171,8 +173,8 @@ def manifests_for_report(
         if d.verdict == "NO_GO":
             notes.append(f"{d.name}: NO_GO, left out ({'; '.join(d.reasons[:1])})")
             continue
-        probe, _ = spec_from_decision(d, namespace=namespace, inventory=inventory, catalog=catalog, **overrides)
-        fields, common_notes = _common(probe.provider, facts, runtime_image or report.runtime_image)
+        provider = provider_for(d.best.gpu, catalog) if d.best else "nvidia"
+        fields, common_notes = _common(provider, facts, runtime_image or report.runtime_image)
         spec, spec_notes = spec_from_decision(
             d, namespace=namespace, inventory=inventory, catalog=catalog, **{**fields, **overrides}
         )

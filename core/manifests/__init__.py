@@ -19,7 +19,7 @@ from core.manifests._build import (
     runtime_from_template,
 )
 from core.manifests._render import file_name, oc_apply_command, to_yaml, to_zip
-from core.manifests._specs import deployment_mode_for, spec_from_decision, spec_from_plan
+from core.manifests._specs import deployment_mode_for, provider_for, spec_from_decision, spec_from_plan
 from core.manifests._validate import (
     ObjectCheck,
     bundled_schema,
@@ -43,6 +43,7 @@ __all__ = [
     "model_args",
     "oc_apply_command",
     "pod_disruption_budget",
+    "provider_for",
     "runtime_from_template",
     "schema_errors",
     "spec_from_decision",

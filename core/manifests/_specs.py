@@ -27,6 +27,12 @@ _PRODUCT_LABEL: dict[str, str] = {"nvidia": "nvidia.com/gpu.product", "amd": "am
 _VENDOR_PROVIDER: dict[str, Provider] = {"NVIDIA": "nvidia", "AMD": "amd", "Intel": "gaudi"}
 
 
+def provider_for(gpu_name: str, catalog: Catalog | None = None) -> Provider:
+    """The accelerator provider of a catalog GPU (NVIDIA when the GPU is not in the catalog)."""
+    gpu = (catalog or get_catalog()).find_gpu(gpu_name)
+    return _VENDOR_PROVIDER[gpu.vendor] if gpu else "nvidia"
+
+
 def deployment_mode_for(release_version: str | None) -> DeploymentMode:
     """``Standard`` on OpenShift AI / ODH 3.x and later, ``RawDeployment`` before (or unknown).
 
@@ -121,8 +127,7 @@ def spec_from_plan(
         raise InputError(f"plan {plan.id}: no configuration was chosen ({'; '.join(plan.reasons)}); nothing to deploy")
     cat = catalog or get_catalog()
     c = plan.chosen
-    gpu = cat.gpu(c.gpu)
-    provider = _VENDOR_PROVIDER[gpu.vendor]
+    provider = provider_for(c.gpu, cat)
     notes: list[str] = []
     storage = overrides.get("storage_uri")
     if not storage:
@@ -165,8 +170,7 @@ def spec_from_decision(
     if decision.verdict == "NO_GO" or best is None:
         raise InputError(f"{decision.name}: the verdict is NO_GO ({'; '.join(decision.reasons)}); nothing to deploy")
     cat = catalog or get_catalog()
-    gpu = cat.find_gpu(best.gpu)
-    provider: Provider = _VENDOR_PROVIDER[gpu.vendor] if gpu else "nvidia"
+    provider = provider_for(best.gpu, cat)
     args = list(best.args or decision.optimized_args)
     tp = next((int(a.split("=", 1)[1]) for a in args if a.startswith("--tensor-parallel-size=")), decision.gpu_count)
     cpu, memory = resources_for(tp, best.memory.weights_gib if best.memory else 0.0)
