@@ -19,6 +19,7 @@ from navigator.commands import (
     fit_cmd,
     inventory_cmd,
     plan_cmds,
+    qa_cmd,
     sizing_cmds,
     ui_cmd,
 )
@@ -34,7 +35,17 @@ def build_parser() -> argparse.ArgumentParser:
         description="Plan, check, deploy and validate LLM serving on OpenShift AI (KServe + vLLM).",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in (ui_cmd, inventory_cmd, catalog_cmds, estimate_cmd, plan_cmds, fit_cmd, deploy_cmds, sizing_cmds):
+    for module in (
+        ui_cmd,
+        inventory_cmd,
+        catalog_cmds,
+        estimate_cmd,
+        plan_cmds,
+        fit_cmd,
+        deploy_cmds,
+        qa_cmd,
+        sizing_cmds,
+    ):
         module.register(sub)
     return parser
 

@@ -79,3 +79,16 @@ def skopeo_on_path(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
     exe.chmod(0o755)
     monkeypatch.setenv("PATH", f"{folder}{os.pathsep}{os.environ['PATH']}")
     return exe
+
+
+@pytest.fixture
+def podman_on_path(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A stand-in ``podman`` on PATH; returns the file it records its calls in."""
+    from tests.support.podman_standin import install
+
+    folder = tmp_path_factory.mktemp("podman-bin")
+    install(folder)
+    monkeypatch.setenv("PATH", f"{folder}{os.pathsep}{os.environ['PATH']}")
+    record = folder / "record.jsonl"
+    monkeypatch.setenv("PODMAN_STANDIN_RECORD", str(record))
+    return record

@@ -1,0 +1,123 @@
+"""What a QA run takes and what it gives back."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+
+DEFAULT_TEST_IMAGE = "quay.io/opendatahub/opendatahub-tests:latest"
+# research/kserve-openshift.md §5.2: the suite's current test (moved there in June 2026).
+TEST_PATH = "tests/model_serving/model_runtime/vllm/modelcar/test_modelvalidation.py"
+WORKDIR = "/home/odh/opendatahub-tests"
+# The registry hosts the suite accepts, each with the environment variable its option reads.
+PULL_SECRET_ENV: dict[str, str] = {
+    "quay.io": "QUAY_IO_REGISTRY_PULL_SECRET",
+    "registry.stage.redhat.io": "REGISTRY_STAGE_REDHAT_IO_REGISTRY_PULL_SECRET",
+    "registry.redhat.io": "REGISTRY_REDHAT_IO_REGISTRY_PULL_SECRET",
+}
+ACCELERATORS = ("nvidia", "amd", "gaudi", "spyre")
+
+QaCode = Literal[
+    "PODMAN_MISSING",
+    "KUBECONFIG_MISSING",
+    "PULL_SECRET_MISSING",
+    "IMAGE_PULL_FAILED",
+    "TESTS_FAILED",
+    "TIMEOUT",
+    "CANCELLED",
+    "INTERNAL",
+]
+ADVICE: dict[str, str] = {
+    "PODMAN_MISSING": "Install podman (dnf install podman / brew install podman) or use the cluster backend.",
+    "KUBECONFIG_MISSING": "Log in with 'oc login' or point NAVIGATOR_KUBECONFIG at a kubeconfig for the cluster.",
+    "PULL_SECRET_MISSING": "Give a pull secret for registry.redhat.io, registry.stage.redhat.io or quay.io "
+    "(base64 user:password, or a docker config JSON).",
+    "IMAGE_PULL_FAILED": "The test image or a model image could not be pulled: check the image name, your "
+    "registry login (podman login) and the pull secrets.",
+    "TESTS_FAILED": "The suite ran and a model failed: read the failing test's message and the log; the "
+    "decision report's changed arguments are the first thing to try.",
+    "TIMEOUT": "The run took longer than the timeout: a model may be stuck pulling or loading; raise the "
+    "timeout or check the InferenceService events.",
+    "CANCELLED": "The run was cancelled; nothing is left running.",
+    "INTERNAL": "The suite could not run (see the log's last lines); check the test path, the accelerator "
+    "type and the extra pytest arguments.",
+}
+
+
+class QaRequest(BaseModel):
+    """Everything a run needs. Secrets are SecretStr and never leave the run."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    config_path: Path
+    """The model-car YAML (the generated overlay, or the base)."""
+    kubeconfig: Path | None
+    pull_secrets: dict[str, SecretStr] = Field(default_factory=dict)
+    """Registry host → pull secret, for the hosts the suite accepts."""
+    accelerator_type: str = "nvidia"
+    runtime_image: str | None = None
+    test_image: str = DEFAULT_TEST_IMAGE
+    extra_args: list[str] = Field(default_factory=list)
+    timeout_s: float = Field(default=3600, gt=0)
+    namespace: str = "navigator-qa"
+    """Cluster backend: where the Job runs."""
+
+    @field_validator("pull_secrets")
+    @classmethod
+    def _hosts(cls, v: dict[str, SecretStr]) -> dict[str, SecretStr]:
+        unknown = sorted(set(v) - set(PULL_SECRET_ENV))
+        if unknown:
+            raise ValueError(f"the suite accepts pull secrets only for {', '.join(PULL_SECRET_ENV)}, not {unknown}")
+        return {k: s for k, s in v.items() if s.get_secret_value().strip()}
+
+    @field_validator("accelerator_type")
+    @classmethod
+    def _accelerator(cls, v: str) -> str:
+        if v.lower() not in ACCELERATORS:
+            raise ValueError(f"use one of {', '.join(ACCELERATORS)} (the suite skips other types)")
+        return v.lower()
+
+
+class TestCase(BaseModel):
+    """One test from the JUnit report."""
+
+    __test__ = False  # not a pytest class
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    classname: str
+    outcome: Literal["passed", "failed", "error", "skipped"]
+    seconds: float
+    message: str = ""
+
+
+class QaResult(BaseModel):
+    """The outcome of a run: ``QA_OK`` or ``QA_ERROR:<CODE>``, per-test results, the redacted log."""
+
+    model_config = ConfigDict(frozen=True)
+
+    run_id: str
+    backend: Literal["podman", "cluster"]
+    code: QaCode | None
+    exit_code: int | None
+    detail: str
+    tests: list[TestCase] = Field(default_factory=list)
+    log: str = ""
+    junit_xml: str | None = None
+    started_at: str
+    finished_at: str
+    config: str
+    accelerator_type: str
+    test_image: str
+
+    @property
+    def status(self) -> str:
+        """``QA_OK`` or ``QA_ERROR:<CODE>``."""
+        return "QA_OK" if self.code is None else f"QA_ERROR:{self.code}"
+
+    @property
+    def advice(self) -> str:
+        """What to do about the error ('' when OK)."""
+        return "" if self.code is None else ADVICE[self.code]

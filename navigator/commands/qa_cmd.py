@@ -1,0 +1,90 @@
+"""``navigator qa`` — run the Open Data Hub model-validation suite against the cluster.
+
+Pull secrets come from the environment variables the suite itself reads
+(``REGISTRY_REDHAT_IO_REGISTRY_PULL_SECRET``, ``REGISTRY_STAGE_REDHAT_IO_REGISTRY_PULL_SECRET``,
+``QUAY_IO_REGISTRY_PULL_SECRET``), never from flags, so they stay out of shell history.
+
+Exit codes: 0 QA_OK; 1 QA_ERROR from the run (tests failed, image pull, timeout, cancelled,
+internal); 2 QA_ERROR before it (podman, kubeconfig or pull secret missing) or bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from pydantic import SecretStr, ValidationError
+
+from core.catalog._catalog import format_validation_error
+from core.cluster import default_kubeconfig
+from core.errors import InputError
+from core.qa import DEFAULT_TEST_IMAGE, PULL_SECRET_ENV, QA_KIND, QaRequest, masked_command, run_podman
+from core.settings import load_settings
+from core.store import FileStore
+from navigator.commands._output import print_json, print_table
+
+_BEFORE_RUN = {"PODMAN_MISSING", "KUBECONFIG_MISSING", "PULL_SECRET_MISSING"}
+
+
+def request_from_args(args: argparse.Namespace) -> QaRequest:
+    """The run the flags and environment describe."""
+    settings = load_settings()
+    secrets = {host: SecretStr(os.environ[env]) for host, env in PULL_SECRET_ENV.items() if os.environ.get(env)}
+    try:
+        return QaRequest(
+            config_path=args.config,
+            kubeconfig=args.kubeconfig or settings.kubeconfig or default_kubeconfig(),
+            pull_secrets=secrets,
+            accelerator_type=args.accelerator,
+            runtime_image=args.runtime_image or settings.vllm_runtime_image,
+            test_image=args.test_image,
+            extra_args=args.pytest_arg or [],
+            timeout_s=args.timeout,
+        )
+    except ValidationError as exc:
+        raise InputError(format_validation_error(exc, source="navigator qa", entry="flags")) from None
+
+
+def _run(args: argparse.Namespace) -> int:
+    request = request_from_args(args)
+    if args.dry_run:
+        print(masked_command(request, Path("<staging>"), "navigator-qa-<run>"))
+        for host, env in PULL_SECRET_ENV.items():
+            state = "set (value passed through the environment, not shown)" if host in request.pull_secrets else "unset"
+            print(f"{env}: {state}", file=sys.stderr)
+        return 0
+    settings = load_settings()
+    result = run_podman(request, on_line=None if args.json else print)
+    FileStore(settings.cache_dir, enabled=settings.cache_enabled).save(QA_KIND, result.run_id, result)
+    if args.json:
+        print_json(result.model_dump(mode="json", exclude={"log"}) | {"status": result.status, "advice": result.advice})
+    else:
+        if result.tests:
+            print_table(
+                ["TEST", "OUTCOME", "SECONDS", "MESSAGE"],
+                [[t.name, t.outcome, f"{t.seconds:.1f}", t.message[:80]] for t in result.tests],
+            )
+        print(f"{result.status}: {result.detail}")
+        if result.advice:
+            print(result.advice)
+        print(f"run {result.run_id}; the log is kept in the file cache ({QA_KIND}/{result.run_id})")
+    if result.code is None:
+        return 0
+    return 2 if result.code in _BEFORE_RUN else 1
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("qa", help="run the Open Data Hub model-validation suite (podman)")
+    p.add_argument("--config", type=Path, required=True, help="model-car YAML (the generated overlay, or the base)")
+    p.add_argument("--backend", choices=["podman"], default="podman", help="where the suite runs")
+    p.add_argument("--kubeconfig", type=Path, metavar="PATH", help="default: NAVIGATOR_KUBECONFIG, $KUBECONFIG")
+    p.add_argument("--accelerator", default="nvidia", help="nvidia, amd, gaudi or spyre (default nvidia)")
+    p.add_argument("--runtime-image", help="vLLM image (default: NAVIGATOR_VLLM_RUNTIME_IMAGE, else the template's)")
+    p.add_argument("--test-image", default=DEFAULT_TEST_IMAGE)
+    p.add_argument("--timeout", type=float, default=3600, help="seconds (default 3600)")
+    p.add_argument("--pytest-arg", action="append", metavar="ARG", help="extra pytest argument (repeatable)")
+    p.add_argument("--dry-run", action="store_true", help="print the exact command; secrets are never in it")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=_run)
