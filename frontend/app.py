@@ -31,6 +31,7 @@ pages = {
     "Deliver": [
         st.Page(PAGES / "decision_report.py", title="Decision report", icon=":material/fact_check:"),
         st.Page(PAGES / "deploy.py", title="Deploy", icon=":material/rocket_launch:"),
+        st.Page(PAGES / "qa_logs.py", title="QA logs", icon=":material/science:"),
     ],
     "Cluster": [
         st.Page(PAGES / "gpu_inventory.py", title="GPU inventory", icon=":material/memory:", default=True),

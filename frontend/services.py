@@ -5,6 +5,7 @@ Nothing secret is passed to a cached function: cache keys are paths, names and f
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import streamlit as st
@@ -24,6 +25,7 @@ from core.cluster import (
 from core.cluster.runtimes import RuntimeTemplate
 from core.environment import ToolStatus, llm_status, probe_tool
 from core.errors import ClusterConfigError, SettingsError
+from core.qa import RunManager
 from core.samples import sample_path
 from core.settings import Settings, load_settings
 from core.store import FileStore
@@ -47,9 +49,13 @@ def default_inventory_path(s: Settings) -> Path:
     return s.inventory_path or sample_path("sample_inventory.yaml")
 
 
-@st.cache_data(ttl=60, show_spinner=False)
 def tool_status(name: str) -> ToolStatus:
-    """podman / skopeo availability, re-checked at most once a minute."""
+    """podman / skopeo availability, re-checked at most once a minute or when PATH changes."""
+    return _tool_status(name, os.environ.get("PATH", ""))
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def _tool_status(name: str, path: str) -> ToolStatus:
     return probe_tool(name)
 
 
@@ -101,3 +107,9 @@ def open_connection(s: Settings, context: str | None) -> Connection:
 def cluster_ready(s: Settings, context: str | None) -> ClusterProbe:
     """Whether the configured cluster answers (cached probe)."""
     return cluster_probe(str(s.kubeconfig) if s.kubeconfig else None, context or s.kube_context)
+
+
+@st.cache_resource(show_spinner=False)
+def qa_manager(cache_dir: str, enabled: bool) -> RunManager:
+    """One run manager per server process: QA runs outlive reruns, page changes and sessions."""
+    return RunManager(FileStore(Path(cache_dir), enabled=enabled))

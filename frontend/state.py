@@ -90,3 +90,17 @@ def current_report() -> DecisionReport | None:
 def set_report(report: DecisionReport) -> None:
     """Keep the latest decision report."""
     st.session_state[_REPORT] = report
+
+
+_QA_RUN = "nav_qa_run"
+
+
+def current_qa_run() -> str | None:
+    """The QA run this session started last (its id; the run itself lives in the run manager)."""
+    value = st.session_state.get(_QA_RUN)
+    return value if isinstance(value, str) else None
+
+
+def set_current_qa_run(run_id: str) -> None:
+    """Follow ``run_id`` on the QA logs page."""
+    st.session_state[_QA_RUN] = run_id

@@ -1,0 +1,174 @@
+"""QA logs: run the Open Data Hub model-validation suite with podman, tail it live, cancel it,
+read the per-test results, download the log and JUnit, and look back at earlier runs."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+from pydantic import SecretStr, ValidationError
+
+from core.catalog._catalog import format_validation_error
+from core.cluster import default_kubeconfig
+from core.qa import DEFAULT_TEST_IMAGE, PULL_SECRET_ENV, QaRequest, QaResult
+from core.samples import sample_path
+from frontend import services, state
+
+settings, _ = services.settings()
+manager = services.qa_manager(str(settings.cache_dir), settings.cache_enabled)
+podman = services.tool_status("podman")
+MAX_UPLOAD_MB = 1
+
+st.title("QA logs")
+st.caption(
+    "The official validation suite (quay.io/opendatahub/opendatahub-tests) deploys each model-car entry on the "
+    "cluster and sends it OpenAI requests. Runs continue in the background while you use other pages."
+)
+if not podman.available:
+    st.warning(f"podman: {podman.detail}. {podman.how_to_enable}", icon=":material/warning:")
+
+
+def _result_view(result: QaResult, key: str) -> None:
+    (st.success if result.code is None else st.error)(f"{result.status} — {result.detail}")
+    if result.advice:
+        st.caption(result.advice)
+    if result.tests:
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {"Test": t.name, "Outcome": t.outcome, "Seconds": t.seconds, "Message": t.message[:200]}
+                    for t in result.tests
+                ]
+            ),
+            hide_index=True,
+            width="stretch",
+            key=f"qa_tests_{key}",
+        )
+    d1, d2 = st.columns(2)
+    d1.download_button(
+        "Download log", result.log, f"qa-{result.run_id}.log", "text/plain", on_click="ignore", key=f"qa_log_{key}"
+    )
+    if result.junit_xml:
+        d2.download_button(
+            "Download JUnit",
+            result.junit_xml,
+            f"qa-{result.run_id}-junit.xml",
+            "application/xml",
+            on_click="ignore",
+            key=f"qa_junit_{key}",
+        )
+
+
+@st.fragment(run_every=2)
+def _live(run_id: str) -> None:
+    run = manager.get(run_id)
+    if run is None:
+        st.info("This run belongs to an earlier server process; see the history below.")
+        return
+    if run.running:
+        st.info(f"Run {run_id} is running — {len(run.lines)} lines so far", icon=":material/hourglass_top:")
+        if st.button("Cancel the run", key="qa_cancel"):
+            manager.cancel(run_id)
+            st.toast("Cancelling …")
+    elif run.result is not None:
+        _result_view(run.result, "current")
+        if run.store_warning:
+            st.warning(run.store_warning)
+    st.code("\n".join(run.lines[-200:]) or "(no output yet)", language="log")
+
+
+current = state.current_qa_run()
+if current is not None:
+    st.subheader(f"Run {current}")
+    _live(current)
+
+st.subheader("Start a run")
+with st.form("qa_start"):
+    source = st.radio("Model-car config", ["Sample config", "Upload a model-car YAML"], horizontal=True, key="qa_src")
+    upload = st.file_uploader("Model-car YAML (the generated overlay, or the base)", type=["yaml", "yml"], key="qa_up")
+    c1, c2 = st.columns(2)
+    kubeconfig = c1.text_input("Kubeconfig", value=str(settings.kubeconfig or default_kubeconfig()), key="qa_kube")
+    accelerator = c1.selectbox("Accelerator type", ["nvidia", "amd", "gaudi", "spyre"], key="qa_accel")
+    runtime_image = c2.text_input(
+        "vLLM runtime image (empty = the cluster template's)", value=settings.vllm_runtime_image or "", key="qa_rt"
+    )
+    test_image = c2.text_input("Test image", value=DEFAULT_TEST_IMAGE, key="qa_img")
+    st.markdown("**Registry pull secrets** — base64 `user:password` or a docker config JSON; at least one.")
+    p1, p2, p3 = st.columns(3)
+    secrets = {
+        host: col.text_input(host, type="password", key=f"qa_secret_{env}")
+        for col, (host, env) in zip((p1, p2, p3), PULL_SECRET_ENV.items(), strict=True)
+    }
+    e1, e2 = st.columns(2)
+    extra = e1.text_input("Extra pytest arguments (space-separated)", key="qa_extra")
+    timeout_min = e2.number_input("Timeout (minutes)", min_value=5, max_value=600, value=60, key="qa_timeout")
+    start = st.form_submit_button("Start the validation run", type="primary", disabled=not podman.available)
+
+if start:
+    running = manager.active()
+    if running:
+        st.warning(f"Run {running[0].run_id} is still going; cancel it or wait for it to finish.")
+    else:
+        config_text: bytes | None = None
+        if source.startswith("Upload"):
+            if upload is None:
+                st.error("Model-car YAML: upload a file, or choose the sample config.")
+            elif upload.size > MAX_UPLOAD_MB * 1_048_576:
+                st.error(f"Model-car YAML: {upload.name} is over {MAX_UPLOAD_MB} MB.")
+            else:
+                config_text = upload.getvalue()
+        else:
+            config_text = sample_path("sample_modelcar_config.base.yaml").read_bytes()
+        if config_text is not None:
+            # The config a run used is kept next to the run history (it holds no secret).
+            folder = settings.cache_dir / "qa-configs" if settings.cache_enabled else Path(tempfile.gettempdir())
+            folder.mkdir(parents=True, exist_ok=True)
+            fd, name = tempfile.mkstemp(prefix="modelcar-", suffix=".yaml", dir=folder)
+            with os.fdopen(fd, "wb") as f:
+                f.write(config_text)
+            try:
+                request = QaRequest(
+                    config_path=Path(name),
+                    kubeconfig=Path(kubeconfig).expanduser() if kubeconfig.strip() else None,
+                    pull_secrets={h: SecretStr(v) for h, v in secrets.items() if v.strip()},
+                    accelerator_type=accelerator,
+                    runtime_image=runtime_image.strip() or None,
+                    test_image=test_image.strip() or DEFAULT_TEST_IMAGE,
+                    extra_args=extra.split(),
+                    timeout_s=float(timeout_min) * 60,
+                )
+                state.set_current_qa_run(manager.start(request))
+                st.rerun()
+            except ValidationError as exc:
+                st.error(format_validation_error(exc, source="QA run", entry="form"), icon=":material/error:")
+
+st.subheader("History")
+history = manager.history()
+if not history:
+    st.caption("No finished runs in the file cache yet.")
+else:
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "Run": r.run_id,
+                    "Status": r.status,
+                    "Started": r.started_at,
+                    "Tests": len(r.tests),
+                    "Config": r.config,
+                }
+                for r in history
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
+        key="qa_history",
+    )
+    chosen = st.selectbox("Show a run", [r.run_id for r in history], key="qa_pick")
+    picked = next(r for r in history if r.run_id == chosen)
+    _result_view(picked, "history")
+    with st.expander("Log"):
+        st.code(picked.log[-20000:] or "(empty)", language="log")

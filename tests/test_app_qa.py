@@ -1,0 +1,91 @@
+"""QA logs page through AppTest with the podman stand-in: a run keeps going across reruns and
+page changes, can be cancelled, shows per-test results and lands in the history; secrets never
+reach the page."""
+
+from __future__ import annotations
+
+import base64
+import time
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.test_app import APP
+
+PULL = base64.b64encode(b"rh-user:Page-Secret-9876").decode()
+
+
+@pytest.fixture
+def qa_env(podman_on_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    kube = tmp_path / "kubeconfig"
+    kube.write_text("apiVersion: v1\nkind: Config\nusers: [{name: u, user: {token: 'page-token-abcdef123'}}]\n")
+    monkeypatch.setenv("NAVIGATOR_KUBECONFIG", str(kube))
+    monkeypatch.setenv("NAVIGATOR_CACHE_DIR", str(tmp_path / "cache"))
+    return kube
+
+
+def page() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    at.switch_page("views/qa_logs.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def start(at: AppTest) -> None:
+    at.text_input(key="qa_secret_REGISTRY_REDHAT_IO_REGISTRY_PULL_SECRET").set_value(PULL)
+    next(b for b in at.button if b.label == "Start the validation run").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def wait_for(at: AppTest, text: str, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        at.run()
+        if any(text in c.value for c in at.code) or any(text in s.value for s in [*at.success, *at.error]):
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"{text!r} did not appear")
+
+
+def visible_text(at: AppTest) -> str:
+    parts = [c.value for c in at.code] + [m.value for m in at.markdown] + [e.value for e in at.error]
+    return "\n".join(parts + [s.value for s in at.success] + [d.value.to_string() for d in at.dataframe])
+
+
+def test_run_survives_reruns_and_pages_then_cancels(qa_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PODMAN_STANDIN_MODE", "hang")
+    at = page()
+    start(at)
+    wait_for(at, "collecting ... step 2")
+    assert any("is running" in i.value for i in at.info)
+    at.switch_page("views/gpu_inventory.py").run()
+    at.switch_page("views/qa_logs.py").run()
+    assert any("is running" in i.value for i in at.info), "the run kept going across a page change"
+    at.button(key="qa_cancel").click().run()
+    wait_for(at, "QA_ERROR:CANCELLED")
+    text = visible_text(at)
+    assert "Page-Secret-9876" not in text and PULL not in text and "page-token-abcdef123" not in text
+
+
+def test_finished_run_shows_tests_downloads_and_history(qa_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PODMAN_STANDIN_MODE", "fail")
+    at = page()
+    start(at)
+    wait_for(at, "QA_ERROR:TESTS_FAILED")
+    tests = next(df.value for df in at.dataframe if "Outcome" in df.value.columns)
+    assert sorted(tests["Outcome"]) == ["failed", "passed"]
+    labels = {b.label for b in at.get("download_button")}
+    assert {"Download log", "Download JUnit"} <= labels
+    history = next(df.value for df in at.dataframe if "Status" in df.value.columns)
+    assert "QA_ERROR:TESTS_FAILED" in set(history["Status"])
+    text = visible_text(at)
+    assert "Page-Secret-9876" not in text and PULL not in text
+
+
+def test_missing_pull_secret_is_a_clear_result(qa_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    at = page()
+    next(b for b in at.button if b.label == "Start the validation run").click().run()
+    wait_for(at, "QA_ERROR:PULL_SECRET_MISSING")
+    assert any("registry.redhat.io" in c.value for c in at.caption)
