@@ -11,9 +11,13 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from core.cluster._client import Connection
+from tests.support.fake_kube import FakeKubeServer
 from tests.test_app import APP
+from tests.test_qa_job import NS, controller, kube
 
 PULL = base64.b64encode(b"rh-user:Page-Secret-9876").decode()
+__all__ = ["kube"]  # the fixture, imported for the cluster-backend test
 
 
 @pytest.fixture
@@ -89,3 +93,21 @@ def test_missing_pull_secret_is_a_clear_result(qa_env: Path, monkeypatch: pytest
     next(b for b in at.button if b.label == "Start the validation run").click().run()
     wait_for(at, "QA_ERROR:PULL_SECRET_MISSING")
     assert any("registry.redhat.io" in c.value for c in at.caption)
+
+
+def test_cluster_backend_from_the_page(
+    kube: tuple[FakeKubeServer, Connection, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server, _, kubeconfig = kube
+    server.state.on_create.append(controller("pass"))
+    monkeypatch.setenv("NAVIGATOR_KUBECONFIG", str(kubeconfig))
+    monkeypatch.setenv("NAVIGATOR_CACHE_DIR", str(tmp_path / "cache"))
+    at = page()
+    at.radio(key="qa_backend").set_value("cluster")
+    at.text_input(key="qa_ns").set_value(NS)
+    start(at)
+    wait_for(at, "QA_OK")
+    assert any("pull secret is ******" in c.value for c in at.code)
+    assert not any(
+        c.startswith(f"/api/v1/namespaces/{NS}/secrets") and items for c, items in server.state.objects.items()
+    )

@@ -28,6 +28,9 @@ Action = Literal["created", "patched", "deleted", "would create", "would patch",
 KINDS: dict[str, tuple[str, str, bool]] = {
     "Namespace": ("/api/v1", "namespaces", False),
     "Secret": ("/api/v1", "secrets", True),
+    "ConfigMap": ("/api/v1", "configmaps", True),
+    "Pod": ("/api/v1", "pods", True),
+    "Job": ("/apis/batch/v1", "jobs", True),
     "ServingRuntime": ("/apis/serving.kserve.io/v1alpha1", "servingruntimes", True),
     "InferenceService": ("/apis/serving.kserve.io/v1beta1", "inferenceservices", True),
     "PodDisruptionBudget": ("/apis/policy/v1", "poddisruptionbudgets", True),
@@ -36,6 +39,7 @@ _GROUPS = {
     "ServingRuntime": "serving.kserve.io",
     "InferenceService": "serving.kserve.io",
     "PodDisruptionBudget": "policy",
+    "Job": "batch",
 }
 FIELD_MANAGER = "navigator"
 
@@ -219,7 +223,7 @@ _IMAGE_HINT = "check the image name and that a pull secret for its registry is i
 _GPU_HINT = "free GPUs on a node, lower the GPU count, or pick another GPU type"
 
 
-def _pod_state(conn: Connection, pod: dict[str, Any], namespace: str) -> PodState:
+def pod_state(conn: Connection, pod: dict[str, Any], namespace: str) -> PodState:
     meta, status = pod.get("metadata") or {}, pod.get("status") or {}
     name = str(meta.get("name"))
     waiting = []
@@ -268,7 +272,7 @@ def deployment_status(conn: Connection, name: str, namespace: str) -> Deployment
         f"/api/v1/namespaces/{namespace}/pods",
         query=[("labelSelector", f"serving.kserve.io/inferenceservice={name}")],
     )
-    pods = [_pod_state(conn, p, namespace) for p in pods_data.get("items") or []]
+    pods = [pod_state(conn, p, namespace) for p in pods_data.get("items") or []]
     return DeploymentStatus(
         name=name,
         namespace=namespace,

@@ -1,4 +1,6 @@
-"""The Open Data Hub model-validation suite, run with podman; results as ``QA_OK`` / ``QA_ERROR:<CODE>``.
+"""The Open Data Hub model-validation suite, run with podman or as a Job in the cluster.
+
+Results are ``QA_OK`` or ``QA_ERROR:<CODE>`` with per-test outcomes from the JUnit report.
 
 >>> request = QaRequest(config_path=Path("modelcar.generated.yaml"), kubeconfig=Path("~/.kube/config"),
 ...                     pull_secrets={"registry.redhat.io": SecretStr(token)})
@@ -6,6 +8,7 @@
 >>> result.status, [t.outcome for t in result.tests]
 """
 
+from core.qa._job import job_objects, masked_job, run_in_cluster, run_job
 from core.qa._junit import parse_junit
 from core.qa._model import (
     ADVICE,
@@ -37,10 +40,14 @@ __all__ = [
     "RunManager",
     "TestCase",
     "classify",
+    "job_objects",
     "masked_command",
+    "masked_job",
     "parse_junit",
     "podman_command",
     "precheck",
+    "run_in_cluster",
+    "run_job",
     "run_podman",
     "suite_args",
 ]

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from core.errors import StoreError
+from core.qa._job import run_in_cluster
 from core.qa._model import QaRequest, QaResult
 from core.qa._podman import run_podman
 from core.store import FileStore
@@ -44,14 +45,17 @@ class QaRun:
 class RunManager:
     """Starts runs on daemon threads and keeps them addressable by id."""
 
-    def __init__(self, store: FileStore | None = None, runner: Callable[..., QaResult] = run_podman) -> None:
+    def __init__(
+        self, store: FileStore | None = None, runners: dict[str, Callable[..., QaResult]] | None = None
+    ) -> None:
         self._store = store
-        self._runner = runner
+        self._runners = runners or {"podman": run_podman, "cluster": run_in_cluster}
         self._runs: dict[str, QaRun] = {}
         self._lock = threading.Lock()
 
-    def start(self, request: QaRequest) -> str:
-        """Start a run; returns its id at once."""
+    def start(self, request: QaRequest, backend: str = "podman") -> str:
+        """Start a run with ``podman`` or as a ``cluster`` Job; returns its id at once."""
+        runner = self._runners[backend]
         run_id = uuid.uuid4().hex[:12]
         run = QaRun(run_id=run_id, config=str(request.config_path))
 
@@ -60,7 +64,7 @@ class RunManager:
                 run.lines.append(line)
 
         def work() -> None:
-            result = self._runner(request, on_line=on_line, cancel=run.cancel, run_id=run_id)
+            result = runner(request, on_line=on_line, cancel=run.cancel, run_id=run_id)
             if self._store is not None:
                 try:
                     self._store.save(QA_KIND, run_id, result)

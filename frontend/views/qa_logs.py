@@ -1,4 +1,4 @@
-"""QA logs: run the Open Data Hub model-validation suite with podman, tail it live, cancel it,
+"""QA logs: run the Open Data Hub model-validation suite with podman or as a cluster Job, tail it live, cancel it,
 read the per-test results, download the log and JUnit, and look back at earlier runs."""
 
 from __future__ import annotations
@@ -28,7 +28,10 @@ st.caption(
     "cluster and sends it OpenAI requests. Runs continue in the background while you use other pages."
 )
 if not podman.available:
-    st.warning(f"podman: {podman.detail}. {podman.how_to_enable}", icon=":material/warning:")
+    st.info(
+        f"podman: {podman.detail}. {podman.how_to_enable} Runs can go to the cluster as a Job instead.",
+        icon=":material/info:",
+    )
 
 
 def _result_view(result: QaResult, key: str) -> None:
@@ -92,6 +95,14 @@ with st.form("qa_start"):
     c1, c2 = st.columns(2)
     kubeconfig = c1.text_input("Kubeconfig", value=str(settings.kubeconfig or default_kubeconfig()), key="qa_kube")
     accelerator = c1.selectbox("Accelerator type", ["nvidia", "amd", "gaudi", "spyre"], key="qa_accel")
+    backend = c1.radio(
+        "Run with",
+        ["podman", "cluster"],
+        format_func=lambda b: "podman on this machine" if b == "podman" else "a Job in the cluster",
+        horizontal=True,
+        key="qa_backend",
+    )
+    job_namespace = c1.text_input("Namespace for the Job", value=settings.namespace or "navigator-qa", key="qa_ns")
     runtime_image = c2.text_input(
         "vLLM runtime image (empty = the cluster template's)", value=settings.vllm_runtime_image or "", key="qa_rt"
     )
@@ -105,7 +116,7 @@ with st.form("qa_start"):
     e1, e2 = st.columns(2)
     extra = e1.text_input("Extra pytest arguments (space-separated)", key="qa_extra")
     timeout_min = e2.number_input("Timeout (minutes)", min_value=5, max_value=600, value=60, key="qa_timeout")
-    start = st.form_submit_button("Start the validation run", type="primary", disabled=not podman.available)
+    start = st.form_submit_button("Start the validation run", type="primary")
 
 if start:
     running = manager.active()
@@ -139,8 +150,9 @@ if start:
                     test_image=test_image.strip() or DEFAULT_TEST_IMAGE,
                     extra_args=extra.split(),
                     timeout_s=float(timeout_min) * 60,
+                    namespace=job_namespace.strip() or "navigator-qa",
                 )
-                state.set_current_qa_run(manager.start(request))
+                state.set_current_qa_run(manager.start(request, backend))
                 st.rerun()
             except ValidationError as exc:
                 st.error(format_validation_error(exc, source="QA run", entry="form"), icon=":material/error:")

@@ -20,7 +20,17 @@ from pydantic import SecretStr, ValidationError
 from core.catalog._catalog import format_validation_error
 from core.cluster import default_kubeconfig
 from core.errors import InputError
-from core.qa import DEFAULT_TEST_IMAGE, PULL_SECRET_ENV, QA_KIND, QaRequest, masked_command, run_podman
+from core.manifests import to_yaml
+from core.qa import (
+    DEFAULT_TEST_IMAGE,
+    PULL_SECRET_ENV,
+    QA_KIND,
+    QaRequest,
+    masked_command,
+    masked_job,
+    run_in_cluster,
+    run_podman,
+)
 from core.settings import load_settings
 from core.store import FileStore
 from navigator.commands._output import print_json, print_table
@@ -42,6 +52,7 @@ def request_from_args(args: argparse.Namespace) -> QaRequest:
             test_image=args.test_image,
             extra_args=args.pytest_arg or [],
             timeout_s=args.timeout,
+            namespace=args.namespace or settings.namespace or "navigator-qa",
         )
     except ValidationError as exc:
         raise InputError(format_validation_error(exc, source="navigator qa", entry="flags")) from None
@@ -49,6 +60,9 @@ def request_from_args(args: argparse.Namespace) -> QaRequest:
 
 def _run(args: argparse.Namespace) -> int:
     request = request_from_args(args)
+    if args.dry_run and args.backend == "cluster":
+        print(to_yaml(masked_job(request)), end="")
+        return 0
     if args.dry_run:
         print(masked_command(request, Path("<staging>"), "navigator-qa-<run>"))
         for host, env in PULL_SECRET_ENV.items():
@@ -56,7 +70,11 @@ def _run(args: argparse.Namespace) -> int:
             print(f"{env}: {state}", file=sys.stderr)
         return 0
     settings = load_settings()
-    result = run_podman(request, on_line=None if args.json else print)
+    on_line = None if args.json else print
+    if args.backend == "cluster":
+        result = run_in_cluster(request, on_line=on_line, context=args.context or settings.kube_context)
+    else:
+        result = run_podman(request, on_line=on_line)
     FileStore(settings.cache_dir, enabled=settings.cache_enabled).save(QA_KIND, result.run_id, result)
     if args.json:
         print_json(result.model_dump(mode="json", exclude={"log"}) | {"status": result.status, "advice": result.advice})
@@ -76,9 +94,13 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser("qa", help="run the Open Data Hub model-validation suite (podman)")
+    p = sub.add_parser("qa", help="run the Open Data Hub model-validation suite (podman or a cluster Job)")
     p.add_argument("--config", type=Path, required=True, help="model-car YAML (the generated overlay, or the base)")
-    p.add_argument("--backend", choices=["podman"], default="podman", help="where the suite runs")
+    p.add_argument(
+        "--backend", choices=["podman", "cluster"], default="podman", help="podman here, or a Job in the cluster"
+    )
+    p.add_argument("--namespace", "-n", help="cluster backend: namespace for the Job (default navigator-qa)")
+    p.add_argument("--context", metavar="C", help="kubeconfig context (cluster backend)")
     p.add_argument("--kubeconfig", type=Path, metavar="PATH", help="default: NAVIGATOR_KUBECONFIG, $KUBECONFIG")
     p.add_argument("--accelerator", default="nvidia", help="nvidia, amd, gaudi or spyre (default nvidia)")
     p.add_argument("--runtime-image", help="vLLM image (default: NAVIGATOR_VLLM_RUNTIME_IMAGE, else the template's)")

@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import copy
 import json
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -68,6 +69,12 @@ class FakeKube:
     """(verb, plural) pairs that answer 403, e.g. ``("create", "inferenceservices")``."""
     admission: list[Callable[[dict[str, Any]], list[dict[str, str]]]] = field(default_factory=list)
     """Rules run on every create/patch; a non-empty list of causes answers 422."""
+    on_create: list[Callable[[FakeKube, dict[str, Any]], None]] = field(default_factory=list)
+    """Controllers: called with each object actually created (e.g. a Job makes its pod)."""
+    pod_logs: dict[str, str] = field(default_factory=dict)
+    """Pod name → its log, served by ``…/pods/NAME/log`` line by line."""
+    hang_logs: set[str] = field(default_factory=set)
+    """Pods whose log stream stays open after the last line (a run that hangs)."""
     writes: list[tuple[str, str, bool]] = field(default_factory=list)
     """(method, path, dry_run) of every write, in order."""
 
@@ -93,6 +100,7 @@ def _status(code: int, reason: str, message: str) -> dict[str, Any]:
 
 class _Handler(BaseHTTPRequestHandler):
     server: Any
+    protocol_version = "HTTP/1.1"
 
     def log_message(self, *args: Any) -> None:  # keep test output quiet
         pass
@@ -129,6 +137,8 @@ class _Handler(BaseHTTPRequestHandler):
             )
             return
         parts = url.path.strip("/").split("/")
+        if _log_handler(self, url.path):
+            return
         if _store_handler(self, "GET", url.path, parse_qs(url.query)):
             return
         if parts[0] == "apis":
@@ -307,6 +317,34 @@ def _store_handler(self: _Handler, method: str, path: str, query: dict[str, list
     if not dry_run:
         store[name] = obj
     self._send(code, obj)
+    if not dry_run and method == "POST":
+        for controller in state.on_create:
+            controller(state, obj)
+    return True
+
+
+def _log_handler(self: _Handler, path: str) -> bool:
+    """``/api/v1/namespaces/NS/pods/NAME/log``: the pod's log, streamed line by line."""
+    parts = path.strip("/").split("/")
+    if len(parts) != 7 or parts[:3] != ["api", "v1", "namespaces"] or parts[4] != "pods" or parts[6] != "log":
+        return False
+    state = self.server.state
+    name = parts[5]
+    if name not in state.pod_logs:
+        self._send(404, _status(404, "NotFound", f'pods "{name}" not found'))
+        return True
+    self.send_response(200)
+    self.send_header("Content-Type", "text/plain")
+    self.send_header("Transfer-Encoding", "chunked")  # as the API server streams a followed log
+    self.end_headers()
+    for line in state.pod_logs[name].splitlines():
+        data = line.encode() + b"\n"
+        self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
+        self.wfile.flush()
+        time.sleep(0.01)
+    if name in state.hang_logs:
+        time.sleep(60)
+    self.wfile.write(b"0\r\n\r\n")
     return True
 
 

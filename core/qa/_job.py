@@ -1,0 +1,319 @@
+"""Run the validation suite as a Job in the cluster (for the hosted app, where podman is absent).
+
+>>> result = run_job(conn, request, on_line=print)
+
+The kubeconfig and pull secrets travel in a Secret, the model-car config in a ConfigMap; the
+pod's log is streamed through the ``kubernetes`` client with secrets masked; the JUnit report
+comes back in the log between two marker lines (a finished pod cannot be copied from); the
+Job, its pod, the Secret and the ConfigMap are deleted whatever happens.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import queue
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from kubernetes import client
+
+from core.cluster._client import Connection, connect, request
+from core.cluster.deploy import apply_objects, pod_state
+from core.errors import ClusterError
+from core.qa._junit import parse_junit
+from core.qa._model import PULL_SECRET_ENV, WORKDIR, QaCode, QaRequest, QaResult
+from core.qa._outcome import classify
+from core.qa._podman import precheck, redactor_for, suite_args
+
+JUNIT_BEGIN = "<<<NAVIGATOR-JUNIT"
+JUNIT_END = "NAVIGATOR-JUNIT>>>"
+# The image's entrypoint is `uv run pytest`; this wrapper runs the same and then prints the
+# JUnit report so it can be read back from the log. "$@" are the pytest arguments.
+_SCRIPT = (
+    'uv run pytest "$@"; rc=$?; '
+    f"echo '{JUNIT_BEGIN}'; cat results/junit.xml 2>/dev/null; echo; echo '{JUNIT_END}'; exit $rc"
+)
+_CONFIG_DIR = f"{WORKDIR}/config"
+_KUBE_DIR = "/var/run/navigator-qa"
+
+
+def job_objects(req: QaRequest, run_id: str) -> list[dict[str, Any]]:
+    """The Secret, ConfigMap and Job of one run (secret values base64 in ``data``)."""
+    name = f"navigator-qa-{run_id}"
+    labels = {"app.kubernetes.io/name": "navigator-qa", "navigator.io/qa-run": run_id}
+    meta = {"name": name, "namespace": req.namespace, "labels": labels}
+    assert req.kubeconfig is not None
+    data = {"kubeconfig": base64.b64encode(req.kubeconfig.read_bytes()).decode()}
+    for host, secret in req.pull_secrets.items():
+        data[PULL_SECRET_ENV[host]] = base64.b64encode(secret.get_secret_value().encode()).decode()
+    env: list[dict[str, Any]] = [{"name": "KUBECONFIG", "value": f"{_KUBE_DIR}/kubeconfig"}]
+    env += [
+        {"name": PULL_SECRET_ENV[h], "valueFrom": {"secretKeyRef": {"name": name, "key": PULL_SECRET_ENV[h]}}}
+        for h in req.pull_secrets
+    ]
+    job = {
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": meta,
+        "spec": {
+            "backoffLimit": 0,
+            "activeDeadlineSeconds": int(req.timeout_s),
+            "ttlSecondsAfterFinished": 3600,
+            "template": {
+                "metadata": {"labels": labels},
+                "spec": {
+                    "restartPolicy": "Never",
+                    "containers": [
+                        {
+                            "name": "tests",
+                            "image": req.test_image,
+                            "workingDir": WORKDIR,
+                            "command": ["/bin/sh", "-c", _SCRIPT, "qa"],
+                            "args": suite_args(req, config_in=f"{_CONFIG_DIR}/modelcar.yaml", results="results"),
+                            "env": env,
+                            "volumeMounts": [
+                                {"name": "kube", "mountPath": _KUBE_DIR, "readOnly": True},
+                                {"name": "config", "mountPath": _CONFIG_DIR, "readOnly": True},
+                                {"name": "results", "mountPath": f"{WORKDIR}/results"},
+                            ],
+                        }
+                    ],
+                    "volumes": [
+                        {
+                            "name": "kube",
+                            "secret": {
+                                "secretName": name,
+                                "items": [{"key": "kubeconfig", "path": "kubeconfig"}],
+                                "defaultMode": 0o400,
+                            },
+                        },
+                        {"name": "config", "configMap": {"name": name}},
+                        {"name": "results", "emptyDir": {}},
+                    ],
+                },
+            },
+        },
+    }
+    return [
+        {"apiVersion": "v1", "kind": "Secret", "type": "Opaque", "metadata": meta, "data": data},
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": meta,
+            "data": {"modelcar.yaml": req.config_path.read_text(encoding="utf-8")},
+        },
+        job,
+    ]
+
+
+def masked_job(req: QaRequest, run_id: str = "<run>") -> list[dict[str, Any]]:
+    """The objects as ``--dry-run`` prints them: the Secret's values replaced by a mask."""
+    objects = job_objects(req, run_id)
+    objects[0] = {**objects[0], "data": dict.fromkeys(objects[0]["data"], "******")}
+    return objects
+
+
+def _pods(conn: Connection, namespace: str, run_id: str) -> list[dict[str, Any]]:
+    data = request(
+        conn,
+        "list",
+        f"pods in namespace {namespace}",
+        "GET",
+        f"/api/v1/namespaces/{namespace}/pods",
+        query=[("labelSelector", f"navigator.io/qa-run={run_id}")],
+    )
+    return list(data.get("items") or [])
+
+
+def _exit_code(pod: dict[str, Any]) -> int | None:
+    for cs in (pod.get("status") or {}).get("containerStatuses") or []:
+        terminated = (cs.get("state") or {}).get("terminated")
+        if terminated is not None:
+            return int(terminated.get("exitCode", 1))
+    return None
+
+
+def run_job(
+    conn: Connection,
+    req: QaRequest,
+    *,
+    on_line: Callable[[str], None] | None = None,
+    cancel: threading.Event | None = None,
+    run_id: str | None = None,
+    poll_s: float = 2.0,
+) -> QaResult:
+    """Create the Job, stream its pod's log, read the JUnit back, clean up; always a result."""
+    run_id = run_id or uuid.uuid4().hex[:12]
+    started = datetime.now(UTC).isoformat(timespec="seconds")
+    redact = redactor_for(req)
+    lines: list[str] = []
+    junit_lines: list[str] = []
+    in_junit = False
+
+    def emit(raw: str) -> None:
+        nonlocal in_junit
+        line = redact(raw.rstrip("\n"))
+        if line.strip() == JUNIT_BEGIN:
+            in_junit = True
+        elif line.strip() == JUNIT_END:
+            in_junit = False
+        elif in_junit:
+            junit_lines.append(line)
+        else:
+            lines.append(line)
+            if on_line:
+                on_line(line)
+
+    def result(code: QaCode | None, detail: str, exit_code: int | None = None) -> QaResult:
+        junit = "\n".join(junit_lines).strip() or None
+        return QaResult(
+            run_id=run_id,
+            backend="cluster",
+            code=code,
+            exit_code=exit_code,
+            detail=redact(detail),
+            tests=parse_junit(junit) if junit else [],
+            log="\n".join(lines),
+            junit_xml=junit,
+            started_at=started,
+            finished_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            config=str(req.config_path),
+            accelerator_type=req.accelerator_type,
+            test_image=req.test_image,
+        )
+
+    problem = precheck(req, need_podman=False)
+    if problem:
+        return result(*problem)
+    objects = job_objects(req, run_id)
+    try:
+        created = apply_objects(conn, objects, dry_run=False)
+        failed = next((r for r in created if r.action == "failed"), None)
+        if failed is not None:
+            return result("INTERNAL", f"{failed.kind} {failed.name}: {failed.message}")
+        emit(f"job {objects[2]['metadata']['name']} created in {req.namespace}")
+        deadline = time.monotonic() + req.timeout_s
+        pod: dict[str, Any] | None = None
+        while True:  # wait for the pod to start (or fail to)
+            if cancel is not None and cancel.is_set():
+                return result("CANCELLED", "cancelled by the user")
+            if time.monotonic() > deadline:
+                return result("TIMEOUT", f"no test pod ran within {req.timeout_s:.0f} s")
+            pods = _pods(conn, req.namespace, run_id)
+            pod = pods[0] if pods else None
+            if pod is not None:
+                state = pod_state(conn, pod, req.namespace)
+                pulling = [w for w in state.waiting if "ImagePull" in w or "ErrImage" in w]
+                if pulling:
+                    return result("IMAGE_PULL_FAILED", f"the test image cannot be pulled: {pulling[0]}")
+                if state.phase in ("Running", "Succeeded", "Failed"):
+                    break
+            time.sleep(poll_s)
+        name = pod["metadata"]["name"]
+        # Unparsed (``_preload_content=False``): a urllib3 response to read as the pod writes.
+        stream: Any = client.CoreV1Api(conn.api).read_namespaced_pod_log(
+            name, req.namespace, follow=True, _preload_content=False, _request_timeout=(5, req.timeout_s)
+        )
+        chunks: queue.Queue[bytes | None] = queue.Queue()
+
+        def pump() -> None:  # reads on its own thread so cancel and the deadline stay responsive
+            try:
+                while chunk := stream.read1(8192):  # whatever has arrived, not a full block
+                    chunks.put(chunk)
+            except Exception:  # the connection closes when the pod is deleted on cancel
+                pass
+            chunks.put(None)
+
+        threading.Thread(target=pump, daemon=True).start()
+        try:
+            buffer = ""
+            while True:
+                if cancel is not None and cancel.is_set():
+                    return result("CANCELLED", "cancelled by the user")
+                if time.monotonic() > deadline:
+                    return result("TIMEOUT", f"stopped after {req.timeout_s:.0f} s")
+                try:
+                    chunk = chunks.get(timeout=0.2)
+                except queue.Empty:
+                    continue
+                if chunk is None:
+                    break
+                buffer += chunk.decode("utf-8", errors="replace")
+                *complete, buffer = buffer.split("\n")
+                for line in complete:
+                    emit(line)
+            if buffer:
+                emit(buffer)
+        finally:
+            with contextlib.suppress(RuntimeError):  # already released when the log ended
+                stream.shutdown()  # unblocks the reader thread at once (urllib3 ≥ 2.3)
+            stream.release_conn()
+        exit_code = None
+        while exit_code is None and time.monotonic() < deadline:
+            pods = _pods(conn, req.namespace, run_id)
+            exit_code = _exit_code(pods[0]) if pods else None
+            if exit_code is None:
+                time.sleep(poll_s)
+        junit = "\n".join(junit_lines).strip()
+        code, detail = classify(exit_code, "\n".join(lines), parse_junit(junit) if junit else [])
+        return result(code, detail, exit_code)
+    except ClusterError as exc:
+        return result("INTERNAL", str(exc))
+    finally:
+        _cleanup(conn, objects, run_id)
+
+
+def _cleanup(conn: Connection, objects: list[dict[str, Any]], run_id: str) -> None:
+    """Delete the Job (and its pods), the Secret and the ConfigMap; errors are ignored."""
+    namespace = objects[0]["metadata"]["namespace"]
+    name = objects[0]["metadata"]["name"]
+    paths = [
+        (f"jobs.batch in namespace {namespace}", f"/apis/batch/v1/namespaces/{namespace}/jobs/{name}"),
+        (f"secrets in namespace {namespace}", f"/api/v1/namespaces/{namespace}/secrets/{name}"),
+        (f"configmaps in namespace {namespace}", f"/api/v1/namespaces/{namespace}/configmaps/{name}"),
+    ]
+    with contextlib.suppress(ClusterError):
+        paths += [
+            (f"pods in namespace {namespace}", f"/api/v1/namespaces/{namespace}/pods/{p['metadata']['name']}")
+            for p in _pods(conn, namespace, run_id)
+        ]
+    for resource, path in paths:
+        with contextlib.suppress(ClusterError):
+            request(conn, "delete", resource, "DELETE", path, query=[("propagationPolicy", "Background")])
+
+
+def run_in_cluster(
+    req: QaRequest,
+    *,
+    on_line: Callable[[str], None] | None = None,
+    cancel: threading.Event | None = None,
+    run_id: str | None = None,
+    context: str | None = None,
+) -> QaResult:
+    """Connect with the request's kubeconfig and :func:`run_job` (the same signature as podman)."""
+    run_id = run_id or uuid.uuid4().hex[:12]
+    try:
+        conn = connect(req.kubeconfig, context)
+    except ClusterError as exc:
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        return QaResult(
+            run_id=run_id,
+            backend="cluster",
+            code="KUBECONFIG_MISSING",
+            exit_code=None,
+            detail=str(exc),
+            started_at=now,
+            finished_at=now,
+            config=str(req.config_path),
+            accelerator_type=req.accelerator_type,
+            test_image=req.test_image,
+        )
+    try:
+        return run_job(conn, req, on_line=on_line, cancel=cancel, run_id=run_id)
+    finally:
+        conn.close()
