@@ -13,6 +13,7 @@ from pydantic import BaseModel
 
 from core.cluster import Inventory
 from core.decision import DecisionReport
+from core.modelcar import ModelCarConfig
 from core.planning import CapacityPlan
 
 InventorySource = Literal["sample", "file", "upload", "cluster"]
@@ -79,6 +80,7 @@ def set_plan(plan: CapacityPlan) -> None:
 
 
 _REPORT = "nav_decision_report"
+_REPORT_CONFIG = "nav_decision_config"
 
 
 def current_report() -> DecisionReport | None:
@@ -87,9 +89,16 @@ def current_report() -> DecisionReport | None:
     return value if isinstance(value, DecisionReport) else None
 
 
-def set_report(report: DecisionReport) -> None:
-    """Keep the latest decision report."""
+def set_report(report: DecisionReport, config: ModelCarConfig) -> None:
+    """Keep the latest decision report and the model-car config it checked."""
     st.session_state[_REPORT] = report
+    st.session_state[_REPORT_CONFIG] = config
+
+
+def current_report_config() -> ModelCarConfig | None:
+    """The model-car config behind :func:`current_report` (for its generated overlay)."""
+    value = st.session_state.get(_REPORT_CONFIG)
+    return value if isinstance(value, ModelCarConfig) else None
 
 
 _QA_RUN = "nav_qa_run"

@@ -3,7 +3,7 @@
 >>> from core.decision import build_report
 """
 
-from core.decision._report import DecisionReport, QaCheck, build_report, report_markdown
+from core.decision._report import DecisionReport, QaCheck, build_report, report_markdown, report_overlay
 from core.decision._verdict import ArgChange, ModelDecision, NodeTypeDecision, Verdict, decide_entry, decide_node_type
 from core.decision.compat import Support, hardware_column, support, supports_bf16
 
@@ -20,6 +20,7 @@ __all__ = [
     "decide_node_type",
     "hardware_column",
     "report_markdown",
+    "report_overlay",
     "support",
     "supports_bf16",
 ]

@@ -15,7 +15,7 @@ from core.catalog import Catalog, get_catalog
 from core.cluster import Inventory
 from core.cluster.runtimes import RuntimeTemplate
 from core.decision._verdict import ModelDecision, decide_entry
-from core.modelcar import ALLOWED_REGISTRIES, ImageInfo, ModelCarConfig, inspect_image
+from core.modelcar import ALLOWED_REGISTRIES, ImageInfo, ModelCarConfig, inspect_image, overlay_yaml
 from core.sizing import DEFAULT_VLLM_VERSION
 
 
@@ -227,3 +227,9 @@ def report_markdown(report: DecisionReport) -> str:
         box = "x" if c.ok else (" " if c.ok is False else "?")
         lines.append(f"- [{box}] {c.name}: {c.detail}")
     return "\n".join(lines) + "\n"
+
+
+def report_overlay(config: ModelCarConfig, report: DecisionReport) -> str:
+    """The generated overlay: GO_WITH_CHANGES entries get their fixed arguments, NO_GO ones a note."""
+    optimized = {d.name: d.optimized_args for d in report.decisions if d.verdict == "GO_WITH_CHANGES"}
+    return overlay_yaml(config, optimized, {d.name: d.verdict for d in report.decisions})

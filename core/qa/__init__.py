@@ -11,6 +11,7 @@ Results are ``QA_OK`` or ``QA_ERROR:<CODE>`` with per-test outcomes from the JUn
 from core.qa._job import job_objects, masked_job, run_in_cluster, run_job
 from core.qa._junit import parse_junit
 from core.qa._model import (
+    ACCELERATORS,
     ADVICE,
     DEFAULT_TEST_IMAGE,
     PULL_SECRET_ENV,
@@ -26,6 +27,7 @@ from core.qa._redact import MASK, Redactor
 from core.qa._runs import QA_KIND, QaRun, RunManager
 
 __all__ = [
+    "ACCELERATORS",
     "ADVICE",
     "DEFAULT_TEST_IMAGE",
     "MASK",

@@ -8,14 +8,13 @@ import pandas as pd
 import streamlit as st
 
 from core.cluster import Inventory, load_inventory
-from core.decision import DecisionReport, build_report, report_markdown
+from core.decision import DecisionReport, build_report, report_markdown, report_overlay
 from core.errors import NavigatorError
 from core.modelcar import (
     ModelCarConfig,
     diff_text,
     inspect_image,
     load_modelcar_config,
-    overlay_yaml,
     parse_modelcar_text,
 )
 from core.samples import sample_path
@@ -23,7 +22,6 @@ from frontend import services, state
 from frontend.components.charts import memory_breakdown_figure
 
 MAX_UPLOAD_MB = 1
-_CONFIG = "nav_decision_config"
 _BASE = "nav_decision_base_text"
 _MARK = {"GO": ":green[GO]", "GO_WITH_CHANGES": ":orange[GO with changes]", "NO_GO": ":red[NO-GO]"}
 
@@ -111,14 +109,13 @@ if st.button("Check the models", type="primary", key="dr_run"):
                     progress=status.write,
                 )
                 status.update(label=f"Checked {len(report.decisions)} models", state="complete", expanded=False)
-            state.set_report(report)
-            st.session_state[_CONFIG] = config
+            state.set_report(report, config)
             st.session_state[_BASE] = base_text
     except NavigatorError as exc:
         st.error(str(exc), icon=":material/error:")
 
 report: DecisionReport | None = state.current_report()
-config: ModelCarConfig | None = st.session_state.get(_CONFIG)
+config = state.current_report_config()
 if report is None or config is None:
     st.info("Choose a config and an inventory, then press *Check the models*.")
 else:
@@ -207,8 +204,7 @@ else:
         )
         st.markdown(f"{icon} **{check.name}** — {check.detail}")
     st.subheader("Generated overlay")
-    optimized = {d.name: d.optimized_args for d in report.decisions if d.verdict == "GO_WITH_CHANGES"}
-    overlay = overlay_yaml(config, optimized, {d.name: d.verdict for d in report.decisions})
+    overlay = report_overlay(config, report)
     st.code(
         diff_text(st.session_state.get(_BASE, ""), overlay, name=config.source.rsplit("/", 1)[-1]) or "no differences",
         language="diff",

@@ -13,7 +13,8 @@ from pydantic import SecretStr, ValidationError
 
 from core.catalog._catalog import format_validation_error
 from core.cluster import default_kubeconfig
-from core.qa import DEFAULT_TEST_IMAGE, PULL_SECRET_ENV, QaRequest, QaResult
+from core.decision import report_overlay
+from core.qa import ACCELERATORS, DEFAULT_TEST_IMAGE, PULL_SECRET_ENV, QaRequest, QaResult
 from core.samples import sample_path
 from frontend import services, state
 
@@ -83,6 +84,20 @@ def _live(run_id: str) -> None:
     st.code("\n".join(run.lines[-200:]) or "(no output yet)", language="log")
 
 
+# What other pages already know: the decision's overlay, the inventory's GPU provider, and the
+# vLLM image of the cluster's template (settings override it).
+report, report_config = state.current_report(), state.current_report_config()
+overlay = report_overlay(report_config, report) if report is not None and report_config is not None else None
+loaded = state.inventory_state()
+inventory_provider = next(
+    (p.provider for n in (loaded.inventory.nodes if loaded else []) for p in n.accelerators if p.provider), None
+)
+default_image, image_help = settings.vllm_runtime_image or "", "From NAVIGATOR_VLLM_RUNTIME_IMAGE."
+if not default_image and services.cluster_ready(settings, None).reachable:
+    template, why = services.cluster_runtime(settings, state.prefs().kube_context or settings.kube_context)
+    default_image = (template.image or "") if template else ""
+    image_help = f"From the cluster template {template.template}." if template else f"Template not read: {why}"
+
 current = state.current_qa_run()
 if current is not None:
     st.subheader(f"Run {current}")
@@ -90,11 +105,20 @@ if current is not None:
 
 st.subheader("Start a run")
 with st.form("qa_start"):
-    source = st.radio("Model-car config", ["Sample config", "Upload a model-car YAML"], horizontal=True, key="qa_src")
+    sources = ["Sample config", "Upload a model-car YAML"]
+    if overlay is not None:
+        sources.insert(0, "Generated overlay (Decision report)")
+    source = st.radio("Model-car config", sources, horizontal=True, key="qa_src")
     upload = st.file_uploader("Model-car YAML (the generated overlay, or the base)", type=["yaml", "yml"], key="qa_up")
     c1, c2 = st.columns(2)
     kubeconfig = c1.text_input("Kubeconfig", value=str(settings.kubeconfig or default_kubeconfig()), key="qa_kube")
-    accelerator = c1.selectbox("Accelerator type", ["nvidia", "amd", "gaudi", "spyre"], key="qa_accel")
+    accelerator = c1.selectbox(
+        "Accelerator type",
+        list(ACCELERATORS),
+        index=list(ACCELERATORS).index(inventory_provider) if inventory_provider in ACCELERATORS else 0,
+        key="qa_accel",
+        help="Defaults to the GPU provider of the inventory on the GPU inventory page.",
+    )
     backend = c1.radio(
         "Run with",
         ["podman", "cluster"],
@@ -104,7 +128,7 @@ with st.form("qa_start"):
     )
     job_namespace = c1.text_input("Namespace for the Job", value=settings.namespace or "navigator-qa", key="qa_ns")
     runtime_image = c2.text_input(
-        "vLLM runtime image (empty = the cluster template's)", value=settings.vllm_runtime_image or "", key="qa_rt"
+        "vLLM runtime image (empty = the cluster template's)", value=default_image, key="qa_rt", help=image_help
     )
     test_image = c2.text_input("Test image", value=DEFAULT_TEST_IMAGE, key="qa_img")
     st.markdown("**Registry pull secrets** — base64 `user:password` or a docker config JSON; at least one.")
@@ -124,7 +148,9 @@ if start:
         st.warning(f"Run {running[0].run_id} is still going; cancel it or wait for it to finish.")
     else:
         config_text: bytes | None = None
-        if source.startswith("Upload"):
+        if source.startswith("Generated") and overlay is not None:
+            config_text = overlay.encode("utf-8")
+        elif source.startswith("Upload"):
             if upload is None:
                 st.error("Model-car YAML: upload a file, or choose the sample config.")
             elif upload.size > MAX_UPLOAD_MB * 1_048_576:

@@ -11,16 +11,11 @@ from pathlib import Path
 from core.catalog import get_catalog
 from core.cluster import Inventory, discover_inventory, load_inventory
 from core.cluster.runtimes import cluster_runtime
-from core.decision import DecisionReport, build_report, report_markdown
-from core.modelcar import inspect_image, load_modelcar_config, overlay_yaml, write_overlay
+from core.decision import DecisionReport, build_report, report_markdown, report_overlay
+from core.modelcar import inspect_image, load_modelcar_config, write_overlay
 from core.samples import sample_path
 from core.settings import load_settings
 from navigator.commands._output import print_json, print_table
-
-
-def overlay_for(report: DecisionReport) -> dict[str, list[str]]:
-    """Entry name → the checked arguments (GO_WITH_CHANGES entries get their fixes)."""
-    return {d.name: d.optimized_args for d in report.decisions if d.verdict == "GO_WITH_CHANGES"}
 
 
 def report_from_args(args: argparse.Namespace) -> tuple[DecisionReport, Inventory, str | None]:
@@ -55,8 +50,7 @@ def _run(args: argparse.Namespace) -> int:
     report, _, note = report_from_args(args)
     written = None
     if args.write_overlay:
-        verdicts = {d.name: d.verdict for d in report.decisions}
-        written = write_overlay(args.config, overlay_yaml(config, overlay_for(report), verdicts))
+        written = write_overlay(args.config, report_overlay(config, report))
     if args.report:
         args.report.write_text(report_markdown(report), encoding="utf-8")
     if args.json:
