@@ -15,9 +15,7 @@ import contextlib
 import queue
 import threading
 import time
-import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
 from kubernetes import client
@@ -25,9 +23,8 @@ from kubernetes import client
 from core.cluster._client import Connection, connect, request
 from core.cluster.deploy import apply_objects, pod_state
 from core.errors import ClusterError
-from core.qa._junit import parse_junit
 from core.qa._model import PULL_SECRET_ENV, WORKDIR, QaCode, QaRequest, QaResult
-from core.qa._outcome import classify
+from core.qa._outcome import RunRecorder
 from core.qa._podman import precheck, redactor_for, suite_args
 
 JUNIT_BEGIN = "<<<NAVIGATOR-JUNIT"
@@ -148,44 +145,25 @@ def run_job(
     poll_s: float = 2.0,
 ) -> QaResult:
     """Create the Job, stream its pod's log, read the JUnit back, clean up; always a result."""
-    run_id = run_id or uuid.uuid4().hex[:12]
-    started = datetime.now(UTC).isoformat(timespec="seconds")
-    redact = redactor_for(req)
-    lines: list[str] = []
+    rec = RunRecorder(req, "cluster", redactor_for(req), run_id=run_id, on_line=on_line)
+    run_id = rec.run_id
     junit_lines: list[str] = []
     in_junit = False
 
-    def emit(raw: str) -> None:
+    def emit(raw: str) -> None:  # the JUnit block between the markers is kept apart from the log
         nonlocal in_junit
-        line = redact(raw.rstrip("\n"))
-        if line.strip() == JUNIT_BEGIN:
+        marker = raw.strip()
+        if marker == JUNIT_BEGIN:
             in_junit = True
-        elif line.strip() == JUNIT_END:
+        elif marker == JUNIT_END:
             in_junit = False
         elif in_junit:
-            junit_lines.append(line)
+            junit_lines.append(raw)
         else:
-            lines.append(line)
-            if on_line:
-                on_line(line)
+            rec.emit(raw)
 
     def result(code: QaCode | None, detail: str, exit_code: int | None = None) -> QaResult:
-        junit = "\n".join(junit_lines).strip() or None
-        return QaResult(
-            run_id=run_id,
-            backend="cluster",
-            code=code,
-            exit_code=exit_code,
-            detail=redact(detail),
-            tests=parse_junit(junit) if junit else [],
-            log="\n".join(lines),
-            junit_xml=junit,
-            started_at=started,
-            finished_at=datetime.now(UTC).isoformat(timespec="seconds"),
-            config=str(req.config_path),
-            accelerator_type=req.accelerator_type,
-            test_image=req.test_image,
-        )
+        return rec.result(code, detail, exit_code, "\n".join(junit_lines).strip() or None)
 
     problem = precheck(req, need_podman=False)
     if problem:
@@ -259,9 +237,7 @@ def run_job(
             exit_code = _exit_code(pods[0]) if pods else None
             if exit_code is None:
                 time.sleep(poll_s)
-        junit = "\n".join(junit_lines).strip()
-        code, detail = classify(exit_code, "\n".join(lines), parse_junit(junit) if junit else [])
-        return result(code, detail, exit_code)
+        return rec.finish(exit_code, "\n".join(junit_lines).strip() or None)
     except ClusterError as exc:
         return result("INTERNAL", str(exc))
     finally:
@@ -296,23 +272,10 @@ def run_in_cluster(
     context: str | None = None,
 ) -> QaResult:
     """Connect with the request's kubeconfig and :func:`run_job` (the same signature as podman)."""
-    run_id = run_id or uuid.uuid4().hex[:12]
     try:
         conn = connect(req.kubeconfig, context)
     except ClusterError as exc:
-        now = datetime.now(UTC).isoformat(timespec="seconds")
-        return QaResult(
-            run_id=run_id,
-            backend="cluster",
-            code="KUBECONFIG_MISSING",
-            exit_code=None,
-            detail=str(exc),
-            started_at=now,
-            finished_at=now,
-            config=str(req.config_path),
-            accelerator_type=req.accelerator_type,
-            test_image=req.test_image,
-        )
+        return RunRecorder(req, "cluster", redactor_for(req), run_id=run_id).result("KUBECONFIG_MISSING", str(exc))
     try:
         return run_job(conn, req, on_line=on_line, cancel=cancel, run_id=run_id)
     finally:

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import re
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Literal
 
-from core.qa._model import QaCode, TestCase
+from core.qa._junit import parse_junit
+from core.qa._model import QaCode, QaRequest, QaResult, TestCase
 
 _PULL = re.compile(
     r"(ErrImagePull|ImagePullBackOff|manifest unknown|unauthorized: |initializing source|"
@@ -32,3 +37,60 @@ def classify(exit_code: int | None, log: str, tests: list[TestCase]) -> tuple[Qa
             return "IMAGE_PULL_FAILED", f"a model image could not be pulled ({pull.group(0)}); failed: {names}"
         return "TESTS_FAILED", f"{len(failed)} of {len(tests)} test(s) failed: {names}"
     return "INTERNAL", f"the suite exited {exit_code} (pytest: 2 interrupted, 3 internal, 4 usage, 5 no tests)"
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class RunRecorder:
+    """Collects a run's redacted lines and builds its :class:`QaResult` (both backends)."""
+
+    def __init__(
+        self,
+        request: QaRequest,
+        backend: Literal["podman", "cluster"],
+        redact: Callable[[str], str],
+        *,
+        run_id: str | None = None,
+        on_line: Callable[[str], None] | None = None,
+    ) -> None:
+        self.request = request
+        self.backend = backend
+        self.redact = redact
+        self.run_id = run_id or uuid.uuid4().hex[:12]
+        self.on_line = on_line
+        self.started = _now()
+        self.lines: list[str] = []
+
+    def emit(self, line: str) -> None:
+        """Mask, keep and forward one line of output."""
+        clean = self.redact(line.rstrip("\n"))
+        self.lines.append(clean)
+        if self.on_line:
+            self.on_line(clean)
+
+    def result(
+        self, code: QaCode | None, detail: str, exit_code: int | None = None, junit: str | None = None
+    ) -> QaResult:
+        """The run's outcome with everything recorded so far."""
+        return QaResult(
+            run_id=self.run_id,
+            backend=self.backend,
+            code=code,
+            exit_code=exit_code,
+            detail=self.redact(detail),
+            tests=parse_junit(junit) if junit else [],
+            log="\n".join(self.lines),
+            junit_xml=self.redact(junit) if junit else None,
+            started_at=self.started,
+            finished_at=_now(),
+            config=str(self.request.config_path),
+            accelerator_type=self.request.accelerator_type,
+            test_image=self.request.test_image,
+        )
+
+    def finish(self, exit_code: int | None, junit: str | None) -> QaResult:
+        """Classify a run that ended by itself."""
+        code, detail = classify(exit_code, "\n".join(self.lines), parse_junit(junit) if junit else [])
+        return self.result(code, detail, exit_code, junit)

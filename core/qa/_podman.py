@@ -16,21 +16,14 @@ import subprocess
 import tempfile
 import threading
 import time
-import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 
-from core.qa._junit import parse_junit
 from core.qa._model import PULL_SECRET_ENV, TEST_PATH, WORKDIR, QaCode, QaRequest, QaResult
-from core.qa._outcome import classify
+from core.qa._outcome import RunRecorder
 from core.qa._redact import Redactor, kubeconfig_secrets
 
 _KUBE_IN = "/home/odh/.kube/config"
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def suite_args(request: QaRequest, *, config_in: str, results: str) -> list[str]:
@@ -115,40 +108,13 @@ def run_podman(
     run_id: str | None = None,
 ) -> QaResult:
     """Run the suite to the end, the timeout or ``cancel``; always returns a result."""
-    run_id = run_id or uuid.uuid4().hex[:12]
-    started = _now()
-    redact = redactor_for(request)
-    lines: list[str] = []
-
-    def emit(line: str) -> None:
-        clean = redact(line.rstrip("\n"))
-        lines.append(clean)
-        if on_line:
-            on_line(clean)
-
-    def result(code: QaCode | None, detail: str, exit_code: int | None = None, junit: str | None = None) -> QaResult:
-        tests = parse_junit(junit) if junit else []
-        return QaResult(
-            run_id=run_id,
-            backend="podman",
-            code=code,
-            exit_code=exit_code,
-            detail=redact(detail),
-            tests=tests,
-            log="\n".join(lines),
-            junit_xml=redact(junit) if junit else None,
-            started_at=started,
-            finished_at=_now(),
-            config=str(request.config_path),
-            accelerator_type=request.accelerator_type,
-            test_image=request.test_image,
-        )
-
+    rec = RunRecorder(request, "podman", redactor_for(request), run_id=run_id, on_line=on_line)
+    emit, result = rec.emit, rec.result
     problem = precheck(request, need_podman=True)
     if problem:
         return result(*problem)
     staging = _stage(request)
-    name = f"navigator-qa-{run_id}"
+    name = f"navigator-qa-{rec.run_id}"
     env = {**os.environ, **{PULL_SECRET_ENV[h]: s.get_secret_value() for h, s in request.pull_secrets.items()}}
     try:
         cmd = podman_command(request, staging, name)
@@ -189,8 +155,7 @@ def run_podman(
             return result("TIMEOUT", f"stopped after {request.timeout_s:.0f} s", exit_code, junit)
         if stopped == "CANCELLED":
             return result("CANCELLED", "cancelled by the user", exit_code, junit)
-        code, detail = classify(exit_code, "\n".join(lines), parse_junit(junit) if junit else [])
-        return result(code, detail, exit_code, junit)
+        return rec.finish(exit_code, junit)
     except OSError as exc:
         return result("INTERNAL", f"podman could not be started: {exc.strerror or exc}")
     finally:
