@@ -144,6 +144,9 @@ def test_request_validation_names_the_field(kubeconfig_file: Path) -> None:
         request(kubeconfig_file, pull_secrets={"docker.io": SecretStr("x")})
     with pytest.raises(ValidationError, match="accelerator_type"):
         request(kubeconfig_file, accelerator_type="tpu")
+    with pytest.raises(ValidationError) as raised:
+        request(kubeconfig_file, pull_secrets={"docker.io": PULL})  # a plain string, not a SecretStr
+    no_secrets(str(raised.value))
 
 
 def test_redactor_masks_decoded_and_docker_config_forms() -> None:

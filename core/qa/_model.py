@@ -49,7 +49,7 @@ ADVICE: dict[str, str] = {
 class QaRequest(BaseModel):
     """Everything a run needs. Secrets are SecretStr and never leave the run."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)
 
     config_path: Path
     """The model-car YAML (the generated overlay, or the base)."""
