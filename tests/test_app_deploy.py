@@ -105,3 +105,20 @@ def test_dry_run_confirm_apply_status_quickstarts_delete(connected: Path, fake_k
     at.checkbox(key="dp_delete_confirm").check().run()
     at.button(key="dp_delete").click().run()
     assert name not in stored
+
+
+def test_plan_from_the_capacity_plan_page_becomes_manifests(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.test_app_plan import planned
+
+    monkeypatch.setenv("NAVIGATOR_CACHE_DIR", str(tmp_path))
+    at = planned(["L40S"])
+    at.switch_page("views/deploy.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.radio(key="dp_source").value.startswith("Capacity plan (")
+    docs = [yaml.safe_load(c) for c in codes(at, "yaml")]
+    isvc = next(d for d in docs if d["kind"] == "InferenceService")
+    model = isvc["spec"]["predictor"]["model"]
+    assert model["resources"]["limits"]["nvidia.com/gpu"] == model["resources"]["requests"]["nvidia.com/gpu"]
+    assert model["storageUri"].startswith("hf://")
+    assert isvc["spec"]["predictor"]["nodeSelector"]["nvidia.com/gpu.product"] == "NVIDIA-L40S"
+    assert {m.label: m.value for m in at.metric}["Valid"].split(" / ")[0] == str(len(docs))
