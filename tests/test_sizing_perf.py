@@ -8,7 +8,8 @@ import pytest
 
 from core.sizing import ServingFlags, Workload, estimate
 from core.sizing._perf import load_efficiencies
-from core.sizing.accuracy import FIT_METRICS, _errors, score_memory, scored_scenarios
+from core.sizing.accuracy import score_memory
+from core.sizing.efficiency_fit import FIT_METRICS, scenario_errors, scored_scenarios
 
 
 def perf(concurrency: int, model: str = "Llama-3.1-8B", gpu: str = "H100"):  # type: ignore[no-untyped-def]
@@ -85,7 +86,7 @@ def test_calibration_file_has_fitted_classes() -> None:
 
 
 def test_median_error_on_vllm_runs_within_20_percent() -> None:
-    errs = _errors(scored_scenarios(), None)
+    errs = scenario_errors(scored_scenarios(), None)
     for metric in ("output_tokens_per_s", "tpot_ms_p50"):
         vals = [abs(p / m - 1) for _, k, m, p in errs if k == metric]
         assert len(vals) >= 10

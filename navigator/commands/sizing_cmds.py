@@ -9,7 +9,7 @@ from navigator.commands._output import print_table
 
 
 def _calibrate(args: argparse.Namespace) -> int:
-    from core.sizing.accuracy import write_calibration
+    from core.sizing.efficiency_fit import write_calibration
 
     fitted = write_calibration()
     print_table(
