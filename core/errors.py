@@ -13,6 +13,11 @@ exit code 2 and the app can show it in an error box, never as a traceback::
     │   └── InventoryError         malformed inventory file
     ├── SettingsError              invalid NAVIGATOR_* setting
     ├── StoreError                 the file cache cannot be written or read
+    ├── AssistantError             the chat assistant cannot go on
+    │   ├── UnsafeInputError       a chat message too long or trying to steer the LLM
+    │   ├── RequestLimitError      the session used up its LLM requests
+    │   └── LlmError               the LLM failed, timed out or was rate-limited (offline fallback)
+    ├── ModelRegistryError         the OpenShift AI Model Registry cannot be read
     └── ClusterError               talking to Kubernetes failed
         ├── ClusterConfigError     no kubeconfig / context
         ├── ClusterUnreachableError  API server does not answer
@@ -86,6 +91,26 @@ class SettingsError(NavigatorError):
 
 class StoreError(NavigatorError):
     """The file cache cannot be used (full, read-only, missing folder)."""
+
+
+class AssistantError(NavigatorError):
+    """The chat assistant cannot go on with this turn."""
+
+
+class UnsafeInputError(AssistantError):
+    """A chat message was refused: too long, or written to steer the LLM (prompt injection)."""
+
+
+class RequestLimitError(AssistantError):
+    """This session has used every LLM request it may make; the offline assistant carries on."""
+
+
+class LlmError(AssistantError):
+    """The LLM failed, timed out, was rate-limited, or its circuit breaker is open."""
+
+
+class ModelRegistryError(NavigatorError):
+    """The OpenShift AI Model Registry could not be read (address, token or response)."""
 
 
 class ClusterError(NavigatorError):

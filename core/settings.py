@@ -42,6 +42,17 @@ class Settings(BaseSettings):
     llm_base_url: str | None = None
     """OpenAI-compatible endpoint (e.g. a vLLM model on the cluster) for provider ``openai``."""
     llm_api_key: SecretStr | None = None
+    llm_timeout_s: float = Field(default=30.0, gt=0, le=600)
+    """Per LLM request; a timeout counts as a failure and the turn is answered offline."""
+    llm_request_limit: int = Field(default=50, ge=1, le=10_000)
+    """LLM requests one session may make; after that the offline assistant answers."""
+    llm_input_usd_per_mtok: float | None = Field(default=None, ge=0)
+    """Your price per million input tokens; cost is shown only when both prices are set."""
+    llm_output_usd_per_mtok: float | None = Field(default=None, ge=0)
+
+    model_registry_url: str | None = None
+    """OpenShift AI Model Registry REST address (``https://…``); benchmarks come from it first."""
+    model_registry_token: SecretStr | None = None
 
     kubeconfig: Path | None = None
     """Defaults to ``$KUBECONFIG`` or ``~/.kube/config`` when connecting."""
@@ -54,7 +65,7 @@ class Settings(BaseSettings):
     vllm_runtime_image: str | None = None
     """Overrides the vLLM image read from the cluster's ServingRuntime templates."""
 
-    @field_validator("llm_api_key", mode="before")
+    @field_validator("llm_api_key", "model_registry_token", mode="before")
     @classmethod
     def _blank_is_none(cls, v: Any) -> Any:
         return None if isinstance(v, str) and not v.strip() else v
@@ -70,7 +81,7 @@ class Settings(BaseSettings):
         for name, value in self:
             if isinstance(value, SecretStr):
                 out[name] = "set" if value.get_secret_value() else "not set"
-            elif value is None and name == "llm_api_key":
+            elif value is None and name in ("llm_api_key", "model_registry_token"):
                 out[name] = "not set"
             else:
                 out[name] = str(value) if isinstance(value, Path) else value

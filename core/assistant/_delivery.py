@@ -1,0 +1,136 @@
+"""DEPLOY and MONITOR: manifests for the plan, applying them only after the user confirms, status.
+
+A mixin of :class:`~core.assistant._workflow.Workflow`, apart so each file holds one concept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Literal
+
+from core.assistant._state import DeploymentRef, PendingAction, Reply, Stage, WorkflowState
+from core.catalog import Catalog
+from core.cluster._client import Connection
+from core.errors import NavigatorError
+from core.planning import CapacityPlan
+
+
+class Delivery:
+    """Deploy and monitor steps; needs ``catalog``, ``connect``, ``runtime_image`` and ``_question``."""
+
+    catalog: Catalog
+    connect: Callable[[], Connection] | None
+    runtime_image: str | None
+
+    def _question(self, s: WorkflowState) -> str:
+        raise NotImplementedError
+
+    def _plan(self, s: WorkflowState) -> CapacityPlan:
+        assert s.plan_json is not None
+        return CapacityPlan.model_validate(s.plan_json)
+
+    def _deploy(self, s: WorkflowState) -> str:
+        from core.deployment import ClusterFacts, cluster_facts, manifests_for_plan
+
+        namespace = s.namespace or getattr(self, "default_namespace", None)
+        if not namespace:
+            return ""
+        s.namespace = namespace
+        facts, notes = ClusterFacts(), list[str]()
+        if self.connect is not None:
+            try:
+                facts, notes = cluster_facts(self.connect(), namespace)
+            except NavigatorError as exc:
+                notes = [f"cluster not read ({exc}); manifests made offline"]
+        try:
+            ms = manifests_for_plan(
+                self._plan(s), namespace=namespace, facts=facts, runtime_image=self.runtime_image, catalog=self.catalog
+            )
+        except NavigatorError as exc:
+            return f"Manifests could not be made: {exc}"
+        objs = [f"{o['kind']}/{o['metadata']['name']}" for o in ms.objects]
+        s.deployment = DeploymentRef(namespace=namespace, name=ms.names[0], objects=objs, valid=ms.valid)
+        check = "all valid against the KServe schemas" if ms.valid else "some failed validation (see the Deploy page)"
+        return (
+            f"Manifests for namespace **{namespace}** ({check}): "
+            + ", ".join(objs)
+            + "."
+            + ("\nNotes: " + "; ".join(ms.notes + notes) + "." if ms.notes or notes else "")
+        )
+
+    def request_apply(self, state: WorkflowState, *, requested_by: Literal["user", "llm"], copy: bool = True) -> Reply:
+        """Ask to apply the manifests: creates a pending action, changes nothing yet."""
+        s = state.model_copy(deep=True) if copy else state
+        if s.deployment is None:
+            return Reply(s, "There are no manifests yet. " + self._question(s))
+        if self.connect is None:
+            return Reply(
+                s,
+                "No cluster is connected (Settings → cluster), so I cannot apply. "
+                "Download the manifests from the Deploy page instead.",
+            )
+        s.pending = PendingAction(
+            kind="apply",
+            namespace=s.deployment.namespace,
+            name=s.deployment.name,
+            summary=(
+                f"apply {len(s.deployment.objects)} objects ({', '.join(s.deployment.objects)}) "
+                f"to {s.deployment.namespace}"
+            ),
+            requested_by=requested_by,
+        )
+        return Reply(
+            s, f"Ready to {s.pending.summary}. Confirm to go ahead (a server-side dry run runs first), or cancel."
+        )
+
+    def confirm(self, state: WorkflowState, action_id: str, *, copy: bool = True) -> Reply:
+        """Carry out the pending action the user confirmed (id must match)."""
+        from core.deployment import cluster_facts, deploy, manifests_for_plan
+
+        s = state.model_copy(deep=True) if copy else state
+        if s.pending is None or s.pending.id != action_id:
+            return Reply(s, "That confirmation does not match the action waiting; nothing was changed.")
+        if self.connect is None or s.deployment is None:
+            s.pending = None
+            return Reply(s, "No cluster is connected, so nothing was applied.")
+        action = s.pending
+        s.pending = None
+        try:
+            conn = self.connect()
+            facts, _ = cluster_facts(conn, action.namespace)
+            ms = manifests_for_plan(
+                self._plan(s),
+                namespace=action.namespace,
+                facts=facts,
+                runtime_image=self.runtime_image,
+                catalog=self.catalog,
+            )
+            outcome = deploy(conn, ms.objects, confirmed=True)
+        except NavigatorError as exc:
+            return Reply(s, f"Apply failed: {exc}. Nothing else was changed.")
+        if not outcome.ok:
+            failed = [f"{r.kind}/{r.name}: {r.message}" for r in outcome.dry_run + outcome.applied if not r.ok]
+            return Reply(s, "Not applied: " + ("; ".join(failed) or outcome.message))
+        s.deployment = s.deployment.model_copy(update={"applied": True, "status": "applied"})
+        s.stage = Stage.MONITOR
+        return Reply(s, f"Applied {len(outcome.applied)} objects to {action.namespace}.\n\n" + self._monitor(s))
+
+    def _monitor(self, s: WorkflowState) -> str:
+        d = s.deployment
+        watch = (
+            "Watch: `vllm:num_requests_waiting` (queueing; KEDA scales on it), p95 time to first token against your "
+            "target, and `vllm:gpu_cache_usage_perc` (KV cache pressure). Run the QA logs page to validate the model."
+        )
+        if d is None or not d.applied or self.connect is None:
+            return "Monitoring: once the manifests are applied, say 'status' here or use the Deploy page. " + watch
+        from core.cluster.deploy import deployment_status
+
+        try:
+            st = deployment_status(self.connect(), d.name, d.namespace)
+        except NavigatorError as exc:
+            return f"Status could not be read: {exc}"
+        s.deployment = d.model_copy(
+            update={"ready": st.ready, "status": "Ready" if st.ready else (st.reason or "not ready yet")}
+        )
+        state = "Ready" + (f" at {st.url}" if st.url else "") if st.ready else f"not ready: {st.reason or 'starting'}"
+        return f"{d.name} in {d.namespace} is {state}. " + watch

@@ -1,0 +1,273 @@
+"""The BENCHMARK stage: measured results for the chosen model, best source first.
+
+1. The OpenShift AI **Model Registry** (Kubeflow Model Registry REST API, ``v1alpha3``) when
+   ``NAVIGATOR_MODEL_REGISTRY_URL`` is set: registered models whose name matches, their
+   versions, and the benchmark metrics kept in a version's ``customProperties``.
+2. The **calibration** data shipped with Navigator (measured vLLM serving runs).
+3. The **sizing engine**, labelled ``estimated``.
+
+Registry custom properties are read by name; an optional ``benchmark.`` or ``benchmark_``
+prefix is ignored. Metric keys: ``ttft_ms``, ``tpot_ms`` (or ``itl_ms``), ``e2e_latency_ms``,
+``output_tokens_per_s``, ``total_tokens_per_s``, ``requests_per_s``. Context keys: ``gpu``
+(or ``accelerator``), ``gpu_count`` (or ``tensor_parallel_size``), ``precision`` (or
+``quantization``), ``input_tokens``, ``output_tokens``, ``concurrency``::
+
+    ModelRegistry("https://registry.example", token).benchmarks(arch)   # → [Evidence, …]
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from typing import Any, ClassVar
+
+import requests
+from pydantic import SecretStr
+
+from core.architecture import ModelArchitecture
+from core.assistant._state import Evidence
+from core.catalog import Catalog, get_catalog
+from core.errors import ModelRegistryError, NavigatorError
+from core.sizing import ServingFlags, Workload, estimate
+
+API = "/api/model_registry/v1alpha3"
+METRICS = {
+    "ttft_ms": "ttft_ms",
+    "tpot_ms": "tpot_ms",
+    "itl_ms": "tpot_ms",
+    "e2e_latency_ms": "e2e_latency_ms",
+    "output_tokens_per_s": "output_tokens_per_s",
+    "total_tokens_per_s": "total_tokens_per_s",
+    "requests_per_s": "requests_per_s",
+}
+ENGINE_GPUS = ("H100-SXM", "A100-80GB-SXM", "L40S")
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", text.lower())
+
+
+def _value(prop: Any) -> Any:
+    """The value of a registry ``MetadataValue`` (double, int (as a string), string or bool)."""
+    if not isinstance(prop, dict):
+        return None
+    for key in ("double_value", "int_value", "string_value", "bool_value"):
+        if key in prop:
+            v = prop[key]
+            if key == "int_value":
+                try:
+                    return int(v)
+                except (TypeError, ValueError):
+                    return None
+            return v
+    return None
+
+
+class ModelRegistry:
+    """A read-only client of one Model Registry, with a TTL cache of its answers."""
+
+    _cache: ClassVar[dict[tuple[str, str], tuple[float, list[Evidence]]]] = {}
+    _lock = threading.Lock()
+
+    def __init__(self, url: str, token: SecretStr | None = None, *, ttl_s: float = 300.0, timeout_s: float = 10.0):
+        if not re.match(r"^https?://[^\s/]+", url):
+            raise ModelRegistryError(
+                f"NAVIGATOR_MODEL_REGISTRY_URL {url!r}: give the registry's http(s) address, e.g. https://registry.apps.example.com"
+            )
+        self.url = url.rstrip("/")
+        self._token = token
+        self.ttl_s = ttl_s
+        self.timeout_s = timeout_s
+
+    def _get(self, path: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
+        headers = {"Accept": "application/json"}
+        if self._token is not None:
+            headers["Authorization"] = "Bearer " + self._token.get_secret_value()
+        try:
+            resp = requests.get(self.url + API + path, params=params, headers=headers, timeout=self.timeout_s)
+        except requests.RequestException as exc:
+            raise ModelRegistryError(
+                f"Model Registry at {self.url} did not answer ({exc.__class__.__name__}); "
+                "check NAVIGATOR_MODEL_REGISTRY_URL"
+            ) from None
+        if resp.status_code in (401, 403):
+            raise ModelRegistryError(
+                f"Model Registry at {self.url} refused the request (HTTP {resp.status_code}); "
+                "check NAVIGATOR_MODEL_REGISTRY_TOKEN and its access to the registry"
+            )
+        if resp.status_code != 200:
+            raise ModelRegistryError(f"Model Registry at {self.url} answered HTTP {resp.status_code} for {path}")
+        try:
+            data = resp.json()
+        except ValueError:
+            raise ModelRegistryError(f"Model Registry at {self.url} answered with something that is not JSON") from None
+        if not isinstance(data, dict):
+            raise ModelRegistryError(f"Model Registry at {self.url}: unexpected answer for {path}")
+        return data
+
+    def _items(self, path: str) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
+        token = ""
+        for _ in range(50):  # pages; a registry with more than 50 × 100 models is searched in part
+            params = {"pageSize": 100, **({"nextPageToken": token} if token else {})}
+            page = self._get(path, params)
+            items += [i for i in page.get("items") or [] if isinstance(i, dict)]
+            token = str(page.get("nextPageToken") or "")
+            if not token:
+                break
+        return items
+
+    def benchmarks(self, arch: ModelArchitecture) -> list[Evidence]:
+        """Benchmark figures registered for the model (cached for ``ttl_s`` seconds)."""
+        key = (self.url, arch.name)
+        with self._lock:
+            hit = self._cache.get(key)
+            if hit and time.monotonic() - hit[0] < self.ttl_s:
+                return hit[1]
+        wanted = {_norm(arch.name)} | ({_norm(arch.hf_id.split("/")[-1])} if arch.hf_id else set())
+        found: list[Evidence] = []
+        for model in self._items("/registered_models"):
+            name = str(model.get("name", ""))
+            if not any(w and w in _norm(name) for w in wanted):
+                continue
+            for version in self._items(f"/registered_models/{model.get('id')}/versions"):
+                ev = _evidence_from(name, version)
+                if ev is not None:
+                    found.append(ev)
+        with self._lock:
+            self._cache[key] = (time.monotonic(), found)
+        return found
+
+
+def _evidence_from(model_name: str, version: dict[str, Any]) -> Evidence | None:
+    props = {re.sub(r"^benchmark[._]", "", k): _value(v) for k, v in (version.get("customProperties") or {}).items()}
+    metrics = {}
+    for key, name in METRICS.items():
+        v = props.get(key)
+        if isinstance(v, int | float) and not isinstance(v, bool) and v > 0:
+            metrics[name] = float(v)
+    if not metrics:
+        return None
+    gpus = props.get("gpu_count") or props.get("tensor_parallel_size") or 1
+    concurrency = props.get("concurrency")
+    return Evidence(
+        source="model-registry",
+        provenance="measured",
+        gpu=str(props.get("gpu") or props.get("accelerator") or "unknown GPU"),
+        gpus=int(gpus) if isinstance(gpus, int | float | str) and str(gpus).isdigit() else 1,
+        precision=str(props.get("precision") or props.get("quantization") or "as registered"),
+        input_tokens=props.get("input_tokens") if isinstance(props.get("input_tokens"), int) else None,
+        output_tokens=props.get("output_tokens") if isinstance(props.get("output_tokens"), int) else None,
+        load=f"concurrency={concurrency}" if concurrency else "as registered",
+        metrics=metrics,
+        reference=f"Model Registry: {model_name} / {version.get('name', version.get('id', '?'))}",
+    )
+
+
+def calibration_evidence(arch: ModelArchitecture, *, catalog: Catalog | None = None) -> list[Evidence]:
+    """Measured vLLM runs of this model from the calibration data shipped with Navigator."""
+    from core.sizing.calibration import serving_scenarios
+
+    out = []
+    for sc in serving_scenarios(catalog):
+        if sc.arch is None or sc.arch.name != arch.name or not sc.metrics:
+            continue
+        out.append(
+            Evidence(
+                source="calibration",
+                provenance="measured",
+                gpu=sc.gpu.name if sc.gpu else sc.gpu_text,
+                gpus=sc.tp,
+                precision=sc.precision,
+                input_tokens=sc.input_tokens,
+                output_tokens=sc.output_tokens,
+                load=sc.load,
+                metrics={k: round(v, 3) for k, v in sc.metrics.items()},
+                reference=sc.source,
+            )
+        )
+    return out
+
+
+def engine_evidence(
+    arch: ModelArchitecture,
+    input_tokens: int,
+    output_tokens: int,
+    *,
+    gpus: list[str] | None = None,
+    catalog: Catalog | None = None,
+) -> list[Evidence]:
+    """Sizing-engine estimates at concurrency 1 and 16 on a few GPUs (fewest GPUs that fit)."""
+    cat = catalog or get_catalog()
+    out = []
+    length = input_tokens + output_tokens
+    for gpu in gpus or list(ENGINE_GPUS):
+        for tp in (1, 2, 4, 8):
+            try:
+                flags = ServingFlags(tensor_parallel_size=tp, max_model_len=max(length, 2048))
+                probe = estimate(arch, gpu, flags, catalog=cat)
+                if not probe.memory.fits:
+                    continue
+                for c in (1, 16):
+                    perf = estimate(
+                        arch,
+                        gpu,
+                        flags,
+                        Workload(input_tokens=input_tokens, output_tokens=output_tokens, concurrency=c),
+                        catalog=cat,
+                    ).performance
+                    if perf is None:
+                        continue
+                    out.append(
+                        Evidence(
+                            source="sizing-engine",
+                            provenance="estimated",
+                            gpu=probe.gpu,
+                            gpus=tp,
+                            precision=arch.quantization.method if arch.quantization else "16-bit",
+                            input_tokens=input_tokens,
+                            output_tokens=output_tokens,
+                            load=f"concurrency={c}",
+                            metrics={
+                                "ttft_ms": round(perf.ttft_ms.expected, 1),
+                                "tpot_ms": round(perf.tpot_ms.expected, 2),
+                                "output_tokens_per_s": round(perf.output_tokens_per_s.expected, 1),
+                            },
+                            reference="Navigator sizing engine (docs/accuracy.md gives its error)",
+                        )
+                    )
+            except NavigatorError:
+                continue
+            break
+    return out
+
+
+def gather_evidence(
+    arch: ModelArchitecture,
+    input_tokens: int,
+    output_tokens: int,
+    *,
+    registry: ModelRegistry | None = None,
+    gpus: list[str] | None = None,
+    catalog: Catalog | None = None,
+) -> tuple[list[Evidence], list[str]]:
+    """Evidence from the best source that has any, and notes on the sources that had none."""
+    notes: list[str] = []
+    if registry is not None:
+        try:
+            found = registry.benchmarks(arch)
+        except ModelRegistryError as exc:
+            found = []
+            notes.append(f"Model Registry not used: {exc}")
+        if found:
+            return found, notes
+        if not notes:
+            notes.append(f"the Model Registry at {registry.url} has no benchmark for {arch.name}")
+    else:
+        notes.append("no Model Registry configured (NAVIGATOR_MODEL_REGISTRY_URL)")
+    found = calibration_evidence(arch, catalog=catalog)
+    if found:
+        return found, notes
+    notes.append(f"the calibration data has no vLLM run of {arch.name}")
+    return engine_evidence(arch, input_tokens, output_tokens, gpus=gpus, catalog=catalog), notes

@@ -1,0 +1,267 @@
+"""The workflow state: where the conversation stands and everything understood so far.
+
+A :class:`WorkflowState` is plain data (pydantic, JSON round-trips), so it lives in the
+Streamlit session, in the file cache (kind ``workflows``) and in ``navigator chat --json``
+alike. It never holds a secret.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from core.catalog import Capability
+from core.planning import CapacityPlan
+
+
+class Stage(StrEnum):
+    """The eight stages, in order. BENCHMARK and FILTER run by themselves."""
+
+    INTENT = "INTENT"
+    TRAFFIC = "TRAFFIC"
+    SLO = "SLO"
+    BENCHMARK = "BENCHMARK"
+    FILTER = "FILTER"
+    REPLICAS = "REPLICAS"
+    DEPLOY = "DEPLOY"
+    MONITOR = "MONITOR"
+
+
+STAGES: list[Stage] = list(Stage)
+AUTOMATIC: frozenset[Stage] = frozenset({Stage.BENCHMARK, Stage.FILTER})
+
+QuantWish = Literal["any", "none", "fp8", "int8", "w4a16"]
+
+
+class ModelNeeds(BaseModel):
+    """What the model must be, as understood from the conversation."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    model_family: str | None = None
+    model_name: str | None = None
+    """A catalog model name once the words pin one down."""
+    size_b: float | None = None
+    """Billions of parameters as the user said them (8x7B → 56)."""
+    size_label: str | None = None
+    """The size exactly as written (``8x7B``, ``0.5B``), used to match catalog names."""
+    capabilities: list[Capability] = Field(default_factory=list)
+    quantization: QuantWish | None = None
+    min_context_length: int | None = None
+
+
+class TrafficNeeds(BaseModel):
+    """Request rate and lengths, as understood."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    pattern: Literal["steady", "burst", "growth", "variable"] | None = None
+    rps: float | None = None
+    peak_rps: float | None = None
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    concurrent_users: int | None = None
+    preset: str | None = None
+
+
+class SloNeeds(BaseModel):
+    """Latency and availability targets, as understood (latency = end to end)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    p50_latency_ms: float | None = None
+    p95_latency_ms: float | None = None
+    p99_latency_ms: float | None = None
+    ttft_ms: float | None = None
+    """Time to first token, at p95 unless ``ttft_percentile`` says otherwise."""
+    ttft_percentile: Literal[50, 95, 99] = 95
+    tokens_per_second_per_user: float | None = None
+    availability_percent: float | None = None
+    preset: str | None = None
+
+    def any_target(self) -> bool:
+        """At least one latency or throughput target (availability alone is not a latency SLO)."""
+        return any(
+            v is not None
+            for v in (
+                self.p50_latency_ms,
+                self.p95_latency_ms,
+                self.p99_latency_ms,
+                self.ttft_ms,
+                self.tokens_per_second_per_user,
+            )
+        )
+
+
+class Turn(BaseModel):
+    """One message of the conversation."""
+
+    model_config = ConfigDict(frozen=True)
+
+    role: Literal["user", "assistant"]
+    content: str
+    stage: Stage
+    mode: Literal["offline", "llm"] = "offline"
+
+
+class Evidence(BaseModel):
+    """One benchmark figure for the chosen model, with where it came from."""
+
+    model_config = ConfigDict(frozen=True)
+
+    source: Literal["model-registry", "calibration", "sizing-engine"]
+    provenance: Literal["measured", "estimated"]
+    gpu: str
+    gpus: int
+    precision: str
+    input_tokens: int | None
+    output_tokens: int | None
+    load: str
+    metrics: dict[str, float]
+    """Metric name → value; units are in the names (``ttft_ms``, ``output_tokens_per_s``)."""
+    reference: str
+    """A URL, registry model/version, or the engine's label."""
+
+
+class PlanSummary(BaseModel):
+    """The plan in a few fields (the full plan stays in the session and the cache)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    plan_id: str
+    model: str
+    feasible: bool
+    gpu: str | None
+    gpus_per_replica: int | None
+    replicas: int | None
+    replicas_min: int | None
+    replicas_max: int | None
+    total_gpus: int | None
+    monthly_cost_usd: float | None
+    ttft_p95_ms: float | None
+    tpot_p95_ms: float | None
+    e2e_p95_ms: float | None
+    vllm_args: list[str] = Field(default_factory=list)
+    reasons: list[str] = Field(default_factory=list)
+    provenance: str = "estimated"
+
+
+class DeploymentRef(BaseModel):
+    """Manifests made for the plan and, once applied, where they run."""
+
+    model_config = ConfigDict(frozen=True)
+
+    namespace: str
+    name: str
+    objects: list[str]
+    """``Kind/name`` of every object."""
+    valid: bool
+    applied: bool = False
+    ready: bool | None = None
+    status: str = ""
+
+
+class PendingAction(BaseModel):
+    """A cluster change waiting for the user's confirmation in the UI or the CLI."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str = Field(default_factory=lambda: uuid.uuid4().hex[:12])
+    kind: Literal["apply", "delete"]
+    namespace: str
+    name: str
+    summary: str
+    requested_by: Literal["user", "llm"] = "user"
+
+
+class Usage(BaseModel):
+    """LLM requests, tokens and cost in this session."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    requests: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: float | None = None
+    """None when no price per token is configured (we do not guess one)."""
+    fallbacks: int = 0
+    """Turns answered offline because the LLM failed."""
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class WorkflowState(BaseModel):
+    """Everything the assistant knows about one conversation."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(default_factory=lambda: "wf-" + uuid.uuid4().hex[:12])
+    created_at: str = Field(default_factory=_now)
+    updated_at: str = Field(default_factory=_now)
+    stage: Stage = Stage.INTENT
+    model_requirements: ModelNeeds = Field(default_factory=ModelNeeds)
+    traffic: TrafficNeeds = Field(default_factory=TrafficNeeds)
+    slo: SloNeeds = Field(default_factory=SloNeeds)
+    constraints: dict[str, Any] = Field(default_factory=dict)
+    """Planning limits said in the chat: ``gpu_types``, ``max_gpus``, ``monthly_budget_usd``."""
+    namespace: str | None = None
+    selected_models: list[str] = Field(default_factory=list)
+    evidence: list[Evidence] = Field(default_factory=list)
+    plan: PlanSummary | None = None
+    plan_accepted: bool = False
+    slo_asked: bool = False
+    """The SLO question was asked once; a shrug then means the interactive preset."""
+    held: bool = False
+    """True after "back": stay on this stage until the user says something."""
+    plan_json: dict[str, Any] | None = None
+    """The full :class:`~core.planning.CapacityPlan`, so pages can load it."""
+    deployment: DeploymentRef | None = None
+    pending: PendingAction | None = None
+    conversation: list[Turn] = Field(default_factory=list)
+    assumptions: list[str] = Field(default_factory=list)
+    usage: Usage = Field(default_factory=Usage)
+
+    def summary(self) -> dict[str, Any]:
+        """The JSON shape ``navigator chat --json`` prints (a stable contract)."""
+        m = self.model_requirements
+        return {
+            "id": self.id,
+            "stage": self.stage.value,
+            "model_requirements": {
+                "model_family": m.model_family,
+                "model_name": m.model_name,
+                "size_b": m.size_b,
+                "capabilities": list(m.capabilities),
+                "quantization": m.quantization,
+                "min_context_length": m.min_context_length,
+            },
+            "traffic": self.traffic.model_dump(),
+            "slo": self.slo.model_dump(),
+            "constraints": dict(self.constraints),
+            "namespace": self.namespace,
+            "selected_models": list(self.selected_models),
+            "evidence": [e.model_dump() for e in self.evidence],
+            "plan": self.plan.model_dump() if self.plan else None,
+            "deployment": self.deployment.model_dump() if self.deployment else None,
+            "pending_action": self.pending.model_dump() if self.pending else None,
+            "assumptions": list(self.assumptions),
+            "usage": self.usage.model_dump(),
+            "turns": len(self.conversation),
+        }
+
+
+@dataclass
+class Reply:
+    """The state after a turn, what the assistant says, and the full plan when one was made."""
+
+    state: WorkflowState
+    text: str
+    plan: CapacityPlan | None = None
+    events: list[str] = field(default_factory=list)

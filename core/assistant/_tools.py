@@ -1,0 +1,284 @@
+"""Tools the LLM may call. Each calls core and returns its numbers; the LLM never computes one.
+
+Every tool but ``request_apply`` only reads. ``request_apply`` does not touch the cluster: it
+files a :class:`PendingAction` that only the user can carry out (a button in the UI, or
+typing "confirm"), whatever arguments the model passes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from langchain_core.tools import BaseTool, StructuredTool
+from pydantic import BaseModel, ConfigDict, Field
+
+from core.assistant._state import WorkflowState
+from core.assistant._understand import Understanding
+from core.assistant._wording import status_text
+from core.assistant._workflow import Workflow, _merge
+from core.cluster import Inventory, inventory_from_connection, load_inventory
+from core.errors import NavigatorError
+from core.planning import CapacityPlan, Scenario, what_if
+from core.samples import sample_path
+from core.sizing import ServingFlags, Workload, estimate
+
+CLUSTER_CHANGING = frozenset({"request_apply"})
+
+
+@dataclass
+class ToolContext:
+    """What tools act on: the workflow and the state of this turn (tools may update it)."""
+
+    workflow: Workflow
+    state: WorkflowState
+    calls: list[str] = field(default_factory=list)
+
+
+class _Args(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class EstimateArgs(_Args):
+    model: str = Field(description="catalog model name or Hugging Face id, e.g. Llama-3.1-8B")
+    gpu: str = Field(description="GPU name, e.g. H100, L40S, A100-80GB")
+    gpu_count: int = Field(default=1, ge=1, le=64, description="tensor-parallel size")
+    max_model_len: int | None = Field(default=None, ge=16)
+    kv_cache_dtype: str = Field(default="auto", description="auto or fp8")
+    input_tokens: int = Field(default=800, ge=1)
+    output_tokens: int = Field(default=200, ge=1)
+    concurrency: int = Field(default=8, ge=1)
+
+
+class RequirementArgs(_Args):
+    model_name: str | None = None
+    model_family: str | None = None
+    rps: float | None = Field(default=None, gt=0)
+    peak_rps: float | None = Field(default=None, gt=0)
+    input_tokens: int | None = Field(default=None, ge=1)
+    output_tokens: int | None = Field(default=None, ge=1)
+    ttft_ms: float | None = Field(default=None, gt=0)
+    p95_latency_ms: float | None = Field(default=None, gt=0)
+    tokens_per_second_per_user: float | None = Field(default=None, gt=0)
+    availability_percent: float | None = Field(default=None, ge=50, le=99.999)
+    gpu_types: list[str] | None = None
+    max_gpus: int | None = Field(default=None, ge=1)
+    namespace: str | None = None
+
+
+class WhatIfArgs(_Args):
+    rps_multiplier: float = Field(default=1.0, gt=0, le=100)
+    ttft_ms: float | None = Field(default=None, gt=0)
+    gpu: str | None = None
+
+
+class ApplyArgs(_Args):
+    reason: str = Field(default="", description="why the user wants it applied")
+
+
+def _json(data: Any) -> str:
+    return json.dumps(data, default=str)[:6000]
+
+
+def build_tools(ctx: ToolContext) -> list[BaseTool]:
+    """The LangChain tools bound to one turn."""
+
+    def guarded(name: str, fn: Callable[..., Any]) -> Callable[..., str]:
+        def run(**kwargs: Any) -> str:
+            ctx.calls.append(name)
+            try:
+                return _json(fn(**kwargs))
+            except NavigatorError as exc:
+                return _json({"error": str(exc)})
+
+        return run
+
+    def get_status() -> dict[str, Any]:
+        return {"status": status_text(ctx.state), "state": ctx.state.summary()}
+
+    def set_requirements(**kw: Any) -> dict[str, Any]:
+        args = RequirementArgs(**kw)
+        u = Understanding()
+        for key in ("model_name", "model_family"):
+            if getattr(args, key):
+                u.model[key] = getattr(args, key)
+        for key in ("rps", "peak_rps", "input_tokens", "output_tokens"):
+            if getattr(args, key) is not None:
+                u.traffic[key] = getattr(args, key)
+        for key in ("ttft_ms", "p95_latency_ms", "tokens_per_second_per_user", "availability_percent"):
+            if getattr(args, key) is not None:
+                u.slo[key] = getattr(args, key)
+        if args.gpu_types:
+            u.constraints["gpu_types"] = [ctx.workflow.catalog.gpu(g).name for g in args.gpu_types]
+        if args.max_gpus:
+            u.constraints["max_gpus"] = args.max_gpus
+        u.namespace = args.namespace
+        if "model_name" in u.model:
+            ctx.workflow.catalog.model(u.model["model_name"])
+        changed = _merge(ctx.state, u)
+        ctx.workflow._invalidate(ctx.state, changed)
+        reply = ctx.workflow._advance(ctx.state, "")
+        ctx.state = reply.state
+        return {"updated": changed, "workflow": reply.text, "stage": ctx.state.stage.value}
+
+    def run_estimate(**kw: Any) -> dict[str, Any]:
+        a = EstimateArgs(**kw)
+        flags = ServingFlags(
+            tensor_parallel_size=a.gpu_count, max_model_len=a.max_model_len, kv_cache_dtype=a.kv_cache_dtype
+        )
+        est = estimate(
+            a.model,
+            a.gpu,
+            flags,
+            Workload(input_tokens=a.input_tokens, output_tokens=a.output_tokens, concurrency=a.concurrency),
+            catalog=ctx.workflow.catalog,
+        )
+        m = est.memory
+        out: dict[str, Any] = {
+            "model": est.model,
+            "gpu": est.gpu,
+            "fits": m.fits,
+            "fit_failures": [f.model_dump() for f in m.fit_failures],
+            "weights_gib": round(m.weights_gib, 2),
+            "kv_cache_tokens": m.kv_cache_tokens,
+            "max_model_len_that_fits": m.max_model_len_that_fits,
+            "log_lines": m.log_lines,
+            "fixes": [f.model_dump() for f in est.fixes][:4],
+        }
+        if est.performance:
+            p = est.performance
+            out["performance"] = {
+                k: getattr(p, k).model_dump() for k in ("ttft_ms", "tpot_ms", "output_tokens_per_s", "requests_per_s")
+            }
+        return out
+
+    def current_plan() -> dict[str, Any]:
+        if ctx.state.plan is None:
+            return {"error": "no plan yet: the workflow needs the model, the traffic and the SLO first"}
+        return {"plan": ctx.state.plan.model_dump(), "assumptions": ctx.state.assumptions}
+
+    def run_what_if(**kw: Any) -> dict[str, Any]:
+        a = WhatIfArgs(**kw)
+        if ctx.state.plan_json is None:
+            return {"error": "no plan yet"}
+        plan = CapacityPlan.model_validate(ctx.state.plan_json)
+        scenario = Scenario(rps_multiplier=a.rps_multiplier, p95_ttft_ms=a.ttft_ms, gpu=a.gpu)
+        result = what_if(plan, scenario, catalog=ctx.workflow.catalog)
+        return {
+            "deltas": result.deltas.model_dump() if result.deltas else None,
+            "warnings": result.warnings,
+            "recommendations": result.recommendations,
+            "modified_chosen": {
+                "gpu": result.modified.chosen.gpu,
+                "replicas": result.modified.chosen.replicas_target,
+                "total_gpus": result.modified.chosen.total_gpus,
+                "monthly_cost_usd": result.modified.chosen.monthly_cost_usd,
+            }
+            if result.modified.chosen
+            else None,
+        }
+
+    def make_manifests(namespace: str | None = None) -> dict[str, Any]:
+        if namespace:
+            ctx.state.namespace = namespace
+        if ctx.state.plan_json is None:
+            return {"error": "no plan yet"}
+        ctx.state.deployment = None
+        text = ctx.workflow._deploy(ctx.state)
+        return {
+            "result": text or "tell me the namespace first",
+            "deployment": ctx.state.deployment.model_dump() if ctx.state.deployment else None,
+        }
+
+    def inventory() -> dict[str, Any]:
+        inv: Inventory
+        if ctx.workflow.connect is not None:
+            inv = inventory_from_connection(ctx.workflow.connect(), catalog=ctx.workflow.catalog, strict=False)
+        else:
+            inv = load_inventory(sample_path("sample_inventory.yaml"))
+        return {"source": inv.source, "gpus": [t.model_dump() for t in inv.totals()]}
+
+    def request_apply(**kw: Any) -> dict[str, Any]:
+        ApplyArgs(**kw)  # any "confirmed"/"force" argument the model invents is dropped here
+        reply = ctx.workflow.request_apply(ctx.state, requested_by="llm")
+        ctx.state = reply.state
+        return {
+            "result": reply.text,
+            "applied": False,
+            "note": "Nothing was changed. Only the user can confirm, with the Confirm button or by typing 'confirm'.",
+        }
+
+    specs: list[tuple[str, Callable[..., Any], str, type[BaseModel] | None]] = [
+        ("get_status", get_status, "Where the eight-stage workflow stands and everything understood so far.", None),
+        (
+            "set_requirements",
+            set_requirements,
+            "Record the model, traffic, SLO, GPU limits or namespace the user stated; re-plans.",
+            RequirementArgs,
+        ),
+        (
+            "estimate",
+            run_estimate,
+            "vLLM memory, KV cache, fit verdict and latency for one model on one GPU configuration.",
+            EstimateArgs,
+        ),
+        (
+            "current_plan",
+            current_plan,
+            "The capacity plan so far: GPUs, replicas, cost, latency (with provenance).",
+            None,
+        ),
+        (
+            "what_if",
+            run_what_if,
+            "Re-plan with traffic multiplied, a new TTFT target or another GPU; returns the change.",
+            WhatIfArgs,
+        ),
+        (
+            "make_manifests",
+            make_manifests,
+            "Generate and validate the KServe manifests for the plan (does not apply them).",
+            None,
+        ),
+        (
+            "inventory",
+            inventory,
+            "GPUs in the cluster (or the sample inventory offline): allocatable, in use, free.",
+            None,
+        ),
+        (
+            "request_apply",
+            request_apply,
+            "Ask to apply the manifests to the cluster. The user must confirm in the UI; this never applies by itself.",
+            ApplyArgs,
+        ),
+    ]
+    tools: list[BaseTool] = []
+    for name, fn, description, schema in specs:
+        if schema is None:
+            tools.append(
+                StructuredTool.from_function(
+                    func=guarded(name, fn), name=name, description=description, args_schema=_schema_for(fn)
+                )
+            )
+        else:
+            tools.append(
+                StructuredTool.from_function(
+                    func=guarded(name, fn), name=name, description=description, args_schema=schema
+                )
+            )
+    return tools
+
+
+class _NoArgs(_Args):
+    pass
+
+
+class _NamespaceArgs(_Args):
+    namespace: str | None = Field(default=None, description="OpenShift project to deploy into")
+
+
+def _schema_for(fn: Callable[..., Any]) -> type[BaseModel]:
+    return _NamespaceArgs if fn.__name__ == "make_manifests" else _NoArgs

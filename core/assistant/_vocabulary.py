@@ -1,0 +1,78 @@
+"""The words the offline assistant knows: model families, capabilities, quantizations, rates.
+
+Regex tables, one concern each; :mod:`core.assistant._understand` applies them.
+"""
+
+from __future__ import annotations
+
+import re
+
+from core.assistant._words import NUM
+
+_FAMILIES: list[tuple[str, str]] = [
+    (r"code\s?llama", "codellama"),
+    (r"llama", "llama"),
+    (r"mixtral", "mixtral"),
+    (r"mistral", "mistral"),
+    (r"granite", "granite"),
+    (r"qwen", "qwen"),
+    (r"phi", "phi"),
+    (r"gemma", "gemma"),
+    (r"deep\s?seek", "deepseek"),
+    (r"gpt[\s-]?oss", "gpt-oss"),
+    (r"falcon", "falcon"),
+    (r"star\s?coder", "starcoder"),
+]
+_CAPABILITIES: list[tuple[str, str]] = [
+    (r"\bchat(?:bot|ting)?s?\b|\bconversation(?:al)?\b|\bassistant\b|\bhelp ?desk\b|\bcustomer support\b", "chat"),
+    (r"\bcod(?:e|ing)\b|\bprogramming\b|\bcopilot\b|\bautocomplet", "code"),
+    (r"\binstruct(?:ion)?s?\b|\binstruction[- ]following\b", "instruct"),
+    (r"\bembed(?:ding)?s?\b|\bvector (?:search|store)\b|\bsemantic search\b", "embedding"),
+    (r"\bvision\b|\bimages?\b|\bmulti-?modal\b|\bvlm\b|\bscreenshots?\b|\bphotos?\b", "vision"),
+    (r"\breason(?:ing)?\b|\bthinking\b|\bmath\b", "reasoning"),
+    (r"\btool[- ]?(?:calling|use)\b|\bfunction[- ]calling\b|\bagents?\b|\bagentic\b", "tool_calling"),
+]
+_QUANT: list[tuple[str, str]] = [
+    (
+        r"\b(?:no|without|skip) quanti[sz]ation\b|\bunquanti[sz]ed\b|\bfull precision\b|\bbf16\b|\bfp16\b|\b16[- ]bit\b",
+        "none",
+    ),
+    (r"\bfp8\b|\bfloat8\b", "fp8"),
+    (r"\bint8\b|\b8[- ]bit\b|\bw8a8\b", "int8"),
+    (r"\bint4\b|\b4[- ]bit\b|\bawq\b|\bgptq\b|\bw4a16\b", "w4a16"),
+    (r"\bany quanti[sz]ation\b|\bquanti[sz]ation is fine\b|\bquanti[sz]ed is fine\b", "any"),
+]
+_RATE_UNITS = {
+    "s": 1.0,
+    "sec": 1.0,
+    "second": 1.0,
+    "m": 1 / 60,
+    "min": 1 / 60,
+    "minute": 1 / 60,
+    "h": 1 / 3600,
+    "hr": 1 / 3600,
+    "hour": 1 / 3600,
+    "d": 1 / 86400,
+    "day": 1 / 86400,
+}
+_REQ = r"(?:requests?|reqs?|queries|query|calls?|prompts?|messages?|questions?|conversations?|hits?)"
+_PER = r"(?:/|per|a|an|each|every)"
+_TIME = r"(?P<unit>seconds?|secs?|s|minutes?|mins?|m|hours?|hrs?|h|days?|d)\b"
+_ABBREV = r"(?P<abbr>rps|qps|req/s|reqs/s|requests/s|r/s|rpm|qpm|req/min|rph|rpd)\b"
+_TIME_NC = _TIME.replace("?P<unit>", "?:")
+_ABBREV_NC = _ABBREV.replace("?P<abbr>", "?:")
+_RATE = re.compile(rf"(?P<n>{NUM})\s*(?:(?:{_REQ})\s*{_PER}\s*{_TIME}|{_ABBREV})", re.I)
+_RATE_AFTER = re.compile(
+    rf"\b(?:rps|qps|requests per second|request rate|traffic)\s*(?:of|=|:|is|at|around|about|~)?\s*(?P<n>{NUM})\b(?!\s*%)",
+    re.I,
+)
+_BARE_RATE = re.compile(rf"(?P<n>{NUM})\s*{_PER}\s*{_TIME}", re.I)
+_PEAK = re.compile(
+    rf"(?:peaks?|peaking|spikes?|spiking|bursts?|bursting|up to|maximum|max)\s*(?:of|at|to|around|about|up to|reaching)?\s*"
+    rf"(?P<rate>{NUM}\s*(?:(?:{_REQ})\s*{_PER}\s*{_TIME_NC}|{_ABBREV_NC}|{_PER}\s*{_TIME_NC}))",
+    re.I,
+)
+_PEAK_AFTER = re.compile(
+    rf"(?P<rate>{NUM}\s*(?:(?:{_REQ})\s*{_PER}\s*{_TIME_NC}|{_ABBREV_NC}))\s*(?:at|during|in)?\s*(?:the\s*)?(?:peak|bursts?|spikes?|busy hours?)",
+    re.I,
+)

@@ -1,0 +1,109 @@
+"""Numbers, durations and clauses in plain English, for the offline assistant.
+
+>>> number("1.5k"), number("fifty"), number("1,200")
+(1500.0, 50.0, 1200.0)
+>>> duration_ms("half a second"), duration_ms("2 s"), duration_ms("300ms")
+(500.0, 2000.0, 300.0)
+"""
+
+from __future__ import annotations
+
+import re
+
+_UNITS = {
+    "zero": 0,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "fifteen": 15,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
+}
+_SCALES = {"hundred": 100, "thousand": 1000, "million": 1_000_000}
+
+WORD_NUMBER = r"(?:(?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|fifteen|twelve|eleven)(?:[\s-]+(?:one|two|three|four|five|six|seven|eight|nine))?(?:\s+(?:hundred|thousand|million))*)"
+DIGITS = r"(?:\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?|\.\d+)(?:\s?(?:k|K|m|M)\b)?"
+NUM = rf"(?:{DIGITS}|{WORD_NUMBER})"
+"""A number as people type it: 50, 1,200, 1.5k, 2M, fifty, a hundred, two thousand."""
+
+
+def number(text: str) -> float | None:
+    """The value of a number written in digits (with k/M) or in words; None when it is not one."""
+    t = text.strip().lower().replace(",", "")
+    m = re.fullmatch(r"(\d+(?:\.\d+)?|\.\d+)\s?([km])?", t)
+    if m:
+        value = float(m.group(1))
+        return value * {"k": 1000, "m": 1_000_000, None: 1}[m.group(2)]
+    words = re.split(r"[\s-]+", t)
+    if not words or not words[0]:
+        return None
+    total, current = 0.0, 0.0
+    for w in words:
+        if w in ("a", "an"):
+            current = max(current, 1)
+        elif w in _UNITS:
+            current += _UNITS[w]
+        elif w in _SCALES:
+            current = max(current, 1) * _SCALES[w]
+            if _SCALES[w] >= 1000:
+                total, current = total + current, 0.0
+        elif w == "and":
+            continue
+        else:
+            return None
+    return total + current
+
+
+_DURATION = re.compile(
+    rf"(?P<n>{NUM})\s*(?P<unit>ms|msec|millis(?:econds?)?|milliseconds?|s|sec|secs|seconds?|minutes?|mins?)\b",
+    re.IGNORECASE,
+)
+
+
+def duration_ms(text: str) -> float | None:
+    """The first duration in the text, in milliseconds."""
+    t = text.lower()
+    if re.search(r"\bhalf (?:a )?second\b", t):
+        return 500.0
+    if re.search(r"\b(?:a|one) quarter (?:of )?(?:a )?second\b|\bquarter (?:of )?a second\b", t):
+        return 250.0
+    if re.search(r"\bsub[- ]?second\b", t):
+        return 1000.0
+    m = _DURATION.search(t)
+    if m is None:
+        if re.search(r"\b(?:a|one) second\b", t):
+            return 1000.0
+        return None
+    value = number(m.group("n"))
+    if value is None:
+        return None
+    unit = m.group("unit")
+    if unit.startswith(("ms", "msec", "milli")):
+        return value
+    if unit.startswith("min"):
+        return value * 60_000
+    return value * 1000
+
+
+def clauses(text: str) -> list[str]:
+    """Split a message into clauses at sentence ends, commas, semicolons and 'and'/'but'/'with'.
+
+    Decimal points and thousands separators stay inside their numbers.
+    """
+    parts = re.split(r"(?<!\d)[.;!?](?!\d)|[.;!?](?=\s|$)|,(?!\d{3})|\s+(?:and|but|plus|while|whereas)\s+", text)
+    return [p.strip() for p in parts if p and p.strip()]

@@ -1,0 +1,353 @@
+"""The eight-stage workflow: intent → traffic → SLO → benchmark → filter → replicas → deploy → monitor.
+
+It needs no LLM. Each user turn is understood by rules, merged into the state (later words
+overwrite earlier ones, so corrections just work), and the workflow then moves forward
+through every stage whose needs are met, running BENCHMARK and FILTER by itself::
+
+    wf = Workflow()
+    state, reply = wf.start()
+    state, reply = wf.turn(state, "Llama 8B chatbot, 50 requests a second, first token within 500 ms")
+    state.stage, state.plan.gpu             # (Stage.REPLICAS, 'L40S')
+
+The state passed in is never modified: each turn works on a copy, so a failure loses nothing.
+Cluster changes are never made by a turn alone: "apply" creates a :class:`PendingAction`
+that :meth:`Workflow.confirm` (a button in the UI, or the user typing "confirm") carries out.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Literal
+
+from core.architecture import resolve_model
+from core.assistant._delivery import Delivery
+from core.assistant._evidence import ModelRegistry, gather_evidence
+from core.assistant._planning import choose_models, plan_request, plan_text, summarize
+from core.assistant._state import AUTOMATIC, STAGES, Evidence, Reply, Stage, Turn, WorkflowState
+from core.assistant._understand import Understanding, understand
+from core.assistant._wording import GREETING, QUESTIONS, status_text, understood
+from core.catalog import Catalog, get_catalog
+from core.cluster._client import Connection
+from core.errors import NavigatorError
+from core.planning import CapacityPlan, build_plan
+from core.store import FileStore
+
+WORKFLOW_KIND = "workflows"
+__all__ = ["GREETING", "WORKFLOW_KIND", "Reply", "Workflow", "status_text"]
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _merge(state: WorkflowState, u: Understanding) -> list[str]:
+    """Apply what the message said; return the earliest stage whose inputs changed."""
+    changed: list[str] = []
+    m = state.model_requirements.model_dump()
+    if u.model:
+        if "model_family" in u.model and u.model["model_family"] != m.get("model_family"):
+            for k in ("model_name", "size_b", "size_label"):
+                m[k] = None
+        if "model_family" in u.model and "model_name" not in u.model:
+            m["model_name"] = None
+        m.update(u.model)
+        state.model_requirements = type(state.model_requirements).model_validate(m)
+        changed.append("model")
+    if u.traffic:
+        state.traffic = state.traffic.model_copy(update=u.traffic)
+        changed.append("traffic")
+    if u.slo:
+        state.slo = state.slo.model_copy(update=u.slo)
+        changed.append("slo")
+    if u.constraints:
+        state.constraints = {**state.constraints, **u.constraints}
+        changed.append("constraints")
+    if u.namespace:
+        state.namespace = u.namespace
+        changed.append("namespace")
+    return changed
+
+
+def _distance(ev: Evidence, input_tokens: int, output_tokens: int) -> float:
+    """How far a benchmark's lengths are from the user's (runs without lengths last)."""
+    if not ev.input_tokens or not ev.output_tokens:
+        return float("inf")
+    return abs(math.log(ev.input_tokens / input_tokens)) + abs(math.log(ev.output_tokens / output_tokens))
+
+
+class Workflow(Delivery):
+    """Runs turns of the workflow; holds the services a turn may use (none are required)."""
+
+    def __init__(
+        self,
+        *,
+        catalog: Catalog | None = None,
+        store: FileStore | None = None,
+        registry: ModelRegistry | None = None,
+        connect: Callable[[], Connection] | None = None,
+        default_namespace: str | None = None,
+        runtime_image: str | None = None,
+    ) -> None:
+        self.catalog = catalog or get_catalog()
+        self.store = store
+        self.registry = registry
+        self.connect = connect
+        self.default_namespace = default_namespace
+        self.runtime_image = runtime_image
+
+    # ---- lifecycle -------------------------------------------------------------------------
+
+    def start(self) -> Reply:
+        """A new conversation, greeted."""
+        state = WorkflowState()
+        state.conversation.append(Turn(role="assistant", content=GREETING, stage=state.stage))
+        return Reply(state, GREETING)
+
+    def reset(self, state: WorkflowState) -> Reply:
+        """Start over (the old conversation stays in the cache under its own id)."""
+        return self.start()
+
+    def back(self, state: WorkflowState) -> Reply:
+        """One stage back (automatic stages are skipped); what was said is kept."""
+        s = state.model_copy(deep=True)
+        i = STAGES.index(s.stage)
+        j = max(0, i - 1)
+        while j > 0 and STAGES[j] in AUTOMATIC:
+            j -= 1
+        s.stage = STAGES[j]
+        s.held = True
+        if STAGES.index(s.stage) <= STAGES.index(Stage.REPLICAS):
+            s.plan_accepted = False
+            s.pending = None
+        text = f"Back to {s.stage.value}. {status_text(s)}\nChange anything, or say 'next' to go on."
+        return Reply(s, text)
+
+    def save(self, state: WorkflowState) -> None:
+        """Keep the state in the file cache (when one is configured)."""
+        if self.store is not None:
+            self.store.save(WORKFLOW_KIND, state.id, state)
+
+    # ---- a turn ----------------------------------------------------------------------------
+
+    def turn(self, state: WorkflowState, text: str) -> Reply:
+        """Understand one user message and move the workflow forward as far as it can go."""
+        s = state.model_copy(deep=True)
+        s.conversation.append(Turn(role="user", content=text, stage=s.stage))
+        u = understand(text, catalog=self.catalog)
+        reply = self._handle(s, u)
+        reply.state.updated_at = _now()
+        reply.state.conversation.append(Turn(role="assistant", content=reply.text, stage=reply.state.stage))
+        self.save(reply.state)
+        return reply
+
+    def _handle(self, s: WorkflowState, u: Understanding) -> Reply:
+        if u.command == "reset":
+            r = self.reset(s)
+            r.state.conversation.insert(0, s.conversation[-1])
+            return r
+        if u.command == "back":
+            r = self.back(s)
+            return r
+        if u.command == "status":
+            text = status_text(s)
+            if s.stage == Stage.MONITOR:
+                text += "\n\n" + self._monitor(s)
+            return Reply(s, text)
+        if u.command == "confirm":
+            if s.pending is None:
+                return Reply(s, "There is nothing waiting for confirmation. " + self._question(s))
+            return self.confirm(s, s.pending.id, copy=False)
+        if u.command == "cancel":
+            s.pending = None
+            return Reply(s, "Cancelled; nothing was changed on the cluster. " + self._question(s))
+        if u.command == "apply":
+            return self.request_apply(s, requested_by="user", copy=False)
+        if s.stage == Stage.DEPLOY and s.namespace is None and u.empty():
+            word = s.conversation[-1].content.strip().lower()
+            if re.fullmatch(r"[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?", word) and word not in ("no", "nope"):
+                u.namespace = word
+        changed = _merge(s, u)
+        said = understood(s, u)
+        s.held = False
+        if u.command == "no" and s.stage == Stage.SLO:
+            s.slo = s.slo.model_copy(update={"preset": "interactive"})
+            changed.append("slo")
+        if u.command == "yes" or u.command == "no":
+            self._accept(s, u.command)
+        if changed:
+            self._invalidate(s, changed)
+        if not changed and u.command is None:
+            return Reply(s, "I did not catch anything I can use there. " + self._question(s))
+        return self._advance(s, said)
+
+    def _accept(self, s: WorkflowState, answer: Literal["yes", "no"]) -> None:
+        if s.stage == Stage.SLO and not s.slo.any_target() and not s.slo.preset:
+            s.slo = s.slo.model_copy(update={"preset": "interactive"})
+        elif s.stage == Stage.REPLICAS and answer == "yes" and s.plan is not None and s.plan.gpu:
+            s.plan_accepted = True
+        elif s.stage == Stage.DEPLOY and answer == "yes" and s.deployment is not None:
+            s.stage = Stage.MONITOR
+
+    def _invalidate(self, s: WorkflowState, changed: list[str]) -> None:
+        """New inputs after the plan: re-run from the stage they feed."""
+        if s.plan is None and s.stage not in (Stage.DEPLOY, Stage.MONITOR):
+            return
+        first = Stage.BENCHMARK if "model" in changed else Stage.FILTER
+        if set(changed) <= {"namespace"}:
+            if s.deployment is not None:
+                s.deployment = None
+                s.stage = Stage.DEPLOY
+            return
+        if STAGES.index(s.stage) >= STAGES.index(first):
+            s.stage = first
+        s.plan_accepted = False
+        s.deployment = None
+        s.pending = None
+
+    def _needs_met(self, s: WorkflowState, stage: Stage) -> bool:
+        m = s.model_requirements
+        if stage == Stage.INTENT:
+            return bool(m.model_name or m.model_family or m.capabilities or m.size_b)
+        if stage == Stage.TRAFFIC:
+            return s.traffic.rps is not None
+        if stage == Stage.SLO:
+            return s.slo.any_target() or s.slo.preset is not None
+        if stage == Stage.REPLICAS:
+            return s.plan_accepted
+        return stage != Stage.DEPLOY
+
+    def _question(self, s: WorkflowState) -> str:
+        if s.stage == Stage.DEPLOY and s.deployment is not None:
+            return (
+                "Open the Deploy page to download or apply them, or say 'apply' to apply them to the connected "
+                "cluster (you confirm first). Say 'next' to go on to monitoring."
+            )
+        return QUESTIONS.get(s.stage, "")
+
+    def _advance(self, s: WorkflowState, said: str) -> Reply:
+        out = [said] if said else []
+        plan: CapacityPlan | None = None
+        for _ in range(len(STAGES)):
+            stage = s.stage
+            if stage == Stage.BENCHMARK:
+                out.append(self._benchmark(s))
+            elif stage == Stage.FILTER:
+                text, plan, ok = self._filter(s)
+                out.append(text)
+                if not ok:
+                    break
+            elif stage == Stage.DEPLOY:
+                if s.deployment is None:
+                    out.append(self._deploy(s))
+                break
+            elif stage == Stage.MONITOR:
+                out.append(self._monitor(s))
+                break
+            elif stage == Stage.SLO and not self._needs_met(s, stage) and s.slo.availability_percent and s.slo_asked:
+                s.slo = s.slo.model_copy(update={"preset": "interactive"})
+            if not self._needs_met(s, s.stage) or s.stage != stage:
+                break
+            s.stage = STAGES[STAGES.index(stage) + 1]
+        if s.stage == Stage.SLO:
+            s.slo_asked = True
+        if (
+            s.stage not in (Stage.MONITOR,)
+            and (q := self._question(s))
+            and not (s.stage == Stage.DEPLOY and s.deployment is None and s.namespace)
+        ):
+            out.append(q)
+        return Reply(s, "\n\n".join(p for p in out if p), plan=plan)
+
+    # ---- automatic stages ------------------------------------------------------------------
+
+    def _benchmark(self, s: WorkflowState) -> str:
+        m = s.model_requirements
+        name = m.model_name
+        if name is None:
+            traffic_in = s.traffic.input_tokens or 800
+            from core.assistant._planning import traffic_profile
+
+            try:
+                traffic, _ = traffic_profile(s)
+            except NavigatorError:
+                return ""
+            picks, _ = choose_models(s, traffic, self.catalog)
+            if not picks:
+                s.evidence = []
+                return "Benchmarks: no catalog model matches yet, so none to look up."
+            name = picks[0].name
+            del traffic_in
+        arch = resolve_model(name, catalog=self.catalog)
+        t = s.traffic
+        evidence, notes = gather_evidence(
+            arch,
+            t.input_tokens or 800,
+            t.output_tokens or 200,
+            registry=self.registry,
+            gpus=s.constraints.get("gpu_types"),
+            catalog=self.catalog,
+        )
+        evidence.sort(key=lambda e: _distance(e, t.input_tokens or 800, t.output_tokens or 200))
+        s.evidence = evidence[:12]
+        if not evidence:
+            return f"Benchmarks for {arch.name}: none found ({'; '.join(notes)})."
+        src = evidence[0].source
+        label = {
+            "model-registry": "the Model Registry",
+            "calibration": "Navigator's calibration data",
+            "sizing-engine": "the sizing engine",
+        }[src]
+        lines = [f"Benchmarks for {arch.name} from {label} ({evidence[0].provenance}, {len(evidence)} runs):"]
+        for ev in evidence[:3]:
+            metrics = ", ".join(f"{k} {v:g}" for k, v in list(ev.metrics.items())[:3])
+            lengths = f"{ev.input_tokens}/{ev.output_tokens} tokens, " if ev.input_tokens else ""
+            lines.append(f"- {ev.gpus} × {ev.gpu}, {lengths}{ev.load}: {metrics}")
+        if notes:
+            lines.append("(" + "; ".join(notes) + ")")
+        return "\n".join(lines)
+
+    def _filter(self, s: WorkflowState) -> tuple[str, CapacityPlan | None, bool]:
+        from core.assistant._planning import traffic_profile
+
+        try:
+            traffic, _ = traffic_profile(s)
+            if s.model_requirements.model_name:
+                names = [s.model_requirements.model_name]
+                relax: list[str] = []
+            else:
+                picks, relax = choose_models(s, traffic, self.catalog)
+                names = [p.name for p in picks]
+            if not names:
+                s.stage = Stage.INTENT
+                s.plan = None
+                return (
+                    "No catalog model matches those requirements (family, size, capabilities, context). "
+                    "Name a model, or relax one of them.",
+                    None,
+                    False,
+                )
+            s.selected_models = names[:5]
+            req, notes = plan_request(s, names[0], self.catalog)
+            plan = build_plan(req, catalog=self.catalog)
+        except NavigatorError as exc:
+            s.plan = None
+            s.stage = Stage.TRAFFIC if "traffic" in str(exc) else Stage.INTENT
+            return f"I could not plan that: {exc}", None, False
+        s.plan = summarize(plan)
+        s.plan_json = plan.model_dump(mode="json")
+        s.assumptions = relax + notes
+        ok_count = len(plan.ranked)
+        head = (
+            f"Filtered: {', '.join(s.selected_models[:3])} match; planning {names[0]}. "
+            f"Of the GPU × parallelism × precision configurations, {ok_count} meet every target, "
+            f"{len(plan.not_meeting_slo)} miss one and {len(plan.rejected)} cannot run it."
+        )
+        body = plan_text(plan)
+        assumed = ("\nAssumed: " + "; ".join(s.assumptions) + ".") if s.assumptions else ""
+        if plan.chosen is None:
+            s.stage = Stage.SLO
+            return f"{head}\n\n{body}{assumed}\n\nLoosen the SLO, allow more GPUs, or pick another model.", plan, False
+        return f"{head}\n\n{body}{assumed}", plan, True
