@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from core.errors import NavigatorError
 from navigator.commands import (
     catalog_cmds,
+    chat_cmd,
     deploy_cmds,
     estimate_cmd,
     fit_cmd,
@@ -45,6 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
         deploy_cmds,
         qa_cmd,
         sizing_cmds,
+        chat_cmd,
     ):
         module.register(sub)
     return parser

@@ -14,6 +14,7 @@ answer is used and the reason is shown.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 
 from langchain_core.language_models import BaseChatModel
@@ -26,7 +27,7 @@ from core.assistant._tools import ToolContext
 from core.assistant._understand import understand
 from core.assistant._workflow import Workflow
 from core.cluster._client import Connection
-from core.errors import AssistantError, LlmError, RequestLimitError
+from core.errors import AssistantError, LlmError, RequestLimitError, StoreError
 from core.settings import Settings
 from core.store import FileStore
 
@@ -105,12 +106,12 @@ class Assistant:
             ctx.state.usage.fallbacks += 1
             note = f"\n\n_LLM not used: {exc}. This answer is from the offline assistant._"
             self._replace_last(ctx.state, reply.text + note, "offline")
-            self.workflow.save(ctx.state)
+            self._save(ctx.state)
             return Reply(ctx.state, reply.text + note, plan=reply.plan, events=["fallback"])
         except AssistantError:
             raise
         self._replace_last(ctx.state, answer, "llm")
-        self.workflow.save(ctx.state)
+        self._save(ctx.state)
         return Reply(ctx.state, answer, plan=reply.plan, events=[f"tool:{c}" for c in ctx.calls])
 
     @staticmethod
@@ -126,8 +127,13 @@ class Assistant:
         """The user confirmed the pending cluster change (UI button or CLI)."""
         reply = self.workflow.confirm(state, action_id)
         reply.state.conversation.append(Turn(role="assistant", content=reply.text, stage=reply.state.stage))
-        self.workflow.save(reply.state)
+        self._save(reply.state)
         return reply
+
+    def _save(self, state: WorkflowState) -> None:
+        # The turn already said when it could not be saved; the session keeps the state.
+        with contextlib.suppress(StoreError):
+            self.workflow.save(state)
 
     def cancel(self, state: WorkflowState) -> Reply:
         """Drop the pending cluster change."""

@@ -37,7 +37,7 @@ _UNITS = {
 _SCALES = {"hundred": 100, "thousand": 1000, "million": 1_000_000}
 
 WORD_NUMBER = r"(?:(?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|fifteen|twelve|eleven)(?:[\s-]+(?:one|two|three|four|five|six|seven|eight|nine))?(?:\s+(?:hundred|thousand|million))*)"
-DIGITS = r"(?:\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?|\.\d+)(?:\s?(?:k|K|m|M)\b)?"
+DIGITS = r"(?:\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?|\.\d+)(?:\s?(?:k|K|m|M)\b|\s+(?:thousand|million)\b)?"
 NUM = rf"(?:{DIGITS}|{WORD_NUMBER})"
 """A number as people type it: 50, 1,200, 1.5k, 2M, fifty, a hundred, two thousand."""
 
@@ -45,10 +45,11 @@ NUM = rf"(?:{DIGITS}|{WORD_NUMBER})"
 def number(text: str) -> float | None:
     """The value of a number written in digits (with k/M) or in words; None when it is not one."""
     t = text.strip().lower().replace(",", "")
-    m = re.fullmatch(r"(\d+(?:\.\d+)?|\.\d+)\s?([km])?", t)
+    m = re.fullmatch(r"(\d+(?:\.\d+)?|\.\d+)\s*(k|m|thousand|million)?", t)
     if m:
         value = float(m.group(1))
-        return value * {"k": 1000, "m": 1_000_000, None: 1}[m.group(2)]
+        scale = {"k": 1000, "thousand": 1000, "m": 1_000_000, "million": 1_000_000, None: 1}
+        return value * scale[m.group(2)]
     words = re.split(r"[\s-]+", t)
     if not words or not words[0]:
         return None

@@ -31,7 +31,7 @@ from core.assistant._understand import Understanding, understand
 from core.assistant._wording import GREETING, QUESTIONS, status_text, understood
 from core.catalog import Catalog, get_catalog
 from core.cluster._client import Connection
-from core.errors import NavigatorError
+from core.errors import NavigatorError, StoreError
 from core.planning import CapacityPlan, build_plan
 from core.store import FileStore
 
@@ -140,7 +140,10 @@ class Workflow(Delivery):
         reply = self._handle(s, u)
         reply.state.updated_at = _now()
         reply.state.conversation.append(Turn(role="assistant", content=reply.text, stage=reply.state.stage))
-        self.save(reply.state)
+        try:
+            self.save(reply.state)
+        except StoreError as exc:  # the conversation goes on in the session; say what was not kept
+            reply.text += f"\n\n_Not saved to the file cache: {exc}_"
         return reply
 
     def _handle(self, s: WorkflowState, u: Understanding) -> Reply:

@@ -1,0 +1,231 @@
+"""The eight-stage workflow with no LLM: scripted conversations reach a plan and manifests;
+follow-up questions, corrections, back/status/reset, the cache, evidence, and cluster changes
+that wait for the user's confirmation (against the test API server)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from core.assistant import GREETING, WORKFLOW_KIND, Assistant, Stage, Workflow, WorkflowState
+from core.cluster import connect
+from core.cluster._client import Connection
+from core.planning import CapacityPlan
+from core.store import FileStore
+from tests.support.fake_kube import FakeKubeServer
+
+ISSUE_SENTENCE = "I need a Llama 8B chatbot for about 50 requests a second, answers should start within half a second."
+
+
+def talk(wf: Workflow, *turns: str, state: WorkflowState | None = None) -> tuple[WorkflowState, list[str]]:
+    s = state or wf.start().state
+    replies = []
+    for t in turns:
+        r = wf.turn(s, t)
+        s = r.state
+        replies.append(r.text)
+    return s, replies
+
+
+def test_the_issue_sentence_reaches_a_plan_then_manifests_then_monitoring() -> None:
+    wf = Workflow()
+    s, replies = talk(wf, ISSUE_SENTENCE)
+    assert s.stage == Stage.REPLICAS
+    assert s.plan is not None and s.plan.feasible and s.plan.gpu
+    assert s.plan.ttft_p95_ms is not None and s.plan.ttft_p95_ms <= 500
+    plan = CapacityPlan.model_validate(s.plan_json)
+    assert plan.request.traffic.rps == 50 and plan.request.slo.p95_ttft_ms == 500
+    assert "Understood: model Llama-3.1-8B" in replies[0] and "p95 TTFT" in replies[0]
+    assert "estimated" in replies[0]  # provenance shown with the numbers
+
+    s, replies = talk(wf, "yes", state=s)
+    assert s.stage == Stage.DEPLOY and "namespace" in replies[0].lower()
+    s, replies = talk(wf, "llm-demo", state=s)
+    assert s.deployment is not None and s.deployment.valid and s.deployment.namespace == "llm-demo"
+    assert any(o.startswith("InferenceService/") for o in s.deployment.objects)
+    assert "all valid" in replies[0]
+    s, replies = talk(wf, "next", state=s)
+    assert s.stage == Stage.MONITOR and "vllm:num_requests_waiting" in replies[0]
+
+
+def test_follow_up_questions_until_each_stage_has_what_it_needs() -> None:
+    wf = Workflow()
+    s, replies = talk(wf, "hello, can you help me deploy something?")
+    assert s.stage == Stage.INTENT and "Which model" in replies[0]
+    s, replies = talk(wf, "granite 8b", state=s)
+    assert s.stage == Stage.TRAFFIC and "How much traffic" in replies[0]
+    s, replies = talk(wf, "300 users, each sends 2 requests a minute", state=s)
+    assert s.stage == Stage.SLO and s.traffic.rps == pytest.approx(10.0)
+    assert "What latency" in replies[0]
+    s, replies = talk(wf, "defaults", state=s)
+    assert s.stage == Stage.REPLICAS and s.slo.preset == "interactive"
+    assert s.plan is not None and s.plan.model == "Granite-3.3-8B"
+    assert any("preset" in a for a in s.assumptions)
+
+
+def test_a_shrug_at_the_slo_question_takes_the_interactive_preset() -> None:
+    s, _ = talk(Workflow(), "Qwen 7B, 5 rps", "no")
+    assert s.slo.preset == "interactive" and s.stage == Stage.REPLICAS
+
+
+def test_corrections_replan_from_the_stage_they_feed() -> None:
+    wf = Workflow()
+    s, _ = talk(wf, ISSUE_SENTENCE, "use H100")
+    before = s.plan
+    assert before is not None and before.gpu == "H100-SXM"
+    s, replies = talk(wf, "make it 200 rps", state=s)
+    assert s.traffic.rps == 200 and s.stage == Stage.REPLICAS
+    assert s.plan is not None and s.plan.total_gpus is not None and before.total_gpus is not None
+    assert s.plan.total_gpus > before.total_gpus
+    assert "Understood: traffic 200 requests/s" in replies[0]
+    # a new model after the manifests: benchmark and filter run again, the manifests are dropped
+    s, _ = talk(wf, "yes", "namespace demo", state=s)
+    assert s.deployment is not None
+    s, _ = talk(wf, "actually use Qwen 7B", state=s)
+    assert s.model_requirements.model_name == "Qwen2.5-7B" and s.plan is not None and s.plan.model == "Qwen2.5-7B"
+    assert s.deployment is None and s.stage == Stage.REPLICAS
+
+
+def test_back_status_and_reset_keep_what_was_said() -> None:
+    wf = Workflow()
+    s, _ = talk(wf, ISSUE_SENTENCE)
+    s, replies = talk(wf, "go back", state=s)
+    assert s.stage == Stage.SLO and s.held and s.slo.ttft_ms == 500  # automatic stages are skipped
+    assert "Back to SLO" in replies[0]
+    s, replies = talk(wf, "where are we?", state=s)
+    assert "Stage 3/8: SLO" in replies[0] and "Llama-3.1-8B" in replies[0]
+    s, _ = talk(wf, "next", state=s)
+    assert s.stage == Stage.REPLICAS
+    s2, replies = talk(wf, "start over", state=s)
+    assert s2.stage == Stage.INTENT and s2.id != s.id and s2.traffic.rps is None
+    assert GREETING in replies[0]
+
+
+def test_a_turn_never_changes_the_state_it_was_given() -> None:
+    wf = Workflow()
+    s0 = wf.start().state
+    snapshot = s0.model_dump_json()
+    wf.turn(s0, ISSUE_SENTENCE)
+    assert s0.model_dump_json() == snapshot
+
+
+def test_no_matching_model_asks_again_instead_of_inventing_one() -> None:
+    s, replies = talk(Workflow(), "an embedding model for semantic search, 10 rps, p95 under 1 s")
+    assert s.stage == Stage.INTENT and s.plan is None
+    assert "No catalog model matches" in replies[0]
+
+
+def test_an_impossible_slo_says_so_and_goes_back_to_the_slo() -> None:
+    s, replies = talk(Workflow(), "Llama 3.1 405B, 5 rps, first token within 1 ms, only L4, max 2 GPUs")
+    assert s.stage == Stage.SLO
+    assert s.plan is not None and not s.plan.feasible
+    assert "Loosen the SLO" in replies[0]
+
+
+def test_benchmark_evidence_is_measured_when_calibrated_else_estimated() -> None:
+    wf = Workflow()
+    s, replies = talk(wf, ISSUE_SENTENCE)
+    assert s.evidence and {e.source for e in s.evidence} == {"calibration"}
+    assert all(e.provenance == "measured" for e in s.evidence)
+    assert "calibration data (measured" in replies[0]
+    s, replies = talk(wf, "Granite 3.3 8B, 10 rps, ttft 800 ms")
+    assert s.evidence and {e.source for e in s.evidence} == {"sizing-engine"}
+    assert all(e.provenance == "estimated" for e in s.evidence)
+    assert "no vLLM run of Granite-3.3-8B" in replies[0]
+
+
+def test_state_is_kept_in_the_file_cache_and_round_trips(tmp_path: Path) -> None:
+    store = FileStore(tmp_path / "cache")
+    wf = Workflow(store=store)
+    s, _ = talk(wf, ISSUE_SENTENCE)
+    saved = store.load(WORKFLOW_KIND, s.id, WorkflowState)
+    assert saved == s and saved.plan is not None and len(saved.conversation) == 3
+
+
+def test_an_unusable_cache_is_reported_and_the_conversation_goes_on(tmp_path: Path) -> None:
+    blocker = tmp_path / "cache"
+    blocker.write_text("a file where the cache folder should be")
+    wf = Workflow(store=FileStore(blocker))
+    s, replies = talk(wf, ISSUE_SENTENCE)
+    assert s.stage == Stage.REPLICAS and s.plan is not None
+    assert "Not saved to the file cache" in replies[0] and "NAVIGATOR_CACHE_DIR" in replies[0]
+
+
+def test_summary_has_the_cli_contract_keys() -> None:
+    s, _ = talk(Workflow(), ISSUE_SENTENCE)
+    out = s.summary()
+    assert out["stage"] == "REPLICAS"
+    assert set(out["model_requirements"]) >= {
+        "model_family",
+        "model_name",
+        "size_b",
+        "capabilities",
+        "quantization",
+        "min_context_length",
+    }
+    assert set(out["traffic"]) >= {
+        "pattern",
+        "rps",
+        "peak_rps",
+        "input_tokens",
+        "output_tokens",
+        "concurrent_users",
+        "preset",
+    }
+    assert set(out["slo"]) >= {
+        "p50_latency_ms",
+        "p95_latency_ms",
+        "p99_latency_ms",
+        "ttft_ms",
+        "tokens_per_second_per_user",
+        "availability_percent",
+        "preset",
+    }
+    assert out["plan"]["gpu"] and out["plan"]["replicas"] >= 1
+
+
+# ---- cluster changes wait for the user ------------------------------------------------------
+
+
+@pytest.fixture
+def conn(kubeconfig: Path) -> Iterator[Connection]:
+    c = connect(kubeconfig)
+    yield c
+    c.close()
+
+
+def real_writes(fake_kube: FakeKubeServer) -> list[tuple[str, str, bool]]:
+    return [w for w in fake_kube.state.writes if not w[2]]
+
+
+def test_apply_waits_for_confirm_then_applies_and_monitors(kubeconfig: Path, fake_kube: FakeKubeServer) -> None:
+    wf = Workflow(connect=lambda: connect(kubeconfig))
+    s, _ = talk(wf, ISSUE_SENTENCE, "use H100", "yes", "namespace llm")
+    assert s.deployment is not None and s.deployment.valid
+    s, replies = talk(wf, "apply", state=s)
+    assert s.pending is not None and s.pending.requested_by == "user"
+    assert "Confirm to go ahead" in replies[0]
+    assert real_writes(fake_kube) == []  # nothing written before the confirmation
+    s, replies = talk(wf, "cancel", state=s)
+    assert s.pending is None and real_writes(fake_kube) == []
+    s, _ = talk(wf, "apply", state=s)
+    s, replies = talk(wf, "confirm", state=s)
+    writes = real_writes(fake_kube)
+    assert any("inferenceservices" in path for _, path, _ in writes)
+    assert s.stage == Stage.MONITOR and s.deployment is not None and s.deployment.applied
+    assert "Applied" in replies[0] and "llama-3-1-8b in llm is not ready" in replies[0]
+
+
+def test_a_stale_confirmation_changes_nothing(kubeconfig: Path, fake_kube: FakeKubeServer) -> None:
+    a = Assistant(Workflow(connect=lambda: connect(kubeconfig)))
+    s, _ = talk(a.workflow, ISSUE_SENTENCE, "use H100", "yes", "namespace llm", "apply")
+    reply = a.confirm(s, "not-the-pending-id")
+    assert "does not match" in reply.text and real_writes(fake_kube) == []
+    assert reply.state.pending is not None
+
+
+def test_apply_without_a_cluster_points_to_the_downloads() -> None:
+    s, replies = talk(Workflow(), ISSUE_SENTENCE, "yes", "namespace demo", "apply")
+    assert s.pending is None and "No cluster is connected" in replies[-1]
