@@ -168,17 +168,14 @@ class LlmAgent:
                 raise LlmError("the LLM returned nothing")
             return acc
 
+        retrying = Retrying(
+            stop=stop_after_attempt(self.attempts),
+            wait=wait_exponential(multiplier=self.backoff_s, max=8 * max(self.backoff_s, 0.001)),
+            retry=retry_if_exception(_retryable),
+            reraise=False,
+        )
         try:
-            for attempt in Retrying(
-                stop=stop_after_attempt(self.attempts),
-                wait=wait_exponential(multiplier=self.backoff_s, max=8 * max(self.backoff_s, 0.001)),
-                retry=retry_if_exception(_retryable),
-                reraise=False,
-            ):
-                with attempt:
-                    result = once()
-                self.breaker.success()
-                return result
+            result: AIMessageChunk = retrying(once)
         except RetryError as exc:
             self.breaker.failure()
             cause = exc.last_attempt.exception() or exc
@@ -188,7 +185,8 @@ class LlmAgent:
         except Exception as exc:  # a non-retryable provider error
             self.breaker.failure()
             raise LlmError(_describe(exc)) from None
-        raise LlmError("the LLM was not called")  # pragma: no cover - Retrying always yields
+        self.breaker.success()
+        return result
 
     def run(
         self, ctx: ToolContext, text: str, offline_text: str, *, on_text: Callable[[str], None] | None = None
