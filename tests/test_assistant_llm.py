@@ -12,7 +12,7 @@ import pytest
 from langchain_core.language_models.fake_chat_models import FakeMessagesListChatModel, GenericFakeChatModel
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatResult
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 
 from core.assistant import Assistant, CircuitBreaker, LlmAgent, Stage, Workflow, chat_model, unsupported_numbers
 from core.cluster import connect
@@ -33,7 +33,7 @@ def ai(content: str = "", calls: list[tuple[str, dict[str, Any]]] | None = None)
 class Recording(FakeMessagesListChatModel):
     """The stock scripted fake, remembering what it was sent."""
 
-    seen: list[list[BaseMessage]] = []
+    seen: list[list[BaseMessage]] = Field(default_factory=list)
 
     def _generate(self, messages: list[BaseMessage], *args: Any, **kwargs: Any) -> ChatResult:
         self.seen.append(list(messages))
@@ -62,7 +62,6 @@ def test_the_llm_fills_requirements_through_a_tool_and_numbers_come_from_core() 
             ai(calls=[("current_plan", {})]),
             ai("Planned it: see the panel. Say yes to prepare the deployment."),
         ],
-        seen=[],
     )
     a = Assistant(Workflow(), agent(model, input_usd_per_mtok=1.0, output_usd_per_mtok=4.0))
     reply = a.respond(a.start().state, "we run a support desk and want something like what Meta ships, fairly busy")
@@ -84,7 +83,6 @@ def test_numbers_the_tools_did_not_give_are_flagged() -> None:
             ai(calls=[("estimate", {"model": "Llama-3.1-8B", "gpu": "H100", "max_model_len": 8192})]),
             ai("It fits, and you will get 98765 tokens of KV cache."),
         ],
-        seen=[],
     )
     a = Assistant(Workflow(), agent(model))
     reply = a.respond(a.start().state, "does llama 8b fit on an H100?")
@@ -174,7 +172,7 @@ def test_the_llm_cannot_apply_without_the_user(kubeconfig: Path, fake_kube: Fake
 
 
 def test_typed_commands_never_reach_the_llm() -> None:
-    model = Recording(responses=[ai("should not be used")], seen=[])
+    model = Recording(responses=[ai("should not be used")])
     a = Assistant(Workflow(), agent(model))
     a.respond(a.start().state, "status")
     assert model.seen == []
@@ -186,7 +184,7 @@ def test_replies_stream_and_the_window_is_bounded() -> None:
     a = Assistant(Workflow(), agent(model))
     s = a.respond(a.start().state, "granite 8b", on_text=chunks.append).state
     assert len(chunks) >= 4 and chunks[-1] == "one two three four"
-    rec = Recording(responses=[ai("fine")], seen=[])
+    rec = Recording(responses=[ai("fine")])
     b = Assistant(Workflow(), agent(rec))
     for i in range(12):
         s = b.respond(s, f"{10 + i} rps").state
@@ -208,7 +206,7 @@ def test_replies_stream_and_the_window_is_bounded() -> None:
     ],
 )
 def test_unsafe_input_is_refused_before_anything_runs(text: str) -> None:
-    model = Recording(responses=[ai("nope")], seen=[])
+    model = Recording(responses=[ai("nope")])
     a = Assistant(Workflow(), agent(model))
     s = a.start().state
     with pytest.raises(UnsafeInputError, match="message:"):

@@ -137,7 +137,7 @@ def test_answers_are_cached_for_the_ttl(registry: LocalServer) -> None:
 
 def test_a_wrong_token_is_a_clear_error_and_the_stage_falls_back(registry: LocalServer) -> None:
     reg = ModelRegistry(registry.url, SecretStr("wrong"))
-    with pytest.raises(ModelRegistryError, match="HTTP 401.*NAVIGATOR_MODEL_REGISTRY_TOKEN"):
+    with pytest.raises(ModelRegistryError, match=r"HTTP 401.*NAVIGATOR_MODEL_REGISTRY_TOKEN"):
         reg.benchmarks(resolve_model("Llama-3.1-8B"))
     evidence, notes = gather_evidence(resolve_model("Llama-3.1-8B"), 800, 200, registry=reg)
     assert evidence and evidence[0].source == "calibration"
