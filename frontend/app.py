@@ -24,6 +24,7 @@ if settings_error:
 
 pages = {
     "Plan": [
+        st.Page(PAGES / "chat.py", title="Assistant", icon=":material/forum:"),
         st.Page(PAGES / "capacity_plan.py", title="Capacity plan", icon=":material/query_stats:"),
         st.Page(PAGES / "what_if.py", title="What-if", icon=":material/tune:"),
         st.Page(PAGES / "sizing.py", title="Sizing", icon=":material/calculate:"),

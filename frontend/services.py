@@ -10,6 +10,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from core.assistant import Assistant
 from core.catalog import Catalog, get_catalog
 from core.cluster import (
     ClusterProbe,
@@ -113,3 +114,10 @@ def cluster_ready(s: Settings, context: str | None) -> ClusterProbe:
 def qa_manager(cache_dir: str, enabled: bool) -> RunManager:
     """One run manager per server process: QA runs outlive reruns, page changes and sessions."""
     return RunManager(FileStore(Path(cache_dir), enabled=enabled))
+
+
+def assistant(s: Settings, *, use_llm: bool, context: str | None, connected: bool) -> Assistant:
+    """The chat assistant for this run: offline, or with the configured LLM; cluster steps only
+    when the cluster answers (each step opens and closes its own connection)."""
+    connect_fn = (lambda: open_connection(s, context)) if connected else None
+    return Assistant.from_settings(s, use_llm=use_llm, store=store(s), connect=connect_fn)

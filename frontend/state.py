@@ -11,6 +11,7 @@ from typing import Literal
 import streamlit as st
 from pydantic import BaseModel
 
+from core.assistant import WorkflowState
 from core.cluster import Inventory
 from core.decision import DecisionReport
 from core.modelcar import ModelCarConfig
@@ -113,3 +114,28 @@ def current_qa_run() -> str | None:
 def set_current_qa_run(run_id: str) -> None:
     """Follow ``run_id`` on the QA logs page."""
     st.session_state[_QA_RUN] = run_id
+
+
+_WORKFLOW = "nav_workflow"
+_CHAT_ERROR = "nav_chat_error"
+
+
+def current_workflow() -> WorkflowState | None:
+    """The assistant conversation of this session (Chat page)."""
+    value = st.session_state.get(_WORKFLOW)
+    return value if isinstance(value, WorkflowState) else None
+
+
+def set_workflow(workflow: WorkflowState) -> None:
+    """Keep the conversation after a turn (the previous state is replaced whole)."""
+    st.session_state[_WORKFLOW] = workflow
+
+
+def chat_error() -> str | None:
+    """A message refused on the last run (shown once, above the input)."""
+    value = st.session_state.pop(_CHAT_ERROR, None)
+    return value if isinstance(value, str) else None
+
+
+def set_chat_error(message: str) -> None:
+    st.session_state[_CHAT_ERROR] = message

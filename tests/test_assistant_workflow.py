@@ -42,8 +42,8 @@ def test_the_issue_sentence_reaches_a_plan_then_manifests_then_monitoring() -> N
 
     s, replies = talk(wf, "yes", state=s)
     assert s.stage == Stage.DEPLOY and "namespace" in replies[0].lower()
-    s, replies = talk(wf, "llm-demo", state=s)
-    assert s.deployment is not None and s.deployment.valid and s.deployment.namespace == "llm-demo"
+    s, replies = talk(wf, "chat-demo", state=s)
+    assert s.deployment is not None and s.deployment.valid and s.deployment.namespace == "chat-demo"
     assert any(o.startswith("InferenceService/") for o in s.deployment.objects)
     assert "all valid" in replies[0]
     s, replies = talk(wf, "next", state=s)

@@ -5,7 +5,8 @@ A mixin of :class:`~core.assistant._workflow.Workflow`, apart so each file holds
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 from typing import Literal
 
 from core.assistant._state import DeploymentRef, PendingAction, Reply, Stage, WorkflowState
@@ -25,6 +26,16 @@ class Delivery:
     def _question(self, s: WorkflowState) -> str:
         raise NotImplementedError
 
+    @contextlib.contextmanager
+    def cluster(self) -> Iterator[Connection]:
+        """A connection for one step, always closed afterwards."""
+        assert self.connect is not None
+        conn = self.connect()
+        try:
+            yield conn
+        finally:
+            conn.close()
+
     def _plan(self, s: WorkflowState) -> CapacityPlan:
         assert s.plan_json is not None
         return CapacityPlan.model_validate(s.plan_json)
@@ -39,7 +50,8 @@ class Delivery:
         facts, notes = ClusterFacts(), list[str]()
         if self.connect is not None:
             try:
-                facts, notes = cluster_facts(self.connect(), namespace)
+                with self.cluster() as conn:
+                    facts, notes = cluster_facts(conn, namespace)
             except NavigatorError as exc:
                 notes = [f"cluster not read ({exc}); manifests made offline"]
         try:
@@ -96,16 +108,16 @@ class Delivery:
         action = s.pending
         s.pending = None
         try:
-            conn = self.connect()
-            facts, _ = cluster_facts(conn, action.namespace)
-            ms = manifests_for_plan(
-                self._plan(s),
-                namespace=action.namespace,
-                facts=facts,
-                runtime_image=self.runtime_image,
-                catalog=self.catalog,
-            )
-            outcome = deploy(conn, ms.objects, confirmed=True)
+            with self.cluster() as conn:
+                facts, _ = cluster_facts(conn, action.namespace)
+                ms = manifests_for_plan(
+                    self._plan(s),
+                    namespace=action.namespace,
+                    facts=facts,
+                    runtime_image=self.runtime_image,
+                    catalog=self.catalog,
+                )
+                outcome = deploy(conn, ms.objects, confirmed=True)
         except NavigatorError as exc:
             return Reply(s, f"Apply failed: {exc}. Nothing else was changed.")
         if not outcome.ok:
@@ -126,7 +138,8 @@ class Delivery:
         from core.cluster.deploy import deployment_status
 
         try:
-            st = deployment_status(self.connect(), d.name, d.namespace)
+            with self.cluster() as conn:
+                st = deployment_status(conn, d.name, d.namespace)
         except NavigatorError as exc:
             return f"Status could not be read: {exc}"
         s.deployment = d.model_copy(

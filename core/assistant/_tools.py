@@ -195,7 +195,8 @@ def build_tools(ctx: ToolContext) -> list[BaseTool]:
     def inventory() -> dict[str, Any]:
         inv: Inventory
         if ctx.workflow.connect is not None:
-            inv = inventory_from_connection(ctx.workflow.connect(), catalog=ctx.workflow.catalog, strict=False)
+            with ctx.workflow.cluster() as conn:
+                inv = inventory_from_connection(conn, catalog=ctx.workflow.catalog, strict=False)
         else:
             inv = load_inventory(sample_path("sample_inventory.yaml"))
         return {"source": inv.source, "gpus": [t.model_dump() for t in inv.totals()]}

@@ -331,11 +331,20 @@ def _constraints(text: str, cat: Catalog, out: Understanding) -> None:
     )
     if money and re.search(r"budget|month|spend|cost|afford|under|at most|cap", t) and (v := number(money.group("n"))):
         out.constraints["monthly_budget_usd"] = v
-    ns = re.search(
-        r"\b(?:namespace|project)\s*(?:is|called|named|:|=)?\s*['\"`]?(?P<ns>[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?)\b", t
-    )
-    if ns and ns.group("ns") not in ("is", "called", "named", "the", "a", "my"):
-        out.namespace = ns.group("ns")
+
+
+_NAMESPACE = re.compile(
+    r"\b(?:namespace|project)\s*(?:is|called|named|:|=)?\s*['\"`]?(?P<ns>[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?)\b", re.I
+)
+
+
+def _namespace(text: str, out: Understanding) -> str:
+    """Take the namespace out of the text; return the rest."""
+    ns = _NAMESPACE.search(text)
+    if ns is None or ns.group("ns").lower() in ("is", "called", "named", "the", "a", "my"):
+        return text
+    out.namespace = ns.group("ns").lower()
+    return text[: ns.start()] + " " + text[ns.end() :]
 
 
 def understand(text: str, *, catalog: Catalog | None = None) -> Understanding:
@@ -344,6 +353,7 @@ def understand(text: str, *, catalog: Catalog | None = None) -> Understanding:
     out = Understanding(command=_command(text))
     if out.command is not None:
         return out
+    text = _namespace(text, out)  # a project name like "chat-demo" says nothing about the model
     _model(text, cat, out)
     _traffic(text, out)
     _slo(text, out)

@@ -46,7 +46,8 @@ def _now() -> str:
 def _merge(state: WorkflowState, u: Understanding) -> list[str]:
     """Apply what the message said; return the earliest stage whose inputs changed."""
     changed: list[str] = []
-    m = state.model_requirements.model_dump()
+    before = state.model_requirements.model_dump()
+    m = dict(before)
     if u.model:
         if "model_family" in u.model and u.model["model_family"] != m.get("model_family"):
             for k in ("model_name", "size_b", "size_label"):
@@ -54,18 +55,19 @@ def _merge(state: WorkflowState, u: Understanding) -> list[str]:
         if "model_family" in u.model and "model_name" not in u.model:
             m["model_name"] = None
         m.update(u.model)
-        state.model_requirements = type(state.model_requirements).model_validate(m)
-        changed.append("model")
-    if u.traffic:
-        state.traffic = state.traffic.model_copy(update=u.traffic)
+        if m != before:
+            state.model_requirements = type(state.model_requirements).model_validate(m)
+            changed.append("model")
+    if u.traffic and (t := state.traffic.model_copy(update=u.traffic)) != state.traffic:
+        state.traffic = t
         changed.append("traffic")
-    if u.slo:
-        state.slo = state.slo.model_copy(update=u.slo)
+    if u.slo and (slo := state.slo.model_copy(update=u.slo)) != state.slo:
+        state.slo = slo
         changed.append("slo")
-    if u.constraints:
-        state.constraints = {**state.constraints, **u.constraints}
+    if u.constraints and (c := {**state.constraints, **u.constraints}) != state.constraints:
+        state.constraints = c
         changed.append("constraints")
-    if u.namespace:
+    if u.namespace and u.namespace != state.namespace:
         state.namespace = u.namespace
         changed.append("namespace")
     return changed
@@ -168,10 +170,13 @@ class Workflow(Delivery):
             return Reply(s, "Cancelled; nothing was changed on the cluster. " + self._question(s))
         if u.command == "apply":
             return self.request_apply(s, requested_by="user", copy=False)
-        if s.stage == Stage.DEPLOY and s.namespace is None and u.empty():
-            word = s.conversation[-1].content.strip().lower()
-            if re.fullmatch(r"[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?", word) and word not in ("no", "nope"):
-                u.namespace = word
+        word = s.conversation[-1].content.strip().lower()
+        if (
+            s.stage == Stage.DEPLOY
+            and s.namespace is None
+            and re.fullmatch(r"[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?", word)
+        ):
+            u = Understanding(namespace=word)  # the answer to "which namespace?" is just its name
         changed = _merge(s, u)
         said = understood(s, u)
         s.held = False
@@ -182,7 +187,7 @@ class Workflow(Delivery):
             self._accept(s, u.command)
         if changed:
             self._invalidate(s, changed)
-        if not changed and u.command is None:
+        if u.empty():
             return Reply(s, "I did not catch anything I can use there. " + self._question(s))
         return self._advance(s, said)
 

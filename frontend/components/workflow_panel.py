@@ -1,0 +1,83 @@
+"""The Chat page's progress indicator and side panel (the plan so far), drawn from a WorkflowState."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from core.assistant import STAGES, WorkflowState
+
+
+def stage_progress(wf: WorkflowState) -> None:
+    """Eight stages, the current one highlighted, done ones ticked."""
+    i = STAGES.index(wf.stage)
+    st.progress((i + 1) / len(STAGES), text=f"Stage {i + 1} of {len(STAGES)}: **{wf.stage.value.title()}**")
+    marks = []
+    for j, stage in enumerate(STAGES):
+        name = stage.value.title()
+        marks.append(f"~~{name}~~ ✓" if j < i else f"**→ {name}**" if j == i else name)
+    st.caption(" · ".join(marks))
+
+
+def _fmt(value: float | None, unit: str, digits: int = 0) -> str:
+    return "—" if value is None else f"{value:,.{digits}f} {unit}".strip()
+
+
+def plan_panel(wf: WorkflowState) -> None:
+    """What the assistant has understood and the plan so far, with provenance."""
+    m, t, s = wf.model_requirements, wf.traffic, wf.slo
+    st.subheader("Plan so far")
+    rows = [
+        ("Model", m.model_name or m.model_family or ", ".join(m.capabilities) or "—"),
+        ("Traffic", _fmt(t.rps, "requests/s", 2) + (f" (peak {t.peak_rps:g})" if t.peak_rps else "")),
+        (
+            "Tokens in / out",
+            f"{t.input_tokens or '—'} / {t.output_tokens or '—'}" + (f" ({t.preset} preset)" if t.preset else ""),
+        ),
+        ("TTFT target", _fmt(s.ttft_ms, "ms") + (f" at p{s.ttft_percentile}" if s.ttft_ms else "")),
+        ("p95 latency target", _fmt(s.p95_latency_ms, "ms")),
+        ("Tokens/s per user", _fmt(s.tokens_per_second_per_user, "tokens/s", 1)),
+        ("Availability", _fmt(s.availability_percent, "%", 3) if s.availability_percent else "99 % (assumed)"),
+        ("Namespace", wf.namespace or "—"),
+    ]
+    st.dataframe(pd.DataFrame(rows, columns=["", "value"]), hide_index=True, use_container_width=True)
+    p = wf.plan
+    if p is not None and p.gpu:
+        c1, c2 = st.columns(2)
+        c1.metric("GPU per replica", f"{p.gpus_per_replica} × {p.gpu}")
+        c2.metric("Replicas", f"{p.replicas}", help=f"min {p.replicas_min}, max {p.replicas_max}")
+        c3, c4 = st.columns(2)
+        c3.metric("GPUs in total", f"{p.total_gpus}")
+        c4.metric("Cost", _fmt(p.monthly_cost_usd, "$/month"), help="GPUs × $/GPU-hour × 730 h (catalog prices)")
+        st.caption(
+            f"p95 TTFT {_fmt(p.ttft_p95_ms, 'ms')}, p95 TPOT {_fmt(p.tpot_p95_ms, 'ms', 1)} — {p.provenance} "
+            "(ranges in the chat and on the Capacity plan page)."
+        )
+    elif p is not None:
+        st.warning("No configuration meets the targets: " + "; ".join(p.reasons[:2]))
+    if wf.evidence:
+        with st.expander(f"Benchmarks ({wf.evidence[0].source}, {wf.evidence[0].provenance})"):
+            st.dataframe(
+                pd.DataFrame(
+                    [
+                        {
+                            "GPU": f"{e.gpus} × {e.gpu}",
+                            "lengths": f"{e.input_tokens}/{e.output_tokens}",
+                            "load": e.load,
+                            **e.metrics,
+                        }
+                        for e in wf.evidence
+                    ]
+                ),
+                hide_index=True,
+            )
+    if wf.deployment is not None:
+        d = wf.deployment
+        st.success(f"Manifests for {d.name} in {d.namespace}: " + ", ".join(d.objects), icon=":material/description:")
+    u = wf.usage
+    if u.requests or u.fallbacks:
+        cost = f"${u.cost_usd:.4f}" if u.cost_usd is not None else "not priced (set NAVIGATOR_LLM_*_USD_PER_MTOK)"
+        st.caption(
+            f"LLM: {u.requests} requests, {u.input_tokens:,} input + {u.output_tokens:,} output tokens, "
+            f"cost {cost}; {u.fallbacks} turn(s) answered offline."
+        )
