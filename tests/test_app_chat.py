@@ -46,7 +46,7 @@ def test_a_conversation_reaches_a_plan_and_manifests(cache: Path) -> None:
     assert "Stage 5 of 8" not in at.get("progress")[0].proto.text
     assert "Stage 6 of 8: **Replicas**" in at.get("progress")[0].proto.text
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Replicas"] and metrics["GPUs in total"] and metrics["Cost"].endswith("$/month")
+    assert metrics["Replicas"] and metrics["GPUs in total"] and metrics["Cost per month"].startswith("$")
     say(at, "yes")
     say(at, "namespace chat-demo")
     assert any("InferenceService/" in s.value for s in at.success)

@@ -144,3 +144,44 @@ def test_deploy_preview_and_download_in_chromium(app_url: str, browser: object, 
     with zipfile.ZipFile(zpath) as zf:
         assert "all.yaml" in zf.namelist() and "03-inferenceservice-granite-3-1-8b-instruct.yaml" in zf.namelist()
     context.close()
+
+
+def test_chat_conversation_to_a_plan_in_chromium(app_url: str, browser: object) -> None:
+    """Type a conversation like a user; it ends with a plan in the side panel and manifests."""
+    from playwright.sync_api import Browser, expect
+
+    assert isinstance(browser, Browser)
+    page = browser.new_page(viewport={"width": 1500, "height": 2400})
+    page.goto(app_url)
+    wait_for_app(page)
+    page.get_by_role("link", name="Assistant").click()
+    wait_for_app(page)
+    expect(page.get_by_role("heading", name="Assistant", exact=True)).to_be_visible()
+    box = page.get_by_placeholder("Describe the model, traffic and latency you need…")
+
+    def say(text: str) -> None:
+        box.fill(text)
+        box.press("Enter")
+        wait_for_app(page)
+
+    say("I want a Granite 8B assistant for our help desk")
+    expect(page.get_by_text("How much traffic?").last).to_be_visible()
+    say("about 3000 requests per minute, peaking at 80 rps")
+    expect(page.get_by_text("What latency do you need?").last).to_be_visible()
+    say("answers should start within half a second, three nines")
+    expect(page.get_by_text("Stage 6 of 8")).to_be_visible()
+    panel = page.get_by_text("Plan so far").locator("xpath=ancestor::div[@data-testid='stVerticalBlock'][1]")
+    expect(page.locator('[data-testid="stMetric"]').filter(has_text="Replicas")).to_be_visible()
+    expect(page.locator('[data-testid="stMetric"]').filter(has_text="Cost per month")).to_contain_text("$")
+    expect(panel).to_be_visible()
+    say("yes")
+    say("namespace helpdesk")
+    expect(page.get_by_text("InferenceService/granite-3-3-8b").last).to_be_visible()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "chat.png"), full_page=True)
+    assert (ARTIFACTS / "chat.png").stat().st_size > 10_000
+    # the plan goes with the user to the Deploy page
+    page.get_by_role("button", name="Open in Deploy").click()
+    wait_for_app(page)
+    expect(page.get_by_role("heading", name="Deploy", exact=True)).to_be_visible()
+    expect(page.get_by_text("Granite-3.3-8B").first).to_be_visible()

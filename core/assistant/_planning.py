@@ -200,4 +200,4 @@ def plan_text(plan: CapacityPlan) -> str:
             f"(p95 TTFT {a.ttft_p95_ms.expected:,.0f} ms, "
             + (f"${a.monthly_cost_usd:,.0f}/month)." if a.monthly_cost_usd is not None else "cost unknown).")
         )
-    return "\n".join(lines)
+    return "\n\n".join(lines)

@@ -314,7 +314,7 @@ class Workflow(Delivery):
             lengths = f"{ev.input_tokens}/{ev.output_tokens} tokens, " if ev.input_tokens else ""
             lines.append(f"- {ev.gpus} × {ev.gpu}, {lengths}{ev.load}: {metrics}")
         if notes:
-            lines.append("(" + "; ".join(notes) + ")")
+            lines.append("\n(" + "; ".join(notes) + ")")
         return "\n".join(lines)
 
     def _filter(self, s: WorkflowState) -> tuple[str, CapacityPlan | None, bool]:
@@ -354,7 +354,7 @@ class Workflow(Delivery):
             f"{len(plan.not_meeting_slo)} miss one and {len(plan.rejected)} cannot run it."
         )
         body = plan_text(plan)
-        assumed = ("\nAssumed: " + "; ".join(s.assumptions) + ".") if s.assumptions else ""
+        assumed = ("\n\nAssumed: " + "; ".join(s.assumptions) + ".") if s.assumptions else ""
         if plan.chosen is None:
             s.stage = Stage.SLO
             return f"{head}\n\n{body}{assumed}\n\nLoosen the SLO, allow more GPUs, or pick another model.", plan, False

@@ -15,12 +15,22 @@ def stage_progress(wf: WorkflowState) -> None:
     marks = []
     for j, stage in enumerate(STAGES):
         name = stage.value.title()
-        marks.append(f"~~{name}~~ ✓" if j < i else f"**→ {name}**" if j == i else name)
+        marks.append(f"✓ {name}" if j < i else f"**→ {name}**" if j == i else name)
     st.caption(" · ".join(marks))
 
 
 def _fmt(value: float | None, unit: str, digits: int = 0) -> str:
     return "—" if value is None else f"{value:,.{digits}f} {unit}".strip()
+
+
+def _lengths(wf: WorkflowState) -> str:
+    """Token lengths as planned (presets filled in), else as said."""
+    t = wf.traffic
+    if wf.plan_json is not None:
+        planned = wf.plan_json["request"]["traffic"]
+        source = f" ({t.preset or 'chat'} preset)" if (t.input_tokens is None or t.output_tokens is None) else ""
+        return f"{planned['input_tokens']} / {planned['output_tokens']}{source}"
+    return f"{t.input_tokens or '—'} / {t.output_tokens or '—'}"
 
 
 def plan_panel(wf: WorkflowState) -> None:
@@ -30,17 +40,14 @@ def plan_panel(wf: WorkflowState) -> None:
     rows = [
         ("Model", m.model_name or m.model_family or ", ".join(m.capabilities) or "—"),
         ("Traffic", _fmt(t.rps, "requests/s", 2) + (f" (peak {t.peak_rps:g})" if t.peak_rps else "")),
-        (
-            "Tokens in / out",
-            f"{t.input_tokens or '—'} / {t.output_tokens or '—'}" + (f" ({t.preset} preset)" if t.preset else ""),
-        ),
+        ("Tokens in / out", _lengths(wf)),
         ("TTFT target", _fmt(s.ttft_ms, "ms") + (f" at p{s.ttft_percentile}" if s.ttft_ms else "")),
         ("p95 latency target", _fmt(s.p95_latency_ms, "ms")),
         ("Tokens/s per user", _fmt(s.tokens_per_second_per_user, "tokens/s", 1)),
-        ("Availability", _fmt(s.availability_percent, "%", 3) if s.availability_percent else "99 % (assumed)"),
+        ("Availability", f"{s.availability_percent:g} %" if s.availability_percent else "99 % (assumed)"),
         ("Namespace", wf.namespace or "—"),
     ]
-    st.dataframe(pd.DataFrame(rows, columns=["", "value"]), hide_index=True, use_container_width=True)
+    st.dataframe(pd.DataFrame(rows, columns=["", "value"]), hide_index=True, width="stretch")
     p = wf.plan
     if p is not None and p.gpu:
         c1, c2 = st.columns(2)
@@ -48,7 +55,11 @@ def plan_panel(wf: WorkflowState) -> None:
         c2.metric("Replicas", f"{p.replicas}", help=f"min {p.replicas_min}, max {p.replicas_max}")
         c3, c4 = st.columns(2)
         c3.metric("GPUs in total", f"{p.total_gpus}")
-        c4.metric("Cost", _fmt(p.monthly_cost_usd, "$/month"), help="GPUs × $/GPU-hour × 730 h (catalog prices)")
+        c4.metric(
+            "Cost per month",
+            f"${p.monthly_cost_usd:,.0f}" if p.monthly_cost_usd is not None else "unknown",
+            help="GPUs × $/GPU-hour × 730 h at catalog prices (estimated)",
+        )
         st.caption(
             f"p95 TTFT {_fmt(p.ttft_p95_ms, 'ms')}, p95 TPOT {_fmt(p.tpot_p95_ms, 'ms', 1)} — {p.provenance} "
             "(ranges in the chat and on the Capacity plan page)."
