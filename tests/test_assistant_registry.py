@@ -3,10 +3,8 @@ models, versions, benchmark custom properties, bearer token, paging, TTL cache, 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
@@ -16,7 +14,7 @@ from pydantic import SecretStr
 from core.architecture import resolve_model
 from core.assistant import ModelRegistry, Stage, Workflow, gather_evidence
 from core.errors import ModelRegistryError
-from tests.support.local_server import LocalServer
+from tests.support.local_server import JsonHandler, LocalServer
 
 TOKEN = "registry-token-abc123"
 API = "/api/model_registry/v1alpha3"
@@ -42,10 +40,7 @@ class Registry:
     auth: list[str | None] = field(default_factory=list)
 
 
-class Handler(BaseHTTPRequestHandler):
-    def log_message(self, *args: Any) -> None:
-        pass
-
+class Handler(JsonHandler):
     def do_GET(self) -> None:
         state: Registry = self.server.state  # type: ignore[attr-defined]
         url = urlparse(self.path)
@@ -63,14 +58,6 @@ class Handler(BaseHTTPRequestHandler):
             if url.path == f"{API}/registered_models/{model_id}/versions":
                 return self._send(200, {"items": versions, "nextPageToken": "", "size": len(versions)})
         self._send(404, {"code": "NotFound"})
-
-    def _send(self, code: int, body: dict[str, Any]) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(code)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
 
 
 @pytest.fixture
