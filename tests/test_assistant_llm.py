@@ -98,6 +98,17 @@ def test_unsupported_numbers_ignores_numbers_from_sources() -> None:
     assert unsupported_numbers("costs 9999 dollars", ["nothing"]) == ["9999"]
 
 
+class RateLimited(Exception):
+    status_code = 429
+
+
+def test_a_rate_limited_llm_says_so_and_falls_back() -> None:
+    model = Failing(messages=iter([]), error=RateLimited)
+    a = Assistant(Workflow(), agent(model))
+    reply = a.respond(a.start().state, "granite 8b, 10 rps")
+    assert model.calls == 3 and "the LLM is rate-limited (RateLimited) after 3 attempts" in reply.text
+
+
 def test_a_failing_llm_falls_back_to_the_offline_answer_after_retries() -> None:
     model = Failing(messages=iter([]))
     a = Assistant(Workflow(), agent(model))
@@ -254,3 +265,30 @@ def test_an_unreachable_openai_endpoint_falls_back_offline() -> None:
     a.agent.backoff_s = 0.0
     reply = a.respond(a.start().state, "Granite 8B, 10 rps, ttft 800 ms")
     assert "LLM not used" in reply.text and reply.state.plan is not None
+
+
+@pytest.mark.usefixtures("_no_breakers")
+def test_chat_openai_against_an_openai_compatible_stand_in_streams_and_counts() -> None:
+    """The real LangChain ChatOpenAI client over HTTP (as with a vLLM model on the cluster)."""
+    from tests.support.fake_vllm import FakeVllm, FakeVllmServer
+
+    server = FakeVllmServer(FakeVllm(token="cluster-token", tpot_s=0.0))
+    try:
+        settings = Settings(
+            llm_provider="openai",
+            llm_base_url=server.url + "/v1",
+            llm_model="granite-8b",
+            llm_api_key=SecretStr("cluster-token"),
+            llm_input_usd_per_mtok=0.5,
+            llm_output_usd_per_mtok=1.5,
+        )
+        a = Assistant.from_settings(settings, use_llm=True)
+        seen: list[str] = []
+        reply = a.respond(a.start().state, "Granite 8B, 10 rps, ttft 800 ms", on_text=seen.append)
+        assert reply.text == server.state.chat_reply and reply.events == []
+        assert len(seen) >= 5 and seen[-1] == reply.text  # streamed word by word
+        u = reply.state.usage
+        assert (u.requests, u.input_tokens) == (1, 900) and u.cost_usd is not None and u.cost_usd > 0
+        assert reply.state.plan is not None  # the workflow state stays right whatever the LLM says
+    finally:
+        server.stop()

@@ -185,3 +185,46 @@ def test_chat_conversation_to_a_plan_in_chromium(app_url: str, browser: object) 
     wait_for_app(page)
     expect(page.get_by_role("heading", name="Deploy", exact=True)).to_be_visible()
     expect(page.get_by_text("Granite-3.3-8B").first).to_be_visible()
+
+
+def test_chat_in_llm_mode_streams_from_an_openai_compatible_endpoint(
+    browser: object, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """LLM mode end to end: the app's ChatOpenAI talks to a stand-in OpenAI-compatible server."""
+    from playwright.sync_api import Browser, expect
+
+    from tests.support.fake_vllm import FakeVllm, FakeVllmServer
+
+    assert isinstance(browser, Browser)
+    llm = FakeVllmServer(FakeVllm(tpot_s=0.01))
+    home = tmp_path_factory.mktemp("browser-llm")
+    env = {
+        "HOME": str(home),
+        "XDG_CACHE_HOME": str(home / ".cache"),
+        "KUBECONFIG": str(home / "none"),
+        "NAVIGATOR_LLM_PROVIDER": "openai",
+        "NAVIGATOR_LLM_BASE_URL": llm.url + "/v1",
+        "NAVIGATOR_LLM_MODEL": "granite-8b",
+    }
+    try:
+        with streamlit_server(env, home / "streamlit.log") as url:
+            page = browser.new_page(viewport={"width": 1500, "height": 1600})
+            page.goto(url)
+            wait_for_app(page)
+            page.get_by_role("link", name="Assistant").click()
+            wait_for_app(page)
+            expect(page.get_by_text("LLM mode: openai: granite-8b")).to_be_visible()
+            box = page.get_by_placeholder("Describe the model, traffic and latency you need…")
+            box.fill("Granite 8B for 10 rps, first token within 800 ms")
+            box.press("Enter")
+            wait_for_app(page)
+            expect(page.get_by_text(llm.state.chat_reply)).to_be_visible()
+            expect(page.get_by_text("Stage 6 of 8")).to_be_visible()
+            expect(page.get_by_text("LLM: 1 requests")).to_be_visible()
+            page.get_by_text("What the workflow computed").click()
+            expect(page.get_by_text("Granite-3.3-8B on").first).to_be_visible()
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / "chat_llm.png"), full_page=True)
+    finally:
+        llm.stop()
+    assert llm.state.chat_requests == 1

@@ -110,14 +110,14 @@ class Assistant:
             return Reply(ctx.state, reply.text + note, plan=reply.plan, events=["fallback"])
         except AssistantError:
             raise
-        self._replace_last(ctx.state, answer, "llm")
+        self._replace_last(ctx.state, answer, "llm", details=reply.text)
         self._save(ctx.state)
         return Reply(ctx.state, answer, plan=reply.plan, events=[f"tool:{c}" for c in ctx.calls])
 
     @staticmethod
-    def _replace_last(state: WorkflowState, text: str, mode: str) -> None:
+    def _replace_last(state: WorkflowState, text: str, mode: str, details: str | None = None) -> None:
         last = state.conversation[-1] if state.conversation else None
-        turn = Turn(role="assistant", content=text, stage=state.stage, mode=mode)
+        turn = Turn(role="assistant", content=text, stage=state.stage, mode=mode, details=details)
         if last is not None and last.role == "assistant":
             state.conversation[-1] = turn
         else:

@@ -107,6 +107,8 @@ class Turn(BaseModel):
     content: str
     stage: Stage
     mode: Literal["offline", "llm"] = "offline"
+    details: str | None = None
+    """For an LLM turn, the offline workflow's own answer (the numbers it computed)."""
 
 
 class Evidence(BaseModel):

@@ -8,13 +8,17 @@ import streamlit as st
 from core.assistant import STAGES, WorkflowState
 
 
+def _name(stage: str) -> str:
+    return "SLO" if stage == "SLO" else stage.title()
+
+
 def stage_progress(wf: WorkflowState) -> None:
     """Eight stages, the current one highlighted, done ones ticked."""
     i = STAGES.index(wf.stage)
-    st.progress((i + 1) / len(STAGES), text=f"Stage {i + 1} of {len(STAGES)}: **{wf.stage.value.title()}**")
+    st.progress((i + 1) / len(STAGES), text=f"Stage {i + 1} of {len(STAGES)}: **{_name(wf.stage.value)}**")
     marks = []
     for j, stage in enumerate(STAGES):
-        name = stage.value.title()
+        name = _name(stage.value)
         marks.append(f"✓ {name}" if j < i else f"**→ {name}**" if j == i else name)
     st.caption(" · ".join(marks))
 

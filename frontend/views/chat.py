@@ -53,6 +53,9 @@ with chat_col:
     for turn in wf.conversation:
         with st.chat_message(turn.role):
             st.markdown(turn.content)
+            if turn.details:
+                with st.expander("What the workflow computed (the numbers behind this reply)"):
+                    st.markdown(turn.details)
     if wf.pending is not None:
         who = "the assistant" if wf.pending.requested_by == "llm" else "you"
         st.warning(f"Waiting for your confirmation ({who} asked): {wf.pending.summary}.", icon=":material/gpp_maybe:")

@@ -1,7 +1,9 @@
 """A stand-in for a vLLM OpenAI-compatible server on 127.0.0.1 (the real one needs a GPU).
 
 ``/v1/models`` lists one model; ``/v1/completions`` streams ``tokens`` chunks as server-sent
-events, the first after ``ttft_s`` and the rest ``tpot_s`` apart. A wrong bearer token gets 401.
+events, the first after ``ttft_s`` and the rest ``tpot_s`` apart. ``/v1/chat/completions``
+streams ``chat_reply`` word by word as chat-completion chunks (with a usage chunk when the
+client asks for one), so LangChain's ``ChatOpenAI`` can talk to it. A wrong bearer token gets 401.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ class FakeVllm:
     tpot_s: float = 0.01
     tokens: int = 8
     token: str | None = None
+    chat_reply: str = "Here is your plan, straight from Navigator's planner."
+    chat_requests: int = 0
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -54,7 +58,9 @@ class _Handler(BaseHTTPRequestHandler):
         if not self._authorized():
             return
         state = self.server.state
-        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        request = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
+        if self.path.endswith("/chat/completions"):
+            return self._chat(state, request)
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
         self.send_header("Transfer-Encoding", "chunked")
@@ -65,6 +71,27 @@ class _Handler(BaseHTTPRequestHandler):
                 time.sleep(state.tpot_s)
             chunk = {"choices": [{"index": 0, "text": f" tok{i}"}]}
             self._chunk(f"data: {json.dumps(chunk)}\n\n".encode())
+        self._chunk(b"data: [DONE]\n\n")
+        self._chunk(b"")
+
+    def _chat(self, state: FakeVllm, request: dict[str, Any]) -> None:
+        state.chat_requests += 1
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        base = {"id": f"chatcmpl-{state.chat_requests}", "object": "chat.completion.chunk", "model": state.model}
+        words = state.chat_reply.split(" ")
+        for i, word in enumerate(words):
+            time.sleep(state.tpot_s)
+            delta = {"role": "assistant", "content": word} if i == 0 else {"content": " " + word}
+            chunk = {**base, "choices": [{"index": 0, "delta": delta, "finish_reason": None}]}
+            self._chunk(f"data: {json.dumps(chunk)}\n\n".encode())
+        done = {**base, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}
+        self._chunk(f"data: {json.dumps(done)}\n\n".encode())
+        if (request.get("stream_options") or {}).get("include_usage"):
+            usage = {"prompt_tokens": 900, "completion_tokens": len(words), "total_tokens": 900 + len(words)}
+            self._chunk(f"data: {json.dumps({**base, 'choices': [], 'usage': usage})}\n\n".encode())
         self._chunk(b"data: [DONE]\n\n")
         self._chunk(b"")
 
