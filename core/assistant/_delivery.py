@@ -40,7 +40,8 @@ class Delivery:
         assert s.plan_json is not None
         return CapacityPlan.model_validate(s.plan_json)
 
-    def _deploy(self, s: WorkflowState) -> str:
+    def make_manifests(self, s: WorkflowState) -> str:
+        """Manifests for the plan in ``s.namespace`` (or the default); sets ``s.deployment``."""
         from core.deployment import ClusterFacts, cluster_facts, manifests_for_plan
 
         namespace = s.namespace or getattr(self, "default_namespace", None)

@@ -78,6 +78,14 @@ class ApplyArgs(_Args):
     reason: str = Field(default="", description="why the user wants it applied")
 
 
+class _NoArgs(_Args):
+    pass
+
+
+class _NamespaceArgs(_Args):
+    namespace: str | None = Field(default=None, description="OpenShift project to deploy into")
+
+
 def _json(data: Any) -> str:
     return json.dumps(data, default=str)[:6000]
 
@@ -118,8 +126,7 @@ def build_tools(ctx: ToolContext) -> list[BaseTool]:
         if "model_name" in u.model:
             ctx.workflow.catalog.model(u.model["model_name"])
         changed = _merge(ctx.state, u)
-        ctx.workflow._invalidate(ctx.state, changed)
-        reply = ctx.workflow._advance(ctx.state, "")
+        reply = ctx.workflow.apply(ctx.state, changed)
         ctx.state = reply.state
         return {"updated": changed, "workflow": reply.text, "stage": ctx.state.stage.value}
 
@@ -186,7 +193,7 @@ def build_tools(ctx: ToolContext) -> list[BaseTool]:
         if ctx.state.plan_json is None:
             return {"error": "no plan yet"}
         ctx.state.deployment = None
-        text = ctx.workflow._deploy(ctx.state)
+        text = ctx.workflow.make_manifests(ctx.state)
         return {
             "result": text or "tell me the namespace first",
             "deployment": ctx.state.deployment.model_dump() if ctx.state.deployment else None,
@@ -211,8 +218,8 @@ def build_tools(ctx: ToolContext) -> list[BaseTool]:
             "note": "Nothing was changed. Only the user can confirm, with the Confirm button or by typing 'confirm'.",
         }
 
-    specs: list[tuple[str, Callable[..., Any], str, type[BaseModel] | None]] = [
-        ("get_status", get_status, "Where the eight-stage workflow stands and everything understood so far.", None),
+    specs: list[tuple[str, Callable[..., Any], str, type[BaseModel]]] = [
+        ("get_status", get_status, "Where the eight-stage workflow stands and everything understood so far.", _NoArgs),
         (
             "set_requirements",
             set_requirements,
@@ -229,7 +236,7 @@ def build_tools(ctx: ToolContext) -> list[BaseTool]:
             "current_plan",
             current_plan,
             "The capacity plan so far: GPUs, replicas, cost, latency (with provenance).",
-            None,
+            _NoArgs,
         ),
         (
             "what_if",
@@ -241,13 +248,13 @@ def build_tools(ctx: ToolContext) -> list[BaseTool]:
             "make_manifests",
             make_manifests,
             "Generate and validate the KServe manifests for the plan (does not apply them).",
-            None,
+            _NamespaceArgs,
         ),
         (
             "inventory",
             inventory,
             "GPUs in the cluster (or the sample inventory offline): allocatable, in use, free.",
-            None,
+            _NoArgs,
         ),
         (
             "request_apply",
@@ -256,30 +263,7 @@ def build_tools(ctx: ToolContext) -> list[BaseTool]:
             ApplyArgs,
         ),
     ]
-    tools: list[BaseTool] = []
-    for name, fn, description, schema in specs:
-        if schema is None:
-            tools.append(
-                StructuredTool.from_function(
-                    func=guarded(name, fn), name=name, description=description, args_schema=_schema_for(fn)
-                )
-            )
-        else:
-            tools.append(
-                StructuredTool.from_function(
-                    func=guarded(name, fn), name=name, description=description, args_schema=schema
-                )
-            )
-    return tools
-
-
-class _NoArgs(_Args):
-    pass
-
-
-class _NamespaceArgs(_Args):
-    namespace: str | None = Field(default=None, description="OpenShift project to deploy into")
-
-
-def _schema_for(fn: Callable[..., Any]) -> type[BaseModel]:
-    return _NamespaceArgs if fn.__name__ == "make_manifests" else _NoArgs
+    return [
+        StructuredTool.from_function(func=guarded(name, fn), name=name, description=description, args_schema=schema)
+        for name, fn, description, schema in specs
+    ]

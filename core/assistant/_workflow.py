@@ -25,7 +25,7 @@ from typing import Literal
 from core.architecture import resolve_model
 from core.assistant._delivery import Delivery
 from core.assistant._evidence import ModelRegistry, gather_evidence
-from core.assistant._planning import choose_models, plan_request, plan_text, summarize
+from core.assistant._planning import choose_models, plan_request, plan_text, summarize, traffic_profile
 from core.assistant._state import AUTOMATIC, STAGES, Evidence, Reply, Stage, Turn, WorkflowState
 from core.assistant._understand import Understanding, understand
 from core.assistant._wording import GREETING, QUESTIONS, status_text, understood
@@ -185,10 +185,18 @@ class Workflow(Delivery):
             changed.append("slo")
         if u.command == "yes" or u.command == "no":
             self._accept(s, u.command)
-        if changed:
-            self._invalidate(s, changed)
         if u.empty():
             return Reply(s, "I did not catch anything I can use there. " + self._question(s))
+        return self.apply(s, changed, said)
+
+    def apply(self, s: WorkflowState, changed: list[str], said: str = "") -> Reply:
+        """Re-run from the stages the changed inputs feed, then move on as far as possible.
+
+        ``s`` is updated in place (callers pass their own copy); tools use this after they
+        record what the LLM extracted.
+        """
+        if changed:
+            self._invalidate(s, changed)
         return self._advance(s, said)
 
     def _accept(self, s: WorkflowState, answer: Literal["yes", "no"]) -> None:
@@ -249,7 +257,7 @@ class Workflow(Delivery):
                     break
             elif stage == Stage.DEPLOY:
                 if s.deployment is None:
-                    out.append(self._deploy(s))
+                    out.append(self.make_manifests(s))
                 break
             elif stage == Stage.MONITOR:
                 out.append(self._monitor(s))
@@ -275,9 +283,6 @@ class Workflow(Delivery):
         m = s.model_requirements
         name = m.model_name
         if name is None:
-            traffic_in = s.traffic.input_tokens or 800
-            from core.assistant._planning import traffic_profile
-
             try:
                 traffic, _ = traffic_profile(s)
             except NavigatorError:
@@ -287,7 +292,6 @@ class Workflow(Delivery):
                 s.evidence = []
                 return "Benchmarks: no catalog model matches yet, so none to look up."
             name = picks[0].name
-            del traffic_in
         arch = resolve_model(name, catalog=self.catalog)
         t = s.traffic
         evidence, notes = gather_evidence(
@@ -318,8 +322,6 @@ class Workflow(Delivery):
         return "\n".join(lines)
 
     def _filter(self, s: WorkflowState) -> tuple[str, CapacityPlan | None, bool]:
-        from core.assistant._planning import traffic_profile
-
         try:
             traffic, _ = traffic_profile(s)
             if s.model_requirements.model_name:
