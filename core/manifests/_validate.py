@@ -42,6 +42,17 @@ _CORE_MODELS: dict[tuple[str, str], Any] = {
     ("v1", "Secret"): client.V1Secret,
     ("policy/v1", "PodDisruptionBudget"): client.V1PodDisruptionBudget,
     ("autoscaling/v2", "HorizontalPodAutoscaler"): client.V2HorizontalPodAutoscaler,
+    ("v1", "ConfigMap"): client.V1ConfigMap,
+    ("v1", "Service"): client.V1Service,
+    ("v1", "ServiceAccount"): client.V1ServiceAccount,
+    ("v1", "PersistentVolumeClaim"): client.V1PersistentVolumeClaim,
+    ("apps/v1", "Deployment"): client.V1Deployment,
+    ("batch/v1", "Job"): client.V1Job,
+    ("networking.k8s.io/v1", "NetworkPolicy"): client.V1NetworkPolicy,
+    ("rbac.authorization.k8s.io/v1", "Role"): client.V1Role,
+    ("rbac.authorization.k8s.io/v1", "RoleBinding"): client.V1RoleBinding,
+    ("rbac.authorization.k8s.io/v1", "ClusterRole"): client.V1ClusterRole,
+    ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding"): client.V1ClusterRoleBinding,
 }
 BUNDLED = "bundled CRD schema (opendatahub-io/kserve 3cf0a04, 2026-08-22)"
 

@@ -39,7 +39,9 @@ with left:
     source = st.radio("Model-car config", ["Sample config", "Upload a model-car YAML"], key="dr_source")
     upload = None
     if source.startswith("Upload"):
-        upload = st.file_uploader("Model-car YAML", type=["yaml", "yml"], key="dr_upload")
+        upload = st.file_uploader(
+            "Model-car YAML", type=["yaml", "yml"], key="dr_upload", max_upload_size=MAX_UPLOAD_MB
+        )
 with right:
     loaded = state.inventory_state()
     inv_choice = st.radio(

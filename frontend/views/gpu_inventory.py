@@ -78,7 +78,7 @@ def _read() -> None:
 
 
 if source == "upload":
-    st.file_uploader("Inventory YAML", type=["yaml", "yml"], key="inventory_upload")
+    st.file_uploader("Inventory YAML", type=["yaml", "yml"], key="inventory_upload", max_upload_size=MAX_UPLOAD_MB)
 col_read, _ = st.columns([1, 4])
 reread = col_read.button("Read inventory" if source != "cluster" else "Read cluster now", type="primary")
 current = state.inventory_state()

@@ -109,7 +109,12 @@ with st.form("qa_start"):
     if overlay is not None:
         sources.insert(0, "Generated overlay (Decision report)")
     source = st.radio("Model-car config", sources, horizontal=True, key="qa_src")
-    upload = st.file_uploader("Model-car YAML (the generated overlay, or the base)", type=["yaml", "yml"], key="qa_up")
+    upload = st.file_uploader(
+        "Model-car YAML (the generated overlay, or the base)",
+        type=["yaml", "yml"],
+        key="qa_up",
+        max_upload_size=MAX_UPLOAD_MB,
+    )
     c1, c2 = st.columns(2)
     kubeconfig = c1.text_input("Kubeconfig", value=str(settings.kubeconfig or default_kubeconfig()), key="qa_kube")
     accelerator = c1.selectbox(

@@ -1,0 +1,233 @@
+"""Hosting on OpenShift: the Containerfile (linted; no image builder runs here) and its entry
+point started for real, and the OpenShift manifests validated against the Kubernetes models
+with least-privilege RBAC, OAuth in front, the cache on a PVC and secrets mounted as files."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import pytest
+from dockerfile_parse import DockerfileParser
+
+from core.manifests import validate_objects
+from core.yamlio import load_yaml
+from tests.browser import free_port
+from tests.conftest import REPO
+
+OPENSHIFT = REPO / "deploy" / "openshift"
+INSTRUCTIONS = {
+    "FROM", "RUN", "CMD", "LABEL", "EXPOSE", "ENV", "ADD", "COPY", "ENTRYPOINT", "VOLUME", "USER",
+    "WORKDIR", "ARG", "ONBUILD", "STOPSIGNAL", "HEALTHCHECK", "SHELL", "COMMENT",
+}  # fmt: skip
+
+
+def containerfile() -> list[dict[str, Any]]:
+    with (REPO / "Containerfile").open("rb") as fh:
+        return list(DockerfileParser(fileobj=fh).structure)
+
+
+def objects() -> list[dict[str, Any]]:
+    kustomization = load_yaml((OPENSHIFT / "kustomization.yaml").read_text())
+    out: list[dict[str, Any]] = []
+    for name in kustomization["resources"]:
+        text = (OPENSHIFT / name).read_text()
+        out += [d for d in load_yaml_all(text) if d]
+    return out
+
+
+def load_yaml_all(text: str) -> list[dict[str, Any]]:
+    return [load_yaml(part) for part in text.split("\n---\n")]
+
+
+def by_kind(kind: str) -> list[dict[str, Any]]:
+    return [o for o in objects() if o["kind"] == kind]
+
+
+# ---- Containerfile -------------------------------------------------------------------------
+
+
+def test_containerfile_syntax_and_rules() -> None:
+    steps = containerfile()
+    kinds = [s["instruction"] for s in steps]
+    assert set(kinds) <= INSTRUCTIONS, set(kinds) - INSTRUCTIONS
+    assert kinds[kinds.index("FROM")] == "FROM" and kinds.count("FROM") == 1
+    base = next(s["value"] for s in steps if s["instruction"] == "FROM")
+    assert base.startswith("registry.access.redhat.com/ubi9/python-3")
+    users = [s["value"] for s in steps if s["instruction"] == "USER"]
+    assert users[-1].isdigit() and int(users[-1]) != 0  # runs as non-root (OpenShift picks the UID)
+    assert "8501" in next(s["value"] for s in steps if s["instruction"] == "EXPOSE")
+    for s in steps:  # every COPY source exists in the repository
+        if s["instruction"] == "COPY":
+            for src in s["value"].split()[:-1]:
+                assert (REPO / src).exists(), src
+    entry = json.loads(next(s["value"] for s in steps if s["instruction"] == "ENTRYPOINT"))
+    assert entry[:2] == ["navigator", "ui"]
+    for flag in (
+        "--server.port=8501",
+        "--server.enableXsrfProtection=true",
+        "--client.showErrorDetails=none",
+        "--server.fileWatcherType=none",
+    ):
+        assert flag in entry
+    health = next(s["value"] for s in steps if s["instruction"] == "HEALTHCHECK")
+    assert "/_stcore/health" in health
+    json.loads(health.split("CMD", 1)[1])  # exec form, valid JSON
+    run = " ".join(s["value"] for s in steps if s["instruction"] == "RUN")
+    assert "chmod -R g=u" in run and "curl" not in run  # group-0 writable; nothing fetched by hand
+
+
+def test_the_images_entrypoint_serves_health_with_xsrf_on(tmp_path: Path) -> None:
+    """Start the ENTRYPOINT as written (port changed) and probe it the way the HEALTHCHECK does."""
+    steps = containerfile()
+    entry = json.loads(next(s["value"] for s in steps if s["instruction"] == "ENTRYPOINT"))
+    port = free_port()
+    args = [a if not a.startswith("--server.port=") else f"--server.port={port}" for a in entry[2:]]
+    args = [a if not a.startswith("--server.address=") else "--server.address=127.0.0.1" for a in args]
+    env = {**os.environ, "HOME": str(tmp_path), "NAVIGATOR_CACHE_DIR": str(tmp_path / "cache"), "PYTHONPATH": str(REPO)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "navigator", "ui", *args],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        body = b""
+        for _ in range(120):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as resp:
+                    body = resp.read()
+                    break
+            except OSError:
+                time.sleep(0.25)
+        assert body == b"ok"
+        # XSRF on: an upload without the XSRF cookie/token pair is refused with 403 (it would be
+        # a 400 for the unknown session with protection off).
+        upload = urllib.request.Request(
+            f"http://127.0.0.1:{port}/_stcore/upload_file/some-session/some-file",
+            data=b"--x\r\nContent-Disposition: form-data; name=file; filename=a\r\n\r\nhi\r\n--x--\r\n",
+            headers={"Content-Type": "multipart/form-data; boundary=x"},
+            method="PUT",
+        )
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(upload, timeout=5)
+        assert refused.value.code == 403
+        check = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                f"import urllib.request; urllib.request.urlopen('http://127.0.0.1:{port}/_stcore/health', timeout=4)",
+            ],
+            check=False,
+        )
+        assert check.returncode == 0
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+# ---- OpenShift manifests -------------------------------------------------------------------
+
+
+def test_every_manifest_validates() -> None:
+    objs = objects()
+    kinds = {o["kind"] for o in objs}
+    assert kinds == {
+        "ServiceAccount",
+        "ClusterRole",
+        "ClusterRoleBinding",
+        "Role",
+        "RoleBinding",
+        "PersistentVolumeClaim",
+        "Deployment",
+        "Service",
+        "Route",
+        "NetworkPolicy",
+    }
+    checks = validate_objects([o for o in objs if o["kind"] != "Route"])
+    assert all(c.ok for c in checks), [(c.kind, c.name, c.errors) for c in checks if not c.ok]
+    assert {c.kind for c in checks} == kinds - {"Route"}
+
+
+def test_route_is_edge_tls_to_the_proxy() -> None:
+    # route.openshift.io/v1 has no model in the Kubernetes client: its required fields
+    # (spec.to.kind/name) and TLS settings are checked here against openshift/api route/v1.
+    (route,) = by_kind("Route")
+    assert route["apiVersion"] == "route.openshift.io/v1"
+    assert route["spec"]["to"] == {"kind": "Service", "name": "navigator", "weight": 100}
+    assert route["spec"]["tls"] == {"termination": "edge", "insecureEdgeTerminationPolicy": "Redirect"}
+    (svc,) = by_kind("Service")
+    assert route["spec"]["port"]["targetPort"] == svc["spec"]["ports"][0]["name"]
+    assert svc["spec"]["ports"][0]["targetPort"] == "proxy"
+
+
+def test_deployment_runs_non_root_behind_the_oauth_proxy() -> None:
+    (dep,) = by_kind("Deployment")
+    pod = dep["spec"]["template"]["spec"]
+    assert pod["securityContext"]["runAsNonRoot"] is True and "runAsUser" not in pod["securityContext"]
+    app, proxy = pod["containers"]
+    for c in (app, proxy):
+        assert c["securityContext"] == {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}}
+        assert "privileged" not in c.get("securityContext", {})
+    assert app["args"] == ["--server.address=127.0.0.1"]  # only the proxy is reachable
+    assert "ports" not in app
+    for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
+        assert "/_stcore/health" in " ".join(app[probe]["exec"]["command"])
+    assert "--provider=openshift" in proxy["args"] and "--upstream=http://127.0.0.1:8501" in proxy["args"]
+    assert any(a.startswith("--openshift-sar=") for a in proxy["args"])
+    mounts = {m["name"]: m for m in app["volumeMounts"]}
+    env = {e["name"]: e["value"] for e in app["env"]}
+    assert mounts["cache"]["mountPath"] == env["NAVIGATOR_CACHE_DIR"]
+    assert mounts["secrets"]["mountPath"] == env["NAVIGATOR_SECRETS_DIR"] and mounts["secrets"]["readOnly"]
+    volumes = {v["name"]: v for v in pod["volumes"]}
+    assert (
+        volumes["cache"]["persistentVolumeClaim"]["claimName"]
+        == by_kind("PersistentVolumeClaim")[0]["metadata"]["name"]
+    )
+    assert volumes["secrets"]["secret"]["defaultMode"] == 0o440  # secrets as files, not env
+    assert not any("valueFrom" in e for e in app["env"])
+    assert dep["spec"]["strategy"]["type"] == "Recreate"  # RWO cache volume
+
+
+def test_rbac_is_least_privilege() -> None:
+    write = {"create", "update", "patch", "delete", "deletecollection", "escalate", "bind", "impersonate"}
+    for role in by_kind("ClusterRole"):
+        for rule in role["rules"]:
+            assert "*" not in rule["verbs"] + rule["resources"] + rule["apiGroups"]
+            assert not set(rule["verbs"]) & write, rule  # cluster-wide: read only
+            assert "secrets" not in rule["resources"]
+    granted: dict[tuple[str, str], set[str]] = {}
+    for role in by_kind("Role"):
+        for rule in role["rules"]:
+            assert "*" not in rule["verbs"] + rule["resources"] + rule["apiGroups"]
+            for group in rule["apiGroups"]:
+                for res in rule["resources"]:
+                    granted.setdefault((group, res), set()).update(rule["verbs"])
+    # what Navigator writes in a target project (core.cluster.deploy.KINDS), minus the project itself
+    from core.cluster.deploy import KINDS
+
+    for kind, (path, plural, namespaced) in KINDS.items():
+        if not namespaced or kind == "Pod":  # pods are only read (the Job controller makes them)
+            continue
+        group = "" if path.startswith("/api/") else path.split("/")[2]
+        assert {"create", "patch", "get", "delete"} <= granted.get((group, plural), set()), kind
+    assert ("template.openshift.io", "templates") in granted and granted[("template.openshift.io", "templates")] == {
+        "get",
+        "list",
+    }
+    for binding in by_kind("RoleBinding") + by_kind("ClusterRoleBinding"):
+        assert binding["subjects"] == [{"kind": "ServiceAccount", "name": "navigator", "namespace": "navigator"}]
+
+
+@pytest.mark.parametrize("path", ["Containerfile", "deploy/openshift/deployment.yaml", "README.md"])
+def test_no_secret_values_are_baked_in(path: str) -> None:
+    text = (REPO / path).read_text()
+    for marker in ("NAVIGATOR_LLM_API_KEY=", "api_key:", "BEGIN PRIVATE KEY", "session_secret:"):
+        assert marker not in text, marker
