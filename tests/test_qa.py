@@ -209,3 +209,36 @@ def test_cli_dry_run_and_run(podman_on_path: Path, kubeconfig_file: Path, tmp_pa
     no_secrets("".join(p.read_text() for p in (tmp_path / "cache").rglob("*.json")))
     missing = navigator(*base, env={**env, "REGISTRY_REDHAT_IO_REGISTRY_PULL_SECRET": ""})
     assert missing.returncode == 2 and "QA_ERROR:PULL_SECRET_MISSING" in missing.stdout
+
+
+def test_a_container_killed_mid_run_is_a_clear_error_and_leaves_nothing(
+    podman_on_path: Path, kubeconfig_file: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Fault: the container dies from outside (OOM killer, `podman kill`) while the suite runs."""
+    import os
+    import signal
+
+    from core.qa import RunManager
+    from core.store import FileStore
+
+    monkeypatch.setenv("PODMAN_STANDIN_MODE", "hang")
+    store = FileStore(tmp_path / "cache")
+    manager = RunManager(store)
+    run_id = manager.start(request(kubeconfig_file), "podman")
+    deadline = time.monotonic() + 20
+    while not any("pid" in c for c in records(podman_on_path)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    pid = int(next(c["pid"] for c in records(podman_on_path) if "pid" in c))  # type: ignore[call-overload]
+    time.sleep(0.3)  # mid-run: it has printed its first steps
+    os.kill(pid, signal.SIGKILL)
+    while manager.get(run_id) is not None and manager.get(run_id).result is None and time.monotonic() < deadline:  # type: ignore[union-attr]
+        time.sleep(0.05)
+    run = manager.get(run_id)
+    assert run is not None and run.result is not None
+    result = run.result
+    assert result.status == "QA_ERROR:INTERNAL"
+    assert "killed mid-run (signal 9" in result.detail and result.advice
+    assert "collecting ... step 0" in result.log  # what it printed before dying is kept
+    staging = [c["staging"] for c in records(podman_on_path) if "staging" in c]
+    assert staging and not any(Path(str(s)).exists() for s in staging)
+    assert manager.history()[0].run_id == run_id  # the failed run is kept in the cache

@@ -124,5 +124,7 @@ def test_no_subprocess_goes_through_a_shell() -> None:
                     for kw in node.keywords:
                         assert not (kw.arg == "shell" and getattr(kw.value, "value", False)), f"{path}:{node.lineno}"
                     first = node.args[0] if node.args else None
-                    assert not isinstance(first, ast.Constant | ast.JoinedStr), f"{path}:{node.lineno}: a string command"
+                    assert not isinstance(first, ast.Constant | ast.JoinedStr), (
+                        f"{path}:{node.lineno}: a string command"
+                    )
     assert runs >= 3  # podman, skopeo, tool probes: the scan did find the real call sites

@@ -26,6 +26,12 @@ def classify(exit_code: int | None, log: str, tests: list[TestCase]) -> tuple[Qa
         if not passed:
             return "INTERNAL", "the suite exited 0 but ran no test (all skipped or none collected)"
         return None, f"{len(passed)} test(s) passed"
+    if exit_code is not None and (exit_code < 0 or exit_code in (137, 143)) and not failed:
+        how = f"signal {-exit_code}" if exit_code < 0 else f"exit {exit_code}"
+        return "INTERNAL", (
+            f"the test container was killed mid-run ({how}: out of memory, or stopped from outside) after "
+            f"{len(tests)} result(s); run it again, with more memory for the container if it repeats"
+        )
     pull = _PULL.search(log)
     if exit_code in (125, 126, 127) or (pull and not tests):
         if pull:

@@ -40,7 +40,7 @@ while i < len(args):
 image, pytest_args = rest[0], rest[1:]
 modes = {{dst: oct(stat.S_IMODE(os.stat(src).st_mode)) for dst, src in mounts.items()}}
 staging = os.path.dirname(mounts["/home/odh/.kube/config"])
-note(argv=args, modes=modes, staging=staging, staging_mode=oct(stat.S_IMODE(os.stat(staging).st_mode)))
+note(pid=os.getpid(), argv=args, modes=modes, staging=staging, staging_mode=oct(stat.S_IMODE(os.stat(staging).st_mode)))
 mode = os.environ.get("PODMAN_STANDIN_MODE", "pass")
 results = mounts["/home/odh/opendatahub-tests/results"]
 if mode == "pullfail":
