@@ -228,3 +228,80 @@ def test_chat_in_llm_mode_streams_from_an_openai_compatible_endpoint(
     finally:
         llm.stop()
     assert llm.state.chat_requests == 1
+
+
+def test_capacity_plan_then_what_if_in_chromium(app_url: str, browser: object) -> None:
+    from playwright.sync_api import Browser, expect
+
+    assert isinstance(browser, Browser)
+    page = browser.new_page(viewport={"width": 1400, "height": 2400})
+    page.goto(app_url)
+    wait_for_app(page)
+    page.get_by_role("link", name="Capacity plan").click()
+    wait_for_app(page)
+    page.get_by_role("button", name="Plan", exact=True).click()
+    wait_for_app(page)
+    expect(page.get_by_text("meets every target").first).to_be_visible()
+    expect(page.locator('[data-testid="stMetric"]').filter(has_text="Monthly cost")).to_contain_text("$")
+    assert "plan=plan-" in page.url  # the plan can be reopened from its URL
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "capacity_plan.png"), full_page=True)
+    page.get_by_role("link", name="What-if").click()
+    wait_for_app(page)
+    expect(page.locator("h1", has_text="What-if")).to_be_visible()
+    expect(page.get_by_text("Starting from plan")).to_be_visible()
+    expect(page.locator('[data-testid="stPlotlyChart"]').first).to_be_visible()
+    page.screenshot(path=str(ARTIFACTS / "what_if.png"), full_page=True)
+
+
+def test_decision_report_and_an_oversized_upload_in_chromium(app_url: str, browser: object, tmp_path: Path) -> None:
+    from playwright.sync_api import Browser, expect
+
+    assert isinstance(browser, Browser)
+    page = browser.new_page(viewport={"width": 1400, "height": 2400})
+    page.goto(app_url)
+    wait_for_app(page)
+    page.get_by_role("link", name="Decision report").click()
+    wait_for_app(page)
+    page.get_by_role("button", name="Check the models").click()
+    wait_for_app(page)
+    expect(page.get_by_text("Deployment matrix", exact=True)).to_be_visible()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "decision_report.png"), full_page=True)
+    # A 3 MB file is refused before it reaches the server, and the report stays.
+    big = tmp_path / "big.yaml"
+    big.write_text("models:\n" + "  - name: x\n" * 300_000)
+    page.get_by_text("Upload a model-car YAML").click()
+    wait_for_app(page)
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(big))
+    expect(page.get_by_text("File must be 1.0MB or smaller.")).to_be_visible()
+    expect(page.get_by_text("Deployment matrix", exact=True)).to_be_visible()
+
+
+def test_qa_logs_run_in_chromium(
+    browser: object, podman_on_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """A validation run with the podman stand-in, from the form to QA_OK and the history."""
+    from playwright.sync_api import Browser, expect
+
+    assert isinstance(browser, Browser)
+    home = tmp_path_factory.mktemp("browser-qa")
+    kube = home / "kubeconfig"
+    kube.write_text("apiVersion: v1\nkind: Config\nusers: [{name: u, user: {token: 'qa-browser-token-123456'}}]\n")
+    env = {"HOME": str(home), "XDG_CACHE_HOME": str(home / ".cache"), "NAVIGATOR_KUBECONFIG": str(kube)}
+    with streamlit_server(env, home / "streamlit.log") as url:
+        page = browser.new_page(viewport={"width": 1400, "height": 2200})
+        page.goto(url)
+        wait_for_app(page)
+        page.get_by_role("link", name="QA logs").click()
+        wait_for_app(page)
+        page.get_by_label("registry.redhat.io").fill("cmgtdXNlcjpCcm93c2VyLVNlY3JldC0x")
+        page.get_by_role("button", name="Start the validation run").click()
+        wait_for_app(page)
+        expect(page.get_by_text("QA_OK").first).to_be_visible(timeout=30_000)
+        wait_for_app(page)
+        expect(page.get_by_text("No finished runs in the file cache yet.")).to_have_count(0)
+        expect(page.locator("body")).not_to_contain_text("Browser-Secret-1")
+        expect(page.locator("body")).not_to_contain_text("qa-browser-token-123456")
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "qa_logs.png"), full_page=True)

@@ -72,12 +72,16 @@ def _live(run_id: str) -> None:
     if run is None:
         st.info("This run belongs to an earlier server process; see the history below.")
         return
+    watching = f"qa_watching_{run_id}"
     if run.running:
+        st.session_state[watching] = True
         st.info(f"Run {run_id} is running — {len(run.lines)} lines so far", icon=":material/hourglass_top:")
         if st.button("Cancel the run", key="qa_cancel"):
             manager.cancel(run_id)
             st.toast("Cancelling …")
     elif run.result is not None:
+        if st.session_state.pop(watching, False):
+            st.rerun(scope="app")  # it just finished: redraw the whole page so the history lists it
         _result_view(run.result, "current")
         if run.store_warning:
             st.warning(run.store_warning)
