@@ -57,6 +57,13 @@ def free_port() -> int:
 @contextmanager
 def streamlit_server(env: dict[str, str], log: Path) -> Iterator[str]:
     """``streamlit run frontend/app.py`` on a free port; yields the base URL."""
+    with streamlit_process(env, log) as (url, _):
+        yield url
+
+
+@contextmanager
+def streamlit_process(env: dict[str, str], log: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """Like :func:`streamlit_server`, also yielding the server process (to read its memory)."""
     port = free_port()
     cmd = [
         sys.executable,
@@ -93,7 +100,7 @@ def streamlit_server(env: dict[str, str], log: Path) -> Iterator[str]:
                 if proc.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"streamlit did not start:\n{log.read_text()}")
                 time.sleep(0.3)
-            yield url
+            yield url, proc
         finally:
             proc.terminate()
             try:

@@ -305,3 +305,44 @@ def test_qa_logs_run_in_chromium(
         expect(page.locator("body")).not_to_contain_text("qa-browser-token-123456")
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "qa_logs.png"), full_page=True)
+
+
+def test_concurrent_sessions_keep_their_own_plans(tmp_path: Path) -> None:
+    """The load scenario, small: four browser sessions planning at once never see each other's plan.
+    (Timings are reported by `python -m tests.load`, docs/load.md, not asserted.)"""
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    chromium_path()
+    report = tmp_path / "load.md"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "tests.load",
+            "--sessions",
+            "4",
+            "--reruns",
+            "2",
+            "--writers",
+            "4",
+            "--write",
+            str(report),
+        ],
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    row = next(line for line in report.read_text().splitlines() if line.startswith("| 4 | 8 |"))
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    assert cells[-2] == "8" and cells[-1] == "0"  # 8 plans checked, none belonged to another session
+    cache_row = next(line for line in report.read_text().splitlines() if line.startswith("| 4 | 100 |"))
+    cache_cells = [c.strip() for c in cache_row.strip("|").split("|")]
+    assert cache_cells[4] == cache_cells[5] == "40" and cache_cells[6] == "0"
