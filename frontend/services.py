@@ -5,7 +5,9 @@ Nothing secret is passed to a cached function: cache keys are paths, names and f
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 from pathlib import Path
 
 import streamlit as st
@@ -90,9 +92,27 @@ def read_cluster_inventory(s: Settings, context: str | None, *, strict: bool) ->
     return discover_inventory(s.kubeconfig, context, catalog=catalog(s), strict=strict)
 
 
+USER_HEADER = "X-Forwarded-User"
+
+
+def cache_root(s: Settings) -> Path:
+    """This user's cache folder.
+
+    Behind the OpenShift OAuth proxy (deploy/openshift) every signed-in user gets a folder of
+    their own, so plans, conversations and QA runs never cross between users. The proxy sets
+    ``X-Forwarded-User``; Streamlit listens on the pod's loopback, so nothing else can. Without
+    the header (a laptop), the cache folder itself.
+    """
+    user = (st.context.headers or {}).get(USER_HEADER, "").strip()
+    if not user:
+        return s.cache_dir
+    readable = re.sub(r"[^A-Za-z0-9_.-]", "_", user)[:48].strip("._") or "user"
+    return s.cache_dir / "users" / f"{readable}-{hashlib.sha256(user.encode()).hexdigest()[:10]}"
+
+
 def store(s: Settings) -> FileStore:
-    """The file cache (memory-only when NAVIGATOR_CACHE_ENABLED=false)."""
-    return FileStore(s.cache_dir, enabled=s.cache_enabled)
+    """This user's file cache (memory-only when NAVIGATOR_CACHE_ENABLED=false)."""
+    return FileStore(cache_root(s), enabled=s.cache_enabled)
 
 
 def cluster_runtime(s: Settings, context: str | None) -> tuple[RuntimeTemplate | None, str | None]:

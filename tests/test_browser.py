@@ -346,3 +346,43 @@ def test_concurrent_sessions_keep_their_own_plans(tmp_path: Path) -> None:
     cache_row = next(line for line in report.read_text().splitlines() if line.startswith("| 4 | 100 |"))
     cache_cells = [c.strip() for c in cache_row.strip("|").split("|")]
     assert cache_cells[4] == cache_cells[5] == "40" and cache_cells[6] == "0"
+
+
+def test_users_behind_the_oauth_proxy_get_separate_caches(
+    browser: object, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """The proxy's X-Forwarded-User header gives each user their own plans and conversations."""
+    from playwright.sync_api import Browser, expect
+
+    assert isinstance(browser, Browser)
+    home = tmp_path_factory.mktemp("browser-users")
+    cache = home / "cache"
+    env = {"HOME": str(home), "NAVIGATOR_CACHE_DIR": str(cache), "KUBECONFIG": str(home / "none")}
+    with streamlit_server(env, home / "streamlit.log") as url:
+        ids = {}
+        for user in ("alice@example.com", "bob"):
+            context = browser.new_context(extra_http_headers={"X-Forwarded-User": user})
+            page = context.new_page()
+            page.goto(f"{url}/chat")
+            wait_for_app(page)
+            box = page.get_by_placeholder("Describe the model, traffic and latency you need…")
+            box.fill(f"Granite 8B, {10 if user == 'bob' else 20} rps, first token within 800 ms")
+            box.press("Enter")
+            wait_for_app(page)
+            expect(page.get_by_text("Stage 6 of 8")).to_be_visible()
+            ids[user] = page.url.split("wf=")[-1]
+            context.close()
+        folders = sorted(p.name for p in (cache / "users").iterdir())
+        assert len(folders) == 2 and folders[0].startswith("alice_example.com-") and folders[1].startswith("bob-")
+        assert not (cache / "workflows").exists()  # nothing landed in the shared folder
+        for user, folder in zip(("alice@example.com", "bob"), folders, strict=True):
+            assert (cache / "users" / folder / "workflows" / f"{ids[user]}.json").exists()
+        # Bob cannot open Alice's conversation by its URL
+        context = browser.new_context(extra_http_headers={"X-Forwarded-User": "bob"})
+        page = context.new_page()
+        page.goto(f"{url}/chat?wf={ids['alice@example.com']}")
+        wait_for_app(page)
+        expect(page.get_by_text("Stage 1 of 8")).to_be_visible()
+        expect(page.get_by_text("is not in your cache; starting a new one")).to_be_visible()
+        expect(page.locator("body")).not_to_contain_text("20 requests/s")
+        context.close()

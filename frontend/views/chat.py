@@ -41,6 +41,8 @@ wanted = st.query_params.get("wf")
 if wf is None and wanted:
     try:
         wf = store.load(WORKFLOW_KIND, wanted, WorkflowState)
+        if wf is None:
+            st.info(f"Conversation {wanted} is not in your cache; starting a new one.")
     except NavigatorError as exc:
         st.warning(f"Conversation {wanted} could not be restored: {exc}")
 if wf is None:

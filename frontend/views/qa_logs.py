@@ -19,7 +19,7 @@ from core.samples import sample_path
 from frontend import services, state
 
 settings, _ = services.settings()
-manager = services.qa_manager(str(settings.cache_dir), settings.cache_enabled)
+manager = services.qa_manager(str(services.cache_root(settings)), settings.cache_enabled)
 podman = services.tool_status("podman")
 MAX_UPLOAD_MB = 1
 
@@ -170,7 +170,9 @@ if start:
             config_text = sample_path("sample_modelcar_config.base.yaml").read_bytes()
         if config_text is not None:
             # The config a run used is kept next to the run history (it holds no secret).
-            folder = settings.cache_dir / "qa-configs" if settings.cache_enabled else Path(tempfile.gettempdir())
+            folder = (
+                services.cache_root(settings) / "qa-configs" if settings.cache_enabled else Path(tempfile.gettempdir())
+            )
             folder.mkdir(parents=True, exist_ok=True)
             fd, name = tempfile.mkstemp(prefix="modelcar-", suffix=".yaml", dir=folder)
             with os.fdopen(fd, "wb") as f:
