@@ -17,6 +17,7 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -117,3 +118,16 @@ def wait_for_app(page: object) -> None:
     page.wait_for_timeout(200)
     page.wait_for_selector('[data-testid="stApp"][data-test-connection-state="CONNECTED"]', timeout=30_000)
     page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=60_000)
+
+
+def open_page(browser: object, url: str, link: str, *, width: int = 1400, height: int = 1800) -> Any:
+    """A new tab on the app, moved to the page behind the sidebar link ``link``, idle."""
+    from playwright.sync_api import Browser
+
+    assert isinstance(browser, Browser)
+    page = browser.new_page(viewport={"width": width, "height": height})
+    page.goto(url)
+    wait_for_app(page)
+    page.get_by_role("link", name=link).click()
+    wait_for_app(page)
+    return page

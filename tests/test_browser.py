@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser import ARTIFACTS, CHROMIUM_FLAGS, chromium_path, streamlit_server, wait_for_app
+from tests.browser import ARTIFACTS, CHROMIUM_FLAGS, chromium_path, open_page, streamlit_server, wait_for_app
 
 pytestmark = pytest.mark.browser
 
@@ -35,11 +35,7 @@ def test_gpu_inventory_in_chromium(app_url: str, browser: object) -> None:
     from playwright.sync_api import Browser, expect
 
     assert isinstance(browser, Browser)
-    page = browser.new_page(viewport={"width": 1400, "height": 1800})
-    page.goto(app_url)
-    wait_for_app(page)
-    page.get_by_role("link", name="GPU inventory").click()
-    wait_for_app(page)
+    page = open_page(browser, app_url, "GPU inventory", width=1400, height=1800)
     expect(page.get_by_role("heading", name="GPU inventory")).to_be_visible()
     table = page.locator('[data-testid="stDataFrame"]').first
     # The grid draws on a canvas; its accessible table carries the cell text.
@@ -63,11 +59,7 @@ def test_settings_in_chromium(app_url: str, browser: object, tmp_path: Path) -> 
     from playwright.sync_api import Browser, expect
 
     assert isinstance(browser, Browser)
-    page = browser.new_page(viewport={"width": 1400, "height": 1400})
-    page.goto(app_url)
-    wait_for_app(page)
-    page.get_by_role("link", name="Settings").click()
-    wait_for_app(page)
+    page = open_page(browser, app_url, "Settings", width=1400, height=1400)
     expect(page.get_by_role("heading", name="Settings", exact=True)).to_be_visible()
     expect(page.get_by_text("No kubeconfig found")).to_be_visible()
     ARTIFACTS.mkdir(exist_ok=True)
@@ -78,11 +70,7 @@ def test_sizing_in_chromium(app_url: str, browser: object) -> None:
     from playwright.sync_api import Browser, expect
 
     assert isinstance(browser, Browser)
-    page = browser.new_page(viewport={"width": 1400, "height": 2200})
-    page.goto(app_url)
-    wait_for_app(page)
-    page.get_by_role("link", name="Sizing").click()
-    wait_for_app(page)
+    page = open_page(browser, app_url, "Sizing", width=1400, height=2200)
     expect(page.get_by_role("heading", name="Sizing", exact=True)).to_be_visible()
     expect(page.get_by_text("Starts:")).to_be_visible()
     expect(page.locator('[data-testid="stCode"]')).to_contain_text("GPU KV cache size")
@@ -151,11 +139,7 @@ def test_chat_conversation_to_a_plan_in_chromium(app_url: str, browser: object) 
     from playwright.sync_api import Browser, expect
 
     assert isinstance(browser, Browser)
-    page = browser.new_page(viewport={"width": 1500, "height": 2400})
-    page.goto(app_url)
-    wait_for_app(page)
-    page.get_by_role("link", name="Assistant").click()
-    wait_for_app(page)
+    page = open_page(browser, app_url, "Assistant", width=1500, height=2400)
     expect(page.get_by_role("heading", name="Assistant", exact=True)).to_be_visible()
     box = page.get_by_placeholder("Describe the model, traffic and latency you need…")
 
@@ -208,11 +192,7 @@ def test_chat_in_llm_mode_streams_from_an_openai_compatible_endpoint(
     }
     try:
         with streamlit_server(env, home / "streamlit.log") as url:
-            page = browser.new_page(viewport={"width": 1500, "height": 1600})
-            page.goto(url)
-            wait_for_app(page)
-            page.get_by_role("link", name="Assistant").click()
-            wait_for_app(page)
+            page = open_page(browser, url, "Assistant", width=1500, height=1600)
             expect(page.get_by_text("LLM mode: openai: granite-8b")).to_be_visible()
             box = page.get_by_placeholder("Describe the model, traffic and latency you need…")
             box.fill("Granite 8B for 10 rps, first token within 800 ms")
@@ -234,11 +214,7 @@ def test_capacity_plan_then_what_if_in_chromium(app_url: str, browser: object) -
     from playwright.sync_api import Browser, expect
 
     assert isinstance(browser, Browser)
-    page = browser.new_page(viewport={"width": 1400, "height": 2400})
-    page.goto(app_url)
-    wait_for_app(page)
-    page.get_by_role("link", name="Capacity plan").click()
-    wait_for_app(page)
+    page = open_page(browser, app_url, "Capacity plan", width=1400, height=2400)
     page.get_by_role("button", name="Plan", exact=True).click()
     wait_for_app(page)
     expect(page.get_by_text("meets every target").first).to_be_visible()
@@ -258,11 +234,7 @@ def test_decision_report_and_an_oversized_upload_in_chromium(app_url: str, brows
     from playwright.sync_api import Browser, expect
 
     assert isinstance(browser, Browser)
-    page = browser.new_page(viewport={"width": 1400, "height": 2400})
-    page.goto(app_url)
-    wait_for_app(page)
-    page.get_by_role("link", name="Decision report").click()
-    wait_for_app(page)
+    page = open_page(browser, app_url, "Decision report", width=1400, height=2400)
     page.get_by_role("button", name="Check the models").click()
     wait_for_app(page)
     expect(page.get_by_text("Deployment matrix", exact=True)).to_be_visible()
@@ -290,11 +262,7 @@ def test_qa_logs_run_in_chromium(
     kube.write_text("apiVersion: v1\nkind: Config\nusers: [{name: u, user: {token: 'qa-browser-token-123456'}}]\n")
     env = {"HOME": str(home), "XDG_CACHE_HOME": str(home / ".cache"), "NAVIGATOR_KUBECONFIG": str(kube)}
     with streamlit_server(env, home / "streamlit.log") as url:
-        page = browser.new_page(viewport={"width": 1400, "height": 2200})
-        page.goto(url)
-        wait_for_app(page)
-        page.get_by_role("link", name="QA logs").click()
-        wait_for_app(page)
+        page = open_page(browser, url, "QA logs", width=1400, height=2200)
         page.get_by_label("registry.redhat.io").fill("cmgtdXNlcjpCcm93c2VyLVNlY3JldC0x")
         page.get_by_role("button", name="Start the validation run").click()
         wait_for_app(page)
