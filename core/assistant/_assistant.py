@@ -24,7 +24,6 @@ from core.assistant._guard import CircuitBreaker, check_input
 from core.assistant._llm import LlmAgent, chat_model
 from core.assistant._state import Reply, Turn, WorkflowState
 from core.assistant._tools import ToolContext
-from core.assistant._understand import understand
 from core.assistant._workflow import Workflow
 from core.cluster._client import Connection
 from core.errors import AssistantError, LlmError, RequestLimitError, StoreError
@@ -97,7 +96,7 @@ class Assistant:
         """One user turn. Raises :class:`~core.errors.UnsafeInputError` (state untouched) for bad input."""
         message = check_input(text)
         reply = self.workflow.turn(state, message)
-        if self.agent is None or understand(message, catalog=self.workflow.catalog).command is not None:
+        if self.agent is None or any(e.startswith("command:") for e in reply.events):
             return reply  # commands (confirm, apply, back, reset…) never go through the LLM
         ctx = ToolContext(self.workflow, reply.state)
         try:

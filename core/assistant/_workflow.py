@@ -140,6 +140,8 @@ class Workflow(Delivery):
         s.conversation.append(Turn(role="user", content=text, stage=s.stage))
         u = understand(text, catalog=self.catalog)
         reply = self._handle(s, u)
+        if u.command is not None:
+            reply.events.append(f"command:{u.command}")
         reply.state.updated_at = _now()
         reply.state.conversation.append(Turn(role="assistant", content=reply.text, stage=reply.state.stage))
         try:
@@ -180,9 +182,6 @@ class Workflow(Delivery):
         changed = _merge(s, u)
         said = understood(s, u)
         s.held = False
-        if u.command == "no" and s.stage == Stage.SLO:
-            s.slo = s.slo.model_copy(update={"preset": "interactive"})
-            changed.append("slo")
         if u.command == "yes" or u.command == "no":
             self._accept(s, u.command)
         if u.empty():
