@@ -234,7 +234,11 @@ def engine_evidence(
                                 "tpot_ms": round(perf.tpot_ms.expected, 2),
                                 "output_tokens_per_s": round(perf.output_tokens_per_s.expected, 1),
                             },
-                            reference="Navigator sizing engine (docs/accuracy.md gives its error)",
+                            reference=(
+                                "Navigator sizing engine, estimate range "
+                                f"{perf.tpot_ms.low:.1f}–{perf.tpot_ms.high:.1f} ms TPOT, "
+                                f"{perf.ttft_ms.low:.0f}–{perf.ttft_ms.high:.0f} ms TTFT (p90 error, docs/accuracy.md)"
+                            ),
                         )
                     )
             except NavigatorError:

@@ -315,7 +315,8 @@ class Workflow(Delivery):
         for ev in evidence[:3]:
             metrics = ", ".join(f"{k} {v:g}" for k, v in list(ev.metrics.items())[:3])
             lengths = f"{ev.input_tokens}/{ev.output_tokens} tokens, " if ev.input_tokens else ""
-            lines.append(f"- {ev.gpus} × {ev.gpu}, {lengths}{ev.load}: {metrics}")
+            extra = f" — {ev.reference.split(', ', 1)[1]}" if ev.source == "sizing-engine" else ""
+            lines.append(f"- {ev.gpus} × {ev.gpu}, {lengths}{ev.load}: {metrics}{extra}")
         if notes:
             lines.append("\n(" + "; ".join(notes) + ")")
         return "\n".join(lines)
