@@ -200,7 +200,7 @@ def test_chat_in_llm_mode_streams_from_an_openai_compatible_endpoint(
             wait_for_app(page)
             expect(page.get_by_text(llm.state.chat_reply)).to_be_visible()
             expect(page.get_by_text("Stage 6 of 8")).to_be_visible()
-            expect(page.get_by_text("LLM: 1 requests")).to_be_visible()
+            expect(page.get_by_text("LLM: 1 request,")).to_be_visible()
             page.get_by_text("What the workflow computed").click()
             expect(page.get_by_text("Granite-3.3-8B on").first).to_be_visible()
             ARTIFACTS.mkdir(exist_ok=True)

@@ -93,6 +93,7 @@ def plan_panel(wf: WorkflowState) -> None:
     if u.requests or u.fallbacks:
         cost = f"${u.cost_usd:.4f}" if u.cost_usd is not None else "not priced (set NAVIGATOR_LLM_*_USD_PER_MTOK)"
         st.caption(
-            f"LLM: {u.requests} requests, {u.input_tokens:,} input + {u.output_tokens:,} output tokens, "
+            f"LLM: {u.requests} request{'' if u.requests == 1 else 's'}, "
+            f"{u.input_tokens:,} input + {u.output_tokens:,} output tokens, "
             f"cost {cost}; {u.fallbacks} turn(s) answered offline."
         )
