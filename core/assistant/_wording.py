@@ -5,6 +5,9 @@ Kept apart from the workflow's logic so the wording can change without touching 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from core.assistant._state import STAGES, Stage, WorkflowState
 from core.assistant._understand import Understanding
 
@@ -34,6 +37,34 @@ QUESTIONS = {
 }
 
 
+# What each understood field reads as: (field, how to say it from the merged values).
+_Words = list[tuple[str, Callable[[dict[str, Any]], str]]]
+_TRAFFIC_WORDS: _Words = [
+    ("rps", lambda v: f"{v['rps']:g} requests/s"),
+    ("concurrent_users", lambda v: f"{v['concurrent_users']} users"),
+    ("peak_rps", lambda v: f"peak {v['peak_rps']:g} requests/s"),
+    ("pattern", lambda v: f"{v['pattern']} pattern"),
+    ("input_tokens", lambda v: f"{v['input_tokens']} input tokens"),
+    ("output_tokens", lambda v: f"{v['output_tokens']} output tokens"),
+    ("preset", lambda v: f"{v['preset']} workload"),
+]
+_SLO_WORDS: _Words = [
+    ("ttft_ms", lambda v: f"p{v['ttft_percentile']} time to first token ≤ {v['ttft_ms']:g} ms"),
+    *[
+        (f"p{p}_latency_ms", lambda v, p=p: f"p{p} end-to-end latency ≤ {v[f'p{p}_latency_ms']:g} ms")
+        for p in (50, 95, 99)
+    ],
+    ("tokens_per_second_per_user", lambda v: f"≥ {v['tokens_per_second_per_user']:g} tokens/s per user"),
+    ("availability_percent", lambda v: f"availability {v['availability_percent']:g}%"),
+    ("preset", lambda v: f"{v['preset']} preset"),
+]
+_LIMIT_WORDS: _Words = [
+    ("gpu_types", lambda v: "GPUs " + ", ".join(v["gpu_types"])),
+    ("max_gpus", lambda v: f"at most {v['max_gpus']} GPUs"),
+    ("monthly_budget_usd", lambda v: f"budget ${v['monthly_budget_usd']:,.0f}/month"),
+]
+
+
 def understood(state: WorkflowState, u: Understanding) -> str:
     """What a message was understood to say, in words."""
     parts = []
@@ -50,50 +81,15 @@ def understood(state: WorkflowState, u: Understanding) -> str:
         if u.model.get("min_context_length"):
             extra.append(f"context ≥ {m.min_context_length:,} tokens")
         parts.append(f"model {what}" + (f" ({'; '.join(extra)})" if extra else ""))
-    t = state.traffic
-    if u.traffic:
-        bits = []
-        if "rps" in u.traffic and t.rps is not None:
-            bits.append(f"{t.rps:g} requests/s")
-        if t.concurrent_users and "concurrent_users" in u.traffic:
-            bits.append(f"{t.concurrent_users} users")
-        if "peak_rps" in u.traffic and t.peak_rps:
-            bits.append(f"peak {t.peak_rps:g} requests/s")
-        if "pattern" in u.traffic:
-            bits.append(f"{t.pattern} pattern")
-        if "input_tokens" in u.traffic:
-            bits.append(f"{t.input_tokens} input tokens")
-        if "output_tokens" in u.traffic:
-            bits.append(f"{t.output_tokens} output tokens")
-        if "preset" in u.traffic:
-            bits.append(f"{t.preset} workload")
-        parts.append("traffic " + ", ".join(bits))
-    s = state.slo
-    if u.slo:
-        bits = []
-        if "ttft_ms" in u.slo and s.ttft_ms is not None:
-            bits.append(f"p{s.ttft_percentile} time to first token ≤ {s.ttft_ms:g} ms")
-        for pct in (50, 95, 99):
-            v = getattr(s, f"p{pct}_latency_ms")
-            if f"p{pct}_latency_ms" in u.slo and v is not None:
-                bits.append(f"p{pct} end-to-end latency ≤ {v:g} ms")
-        if "tokens_per_second_per_user" in u.slo:
-            bits.append(f"≥ {s.tokens_per_second_per_user:g} tokens/s per user")
-        if "availability_percent" in u.slo:
-            bits.append(f"availability {s.availability_percent:g}%")
-        if "preset" in u.slo:
-            bits.append(f"{s.preset} preset")
-        parts.append("SLO " + ", ".join(bits))
-    if u.constraints:
-        c = u.constraints
-        bits = []
-        if "gpu_types" in c:
-            bits.append("GPUs " + ", ".join(c["gpu_types"]))
-        if "max_gpus" in c:
-            bits.append(f"at most {c['max_gpus']} GPUs")
-        if "monthly_budget_usd" in c:
-            bits.append(f"budget ${c['monthly_budget_usd']:,.0f}/month")
-        parts.append("limits " + ", ".join(bits))
+    said = [
+        ("traffic", u.traffic, state.traffic.model_dump(), _TRAFFIC_WORDS),
+        ("SLO", u.slo, state.slo.model_dump(), _SLO_WORDS),
+        ("limits", u.constraints, state.constraints, _LIMIT_WORDS),
+    ]
+    for label, mentioned, values, words in said:
+        bits = [fmt(values) for key, fmt in words if key in mentioned and values.get(key) not in (None, [], "")]
+        if bits:
+            parts.append(f"{label} " + ", ".join(bits))
     if u.namespace:
         parts.append(f"namespace {u.namespace}")
     return ("Understood: " + "; ".join(p for p in parts if p) + ".") if parts else ""
