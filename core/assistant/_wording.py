@@ -40,9 +40,9 @@ QUESTIONS = {
 # What each understood field reads as: (field, how to say it from the merged values).
 _Words = list[tuple[str, Callable[[dict[str, Any]], str]]]
 _TRAFFIC_WORDS: _Words = [
-    ("rps", lambda v: f"{v['rps']:g} requests/s"),
+    ("rps", lambda v: f"{v['rps']:.4g} requests/s"),
     ("concurrent_users", lambda v: f"{v['concurrent_users']} users"),
-    ("peak_rps", lambda v: f"peak {v['peak_rps']:g} requests/s"),
+    ("peak_rps", lambda v: f"peak {v['peak_rps']:.4g} requests/s"),
     ("pattern", lambda v: f"{v['pattern']} pattern"),
     ("input_tokens", lambda v: f"{v['input_tokens']} input tokens"),
     ("output_tokens", lambda v: f"{v['output_tokens']} output tokens"),
