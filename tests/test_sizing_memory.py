@@ -26,6 +26,7 @@ def est(model: str, gpu: str = "H100", **flags: object):  # type: ignore[no-unty
         ("vm020", 30.59, 34.49),  # Qwen3-32B, TP=2
         ("vm013", 33.88, 32.0),  # Llama-3.3-70B FP8, TP=2
         ("vm011", 13.47, 50.28),  # gpt-oss-20b MXFP4 (padded experts)
+        ("vm016", 1.12, 64.45),  # Qwen3-0.6B (sourced config, tied embeddings)
     ],
 )
 def test_logged_figures_of_llm_d_startups(row_id: str, weights: float, available: float) -> None:
@@ -73,7 +74,8 @@ def test_mla_latent_is_not_sharded_and_fp8_uses_656_bytes() -> None:
     fp8 = est("DeepSeek-V3", "H200", tensor_parallel_size=8, kv_cache_dtype="fp8")
     assert fp8.kv_bytes_per_token == 61 * 656
     old = est("DeepSeek-V3", "H200", tensor_parallel_size=8, vllm_version="0.6.4")
-    assert old.kv_bytes_per_token_per_layer == 2 * (128 // 8) * (128 + 64) * 2  # pre-MLA layout
+    # Before 0.7.1: full per-head K and V, heads padded from 192 to vLLM's 256 (get_head_size).
+    assert old.kv_bytes_per_token_per_layer == 2 * (128 // 8) * 256 * 2
 
 
 def test_sliding_window_grouping_and_concurrency() -> None:
@@ -153,3 +155,40 @@ def test_fixes_are_re_estimated() -> None:
     fitting = [f for f in fixes if f.fits]
     assert fitting and fitting[0].args.get("--tensor-parallel-size")
     assert any(f.args.get("--tensor-parallel-size") == "4" and f.fits for f in fixes)
+
+
+def test_v0_chunked_prefill_default_follows_the_release_that_introduced_it() -> None:
+    """vLLM PR #6666 (0.5.4): chunked prefill by default over 32K context, not for sliding windows."""
+    from core.sizing._flags import resolve_flags
+
+    ds = next(c for c in memory_cases() if c.id == "vm025").arch
+    assert ds is not None
+    before = resolve_flags(ServingFlags(vllm_version="0.5.0"), ds, gpu_total_gib=44.5, gpu_name="L40")
+    after = resolve_flags(ServingFlags(vllm_version="0.5.4"), ds, gpu_total_gib=44.5, gpu_name="L40")
+    assert before.max_num_batched_tokens == 163840  # a whole 160K prompt in the profiling run
+    assert after.max_num_batched_tokens == 2048
+    gemma = resolve_model("Gemma-2-9B")  # sliding window: left out of the default
+    flags = ServingFlags(vllm_version="0.6.4", max_model_len=65536)
+    assert resolve_flags(flags, gemma, gpu_total_gib=79.18, gpu_name="H100-SXM").max_num_batched_tokens == 65536
+
+
+def test_sourced_calibration_configs_build_and_say_where_they_come_from() -> None:
+    from core.sizing.calibration import extra_configs
+
+    configs = extra_configs()
+    assert {"Qwen/Qwen3-0.6B", "deepseek-ai/DeepSeek-Coder-V2-Lite-Instruct", "Qwen/Qwen1.5-7B-Chat-GPTQ-Int4"} <= set(
+        configs
+    )
+    for hf_id, (cfg, source) in configs.items():
+        assert source.strip(), hf_id
+        assert cfg["_name_or_path"] == hf_id
+    lite = next(c for c in memory_cases() if c.id == "vm025")
+    assert lite.arch is not None and lite.arch.mla is not None
+    assert lite.arch.params_total_b == pytest.approx(15.7, abs=0.1)  # DeepSeek-V2-Lite: 15.7B total
+
+
+def test_rows_outside_the_catalog_use_the_memory_their_card_reports() -> None:
+    by_id = {c.id: c for c in memory_cases()}
+    assert by_id["vm025"].total_gib == pytest.approx(48 * 44.53 / 48)  # L40: GDDR6 with ECC, as the L40S
+    assert by_id["vm024"].total_gib == pytest.approx(80 * 79.18 / 80)  # unnamed 80 GB-class card: HBM
+    assert by_id["vm072"].total_gib == pytest.approx(23.58)  # RTX 3090

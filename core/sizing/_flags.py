@@ -142,8 +142,11 @@ def resolve_flags(
         mnbt = flags.max_num_batched_tokens or mnbt_default
         seqs = flags.max_num_seqs or seqs_default
     else:
-        # V0 without chunked prefill schedules a whole prompt per step.
-        chunked = mml > 32768
+        # V0 without chunked prefill schedules a whole prompt per step. vLLM PR #6666 (merged
+        # 2024-07-23, so from the 0.5.4 release) turned chunked prefill on by default for
+        # contexts over 32K "to avoid possible OOM errors during the initial memory profiling";
+        # sliding-window models were left out of that default.
+        chunked = flags.version >= (0, 5, 4) and mml > 32768 and arch.sliding_window is None
         mnbt = flags.max_num_batched_tokens or (2048 if chunked else max(mml, 2048))
         seqs = flags.max_num_seqs or 256
     block = flags.block_size or (64 if arch.mla is not None and flags.mla_cache else 16)

@@ -38,6 +38,9 @@ NON_TORCH_PER_TP_DOUBLING_GIB = 0.41
 CUDAGRAPH_GIB_PER_LAYER = 0.02
 """CUDA-graph pool per decoder layer at 512 capture sizes (llm-d: 0.39 GiB for 24 layers,
 1.03 GiB for 36)."""
+PRE_MLA_PADDED_HEAD = 256
+PRE_MLA_PADDED_FAMILIES = frozenset({"deepseek_v2", "deepseek_v3"})
+"""Model types whose heads vLLM padded to 256 before 0.7.1 (vllm/config.py get_head_size)."""
 MLA_FP8_BYTES_PER_LAYER = 656
 """vLLM's ``fp8_ds_mla`` layout: 512 FP8 latent + 16 bytes of scales + 64 BF16 RoPE dims."""
 
@@ -175,8 +178,13 @@ def kv_layout(arch: ModelArchitecture, flags: ResolvedFlags, serving: ServingFla
     if arch.mla is not None and serving.mla_cache:
         per_layer = MLA_FP8_BYTES_PER_LAYER if kv_b == 1 else (arch.mla.kv_lora_rank + arch.mla.qk_rope_head_dim) * kv_b
     elif arch.mla is not None:
+        # Before MLA caching, vLLM stored full per-head K and V. Its ModelConfig.get_head_size
+        # padded DeepSeek's 192-wide heads to 256 ("FlashAttention supports only head_size 32,
+        # 64, 128, 256, we need to pad head_size 192 to 256"), and its cache engine sized K and
+        # V with that head size and num_key_value_heads // TP.
         qk = arch.mla.qk_nope_head_dim + arch.mla.qk_rope_head_dim
-        per_layer = 2 * max(1, arch.num_attention_heads // tp) * qk * kv_b
+        head = PRE_MLA_PADDED_HEAD if arch.family in PRE_MLA_PADDED_FAMILIES else qk
+        per_layer = 2 * max(1, arch.num_kv_heads // tp) * head * kv_b
     else:
         per_layer = 2 * max(1, arch.num_kv_heads // tp) * arch.head_dim * kv_b
     layers = math.ceil(arch.num_layers / flags.pipeline_parallel_size)

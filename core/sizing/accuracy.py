@@ -93,10 +93,10 @@ def _pct(values: list[float], q: float) -> float:
 # Why a row disagrees, in words, for disagreements the generic explanation cannot name;
 # keyed by the model the row measures.
 DISAGREEMENTS = {
-    "gpt-oss-120b": "The source lists the same 7.38 GiB activation peak for gpt-oss-120b as for 20b, but "
-    "its budget arithmetic (0.9 × 79.18 − 64.38 − 3.33) leaves only ~3.5 GiB for activation and non-torch memory. "
-    "The 120b run profiled a smaller peak than the 20b run (likely PyTorch reusing memory freed while the MXFP4 "
-    "weights were repacked at load); the engine uses the vocabulary-driven sampler peak and predicts no KV room.",
+    "vm012": "The row says gpu_memory_utilization 0.9 (the template's value), but the logged figures add up to "
+    "0.95 × 79.18 GiB = 75.22 GiB: weights 64.38 + activation 7.38 + non-torch 0.13 + KV cache 3.33 = 75.22. So this "
+    "run used 0.95. At 0.9 the same figures leave −0.63 GiB for the cache and vLLM would not start, which is what the "
+    "engine predicts from the row as written.",
     "Qwen3-235B": "The run was launched with LMCacheConnectorV1 (kv_both), whose GPU staging buffers come out of the "
     "same budget; the engine does not model KV connectors and leaves ~1.6 GiB more for the cache. From the logged "
     "8.11 GiB the KV layout gives 180,928 tokens (+1.1%), so the per-token layout is right.",
@@ -136,6 +136,14 @@ def accuracy_markdown(perf_scenarios: list[ServingScenario] | None = None) -> st
     add(
         f"**Fit verdict** (starts vs fails): agrees on **{len(agree)} of {len(verdict)}** scored rows "
         f"({100 * len(agree) / max(1, len(verdict)):.0f}%); {len(scores) - len(verdict)} rows cannot be scored."
+    )
+    stated = [s for s in verdict if s.case.row["gpu_memory_utilization"].strip()]
+    stated_agree = [s for s in stated if s.predicted_fits == s.started]
+    add(
+        f"Rows whose source states gpu_memory_utilization (or says it was vLLM's default): "
+        f"{len(stated_agree)} of {len(stated)} agree ({100 * len(stated_agree) / max(1, len(stated)):.0f}%). "
+        f"The other {len(verdict) - len(stated)} are scored at vLLM's default 0.9, an assumption the source "
+        "neither confirms nor rules out."
     )
     add("")
     add(
@@ -193,7 +201,11 @@ def accuracy_markdown(perf_scenarios: list[ServingScenario] | None = None) -> st
         if s.predicted_fits == s.started and (s.token_error is None or abs(s.token_error) <= 0.05):
             continue
         model = s.case.row["model"]
-        why = next((text for key, text in DISAGREEMENTS.items() if key in model), None) or _explain(s)
+        why = (
+            DISAGREEMENTS.get(s.case.id)
+            or next((text for key, text in DISAGREEMENTS.items() if key in model), None)
+            or _explain(s)
+        )
         add(f"- **{s.case.id}** ({s.case.row['model']}, {s.case.gpu_name}): {why}")
     add("")
     # ---- performance ----
@@ -261,16 +273,36 @@ def _explain(s: MemoryScore) -> str:
             f"tokens with this model's layout, yet it reports {measured:,}. The two numbers come from different ranks "
             f"or steps of the log. Source note: {r['note'][:200]}"
         )
+    if s.predicted_fits != s.started and not r["gpu_memory_utilization"].strip():
+        at_095 = _fits_at(s, 0.95)
+        return (
+            f"measured {r['outcome']}, predicted {'start' if s.predicted_fits else s.failure} at vLLM's default "
+            "gpu_memory_utilization 0.9 — the source does not state the utilization (or the rest of the command). "
+            f"At 0.95 the engine predicts it {'starts' if at_095 else 'still fails'}. Source note: {r['note'][:200]}"
+        )
     if s.predicted_fits != s.started:
         return (
             f"measured {r['outcome']}, predicted {'start' if s.predicted_fits else s.failure}. "
             f"Source note: {r['note'][:240]}"
         )
+    if logged:
+        return (
+            f"KV tokens off by {100 * (s.token_error or 0):+.1f}%; from the logged KV memory the layout gives "
+            f"{logged:,} tokens, so the gap is in the memory accounting, not the KV layout. "
+            f"Source note: {r['note'][:200]}"
+        )
     return (
-        f"KV tokens off by {100 * (s.token_error or 0):+.1f}%; from the logged KV memory the layout gives "
-        f"{logged or 'n/a'} tokens, so the gap is in the memory accounting, not the KV layout. "
-        f"Source note: {r['note'][:200]}"
+        f"KV tokens off by {100 * (s.token_error or 0):+.1f}%; the source logs no KV memory figure, so the gap cannot "
+        f"be split between the KV layout and the memory accounting. Source note: {r['note'][:200]}"
     )
+
+
+def _fits_at(s: MemoryScore, utilization: float) -> bool:
+    """The engine's verdict for a row at another gpu_memory_utilization."""
+    c = s.case
+    assert c.arch is not None and c.flags is not None
+    flags = c.flags.model_copy(update={"gpu_memory_utilization": utilization})
+    return estimate_memory(c.arch, c.gpu or c.gpu_name, flags, gpu_memory_gib=c.total_gib).fits
 
 
 WORKED_CASES: list[tuple[str, str, dict[str, Any], str]] = [

@@ -20,6 +20,8 @@ from core.architecture import ModelArchitecture, architecture_from_config, resol
 from core.catalog import Catalog, GpuSpec, get_catalog
 from core.errors import NavigatorError
 from core.sizing._flags import ServingFlags
+from core.sizing._memory import VISIBLE_FRACTION_GDDR_ECC, VISIBLE_FRACTION_HBM
+from core.yamlio import load_yaml_file
 
 DATA = Path(__file__).parent / "data"
 
@@ -32,28 +34,20 @@ BUILT_ON = {
     "Llama-3-70B": "Llama-3.1-70B",
 }
 
-# Architectures of calibration models that the catalog does not carry, with their source.
-EXTRA_CONFIGS: dict[str, tuple[dict[str, object], str]] = {
-    "Qwen/Qwen3-235B-A22B-FP8": (
-        {
-            "_name_or_path": "Qwen/Qwen3-235B-A22B-FP8",
-            "model_type": "qwen3_moe",
-            "num_hidden_layers": 94,
-            "num_attention_heads": 64,
-            "num_key_value_heads": 4,
-            "hidden_size": 4096,
-            "head_dim": 128,
-            "moe_intermediate_size": 1536,
-            "vocab_size": 151936,
-            "max_position_embeddings": 40960,
-            "num_experts": 128,
-            "num_experts_per_tok": 8,
-            "torch_dtype": "bfloat16",
-            "quantization_config": {"quant_method": "fp8", "weight_block_size": [128, 128]},
-        },
-        "Qwen3-235B-A22B shape as transcribed in a public test fixture (_QWEN3_MOE_CONFIG); FP8 from the model name",
-    ),
-}
+EXTRA_MODELS_FILE = DATA / "calibration_models.yaml"
+"""Sourced ``config.json`` shapes of calibration models the catalog does not carry."""
+
+
+@lru_cache(maxsize=1)
+def extra_configs() -> dict[str, tuple[dict[str, object], str]]:
+    """``hf_id`` → (config, sources) from ``data/calibration_models.yaml``."""
+    data = load_yaml_file(EXTRA_MODELS_FILE)
+    out: dict[str, tuple[dict[str, object], str]] = {}
+    for entry in data["models"]:
+        for hf_id in entry["hf_ids"]:
+            out[hf_id] = (dict(entry["config"]), "; ".join(entry["sources"]))
+    return out
+
 
 # GPU names used in the calibration rows → catalog names.
 GPU_PATTERNS = [
@@ -69,9 +63,21 @@ GPU_PATTERNS = [
     (r"mi300x", "MI300X"),
     (r"gh200", "H200"),
 ]
-# Consumer/workstation cards outside the catalog: scored for memory only, with the row's
-# own total (or the nominal size at the GDDR fraction measured on an RTX 3090).
+# Cards outside the catalog: scored for memory only, with the row's own total, or the
+# nominal size at the fraction CUDA reports — measured on an RTX 3090 for GeForce cards (no
+# ECC), the L40S figure for the L40 (GDDR6 with ECC on by default), the H100 figure for an
+# unnamed 80 GB-class data-centre card (HBM).
 CONSUMER_VISIBLE_FRACTION = 23.58 / 24
+
+
+def visible_fraction(text: str) -> float:
+    """The share of a card's nominal memory CUDA reports, for a card outside the catalog."""
+    low = text.lower()
+    if re.search(r"\bl40\b", low):
+        return VISIBLE_FRACTION_GDDR_ECC
+    if "80gb-class" in low.replace(" ", ""):
+        return VISIBLE_FRACTION_HBM
+    return CONSUMER_VISIBLE_FRACTION
 
 
 def catalog_gpu(text: str, catalog: Catalog) -> GpuSpec | None:
@@ -95,8 +101,9 @@ def architecture_for(
     model: str, hf_id: str, catalog: Catalog, max_context: int | None = None
 ) -> ModelArchitecture | None:
     """The architecture a calibration row is scored with, or None when no source gives one."""
-    if hf_id in EXTRA_CONFIGS:
-        cfg, source = EXTRA_CONFIGS[hf_id]
+    extra = extra_configs()
+    if hf_id in extra:
+        cfg, source = extra[hf_id]
         return architecture_from_config(cfg, source=source, name=model)
     base = BUILT_ON.get(hf_id) or BUILT_ON.get(model)
     if base:
@@ -132,6 +139,9 @@ def assumed_version(row: dict[str, str]) -> tuple[str, str]:
     if re.match(r"^\d+\.\d+", version):
         return version, "stated"
     note = row.get("note", "")
+    approx = re.search(r"vLLM ~(\d+)\.(\d+)(?:\.(\d+))?", note)
+    if approx:
+        return f"{approx.group(1)}.{approx.group(2)}.{approx.group(3) or 0}", "approximate, per the note"
     if "V0" in note or "0.5." in note or "0.6." in note:
         return "0.6.4", "V0 engine per the note"
     if "0.7" in note and "V1" not in note:
@@ -189,7 +199,7 @@ def memory_cases(catalog: Catalog | None = None) -> list[MemoryCase]:
             if nominal is None:
                 case.skip = f"GPU {row['gpu']!r} not identifiable"
                 continue
-            total = total or nominal * CONSUMER_VISIBLE_FRACTION
+            total = total or nominal * visible_fraction(row["gpu"])
         case.gpu, case.gpu_name, case.total_gib = gpu, (gpu.name if gpu else row["gpu"]), total
         version, why = assumed_version(row)
         if why.startswith("not stated") and row["source_url"] in by_source:
