@@ -65,3 +65,20 @@ def test_unknown_model_and_bad_version_are_error_boxes() -> None:
     at.text_input(key="sizing_version").set_value("latest").run()
     assert not at.exception
     assert any("--vllm-version" in e.value for e in at.error)
+
+
+def test_hybrid_config_shows_linear_layers_and_its_state_cache_mode(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from tests.test_sizing_memory import HYBRID_CONFIG
+
+    cfg = tmp_path / "config.json"
+    cfg.write_text(json.dumps(HYBRID_CONFIG))
+    at = sizing()
+    at.selectbox(key="sizing_gpu").set_value("H200").run()
+    at.text_input(key="sizing_model_ref").set_value(str(cfg)).run()
+    assert not at.exception
+    assert any("30 linear-attention (Gated DeltaNet) layers" in c.value for c in at.caption)
+    default = {m.label: m.value for m in at.metric}["KV cache (tokens)"]
+    at.selectbox(key="sizing_mamba_mode").set_value("all").run()
+    every_block = {m.label: m.value for m in at.metric}["KV cache (tokens)"]
+    # "all" keeps a state page per block of every request: far fewer requests fit.
+    assert int(every_block.split()[0].replace(",", "")) < int(default.split()[0].replace(",", ""))

@@ -137,3 +137,19 @@ def test_bad_input_exit_2(args: tuple[str, ...], fragment: str) -> None:
     done = navigator("estimate", *args, "--json")
     assert done.returncode == 2
     assert fragment in done.stderr and "Traceback" not in done.stderr
+
+
+def test_hybrid_config_and_mamba_cache_mode(tmp_path: Path) -> None:
+    """A Gated-DeltaNet hybrid config.json: state pages per vLLM's --mamba-cache-mode."""
+    from tests.test_sizing_memory import HYBRID_CONFIG
+
+    cfg = tmp_path / "config.json"
+    cfg.write_text(json.dumps(HYBRID_CONFIG))
+    common = ["--model", str(cfg), "--gpu", "H200", "--max-model-len", "131072", "--kv-cache-dtype", "fp8"]
+    align = run_json(*common, "--vllm-version", "0.24.0")
+    none = run_json(*common, "--vllm-version", "0.24.0", "--mamba-cache-mode", "none")
+    assert (align["flags"]["mamba_cache_mode"], none["flags"]["mamba_cache_mode"]) == ("align", "none")
+    assert align["flags"]["block_size"] == none["flags"]["block_size"] == 2096
+    assert none["max_concurrency"] > align["max_concurrency"]  # one state page per group instead of two
+    bad = navigator("estimate", *common, "--mamba-cache-mode", "sometimes", "--json")
+    assert bad.returncode == 2 and "--mamba-cache-mode" in bad.stderr

@@ -192,3 +192,63 @@ def test_rows_outside_the_catalog_use_the_memory_their_card_reports() -> None:
     assert by_id["vm025"].total_gib == pytest.approx(48 * 44.53 / 48)  # L40: GDDR6 with ECC, as the L40S
     assert by_id["vm024"].total_gib == pytest.approx(80 * 79.18 / 80)  # unnamed 80 GB-class card: HBM
     assert by_id["vm072"].total_gib == pytest.approx(23.58)  # RTX 3090
+
+
+HYBRID_CONFIG = {
+    "_name_or_path": "Qwen/Qwen3.6-35B-A3B",
+    "model_type": "qwen3_5_moe_text",
+    "num_hidden_layers": 40,
+    "hidden_size": 2048,
+    "num_attention_heads": 16,
+    "num_key_value_heads": 2,
+    "head_dim": 256,
+    "attn_output_gate": True,
+    "full_attention_interval": 4,
+    "linear_num_key_heads": 16,
+    "linear_num_value_heads": 32,
+    "linear_key_head_dim": 128,
+    "linear_value_head_dim": 128,
+    "linear_conv_kernel_dim": 4,
+    "mamba_ssm_dtype": "float32",
+    "num_experts": 256,
+    "num_experts_per_tok": 8,
+    "moe_intermediate_size": 512,
+    "shared_expert_intermediate_size": 512,
+    "vocab_size": 248320,
+    "max_position_embeddings": 262144,
+    "torch_dtype": "bfloat16",
+}
+
+
+def test_hybrid_linear_attention_layers_hold_state_pages_not_per_token_cache() -> None:
+    from core.architecture import architecture_from_config
+
+    arch = architecture_from_config(HYBRID_CONFIG, source="test")
+    assert (arch.linear_layers, arch.num_layers - arch.linear_layers) == (30, 10)
+    assert arch.params_total_b == pytest.approx(35, abs=0.5)  # "35B-A3B"
+    assert arch.params_active_b == pytest.approx(3, abs=0.5)
+    flags = ServingFlags(max_model_len=131072, kv_cache_dtype="fp8", vllm_version="0.24.0")
+    e = estimate_memory(arch, CAT.gpu("H200"), flags)
+    # Only the 10 full-attention layers grow with the context: 10 · 2 · 2 heads · 256 · 1 byte.
+    assert e.kv_bytes_per_token == 10 * 2 * 2 * 256
+    # vLLM raises the block so one attention page (2,096 tokens) holds a 2,146,304-byte state page.
+    assert e.flags.block_size == 2096
+    none = estimate_memory(arch, CAT.gpu("H200"), flags.model_copy(update={"mamba_cache_mode": "none"}))
+    # A request holds 63 attention blocks plus 3 state groups × 2 pages (align) or × 1 (none).
+    assert e.max_concurrency == pytest.approx(e.gpu_blocks * 4 / 69, abs=0.01)
+    assert none.max_concurrency == pytest.approx(e.gpu_blocks * 4 / 66, abs=0.01)
+    assert e.kv_cache_tokens == int(e.gpu_blocks * 4 / 69 * 131072)
+    odd = architecture_from_config(
+        {**HYBRID_CONFIG, "linear_num_key_heads": 12, "linear_num_value_heads": 24}, source="t"
+    )
+    with pytest.raises(InputError, match="linear-attention"):
+        estimate_memory(odd, H100, ServingFlags(tensor_parallel_size=8))
+
+
+@pytest.mark.parametrize("row_id", ["vm055", "vm065"])
+def test_hybrid_rows_are_reproduced_from_their_logged_kv_memory(row_id: str) -> None:
+    """The KV layout of a Gated-DeltaNet hybrid: logged KV GiB → vLLM's logged token count."""
+    from core.sizing.accuracy import score_memory
+
+    s = next(s for s in score_memory() if s.case.id == row_id)
+    assert s.tokens_from_logged_memory == s.measured_tokens

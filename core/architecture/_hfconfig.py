@@ -2,8 +2,9 @@
 
 Covers the layouts vLLM serves most: Llama/Mistral/Qwen/Granite (GQA), Falcon (MQA,
 ``n_head``/``multi_query``), Mixtral/Qwen-MoE/DeepSeek/gpt-oss (MoE), DeepSeek (MLA),
-Gemma-2/3, gpt-oss and StarCoder2 (sliding window), Llama-4 (chunked attention), and
-multimodal wrappers that nest the language model under ``text_config``.
+Gemma-2/3, gpt-oss and StarCoder2 (sliding window), Llama-4 (chunked attention), Qwen3-Next
+and Qwen3.5/3.6 (Gated DeltaNet linear attention), and multimodal wrappers that nest the
+language model under ``text_config``.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 from core.architecture._model import (
     Dtype,
     LayerKind,
+    LinearAttentionSpec,
     ModelArchitecture,
     attention_kind,
     count_params,
@@ -31,6 +33,7 @@ _LAYER_KIND: dict[str, LayerKind] = {
     "full_attention": "full",
     "sliding_attention": "sliding",
     "chunked_attention": "chunked",
+    "linear_attention": "linear",
 }
 
 
@@ -54,12 +57,32 @@ def _moe(cfg: Mapping[str, Any]) -> MoeSpec | None:
     experts = _first(cfg, "num_local_experts", "num_experts", "n_routed_experts")
     if not experts:
         return None
+    expert_size = int(_first(cfg, "moe_intermediate_size", "intermediate_size", "ffn_hidden_size"))
+    shared = _first(cfg, "n_shared_experts", "num_shared_experts")
+    if shared is None and cfg.get("shared_expert_intermediate_size"):
+        # Qwen-MoE configs give one shared expert by its width; count it in expert-sized units.
+        shared = round(int(cfg["shared_expert_intermediate_size"]) / expert_size)
     return MoeSpec(
         num_experts=int(experts),
         experts_per_token=int(_first(cfg, "num_experts_per_tok", "experts_per_token", default=1)),
-        num_shared_experts=int(_first(cfg, "n_shared_experts", "num_shared_experts", default=0)),
-        moe_intermediate_size=int(_first(cfg, "moe_intermediate_size", "intermediate_size", "ffn_hidden_size")),
+        num_shared_experts=int(shared or 0),
+        moe_intermediate_size=expert_size,
         first_k_dense_replace=cfg.get("first_k_dense_replace"),
+    )
+
+
+def _linear_attention(cfg: Mapping[str, Any]) -> LinearAttentionSpec | None:
+    """Gated DeltaNet dimensions of a hybrid model (``linear_*`` keys), if it has any."""
+    if cfg.get("linear_num_value_heads") is None:
+        return None
+    model_dtype = _dtype(_first(cfg, "torch_dtype", "dtype"))
+    return LinearAttentionSpec(
+        num_key_heads=int(cfg["linear_num_key_heads"]),
+        num_value_heads=int(cfg["linear_num_value_heads"]),
+        key_head_dim=int(cfg["linear_key_head_dim"]),
+        value_head_dim=int(cfg["linear_value_head_dim"]),
+        conv_kernel=int(cfg.get("linear_conv_kernel_dim", 4)),
+        ssm_dtype=_dtype(cfg["mamba_ssm_dtype"]) if cfg.get("mamba_ssm_dtype") else model_dtype,
     )
 
 
@@ -81,7 +104,12 @@ def _layers(cfg: Mapping[str, Any], model_type: str, n: int) -> tuple[int | None
     types = cfg.get("layer_types")
     if isinstance(types, list) and len(types) == n:
         kinds = tuple(_LAYER_KIND.get(str(t), "full") for t in types)
-        return (window if any(k != "full" for k in kinds) else None), kinds
+        return (window if any(k in ("sliding", "chunked") for k in kinds) else None), kinds
+    interval = cfg.get("full_attention_interval")
+    if interval and cfg.get("linear_num_value_heads") is not None:
+        # Qwen3-Next configs carry no layer_types: every interval-th layer is full attention.
+        linear: LayerKind = "linear"
+        return None, tuple("full" if (i + 1) % int(interval) == 0 else linear for i in range(n))
     if model_type == "llama4_text" or cfg.get("attention_chunk_size"):
         chunk = cfg.get("attention_chunk_size")
         interval = int(cfg.get("no_rope_layer_interval", 4))
@@ -126,6 +154,7 @@ def architecture_from_config(config: Mapping[str, Any], *, source: str, name: st
     tie = bool(_first(cfg, "tie_word_embeddings", default=outer.get("tie_word_embeddings", False)))
     family = model_type
     window, kinds = _layers(cfg, model_type, n_layers)
+    linear = _linear_attention(cfg) if "linear" in kinds else None
     total, active = count_params(
         family=family,
         num_layers=n_layers,
@@ -138,6 +167,9 @@ def architecture_from_config(config: Mapping[str, Any], *, source: str, name: st
         tie=tie,
         mla=mla,
         moe=moe,
+        linear=linear,
+        linear_layers=sum(1 for k in kinds if k == "linear"),
+        output_gate=bool(cfg.get("attn_output_gate")),
     )
     qc = outer.get("quantization_config") or cfg.get("quantization_config")
     quant = quantization_from_config(qc) if isinstance(qc, Mapping) else None
@@ -165,6 +197,7 @@ def architecture_from_config(config: Mapping[str, Any], *, source: str, name: st
         mla=mla,
         moe=moe,
         sliding_window=int(window) if window else None,
+        linear_attention=linear,
         layer_types=kinds,
         dtype=_dtype(_first(cfg, "torch_dtype", "dtype", default=outer.get("torch_dtype"))),
         quantization=quant,

@@ -9,12 +9,37 @@ from pydantic import BaseModel, ConfigDict, Field, computed_field
 from core.architecture._quantization import QuantizationInfo
 from core.catalog import Capability, MlaSpec, MoeSpec
 
-LayerKind = Literal["full", "sliding", "chunked"]
+LayerKind = Literal["full", "sliding", "chunked", "linear"]
+"""Per-layer token mixer: full attention, a sliding or chunked window, or linear attention
+(Gated DeltaNet), which keeps a fixed-size recurrent state instead of a per-token cache."""
 AttentionKind = Literal["MHA", "GQA", "MQA", "MLA"]
 Dtype = Literal["bfloat16", "float16", "float32"]
 
 # Families whose MLP is a plain up/down projection (two matrices), not gated (three).
 NON_GATED_FAMILIES = frozenset({"starcoder2", "falcon", "gpt_bigcode", "gpt2", "phi", "gpt_neox"})
+
+
+class LinearAttentionSpec(BaseModel):
+    """The Gated DeltaNet layers of a hybrid model (Qwen3-Next, Qwen3.5/3.6), from config.json.
+
+    Each such layer holds a convolution state and a recurrent ("SSM") state per request,
+    whatever the sequence length; vLLM manages them as "mamba" state pages.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    num_key_heads: int
+    num_value_heads: int
+    key_head_dim: int
+    value_head_dim: int
+    conv_kernel: int
+    ssm_dtype: Dtype = "float32"
+    """dtype of the recurrent state (``mamba_ssm_dtype``); the conv state uses the model dtype."""
+
+    @property
+    def conv_dim(self) -> int:
+        """Channels of the causal convolution: Q and K (key heads) and V (value heads)."""
+        return 2 * self.num_key_heads * self.key_head_dim + self.num_value_heads * self.value_head_dim
 
 
 class ModelArchitecture(BaseModel):
@@ -49,6 +74,7 @@ class ModelArchitecture(BaseModel):
     mla: MlaSpec | None = None
     moe: MoeSpec | None = None
     sliding_window: int | None = None
+    linear_attention: LinearAttentionSpec | None = None
     layer_types: tuple[LayerKind, ...]
     dtype: Dtype
     """16/32-bit dtype of the unquantized tensors (what ``--dtype auto`` picks from)."""
@@ -69,7 +95,13 @@ class ModelArchitecture(BaseModel):
     @property
     def sliding_layers(self) -> int:
         """Layers that keep only a window (sliding or chunked) of the KV cache."""
-        return sum(1 for k in self.layer_types if k != "full")
+        return sum(1 for k in self.layer_types if k in ("sliding", "chunked"))
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def linear_layers(self) -> int:
+        """Linear-attention (Gated DeltaNet) layers: a fixed-size state, no per-token cache."""
+        return sum(1 for k in self.layer_types if k == "linear")
 
     @property
     def embedding_params_b(self) -> float:
@@ -117,6 +149,9 @@ def count_params(
     tie: bool,
     mla: MlaSpec | None,
     moe: MoeSpec | None,
+    linear: LinearAttentionSpec | None = None,
+    linear_layers: int = 0,
+    output_gate: bool = False,
 ) -> tuple[float, float]:
     """Total and active parameters (billions) from the shape, as the reference computes them.
 
@@ -130,13 +165,28 @@ def count_params(
         kv += mla.kv_lora_rank * heads * (mla.qk_nope_head_dim + mla.v_head_dim)
         attn = q + kv + heads * mla.v_head_dim * hidden
     else:
-        attn = hidden * heads * head_dim + 2 * hidden * kv_heads * head_dim + heads * head_dim * hidden
+        q_out = heads * head_dim * (2 if output_gate else 1)  # a gated output doubles q_proj
+        attn = hidden * q_out + 2 * hidden * kv_heads * head_dim + heads * head_dim * hidden
+    attn_total = num_layers * attn
+    if linear is not None and linear_layers:
+        key_dim = linear.num_key_heads * linear.key_head_dim
+        value_dim = linear.num_value_heads * linear.value_head_dim
+        # in_proj_qkv + in_proj_z, in_proj_a + in_proj_b, conv1d, out_proj, A_log/dt_bias, norm
+        gdn = (
+            hidden * (2 * key_dim + 2 * value_dim)
+            + hidden * 2 * linear.num_value_heads
+            + linear.conv_dim * linear.conv_kernel
+            + value_dim * hidden
+            + 2 * linear.num_value_heads
+            + linear.value_head_dim
+        )
+        attn_total = (num_layers - linear_layers) * attn + linear_layers * gdn
     mats = 2 if family.split()[0].lower() in NON_GATED_FAMILIES else 3
     norms = 2 * hidden
     embed = (vocab or 0) * hidden * (1 if tie else 2)
     if moe is None:
         mlp = mats * hidden * (intermediate or 4 * hidden)
-        total = embed + num_layers * (attn + mlp + norms) + hidden
+        total = embed + attn_total + num_layers * (mlp + norms) + hidden
         return total / 1e9, total / 1e9
     expert = mats * hidden * moe.moe_intermediate_size
     dense_layers = moe.first_k_dense_replace or 0
@@ -146,7 +196,7 @@ def count_params(
     shared = moe.num_shared_experts * expert
     per_moe_total = moe.num_experts * expert + router + shared
     per_moe_active = moe.experts_per_token * expert + router + shared
-    base = embed + num_layers * (attn + norms) + hidden + dense_layers * dense_mlp
+    base = embed + attn_total + num_layers * norms + hidden + dense_layers * dense_mlp
     total = base + moe_layers * per_moe_total
     active = base + moe_layers * per_moe_active
     return total / 1e9, active / 1e9

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -91,6 +92,12 @@ def check_parallelism(arch: ModelArchitecture, tp: int) -> None:
     kv = arch.num_kv_heads
     if arch.mla is None and kv % tp and tp % kv:
         raise InputError(f"--tensor-parallel-size {tp}: {kv} KV heads cannot be split or replicated evenly")
+    lin = arch.linear_attention
+    if lin is not None and (lin.num_value_heads % tp or lin.num_key_heads % tp):
+        raise InputError(
+            f"--tensor-parallel-size {tp}: must divide the {lin.num_key_heads} key and {lin.num_value_heads} value "
+            f"heads of {arch.name}'s linear-attention layers"
+        )
 
 
 def valid_tp_sizes(arch: ModelArchitecture, limit: int = 64) -> list[int]:
@@ -98,7 +105,9 @@ def valid_tp_sizes(arch: ModelArchitecture, limit: int = 64) -> list[int]:
     out = []
     for tp in range(1, limit + 1):
         kv = arch.num_kv_heads
-        if arch.num_attention_heads % tp == 0 and (arch.mla is not None or kv % tp == 0 or tp % kv == 0):
+        lin = arch.linear_attention
+        linear_ok = lin is None or (lin.num_value_heads % tp == 0 and lin.num_key_heads % tp == 0)
+        if arch.num_attention_heads % tp == 0 and linear_ok and (arch.mla is not None or kv % tp == 0 or tp % kv == 0):
             out.append(tp)
     return out
 
@@ -114,6 +123,43 @@ def _log_lines(est: dict[str, float | int], flags: ResolvedFlags, graphs: bool) 
             f"Maximum concurrency for {flags.max_model_len:,} tokens per request: {est['max_concurrency']:.2f}x"
         )
     return lines
+
+
+@dataclass(frozen=True)
+class KvCapacity:
+    """What a KV-cache memory budget holds, counted the way vLLM counts it."""
+
+    pool_blocks: int
+    """Blocks in the shared pool (one page in every layer of a group)."""
+    blocks: int
+    """Blocks per layer group ("GPU blocks" in vLLM's log)."""
+    tokens: int
+    """vLLM's "GPU KV cache size" figure."""
+    concurrency: float
+    """Requests of max_model_len tokens the pool holds at once."""
+    max_len: int
+    """The largest max_model_len one request can have."""
+
+
+def kv_capacity(layout: KvLayout, available_gib: float, flags: ResolvedFlags, *, cap: int) -> KvCapacity:
+    """Blocks, reported tokens and concurrency for ``available_gib`` of KV-cache memory."""
+    block = flags.block_size
+    pool_bytes = block * layout.group_size * layout.bytes_per_token_per_layer
+    pool_blocks = max(0, math.floor(available_gib * GIB / pool_bytes)) if available_gib > 0 else 0
+    groups = layout.full_groups + layout.window_groups + layout.mamba_groups
+    blocks = pool_blocks // groups
+    per_request = blocks_per_request(layout, flags.max_model_len, block)
+    concurrency = pool_blocks / per_request if per_request else 0.0
+    # vLLM reports a hybrid (state-layer) model's cache as the tokens its concurrent
+    # requests can hold — concurrency × max_model_len — not as raw block slots.
+    tokens = int(concurrency * flags.max_model_len) if layout.mamba_groups else blocks * block
+    return KvCapacity(
+        pool_blocks=pool_blocks,
+        blocks=blocks,
+        tokens=tokens,
+        concurrency=concurrency,
+        max_len=max_len_that_fits(layout, pool_blocks, block, cap),
+    )
 
 
 def estimate_memory(
@@ -147,16 +193,8 @@ def estimate_memory(
     graphs_counted = graphs if flags.profiles_cuda_graphs else 0.0
     available = budget - weights - activation - non_torch - graphs_counted
     layout: KvLayout = kv_layout(arch, rf, flags)
-    block = rf.block_size
-    pool_bytes = block * layout.group_size * layout.bytes_per_token_per_layer
-    pool_blocks = max(0, math.floor(available * GIB / pool_bytes)) if available > 0 else 0
-    groups = layout.full_groups + layout.window_groups
-    blocks = pool_blocks // groups
-    tokens = blocks * block
-    per_request = blocks_per_request(layout, rf.max_model_len, block)
-    concurrency = pool_blocks / per_request if per_request else 0.0
-    cap = arch.max_context or rf.max_model_len
-    fits_len = max_len_that_fits(layout, pool_blocks, block, cap)
+    capacity = kv_capacity(layout, available, rf, cap=arch.max_context or rf.max_model_len)
+    blocks, tokens, concurrency, fits_len = capacity.blocks, capacity.tokens, capacity.concurrency, capacity.max_len
 
     failures: list[FitFailure] = []
     if arch.max_context and rf.max_model_len > arch.max_context:

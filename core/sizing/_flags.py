@@ -11,12 +11,14 @@ values for one GPU, following vLLM's own rules for the version in use::
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from core.architecture import ModelArchitecture
 from core.errors import InputError
+from core.sizing._mamba import MambaCacheMode, attention_block_size
 
 KvCacheDtype = Literal["auto", "fp8", "fp8_e4m3", "fp8_e5m2"]
 DtypeFlag = Literal["auto", "bfloat16", "float16", "half", "float32", "float"]
@@ -26,6 +28,7 @@ DEFAULT_VLLM_VERSION = "0.15.1"
 matrix in the catalog, ``quantization.yaml``)."""
 
 
+@lru_cache(maxsize=256)
 def parse_version(text: str) -> tuple[int, int, int]:
     """``"0.11.0"`` → (0, 11, 0); ``"v0.21"`` → (0, 21, 0)."""
     m = re.match(r"^v?(\d+)\.(\d+)(?:\.(\d+))?", text.strip())
@@ -50,6 +53,8 @@ class ServingFlags(BaseModel):
     max_num_batched_tokens: int | None = Field(default=None, ge=16)
     block_size: int | None = Field(default=None, ge=1)
     enforce_eager: bool = False
+    mamba_cache_mode: MambaCacheMode | None = None
+    """How hybrid (linear-attention) models cache their recurrent state; None = vLLM's default."""
     vllm_version: str = DEFAULT_VLLM_VERSION
 
     @field_validator("vllm_version")
@@ -79,6 +84,14 @@ class ServingFlags(BaseModel):
         return self.version >= (0, 10, 0)
 
     @property
+    def default_mamba_cache_mode(self) -> MambaCacheMode:
+        """vLLM 0.11 turned prefix caching off for hybrid models ("none"); PR #30877 (December
+        2025) added the opt-in "align" mode. The 0.24.0 start-up logs in calibration count two
+        state pages per request, i.e. "align" with prefix caching on by default, so that is
+        the default from 0.24; earlier releases need ``--mamba-cache-mode align``."""
+        return "align" if self.version >= (0, 24, 0) else "none"
+
+    @property
     def mla_cache(self) -> bool:
         """From 0.7.1 MLA models cache the compressed latent, not per-head K and V."""
         return self.version >= (0, 7, 1)
@@ -100,6 +113,7 @@ class ResolvedFlags(BaseModel):
     block_size: int
     enforce_eager: bool
     cudagraph_capture_max: int
+    mamba_cache_mode: MambaCacheMode = "none"
     notes: tuple[str, ...] = ()
 
 
@@ -150,6 +164,15 @@ def resolve_flags(
         mnbt = flags.max_num_batched_tokens or (2048 if chunked else max(mml, 2048))
         seqs = flags.max_num_seqs or 256
     block = flags.block_size or (64 if arch.mla is not None and flags.mla_cache else 16)
+    if arch.linear_attention is not None:
+        # vLLM raises the attention block until an attention page holds a state page.
+        needed = attention_block_size(arch, tp=flags.tensor_parallel_size, dtype_bytes=dtype_bytes, kv_bytes=kv_bytes)
+        if block < needed:
+            if flags.block_size:
+                notes.append(
+                    f"block size {flags.block_size} raised to {needed} so an attention page holds a state page"
+                )
+            block = needed
     return ResolvedFlags(
         tensor_parallel_size=flags.tensor_parallel_size,
         pipeline_parallel_size=flags.pipeline_parallel_size,
@@ -162,6 +185,7 @@ def resolve_flags(
         block_size=block,
         enforce_eager=flags.enforce_eager,
         cudagraph_capture_max=0 if flags.enforce_eager else min(capture, seqs),
+        mamba_cache_mode=flags.mamba_cache_mode or flags.default_mamba_cache_mode,
         notes=tuple(notes),
     )
 

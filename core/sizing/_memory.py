@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from core.architecture import ModelArchitecture
 from core.catalog import GpuSpec
 from core.sizing._flags import ResolvedFlags, ServingFlags
+from core.sizing._mamba import MambaCacheMode, state_pages_per_request
 
 GIB = 2**30
 
@@ -164,6 +165,9 @@ class KvLayout:
     full_groups: int
     window_groups: int
     window: int | None
+    mamba_groups: int = 0
+    """Groups of linear-attention layers, each holding state pages (hybrid models)."""
+    mamba_mode: MambaCacheMode = "none"
 
     @property
     def reported_bytes_per_token(self) -> int:
@@ -188,6 +192,22 @@ def kv_layout(arch: ModelArchitecture, flags: ResolvedFlags, serving: ServingFla
     else:
         per_layer = 2 * max(1, arch.num_kv_heads // tp) * arch.head_dim * kv_b
     layers = math.ceil(arch.num_layers / flags.pipeline_parallel_size)
+    if arch.linear_attention is not None and arch.linear_layers:
+        # Hybrid (Gated DeltaNet) models: full-attention layers and state layers share one
+        # pool of equal-sized pages, grouped by the smaller layer count like sliding windows.
+        linear = round(arch.linear_layers * layers / arch.num_layers)
+        full = layers - linear
+        size = min(full, linear) or max(full, linear)
+        return KvLayout(
+            per_layer,
+            layers,
+            size,
+            math.ceil(full / size) if full else 0,
+            0,
+            None,
+            mamba_groups=math.ceil(linear / size) if linear else 0,
+            mamba_mode=flags.mamba_cache_mode,
+        )
     local = round(arch.sliding_layers * layers / arch.num_layers)
     full = layers - local
     if not serving.hybrid_kv_allocator or local == 0 or arch.sliding_window is None:
@@ -201,20 +221,24 @@ def kv_layout(arch: ModelArchitecture, flags: ResolvedFlags, serving: ServingFla
 def blocks_per_request(layout: KvLayout, tokens: int, block: int) -> int:
     """KV blocks one request of ``tokens`` tokens holds, summed over layer groups."""
     full = layout.full_groups * math.ceil(tokens / block)
+    state = layout.mamba_groups * state_pages_per_request(layout.mamba_mode, tokens, block)
     if layout.window_groups == 0:
-        return full
+        return full + state
     kept = min(tokens, (layout.window or tokens) + block)
-    return full + layout.window_groups * math.ceil(kept / block)
+    return full + state + layout.window_groups * math.ceil(kept / block)
 
 
 def max_len_that_fits(layout: KvLayout, pool_blocks: int, block: int, cap: int) -> int:
     """Largest max_model_len one request can have with ``pool_blocks`` blocks."""
     if pool_blocks <= 0:
         return 0
-    if layout.full_groups == 0:
+    growing = layout.full_groups + (layout.mamba_groups if layout.mamba_mode == "all" else 0)
+    if growing == 0:
         return cap if blocks_per_request(layout, cap, block) <= pool_blocks else 0
-    window_blocks = 0
+    fixed = 0
     if layout.window_groups:
-        window_blocks = layout.window_groups * math.ceil(((layout.window or 0) + block) / block)
-    per_full = (pool_blocks - window_blocks) // layout.full_groups
-    return max(0, min(cap, per_full * block))
+        fixed += layout.window_groups * math.ceil(((layout.window or 0) + block) / block)
+    if layout.mamba_mode != "all":
+        fixed += layout.mamba_groups * state_pages_per_request(layout.mamba_mode, cap, block)
+    per_group = (pool_blocks - fixed) // growing
+    return max(0, min(cap, per_group * block))

@@ -28,6 +28,7 @@ from pydantic import BaseModel, ConfigDict
 from core.architecture import ModelArchitecture
 from core.catalog import GpuSpec
 from core.sizing._estimate import MemoryEstimate
+from core.sizing._mamba import state_page_bytes
 from core.sizing._memory import GIB
 
 CALIBRATION_FILE = Path(__file__).parent / "data" / "perf_calibration.json"
@@ -127,6 +128,8 @@ class StepModel:
     layers: int
     hidden: int
     eff: Efficiency
+    state_bytes_per_seq: float = 0.0
+    """Recurrent state a decoding sequence reads and writes back each step (hybrid models)."""
 
     def step_seconds(self, decode: float, ctx: float, prefill: float, prefill_ctx: float = 0.0) -> float:
         """Time of one scheduler step with ``decode`` sequences at context ``ctx`` and
@@ -136,7 +139,12 @@ class StepModel:
         if self.experts and tokens < 4 * self.experts:
             touched = 1 - (1 - self.experts_per_token / self.experts) ** max(tokens, 1)
             expert_bytes *= touched
-        read = self.weight_bytes_dense + expert_bytes + decode * ctx * self.kv_bytes_per_token
+        read = (
+            self.weight_bytes_dense
+            + expert_bytes
+            + decode * ctx * self.kv_bytes_per_token
+            + decode * self.state_bytes_per_seq
+        )
         t_mem = read / (self.bandwidth * self.eff.mbu)
         flops = tokens * self.flops_per_token + self.attn_flops_per_token_ctx * (decode * ctx + prefill * prefill_ctx)
         t_compute = flops / (self.flops * self.eff.mfu)
@@ -157,6 +165,10 @@ def step_model(arch: ModelArchitecture, gpu: GpuSpec, mem: MemoryEstimate, eff: 
         expert_params = moe_layers * arch.moe.num_experts * 3 * arch.hidden_size * arch.moe.moe_intermediate_size
         experts_frac = min(0.98, expert_params / (arch.params_total_b * 1e9))
     heads_dim = arch.num_attention_heads * arch.head_dim
+    # Only full-attention layers attend over the context; linear-attention layers instead
+    # read and write a fixed state per sequence (read + write of every state page).
+    attn_layers = arch.num_layers - arch.linear_layers
+    state = 2 * arch.linear_layers * state_page_bytes(arch, tp=tp, dtype_bytes=mem.flags.dtype_bytes)
     link = gpu.interconnect
     link_bw = (link.gbps_unidirectional or 16.0) * 1e9
     return StepModel(
@@ -166,7 +178,7 @@ def step_model(arch: ModelArchitecture, gpu: GpuSpec, mem: MemoryEstimate, eff: 
         experts_per_token=arch.moe.experts_per_token if arch.moe else 0,
         kv_bytes_per_token=float(mem.kv_bytes_per_token),
         flops_per_token=2 * arch.params_active_b * 1e9 / tp,
-        attn_flops_per_token_ctx=4 * arch.num_layers * heads_dim / tp,
+        attn_flops_per_token_ctx=4 * attn_layers * heads_dim / tp,
         bandwidth=gpu.memory_bandwidth_gbps * 1e9,
         flops=peak_tflops(gpu, arch) * 1e12,
         tp=tp,
@@ -175,6 +187,7 @@ def step_model(arch: ModelArchitecture, gpu: GpuSpec, mem: MemoryEstimate, eff: 
         layers=arch.num_layers,
         hidden=arch.hidden_size,
         eff=eff or efficiency_for(gpu),
+        state_bytes_per_seq=float(state),
     )
 
 

@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.errors import NavigatorError
-from core.sizing._estimate import estimate_memory
+from core.sizing._estimate import estimate_memory, kv_capacity
 from core.sizing._flags import ServingFlags
+from core.sizing._memory import kv_layout
 from core.sizing._perf import gpu_class
 from core.sizing.calibration import MemoryCase, ServingScenario, memory_cases, serving_scenarios
 from core.sizing.efficiency_fit import SCORED_METRICS, scenario_errors, scored_scenarios
@@ -73,8 +74,9 @@ def score_memory() -> list[MemoryScore]:
         except ValueError:
             avail = None
         if avail and avail > 0 and est.kv_bytes_per_token:
-            block = est.flags.block_size
-            s.tokens_from_logged_memory = int(avail * 2**30 // (block * est.kv_bytes_per_token)) * block
+            layout = kv_layout(case.arch, est.flags, case.flags)
+            cap = case.arch.max_context or est.flags.max_model_len
+            s.tokens_from_logged_memory = kv_capacity(layout, avail, est.flags, cap=cap).tokens
     return scores
 
 
@@ -93,6 +95,11 @@ def _pct(values: list[float], q: float) -> float:
 # Why a row disagrees, in words, for disagreements the generic explanation cannot name;
 # keyed by the model the row measures.
 DISAGREEMENTS = {
+    "vm054": "The excerpt shows neither the tensor-parallel size nor the KV-cache dtype; the row is scored at TP=2 "
+    "(its two GPUs) with a 16-bit cache. At those settings the logged 11.15 GiB holds 339,330 tokens, not 214,135, and "
+    "no combination of TP 1 or 2, a 16-bit or FP8 cache and the none/align/all state-cache modes gives the logged "
+    "3.27× at 65,536 tokens, so the run used settings the excerpt does not show (its 'dual-ultramax' profile). The "
+    "two other hybrid rows, vm055 and vm065, are reproduced exactly from their logged KV memory.",
     "vm012": "The row says gpu_memory_utilization 0.9 (the template's value), but the logged figures add up to "
     "0.95 × 79.18 GiB = 75.22 GiB: weights 64.38 + activation 7.38 + non-torch 0.13 + KV cache 3.33 = 75.22. So this "
     "run used 0.95. At 0.9 the same figures leave −0.63 GiB for the cache and vLLM would not start, which is what the "

@@ -40,12 +40,13 @@ EXTRA_MODELS_FILE = DATA / "calibration_models.yaml"
 
 @lru_cache(maxsize=1)
 def extra_configs() -> dict[str, tuple[dict[str, object], str]]:
-    """``hf_id`` → (config, sources) from ``data/calibration_models.yaml``."""
+    """``hf_id`` (or, for rows that name none, the row's model label) → (config, sources)
+    from ``data/calibration_models.yaml``."""
     data = load_yaml_file(EXTRA_MODELS_FILE)
     out: dict[str, tuple[dict[str, object], str]] = {}
     for entry in data["models"]:
-        for hf_id in entry["hf_ids"]:
-            out[hf_id] = (dict(entry["config"]), "; ".join(entry["sources"]))
+        for key in [*entry["hf_ids"], *entry.get("names", [])]:
+            out[key] = (dict(entry["config"]), "; ".join(entry["sources"]))
     return out
 
 
@@ -102,8 +103,9 @@ def architecture_for(
 ) -> ModelArchitecture | None:
     """The architecture a calibration row is scored with, or None when no source gives one."""
     extra = extra_configs()
-    if hf_id in extra:
-        cfg, source = extra[hf_id]
+    key = hf_id or model
+    if key in extra:
+        cfg, source = extra[key]
         return architecture_from_config(cfg, source=source, name=model)
     base = BUILT_ON.get(hf_id) or BUILT_ON.get(model)
     if base:
@@ -142,6 +144,8 @@ def assumed_version(row: dict[str, str]) -> tuple[str, str]:
     approx = re.search(r"vLLM ~(\d+)\.(\d+)(?:\.(\d+))?", note)
     if approx:
         return f"{approx.group(1)}.{approx.group(2)}.{approx.group(3) or 0}", "approximate, per the note"
+    if "2026" in note:
+        return "0.24.0", "a 2026 build; 0.24.0 is the 2026 release the calibration rows name"
     if "V0" in note or "0.5." in note or "0.6." in note:
         return "0.6.4", "V0 engine per the note"
     if "0.7" in note and "V1" not in note:
@@ -205,7 +209,8 @@ def memory_cases(catalog: Catalog | None = None) -> list[MemoryCase]:
         if why.startswith("not stated") and row["source_url"] in by_source:
             version, why = by_source[row["source_url"]]
         case.notes.append(f"vLLM {version} ({why})")
-        tp = _int(row["tensor_parallel"]) or 1
+        # A row that does not state TP serves one replica on all its GPUs.
+        tp = _int(row["tensor_parallel"]) or _int(row["gpu_count"]) or 1
         try:
             case.flags = ServingFlags(
                 tensor_parallel_size=tp,

@@ -75,12 +75,23 @@ if arch is not None:
         + (f" ({arch.params_active_b:.1f} B active)" if arch.is_moe else "")
         + f", {arch.num_layers} layers, {arch.num_kv_heads} KV heads × {arch.head_dim}, {arch.attention}"
         + (f", {arch.sliding_layers} sliding-window layers" if arch.sliding_layers else "")
+        + (f", {arch.linear_layers} linear-attention (Gated DeltaNet) layers" if arch.linear_layers else "")
         + (f", {arch.quantization.method} ({arch.quantization.source})" if arch.quantization else "")
         + f" — {arch.source_detail}"
     )
+    mamba_mode = None
+    if arch.linear_attention is not None:
+        picked = st.selectbox(
+            "--mamba-cache-mode (how the linear-attention state is cached)",
+            ["vLLM default", "none", "align", "all"],
+            key="sizing_mamba_mode",
+            help="align keeps a second state page per request for prefix caching; all keeps one per block.",
+        )
+        mamba_mode = None if picked == "vLLM default" else picked
     try:
         flags = ServingFlags(
             tensor_parallel_size=int(tp),
+            mamba_cache_mode=mamba_mode,
             max_model_len=int(max_len) or None,
             gpu_memory_utilization=float(util),
             kv_cache_dtype="fp8" if kv_dtype == "fp8" else "auto",

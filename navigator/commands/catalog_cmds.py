@@ -45,7 +45,9 @@ def _models(args: argparse.Namespace) -> int:
         else:
             for key, value in arch.model_dump(mode="json", exclude={"sources", "layer_types"}).items():
                 print(f"{key:22} {value}")
-            print(f"{'layer_types':22} {arch.num_layers - arch.sliding_layers} full, {arch.sliding_layers} windowed")
+            full = arch.num_layers - arch.sliding_layers - arch.linear_layers
+            kinds = f"{full} full, {arch.sliding_layers} windowed"
+            print(f"{'layer_types':22} {kinds}" + (f", {arch.linear_layers} linear" if arch.linear_layers else ""))
         return 0
     archs = [resolve_model(m.name, catalog=cat) for m in cat.models.values()]
     if args.json:

@@ -55,6 +55,7 @@ def flags_from_args(args: argparse.Namespace) -> ServingFlags:
         "max_num_batched_tokens": args.max_num_batched_tokens,
         "block_size": args.block_size,
         "enforce_eager": args.enforce_eager,
+        "mamba_cache_mode": args.mamba_cache_mode,
     }
     if args.vllm_version:
         values["vllm_version"] = args.vllm_version
@@ -182,6 +183,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--max-num-batched-tokens", type=int, metavar="T")
     p.add_argument("--block-size", type=int, metavar="B")
     p.add_argument("--enforce-eager", action="store_true")
+    p.add_argument(
+        "--mamba-cache-mode",
+        choices=["none", "align", "all"],
+        help="state caching of hybrid (linear-attention) models; default: vLLM's for --vllm-version",
+    )
     p.add_argument("--vllm-version", metavar="V")
     p.add_argument("--input-tokens", type=int, metavar="I")
     p.add_argument("--output-tokens", type=int, metavar="O")
