@@ -81,6 +81,7 @@ def _linear_attention(cfg: Mapping[str, Any]) -> LinearAttentionSpec | None:
         num_value_heads=int(cfg["linear_num_value_heads"]),
         key_head_dim=int(cfg["linear_key_head_dim"]),
         value_head_dim=int(cfg["linear_value_head_dim"]),
+        # 4 is the transformers Qwen3-Next/Qwen3.5 config default when a config omits it.
         conv_kernel=int(cfg.get("linear_conv_kernel_dim", 4)),
         ssm_dtype=_dtype(cfg["mamba_ssm_dtype"]) if cfg.get("mamba_ssm_dtype") else model_dtype,
     )

@@ -82,34 +82,34 @@ class MemoryEstimate(BaseModel):
     notes: list[str]
 
 
-def check_parallelism(arch: ModelArchitecture, tp: int) -> None:
-    """vLLM's rule: TP divides the attention heads, and KV heads split or replicate evenly."""
+def _tp_problem(arch: ModelArchitecture, tp: int) -> str | None:
+    """Why vLLM would refuse this tensor-parallel size for the model, or None."""
     if arch.num_attention_heads % tp:
-        raise InputError(
-            f"--tensor-parallel-size {tp}: must divide the {arch.num_attention_heads} attention heads of "
-            f"{arch.name} (valid: {', '.join(str(t) for t in valid_tp_sizes(arch))})"
-        )
+        return f"must divide the {arch.num_attention_heads} attention heads of {arch.name}"
     kv = arch.num_kv_heads
     if arch.mla is None and kv % tp and tp % kv:
-        raise InputError(f"--tensor-parallel-size {tp}: {kv} KV heads cannot be split or replicated evenly")
+        return f"{kv} KV heads cannot be split or replicated evenly"
     lin = arch.linear_attention
     if lin is not None and (lin.num_value_heads % tp or lin.num_key_heads % tp):
-        raise InputError(
-            f"--tensor-parallel-size {tp}: must divide the {lin.num_key_heads} key and {lin.num_value_heads} value "
-            f"heads of {arch.name}'s linear-attention layers"
+        return (
+            f"must divide the {lin.num_key_heads} key and {lin.num_value_heads} value heads of "
+            f"{arch.name}'s linear-attention layers"
         )
+    return None
+
+
+def check_parallelism(arch: ModelArchitecture, tp: int) -> None:
+    """vLLM's rule: TP divides the attention (and linear-attention) heads, and KV heads split
+    or replicate evenly."""
+    problem = _tp_problem(arch, tp)
+    if problem:
+        valid = ", ".join(str(t) for t in valid_tp_sizes(arch))
+        raise InputError(f"--tensor-parallel-size {tp}: {problem} (valid: {valid})")
 
 
 def valid_tp_sizes(arch: ModelArchitecture, limit: int = 64) -> list[int]:
     """Tensor-parallel sizes vLLM accepts for this model (powers of two and divisors up to 64)."""
-    out = []
-    for tp in range(1, limit + 1):
-        kv = arch.num_kv_heads
-        lin = arch.linear_attention
-        linear_ok = lin is None or (lin.num_value_heads % tp == 0 and lin.num_key_heads % tp == 0)
-        if arch.num_attention_heads % tp == 0 and linear_ok and (arch.mla is not None or kv % tp == 0 or tp % kv == 0):
-            out.append(tp)
-    return out
+    return [tp for tp in range(1, limit + 1) if _tp_problem(arch, tp) is None]
 
 
 def _log_lines(est: dict[str, float | int], flags: ResolvedFlags, graphs: bool) -> list[str]:
@@ -194,7 +194,7 @@ def estimate_memory(
     available = budget - weights - activation - non_torch - graphs_counted
     layout: KvLayout = kv_layout(arch, rf, flags)
     capacity = kv_capacity(layout, available, rf, cap=arch.max_context or rf.max_model_len)
-    blocks, tokens, concurrency, fits_len = capacity.blocks, capacity.tokens, capacity.concurrency, capacity.max_len
+    tokens, concurrency, fits_len = capacity.tokens, capacity.concurrency, capacity.max_len
 
     failures: list[FitFailure] = []
     if arch.max_context and rf.max_model_len > arch.max_context:
@@ -272,7 +272,7 @@ def estimate_memory(
         available_kv_gib=round(available, 2),
         kv_bytes_per_token=layout.reported_bytes_per_token,
         kv_bytes_per_token_per_layer=layout.bytes_per_token_per_layer,
-        gpu_blocks=blocks,
+        gpu_blocks=capacity.blocks,
         kv_cache_tokens=tokens,
         max_concurrency=round(concurrency, 2),
         max_model_len=rf.max_model_len,
