@@ -10,7 +10,12 @@ exit code 2 and the app can show it in an error box, never as a traceback::
     │   ├── CatalogError           malformed catalog entry (file, entry, field)
     │   ├── UnknownModelError      no such model (lists the closest known ones)
     │   ├── UnknownGpuError        no such GPU or product label (lists the closest)
-    │   └── InventoryError         malformed inventory file
+    │   ├── InventoryError         malformed inventory file
+    │   └── ArtifactError          a model artifact (Hub repo, model-car image, registry
+    │       │                      version) cannot be read; says what to do
+    │       ├── ArtifactNotFoundError   no such repo, revision, image or version
+    │       ├── ArtifactAccessError     gated or private: a token or pull secret is needed
+    │       └── SourceUnreachableError  the Hub / registry does not answer, or offline mode
     ├── SettingsError              invalid NAVIGATOR_* setting
     ├── StoreError                 the file cache cannot be written or read
     ├── AssistantError             the chat assistant cannot go on
@@ -83,6 +88,23 @@ class UnknownGpuError(_UnknownNameError):
 
 class InventoryError(InputError):
     """The inventory file is malformed."""
+
+
+class ArtifactError(InputError):
+    """A model artifact (Hugging Face repo, model-car image, Model Registry version) cannot be
+    read; the message names the artifact and what to do."""
+
+
+class ArtifactNotFoundError(ArtifactError):
+    """No such repository, revision, file, image or registered version."""
+
+
+class ArtifactAccessError(ArtifactError):
+    """The artifact is gated or private: a token (NAVIGATOR_HF_TOKEN) or pull secret is needed."""
+
+
+class SourceUnreachableError(ArtifactError):
+    """The Hub or registry does not answer (network, timeout), or offline mode is on."""
 
 
 class SettingsError(NavigatorError):

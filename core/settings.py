@@ -65,12 +65,27 @@ class Settings(BaseSettings):
     vllm_runtime_image: str | None = None
     """Overrides the vLLM image read from the cluster's ServingRuntime templates."""
 
-    @field_validator("llm_api_key", "model_registry_token", mode="before")
+    hf_token: SecretStr | None = None
+    """Hugging Face token for gated or private repos (falls back to ``HF_TOKEN`` / a saved login)."""
+    hf_endpoint: str | None = None
+    """Hub address or mirror; defaults to ``HF_ENDPOINT`` and then https://huggingface.co."""
+    hf_offline: bool = False
+    """Never ask the Hub (also on with ``HF_HUB_OFFLINE=1``): the file cache and the catalog only."""
+    hf_timeout_s: float = Field(default=10.0, gt=0, le=300)
+    """Per request to the Hub or an image registry."""
+    pull_secret: SecretStr | None = None
+    """A docker-config JSON (``{"auths": {…}}``) for reading model-car images from registries."""
+    registry_auth_file: Path | None = None
+    """A docker/podman auth file; defaults to ``REGISTRY_AUTH_FILE`` or ``~/.docker/config.json``."""
+
+    @field_validator("llm_api_key", "model_registry_token", "hf_token", "pull_secret", mode="before")
     @classmethod
     def _blank_is_none(cls, v: Any) -> Any:
         return None if isinstance(v, str) and not v.strip() else v
 
-    @field_validator("cache_dir", "kubeconfig", "inventory_path", "catalog_overrides", mode="after")
+    @field_validator(
+        "cache_dir", "kubeconfig", "inventory_path", "catalog_overrides", "registry_auth_file", mode="after"
+    )
     @classmethod
     def _expand(cls, v: Path | None) -> Path | None:
         return v.expanduser() if v is not None else None
@@ -81,7 +96,7 @@ class Settings(BaseSettings):
         for name, value in self:
             if isinstance(value, SecretStr):
                 out[name] = "set" if value.get_secret_value() else "not set"
-            elif value is None and name in ("llm_api_key", "model_registry_token"):
+            elif value is None and name in ("llm_api_key", "model_registry_token", "hf_token", "pull_secret"):
                 out[name] = "not set"
             else:
                 out[name] = str(value) if isinstance(value, Path) else value

@@ -26,6 +26,15 @@ def _isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
     monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
     monkeypatch.delenv("KUBECONFIG", raising=False)
     monkeypatch.delenv("KUBERNETES_SERVICE_HOST", raising=False)
+    # No test reaches the real Hugging Face Hub: a closed loopback port answers at once, so
+    # Hub ids fall back to the catalog the way they do on a disconnected laptop. Tests of the
+    # Hub itself point HF_ENDPOINT at their stand-in.
+    for key in ("HF_TOKEN", "HF_HUB_OFFLINE", "REGISTRY_AUTH_FILE"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("HF_ENDPOINT", "http://127.0.0.1:9")
+    from core.architecture import clear_resolution_cache
+
+    clear_resolution_cache()
 
 
 @pytest.fixture

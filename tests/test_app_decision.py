@@ -9,10 +9,10 @@ from tests.test_app import APP
 UPLOAD = b"""
 model-car:
   - name: tiny
-    image: oci://registry.redhat.io/rhelai1/modelcar-llama-3-2-1b-instruct:1.5
+    image: oci://registry.redhat.io/rhai/modelcar-redhatai-tinyllama-1-1b-chat-v1-0:3.0
     serving_arguments:
       gpu_count: 1
-      args: ["--max-model-len=4096", "--distributed-executor-backend=mp"]
+      args: ["--max-model-len=2048", "--distributed-executor-backend=mp"]
 """
 
 
@@ -31,7 +31,7 @@ def test_sample_config_report() -> None:
     metrics = {m.label: m.value for m in at.metric}
     assert int(metrics["NO-GO"]) >= 1 and int(metrics["GO"]) + int(metrics["GO with changes"]) >= 4
     matrix = next(df.value for df in at.dataframe if "Verdict" in df.value.columns and "Model" in df.value.columns)
-    assert "llama-3.1-70b-instruct" in set(matrix["Model"])
+    assert "llama-3.3-70b-instruct" in set(matrix["Model"])
     assert any("fragmentation" in m.value for m in at.markdown)
     assert any("GPU KV cache size" in c.value for c in at.code)
     labels = {b.label for b in at.get("download_button")}

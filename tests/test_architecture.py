@@ -51,30 +51,54 @@ def test_parameter_count_agrees_with_catalog(name: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("ref", "expected", "quant"),
+    ("ref", "catalog_model", "repo", "quant"),
     [
-        ("meta-llama/Llama-3.1-8B-Instruct", "Llama-3.1-8B", None),
-        ("meta-llama/Meta-Llama-3.1-70B-Instruct", "Llama-3.1-70B", None),
-        ("oci://registry.redhat.io/rhelai1/modelcar-granite-3-1-8b-instruct:1.5", "Granite-3.1-8B", None),
-        ("oci://quay.io/redhat-ai-services/modelcar-catalog:granite-3.1-2b-instruct", "Granite-3.1-2B", None),
+        ("Llama-3.1-8B", "Llama-3.1-8B", "meta-llama/Llama-3.1-8B-Instruct", None),
+        ("meta-llama/Llama-3.1-8B-Instruct", "Llama-3.1-8B", "meta-llama/Llama-3.1-8B-Instruct", None),
+        ("oci://registry.redhat.io/rhelai1/modelcar-granite-3-1-8b-instruct:1.5", "Granite-3.1-8B", None, None),
         (
             "oci://registry.redhat.io/rhelai1/modelcar-llama-3-1-8b-instruct-fp8-dynamic:1.5",
             "Llama-3.1-8B",
+            "RedHatAI/Meta-Llama-3.1-8B-Instruct-FP8-dynamic",
             "fp8_w8a8",
         ),
-        ("RedHatAI/Llama-3.1-8B-Instruct-FP8-dynamic", "Llama-3.1-8B", "fp8_w8a8"),
-        ("RedHatAI/Meta-Llama-3.1-70B-Instruct-quantized.w4a16", "Llama-3.1-70B", "w4a16_marlin"),
-        ("neuralmagic/Meta-Llama-3.1-70B-Instruct-quantized.w8a8", "Llama-3.1-70B", "int8_w8a8"),
-        ("Qwen/Qwen2.5-7B-Instruct-AWQ", "Qwen2.5-7B", "awq"),
-        ("mistral-7b-instruct-v0-3", "Mistral-7B-v0.3", None),
-        ("llama3.1:70b", "Llama-3.1-70B", None),
-        ("mixtral-8x7b-instruct-v0.1", "Mixtral-8x7B", None),
+        ("RedHatAI/Meta-Llama-3.1-8B-Instruct-quantized.w4a16", "Llama-3.1-8B", None, "w4a16_marlin"),
+        ("neuralmagic/Meta-Llama-3.1-70B-Instruct-quantized.w8a8", "Llama-3.1-70B", None, "int8_w8a8"),
+        ("Qwen/Qwen3-32B-AWQ", "Qwen3-32B", None, "awq"),
+        ("hf://Qwen/Qwen3-0.6B", "Qwen3-0.6B", "Qwen/Qwen3-0.6B", None),
+        ("https://huggingface.co/Qwen/Qwen3-0.6B", "Qwen3-0.6B", "Qwen/Qwen3-0.6B", None),
+        ("mistralai/Mistral-Small-3.2-24B-Instruct-2506", "Mistral-Small-3.1-24B", None, None),
     ],
 )
-def test_resolution_spellings(ref: str, expected: str, quant: str | None) -> None:
+def test_exact_spellings_resolve_to_that_artifact(ref: str, catalog_model: str, repo: str | None, quant: str | None) -> None:
     arch = resolve_model(ref)
-    assert arch.name == expected
+    assert arch.catalog_model == catalog_model
+    assert arch.hf_id == (repo or ref.removeprefix("oci://") if not ref.startswith("oci://") else arch.hf_id)
     assert (arch.quantization.method if arch.quantization else None) == quant
+    if ref.startswith("oci://"):
+        assert arch.artifact is not None and arch.artifact.uri == ref
+
+
+def test_spelling_differences_of_a_catalog_name_still_resolve() -> None:
+    # Case and separators only (an Ollama-style tag of the same model), not a look-alike.
+    assert resolve_model("llama3.1:70b").name == "Llama-3.1-70B"
+
+
+@pytest.mark.parametrize(
+    ("ref", "closest"),
+    [
+        # Look-alikes are offered as a choice, never substituted.
+        ("meta-llama/Meta-Llama-3.1-70B-Instruct-FP8", "Llama-3.1-70B"),
+        ("mistral-7b-instruct-v0-3", "Mistral-7B-v0.3"),
+        ("Qwen/Qwen2.5-0.6B", "Qwen2.5-0.5B"),
+        ("oci://quay.io/acme/modelcar-granite-3-1-2b-instruct:1", "Granite-3.1-2B"),
+    ],
+)
+def test_look_alikes_are_offered_never_substituted(ref: str, closest: str) -> None:
+    with pytest.raises(UnknownModelError) as err:
+        resolve_model(ref)
+    assert closest in err.value.closest
+    assert str(err.value).count("\n") == 0
 
 
 def test_mixtral_is_46_7b_not_7b() -> None:

@@ -112,7 +112,9 @@ def test_a_turn_never_changes_the_state_it_was_given() -> None:
 
 
 def test_no_matching_model_asks_again_instead_of_inventing_one() -> None:
-    s, replies = talk(Workflow(), "an embedding model for semantic search, 10 rps, p95 under 1 s")
+    s, replies = talk(
+        Workflow(), "a vision embedding model for image search, 10 rps, p95 under 1 s"
+    )
     assert s.stage == Stage.INTENT and s.plan is None
     assert "No catalog model matches" in replies[0]
 

@@ -101,7 +101,10 @@ def test_cluster_errors_exit_2(tmp_path: Path, fake_kube: FakeKubeServer) -> Non
 
 def test_models_and_gpus() -> None:
     done = navigator("models", "oci://registry.redhat.io/rhelai1/modelcar-granite-3-1-8b-instruct:1.5", "--json")
-    assert done.returncode == 0 and json.loads(done.stdout)["name"] == "Granite-3.1-8B"
+    assert done.returncode == 0, done.stderr
+    got = json.loads(done.stdout)
+    assert got["catalog_model"] == "Granite-3.1-8B" and got["hf_id"] == "RedHatAI/granite-3.1-8b-instruct"
+    assert got["artifact"]["uri"] == "oci://registry.redhat.io/rhelai1/modelcar-granite-3-1-8b-instruct:1.5"
     done = navigator("models", "Llama-9.9-8B")
     assert done.returncode == 2 and "Closest known" in done.stderr
     done = navigator("gpus", "--json")

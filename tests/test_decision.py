@@ -32,7 +32,7 @@ def only(*gpus: str) -> object:
 
 
 def test_tp4_on_fragmented_a100s_is_no_go_naming_fragmentation() -> None:
-    entry, cfg = one("oci://registry.redhat.io/rhelai1/modelcar-llama-3-1-70b-instruct:1.5", 4)
+    entry, cfg = one("oci://registry.redhat.io/rhelai1/modelcar-llama-3-3-70b-instruct:1.5", 4)
     d = decide_entry(entry, cfg, only("A100-80GB-SXM"))
     assert d.verdict == "NO_GO"
     assert any("fragmentation" in r and "2-2-2-2" in r for r in d.reasons)
@@ -50,7 +50,7 @@ def test_fp8_on_t4_is_no_go() -> None:
 
 
 def test_70b_bf16_on_one_a100_is_no_go_with_alternatives() -> None:
-    entry, cfg = one("oci://registry.redhat.io/rhelai1/modelcar-llama-3-1-70b-instruct:1.5", 1)
+    entry, cfg = one("oci://registry.redhat.io/rhelai1/modelcar-llama-3-3-70b-instruct:1.5", 1)
     d = decide_entry(entry, cfg, only("A100-80GB-SXM"))
     assert d.verdict == "NO_GO"
     assert any("WEIGHTS_EXCEED_MEMORY" in r for r in d.reasons)
@@ -79,13 +79,13 @@ def test_mixtral_is_sized_as_46_7b() -> None:
 
 def test_bf16_model_on_t4_gets_float16_and_harmful_flags_go() -> None:
     entry, cfg = one(
-        "oci://registry.redhat.io/rhelai1/modelcar-llama-3-2-1b-instruct:1.5",
+        "oci://registry.redhat.io/rhai/modelcar-redhatai-tinyllama-1-1b-chat-v1-0:3.0",
         1,
         [
-            "--max-model-len=4096",
+            "--max-model-len=2048",
             "--distributed-executor-backend=mp",
             "--port=9000",
-            "--max-model-len=2048",
+            "--max-model-len=1024",
             "--use-v2-block-manager",
         ],
     )
@@ -95,7 +95,7 @@ def test_bf16_model_on_t4_gets_float16_and_harmful_flags_go() -> None:
     assert flags["--dtype"].new == "float16"
     assert flags["--distributed-executor-backend"].new is None and flags["--port"].new is None
     assert flags["--use-v2-block-manager"].new is None and "--max-model-len" in flags
-    assert d.optimized_args.count("--max-model-len=4096") == 1 and "--dtype=float16" in d.optimized_args
+    assert d.optimized_args.count("--max-model-len=2048") == 1 and "--dtype=float16" in d.optimized_args
 
 
 def test_tp_argument_disagreeing_with_gpu_count_is_fixed() -> None:
@@ -120,7 +120,7 @@ def test_report_sections_matrix_and_markdown() -> None:
     report = build_report(cfg, SAMPLE, inspect=None)
     matrix = {m["model"]: m for m in report.matrix()}
     assert matrix["granite-3.1-8b-instruct"]["verdict"] in ("GO", "GO_WITH_CHANGES")
-    assert matrix["llama-3.1-70b-instruct"]["verdict"] == "NO_GO"
+    assert matrix["llama-3.3-70b-instruct"]["verdict"] == "NO_GO"
     assert set(matrix["mixtral-8x7b-instruct"]) >= {"model", "verdict", "node_type", "reasons", "changes"}
     md = report_markdown(report)
     for section in ("## Configuration", "## Accelerator compatibility", "## Deployment decision", "## QA readiness"):
@@ -155,7 +155,7 @@ def test_against_the_test_api_server(kubeconfig: Path, fake_kube: FakeKubeServer
 model-car:
   - {name: granite, image: "oci://registry.redhat.io/rhelai1/modelcar-granite-3-1-8b-instruct:1.5"}
   - name: big
-    image: oci://registry.redhat.io/rhelai1/modelcar-llama-3-1-70b-instruct:1.5
+    image: oci://registry.redhat.io/rhelai1/modelcar-llama-3-3-70b-instruct:1.5
     serving_arguments: {gpu_count: 4}
 """
     report = build_report(parse_modelcar_text(text), inv, runtime=cuda, inspect=None)

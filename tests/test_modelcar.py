@@ -23,12 +23,12 @@ SAMPLE = REPO / "config-yaml" / "sample_modelcar_config.base.yaml"
 def test_sample_config() -> None:
     cfg = load_modelcar_config(SAMPLE)
     names = [e.name for e in cfg.entries]
-    assert "mixtral-8x7b-instruct" in names and "granite-embedding-278m" in names
+    assert "mixtral-8x7b-instruct" in names and "embeddinggemma-300m" in names
     w4 = next(e for e in cfg.entries if e.name == "llama-3.1-8b-w4a16")
     # No serving_arguments of its own: the default block applies, whole.
     assert cfg.serving(w4).args == ["--max-model-len=8192", "--uvicorn-log-level=info"]
     assert cfg.execution_mode(w4) == "parallel"
-    emb = next(e for e in cfg.entries if e.name == "granite-embedding-278m")
+    emb = next(e for e in cfg.entries if e.name == "embeddinggemma-300m")
     assert emb.model_output_type == "embedding" and cfg.execution_mode(emb) == "sequential"
     assert not cfg.warnings
 

@@ -94,10 +94,12 @@ def test_mixtral_weights_count_every_expert() -> None:
 
 
 def test_quantized_checkpoints_keep_16_bit_embeddings() -> None:
-    awq = estimate_memory(resolve_model("Qwen/Qwen2.5-7B-Instruct-AWQ"), CAT.gpu("L4"), ServingFlags())
+    w4 = resolve_model("RedHatAI/Qwen2.5-7B-Instruct-quantized.w4a16")
+    assert w4.quantization is not None and w4.quantization.method == "w4a16_marlin"
+    est_w4 = estimate_memory(w4, CAT.gpu("L4"), ServingFlags(max_model_len=8192))
     embed = 2 * 152064 * 3584 * 2 / 2**30
-    assert awq.weights_gib > embed  # embeddings and lm_head stay 16-bit
-    assert awq.weights_gib < 7.62e9 * 2 / 2**30 / 2
+    assert est_w4.weights_gib > embed  # embeddings and lm_head stay 16-bit
+    assert est_w4.weights_gib < 7.62e9 * 2 / 2**30 / 2
 
 
 def test_cuda_graph_profiling_from_0_21_and_enforce_eager() -> None:
@@ -121,7 +123,9 @@ def test_batch_defaults_follow_vllm_tiers() -> None:
     ("model", "gpu", "flags", "code"),
     [
         ("Llama-3.1-70B", "A100-80GB", {}, "WEIGHTS_EXCEED_MEMORY"),
-        ("Llama-3.3-70B", "H100", {"max_model_len": 16000, "quantization": "fp8"}, "NO_KV_MEMORY"),
+        ("RedHatAI/Llama-3.3-70B-Instruct-FP8-dynamic", "H100", {"max_model_len": 16000}, "NO_KV_MEMORY"),
+        # FP8 while loading: the 16-bit weights must fit first (141 GB on an 80 GB GPU do not).
+        ("Llama-3.3-70B", "H100", {"max_model_len": 16000, "quantization": "fp8"}, "WEIGHTS_EXCEED_MEMORY"),
         ("Qwen3-32B", "H100", {"max_model_len": 32000, "block_size": 128}, "MAX_MODEL_LEN_EXCEEDS_KV"),
         ("Llama-3.1-8B", "H100", {"max_model_len": 200000}, "MAX_MODEL_LEN_ABOVE_MODEL"),
     ],

@@ -56,8 +56,8 @@ def test_longer_context_never_more_concurrency(model: str, gpu: str, length: int
 def test_fp8_kv_about_doubles_tokens(model: str, gpu: str) -> None:
     auto = estimate_memory(ARCH[model], CAT.gpus[gpu], ServingFlags(max_model_len=4096))
     fp8 = estimate_memory(ARCH[model], CAT.gpus[gpu], ServingFlags(max_model_len=4096, kv_cache_dtype="fp8"))
-    if auto.kv_cache_tokens < 10_000:
-        return  # block rounding dominates tiny caches
+    if auto.kv_cache_tokens < 10_000 or ARCH[model].linear_layers:
+        return  # block rounding dominates tiny caches; a hybrid's state pages keep their own dtype
     ratio = fp8.kv_cache_tokens / auto.kv_cache_tokens
     # MLA's FP8 layout is 656 bytes/layer vs 1,152 in BF16 (x1.76); everything else is x2.
     low = 1.7 if ARCH[model].mla else 1.95

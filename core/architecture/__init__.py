@@ -5,37 +5,65 @@
 'Granite-3.1-8B'
 """
 
+from core.architecture._checkpoint import CheckpointWeights, summarize_tensors
 from core.architecture._hfconfig import architecture_from_config, read_config_json
+from core.architecture._hub import HubAccess
 from core.architecture._model import (
+    Artifact,
     AttentionKind,
     Dtype,
     LayerKind,
     LinearAttentionSpec,
     ModelArchitecture,
+    Task,
     count_params,
     layer_layout,
+    moe_layer_count,
 )
+from core.architecture._oci import RegistryAuth
 from core.architecture._quantization import (
     QuantizationInfo,
     quantization_from_config,
+    quantization_from_method,
     quantization_from_name,
 )
-from core.architecture._resolve import from_spec, name_key, resolve_model
+from core.architecture._resolve import (
+    catalog_lookup,
+    checkpoint_variants,
+    closest_models,
+    from_spec,
+    name_key,
+    resolve_model,
+)
+from core.architecture._sources import ModelSources, clear_resolution_cache
 
 __all__ = [
+    "Artifact",
     "AttentionKind",
+    "CheckpointWeights",
     "Dtype",
+    "HubAccess",
     "LayerKind",
     "LinearAttentionSpec",
     "ModelArchitecture",
+    "ModelSources",
     "QuantizationInfo",
+    "RegistryAuth",
+    "Task",
     "architecture_from_config",
+    "catalog_lookup",
+    "checkpoint_variants",
+    "clear_resolution_cache",
+    "closest_models",
     "count_params",
     "from_spec",
     "layer_layout",
+    "moe_layer_count",
     "name_key",
     "quantization_from_config",
+    "quantization_from_method",
     "quantization_from_name",
     "read_config_json",
     "resolve_model",
+    "summarize_tensors",
 ]

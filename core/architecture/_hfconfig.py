@@ -14,27 +14,40 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from core.architecture._checkpoint import CheckpointWeights
 from core.architecture._model import (
+    ENCODER_FAMILIES,
+    Artifact,
     Dtype,
     LayerKind,
     LinearAttentionSpec,
     ModelArchitecture,
+    Source,
+    Task,
     attention_kind,
     count_params,
     layer_layout,
 )
 from core.architecture._quantization import quantization_from_config
+from core.architecture._vision import vision_params
 from core.catalog import MlaSpec, MoeSpec
 from core.errors import InputError
 
 MAX_CONFIG_BYTES = 2 * 1024 * 1024
+TIED_BY_DEFAULT = frozenset({"gemma", "gemma2", "gemma3", "cohere", "cohere2"})
+"""Model types whose transformers config class ties the output head to the embedding unless
+``tie_word_embeddings`` says otherwise (a config.json often leaves the default out)."""
 
 _LAYER_KIND: dict[str, LayerKind] = {
     "full_attention": "full",
     "sliding_attention": "sliding",
     "chunked_attention": "chunked",
     "linear_attention": "linear",
+    "attention": "full",
+    "mamba": "linear",
 }
+# Nemotron-H's ``hybrid_override_pattern``: one character per layer.
+_PATTERN_KIND: dict[str, LayerKind] = {"M": "linear", "*": "full", "-": "ffn", "E": "ffn"}
 
 
 def _first(cfg: Mapping[str, Any], *keys: str, default: Any = None) -> Any:
@@ -53,7 +66,7 @@ def _dtype(raw: Any) -> Dtype:
     return aliases.get(first, "bfloat16")
 
 
-def _moe(cfg: Mapping[str, Any]) -> MoeSpec | None:
+def _moe(cfg: Mapping[str, Any], model_type: str) -> MoeSpec | None:
     experts = _first(cfg, "num_local_experts", "num_experts", "n_routed_experts")
     if not experts:
         return None
@@ -62,19 +75,110 @@ def _moe(cfg: Mapping[str, Any]) -> MoeSpec | None:
     if shared is None and cfg.get("shared_expert_intermediate_size"):
         # Qwen-MoE configs give one shared expert by its width; count it in expert-sized units.
         shared = round(int(cfg["shared_expert_intermediate_size"]) / expert_size)
+    if shared is None and model_type.startswith("llama4"):
+        shared = 1  # every Llama 4 MoE layer has one shared expert (modeling_llama4.Llama4TextMoe)
+    if shared is None and _first(cfg, "moe_shared_expert_intermediate_size", "shared_intermediate_size"):
+        shared = 1  # one shared MLP of its own width (Nemotron-H, Granite 4.0-H)
+    step = cfg.get("interleave_moe_layer_step")
+    dense = cfg.get("intermediate_size_mlp")
+    pattern = cfg.get("hybrid_override_pattern")
+    shared_width = _first(cfg, "moe_shared_expert_intermediate_size", "shared_intermediate_size")
     return MoeSpec(
         num_experts=int(experts),
         experts_per_token=int(_first(cfg, "num_experts_per_tok", "experts_per_token", default=1)),
         num_shared_experts=int(shared or 0),
         moe_intermediate_size=expert_size,
         first_k_dense_replace=cfg.get("first_k_dense_replace"),
+        interleave_moe_layer_step=int(step) if isinstance(step, int) and step > 1 else None,
+        intermediate_size_mlp=int(dense) if isinstance(dense, int) else None,
+        num_nextn_predict_layers=cfg.get("num_nextn_predict_layers"),
+        num_moe_layers=pattern.count("E") if isinstance(pattern, str) else None,
+        shared_expert_intermediate_size=int(shared_width) if isinstance(shared_width, int) and shared_width else None,
+    )
+
+
+def _pattern_params(cfg: Mapping[str, Any], kinds: tuple[LayerKind, ...], moe: MoeSpec | None) -> tuple[float, float]:
+    """Nemotron-H: each layer is one operator (Mamba2, attention, MLP or MoE), counted by pattern."""
+    pattern = str(cfg["hybrid_override_pattern"])
+    h = int(cfg["hidden_size"])
+    heads = int(cfg["num_attention_heads"])
+    kv = int(_first(cfg, "num_key_value_heads", default=heads))
+    hd = int(_first(cfg, "head_dim", "attention_head_dim", default=h // heads))
+    lin = _mamba2(cfg)
+    total = active = 0.0
+    for c in pattern:
+        layer = active_layer = float(h)  # the layer's norm
+        if c == "M" and lin is not None:
+            d_inner = lin.num_value_heads * lin.value_head_dim
+            groups_state = 2 * lin.num_key_heads * lin.key_head_dim
+            layer += h * (2 * d_inner + groups_state + lin.num_value_heads)
+            layer += lin.conv_dim * (lin.conv_kernel + 1) + 3 * lin.num_value_heads + d_inner + d_inner * h
+            active_layer = layer
+        elif c == "*":
+            layer += h * heads * hd + 2 * h * kv * hd + heads * hd * h
+            active_layer = layer
+        elif c == "-":
+            layer += 2 * h * int(cfg["intermediate_size"])
+            active_layer = layer
+        elif c == "E" and moe is not None:
+            expert = 2 * h * moe.moe_intermediate_size
+            shared = 2 * h * (moe.shared_expert_intermediate_size or moe.moe_intermediate_size) * moe.num_shared_experts
+            router = h * moe.num_experts
+            active_layer = layer + moe.experts_per_token * expert + shared + router
+            layer += moe.num_experts * expert + shared + router
+        total += layer
+        active += active_layer
+    embed = int(cfg["vocab_size"]) * h * (1 if cfg.get("tie_word_embeddings") else 2) + h
+    return (total + embed) / 1e9, (active + embed) / 1e9
+
+
+def task_of(config: Mapping[str, Any], model_type: str) -> Task:
+    """What vLLM serves the model as, from its ``architectures`` (and encoder families)."""
+    archs = [str(a) for a in config.get("architectures") or []]
+    if any(a.endswith(("ForSequenceClassification", "ForTokenClassification", "Reranker")) for a in archs):
+        return "score"
+    if any(a.endswith(("ForCausalLM", "ForConditionalGeneration", "LMHeadModel")) for a in archs):
+        return "generate"
+    if model_type in ENCODER_FAMILIES or any(a.endswith(("Model", "EmbeddingModel")) for a in archs):
+        return "embed"
+    return "generate"
+
+
+def is_encoder(cfg: Mapping[str, Any], model_type: str) -> bool:
+    """A bidirectional encoder: BERT-style families, or a config that turns causality off."""
+    return (
+        model_type in ENCODER_FAMILIES
+        or cfg.get("use_bidirectional_attention") is True
+        or cfg.get("is_causal") is False
+    )
+
+
+def _mamba2(cfg: Mapping[str, Any]) -> LinearAttentionSpec | None:
+    """Mamba2 dimensions (Nemotron-H ``mamba_*``/``ssm_state_size``, Granite 4.0-H ``mamba_d_*``)."""
+    heads = _first(cfg, "mamba_num_heads", "mamba_n_heads")
+    if heads is None:
+        return None
+    hidden = int(_first(cfg, "hidden_size", default=0))
+    expand = int(_first(cfg, "mamba_expand", "expand", default=2))
+    head_dim = _first(cfg, "mamba_head_dim", "mamba_d_head")
+    head_dim = int(head_dim) if head_dim else expand * hidden // int(heads)
+    model_dtype = _dtype(_first(cfg, "torch_dtype", "dtype"))
+    ssm = cfg.get("mamba_ssm_cache_dtype")
+    return LinearAttentionSpec(
+        kind="mamba2",
+        num_key_heads=int(_first(cfg, "n_groups", "mamba_n_groups", default=1)),
+        num_value_heads=int(heads),
+        key_head_dim=int(_first(cfg, "ssm_state_size", "mamba_d_state", default=128)),
+        value_head_dim=head_dim,
+        conv_kernel=int(_first(cfg, "conv_kernel", "mamba_d_conv", default=4)),
+        ssm_dtype=_dtype(ssm) if ssm and ssm != "auto" else model_dtype,
     )
 
 
 def _linear_attention(cfg: Mapping[str, Any]) -> LinearAttentionSpec | None:
-    """Gated DeltaNet dimensions of a hybrid model (``linear_*`` keys), if it has any."""
+    """State-layer dimensions of a hybrid model: Gated DeltaNet (``linear_*``) or Mamba2."""
     if cfg.get("linear_num_value_heads") is None:
-        return None
+        return _mamba2(cfg)
     model_dtype = _dtype(_first(cfg, "torch_dtype", "dtype"))
     return LinearAttentionSpec(
         num_key_heads=int(cfg["linear_num_key_heads"]),
@@ -96,12 +200,16 @@ def _mla(cfg: Mapping[str, Any]) -> MlaSpec | None:
         qk_rope_head_dim=int(cfg["qk_rope_head_dim"]),
         qk_nope_head_dim=int(cfg["qk_nope_head_dim"]),
         v_head_dim=int(cfg["v_head_dim"]),
+        index_head_dim=int(cfg["index_head_dim"]) if cfg.get("index_head_dim") else None,
     )
 
 
 def _layers(cfg: Mapping[str, Any], model_type: str, n: int) -> tuple[int | None, tuple[LayerKind, ...]]:
     """Sliding window size and per-layer kinds, the way the model's code reads its config."""
     window = cfg.get("sliding_window")
+    pattern = cfg.get("hybrid_override_pattern")
+    if isinstance(pattern, str) and len(pattern) == n:
+        return None, tuple(_PATTERN_KIND.get(c, "ffn") for c in pattern)
     types = cfg.get("layer_types")
     if isinstance(types, list) and len(types) == n:
         kinds = tuple(_LAYER_KIND.get(str(t), "full") for t in types)
@@ -121,19 +229,34 @@ def _layers(cfg: Mapping[str, Any], model_type: str, n: int) -> tuple[int | None
         return None, layer_layout(n, sliding_window=None, pattern=None)
     if model_type == "gemma2":
         return window, layer_layout(n, sliding_window=window, pattern=2)
-    if model_type.startswith("gemma3"):
-        pattern = int(cfg.get("sliding_window_pattern", 6))
+    if model_type.startswith("gemma3") or model_type == "cohere2":
+        # Gemma 3: every 6th layer is global; Cohere 2 (Command R7B / A): every 4th.
+        pattern = int(cfg.get("sliding_window_pattern", 6 if model_type.startswith("gemma3") else 4))
         return window, layer_layout(n, sliding_window=window, pattern=pattern)
     return window, layer_layout(n, sliding_window=window, pattern=None)
 
 
-def architecture_from_config(config: Mapping[str, Any], *, source: str, name: str | None = None) -> ModelArchitecture:
-    """Build a :class:`ModelArchitecture` from a parsed ``config.json``."""
+def architecture_from_config(
+    config: Mapping[str, Any],
+    *,
+    source: str,
+    name: str | None = None,
+    kind: Source = "config.json",
+    checkpoint: CheckpointWeights | None = None,
+    artifact: Artifact | None = None,
+    task: Task | None = None,
+) -> ModelArchitecture:
+    """Build a :class:`ModelArchitecture` from a parsed ``config.json``.
+
+    With ``checkpoint`` (the safetensors headers' summary) the parameter count of an
+    unquantized checkpoint is the checkpoint's own, and the sizing engine uses its bytes.
+    """
     outer = config
     cfg: Mapping[str, Any] = config
     if isinstance(config.get("text_config"), Mapping):
         cfg = {**config["text_config"]}
     model_type = str(cfg.get("model_type") or outer.get("model_type") or "unknown")
+    outer_type = str(outer.get("model_type") or model_type)
     try:
         n_layers = int(_first(cfg, "num_hidden_layers", "n_layer", "num_layers"))
         hidden = int(_first(cfg, "hidden_size", "n_embd", "d_model"))
@@ -149,13 +272,18 @@ def architecture_from_config(config: Mapping[str, Any], *, source: str, name: st
         kv_heads = int(_first(cfg, "num_key_value_heads", "n_head_kv", default=heads))
     head_dim = int(_first(cfg, "head_dim", default=hidden // heads))
     mla = _mla(cfg)
-    moe = _moe(cfg)
+    moe = _moe(cfg, model_type)
     intermediate = _first(cfg, "intermediate_size", "ffn_hidden_size", "n_inner")
     vocab = _first(cfg, "vocab_size", default=outer.get("vocab_size"))
-    tie = bool(_first(cfg, "tie_word_embeddings", default=outer.get("tie_word_embeddings", False)))
+    tie_default = model_type.split("_")[0] in TIED_BY_DEFAULT
+    tie = bool(_first(cfg, "tie_word_embeddings", default=outer.get("tie_word_embeddings", tie_default)))
     family = model_type
     window, kinds = _layers(cfg, model_type, n_layers)
     linear = _linear_attention(cfg) if "linear" in kinds else None
+    encoder = is_encoder(cfg, model_type)
+    positions = int(cfg.get("max_position_embeddings") or 0) if model_type in ENCODER_FAMILIES else 0
+    if encoder and model_type in ENCODER_FAMILIES:
+        tie = True  # an encoder has no output head
     total, active = count_params(
         family=family,
         num_layers=n_layers,
@@ -171,21 +299,36 @@ def architecture_from_config(config: Mapping[str, Any], *, source: str, name: st
         linear=linear,
         linear_layers=sum(1 for k in kinds if k == "linear"),
         output_gate=bool(cfg.get("attn_output_gate")),
+        positions=positions,
     )
+    if isinstance(cfg.get("hybrid_override_pattern"), str):
+        total, active = _pattern_params(cfg, kinds, moe)
+    vc = outer.get("vision_config")
+    vision = vision_params(vc, text_hidden=hidden, model_type=outer_type) / 1e9 if isinstance(vc, Mapping) else 0.0
+    provenance = "computed by Navigator from config.json shapes"
+    total += vision
+    active += vision if moe is None else 0.0
     qc = outer.get("quantization_config") or cfg.get("quantization_config")
     quant = quantization_from_config(qc) if isinstance(qc, Mapping) else None
+    if checkpoint is not None and checkpoint.params and quant is None and checkpoint.format == "safetensors":
+        loaded = checkpoint.params - checkpoint.mtp_params
+        if loaded > 0:
+            ratio = loaded / 1e9 / total
+            total, active = loaded / 1e9, active * ratio if moe is None else active
+            vision = checkpoint.encoder_params / 1e9 or vision
+            provenance = f"counted from the checkpoint's tensors ({checkpoint.source})"
     attention = attention_kind(heads, kv_heads, mla=mla is not None)
     max_ctx = _first(cfg, "max_position_embeddings", "n_positions", "max_seq_len", "seq_length")
     archs = outer.get("architectures") or []
     return ModelArchitecture(
         name=name or str(outer.get("_name_or_path") or (archs[0] if archs else model_type)),
-        source="config.json",
+        source=kind,
         source_detail=source,
-        hf_id=str(outer["_name_or_path"]) if outer.get("_name_or_path") else None,
+        hf_id=(artifact.repo if artifact else None) or (str(outer.get("_name_or_path") or "") or None),
         family=family,
         params_total_b=total,
         params_active_b=active,
-        params_provenance="computed by Navigator from config.json shapes",
+        params_provenance=provenance,
         num_layers=n_layers,
         hidden_size=hidden,
         intermediate_size=int(intermediate) if intermediate else None,
@@ -204,6 +347,11 @@ def architecture_from_config(config: Mapping[str, Any], *, source: str, name: st
         quantization=quant,
         tie_word_embeddings=tie,
         sources=(source,),
+        task=task or task_of(outer, model_type),
+        encoder_only=encoder,
+        vision_params_b=vision,
+        artifact=artifact,
+        checkpoint=checkpoint,
     )
 
 

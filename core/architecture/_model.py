@@ -6,28 +6,66 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
+from core.architecture._checkpoint import CheckpointWeights
 from core.architecture._quantization import QuantizationInfo
 from core.catalog import Capability, MlaSpec, MoeSpec
 
-LayerKind = Literal["full", "sliding", "chunked", "linear"]
-"""Per-layer token mixer: full attention, a sliding or chunked window, or linear attention
-(Gated DeltaNet), which keeps a fixed-size recurrent state instead of a per-token cache."""
+LayerKind = Literal["full", "sliding", "chunked", "linear", "ffn"]
+"""Per-layer token mixer: full attention, a sliding or chunked window, linear attention (Gated
+DeltaNet or Mamba2), which keeps a fixed-size recurrent state instead of a per-token cache, or
+none (``ffn``: a layer that is only an MLP or MoE, as in Nemotron-H's layer pattern)."""
 AttentionKind = Literal["MHA", "GQA", "MQA", "MLA"]
 Dtype = Literal["bfloat16", "float16", "float32"]
+Task = Literal["generate", "embed", "score"]
+"""What vLLM serves the model for: text generation, embeddings (pooling) or scoring/reranking."""
+Source = Literal["catalog", "config.json", "hub", "model-car", "registry", "cache"]
 
 # Families whose MLP is a plain up/down projection (two matrices), not gated (three).
-NON_GATED_FAMILIES = frozenset({"starcoder2", "falcon", "gpt_bigcode", "gpt2", "phi", "gpt_neox"})
+NON_GATED_FAMILIES = frozenset(
+    {
+        "starcoder2",
+        "falcon",
+        "gpt_bigcode",
+        "gpt2",
+        "phi",
+        "gpt_neox",
+        "bert",
+        "roberta",
+        "xlm-roberta",
+        "distilbert",
+        "nemotron_h",
+    }
+)
+ENCODER_FAMILIES = frozenset(
+    {"bert", "roberta", "xlm-roberta", "distilbert", "modernbert", "nomic_bert", "new", "electra", "deberta-v2"}
+)
+"""Bidirectional encoders (embedding and reranker models): no KV cache, learned positions."""
+
+
+def moe_layer_count(moe: MoeSpec, num_layers: int) -> int:
+    """Decoder layers with routed experts: after ``first_k_dense_replace`` dense ones, every
+    ``interleave_moe_layer_step``-th layer (Llama 4 Maverick alternates dense and MoE)."""
+    if moe.num_moe_layers is not None:
+        return moe.num_moe_layers
+    first = moe.first_k_dense_replace or 0
+    step = moe.interleave_moe_layer_step or 1
+    return sum(1 for i in range(first, num_layers) if (i + 1) % step == 0)
 
 
 class LinearAttentionSpec(BaseModel):
-    """The Gated DeltaNet layers of a hybrid model (Qwen3-Next, Qwen3.5/3.6), from config.json.
+    """The state layers of a hybrid model, from config.json: Gated DeltaNet (Qwen3-Next,
+    Qwen3.5/3.6) or Mamba2 (Nemotron-H, Granite 4.0-H).
 
     Each such layer holds a convolution state and a recurrent ("SSM") state per request,
-    whatever the sequence length; vLLM manages them as "mamba" state pages.
+    whatever the sequence length; vLLM manages them as "mamba" state pages. Mamba2 maps onto
+    the same four numbers: key heads = ``n_groups``, key dim = ``ssm_state_size``, value heads =
+    the Mamba heads and value dim = their head dim — so the conv channels are
+    ``d_inner + 2·groups·state`` and the state ``heads × head_dim × state`` in both cases.
     """
 
     model_config = ConfigDict(frozen=True)
 
+    kind: Literal["gated_deltanet", "mamba2"] = "gated_deltanet"
     num_key_heads: int
     num_value_heads: int
     key_head_dim: int
@@ -42,6 +80,36 @@ class LinearAttentionSpec(BaseModel):
         return 2 * self.num_key_heads * self.key_head_dim + self.num_value_heads * self.value_head_dim
 
 
+class Artifact(BaseModel):
+    """The checkpoint a user named: where it lives (what the manifests deploy) and how it was read."""
+
+    model_config = ConfigDict(frozen=True)
+
+    uri: str | None = None
+    """Storage URI KServe loads: ``hf://org/name``, ``oci://…`` (model-car), ``pvc://…``; None for an
+    uploaded config.json (give one when deploying)."""
+    repo: str | None = None
+    """Hugging Face repository id, when the checkpoint is one."""
+    revision: str | None = None
+    """Branch, tag or commit asked for."""
+    commit: str | None = None
+    """The Hub commit or image digest that was read."""
+    gated: bool | None = None
+    """True when downloading needs a Hugging Face token (gated or private repo); None when unknown."""
+    modelcar: str | None = None
+    """A model-car image holding this checkpoint (from the catalog), preferred for deployment."""
+    registered_as: str | None = None
+    """``Model Registry: <model> / <version>`` when resolved through the registry."""
+    read_from: str
+    """Where the config and weights were read: the Hub, a registry, the file cache, the catalog."""
+    read_at: str | None = None
+
+    @property
+    def storage_uri(self) -> str | None:
+        """What to deploy: the model-car image when one exists, else the artifact's own URI."""
+        return self.modelcar or self.uri
+
+
 class ModelArchitecture(BaseModel):
     """A model's shape, dtype and quantization, resolved from the catalog or a config.json.
 
@@ -54,7 +122,7 @@ class ModelArchitecture(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     name: str
-    source: Literal["catalog", "config.json"]
+    source: Source
     source_detail: str
     hf_id: str | None = None
     family: str
@@ -84,6 +152,16 @@ class ModelArchitecture(BaseModel):
     verified: bool = True
     notes: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
+    task: Task = "generate"
+    encoder_only: bool = False
+    """Bidirectional encoder (BERT-style embedding/reranker): vLLM keeps no KV cache for it."""
+    vision_params_b: float = 0.0
+    """Parameters of a vision/audio encoder and projector (multimodal models), in billions."""
+    catalog_model: str | None = None
+    """The catalog architecture this checkpoint is (or is a quantized copy of), when known."""
+    artifact: Artifact | None = None
+    checkpoint: CheckpointWeights | None = None
+    """Bytes and parameters read from the checkpoint's safetensors headers, when they were read."""
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -96,6 +174,12 @@ class ModelArchitecture(BaseModel):
     def sliding_layers(self) -> int:
         """Layers that keep only a window (sliding or chunked) of the KV cache."""
         return sum(1 for k in self.layer_types if k in ("sliding", "chunked"))
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def attention_layers(self) -> int:
+        """Layers that attend over the context (full, sliding or chunked) and keep a KV cache."""
+        return sum(1 for k in self.layer_types if k in ("full", "sliding", "chunked"))
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -152,11 +236,13 @@ def count_params(
     linear: LinearAttentionSpec | None = None,
     linear_layers: int = 0,
     output_gate: bool = False,
+    positions: int = 0,
 ) -> tuple[float, float]:
     """Total and active parameters (billions) from the shape, as the reference computes them.
 
-    Counts embeddings (and the output head unless tied), attention projections, MLP or
-    experts (router and shared experts included), and norms; small biases are left out.
+    Counts embeddings (and the output head unless tied; ``positions`` learned position
+    embeddings for encoders), attention projections, MLP or experts (router and shared experts
+    included), and norms; small biases are left out.
     """
     if mla:
         q_dim = heads * (mla.qk_nope_head_dim + mla.qk_rope_head_dim)
@@ -183,17 +269,17 @@ def count_params(
         attn_total = (num_layers - linear_layers) * attn + linear_layers * gdn
     mats = 2 if family.split()[0].lower() in NON_GATED_FAMILIES else 3
     norms = 2 * hidden
-    embed = (vocab or 0) * hidden * (1 if tie else 2)
+    embed = (vocab or 0) * hidden * (1 if tie else 2) + positions * hidden
     if moe is None:
         mlp = mats * hidden * (intermediate or 4 * hidden)
         total = embed + attn_total + num_layers * (mlp + norms) + hidden
         return total / 1e9, total / 1e9
     expert = mats * hidden * moe.moe_intermediate_size
-    dense_layers = moe.first_k_dense_replace or 0
-    moe_layers = num_layers - dense_layers
-    dense_mlp = mats * hidden * (intermediate or moe.moe_intermediate_size)
+    moe_layers = moe_layer_count(moe, num_layers)
+    dense_layers = num_layers - moe_layers
+    dense_mlp = mats * hidden * (moe.intermediate_size_mlp or intermediate or moe.moe_intermediate_size)
     router = hidden * moe.num_experts
-    shared = moe.num_shared_experts * expert
+    shared = moe.num_shared_experts * mats * hidden * (moe.shared_expert_intermediate_size or moe.moe_intermediate_size)
     per_moe_total = moe.num_experts * expert + router + shared
     per_moe_active = moe.experts_per_token * expert + router + shared
     base = embed + attn_total + num_layers * norms + hidden + dense_layers * dense_mlp

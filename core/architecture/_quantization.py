@@ -34,6 +34,8 @@ class QuantizationInfo(BaseModel):
     """``quant_method`` as written in ``config.json`` (``compressed-tensors``, ``awq`` …)."""
     kv_cache_fp8: bool = False
     """The checkpoint ships FP8 KV-cache scales (``kv_cache_scheme``)."""
+    online: bool = False
+    """Quantized by vLLM while loading (``--quantization fp8`` on a 16-bit checkpoint), not stored so."""
     source: str
     """``config.json quantization_config`` or ``name hint '<token>'``."""
 
@@ -212,4 +214,40 @@ def quantization_from_config(qc: Mapping[str, Any]) -> QuantizationInfo:
         weight_bits=fallback_bits,
         config_method=qm or None,
         source=f"{src} (method {qm!r} not recognised; sized as {fallback_bits:g}-bit)",
+    )
+
+
+def packed_weight_bits(config: Mapping[str, Any]) -> float | None:
+    """Weight width of a quantized ``config.json`` (to count packed parameters), or None."""
+    qc = config.get("quantization_config")
+    if not isinstance(qc, Mapping) and isinstance(config.get("text_config"), Mapping):
+        qc = config["text_config"].get("quantization_config")
+    return quantization_from_config(qc).weight_bits if isinstance(qc, Mapping) else None
+
+
+# Weight/activation bits of each catalog method id (quantization.yaml), for checkpoints the
+# catalog lists by method rather than by their config.json.
+_METHOD_BITS: dict[str, tuple[float, int | None]] = {
+    "fp8_w8a8": (8, 8),
+    "fp8_w8a16_marlin": (8, 16),
+    "int8_w8a8": (8, 8),
+    "w4a16_marlin": (4, 16),
+    "awq": (4, 16),
+    "gptq": (4, 16),
+    "nvfp4": (4.5, 4),
+    "mxfp4": (4.25, 16),
+    "bitsandbytes": (4, 16),
+}
+
+
+def quantization_from_method(method: str, config_format: str | None = None, *, source: str) -> QuantizationInfo:
+    """The quantization of a catalog checkpoint, from its method id (``w4a16_marlin`` …)."""
+    bits, act = _METHOD_BITS.get(method, (16.0, None))
+    return QuantizationInfo(
+        method=method,
+        weight_bits=bits,
+        activation_bits=act,
+        applies_to="experts" if method == "mxfp4" else "linear",
+        config_method=config_format,
+        source=f"catalog checkpoint {source}",
     )

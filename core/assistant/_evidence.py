@@ -22,16 +22,15 @@ import threading
 import time
 from typing import Any, ClassVar
 
-import requests
 from pydantic import SecretStr
 
 from core.architecture import ModelArchitecture
 from core.assistant._state import Evidence
 from core.catalog import Catalog, get_catalog
 from core.errors import ModelRegistryError, NavigatorError
+from core.modelregistry import RegistryClient
 from core.sizing import ServingFlags, Workload, estimate
 
-API = "/api/model_registry/v1alpha3"
 METRICS = {
     "ttft_ms": "ttft_ms",
     "tpot_ms": "tpot_ms",
@@ -64,59 +63,15 @@ def _value(prop: Any) -> Any:
     return None
 
 
-class ModelRegistry:
-    """A read-only client of one Model Registry, with a TTL cache of its answers."""
+class ModelRegistry(RegistryClient):
+    """The registry's benchmark figures, with a TTL cache of its answers."""
 
     _cache: ClassVar[dict[tuple[str, str], tuple[float, list[Evidence]]]] = {}
     _lock = threading.Lock()
 
     def __init__(self, url: str, token: SecretStr | None = None, *, ttl_s: float = 300.0, timeout_s: float = 10.0):
-        if not re.match(r"^https?://[^\s/]+", url):
-            raise ModelRegistryError(
-                f"NAVIGATOR_MODEL_REGISTRY_URL {url!r}: give the registry's http(s) address, e.g. https://registry.apps.example.com"
-            )
-        self.url = url.rstrip("/")
-        self._token = token
+        super().__init__(url, token, timeout_s=timeout_s)
         self.ttl_s = ttl_s
-        self.timeout_s = timeout_s
-
-    def _get(self, path: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
-        headers = {"Accept": "application/json"}
-        if self._token is not None:
-            headers["Authorization"] = "Bearer " + self._token.get_secret_value()
-        try:
-            resp = requests.get(self.url + API + path, params=params, headers=headers, timeout=self.timeout_s)
-        except requests.RequestException as exc:
-            raise ModelRegistryError(
-                f"Model Registry at {self.url} did not answer ({exc.__class__.__name__}); "
-                "check NAVIGATOR_MODEL_REGISTRY_URL"
-            ) from None
-        if resp.status_code in (401, 403):
-            raise ModelRegistryError(
-                f"Model Registry at {self.url} refused the request (HTTP {resp.status_code}); "
-                "check NAVIGATOR_MODEL_REGISTRY_TOKEN and its access to the registry"
-            )
-        if resp.status_code != 200:
-            raise ModelRegistryError(f"Model Registry at {self.url} answered HTTP {resp.status_code} for {path}")
-        try:
-            data = resp.json()
-        except ValueError:
-            raise ModelRegistryError(f"Model Registry at {self.url} answered with something that is not JSON") from None
-        if not isinstance(data, dict):
-            raise ModelRegistryError(f"Model Registry at {self.url}: unexpected answer for {path}")
-        return data
-
-    def _items(self, path: str) -> list[dict[str, Any]]:
-        items: list[dict[str, Any]] = []
-        token = ""
-        for _ in range(50):  # pages; a registry with more than 50 × 100 models is searched in part
-            params = {"pageSize": 100, **({"nextPageToken": token} if token else {})}
-            page = self._get(path, params)
-            items += [i for i in page.get("items") or [] if isinstance(i, dict)]
-            token = str(page.get("nextPageToken") or "")
-            if not token:
-                break
-        return items
 
     def benchmarks(self, arch: ModelArchitecture) -> list[Evidence]:
         """Benchmark figures registered for the model (cached for ``ttl_s`` seconds)."""
@@ -127,11 +82,11 @@ class ModelRegistry:
                 return hit[1]
         wanted = {_norm(arch.name)} | ({_norm(arch.hf_id.split("/")[-1])} if arch.hf_id else set())
         found: list[Evidence] = []
-        for model in self._items("/registered_models"):
+        for model in self.registered_models():
             name = str(model.get("name", ""))
             if not any(w and w in _norm(name) for w in wanted):
                 continue
-            for version in self._items(f"/registered_models/{model.get('id')}/versions"):
+            for version in self.versions(str(model.get("id"))):
                 ev = _evidence_from(name, version)
                 if ev is not None:
                     found.append(ev)

@@ -14,6 +14,7 @@ from core.catalog._catalog import (
     normalize_key,
 )
 from core.catalog._specs import (
+    ArtifactSpec,
     Capability,
     GpuSpec,
     Interconnect,
@@ -26,6 +27,7 @@ from core.catalog._specs import (
 
 __all__ = [
     "DATA_DIR",
+    "ArtifactSpec",
     "Capability",
     "Catalog",
     "GpuSpec",

@@ -25,7 +25,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from core.catalog._specs import GpuSpec, ModelSpec, QuantMethod
+from core.catalog._specs import ArtifactSpec, GpuSpec, ModelSpec, QuantMethod
 from core.errors import CatalogError, UnknownGpuError, UnknownModelError
 from core.yamlio import load_yaml_file
 
@@ -86,12 +86,17 @@ class Catalog:
         models: Iterable[ModelSpec],
         quantization: Iterable[QuantMethod],
         *,
+        artifacts: Iterable[ArtifactSpec] = (),
         sources: Iterable[str] = (),
     ) -> None:
         self.gpus: dict[str, GpuSpec] = {g.name: g for g in gpus}
         self.models: dict[str, ModelSpec] = {m.name: m for m in models}
         self.quantization: dict[str, QuantMethod] = {q.id: q for q in quantization}
+        self.artifacts: dict[str, ArtifactSpec] = {a.id: a for a in artifacts}
         self.sources = list(sources)
+        missing = sorted({a.model for a in self.artifacts.values()} - set(self.models))
+        if missing:
+            raise CatalogError(f"artifacts name architectures the catalog does not have: {', '.join(missing)}")
         self._gpu_index: dict[str, str] = {}
         for g in self.gpus.values():
             for alias in (g.name, *g.aliases):
@@ -115,6 +120,14 @@ class Catalog:
                 "overrides file (NAVIGATOR_CATALOG_OVERRIDES) with its product label in 'aliases'.",
             )
         return found
+
+    # ---- checkpoints ------------------------------------------------------------------
+    def checkpoints_of(self, model: str) -> list[ArtifactSpec]:
+        """Published checkpoints of one architecture (its own repo first, then quantized ones)."""
+        spec = self.models.get(model)
+        own = [a for a in self.artifacts.values() if a.model == model and spec is not None and a.id == spec.hf_id]
+        rest = [a for a in self.artifacts.values() if a.model == model and a not in own]
+        return own + sorted(rest, key=lambda a: (a.quantization or "", a.id))
 
     # ---- models -----------------------------------------------------------------------
     def model(self, name: str) -> ModelSpec:
@@ -147,7 +160,55 @@ class Catalog:
         return out[:n]
 
 
-def _read_builtin() -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+def _attention_type(text: Mapping[str, Any]) -> str:
+    if text.get("kv_lora_rank"):
+        return "MLA"
+    heads = text.get("num_attention_heads") or 0
+    kv = text.get("num_key_value_heads") or heads
+    return "MQA" if kv == 1 else "GQA" if kv < heads else "MHA"
+
+
+def from_published_config(entry: dict[str, Any]) -> dict[str, Any]:
+    """A models.yaml entry whose shape is a published ``config.json``: the scalar fields a
+    catalog entry lists are read from it (text_config for multimodal wrappers), never typed."""
+    cfg = entry.get("config")
+    if not isinstance(cfg, Mapping):
+        return entry
+    text: Mapping[str, Any] = {**cfg, **cfg["text_config"]} if isinstance(cfg.get("text_config"), Mapping) else cfg
+    out = dict(entry)
+    keys = (
+        "num_hidden_layers",
+        "hidden_size",
+        "intermediate_size",
+        "num_attention_heads",
+        "num_key_value_heads",
+        "head_dim",
+        "vocab_size",
+        "max_position_embeddings",
+        "sliding_window",
+    )
+    for key in keys:
+        value = text.get(key)
+        if key not in out and isinstance(value, int) and not isinstance(value, bool) and value > 0:
+            out[key] = value
+    out.setdefault("num_key_value_heads", out.get("num_attention_heads"))
+    if isinstance(text.get("tie_word_embeddings"), bool):
+        out.setdefault("tie_word_embeddings", text["tie_word_embeddings"])
+    dtype = text.get("torch_dtype") or text.get("dtype") or cfg.get("torch_dtype") or cfg.get("dtype")
+    if isinstance(dtype, str):
+        out.setdefault("torch_dtype", dtype)
+    out.setdefault("model_type", str(cfg.get("model_type") or text.get("model_type") or "unknown"))
+    out.setdefault("family", out["model_type"])
+    out.setdefault("attention_type", _attention_type(text))
+    archs = cfg.get("architectures")
+    if isinstance(archs, list) and archs:
+        out.setdefault("architecture", str(archs[0]))
+    if isinstance(cfg.get("vision_config"), Mapping):
+        out.setdefault("vision_config", dict(cfg["vision_config"]))
+    return out
+
+
+def _read_builtin() -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
     gpus_doc = load_yaml_file(DATA_DIR / "gpus.yaml")
     aliases_doc = load_yaml_file(DATA_DIR / "gpu_aliases.yaml") or {}
     aliases: Mapping[str, list[str]] = aliases_doc.get("aliases", {})
@@ -155,8 +216,13 @@ def _read_builtin() -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[di
     for g in gpus:
         g.setdefault("aliases", list(aliases.get(str(g.get("name")), [])))
     models = [dict(m) for m in _entries(load_yaml_file(DATA_DIR / "models.yaml"), "models", "models.yaml")]
+    models += [
+        from_published_config(dict(m))
+        for m in _entries(load_yaml_file(DATA_DIR / "model_configs.yaml"), "models", "model_configs.yaml")
+    ]
     quant = [dict(q) for q in _entries(load_yaml_file(DATA_DIR / "quantization.yaml"), "methods", "quantization.yaml")]
-    return gpus, models, quant
+    arts = [dict(a) for a in _entries(load_yaml_file(DATA_DIR / "artifacts.yaml"), "artifacts", "artifacts.yaml")]
+    return gpus, models, quant, arts
 
 
 def _merge(base: list[dict[str, Any]], extra: list[Any], id_field: str, source: str) -> list[dict[str, Any]]:
@@ -169,7 +235,9 @@ def _merge(base: list[dict[str, Any]], extra: list[Any], id_field: str, source: 
             raise CatalogError(f"{source}: entry {name!r}: field {id_field!r}: required")
         entry = {**dict(raw), "overridden_by": source}
         key = str(raw[id_field])
-        if key in by_id:
+        if key in by_id and "config" in raw:
+            out[by_id[key]] = entry  # a new published config replaces the whole shape
+        elif key in by_id:
             out[by_id[key]] = {**out[by_id[key]], **entry}
         else:
             by_id[key] = len(out)
@@ -183,7 +251,7 @@ def load_catalog(overrides: str | Path | None = None) -> Catalog:
     Raises :class:`CatalogError` naming the file, the entry and the field of the first
     malformed entry.
     """
-    gpus, models, quant = _read_builtin()
+    gpus, models, quant, arts = _read_builtin()
     sources = [str(DATA_DIR)]
     if overrides is not None:
         path = Path(overrides)
@@ -191,12 +259,15 @@ def load_catalog(overrides: str | Path | None = None) -> Catalog:
         src = str(path)
         if doc is not None and not isinstance(doc, Mapping):
             raise CatalogError(f"{src}: expected a mapping with 'gpus', 'models' or 'quantization'")
-        unknown = set(doc or {}) - {"gpus", "models", "quantization"}
+        unknown = set(doc or {}) - {"gpus", "models", "quantization", "artifacts"}
         if unknown:
-            raise CatalogError(f"{src}: unknown top-level key(s) {sorted(unknown)}; use gpus, models, quantization")
+            raise CatalogError(
+                f"{src}: unknown top-level key(s) {sorted(unknown)}; use gpus, models, quantization, artifacts"
+            )
         gpus = _merge(gpus, _entries(doc, "gpus", src), "name", src)
-        models = _merge(models, _entries(doc, "models", src), "name", src)
+        models = [from_published_config(m) for m in _merge(models, _entries(doc, "models", src), "name", src)]
         quant = _merge(quant, _entries(doc, "quantization", src), "id", src)
+        arts = _merge(arts, _entries(doc, "artifacts", src), "id", src)
         sources.append(src)
 
     def _src(e: dict[str, Any], default: str) -> str:
@@ -214,6 +285,10 @@ def load_catalog(overrides: str | Path | None = None) -> Catalog:
         (
             _validate(QuantMethod, q, source=_src(q, "quantization.yaml"), entry=_entry_name(q, "id", i))
             for i, q in enumerate(quant)
+        ),
+        artifacts=(
+            _validate(ArtifactSpec, a, source=_src(a, "artifacts.yaml"), entry=_entry_name(a, "id", i))
+            for i, a in enumerate(arts)
         ),
         sources=sources,
     )

@@ -8,11 +8,14 @@ override file is reported instead of silently ignored.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-Capability = Literal["chat", "instruct", "code", "embedding", "vision", "reasoning", "tool_calling", "completion"]
+Capability = Literal[
+    "chat", "instruct", "code", "embedding", "reranking", "vision", "reasoning", "tool_calling", "completion"
+]
+Task = Literal["generate", "embed", "score"]
 
 
 class _Entry(BaseModel):
@@ -107,6 +110,10 @@ class MoeSpec(_Entry):
     scoring_func: str | None = None
     routed_scaling_factor: float | None = None
     num_nextn_predict_layers: int | None = None
+    num_moe_layers: int | None = None
+    """Layers with routed experts when a layer pattern says so (Nemotron-H's ``E`` layers)."""
+    shared_expert_intermediate_size: int | None = None
+    """Width of the shared expert when it differs from a routed one."""
 
 
 class MlaSpec(_Entry):
@@ -117,6 +124,8 @@ class MlaSpec(_Entry):
     qk_rope_head_dim: int = Field(gt=0)
     qk_nope_head_dim: int = Field(gt=0)
     v_head_dim: int = Field(gt=0)
+    index_head_dim: int | None = None
+    """DeepSeek Sparse Attention's indexer keys (DeepSeek-V3.2, GLM-5): one more small cache per token."""
 
 
 class ModelSpec(_Entry):
@@ -147,6 +156,21 @@ class ModelSpec(_Entry):
     tie_word_embeddings: bool = False
     torch_dtype: str | None = None
     architecture: str | None = None
+    model_type: str | None = None
+    """``model_type`` of the config.json (``gemma3``, ``mistral3``, ``qwen2_5_vl`` …)."""
+    vision_config: dict[str, Any] | None = None
+    """The vision encoder's config (multimodal models), as published."""
+    task: Task = "generate"
+    """What vLLM serves it for: text generation, embeddings, or scoring (rerankers)."""
+    encoder_only: bool = False
+    """A bidirectional encoder (BERT-style): no KV cache."""
+    gated: bool | None = None
+    """Hugging Face asks users to accept a licence before downloading (a token is needed)."""
+    config: dict[str, Any] | None = None
+    """The published ``config.json`` (shape keys), when the entry is read from it; the scalar
+    fields above are then filled from it and the architecture is built from it."""
+    params_b_published: float | None = None
+    """The total its publisher states (model card or name), to check the computed count against."""
     rope: str | None = None
     license: str | None = None
     kv_cache_bytes_per_token_16bit: int | None = None
@@ -161,6 +185,31 @@ class ModelSpec(_Entry):
         if heads is not None and v > heads:
             raise ValueError(f"num_key_value_heads ({v}) exceeds num_attention_heads ({heads})")
         return v
+
+
+class ArtifactSpec(_Entry):
+    """A published checkpoint of a catalog architecture: the same shape, maybe quantized.
+
+    ``id`` is the Hugging Face repository; ``modelcar`` the OCI image that carries the same
+    files. Only checkpoints a source shows to exist are listed (see SOURCES.md).
+    """
+
+    id: str = Field(min_length=1)
+    model: str = Field(min_length=1)
+    """Name of the architecture in ``models.yaml``."""
+    quantization: str | None = None
+    """Method id of ``quantization.yaml`` (``fp8_w8a8``, ``int8_w8a8``, ``w4a16_marlin``, ``nvfp4`` …);
+    None for a 16-bit copy."""
+    config_format: str | None = None
+    """``quant_method`` its config.json declares (``compressed-tensors``, ``fp8``, ``awq``, ``gptq`` …)."""
+    modelcar: str | None = None
+    gated: bool | None = None
+    accuracy: str | None = None
+    """What the quantization costs in accuracy, as its publisher measured it."""
+    validated_on: list[str] = Field(default_factory=list)
+    sources: list[str] = Field(default_factory=list)
+    uncertain: list[str] = Field(default_factory=list)
+    overridden_by: str | None = None
 
 
 class QuantMethod(_Entry):

@@ -77,7 +77,7 @@ def object_paths(obj: dict[str, Any]) -> tuple[str, str, str]:
 
 
 def fill_secrets(objects: list[dict[str, Any]], values: dict[str, str]) -> list[dict[str, Any]]:
-    """Copies of ``objects`` with the S3 connection's unset values (``<…>``) replaced by ``values``.
+    """Copies of ``objects`` with the Secrets' unset values (``<…>``: S3 keys, ``HF_TOKEN``) replaced by ``values``.
 
     The values (access keys) live only in the returned objects, which are sent to the API
     server and dropped; they are never rendered, cached or logged.
@@ -128,13 +128,16 @@ def apply_objects(
         elif not dry_run and _unset_keys(obj):
             failed = True
             need = ", ".join(_unset_keys(obj))
-            result = _result(obj, "failed", f"give {need} for the S3 connection before deploying")
+            result = _result(obj, "failed", f"give {need} for the Secret {name} before deploying")
         elif dry_run and ns in new_namespaces:
             why = f"namespace {ns} does not exist yet, so the server cannot dry-run this; schema-checked locally"
             result = _result(obj, "checked offline", why)
         else:
             result = _apply_one(conn, obj, collection, path, resource, query, dry_run)
             failed = not result.ok
+            if dry_run and result.ok and _unset_keys(obj):
+                need = ", ".join(_unset_keys(obj))
+                result = result.model_copy(update={"message": f"{need} must be given before applying"})
             if kind == "Namespace" and result.action == "would create":
                 new_namespaces.add(name)
         results.append(result)

@@ -14,7 +14,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from core.architecture import ModelArchitecture, resolve_model
+from core.architecture import ModelArchitecture, checkpoint_variants, resolve_model
 from core.catalog import Catalog, GpuSpec, get_catalog
 from core.cluster import AcceleratorPool, Inventory, Node
 from core.decision.compat import support, supports_bf16
@@ -264,9 +264,15 @@ def _alternative(
     flags: ServingFlags,
     catalog: Catalog,
 ) -> str | None:
-    """The nearest configuration that runs on this cluster's free GPUs: the same precision on
-    as many GPUs as one node has free, then FP8, then 4-bit; the context shortened if needed."""
-    labels = {None: "the same checkpoint", "fp8": "an FP8 checkpoint", "awq_marlin": "a 4-bit (W4A16) checkpoint"}
+    """The nearest configuration that runs on this cluster's free GPUs: the same checkpoint on
+    as many GPUs as one node has free, then FP8 while loading, then each published quantized
+    checkpoint of the same model (named, with its image); the context shortened if needed."""
+    options: list[tuple[str, ModelArchitecture, str | None]] = [("the same checkpoint", arch, None)]
+    if arch.quantization is None:
+        options.append(("FP8 quantized while loading", apply_quantization_flag(arch, "fp8"), "fp8"))
+    for ck in checkpoint_variants(arch, catalog):
+        assert ck.quantization is not None and ck.artifact is not None
+        options.append((f"the {ck.quantization.method} checkpoint {ck.hf_id} ({ck.artifact.storage_uri})", ck, None))
     candidates: list[tuple[tuple[int, bool, int], str]] = []
     for (gpu_name, _, mig), members in groups.items():
         if mig:
@@ -274,12 +280,10 @@ def _alternative(
         gpu = catalog.gpu(gpu_name)
         most_free = max(p.free for _, p in members)
         tps = [t for t in valid_tp_sizes(arch, max(1, most_free)) if t & (t - 1) == 0 and t <= most_free]
-        for rank, quant in enumerate((None, "fp8", "awq_marlin")):
-            own = arch.quantization.method if arch.quantization else "none"
-            method = {None: own, "fp8": "fp8_w8a8", "awq_marlin": "w4a16_marlin"}[quant]
-            if (quant and arch.quantization is not None) or not support(method, gpu, moe=arch.is_moe).runs:
+        for rank, (label, served, quant) in enumerate(options):
+            method = served.quantization.method if served.quantization else "none"
+            if not support(method, gpu, moe=arch.is_moe).runs:
                 continue
-            served = apply_quantization_flag(arch, quant)
             for tp in tps:
                 trial = flags.model_copy(update={"tensor_parallel_size": tp, "quantization": quant})
                 try:
@@ -294,7 +298,7 @@ def _alternative(
                     nodes = [n.name for n, p in members if p.free >= tp]
                     what = [f"--tensor-parallel-size={tp}"] + ([f"--quantization={quant}"] if quant else [])
                     what += [f"--max-model-len={shorter}"] if shorter else []
-                    text = f"{labels[quant]} on {tp}×{gpu_name} ({' '.join(what)}); fits on {', '.join(nodes[:3])}"
+                    text = f"{label} on {tp}×{gpu_name} ({' '.join(what)}); fits on {', '.join(nodes[:3])}"
                     candidates.append(((rank, shorter is not None, tp), text))
                     break
     return min(candidates)[1] if candidates else None

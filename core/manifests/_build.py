@@ -86,6 +86,8 @@ class DeploymentSpec(BaseModel):
     create_namespace: bool = True
     s3_connection: str | None = None
     """Name of the S3 data connection Secret (for ``s3://`` storage)."""
+    hf_token_secret: str | None = None
+    """Secret holding ``HF_TOKEN`` for a gated or private ``hf://`` repo (its value is asked at deploy time)."""
     s3_endpoint: str | None = None
     s3_bucket: str | None = None
     s3_region: str | None = None
@@ -231,6 +233,12 @@ def inference_service(spec: DeploymentSpec, runtime_name: str) -> dict[str, Any]
         "args": model_args(spec),
         "resources": resources,
     }
+    if spec.hf_token_secret and spec.storage_uri.startswith("hf://"):
+        # KServe's storage initializer and vLLM read HF_TOKEN for gated repos (KServe docs,
+        # "Deploy InferenceService with model from Hugging Face Hub").
+        model["env"] = [
+            {"name": "HF_TOKEN", "valueFrom": {"secretKeyRef": {"name": spec.hf_token_secret, "key": "HF_TOKEN"}}}
+        ]
     if spec.storage_uri.startswith("s3://"):
         # The dashboard points S3 models at the data connection by key and path.
         _, _, path = spec.storage_uri.removeprefix("s3://").partition("/")
@@ -342,6 +350,24 @@ def s3_connection_secret(spec: DeploymentSpec) -> dict[str, Any]:
     }
 
 
+def hf_token_secret(spec: DeploymentSpec) -> dict[str, Any]:
+    """The Secret a gated Hugging Face repo needs: ``HF_TOKEN`` is filled from what the user gives
+    when deploying (never shown back or written to disk); apply refuses it while unset."""
+    assert spec.hf_token_secret is not None
+    return {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "type": "Opaque",
+        "metadata": {
+            "name": spec.hf_token_secret,
+            "namespace": spec.namespace,
+            "labels": {"opendatahub.io/dashboard": "true"},
+            "annotations": {"openshift.io/display-name": "Hugging Face token"},
+        },
+        "stringData": {"HF_TOKEN": "<set at deploy time>"},
+    }
+
+
 def build_manifests(spec: DeploymentSpec) -> list[dict[str, Any]]:
     """The objects in apply order."""
     objects: list[dict[str, Any]] = []
@@ -349,6 +375,8 @@ def build_manifests(spec: DeploymentSpec) -> list[dict[str, Any]]:
         objects.append(namespace_object(spec))
     if spec.storage_uri.startswith("s3://"):
         objects.append(s3_connection_secret(spec))
+    if spec.hf_token_secret and spec.storage_uri.startswith("hf://"):
+        objects.append(hf_token_secret(spec))
     if spec.reuse_runtime:
         runtime_name = spec.reuse_runtime
     else:

@@ -130,12 +130,27 @@ def spec_from_plan(
     provider = provider_for(c.gpu, cat)
     notes: list[str] = []
     storage = overrides.get("storage_uri")
+    gated = plan.gated if c.own_checkpoint else None
     if not storage:
-        hf_id = cat.models[plan.model].hf_id if plan.model in cat.models else None
-        if not hf_id:
-            raise InputError(f"storage_uri: {plan.model} has no Hugging Face id; give oci://, s3://, pvc:// or hf://")
-        storage = f"hf://{hf_id}"
-        notes.append(f"storage from the catalog's Hugging Face id ({storage}); a model-car image starts faster")
+        storage = c.artifact or plan.artifact
+        if not storage:
+            raise InputError(
+                f"storage_uri: {plan.model} was read from an uploaded config.json, so Navigator does not know where "
+                "its weights are; give oci://, s3://, pvc:// or hf://"
+            )
+        if storage.startswith("hf://"):
+            notes.append(f"storage {storage}: the Hugging Face repo itself; a model-car image starts faster")
+        else:
+            notes.append(f"storage {storage}: the model-car image of {c.hf_id or plan.model}")
+    if not c.own_checkpoint:
+        notes.append(f"this configuration serves {c.hf_id or storage}, not the checkpoint you named: {c.trade or ''}")
+    hf_secret = overrides.get("hf_token_secret")
+    if gated and str(storage).startswith("hf://") and hf_secret is None:
+        hf_secret = f"{_name_from(plan.model)[:28]}-hf-token"
+        notes.append(
+            f"{storage} is gated: the Secret {hf_secret} carries HF_TOKEN (give a token of an account that "
+            "accepted the licence when deploying)"
+        )
     selector, tolerations, placement_notes = _placement(inventory, c.gpu, None, None, provider)
     notes += placement_notes
     steady = plan.request.traffic.pattern == "steady"
@@ -150,6 +165,7 @@ def spec_from_plan(
         **_resources(c.cpu_request, c.memory_request_gib),
         "node_selector": selector,
         "tolerations": tolerations,
+        "hf_token_secret": hf_secret,
         "autoscaling": "fixed" if steady else "keda",
         "min_replicas": c.replicas_target if steady else c.replicas_min,
         "max_replicas": c.replicas_target if steady else c.replicas_max,

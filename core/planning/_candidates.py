@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict
 
-from core.architecture import ModelArchitecture
-from core.catalog import GpuSpec
+from core.architecture import ModelArchitecture, checkpoint_variants
+from core.catalog import Catalog, GpuSpec, get_catalog
 from core.decision import support, supports_bf16
 from core.errors import NavigatorError
 from core.planning._inputs import PlanRequest
@@ -37,13 +37,30 @@ CONCURRENCY_GRID = (1, 2, 4, 8, 16, 32, 48, 64, 96, 128, 192, 256, 384, 512, 768
 
 @dataclass(frozen=True)
 class Variant:
-    """How the model is served: checkpoint precision and KV-cache dtype."""
+    """How the model is served: which published checkpoint, at which precision, and the KV dtype.
+
+    ``own`` is the artifact the user named at its own precision; every other variant is a
+    different checkpoint of the same architecture that a source shows to exist, or vLLM's
+    online FP8 quantization of the named 16-bit checkpoint (``--quantization fp8``).
+    """
 
     label: str
     quantization: str | None
+    """The ``--quantization`` flag to write (online quantization only; a quantized checkpoint
+    declares its method in its config and needs none)."""
     kv_cache_dtype: KvCacheDtype
     method: str
     """Catalog method id for the compatibility check (``none`` for 16-bit)."""
+    served: ModelArchitecture
+    """The checkpoint as vLLM will serve it (its quantization, or the online one)."""
+    own: bool = True
+    trade: str | None = None
+    """What the variant trades (accuracy note and its source), for the alternatives list."""
+
+    @property
+    def artifact(self) -> str | None:
+        """Storage URI of the checkpoint (a model-car image when one exists)."""
+        return self.served.artifact.storage_uri if self.served.artifact else None
 
 
 class CandidateResult(BaseModel):
@@ -52,6 +69,13 @@ class CandidateResult(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     model: str
+    artifact: str | None = None
+    """Storage URI of the checkpoint this candidate serves (``hf://…``, ``oci://…``)."""
+    hf_id: str | None = None
+    """Hugging Face repository of that checkpoint, when it is one."""
+    own_checkpoint: bool = True
+    """False when the candidate serves another checkpoint or quantizes while loading."""
+    trade: str | None = None
     gpu: str
     gpus_per_replica: int
     precision: str
@@ -97,18 +121,40 @@ class Rejected(BaseModel):
     reason: str
 
 
-def variants(arch: ModelArchitecture, gpu: GpuSpec, choice: str) -> list[Variant]:
-    """Precisions worth trying on this GPU (the checkpoint's own, FP8, 4-bit), each runnable."""
-    own = arch.quantization.method if arch.quantization else ("bf16" if supports_bf16(gpu) else "fp16")
-    out = []
-    own_runs = arch.quantization is None or support(arch.quantization.method, gpu, moe=arch.is_moe).runs
-    if (choice in ("any", "none") or arch.quantization is not None) and own_runs:
-        out.append(Variant(own, None, "auto", arch.quantization.method if arch.quantization else "none"))
-    if arch.quantization is None:
-        if choice in ("any", "fp8") and support("fp8_w8a8", gpu, moe=arch.is_moe).runs:
-            out.append(Variant("fp8", "fp8", "auto", "fp8_w8a8"))
-        if choice in ("any", "w4a16") and support("w4a16_marlin", gpu, moe=arch.is_moe).runs:
-            out.append(Variant("w4a16", "awq_marlin", "auto", "w4a16_marlin"))
+def _family(method: str) -> str:
+    return {"fp8_w8a8": "fp8", "fp8_w8a16_marlin": "fp8", "int8_w8a8": "int8"}.get(
+        method, "w4a16" if method in ("w4a16_marlin", "awq", "gptq") else method
+    )
+
+
+def variants(arch: ModelArchitecture, gpu: GpuSpec, choice: str, catalog: Catalog | None = None) -> list[Variant]:
+    """Ways to serve the model on this GPU that vLLM can load: the named checkpoint at its own
+    precision, FP8 quantized while loading (16-bit checkpoints), and every published quantized
+    checkpoint of the same architecture — each only where the GPU runs its method.
+
+    ``choice`` keeps only one precision family (``fp8``, ``int8``, ``w4a16``, ``none``); the
+    defaults (``checkpoint``, ``any``) keep them all, and :func:`chosen_from` decides.
+    """
+    own_method = arch.quantization.method if arch.quantization else "none"
+    label = own_method if arch.quantization else ("bf16" if supports_bf16(gpu) else "fp16")
+    out: list[Variant] = []
+    if support(own_method, gpu, moe=arch.is_moe).runs:
+        out.append(Variant(label, None, "auto", own_method, arch, own=True))
+    if arch.quantization is None and support("fp8_w8a8", gpu, moe=arch.is_moe).runs and not arch.encoder_only:
+        online = apply_quantization_flag(arch, "fp8")
+        note = "quantized to FP8 by vLLM while loading: no separate checkpoint, small accuracy loss, not validated"
+        out.append(Variant("fp8 (online)", "fp8", "auto", "fp8_w8a8", online, own=False, trade=note))
+    for ck in checkpoint_variants(arch, catalog):
+        q = ck.quantization
+        if q is None or not support(q.method, gpu, moe=arch.is_moe).runs:
+            continue
+        spec = (catalog or get_catalog()).artifacts.get(ck.hf_id or "")
+        trade = f"{spec.accuracy} ({ck.hf_id})" if spec and spec.accuracy else f"published checkpoint {ck.hf_id}"
+        out.append(Variant(f"{_family(q.method)} ({ck.hf_id})", None, "auto", q.method, ck, own=False, trade=trade))
+    if choice in ("fp8", "int8", "w4a16"):
+        return [v for v in out if _family(v.method) == choice]
+    if choice == "none":
+        return [v for v in out if v.method == "none"]
     return out
 
 
@@ -157,13 +203,16 @@ class _Curve:
         self.sm = step_model(arch, gpu, mem, eff)
         self.t = req.traffic
         self.mnbt = mem.flags.max_num_batched_tokens
+        # Embedding and scoring models answer after the prompt's forward pass: no decode steps.
+        self.pooling = arch.task != "generate"
         self._cache: dict[int, _Point] = {}
 
     def at(self, c: int) -> _Point:
         if c not in self._cache:
             t = self.t
-            mean = closed_loop(self.sm, c, t.input_tokens, t.output_tokens, self.mnbt)
-            tail = closed_loop(self.sm, c, t.input_p95, t.output_p95, self.mnbt)
+            out_mean, out_p95 = (1, 1) if self.pooling else (t.output_tokens, t.output_p95)
+            mean = closed_loop(self.sm, c, t.input_tokens, out_mean, self.mnbt)
+            tail = closed_loop(self.sm, c, t.input_p95, out_p95, self.mnbt)
             self._cache[c] = _Point(
                 c,
                 mean.ttft_s,
@@ -171,7 +220,7 @@ class _Curve:
                 mean.tpot_s,
                 tail.tpot_s,
                 mean.e2e_s,
-                tail.ttft_s + (t.output_p95 - 1) * tail.tpot_s,
+                tail.ttft_s + (out_p95 - 1) * tail.tpot_s,
                 mean.requests_per_s,
             )
         return self._cache[c]
@@ -218,7 +267,7 @@ def evaluate(
 ) -> CandidateResult | Rejected:
     """Size one candidate for the request."""
     t, slo, cons = req.traffic, req.slo, req.constraints
-    served = apply_quantization_flag(arch, variant.quantization)
+    served = variant.served
     cap = arch.max_context or 131072
     wanted = max(req.model.min_context_length or 0, t.input_p95 + t.output_p95)
     # Headroom over the p95 request (25%, at least 4,096 tokens) unless a context is required.
@@ -232,11 +281,14 @@ def evaluate(
             reason=f"needs {wanted:,} tokens of context; {arch.name} supports {cap:,}",
         )
     key = (
-        arch.name,
-        arch.source_detail,
+        served.name,
+        served.hf_id,
+        served.source_detail,
         gpu.model_dump_json(),
         tp,
-        variant,
+        variant.label,
+        variant.quantization,
+        variant.kv_cache_dtype,
         max_len,
         cons.vllm_version,
         t.input_tokens,
@@ -253,7 +305,9 @@ def evaluate(
     if isinstance(sized, Rejected):
         return sized
     mem, curve, eff = sized
-    kv_slots = int(mem.kv_cache_tokens // (t.input_p95 + t.output_p95))
+    kv_slots = (
+        mem.flags.max_num_seqs if served.encoder_only else int(mem.kv_cache_tokens // (t.input_p95 + t.output_p95))
+    )
     limit = max(1, min(mem.flags.max_num_seqs, kv_slots))
     grid = _grid(limit)
     ttft_target = (slo.p95_ttft_ms or math.inf) / 1000
@@ -352,8 +406,14 @@ def evaluate(
     compat = support(variant.method, gpu, moe=arch.is_moe)
     if compat.status == "emulated" or variant.method == "none":
         notes.append(compat.note)
+    if variant.trade:
+        notes.append(variant.trade)
     return CandidateResult(
-        model=arch.name,
+        model=served.name,
+        artifact=variant.artifact,
+        hf_id=served.hf_id,
+        own_checkpoint=variant.own,
+        trade=variant.trade,
         gpu=gpu.name,
         gpus_per_replica=tp,
         precision=variant.label,

@@ -16,7 +16,10 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from core.catalog import Capability
 
 Pattern = Literal["steady", "burst", "growth", "variable"]
-QuantChoice = Literal["any", "none", "fp8", "int8", "w4a16"]
+QuantChoice = Literal["checkpoint", "any", "none", "fp8", "int8", "w4a16"]
+"""``checkpoint`` (default): serve the named checkpoint at its own precision and list the other
+published checkpoints as alternatives; ``any``: the cheapest of them all; ``fp8`` / ``int8`` /
+``w4a16`` / ``none``: only that precision (a published checkpoint or FP8 while loading)."""
 
 
 class ModelRequirements(BaseModel):
@@ -30,7 +33,7 @@ class ModelRequirements(BaseModel):
     min_params_b: float | None = Field(default=None, ge=0)
     max_params_b: float | None = Field(default=None, ge=0)
     min_context_length: int | None = Field(default=None, ge=128)
-    quantization: QuantChoice = "any"
+    quantization: QuantChoice = "checkpoint"
     license: str | None = None
 
 

@@ -41,6 +41,11 @@ class CapacityPlan(BaseModel):
     created_at: str
     request: PlanRequest
     model: str
+    artifact: str | None = None
+    """Storage URI of the checkpoint the user named (``hf://…``, ``oci://…``)."""
+    hf_id: str | None = None
+    gated: bool | None = None
+    """The named checkpoint needs a Hugging Face token to download (gated or private repo)."""
     feasible: bool
     """At least one candidate meets every target and limit."""
     chosen: CandidateResult | None
@@ -49,6 +54,9 @@ class CapacityPlan(BaseModel):
     ranked: list[CandidateResult] = Field(default_factory=list)
     """Candidates that meet the SLO, cheapest first."""
     not_meeting_slo: list[CandidateResult] = Field(default_factory=list)
+    other_checkpoints: list[CandidateResult] = Field(default_factory=list)
+    """Candidates that meet the targets with another published checkpoint or FP8 while loading
+    (when the choice is the named checkpoint), cheapest first — alternatives, never the default."""
     rejected: list[Rejected] = Field(default_factory=list)
     reasons: list[str] = Field(default_factory=list)
     """Why the request is infeasible, when it is."""
@@ -113,9 +121,10 @@ def plan_for_architecture(
     cat = catalog or get_catalog()
     results: list[CandidateResult] = []
     rejected: list[Rejected] = []
+    choice = request.model.quantization
     for gpu in _gpus(request, cat):
         tps = tp_options(arch, request.constraints.max_gpus_per_node)
-        vs = variants(arch, gpu, request.model.quantization)
+        vs = variants(arch, gpu, choice, cat)
         if not vs:
             rejected.append(
                 Rejected(
@@ -132,6 +141,10 @@ def plan_for_architecture(
                     rejected.append(out)
                 else:
                     results.append(out)
+    others: list[CandidateResult] = []
+    if choice == "checkpoint":
+        others = sorted((r for r in results if r.meets_slo and not r.own_checkpoint), key=_sort_key)
+        results = [r for r in results if r.own_checkpoint]
     meeting = sorted((r for r in results if r.meets_slo), key=_sort_key)
     missing = sorted(
         (r for r in results if not r.meets_slo),
@@ -152,16 +165,21 @@ def plan_for_architecture(
             reasons = list(chosen.violations)
         if not results:
             reasons.append("no candidate starts: " + "; ".join(sorted({r.reason for r in rejected})[:3]))
+    art = arch.artifact
     return CapacityPlan(
         id=plan_id(request),
         created_at=datetime.now(UTC).isoformat(timespec="seconds"),
         request=request,
         model=arch.name,
+        artifact=art.storage_uri if art is not None else None,
+        hf_id=arch.hf_id,
+        gated=art.gated if art is not None else None,
         feasible=bool(meeting),
         chosen=chosen,
         alternatives=alternatives,
         ranked=meeting,
         not_meeting_slo=missing,
+        other_checkpoints=others,
         rejected=rejected,
         reasons=reasons,
         assumptions=assumptions_for(request),

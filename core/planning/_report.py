@@ -21,7 +21,9 @@ def configuration(
     if c is None:
         raise ValueError("the plan has no candidate")
     quant = next((a.removeprefix(_QUANT_ARG) for a in c.vllm_args if a.startswith(_QUANT_ARG)), None)
-    arch = apply_quantization_flag(resolve_model(plan.model, catalog=cat), quant)
+    # The checkpoint the candidate serves: the one named in the request, or another published one.
+    ref = (plan.request.model.model if c.own_checkpoint else None) or c.hf_id or c.artifact or plan.model
+    arch = apply_quantization_flag(resolve_model(ref, catalog=cat), quant)
     gpu = cat.gpu(c.gpu)
     flags = ServingFlags(
         tensor_parallel_size=c.gpus_per_replica,

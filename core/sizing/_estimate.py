@@ -90,7 +90,9 @@ def _tp_problem(arch: ModelArchitecture, tp: int) -> str | None:
     if arch.mla is None and kv % tp and tp % kv:
         return f"{kv} KV heads cannot be split or replicated evenly"
     lin = arch.linear_attention
-    if lin is not None and (lin.num_value_heads % tp or lin.num_key_heads % tp):
+    if lin is not None and lin.kind == "mamba2" and lin.num_value_heads % tp:
+        return f"must divide the {lin.num_value_heads} Mamba heads of {arch.name}"
+    if lin is not None and lin.kind == "gated_deltanet" and (lin.num_value_heads % tp or lin.num_key_heads % tp):
         return (
             f"must divide the {lin.num_key_heads} key and {lin.num_value_heads} value heads of "
             f"{arch.name}'s linear-attention layers"
@@ -112,10 +114,12 @@ def valid_tp_sizes(arch: ModelArchitecture, limit: int = 64) -> list[int]:
     return [tp for tp in range(1, limit + 1) if _tp_problem(arch, tp) is None]
 
 
-def _log_lines(est: dict[str, float | int], flags: ResolvedFlags, graphs: bool) -> list[str]:
+def _log_lines(est: dict[str, float | int], flags: ResolvedFlags, graphs: bool, *, kv: bool = True) -> list[str]:
     lines = [f"Model loading took {est['weights_gib']:.4f} GiB"]
     if graphs:
         lines.append(f"Estimated CUDA graph memory: {est['cudagraph_gib']:.2f} GiB")
+    if not kv:
+        return lines
     lines.append(f"Available KV cache memory: {est['available_kv_gib']:.2f} GiB")
     if est["available_kv_gib"] > 0:
         lines.append(f"GPU KV cache size: {int(est['kv_cache_tokens']):,} tokens")
@@ -193,7 +197,14 @@ def estimate_memory(
     graphs_counted = graphs if flags.profiles_cuda_graphs else 0.0
     available = budget - weights - activation - non_torch - graphs_counted
     layout: KvLayout = kv_layout(arch, rf, flags)
-    capacity = kv_capacity(layout, available, rf, cap=arch.max_context or rf.max_model_len)
+    if arch.encoder_only:
+        # A bidirectional encoder (embeddings, rerankers) attends within one request at a time:
+        # vLLM allocates no KV cache, so concurrency is bounded by max_num_seqs alone.
+        cap = min(arch.max_context or rf.max_model_len, rf.max_model_len)
+        capacity = KvCapacity(pool_blocks=0, blocks=0, tokens=0, concurrency=float(rf.max_num_seqs), max_len=cap)
+        notes.append("encoder-only (pooling) model: vLLM keeps no KV cache; concurrency is --max-num-seqs")
+    else:
+        capacity = kv_capacity(layout, available, rf, cap=arch.max_context or rf.max_model_len)
     tokens, concurrency, fits_len = capacity.tokens, capacity.concurrency, capacity.max_len
 
     failures: list[FitFailure] = []
@@ -214,7 +225,18 @@ def estimate_memory(
                 "lower --gpu-memory-utilization or free the GPU.",
             )
         )
-    if weights > total:
+    online = arch.quantization is not None and arch.quantization.online and arch.quantization.method != "bitsandbytes"
+    loading = weight_bytes(arch.model_copy(update={"quantization": None}), rf).total / GIB if online else weights
+    if online and loading > total:
+        failures.append(
+            FitFailure(
+                code="WEIGHTS_EXCEED_MEMORY",
+                message=f"{flags.quantization or 'online'} quantization happens after loading: vLLM first loads the "
+                f"16-bit checkpoint ({loading:.2f} GiB per GPU) into the GPU's {total:.2f} GiB — CUDA out of memory "
+                "while loading. Use a checkpoint already quantized (its repo or model-car) or more GPUs.",
+            )
+        )
+    elif weights > total:
         failures.append(
             FitFailure(
                 code="WEIGHTS_EXCEED_MEMORY",
@@ -230,7 +252,7 @@ def estimate_memory(
                 f"exceed the GPU's {total:.2f} GiB: CUDA out of memory during profiling.",
             )
         )
-    elif available <= 0:
+    elif available <= 0 and not arch.encoder_only:
         failures.append(
             FitFailure(
                 code="NO_KV_MEMORY",
@@ -239,7 +261,7 @@ def estimate_memory(
                 "vLLM stops with 'No available memory for the cache blocks'.",
             )
         )
-    elif concurrency < 1:
+    elif concurrency < 1 and not arch.encoder_only:
         failures.append(
             FitFailure(
                 code="MAX_MODEL_LEN_EXCEEDS_KV",
@@ -279,7 +301,7 @@ def estimate_memory(
         max_model_len_that_fits=fits_len,
         fits=not failures,
         fit_failures=failures,
-        log_lines=_log_lines(figures, rf, flags.profiles_cuda_graphs),
+        log_lines=_log_lines(figures, rf, flags.profiles_cuda_graphs, kv=not arch.encoder_only),
         flags=rf,
         notes=notes,
     )

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 from pydantic import BaseModel, ConfigDict
 
-from core.architecture import ModelArchitecture
+from core.architecture import ModelArchitecture, checkpoint_variants
 from core.catalog import GpuSpec
 from core.errors import InputError
 from core.sizing._estimate import MemoryEstimate, estimate_memory, valid_tp_sizes
@@ -28,6 +28,8 @@ class FitFix(BaseModel):
     change: str
     args: dict[str, str]
     """vLLM arguments to set (``--max-model-len`` → ``"32768"``)."""
+    checkpoint: str | None = None
+    """A different published checkpoint to deploy (its storage URI), when the fix is one."""
     gpus_per_replica: int
     fits: bool
     kv_cache_tokens: int
@@ -92,20 +94,22 @@ def _candidates(
                 arch,
                 shorter,
             )
-    if arch.quantization is None and cc >= (8, 0):
+    if arch.quantization is None and cc >= (8, 0) and not (arch.moe is not None and cc < (8, 9)):
         native = "" if cc >= (8, 9) else " (runs as weight-only W8A16 Marlin on Ampere)"
-        if not (arch.moe is not None and cc < (8, 9)):
-            yield (
-                f"use an FP8 checkpoint (--quantization fp8){native}",
-                {"--quantization": "fp8"},
-                apply_quantization_flag(arch, "fp8"),
-                flags.model_copy(update={"quantization": "fp8"}),
-            )
         yield (
-            "use a 4-bit W4A16 checkpoint (AWQ/GPTQ, Marlin kernels)",
-            {"--quantization": "awq_marlin"},
-            apply_quantization_flag(arch, "awq_marlin"),
-            flags.model_copy(update={"quantization": "awq_marlin"}),
+            f"quantize to FP8 while loading (--quantization fp8){native}",
+            {"--quantization": "fp8"},
+            apply_quantization_flag(arch, "fp8"),
+            flags.model_copy(update={"quantization": "fp8"}),
+        )
+    for variant in checkpoint_variants(arch):
+        q = variant.quantization
+        assert q is not None and variant.artifact is not None
+        yield (
+            f"deploy the {q.method} checkpoint {variant.hf_id} ({variant.artifact.storage_uri})",
+            {},
+            variant,
+            flags.model_copy(update={"quantization": None}),
         )
 
 
@@ -120,10 +124,12 @@ def suggest_fixes(
             est = estimate_memory(served, gpu, new_flags)
         except InputError:
             continue
+        other = served.artifact is not None and served.hf_id != arch.hf_id
         out.append(
             FitFix(
                 change=change,
                 args=args,
+                checkpoint=served.artifact.storage_uri if other and served.artifact else None,
                 gpus_per_replica=new_flags.tensor_parallel_size * new_flags.pipeline_parallel_size,
                 fits=est.fits,
                 kv_cache_tokens=est.kv_cache_tokens,

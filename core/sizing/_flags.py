@@ -206,20 +206,58 @@ QUANTIZATION_FLAGS: dict[str, tuple[str, float]] = {
     "mxfp4": ("mxfp4", 4.25),
     "experts_int8": ("int8_w8a8", 8),
 }
+ONLINE_FLAGS = frozenset({"fp8", "bitsandbytes", "experts_int8"})
+"""Methods vLLM applies to a 16-bit checkpoint while loading it (no quantized files needed)."""
+# The --quantization values vLLM accepts for a checkpoint whose config says ``quant_method``
+# (it overrides awq → awq_marlin and gptq → gptq_marlin itself; any other pair stops it with
+# "Quantization method specified in the model config (…) does not match …").
+_COMPATIBLE: dict[str, frozenset[str]] = {
+    "awq": frozenset({"awq", "awq_marlin"}),
+    "awq_marlin": frozenset({"awq", "awq_marlin"}),
+    "gptq": frozenset({"gptq", "gptq_marlin"}),
+    "gptq_marlin": frozenset({"gptq", "gptq_marlin"}),
+    "modelopt": frozenset({"modelopt"}),
+    "modelopt_fp4": frozenset({"modelopt_fp4"}),
+}
+
+
+def quantization_flag_problem(arch: ModelArchitecture, quantization: str) -> str | None:
+    """Why vLLM would refuse ``--quantization`` for this checkpoint, or None when it loads."""
+    key = quantization.lower()
+    if key not in QUANTIZATION_FLAGS:
+        return f"not a vLLM method Navigator sizes; use one of {', '.join(sorted(QUANTIZATION_FLAGS))}"
+    q = arch.quantization
+    if q is None or q.online:
+        if key in ONLINE_FLAGS:
+            if key == "experts_int8" and not arch.is_moe:
+                return "experts_int8 quantizes MoE experts; this model has none"
+            return None
+        return (
+            f"{arch.name} is a 16-bit checkpoint with no {key} quantization config, so vLLM cannot load it "
+            f"that way; name a checkpoint quantized with {key}, or use --quantization fp8 (quantized while loading)"
+        )
+    declared = (q.config_method or "").lower()
+    if not declared:
+        return None
+    if key == declared or key in _COMPATIBLE.get(declared, frozenset()):
+        return None
+    return (
+        f"the checkpoint's config says quant_method {declared!r}; vLLM stops when --quantization differs "
+        f"(leave the flag out: vLLM reads the method from the checkpoint)"
+    )
 
 
 def apply_quantization_flag(arch: ModelArchitecture, quantization: str | None) -> ModelArchitecture:
-    """The architecture as served with ``--quantization`` (the checkpoint's own wins if it
-    already says; ``fp8`` on a 16-bit checkpoint is vLLM's online FP8 quantization)."""
+    """The architecture as served with ``--quantization``: the checkpoint's own method when it
+    is quantized, vLLM's online quantization (``fp8``, ``bitsandbytes``, ``experts_int8``) on a
+    16-bit checkpoint. Raises :class:`InputError` for a flag the checkpoint cannot load with."""
     if not quantization:
         return arch
+    problem = quantization_flag_problem(arch, quantization)
+    if problem:
+        raise InputError(f"--quantization {quantization}: {problem}")
     key = quantization.lower()
-    if key not in QUANTIZATION_FLAGS:
-        raise InputError(
-            f"--quantization {quantization!r}: not a vLLM method Navigator sizes; use one of "
-            + ", ".join(sorted(QUANTIZATION_FLAGS))
-        )
-    if arch.quantization is not None and key != "fp8":
+    if arch.quantization is not None and not arch.quantization.online:
         return arch
     from core.architecture import QuantizationInfo
 
@@ -227,9 +265,10 @@ def apply_quantization_flag(arch: ModelArchitecture, quantization: str | None) -
     info = QuantizationInfo(
         method=method,
         weight_bits=bits,
-        activation_bits=8 if method in ("fp8_w8a8", "int8_w8a8") else 16,
-        applies_to="experts" if method == "mxfp4" else "linear",
+        activation_bits=8 if method in ("fp8_w8a8", "int8_w8a8") and key != "experts_int8" else 16,
+        applies_to="experts" if key == "experts_int8" else "linear",
         config_method=key,
-        source=f"--quantization {key}",
+        online=True,
+        source=f"--quantization {key} (quantized by vLLM while loading)",
     )
     return arch.model_copy(update={"quantization": info})

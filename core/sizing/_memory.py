@@ -15,7 +15,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from core.architecture import ModelArchitecture
+from core.architecture import ModelArchitecture, moe_layer_count
+from core.architecture._model import NON_GATED_FAMILIES
 from core.catalog import GpuSpec
 from core.sizing._flags import ResolvedFlags, ServingFlags
 from core.sizing._mamba import MambaCacheMode, state_pages_per_request
@@ -67,13 +68,15 @@ class WeightBreakdown:
         return self.embeddings + self.linear + self.experts + self.rotary_cache
 
 
-def _expert_params(arch: ModelArchitecture) -> float:
+def expert_params(arch: ModelArchitecture) -> float:
+    """Routed-expert parameters (every expert of every MoE layer)."""
     moe = arch.moe
     if moe is None:
         return 0.0
-    mats = 2 if arch.family.split()[0].lower() in ("starcoder2", "falcon") else 3
-    moe_layers = arch.num_layers - (moe.first_k_dense_replace or 0)
-    return float(moe_layers * moe.num_experts * mats * arch.hidden_size * moe.moe_intermediate_size)
+    mats = 2 if arch.family.split()[0].lower() in NON_GATED_FAMILIES else 3
+    return float(
+        moe_layer_count(moe, arch.num_layers) * moe.num_experts * mats * arch.hidden_size * moe.moe_intermediate_size
+    )
 
 
 def _group_overhead(bits: float, group_size: int | None, method: str) -> float:
@@ -83,40 +86,87 @@ def _group_overhead(bits: float, group_size: int | None, method: str) -> float:
     return 0.0
 
 
-def weight_bytes(
-    arch: ModelArchitecture, flags: ResolvedFlags, quant_bits_override: float | None = None
-) -> WeightBreakdown:
-    """Weights held by one rank: quantized linear layers, 16-bit embeddings and head."""
+def _kv_replication(arch: ModelArchitecture, tp: int, bytes_per_weight: float) -> float:
+    """K/V projections are replicated when there are fewer KV heads than ranks."""
+    if arch.mla is not None or tp <= arch.num_kv_heads:
+        return 0.0
+    return arch.num_layers * 2 * arch.hidden_size * arch.head_dim * (1 - arch.num_kv_heads / tp) * bytes_per_weight
+
+
+def _rotary(arch: ModelArchitecture, flags: ResolvedFlags) -> float:
+    rot_dim = arch.mla.qk_rope_head_dim if arch.mla else arch.head_dim
+    return float((arch.max_context or flags.max_model_len) * rot_dim * flags.dtype_bytes)
+
+
+def _mxfp4_padding(arch: ModelArchitecture) -> float:
+    """vLLM's MXFP4 MoE kernels pad the hidden dimension of every expert to a multiple of 256
+    (vllm/model_executor/layers/quantization/mxfp4.py): 2880 -> 3072 for gpt-oss."""
+    q = arch.quantization
+    if q is None or q.method != "mxfp4":
+        return 1.0
+    h = arch.hidden_size
+    return math.ceil(h / 256) * 256 / h
+
+
+_FLOAT_BYTES = {"F32": 4, "BF16": 2, "F16": 2}
+
+
+def _checkpoint_weights(arch: ModelArchitecture, flags: ResolvedFlags) -> WeightBreakdown:
+    """Weights on one rank from the checkpoint's own tensors (its safetensors headers).
+
+    Embeddings and the output head are sharded over the vocabulary, linear layers and experts
+    over the ranks; MTP/draft layers are not loaded. A 32-bit checkpoint is cast to the served
+    16-bit dtype; online ``--quantization`` of a 16-bit checkpoint shrinks the linear layers
+    and experts, not the embeddings.
+    """
+    ck = arch.checkpoint
+    assert ck is not None
+    tp, pp = flags.tensor_parallel_size, flags.pipeline_parallel_size
+    q = arch.quantization
+    stored = _FLOAT_BYTES.get(ck.dominant_dtype or "")
+    cast = flags.dtype_bytes / stored if stored and (q is None or q.online) else 1.0
+    shrink = q.weight_bits / (8 * flags.dtype_bytes) if q is not None and q.online else 1.0
+    linear = (ck.other_bytes + ck.encoder_bytes) * cast * shrink
+    experts = ck.expert_bytes * cast * shrink * _mxfp4_padding(arch)
+    bits = q.weight_bits if q is not None else 8 * flags.dtype_bytes
+    return WeightBreakdown(
+        embeddings=ck.embedding_bytes * cast / tp / pp,
+        linear=(linear / tp + _kv_replication(arch, tp, bits / 8)) / pp,
+        experts=experts / tp / pp,
+        rotary_cache=_rotary(arch, flags),
+    )
+
+
+def weight_bytes(arch: ModelArchitecture, flags: ResolvedFlags) -> WeightBreakdown:
+    """Weights held by one rank: the checkpoint's own bytes when its headers were read, else
+    quantized linear layers and 16-bit embeddings and head from the parameter counts."""
+    if arch.checkpoint is not None and arch.checkpoint.format == "safetensors" and arch.checkpoint.total_bytes:
+        return _checkpoint_weights(arch, flags)
     tp, pp = flags.tensor_parallel_size, flags.pipeline_parallel_size
     dtype_b = flags.dtype_bytes
     embed_params = arch.embedding_params_b * 1e9
     total_params = arch.params_total_b * 1e9
-    experts = _expert_params(arch)
-    linear = max(0.0, total_params - embed_params - experts)
+    experts = expert_params(arch)
+    vision = arch.vision_params_b * 1e9
+    linear = max(0.0, total_params - embed_params - experts - vision)
     q = arch.quantization
     lin_b = exp_b = float(dtype_b)
     if q is not None:
-        per_weight = (quant_bits_override or q.weight_bits) / 8 + _group_overhead(q.weight_bits, q.group_size, q.method)
+        per_weight = q.weight_bits / 8 + _group_overhead(q.weight_bits, q.group_size, q.method)
         if q.applies_to == "experts":
             exp_b = per_weight
         else:
             lin_b = exp_b = per_weight
-    # K/V projections are replicated when there are fewer KV heads than ranks.
-    kv_rep = 0.0
-    if arch.mla is None and tp > arch.num_kv_heads:
-        kv_rep = arch.num_layers * 2 * arch.hidden_size * arch.head_dim * (1 - arch.num_kv_heads / tp) * lin_b
-    rot_dim = arch.mla.qk_rope_head_dim if arch.mla else arch.head_dim
-    rotary = (arch.max_context or flags.max_model_len) * rot_dim * dtype_b
-    if q is not None and q.method == "mxfp4":
-        # vLLM's MXFP4 MoE kernels pad the hidden dimension of every expert to a multiple
-        # of 256 (vllm/model_executor/layers/quantization/mxfp4.py): 2880 -> 3072 for gpt-oss.
-        h = arch.hidden_size
-        exp_b *= math.ceil(h / 256) * 256 / h
+    if arch.checkpoint is not None and arch.checkpoint.total_bytes and (q is None or not q.online):
+        # Only an index's total size is known (.bin checkpoints): scale the estimate to it.
+        estimate = embed_params * dtype_b + linear * lin_b + experts * exp_b + vision * dtype_b
+        factor = arch.checkpoint.loaded_bytes / estimate if estimate else 1.0
+        embed_params, linear, experts, vision = (x * factor for x in (embed_params, linear, experts, vision))
     return WeightBreakdown(
         embeddings=embed_params * dtype_b / tp / pp,
-        linear=(linear * lin_b / tp + kv_rep) / pp,
-        experts=experts * exp_b / tp / pp,
-        rotary_cache=rotary,
+        linear=((linear * lin_b + vision * dtype_b) / tp + _kv_replication(arch, tp, lin_b)) / pp,
+        experts=experts * exp_b * _mxfp4_padding(arch) / tp / pp,
+        rotary_cache=_rotary(arch, flags),
     )
 
 
@@ -181,6 +231,10 @@ def kv_layout(arch: ModelArchitecture, flags: ResolvedFlags, serving: ServingFla
     kv_b = flags.kv_bytes
     if arch.mla is not None and serving.mla_cache:
         per_layer = MLA_FP8_BYTES_PER_LAYER if kv_b == 1 else (arch.mla.kv_lora_rank + arch.mla.qk_rope_head_dim) * kv_b
+        if arch.mla.index_head_dim:
+            # DeepSeek Sparse Attention keeps FP8 indexer keys per token and layer, with one FP32
+            # scale per 128 values (vLLM's DeepseekV32IndexerCache).
+            per_layer += arch.mla.index_head_dim + 4 * max(1, arch.mla.index_head_dim // 128)
     elif arch.mla is not None:
         # Before MLA caching, vLLM stored full per-head K and V. Its ModelConfig.get_head_size
         # padded DeepSeek's 192-wide heads to 256 ("FlashAttention supports only head_size 32,
@@ -193,10 +247,11 @@ def kv_layout(arch: ModelArchitecture, flags: ResolvedFlags, serving: ServingFla
         per_layer = 2 * max(1, arch.num_kv_heads // tp) * arch.head_dim * kv_b
     layers = math.ceil(arch.num_layers / flags.pipeline_parallel_size)
     if arch.linear_attention is not None and arch.linear_layers:
-        # Hybrid (Gated DeltaNet) models: full-attention layers and state layers share one
+        # Hybrid (Gated DeltaNet / Mamba2) models: attention layers and state layers share one
         # pool of equal-sized pages, grouped by the smaller layer count like sliding windows.
+        # Layers that are only an MLP or MoE (Nemotron-H) hold neither.
         linear = round(arch.linear_layers * layers / arch.num_layers)
-        full = layers - linear
+        full = round(arch.attention_layers * layers / arch.num_layers)
         size = min(full, linear) or max(full, linear)
         return KvLayout(
             per_layer,
@@ -209,11 +264,11 @@ def kv_layout(arch: ModelArchitecture, flags: ResolvedFlags, serving: ServingFla
             mamba_mode=flags.mamba_cache_mode,
         )
     local = round(arch.sliding_layers * layers / arch.num_layers)
-    full = layers - local
+    full = round(arch.attention_layers * layers / arch.num_layers) - local
     if not serving.hybrid_kv_allocator or local == 0 or arch.sliding_window is None:
-        return KvLayout(per_layer, layers, layers, 1, 0, None)
+        return KvLayout(per_layer, layers, full + local, 1, 0, None)
     if full == 0:
-        return KvLayout(per_layer, layers, layers, 0, 1, arch.sliding_window)
+        return KvLayout(per_layer, layers, local, 0, 1, arch.sliding_window)
     size = min(full, local)
     return KvLayout(per_layer, layers, size, math.ceil(full / size), math.ceil(local / size), arch.sliding_window)
 

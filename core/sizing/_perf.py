@@ -29,7 +29,7 @@ from core.architecture import ModelArchitecture
 from core.catalog import GpuSpec
 from core.sizing._estimate import MemoryEstimate
 from core.sizing._mamba import state_page_bytes
-from core.sizing._memory import GIB
+from core.sizing._memory import GIB, expert_params
 
 CALIBRATION_FILE = Path(__file__).parent / "data" / "perf_calibration.json"
 Provenance = Literal["measured", "estimated"]
@@ -161,13 +161,11 @@ def step_model(arch: ModelArchitecture, gpu: GpuSpec, mem: MemoryEstimate, eff: 
     weights = mem.weights_gib * GIB
     experts_frac = 0.0
     if arch.moe is not None:
-        moe_layers = arch.num_layers - (arch.moe.first_k_dense_replace or 0)
-        expert_params = moe_layers * arch.moe.num_experts * 3 * arch.hidden_size * arch.moe.moe_intermediate_size
-        experts_frac = min(0.98, expert_params / (arch.params_total_b * 1e9))
+        experts_frac = min(0.98, expert_params(arch) / (arch.params_total_b * 1e9))
     heads_dim = arch.num_attention_heads * arch.head_dim
     # Only full-attention layers attend over the context; linear-attention layers instead
     # read and write a fixed state per sequence (read + write of every state page).
-    attn_layers = arch.num_layers - arch.linear_layers
+    attn_layers = arch.attention_layers
     state = 2 * arch.linear_layers * state_page_bytes(arch, tp=tp, dtype_bytes=mem.flags.dtype_bytes)
     link = gpu.interconnect
     link_bw = (link.gbps_unidirectional or 16.0) * 1e9

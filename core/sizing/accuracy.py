@@ -324,7 +324,7 @@ WORKED_CASES: list[tuple[str, str, dict[str, Any], str]] = [
     ),
     ("gpt-oss-120b", "H100", {}, "sliding window + MXFP4 on 1×H100 (default 131,072 context)"),
     ("gpt-oss-120b", "H100", {"max_num_seqs": 256}, "same with --max-num-seqs 256, the fix the engine proposes"),
-    ("Qwen/Qwen2.5-7B-Instruct-AWQ", "L4", {}, "AWQ 4-bit on 1×L4"),
+    ("RedHatAI/Qwen2.5-7B-Instruct-quantized.w4a16", "L4", {"max_model_len": 16384}, "W4A16 checkpoint on 1×L4"),
 ]
 
 

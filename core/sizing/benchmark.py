@@ -10,14 +10,12 @@ import statistics
 import time
 from dataclasses import dataclass
 
-from core.architecture import resolve_model
+from core.architecture import ModelArchitecture, checkpoint_variants, resolve_model
 from core.catalog import get_catalog
 from core.errors import NavigatorError
 from core.sizing._api import Workload, estimate
 from core.sizing._estimate import estimate_memory, valid_tp_sizes
 from core.sizing._flags import ServingFlags, apply_quantization_flag
-
-SWEEP_QUANTIZATIONS = (None, "fp8", "awq")
 
 
 @dataclass(frozen=True)
@@ -45,6 +43,14 @@ def run_benchmark(repeats: int = 7) -> BenchmarkResult:
     """Time one memory estimate, one with performance, and the full catalog sweep."""
     cat = get_catalog()
     archs = [resolve_model(name, catalog=cat) for name in cat.models]
+    # Every way a catalog model is served: its own checkpoint, FP8 while loading (16-bit ones)
+    # and each published quantized checkpoint.
+    served_all: list[ModelArchitecture] = []
+    for arch in archs:
+        served_all.append(arch)
+        if arch.quantization is None:
+            served_all.append(apply_quantization_flag(arch, "fp8"))
+        served_all += checkpoint_variants(arch, cat)
     gpus = list(cat.gpus.values())
     llama = resolve_model("Llama-3.1-8B", catalog=cat)
     h100 = cat.gpu("H100")
@@ -63,15 +69,13 @@ def run_benchmark(repeats: int = 7) -> BenchmarkResult:
     def sweep() -> None:
         nonlocal count
         count = 0
-        for arch in archs:
-            tps = [t for t in valid_tp_sizes(arch, 8) if t in (1, 2, 4, 8)]
-            for q in SWEEP_QUANTIZATIONS:
-                served = apply_quantization_flag(arch, q)
-                for gpu in gpus:
-                    for tp in tps:
-                        with contextlib.suppress(NavigatorError):
-                            estimate_memory(served, gpu, ServingFlags(tensor_parallel_size=tp))
-                        count += 1
+        for served in served_all:
+            tps = [t for t in valid_tp_sizes(served, 8) if t in (1, 2, 4, 8)]
+            for gpu in gpus:
+                for tp in tps:
+                    with contextlib.suppress(NavigatorError):
+                        estimate_memory(served, gpu, ServingFlags(tensor_parallel_size=tp))
+                    count += 1
 
     return BenchmarkResult(
         single_estimate_ms=_median_ms(single, repeats * 50),

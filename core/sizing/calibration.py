@@ -16,7 +16,14 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from core.architecture import ModelArchitecture, architecture_from_config, resolve_model
+from core.architecture import (
+    ModelArchitecture,
+    ModelSources,
+    architecture_from_config,
+    name_key,
+    quantization_from_name,
+    resolve_model,
+)
 from core.catalog import Catalog, GpuSpec, get_catalog
 from core.errors import NavigatorError
 from core.sizing._flags import ServingFlags
@@ -109,17 +116,33 @@ def architecture_for(
         return architecture_from_config(cfg, source=source, name=model)
     base = BUILT_ON.get(hf_id) or BUILT_ON.get(model)
     if base:
-        arch = resolve_model(base, catalog=catalog)
+        arch = resolve_model(base, catalog=catalog, sources=ModelSources.catalog_only())
         if max_context:
             arch = arch.model_copy(update={"max_context": max_context})
         return arch.model_copy(update={"name": model, "notes": (*arch.notes, f"scored as {base} (built on it)")})
+    offline = ModelSources.catalog_only()
     for ref in (hf_id, model):
         if not ref:
             continue
         try:
-            return resolve_model(ref, catalog=catalog)
+            return resolve_model(ref, catalog=catalog, sources=offline)
         except NavigatorError:
             continue
+    # Rows name checkpoints by many spellings (Meta-Llama-3.1-8B-Instruct, …-FP8): score them
+    # on the catalog architecture whose name matches once variant words are dropped, and say so.
+    for ref in (hf_id, model):
+        key = name_key(ref or "")
+        spec = next(
+            (m for m in catalog.models.values() if key and key in (name_key(m.name), name_key(m.hf_id or ""))), None
+        )
+        if spec is not None:
+            arch = resolve_model(spec.name, catalog=catalog, sources=offline)
+            hint = quantization_from_name(ref or "")
+            if hint is not None and arch.quantization is None:
+                arch = arch.model_copy(update={"quantization": hint})
+            return arch.model_copy(
+                update={"name": model, "notes": (*arch.notes, f"scored as {spec.name} (name match)")}
+            )
     return None
 
 

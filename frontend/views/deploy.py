@@ -204,15 +204,23 @@ if ms is not None:
         st.warning("Fix the validation errors above before deploying.", icon=":material/block:")
     else:
         secret_values: dict[str, str] = {}
-        if any(o["kind"] == "Secret" for o in ms.objects):
+        if any(o["kind"] == "Secret" and "HF_TOKEN" in (o.get("stringData") or {}) for o in ms.objects):
+            st.markdown(
+                "**Hugging Face token** — the repo is gated; the token goes to the cluster only, it is not kept by "
+                "Navigator."
+            )
+            token = st.text_input("HF_TOKEN", type="password", key="dp_hf_token")
+            if token:
+                secret_values["HF_TOKEN"] = token
+        if any(o["kind"] == "Secret" and "AWS_ACCESS_KEY_ID" in (o.get("stringData") or {}) for o in ms.objects):
             st.markdown("**S3 data connection** — the keys go to the cluster only; they are not kept by Navigator.")
             s1, s2, s3 = st.columns(3)
-            secret_values = {
+            s3_values = {
                 "AWS_ACCESS_KEY_ID": s1.text_input("Access key ID", type="password", key="dp_s3_id"),
                 "AWS_SECRET_ACCESS_KEY": s2.text_input("Secret access key", type="password", key="dp_s3_key"),
                 "AWS_S3_ENDPOINT": s3.text_input("Endpoint URL", key="dp_s3_endpoint"),
             }
-            secret_values = {k: v for k, v in secret_values.items() if v}
+            secret_values |= {k: v for k, v in s3_values.items() if v}
 
         def _table(results: list[ApplyResult]) -> None:
             st.dataframe(

@@ -147,6 +147,10 @@ def _deploy(args: argparse.Namespace) -> int:
     try:
         ms = build_set(args, conn)
         secrets = {k: os.environ[k] for k in S3_KEYS if os.environ.get(k)}
+        hf_token = load_settings().hf_token
+        if hf_token is not None or os.environ.get("HF_TOKEN"):
+            # A gated repo's Secret; the value goes to the cluster only.
+            secrets["HF_TOKEN"] = hf_token.get_secret_value() if hf_token is not None else os.environ["HF_TOKEN"]
         outcome = deploy(conn, ms.objects, confirmed=bool(args.yes and not args.dry_run), secret_values=secrets)
         status: DeploymentStatus | None = None
         if outcome.ok and outcome.confirmed and args.wait:
