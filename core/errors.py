@@ -66,6 +66,7 @@ class _UnknownNameError(InputError):
     def __init__(self, name: str, closest: Sequence[str], hint: str = "") -> None:
         self.name = name
         self.closest = list(closest)
+        self.hint = hint
         msg = f"Unknown {self.kind} {name!r}."
         if self.closest:
             msg += " Closest known: " + ", ".join(self.closest) + "."
@@ -96,7 +97,12 @@ class ArtifactError(InputError):
 
 
 class ArtifactNotFoundError(ArtifactError):
-    """No such repository, revision, file, image or registered version."""
+    """No such repository, revision, file, image or registered version; ``choices`` holds the
+    references that do exist nearby (a registered model's versions, for instance)."""
+
+    def __init__(self, message: str, choices: Sequence[str] = ()) -> None:
+        self.choices = list(choices)
+        super().__init__(message)
 
 
 class ArtifactAccessError(ArtifactError):

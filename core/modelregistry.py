@@ -110,14 +110,20 @@ class RegistryClient:
         models = self.registered_models()
         hit = next((m for m in models if str(m.get("name", "")).lower() == model.lower()), None)
         if hit is None:
-            names = ", ".join(sorted(str(m.get("name")) for m in models)[:8]) or "none"
-            raise ArtifactNotFoundError(f"registry://{model}: no registered model of that name (registered: {names})")
+            names = sorted(str(m.get("name")) for m in models)[:8]
+            raise ArtifactNotFoundError(
+                f"registry://{model}: no registered model of that name (registered: {', '.join(names) or 'none'})",
+                [f"registry://{n}" for n in names],
+            )
         versions = self.versions(str(hit.get("id")))
         if version is not None:
             chosen = next((v for v in versions if str(v.get("name", "")) == version), None)
             if chosen is None:
-                known = ", ".join(str(v.get("name")) for v in versions) or "none"
-                raise ArtifactNotFoundError(f"registry://{model}/{version}: no such version (versions: {known})")
+                known = [str(v.get("name")) for v in versions]
+                raise ArtifactNotFoundError(
+                    f"registry://{model}/{version}: no such version (versions: {', '.join(known) or 'none'})",
+                    [f"registry://{hit.get('name')}/{v}" for v in known],
+                )
         elif versions:
             chosen = max(versions, key=lambda v: int(str(v.get("createTimeSinceEpoch") or 0) or 0))
         else:

@@ -102,6 +102,25 @@ def current_report_config() -> ModelCarConfig | None:
     return value if isinstance(value, ModelCarConfig) else None
 
 
+_ENTRY_MODELS = "nav_decision_entry_models"
+
+
+def entry_models() -> dict[str, str]:
+    """Model references read in place of entries' images (entry name → ``upload://…``)."""
+    value = st.session_state.get(_ENTRY_MODELS)
+    return dict(value) if isinstance(value, dict) else {}
+
+
+def set_entry_model(entry: str, ref: str | None) -> None:
+    """Read ``entry``'s model from ``ref`` (None: from its image again)."""
+    models = entry_models()
+    if ref is None:
+        models.pop(entry, None)
+    else:
+        models[entry] = ref
+    st.session_state[_ENTRY_MODELS] = models
+
+
 _QA_RUN = "nav_qa_run"
 
 

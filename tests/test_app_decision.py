@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from streamlit.testing.v1 import AppTest
 
 from tests.test_app import APP
@@ -76,3 +78,22 @@ def test_live_inventory_uses_the_cluster_runtime(monkeypatch, kubeconfig) -> Non
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Sized for vLLM"] == "0.21.0"
     assert any("vllm-cuda-runtime-template" in c.value for c in at.caption)
+
+
+def test_an_entry_read_from_an_uploaded_config_json() -> None:
+    from core.catalog import get_catalog
+
+    cfg = get_catalog().models["Qwen3-14B"].config
+    assert cfg is not None
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    at.switch_page("views/decision_report.py").run()
+    entry = at.selectbox(key="dr_entry").options[0]
+    at.selectbox(key="dr_entry").set_value(entry)
+    at.file_uploader(key="dr_entry_config").set_value(("config.json", json.dumps(cfg).encode(), "application/json"))
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("read from an uploaded config.json" in m.value for m in at.markdown)
+    at.button(key="dr_run").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("Model read: an uploaded config.json" in c.value for c in at.caption)

@@ -110,3 +110,23 @@ def test_what_if_without_a_plan_explains(cache: Path) -> None:
     at.switch_page("views/what_if.py").run()
     assert not at.exception
     assert any("capacity plan first" in i.value for i in at.info)
+
+
+def test_a_typed_checkpoint_is_planned_as_itself_with_alternatives(cache: Path) -> None:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    at.switch_page("views/capacity_plan.py").run()
+    at.text_input(key="plan_model_ref").set_value("RedHatAI/Meta-Llama-3.1-8B-Instruct-FP8-dynamic")
+    at.multiselect(key="plan_gpus").set_value(["L40S", "H100-SXM"])
+    at.button[0].click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    text = " ".join(m.value for m in at.markdown)
+    assert "Checkpoint: oci://registry.redhat.io/" in text and "the one you named" in text
+    at.text_input(key="plan_model_ref").set_value("Llama-3.1-8B")
+    at.button[0].click().run()
+    text = " ".join(m.value for m in at.markdown)
+    assert "Also meets the targets: RedHatAI/" in text, "published quantized checkpoints are offered"
+    at.text_input(key="plan_model_ref").set_value("acme/not-a-model")
+    at.button[0].click().run()
+    assert not at.exception
+    assert any("Unknown model 'acme/not-a-model'" in e.value for e in at.error)

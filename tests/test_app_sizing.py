@@ -82,3 +82,25 @@ def test_hybrid_config_shows_linear_layers_and_its_state_cache_mode(tmp_path) ->
     every_block = {m.label: m.value for m in at.metric}["KV cache (tokens)"]
     # "all" keeps a state page per block of every request: far fewer requests fit.
     assert int(every_block.split()[0].replace(",", "")) < int(default.split()[0].replace(",", ""))
+
+
+def test_an_uploaded_config_json_is_sized_and_a_bad_one_is_refused() -> None:
+    from core.catalog import get_catalog
+
+    cfg = get_catalog().models["Qwen3-14B"].config
+    assert cfg is not None
+    at = sizing()
+    at.file_uploader(key="sizing_config_upload").set_value(
+        ("config.json", json.dumps(cfg).encode(), "application/json")
+    )
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    captions = " ".join(c.value for c in at.caption)
+    assert "qwen3-14.8b" in captions and "uploaded config.json" in captions
+    assert "computed from the config's shapes" in captions
+    assert any("Starts:" in s.value for s in at.success)
+    at.file_uploader(key="sizing_config_upload").set_value(("config.json", b"{not json", "application/json"))
+    at.run()
+    assert not at.exception
+    assert any("not valid JSON" in e.value and "nothing was sized" in e.value for e in at.error)
+    assert not at.success, "nothing is sized for a file that was refused"

@@ -70,7 +70,9 @@ def test_parameter_count_agrees_with_catalog(name: str) -> None:
         ("mistralai/Mistral-Small-3.2-24B-Instruct-2506", "Mistral-Small-3.1-24B", None, None),
     ],
 )
-def test_exact_spellings_resolve_to_that_artifact(ref: str, catalog_model: str, repo: str | None, quant: str | None) -> None:
+def test_exact_spellings_resolve_to_that_artifact(
+    ref: str, catalog_model: str, repo: str | None, quant: str | None
+) -> None:
     arch = resolve_model(ref)
     assert arch.catalog_model == catalog_model
     assert arch.hf_id == (repo or ref.removeprefix("oci://") if not ref.startswith("oci://") else arch.hf_id)

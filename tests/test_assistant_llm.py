@@ -22,6 +22,8 @@ from tests.support.fake_kube import FakeKubeServer
 
 USAGE = {"input_tokens": 120, "output_tokens": 30, "total_tokens": 150}
 
+HF_TOKEN = SecretStr("hf_test_token_for_the_gated_repo")  # Llama 8B is the gated meta-llama repo
+
 
 def ai(content: str = "", calls: list[tuple[str, dict[str, Any]]] | None = None) -> AIMessage:
     tool_calls = [
@@ -154,7 +156,7 @@ def test_the_session_request_limit_falls_back_with_a_clear_message() -> None:
 
 
 def test_the_llm_cannot_apply_without_the_user(kubeconfig: Path, fake_kube: FakeKubeServer) -> None:
-    wf = Workflow(connect=lambda: connect(kubeconfig))
+    wf = Workflow(connect=lambda: connect(kubeconfig), hf_token=HF_TOKEN)
     offline = Assistant(wf)
     s = offline.start().state
     for t in ("Llama 8B chatbot, 50 rps, first token within 500 ms", "use H100", "yes", "namespace llm"):

@@ -22,7 +22,20 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ),
     ("deploy llama 3.3 70b", {"model.model_name": "Llama-3.3-70B", "model.size_b": 70.0}),
     ("Llama-3.1-70B please", {"model.model_name": "Llama-3.1-70B"}),
-    ("meta-llama/Llama-3.1-8B-Instruct", {"model.model_name": "Llama-3.1-8B"}),
+    # A named repository is kept as written (it is resolved, not looked up by name).
+    (
+        "meta-llama/Llama-3.1-8B-Instruct",
+        {"model.model_name": "meta-llama/Llama-3.1-8B-Instruct", "model.model_family": "llama"},
+    ),
+    (
+        "serve mistralai/Mistral-Small-3.2-24B-Instruct-2506 at 5 rps",
+        {"model.model_name": "mistralai/Mistral-Small-3.2-24B-Instruct-2506", "traffic.rps": 5.0},
+    ),
+    (
+        "RedHatAI/Qwen3-8B-FP8-dynamic, 3 rps",
+        {"model.model_name": "RedHatAI/Qwen3-8B-FP8-dynamic", "model.quantization": None},
+    ),
+    ("50 requests/second with input/output of 1k/2k tokens", {"model.model_name": None}),
     ("Mixtral 8x7B", {"model.model_name": "Mixtral-8x7B", "model.size_b": 56.0}),
     ("mixtral 8x22b for our agents", {"model.model_name": "Mixtral-8x22B", "model.capabilities": ["tool_calling"]}),
     ("qwen2.5 0.5b for a tiny bot", {"model.model_name": "Qwen2.5-0.5B", "model.size_b": 0.5}),

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 
 from core.assistant import GREETING, WORKFLOW_KIND, Assistant, Stage, Workflow, WorkflowState
 from core.cluster import connect
@@ -17,6 +18,8 @@ from core.store import FileStore
 from tests.support.fake_kube import FakeKubeServer
 
 ISSUE_SENTENCE = "I need a Llama 8B chatbot for about 50 requests a second, answers should start within half a second."
+
+HF_TOKEN = SecretStr("hf_test_token_for_the_gated_repo")  # Llama 8B is the gated meta-llama repo
 
 
 def talk(wf: Workflow, *turns: str, state: WorkflowState | None = None) -> tuple[WorkflowState, list[str]]:
@@ -112,9 +115,7 @@ def test_a_turn_never_changes_the_state_it_was_given() -> None:
 
 
 def test_no_matching_model_asks_again_instead_of_inventing_one() -> None:
-    s, replies = talk(
-        Workflow(), "a vision embedding model for image search, 10 rps, p95 under 1 s"
-    )
+    s, replies = talk(Workflow(), "a vision embedding model for image search, 10 rps, p95 under 1 s")
     assert s.stage == Stage.INTENT and s.plan is None
     assert "No catalog model matches" in replies[0]
 
@@ -203,7 +204,7 @@ def real_writes(fake_kube: FakeKubeServer) -> list[tuple[str, str, bool]]:
 
 
 def test_apply_waits_for_confirm_then_applies_and_monitors(kubeconfig: Path, fake_kube: FakeKubeServer) -> None:
-    wf = Workflow(connect=lambda: connect(kubeconfig))
+    wf = Workflow(connect=lambda: connect(kubeconfig), hf_token=HF_TOKEN)
     s, _ = talk(wf, ISSUE_SENTENCE, "use H100", "yes", "namespace llm")
     assert s.deployment is not None and s.deployment.valid
     s, replies = talk(wf, "apply", state=s)
@@ -216,16 +217,25 @@ def test_apply_waits_for_confirm_then_applies_and_monitors(kubeconfig: Path, fak
     s, replies = talk(wf, "confirm", state=s)
     writes = real_writes(fake_kube)
     assert any("inferenceservices" in path for _, path, _ in writes)
+    assert any(path.endswith("/secrets") for _, path, _ in writes), "the gated repo's HF_TOKEN Secret"
+    assert HF_TOKEN.get_secret_value() not in s.model_dump_json() + "".join(replies)
     assert s.stage == Stage.MONITOR and s.deployment is not None and s.deployment.applied
     assert "Applied" in replies[0] and "llama-3-1-8b in llm is not ready" in replies[0]
 
 
 def test_a_stale_confirmation_changes_nothing(kubeconfig: Path, fake_kube: FakeKubeServer) -> None:
-    a = Assistant(Workflow(connect=lambda: connect(kubeconfig)))
+    a = Assistant(Workflow(connect=lambda: connect(kubeconfig), hf_token=HF_TOKEN))
     s, _ = talk(a.workflow, ISSUE_SENTENCE, "use H100", "yes", "namespace llm", "apply")
     reply = a.confirm(s, "not-the-pending-id")
     assert "does not match" in reply.text and real_writes(fake_kube) == []
     assert reply.state.pending is not None
+
+
+def test_apply_of_a_gated_repo_without_a_token_says_what_to_set(kubeconfig: Path, fake_kube: FakeKubeServer) -> None:
+    wf = Workflow(connect=lambda: connect(kubeconfig))
+    s, replies = talk(wf, ISSUE_SENTENCE, "use H100", "yes", "namespace llm", "apply")
+    assert s.pending is None and real_writes(fake_kube) == []
+    assert "gated" in replies[-1] and "NAVIGATOR_HF_TOKEN" in replies[-1]
 
 
 def test_apply_without_a_cluster_points_to_the_downloads() -> None:

@@ -38,7 +38,7 @@ def test_json_prints_the_final_state_with_the_contract_keys() -> None:
     state = json.loads(done.stdout)  # only JSON on stdout
     assert state["stage"] == "DEPLOY"
     m, t, s = state["model_requirements"], state["traffic"], state["slo"]
-    assert (m["model_family"], m["model_name"], m["size_b"]) == ("llama", "Llama-3.1-8B", 8.0)
+    assert (m["model_family"], m["model_name"], m["size_b"]) == ("llama", "Llama-3.1-8B", 8.03)
     assert m["capabilities"] == ["chat"] and m["quantization"] is None and m["min_context_length"] is None
     assert t["rps"] == 100 and t["peak_rps"] is None and t["preset"] == "chat"
     assert set(t) >= {"pattern", "input_tokens", "output_tokens", "concurrent_users"}

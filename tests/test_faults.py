@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from pydantic import BaseModel
+from pydantic import BaseModel, SecretStr
 from streamlit.testing.v1 import AppTest
 
 from core.assistant import Stage, Workflow
@@ -28,6 +28,8 @@ from tests.support.fake_kube import FakeKubeServer
 from tests.test_app import APP, app, nodes_table
 
 SENTENCE = "Llama 8B chatbot, 50 rps, first token within 500 ms"
+
+HF_TOKEN = SecretStr("hf_test_token_for_the_gated_repo")  # Llama 8B is the gated meta-llama repo
 
 
 def test_cluster_api_down_mid_page_keeps_the_inventory_on_screen(
@@ -48,7 +50,7 @@ def test_cluster_api_down_mid_page_keeps_the_inventory_on_screen(
 def test_cluster_api_down_before_apply_changes_nothing_and_keeps_the_plan(
     kubeconfig: Path, fake_kube: FakeKubeServer
 ) -> None:
-    wf = Workflow(connect=lambda: connect(kubeconfig))
+    wf = Workflow(connect=lambda: connect(kubeconfig), hf_token=HF_TOKEN)
     s = wf.start().state
     for text in (SENTENCE, "use H100", "yes", "namespace llm", "apply"):
         s = wf.turn(s, text).state

@@ -92,3 +92,25 @@ def test_bad_input_exit_2(tmp_path: Path) -> None:
         assert digest(path) == before
     done = navigator("fit", "--config", str(tmp_path / "missing.yaml"))
     assert done.returncode == 2 and "not found" in done.stderr
+
+
+def test_model_config_reads_an_entry_from_a_config_json(tmp_path: Path) -> None:
+    from core.catalog import get_catalog
+
+    private = GOOD.replace(
+        "oci://registry.redhat.io/rhelai1/modelcar-granite-3-1-8b-instruct:1.5", "oci://127.0.0.1:9/acme/private:1"
+    )
+    cfg = tmp_path / "mine.yaml"
+    cfg.write_text(private)
+    common = ("fit", "--config", str(cfg), "--inventory", "config-yaml/sample_inventory.yaml", "--no-image-inspect")
+    unread = navigator(*common, "--json")
+    assert unread.returncode == 1
+    assert "navigator fit --model-config granite=PATH" in json.loads(unread.stdout)["decisions"][0]["reasons"][0]
+    config_json = tmp_path / "config.json"
+    config_json.write_text(json.dumps(get_catalog().models["Qwen3-14B"].config))
+    done = navigator(*common, "--model-config", f"granite={config_json}", "--json")
+    assert done.returncode == 0, done.stderr
+    decision = json.loads(done.stdout)["decisions"][0]
+    assert decision["model"] and decision["verdict"] != "NO_GO"
+    wrong = navigator(*common, "--model-config", f"nope={config_json}")
+    assert wrong.returncode == 2 and "no entry 'nope'" in wrong.stderr and "Traceback" not in wrong.stderr

@@ -34,7 +34,11 @@ def test_more_utilization_never_fewer_tokens(model: str, gpu: str, u: float, du:
 def test_more_tp_never_fewer_tokens_per_replica(model: str, gpu: str, data: st.DataObject) -> None:
     tps = [t for t in valid_tp_sizes(ARCH[model], 8) if t in (1, 2, 4, 8)]
     small = data.draw(st.sampled_from(tps))
-    bigger = [t for t in tps if t > small]
+    # Past the KV-head count vLLM replicates KV heads, so a GPU's bytes per token stop shrinking
+    # while NCCL's buffers keep growing: a small model with 4 KV heads at TP 8 really holds a
+    # few tokens fewer than at TP 4. The property holds while the cache still splits.
+    arch = ARCH[model]
+    bigger = [t for t in tps if t > small and (arch.mla is not None or t <= arch.num_kv_heads)]
     if not bigger:
         return
     big = data.draw(st.sampled_from(bigger))

@@ -6,7 +6,8 @@
 """
 
 from core.architecture._checkpoint import CheckpointWeights, summarize_tensors
-from core.architecture._hfconfig import architecture_from_config, read_config_json
+from core.architecture._describe import artifact_summary
+from core.architecture._hfconfig import architecture_from_config, parse_config_json, read_config_json
 from core.architecture._hub import HubAccess
 from core.architecture._model import (
     Artifact,
@@ -36,6 +37,7 @@ from core.architecture._resolve import (
     resolve_model,
 )
 from core.architecture._sources import ModelSources, clear_resolution_cache
+from core.architecture._uploads import register_config
 
 __all__ = [
     "Artifact",
@@ -51,6 +53,7 @@ __all__ = [
     "RegistryAuth",
     "Task",
     "architecture_from_config",
+    "artifact_summary",
     "catalog_lookup",
     "checkpoint_variants",
     "clear_resolution_cache",
@@ -60,10 +63,12 @@ __all__ = [
     "layer_layout",
     "moe_layer_count",
     "name_key",
+    "parse_config_json",
     "quantization_from_config",
     "quantization_from_method",
     "quantization_from_name",
     "read_config_json",
+    "register_config",
     "resolve_model",
     "summarize_tensors",
 ]

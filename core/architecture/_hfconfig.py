@@ -363,13 +363,26 @@ def read_config_json(path: str | Path) -> ModelArchitecture:
     try:
         if p.stat().st_size > MAX_CONFIG_BYTES:
             raise InputError(f"{p}: larger than {MAX_CONFIG_BYTES // 1024} KiB; not a config.json")
-        data = json.loads(p.read_text(encoding="utf-8"))
+        raw = p.read_bytes()
     except FileNotFoundError:
         raise InputError(f"{p}: no config.json there; point --model at the file or its folder") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(f"{p}: not valid JSON ({exc})") from None
-    if not isinstance(data, dict):
-        raise InputError(f"{p}: expected a JSON object")
     folder = p.parent.name if p.name == "config.json" else p.stem
-    name = str(data.get("_name_or_path") or folder or "") or None
-    return architecture_from_config(data, source=str(p), name=name)
+    return parse_config_json(raw, label=str(p), name=folder or None)
+
+
+def parse_config_json(raw: bytes, *, label: str, name: str | None = None) -> ModelArchitecture:
+    """A ``config.json``'s bytes (an upload, a file) as an architecture; ``label`` names it in
+    messages and provenance, ``name`` is used when the file has no ``_name_or_path``::
+
+        arch = parse_config_json(upload.getvalue(), label="uploaded config.json")
+    """
+    if len(raw) > MAX_CONFIG_BYTES:
+        raise InputError(f"{label}: larger than {MAX_CONFIG_BYTES // 1024} KiB; not a config.json")
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"{label}: not valid JSON ({exc}); upload the model's config.json") from None
+    if not isinstance(data, dict):
+        raise InputError(f"{label}: expected a JSON object (the model's config.json)")
+    chosen = str(data.get("_name_or_path") or name or "") or None
+    return architecture_from_config(data, source=label, name=chosen)

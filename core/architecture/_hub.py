@@ -171,14 +171,15 @@ def _call(hub: HubAccess, what: str, repo: str, fn: Callable[[], _T]) -> _T:
 
 
 def _headers(hub: HubAccess, token: str | bool | None) -> dict[str, str]:
-    from huggingface_hub.utils import build_hf_headers
+    """The bearer token (ours, else the Hub library's own: HF_TOKEN or a saved login)."""
+    from huggingface_hub import get_token
 
-    return dict(build_hf_headers(token=token))
+    value = token if isinstance(token, str) else (get_token() if token is None else None)
+    return {"authorization": f"Bearer {value}", "user-agent": "navigator"} if value else {"user-agent": "navigator"}
 
 
 def _get_json(hub: HubAccess, repo: str, filename: str, revision: str, token: str | bool | None) -> Any:
-    from huggingface_hub import hf_hub_url
-    from huggingface_hub.utils import get_session, hf_raise_for_status
+    from huggingface_hub import get_session, hf_hub_url, hf_raise_for_status
 
     url = hf_hub_url(repo, filename, revision=revision, endpoint=hub.endpoint)
 

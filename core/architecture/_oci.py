@@ -409,7 +409,7 @@ def _walk_layer(reg: _Registry, layer: dict[str, Any], found: _Found, ref: str) 
         return
     if "gzip" not in media:
         try:
-            with tarfile.open(fileobj=_RangeFile(reg, digest, size), mode="r:") as tar:  # type: ignore[call-overload]
+            with tarfile.open(fileobj=_RangeFile(reg, digest, size), mode="r:") as tar:
                 for member in tar:
                     _read_member(tar, member, found, ref)
             return

@@ -38,6 +38,8 @@ from core.architecture._quantization import (
     quantization_from_method,
 )
 from core.architecture._sources import CachedArtifact, ModelSources, memo_get, memo_put, now_iso
+from core.architecture._uploads import SCHEME as UPLOAD_SCHEME
+from core.architecture._uploads import read_upload
 from core.architecture._vision import vision_params
 from core.catalog import ArtifactSpec, Catalog, ModelSpec, get_catalog, normalize_key
 from core.errors import (
@@ -97,6 +99,16 @@ def catalog_lookup(ref: str, catalog: Catalog) -> tuple[ModelSpec, ArtifactSpec 
         if key in (normalize_key(spec.name), normalize_key(spec.hf_id or "")):
             own = catalog.artifacts.get(spec.hf_id or "")
             return spec, own
+    if "/" in text:
+        return None
+    # A repository's name without its organisation ("Llama-3.1-8B-Instruct"): exact, and only
+    # when one repository answers to it — the publisher's own before re-publications.
+    own_hits = [s for s in catalog.models.values() if s.hf_id and normalize_key(s.hf_id.rsplit("/", 1)[-1]) == key]
+    if len(own_hits) == 1:
+        return own_hits[0], catalog.artifacts.get(own_hits[0].hf_id or "")
+    art_hits = [a for a in catalog.artifacts.values() if normalize_key(a.id.rsplit("/", 1)[-1]) == key]
+    if len(art_hits) == 1 and not own_hits:
+        return catalog.models[art_hits[0].model], art_hits[0]
     return None
 
 
@@ -109,9 +121,12 @@ def closest_models(ref: str, catalog: Catalog, n: int = 5) -> list[str]:
                 index.setdefault(name_key(candidate), spec.name)
     for art in catalog.artifacts.values():
         index.setdefault(name_key(art.id), art.id)
-    key = name_key(ref)
-    names: list[str] = []
-    for c in difflib.get_close_matches(key, list(index), n=n * 2, cutoff=0.55):
+    # Published checkpoints spelled almost the same, quantization words included, come first:
+    # "RedHatAI/Llama-3.1-8B-Instruct-FP8-dynamic" → "RedHatAI/Meta-Llama-3.1-8B-Instruct-FP8-dynamic".
+    spelled = {normalize_key(a.id.rsplit("/", 1)[-1]): a.id for a in catalog.artifacts.values()}
+    full = normalize_key(ref.rsplit("/", 1)[-1])
+    names: list[str] = [spelled[c] for c in difflib.get_close_matches(full, list(spelled), n=2, cutoff=0.85)]
+    for c in difflib.get_close_matches(name_key(ref), list(index), n=n * 2, cutoff=0.55):
         if index[c] not in names:
             names.append(index[c])
     return names[:n]
@@ -468,7 +483,11 @@ def _from_registry(ref: str, catalog: Catalog, sources: ModelSources) -> ModelAr
         raise ModelRegistryError(f"{ref}: no Model Registry configured; set NAVIGATOR_MODEL_REGISTRY_URL")
     name, version = parse_registry_ref(ref)
     client = RegistryClient(sources.model_registry_url, sources.model_registry_token, timeout_s=sources.hub.timeout_s)
-    reg = client.artifact(name, version)
+    try:
+        reg = client.artifact(name, version)
+    except ArtifactNotFoundError as exc:
+        # Say it plainly and offer what is registered; never fall back to a look-alike.
+        raise UnknownModelError(ref, exc.choices, hint=str(exc)) from None
     uri = reg.uri.strip()
     hf = _split_hf(uri)
     if uri.startswith("oci://"):
@@ -511,6 +530,8 @@ def resolve_model(
         return _from_registry(text, cat, sources or ModelSources.from_settings())
     if text.lower().startswith("oci://"):
         return _from_image(text, cat, sources or ModelSources.from_settings())
+    if text.lower().startswith(UPLOAD_SCHEME):
+        return read_upload(text, sources or ModelSources.from_settings())
     if _looks_like_path(text):
         return read_config_json(text)
     hf = _split_hf(text)

@@ -76,6 +76,7 @@ class Assistant:
             connect=connect,
             default_namespace=settings.namespace,
             runtime_image=settings.vllm_runtime_image,
+            hf_token=settings.hf_token,
         )
         agent = None
         if use_llm:

@@ -9,6 +9,8 @@ import contextlib
 from collections.abc import Callable, Iterator
 from typing import Literal
 
+from pydantic import SecretStr
+
 from core.assistant._state import DeploymentRef, PendingAction, Reply, Stage, WorkflowState
 from core.catalog import Catalog
 from core.cluster._client import Connection
@@ -22,6 +24,7 @@ class Delivery:
     catalog: Catalog
     connect: Callable[[], Connection] | None
     runtime_image: str | None
+    hf_token: SecretStr | None
 
     def _question(self, s: WorkflowState) -> str:
         raise NotImplementedError
@@ -82,6 +85,14 @@ class Delivery:
                 "No cluster is connected (Settings → cluster), so I cannot apply. "
                 "Download the manifests from the Deploy page instead.",
             )
+        plan = self._plan(s)
+        if plan.gated and self.hf_token is None and any(o.endswith("-hf-token") for o in s.deployment.objects):
+            return Reply(
+                s,
+                f"{plan.artifact} is a gated repository: its Secret needs a Hugging Face token of an account that "
+                "accepted the licence. Set NAVIGATOR_HF_TOKEN and say 'apply' again, or apply from the Deploy page, "
+                "which asks for the token. Nothing was changed.",
+            )
         s.pending = PendingAction(
             kind="apply",
             namespace=s.deployment.namespace,
@@ -118,7 +129,8 @@ class Delivery:
                     runtime_image=self.runtime_image,
                     catalog=self.catalog,
                 )
-                outcome = deploy(conn, ms.objects, confirmed=True)
+                secrets = {"HF_TOKEN": self.hf_token.get_secret_value()} if self.hf_token is not None else {}
+                outcome = deploy(conn, ms.objects, confirmed=True, secret_values=secrets)
         except NavigatorError as exc:
             return Reply(s, f"Apply failed: {exc}. Nothing else was changed.")
         if not outcome.ok:

@@ -19,6 +19,7 @@ from core.planning import (
     PlanRequest,
     SloTargets,
     TrafficProfile,
+    checkpoint_lines,
     recommend_models,
 )
 
@@ -91,7 +92,7 @@ def slo_targets(state: WorkflowState) -> tuple[SloTargets, list[str]]:
 def model_requirements(state: WorkflowState) -> ModelRequirements:
     """A pinned model, or what the recommender should look for."""
     m = state.model_requirements
-    quant = m.quantization or "any"
+    quant = m.quantization or "checkpoint"
     if m.model_name:
         return ModelRequirements(model=m.model_name, quantization=quant)
     size = m.size_b
@@ -136,7 +137,7 @@ def plan_request(state: WorkflowState, model_name: str, catalog: Catalog) -> tup
         max_gpus=c.get("max_gpus"),
         monthly_budget_usd=c.get("monthly_budget_usd"),
     )
-    quant = state.model_requirements.quantization or "any"
+    quant = state.model_requirements.quantization or "checkpoint"
     req = PlanRequest(
         model=ModelRequirements(model=model_name, quantization=quant),
         traffic=traffic,
@@ -191,6 +192,7 @@ def plan_text(plan: CapacityPlan) -> str:
         f"({c.requests_per_s_per_replica.provenance}).",
         "Meets every target." if c.meets_slo else "Closest option, but it misses: " + "; ".join(c.violations),
         "vLLM arguments: `" + " ".join(c.vllm_args) + "`",
+        "\n".join(f"- {line}" for line in checkpoint_lines(plan, limit=2)),
     ]
     alts = plan.alternatives
     if alts.lowest_latency and alts.lowest_latency.gpu != c.gpu:

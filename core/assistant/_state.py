@@ -45,9 +45,11 @@ class ModelNeeds(BaseModel):
 
     model_family: str | None = None
     model_name: str | None = None
-    """A catalog model name once the words pin one down."""
+    """The model named (a catalog name, Hugging Face id, ``oci://`` image or ``registry://``
+    version), or the catalog model a description pinned down."""
     size_b: float | None = None
-    """Billions of parameters as the user said them (8x7B → 56)."""
+    """Billions of parameters: the resolved model's own count once a model is named or read
+    (Mixtral-8x7B → 46.7), else the size the user said, as a search bound."""
     size_label: str | None = None
     """The size exactly as written (``8x7B``, ``0.5B``), used to match catalog names."""
     capabilities: list[Capability] = Field(default_factory=list)
@@ -215,6 +217,8 @@ class WorkflowState(BaseModel):
     """Planning limits said in the chat: ``gpu_types``, ``max_gpus``, ``monthly_budget_usd``."""
     namespace: str | None = None
     selected_models: list[str] = Field(default_factory=list)
+    model_choices: list[str] = Field(default_factory=list)
+    """Offered when a named model did not resolve; "2" or "the second" picks one."""
     evidence: list[Evidence] = Field(default_factory=list)
     plan: PlanSummary | None = None
     plan_accepted: bool = False
@@ -249,6 +253,7 @@ class WorkflowState(BaseModel):
             "constraints": dict(self.constraints),
             "namespace": self.namespace,
             "selected_models": list(self.selected_models),
+            "model_choices": list(self.model_choices),
             "evidence": [e.model_dump() for e in self.evidence],
             "plan": self.plan.model_dump() if self.plan else None,
             "deployment": self.deployment.model_dump() if self.deployment else None,

@@ -123,10 +123,13 @@ def build_tools(ctx: ToolContext) -> list[BaseTool]:
         if args.max_gpus:
             u.constraints["max_gpus"] = args.max_gpus
         u.namespace = args.namespace
-        if "model_name" in u.model:
-            ctx.workflow.catalog.model(u.model["model_name"])
         changed = _merge(ctx.state, u)
-        reply = ctx.workflow.apply(ctx.state, changed)
+        note = ""
+        if "model" in changed and ctx.state.model_requirements.model_name:
+            problem, note = ctx.workflow.check_model(ctx.state)
+            if problem:
+                return {"error": problem, "choices": list(ctx.state.model_choices)}
+        reply = ctx.workflow.apply(ctx.state, changed, note)
         ctx.state = reply.state
         return {"updated": changed, "workflow": reply.text, "stage": ctx.state.stage.value}
 

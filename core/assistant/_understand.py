@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from core.architecture import catalog_lookup
 from core.assistant._presets import SLO_PRESETS, TRAFFIC_PRESETS
 from core.assistant._vocabulary import (
     _BARE_RATE,
@@ -45,6 +46,10 @@ class Understanding:
     namespace: str | None = None
     command: Command | None = None
     said: list[str] = field(default_factory=list)
+    model_reference: str | None = None
+    """The artifact the message named as written (``Qwen/Qwen3-0.6B``, ``oci://…``), if any."""
+    model_reading: str | None = None
+    """The words a catalog model was read from when none was named ("llama 8b")."""
 
     def empty(self) -> bool:
         """Nothing understood (not even a command)."""
@@ -92,7 +97,44 @@ def _command(text: str) -> Command | None:
     return None
 
 
-def _model(text: str, cat: Catalog, out: Understanding) -> None:
+_URI_REF = re.compile(r"(?:hf|oci|registry)://\S+|https?://(?:www\.)?(?:huggingface\.co|hf\.co)/\S+", re.IGNORECASE)
+_NOT_A_REPO = re.compile(r"(?i)\d+(?:\.\d+)?[kmb]?|p\d+|ttft|tpot|itl|e2e|rps|qps|tps|rpm|tok(?:en)?s?|req(?:uest)?s?")
+_VERSIONED = re.compile(r"[A-Za-z]+-\d+(?:\.\d+)?")  # "GPT-4/Claude" compares products; no org looks so
+_REPO_REF = re.compile(r"(?<![\w./:-])(?P<org>[A-Za-z0-9][\w.-]{0,95})/(?P<repo>[A-Za-z0-9][\w.-]{0,95})(?![\w/-])")
+
+
+def model_reference(text: str) -> str | None:
+    """An artifact reference in free text: a URI, a Hugging Face URL or an ``org/repo`` id.
+
+    ``org/repo`` counts only when the repository part looks like a model name (a digit, a
+    hyphen or a capital letter), so "input/output" or "tokens/second" are not read as repos::
+
+        model_reference("serve Qwen/Qwen3-0.6B for 5 rps")    # 'Qwen/Qwen3-0.6B'
+        model_reference("50 requests/second")                 # None
+    """
+    if uri := _URI_REF.search(text):
+        return uri.group(0).rstrip(".,;:!?)'\"")
+    for m in _REPO_REF.finditer(text):
+        org, repo = m.group("org"), m.group("repo").rstrip(".")
+        if any(_NOT_A_REPO.fullmatch(part) for part in (org, repo)) or len(repo) < 3 or _VERSIONED.fullmatch(org):
+            continue
+        if re.search(r"[\d-]", repo) or any(c.isupper() for c in repo):
+            return f"{org}/{repo}"
+    return None
+
+
+def _model(text: str, cat: Catalog, out: Understanding) -> str:
+    """Read the model wishes; return the text with a named artifact taken out (so that its
+    name's "8B" or "FP8" is not read as traffic or as a quantization wish)."""
+    ref = model_reference(text)
+    if ref is not None:
+        out.model_reference = ref
+        out.model["model_name"] = ref
+        hit = catalog_lookup(ref, cat)
+        if hit is not None:
+            name = hit[0].name.lower()
+            out.model["model_family"] = next((f for p, f in _FAMILIES if re.search(p, name)), hit[0].family)
+        return text.replace(ref, " ")
     t = text.lower()
     found: dict[str, Any] = {}
     for spec in cat.models.values():
@@ -131,14 +173,20 @@ def _model(text: str, cat: Catalog, out: Understanding) -> None:
         if value >= 128:
             found["min_context_length"] = int(value)
     if found.get("model_family") and not found.get("model_name"):
-        name = resolve_name(found["model_family"], t, found.get("size_label"), cat)
-        if name:
-            found["model_name"] = name
+        read_as = resolve_name(found["model_family"], t, found.get("size_label"), cat)
+        if read_as:
+            found["model_name"] = read_as
+            words = " ".join(p for p in (found["model_family"], found.get("size_label")) if p)
+            out.model_reading = words
     out.model.update(found)
+    return text
 
 
 def _version(name: str) -> tuple[float, ...]:
     return tuple(float(x) for x in re.findall(r"(?<![\d.])(\d+(?:\.\d+)?)(?!\d*\s*[bB]\b)", name)[:1]) or (0.0,)
+
+
+_TUNED = re.compile(r"(?i)instruct|chat|-it\b")
 
 
 def resolve_name(family: str, text: str, size_label: str | None, cat: Catalog) -> str | None:
@@ -156,7 +204,8 @@ def resolve_name(family: str, text: str, size_label: str | None, cat: Catalog) -
         if version and not re.search(rf"{fam_pattern}-?{re.escape(version.group(1))}(?![\d.])", low):
             continue
         matches.append(spec.name)
-    return max(matches, key=_version) if matches else None
+    # Of one version, the instruction-tuned checkpoint: that is what people serve.
+    return max(matches, key=lambda n: (_version(n), bool(_TUNED.search(n)))) if matches else None
 
 
 def _traffic(text: str, out: Understanding) -> None:
@@ -354,7 +403,7 @@ def understand(text: str, *, catalog: Catalog | None = None) -> Understanding:
     if out.command is not None:
         return out
     text = _namespace(text, out)  # a project name like "chat-demo" says nothing about the model
-    _model(text, cat, out)
+    text = _model(text, cat, out)
     _traffic(text, out)
     _slo(text, out)
     _constraints(text, cat, out)

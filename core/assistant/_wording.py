@@ -80,6 +80,10 @@ def understood(state: WorkflowState, u: Understanding) -> str:
             extra.append(f"quantization {m.quantization}")
         if u.model.get("min_context_length"):
             extra.append(f"context ≥ {m.min_context_length:,} tokens")
+        if u.model_reading and m.model_name:
+            extra.insert(
+                0, f'my reading of "{u.model_reading}"; name the exact model or Hugging Face repo to change it'
+            )
         parts.append(f"model {what}" + (f" ({'; '.join(extra)})" if extra else ""))
     said = [
         ("traffic", u.traffic, state.traffic.model_dump(), _TRAFFIC_WORDS),

@@ -5,7 +5,7 @@ Markdown rendering and a JSON deployment matrix (``model, verdict, node_type, re
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -131,8 +131,13 @@ def build_report(
     vllm_version: str | None = None,
     inspect: Callable[[str], ImageInfo] | None = inspect_image,
     progress: Callable[[str], None] | None = None,
+    models: Mapping[str, str] | None = None,
 ) -> DecisionReport:
-    """Decide every entry; ``inspect`` (skopeo) may be None to skip image metadata."""
+    """Decide every entry; ``inspect`` (skopeo) may be None to skip image metadata.
+
+    ``models`` maps an entry's name to a model reference read in place of its image (an uploaded
+    config.json, a Hugging Face id or a config.json path), for images that cannot be read here.
+    """
     cat = catalog or get_catalog()
     version = vllm_version or (runtime.runtime_version.lstrip("v") if runtime and runtime.runtime_version else None)
     decisions = []
@@ -140,7 +145,17 @@ def build_report(
         if progress:
             progress(f"checking {entry.name}")
         info = inspect(entry.image) if inspect else None
-        decisions.append(decide_entry(entry, config, inventory, catalog=cat, vllm_version=version, image_info=info))
+        decisions.append(
+            decide_entry(
+                entry,
+                config,
+                inventory,
+                catalog=cat,
+                vllm_version=version,
+                image_info=info,
+                model=(models or {}).get(entry.name),
+            )
+        )
     providers = sorted({cat.gpu(d.best.gpu).provider for d in decisions if d.best and d.verdict != "NO_GO"})
     accelerator = providers[0] if len(providers) == 1 else (", ".join(providers) or None)
     image = runtime_image_override or (runtime.image if runtime else None)

@@ -10,11 +10,11 @@ changes that make it fit (the fitting ``--max-model-len``, ``--kv-cache-dtype=fp
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from core.architecture import ModelArchitecture, checkpoint_variants, resolve_model
+from core.architecture import ModelArchitecture, artifact_summary, checkpoint_variants, resolve_model
 from core.catalog import Catalog, GpuSpec, get_catalog
 from core.cluster import AcceleratorPool, Inventory, Node
 from core.decision.compat import support, supports_bf16
@@ -81,6 +81,8 @@ class ModelDecision(BaseModel):
     alternative: str | None = None
     image_info: ImageInfo | None = None
     warnings: list[str] = Field(default_factory=list)
+    model_source: str | None = None
+    """Where the model's config and weights were read (the image, an upload, the catalog's copy)."""
 
 
 def _pool_groups(inventory: Inventory) -> dict[tuple[str, str, str | None], list[tuple[Node, AcceleratorPool]]]:
@@ -312,14 +314,19 @@ def decide_entry(
     catalog: Catalog | None = None,
     vllm_version: str | None = None,
     image_info: ImageInfo | None = None,
+    model: str | None = None,
 ) -> ModelDecision:
-    """The decision for one entry across the inventory's GPU types."""
+    """The decision for one entry across the inventory's GPU types.
+
+    ``model`` stands in for the image when reading it is not possible (an uploaded config.json's
+    ``upload://`` reference, a Hugging Face id or a config.json path naming the same checkpoint).
+    """
     cat = catalog or get_catalog()
     serving = config.serving(entry)
     label = f"model-car entry {entry.name!r}"
     args = parse_args(serving.args, entry=label)
     original = args.render()
-    common = {
+    common: dict[str, Any] = {
         "name": entry.name,
         "image": entry.image,
         "model_output_type": entry.model_output_type,
@@ -336,11 +343,20 @@ def decide_entry(
     ):
         warnings.append(f"image is built for {', '.join(image_info.architectures)}, not amd64")
     try:
-        arch = resolve_model(entry.image, catalog=cat)
-    except UnknownModelError as exc:
+        arch = resolve_model(model or entry.image, catalog=cat)
+    except InputError as exc:
+        what = "unknown model" if isinstance(exc, UnknownModelError) else "model not readable"
         return ModelDecision(
-            **common, model=None, verdict="NO_GO", optimized_args=original, reasons=[f"{label}: unknown model — {exc}"]
+            **common,
+            model=None,
+            verdict="NO_GO",
+            optimized_args=original,
+            reasons=[
+                f"{label}: {what} — {exc} Give the image's config.json (Decision report upload, or "
+                f"navigator fit --model-config {entry.name}=PATH)."
+            ],
         )
+    common["model_source"] = artifact_summary(arch)[0].removeprefix("Artifact: ")
     generic = _generic_changes(args, serving.gpu_count)
     groups = _pool_groups(inventory)
     if not groups:

@@ -7,7 +7,7 @@ from core.planning._candidates import CandidateResult, Rejected, price_for, reso
 from core.planning._inputs import Constraints, ModelRequirements, PlanRequest, SloTargets, TrafficProfile
 from core.planning._plan import Alternatives, CapacityPlan, build_plan, plan_for_architecture, plan_id
 from core.planning._recommend import ModelChoice, recommend_models
-from core.planning._report import configuration, load_curve, plan_markdown
+from core.planning._report import checkpoint_lines, configuration, load_curve, plan_markdown
 from core.planning._whatif import Deltas, Scenario, SweepPoint, WhatIfResult, apply_scenario, rps_sweep, what_if
 
 __all__ = [
@@ -27,6 +27,7 @@ __all__ = [
     "WhatIfResult",
     "apply_scenario",
     "build_plan",
+    "checkpoint_lines",
     "configuration",
     "load_curve",
     "plan_for_architecture",

@@ -149,7 +149,7 @@ def variants(arch: ModelArchitecture, gpu: GpuSpec, choice: str, catalog: Catalo
         if q is None or not support(q.method, gpu, moe=arch.is_moe).runs:
             continue
         spec = (catalog or get_catalog()).artifacts.get(ck.hf_id or "")
-        trade = f"{spec.accuracy} ({ck.hf_id})" if spec and spec.accuracy else f"published checkpoint {ck.hf_id}"
+        trade = spec.accuracy if spec and spec.accuracy else "published checkpoint; no accuracy figure in the catalog"
         out.append(Variant(f"{_family(q.method)} ({ck.hf_id})", None, "auto", q.method, ck, own=False, trade=trade))
     if choice in ("fp8", "int8", "w4a16"):
         return [v for v in out if _family(v.method) == choice]

@@ -47,6 +47,36 @@ def _money(v: float | None) -> str:
     return f"${v:,.2f}" if v is not None else "no price"
 
 
+def checkpoint_lines(plan: CapacityPlan, *, limit: int = 4) -> list[str]:
+    """What the plan deploys and the other published checkpoints that would also meet the targets.
+
+    >>> checkpoint_lines(plan)[0]  # doctest: +SKIP
+    'Checkpoint: hf://meta-llama/Llama-3.1-8B-Instruct — the one you named, at its own precision (gated: ...)'
+    """
+    c = plan.chosen
+    lines: list[str] = []
+    named = plan.artifact or "an uploaded config.json (give a storage URI when deploying)"
+    gated = "; gated: deploying needs HF_TOKEN from an account that accepted its licence" if plan.gated else ""
+    if c is None or c.own_checkpoint:
+        lines.append(f"Checkpoint: {named} — the one you named, at its own precision{gated}")
+    else:
+        lines.append(f"Checkpoint: {c.artifact or c.hf_id} instead of {named} — {c.trade or 'another checkpoint'}")
+    seen: set[str] = set()
+    for o in plan.other_checkpoints:
+        key = f"{o.hf_id}|{o.precision}"
+        if key in seen:
+            continue
+        seen.add(key)
+        lines.append(
+            f"Also meets the targets: {o.hf_id or o.artifact} ({o.precision.split(' (')[0]}) on "
+            f"{o.gpus_per_replica}×{o.gpu}, "
+            f"{o.replicas_target} replica(s), {_money(o.monthly_cost_usd)}/month — {o.trade or 'published checkpoint'}"
+        )
+        if len(seen) >= limit:
+            break
+    return lines
+
+
 def plan_markdown(plan: CapacityPlan) -> str:
     """The plan as a Markdown document (what the Download button and `--out` write)."""
     r = plan.request
@@ -60,6 +90,8 @@ def plan_markdown(plan: CapacityPlan) -> str:
         f"p95 end-to-end {s.p95_e2e_ms or '—'} ms, availability {s.availability_percent}%.",
         "",
         f"**{'Meets every target' if plan.feasible else 'Infeasible'}.**",
+        "",
+        *[f"- {line}" for line in checkpoint_lines(plan)],
     ]
     for reason in plan.reasons:
         lines.append(f"- {reason}")

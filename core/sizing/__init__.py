@@ -20,6 +20,7 @@ from core.sizing._flags import (
     ServingFlags,
     apply_quantization_flag,
     parse_version,
+    quantization_flag_problem,
 )
 from core.sizing._memory import visible_memory_gib
 from core.sizing._perf import Figure
@@ -43,6 +44,7 @@ __all__ = [
     "parse_version",
     "performance",
     "performance_curve",
+    "quantization_flag_problem",
     "suggest_fixes",
     "valid_tp_sizes",
     "visible_memory_gib",

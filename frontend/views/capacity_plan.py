@@ -15,6 +15,7 @@ from core.planning import (
     SloTargets,
     TrafficProfile,
     build_plan,
+    checkpoint_lines,
     configuration,
     load_curve,
     plan_markdown,
@@ -22,12 +23,21 @@ from core.planning import (
 )
 from frontend import services, state
 from frontend.components.charts import cost_figure, load_figure, memory_breakdown_figure
+from frontend.components.model_field import model_field
 
 TRAFFIC_PRESETS = {
     "low (~10 RPS)": 10.0,
     "medium (~50 RPS)": 50.0,
     "high (~200 RPS)": 200.0,
     "very high (~1000 RPS)": 1000.0,
+}
+PRECISIONS = {
+    "checkpoint": "The checkpoint's own (others listed as alternatives)",
+    "any": "Cheapest of all published checkpoints",
+    "none": "16-bit only",
+    "fp8": "FP8 (checkpoint, or FP8 while loading)",
+    "int8": "INT8 W8A8 checkpoint",
+    "w4a16": "4-bit W4A16 checkpoint (AWQ/GPTQ)",
 }
 SLO_PRESETS = {  # p95 TTFT ms, p95 TPOT ms
     "realtime": (200.0, 25.0),
@@ -83,14 +93,14 @@ p2.selectbox("Latency preset", list(SLO_PRESETS), index=1, key="plan_slo_preset"
 with st.form("plan_form"):
     st.subheader("Model")
     m1, m2 = st.columns([2, 1])
-    model = m1.selectbox(
-        "Model", list(catalog.models), index=list(catalog.models).index("Llama-3.1-8B"), key="plan_model"
-    )
+    model = model_field(catalog, settings, key="plan", default="Llama-3.1-8B", where=m1)
     quant = m2.selectbox(
         "Precision",
-        ["any", "none", "fp8", "w4a16"],
+        list(PRECISIONS),
+        format_func=PRECISIONS.__getitem__,
         key="plan_quant",
-        help="any: try the checkpoint's own, FP8 and 4-bit where the GPU runs them",
+        help="The named checkpoint is served as published; other precisions only as checkpoints that exist "
+        "(catalog, Hub, model-car) or FP8 while loading where the 16-bit weights fit.",
     )
     st.subheader("Traffic")
     t2, t3, t4 = st.columns(3)
@@ -120,7 +130,9 @@ with st.form("plan_form"):
     )
     submitted = st.form_submit_button("Plan", type="primary")
 
-if submitted:
+if submitted and model is None:
+    st.error("Model: the uploaded config.json was not used (see above); nothing was planned.")
+elif submitted and model is not None:
     try:
         overrides = {str(r["GPU"]): float(r["USD per GPU-hour"]) for _, r in prices.dropna().iterrows() if r["GPU"]}
         request = PlanRequest(
@@ -178,6 +190,7 @@ else:
         st.success(f"Plan {current.id}: meets every target.", icon=":material/check_circle:")
     else:
         st.error("Infeasible:\n\n" + "\n".join(f"- {r}" for r in current.reasons), icon=":material/block:")
+    st.markdown("\n".join(f"- {line}" for line in checkpoint_lines(current)))
     if c is not None:
         k1, k2, k3, k4, k5 = st.columns(5)
         k1.metric("Replicas (min / target / max)", f"{c.replicas_min} / {c.replicas_target} / {c.replicas_max}")

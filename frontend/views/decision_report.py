@@ -7,6 +7,7 @@ import json
 import pandas as pd
 import streamlit as st
 
+from core.architecture import ModelSources, register_config
 from core.cluster import Inventory, load_inventory
 from core.decision import DecisionReport, build_report, report_markdown, report_overlay
 from core.errors import NavigatorError
@@ -84,6 +85,37 @@ def _inventory() -> Inventory:
     return load_inventory(sample_path("sample_inventory.yaml"), catalog=catalog)
 
 
+with st.expander("An image that cannot be read from here? Give its config.json"):
+    st.caption(
+        "The model is read from the model-car image itself (its config.json and safetensors headers) with "
+        "your pull secret; offline, from the catalog's copy. For an image neither knows, upload its config.json."
+    )
+    try:
+        loaded_config = _config()
+    except NavigatorError as exc:
+        loaded_config = None
+        st.caption(f"(no entries to choose from: {exc})")
+    names = [e.name for e in loaded_config[0].entries] if loaded_config else []
+    e1, e2 = st.columns(2)
+    entry_name = e1.selectbox("Entry", names, key="dr_entry", disabled=not names)
+    entry_upload = e2.file_uploader(
+        "Its config.json", type=["json"], key="dr_entry_config", max_upload_size=MAX_UPLOAD_MB
+    )
+    if entry_upload is not None and entry_name:
+        try:
+            ref, _ = register_config(
+                entry_upload.getvalue(), filename=entry_upload.name, sources=ModelSources.from_settings(settings)
+            )
+            state.set_entry_model(entry_name, ref)
+        except NavigatorError as exc:
+            st.error(f"{exc} — {entry_name} is still read from its image.", icon=":material/error:")
+    for name, ref in state.entry_models().items():
+        c1, c2 = st.columns([4, 1])
+        c1.markdown(f"**{name}**: read from an uploaded config.json (`{ref}`)")
+        if c2.button("Use the image", key=f"dr_entry_clear_{name}"):
+            state.set_entry_model(name, None)
+            st.rerun()
+
 if st.button("Check the models", type="primary", key="dr_run"):
     try:
         chosen = _config()
@@ -109,6 +141,7 @@ if st.button("Check the models", type="primary", key="dr_run"):
                     vllm_version=version.strip() or None,
                     inspect=inspect_image if inspect else None,
                     progress=status.write,
+                    models={k: v for k, v in state.entry_models().items() if k in {e.name for e in config.entries}},
                 )
                 status.update(label=f"Checked {len(report.decisions)} models", state="complete", expanded=False)
             state.set_report(report, config)
@@ -155,10 +188,12 @@ else:
     for d in report.decisions:
         with st.expander(f"{d.name} — {d.verdict.replace('_', ' ')}"):
             st.markdown(
-                f"{_MARK[d.verdict]} · `{d.image}` · model **{d.model or 'unknown'}**"
+                f"{_MARK[d.verdict]} · `{d.image}` · model **{d.model or 'not resolved'}**"
                 + (f" ({d.params_b} B parameters, {d.quantization or 'bf16'})" if d.params_b else "")
                 + f" · {d.gpu_count} GPU(s)"
             )
+            if d.model_source:
+                st.caption(f"Model read: {d.model_source}")
             if d.image_info is not None:
                 info = d.image_info
                 st.caption(

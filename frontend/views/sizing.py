@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core.architecture import resolve_model
+from core.architecture import artifact_summary, resolve_model
 from core.errors import NavigatorError
 from core.sizing import (
     DEFAULT_VLLM_VERSION,
@@ -19,6 +19,7 @@ from core.sizing import (
 )
 from frontend import services
 from frontend.components.charts import memory_breakdown_figure, performance_curve_figure
+from frontend.components.model_field import model_field
 
 settings, _ = services.settings()
 catalog = services.catalog(settings)
@@ -31,15 +32,7 @@ st.caption(
 
 left, right = st.columns(2)
 with left:
-    picked = st.selectbox(
-        "Model", list(catalog.models), index=list(catalog.models).index("Llama-3.1-8B"), key="sizing_model"
-    )
-    typed = st.text_input(
-        "…or a Hugging Face id, oci:// model-car image or config.json path",
-        placeholder="meta-llama/Llama-3.1-8B-Instruct",
-        key="sizing_model_ref",
-    )
-    model_ref = typed.strip() or picked
+    model_ref = model_field(catalog, settings, key="sizing", default="Llama-3.1-8B")
     gpu_name = st.selectbox("GPU", list(catalog.gpus), index=list(catalog.gpus).index("H100-SXM"), key="sizing_gpu")
     quant = st.selectbox(
         "--quantization", ["(checkpoint's own)", *sorted(QUANTIZATION_FLAGS)], key="sizing_quantization"
@@ -50,12 +43,13 @@ with right:
     version = st.text_input("vLLM version", DEFAULT_VLLM_VERSION, key="sizing_version")
     eager = st.checkbox("--enforce-eager", key="sizing_eager")
 
-try:
-    arch = resolve_model(str(model_ref), catalog=catalog)
-    arch = apply_quantization_flag(arch, None if quant.startswith("(") else quant)
-except NavigatorError as exc:
-    st.error(str(exc), icon=":material/error:")
-    arch = None
+arch = None
+if model_ref is not None:
+    try:
+        arch = resolve_model(model_ref, catalog=catalog)
+        arch = apply_quantization_flag(arch, None if quant.startswith("(") else quant)
+    except NavigatorError as exc:
+        st.error(str(exc), icon=":material/error:")
 
 if arch is not None:
     c1, c2, c3, c4 = st.columns(4)
@@ -79,6 +73,7 @@ if arch is not None:
         + (f", {arch.quantization.method} ({arch.quantization.source})" if arch.quantization else "")
         + f" — {arch.source_detail}"
     )
+    st.caption("  \n".join(artifact_summary(arch) + [f"Note: {n}" for n in arch.notes]))
     mamba_mode = None
     if arch.linear_attention is not None:
         picked = st.selectbox(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from core.architecture import resolve_model
+from core.architecture import artifact_summary, resolve_model
 from core.catalog import get_catalog
 from core.settings import load_settings
 from navigator.commands._output import print_json, print_table
@@ -43,7 +43,11 @@ def _models(args: argparse.Namespace) -> int:
         if args.json:
             print_json(arch.model_dump(mode="json"))
         else:
-            for key, value in arch.model_dump(mode="json", exclude={"sources", "layer_types"}).items():
+            for line in artifact_summary(arch):
+                print(line)
+            for key, value in arch.model_dump(
+                mode="json", exclude={"sources", "layer_types", "artifact", "checkpoint"}
+            ).items():
                 print(f"{key:22} {value}")
             full = arch.num_layers - arch.sliding_layers - arch.linear_layers
             kinds = f"{full} full, {arch.sliding_layers} windowed"

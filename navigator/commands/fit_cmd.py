@@ -12,6 +12,7 @@ from core.catalog import get_catalog
 from core.cluster import Inventory, discover_inventory, load_inventory
 from core.cluster.runtimes import cluster_runtime
 from core.decision import DecisionReport, build_report, report_markdown, report_overlay
+from core.errors import InputError
 from core.modelcar import inspect_image, load_modelcar_config, write_overlay
 from core.samples import sample_path
 from core.settings import load_settings
@@ -41,8 +42,24 @@ def report_from_args(args: argparse.Namespace) -> tuple[DecisionReport, Inventor
         runtime_image_override=settings.vllm_runtime_image,
         vllm_version=getattr(args, "vllm_version", None),
         inspect=None if getattr(args, "no_image_inspect", True) else inspect_image,
+        models=_model_configs(getattr(args, "model_config", None) or [], [e.name for e in config.entries]),
     )
     return report, inventory, note
+
+
+def _model_configs(pairs: list[str], entries: list[str]) -> dict[str, str]:
+    """``--model-config ENTRY=REF`` pairs, each naming an entry of the config."""
+    out: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, ref = pair.partition("=")
+        if not sep or not name.strip() or not ref.strip():
+            raise InputError(f"--model-config {pair!r}: give ENTRY=PATH (an entry name, '=', a config.json path)")
+        if name.strip() not in entries:
+            raise InputError(
+                f"--model-config {pair!r}: the config has no entry {name.strip()!r} (entries: {', '.join(entries)})"
+            )
+        out[name.strip()] = ref.strip()
+    return out
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -96,5 +113,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--report", type=Path, metavar="FILE", help="also write the Markdown report")
     p.add_argument("--vllm-version", help="size for this vLLM release (default: the cluster runtime's, else 0.15.1)")
     p.add_argument("--no-image-inspect", action="store_true", help="skip skopeo (image size and architecture)")
+    p.add_argument(
+        "--model-config",
+        action="append",
+        metavar="ENTRY=REF",
+        help="read this entry's model from a config.json path (or Hugging Face id) instead of its image; "
+        "for images that cannot be read from here (repeatable)",
+    )
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=_run)

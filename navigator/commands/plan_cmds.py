@@ -23,6 +23,7 @@ from core.planning import (
     SloTargets,
     TrafficProfile,
     build_plan,
+    checkpoint_lines,
     what_if,
 )
 from core.settings import load_settings
@@ -107,6 +108,8 @@ def print_plan(plan: CapacityPlan) -> None:
             f"min {c.replicas_min}, max {c.replicas_max}; {c.total_gpus} GPUs (+{c.surge_gpus} during a rolling update)"
         )
         print(f"  vLLM args: {' '.join(c.vllm_args)}")
+        for line in checkpoint_lines(plan):
+            print(f"  {line}")
         print(
             f"  per replica: {c.slots_per_replica} concurrent requests ({c.slots_limited_by}), "
             f"{c.cpu_request} CPU, {c.memory_request_gib} GiB memory"
@@ -226,7 +229,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--max-replicas", type=int)
     p.add_argument("--budget", type=float, help="monthly budget in USD")
     p.add_argument("--price", action="append", metavar="GPU=USD", help="$/GPU-hour override, e.g. H100=2.10")
-    p.add_argument("--quantization", choices=["any", "none", "fp8", "int8", "w4a16"], default="any")
+    p.add_argument(
+        "--quantization",
+        choices=["checkpoint", "any", "none", "fp8", "int8", "w4a16"],
+        default="checkpoint",
+        help="checkpoint (default): serve the named checkpoint at its own precision and list published "
+        "quantized checkpoints as alternatives; any: the cheapest of them; fp8/int8/w4a16/none: only that",
+    )
     p.add_argument("--save", action="store_true", help="also save the plan in the file cache")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=_plan)
