@@ -50,7 +50,7 @@ def test_upload_and_bad_upload() -> None:
     at.button(key="dr_run").click().run()
     assert not at.exception
     matrix = next(df.value for df in at.dataframe if "Verdict" in df.value.columns and "Model" in df.value.columns)
-    assert list(matrix["Model"]) == ["tiny"] and matrix["Verdict"][0] == "GO_WITH_CHANGES"
+    assert list(matrix["Model"]) == ["tiny"] and matrix["Verdict"][0] == "GO with changes"
     # A broken upload keeps the last good report on screen and says what is wrong.
     at.get("file_uploader")[0].set_value(("broken.yaml", b"model-car:\n  - name: lonely\n", "application/x-yaml"))
     at.button(key="dr_run").click().run()

@@ -130,3 +130,28 @@ def test_a_typed_checkpoint_is_planned_as_itself_with_alternatives(cache: Path) 
     at.button[0].click().run()
     assert not at.exception
     assert any("Unknown model 'acme/not-a-model'" in e.value for e in at.error)
+
+
+def test_a_restored_plan_brings_its_inputs_into_the_form(cache: Path) -> None:
+    from core.planning import ModelRequirements, PlanRequest, SloTargets, TrafficProfile, build_plan
+    from core.store import FileStore
+
+    plan = build_plan(
+        PlanRequest(
+            model=ModelRequirements(model="Qwen/Qwen3-8B"),
+            traffic=TrafficProfile(rps=12, input_tokens=1500, output_tokens=300),
+            slo=SloTargets(p95_ttft_ms=900, p95_tpot_ms=60),
+        )
+    )
+    FileStore(cache).save("plans", plan.id, plan)
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params["plan"] = plan.id
+    at.run()
+    at.switch_page("views/capacity_plan.py").run()
+    assert not at.exception
+    assert at.text_input(key="plan_model_ref").value == "Qwen/Qwen3-8B"
+    assert at.number_input(key="plan_rps").value == 12 and at.number_input(key="plan_in").value == 1500
+    assert at.number_input(key="plan_ttft").value == 900 and at.selectbox(key="plan_quant").value == "checkpoint"
+    # Pressing Plan re-plans what is on screen, not the defaults.
+    at.button[0].click().run()
+    assert any(plan.id in s.value for s in at.success)

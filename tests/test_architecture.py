@@ -84,6 +84,8 @@ def test_exact_spellings_resolve_to_that_artifact(
 def test_spelling_differences_of_a_catalog_name_still_resolve() -> None:
     # Case and separators only (an Ollama-style tag of the same model), not a look-alike.
     assert resolve_model("llama3.1:70b").name == "Llama-3.1-70B"
+    # A repository's own name without its organisation, in other separators.
+    assert resolve_model("mistral-7b-instruct-v0-3").hf_id == "mistralai/Mistral-7B-Instruct-v0.3"
 
 
 @pytest.mark.parametrize(
@@ -91,7 +93,7 @@ def test_spelling_differences_of_a_catalog_name_still_resolve() -> None:
     [
         # Look-alikes are offered as a choice, never substituted.
         ("meta-llama/Meta-Llama-3.1-70B-Instruct-FP8", "Llama-3.1-70B"),
-        ("mistral-7b-instruct-v0-3", "Mistral-7B-v0.3"),
+        ("Mistral-7B-Instruct-v0.2", "Mistral-7B-v0.3"),
         ("Qwen/Qwen2.5-0.6B", "Qwen2.5-0.5B"),
         ("oci://quay.io/acme/modelcar-granite-3-1-2b-instruct:1", "Granite-3.1-2B"),
     ],

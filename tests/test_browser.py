@@ -245,7 +245,8 @@ def test_decision_report_and_an_oversized_upload_in_chromium(app_url: str, brows
     big.write_text("models:\n" + "  - name: x\n" * 300_000)
     page.get_by_text("Upload a model-car YAML").click()
     wait_for_app(page)
-    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(big))
+    yaml_uploader = page.get_by_test_id("stFileUploader").filter(has_text="Model-car YAML")
+    yaml_uploader.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(big))
     expect(page.get_by_text("File must be 1.0MB or smaller.")).to_be_visible()
     expect(page.get_by_text("Deployment matrix", exact=True)).to_be_visible()
 

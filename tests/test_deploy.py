@@ -285,8 +285,15 @@ def test_cli_deploy_needs_yes_then_applies_and_status_and_delete(
     unconfirmed = navigator("deploy", *common)
     assert unconfirmed.returncode == 2 and "--yes" in unconfirmed.stderr
     assert not stored(fake_kube, ISVCS)
-    applied = navigator("deploy", *common, "--yes", "--json")
+    # Llama-3.1-8B is the gated meta-llama repo: its Secret needs a token, and none is given yet.
+    tokenless = navigator("deploy", *common, "--yes")
+    assert tokenless.returncode == 1 and "HF_TOKEN" in tokenless.stdout and not stored(fake_kube, ISVCS)
+    token = "hf_test_token_for_the_gated_repo"
+    applied = navigator("deploy", *common, "--yes", "--json", env={"NAVIGATOR_HF_TOKEN": token})
     assert applied.returncode == 0, applied.stderr
+    assert token not in applied.stdout + applied.stderr
+    secrets = stored(fake_kube, f"/api/v1/namespaces/{NS}/secrets")
+    assert any(name.endswith("-hf-token") for name in secrets)
     data = json.loads(applied.stdout)
     assert [r["action"] for r in data["applied"]][:3] == ["created", "created", "created"]
     assert "llama-3-1-8b" in stored(fake_kube, ISVCS)

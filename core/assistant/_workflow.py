@@ -27,13 +27,14 @@ from pydantic import SecretStr
 from core.architecture import resolve_model
 from core.assistant._delivery import Delivery
 from core.assistant._evidence import ModelRegistry, gather_evidence
+from core.assistant._model_choice import check_named_model, pick_choice
 from core.assistant._planning import choose_models, plan_request, plan_text, summarize, traffic_profile
 from core.assistant._state import AUTOMATIC, STAGES, Evidence, Reply, Stage, Turn, WorkflowState
 from core.assistant._understand import Understanding, understand
 from core.assistant._wording import GREETING, QUESTIONS, status_text, understood
 from core.catalog import Catalog, get_catalog
 from core.cluster._client import Connection
-from core.errors import NavigatorError, StoreError, UnknownModelError
+from core.errors import NavigatorError, StoreError
 from core.planning import CapacityPlan, build_plan
 from core.store import FileStore
 
@@ -73,26 +74,6 @@ def _merge(state: WorkflowState, u: Understanding) -> list[str]:
         state.namespace = u.namespace
         changed.append("namespace")
     return changed
-
-
-_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "last": -1}
-
-
-def _pick(text: str, choices: list[str]) -> str:
-    """The offered model a reply like "2", "number 2" or "the second one" picks, else the text."""
-    if not choices:
-        return text
-    m = re.fullmatch(
-        r"(?:(?:number|option|no\.?|#)\s*)?(?:the\s+)?(\d+|first|second|third|fourth|fifth|last)(?:\s+one)?[.!]?",
-        text.strip().lower(),
-    )
-    if m is None:
-        return text
-    word = m.group(1)
-    i = int(word) if word.isdigit() else _ORDINALS[word]
-    if i == -1:
-        return choices[-1]
-    return choices[i - 1] if 1 <= i <= len(choices) else text
 
 
 def _distance(ev: Evidence, input_tokens: int, output_tokens: int) -> float:
@@ -163,7 +144,7 @@ class Workflow(Delivery):
         """Understand one user message and move the workflow forward as far as it can go."""
         s = state.model_copy(deep=True)
         s.conversation.append(Turn(role="user", content=text, stage=s.stage))
-        u = understand(_pick(text, s.model_choices), catalog=self.catalog)
+        u = understand(pick_choice(text, s.model_choices), catalog=self.catalog)
         reply = self._handle(s, u)
         if u.command is not None:
             reply.events.append(f"command:{u.command}")
@@ -229,47 +210,8 @@ class Workflow(Delivery):
         return self._advance(s, said)
 
     def check_model(self, s: WorkflowState) -> tuple[str, str]:
-        """Resolve the model just named; ``(problem, note)``.
-
-        A name that does not resolve is said plainly, with the closest catalog entries offered
-        as numbered choices, and dropped: nothing is planned for a model the user did not name
-        or pick. On success the note says where the artifact was read from.
-        """
-        m = s.model_requirements
-        name = m.model_name or ""
-        try:
-            arch = resolve_model(name, catalog=self.catalog)
-        except NavigatorError as exc:
-            choices = exc.closest if isinstance(exc, UnknownModelError) else []
-            why = (exc.hint if isinstance(exc, UnknownModelError) else str(exc)).rstrip(".") or "not a known model"
-            s.model_requirements = m.model_copy(
-                update={"model_name": None, "model_family": None, "size_b": None, "size_label": None}
-            )
-            s.model_choices = list(choices)
-            s.stage = Stage.INTENT
-            s.plan = s.plan_json = None
-            text = f"I could not find the model {name!r}: {why}. I have not planned anything in its place."
-            if choices:
-                listed = "\n".join(f"{i}. {c}" for i, c in enumerate(choices, 1))
-                text += f"\n\nClosest in the offline catalog:\n{listed}\n\nSay a number or a name to use one"
-                text += ", or give the exact Hugging Face id, oci:// model-car image or registry:// version."
-            else:
-                text += " Give the exact Hugging Face id, oci:// model-car image or registry:// version."
-            return text, ""
-        s.model_choices = []
-        updates: dict[str, object] = {"size_b": round(arch.params_total_b, 3)}
-        if not m.model_family:
-            updates["model_family"] = arch.family
-        s.model_requirements = m.model_copy(update=updates)
-        if arch.artifact is None or name == arch.name:
-            return "", ""
-        art = arch.artifact
-        precision = arch.quantization.method if arch.quantization else arch.dtype
-        gated = " It is gated: the deployment needs an HF_TOKEN." if art.gated else ""
-        return "", (
-            f"Read {art.uri} from the {art.read_from}: {arch.name}, {arch.params_total_b:.3g} B parameters, "
-            f"{precision}.{gated}"
-        )
+        """Resolve the model just named: ``(problem, note)`` (see :func:`check_named_model`)."""
+        return check_named_model(s, self.catalog)
 
     def _accept(self, s: WorkflowState, answer: Literal["yes", "no"]) -> None:
         if s.stage == Stage.SLO and not s.slo.any_target() and not s.slo.preset:

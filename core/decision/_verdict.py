@@ -14,14 +14,15 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from core.architecture import ModelArchitecture, artifact_summary, checkpoint_variants, resolve_model
+from core.architecture import ModelArchitecture, artifact_summary, resolve_model
 from core.catalog import Catalog, GpuSpec, get_catalog
 from core.cluster import AcceleratorPool, Inventory, Node
+from core.decision._alternative import PoolGroups, nearest_alternative
 from core.decision.compat import support, supports_bf16
-from core.errors import InputError, NavigatorError, UnknownModelError
+from core.errors import InputError, UnknownModelError
 from core.modelcar import ImageInfo, ModelCarConfig, ModelCarEntry, ServingArgs, parse_args, to_serving_flags
 from core.modelcar._args import OBSOLETE, RUNTIME_OWNED
-from core.sizing import MemoryEstimate, ServingFlags, apply_quantization_flag, estimate_memory, valid_tp_sizes
+from core.sizing import MemoryEstimate, apply_quantization_flag, estimate_memory
 
 Verdict = Literal["GO", "GO_WITH_CHANGES", "NO_GO"]
 _RANK = {"GO": 0, "GO_WITH_CHANGES": 1, "NO_GO": 2}
@@ -85,8 +86,8 @@ class ModelDecision(BaseModel):
     """Where the model's config and weights were read (the image, an upload, the catalog's copy)."""
 
 
-def _pool_groups(inventory: Inventory) -> dict[tuple[str, str, str | None], list[tuple[Node, AcceleratorPool]]]:
-    groups: dict[tuple[str, str, str | None], list[tuple[Node, AcceleratorPool]]] = defaultdict(list)
+def _pool_groups(inventory: Inventory) -> PoolGroups:
+    groups: PoolGroups = defaultdict(list)
     for node in inventory.nodes:
         if not node.schedulable:
             continue
@@ -260,52 +261,6 @@ def decide_node_type(
     )
 
 
-def _alternative(
-    arch: ModelArchitecture,
-    groups: dict[tuple[str, str, str | None], list[tuple[Node, AcceleratorPool]]],
-    flags: ServingFlags,
-    catalog: Catalog,
-) -> str | None:
-    """The nearest configuration that runs on this cluster's free GPUs: the same checkpoint on
-    as many GPUs as one node has free, then FP8 while loading, then each published quantized
-    checkpoint of the same model (named, with its image); the context shortened if needed."""
-    options: list[tuple[str, ModelArchitecture, str | None]] = [("the same checkpoint", arch, None)]
-    if arch.quantization is None:
-        options.append(("FP8 quantized while loading", apply_quantization_flag(arch, "fp8"), "fp8"))
-    for ck in checkpoint_variants(arch, catalog):
-        assert ck.quantization is not None and ck.artifact is not None
-        options.append((f"the {ck.quantization.method} checkpoint {ck.hf_id} ({ck.artifact.storage_uri})", ck, None))
-    candidates: list[tuple[tuple[int, bool, int], str]] = []
-    for (gpu_name, _, mig), members in groups.items():
-        if mig:
-            continue
-        gpu = catalog.gpu(gpu_name)
-        most_free = max(p.free for _, p in members)
-        tps = [t for t in valid_tp_sizes(arch, max(1, most_free)) if t & (t - 1) == 0 and t <= most_free]
-        for rank, (label, served, quant) in enumerate(options):
-            method = served.quantization.method if served.quantization else "none"
-            if not support(method, gpu, moe=arch.is_moe).runs:
-                continue
-            for tp in tps:
-                trial = flags.model_copy(update={"tensor_parallel_size": tp, "quantization": quant})
-                try:
-                    est = estimate_memory(served, gpu, trial)
-                except NavigatorError:
-                    continue
-                shorter = None
-                codes = {f.code for f in est.fit_failures}
-                if not est.fits and codes <= {"MAX_MODEL_LEN_EXCEEDS_KV"} and est.max_model_len_that_fits >= 4096:
-                    shorter = est.max_model_len_that_fits // 1024 * 1024
-                if est.fits or shorter:
-                    nodes = [n.name for n, p in members if p.free >= tp]
-                    what = [f"--tensor-parallel-size={tp}"] + ([f"--quantization={quant}"] if quant else [])
-                    what += [f"--max-model-len={shorter}"] if shorter else []
-                    text = f"{label} on {tp}×{gpu_name} ({' '.join(what)}); fits on {', '.join(nodes[:3])}"
-                    candidates.append(((rank, shorter is not None, tp), text))
-                    break
-    return min(candidates)[1] if candidates else None
-
-
 def decide_entry(
     entry: ModelCarEntry,
     config: ModelCarConfig,
@@ -398,7 +353,7 @@ def decide_entry(
         ]
         reasons = reasons[:8]
         flags = to_serving_flags(args, serving.gpu_count, entry=label, vllm_version=vllm_version)
-        alternative = _alternative(arch, groups, flags, cat)
+        alternative = nearest_alternative(arch, groups, flags, cat)
     return ModelDecision(
         **common,
         model=arch.name,

@@ -14,53 +14,24 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict
 
-from core.architecture import ModelArchitecture, checkpoint_variants
-from core.catalog import Catalog, GpuSpec, get_catalog
+from core.architecture import ModelArchitecture
+from core.catalog import GpuSpec
 from core.decision import support, supports_bf16
 from core.errors import NavigatorError
 from core.planning._inputs import PlanRequest
+from core.planning._variants import Variant
 from core.planning.queueing import service_cv2, slots_needed, wait_quantiles
 from core.sizing import (
     Figure,
     MemoryEstimate,
     ServingFlags,
-    apply_quantization_flag,
     estimate_memory,
     valid_tp_sizes,
 )
-from core.sizing._flags import KvCacheDtype
 from core.sizing._perf import Efficiency, closed_loop, efficiency_for, figure, step_model
 
 HOURS_PER_MONTH = 730
 CONCURRENCY_GRID = (1, 2, 4, 8, 16, 32, 48, 64, 96, 128, 192, 256, 384, 512, 768, 1024)
-
-
-@dataclass(frozen=True)
-class Variant:
-    """How the model is served: which published checkpoint, at which precision, and the KV dtype.
-
-    ``own`` is the artifact the user named at its own precision; every other variant is a
-    different checkpoint of the same architecture that a source shows to exist, or vLLM's
-    online FP8 quantization of the named 16-bit checkpoint (``--quantization fp8``).
-    """
-
-    label: str
-    quantization: str | None
-    """The ``--quantization`` flag to write (online quantization only; a quantized checkpoint
-    declares its method in its config and needs none)."""
-    kv_cache_dtype: KvCacheDtype
-    method: str
-    """Catalog method id for the compatibility check (``none`` for 16-bit)."""
-    served: ModelArchitecture
-    """The checkpoint as vLLM will serve it (its quantization, or the online one)."""
-    own: bool = True
-    trade: str | None = None
-    """What the variant trades (accuracy note and its source), for the alternatives list."""
-
-    @property
-    def artifact(self) -> str | None:
-        """Storage URI of the checkpoint (a model-car image when one exists)."""
-        return self.served.artifact.storage_uri if self.served.artifact else None
 
 
 class CandidateResult(BaseModel):
@@ -119,43 +90,6 @@ class Rejected(BaseModel):
     gpus_per_replica: int
     precision: str
     reason: str
-
-
-def _family(method: str) -> str:
-    return {"fp8_w8a8": "fp8", "fp8_w8a16_marlin": "fp8", "int8_w8a8": "int8"}.get(
-        method, "w4a16" if method in ("w4a16_marlin", "awq", "gptq") else method
-    )
-
-
-def variants(arch: ModelArchitecture, gpu: GpuSpec, choice: str, catalog: Catalog | None = None) -> list[Variant]:
-    """Ways to serve the model on this GPU that vLLM can load: the named checkpoint at its own
-    precision, FP8 quantized while loading (16-bit checkpoints), and every published quantized
-    checkpoint of the same architecture — each only where the GPU runs its method.
-
-    ``choice`` keeps only one precision family (``fp8``, ``int8``, ``w4a16``, ``none``); the
-    defaults (``checkpoint``, ``any``) keep them all, and :func:`chosen_from` decides.
-    """
-    own_method = arch.quantization.method if arch.quantization else "none"
-    label = own_method if arch.quantization else ("bf16" if supports_bf16(gpu) else "fp16")
-    out: list[Variant] = []
-    if support(own_method, gpu, moe=arch.is_moe).runs:
-        out.append(Variant(label, None, "auto", own_method, arch, own=True))
-    if arch.quantization is None and support("fp8_w8a8", gpu, moe=arch.is_moe).runs and not arch.encoder_only:
-        online = apply_quantization_flag(arch, "fp8")
-        note = "quantized to FP8 by vLLM while loading: no separate checkpoint, small accuracy loss, not validated"
-        out.append(Variant("fp8 (online)", "fp8", "auto", "fp8_w8a8", online, own=False, trade=note))
-    for ck in checkpoint_variants(arch, catalog):
-        q = ck.quantization
-        if q is None or not support(q.method, gpu, moe=arch.is_moe).runs:
-            continue
-        spec = (catalog or get_catalog()).artifacts.get(ck.hf_id or "")
-        trade = spec.accuracy if spec and spec.accuracy else "published checkpoint; no accuracy figure in the catalog"
-        out.append(Variant(f"{_family(q.method)} ({ck.hf_id})", None, "auto", q.method, ck, own=False, trade=trade))
-    if choice in ("fp8", "int8", "w4a16"):
-        return [v for v in out if _family(v.method) == choice]
-    if choice == "none":
-        return [v for v in out if v.method == "none"]
-    return out
 
 
 def price_for(gpu: GpuSpec, overrides: dict[str, float]) -> tuple[float | None, str]:

@@ -46,6 +46,8 @@ SLO_PRESETS = {  # p95 TTFT ms, p95 TPOT ms
     "batch": (10000.0, 0.0),
 }
 
+_FORM_FROM = "plan_form_from"  # the plan whose request the form holds
+
 settings, _ = services.settings()
 catalog = services.catalog(settings)
 store = services.store(settings)
@@ -83,6 +85,42 @@ if wanted and (current is None or current.id != wanted):
         current = restored
     else:
         st.warning(f"Plan {wanted!r} is not in this session or the file cache; plan again below.")
+
+
+def _fill_form(plan: CapacityPlan) -> None:
+    """Put the shown plan's request in the form, so pressing Plan re-plans what is on screen
+    (a plan from the Assistant or a URL arrives with its own inputs, not the defaults)."""
+    if st.session_state.get(_FORM_FROM) == plan.id:
+        return
+    r = plan.request
+    t, slo, c = r.traffic, r.slo, r.constraints
+    named = r.model.model or ""
+    in_catalog = named in catalog.models
+    values = {
+        "plan_model": named if in_catalog else st.session_state.get("plan_model", "Llama-3.1-8B"),
+        "plan_model_ref": "" if in_catalog else named,
+        "plan_quant": r.model.quantization,
+        "plan_rps": float(t.rps),
+        "plan_peak": float(t.peak_rps or 0.0),
+        "plan_pattern": t.pattern,
+        "plan_in": int(t.input_tokens),
+        "plan_out": int(t.output_tokens),
+        "plan_in95": int(t.input_tokens_p95 or 0),
+        "plan_out95": int(t.output_tokens_p95 or 0),
+        "plan_ttft": float(slo.p95_ttft_ms or 0.0),
+        "plan_tpot": float(slo.p95_tpot_ms or 0.0),
+        "plan_avail": float(min(max(slo.availability_percent, 50.0), 99.999)),
+        "plan_gpus": [g for g in c.gpu_types if g in catalog.gpus],
+        "plan_max_gpus": int(c.max_gpus or 0),
+        "plan_budget": float(c.monthly_budget_usd or 0.0),
+    }
+    for key, value in values.items():
+        st.session_state[key] = value
+    st.session_state[_FORM_FROM] = plan.id
+
+
+if current is not None:
+    _fill_form(current)
 
 p1, p2 = st.columns(2)
 p1.selectbox(
@@ -157,6 +195,7 @@ elif submitted and model is not None:
         with st.spinner("Sizing every GPU type, tensor-parallel size and precision …"):
             current = _plan(request.model_dump_json(), settings.catalog_overrides and str(settings.catalog_overrides))
         state.set_plan(current)
+        st.session_state[_FORM_FROM] = current.id
         st.query_params["plan"] = current.id
         try:
             store.save("plans", current.id, current)

@@ -25,6 +25,7 @@ from frontend.components.charts import memory_breakdown_figure
 MAX_UPLOAD_MB = 1
 _BASE = "nav_decision_base_text"
 _MARK = {"GO": ":green[GO]", "GO_WITH_CHANGES": ":orange[GO with changes]", "NO_GO": ":red[NO-GO]"}
+_WORDS = {"GO": "GO", "GO_WITH_CHANGES": "GO with changes", "NO_GO": "NO-GO"}
 
 settings, _ = services.settings()
 catalog = services.catalog(settings)
@@ -172,8 +173,8 @@ else:
             [
                 {
                     "Model": m["model"],
-                    "Verdict": m["verdict"],
-                    "GPU type": m["node_type"],
+                    "Verdict": _WORDS[m["verdict"]],
+                    "GPU type": m["node_type"] or "—",
                     "Nodes": ", ".join(m["nodes"][:4]),
                     "Changes": "; ".join(f"{c['flag']} → {c['new'] or 'removed'}" for c in m["changes"]),
                     "Reasons": "; ".join(m["reasons"][:2]),
@@ -186,7 +187,7 @@ else:
         key="dr_matrix",
     )
     for d in report.decisions:
-        with st.expander(f"{d.name} — {d.verdict.replace('_', ' ')}"):
+        with st.expander(f"{d.name} — {_WORDS[d.verdict]}"):
             st.markdown(
                 f"{_MARK[d.verdict]} · `{d.image}` · model **{d.model or 'not resolved'}**"
                 + (f" ({d.params_b} B parameters, {d.quantization or 'bf16'})" if d.params_b else "")
@@ -219,7 +220,7 @@ else:
                         [
                             {
                                 "GPU type": n.gpu + (f" MIG {n.mig_profile}" if n.mig_profile else ""),
-                                "Verdict": n.verdict,
+                                "Verdict": _WORDS[n.verdict],
                                 "Free per node": json.dumps(n.free_per_node),
                                 "Lands on": ", ".join(n.nodes[:4]),
                                 "Reasons": "; ".join(n.reasons),
