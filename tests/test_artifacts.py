@@ -446,3 +446,31 @@ def test_assistant_says_plainly_when_a_name_does_not_resolve_and_offers_choices(
     r = wf.turn(s, "1")
     assert r.state.model_requirements.model_name == "Qwen3-0.6B" and r.state.plan is not None
     assert r.state.model_choices == []
+
+
+def test_an_uploaded_config_resolves_later_and_after_a_restart(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from core.architecture import _uploads as uploads
+    from core.architecture import register_config
+    from core.planning import ModelRequirements, PlanRequest, SloTargets, TrafficProfile, build_plan
+
+    monkeypatch.setenv("NAVIGATOR_CACHE_DIR", str(tmp_path / "cache"))
+    ref, arch = register_config(json.dumps(published("Qwen3-14B")).encode(), filename="config.json")
+    assert ref.startswith("upload://") and arch.name == "qwen3-14.8b" and arch.artifact is not None
+    assert arch.artifact.uri is None, "a config.json says nothing about where the weights are"
+    plan = build_plan(
+        PlanRequest(
+            model=ModelRequirements(model=ref),
+            traffic=TrafficProfile(rps=2, input_tokens=500, output_tokens=100),
+            slo=SloTargets(p95_ttft_ms=3000),
+        )
+    )
+    assert plan.model == "qwen3-14.8b" and plan.artifact is None and plan.chosen is not None
+    monkeypatch.setattr(uploads, "_kept", {})  # a restart: only the file cache has it
+    assert resolve_model(ref).params_total_b == pytest.approx(arch.params_total_b)
+    monkeypatch.setenv("NAVIGATOR_CACHE_DIR", str(tmp_path / "elsewhere"))
+    with pytest.raises(InputError) as err:
+        resolve_model(ref)
+    assert "upload the config.json again" in str(err.value)
+    with pytest.raises(InputError) as bad:
+        register_config(b"[1, 2]", filename="weights.json")
+    assert "weights.json" in str(bad.value) and "\n" not in str(bad.value)
