@@ -474,3 +474,45 @@ def test_an_uploaded_config_resolves_later_and_after_a_restart(tmp_path: Path, m
     with pytest.raises(InputError) as bad:
         register_config(b"[1, 2]", filename="weights.json")
     assert "weights.json" in str(bad.value) and "\n" not in str(bad.value)
+
+
+FAMILIES = [
+    "Qwen2.5-1.5B",
+    "Qwen3-1.7B",
+    "Qwen3-30B-A3B-Thinking-2507",
+    "Gemma-3-1B",
+    "Gemma-3-12B",
+    "Mistral-Small-3.1-24B",
+    "DeepSeek-V2-Lite",
+    "DeepSeek-R1-Distill-Qwen-32B",
+    "GLM-4.7-Flash",
+    "MiniMax-M2.5",
+    "DeepSeek-V3.1",
+    "Kimi-K2",
+    "Llama-4-Maverick",
+    "CodeLlama-13B",
+    "TinyLlama-1.1B",
+]
+
+
+@pytest.mark.parametrize("name", FAMILIES)
+def test_any_family_from_the_hub_sizes_its_weights_as_the_checkpoint_bytes(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cfg = published(name)
+    repo = make_repo(cfg, shards=3)
+    server = HubStandin(HubState(repos={"someone/" + name: repo}))
+    monkeypatch.setenv("HF_ENDPOINT", server.url)
+    clear_resolution_cache()
+    try:
+        arch = resolve_model("someone/" + name)
+    finally:
+        server.stop()
+    assert arch.source == "hub" and arch.checkpoint is not None
+    loaded = arch.checkpoint.loaded_bytes
+    est = estimate_memory(arch, CAT.gpu("B200"), ServingFlags(max_model_len=4096))
+    # "Model loading took" also holds the RoPE cos/sin cache vLLM allocates while loading
+    # (max positions × rotary dim, in the model dtype): 32 MiB for a 131k-position 1.5B model.
+    rope = (arch.max_context or 0) * (arch.mla.qk_rope_head_dim if arch.mla else arch.head_dim) * 2
+    assert est.weights_gib == pytest.approx((loaded + rope) / GIB, rel=0.002)
+    assert est.weights_gib == pytest.approx(loaded / GIB, rel=0.012)

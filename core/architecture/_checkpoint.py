@@ -30,6 +30,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from core.errors import InputError
 
 MAX_HEADER_BYTES = 100 * 1024 * 1024
+MAX_INDEX_BYTES = 64 * 1024 * 1024
+"""A ``*.index.json`` names every tensor: ~9 MB for DeepSeek-V3's 91,000; this leaves room."""
 """safetensors' own limit on a header (100 MB)."""
 
 # Bytes per element of each safetensors dtype; packed sub-byte formats are stored in U8/I32.

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from core.architecture._checkpoint import (
+    MAX_INDEX_BYTES,
     CheckpointWeights,
     TensorEntry,
     merge_headers,
@@ -36,6 +37,7 @@ from core.architecture._checkpoint import (
     tensors_from_header,
     weights_from_index,
 )
+from core.architecture._hfconfig import MAX_CONFIG_BYTES
 from core.architecture._quantization import packed_weight_bits
 from core.errors import (
     ArtifactAccessError,
@@ -46,7 +48,6 @@ from core.errors import (
 )
 
 DEFAULT_ENDPOINT = "https://huggingface.co"
-MAX_CONFIG_BYTES = 2 * 1024 * 1024
 UNREACHABLE_FOR_S = 60.0
 """After a connection failure the endpoint is not asked again for this long (fast fallback)."""
 
@@ -189,8 +190,9 @@ def _get_json(hub: HubAccess, repo: str, filename: str, revision: str, token: st
         return bytes(resp.content)
 
     body = _call(hub, filename, repo, fetch)
-    if len(body) > MAX_CONFIG_BYTES:
-        raise InputError(f"hf://{repo}/{filename}: larger than {MAX_CONFIG_BYTES // 1024} KiB; not a model file")
+    limit = MAX_INDEX_BYTES if filename.endswith(".index.json") else MAX_CONFIG_BYTES
+    if len(body) > limit:
+        raise InputError(f"hf://{repo}/{filename}: larger than {limit // 1024} KiB; not a model file")
     try:
         return json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError):

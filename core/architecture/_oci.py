@@ -32,6 +32,7 @@ from typing import Any
 import requests
 
 from core.architecture._checkpoint import (
+    MAX_INDEX_BYTES,
     CheckpointWeights,
     TensorEntry,
     header_length,
@@ -40,6 +41,7 @@ from core.architecture._checkpoint import (
     summarize_tensors,
     weights_from_index,
 )
+from core.architecture._hfconfig import MAX_CONFIG_BYTES
 from core.architecture._oci_registry import ImageRef, RegistryAuth, _Registry
 from core.architecture._quantization import packed_weight_bits
 from core.errors import InputError
@@ -174,7 +176,8 @@ def _read_member(tar: tarfile.TarFile, member: tarfile.TarInfo, found: _Found, r
         length = header_length(first)
         found.headers[name] = parse_header(first + fh.read(length), source=f"{ref} /{name}")
         return
-    if member.size > 4 * 1024 * 1024:
+    if member.size > (MAX_INDEX_BYTES if base.endswith(".index.json") else MAX_CONFIG_BYTES):
+        found.notes.append(f"/{name} in the image is too large for a model file; not read")
         return
     try:
         doc = json.loads(fh.read().decode("utf-8"))

@@ -86,7 +86,7 @@ def llama_like_tensors(
         out[f"{p}.input_layernorm.weight"] = (dtype, (h,))
         out[f"{p}.post_attention_layernorm.weight"] = (dtype, (h,))
         if experts:
-            inter = text["moe_intermediate_size"]
+            inter = text.get("moe_intermediate_size") or text["intermediate_size"]
             out[f"{p}.mlp.gate.weight"] = (dtype, (experts, h))
             for e in range(experts):
                 lin(f"{p}.mlp.experts.{e}.gate_proj", inter, h)
