@@ -69,7 +69,8 @@ class RegistryClient:
             resp = requests.get(self.url + API + path, params=params, headers=headers, timeout=self.timeout_s)
         except requests.RequestException as exc:
             raise ModelRegistryError(
-                f"Model Registry at {self.url} did not answer ({exc.__class__.__name__}); "
+                f"Model Registry at {self.url} did not answer "
+                f"({'timeout' if isinstance(exc, requests.Timeout) else 'cannot connect'}); "
                 "check NAVIGATOR_MODEL_REGISTRY_URL"
             ) from None
         if resp.status_code in (401, 403):

@@ -161,9 +161,7 @@ def _call(hub: HubAccess, what: str, repo: str, fn: Callable[[], _T]) -> _T:
             f"hf://{repo}: the Hub answered HTTP {status} for {what}; try again later"
         ) from None
     except _transport_errors() as exc:
-        reason = (
-            f"no answer within {hub.timeout_s:g} s" if _is_timeout(exc) else f"cannot connect ({type(exc).__name__})"
-        )
+        reason = f"no answer within {hub.timeout_s:g} s" if _is_timeout(exc) else "cannot connect"
         mark_down(hub.endpoint, reason)
         raise SourceUnreachableError(
             f"hf://{repo}: the Hugging Face Hub at {hub.endpoint} is not reachable ({reason}); connect, set "

@@ -153,10 +153,8 @@ class _Registry:
         }
         try:
             resp = requests.get(realm, params=query, auth=self.creds, timeout=self.timeout_s)
-        except requests.RequestException as exc:
-            raise SourceUnreachableError(
-                f"{self.ref}: the registry's token service does not answer ({type(exc).__name__})"
-            ) from None
+        except requests.RequestException:
+            raise SourceUnreachableError(f"{self.ref}: the registry's token service does not answer") from None
         if resp.status_code in (401, 403):
             raise ArtifactAccessError(
                 f"{self.ref}: the registry refused the pull secret for {self.ref.host}; check NAVIGATOR_PULL_SECRET"
@@ -184,7 +182,7 @@ class _Registry:
             try:
                 resp = self.session.get(url, headers=hdrs, timeout=self.timeout_s, stream=stream)
             except requests.RequestException as exc:
-                kind = "no answer" if isinstance(exc, requests.Timeout) else f"cannot connect ({type(exc).__name__})"
+                kind = "no answer" if isinstance(exc, requests.Timeout) else "cannot connect"
                 raise SourceUnreachableError(
                     f"{self.ref}: the registry {self.ref.host} is not reachable ({kind}); connect, or upload the "
                     "model's config.json"
