@@ -42,6 +42,7 @@ class UploadedConfig(BaseModel):
 
 
 _kept: dict[str, UploadedConfig] = {}
+_saved: set[tuple[str, str]] = set()
 _lock = threading.Lock()
 
 
@@ -71,25 +72,26 @@ def register_config(
     """
     digest = hashlib.sha256(raw).hexdigest()[:20]
     with _lock:
-        known = _kept.get(digest)
-    if known is not None:  # the same file again (a page rerun): nothing new to check or keep
-        return SCHEME + digest, _build(known, digest)
-    parsed = parse_config_json(raw, label=filename)  # a one-line InputError for anything malformed
-    data = json.loads(raw.decode("utf-8"))
-    item = UploadedConfig(
-        filename=PurePosixPath(filename.replace("\\", "/")).name[:120] or "config.json",
-        name=_name(data.get("_name_or_path"), filename, parsed),
-        text=raw.decode("utf-8"),
-        uploaded_at=datetime.now(UTC).isoformat(timespec="seconds"),
-    )
-    with _lock:
-        if len(_kept) >= _MAX_KEPT:
-            _kept.pop(next(iter(_kept)))
-        _kept[digest] = item
+        item = _kept.get(digest)  # the same file again (a page rerun): already checked
+    if item is None:
+        parsed = parse_config_json(raw, label=filename)  # a one-line InputError for anything malformed
+        data = json.loads(raw.decode("utf-8"))
+        item = UploadedConfig(
+            filename=PurePosixPath(filename.replace("\\", "/")).name[:120] or "config.json",
+            name=_name(data.get("_name_or_path"), filename, parsed),
+            text=raw.decode("utf-8"),
+            uploaded_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        )
+        with _lock:
+            if len(_kept) >= _MAX_KEPT:
+                _kept.pop(next(iter(_kept)))
+            _kept[digest] = item
     store = (sources or ModelSources.from_settings()).store
-    if store is not None:
+    where = (str(getattr(store, "root", "")), digest)
+    if store is not None and where not in _saved:  # each cache folder (one per user) keeps its own copy
         with contextlib.suppress(StoreError):  # kept in this process; after a restart, upload again
             store.save(KIND, digest, item)
+            _saved.add(where)
     return SCHEME + digest, _build(item, digest)
 
 
