@@ -8,8 +8,8 @@ import pytest
 
 from core.sizing import ServingFlags, Workload, estimate
 from core.sizing._perf import load_efficiencies
-from core.sizing.accuracy import score_memory
-from core.sizing.efficiency_fit import FIT_METRICS, scenario_errors, scored_scenarios
+from core.sizing.accuracy import _inside, score_memory
+from core.sizing.efficiency_fit import FIT_METRICS, cross_validate, scenario_errors, scored_scenarios
 
 
 def perf(concurrency: int, model: str = "Llama-3.1-8B", gpu: str = "H100"):  # type: ignore[no-untyped-def]
@@ -85,12 +85,21 @@ def test_calibration_file_has_fitted_classes() -> None:
         assert 0.1 <= e.mbu <= 1 and 0.05 <= e.mfu <= 1 and "calibrated on" in e.source
 
 
-def test_median_error_on_vllm_runs_within_20_percent() -> None:
-    errs = scenario_errors(scored_scenarios(), None)
-    for metric in ("output_tokens_per_s", "tpot_ms_p50"):
-        vals = [abs(p / m - 1) for _, k, m, p in errs if k == metric]
+def test_cross_validated_errors_meet_the_bar_and_ranges_hold_them() -> None:
+    """Each source's runs predicted by a fit on the other sources (never on themselves)."""
+    rows = cross_validate()
+    assert len({sc.source for sc, *_ in rows}) >= 5
+    for metric, bar in (("output_tokens_per_s", 0.20), ("tpot_ms_p50", 0.20), ("ttft_ms_p50", 0.30)):
+        vals = [abs(p / m - 1) for _, k, m, p, _ in rows if k == metric]
         assert len(vals) >= 10
-        assert statistics.median(vals) <= 0.20, metric
+        assert statistics.median(vals) <= bar, (metric, statistics.median(vals))
+    # The ranges shown for predictions hold the held-out measurement at least 80% of the time.
+    inside = sum(1 for sc, k, m, p, _ in rows if _inside(sc, k, m, p))
+    assert inside / len(rows) >= 0.8
+    # In-sample errors are lower than cross-validated ones, which is why only the latter are quoted.
+    own = [abs(p / m - 1) for _, k, m, p in scenario_errors(scored_scenarios(), None) if k == "output_tokens_per_s"]
+    held = [abs(p / m - 1) for _, k, m, p, _ in rows if k == "output_tokens_per_s"]
+    assert statistics.median(own) < statistics.median(held)
     assert set(FIT_METRICS) >= {"output_tokens_per_s", "tpot_ms_p50"}
 
 

@@ -10,7 +10,7 @@ peak, keeping the p95 wait inside what is left of the TTFT budget.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from pydantic import BaseModel, ConfigDict
 
@@ -28,7 +28,7 @@ from core.sizing import (
     estimate_memory,
     valid_tp_sizes,
 )
-from core.sizing._perf import Efficiency, closed_loop, efficiency_for, figure, step_model
+from core.sizing._perf import IDEAL, Efficiency, closed_loop, efficiency_for, ranged, step_model
 
 HOURS_PER_MONTH = 730
 CONCURRENCY_GRID = (1, 2, 4, 8, 16, 32, 48, 64, 96, 128, 192, 256, 384, 512, 768, 1024)
@@ -130,6 +130,14 @@ class _Point:
     rps: float
 
 
+@dataclass(frozen=True)
+class _Floors:
+    ttft: float
+    tpot: float
+    e2e: float
+    rps: float
+
+
 class _Curve:
     """Latency points of one candidate, computed on demand (mean and p95 token lengths)."""
 
@@ -140,6 +148,18 @@ class _Curve:
         # Embedding and scoring models answer after the prompt's forward pass: no decode steps.
         self.pooling = arch.task != "generate"
         self._cache: dict[int, _Point] = {}
+
+    def floors(self, c: int) -> _Floors:
+        """What the hardware cannot beat at concurrency ``c`` (peak bandwidth and FLOPs, no overhead)."""
+        ideal = replace(self.sm, eff=IDEAL)
+        t = self.t
+        out = 1 if self.pooling else t.output_tokens
+        tpot = ideal.step_seconds(float(c), t.input_tokens + out / 2, 0.0)
+        ttft = ideal.step_seconds(0.0, 0.0, float(min(t.input_tokens, self.mnbt)), t.input_tokens / 2) * max(
+            1.0, t.input_tokens / self.mnbt
+        )
+        e2e = ttft + (out - 1) * tpot
+        return _Floors(ttft, tpot, e2e, c / e2e if e2e > 0 else math.inf)
 
     def at(self, c: int) -> _Point:
         if c not in self._cache:
@@ -152,7 +172,7 @@ class _Curve:
                 mean.ttft_s,
                 tail.ttft_s,
                 mean.tpot_s,
-                tail.tpot_s,
+                max(tail.tpot_s, mean.tpot_p95_s, tail.tpot_p95_s),
                 mean.e2e_s,
                 tail.ttft_s + (out_p95 - 1) * tail.tpot_s,
                 mean.requests_per_s,
@@ -327,7 +347,6 @@ def evaluate(
     if cons.monthly_budget_usd is not None and monthly is not None and monthly > cons.monthly_budget_usd:
         violations.append(f"costs ${monthly:,.0f}/month; the budget is ${cons.monthly_budget_usd:,.0f}")
     cpu, memory = resources_for(mem.flags.tensor_parallel_size * mem.flags.pipeline_parallel_size, mem.weights_gib)
-    rel = eff.rel_error_p90
     args = [f"--tensor-parallel-size={tp}", f"--max-model-len={max_len}"]
     if variant.quantization:
         args.append(f"--quantization={variant.quantization}")
@@ -337,6 +356,11 @@ def evaluate(
         args.append("--dtype=float16")
     args.append(f"--max-num-seqs={chosen.concurrency}")
     notes = [f"efficiencies: {eff.source}"]
+    floors = curve.floors(chosen.concurrency)
+
+    def fig(metric: str, value: float, unit: str, floor: float | None = None, ceiling: float | None = None) -> Figure:
+        return ranged(value, metric, arch=served, eff=eff, unit=unit, floor=floor, ceiling=ceiling)
+
     compat = support(variant.method, gpu, moe=arch.is_moe)
     if compat.status == "emulated" or variant.method == "none":
         notes.append(compat.note)
@@ -360,13 +384,15 @@ def evaluate(
         slots_limited_by="latency targets"
         if chosen.concurrency < limit
         else ("KV cache capacity" if kv_slots < mem.flags.max_num_seqs else "max_num_seqs"),
-        ttft_p50_ms=figure((chosen.ttft50 + wait50) * 1000, rel, "estimated", "ms"),
-        ttft_p95_ms=figure((chosen.ttft95 + wait95) * 1000, rel, "estimated", "ms"),
-        tpot_p50_ms=figure(chosen.tpot50 * 1000, rel, "estimated", "ms"),
-        tpot_p95_ms=figure(chosen.tpot95 * 1000, rel, "estimated", "ms"),
-        e2e_p95_ms=figure((chosen.e2e95 + wait95) * 1000, rel, "estimated", "ms"),
-        requests_per_s_per_replica=figure(chosen.rps, rel, "estimated", "requests/s"),
-        output_tokens_per_s_per_replica=figure(chosen.rps * t.output_tokens, rel, "estimated", "tokens/s"),
+        ttft_p50_ms=fig("ttft_ms_p50", (chosen.ttft50 + wait50) * 1000, "ms", floor=floors.ttft * 1000),
+        ttft_p95_ms=fig("ttft_ms_p99", (chosen.ttft95 + wait95) * 1000, "ms", floor=floors.ttft * 1000),
+        tpot_p50_ms=fig("tpot_ms_p50", chosen.tpot50 * 1000, "ms", floor=floors.tpot * 1000),
+        tpot_p95_ms=fig("tpot_ms_p50", chosen.tpot95 * 1000, "ms", floor=floors.tpot * 1000),
+        e2e_p95_ms=fig("e2e_latency_ms_p50", (chosen.e2e95 + wait95) * 1000, "ms", floor=floors.e2e * 1000),
+        requests_per_s_per_replica=fig("requests_per_s", chosen.rps, "requests/s", ceiling=floors.rps),
+        output_tokens_per_s_per_replica=fig(
+            "output_tokens_per_s", chosen.rps * t.output_tokens, "tokens/s", ceiling=floors.rps * t.output_tokens
+        ),
         replicas_min=r_min,
         replicas_target=target,
         replicas_max=r_max,

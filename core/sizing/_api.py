@@ -8,6 +8,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from core.architecture import ModelArchitecture, resolve_model
@@ -15,7 +17,7 @@ from core.catalog import Catalog, GpuSpec, get_catalog
 from core.sizing._estimate import MemoryEstimate, estimate_memory
 from core.sizing._fixes import FitFix, suggest_fixes
 from core.sizing._flags import ServingFlags
-from core.sizing._perf import Efficiency, Figure, closed_loop, efficiency_for, figure, step_model
+from core.sizing._perf import IDEAL, Efficiency, Figure, closed_loop, efficiency_for, ranged, step_model
 
 
 class Workload(BaseModel):
@@ -68,9 +70,14 @@ def performance(
     eff: Efficiency | None = None,
     measured: dict[str, float] | None = None,
 ) -> PerformanceEstimate:
-    """Closed-loop latency and throughput; ``measured`` figures replace estimates one to one."""
+    """Closed-loop latency and throughput; ``measured`` figures replace estimates one to one.
+
+    Requests beyond what the replica runs at once (``max_num_seqs`` or the KV cache) queue:
+    their wait for a slot is in TTFT and E2E. Ranges are the cross-validated error spread,
+    never below what the hardware can do."""
     efficiency = eff or efficiency_for(gpu)
     sm = step_model(arch, gpu, mem, efficiency)
+    ideal = replace(sm, eff=IDEAL)
     i, o, c = workload.input_tokens, workload.output_tokens, workload.concurrency
     kv_cap = mem.kv_cache_tokens / (i + o) if mem.kv_cache_tokens else 0.0
     limits = {"max_num_seqs": float(mem.flags.max_num_seqs), "KV cache capacity": kv_cap}
@@ -80,24 +87,38 @@ def performance(
         if limit < effective:
             effective, capped = max(limit, 1.0), name
     loop = closed_loop(sm, effective, i, o, mem.flags.max_num_batched_tokens)
-    rel = efficiency.rel_error_p90
+    # The requests that do not fit wait their turn: c − effective of them, served at the
+    # replica's rate (Little's law for a closed loop).
+    wait = (c - effective) / loop.requests_per_s if c > effective else 0.0
+    ctx = i + o / 2
+    tpot_floor = ideal.step_seconds(effective, ctx, 0.0)
+    ttft_floor = ideal.step_seconds(0.0, 0.0, float(min(i, mem.flags.max_num_batched_tokens)), i / 2) * max(
+        1.0, i / mem.flags.max_num_batched_tokens
+    )
+    rate_ceiling = effective / (ttft_floor + (o - 1) * tpot_floor)
     got = measured or {}
 
-    def fig(key: str, value: float, unit: str) -> Figure:
+    def fig(key: str, value: float, unit: str, floor: float | None = None, ceiling: float | None = None) -> Figure:
         if key in got:
-            return figure(got[key], rel, "measured", unit)
-        return figure(value, rel, "estimated", unit)
+            return ranged(got[key], key, arch=arch, eff=efficiency, unit=unit, provenance="measured")
+        return ranged(value, key, arch=arch, eff=efficiency, unit=unit, floor=floor, ceiling=ceiling)
 
+    rps = loop.requests_per_s
     return PerformanceEstimate(
         concurrency=c,
         effective_concurrency=round(effective, 2),
         capped_by=capped,
-        ttft_ms=fig("ttft_ms_p50", loop.ttft_s * 1000, "ms"),
-        tpot_ms=fig("tpot_ms_p50", loop.tpot_s * 1000, "ms"),
-        e2e_ms=fig("e2e_latency_ms_p50", loop.e2e_s * 1000, "ms"),
-        output_tokens_per_s=fig("output_tokens_per_s", loop.requests_per_s * o, "tokens/s"),
-        total_tokens_per_s=fig("total_tokens_per_s", loop.requests_per_s * (i + o), "tokens/s"),
-        requests_per_s=fig("requests_per_s", loop.requests_per_s, "requests/s"),
+        ttft_ms=fig("ttft_ms_p50", (loop.ttft_s + wait) * 1000, "ms", floor=(ttft_floor + wait) * 1000),
+        tpot_ms=fig("tpot_ms_p50", loop.tpot_s * 1000, "ms", floor=tpot_floor * 1000),
+        e2e_ms=fig(
+            "e2e_latency_ms_p50",
+            (loop.e2e_s + wait) * 1000,
+            "ms",
+            floor=(ttft_floor + wait + (o - 1) * tpot_floor) * 1000,
+        ),
+        output_tokens_per_s=fig("output_tokens_per_s", rps * o, "tokens/s", ceiling=rate_ceiling * o),
+        total_tokens_per_s=fig("total_tokens_per_s", rps * (i + o), "tokens/s", ceiling=rate_ceiling * (i + o)),
+        requests_per_s=fig("requests_per_s", rps, "requests/s", ceiling=rate_ceiling),
         efficiency_source=efficiency.source,
     )
 

@@ -21,15 +21,16 @@ import math
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict
 
 from core.architecture import ModelArchitecture
 from core.catalog import GpuSpec
 from core.sizing._estimate import MemoryEstimate
 from core.sizing._mamba import state_page_bytes
-from core.sizing._memory import GIB, expert_params
+from core.sizing._memory import weight_bytes
 
 CALIBRATION_FILE = Path(__file__).parent / "data" / "perf_calibration.json"
 Provenance = Literal["measured", "estimated"]
@@ -49,28 +50,71 @@ class Figure(BaseModel):
 
 @dataclass(frozen=True)
 class Efficiency:
-    """Calibrated efficiencies of one GPU class (fractions of peak) and their error spread."""
+    """Calibrated efficiencies of one GPU class (fractions of peak), the engine's per-step and
+    per-sequence overheads, the request latency outside the engine, and the error spread."""
 
     mbu: float
     mfu: float
     overhead_ms: float
     rel_error_p90: float
     source: str
+    seq_overhead_us: float = 0.0
+    """Per scheduled sequence per step (sampling, output processing), microseconds."""
+    request_latency_ms: float = 0.0
+    """Per request outside the engine (HTTP, tokenization, first chunk): added to TTFT and E2E."""
+    calibrated: bool = True
+    """False when the GPU's class has no measured run (borrowed efficiencies, wider ranges)."""
 
 
 DEFAULT_EFFICIENCY = Efficiency(
-    mbu=0.7, mfu=0.45, overhead_ms=4.0, rel_error_p90=0.45, source="uncalibrated default (no measured run)"
+    mbu=0.7,
+    mfu=0.45,
+    overhead_ms=4.0,
+    rel_error_p90=0.6,
+    source="uncalibrated default (no measured run)",
+    seq_overhead_us=20.0,
+    request_latency_ms=30.0,
+    calibrated=False,
 )
+
+ModelClass = Literal["dense", "MoE", "MLA", "hybrid"]
+
+
+def model_class(arch: ModelArchitecture) -> ModelClass:
+    """The class a model's prediction errors are pooled in."""
+    if arch.linear_layers:
+        return "hybrid"
+    if arch.mla is not None:
+        return "MLA"
+    if arch.moe is not None:
+        return "MoE"
+    return "dense"
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """What ``navigator calibrate`` wrote: efficiencies by GPU class and the cross-validated
+    error quantiles (ln predicted/measured) by metric and model class."""
+
+    classes: dict[str, Efficiency]
+    errors: dict[str, dict[str, dict[str, float]]]
 
 
 @lru_cache(maxsize=1)
-def load_efficiencies(path: str = str(CALIBRATION_FILE)) -> dict[str, Efficiency]:
-    """GPU-class efficiencies from the calibration file (empty when it is missing)."""
+def load_calibration(path: str = str(CALIBRATION_FILE)) -> Calibration:
+    """The calibration file (empty when it is missing)."""
     p = Path(path)
     if not p.exists():
-        return {}
+        return Calibration({}, {})
     raw = json.loads(p.read_text())
-    return {k: Efficiency(**v) for k, v in raw.get("classes", {}).items()}
+    latency = float(raw.get("request_latency_ms", 0.0))
+    classes = {k: Efficiency(**{"request_latency_ms": latency, **v}) for k, v in raw.get("classes", {}).items()}
+    return Calibration(classes, raw.get("errors", {}))
+
+
+def load_efficiencies() -> dict[str, Efficiency]:
+    """GPU-class efficiencies from the calibration file (empty when it is missing)."""
+    return load_calibration().classes
 
 
 def gpu_class(gpu: GpuSpec) -> str:
@@ -79,8 +123,13 @@ def gpu_class(gpu: GpuSpec) -> str:
     return f"{gpu.architecture.lower()}-{link}"
 
 
+UNCALIBRATED_WIDENING = 1.5
+"""Ranges for a GPU class with no measured run are this much wider (in log terms)."""
+
+
 def efficiency_for(gpu: GpuSpec) -> Efficiency:
-    """Calibrated efficiency of the GPU's class, else of the closest calibrated class."""
+    """Calibrated efficiency of the GPU's class, else the mean of the calibrated classes with
+    the same kind of link, marked uncalibrated ("no measured run on …")."""
     table = load_efficiencies()
     cls = gpu_class(gpu)
     if cls in table:
@@ -93,8 +142,11 @@ def efficiency_for(gpu: GpuSpec) -> Efficiency:
         mbu=sum(e.mbu for e in pool) / len(pool),
         mfu=sum(e.mfu for e in pool) / len(pool),
         overhead_ms=sum(e.overhead_ms for e in pool) / len(pool),
-        rel_error_p90=max(e.rel_error_p90 for e in pool) * 1.5,
-        source=f"no measured run on {gpu.name}; mean of calibrated {cls.split('-')[-1]} classes",
+        rel_error_p90=max(e.rel_error_p90 for e in pool) * UNCALIBRATED_WIDENING,
+        source=f"no measured run on {gpu.name}; efficiencies borrowed from the calibrated {cls.split('-')[-1]} classes",
+        seq_overhead_us=sum(e.seq_overhead_us for e in pool) / len(pool),
+        request_latency_ms=pool[0].request_latency_ms,
+        calibrated=False,
     )
 
 
@@ -111,15 +163,29 @@ def peak_tflops(gpu: GpuSpec, arch: ModelArchitecture) -> float:
 
 @dataclass(frozen=True)
 class StepModel:
-    """Everything a step-time evaluation needs, precomputed once per configuration."""
+    """Everything a step-time evaluation needs, precomputed once per configuration.
 
-    weight_bytes_dense: float
-    weight_bytes_experts: float
+    One engine step runs the linear layers over all its tokens — at the roofline of reading
+    the weights once (only the experts the batch routes to, for MoE) and their FLOPs — then
+    attention: decode tokens read their sequence's KV cache (full-attention layers the whole
+    context, windowed layers the window), prompt chunks compute attention over their prefix.
+    Add the engine's per-step and per-sequence overheads and the tensor-parallel all-reduces.
+    """
+
+    dense_bytes: float
+    """Weights every step reads: attention and MLP projections, shared experts, the LM head."""
+    expert_bytes: float
+    """All routed experts on the rank (a step reads those its tokens route to)."""
     experts: int
     experts_per_token: int
-    kv_bytes_per_token: float
+    kv_full_bytes: float
+    """KV bytes per context token over the full-attention layers (one rank)."""
+    kv_window_bytes: float
+    window: float
     flops_per_token: float
-    attn_flops_per_token_ctx: float
+    attn_flops_full: float
+    """Attention FLOPs per (query token × context token) over the full-attention layers."""
+    attn_flops_window: float
     bandwidth: float
     flops: float
     tp: int
@@ -131,52 +197,80 @@ class StepModel:
     state_bytes_per_seq: float = 0.0
     """Recurrent state a decoding sequence reads and writes back each step (hybrid models)."""
 
-    def step_seconds(self, decode: float, ctx: float, prefill: float, prefill_ctx: float = 0.0) -> float:
-        """Time of one scheduler step with ``decode`` sequences at context ``ctx`` and
-        ``prefill`` prompt tokens (attending to ``prefill_ctx`` tokens on average)."""
+    def _time(self, decode: Any, ctx: Any, prefill: Any, prefill_ctx: Any, sequences: Any, mx: Any, mn: Any) -> Any:
+        eff = self.eff
         tokens = decode + prefill
-        expert_bytes = self.weight_bytes_experts
-        if self.experts and tokens < 4 * self.experts:
-            touched = 1 - (1 - self.experts_per_token / self.experts) ** max(tokens, 1)
-            expert_bytes *= touched
-        read = (
-            self.weight_bytes_dense
-            + expert_bytes
-            + decode * ctx * self.kv_bytes_per_token
-            + decode * self.state_bytes_per_seq
+        experts = self.expert_bytes
+        if self.experts:
+            touched = 1 - (1 - self.experts_per_token / self.experts) ** mx(tokens, 1)
+            experts = experts * mn(1.0, touched)
+        bw = self.bandwidth * eff.mbu
+        peak = self.flops * eff.mfu
+        linear = mx((self.dense_bytes + experts) / bw, tokens * self.flops_per_token / peak)
+        win_ctx = mn(ctx, self.window)
+        kv_read = decode * (ctx * self.kv_full_bytes + win_ctx * self.kv_window_bytes + self.state_bytes_per_seq)
+        attn_flops = decode * (ctx * self.attn_flops_full + win_ctx * self.attn_flops_window) + prefill * (
+            prefill_ctx * self.attn_flops_full + mn(prefill_ctx, self.window) * self.attn_flops_window
         )
-        t_mem = read / (self.bandwidth * self.eff.mbu)
-        flops = tokens * self.flops_per_token + self.attn_flops_per_token_ctx * (decode * ctx + prefill * prefill_ctx)
-        t_compute = flops / (self.flops * self.eff.mfu)
-        t_comm = 0.0
+        attention = kv_read / bw + attn_flops / peak
+        comm = 0.0
         if self.tp > 1:
             bytes_ar = 2 * self.layers * tokens * self.hidden * 2 * 2 * (self.tp - 1) / self.tp
-            t_comm = bytes_ar / self.link_bw + 2 * self.layers * self.link_latency_s
-        return self.eff.overhead_ms / 1000 + max(t_mem, t_compute) + t_comm
+            comm = bytes_ar / self.link_bw + 2 * self.layers * self.link_latency_s
+        seqs = decode + (sequences if sequences is not None else mn(prefill, 1.0))
+        overhead = eff.overhead_ms / 1000 + seqs * eff.seq_overhead_us * 1e-6
+        return overhead + linear + attention + comm
+
+    def step_times(
+        self,
+        decode: np.ndarray,
+        ctx: np.ndarray,
+        prefill: np.ndarray,
+        prefill_ctx: np.ndarray,
+        sequences: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """Seconds per step, element-wise: ``decode`` sequences at mean context ``ctx`` and
+        ``prefill`` prompt tokens attending to ``prefill_ctx`` tokens on average
+        (``sequences`` prompt chunks in the step, for the per-sequence overhead)."""
+        return np.asarray(
+            self._time(decode, ctx, prefill, prefill_ctx, sequences, np.maximum, np.minimum), dtype=np.float64
+        )
+
+    def step_seconds(
+        self, decode: float, ctx: float, prefill: float, prefill_ctx: float = 0.0, sequences: float | None = None
+    ) -> float:
+        """:meth:`step_times` for one step (plain floats, fast)."""
+        return float(self._time(decode, ctx, prefill, prefill_ctx, sequences, max, min))
 
 
 def step_model(arch: ModelArchitecture, gpu: GpuSpec, mem: MemoryEstimate, eff: Efficiency | None = None) -> StepModel:
     """Precompute the per-step costs of a configuration from its memory estimate."""
-    tp = mem.flags.tensor_parallel_size
-    weights = mem.weights_gib * GIB
-    experts_frac = 0.0
-    if arch.moe is not None:
-        experts_frac = min(0.98, expert_params(arch) / (arch.params_total_b * 1e9))
-    heads_dim = arch.num_attention_heads * arch.head_dim
-    # Only full-attention layers attend over the context; linear-attention layers instead
-    # read and write a fixed state per sequence (read + write of every state page).
-    attn_layers = arch.attention_layers
-    state = 2 * arch.linear_layers * state_page_bytes(arch, tp=tp, dtype_bytes=mem.flags.dtype_bytes)
+    flags = mem.flags
+    tp, pp = flags.tensor_parallel_size, flags.pipeline_parallel_size
+    parts = weight_bytes(arch, flags)
+    head = parts.embeddings if arch.tie_word_embeddings else parts.embeddings / 2
+    per_layer = float(mem.kv_bytes_per_token_per_layer)
+    window_layers = arch.sliding_layers if arch.sliding_window else 0
+    full_layers = max(0, arch.attention_layers - window_layers)
+    heads_dim = arch.num_attention_heads * arch.head_dim / tp
+    # Linear-attention layers read and write a fixed state per sequence (every state page).
+    state = 2 * arch.linear_layers * state_page_bytes(arch, tp=tp, dtype_bytes=flags.dtype_bytes)
     link = gpu.interconnect
     link_bw = (link.gbps_unidirectional or 16.0) * 1e9
+    # Every active parameter is a multiply-add per token except the input embedding (a lookup).
+    lookup = 0.0 if arch.tie_word_embeddings else arch.embedding_params_b * 1e9 / 2
+    active_linear = max(0.0, arch.params_active_b * 1e9 - lookup)
     return StepModel(
-        weight_bytes_dense=weights * (1 - experts_frac),
-        weight_bytes_experts=weights * experts_frac,
+        dense_bytes=parts.linear + head,
+        expert_bytes=parts.experts,
         experts=arch.moe.num_experts if arch.moe else 0,
         experts_per_token=arch.moe.experts_per_token if arch.moe else 0,
-        kv_bytes_per_token=float(mem.kv_bytes_per_token),
-        flops_per_token=2 * arch.params_active_b * 1e9 / tp,
-        attn_flops_per_token_ctx=4 * attn_layers * heads_dim / tp,
+        kv_full_bytes=per_layer * full_layers / pp,
+        kv_window_bytes=per_layer * window_layers / pp,
+        window=float(arch.sliding_window or 0),
+        flops_per_token=2 * active_linear / tp / pp,
+        attn_flops_full=4 * full_layers * heads_dim / pp,
+        attn_flops_window=4 * window_layers * heads_dim / pp,
         bandwidth=gpu.memory_bandwidth_gbps * 1e9,
         flops=peak_tflops(gpu, arch) * 1e12,
         tp=tp,
@@ -198,6 +292,23 @@ class LoopResult:
     tpot_s: float
     e2e_s: float
     requests_per_s: float
+    tpot_p95_s: float = 0.0
+    """TPOT of the slowest 5%: requests whose decode shared more steps with prompt chunks."""
+
+
+def _poisson_quantile(lam: float, q: float) -> float:
+    """The ``q`` quantile of a Poisson count with mean ``lam`` (normal approximation when large)."""
+    if lam <= 0:
+        return 0.0
+    if lam > 30:
+        return lam + 1.6449 * math.sqrt(lam)
+    term = total = math.exp(-lam)
+    k = 0
+    while total < q and k < 200:
+        k += 1
+        term *= lam / k
+        total += term
+    return float(k)
 
 
 def closed_loop(
@@ -205,125 +316,95 @@ def closed_loop(
 ) -> LoopResult:
     """Fixed point of a closed loop: ``concurrency`` requests always in flight.
 
-    Each step decodes one token for every request past its prompt and prefills the prompt
-    tokens that arrive meanwhile (chunked, within ``max_batched`` tokens per step).
+    Each step decodes one token for every request past its prompt; prompts arrive at the loop's
+    rate and are prefilled in chunks (within ``max_batched`` tokens per step) that land in some
+    steps and not others. A request's TPOT is the mean of its steps, so its p95 is that of the
+    requests whose decode met the most prompt chunks (a Poisson count).
     """
     c = max(1.0, concurrency)
     i, o = max(1, input_tokens), max(1, output_tokens)
     ctx = i + o / 2
-    rate = c / (sm.step_seconds(c, ctx, 0) * o)  # first guess: decode only
-    ttft = tpot = 0.0
+    chunk = float(min(i, max(1.0, max_batched - c)))
+    chunks_per_prompt = math.ceil(i / chunk)
+    t_dec = sm.step_seconds(c, ctx, 0.0)
+    t_mix = sm.step_seconds(c, ctx, chunk, i / 2)
+    rate = c / (t_dec * o)  # first guess: decode only
+    ttft = tpot = share = 0.0
     for _ in range(30):
-        step0 = sm.step_seconds(c, ctx, 0)
-        prefill_per_step = min(max_batched - c, rate * i * step0) if max_batched > c else 0.0
-        tpot = sm.step_seconds(c, ctx, max(0.0, prefill_per_step), i / 2)
-        chunk = max(1.0, max_batched - c)
-        prefill_steps = math.ceil(i / chunk)
-        ttft = prefill_steps * sm.step_seconds(c, ctx, min(i, chunk), i / 2) + tpot / 2
+        # Share of steps carrying a prompt chunk: the prompts arriving per step, chunked.
+        step = t_dec + share * (t_mix - t_dec)
+        share = min(1.0, rate * step * chunks_per_prompt)
+        tpot = t_dec + share * (t_mix - t_dec)
+        ttft = chunks_per_prompt * t_mix + tpot / 2
         e2e = ttft + (o - 1) * tpot
         new_rate = c / e2e
         if abs(new_rate - rate) < 1e-4 * rate:
             rate = new_rate
             break
         rate = 0.5 * (rate + new_rate)
+    steps = max(1, o - 1)
+    heavy = min(float(steps), _poisson_quantile(steps * share, 0.95))
+    tpot95 = t_dec + heavy / steps * (t_mix - t_dec)
+    # The request latency outside the engine (HTTP, tokenization) comes before the first token.
+    ttft += sm.eff.request_latency_ms / 1000
     e2e = ttft + (o - 1) * tpot
-    return LoopResult(c, ttft, tpot, e2e, c / e2e)
+    return LoopResult(c, ttft, tpot, e2e, c / e2e, max(tpot95, tpot))
 
 
-def burst(
-    sm: StepModel, n: int, capacity: float, input_tokens: int, output_tokens: int, max_batched: int
-) -> LoopResult:
-    """All ``n`` requests sent at once: the replica runs at ``capacity`` concurrency and the
-    median request waits for the ones ahead of it (queueing dominates its TTFT)."""
-    c = max(1.0, min(float(n), capacity))
-    loop = closed_loop(sm, c, input_tokens, output_tokens, max_batched)
-    median = n / 2
-    prefill_rate = max_batched / sm.step_seconds(0, 0, max_batched, input_tokens / 2)
-    if median <= c:
-        ttft = median * input_tokens / prefill_rate + loop.tpot_s
+IDEAL = Efficiency(mbu=1.0, mfu=1.0, overhead_ms=0.0, rel_error_p90=0.0, source="the hardware's limits")
+"""Peak bandwidth and FLOPs with no overhead: the physical floor of a step."""
+MIN_BAND = 0.05
+
+
+def ranged(
+    value: float,
+    metric: str,
+    *,
+    arch: ModelArchitecture | None,
+    eff: Efficiency,
+    unit: str,
+    provenance: Provenance = "estimated",
+    floor: float | None = None,
+    ceiling: float | None = None,
+) -> Figure:
+    """A figure whose range is the cross-validated error spread of its metric for the model's
+    class (5th–95th percentile of held-out errors), wider for a GPU with no measured run, and
+    clamped at what the hardware can do (``floor`` for times, ``ceiling`` for rates).
+
+    ``metric`` is a calibration metric (``tpot_ms_p50``, ``output_tokens_per_s`` …)."""
+    if provenance == "measured":
+        return Figure(
+            expected=round(value, 3),
+            low=round(value * (1 - MIN_BAND), 3),
+            high=round(value * (1 + MIN_BAND), 3),
+            provenance=provenance,
+            unit=unit,
+        )
+    by_class = load_calibration().errors.get(metric, {})
+    q = by_class.get(model_class(arch)) if arch is not None else None
+    if q is None or q.get("n", 0) < 6:
+        q = by_class.get("all")
+    if q is not None:
+        lo_log, hi_log = -float(q["log_p95"]), -float(q["log_p05"])  # measured = predicted / e^error
     else:
-        ttft = (median - c) / loop.requests_per_s + c * input_tokens / prefill_rate
-    return LoopResult(c, ttft, loop.tpot_s, ttft + (output_tokens - 1) * loop.tpot_s, loop.requests_per_s)
-
-
-def figure(value: float, rel: float, provenance: Provenance, unit: str) -> Figure:
-    """A figure with a symmetric relative range (measured figures keep a narrow band)."""
-    band = 0.05 if provenance == "measured" else rel
+        lo_log, hi_log = math.log1p(-min(eff.rel_error_p90, 0.9)), math.log1p(eff.rel_error_p90)
+    if not eff.calibrated:
+        lo_log, hi_log = lo_log * UNCALIBRATED_WIDENING, hi_log * UNCALIBRATED_WIDENING
+    expected = value
+    if floor is not None:
+        expected = max(expected, floor)
+    if ceiling is not None:
+        expected = min(expected, ceiling)
+    low = expected * min(math.exp(lo_log), 1 - MIN_BAND)
+    high = expected * max(math.exp(hi_log), 1 + MIN_BAND)
+    if floor is not None:
+        low = max(low, floor)
+    if ceiling is not None:
+        high = min(high, ceiling)
     return Figure(
-        expected=round(value, 3),
-        low=round(value * (1 - band), 3),
-        high=round(value * (1 + band), 3),
+        expected=round(expected, 3),
+        low=round(min(low, expected), 3),
+        high=round(max(high, expected), 3),
         provenance=provenance,
         unit=unit,
     )
-
-
-def simulate(
-    sm: StepModel,
-    *,
-    requests: int,
-    input_tokens: int,
-    output_tokens: int,
-    max_batched: int,
-    max_seqs: int,
-    kv_tokens: int,
-    concurrency: int | None = None,
-) -> LoopResult:
-    """Step-by-step run of ``requests`` requests, all waiting at t=0 (``concurrency`` caps
-    how many the client keeps in flight, like ``vllm bench serve --max-concurrency``).
-
-    Each step follows vLLM V1's scheduler: running requests decode first, then prompt chunks
-    fill the rest of the ``max_batched`` token budget; a waiting request is admitted while
-    fewer than ``max_seqs`` run and the KV cache can hold its whole length.
-    """
-    i, o = max(1, input_tokens), max(1, output_tokens)
-    need = i + o
-    limit = min(max_seqs, concurrency or max_seqs, max(1, kv_tokens // need))
-    waiting = requests
-    running: list[list[float]] = []  # [prefilled, decoded, first_token_time, sent_at]
-    t = 0.0
-    ttfts: list[float] = []
-    tpots: list[float] = []
-    finished = 0
-    while finished < requests:
-        while waiting and len(running) < limit:
-            # A burst sends everything at t=0; a closed-loop client sends when a slot frees.
-            running.append([0.0, 0.0, -1.0, t if concurrency else 0.0])
-            waiting -= 1
-        budget = float(max_batched)
-        decoding = [r for r in running if r[0] >= i]
-        n_dec = min(len(decoding), int(budget))
-        budget -= n_dec
-        prefill = 0.0
-        chunks: list[tuple[list[float], float]] = []
-        for r in running:
-            if r[0] < i and budget > 0:
-                take = min(i - r[0], budget)
-                chunks.append((r, take))
-                budget -= take
-                prefill += take
-        ctx = sum(r[0] + r[1] for r in decoding) / len(decoding) if decoding else 0.0
-        step = sm.step_seconds(n_dec, ctx, prefill, i / 2)
-        t += step
-        done: list[list[float]] = []
-        for r in decoding[:n_dec]:
-            r[1] += 1
-            if r[1] >= o - 1:
-                done.append(r)
-        for r, take in chunks:
-            r[0] += take
-            if r[0] >= i:
-                r[2] = t
-                ttfts.append(t - r[3])
-                if o <= 1:
-                    done.append(r)
-        for r in done:
-            running.remove(r)
-            finished += 1
-            if o > 1:
-                tpots.append((t - r[2]) / (o - 1))
-    ttfts.sort()
-    tpots.sort()
-    ttft = ttfts[len(ttfts) // 2] if ttfts else 0.0
-    tpot = tpots[len(tpots) // 2] if tpots else 0.0
-    return LoopResult(float(limit), ttft, tpot, ttft + (o - 1) * tpot, requests / t if t else 0.0)

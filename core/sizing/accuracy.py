@@ -14,9 +14,9 @@ from core.errors import NavigatorError
 from core.sizing._estimate import estimate_memory, kv_capacity
 from core.sizing._flags import ServingFlags
 from core.sizing._memory import kv_layout
-from core.sizing._perf import gpu_class
+from core.sizing._perf import efficiency_for, gpu_class, model_class, ranged
 from core.sizing.calibration import MemoryCase, ServingScenario, memory_cases, serving_scenarios
-from core.sizing.efficiency_fit import SCORED_METRICS, scenario_errors, scored_scenarios
+from core.sizing.efficiency_fit import SCORED_METRICS, cross_validate, scenario_errors, scored_scenarios
 
 # ---- the report ------------------------------------------------------------------------
 
@@ -216,38 +216,66 @@ def accuracy_markdown(perf_scenarios: list[ServingScenario] | None = None) -> st
         add(f"- **{s.case.id}** ({s.case.row['model']}, {s.case.gpu_name}): {why}")
     add("")
     # ---- performance ----
+    lines.extend(performance_markdown(perf_scenarios))
+    add(worked_cases_markdown())
+    return "\n".join(lines) + "\n"
+
+
+def _stats(values: list[float]) -> str:
+    return f"{len(values)} | {100 * statistics.median(values):.1f}% | {100 * _pct(values, 0.9):.1f}%"
+
+
+def performance_markdown(perf_scenarios: list[ServingScenario] | None = None) -> list[str]:
+    """The serving-performance section: cross-validated errors first, in-sample beside them."""
     scs = perf_scenarios if perf_scenarios is not None else scored_scenarios()
-    errs = scenario_errors(scs, None)
-    add("## Serving performance (serving_benchmarks.csv, vLLM rows)")
-    add("")
+    cv = cross_validate(scs)
+    fitted = scenario_errors(scs, None)
+    out = ["## Serving performance (serving_benchmarks.csv, vLLM rows)", ""]
     skipped = [s for s in serving_scenarios() if s.skip]
-    add(
-        f"{len(scs)} vLLM runs scored ({sum(len(s.metrics) for s in scs)} measured figures); {len(skipped)} runs not "
-        "scored (model or GPU not in the catalog, or dataset-driven lengths). TensorRT-LLM rows are an upper bound "
-        "for vLLM and are not scored. Efficiencies per GPU class: `core/sizing/data/perf_calibration.json`."
+    sources = sorted({sc.source for sc, *_ in cv})
+    out.append(
+        f"{len({id(sc) for sc, *_ in cv})} vLLM runs from {len(sources)} sources scored ({len(cv)} measured "
+        f"figures); {len(skipped)} runs not scored (model or GPU not in the catalog, or no stated lengths). Each run "
+        "is replayed through the scheduler simulation with the requests, lengths and arrival pattern its benchmark "
+        "used. TensorRT-LLM rows are an upper bound for vLLM and are not scored."
     )
-    add("")
-    add("| metric | GPU class | runs | median abs error | p90 abs error |")
-    add("|---|---|---|---|---|")
-    groups: dict[tuple[str, str], list[float]] = defaultdict(list)
-    for sc, metric, measured, predicted in errs:
-        assert sc.gpu is not None
-        groups[(metric, gpu_class(sc.gpu))].append(abs(predicted / measured - 1))
-        groups[(metric, "all")].append(abs(predicted / measured - 1))
+    out.append("")
+    out.append(
+        "**Cross-validated** (leave one source out: each source's runs predicted by a fit on the other sources) — "
+        "the figures to quote. *In-sample* (fitted on every run) is shown beside them and is always better."
+    )
+    out.append("")
+    out.append("| metric | cross-validated: n | median abs error | p90 abs error | in-sample: n | median | p90 |")
+    out.append("|---|---|---|---|---|---|---|")
     for metric in SCORED_METRICS:
-        for (m, cls), vals in sorted(groups.items()):
-            if m == metric:
-                add(_row(m, cls, len(vals), f"{100 * statistics.median(vals):.1f}%", f"{100 * _pct(vals, 0.9):.1f}%"))
-    add("")
-    add(
-        "TTFT in runs that send every request at once is mostly queueing; the engine models it as waiting for the "
-        "requests ahead, so those errors are large and reported for completeness."
+        held = [abs(p / m - 1) for _, k, m, p, _ in cv if k == metric]
+        own = [abs(p / m - 1) for _, k, m, p in fitted if k == metric]
+        if held:
+            out.append(f"| {metric} | {_stats(held)} | {_stats(own) if own else '0 | – | –'} |")
+    out.append("")
+    for title, key in (("GPU class", _gpu_key), ("model class", _model_key)):
+        out.append(f"Cross-validated by {title}:")
+        out.append("")
+        out.append(f"| metric | {title} | n | median abs error | p90 abs error |")
+        out.append("|---|---|---|---|---|")
+        groups: dict[tuple[str, str], list[float]] = defaultdict(list)
+        for sc, metric, measured, predicted, _ in cv:
+            groups[(metric, key(sc))].append(abs(predicted / measured - 1))
+        for metric in SCORED_METRICS:
+            for (m, group), vals in sorted(groups.items()):
+                if m == metric:
+                    out.append(f"| {m} | {group} | {_stats(vals)} |")
+        out.append("")
+    within = sum(1 for sc, k, m, p, _ in cv if _inside(sc, k, m, p))
+    out.append(
+        f"Held-out figures inside the range shown for them (the 5th–95th percentile of the cross-validated errors of "
+        f"their metric and model class): **{within} of {len(cv)}** ({100 * within / max(1, len(cv)):.0f}%)."
     )
-    add("")
-    add("| run | model | GPU | load | in/out | metric | measured | predicted | error |")
-    add("|---|---|---|---|---|---|---|---|---|")
-    for sc, metric, measured, predicted in errs:
-        add(
+    out.append("")
+    out.append("| run | model | GPU | load | in/out | metric | measured | predicted (cross-validated) | error |")
+    out.append("|---|---|---|---|---|---|---|---|---|")
+    for sc, metric, measured, predicted, _ in cv:
+        out.append(
             _row(
                 sc.ids[0],
                 sc.model,
@@ -260,9 +288,25 @@ def accuracy_markdown(perf_scenarios: list[ServingScenario] | None = None) -> st
                 f"{100 * (predicted / measured - 1):+.0f}%",
             )
         )
-    add("")
-    add(worked_cases_markdown())
-    return "\n".join(lines) + "\n"
+    out.append("")
+    return out
+
+
+def _gpu_key(sc: ServingScenario) -> str:
+    assert sc.gpu is not None
+    return gpu_class(sc.gpu)
+
+
+def _model_key(sc: ServingScenario) -> str:
+    assert sc.arch is not None
+    return model_class(sc.arch)
+
+
+def _inside(sc: ServingScenario, metric: str, measured: float, predicted: float) -> bool:
+    """Whether the measured figure falls in the range shown for the prediction."""
+    assert sc.gpu is not None
+    fig = ranged(predicted, metric, arch=sc.arch, eff=efficiency_for(sc.gpu), unit="")
+    return fig.low <= measured <= fig.high
 
 
 def _explain(s: MemoryScore) -> str:

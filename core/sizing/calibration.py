@@ -271,6 +271,7 @@ class ServingScenario:
     load: str
     metrics: dict[str, float]
     source: str
+    note: str = ""
     arch: ModelArchitecture | None = None
     gpu: GpuSpec | None = None
     skip: str | None = None
@@ -321,6 +322,7 @@ def serving_scenarios(catalog: Catalog | None = None, *, engine: str = "vLLM") -
                     load=row["concurrency_or_rate"],
                     metrics={},
                     source=row["source_url"],
+                    note=row["source_note"],
                 )
                 groups[key] = sc
             sc.ids.append(row["id"])

@@ -13,9 +13,10 @@ def _calibrate(args: argparse.Namespace) -> int:
 
     fitted = write_calibration()
     print_table(
-        ["GPU CLASS", "MBU", "MFU", "OVERHEAD ms", "p90 rel error", "SOURCE"],
-        [[k, v.mbu, v.mfu, v.overhead_ms, v.rel_error_p90, v.source] for k, v in fitted.items()],
+        ["GPU CLASS", "MBU", "MFU", "STEP OVERHEAD ms", "PER-SEQUENCE µs", "RUNS"],
+        [[k, v.mbu, v.mfu, v.overhead_ms, v.seq_overhead_us, fitted.runs[k]] for k, v in fitted.classes.items()],
     )
+    print(f"request latency outside the engine: {fitted.latency_ms:g} ms")
     return 0
 
 

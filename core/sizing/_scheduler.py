@@ -1,0 +1,420 @@
+"""A run of requests through vLLM V1's scheduler, step by step: what ``vllm bench serve`` and
+GuideLLM measure.
+
+Each engine step schedules, within ``max_num_batched_tokens``, one decode token for every
+running request past its prompt and then prompt chunks (chunked prefill) — running requests
+first, then waiting ones in arrival order while fewer than ``max_num_seqs`` run and the KV
+cache has blocks for the new tokens. When a decode step needs more blocks than are free the
+most recently admitted request is preempted and recomputed later (vLLM V1's only mode). A
+request's first token comes out of the step that completes its prompt; it finishes after its
+last output token.
+
+The simulation tracks requests individually, so TTFT, TPOT and E2E come out as distributions
+(p50, p99), and queueing — for a slot, for KV blocks, behind other prompts — is in every one of
+them. Decode steps in which nothing but the contexts changes are collapsed into one row of
+``k`` steps, which keeps a thousand-request run to a few milliseconds.
+
+Arrivals are all at once (``request_rate=inf``, a burst), a client keeping ``concurrency``
+requests in flight (closed loop), or times given by the caller (a Poisson rate). The first two
+do not depend on how long a step takes, so their :class:`Trajectory` can be built once and
+re-timed for any efficiencies (this is what makes the calibration fit fast)::
+
+    traj = schedule(Run.fixed(1000, 217, 202), max_batched=8192, max_seqs=1024, kv_tokens=300_000)
+    report = traj.report(step_model.step_times)     # duration, TTFT p50/p99, TPOT, ITL, tokens/s
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+StepTimes = Callable[[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray], np.ndarray]
+"""(decoding sequences, their mean context, prompt tokens, their mean attention context,
+prompt-chunk requests) → seconds per step, element-wise over rows."""
+
+
+@dataclass(frozen=True)
+class Run:
+    """The requests of one benchmark run and how the client sends them."""
+
+    inputs: np.ndarray
+    outputs: np.ndarray
+    arrivals: np.ndarray | None = None
+    """Send times in seconds (a request rate); None: all at t=0, or as slots free (``concurrency``)."""
+    concurrency: int | None = None
+    """Requests the client keeps in flight (``--max-concurrency``); None: no limit."""
+
+    @classmethod
+    def fixed(
+        cls, n: int, input_tokens: int, output_tokens: int, *, concurrency: int | None = None, rate: float | None = None
+    ) -> Run:
+        """``n`` requests of fixed lengths (vLLM's random dataset, GuideLLM's synthetic data);
+        ``rate`` (requests/s) sends them as a Poisson process (seeded, so the answer repeats)."""
+        ins = np.full(n, max(1, input_tokens), dtype=np.int64)
+        outs = np.full(n, max(1, output_tokens), dtype=np.int64)
+        return cls(ins, outs, poisson_arrivals(n, rate) if rate and math.isfinite(rate) else None, concurrency)
+
+    @property
+    def n(self) -> int:
+        return len(self.inputs)
+
+
+def poisson_arrivals(n: int, rate: float, seed: int = 0) -> np.ndarray:
+    """Send times of a Poisson process of ``rate`` requests/s (what ``--request-rate`` does)."""
+    gaps = np.random.default_rng(seed).exponential(1.0 / rate, size=n)
+    gaps[0] = 0.0
+    return np.cumsum(gaps)
+
+
+def dataset_lengths(n: int, mean_input: float, mean_output: float, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Lengths like a ShareGPT run of ``vllm bench serve``: log-normal (σ = 1, median ≈ 0.6 ×
+    mean), prompts cut at 1,024 and prompt + output at 2,048 tokens as the benchmark filters
+    them, rescaled to the stated means. Deterministic for a seed."""
+    rng = np.random.default_rng(seed)
+    ins = rng.lognormal(0.0, 1.0, size=n)
+    outs = rng.lognormal(0.0, 1.0, size=n)
+    for _ in range(4):  # rescale, cut, repeat: the cut lowers the mean a little each time
+        ins = np.clip(ins * mean_input / max(ins.mean(), 1e-9), 4, 1024)
+        outs = np.clip(outs * mean_output / max(outs.mean(), 1e-9), 4, np.maximum(4, 2048 - ins))
+    return np.maximum(1, np.rint(ins)).astype(np.int64), np.maximum(1, np.rint(outs)).astype(np.int64)
+
+
+@dataclass
+class Trajectory:
+    """The steps of one run (rows of ``mult`` identical steps) and when each request was sent,
+    got its first token and finished (row indices; ``-1`` = sent at t=0)."""
+
+    mult: np.ndarray
+    n_decode: np.ndarray
+    ctx_decode: np.ndarray
+    prefill: np.ndarray
+    prefill_ctx: np.ndarray
+    n_prefill: np.ndarray
+    inputs: np.ndarray
+    outputs: np.ndarray
+    sent_row: np.ndarray
+    first_row: np.ndarray
+    done_row: np.ndarray
+    sent_at: np.ndarray | None = None
+    """Send times (arrivals) in seconds, for runs whose arrivals were given."""
+    durations: np.ndarray | None = None
+    """Seconds per row, when the run was timed while it was scheduled (arrivals given)."""
+    ends: np.ndarray | None = None
+    """Clock at the end of each row (idle gaps included), for timed runs."""
+    preemptions: int = 0
+    peak_running: int = 0
+
+    def row_seconds(self, step_times: StepTimes) -> np.ndarray:
+        """Seconds of every row for a step-time model (vectorized)."""
+        per_step = step_times(self.n_decode, self.ctx_decode, self.prefill, self.prefill_ctx, self.n_prefill)
+        return np.asarray(per_step * self.mult, dtype=np.float64)
+
+    def report(self, step_times: StepTimes | None = None) -> BenchmarkReport:
+        """What the benchmark prints for this run (re-timed with ``step_times`` when given)."""
+        if step_times is not None:
+            rows = self.row_seconds(step_times)
+        elif self.durations is not None:
+            rows = self.durations
+        else:
+            raise ValueError("an untimed trajectory needs a step-time model")
+        return summarize(self, rows)
+
+
+@dataclass(frozen=True)
+class BenchmarkReport:
+    """The figures ``vllm bench serve`` and GuideLLM print for a run (seconds / per second)."""
+
+    duration_s: float
+    requests_per_s: float
+    output_tokens_per_s: float
+    total_tokens_per_s: float
+    ttft_p50_s: float
+    ttft_p90_s: float
+    ttft_p95_s: float
+    ttft_p99_s: float
+    tpot_p50_s: float
+    tpot_p95_s: float
+    itl_p50_s: float
+    e2e_p50_s: float
+    e2e_p95_s: float
+    max_running: int
+    preemptions: int
+
+
+def _weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> float:
+    if len(values) == 0 or float(weights.sum()) <= 0:
+        return 0.0
+    order = np.argsort(values)
+    cum = np.cumsum(weights[order])
+    idx = int(np.searchsorted(cum, q * cum[-1], side="left"))
+    return float(values[order][min(idx, len(order) - 1)])
+
+
+def summarize(traj: Trajectory, rows: np.ndarray) -> BenchmarkReport:
+    """Per-request latencies from the row times, and the run's totals."""
+    ends = traj.ends if traj.ends is not None and rows is traj.durations else np.cumsum(rows)
+    start = 0.0
+    if traj.sent_at is not None:
+        sent = traj.sent_at
+        start = float(sent.min()) if len(sent) else 0.0
+    else:
+        sent = np.where(traj.sent_row >= 0, ends[np.maximum(traj.sent_row, 0)], 0.0)
+    first = ends[traj.first_row]
+    done = ends[traj.done_row]
+    ttft = first - sent
+    e2e = done - sent
+    multi = traj.outputs > 1
+    tpot = (done[multi] - first[multi]) / (traj.outputs[multi] - 1) if multi.any() else np.zeros(1)
+    duration = float(done.max() - start) if len(done) else 0.0
+    decode_rows = traj.n_decode > 0
+    step = rows[decode_rows] / traj.mult[decode_rows]
+    itl = _weighted_quantile(step, (traj.n_decode * traj.mult)[decode_rows].astype(float), 0.5) if len(step) else 0.0
+    n = len(traj.inputs)
+    out_tokens = float(traj.outputs.sum())
+    in_tokens = float(traj.inputs.sum())
+    safe = duration if duration > 0 else float("inf")
+    return BenchmarkReport(
+        duration_s=duration,
+        requests_per_s=n / safe,
+        output_tokens_per_s=out_tokens / safe,
+        total_tokens_per_s=(in_tokens + out_tokens) / safe,
+        ttft_p50_s=float(np.percentile(ttft, 50)),
+        ttft_p90_s=float(np.percentile(ttft, 90)),
+        ttft_p95_s=float(np.percentile(ttft, 95)),
+        ttft_p99_s=float(np.percentile(ttft, 99)),
+        tpot_p50_s=float(np.percentile(tpot, 50)),
+        tpot_p95_s=float(np.percentile(tpot, 95)),
+        itl_p50_s=itl,
+        e2e_p50_s=float(np.percentile(e2e, 50)),
+        e2e_p95_s=float(np.percentile(e2e, 95)),
+        max_running=traj.peak_running,
+        preemptions=traj.preemptions,
+    )
+
+
+class _Req:
+    """One request in the engine. A decoding request's progress is kept as of the step it
+    started decoding (``since``): after step ``s`` it has computed ``computed + s - since``
+    tokens and generated ``generated + s - since``."""
+
+    __slots__ = ("computed", "generated", "id", "in_decode", "output", "since", "target")
+
+    def __init__(self, rid: int, prompt: int, output: int) -> None:
+        self.id = rid
+        self.target = prompt  # tokens to compute before the next token comes out
+        self.output = output
+        self.computed = 0
+        self.generated = 0
+        self.in_decode = False
+        self.since = 0
+
+
+def schedule(
+    run: Run,
+    *,
+    max_batched: int,
+    max_seqs: int,
+    kv_tokens: int,
+    step_time: Callable[[float, float, float, float, float], float] | None = None,
+) -> Trajectory:
+    """Schedule ``run`` as vLLM V1 does.
+
+    A run with arrival times is timed as it goes with ``step_time``; otherwise the trajectory
+    is left for :meth:`Trajectory.report` to time (and can be re-timed for other efficiencies)."""
+    n = run.n
+    arrivals = run.arrivals
+    timed = arrivals is not None
+    if timed and step_time is None:
+        raise ValueError("a run with arrival times is scheduled with a step-time model")
+    ins, outs = run.inputs.astype(np.int64), run.outputs.astype(np.int64)
+    kv = max(int(kv_tokens), 1)
+    budget_max = max(1, int(max_batched))
+    seqs_max = max(1, int(max_seqs))
+    client_limit = run.concurrency or n
+
+    rows: dict[str, list[float]] = {k: [] for k in ("mult", "ndec", "ctx", "pre", "prectx", "npre", "dur", "end")}
+    sent_row = np.full(n, -1, dtype=np.int64)
+    first_row = np.full(n, -1, dtype=np.int64)
+    done_row = np.full(n, -1, dtype=np.int64)
+
+    waiting: deque[_Req] = deque()
+    order: list[_Req] = []  # running, in admission order (the last one is preempted first)
+    prefilling: list[_Req] = []
+    heap: list[tuple[int, int]] = []  # (step after which it has its last token, id), decoding only
+    decoding: dict[int, _Req] = {}
+    dec_offset = 0  # sum over decoding requests of (computed - since)
+    pre_used = 0  # KV tokens held by requests still in their prompt
+    step_no = 0
+    t = 0.0
+    next_send = 0
+    preemptions = peak = finished = 0
+    sent_at = np.zeros(n, dtype=np.float64)
+
+    def send(row: int) -> None:
+        nonlocal next_send
+        waiting.append(_Req(next_send, int(ins[next_send]), int(outs[next_send])))
+        sent_row[next_send] = row
+        sent_at[next_send] = float(arrivals[next_send]) if arrivals is not None else t
+        next_send += 1
+
+    def next_event() -> float:
+        """When the next request arrives (inf: no more will)."""
+        return float(arrivals[next_send]) if arrivals is not None and next_send < n else math.inf
+
+    def start_decode(req: _Req) -> None:
+        nonlocal dec_offset
+        req.in_decode, req.since = True, step_no
+        decoding[req.id] = req
+        dec_offset += req.computed - req.since
+        heapq.heappush(heap, (step_no + (req.output - req.generated), req.id))
+
+    def stop_decode(req: _Req) -> None:
+        """Bring a decoding request's counters up to date and take it out of the sums."""
+        nonlocal dec_offset
+        grown = step_no - req.since
+        dec_offset -= req.computed - req.since
+        req.computed += grown
+        req.generated += grown
+        req.in_decode = False
+        del decoding[req.id]
+
+    def finish(req: _Req, row: int) -> None:
+        nonlocal finished
+        order.remove(req)
+        done_row[req.id] = row
+        finished += 1
+        if arrivals is None and next_send < n:
+            send(row)
+
+    if arrivals is None:
+        for _ in range(min(n, client_limit)):
+            send(-1)
+
+    while finished < n:
+        row = len(rows["mult"])
+        if timed:
+            while next_send < n and next_event() <= t + 1e-12:
+                send(-1)
+            if not order and not waiting:
+                t = max(t, next_event())  # idle until the next request reaches the engine
+                continue
+        n_dec = len(decoding)
+        used = pre_used + dec_offset + n_dec * step_no
+        # Every decoding request needs a KV slot for its next token: preempt the newest first.
+        while n_dec and used + n_dec > kv and len(order) > 1:
+            victim = order.pop()
+            if victim.in_decode:
+                stop_decode(victim)
+                n_dec -= 1
+            else:
+                prefilling.remove(victim)
+                pre_used -= victim.computed
+            used -= victim.computed
+            victim.target = victim.target if victim.generated == 0 else int(ins[victim.id]) + victim.generated
+            victim.computed = 0
+            waiting.appendleft(victim)
+            preemptions += 1
+        budget = budget_max - n_dec
+        room = kv - used - n_dec
+        pre_tokens, pre_work = 0, 0.0
+        completed: list[_Req] = []
+        for req in prefilling:  # prompts already running come first
+            take = min(req.target - req.computed, budget, room - pre_tokens)
+            if take <= 0:
+                break
+            pre_work += take * (req.computed + take / 2)
+            pre_tokens += take
+            budget -= take
+            req.computed += take
+            if req.computed >= req.target:
+                completed.append(req)
+        while waiting and budget > 0 and len(order) < seqs_max:
+            req = waiting[0]
+            take = min(req.target, budget)
+            if pre_tokens + req.target > room:
+                break  # no KV blocks for its prompt yet (admitting it would only thrash)
+            waiting.popleft()
+            order.append(req)
+            prefilling.append(req)
+            pre_work += take * (take / 2)
+            pre_tokens += take
+            budget -= take
+            req.computed = take
+            if req.computed >= req.target:
+                completed.append(req)
+        pre_used += pre_tokens
+        peak = max(peak, len(order))
+        if pre_tokens == 0 and n_dec == 0:
+            if timed and math.isfinite(next_event()):
+                t = max(t, next_event())
+                continue
+            raise RuntimeError("scheduler stalled: a request does not fit in the KV cache")
+        # Steps that change nothing but the contexts run as one row.
+        k = 1
+        if pre_tokens == 0:  # (a waiting request that did not fit now will not fit before a finish)
+            while heap and heap[0][1] not in decoding:
+                heapq.heappop(heap)
+            k = max(1, heap[0][0] - step_no) if heap else 1
+            k = max(1, min(k, (kv - used) // max(n_dec, 1)))
+        ctx_mid = ((dec_offset + n_dec * step_no) / n_dec + (k - 1) / 2) if n_dec else 0.0
+        pre_ctx = pre_work / pre_tokens if pre_tokens else 0.0
+        if timed:
+            assert step_time is not None
+            one = step_time(float(n_dec), ctx_mid, float(pre_tokens), pre_ctx, float(len(prefilling)))
+            upcoming = next_event()
+            if k > 1 and math.isfinite(upcoming):
+                k = max(1, min(k, math.ceil((upcoming - t) / max(one, 1e-9))))
+                ctx_mid = (dec_offset + n_dec * step_no) / n_dec + (k - 1) / 2 if n_dec else 0.0
+            rows["dur"].append(one * k)
+            t += one * k
+            rows["end"].append(t)
+        rows["mult"].append(k)
+        rows["ndec"].append(n_dec)
+        rows["ctx"].append(ctx_mid)
+        rows["pre"].append(pre_tokens)
+        rows["prectx"].append(pre_ctx)
+        rows["npre"].append(len(prefilling))
+        step_no += k
+        # The step's output: a token for every decoding request, a first token for every
+        # prompt it completed.
+        for req in completed:
+            prefilling.remove(req)
+            pre_used -= req.computed
+            req.generated += 1
+            if first_row[req.id] < 0:
+                first_row[req.id] = row
+            if req.generated >= req.output:
+                finish(req, row)
+            else:
+                start_decode(req)
+        while heap and heap[0][0] <= step_no:
+            _, rid = heapq.heappop(heap)
+            dreq = decoding.get(rid)
+            if dreq is None:
+                continue
+            stop_decode(dreq)
+            finish(dreq, row)
+
+    return Trajectory(
+        mult=np.asarray(rows["mult"], dtype=np.float64),
+        n_decode=np.asarray(rows["ndec"], dtype=np.float64),
+        ctx_decode=np.asarray(rows["ctx"], dtype=np.float64),
+        prefill=np.asarray(rows["pre"], dtype=np.float64),
+        prefill_ctx=np.asarray(rows["prectx"], dtype=np.float64),
+        n_prefill=np.asarray(rows["npre"], dtype=np.float64),
+        inputs=ins,
+        outputs=outs,
+        sent_row=sent_row,
+        first_row=first_row,
+        done_row=done_row,
+        sent_at=sent_at if timed else None,
+        durations=np.asarray(rows["dur"], dtype=np.float64) if timed else None,
+        ends=np.asarray(rows["end"], dtype=np.float64) if timed else None,
+        preemptions=preemptions,
+        peak_running=peak,
+    )
