@@ -123,7 +123,15 @@ def test_batch_defaults_follow_vllm_tiers() -> None:
     ("model", "gpu", "flags", "code"),
     [
         ("Llama-3.1-70B", "A100-80GB", {}, "WEIGHTS_EXCEED_MEMORY"),
-        ("RedHatAI/Llama-3.3-70B-Instruct-FP8-dynamic", "H100", {"max_model_len": 16000}, "NO_KV_MEMORY"),
+        # The llm-d start-up (row vm014, vLLM ~0.11): the sampler's profile leaves -1.44 GiB.
+        (
+            "RedHatAI/Llama-3.3-70B-Instruct-FP8-dynamic",
+            "H100",
+            {"max_model_len": 16000, "vllm_version": "0.11.0"},
+            "NO_KV_MEMORY",
+        ),
+        # Later releases profile a lighter sampler: some KV cache, not 16,000 tokens of it.
+        ("RedHatAI/Llama-3.3-70B-Instruct-FP8-dynamic", "H100", {"max_model_len": 16000}, "MAX_MODEL_LEN_EXCEEDS_KV"),
         # FP8 while loading: the 16-bit weights must fit first (141 GB on an 80 GB GPU do not).
         ("Llama-3.3-70B", "H100", {"max_model_len": 16000, "quantization": "fp8"}, "WEIGHTS_EXCEED_MEMORY"),
         ("Qwen3-32B", "H100", {"max_model_len": 32000, "block_size": 128}, "MAX_MODEL_LEN_EXCEEDS_KV"),
@@ -256,3 +264,22 @@ def test_hybrid_rows_are_reproduced_from_their_logged_kv_memory(row_id: str) -> 
 
     s = next(s for s in score_memory() if s.case.id == row_id)
     assert s.tokens_from_logged_memory == s.measured_tokens
+
+
+@pytest.mark.parametrize("max_model_len", [32768, 65536])
+def test_gpt_oss_120b_starts_on_one_h100_at_long_contexts_with_the_defaults(max_model_len: int) -> None:
+    """The most common single-GPU deployment: vLLM's defaults (0.9 utilization, 1024 sequences).
+    The profile no longer sorts 1024 × 201,088 logits (7.4 GiB on ~0.11): ~4.2 GiB, and the KV
+    cache holds tens of thousands of tokens, as users' logs show (vLLM issue 23278: 100,000 works)."""
+    e = estimate_memory(
+        resolve_model("openai/gpt-oss-120b"), CAT.gpu("H100"), ServingFlags(max_model_len=max_model_len)
+    )
+    assert e.fits, e.fit_failures
+    assert 3.5 < e.activation_gib < 5.0
+    assert e.max_concurrency >= 1 and 1.5 < e.available_kv_gib < 4.0
+    old = estimate_memory(
+        resolve_model("openai/gpt-oss-120b"),
+        CAT.gpu("H100"),
+        ServingFlags(max_model_len=max_model_len, vllm_version="0.10.1"),
+    )
+    assert not old.fits and old.activation_gib == pytest.approx(7.38, abs=0.05)

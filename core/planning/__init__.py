@@ -3,10 +3,11 @@
 >>> from core.planning import PlanRequest, ModelRequirements, TrafficProfile, SloTargets, build_plan
 """
 
-from core.planning._candidates import CandidateResult, Rejected, price_for, resources_for
+from core.planning._candidates import CandidateResult, price_for, resources_for
 from core.planning._inputs import Constraints, ModelRequirements, PlanRequest, SloTargets, TrafficProfile
 from core.planning._plan import Alternatives, CapacityPlan, build_plan, plan_for_architecture, plan_id
 from core.planning._recommend import ModelChoice, recommend_models
+from core.planning._replica import Rejected
 from core.planning._report import checkpoint_lines, configuration, load_curve, plan_markdown
 from core.planning._whatif import Deltas, Scenario, SweepPoint, WhatIfResult, apply_scenario, rps_sweep, what_if
 

@@ -10,28 +10,24 @@ peak, keeping the p95 wait inside what is left of the TTFT budget.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
 
 from pydantic import BaseModel, ConfigDict
 
 from core.architecture import ModelArchitecture
 from core.catalog import GpuSpec
 from core.decision import support, supports_bf16
-from core.errors import NavigatorError
 from core.planning._inputs import PlanRequest
+from core.planning._replica import SIZED, Point, Rejected, grid, size
 from core.planning._variants import Variant
 from core.planning.queueing import service_cv2, slots_needed, wait_quantiles
 from core.sizing import (
     Figure,
-    MemoryEstimate,
-    ServingFlags,
     estimate_memory,
     valid_tp_sizes,
 )
-from core.sizing._perf import IDEAL, Efficiency, closed_loop, efficiency_for, ranged, step_model
+from core.sizing._perf import ranged
 
 HOURS_PER_MONTH = 730
-CONCURRENCY_GRID = (1, 2, 4, 8, 16, 32, 48, 64, 96, 128, 192, 256, 384, 512, 768, 1024)
 
 
 class CandidateResult(BaseModel):
@@ -81,17 +77,6 @@ class CandidateResult(BaseModel):
     notes: list[str]
 
 
-class Rejected(BaseModel):
-    """A candidate that cannot serve the request at all, and why."""
-
-    model_config = ConfigDict(frozen=True)
-
-    gpu: str
-    gpus_per_replica: int
-    precision: str
-    reason: str
-
-
 def price_for(gpu: GpuSpec, overrides: dict[str, float]) -> tuple[float | None, str]:
     """$/GPU-hour: the user's override (by name or alias) or the catalog's list price."""
     from core.catalog import normalize_key
@@ -116,104 +101,6 @@ def resources_for(gpus: int, weights_gib_per_gpu: float) -> tuple[int, int]:
     checkpoint_gib = weights_gib_per_gpu * gpus
     memory = 8 + 2 * gpus + 0.1 * checkpoint_gib
     return cpu, int(math.ceil(memory / 4) * 4)
-
-
-@dataclass(frozen=True)
-class _Point:
-    concurrency: int
-    ttft50: float
-    ttft95: float
-    tpot50: float
-    tpot95: float
-    e2e50: float
-    e2e95: float
-    rps: float
-
-
-@dataclass(frozen=True)
-class _Floors:
-    ttft: float
-    tpot: float
-    e2e: float
-    rps: float
-
-
-class _Curve:
-    """Latency points of one candidate, computed on demand (mean and p95 token lengths)."""
-
-    def __init__(self, arch: ModelArchitecture, gpu: GpuSpec, mem: MemoryEstimate, req: PlanRequest, eff: Efficiency):
-        self.sm = step_model(arch, gpu, mem, eff)
-        self.t = req.traffic
-        self.mnbt = mem.flags.max_num_batched_tokens
-        # Embedding and scoring models answer after the prompt's forward pass: no decode steps.
-        self.pooling = arch.task != "generate"
-        self._cache: dict[int, _Point] = {}
-
-    def floors(self, c: int) -> _Floors:
-        """What the hardware cannot beat at concurrency ``c`` (peak bandwidth and FLOPs, no overhead)."""
-        ideal = replace(self.sm, eff=IDEAL)
-        t = self.t
-        out = 1 if self.pooling else t.output_tokens
-        tpot = ideal.step_seconds(float(c), t.input_tokens + out / 2, 0.0)
-        ttft = ideal.step_seconds(0.0, 0.0, float(min(t.input_tokens, self.mnbt)), t.input_tokens / 2) * max(
-            1.0, t.input_tokens / self.mnbt
-        )
-        e2e = ttft + (out - 1) * tpot
-        return _Floors(ttft, tpot, e2e, c / e2e if e2e > 0 else math.inf)
-
-    def at(self, c: int) -> _Point:
-        if c not in self._cache:
-            t = self.t
-            out_mean, out_p95 = (1, 1) if self.pooling else (t.output_tokens, t.output_p95)
-            mean = closed_loop(self.sm, c, t.input_tokens, out_mean, self.mnbt)
-            tail = closed_loop(self.sm, c, t.input_p95, out_p95, self.mnbt)
-            self._cache[c] = _Point(
-                c,
-                mean.ttft_s,
-                tail.ttft_s,
-                mean.tpot_s,
-                max(tail.tpot_s, mean.tpot_p95_s, tail.tpot_p95_s),
-                mean.e2e_s,
-                tail.ttft_s + (out_p95 - 1) * tail.tpot_s,
-                mean.requests_per_s,
-            )
-        return self._cache[c]
-
-
-def _grid(limit: int) -> list[int]:
-    return sorted({c for c in CONCURRENCY_GRID if c <= limit} | {limit})
-
-
-# Sized candidates (memory, latency curve) by configuration and token lengths: a what-if that
-# only moves traffic, targets or limits reuses them and re-runs the queueing alone.
-_SIZED: dict[tuple[object, ...], tuple[MemoryEstimate, _Curve, Efficiency] | Rejected] = {}
-
-
-def _size(
-    served: ModelArchitecture, gpu: GpuSpec, tp: int, variant: Variant, max_len: int, req: PlanRequest
-) -> tuple[MemoryEstimate, _Curve, Efficiency] | Rejected:
-    cons = req.constraints
-    flags = ServingFlags(
-        tensor_parallel_size=tp,
-        max_model_len=max_len,
-        quantization=variant.quantization,
-        kv_cache_dtype=variant.kv_cache_dtype,
-        dtype="auto" if supports_bf16(gpu) else "float16",
-        **({"vllm_version": cons.vllm_version} if cons.vllm_version else {}),
-    )
-    try:
-        mem = estimate_memory(served, gpu, flags)
-    except NavigatorError as exc:
-        return Rejected(gpu=gpu.name, gpus_per_replica=tp, precision=variant.label, reason=str(exc))
-    if not mem.fits:
-        return Rejected(
-            gpu=gpu.name,
-            gpus_per_replica=tp,
-            precision=variant.label,
-            reason=f"{mem.fit_failures[0].code}: {mem.fit_failures[0].message}",
-        )
-    eff = efficiency_for(gpu)
-    return mem, _Curve(served, gpu, mem, req, eff), eff
 
 
 def evaluate(
@@ -250,23 +137,23 @@ def evaluate(
         t.input_p95,
         t.output_p95,
     )
-    sized = _SIZED.get(key)
+    sized = SIZED.get(key)
     if sized is None:
-        sized = _size(served, gpu, tp, variant, max_len, req)
-        if len(_SIZED) > 8192:
-            _SIZED.clear()
-        _SIZED[key] = sized
+        sized = size(served, gpu, tp, variant, max_len, req)
+        if len(SIZED) > 8192:
+            SIZED.clear()
+        SIZED[key] = sized
     if isinstance(sized, Rejected):
         return sized
-    mem, curve, eff = sized
+    mem, curve, eff, flags, start_note, kv_bound = sized
     kv_slots = (
         mem.flags.max_num_seqs if served.encoder_only else int(mem.kv_cache_tokens // (t.input_p95 + t.output_p95))
     )
     limit = max(1, min(mem.flags.max_num_seqs, kv_slots))
-    grid = _grid(limit)
+    levels = grid(limit)
     ttft_target = (slo.p95_ttft_ms or math.inf) / 1000
 
-    def latency_ok(p: _Point) -> bool:
+    def latency_ok(p: Point) -> bool:
         return (
             (slo.p95_tpot_ms is None or p.tpot95 * 1000 <= slo.p95_tpot_ms)
             and p.ttft95 < ttft_target
@@ -277,20 +164,20 @@ def evaluate(
     # Latency grows with concurrency: bisect for the largest concurrency that meets the targets,
     # then weigh it against two smaller ones (a smaller batch leaves more of the TTFT budget
     # for queueing) by the replicas each needs.
-    lo, hi = 0, len(grid) - 1
-    if not latency_ok(curve.at(grid[0])):
+    lo, hi = 0, len(levels) - 1
+    if not latency_ok(curve.at(levels[0])):
         hi = -1
     else:
         while lo < hi:
             mid = (lo + hi + 1) // 2
-            if latency_ok(curve.at(grid[mid])):
+            if latency_ok(curve.at(levels[mid])):
                 lo = mid
             else:
                 hi = mid - 1
-    ok_points = [curve.at(grid[i]) for i in range(max(0, hi - 2), hi + 1)] if hi >= 0 else []
+    ok_points = [curve.at(levels[i]) for i in range(max(0, hi - 2), hi + 1)] if hi >= 0 else []
     cv2 = service_cv2(t.output_tokens, t.output_p95)
     violations: list[str] = []
-    best: tuple[int, _Point] | None = None
+    best: tuple[int, Point] | None = None
     for p in reversed(ok_points):
         if best is not None and math.ceil(t.rps * p.e2e50 / p.concurrency) >= best[0]:
             continue  # even with no queueing this batch size needs as many replicas
@@ -299,7 +186,7 @@ def evaluate(
         if r is not None and (best is None or r < best[0]):
             best = (r, p)
     if best is None:
-        first = curve.at(grid[0])
+        first = curve.at(levels[0])
         if slo.p95_ttft_ms is not None and first.ttft95 * 1000 > slo.p95_ttft_ms:
             violations.append(
                 f"p95 TTFT target {slo.p95_ttft_ms:.0f} ms is below one request's prefill of "
@@ -317,7 +204,7 @@ def evaluate(
         if not violations:
             violations.append("the queueing wait cannot fit in the TTFT budget at any replica count")
         # Best effort: the largest batch, sized for the load alone.
-        chosen = curve.at(grid[-1])
+        chosen = curve.at(levels[-1])
         r_avg = slots_needed(t.rps, chosen.e2e50, chosen.concurrency, math.inf, cv2=cv2) or 1
     else:
         r_avg, chosen = best
@@ -356,6 +243,13 @@ def evaluate(
         args.append("--dtype=float16")
     args.append(f"--max-num-seqs={chosen.concurrency}")
     notes = [f"efficiencies: {eff.source}"]
+    if start_note:
+        notes.append(start_note)
+    kv_tokens = mem.kv_cache_tokens
+    if chosen.concurrency < mem.flags.max_num_seqs:
+        # The KV cache vLLM will allocate at the --max-num-seqs written above.
+        written = estimate_memory(served, gpu, flags.model_copy(update={"max_num_seqs": chosen.concurrency}))
+        kv_tokens = max(kv_tokens, written.kv_cache_tokens)
     floors = curve.floors(chosen.concurrency)
 
     def fig(metric: str, value: float, unit: str, floor: float | None = None, ceiling: float | None = None) -> Figure:
@@ -379,11 +273,11 @@ def evaluate(
         max_model_len=max_len,
         vllm_args=args,
         weights_gib=mem.weights_gib,
-        kv_cache_tokens=mem.kv_cache_tokens,
+        kv_cache_tokens=kv_tokens,
         slots_per_replica=chosen.concurrency,
         slots_limited_by="latency targets"
         if chosen.concurrency < limit
-        else ("KV cache capacity" if kv_slots < mem.flags.max_num_seqs else "max_num_seqs"),
+        else ("KV cache capacity" if kv_bound or kv_slots < mem.flags.max_num_seqs else "max_num_seqs"),
         ttft_p50_ms=fig("ttft_ms_p50", (chosen.ttft50 + wait50) * 1000, "ms", floor=floors.ttft * 1000),
         ttft_p95_ms=fig("ttft_ms_p99", (chosen.ttft95 + wait95) * 1000, "ms", floor=floors.ttft * 1000),
         tpot_p50_ms=fig("tpot_ms_p50", chosen.tpot50 * 1000, "ms", floor=floors.tpot * 1000),

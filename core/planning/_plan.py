@@ -17,9 +17,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from core.architecture import ModelArchitecture, resolve_model
 from core.catalog import Catalog, GpuSpec, get_catalog
 from core.errors import InputError
-from core.planning._candidates import CandidateResult, Rejected, evaluate, tp_options
+from core.planning._candidates import CandidateResult, evaluate, tp_options
 from core.planning._inputs import PlanRequest
 from core.planning._recommend import recommend_models
+from core.planning._replica import Rejected
 from core.planning._variants import variants
 
 

@@ -6,9 +6,9 @@ import statistics
 import time
 from dataclasses import dataclass
 
-from core.planning._candidates import _SIZED
 from core.planning._inputs import ModelRequirements, PlanRequest, SloTargets, TrafficProfile
 from core.planning._plan import build_plan
+from core.planning._replica import SIZED
 from core.planning._whatif import Scenario, what_if
 
 
@@ -43,7 +43,7 @@ def run_planning_benchmark(repeats: int = 20) -> PlanningBenchmark:
     plan = build_plan(req)
     plans, whatifs = [], []
     for i in range(repeats):
-        _SIZED.clear()  # a cold plan: every candidate sized from scratch
+        SIZED.clear()  # a cold plan: every candidate sized from scratch
         start = time.perf_counter()
         plan = build_plan(req)
         plans.append((time.perf_counter() - start) * 1000)

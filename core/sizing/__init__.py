@@ -5,6 +5,7 @@ latency/throughput model.
 """
 
 from core.sizing._api import Estimate, PerformanceEstimate, Workload, estimate, performance, performance_curve
+from core.sizing._benchmark import BenchmarkPrediction, BenchmarkRun, predict_benchmark
 from core.sizing._estimate import (
     FitFailure,
     MemoryEstimate,
@@ -28,6 +29,8 @@ from core.sizing._perf import Figure
 __all__ = [
     "DEFAULT_VLLM_VERSION",
     "QUANTIZATION_FLAGS",
+    "BenchmarkPrediction",
+    "BenchmarkRun",
     "Estimate",
     "Figure",
     "FitFailure",
@@ -44,6 +47,7 @@ __all__ = [
     "parse_version",
     "performance",
     "performance_curve",
+    "predict_benchmark",
     "quantization_flag_problem",
     "suggest_fixes",
     "valid_tp_sizes",

@@ -191,7 +191,7 @@ def estimate_memory(
     notes = list(rf.notes)
     budget = total * rf.gpu_memory_utilization
     weights = weight_bytes(arch, rf).total / GIB
-    activation = activation_bytes(arch, rf, engine_v1=flags.engine_v1) / GIB
+    activation = activation_bytes(arch, rf, engine_v1=flags.engine_v1, version=flags.version) / GIB
     non_torch = non_torch_bytes(rf, engine_v1=flags.engine_v1) / GIB
     graphs = cudagraph_bytes(arch, rf) / GIB
     graphs_counted = graphs if flags.profiles_cuda_graphs else 0.0

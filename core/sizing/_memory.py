@@ -29,9 +29,18 @@ VISIBLE_FRACTION_HBM = 79.18 / 80
 VISIBLE_FRACTION_GDDR_ECC = 44.53 / 48
 
 SAMPLER_BYTES_PER_REQ_VOCAB = 38.5
-"""Peak bytes per (request × vocabulary entry) of vLLM V1's dummy sampler run; fitted to
-the llm-d start-ups of Llama-3.1-8B, Qwen3 and gpt-oss on H100 (activation 4.76 / 5.56 /
-7.38 GiB at 1024 requests)."""
+"""Peak bytes per (request × vocabulary entry) of vLLM V1's dummy sampler run while it
+profiled top-k/top-p (a full-vocabulary sort); fitted to the llm-d start-ups of Llama-3.1-8B,
+Qwen3 and gpt-oss on H100 (activation 4.76 / 5.56 / 7.38 GiB at 1024 requests), and the
+gpt-oss-120b H100 log of vLLM issue 23278 (~0.10.1: -2.14 GiB left for KV at the defaults)."""
+SAMPLER_BYTES_PER_REQ_VOCAB_PLAIN = 22.0
+"""The same peak once the profiling run samples without top-k/top-p (logits upcast and
+probabilities only): 1.06 GiB at 256 requests × 201,088 entries in the gpt-oss-20b start-up
+on vLLM 0.19.0 (calibration row vm035: 0.65 × 79.18 GiB − 13.72 weights − 36.56 KV − 0.13)."""
+SAMPLER_PLAIN_FROM = (0, 12, 0)
+"""First release assumed to profile the plain sampler. Not stated by vLLM: bracketed by a
+gpt-oss-120b start-up that fit one H100 on 0.11.2 and ran out of memory after the KV cache was
+sized on 0.14.1 (vLLM issue 33155: the profile no longer covered the sampler's full peak)."""
 NON_TORCH_BASE_GIB = {True: 0.13, False: 0.35}
 """Memory outside PyTorch's allocator at TP=1 for the V1 / V0 engine (llm-d H100 start-ups;
 V0 from the RTX 3090 log in vLLM issue 10517)."""
@@ -170,9 +179,21 @@ def weight_bytes(arch: ModelArchitecture, flags: ResolvedFlags) -> WeightBreakdo
     )
 
 
-def activation_bytes(arch: ModelArchitecture, flags: ResolvedFlags, *, engine_v1: bool) -> float:
+def sampler_bytes_per_entry(version: tuple[int, int, int]) -> float:
+    """Peak bytes per (request × vocabulary entry) of the profiling run's sampler."""
+    return SAMPLER_BYTES_PER_REQ_VOCAB_PLAIN if version >= SAMPLER_PLAIN_FROM else SAMPLER_BYTES_PER_REQ_VOCAB
+
+
+def activation_bytes(
+    arch: ModelArchitecture,
+    flags: ResolvedFlags,
+    *,
+    engine_v1: bool,
+    version: tuple[int, int, int] = SAMPLER_PLAIN_FROM,
+) -> float:
     """Peak PyTorch memory of the profiling run: one forward of max_num_batched_tokens
-    tokens, then the sampler over min(max_num_seqs, tokens) requests (full vocabulary)."""
+    tokens (for a MoE model the routed copies of each token through its experts), then the
+    sampler over min(max_num_seqs, tokens) requests (full vocabulary, as the version profiles it)."""
     tokens = flags.max_num_batched_tokens
     reqs = min(flags.max_num_seqs, tokens)
     tp = flags.tensor_parallel_size
@@ -185,7 +206,7 @@ def activation_bytes(arch: ModelArchitecture, flags: ResolvedFlags, *, engine_v1
     forward = tokens * per_token * flags.dtype_bytes
     vocab = arch.vocab_size or 32000
     if engine_v1:
-        return max(forward, reqs * vocab * SAMPLER_BYTES_PER_REQ_VOCAB)
+        return max(forward, reqs * vocab * sampler_bytes_per_entry(version))
     return forward + reqs * vocab * 4
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -115,6 +116,15 @@ def load_calibration(path: str = str(CALIBRATION_FILE)) -> Calibration:
 def load_efficiencies() -> dict[str, Efficiency]:
     """GPU-class efficiencies from the calibration file (empty when it is missing)."""
     return load_calibration().classes
+
+
+def kv_slots(arch: ModelArchitecture, mem: MemoryEstimate) -> int:
+    """KV tokens the scheduler can give requests' contexts: vLLM's reported figure counts the
+    windowed layer groups too, which hold only a window per request."""
+    window = arch.sliding_layers if arch.sliding_window else 0
+    if window and arch.attention_layers > window:
+        return int(mem.kv_cache_tokens * arch.attention_layers / (arch.attention_layers - window))
+    return mem.kv_cache_tokens
 
 
 def gpu_class(gpu: GpuSpec) -> str:
@@ -239,8 +249,41 @@ class StepModel:
     def step_seconds(
         self, decode: float, ctx: float, prefill: float, prefill_ctx: float = 0.0, sequences: float | None = None
     ) -> float:
-        """:meth:`step_times` for one step (plain floats, fast)."""
+        """:meth:`step_times` for one step (plain floats)."""
         return float(self._time(decode, ctx, prefill, prefill_ctx, sequences, max, min))
+
+    def scalar(self) -> Callable[[float, float, float, float, float], float]:
+        """:meth:`step_seconds` as a closure over precomputed constants, for the simulation's
+        inner loop (same arithmetic, a fraction of the calls)."""
+        eff = self.eff
+        bw = self.bandwidth * eff.mbu
+        peak = self.flops * eff.mfu
+        dense, experts_all = self.dense_bytes, self.expert_bytes
+        miss = 1 - self.experts_per_token / self.experts if self.experts else 0.0
+        fpt = self.flops_per_token
+        kv_full, kv_win, window, state = self.kv_full_bytes, self.kv_window_bytes, self.window, self.state_bytes_per_seq
+        af_full, af_win = self.attn_flops_full, self.attn_flops_window
+        fixed = eff.overhead_ms / 1000
+        per_seq = eff.seq_overhead_us * 1e-6
+        tp = self.tp
+        ar = 2 * self.layers * self.hidden * 2 * 2 * (tp - 1) / tp / self.link_bw if tp > 1 else 0.0
+        ar_lat = 2 * self.layers * self.link_latency_s if tp > 1 else 0.0
+
+        def step(decode: float, ctx: float, prefill: float, prefill_ctx: float, sequences: float) -> float:
+            tokens = decode + prefill
+            experts = experts_all * (1 - miss ** max(tokens, 1.0)) if miss else experts_all
+            mem_t = (dense + experts) / bw
+            flop_t = tokens * fpt / peak
+            w = ctx if ctx < window else window
+            pw = prefill_ctx if prefill_ctx < window else window
+            attention = (
+                decode * (ctx * kv_full + w * kv_win + state) / bw
+                + (decode * (ctx * af_full + w * af_win) + prefill * (prefill_ctx * af_full + pw * af_win)) / peak
+            )
+            comm = tokens * ar + ar_lat if tp > 1 else 0.0
+            return fixed + (decode + sequences) * per_seq + (mem_t if mem_t > flop_t else flop_t) + attention + comm
+
+        return step
 
 
 def step_model(arch: ModelArchitecture, gpu: GpuSpec, mem: MemoryEstimate, eff: Efficiency | None = None) -> StepModel:

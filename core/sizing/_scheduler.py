@@ -197,6 +197,12 @@ def summarize(traj: Trajectory, rows: np.ndarray) -> BenchmarkReport:
     )
 
 
+def _live(entry: tuple[int, int], decoding: dict[int, _Req]) -> bool:
+    """Whether a finish-heap entry is the current one of a decoding request."""
+    req = decoding.get(entry[1])
+    return req is not None and entry[0] == req.since + req.output - req.generated
+
+
 class _Req:
     """One request in the engine. A decoding request's progress is kept as of the step it
     started decoding (``since``): after step ``s`` it has computed ``computed + s - since``
@@ -232,15 +238,23 @@ def schedule(
     if timed and step_time is None:
         raise ValueError("a run with arrival times is scheduled with a step-time model")
     ins, outs = run.inputs.astype(np.int64), run.outputs.astype(np.int64)
+    # Plain Python numbers in the loop: numpy scalars are slow to index one by one.
+    ins_l: list[int] = ins.tolist()
+    outs_l: list[int] = outs.tolist()
+    arr_l: list[float] = arrivals.tolist() if arrivals is not None else []
     kv = max(int(kv_tokens), 1)
     budget_max = max(1, int(max_batched))
     seqs_max = max(1, int(max_seqs))
     client_limit = run.concurrency or n
+    inf = math.inf
 
-    rows: dict[str, list[float]] = {k: [] for k in ("mult", "ndec", "ctx", "pre", "prectx", "npre", "dur", "end")}
-    sent_row = np.full(n, -1, dtype=np.int64)
-    first_row = np.full(n, -1, dtype=np.int64)
-    done_row = np.full(n, -1, dtype=np.int64)
+    rows: list[tuple[float, float, float, float, float, float, float, float]] = []
+    add_row = rows.append
+    heappop, heappush = heapq.heappop, heapq.heappush
+    sent_row = [-1] * n
+    first_row = [-1] * n
+    done_row = [-1] * n
+    sent_at = [0.0] * n
 
     waiting: deque[_Req] = deque()
     order: list[_Req] = []  # running, in admission order (the last one is preempted first)
@@ -252,26 +266,24 @@ def schedule(
     step_no = 0
     t = 0.0
     next_send = 0
+    upcoming = arr_l[0] if timed and n else inf  # when the next request arrives
     preemptions = peak = finished = 0
-    sent_at = np.zeros(n, dtype=np.float64)
 
     def send(row: int) -> None:
-        nonlocal next_send
-        waiting.append(_Req(next_send, int(ins[next_send]), int(outs[next_send])))
-        sent_row[next_send] = row
-        sent_at[next_send] = float(arrivals[next_send]) if arrivals is not None else t
-        next_send += 1
-
-    def next_event() -> float:
-        """When the next request arrives (inf: no more will)."""
-        return float(arrivals[next_send]) if arrivals is not None and next_send < n else math.inf
+        nonlocal next_send, upcoming
+        i = next_send
+        waiting.append(_Req(i, ins_l[i], outs_l[i]))
+        sent_row[i] = row
+        sent_at[i] = arr_l[i] if timed else t
+        next_send = i + 1
+        upcoming = arr_l[next_send] if timed and next_send < n else inf
 
     def start_decode(req: _Req) -> None:
         nonlocal dec_offset
         req.in_decode, req.since = True, step_no
         decoding[req.id] = req
-        dec_offset += req.computed - req.since
-        heapq.heappush(heap, (step_no + (req.output - req.generated), req.id))
+        dec_offset += req.computed - step_no
+        heappush(heap, (step_no + (req.output - req.generated), req.id))
 
     def stop_decode(req: _Req) -> None:
         """Bring a decoding request's counters up to date and take it out of the sums."""
@@ -288,20 +300,20 @@ def schedule(
         order.remove(req)
         done_row[req.id] = row
         finished += 1
-        if arrivals is None and next_send < n:
+        if not timed and next_send < n:
             send(row)
 
-    if arrivals is None:
+    if not timed:
         for _ in range(min(n, client_limit)):
             send(-1)
 
     while finished < n:
-        row = len(rows["mult"])
+        row = len(rows)
         if timed:
-            while next_send < n and next_event() <= t + 1e-12:
+            while upcoming <= t + 1e-12:
                 send(-1)
             if not order and not waiting:
-                t = max(t, next_event())  # idle until the next request reaches the engine
+                t = max(t, upcoming)  # idle until the next request arrives
                 continue
         n_dec = len(decoding)
         used = pre_used + dec_offset + n_dec * step_no
@@ -315,7 +327,7 @@ def schedule(
                 prefilling.remove(victim)
                 pre_used -= victim.computed
             used -= victim.computed
-            victim.target = victim.target if victim.generated == 0 else int(ins[victim.id]) + victim.generated
+            victim.target = victim.target if victim.generated == 0 else ins_l[victim.id] + victim.generated
             victim.computed = 0
             waiting.appendleft(victim)
             preemptions += 1
@@ -345,40 +357,36 @@ def schedule(
             pre_tokens += take
             budget -= take
             req.computed = take
-            if req.computed >= req.target:
+            if take >= req.target:
                 completed.append(req)
         pre_used += pre_tokens
-        peak = max(peak, len(order))
+        if len(order) > peak:
+            peak = len(order)
         if pre_tokens == 0 and n_dec == 0:
-            if timed and math.isfinite(next_event()):
-                t = max(t, next_event())
+            if upcoming < inf:
+                t = max(t, upcoming)
                 continue
             raise RuntimeError("scheduler stalled: a request does not fit in the KV cache")
         # Steps that change nothing but the contexts run as one row.
         k = 1
         if pre_tokens == 0:  # (a waiting request that did not fit now will not fit before a finish)
-            while heap and heap[0][1] not in decoding:
-                heapq.heappop(heap)
+            while heap and not _live(heap[0], decoding):
+                heappop(heap)
             k = max(1, heap[0][0] - step_no) if heap else 1
             k = max(1, min(k, (kv - used) // max(n_dec, 1)))
-        ctx_mid = ((dec_offset + n_dec * step_no) / n_dec + (k - 1) / 2) if n_dec else 0.0
+        mean_ctx = (dec_offset + n_dec * step_no) / n_dec if n_dec else 0.0
+        ctx_mid = mean_ctx + (k - 1) / 2 if n_dec else 0.0
         pre_ctx = pre_work / pre_tokens if pre_tokens else 0.0
+        dur = 0.0
         if timed:
             assert step_time is not None
-            one = step_time(float(n_dec), ctx_mid, float(pre_tokens), pre_ctx, float(len(prefilling)))
-            upcoming = next_event()
-            if k > 1 and math.isfinite(upcoming):
+            one = step_time(n_dec, ctx_mid, pre_tokens, pre_ctx, len(prefilling))
+            if k > 1 and upcoming < inf:
                 k = max(1, min(k, math.ceil((upcoming - t) / max(one, 1e-9))))
-                ctx_mid = (dec_offset + n_dec * step_no) / n_dec + (k - 1) / 2 if n_dec else 0.0
-            rows["dur"].append(one * k)
-            t += one * k
-            rows["end"].append(t)
-        rows["mult"].append(k)
-        rows["ndec"].append(n_dec)
-        rows["ctx"].append(ctx_mid)
-        rows["pre"].append(pre_tokens)
-        rows["prectx"].append(pre_ctx)
-        rows["npre"].append(len(prefilling))
+                ctx_mid = mean_ctx + (k - 1) / 2 if n_dec else 0.0
+            dur = one * k
+            t += dur
+        add_row((k, n_dec, ctx_mid, pre_tokens, pre_ctx, len(prefilling), dur, t))
         step_no += k
         # The step's output: a token for every decoding request, a first token for every
         # prompt it completed.
@@ -393,28 +401,29 @@ def schedule(
             else:
                 start_decode(req)
         while heap and heap[0][0] <= step_no:
-            _, rid = heapq.heappop(heap)
+            at, rid = heappop(heap)
             dreq = decoding.get(rid)
-            if dreq is None:
-                continue
+            if dreq is None or at != dreq.since + dreq.output - dreq.generated:
+                continue  # preempted since it was pushed (a re-admitted request has its own entry)
             stop_decode(dreq)
             finish(dreq, row)
 
+    cols = np.asarray(rows, dtype=np.float64).reshape(-1, 8).T
     return Trajectory(
-        mult=np.asarray(rows["mult"], dtype=np.float64),
-        n_decode=np.asarray(rows["ndec"], dtype=np.float64),
-        ctx_decode=np.asarray(rows["ctx"], dtype=np.float64),
-        prefill=np.asarray(rows["pre"], dtype=np.float64),
-        prefill_ctx=np.asarray(rows["prectx"], dtype=np.float64),
-        n_prefill=np.asarray(rows["npre"], dtype=np.float64),
+        mult=cols[0],
+        n_decode=cols[1],
+        ctx_decode=cols[2],
+        prefill=cols[3],
+        prefill_ctx=cols[4],
+        n_prefill=cols[5],
         inputs=ins,
         outputs=outs,
-        sent_row=sent_row,
-        first_row=first_row,
-        done_row=done_row,
-        sent_at=sent_at if timed else None,
-        durations=np.asarray(rows["dur"], dtype=np.float64) if timed else None,
-        ends=np.asarray(rows["end"], dtype=np.float64) if timed else None,
+        sent_row=np.asarray(sent_row, dtype=np.int64),
+        first_row=np.asarray(first_row, dtype=np.int64),
+        done_row=np.asarray(done_row, dtype=np.int64),
+        sent_at=np.asarray(sent_at, dtype=np.float64) if timed else None,
+        durations=cols[6].copy() if timed else None,
+        ends=cols[7].copy() if timed else None,
         preemptions=preemptions,
         peak_running=peak,
     )

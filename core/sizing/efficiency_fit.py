@@ -35,6 +35,7 @@ from core.sizing._perf import (
     DEFAULT_EFFICIENCY,
     Efficiency,
     gpu_class,
+    kv_slots,
     load_calibration,
     model_class,
     step_model,
@@ -79,14 +80,6 @@ def run_for(sc: ServingScenario) -> Run:
     return Run.fixed(total, sc.input_tokens, sc.output_tokens, concurrency=limit)
 
 
-def kv_slots(mem: MemoryEstimate, *, window_layers: int, attention_layers: int) -> int:
-    """KV tokens a request's context can use: vLLM's reported figure counts windowed layer
-    groups too, which hold only a window per request."""
-    if window_layers and attention_layers > window_layers:
-        return int(mem.kv_cache_tokens * attention_layers / (attention_layers - window_layers))
-    return mem.kv_cache_tokens
-
-
 @dataclass(frozen=True)
 class Replay:
     """A measured run, replayed once through the scheduler (efficiency-free)."""
@@ -107,12 +100,11 @@ def _replay(key: str) -> Replay | None:
     if not mem.fits:
         return None
     run = run_for(sc)
-    window = sc.arch.sliding_layers if sc.arch.sliding_window else 0
     traj = schedule(
         run,
         max_batched=mem.flags.max_num_batched_tokens,
         max_seqs=mem.flags.max_num_seqs,
-        kv_tokens=kv_slots(mem, window_layers=window, attention_layers=sc.arch.attention_layers),
+        kv_tokens=kv_slots(sc.arch, mem),
     )
     return Replay(sc, mem, traj, run.concurrency, "batch=" in sc.load or "offline" in sc.load)
 

@@ -2,24 +2,84 @@
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 import streamlit as st
+from pydantic import ValidationError
 
-from core.architecture import artifact_summary, resolve_model
+from core.architecture import ModelArchitecture, artifact_summary, resolve_model
+from core.catalog import GpuSpec
 from core.errors import NavigatorError
 from core.sizing import (
     DEFAULT_VLLM_VERSION,
     QUANTIZATION_FLAGS,
+    BenchmarkRun,
+    MemoryEstimate,
     ServingFlags,
     Workload,
     apply_quantization_flag,
     estimate,
     performance_curve,
+    predict_benchmark,
     valid_tp_sizes,
 )
 from frontend import services
 from frontend.components.charts import memory_breakdown_figure, performance_curve_figure
 from frontend.components.model_field import model_field
+
+
+def _benchmark_panel(arch: ModelArchitecture, gpu: GpuSpec, mem: MemoryEstimate, i: int, o: int) -> None:
+    """What `vllm bench serve` / GuideLLM will print for a run on this replica, with ranges."""
+    st.subheader("Predict a benchmark run")
+    st.caption(
+        "The run goes through a simulation of vLLM's scheduler (chunked prefill, max-num-seqs, KV cache, "
+        "preemption) with the calibrated step model: queueing is in every latency."
+    )
+    b1, b2, b3 = st.columns(3)
+    prompts = b1.number_input("--num-prompts", 1, 20_000, 1000, key="sizing_bench_prompts")
+    rate_text = b2.text_input("--request-rate (requests/s, or inf)", "inf", key="sizing_bench_rate")
+    cap = b3.number_input("--max-concurrency (0 = none)", 0, 100_000, 0, key="sizing_bench_cap")
+    try:
+        rate = math.inf if rate_text.strip().lower() in ("", "inf") else float(rate_text)
+        run = BenchmarkRun(
+            input_tokens=i, output_tokens=o, num_prompts=int(prompts), request_rate=rate, concurrency=int(cap) or None
+        )
+    except (ValueError, ValidationError):
+        st.error("--request-rate: give a number of requests per second above 0, or inf (all at once).")
+        return
+    pred = predict_benchmark(arch, gpu, mem, run)
+    rows = [
+        ("Duration", pred.duration_s),
+        ("Requests/s", pred.requests_per_s),
+        ("Output tokens/s", pred.output_tokens_per_s),
+        ("Total tokens/s", pred.total_tokens_per_s),
+        ("TTFT p50", pred.ttft_ms),
+        ("TTFT p99", pred.ttft_ms_p99),
+        ("TPOT p50", pred.tpot_ms),
+        ("ITL p50", pred.itl_ms),
+    ]
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "Figure": name,
+                    "Expected": f"{f.expected:,.1f} {f.unit}",
+                    "Range": f"{f.low:,.1f}–{f.high:,.1f} {f.unit}",
+                    "Provenance": f.provenance,
+                }
+                for name, f in rows
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
+        key="sizing_bench_table",
+    )
+    st.caption(
+        f"{run.describe()}: at most {pred.peak_running} requests ran at once, {pred.preemptions} preemptions. "
+        f"Ranges: the cross-validated errors of each figure (docs/accuracy.md). {pred.efficiency_source}."
+    )
+
 
 settings, _ = services.settings()
 catalog = services.catalog(settings)
@@ -173,5 +233,6 @@ if arch is not None:
                 key="sizing_perf_table",
             )
             st.caption(curve[0].efficiency_source)
+            _benchmark_panel(arch, catalog.gpus[gpu_name], mem, int(input_tokens), int(output_tokens))
         for note in mem.notes + list(arch.notes):
             st.caption(f"Note: {note}")

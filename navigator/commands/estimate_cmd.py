@@ -7,6 +7,7 @@ contract other checks rely on (extend, never rename).
 from __future__ import annotations
 
 import argparse
+import math
 from typing import Any
 
 from pydantic import ValidationError
@@ -15,7 +16,17 @@ from core.architecture import resolve_model
 from core.catalog import get_catalog
 from core.errors import InputError
 from core.settings import load_settings
-from core.sizing import Estimate, ServingFlags, Workload, apply_quantization_flag, estimate
+from core.sizing import (
+    BenchmarkPrediction,
+    BenchmarkRun,
+    Estimate,
+    ServingFlags,
+    Workload,
+    apply_quantization_flag,
+    estimate,
+    predict_benchmark,
+)
+from core.sizing._benchmark import DEFAULT_NUM_PROMPTS
 from navigator.commands._output import print_json
 
 DTYPES = ["auto", "bfloat16", "float16", "half", "float32", "float"]
@@ -83,6 +94,64 @@ def workload_from_args(args: argparse.Namespace) -> Workload | None:
         raise InputError(_validation_message(exc)) from None
 
 
+BENCHMARK_KEYS = (
+    "duration_s",
+    "requests_per_s",
+    "output_tokens_per_s",
+    "total_tokens_per_s",
+    "ttft_ms",
+    "ttft_ms_p99",
+    "tpot_ms",
+    "itl_ms",
+    "e2e_ms",
+)
+
+
+def parse_rate(text: str) -> float:
+    """``--request-rate``: requests per second, or ``inf`` (all at once, vllm bench serve's default)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of requests per second or 'inf'") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError("must be more than 0 requests per second (or 'inf')")
+    return value
+
+
+def benchmark_from_args(args: argparse.Namespace) -> BenchmarkRun | None:
+    """The benchmark run ``--benchmark`` describes (needs both token lengths)."""
+    if not args.benchmark:
+        if args.request_rate is not None or args.num_prompts is not None:
+            raise InputError("--request-rate and --num-prompts describe a benchmark run: add --benchmark")
+        return None
+    if args.input_tokens is None or args.output_tokens is None:
+        raise InputError("--benchmark needs --input-tokens and --output-tokens (the run's fixed lengths)")
+    try:
+        return BenchmarkRun(
+            input_tokens=args.input_tokens,
+            output_tokens=args.output_tokens,
+            num_prompts=DEFAULT_NUM_PROMPTS if args.num_prompts is None else args.num_prompts,
+            request_rate=args.request_rate if args.request_rate is not None else math.inf,
+            concurrency=args.concurrency,
+        )
+    except ValidationError as exc:
+        raise InputError(_validation_message(exc)) from None
+
+
+def benchmark_json(pred: BenchmarkPrediction) -> dict[str, Any]:
+    """The benchmark figures as JSON (each ``{expected, low, high, provenance, unit}``)."""
+    out: dict[str, Any] = {key: getattr(pred, key).model_dump() for key in BENCHMARK_KEYS}
+    out.update(
+        num_prompts=pred.run.num_prompts,
+        request_rate=None if math.isinf(pred.run.request_rate) else pred.run.request_rate,
+        max_concurrency=pred.run.concurrency,
+        peak_running=pred.peak_running,
+        preemptions=pred.preemptions,
+        efficiency_source=pred.efficiency_source,
+    )
+    return out
+
+
 def estimate_json(est: Estimate) -> dict[str, Any]:
     """The JSON contract of ``navigator estimate --json``."""
     m = est.memory
@@ -131,11 +200,21 @@ def estimate_json(est: Estimate) -> dict[str, Any]:
 def _run(args: argparse.Namespace) -> int:
     catalog = get_catalog(load_settings().catalog_overrides)
     flags = flags_from_args(args)
+    bench = benchmark_from_args(args)
     workload = workload_from_args(args)
     arch = apply_quantization_flag(resolve_model(args.model, catalog=catalog), flags.quantization)
-    est = estimate(arch, catalog.gpu(args.gpu), flags, workload, catalog=catalog)
+    gpu = catalog.gpu(args.gpu)
+    est = estimate(arch, gpu, flags, workload, catalog=catalog)
+    pred = predict_benchmark(arch, gpu, est.memory, bench) if bench is not None and est.memory.fits else None
     if args.json:
-        print_json(estimate_json(est))
+        out = estimate_json(est)
+        if pred is not None:
+            # The benchmark's figures replace the steady-state ones: they describe this run.
+            out.update(benchmark_json(pred))
+            out["benchmark"] = benchmark_json(pred)
+        elif bench is not None:
+            out["benchmark"] = None
+        print_json(out)
         return 0
     m = est.memory
     print(f"{est.model} on {est.gpu} (vLLM {m.vllm_version}, TP={m.flags.tensor_parallel_size})")
@@ -162,6 +241,16 @@ def _run(args: argparse.Namespace) -> int:
             ("requests", p.requests_per_s),
         ):
             print(f"  {label}: {fig.expected:,.2f} {fig.unit} ({fig.low:,.2f}-{fig.high:,.2f}, {fig.provenance})")
+    if pred is not None:
+        print(f"  benchmark prediction ({pred.run.describe()}; what vllm bench serve / GuideLLM would print):")
+        for key in BENCHMARK_KEYS:
+            fig = getattr(pred, key)
+            print(f"    {key}: {fig.expected:,.2f} {fig.unit} ({fig.low:,.2f}-{fig.high:,.2f}, {fig.provenance})")
+        print(
+            f"    peak running requests {pred.peak_running}, preemptions {pred.preemptions}; {pred.efficiency_source}"
+        )
+    elif bench is not None:
+        print("  no benchmark prediction: the configuration does not start")
     for note in m.notes:
         print(f"  note: {note}")
     return 0
@@ -191,6 +280,28 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--vllm-version", metavar="V")
     p.add_argument("--input-tokens", type=int, metavar="I")
     p.add_argument("--output-tokens", type=int, metavar="O")
-    p.add_argument("--concurrency", type=int, metavar="C")
+    p.add_argument(
+        "--concurrency",
+        type=int,
+        metavar="C",
+        help="requests in flight (steady state); with --benchmark, the client's --max-concurrency",
+    )
+    p.add_argument(
+        "--benchmark",
+        action="store_true",
+        help="predict what vllm bench serve / GuideLLM prints for a run of --num-prompts fixed-length requests",
+    )
+    p.add_argument(
+        "--request-rate",
+        type=parse_rate,
+        metavar="R",
+        help="with --benchmark: Poisson arrivals at R requests/s; 'inf' (default) sends them all at once",
+    )
+    p.add_argument(
+        "--num-prompts",
+        type=int,
+        metavar="N",
+        help=f"with --benchmark: prompts in the run (default {DEFAULT_NUM_PROMPTS})",
+    )
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=_run)
