@@ -28,6 +28,7 @@ pages = {
         st.Page(PAGES / "capacity_plan.py", title="Capacity plan", icon=":material/query_stats:"),
         st.Page(PAGES / "what_if.py", title="What-if", icon=":material/tune:"),
         st.Page(PAGES / "sizing.py", title="Sizing", icon=":material/calculate:"),
+        st.Page(PAGES / "accuracy.py", title="Accuracy", icon=":material/target:"),
     ],
     "Deliver": [
         st.Page(PAGES / "decision_report.py", title="Decision report", icon=":material/fact_check:"),
@@ -42,6 +43,8 @@ pages = {
     ],
 }
 navigation = st.navigation(pages)
+# Estimates and plans on every page use the calibration made of the user's own runs, if any.
+services.use_your_calibration(settings)
 navigation.run()
 # Drawn after the page ran, so it shows what the page just connected or loaded (pages
 # therefore never call st.stop()); the page menu stays on top of the sidebar regardless.

@@ -27,10 +27,11 @@ from core.cluster import (
 )
 from core.cluster.runtimes import RuntimeTemplate
 from core.environment import ToolStatus, llm_status, probe_tool
-from core.errors import ClusterConfigError, SettingsError
+from core.errors import ClusterConfigError, NavigatorError, SettingsError
 from core.qa import RunManager
 from core.samples import sample_path
 from core.settings import Settings, load_settings
+from core.sizing.user_calibration import UserCalibration, load_user_calibration, use_calibration
 from core.store import FileStore
 
 
@@ -113,6 +114,31 @@ def cache_root(s: Settings) -> Path:
 def store(s: Settings) -> FileStore:
     """This user's file cache (memory-only when NAVIGATOR_CACHE_ENABLED=false)."""
     return FileStore(cache_root(s), enabled=s.cache_enabled)
+
+
+def your_runs_store(s: Settings) -> FileStore:
+    """Where this user's imported benchmark runs live: their cache folder, or — with the cache
+    off — a memory store kept for the session."""
+    if s.cache_enabled:
+        return store(s)
+    kept = st.session_state.get("your_runs_store")
+    if not isinstance(kept, FileStore):
+        kept = FileStore(None, enabled=False)
+        st.session_state["your_runs_store"] = kept
+    return kept
+
+
+def your_calibration(s: Settings) -> UserCalibration | None:
+    """The calibration made of this user's imported runs, if any."""
+    try:
+        return load_user_calibration(your_runs_store(s))
+    except NavigatorError:
+        return None
+
+
+def use_your_calibration(s: Settings) -> None:
+    """Estimates and plans in this run use the user's own calibration, when there is one."""
+    use_calibration(your_calibration(s))
 
 
 def cluster_runtime(s: Settings, context: str | None) -> tuple[RuntimeTemplate | None, str | None]:

@@ -52,6 +52,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _use_your_calibration() -> None:
+    """Estimates and plans use the calibration made of the user's imported runs, if any."""
+    from core.settings import load_settings
+    from core.sizing.user_calibration import load_user_calibration, use_calibration
+    from core.store import FileStore
+
+    s = load_settings()
+    if s.cache_enabled:
+        use_calibration(load_user_calibration(FileStore(s.cache_dir)))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     # `navigator ui …` hands every further argument to Streamlit untouched.
@@ -60,6 +71,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(args_list)
     try:
+        _use_your_calibration()
         return int(args.handler(args))
     except NavigatorError as exc:
         print(f"navigator: error: {exc}", file=sys.stderr)

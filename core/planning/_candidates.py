@@ -25,6 +25,7 @@ from core.sizing import (
     estimate_memory,
     valid_tp_sizes,
 )
+from core.sizing._active import fingerprint as calibration_fingerprint
 from core.sizing._perf import ranged
 
 HOURS_PER_MONTH = 730
@@ -75,6 +76,12 @@ class CandidateResult(BaseModel):
     meets_slo: bool
     violations: list[str]
     notes: list[str]
+    speed_model: str = ""
+    """Where the latency figures come from: the shipped calibration of the GPU's class, the
+    user's own runs, or "no measured run on …" (efficiencies borrowed, ranges widened)."""
+    calibrated: bool = True
+    """False when no measured run covers this GPU class (ranked below calibrated options
+    whose cost it cannot be told apart from)."""
 
 
 def price_for(gpu: GpuSpec, overrides: dict[str, float]) -> tuple[float | None, str]:
@@ -136,6 +143,7 @@ def evaluate(
         t.output_tokens,
         t.input_p95,
         t.output_p95,
+        calibration_fingerprint(),
     )
     sized = SIZED.get(key)
     if sized is None:
@@ -301,6 +309,8 @@ def evaluate(
         meets_slo=not violations,
         violations=violations,
         notes=notes,
+        speed_model=eff.source,
+        calibrated=eff.calibrated,
     )
 
 

@@ -87,6 +87,35 @@ def _sort_key(c: CandidateResult) -> tuple[float, int, float]:
     return (cost, c.total_gpus, c.ttft_p95_ms.expected)
 
 
+def _cost_range(c: CandidateResult) -> tuple[float, float]:
+    """The monthly cost the throughput range allows: fewer requests/s per replica, more replicas."""
+    if c.monthly_cost_usd is None:
+        return (float("inf"), float("inf"))
+    rps = c.requests_per_s_per_replica
+    return (
+        c.monthly_cost_usd * rps.expected / max(rps.high, 1e-9),
+        c.monthly_cost_usd * rps.expected / max(rps.low, 1e-9),
+    )
+
+
+def rank(candidates: list[CandidateResult]) -> list[CandidateResult]:
+    """Cheapest first; an option with no measured run on its GPU goes below a calibrated one
+    whose cost range overlaps its own (the cheaper figure could be the model's error)."""
+    out = sorted(candidates, key=_sort_key)
+    for _ in range(len(out)):
+        swapped = False
+        for i in range(len(out) - 1):
+            a, b = out[i], out[i + 1]
+            if not a.calibrated and b.calibrated:
+                (a_lo, a_hi), (b_lo, b_hi) = _cost_range(a), _cost_range(b)
+                if a_lo <= b_hi and b_lo <= a_hi:
+                    out[i], out[i + 1] = b, a
+                    swapped = True
+        if not swapped:
+            break
+    return out
+
+
 def assumptions_for(request: PlanRequest) -> list[str]:
     """What the plan takes for granted, in words."""
     t = request.traffic
@@ -145,9 +174,9 @@ def plan_for_architecture(
                     results.append(out)
     others: list[CandidateResult] = []
     if choice == "checkpoint":
-        others = sorted((r for r in results if r.meets_slo and not r.own_checkpoint), key=_sort_key)
+        others = rank([r for r in results if r.meets_slo and not r.own_checkpoint])
         results = [r for r in results if r.own_checkpoint]
-    meeting = sorted((r for r in results if r.meets_slo), key=_sort_key)
+    meeting = rank([r for r in results if r.meets_slo])
     missing = sorted(
         (r for r in results if not r.meets_slo),
         key=lambda r: (len(r.violations), r.ttft_p95_ms.expected, r.tpot_p95_ms.expected, _sort_key(r)),

@@ -183,5 +183,5 @@ def size(
             precision=variant.label,
             reason=f"{mem.fit_failures[0].code}: {mem.fit_failures[0].message}",
         )
-    eff = efficiency_for(gpu)
+    eff = efficiency_for(gpu, served)
     return mem, _Curve(served, gpu, mem, req, eff), eff, flags, note, kv_bound

@@ -75,7 +75,7 @@ def performance(
     Requests beyond what the replica runs at once (``max_num_seqs`` or the KV cache) queue:
     their wait for a slot is in TTFT and E2E. Ranges are the cross-validated error spread,
     never below what the hardware can do."""
-    efficiency = eff or efficiency_for(gpu)
+    efficiency = eff or efficiency_for(gpu, arch)
     sm = step_model(arch, gpu, mem, efficiency)
     ideal = replace(sm, eff=IDEAL)
     i, o, c = workload.input_tokens, workload.output_tokens, workload.concurrency
@@ -158,7 +158,7 @@ def performance_curve(
     """Latency and throughput at increasing concurrency, up to what the replica can hold."""
     limit = max(1, min(mem.flags.max_num_seqs, int(mem.kv_cache_tokens / (input_tokens + output_tokens)) or 1))
     points = concurrencies or sorted({c for c in (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024) if c <= limit} | {limit})
-    eff = efficiency_for(gpu)
+    eff = efficiency_for(gpu, arch)
     return [
         performance(
             arch, gpu, mem, Workload(input_tokens=input_tokens, output_tokens=output_tokens, concurrency=c), eff=eff

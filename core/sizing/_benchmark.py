@@ -88,6 +88,24 @@ def _schedule(sm: StepModel, mem: MemoryEstimate, arch: ModelArchitecture, run: 
     )
 
 
+def client_figures(rep: BenchmarkReport, latency_s: float, n: int, closed_loop: int | None) -> dict[str, float]:
+    """What the client prints for a simulated run, under the calibration's metric names: the
+    latency outside the engine delays every request, and a closed-loop client waits it out
+    before each next send (``closed_loop`` = its concurrency)."""
+    extra = (n / closed_loop) * latency_s if closed_loop else latency_s
+    scale = rep.duration_s / (rep.duration_s + extra) if rep.duration_s > 0 else 1.0
+    return {
+        "output_tokens_per_s": rep.output_tokens_per_s * scale,
+        "total_tokens_per_s": rep.total_tokens_per_s * scale,
+        "requests_per_s": rep.requests_per_s * scale,
+        "tpot_ms_p50": rep.tpot_p50_s * 1000,
+        "itl_ms_p50": rep.itl_p50_s * 1000,
+        "ttft_ms_p50": (rep.ttft_p50_s + latency_s) * 1000,
+        "ttft_ms_p99": (rep.ttft_p99_s + latency_s) * 1000,
+        "e2e_latency_ms_p50": (rep.e2e_p50_s + latency_s) * 1000,
+    }
+
+
 def _limits(ideal: StepModel, traj: Trajectory, run: BenchmarkRun, mnbt: int) -> BenchmarkReport:
     """What the run could do at peak bandwidth and FLOPs with no overhead: the same steps
     re-timed, or — for a Poisson run, whose steps depend on time — one request alone."""
@@ -123,7 +141,7 @@ def predict_benchmark(
 ) -> BenchmarkPrediction:
     """Simulate the run with the calibrated step model, and with the hardware's limits for the
     physical bounds of the ranges (no run can beat peak bandwidth and FLOPs)."""
-    efficiency = eff or efficiency_for(gpu)
+    efficiency = eff or efficiency_for(gpu, arch)
     sm = step_model(arch, gpu, mem, efficiency)
     traj = _schedule(sm, mem, arch, run)
     rep = traj.report(None if traj.durations is not None else sm.step_times)

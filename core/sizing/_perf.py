@@ -29,6 +29,7 @@ from pydantic import BaseModel, ConfigDict
 
 from core.architecture import ModelArchitecture
 from core.catalog import GpuSpec
+from core.sizing._active import user_efficiency
 from core.sizing._estimate import MemoryEstimate
 from core.sizing._mamba import state_page_bytes
 from core.sizing._memory import weight_bytes
@@ -137,11 +138,16 @@ UNCALIBRATED_WIDENING = 1.5
 """Ranges for a GPU class with no measured run are this much wider (in log terms)."""
 
 
-def efficiency_for(gpu: GpuSpec) -> Efficiency:
-    """Calibrated efficiency of the GPU's class, else the mean of the calibrated classes with
-    the same kind of link, marked uncalibrated ("no measured run on …")."""
-    table = load_efficiencies()
+def efficiency_for(gpu: GpuSpec, arch: ModelArchitecture | None = None) -> Efficiency:
+    """The user's own calibration for this GPU class × model class when they imported runs,
+    else the shipped calibration of the GPU's class, else the mean of the calibrated classes
+    with the same kind of link, marked uncalibrated ("no measured run on …")."""
     cls = gpu_class(gpu)
+    if arch is not None:
+        yours = user_efficiency(cls, model_class(arch))
+        if yours is not None:
+            return yours
+    table = load_efficiencies()
     if cls in table:
         return table[cls]
     same_link = [v for k, v in table.items() if k.endswith(cls.split("-")[-1])]
@@ -321,7 +327,7 @@ def step_model(arch: ModelArchitecture, gpu: GpuSpec, mem: MemoryEstimate, eff: 
         link_latency_s=8e-6 if link.is_nvlink_class else 20e-6,
         layers=arch.num_layers,
         hidden=arch.hidden_size,
-        eff=eff or efficiency_for(gpu),
+        eff=eff or efficiency_for(gpu, arch),
         state_bytes_per_seq=float(state),
     )
 

@@ -28,6 +28,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from core.sizing._benchmark import client_figures
 from core.sizing._estimate import MemoryEstimate, estimate_memory
 from core.sizing._flags import ServingFlags
 from core.sizing._perf import (
@@ -126,21 +127,7 @@ def predict_replay(r: Replay, eff: Efficiency) -> dict[str, float]:
     sm = step_model(sc.arch, sc.gpu, r.mem, eff)
     rep = r.trajectory.report(sm.step_times)
     lat = 0.0 if r.offline else eff.request_latency_ms / 1000
-    n = len(r.trajectory.inputs)
-    # The latency outside the engine delays every request; a closed-loop client waits it out
-    # before each next send.
-    extra = (n / r.closed_loop) * lat if r.closed_loop else lat
-    scale = rep.duration_s / (rep.duration_s + extra) if rep.duration_s > 0 else 1.0
-    return {
-        "output_tokens_per_s": rep.output_tokens_per_s * scale,
-        "total_tokens_per_s": rep.total_tokens_per_s * scale,
-        "requests_per_s": rep.requests_per_s * scale,
-        "tpot_ms_p50": rep.tpot_p50_s * 1000,
-        "itl_ms_p50": rep.itl_p50_s * 1000,
-        "ttft_ms_p50": (rep.ttft_p50_s + lat) * 1000,
-        "ttft_ms_p99": (rep.ttft_p99_s + lat) * 1000,
-        "e2e_latency_ms_p50": (rep.e2e_p50_s + lat) * 1000,
-    }
+    return client_figures(rep, lat, len(r.trajectory.inputs), r.closed_loop)
 
 
 def predict_scenario(sc: ServingScenario, eff: Efficiency | None = None) -> dict[str, float]:

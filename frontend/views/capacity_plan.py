@@ -8,6 +8,7 @@ from pydantic import ValidationError
 
 from core.errors import NavigatorError, StoreError
 from core.planning import (
+    CandidateResult,
     CapacityPlan,
     Constraints,
     ModelRequirements,
@@ -47,6 +48,16 @@ SLO_PRESETS = {  # p95 TTFT ms, p95 TPOT ms
 }
 
 _FORM_FROM = "plan_form_from"  # the plan whose request the form holds
+
+
+def speed_words(c: CandidateResult) -> str:
+    """Where a candidate's latency figures come from, in words."""
+    if not c.speed_model:
+        return "calibrated"
+    if c.calibrated:
+        return c.speed_model
+    return c.speed_model.split(";")[0] + " (wider ranges; ranked below calibrated options it cannot be told apart from)"
+
 
 settings, _ = services.settings()
 catalog = services.catalog(settings)
@@ -255,6 +266,7 @@ else:
                 else "no price."
             )
         )
+        st.caption(f"Speed model: {speed_words(c)}.")
         for v in c.violations:
             st.warning(v)
         try:
@@ -284,7 +296,8 @@ else:
                 col.metric(
                     label,
                     f"{cand.gpus_per_replica}×{cand.gpu} {cand.precision}",
-                    f"{cand.total_gpus} GPUs, ${cand.monthly_cost_usd or 0:,.0f}/mo",
+                    f"{cand.total_gpus} GPUs, "
+                    + (f"${cand.monthly_cost_usd:,.0f}/mo" if cand.monthly_cost_usd is not None else "no price"),
                     delta_color="off",
                 )
         st.dataframe(
@@ -298,7 +311,8 @@ else:
                         "Total GPUs": r.total_gpus,
                         "p95 TTFT ms": round(r.ttft_p95_ms.expected),
                         "p95 TPOT ms": round(r.tpot_p95_ms.expected, 1),
-                        "USD/month": r.monthly_cost_usd,
+                        "Monthly cost": f"${r.monthly_cost_usd:,.0f}" if r.monthly_cost_usd is not None else "no price",
+                        "Speed model": speed_words(r),
                     }
                     for r in current.ranked
                 ]

@@ -241,6 +241,7 @@ def _run(args: argparse.Namespace) -> int:
             ("requests", p.requests_per_s),
         ):
             print(f"  {label}: {fig.expected:,.2f} {fig.unit} ({fig.low:,.2f}-{fig.high:,.2f}, {fig.provenance})")
+        print(f"  speed model: {p.efficiency_source}")
     if pred is not None:
         print(f"  benchmark prediction ({pred.run.describe()}; what vllm bench serve / GuideLLM would print):")
         for key in BENCHMARK_KEYS:

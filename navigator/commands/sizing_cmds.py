@@ -5,10 +5,12 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from navigator.commands._output import print_table
+from navigator.commands._output import print_json, print_table
 
 
 def _calibrate(args: argparse.Namespace) -> int:
+    if args.import_files or args.forget or args.show:
+        return _your_runs(args)
     from core.sizing.efficiency_fit import write_calibration
 
     fitted = write_calibration()
@@ -17,6 +19,61 @@ def _calibrate(args: argparse.Namespace) -> int:
         [[k, v.mbu, v.mfu, v.overhead_ms, v.seq_overhead_us, fitted.runs[k]] for k, v in fitted.classes.items()],
     )
     print(f"request latency outside the engine: {fitted.latency_ms:g} ms")
+    return 0
+
+
+def _your_runs(args: argparse.Namespace) -> int:
+    """``calibrate --import`` / ``--show`` / ``--forget``: the user's own measured runs."""
+    from core.errors import InputError
+    from core.settings import load_settings
+    from core.sizing.user_calibration import UserCalibration, forget_runs, import_reports, load_user_calibration
+    from core.store import FileStore
+
+    s = load_settings()
+    store = FileStore(s.cache_dir, enabled=s.cache_enabled)
+    if args.forget:
+        forget_runs(store)
+        print("forgot your imported runs: estimates and plans use the shipped calibration")
+        return 0
+    if args.import_files:
+        if not args.gpu:
+            raise InputError("--import needs --gpu: the GPU the benchmarks ran on (e.g. --gpu H100)")
+        files = []
+        for path in args.import_files:
+            try:
+                files.append((path.name, path.read_bytes()))
+            except OSError as exc:
+                raise InputError(f"--import {path}: cannot read it ({exc.strerror or exc})") from None
+        cal: UserCalibration | None = import_reports(
+            files, gpu=args.gpu, model=args.model, tensor_parallel_size=args.tensor_parallel_size, store=store
+        )
+        if not s.cache_enabled:
+            print("note: the file cache is off (NAVIGATOR_CACHE_ENABLED=false): these runs last for this command only")
+    else:
+        cal = load_user_calibration(store)
+    if args.json:
+        print_json(cal.model_dump(mode="json") if cal else {"runs": 0, "fits": [], "comparisons": []})
+        return 0
+    if cal is None or not cal.fits:
+        print("no imported runs: estimates and plans use the shipped calibration")
+        return 0
+    print_table(
+        ["GPU CLASS", "MODEL CLASS", "RUNS", "MBU", "MFU", "MEDIAN ERROR BEFORE", "AFTER", "AFTER IS"],
+        [
+            [
+                f.gpu_class,
+                f.model_class,
+                f.runs,
+                f.mbu,
+                f.mfu,
+                f"{f.median_error_shipped:.1%}",
+                f"{f.median_error_yours:.1%}",
+                "held out (leave one run out)" if f.held_out else "in-sample (fewer than 3 runs)",
+            ]
+            for f in cal.fits
+        ],
+    )
+    print(f"estimates and plans on these GPU × model classes now say 'calibrated on your N runs' ({cal.runs} runs)")
     return 0
 
 
@@ -55,7 +112,24 @@ def _benchmark(args: argparse.Namespace) -> int:
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    c = sub.add_parser("calibrate", help="refit the per-GPU-class efficiencies from the calibration data")
+    c = sub.add_parser(
+        "calibrate",
+        help="refit the shipped efficiencies, or calibrate on your own GuideLLM / vllm bench serve runs",
+    )
+    c.add_argument(
+        "--import",
+        dest="import_files",
+        nargs="+",
+        type=Path,
+        metavar="FILE",
+        help="GuideLLM reports (JSON/YAML) or vllm bench serve --save-result JSON to calibrate on",
+    )
+    c.add_argument("--gpu", help="the GPU the imported runs ran on (catalog name, e.g. H100)")
+    c.add_argument("--model", help="the checkpoint served, when the reports do not name it")
+    c.add_argument("--tensor-parallel-size", type=int, default=1, help="GPUs per replica in the runs")
+    c.add_argument("--show", action="store_true", help="show the calibration made of your imported runs")
+    c.add_argument("--forget", action="store_true", help="delete your imported runs")
+    c.add_argument("--json", action="store_true")
     c.set_defaults(handler=_calibrate)
     a = sub.add_parser("accuracy", help="score the engine on every calibration row; write docs/accuracy.md")
     a.add_argument("--out", type=Path, default=Path("docs/accuracy.md"))

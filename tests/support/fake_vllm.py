@@ -81,7 +81,13 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Transfer-Encoding", "chunked")
         self.end_headers()
         base = {"id": f"chatcmpl-{state.chat_requests}", "object": "chat.completion.chunk", "model": state.model}
-        words = state.chat_reply.split(" ")
+        # A benchmark client (GuideLLM) asks for an exact length: give it that many tokens, the
+        # first after ttft_s and the rest tpot_s apart, as a real server's decode would.
+        wanted = request.get("max_completion_tokens") or request.get("max_tokens")
+        prompt = sum(len(str(m.get("content", "")).split()) for m in request.get("messages") or [])
+        words = [f"tok{i}" for i in range(int(wanted))] if wanted else state.chat_reply.split(" ")
+        if wanted:
+            time.sleep(max(0.0, state.ttft_s - state.tpot_s))
         for i, word in enumerate(words):
             time.sleep(state.tpot_s)
             delta = {"role": "assistant", "content": word} if i == 0 else {"content": " " + word}
@@ -90,7 +96,12 @@ class _Handler(BaseHTTPRequestHandler):
         done = {**base, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}
         self._chunk(f"data: {json.dumps(done)}\n\n".encode())
         if (request.get("stream_options") or {}).get("include_usage"):
-            usage = {"prompt_tokens": 900, "completion_tokens": len(words), "total_tokens": 900 + len(words)}
+            prompt_tokens = prompt if wanted else 900
+            usage = {
+                "prompt_tokens": prompt_tokens,
+                "completion_tokens": len(words),
+                "total_tokens": prompt_tokens + len(words),
+            }
             self._chunk(f"data: {json.dumps({**base, 'choices': [], 'usage': usage})}\n\n".encode())
         self._chunk(b"data: [DONE]\n\n")
         self._chunk(b"")

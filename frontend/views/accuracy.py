@@ -1,0 +1,178 @@
+"""Accuracy: how close the predictions are on runs they were not fitted to, and on your own runs."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from core.errors import NavigatorError
+from core.settings import Settings
+from core.sizing._perf import load_calibration
+from core.sizing._reports import METRIC_LABELS
+from core.sizing.user_calibration import UserCalibration, forget_runs, import_reports
+from frontend import services
+
+MODEL_CLASSES = {"all": "All models", "dense": "Dense", "MoE": "Mixture of experts", "MLA": "MLA", "hybrid": "Hybrid"}
+
+
+def _label(metric: str) -> str:
+    name, unit = METRIC_LABELS.get(metric, (metric, ""))
+    return f"{name} ({unit})" if unit else name
+
+
+def _shipped_table() -> None:
+    errors = load_calibration().errors
+    rows = [
+        {
+            "Figure": _label(metric),
+            "Models": MODEL_CLASSES.get(klass, klass),
+            "Held-out figures": int(q["n"]),
+            "Median error": f"{q['median_abs']:.0%}",
+            "90th percentile": f"{q['p90_abs']:.0%}",
+        }
+        for metric, by_class in errors.items()
+        for klass, q in by_class.items()
+        if metric in METRIC_LABELS
+    ]
+    if not rows:
+        st.info("The shipped calibration file has no cross-validated errors.")
+        return
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="accuracy_shipped")
+
+
+def _import_form(settings: Settings) -> None:
+    catalog = services.catalog(settings)
+    names = list(catalog.gpus)
+    with st.form("accuracy_import"):
+        files = st.file_uploader(
+            "GuideLLM reports (JSON or YAML) or vllm bench serve results (JSON)",
+            type=["json", "yaml", "yml"],
+            accept_multiple_files=True,
+            key="accuracy_files",
+        )
+        c1, c2, c3 = st.columns([2, 2, 1])
+        gpu = c1.selectbox("GPU the runs ran on", names, index=names.index("H100-SXM"), key="accuracy_gpu")
+        model = c2.text_input(
+            "Model served (if the reports do not name it)", key="accuracy_model", placeholder="e.g. Llama-3.1-8B"
+        )
+        tp = c3.number_input("GPUs per replica", 1, 64, 1, key="accuracy_tp")
+        submitted = st.form_submit_button("Import and recalibrate", type="primary")
+    if not submitted:
+        return
+    if not files:
+        st.warning("Choose one or more report files first.")
+        return
+    try:
+        with st.spinner("Replaying your runs through the scheduler model and refitting…"):
+            cal = import_reports(
+                [(f.name, f.getvalue()) for f in files],
+                gpu=gpu,
+                model=model.strip() or None,
+                tensor_parallel_size=int(tp),
+                store=services.your_runs_store(settings),
+            )
+    except NavigatorError as exc:
+        st.error(f"Nothing imported: {exc}", icon=":material/error:")
+        return
+    services.use_your_calibration(settings)
+    st.success(f"Imported. Estimates and plans now use your {cal.runs} runs where they apply.")
+
+
+def _your_runs(cal: UserCalibration) -> None:
+    fits = pd.DataFrame(
+        [
+            {
+                "GPU": ", ".join(f.gpus),
+                "Models": MODEL_CLASSES.get(f.model_class, f.model_class),
+                "Your runs": f.runs,
+                "Median error, shipped model": f"{f.median_error_shipped:.0%}",
+                "Median error, calibrated on yours": f"{f.median_error_yours:.0%}",
+                "How measured": "each run predicted from the others"
+                if f.held_out
+                else "in-sample (fewer than 3 runs: import more for a held-out figure)",
+            }
+            for f in cal.fits
+        ]
+    )
+    st.dataframe(fits, hide_index=True, width="stretch", key="accuracy_fits")
+    rows = pd.DataFrame(
+        [
+            {
+                "Run": f"{c.file}: {c.run}",
+                "Model": c.model,
+                "GPU": c.gpu,
+                "Figure": _label(c.metric),
+                "Measured": round(c.measured, 2),
+                "Shipped model": round(c.shipped, 2),
+                "Calibrated on yours": round(c.yours, 2),
+                "Error now": f"{c.yours / c.measured - 1:+.0%}",
+            }
+            for c in cal.comparisons
+        ]
+    )
+    figure = go.Figure()
+    for column, colour in (("Shipped model", "#9aa0a6"), ("Calibrated on yours", "#1a73e8")):
+        figure.add_trace(
+            go.Scatter(
+                x=rows["Measured"],
+                y=rows[column],
+                mode="markers",
+                name=column,
+                marker={"color": colour, "size": 9},
+                text=rows["Figure"] + " — " + rows["Run"],
+                hovertemplate="%{text}<br>measured %{x:,.2f}, predicted %{y:,.2f}<extra></extra>",
+            )
+        )
+    low = float(min(rows["Measured"].min(), rows["Shipped model"].min(), rows["Calibrated on yours"].min()))
+    high = float(max(rows["Measured"].max(), rows["Shipped model"].max(), rows["Calibrated on yours"].max()))
+    figure.add_trace(
+        go.Scatter(
+            x=[low, high],
+            y=[low, high],
+            mode="lines",
+            name="Predicted = measured",
+            line={"dash": "dot", "color": "#555"},
+        )
+    )
+    figure.update_layout(
+        xaxis={"type": "log", "title": "Measured (each figure in its own unit)"},
+        yaxis={"type": "log", "title": "Predicted"},
+        height=420,
+        margin={"t": 20},
+        legend={"orientation": "h"},
+    )
+    st.plotly_chart(figure, key="accuracy_chart")
+    st.dataframe(rows, hide_index=True, width="stretch", key="accuracy_rows")
+
+
+settings, _ = services.settings()
+st.title("Accuracy")
+st.caption(
+    "How close Navigator's speed predictions are: on measured vLLM runs from sources the model was not "
+    "fitted to, and on your own benchmark runs once you import them."
+)
+
+st.subheader("Shipped model, cross-validated")
+st.markdown(
+    "Each source's measured runs predicted by a fit on the other sources (leave one source out). "
+    "Ranges shown on every page are the 5th–95th percentile of these held-out errors."
+)
+_shipped_table()
+
+st.subheader("Your runs")
+st.markdown(
+    "Import what GuideLLM (`--output kind=json`) or `vllm bench serve --save-result` wrote. Navigator replays "
+    "each run through its scheduler model, refits the speed model for that GPU and model class, and then says "
+    "**calibrated on your N runs** on every estimate and plan it applies to."
+)
+_import_form(settings)
+yours = services.your_calibration(settings)
+if yours is None:
+    st.info("No imported runs yet: every estimate uses the shipped calibration.", icon=":material/info:")
+else:
+    _your_runs(yours)
+    if st.button("Forget my runs", key="accuracy_forget"):
+        forget_runs(services.your_runs_store(settings))
+        services.use_your_calibration(settings)
+        st.rerun()
