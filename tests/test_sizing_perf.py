@@ -121,3 +121,22 @@ def test_committed_accuracy_report_is_current() -> None:
 
     committed = (REPO / "docs" / "accuracy.md").read_text()
     assert committed == accuracy_markdown(), "run `navigator accuracy` and commit docs/accuracy.md"
+
+
+def test_readme_quotes_the_cross_validated_figures_of_the_committed_report() -> None:
+    """The README's accuracy sentence is the held-out figure, not an in-sample one."""
+    import re
+
+    from tests.conftest import REPO
+
+    report = (REPO / "docs" / "accuracy.md").read_text()
+    readme = (REPO / "README.md").read_text()
+    for metric, words in (
+        ("output_tokens_per_s", "for output tokens/s"),
+        ("tpot_ms_p50", "for TPOT"),
+        ("itl_ms_p50", "for ITL"),
+        ("ttft_ms_p50", "for TTFT p50"),
+    ):
+        held_out = re.search(rf"^\| {metric} \| \d+ \| ([\d.]+%) \|", report, re.M)
+        assert held_out, metric
+        assert f"**{held_out.group(1)}** {words}" in readme, (metric, held_out.group(1))

@@ -14,6 +14,7 @@ from core.architecture import ModelArchitecture, checkpoint_variants, resolve_mo
 from core.catalog import get_catalog
 from core.errors import NavigatorError
 from core.sizing._api import Workload, estimate
+from core.sizing._benchmark import BenchmarkRun, predict_benchmark
 from core.sizing._estimate import estimate_memory, valid_tp_sizes
 from core.sizing._flags import ServingFlags, apply_quantization_flag
 
@@ -27,6 +28,8 @@ class BenchmarkResult:
     sweep_ms: float
     sweep_configurations: int
     repeats: int
+    benchmark_mode_ms: dict[str, float]
+    """``estimate --benchmark`` (1000 prompts of 1000/200 tokens) by how they are sent."""
 
 
 def _median_ms(fn: object, repeats: int) -> float:
@@ -77,7 +80,18 @@ def run_benchmark(repeats: int = 7) -> BenchmarkResult:
                         estimate_memory(served, gpu, ServingFlags(tensor_parallel_size=tp))
                     count += 1
 
+    mem = estimate_memory(llama, h100, flags)
+    runs = {
+        "all at once": BenchmarkRun(input_tokens=1000, output_tokens=200),
+        "Poisson 10 requests/s": BenchmarkRun(input_tokens=1000, output_tokens=200, request_rate=10),
+        "16 in flight": BenchmarkRun(input_tokens=1000, output_tokens=200, concurrency=16),
+    }
+    bench_ms = {
+        label: _median_ms(lambda run=run: predict_benchmark(llama, h100, mem, run), repeats * 3)
+        for label, run in runs.items()
+    }
     return BenchmarkResult(
+        benchmark_mode_ms=bench_ms,
         single_estimate_ms=_median_ms(single, repeats * 50),
         single_with_performance_ms=_median_ms(with_perf, repeats * 50),
         sweep_ms=_median_ms(sweep, repeats),

@@ -100,6 +100,8 @@ def _benchmark(args: argparse.Namespace) -> int:
         f"sweep of {r.sweep_configurations} configurations (models × GPUs × TP × quantizations): "
         f"median {r.sweep_ms:.1f} ms over {r.repeats} runs"
     )
+    for label, ms in r.benchmark_mode_ms.items():
+        print(f"benchmark-mode prediction, 1000 prompts {label + ':':<24} median {ms:.1f} ms")
     from core.planning.benchmark import run_planning_benchmark
 
     p = run_planning_benchmark()
