@@ -355,3 +355,33 @@ def test_users_behind_the_oauth_proxy_get_separate_caches(
         expect(page.get_by_text("is not in your cache; starting a new one")).to_be_visible()
         expect(page.locator("body")).not_to_contain_text("20 requests/s")
         context.close()
+
+
+def test_accuracy_import_then_sizing_says_calibrated_on_your_runs(
+    app_url: str, browser: object, tmp_path: Path
+) -> None:
+    """Upload a benchmark result on the Accuracy page; the Sizing page then uses it."""
+    import json
+
+    from playwright.sync_api import Browser, expect
+
+    from tests.test_user_calibration import VLLM_BENCH
+
+    assert isinstance(browser, Browser)
+    report = tmp_path / "bench-serve.json"
+    report.write_text(json.dumps(VLLM_BENCH))
+    page = open_page(browser, app_url, "Accuracy", width=1400, height=2400)
+    expect(page.get_by_role("heading", name="Accuracy", exact=True)).to_be_visible()
+    expect(page.get_by_text("No imported runs yet")).to_be_visible()
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(report))
+    page.get_by_role("button", name="Import and recalibrate").click()
+    wait_for_app(page)
+    expect(page.get_by_text("Imported. Estimates and plans now use your 1 run where")).to_be_visible()
+    expect(page.locator('[data-testid="stPlotlyChart"]')).to_be_visible()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "accuracy.png"), full_page=True)
+    sizing = open_page(browser, app_url, "Sizing", width=1400, height=2200)
+    expect(sizing.get_by_text("calibrated on your 1 run").first).to_be_visible()
+    page.get_by_role("button", name="Forget my runs").click()
+    wait_for_app(page)
+    expect(page.get_by_text("No imported runs yet")).to_be_visible()

@@ -18,7 +18,7 @@ MODEL_CLASSES = {"all": "All models", "dense": "Dense", "MoE": "Mixture of exper
 
 def _label(metric: str) -> str:
     name, unit = METRIC_LABELS.get(metric, (metric, ""))
-    return f"{name} ({unit})" if unit else name
+    return f"{name} ({unit})" if unit and unit.lower() not in name.lower() else name
 
 
 def _shipped_table() -> None:
@@ -32,7 +32,7 @@ def _shipped_table() -> None:
             "90th percentile": f"{q['p90_abs']:.0%}",
         }
         for metric, by_class in errors.items()
-        for klass, q in by_class.items()
+        for klass, q in sorted(by_class.items(), key=lambda kv: kv[0] != "all")
         if metric in METRIC_LABELS
     ]
     if not rows:
@@ -50,6 +50,9 @@ def _import_form(settings: Settings) -> None:
             type=["json", "yaml", "yml"],
             accept_multiple_files=True,
             key="accuracy_files",
+            max_upload_size=2,
+            help="Up to 2 MB each (GuideLLM keeps every request: a few hundred). "
+            "For larger reports use `navigator calibrate --import`.",
         )
         c1, c2, c3 = st.columns([2, 2, 1])
         gpu = c1.selectbox("GPU the runs ran on", names, index=names.index("H100-SXM"), key="accuracy_gpu")
@@ -76,7 +79,8 @@ def _import_form(settings: Settings) -> None:
         st.error(f"Nothing imported: {exc}", icon=":material/error:")
         return
     services.use_your_calibration(settings)
-    st.success(f"Imported. Estimates and plans now use your {cal.runs} runs where they apply.")
+    runs = f"{cal.runs} run" + ("s" if cal.runs != 1 else "")
+    st.success(f"Imported. Estimates and plans now use your {runs} where they apply.")
 
 
 def _your_runs(cal: UserCalibration) -> None:
@@ -112,14 +116,17 @@ def _your_runs(cal: UserCalibration) -> None:
         ]
     )
     figure = go.Figure()
-    for column, colour in (("Shipped model", "#9aa0a6"), ("Calibrated on yours", "#1a73e8")):
+    for column, marker in (
+        ("Shipped model", {"color": "#5f6368", "size": 12, "symbol": "circle-open", "line": {"width": 2}}),
+        ("Calibrated on yours", {"color": "#1a73e8", "size": 8}),
+    ):
         figure.add_trace(
             go.Scatter(
                 x=rows["Measured"],
                 y=rows[column],
                 mode="markers",
                 name=column,
-                marker={"color": colour, "size": 9},
+                marker=marker,
                 text=rows["Figure"] + " — " + rows["Run"],
                 hovertemplate="%{text}<br>measured %{x:,.2f}, predicted %{y:,.2f}<extra></extra>",
             )
@@ -139,8 +146,8 @@ def _your_runs(cal: UserCalibration) -> None:
         xaxis={"type": "log", "title": "Measured (each figure in its own unit)"},
         yaxis={"type": "log", "title": "Predicted"},
         height=420,
-        margin={"t": 20},
-        legend={"orientation": "h"},
+        margin={"t": 40},
+        legend={"orientation": "h", "y": 1.08},
     )
     st.plotly_chart(figure, key="accuracy_chart")
     st.dataframe(rows, hide_index=True, width="stretch", key="accuracy_rows")
