@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 from core.architecture import resolve_model
 from core.catalog import get_catalog
 from core.sizing import BenchmarkRun, ServingFlags, estimate_memory, predict_benchmark
-from core.sizing._scheduler import Run, dataset_lengths, schedule
+from core.sizing._scheduler import schedule
+from core.sizing._trajectory import Run, dataset_lengths
 from tests.test_cli import navigator
 
 CAT = get_catalog()

@@ -7,7 +7,7 @@ import statistics
 import pytest
 
 from core.sizing import ServingFlags, Workload, estimate
-from core.sizing._perf import load_efficiencies
+from core.sizing._efficiency import load_efficiencies
 from core.sizing.accuracy import _inside, score_memory
 from core.sizing.efficiency_fit import FIT_METRICS, cross_validate, scenario_errors, scored_scenarios
 

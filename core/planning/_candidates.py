@@ -26,7 +26,7 @@ from core.sizing import (
     valid_tp_sizes,
 )
 from core.sizing._active import fingerprint as calibration_fingerprint
-from core.sizing._perf import ranged
+from core.sizing._efficiency import ranged
 
 HOURS_PER_MONTH = 730
 

@@ -6,6 +6,7 @@ latency/throughput model.
 
 from core.sizing._api import Estimate, PerformanceEstimate, Workload, estimate, performance, performance_curve
 from core.sizing._benchmark import BenchmarkPrediction, BenchmarkRun, predict_benchmark
+from core.sizing._efficiency import Figure
 from core.sizing._estimate import (
     FitFailure,
     MemoryEstimate,
@@ -24,7 +25,6 @@ from core.sizing._flags import (
     quantization_flag_problem,
 )
 from core.sizing._memory import visible_memory_gib
-from core.sizing._perf import Figure
 
 __all__ = [
     "DEFAULT_VLLM_VERSION",

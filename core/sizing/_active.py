@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from core.sizing._perf import Efficiency
+    from core.sizing._efficiency import Efficiency
 
 
 @dataclass(frozen=True)

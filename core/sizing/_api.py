@@ -14,10 +14,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from core.architecture import ModelArchitecture, resolve_model
 from core.catalog import Catalog, GpuSpec, get_catalog
+from core.sizing._efficiency import IDEAL, Efficiency, Figure, efficiency_for, ranged
 from core.sizing._estimate import MemoryEstimate, estimate_memory
 from core.sizing._fixes import FitFix, suggest_fixes
 from core.sizing._flags import ServingFlags
-from core.sizing._perf import IDEAL, Efficiency, Figure, closed_loop, efficiency_for, ranged, step_model
+from core.sizing._perf import closed_loop, step_model
 
 
 class Workload(BaseModel):

@@ -19,9 +19,11 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from core.architecture import ModelArchitecture
 from core.catalog import GpuSpec
+from core.sizing._efficiency import IDEAL, Efficiency, Figure, efficiency_for, ranged
 from core.sizing._estimate import MemoryEstimate
-from core.sizing._perf import IDEAL, Efficiency, Figure, StepModel, efficiency_for, kv_slots, ranged, step_model
-from core.sizing._scheduler import BenchmarkReport, Run, Trajectory, schedule
+from core.sizing._perf import StepModel, kv_slots, step_model
+from core.sizing._scheduler import schedule
+from core.sizing._trajectory import BenchmarkReport, Run, Trajectory
 
 DEFAULT_NUM_PROMPTS = 1000
 """``vllm bench serve``'s default."""

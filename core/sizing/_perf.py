@@ -16,107 +16,19 @@ calibration row matches the question exactly.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict
 
 from core.architecture import ModelArchitecture
 from core.catalog import GpuSpec
-from core.sizing._active import user_efficiency
+from core.sizing._efficiency import Efficiency, efficiency_for
 from core.sizing._estimate import MemoryEstimate
 from core.sizing._mamba import state_page_bytes
 from core.sizing._memory import weight_bytes
-
-CALIBRATION_FILE = Path(__file__).parent / "data" / "perf_calibration.json"
-Provenance = Literal["measured", "estimated"]
-
-
-class Figure(BaseModel):
-    """A number with its range and where it came from."""
-
-    model_config = ConfigDict(frozen=True)
-
-    expected: float
-    low: float
-    high: float
-    provenance: Provenance
-    unit: str
-
-
-@dataclass(frozen=True)
-class Efficiency:
-    """Calibrated efficiencies of one GPU class (fractions of peak), the engine's per-step and
-    per-sequence overheads, the request latency outside the engine, and the error spread."""
-
-    mbu: float
-    mfu: float
-    overhead_ms: float
-    rel_error_p90: float
-    source: str
-    seq_overhead_us: float = 0.0
-    """Per scheduled sequence per step (sampling, output processing), microseconds."""
-    request_latency_ms: float = 0.0
-    """Per request outside the engine (HTTP, tokenization, first chunk): added to TTFT and E2E."""
-    calibrated: bool = True
-    """False when the GPU's class has no measured run (borrowed efficiencies, wider ranges)."""
-
-
-DEFAULT_EFFICIENCY = Efficiency(
-    mbu=0.7,
-    mfu=0.45,
-    overhead_ms=4.0,
-    rel_error_p90=0.6,
-    source="uncalibrated default (no measured run)",
-    seq_overhead_us=20.0,
-    request_latency_ms=30.0,
-    calibrated=False,
-)
-
-ModelClass = Literal["dense", "MoE", "MLA", "hybrid"]
-
-
-def model_class(arch: ModelArchitecture) -> ModelClass:
-    """The class a model's prediction errors are pooled in."""
-    if arch.linear_layers:
-        return "hybrid"
-    if arch.mla is not None:
-        return "MLA"
-    if arch.moe is not None:
-        return "MoE"
-    return "dense"
-
-
-@dataclass(frozen=True)
-class Calibration:
-    """What ``navigator calibrate`` wrote: efficiencies by GPU class and the cross-validated
-    error quantiles (ln predicted/measured) by metric and model class."""
-
-    classes: dict[str, Efficiency]
-    errors: dict[str, dict[str, dict[str, float]]]
-
-
-@lru_cache(maxsize=1)
-def load_calibration(path: str = str(CALIBRATION_FILE)) -> Calibration:
-    """The calibration file (empty when it is missing)."""
-    p = Path(path)
-    if not p.exists():
-        return Calibration({}, {})
-    raw = json.loads(p.read_text())
-    latency = float(raw.get("request_latency_ms", 0.0))
-    classes = {k: Efficiency(**{"request_latency_ms": latency, **v}) for k, v in raw.get("classes", {}).items()}
-    return Calibration(classes, raw.get("errors", {}))
-
-
-def load_efficiencies() -> dict[str, Efficiency]:
-    """GPU-class efficiencies from the calibration file (empty when it is missing)."""
-    return load_calibration().classes
 
 
 def kv_slots(arch: ModelArchitecture, mem: MemoryEstimate) -> int:
@@ -126,44 +38,6 @@ def kv_slots(arch: ModelArchitecture, mem: MemoryEstimate) -> int:
     if window and arch.attention_layers > window:
         return int(mem.kv_cache_tokens * arch.attention_layers / (arch.attention_layers - window))
     return mem.kv_cache_tokens
-
-
-def gpu_class(gpu: GpuSpec) -> str:
-    """The calibration class of a GPU: its architecture plus memory technology and link."""
-    link = "nvlink" if gpu.interconnect.is_nvlink_class else "pcie"
-    return f"{gpu.architecture.lower()}-{link}"
-
-
-UNCALIBRATED_WIDENING = 1.5
-"""Ranges for a GPU class with no measured run are this much wider (in log terms)."""
-
-
-def efficiency_for(gpu: GpuSpec, arch: ModelArchitecture | None = None) -> Efficiency:
-    """The user's own calibration for this GPU class × model class when they imported runs,
-    else the shipped calibration of the GPU's class, else the mean of the calibrated classes
-    with the same kind of link, marked uncalibrated ("no measured run on …")."""
-    cls = gpu_class(gpu)
-    if arch is not None:
-        yours = user_efficiency(cls, model_class(arch))
-        if yours is not None:
-            return yours
-    table = load_efficiencies()
-    if cls in table:
-        return table[cls]
-    same_link = [v for k, v in table.items() if k.endswith(cls.split("-")[-1])]
-    pool = same_link or list(table.values())
-    if not pool:
-        return DEFAULT_EFFICIENCY
-    return Efficiency(
-        mbu=sum(e.mbu for e in pool) / len(pool),
-        mfu=sum(e.mfu for e in pool) / len(pool),
-        overhead_ms=sum(e.overhead_ms for e in pool) / len(pool),
-        rel_error_p90=max(e.rel_error_p90 for e in pool) * UNCALIBRATED_WIDENING,
-        source=f"no measured run on {gpu.name}; efficiencies borrowed from the calibrated {cls.split('-')[-1]} classes",
-        seq_overhead_us=sum(e.seq_overhead_us for e in pool) / len(pool),
-        request_latency_ms=pool[0].request_latency_ms,
-        calibrated=False,
-    )
 
 
 def peak_tflops(gpu: GpuSpec, arch: ModelArchitecture) -> float:
@@ -398,62 +272,3 @@ def closed_loop(
     ttft += sm.eff.request_latency_ms / 1000
     e2e = ttft + (o - 1) * tpot
     return LoopResult(c, ttft, tpot, e2e, c / e2e, max(tpot95, tpot))
-
-
-IDEAL = Efficiency(mbu=1.0, mfu=1.0, overhead_ms=0.0, rel_error_p90=0.0, source="the hardware's limits")
-"""Peak bandwidth and FLOPs with no overhead: the physical floor of a step."""
-MIN_BAND = 0.05
-
-
-def ranged(
-    value: float,
-    metric: str,
-    *,
-    arch: ModelArchitecture | None,
-    eff: Efficiency,
-    unit: str,
-    provenance: Provenance = "estimated",
-    floor: float | None = None,
-    ceiling: float | None = None,
-) -> Figure:
-    """A figure whose range is the cross-validated error spread of its metric for the model's
-    class (5th–95th percentile of held-out errors), wider for a GPU with no measured run, and
-    clamped at what the hardware can do (``floor`` for times, ``ceiling`` for rates).
-
-    ``metric`` is a calibration metric (``tpot_ms_p50``, ``output_tokens_per_s`` …)."""
-    if provenance == "measured":
-        return Figure(
-            expected=round(value, 3),
-            low=round(value * (1 - MIN_BAND), 3),
-            high=round(value * (1 + MIN_BAND), 3),
-            provenance=provenance,
-            unit=unit,
-        )
-    by_class = load_calibration().errors.get(metric, {})
-    q = by_class.get(model_class(arch)) if arch is not None else None
-    if q is None or q.get("n", 0) < 6:
-        q = by_class.get("all")
-    if q is not None:
-        lo_log, hi_log = -float(q["log_p95"]), -float(q["log_p05"])  # measured = predicted / e^error
-    else:
-        lo_log, hi_log = math.log1p(-min(eff.rel_error_p90, 0.9)), math.log1p(eff.rel_error_p90)
-    if not eff.calibrated:
-        lo_log, hi_log = lo_log * UNCALIBRATED_WIDENING, hi_log * UNCALIBRATED_WIDENING
-    expected = value
-    if floor is not None:
-        expected = max(expected, floor)
-    if ceiling is not None:
-        expected = min(expected, ceiling)
-    low = expected * min(math.exp(lo_log), 1 - MIN_BAND)
-    high = expected * max(math.exp(hi_log), 1 + MIN_BAND)
-    if floor is not None:
-        low = max(low, floor)
-    if ceiling is not None:
-        high = min(high, ceiling)
-    return Figure(
-        expected=round(expected, 3),
-        low=round(min(low, expected), 3),
-        high=round(max(high, expected), 3),
-        provenance=provenance,
-        unit=unit,
-    )

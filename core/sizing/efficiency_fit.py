@@ -29,19 +29,19 @@ from functools import lru_cache
 import numpy as np
 
 from core.sizing._benchmark import client_figures
-from core.sizing._estimate import MemoryEstimate, estimate_memory
-from core.sizing._flags import ServingFlags
-from core.sizing._perf import (
+from core.sizing._efficiency import (
     CALIBRATION_FILE,
     DEFAULT_EFFICIENCY,
     Efficiency,
     gpu_class,
-    kv_slots,
     load_calibration,
     model_class,
-    step_model,
 )
-from core.sizing._scheduler import Run, Trajectory, dataset_lengths, schedule
+from core.sizing._estimate import MemoryEstimate, estimate_memory
+from core.sizing._flags import ServingFlags
+from core.sizing._perf import kv_slots, step_model
+from core.sizing._scheduler import schedule
+from core.sizing._trajectory import Run, Trajectory, dataset_lengths
 from core.sizing.calibration import ServingScenario, serving_scenarios
 
 SCORED_METRICS = (

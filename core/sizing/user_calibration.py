@@ -30,11 +30,13 @@ from core.catalog import GpuSpec, get_catalog
 from core.errors import InputError, NavigatorError
 from core.sizing._active import Active, use_efficiencies
 from core.sizing._benchmark import BenchmarkRun, client_figures
+from core.sizing._efficiency import Efficiency, efficiency_for, gpu_class, model_class
 from core.sizing._estimate import MemoryEstimate, estimate_memory
 from core.sizing._flags import ServingFlags
-from core.sizing._perf import Efficiency, efficiency_for, gpu_class, kv_slots, model_class, step_model
+from core.sizing._perf import kv_slots, step_model
 from core.sizing._reports import MeasuredRun, read_report
-from core.sizing._scheduler import Run, Trajectory, schedule
+from core.sizing._scheduler import schedule
+from core.sizing._trajectory import Run, Trajectory
 from core.store import FileStore
 
 RUNS_KIND = "measured_runs"

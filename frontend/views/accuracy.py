@@ -8,7 +8,7 @@ import streamlit as st
 
 from core.errors import NavigatorError
 from core.settings import Settings
-from core.sizing._perf import load_calibration
+from core.sizing._efficiency import load_calibration
 from core.sizing._reports import METRIC_LABELS
 from core.sizing.user_calibration import UserCalibration, forget_runs, import_reports
 from frontend import services
