@@ -21,7 +21,7 @@ import math
 import re
 import statistics
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -196,22 +196,36 @@ def _fit_class(replays: Sequence[Replay], latency_ms: float) -> tuple[Efficiency
     def eff_of(x: Sequence[float]) -> Efficiency:
         return Efficiency(x[0], x[1], x[2], 0.0, "", seq_overhead_us=x[3], request_latency_ms=latency_ms)
 
-    x = list(_START)
-    best = _loss(replays, eff_of(x))
-    steps = list(_STEPS)
-    for _ in range(5):
+    x, best = coordinate_search(lambda v: _loss(replays, eff_of(v)), _START, _BOUNDS, _STEPS, rounds=5)
+    return eff_of(x), best
+
+
+def coordinate_search(
+    loss: Callable[[Sequence[float]], float],
+    start: Sequence[float],
+    bounds: Sequence[tuple[float, float]],
+    steps: Sequence[float],
+    *,
+    rounds: int,
+) -> tuple[list[float], float]:
+    """Minimise ``loss`` one coordinate at a time within ``bounds``, halving the steps each
+    round; the point is rounded to 4 decimals."""
+    x = list(start)
+    best = loss(x)
+    step = list(steps)
+    for _ in range(rounds):
         improved = True
         while improved:
             improved = False
-            for i in range(4):
+            for i in range(len(x)):
                 for sign in (1, -1):
                     cand = list(x)
-                    cand[i] = min(_BOUNDS[i][1], max(_BOUNDS[i][0], cand[i] + sign * steps[i]))
-                    loss = _loss(replays, eff_of(cand))
-                    if loss < best - 1e-9:
-                        best, x, improved = loss, cand, True
-        steps = [s / 2 for s in steps]
-    return eff_of([round(v, 4) for v in x]), best
+                    cand[i] = min(bounds[i][1], max(bounds[i][0], cand[i] + sign * step[i]))
+                    value = loss(cand)
+                    if value < best - 1e-9:
+                        best, x, improved = value, cand, True
+        step = [v / 2 for v in step]
+    return [round(v, 4) for v in x], best
 
 
 @dataclass(frozen=True)

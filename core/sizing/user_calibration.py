@@ -37,6 +37,7 @@ from core.sizing._perf import kv_slots, step_model
 from core.sizing._reports import MeasuredRun, read_report
 from core.sizing._scheduler import schedule
 from core.sizing._trajectory import Run, Trajectory
+from core.sizing.efficiency_fit import coordinate_search
 from core.store import FileStore
 
 RUNS_KIND = "measured_runs"
@@ -199,22 +200,9 @@ def _fit(cases: Sequence[_Case], start: Efficiency) -> Efficiency:
     def eff_of(x: Sequence[float]) -> Efficiency:
         return replace(start, mbu=x[0], mfu=x[1], overhead_ms=x[2], seq_overhead_us=x[3], calibrated=True)
 
-    x = [start.mbu, start.mfu, start.overhead_ms, start.seq_overhead_us]
-    best = _loss(cases, eff_of(x))
-    steps = list(_STEPS)
-    for _ in range(4):
-        improved = True
-        while improved:
-            improved = False
-            for i in range(4):
-                for sign in (1, -1):
-                    cand = list(x)
-                    cand[i] = min(_BOUNDS[i][1], max(_BOUNDS[i][0], cand[i] + sign * steps[i]))
-                    loss = _loss(cases, eff_of(cand))
-                    if loss < best - 1e-9:
-                        best, x, improved = loss, cand, True
-        steps = [s / 2 for s in steps]
-    return eff_of([round(v, 4) for v in x])
+    x0 = [start.mbu, start.mfu, start.overhead_ms, start.seq_overhead_us]
+    x, _ = coordinate_search(lambda v: _loss(cases, eff_of(v)), x0, _BOUNDS, _STEPS, rounds=4)
+    return eff_of(x)
 
 
 def _median_error(rows: list[tuple[float, float]]) -> float:
