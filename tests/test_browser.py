@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.browser import ARTIFACTS, CHROMIUM_FLAGS, chromium_path, open_page, streamlit_server, wait_for_app
+from tests.support.user_proxy import UserProxy
 
 pytestmark = pytest.mark.browser
 
@@ -329,32 +330,36 @@ def test_users_behind_the_oauth_proxy_get_separate_caches(
     env = {"HOME": str(home), "NAVIGATOR_CACHE_DIR": str(cache), "KUBECONFIG": str(home / "none")}
     with streamlit_server(env, home / "streamlit.log") as url:
         ids = {}
+        port = int(url.rsplit(":", 1)[1])
         for user in ("alice@example.com", "bob"):
-            context = browser.new_context(extra_http_headers={"X-Forwarded-User": user})
-            page = context.new_page()
-            page.goto(f"{url}/chat")
-            wait_for_app(page)
-            box = page.get_by_placeholder("Describe the model, traffic and latency you need…")
-            box.fill(f"Granite 8B, {10 if user == 'bob' else 20} rps, first token within 800 ms")
-            box.press("Enter")
-            wait_for_app(page)
-            expect(page.get_by_text("Stage 6 of 8")).to_be_visible()
-            ids[user] = page.url.split("wf=")[-1]
-            context.close()
+            # Each user reaches the app through the proxy that signs them in, as on OpenShift.
+            with UserProxy(port, user) as signed_in:
+                context = browser.new_context()
+                page = context.new_page()
+                page.goto(f"{signed_in}/chat")
+                wait_for_app(page)
+                box = page.get_by_placeholder("Describe the model, traffic and latency you need…")
+                box.fill(f"Granite 8B, {10 if user == 'bob' else 20} rps, first token within 800 ms")
+                box.press("Enter")
+                wait_for_app(page)
+                expect(page.get_by_text("Stage 6 of 8")).to_be_visible()
+                ids[user] = page.url.split("wf=")[-1]
+                context.close()
         folders = sorted(p.name for p in (cache / "users").iterdir())
         assert len(folders) == 2 and folders[0].startswith("alice_example.com-") and folders[1].startswith("bob-")
         assert not (cache / "workflows").exists()  # nothing landed in the shared folder
         for user, folder in zip(("alice@example.com", "bob"), folders, strict=True):
             assert (cache / "users" / folder / "workflows" / f"{ids[user]}.json").exists()
         # Bob cannot open Alice's conversation by its URL
-        context = browser.new_context(extra_http_headers={"X-Forwarded-User": "bob"})
-        page = context.new_page()
-        page.goto(f"{url}/chat?wf={ids['alice@example.com']}")
-        wait_for_app(page)
-        expect(page.get_by_text("Stage 1 of 8")).to_be_visible()
-        expect(page.get_by_text("is not in your cache; starting a new one")).to_be_visible()
-        expect(page.locator("body")).not_to_contain_text("20 requests/s")
-        context.close()
+        with UserProxy(port, "bob") as signed_in:
+            context = browser.new_context()
+            page = context.new_page()
+            page.goto(f"{signed_in}/chat?wf={ids['alice@example.com']}")
+            wait_for_app(page)
+            expect(page.get_by_text("Stage 1 of 8")).to_be_visible()
+            expect(page.get_by_text("is not in your cache; starting a new one")).to_be_visible()
+            expect(page.locator("body")).not_to_contain_text("20 requests/s")
+            context.close()
 
 
 def test_accuracy_import_then_sizing_says_calibrated_on_your_runs(
