@@ -172,7 +172,12 @@ class FileStore:
                 return self._memory.get((kind, item_id))
         assert self.root is not None
         path = self.root / kind / f"{item_id}.json"
-        return self._read(path, kind) if path.exists() else None
+        try:
+            present = path.exists()
+        except OSError as exc:  # a folder this user may not enter: nothing to read, not a crash
+            self._warn(f"cache file {path} cannot be read ({exc.strerror or exc}); ignoring it")
+            return None
+        return self._read(path, kind) if present else None
 
     def load(self, kind: str, item_id: str, model_type: type[M]) -> M | None:
         """The saved item as ``model_type``, or None when missing, corrupt or of another shape."""

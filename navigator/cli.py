@@ -7,6 +7,7 @@ the user can fix (the message says how). Errors are one line on stderr, never a 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from collections.abc import Sequence
@@ -60,7 +61,9 @@ def _use_your_calibration() -> None:
 
     s = load_settings()
     if s.cache_enabled:
-        use_calibration(load_user_calibration(FileStore(s.cache_dir)))
+        # An unreadable cache never stops a command: it runs on the shipped calibration.
+        with contextlib.suppress(NavigatorError, OSError):
+            use_calibration(load_user_calibration(FileStore(s.cache_dir)))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
