@@ -36,7 +36,8 @@ CASES: list[tuple[str, dict[str, Any]]] = [
         {"model.model_name": "RedHatAI/Qwen3-8B-FP8-dynamic", "model.quantization": None},
     ),
     ("50 requests/second with input/output of 1k/2k tokens", {"model.model_name": None}),
-    ("Mixtral 8x7B", {"model.model_name": "Mixtral-8x7B", "model.size_b": 56.0}),
+    # Experts × size is not the model's size (Mixtral 8x7B is 46.7 B): the resolved model says it.
+    ("Mixtral 8x7B", {"model.model_name": "Mixtral-8x7B", "model.size_b": None, "model.size_label": "8x7B"}),
     ("mixtral 8x22b for our agents", {"model.model_name": "Mixtral-8x22B", "model.capabilities": ["tool_calling"]}),
     ("qwen2.5 0.5b for a tiny bot", {"model.model_name": "Qwen2.5-0.5B", "model.size_b": 0.5}),
     ("Qwen 7B", {"model.model_family": "qwen", "model.model_name": "Qwen2.5-7B"}),
@@ -170,6 +171,48 @@ CASES: list[tuple[str, dict[str, Any]]] = [
         },
     ),
 ]
+
+
+# Issue 16's phrasing classes: peaks and averages said without a unit on each, ranges, people ×
+# how often each asks, growth, traffic words, percentile lists, impossible rates.
+CASES += [
+    ("40 at peak, about 15 on average", {"traffic.peak_rps": 40.0, "traffic.rps": 15.0}),
+    ("normally 20 rps, spikes to 90", {"traffic.rps": 20.0, "traffic.peak_rps": 90.0, "traffic.pattern": "burst"}),
+    ("average of 15 rps, peak 40 rps", {"traffic.rps": 15.0, "traffic.peak_rps": 40.0}),
+    (
+        "3000 requests per minute at peak, 1000 per minute on average",
+        {"traffic.peak_rps": 50.0, "traffic.rps": 16.6667},
+    ),
+    (
+        "anywhere from 5 to 40 rps",
+        {"traffic.peak_rps": 40.0, "traffic.range_low_rps": 5.0, "traffic.rps": None, "traffic.pattern": "variable"},
+    ),
+    ("500 staff, each asking something every minute", {"traffic.rps": 8.3333, "traffic.concurrent_users": 500}),
+    ("200 analysts, each sends a query every 5 minutes", {"traffic.rps": 0.6667}),
+    ("traffic doubles every quarter", {"traffic.pattern": "growth", "traffic.rps": None}),
+    ("light traffic", {"traffic.rps": 10.0, "traffic.level": "low"}),
+    ("we expect heavy load", {"traffic.rps": 200.0, "traffic.level": "high"}),
+    ("very high traffic", {"traffic.rps": 1000.0, "traffic.level": "very high"}),
+    (
+        "about 10000 requests a day, prompts of 500 tokens and answers of 300 tokens",
+        {"traffic.rps": 0.1157, "traffic.input_tokens": 500, "traffic.output_tokens": 300},
+    ),
+    (
+        "median 250 ms, p95 1 s, p99 3 s",
+        {"slo.p50_latency_ms": 250.0, "slo.p95_latency_ms": 1000.0, "slo.p99_latency_ms": 3000.0},
+    ),
+    ("first token: median 200 ms, p95 500 ms", {"slo.ttft_ms": 500.0, "slo.ttft_percentile": 95}),
+    ("phi 4", {"model.model_name": "Phi-4"}),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [("make it -5 rps", "cannot be negative"), ("make it 0 rps", "above 0"), ("minus 3 requests a second", "negative")],
+)
+def test_impossible_rates_are_refused_with_the_reason(text: str, fragment: str) -> None:
+    u = understand(text)
+    assert not u.traffic and any(fragment in p for p in u.problems)
 
 
 def _get(u: Any, key: str) -> Any:

@@ -241,3 +241,29 @@ def test_apply_of_a_gated_repo_without_a_token_says_what_to_set(kubeconfig: Path
 def test_apply_without_a_cluster_points_to_the_downloads() -> None:
     s, replies = talk(Workflow(), ISSUE_SENTENCE, "yes", "namespace demo", "apply")
     assert s.pending is None and "No cluster is connected" in replies[-1]
+
+
+@pytest.mark.parametrize("answer", ["same as the peak", "use the peak", "it's flat", "yes", "continue"])
+def test_a_peak_without_an_average_asks_for_it_once_and_takes_the_peak_when_told(answer: str) -> None:
+    wf = Workflow(store=FileStore(None, enabled=False))
+    state, replies = talk(wf, "a Llama 3.1 8B chatbot, about 40 requests per second at peak, first token under 500 ms")
+    assert state.stage == Stage.TRAFFIC and state.traffic.peak_rps == 40 and state.traffic.rps is None
+    assert "What is the average" in replies[-1] and "same as peak" in replies[-1]
+    state, replies = talk(wf, answer, state=state)
+    assert state.traffic.rps == 40 and state.stage != Stage.TRAFFIC, replies[-1]
+
+
+def test_a_peak_with_an_average_in_the_next_message_moves_on() -> None:
+    wf = Workflow(store=FileStore(None, enabled=False))
+    state, _ = talk(wf, "Granite 8B for support", "40 at peak, about 15 on average")
+    assert (state.traffic.rps, state.traffic.peak_rps) == (15, 40) and state.stage == Stage.SLO
+
+
+def test_an_impossible_rate_is_refused_and_what_was_said_stays() -> None:
+    wf = Workflow(store=FileStore(None, enabled=False))
+    state, replies = talk(wf, "Granite 8B for support", "20 rps")
+    before = state.traffic.rps
+    state, replies = talk(wf, "make it -5 rps", state=state)
+    assert "cannot be negative" in replies[-1] and state.traffic.rps == before
+    state, replies = talk(wf, "make it 0 rps", state=state)
+    assert "above 0" in replies[-1] and "did not catch" not in replies[-1] and state.traffic.rps == before

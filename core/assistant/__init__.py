@@ -11,7 +11,7 @@ from core.assistant._assistant import Assistant, breaker_for
 from core.assistant._evidence import ModelRegistry, calibration_evidence, engine_evidence, gather_evidence
 from core.assistant._guard import MAX_MESSAGE_CHARS, CircuitBreaker, check_budget, check_input
 from core.assistant._llm import LlmAgent, chat_model, unsupported_numbers
-from core.assistant._presets import SLO_PRESETS, TRAFFIC_PRESETS
+from core.assistant._presets import SLO_PRESETS, TRAFFIC_LEVELS, TRAFFIC_PRESETS
 from core.assistant._state import (
     AUTOMATIC,
     STAGES,
@@ -40,6 +40,7 @@ __all__ = [
     "MAX_MESSAGE_CHARS",
     "SLO_PRESETS",
     "STAGES",
+    "TRAFFIC_LEVELS",
     "TRAFFIC_PRESETS",
     "WORKFLOW_KIND",
     "Assistant",

@@ -87,7 +87,8 @@ def model_words(text: str, cat: Catalog) -> ModelWords:
     )
     if size:
         experts = int(size.group("e")) if "e" in size.groupdict() and size.group("e") else 1
-        found["size_b"] = experts * float(size.group("s"))
+        if experts == 1:  # "8x7B" is not 56 B (Mixtral is 46.7): the resolved model gives the size
+            found["size_b"] = float(size.group("s"))
         found["size_label"] = (f"{experts}x" if experts > 1 else "") + size.group("s") + "B"
     elif m := re.search(r"(?<![\w.])(?P<s>\d+)\s*m(?:illion)?\s*param", t):
         found["size_b"] = float(m.group("s")) / 1000

@@ -61,3 +61,8 @@ SLO_PRESETS: dict[str, SloPreset] = {
     "relaxed": SloPreset(r"relaxed|best[- ]effort|not critical|loose|lenient", 2000, 10, description="internal tools"),
     "batch": SloPreset(r"\bbatch\b|offline|overnight|nightly|throughput", None, None, 60_000, "minutes are fine"),
 }
+
+
+TRAFFIC_LEVELS = {"low": 10.0, "medium": 50.0, "high": 200.0, "very high": 1000.0}
+"""Requests per second the traffic words stand for ("light traffic" → low): the Assistant says
+which it took, and the Capacity plan page offers the same levels as its traffic presets."""

@@ -69,6 +69,10 @@ class TrafficNeeds(BaseModel):
     output_tokens: int | None = None
     concurrent_users: int | None = None
     preset: str | None = None
+    level: str | None = None
+    """A traffic word ("light", "heavy") the rate was read from, as an assumption."""
+    range_low_rps: float | None = None
+    """The low end when the traffic was said as a range ("anywhere from 5 to 40 rps")."""
 
 
 class SloNeeds(BaseModel):

@@ -14,18 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from core.assistant._model_words import model_words
-from core.assistant._presets import SLO_PRESETS, TRAFFIC_PRESETS
-from core.assistant._vocabulary import (
-    _BARE_RATE,
-    _PEAK,
-    _PEAK_AFTER,
-    _PER,
-    _RATE,
-    _RATE_AFTER,
-    _RATE_UNITS,
-    _REQ,
-    _TIME,
-)
+from core.assistant._presets import SLO_PRESETS
+from core.assistant._traffic_words import read_traffic
 from core.assistant._words import NUM, clauses, duration_ms, number
 from core.catalog import Catalog, get_catalog
 
@@ -47,23 +37,20 @@ class Understanding:
     """The artifact the message named as written (``Qwen/Qwen3-0.6B``, ``oci://…``), if any."""
     model_reading: str | None = None
     """The words a catalog model was read from when none was named ("llama 8b")."""
+    problems: list[str] = field(default_factory=list)
+    """Values said that cannot be (a negative or zero request rate), each with the reason."""
 
     def empty(self) -> bool:
         """Nothing understood (not even a command)."""
-        return not (self.model or self.traffic or self.slo or self.constraints or self.namespace or self.command)
-
-
-def _rate_per_s(n: str, unit: str | None, abbr: str | None) -> float | None:
-    value = number(n)
-    if value is None:
-        return None
-    if abbr:
-        a = abbr.lower()
-        per = 1 / 60 if a in ("rpm", "qpm", "req/min") else 1 / 3600 if a == "rph" else 1 / 86400 if a == "rpd" else 1.0
-        return value * per
-    assert unit is not None
-    key = unit.lower().rstrip("s") or "s"
-    return value * _RATE_UNITS.get(key, _RATE_UNITS.get(unit.lower(), 1.0))
+        return not (
+            self.model
+            or self.traffic
+            or self.slo
+            or self.constraints
+            or self.namespace
+            or self.command
+            or self.problems
+        )
 
 
 def _command(text: str) -> Command | None:
@@ -95,92 +82,15 @@ def _command(text: str) -> Command | None:
 
 
 def _traffic(text: str, out: Understanding) -> None:
-    t = text.lower()
-    found: dict[str, Any] = {}
-    peak = _PEAK.search(t) or _PEAK_AFTER.search(t)
-    rest = t
-    if peak:
-        inner = _RATE.search(peak.group("rate")) or _BARE_RATE.search(peak.group("rate"))
-        if inner:
-            v = _rate_per_s(inner.group("n"), inner.groupdict().get("unit"), inner.groupdict().get("abbr"))
-            if v:
-                found["peak_rps"] = round(v, 4)
-        rest = t[: peak.start()] + " " + t[peak.end() :]
-    users = re.search(
-        rf"(?P<n>{NUM})\s*(?:concurrent |active |simultaneous |daily |)(?:users|people|clients|agents|employees)", rest
-    )
-    if users and (n := number(users.group("n"))):
-        found["concurrent_users"] = int(n)
-    per_user = re.search(
-        rf"(?P<n>{NUM})\s*(?:{_REQ})?\s*(?:each\s*)?(?:per|a|an|/|every)\s*(?:user\s*(?:per|a|an|/|every)\s*)?{_TIME}\s*(?:each|per user|apiece)",
-        rest,
-    ) or re.search(rf"each\s*(?:\w+\s*){{0,2}}?(?P<n>{NUM})\s*(?:{_REQ})?\s*{_PER}\s*{_TIME}", rest)
-    rate = _RATE.search(rest) or _RATE_AFTER.search(rest)
-    if per_user and found.get("concurrent_users"):
-        v = _rate_per_s(per_user.group("n"), per_user.group("unit"), None)
-        if v:
-            found["rps"] = round(found["concurrent_users"] * v, 4)
-    elif rate:
-        v = _rate_per_s(rate.group("n"), rate.groupdict().get("unit"), rate.groupdict().get("abbr"))
-        if v:
-            found["rps"] = round(v, 4)
-    elif re.search(r"\b(?:make it|change (?:it )?to|actually|rather|instead)\b", rest) and (
-        m := _BARE_RATE.search(rest)
-    ):
-        v = _rate_per_s(m.group("n"), m.group("unit"), None)
-        if v:
-            found["rps"] = round(v, 4)
-    if re.search(r"\bburst(?:s|y)?\b|\bspik(?:es|y)\b", t):
-        found["pattern"] = "burst"
-    elif re.search(r"\bgrow(?:ing|th)?\b|\bramp(?:ing)? up\b|\bdoubl(?:e|ing) every\b", t):
-        found["pattern"] = "growth"
-    elif re.search(r"\bvar(?:ies|iable|ying)\b|\bbusiness hours\b|\bdaily cycle\b|\bfluctuat", t):
-        found["pattern"] = "variable"
-    elif re.search(r"\bsteady\b|\bconstant\b|\bflat\b|\beven(?:ly)?\b", t):
-        found["pattern"] = "steady"
-    elif "peak_rps" in found:
-        found["pattern"] = "burst"
-    _lengths(t, found)
-    for name, preset in TRAFFIC_PRESETS.items():
-        if re.search(preset.pattern, t):
-            found["preset"] = name
-            break
+    found, problems = read_traffic(text)
     out.traffic.update(found)
-
-
-def _lengths(t: str, found: dict[str, Any]) -> None:
-    tok = r"(?:tokens?|toks?)"
-    n = rf"(?P<n>{NUM})"
-    inputs = [
-        rf"{n}\s*{tok}?\s*(?:of\s*)?(?:input|prompt|context in|in)\b(?!\s*(?:the|a)\b)",
-        rf"(?:input|prompts?|questions?|requests?)\s*(?:of|are|is|around|about|averag\w*|~|:|=|with|length)?\s*(?:about|around|~)?\s*{n}\s*{tok}",
-        rf"{n}[\s-]*{tok}\s*(?:prompts?|inputs?|questions?|documents?)",
-        rf"\binput (?:length|size)\s*(?:of|is|=|:)?\s*{n}",
-    ]
-    outputs = [
-        rf"{n}\s*{tok}?\s*(?:of\s*)?(?:output|completion|generated|generation|out)\b",
-        rf"(?:outputs?|answers?|responses?|replies|completions?|generations?)\s*(?:of|are|is|around|about|averag\w*|~|:|=|with|length)?\s*(?:about|around|~)?\s*{n}\s*{tok}",
-        rf"{n}[\s-]*{tok}\s*(?:answers?|outputs?|responses?|replies|completions?)",
-        rf"\boutput (?:length|size)\s*(?:of|is|=|:)?\s*{n}",
-    ]
-    pair = re.search(
-        rf"(?P<i>{NUM})\s*(?:{tok}\s*)?(?:in|input)?\s*/\s*(?P<o>{NUM})\s*(?:{tok}\s*)?(?:out|output)?\s*{tok}?", t
-    )
-    if pair and re.search(r"tok|in\s*/|/\s*\d+\s*out", pair.group(0)):
-        i, o = number(pair.group("i")), number(pair.group("o"))
-        if i and o:
-            found["input_tokens"], found["output_tokens"] = int(i), int(o)
-    for key, patterns in (("input_tokens", inputs), ("output_tokens", outputs)):
-        for p in patterns:
-            m = re.search(p, t)
-            if m and (v := number(m.group("n"))) and v >= 1:
-                found[key] = int(v)
-                break
+    out.problems.extend(problems)
 
 
 def _slo(text: str, out: Understanding) -> None:
     t = text.lower()
     found: dict[str, Any] = {}
+    ttft_message = bool(re.search(r"ttft|first token|time to first", t))
     for clause in clauses(t):
         tps = re.search(rf"(?P<n>{NUM})\s*(?:tokens?|toks?)\s*(?:/|per|a)\s*(?:s|sec|second)\b", clause)
         if (
@@ -215,9 +125,14 @@ def _slo(text: str, out: Understanding) -> None:
             found["ttft_ms"] = ms
             found["ttft_percentile"] = pct
         elif re.search(
-            r"latenc|respon|end[- ]to[- ]end|e2e|complete|finish|total time|round[- ]trip|reply|answer|within|under|below|p\d\d",
+            r"latenc|respon|end[- ]to[- ]end|e2e|complete|finish|total time|round[- ]trip|reply|answer|within|under|below|p\d\d"
+            r"|median|\d\dth|percentile",
             clause,
         ):
+            if ttft_message and not re.search(r"latenc|end[- ]to[- ]end|e2e|complete|finish|total|whole", clause):
+                if "ttft_ms" not in found or pct == 95:  # a list of TTFT percentiles: keep the p95 one
+                    found["ttft_ms"], found["ttft_percentile"] = ms, pct
+                continue
             found[f"p{pct}_latency_ms"] = ms
     avail = _availability(t)
     if avail is not None:

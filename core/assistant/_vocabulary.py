@@ -76,3 +76,42 @@ _PEAK_AFTER = re.compile(
     rf"(?P<rate>{NUM}\s*(?:(?:{_REQ})\s*{_PER}\s*{_TIME_NC}|{_ABBREV_NC}))\s*(?:at|during|in)?\s*(?:the\s*)?(?:peak|bursts?|spikes?|busy hours?)",
     re.I,
 )
+_NOT_A_RATE = r"(?!\s*(?:ms|milli|s\b|sec|seconds?|tokens?|toks?|%|percent|gpus?|users?|people|b\b|bn|billion))"
+_PEAK_BARE = re.compile(
+    rf"(?:peaks?|peaking|spikes?|spiking|bursts?|bursting|up to|maximum|max|busiest)\s*"
+    rf"(?:of|at|to|around|about|reaching|hits?|is)?\s*(?:about|around|~)?\s*(?P<n>{NUM}){_NOT_A_RATE}",
+    re.I,
+)
+_PEAK_BARE_AFTER = re.compile(
+    rf"(?P<n>{NUM}){_NOT_A_RATE}\s*(?:rps|qps)?\s*(?:at|during|in)\s*(?:the\s*)?(?:peak|busiest|bursts?|spikes?)", re.I
+)
+_AVERAGE_BARE = re.compile(
+    rf"(?:on average|average(?: of| is)?|avg|normally|usually|typically|mostly|most of the time)\s*"
+    rf"(?:about|around|~|of|is)?\s*(?P<n>{NUM}){_NOT_A_RATE}"
+    rf"|(?P<n2>{NUM}){_NOT_A_RATE}\s*(?:rps|qps|requests? ?/ ?s)?\s*(?:on average|average|avg|normally|usually|typically)",
+    re.I,
+)
+_RANGE = re.compile(
+    rf"(?:anywhere |somewhere )?(?:from|between)?\s*(?P<lo>{NUM})\s*(?:to|and|-|–)\s*(?P<hi>{NUM})\s*"
+    rf"(?:(?:{_REQ})\s*{_PER}\s*{_TIME}|{_ABBREV})",
+    re.I,
+)
+_NEGATIVE_RATE = re.compile(
+    rf"(?:-|−|minus\s+)\s*{NUM}\s*(?:(?:{_REQ})\s*{_PER}\s*{_TIME_NC}|{_ABBREV_NC}|{_PER}\s*{_TIME_NC})", re.I
+)
+_ZERO_RATE = re.compile(rf"(?<![\d.])(?:0|zero)\s*(?:(?:{_REQ})\s*{_PER}\s*{_TIME_NC}|{_ABBREV_NC})", re.I)
+_EVERY = re.compile(
+    rf"each\s+(?:\w+\s+){{0,4}}?(?:every|once (?:a|an|per|every))\s+(?:(?P<k>{NUM})\s+)?{_TIME}"
+    rf"|(?:every|once (?:a|an|per|every))\s+(?:(?P<k2>{NUM})\s+)?(?P<unit2>seconds?|minutes?|hours?|days?)\s*(?:each|apiece|per (?:person|user))",
+    re.I,
+)
+_POPULATION = (
+    r"users|people|clients|agents|employees|staff|workers|members|students|customers|developers|engineers|"
+    r"analysts|colleagues|doctors|nurses|lawyers|agents|reps|seats"
+)
+_LEVEL_WORDS = (
+    (r"very (?:high|heavy|busy)|massive|huge|enormous", "very high"),
+    (r"heavy|high|busy|a lot of|lots of", "high"),
+    (r"moderate|medium|average|normal|some", "medium"),
+    (r"light|low|little|small|quiet|minimal|occasional", "low"),
+)

@@ -16,13 +16,17 @@ GREETING = (
     'benchmark, filter, replicas, deploy, monitor. Tell me what you need, e.g. *"a Llama 8B chatbot for '
     'about 50 requests a second, answers should start within half a second"*.'
 )
-QUESTIONS = {
+QUESTIONS: dict[Stage | str, str] = {
     Stage.INTENT: (
         "Which model, or what should it do? (e.g. 'Llama 3.1 8B', 'a 7B code model', 'embeddings', 'Granite for chat')"
     ),
     Stage.TRAFFIC: (
         "How much traffic? Requests per second, per minute or per day, or users × requests each "
         "(e.g. '300 users, 2 requests a minute each'). Peaks and token lengths help too."
+    ),
+    "average": (
+        "What is the average request rate, next to that peak? Say 'same as peak' if the traffic is flat "
+        "(replicas are then sized for the peak all the time)."
     ),
     Stage.SLO: (
         "What latency do you need? e.g. 'first token within 500 ms', 'p95 under 3 s', '20 tokens/s per user', "
@@ -40,7 +44,14 @@ QUESTIONS = {
 # What each understood field reads as: (field, how to say it from the merged values).
 _Words = list[tuple[str, Callable[[dict[str, Any]], str]]]
 _TRAFFIC_WORDS: _Words = [
-    ("rps", lambda v: f"{v['rps']:.4g} requests/s"),
+    (
+        "rps",
+        lambda v: (
+            f"{v['rps']:.4g} requests/s"
+            + (f" ({v['level']} traffic — say a number to change it)" if v.get("level") else "")
+        ),
+    ),
+    ("range_low_rps", lambda v: f"between {v['range_low_rps']:.4g} and {v['peak_rps']:.4g} requests/s"),
     ("concurrent_users", lambda v: f"{v['concurrent_users']} users"),
     ("peak_rps", lambda v: f"peak {v['peak_rps']:.4g} requests/s"),
     ("pattern", lambda v: f"{v['pattern']} pattern"),

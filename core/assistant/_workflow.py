@@ -46,6 +46,19 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
+_SAME_AS_PEAK = re.compile(
+    r"\b(?:same as|equal to|use|take|just|only|always|all at)\b.*\bpeak\b|\bpeak is (?:the|our) (?:average|normal)\b"
+    r"|\b(?:it'?s |traffic is |pretty |fairly )?(?:flat|constant|steady)\b"
+    r"|\bcontinue\b|\bgo on\b|\bthat'?s (?:it|all)\b"
+)
+
+
+def _takes_the_peak(s: WorkflowState, u: Understanding, word: str) -> bool:
+    """Asked for the average next to a peak, the user says the peak is it ('same as peak', 'yes')."""
+    waiting = s.stage == Stage.TRAFFIC and s.traffic.rps is None and s.traffic.peak_rps is not None
+    return waiting and "rps" not in u.traffic and (u.command == "yes" or bool(_SAME_AS_PEAK.search(word)))
+
+
 def _merge(state: WorkflowState, u: Understanding) -> list[str]:
     """Apply what the message said; return the earliest stage whose inputs changed."""
     changed: list[str] = []
@@ -185,8 +198,10 @@ class Workflow(Delivery):
             and re.fullmatch(r"[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?", word)
         ):
             u = Understanding(namespace=word)  # the answer to "which namespace?" is just its name
+        if _takes_the_peak(s, u, word):
+            u.traffic["rps"] = s.traffic.peak_rps
         changed = _merge(s, u)
-        said = understood(s, u)
+        said = " ".join(p for p in (*u.problems, understood(s, u)) if p)
         if "model" in changed and s.model_requirements.model_name:
             problem, note = self.check_model(s)
             if problem:
@@ -250,6 +265,8 @@ class Workflow(Delivery):
         return stage != Stage.DEPLOY
 
     def _question(self, s: WorkflowState) -> str:
+        if s.stage == Stage.TRAFFIC and s.traffic.rps is None and s.traffic.peak_rps:
+            return QUESTIONS["average"]
         if s.stage == Stage.DEPLOY and s.deployment is not None:
             return (
                 "Open the Deploy page to download or apply them, or say 'apply' to apply them to the connected "

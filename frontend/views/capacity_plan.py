@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 from pydantic import ValidationError
 
+from core.assistant import TRAFFIC_LEVELS
 from core.errors import NavigatorError, StoreError
 from core.planning import (
     CandidateResult,
@@ -26,12 +27,7 @@ from frontend import services, state
 from frontend.components.charts import cost_figure, load_figure, memory_breakdown_figure
 from frontend.components.model_field import model_field
 
-TRAFFIC_PRESETS = {
-    "low (~10 RPS)": 10.0,
-    "medium (~50 RPS)": 50.0,
-    "high (~200 RPS)": 200.0,
-    "very high (~1000 RPS)": 1000.0,
-}
+TRAFFIC_PRESETS = {f"{level} (~{rps:g} RPS)": rps for level, rps in TRAFFIC_LEVELS.items()}
 PRECISIONS = {
     "checkpoint": "The checkpoint's own (others listed as alternatives)",
     "any": "Cheapest of all published checkpoints",
