@@ -158,3 +158,27 @@ def chat_error() -> str | None:
 
 def set_chat_error(message: str) -> None:
     st.session_state[_CHAT_ERROR] = message
+
+
+class Handoff(BaseModel):
+    """What the Assistant settled, carried to the Capacity plan and Deploy pages."""
+
+    workflow_id: str
+    plan_id: str
+    namespace: str | None = None
+
+
+_HANDOFF = "nav_handoff"
+
+
+def set_handoff(workflow: WorkflowState, plan: CapacityPlan) -> None:
+    """The conversation hands its plan (and namespace) to the other pages."""
+    st.session_state[_HANDOFF] = Handoff(workflow_id=workflow.id, plan_id=plan.id, namespace=workflow.namespace)
+
+
+def handoff_for(plan: CapacityPlan | None) -> Handoff | None:
+    """The conversation's hand-off, when ``plan`` is the plan it handed over."""
+    value = st.session_state.get(_HANDOFF)
+    if isinstance(value, Handoff) and plan is not None and value.plan_id == plan.id:
+        return value
+    return None

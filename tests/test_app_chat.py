@@ -86,3 +86,17 @@ def test_open_in_capacity_plan_loads_the_plan(cache: Path) -> None:
     assert not at.exception
     assert any(t.value == "Capacity plan" for t in at.title)
     assert list((cache / "plans").glob("plan-*.json"))
+    # What the conversation settled fills the form, marked as coming from it.
+    assert any("Filled from the Assistant conversation" in i.value for i in at.info)
+    assert at.number_input(key="plan_rps").value == 50.0 and at.number_input(key="plan_ttft").value == 500.0
+
+
+def test_open_in_deploy_carries_the_namespace_said_in_the_conversation(cache: Path) -> None:
+    at = chat_page()
+    say(at, SENTENCE)
+    say(at, "yes")
+    say(at, "namespace faq")
+    at.button(key="chat_to_deploy").click().run()
+    assert not at.exception and any(t.value == "Deploy" for t in at.title)
+    assert at.text_input(key="dp_ns").value == "faq"
+    assert any("project faq" in i.value for i in at.info)

@@ -128,6 +128,12 @@ def _fill_form(plan: CapacityPlan) -> None:
 
 if current is not None:
     _fill_form(current)
+    if (handoff := state.handoff_for(current)) is not None:
+        st.info(
+            f"Filled from the Assistant conversation {handoff.workflow_id}: model, traffic, targets and limits "
+            "below are what it settled. Change any of them and press Plan to re-plan.",
+            icon=":material/forum:",
+        )
 
 p1, p2 = st.columns(2)
 p1.selectbox(

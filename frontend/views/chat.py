@@ -102,6 +102,7 @@ with side_col:
         if to_plan or to_deploy:
             plan = CapacityPlan.model_validate(wf.plan_json)
             state.set_plan(plan)  # both pages work on the session's current plan
+            state.set_handoff(wf, plan)  # and show what the conversation settled as coming from it
             try:
                 store.save("plans", plan.id, plan)
             except NavigatorError as exc:

@@ -65,9 +65,21 @@ def _inventory() -> Inventory:
     return loaded.inventory if loaded else load_inventory(sample_path("sample_inventory.yaml"), catalog=catalog)
 
 
+handoff = state.handoff_for(plan)
+if handoff is not None and handoff.namespace and st.session_state.get("dp_ns_from") != handoff.plan_id:
+    st.session_state["dp_ns"] = handoff.namespace  # the project named in the conversation
+    st.session_state["dp_ns_from"] = handoff.plan_id
+if handoff is not None:
+    st.info(
+        f"From the Assistant conversation {handoff.workflow_id}: its plan"
+        + (f" and project {handoff.namespace}" if handoff.namespace else "")
+        + ".",
+        icon=":material/forum:",
+    )
+st.session_state.setdefault("dp_ns", settings.namespace or "llm-serving")
 with st.form("dp_options"):
     c1, c2, c3 = st.columns(3)
-    namespace = c1.text_input("Project (namespace)", value=settings.namespace or "llm-serving", key="dp_ns")
+    namespace = c1.text_input("Project (namespace)", key="dp_ns")
     name = c1.text_input("InferenceService name (empty = from the model)", key="dp_name")
     storage = c2.text_input("Storage URI (empty = model-car image or HF id)", key="dp_storage")
     autoscaling = c2.selectbox(
