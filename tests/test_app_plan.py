@@ -97,6 +97,14 @@ def test_what_if_sliders_move_the_plan(cache: Path) -> None:
     assert int(replicas[1].value) > int(replicas[0].value)
     sweep = json.loads(at.get("plotly_chart")[0].proto.spec)
     assert [t["name"] for t in sweep["data"]] == ["replicas", "USD per month"]
+    assert sweep["data"][0]["type"] == "bar" and sweep["data"][1]["type"] == "scatter"  # told apart
+    marked = [s for s in sweep["layout"]["shapes"] if s.get("type") == "line"]
+    assert [m["x0"] for m in marked] == [4.0]  # the what-if's own multiplier, on the original traffic
+    assert 4.0 in sweep["data"][0]["x"]
+    # An unchanged figure carries no arrow (a "+0.0%" drew a red one).
+    at.slider(key="wi_rps").set_value(1.0).run()
+    cost = [m for m in at.metric if m.label == "Monthly cost"][1]
+    assert cost.delta in (None, "")
     at.slider(key="wi_ttft").set_value(50.0).run()
     at.slider(key="wi_tpot").set_value(5.0).run()
     assert not at.exception

@@ -138,8 +138,13 @@ def what_if(plan: CapacityPlan, scenario: Scenario, *, catalog: Catalog | None =
             recs.append(
                 "replicas are limited by KV-cache capacity: --kv-cache-dtype=fp8 or more GPUs per replica adds slots"
             )
-        if cost is not None and cost > 50:
+        if cost is not None and cost > 50 and b.precision in ("bf16", "fp16", "fp32"):
             recs.append("cost rises by more than half: compare the FP8 / 4-bit precisions in the alternatives")
+        elif cost is not None and cost > 50:
+            recs.append(
+                f"cost rises by more than half and the plan already serves {b.precision}: compare the GPU types "
+                "and tensor-parallel sizes in the alternatives"
+            )
         if b.replicas_max > b.replicas_target:
             recs.append(f"autoscale between {b.replicas_min} and {b.replicas_max} replicas for the peak")
     if not modified.feasible:

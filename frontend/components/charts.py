@@ -147,24 +147,28 @@ def cost_figure(candidates: Sequence[CandidateResult], chosen: CandidateResult |
     return fig
 
 
-def sweep_figure(points: Sequence[SweepPoint]) -> go.Figure:
-    """Replicas (left) and monthly cost (right) against the RPS multiplier."""
-    x = [p.multiplier for p in points]
+def sweep_figure(points: Sequence[SweepPoint], *, current: float = 1.0) -> go.Figure:
+    """Replicas (bars, left) and monthly cost (line, right) against traffic, with the what-if's
+    own multiplier marked; ``points`` are multipliers of the modified plan, shown against the
+    original traffic (× ``current``)."""
+    x = [round(p.multiplier * current, 4) for p in points]
     fig = go.Figure()
-    fig.add_scatter(x=x, y=[p.replicas for p in points], name="replicas", mode="lines+markers")
+    fig.add_bar(x=x, y=[p.replicas for p in points], name="replicas", marker_color="#90caf9", opacity=0.8)
     fig.add_scatter(
         x=x,
         y=[p.monthly_cost_usd for p in points],
         name="USD per month",
         yaxis="y2",
         mode="lines+markers",
-        line={"dash": "dot"},
+        line={"color": "#e65100", "width": 3},
+        marker={"size": 8},
     )
+    fig.add_vline(x=current, line_color="#424242", line_dash="dash", annotation_text=f"this what-if: ×{current:g}")
     fig.update_layout(
         title="Replicas and cost vs traffic (same GPU type)",
-        xaxis_title="RPS multiplier",
+        xaxis_title="traffic, × the plan's RPS",
         yaxis_title="replicas",
-        yaxis2={"title": "USD per month", "overlaying": "y", "side": "right"},
+        yaxis2={"title": "USD per month", "overlaying": "y", "side": "right", "rangemode": "tozero"},
         height=360,
         legend={"orientation": "h", "y": -0.3},
         margin={"t": 50, "b": 10},

@@ -26,6 +26,14 @@ def _what_if(plan_json: str, scenario_json: str) -> WhatIfResult:
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
+def _pct(value: float | None) -> str | None:
+    """A change in percent for st.metric, or None (no arrow) when there is none to speak of:
+    a "+0.0%" would draw a red arrow for nothing."""
+    if value is None or abs(value) < 0.05:
+        return None
+    return f"{value:+.1f}%"
+
+
 def _sweep(plan_json: str) -> list:  # type: ignore[type-arg]
     return rps_sweep(CapacityPlan.model_validate_json(plan_json), MULTIPLIERS, catalog=services.catalog(settings))
 
@@ -84,19 +92,22 @@ else:
             st.subheader("What-if" + ("" if result.feasible else " — infeasible"))
             d = result.deltas
             if mod is not None:
-                st.metric("Replicas", mod.replicas_target, d.replicas if d else None, delta_color="inverse")
-                st.metric("GPUs", f"{mod.total_gpus} × {mod.gpu}", d.gpus if d else None, delta_color="inverse")
+                st.metric("Replicas", mod.replicas_target, (d.replicas or None) if d else None, delta_color="inverse")
+                st.metric(
+                    "GPUs", f"{mod.total_gpus} × {mod.gpu}", (d.gpus or None) if d else None, delta_color="inverse"
+                )
                 st.metric(
                     "Monthly cost",
                     f"${mod.monthly_cost_usd:,.0f}" if mod.monthly_cost_usd else "no price",
-                    f"{d.cost_pct:+.1f}%" if d and d.cost_pct is not None else None,
+                    _pct(d.cost_pct) if d else None,
                     delta_color="inverse",
                 )
                 st.metric(
                     "p95 TTFT / TPOT (ms)",
                     f"{mod.ttft_p95_ms.expected:,.0f} / {mod.tpot_p95_ms.expected:,.1f}",
-                    f"{d.ttft_p95_pct:+.1f}% / {d.tpot_p95_pct:+.1f}%" if d else None,
+                    _pct(d.ttft_p95_pct) if d else None,
                     delta_color="inverse",
+                    help=f"TPOT {_pct(d.tpot_p95_pct) or 'unchanged'}" if d else None,
                 )
         if result.deltas:
             st.caption(f"Throughput {result.deltas.throughput_pct:+.1f}% at the modified replica count.")
@@ -104,4 +115,4 @@ else:
             st.warning(w)
         for r in result.recommendations:
             st.info(r)
-        st.plotly_chart(sweep_figure(_sweep(result.modified.model_dump_json())), key="wi_sweep_chart")
+        st.plotly_chart(sweep_figure(_sweep(result.modified.model_dump_json()), current=mult), key="wi_sweep_chart")
