@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pandas as pd
 from streamlit.testing.v1 import AppTest
 
 from tests.test_app import APP
@@ -26,14 +27,24 @@ def page() -> AppTest:
     return at
 
 
+def matrix_of(at: AppTest) -> pd.DataFrame:
+    """The deployment matrix: a static table (reasons wrapped and read in full), models as its index."""
+    table = next(t.value for t in at.table if "Verdict" in t.value.columns)
+    return table.reset_index()
+
+
 def test_sample_config_report() -> None:
     at = page()
     at.button(key="dr_run").click().run()
     assert not at.exception, [e.value for e in at.exception]
     metrics = {m.label: m.value for m in at.metric}
     assert int(metrics["NO-GO"]) >= 1 and int(metrics["GO"]) + int(metrics["GO with changes"]) >= 4
-    matrix = next(df.value for df in at.dataframe if "Verdict" in df.value.columns and "Model" in df.value.columns)
+    matrix = matrix_of(at)
     assert "llama-3.3-70b-instruct" in set(matrix["Model"])
+    # Sample verdicts for real reasons, in words; no raw enum, None or JSON in a cell.
+    assert {"GO", "GO with changes", "NO-GO"} <= set(matrix["Verdict"])
+    cells = " ".join(str(v) for v in matrix.to_numpy().ravel())
+    assert "GO_WITH_CHANGES" not in cells and "None" not in cells and "{" not in cells
     assert any("fragmentation" in m.value for m in at.markdown)
     assert any("GPU KV cache size" in c.value for c in at.code)
     labels = {b.label for b in at.get("download_button")}
@@ -49,15 +60,15 @@ def test_upload_and_bad_upload() -> None:
     at.get("file_uploader")[0].set_value(("mine.yaml", UPLOAD, "application/x-yaml"))
     at.button(key="dr_run").click().run()
     assert not at.exception
-    matrix = next(df.value for df in at.dataframe if "Verdict" in df.value.columns and "Model" in df.value.columns)
+    matrix = matrix_of(at)
     assert list(matrix["Model"]) == ["tiny"] and matrix["Verdict"][0] == "GO with changes"
     # A broken upload keeps the last good report on screen and says what is wrong.
     at.get("file_uploader")[0].set_value(("broken.yaml", b"model-car:\n  - name: lonely\n", "application/x-yaml"))
     at.button(key="dr_run").click().run()
     assert not at.exception
     assert any("'lonely'" in e.value and "image" in e.value for e in at.error)
-    matrix = next(df.value for df in at.dataframe if "Verdict" in df.value.columns and "Model" in df.value.columns)
-    assert list(matrix["Model"]) == ["tiny"]
+    assert list(matrix_of(at)["Model"]) == ["tiny"]
+    assert any("This is the previous result" in w.value for w in at.warning)  # marked as stale
 
 
 def test_nothing_run_yet() -> None:

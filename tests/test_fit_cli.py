@@ -58,6 +58,33 @@ def test_sample_json_overlay_and_untouched_base(tmp_path: Path, skopeo_on_path: 
     assert digest(base) == before and again.returncode == 1
 
 
+def test_the_overlay_is_the_base_edited_in_place_so_its_diff_is_the_fixes(tmp_path: Path) -> None:
+    """Comments, order and indentation survive; the diff holds the changed arguments, a note on
+    each changed or NO-GO entry, and the header — nothing re-indented."""
+    import difflib
+
+    from core.modelcar import load_modelcar_config
+
+    base = tmp_path / "models.base.yaml"
+    shutil.copy(SAMPLE, base)
+    navigator("fit", "--config", str(base), "--write-overlay", "--no-image-inspect")
+    before, after = base.read_text(), (tmp_path / "models.generated.yaml").read_text()
+    assert all(line in after.splitlines() for line in before.splitlines() if line.lstrip().startswith("#"))
+    diff = [
+        line
+        for line in difflib.unified_diff(before.splitlines(), after.splitlines(), lineterm="", n=0)
+        if line[:1] in "+-" and not line.startswith(("+++", "---"))
+    ]
+    removed = [line for line in diff if line.startswith("-")]
+    assert removed == ["-        - --distributed-executor-backend=mp", "-        - --tensor-parallel-size=1"]
+    added = [line[1:].strip() for line in diff if line.startswith("+")]
+    assert "- --tensor-parallel-size=2" in added
+    assert sum(1 for a in added if a.startswith("# navigator fit: NO-GO")) == 1
+    assert "GO_WITH_CHANGES" not in after and "NO_GO" not in after and "GO with changes" in after
+    assert len(diff) < 30
+    assert len(load_modelcar_config(tmp_path / "models.generated.yaml").entries) == 7  # still a valid config
+
+
 def test_all_runnable_exits_0_and_text_output(tmp_path: Path) -> None:
     cfg = tmp_path / "ok.yaml"
     cfg.write_text(GOOD)

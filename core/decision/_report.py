@@ -244,7 +244,19 @@ def report_markdown(report: DecisionReport) -> str:
     return "\n".join(lines) + "\n"
 
 
-def report_overlay(config: ModelCarConfig, report: DecisionReport) -> str:
-    """The generated overlay: GO_WITH_CHANGES entries get their fixed arguments, NO_GO ones a note."""
+def _short(text: str, limit: int = 150) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def report_overlay(config: ModelCarConfig, report: DecisionReport, *, base_text: str | None = None) -> str:
+    """The generated overlay: GO_WITH_CHANGES entries get their fixed arguments, NO_GO ones a
+    note; with the base file's text, that text edited in place (comments and layout kept)."""
     optimized = {d.name: d.optimized_args for d in report.decisions if d.verdict == "GO_WITH_CHANGES"}
-    return overlay_yaml(config, optimized, {d.name: d.verdict for d in report.decisions})
+    notes = {
+        d.name: _short("; ".join([f"{c.flag}: {c.reason}" for c in d.changes][:2] or d.reasons[:1]))
+        for d in report.decisions
+        if d.verdict != "GO"
+    }
+    return overlay_yaml(
+        config, optimized, {d.name: d.verdict for d in report.decisions}, base_text=base_text, notes=notes
+    )

@@ -12,6 +12,7 @@ from core.cluster import Inventory, load_inventory
 from core.decision import DecisionReport, build_report, report_markdown, report_overlay
 from core.errors import NavigatorError
 from core.modelcar import (
+    VERDICT_WORDS,
     ModelCarConfig,
     diff_text,
     inspect_image,
@@ -25,7 +26,8 @@ from frontend.components.charts import memory_breakdown_figure
 MAX_UPLOAD_MB = 1
 _BASE = "nav_decision_base_text"
 _MARK = {"GO": ":green[GO]", "GO_WITH_CHANGES": ":orange[GO with changes]", "NO_GO": ":red[NO-GO]"}
-_WORDS = {"GO": "GO", "GO_WITH_CHANGES": "GO with changes", "NO_GO": "NO-GO"}
+_WORDS = VERDICT_WORDS
+_STALE = "dr_stale"  # why the last check failed, while an older report is still shown
 
 settings, _ = services.settings()
 catalog = services.catalog(settings)
@@ -147,8 +149,11 @@ if st.button("Check the models", type="primary", key="dr_run"):
                 status.update(label=f"Checked {len(report.decisions)} models", state="complete", expanded=False)
             state.set_report(report, config)
             st.session_state[_BASE] = base_text
+            st.session_state.pop(_STALE, None)
     except NavigatorError as exc:
         st.error(str(exc), icon=":material/error:")
+        if state.current_report() is not None:
+            st.session_state[_STALE] = str(exc)
 
 report: DecisionReport | None = state.current_report()
 config = state.current_report_config()
@@ -167,24 +172,28 @@ else:
     )
     for w in report.config_warnings:
         st.warning(w)
+    if stale := st.session_state.get(_STALE):
+        st.warning(
+            f"This is the previous result: the last check did not run ({stale}). Fix that and press "
+            "*Check the models* again.",
+            icon=":material/history:",
+        )
     st.subheader("Deployment matrix")
-    st.dataframe(
+    # A static table: every reason and change is read in full, wrapped, across the page.
+    st.table(
         pd.DataFrame(
             [
                 {
                     "Model": m["model"],
                     "Verdict": _WORDS[m["verdict"]],
                     "GPU type": m["node_type"] or "—",
-                    "Nodes": ", ".join(m["nodes"][:4]),
-                    "Changes": "; ".join(f"{c['flag']} → {c['new'] or 'removed'}" for c in m["changes"]),
-                    "Reasons": "; ".join(m["reasons"][:2]),
+                    "Nodes": ", ".join(m["nodes"][:4]) or "—",
+                    "Changes": "; ".join(f"{c['flag']} → {c['new'] or 'removed'}" for c in m["changes"]) or "—",
+                    "Reasons": "; ".join(m["reasons"][:2]) or "—",
                 }
                 for m in report.matrix()
             ]
-        ),
-        hide_index=True,
-        width="stretch",
-        key="dr_matrix",
+        ).set_index("Model")
     )
     for d in report.decisions:
         with st.expander(f"{d.name} — {_WORDS[d.verdict]}"):
@@ -207,11 +216,13 @@ else:
             if d.alternative:
                 st.info(f"Nearest feasible alternative: {d.alternative}")
             if d.changes:
-                st.dataframe(
-                    pd.DataFrame([c.model_dump() for c in d.changes]),
-                    hide_index=True,
-                    width="stretch",
-                    key=f"dr_changes_{d.name}",
+                st.table(
+                    pd.DataFrame(
+                        [
+                            {"Flag": c.flag, "From": c.old or "—", "To": c.new or "removed", "Why": c.reason}
+                            for c in d.changes
+                        ]
+                    ).set_index("Flag")
                 )
             st.code(" ".join(d.optimized_args) or "(no arguments)", language="bash")
             if d.node_types:
@@ -221,9 +232,9 @@ else:
                             {
                                 "GPU type": n.gpu + (f" MIG {n.mig_profile}" if n.mig_profile else ""),
                                 "Verdict": _WORDS[n.verdict],
-                                "Free per node": json.dumps(n.free_per_node),
-                                "Lands on": ", ".join(n.nodes[:4]),
-                                "Reasons": "; ".join(n.reasons),
+                                "Free per node": ", ".join(f"{k}: {v}" for k, v in n.free_per_node.items()) or "—",
+                                "Lands on": ", ".join(n.nodes[:4]) or "—",
+                                "Reasons": "; ".join(n.reasons) or "—",
                             }
                             for n in d.node_types
                         ]
@@ -242,7 +253,7 @@ else:
         )
         st.markdown(f"{icon} **{check.name}** — {check.detail}")
     st.subheader("Generated overlay")
-    overlay = report_overlay(config, report)
+    overlay = report_overlay(config, report, base_text=st.session_state.get(_BASE) or None)
     st.code(
         diff_text(st.session_state.get(_BASE, ""), overlay, name=config.source.rsplit("/", 1)[-1]) or "no differences",
         language="diff",

@@ -67,7 +67,8 @@ def _run(args: argparse.Namespace) -> int:
     report, _, note = report_from_args(args)
     written = None
     if args.write_overlay:
-        written = write_overlay(args.config, report_overlay(config, report))
+        base_text = Path(args.config).read_text(encoding="utf-8")
+        written = write_overlay(args.config, report_overlay(config, report, base_text=base_text))
     if args.report:
         args.report.write_text(report_markdown(report), encoding="utf-8")
     if args.json:
