@@ -72,7 +72,34 @@ def test_infeasible_and_invalid_input_are_shown(cache: Path) -> None:
     at.number_input(key="plan_peak").set_value(1.0)
     at.button[0].click().run()
     assert not at.exception
-    assert any("peak_rps" in e.value for e in at.error)
+    said = " ".join(m.value for m in at.markdown)
+    assert "The peak (1 requests/s) is below the average (50 requests/s)" in said
+    assert "peak_rps" not in said and "Value error" not in said
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "words"),
+    [
+        ("plan_rps", -5.0, "The average must be above 0"),
+        ("plan_rps", 0.0, "The average must be above 0"),
+        ("plan_avail", 120.0, "120% is not an availability"),
+        ("plan_ttft", -1.0, "A time cannot be negative"),
+        ("plan_in95", 10, "p95 prompt length (10) is below the mean (800)"),
+    ],
+)
+def test_bad_values_are_explained_next_to_their_field_when_plan_is_pressed(
+    cache: Path, key: str, value: float, words: str
+) -> None:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    at.switch_page("views/capacity_plan.py").run()
+    at.number_input(key=key).set_value(value)
+    at.button[0].click().run()
+    assert not at.exception
+    shown = [m.value for m in at.markdown if m.value.startswith(":red[")]
+    assert len(shown) == 1 and words in shown[0], shown
+    assert at.number_input(key=key).value == value  # what the user typed stays
+    assert not any("meets every target" in s.value for s in at.success)  # nothing planned
 
 
 def test_url_restores_a_saved_plan(cache: Path) -> None:

@@ -4,7 +4,14 @@
 """
 
 from core.planning._candidates import CandidateResult, price_for, resources_for
-from core.planning._inputs import Constraints, ModelRequirements, PlanRequest, SloTargets, TrafficProfile
+from core.planning._inputs import (
+    Constraints,
+    ModelRequirements,
+    PlanRequest,
+    SloTargets,
+    TrafficProfile,
+    traffic_problems,
+)
 from core.planning._plan import Alternatives, CapacityPlan, build_plan, plan_for_architecture, plan_id
 from core.planning._recommend import ModelChoice, recommend_models
 from core.planning._replica import Rejected
@@ -38,5 +45,6 @@ __all__ = [
     "recommend_models",
     "resources_for",
     "rps_sweep",
+    "traffic_problems",
     "what_if",
 ]

@@ -37,6 +37,37 @@ class ModelRequirements(BaseModel):
     license: str | None = None
 
 
+def traffic_problems(
+    rps: float,
+    peak_rps: float | None,
+    input_tokens: int,
+    output_tokens: int,
+    input_p95: int | None = None,
+    output_p95: int | None = None,
+) -> dict[str, str]:
+    """What cannot be in these traffic figures, by field, in words a person reads::
+
+    traffic_problems(50, 10, 800, 200)["peak_rps"]   # 'the peak (10 requests/s) is below the average …'
+    """
+    out: dict[str, str] = {}
+    if rps <= 0:
+        out["rps"] = "the average must be above 0 requests/s (traffic that never arrives needs no plan)"
+    if peak_rps is not None and peak_rps < 0:
+        out["peak_rps"] = "a peak cannot be negative: give the busiest rate, or 0 for none"
+    elif peak_rps and peak_rps < rps:
+        out["peak_rps"] = (
+            f"the peak ({peak_rps:g} requests/s) is below the average ({rps:g} requests/s): give the busiest "
+            "rate, at least the average, or 0 for none"
+        )
+    for key, mean, p95, what in (
+        ("input_tokens_p95", input_tokens, input_p95, "prompt"),
+        ("output_tokens_p95", output_tokens, output_p95, "answer"),
+    ):
+        if p95 is not None and 0 < p95 < mean:
+            out[key] = f"the p95 {what} length ({p95:,}) is below the mean ({mean:,}): give at least the mean, or 0"
+    return out
+
+
 class TrafficProfile(BaseModel):
     """Request rate and token lengths (mean and p95)."""
 
@@ -53,12 +84,16 @@ class TrafficProfile(BaseModel):
 
     @model_validator(mode="after")
     def _order(self) -> TrafficProfile:
-        if self.peak_rps is not None and self.peak_rps < self.rps:
-            raise ValueError(f"peak_rps ({self.peak_rps}) is below the average rps ({self.rps})")
-        if self.input_tokens_p95 is not None and self.input_tokens_p95 < self.input_tokens:
-            raise ValueError("input_tokens_p95 is below the mean input_tokens")
-        if self.output_tokens_p95 is not None and self.output_tokens_p95 < self.output_tokens:
-            raise ValueError("output_tokens_p95 is below the mean output_tokens")
+        problems = traffic_problems(
+            self.rps,
+            self.peak_rps,
+            self.input_tokens,
+            self.output_tokens,
+            self.input_tokens_p95,
+            self.output_tokens_p95,
+        )
+        if problems:
+            raise ValueError("; ".join(problems.values()))
         return self
 
     @property

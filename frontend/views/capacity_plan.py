@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 from pydantic import ValidationError
+from streamlit.delta_generator import DeltaGenerator
 
 from core.assistant import TRAFFIC_LEVELS
 from core.errors import NavigatorError, StoreError
@@ -22,6 +23,7 @@ from core.planning import (
     load_curve,
     plan_markdown,
     recommend_models,
+    traffic_problems,
 )
 from frontend import services, state
 from frontend.components.charts import cost_figure, load_figure, memory_breakdown_figure
@@ -44,6 +46,47 @@ SLO_PRESETS = {  # p95 TTFT ms, p95 TPOT ms
 }
 
 _FORM_FROM = "plan_form_from"  # the plan whose request the form holds
+
+
+_FIELD_ERRORS = "plan_field_errors"
+
+
+def _field_error(col: DeltaGenerator, key: str) -> None:
+    """The app's own message for a field, right under it, after Plan was pressed."""
+    message = st.session_state.get(_FIELD_ERRORS, {}).get(key)
+    if message:
+        col.markdown(f":red[{message}]")
+
+
+def _form_problems(
+    rps: float,
+    peak: float,
+    inp: int,
+    out: int,
+    inp95: int,
+    out95: int,
+    ttft: float,
+    tpot: float,
+    avail: float,
+) -> dict[str, str]:
+    """What cannot be planned, by widget key, in words (the library's wording never shows)."""
+    by_field = traffic_problems(rps, peak, int(inp), int(out), int(inp95) or None, int(out95) or None)
+    keys = {
+        "rps": "plan_rps",
+        "peak_rps": "plan_peak",
+        "input_tokens_p95": "plan_in95",
+        "output_tokens_p95": "plan_out95",
+    }
+    problems = {keys[k]: v[0].upper() + v[1:] + "." for k, v in by_field.items()}
+    if ttft < 0:
+        problems["plan_ttft"] = "A time cannot be negative: give the p95 time to first token in ms, or 0 for no target."
+    if tpot < 0:
+        problems["plan_tpot"] = "A time cannot be negative: give the p95 time per output token in ms, or 0 for none."
+    if not 50 <= avail <= 99.999:
+        problems["plan_avail"] = (
+            f"{avail:g}% is not an availability Navigator plans for: give 50–99.999 (99.9 is three nines)."
+        )
+    return problems
 
 
 def speed_words(c: CandidateResult) -> str:
@@ -155,19 +198,26 @@ with st.form("plan_form"):
     )
     st.subheader("Traffic")
     t2, t3, t4 = st.columns(3)
-    rps = t2.number_input("Average RPS", min_value=0.01, max_value=1_000_000.0, value=50.0, key="plan_rps")
-    peak = t3.number_input("Peak RPS (0 = average)", min_value=0.0, max_value=1_000_000.0, value=0.0, key="plan_peak")
+    rps = t2.number_input("Average RPS", max_value=1_000_000.0, value=50.0, key="plan_rps")
+    _field_error(t2, "plan_rps")
+    peak = t3.number_input("Peak RPS (0 = average)", max_value=1_000_000.0, value=0.0, key="plan_peak")
+    _field_error(t3, "plan_peak")
     pattern = t4.selectbox("Pattern", ["steady", "burst", "growth", "variable"], key="plan_pattern")
     l1, l2, l3, l4 = st.columns(4)
     inp = l1.number_input("Input tokens (mean)", 1, 2_000_000, 800, key="plan_in")
     out = l2.number_input("Output tokens (mean)", 1, 200_000, 200, key="plan_out")
     inp95 = l3.number_input("Input tokens p95 (0 = mean)", 0, 2_000_000, 0, key="plan_in95")
+    _field_error(l3, "plan_in95")
     out95 = l4.number_input("Output tokens p95 (0 = mean)", 0, 200_000, 0, key="plan_out95")
+    _field_error(l4, "plan_out95")
     st.subheader("Latency targets")
     s2, s3, s4 = st.columns(3)
-    ttft = s2.number_input("p95 TTFT ms (0 = none)", 0.0, 600_000.0, 500.0, key="plan_ttft")
-    tpot = s3.number_input("p95 TPOT ms (0 = none)", 0.0, 10_000.0, 50.0, key="plan_tpot")
-    avail = s4.number_input("Availability %", 50.0, 99.999, 99.9, key="plan_avail")
+    ttft = s2.number_input("p95 TTFT ms (0 = none)", max_value=600_000.0, value=500.0, key="plan_ttft")
+    _field_error(s2, "plan_ttft")
+    tpot = s3.number_input("p95 TPOT ms (0 = none)", max_value=10_000.0, value=50.0, key="plan_tpot")
+    _field_error(s3, "plan_tpot")
+    avail = s4.number_input("Availability %", value=99.9, key="plan_avail")
+    _field_error(s4, "plan_avail")
     st.subheader("Constraints")
     c1, c2, c3 = st.columns([3, 1, 1])
     gpus = c1.multiselect("GPU types (empty = all)", list(catalog.gpus), key="plan_gpus")
@@ -183,7 +233,15 @@ with st.form("plan_form"):
 
 if submitted and model is None:
     st.error("Model: the uploaded config.json was not used (see above); nothing was planned.")
+elif (
+    submitted
+    and model is not None
+    and (problems := _form_problems(rps, peak, inp, out, inp95, out95, ttft, tpot, avail))
+):
+    st.session_state[_FIELD_ERRORS] = problems
+    st.rerun()  # drawn next to their fields; the form keeps what was typed
 elif submitted and model is not None:
+    st.session_state.pop(_FIELD_ERRORS, None)
     try:
         overrides = {str(r["GPU"]): float(r["USD per GPU-hour"]) for _, r in prices.dropna().iterrows() if r["GPU"]}
         request = PlanRequest(
@@ -214,9 +272,11 @@ elif submitted and model is not None:
             store.save("plans", current.id, current)
         except StoreError as exc:
             st.warning(f"The plan is kept in this session only: {exc}")
-    except ValidationError as exc:
+    except ValidationError as exc:  # the checks above catch what a person can type; say the rest plainly
         for err in exc.errors():
-            st.error(f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}")
+            st.error(
+                f"{' '.join(str(p) for p in err['loc']).replace('_', ' ')}: {err['msg'].removeprefix('Value error, ')}"
+            )
     except NavigatorError as exc:
         st.error(str(exc))
 

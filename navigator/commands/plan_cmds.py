@@ -24,6 +24,7 @@ from core.planning import (
     TrafficProfile,
     build_plan,
     checkpoint_lines,
+    traffic_problems,
     what_if,
 )
 from core.settings import load_settings
@@ -35,7 +36,7 @@ def _invalid(exc: ValidationError) -> InputError:
     parts = []
     for err in exc.errors():
         field = str(err["loc"][-1]) if err["loc"] else "input"
-        parts.append(f"--{field.replace('_', '-')}: {err['msg']}")
+        parts.append(f"--{field.replace('_', '-')}: {err['msg'].removeprefix('Value error, ')}")
     return InputError("; ".join(parts))
 
 
@@ -52,6 +53,11 @@ def _prices(items: list[str]) -> dict[str, float]:
 
 def request_from_args(args: argparse.Namespace) -> PlanRequest:
     """A PlanRequest from the flags; field errors name the flag."""
+    problems = traffic_problems(
+        args.rps, args.peak_rps, args.input_tokens, args.output_tokens, args.input_tokens_p95, args.output_tokens_p95
+    )
+    if problems:
+        raise InputError("; ".join(f"--{k.replace('_', '-')}: {v}" for k, v in problems.items()))
     try:
         return PlanRequest(
             model=ModelRequirements(model=args.model, quantization=args.quantization),
