@@ -89,8 +89,8 @@ def connect(kubeconfig: Path | None = None, context: str | None = None) -> Conne
             config.load_incluster_config(client_configuration=cfg)
         else:
             raise ClusterConfigError(
-                f"no kubeconfig at {path}. Run 'oc login' (or set KUBECONFIG / "
-                "NAVIGATOR_KUBECONFIG), or use an inventory file instead."
+                f"no kubeconfig at {path}: run 'oc login' (or set KUBECONFIG / NAVIGATOR_KUBECONFIG) "
+                "to reach a cluster."
             )
     except ConfigException as exc:
         where = f" context {context!r}" if context else ""

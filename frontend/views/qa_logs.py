@@ -26,12 +26,15 @@ MAX_UPLOAD_MB = 1
 st.title("QA logs")
 st.caption(
     "The official validation suite (quay.io/opendatahub/opendatahub-tests) deploys each model-car entry on the "
-    "cluster and sends it OpenAI requests. Runs continue in the background while you use other pages."
+    "cluster and sends it OpenAI requests, so QA needs a cluster either way: podman only runs the test container "
+    "on this machine, a Job runs it in the cluster. Runs continue in the background while you use other pages."
 )
-if not podman.available:
-    st.info(
-        f"podman: {podman.detail}. {podman.how_to_enable} Runs can go to the cluster as a Job instead.",
-        icon=":material/info:",
+_default_kubeconfig = Path(str(settings.kubeconfig or default_kubeconfig())).expanduser()
+if not _default_kubeconfig.exists():
+    st.warning(
+        f"No cluster connected (no kubeconfig at {_default_kubeconfig}): QA deploys the models on a cluster, "
+        "so run `oc login` or set NAVIGATOR_KUBECONFIG first. Give a kubeconfig path below if it lives elsewhere.",
+        icon=":material/cloud_off:",
     )
 
 
@@ -85,7 +88,10 @@ def _live(run_id: str) -> None:
         _result_view(run.result, "current")
         if run.store_warning:
             st.warning(run.store_warning)
-    st.code("\n".join(run.lines[-200:]) or "(no output yet)", language="log")
+    st.code(
+        "\n".join(run.lines[-200:]) or ("(no output yet)" if run.running else "(the run printed nothing)"),
+        language="log",
+    )
 
 
 # What other pages already know: the decision's overlay, the inventory's GPU provider, and the
@@ -131,9 +137,11 @@ with st.form("qa_start"):
     backend = c1.radio(
         "Run with",
         ["podman", "cluster"],
+        index=0 if podman.available else 1,
         format_func=lambda b: "podman on this machine" if b == "podman" else "a Job in the cluster",
         horizontal=True,
         key="qa_backend",
+        help=None if podman.available else f"podman: {podman.detail}. {podman.how_to_enable}",
     )
     job_namespace = c1.text_input("Namespace for the Job", value=settings.namespace or "navigator-qa", key="qa_ns")
     runtime_image = c2.text_input(
@@ -168,6 +176,15 @@ if start:
                 config_text = upload.getvalue()
         else:
             config_text = sample_path("sample_modelcar_config.base.yaml").read_bytes()
+        if config_text is not None and backend == "podman" and not podman.available:
+            st.error(f"Run with: podman is not here ({podman.detail}); choose a Job in the cluster.")
+            config_text = None
+        if config_text is not None and not Path(kubeconfig.strip() or "~").expanduser().is_file():
+            st.error(
+                f"Kubeconfig: no file at {kubeconfig.strip() or '(empty)'}. QA deploys the models on a cluster: "
+                "run `oc login`, or give the path of a kubeconfig. Nothing was started."
+            )
+            config_text = None
         if config_text is not None:
             # The config a run used is kept next to the run history (it holds no secret).
             folder = (
