@@ -23,6 +23,9 @@ if settings_error:
     st.error(f"Settings are invalid, using defaults: {settings_error}", icon=":material/error:")
 
 pages = {
+    "Navigator": [
+        st.Page(PAGES / "home.py", title="Home", icon=":material/explore:", default=True),
+    ],
     "Plan": [
         st.Page(PAGES / "chat.py", title="Assistant", icon=":material/forum:"),
         st.Page(PAGES / "capacity_plan.py", title="Capacity plan", icon=":material/query_stats:"),
@@ -36,7 +39,7 @@ pages = {
         st.Page(PAGES / "qa_logs.py", title="QA logs", icon=":material/science:"),
     ],
     "Cluster": [
-        st.Page(PAGES / "gpu_inventory.py", title="GPU inventory", icon=":material/memory:", default=True),
+        st.Page(PAGES / "gpu_inventory.py", title="GPU inventory", icon=":material/memory:"),
     ],
     "Configure": [
         st.Page(PAGES / "settings.py", title="Settings", icon=":material/settings:"),

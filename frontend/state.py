@@ -182,3 +182,17 @@ def handoff_for(plan: CapacityPlan | None) -> Handoff | None:
     if isinstance(value, Handoff) and plan is not None and value.plan_id == plan.id:
         return value
     return None
+
+
+_CHAT_EXAMPLE = "nav_chat_example"
+
+
+def set_chat_example(text: str) -> None:
+    """A message the Assistant page sends as the user's first turn (the Home page's example)."""
+    st.session_state[_CHAT_EXAMPLE] = text
+
+
+def take_chat_example() -> str | None:
+    """The example waiting to be sent, once."""
+    value = st.session_state.pop(_CHAT_EXAMPLE, None)
+    return value if isinstance(value, str) else None

@@ -15,21 +15,36 @@ APP = str(REPO / "frontend" / "app.py")
 
 
 def app() -> AppTest:
+    """The app on its GPU inventory page (Home is the landing page)."""
     at = AppTest.from_file(APP, default_timeout=60)
     at.run()
+    at.switch_page("views/gpu_inventory.py").run()
     assert not at.exception, [e.value for e in at.exception]
     return at
+
+
+def test_the_app_opens_on_home_which_says_what_navigator_is_and_starts_the_walkthrough() -> None:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    assert not at.exception and at.title[0].value == "Navigator"
+    assert "OpenShift AI" in at.markdown[0].value
+    assert not any("NAVIGATOR_" in c.value for c in at.caption)  # a compact status, not variable names
+    at.button(key="home_example").click().run()
+    assert not at.exception and at.title[0].value == "Assistant"
+    said = "\n".join(m.value for m in at.markdown)
+    assert "Understood: model Llama-3.1-8B" in said  # the example went in as the first message
 
 
 def nodes_table(at: AppTest) -> pd.DataFrame:
     return next(df.value for df in at.dataframe if "node" in df.value.columns)
 
 
-def test_inventory_page_is_the_default_and_shows_the_sample() -> None:
+def test_inventory_page_shows_the_sample() -> None:
     at = app()
     assert at.title[0].value == "GPU inventory"
     table = nodes_table(at)
     assert "gpu-a100-0" in set(table["node"])
+    assert "None" not in table.astype(str).to_numpy()  # a CPU node shows dashes
     row = table[table["node"] == "gpu-a100-0"].iloc[0]
     assert (row["allocatable"], row["in_use"], row["free"]) == (8, 6, 2)
     metrics = {m.label: m.value for m in at.metric}

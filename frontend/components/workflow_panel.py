@@ -54,14 +54,14 @@ def plan_panel(wf: WorkflowState) -> None:
     st.dataframe(pd.DataFrame(rows, columns=["", "value"]), hide_index=True, width="stretch")
     p = wf.plan
     if p is not None and p.gpu:
-        c1, c2 = st.columns(2)
-        c1.metric("GPU per replica", f"{p.gpus_per_replica} × {p.gpu}")
+        # The GPU on a line of its own: in a half-width metric "1 × H100-SXM" was cut to "1 × H100…".
+        st.markdown(f"**GPU per replica:** {p.gpus_per_replica} × {p.gpu}")
+        c2, c3, c4 = st.columns(3)
         c2.metric("Replicas", f"{p.replicas}", help=f"min {p.replicas_min}, max {p.replicas_max}")
-        c3, c4 = st.columns(2)
         c3.metric("GPUs in total", f"{p.total_gpus}")
         c4.metric(
             "Cost per month",
-            f"${p.monthly_cost_usd:,.0f}" if p.monthly_cost_usd is not None else "unknown",
+            f"${p.monthly_cost_usd:,.0f}" if p.monthly_cost_usd is not None else "no price",
             help="GPUs × $/GPU-hour × 730 h at catalog prices (estimated)",
         )
         st.caption(

@@ -26,7 +26,8 @@ use_llm = st.toggle(
 st.caption(
     f"LLM mode: {llm.detail}. Numbers always come from Navigator's sizing engine and planner."
     if use_llm
-    else "Offline mode: rule-based understanding, no LLM. " + ("" if llm.available else llm.how_to_enable)
+    else "Offline mode: rule-based understanding, no LLM (how to add one: the toggle's help). "
+    "Numbers always come from Navigator's sizing engine and planner."
 )
 try:
     assistant = services.assistant(
@@ -75,6 +76,8 @@ with chat_col:
 prompt = st.chat_input(
     "Describe the model, traffic and latency you need…", max_chars=MAX_MESSAGE_CHARS, key="chat_input"
 )
+if not prompt and (example := state.take_chat_example()) is not None and len(wf.conversation) <= 1:
+    prompt = example  # the Home page's example, sent as the user's first message
 if prompt:
     with chat_col:
         with st.chat_message("user"):
@@ -96,9 +99,9 @@ if prompt:
 with side_col:
     plan_panel(wf)
     if wf.plan_json is not None:
-        c1, c2 = st.columns(2)
-        to_plan = c1.button("Open in Capacity plan", icon=":material/query_stats:", key="chat_to_plan")
-        to_deploy = c2.button("Open in Deploy", icon=":material/rocket_launch:", key="chat_to_deploy")
+        # One per row at full width: side by side in the narrow column their labels were cut.
+        to_plan = st.button("Open in Capacity plan", icon=":material/query_stats:", key="chat_to_plan", width="stretch")
+        to_deploy = st.button("Open in Deploy", icon=":material/rocket_launch:", key="chat_to_deploy", width="stretch")
         if to_plan or to_deploy:
             plan = CapacityPlan.model_validate(wf.plan_json)
             state.set_plan(plan)  # both pages work on the session's current plan

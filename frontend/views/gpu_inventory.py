@@ -107,8 +107,11 @@ def render(current: state.InventoryState) -> None:
         st.warning(warning)
 
     st.subheader("Nodes")
+    nodes = pd.DataFrame(node_rows(inv))
+    text_columns = [c for c in nodes.columns if not pd.api.types.is_numeric_dtype(nodes[c])]
+    nodes[text_columns] = nodes[text_columns].fillna("—")  # a CPU node has no GPU: a dash, not "None"
     st.dataframe(
-        pd.DataFrame(node_rows(inv)),
+        nodes,
         hide_index=True,
         width="stretch",
         column_config={
