@@ -120,6 +120,11 @@ def wait_for_app(page: object) -> None:
     page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=60_000)
 
 
+def nav_link(page: Any, name: str) -> Any:
+    """The sidebar's link to a page (Home's own page links carry longer names)."""
+    return page.get_by_test_id("stSidebarNav").get_by_role("link", name=name, exact=True)
+
+
 def open_page(browser: object, url: str, link: str, *, width: int = 1400, height: int = 1800) -> Any:
     """A new tab on the app, moved to the page behind the sidebar link ``link``, idle."""
     from playwright.sync_api import Browser
@@ -128,6 +133,6 @@ def open_page(browser: object, url: str, link: str, *, width: int = 1400, height
     page = browser.new_page(viewport={"width": width, "height": height})
     page.goto(url)
     wait_for_app(page)
-    page.get_by_role("link", name=link).click()
+    nav_link(page, link).click()
     wait_for_app(page)
     return page

@@ -7,7 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser import ARTIFACTS, CHROMIUM_FLAGS, chromium_path, open_page, streamlit_server, wait_for_app
+from tests.browser import (
+    ARTIFACTS,
+    CHROMIUM_FLAGS,
+    chromium_path,
+    nav_link,
+    open_page,
+    streamlit_server,
+    wait_for_app,
+)
 from tests.support.user_proxy import UserProxy
 
 pytestmark = pytest.mark.browser
@@ -106,7 +114,7 @@ def test_deploy_preview_and_download_in_chromium(app_url: str, browser: object, 
     page = context.new_page()
     page.goto(app_url)
     wait_for_app(page)
-    page.get_by_role("link", name="Deploy").click()
+    nav_link(page, "Deploy").click()
     wait_for_app(page)
     expect(page.get_by_role("heading", name="Deploy", exact=True)).to_be_visible()
     expect(page.get_by_text("InferenceService granite-3-1-8b-instruct").first).to_be_visible()
@@ -223,7 +231,7 @@ def test_capacity_plan_then_what_if_in_chromium(app_url: str, browser: object) -
     assert "plan=plan-" in page.url  # the plan can be reopened from its URL
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "capacity_plan.png"), full_page=True)
-    page.get_by_role("link", name="What-if").click()
+    nav_link(page, "What-if").click()
     wait_for_app(page)
     expect(page.locator("h1", has_text="What-if")).to_be_visible()
     expect(page.get_by_text("Starting from plan")).to_be_visible()
@@ -390,3 +398,65 @@ def test_accuracy_import_then_sizing_says_calibrated_on_your_runs(
     page.get_by_role("button", name="Forget my runs").click()
     wait_for_app(page)
     expect(page.get_by_text("No imported runs yet")).to_be_visible()
+
+
+def _main_text(page: object) -> str:
+    from playwright.sync_api import Page
+
+    assert isinstance(page, Page)
+    return page.locator('[data-testid="stMain"], [data-testid="stAppViewContainer"]').first.inner_text()
+
+
+def test_journey_home_assistant_plan_whatif_deploy_keeps_what_was_said(app_url: str, browser: object) -> None:
+    """The demo path, as a new user walks it: what the conversation settled arrives on each page."""
+    from playwright.sync_api import Browser, expect
+
+    assert isinstance(browser, Browser)
+    page = browser.new_page(viewport={"width": 1500, "height": 2200})
+    page.goto(app_url)
+    wait_for_app(page)
+    expect(page.get_by_role("heading", name="Navigator", exact=True)).to_be_visible()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "journey-1-home.png"), full_page=True)
+    page.get_by_role("button", name="Try this example in the Assistant").click()
+    wait_for_app(page)
+    expect(page.get_by_text("Stage 6 of 8")).to_be_visible()
+    box = page.get_by_placeholder("Describe the model, traffic and latency you need…")
+    for said in ("yes", "namespace faq"):
+        box.fill(said)
+        box.press("Enter")
+        wait_for_app(page)
+    page.screenshot(path=str(ARTIFACTS / "journey-2-assistant.png"), full_page=True)
+    page.get_by_role("button", name="Open in Capacity plan").click()
+    wait_for_app(page)
+    expect(page.get_by_text("Filled from the Assistant conversation")).to_be_visible()
+    expect(page.get_by_label("Average RPS")).to_have_value("50.00")
+    expect(page.get_by_label("p95 TTFT ms (0 = none)")).to_have_value("500.00")
+    page.screenshot(path=str(ARTIFACTS / "journey-3-capacity-plan.png"), full_page=True)
+    for link, shot in (("What-if", "journey-4-what-if"), ("Deploy", "journey-5-deploy")):
+        nav_link(page, link).click()
+        wait_for_app(page)
+        page.screenshot(path=str(ARTIFACTS / f"{shot}.png"), full_page=True)
+        text = _main_text(page)
+        assert "None" not in text.split() and "GO_WITH_CHANGES" not in text and "Value error" not in text
+    expect(page.get_by_label("Project (namespace)")).to_have_value("faq")
+    expect(page.get_by_text("From the Assistant conversation")).to_be_visible()
+
+
+def test_journey_decision_report_to_qa_offers_the_overlay(app_url: str, browser: object) -> None:
+    from playwright.sync_api import Browser, expect
+
+    assert isinstance(browser, Browser)
+    page = open_page(browser, app_url, "Decision report", width=1500, height=2600)
+    page.get_by_role("button", name="Check the models").click()
+    wait_for_app(page)
+    expect(page.get_by_text("Deployment matrix", exact=True)).to_be_visible()
+    text = _main_text(page)
+    assert "GO with changes" in text and "NO-GO" in text and "GO_WITH_CHANGES" not in text
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "journey-6-decision-report.png"), full_page=True)
+    nav_link(page, "QA logs").click()
+    wait_for_app(page)
+    expect(page.get_by_text("Generated overlay (Decision report)")).to_be_visible()
+    expect(page.get_by_text("QA needs a cluster either way", exact=False)).to_be_visible()
+    page.screenshot(path=str(ARTIFACTS / "journey-7-qa.png"), full_page=True)
