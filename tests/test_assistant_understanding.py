@@ -252,3 +252,28 @@ def test_token_counts_are_not_rates_and_sizes_are_not_tokens() -> None:
     assert "rps" not in u.traffic
     assert u.slo["tokens_per_second_per_user"] == 20
     assert u.model["size_b"] == 8.0 and u.traffic["input_tokens"] == 2000
+
+
+# Misreadings found by trying more phrasings: each read right, and nothing invented.
+CASES_MORE: list[tuple[str, dict[str, Any]]] = [
+    ("peak of 200 qps, typical load 60 qps", {"traffic.peak_rps": 200.0, "traffic.rps": 60.0, "slo.preset": None}),
+    ("1,000 employees asking a question every 10 minutes", {"traffic.rps": 1.6667}),
+    ("10-50 rps", {"traffic.peak_rps": 50.0, "traffic.range_low_rps": 10.0, "traffic.pattern": "variable"}),
+    ("input 4096 tokens output 512 tokens", {"traffic.input_tokens": 4096, "traffic.output_tokens": 512}),
+    ("answers of 300 tokens, prompts 1200 tokens", {"traffic.input_tokens": 1200, "traffic.output_tokens": 300}),
+    ("no more than 4 GPUs, H100 only", {"constraints.max_gpus": 4, "constraints.gpu_types": ["H100-SXM"]}),
+    ("no H100s please, L40S is fine", {"constraints.gpu_types": ["L40S"]}),
+    ("double the traffic", {"traffic.pattern": None}),
+    ("standard latency is fine", {"slo.preset": "interactive"}),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), CASES_MORE, ids=[c[0][:50] for c in CASES_MORE])
+def test_more_phrasings(text: str, expected: dict[str, Any]) -> None:
+    test_phrasing_gives_fields(text, expected)
+
+
+@pytest.mark.parametrize(("text", "own"), [("Llama 3.1 8B with AWQ", "AWQ"), ("gptq please", "GPTQ"), ("4-bit", "4-bit")])
+def test_the_users_word_for_a_quantization_is_kept_beside_vllms_method(text: str, own: str) -> None:
+    u = understand(text)
+    assert u.model["quantization"] == "w4a16" and u.model["quantization_said"] == own

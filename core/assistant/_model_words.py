@@ -97,8 +97,11 @@ def model_words(text: str, cat: Catalog) -> ModelWords:
     if caps:
         found["capabilities"] = caps
     for pattern, q in _QUANT:
-        if re.search(pattern, t):
+        if said := re.search(pattern, t):
             found["quantization"] = q
+            # Kept as the user put it ("AWQ", "4-bit"); vLLM's method is only used for planning.
+            word = said.group(0)
+            found["quantization_said"] = word.upper() if word in ("awq", "gptq", "fp8", "int4", "int8") else word
             break
     ctx = re.search(r"(?P<n>\d+(?:\.\d+)?)\s*(?P<k>k)?\s*(?:tokens?\s*)?(?:of\s*)?(?:context|ctx)\b", t) or re.search(
         r"\bcontext(?:\s*(?:length|window|size))?\s*(?:of|=|:|is|at least|up to)?\s*(?P<n>\d+(?:\.\d+)?)\s*(?P<k>k)?", t

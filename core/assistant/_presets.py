@@ -53,7 +53,8 @@ SLO_PRESETS: dict[str, SloPreset] = {
         r"real[- ]?time|strict|very fast|low[- ]latency|snappy", 200, 40, description="voice/IDE-grade"
     ),
     "interactive": SloPreset(
-        r"\binteractive\b|\bresponsive\b|\bdefaults?\b|\bstandard\b|\bnormal\b|\btypical\b|don'?t care|no (?:particular |specific )?(?:slo|target)",
+        r"\binteractive\b|\bresponsive\b|\bdefaults?\b|don'?t care|no (?:particular |specific )?(?:slo|target)"
+        r"|\b(?:standard|normal|typical)\s+(?:latency|targets?|slos?|response times?|speed)\b",
         500,
         20,
         description="chat-grade: first token in 0.5 s, reading pace",

@@ -54,6 +54,8 @@ class ModelNeeds(BaseModel):
     """The size exactly as written (``8x7B``, ``0.5B``), used to match catalog names."""
     capabilities: list[Capability] = Field(default_factory=list)
     quantization: QuantWish | None = None
+    quantization_said: str | None = None
+    """The user's own word for it ("AWQ", "GPTQ", "4-bit"); ``quantization`` is what plans use."""
     min_context_length: int | None = None
 
 

@@ -97,10 +97,13 @@ def _per_person(rest: str, found: dict[str, Any]) -> None:
     if per_user and (v := rate_per_s(per_user.group("n"), per_user.group("unit"), None)):
         found["rps"] = round(n * v, 4)
         return
-    every = _EVERY.search(rest)
+    every = _EVERY.search(rest) or re.search(
+        rf"(?:{_POPULATION})\b\s*,?\s*(?:\w+\s+){{0,5}}?every\s+(?:(?P<k>{NUM})\s+)?{_TIME}", rest
+    )
     if every:
-        k = number(every.group("k") or every.group("k2") or "1") or 1.0
-        unit = every.group("unit") or every.group("unit2")
+        groups = every.groupdict()
+        k = number(groups.get("k") or groups.get("k2") or "1") or 1.0
+        unit = groups.get("unit") or groups.get("unit2")
         if (v := rate_per_s("1", unit, None)) and k > 0:
             found["rps"] = round(n * v / k, 4)
 
@@ -109,7 +112,8 @@ def _pattern(t: str, found: dict[str, Any]) -> None:
     if re.search(r"\bburst(?:s|y)?\b|\bspik(?:es|y|ing)\b", t):
         found["pattern"] = "burst"
     elif re.search(
-        r"\bgrow(?:s|ing|th)?\b|\bramp(?:ing|s)? up\b|\b(?:doubl|tripl)(?:es|e|ing)\b|\bincreas(?:es|ing) (?:by|every)",
+        r"\bgrow(?:s|ing|th)?\b|\bramp(?:ing|s)? up\b|\b(?:doubl|tripl)(?:es|ing)\b(?!\s+(?:the|our|it)\b)"
+        r"|\b(?:doubl|tripl)e\s+every\b|\bincreas(?:es|ing) (?:by|every)",
         t,
     ):
         found["pattern"] = "growth"
@@ -117,7 +121,7 @@ def _pattern(t: str, found: dict[str, Any]) -> None:
         found["pattern"] = "variable"
     elif re.search(r"\bsteady\b|\bconstant\b|\bflat\b|\beven(?:ly)?\b", t):
         found["pattern"] = "steady"
-    elif "peak_rps" in found:
+    elif "peak_rps" in found and "pattern" not in found:
         found["pattern"] = "burst"
 
 
@@ -136,17 +140,19 @@ def read_traffic(text: str) -> tuple[dict[str, Any], list[str]]:
     """The traffic fields a message states, and the values it states that cannot be."""
     t = text.lower()
     found: dict[str, Any] = {}
-    if _NEGATIVE_RATE.search(t):
+    span = _RANGE.search(t)
+    unranged = t[: span.start()] + " " + t[span.end() :] if span else t
+    if _NEGATIVE_RATE.search(unranged):
         return {}, [NEGATIVE]
-    if _ZERO_RATE.search(t):
+    if _ZERO_RATE.search(unranged):
         return {}, [ZERO]
     rate = _RATE.search(t) or _RATE_AFTER.search(t)
-    span = _RANGE.search(t)
     if span and (lo := number(span.group("lo"))) is not None and (hi := number(span.group("hi"))):
         unit = (span.groupdict().get("unit"), span.groupdict().get("abbr"))
         if (v := rate_per_s(str(hi), *unit)) and lo < hi:
             found["peak_rps"] = round(v, 4)
             found["range_low_rps"] = round(rate_per_s(str(lo), *unit) or 0.0, 4)
+            found["pattern"] = "variable"  # it moves within the range (a burst or growth word overrides)
         rest = t[: span.start()] + " " + t[span.end() :]
     else:
         rest = _peak(t, found, _unit_of(rate))
@@ -188,15 +194,15 @@ def lengths(t: str, found: dict[str, Any]) -> None:
     """Prompt and answer lengths in tokens, however they are put."""
     tok = r"(?:tokens?|toks?)"
     n = rf"(?P<n>{NUM})"
-    inputs = [
-        rf"{n}\s*{tok}?\s*(?:of\s*)?(?:input|prompt|context in|in)\b(?!\s*(?:the|a)\b)",
+    inputs = [  # "input 4096 tokens" before "4096 tokens input" (which would read a neighbour's number)
         rf"(?:input|prompts?|questions?|requests?)\s*(?:of|are|is|around|about|averag\w*|~|:|=|with|length)?\s*(?:about|around|~)?\s*{n}\s*{tok}",
+        rf"{n}\s*{tok}?\s*(?:of\s*)?(?:input|prompt|context in|in)\b(?!\s*(?:the|a)\b)",
         rf"{n}[\s-]*{tok}\s*(?:prompts?|inputs?|questions?|documents?)",
         rf"\binput (?:length|size)\s*(?:of|is|=|:)?\s*{n}",
     ]
     outputs = [
-        rf"{n}\s*{tok}?\s*(?:of\s*)?(?:output|completion|generated|generation|out)\b",
         rf"(?:outputs?|answers?|responses?|replies|completions?|generations?)\s*(?:of|are|is|around|about|averag\w*|~|:|=|with|length)?\s*(?:about|around|~)?\s*{n}\s*{tok}",
+        rf"{n}\s*{tok}?\s*(?:of\s*)?(?:output|completion|generated|generation|out)\b",
         rf"{n}[\s-]*{tok}\s*(?:answers?|outputs?|responses?|replies|completions?)",
         rf"\boutput (?:length|size)\s*(?:of|is|=|:)?\s*{n}",
     ]

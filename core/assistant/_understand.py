@@ -167,9 +167,14 @@ def _constraints(text: str, cat: Catalog, out: Understanding) -> None:
     for gpu in cat.gpus.values():
         for name in [gpu.name, *gpu.aliases]:
             pattern = re.escape(name.lower()).replace(r"\-", r"[\s-]?")
-            if re.search(rf"(?<![\w-]){pattern}s?(?![\w-])", t) and gpu.name not in gpus:
-                gpus.append(gpu.name)
-    if gpus and not re.search(r"\b(?:no|not|avoid|without|except)\b", t):
+            m = re.search(rf"(?<![\w-]){pattern}s?(?![\w-])", t)
+            if m is None or gpu.name in gpus:
+                continue
+            # "no H100s", "avoid the A100": a GPU said next to a refusal is not a choice
+            if re.search(r"\b(?:no|not|avoid|without|except|excluding)\s+(?:\w+\s+){0,2}$", t[: m.start()]):
+                continue
+            gpus.append(gpu.name)
+    if gpus:
         out.constraints["gpu_types"] = gpus
     m = re.search(
         rf"(?:at most|max(?:imum)?|no more than|up to|only|limit(?: of)?|budget of)\s*(?P<n>{NUM})\s*gpus?\b", t

@@ -88,7 +88,12 @@ def understood(state: WorkflowState, u: Understanding) -> str:
         )
         extra = [", ".join(m.capabilities)] if u.model.get("capabilities") else []
         if u.model.get("quantization"):
-            extra.append(f"quantization {m.quantization}")
+            own = m.quantization_said
+            extra.append(
+                f"quantization {own} (planned as vLLM's {m.quantization} checkpoints)"
+                if own and own.lower() != m.quantization
+                else f"quantization {m.quantization}"
+            )
         if u.model.get("min_context_length"):
             extra.append(f"context ≥ {m.min_context_length:,} tokens")
         if u.model_reading and m.model_name:
