@@ -273,7 +273,9 @@ def test_more_phrasings(text: str, expected: dict[str, Any]) -> None:
     test_phrasing_gives_fields(text, expected)
 
 
-@pytest.mark.parametrize(("text", "own"), [("Llama 3.1 8B with AWQ", "AWQ"), ("gptq please", "GPTQ"), ("4-bit", "4-bit")])
+@pytest.mark.parametrize(
+    ("text", "own"), [("Llama 3.1 8B with AWQ", "AWQ"), ("gptq please", "GPTQ"), ("4-bit", "4-bit")]
+)
 def test_the_users_word_for_a_quantization_is_kept_beside_vllms_method(text: str, own: str) -> None:
     u = understand(text)
     assert u.model["quantization"] == "w4a16" and u.model["quantization_said"] == own
