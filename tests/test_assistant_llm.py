@@ -294,3 +294,39 @@ def test_chat_openai_against_an_openai_compatible_stand_in_streams_and_counts() 
         assert reply.state.plan is not None  # the workflow state stays right whatever the LLM says
     finally:
         server.stop()
+
+
+def test_llm_extraction_is_checked_like_the_offline_one_and_keeps_the_users_words() -> None:
+    """The LLM's structured extraction lands in the same fields and is refused by the same rules:
+    a peak below the average is said back to the model and the state keeps what it had."""
+    model = Recording(
+        responses=[
+            ai(calls=[("set_requirements", {"model_name": "Llama-3.1-8B", "rps": 50, "peak_rps": 10})]),
+            ai(
+                calls=[
+                    (
+                        "set_requirements",
+                        {
+                            "model_name": "Llama-3.1-8B",
+                            "rps": 15,
+                            "peak_rps": 40,
+                            "pattern": "burst",
+                            "quantization": "w4a16",
+                            "quantization_said": "AWQ",
+                            "p50_latency_ms": 250,
+                            "p99_latency_ms": 3000,
+                        },
+                    )
+                ]
+            ),
+            ai("Recorded: 15 requests/s on average, 40 at the peak."),
+        ],
+    )
+    a = Assistant(Workflow(), agent(model))
+    reply = a.respond(a.start().state, "llama 8b with awq, 40 at peak and about 15 on average; median 250 ms, p99 3 s")
+    s = reply.state
+    first_result = next(m for m in model.seen[1] if m.type == "tool")
+    assert "the peak (10 requests/s) is below the average (50 requests/s)" in str(first_result.content)
+    assert (s.traffic.rps, s.traffic.peak_rps, s.traffic.pattern) == (15, 40, "burst")
+    assert s.model_requirements.quantization_said == "AWQ" and s.model_requirements.quantization == "w4a16"
+    assert (s.slo.p50_latency_ms, s.slo.p99_latency_ms) == (250, 3000)

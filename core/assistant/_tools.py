@@ -10,10 +10,10 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from langchain_core.tools import BaseTool, StructuredTool
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from core.assistant._state import WorkflowState
 from core.assistant._understand import Understanding
@@ -21,7 +21,7 @@ from core.assistant._wording import status_text
 from core.assistant._workflow import Workflow, _merge
 from core.cluster import Inventory, inventory_from_connection, load_inventory
 from core.errors import NavigatorError
-from core.planning import CapacityPlan, Scenario, what_if
+from core.planning import CapacityPlan, Scenario, traffic_problems, what_if
 from core.samples import sample_path
 from core.sizing import ServingFlags, Workload, estimate
 
@@ -53,19 +53,44 @@ class EstimateArgs(_Args):
 
 
 class RequirementArgs(_Args):
-    model_name: str | None = None
+    """What the user stated, as the LLM extracted it: the same fields the offline understanding
+    fills (ModelNeeds, TrafficNeeds, SloNeeds), checked by the same rules before they are kept."""
+
+    model_name: str | None = Field(default=None, description="as the user named it; sizes come from the model")
     model_family: str | None = None
-    rps: float | None = Field(default=None, gt=0)
-    peak_rps: float | None = Field(default=None, gt=0)
+    quantization: Literal["fp8", "int8", "w4a16", "none", "any"] | None = None
+    quantization_said: str | None = Field(default=None, description="the user's own word, e.g. AWQ, GPTQ, 4-bit")
+    rps: float | None = Field(default=None, gt=0, description="average requests per second")
+    peak_rps: float | None = Field(default=None, gt=0, description="busiest requests per second")
+    pattern: Literal["steady", "burst", "growth", "variable"] | None = None
+    concurrent_users: int | None = Field(default=None, ge=1)
     input_tokens: int | None = Field(default=None, ge=1)
     output_tokens: int | None = Field(default=None, ge=1)
     ttft_ms: float | None = Field(default=None, gt=0)
+    ttft_percentile: Literal[50, 95, 99] | None = None
+    p50_latency_ms: float | None = Field(default=None, gt=0)
     p95_latency_ms: float | None = Field(default=None, gt=0)
+    p99_latency_ms: float | None = Field(default=None, gt=0)
     tokens_per_second_per_user: float | None = Field(default=None, gt=0)
     availability_percent: float | None = Field(default=None, ge=50, le=99.999)
     gpu_types: list[str] | None = None
     max_gpus: int | None = Field(default=None, ge=1)
     namespace: str | None = None
+
+
+_FIELDS = {
+    "model": ("model_name", "model_family", "quantization", "quantization_said"),
+    "traffic": ("rps", "peak_rps", "pattern", "concurrent_users", "input_tokens", "output_tokens"),
+    "slo": (
+        "ttft_ms",
+        "ttft_percentile",
+        "p50_latency_ms",
+        "p95_latency_ms",
+        "p99_latency_ms",
+        "tokens_per_second_per_user",
+        "availability_percent",
+    ),
+}
 
 
 class WhatIfArgs(_Args):
@@ -107,17 +132,20 @@ def build_tools(ctx: ToolContext) -> list[BaseTool]:
         return {"status": status_text(ctx.state), "state": ctx.state.summary()}
 
     def set_requirements(**kw: Any) -> dict[str, Any]:
-        args = RequirementArgs(**kw)
+        try:
+            args = RequirementArgs(**kw)
+        except ValidationError as exc:  # said back to the model in words it can pass on
+            return {"error": "; ".join(f"{e['loc'][0]}: {e['msg']}" for e in exc.errors())}
         u = Understanding()
-        for key in ("model_name", "model_family"):
-            if getattr(args, key):
-                u.model[key] = getattr(args, key)
-        for key in ("rps", "peak_rps", "input_tokens", "output_tokens"):
-            if getattr(args, key) is not None:
-                u.traffic[key] = getattr(args, key)
-        for key in ("ttft_ms", "p95_latency_ms", "tokens_per_second_per_user", "availability_percent"):
-            if getattr(args, key) is not None:
-                u.slo[key] = getattr(args, key)
+        for part, keys in _FIELDS.items():
+            for key in keys:
+                if (value := getattr(args, key)) is not None:
+                    getattr(u, part)[key] = value
+        t = ctx.state.traffic.model_copy(update=u.traffic)
+        if t.rps is not None and (
+            problems := traffic_problems(t.rps, t.peak_rps, t.input_tokens or 1, t.output_tokens or 1)
+        ):
+            return {"error": "; ".join(problems.values()), "kept": ctx.state.traffic.model_dump(exclude_none=True)}
         if args.gpu_types:
             u.constraints["gpu_types"] = [ctx.workflow.catalog.gpu(g).name for g in args.gpu_types]
         if args.max_gpus:
