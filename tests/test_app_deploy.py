@@ -108,10 +108,20 @@ def test_dry_run_confirm_apply_status_quickstarts_delete(connected: Path, fake_k
 
 
 def test_plan_from_the_capacity_plan_page_becomes_manifests(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.conftest import SAMPLE_INVENTORY
     from tests.test_app_plan import planned
 
     monkeypatch.setenv("NAVIGATOR_CACHE_DIR", str(tmp_path))
     at = planned(["L40S"])
+    at.switch_page("views/deploy.py").run()
+    # With no inventory of the user's read, a plan gets no nodeSelector (as the Assistant's manifests).
+    docs = [yaml.safe_load(c) for c in codes(at, "yaml")]
+    isvc = next(d for d in docs if d["kind"] == "InferenceService")
+    assert "nodeSelector" not in isvc["spec"]["predictor"]
+    # With the user's inventory file read, the replicas are placed on its L40S nodes.
+    monkeypatch.setenv("NAVIGATOR_INVENTORY_PATH", str(SAMPLE_INVENTORY))
+    at.switch_page("views/gpu_inventory.py").run()
+    at.radio(key="inventory_source_choice").set_value("file").run()
     at.switch_page("views/deploy.py").run()
     assert not at.exception, [e.value for e in at.exception]
     assert at.radio(key="dp_source").value.startswith("Capacity plan (")

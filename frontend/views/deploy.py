@@ -65,6 +65,14 @@ def _inventory() -> Inventory:
     return loaded.inventory if loaded else load_inventory(sample_path("sample_inventory.yaml"), catalog=catalog)
 
 
+def _plan_inventory() -> Inventory | None:
+    """Where a plan's replicas land: the inventory the user read (a file, an upload, the cluster).
+    The bundled sample describes nobody's nodes, so a plan gets no nodeSelector from it — as the
+    Assistant's manifests for the same plan do not."""
+    loaded = state.inventory_state()
+    return loaded.inventory if loaded and not loaded.label.startswith("sample") else None
+
+
 handoff = state.handoff_for(plan)
 if handoff is not None and handoff.namespace and st.session_state.get("dp_ns_from") != handoff.plan_id:
     st.session_state["dp_ns"] = handoff.namespace  # the project named in the conversation
@@ -131,7 +139,7 @@ try:
         ms = manifests_for_plan(
             plan,
             namespace=namespace.strip(),
-            inventory=_inventory(),
+            inventory=_plan_inventory(),
             facts=facts,
             runtime_image=runtime_image.strip() or None,
             catalog=catalog,
