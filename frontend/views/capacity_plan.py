@@ -5,12 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 from pydantic import ValidationError
-from streamlit.delta_generator import DeltaGenerator
 
-from core.assistant import TRAFFIC_LEVELS
 from core.errors import NavigatorError, StoreError
 from core.planning import (
-    CandidateResult,
     CapacityPlan,
     Constraints,
     ModelRequirements,
@@ -23,80 +20,24 @@ from core.planning import (
     load_curve,
     plan_markdown,
     recommend_models,
-    traffic_problems,
 )
 from frontend import services, state
 from frontend.components.charts import cost_figure, load_figure, memory_breakdown_figure
 from frontend.components.model_field import model_field
-
-TRAFFIC_PRESETS = {f"{level} (~{rps:g} RPS)": rps for level, rps in TRAFFIC_LEVELS.items()}
-PRECISIONS = {
-    "checkpoint": "The checkpoint's own (others listed as alternatives)",
-    "any": "Cheapest of all published checkpoints",
-    "none": "16-bit only",
-    "fp8": "FP8 (checkpoint, or FP8 while loading)",
-    "int8": "INT8 W8A8 checkpoint",
-    "w4a16": "4-bit W4A16 checkpoint (AWQ/GPTQ)",
-}
-SLO_PRESETS = {  # p95 TTFT ms, p95 TPOT ms
-    "realtime": (200.0, 25.0),
-    "interactive": (500.0, 50.0),
-    "standard": (1000.0, 100.0),
-    "batch": (10000.0, 0.0),
-}
-
-_FORM_FROM = "plan_form_from"  # the plan whose request the form holds
-
-
-_FIELD_ERRORS = "plan_field_errors"
-
-
-def _field_error(col: DeltaGenerator, key: str) -> None:
-    """The app's own message for a field, right under it, after Plan was pressed."""
-    message = st.session_state.get(_FIELD_ERRORS, {}).get(key)
-    if message:
-        col.markdown(f":red[{message}]")
-
-
-def _form_problems(
-    rps: float,
-    peak: float,
-    inp: int,
-    out: int,
-    inp95: int,
-    out95: int,
-    ttft: float,
-    tpot: float,
-    avail: float,
-) -> dict[str, str]:
-    """What cannot be planned, by widget key, in words (the library's wording never shows)."""
-    by_field = traffic_problems(rps, peak, int(inp), int(out), int(inp95) or None, int(out95) or None)
-    keys = {
-        "rps": "plan_rps",
-        "peak_rps": "plan_peak",
-        "input_tokens_p95": "plan_in95",
-        "output_tokens_p95": "plan_out95",
-    }
-    problems = {keys[k]: v[0].upper() + v[1:] + "." for k, v in by_field.items()}
-    if ttft < 0:
-        problems["plan_ttft"] = "A time cannot be negative: give the p95 time to first token in ms, or 0 for no target."
-    if tpot < 0:
-        problems["plan_tpot"] = "A time cannot be negative: give the p95 time per output token in ms, or 0 for none."
-    if not 50 <= avail <= 99.999:
-        problems["plan_avail"] = (
-            f"{avail:g}% is not an availability Navigator plans for: give 50–99.999 (99.9 is three nines)."
-        )
-    return problems
-
-
-def speed_words(c: CandidateResult) -> str:
-    """Where a candidate's latency figures come from, in words."""
-    if not c.speed_model:
-        return "calibrated"
-    if c.calibrated:
-        return c.speed_model
-    return c.speed_model.split(";")[0] + " (wider ranges; ranked below calibrated options it cannot be told apart from)"
-
+from frontend.components.plan_form import (
+    CUSTOM,
+    FIELD_ERRORS,
+    FORM_FROM,
+    PRECISIONS,
+    SLO_PRESETS,
+    TRAFFIC_PRESETS,
+    apply_slo_preset,
+    apply_traffic_preset,
+    field_error,
+    fill_form,
+    form_problems,
+    speed_words,
+)
 
 settings, _ = services.settings()
 catalog = services.catalog(settings)
@@ -107,16 +48,6 @@ store = services.store(settings)
 def _plan(request_json: str, catalog_key: str | None) -> CapacityPlan:
     """Cached by the request (and the catalog overrides file, which changes prices)."""
     return build_plan(PlanRequest.model_validate_json(request_json), catalog=services.catalog(settings))
-
-
-def _apply_traffic_preset() -> None:
-    st.session_state["plan_rps"] = TRAFFIC_PRESETS[st.session_state["plan_traffic_preset"]]
-
-
-def _apply_slo_preset() -> None:
-    ttft, tpot = SLO_PRESETS[st.session_state["plan_slo_preset"]]
-    st.session_state["plan_ttft"] = ttft
-    st.session_state["plan_tpot"] = tpot
 
 
 st.title("Capacity plan")
@@ -137,40 +68,8 @@ if wanted and (current is None or current.id != wanted):
         st.warning(f"Plan {wanted!r} is not in this session or the file cache; plan again below.")
 
 
-def _fill_form(plan: CapacityPlan) -> None:
-    """Put the shown plan's request in the form, so pressing Plan re-plans what is on screen
-    (a plan from the Assistant or a URL arrives with its own inputs, not the defaults)."""
-    if st.session_state.get(_FORM_FROM) == plan.id:
-        return
-    r = plan.request
-    t, slo, c = r.traffic, r.slo, r.constraints
-    named = r.model.model or ""
-    in_catalog = named in catalog.models
-    values = {
-        "plan_model": named if in_catalog else st.session_state.get("plan_model", "Llama-3.1-8B"),
-        "plan_model_ref": "" if in_catalog else named,
-        "plan_quant": r.model.quantization,
-        "plan_rps": float(t.rps),
-        "plan_peak": float(t.peak_rps or 0.0),
-        "plan_pattern": t.pattern,
-        "plan_in": int(t.input_tokens),
-        "plan_out": int(t.output_tokens),
-        "plan_in95": int(t.input_tokens_p95 or 0),
-        "plan_out95": int(t.output_tokens_p95 or 0),
-        "plan_ttft": float(slo.p95_ttft_ms or 0.0),
-        "plan_tpot": float(slo.p95_tpot_ms or 0.0),
-        "plan_avail": float(min(max(slo.availability_percent, 50.0), 99.999)),
-        "plan_gpus": [g for g in c.gpu_types if g in catalog.gpus],
-        "plan_max_gpus": int(c.max_gpus or 0),
-        "plan_budget": float(c.monthly_budget_usd or 0.0),
-    }
-    for key, value in values.items():
-        st.session_state[key] = value
-    st.session_state[_FORM_FROM] = plan.id
-
-
 if current is not None:
-    _fill_form(current)
+    fill_form(current, catalog)
     if (handoff := state.handoff_for(current)) is not None:
         st.info(
             f"Filled from the Assistant conversation {handoff.workflow_id}: model, traffic, targets and limits "
@@ -180,9 +79,13 @@ if current is not None:
 
 p1, p2 = st.columns(2)
 p1.selectbox(
-    "Traffic preset", list(TRAFFIC_PRESETS), index=1, key="plan_traffic_preset", on_change=_apply_traffic_preset
+    "Traffic preset",
+    [*TRAFFIC_PRESETS, CUSTOM],
+    index=1,
+    key="plan_traffic_preset",
+    on_change=apply_traffic_preset,
 )
-p2.selectbox("Latency preset", list(SLO_PRESETS), index=1, key="plan_slo_preset", on_change=_apply_slo_preset)
+p2.selectbox("Latency preset", [*SLO_PRESETS, CUSTOM], index=1, key="plan_slo_preset", on_change=apply_slo_preset)
 
 with st.form("plan_form"):
     st.subheader("Model")
@@ -199,25 +102,25 @@ with st.form("plan_form"):
     st.subheader("Traffic")
     t2, t3, t4 = st.columns(3)
     rps = t2.number_input("Average RPS", max_value=1_000_000.0, value=50.0, key="plan_rps")
-    _field_error(t2, "plan_rps")
+    field_error(t2, "plan_rps")
     peak = t3.number_input("Peak RPS (0 = average)", max_value=1_000_000.0, value=0.0, key="plan_peak")
-    _field_error(t3, "plan_peak")
+    field_error(t3, "plan_peak")
     pattern = t4.selectbox("Pattern", ["steady", "burst", "growth", "variable"], key="plan_pattern")
     l1, l2, l3, l4 = st.columns(4)
     inp = l1.number_input("Input tokens (mean)", 1, 2_000_000, 800, key="plan_in")
     out = l2.number_input("Output tokens (mean)", 1, 200_000, 200, key="plan_out")
     inp95 = l3.number_input("Input tokens p95 (0 = mean)", 0, 2_000_000, 0, key="plan_in95")
-    _field_error(l3, "plan_in95")
+    field_error(l3, "plan_in95")
     out95 = l4.number_input("Output tokens p95 (0 = mean)", 0, 200_000, 0, key="plan_out95")
-    _field_error(l4, "plan_out95")
+    field_error(l4, "plan_out95")
     st.subheader("Latency targets")
     s2, s3, s4 = st.columns(3)
     ttft = s2.number_input("p95 TTFT ms (0 = none)", max_value=600_000.0, value=500.0, key="plan_ttft")
-    _field_error(s2, "plan_ttft")
+    field_error(s2, "plan_ttft")
     tpot = s3.number_input("p95 TPOT ms (0 = none)", max_value=10_000.0, value=50.0, key="plan_tpot")
-    _field_error(s3, "plan_tpot")
+    field_error(s3, "plan_tpot")
     avail = s4.number_input("Availability %", value=99.9, key="plan_avail")
-    _field_error(s4, "plan_avail")
+    field_error(s4, "plan_avail")
     st.subheader("Constraints")
     c1, c2, c3 = st.columns([3, 1, 1])
     gpus = c1.multiselect("GPU types (empty = all)", list(catalog.gpus), key="plan_gpus")
@@ -236,12 +139,12 @@ if submitted and model is None:
 elif (
     submitted
     and model is not None
-    and (problems := _form_problems(rps, peak, inp, out, inp95, out95, ttft, tpot, avail))
+    and (problems := form_problems(rps, peak, inp, out, inp95, out95, ttft, tpot, avail))
 ):
-    st.session_state[_FIELD_ERRORS] = problems
+    st.session_state[FIELD_ERRORS] = problems
     st.rerun()  # drawn next to their fields; the form keeps what was typed
 elif submitted and model is not None:
-    st.session_state.pop(_FIELD_ERRORS, None)
+    st.session_state.pop(FIELD_ERRORS, None)
     try:
         overrides = {str(r["GPU"]): float(r["USD per GPU-hour"]) for _, r in prices.dropna().iterrows() if r["GPU"]}
         request = PlanRequest(
@@ -266,7 +169,7 @@ elif submitted and model is not None:
         with st.spinner("Sizing every GPU type, tensor-parallel size and precision …"):
             current = _plan(request.model_dump_json(), settings.catalog_overrides and str(settings.catalog_overrides))
         state.set_plan(current)
-        st.session_state[_FORM_FROM] = current.id
+        st.session_state[FORM_FROM] = current.id
         st.query_params["plan"] = current.id
         try:
             store.save("plans", current.id, current)

@@ -1,0 +1,137 @@
+"""The Capacity plan form's pieces: presets, filling it from a plan, and checking what was typed.
+
+Kept beside the page so the page stays a layout; nothing here computes a plan::
+
+    fill_form(plan, catalog)          # the form holds the plan's request (and says which presets match)
+    problems = form_problems(...)     # {widget key: message}, shown under each field
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
+
+from core.assistant import TRAFFIC_LEVELS
+from core.catalog import Catalog
+from core.planning import CandidateResult, CapacityPlan, traffic_problems
+
+TRAFFIC_PRESETS = {f"{level} (~{rps:g} RPS)": rps for level, rps in TRAFFIC_LEVELS.items()}
+PRECISIONS = {
+    "checkpoint": "The checkpoint's own (others listed as alternatives)",
+    "any": "Cheapest of all published checkpoints",
+    "none": "16-bit only",
+    "fp8": "FP8 (checkpoint, or FP8 while loading)",
+    "int8": "INT8 W8A8 checkpoint",
+    "w4a16": "4-bit W4A16 checkpoint (AWQ/GPTQ)",
+}
+SLO_PRESETS = {  # p95 TTFT ms, p95 TPOT ms
+    "realtime": (200.0, 25.0),
+    "interactive": (500.0, 50.0),
+    "standard": (1000.0, 100.0),
+    "batch": (10000.0, 0.0),
+}
+
+FORM_FROM = "plan_form_from"  # the plan whose request the form holds
+
+
+FIELD_ERRORS = "plan_field_errors"
+
+
+def field_error(col: DeltaGenerator, key: str) -> None:
+    """The app's own message for a field, right under it, after Plan was pressed."""
+    message = st.session_state.get(FIELD_ERRORS, {}).get(key)
+    if message:
+        col.markdown(f":red[{message}]")
+
+
+def form_problems(
+    rps: float,
+    peak: float,
+    inp: int,
+    out: int,
+    inp95: int,
+    out95: int,
+    ttft: float,
+    tpot: float,
+    avail: float,
+) -> dict[str, str]:
+    """What cannot be planned, by widget key, in words (the library's wording never shows)."""
+    by_field = traffic_problems(rps, peak, int(inp), int(out), int(inp95) or None, int(out95) or None)
+    keys = {
+        "rps": "plan_rps",
+        "peak_rps": "plan_peak",
+        "input_tokens_p95": "plan_in95",
+        "output_tokens_p95": "plan_out95",
+    }
+    problems = {keys[k]: v[0].upper() + v[1:] + "." for k, v in by_field.items()}
+    if ttft < 0:
+        problems["plan_ttft"] = "A time cannot be negative: give the p95 time to first token in ms, or 0 for no target."
+    if tpot < 0:
+        problems["plan_tpot"] = "A time cannot be negative: give the p95 time per output token in ms, or 0 for none."
+    if not 50 <= avail <= 99.999:
+        problems["plan_avail"] = (
+            f"{avail:g}% is not an availability Navigator plans for: give 50–99.999 (99.9 is three nines)."
+        )
+    return problems
+
+
+def speed_words(c: CandidateResult) -> str:
+    """Where a candidate's latency figures come from, in words."""
+    if not c.speed_model:
+        return "calibrated"
+    if c.calibrated:
+        return c.speed_model
+    return c.speed_model.split(";")[0] + " (wider ranges; ranked below calibrated options it cannot be told apart from)"
+
+
+CUSTOM = "as in the form below"
+
+
+def apply_traffic_preset() -> None:
+    if (rps := TRAFFIC_PRESETS.get(st.session_state["plan_traffic_preset"])) is not None:
+        st.session_state["plan_rps"] = rps
+
+
+def apply_slo_preset() -> None:
+    if (targets := SLO_PRESETS.get(st.session_state["plan_slo_preset"])) is not None:
+        st.session_state["plan_ttft"], st.session_state["plan_tpot"] = targets
+
+
+def presets_for(rps: float, ttft: float, tpot: float) -> dict[str, str]:
+    """The preset names that match a plan's inputs, else 'as in the form below' (never a stale one)."""
+    traffic = next((k for k, v in TRAFFIC_PRESETS.items() if v == rps), CUSTOM)
+    latency = next((k for k, v in SLO_PRESETS.items() if v == (ttft, tpot)), CUSTOM)
+    return {"plan_traffic_preset": traffic, "plan_slo_preset": latency}
+
+
+def fill_form(plan: CapacityPlan, catalog: Catalog) -> None:
+    """Put the shown plan's request in the form, so pressing Plan re-plans what is on screen
+    (a plan from the Assistant or a URL arrives with its own inputs, not the defaults)."""
+    if st.session_state.get(FORM_FROM) == plan.id:
+        return
+    r = plan.request
+    t, slo, c = r.traffic, r.slo, r.constraints
+    named = r.model.model or ""
+    in_catalog = named in catalog.models
+    values = {
+        "plan_model": named if in_catalog else st.session_state.get("plan_model", "Llama-3.1-8B"),
+        "plan_model_ref": "" if in_catalog else named,
+        "plan_quant": r.model.quantization,
+        "plan_rps": float(t.rps),
+        "plan_peak": float(t.peak_rps or 0.0),
+        "plan_pattern": t.pattern,
+        "plan_in": int(t.input_tokens),
+        "plan_out": int(t.output_tokens),
+        "plan_in95": int(t.input_tokens_p95 or 0),
+        "plan_out95": int(t.output_tokens_p95 or 0),
+        "plan_ttft": float(slo.p95_ttft_ms or 0.0),
+        "plan_tpot": float(slo.p95_tpot_ms or 0.0),
+        "plan_avail": float(min(max(slo.availability_percent, 50.0), 99.999)),
+        "plan_gpus": [g for g in c.gpu_types if g in catalog.gpus],
+        "plan_max_gpus": int(c.max_gpus or 0),
+        "plan_budget": float(c.monthly_budget_usd or 0.0),
+    }
+    values.update(presets_for(values["plan_rps"], values["plan_ttft"], values["plan_tpot"]))
+    for key, value in values.items():
+        st.session_state[key] = value
+    st.session_state[FORM_FROM] = plan.id
