@@ -80,6 +80,7 @@ def test_live_inventory_uses_the_cluster_runtime(monkeypatch, kubeconfig) -> Non
     monkeypatch.setenv("NAVIGATOR_KUBECONFIG", str(kubeconfig))
     at = AppTest.from_file(APP, default_timeout=120)
     at.run()
+    at.switch_page("views/gpu_inventory.py").run()
     at.radio(key="inventory_source_choice").set_value("cluster").run()
     at.button[0].click().run()
     at.switch_page("views/decision_report.py").run()

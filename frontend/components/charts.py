@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import plotly.graph_objects as go
@@ -120,7 +121,10 @@ def load_figure(
         fig.add_hline(y=ttft_target, line_dash="dash", line_color="#1565c0", annotation_text="TTFT target")
     if tpot_target:
         fig.add_hline(y=tpot_target, line_dash="dash", line_color="#ef6c00", annotation_text="TPOT target")
-    fig.add_vline(x=operating, line_color="#424242", annotation_text=f"operating point: {operating}")
+    # The x axis is logarithmic, where a shape's x is in log10 units: x=216 drew an axis to 10^216.
+    fig.add_vline(
+        x=math.log10(max(operating, 1)), line_color="#424242", annotation_text=f"operating point: {operating}"
+    )
     fig.update_layout(title="Latency vs load per replica (estimated), SLO lines, operating point")
     return fig
 
