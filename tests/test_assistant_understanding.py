@@ -265,6 +265,20 @@ CASES_MORE: list[tuple[str, dict[str, Any]]] = [
     ("no H100s please, L40S is fine", {"constraints.gpu_types": ["L40S"]}),
     ("double the traffic", {"traffic.pattern": None}),
     ("standard latency is fine", {"slo.preset": "interactive"}),
+    ("we expect around 5k requests per hour with spikes up to 3x", {"traffic.rps": 1.3889, "traffic.peak_rps": 4.1667}),
+    ("roughly 2 requests per second, occasionally 10", {"traffic.rps": 2.0, "traffic.peak_rps": 10.0}),
+    ("3 million requests per month", {"traffic.rps": 1.1574}),
+    (
+        "each of our 80 agents asks about 4 questions per minute",
+        {"traffic.rps": 5.3333, "traffic.concurrent_users": 80, "model.capabilities": None},
+    ),
+    ("99.9 availability", {"slo.availability_percent": 99.9}),
+    (
+        "prompts are long, around 8k tokens, and answers short, maybe 150 tokens",
+        {"traffic.input_tokens": 8000, "traffic.output_tokens": 150},
+    ),
+    ("at most 2 replicas", {"constraints.max_replicas": 2}),
+    ("build an agent with tool calling", {"model.capabilities": ["tool_calling"]}),
 ]
 
 

@@ -135,6 +135,7 @@ def plan_request(state: WorkflowState, model_name: str, catalog: Catalog) -> tup
     constraints = Constraints(
         gpu_types=gpu_types,
         max_gpus=c.get("max_gpus"),
+        max_replicas=c.get("max_replicas"),
         monthly_budget_usd=c.get("monthly_budget_usd"),
     )
     quant = state.model_requirements.quantization or "checkpoint"

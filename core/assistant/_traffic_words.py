@@ -25,6 +25,7 @@ from core.assistant._vocabulary import (
     _PEAK_AFTER,
     _PEAK_BARE,
     _PEAK_BARE_AFTER,
+    _PEAK_TIMES,
     _PER,
     _POPULATION,
     _RANGE,
@@ -95,6 +96,12 @@ def _per_person(rest: str, found: dict[str, Any]) -> None:
         rest,
     ) or re.search(rf"each\s*(?:\w+\s*){{0,2}}?(?P<n>{NUM})\s*(?:{_REQ})?\s*{_PER}\s*{_TIME}", rest)
     if per_user and (v := rate_per_s(per_user.group("n"), per_user.group("unit"), None)):
+        found["rps"] = round(n * v, 4)
+        return
+    rate = _RATE.search(rest)
+    each = re.search(r"\beach\b|\bper (?:person|user|head)\b|\bapiece\b", rest)
+    # "each of our 80 agents asks about 4 questions per minute"
+    if rate and each and (v := rate_per_s(rate.group("n"), rate.groupdict().get("unit"), rate.groupdict().get("abbr"))):
         found["rps"] = round(n * v, 4)
         return
     every = _EVERY.search(rest) or re.search(
@@ -180,6 +187,10 @@ def read_traffic(text: str) -> tuple[dict[str, Any], list[str]]:
         v = rate_per_s(m.group("n"), m.group("unit"), None)
         if v:
             found["rps"] = round(v, 4)
+    if "peak_rps" not in found and found.get("rps") and (times := _PEAK_TIMES.search(t)):
+        k = number(times.group("k"))
+        if k and k >= 1:  # "spikes up to 3x": the peak is that multiple of the average
+            found["peak_rps"] = round(found["rps"] * k, 4)
     _pattern(t, found)
     _level(t, found)
     lengths(t, found)
@@ -199,12 +210,14 @@ def lengths(t: str, found: dict[str, Any]) -> None:
         rf"{n}\s*{tok}?\s*(?:of\s*)?(?:input|prompt|context in|in)\b(?!\s*(?:the|a)\b)",
         rf"{n}[\s-]*{tok}\s*(?:prompts?|inputs?|questions?|documents?)",
         rf"\binput (?:length|size)\s*(?:of|is|=|:)?\s*{n}",
+        rf"\b(?:prompts?|inputs?|questions?|documents?)\b[^.;\d]{{0,30}}?{n}\s*{tok}",  # "prompts are long, ~8k tokens"
     ]
     outputs = [
         rf"(?:outputs?|answers?|responses?|replies|completions?|generations?)\s*(?:of|are|is|around|about|averag\w*|~|:|=|with|length)?\s*(?:about|around|~)?\s*{n}\s*{tok}",
         rf"{n}\s*{tok}?\s*(?:of\s*)?(?:output|completion|generated|generation|out)\b",
         rf"{n}[\s-]*{tok}\s*(?:answers?|outputs?|responses?|replies|completions?)",
         rf"\boutput (?:length|size)\s*(?:of|is|=|:)?\s*{n}",
+        rf"\b(?:answers?|outputs?|responses?|replies|completions?)\b[^.;\d]{{0,30}}?{n}\s*{tok}",
     ]
     pair = re.search(
         rf"(?P<i>{NUM})\s*(?:{tok}\s*)?(?:in|input)?\s*/\s*(?P<o>{NUM})\s*(?:{tok}\s*)?(?:out|output)?\s*{tok}?", t

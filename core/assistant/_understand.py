@@ -149,9 +149,9 @@ def _availability(t: str) -> float | None:
     if nines:
         k = {"two": 2, "three": 3, "four": 4, "five": 5}.get(nines.group(1)) or int(nines.group(1))
         return round(100.0 - 100.0 * 10.0 ** (-k), 6)
-    m = re.search(r"(?P<n>\d{2}(?:\.\d+)?)\s*%\s*(?:availability|uptime|available|up|sla)", t) or re.search(
-        r"(?:availability|uptime|sla)\s*(?:of|=|:|is|at least|target)?\s*(?P<n>\d{2}(?:\.\d+)?)\s*%?", t
-    )
+    m = re.search(
+        r"(?P<n>\d{2}(?:\.\d+)?)\s*(?:%\s*(?:availability|uptime|available|up|sla)|(?:availability|uptime|sla)\b)", t
+    ) or re.search(r"(?:availability|uptime|sla)\s*(?:of|=|:|is|at least|target)?\s*(?P<n>\d{2}(?:\.\d+)?)\s*%?", t)
     if m:
         v = float(m.group("n"))
         if 50 <= v <= 100:
@@ -181,6 +181,9 @@ def _constraints(text: str, cat: Catalog, out: Understanding) -> None:
     )
     if m and (v := number(m.group("n"))):
         out.constraints["max_gpus"] = int(v)
+    reps = re.search(rf"(?:at most|max(?:imum)?|no more than|up to|limit(?: of)?)\s*(?P<n>{NUM})\s*replicas?\b", t)
+    if reps and (v := number(reps.group("n"))) and v >= 1:
+        out.constraints["max_replicas"] = int(v)
     money = re.search(rf"\$\s*(?P<n>{NUM})\s*(?:(?:a|per|/)\s*month|monthly)?", t) or re.search(
         rf"(?P<n>{NUM})\s*(?:usd|dollars)\s*(?:(?:a|per|/)\s*month|monthly)?", t
     )

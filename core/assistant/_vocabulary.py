@@ -30,7 +30,11 @@ _CAPABILITIES: list[tuple[str, str]] = [
     (r"\bembed(?:ding)?s?\b|\bvector (?:search|store)\b|\bsemantic search\b", "embedding"),
     (r"\bvision\b|\bimages?\b|\bmulti-?modal\b|\bvlm\b|\bscreenshots?\b|\bphotos?\b", "vision"),
     (r"\breason(?:ing)?\b|\bthinking\b|\bmath\b", "reasoning"),
-    (r"\btool[- ]?(?:calling|use)\b|\bfunction[- ]calling\b|\bagents?\b|\bagentic\b", "tool_calling"),
+    (
+        r"\btool[- ]?(?:calling|use)\b|\bfunction[- ]calling\b|\bagentic\b"
+        r"|(?<!\d )(?<!\d)(?<!support )(?<!human )(?<!call-center )\bagents?\b(?!\s+(?:ask|send|use|make|query|each))",
+        "tool_calling",
+    ),
 ]
 _QUANT: list[tuple[str, str]] = [
     (
@@ -54,10 +58,14 @@ _RATE_UNITS = {
     "hour": 1 / 3600,
     "d": 1 / 86400,
     "day": 1 / 86400,
+    "week": 1 / 604800,
+    "wk": 1 / 604800,
+    "month": 1 / 2_592_000,
+    "mo": 1 / 2_592_000,
 }
 _REQ = r"(?:requests?|reqs?|queries|query|calls?|prompts?|messages?|questions?|conversations?|hits?)"
 _PER = r"(?:/|per|a|an|each|every)"
-_TIME = r"(?P<unit>seconds?|secs?|s|minutes?|mins?|m|hours?|hrs?|h|days?|d)\b"
+_TIME = r"(?P<unit>seconds?|secs?|s|minutes?|mins?|m|hours?|hrs?|h|days?|d|weeks?|wks?|months?|mo)\b"
 _ABBREV = r"(?P<abbr>rps|qps|req/s|reqs/s|requests/s|r/s|rpm|qpm|req/min|rph|rpd)\b"
 _TIME_NC = _TIME.replace("?P<unit>", "?:")
 _ABBREV_NC = _ABBREV.replace("?P<abbr>", "?:")
@@ -68,7 +76,7 @@ _RATE_AFTER = re.compile(
 )
 _BARE_RATE = re.compile(rf"(?P<n>{NUM})\s*{_PER}\s*{_TIME}", re.I)
 _PEAK = re.compile(
-    rf"(?:peaks?|peaking|spikes?|spiking|bursts?|bursting|up to|maximum|max)\s*(?:of|at|to|around|about|up to|reaching)?\s*"
+    rf"(?:peaks?|peaking|spikes?|spiking|bursts?|bursting|up to|maximum|max|occasionally|sometimes|at times)\s*(?:of|at|to|around|about|up to|reaching)?\s*"
     rf"(?P<rate>{NUM}\s*(?:(?:{_REQ})\s*{_PER}\s*{_TIME_NC}|{_ABBREV_NC}|{_PER}\s*{_TIME_NC}))",
     re.I,
 )
@@ -76,9 +84,11 @@ _PEAK_AFTER = re.compile(
     rf"(?P<rate>{NUM}\s*(?:(?:{_REQ})\s*{_PER}\s*{_TIME_NC}|{_ABBREV_NC}))\s*(?:at|during|in)?\s*(?:the\s*)?(?:peak|bursts?|spikes?|busy hours?)",
     re.I,
 )
-_NOT_A_RATE = r"(?!\s*(?:ms|milli|s\b|sec|seconds?|tokens?|toks?|%|percent|gpus?|users?|people|b\b|bn|billion))"
+_NOT_A_RATE = (
+    r"(?!\s*(?:ms|milli|s\b|sec|seconds?|tokens?|toks?|%|percent|gpus?|users?|people|b\b|bn|billion|x\b|×|times))"
+)
 _PEAK_BARE = re.compile(
-    rf"(?:peaks?|peaking|spikes?|spiking|bursts?|bursting|up to|maximum|max|busiest)\s*"
+    rf"(?:peaks?|peaking|spikes?|spiking|bursts?|bursting|up to|maximum|max|busiest|occasionally|sometimes|at times)\s*"
     rf"(?:of|at|to|around|about|reaching|hits?|is)?\s*(?:about|around|~)?\s*(?P<n>{NUM}){_NOT_A_RATE}",
     re.I,
 )
@@ -114,4 +124,9 @@ _LEVEL_WORDS = (
     (r"heavy|high|busy|a lot of|lots of", "high"),
     (r"moderate|medium|average|normal|some", "medium"),
     (r"light|low|little|small|quiet|minimal|occasional", "low"),
+)
+_PEAK_TIMES = re.compile(
+    rf"(?:peaks?|peaking|spikes?|spiking|bursts?|bursting)\s*(?:of|at|to|up to|reaching)?\s*(?:up to\s*)?(?P<k>{NUM})\s*(?:x|×|times)"
+    rf"(?:\s+(?:the\s+)?(?:average|normal|usual))?",
+    re.I,
 )

@@ -72,6 +72,7 @@ _SLO_WORDS: _Words = [
 _LIMIT_WORDS: _Words = [
     ("gpu_types", lambda v: "GPUs " + ", ".join(v["gpu_types"])),
     ("max_gpus", lambda v: f"at most {v['max_gpus']} GPUs"),
+    ("max_replicas", lambda v: f"at most {v['max_replicas']} replicas"),
     ("monthly_budget_usd", lambda v: f"budget ${v['monthly_budget_usd']:,.0f}/month"),
 ]
 
