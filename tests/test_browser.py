@@ -448,6 +448,9 @@ def test_journey_home_assistant_plan_whatif_deploy_keeps_what_was_said(app_url: 
         text = _main_text(page)
         assert "None" not in text.split() and "GO_WITH_CHANGES" not in text and "Value error" not in text
     expect(page.get_by_label("Project (namespace)")).to_have_value("faq")
+    nav_link(page, "What-if").click()
+    wait_for_app(page)
+    expect(page.get_by_text("from the Assistant conversation", exact=False)).to_be_visible()
     expect(page.get_by_text("From the Assistant conversation")).to_be_visible()
 
 

@@ -52,8 +52,11 @@ if plan is None or plan.chosen is None:
 else:
     base = plan.chosen
     req = plan.request
+    handoff = state.handoff_for(plan)
     st.caption(
-        f"Starting from plan {plan.id}: {plan.model}, {req.traffic.rps:g} RPS, "
+        f"Starting from plan {plan.id}"
+        + (f" (from the Assistant conversation {handoff.workflow_id})" if handoff else "")
+        + f": {plan.model}, {req.traffic.rps:g} RPS, "
         f"{base.replicas_target}×{base.gpus_per_replica}×{base.gpu} {base.precision}."
     )
     c1, c2, c3 = st.columns(3)
