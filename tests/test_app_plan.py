@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import pytest
@@ -40,10 +41,11 @@ def test_plan_page_plans_saves_and_charts(cache: Path) -> None:
     titles = [c["layout"]["title"]["text"] for c in charts]
     assert any("Memory per GPU" in t for t in titles)
     load = next(c for c in charts if "Latency vs load" in c["layout"]["title"]["text"])
-    assert any(
-        s.get("annotation", {}).get("text", "").startswith("TTFT target") or True
-        for s in load["layout"].get("shapes", [])
-    )
+    # The operating point on the log x axis is drawn in log10 units (a raw 1024 ran the axis to 10^1024).
+    line = next(m.value for m in at.markdown if "concurrent requests per replica" in m.value)
+    slots = int(line.split(" — ")[2].split()[0])
+    vlines = [s for s in load["layout"]["shapes"] if s["x0"] == s["x1"] and s.get("xref", "x") == "x"]
+    assert [round(v["x0"], 6) for v in vlines] == [round(math.log10(slots), 6)]
     assert any("operating point" in a["text"] for a in load["layout"]["annotations"])
     assert any("TTFT target" in a["text"] for a in load["layout"]["annotations"])
     assert any("Monthly cost" in t for t in titles)
@@ -190,3 +192,17 @@ def test_a_restored_plan_brings_its_inputs_into_the_form(cache: Path) -> None:
     # Pressing Plan re-plans what is on screen, not the defaults.
     at.button[0].click().run()
     assert any(plan.id in s.value for s in at.success)
+
+
+def test_alternatives_say_which_gpus_the_inventory_has(cache: Path) -> None:
+    """With the GPU inventory read, each alternative says whether its GPU type is in it."""
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    at.switch_page("views/gpu_inventory.py").run()  # reads the sample inventory (L40S, no B200)
+    at.switch_page("views/capacity_plan.py").run()
+    at.multiselect(key="plan_gpus").set_value(["L40S", "B200"])
+    at.button[0].click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    table = next(df.value for df in at.dataframe if "Inventory" in df.value.columns)
+    where = dict(zip(table["GPU"], table["Inventory"], strict=False))
+    assert where.get("L40S") == "in your inventory" and where.get("B200") == "not in your inventory", where

@@ -251,6 +251,15 @@ else:
     if current.ranked:
         st.subheader("Alternatives that meet the targets")
         alt = current.alternatives
+        loaded = state.inventory_state()
+        owned = {t.gpu for t in loaded.inventory.totals()} if loaded else None
+
+        def where(gpu: str) -> str:
+            """Whether the inventory on the GPU inventory page has this GPU type (when one is read)."""
+            if owned is None:
+                return "no inventory read"
+            return "in your inventory" if gpu in owned else "not in your inventory"
+
         a1, a2, a3 = st.columns(3)
         for col, label, cand in (
             (a1, "Cheapest", alt.cheapest),
@@ -262,7 +271,8 @@ else:
                     label,
                     f"{cand.gpus_per_replica}×{cand.gpu} {cand.precision}",
                     f"{cand.total_gpus} GPUs, "
-                    + (f"${cand.monthly_cost_usd:,.0f}/mo" if cand.monthly_cost_usd is not None else "no price"),
+                    + (f"${cand.monthly_cost_usd:,.0f}/mo" if cand.monthly_cost_usd is not None else "no price")
+                    + ("" if owned is None else f", {where(cand.gpu)}"),
                     delta_color="off",
                 )
         st.dataframe(
@@ -278,6 +288,7 @@ else:
                         "p95 TPOT ms": round(r.tpot_p95_ms.expected, 1),
                         "Monthly cost": f"${r.monthly_cost_usd:,.0f}" if r.monthly_cost_usd is not None else "no price",
                         "Speed model": speed_words(r),
+                        "Inventory": where(r.gpu),
                     }
                     for r in current.ranked
                 ]
