@@ -134,6 +134,9 @@ def test_what_if_sliders_move_the_plan(cache: Path) -> None:
     at.slider(key="wi_rps").set_value(1.0).run()
     cost = [m for m in at.metric if m.label == "Monthly cost"][1]
     assert cost.delta in (None, "")
+    # Untouched, the target sliders keep the plan's own targets (none added): the same plan back.
+    originals = [m.value for m in at.metric]
+    assert originals[: len(originals) // 2] == originals[len(originals) // 2 :]
     at.slider(key="wi_ttft").set_value(50.0).run()
     at.slider(key="wi_tpot").set_value(5.0).run()
     assert not at.exception

@@ -61,8 +61,13 @@ else:
     )
     c1, c2, c3 = st.columns(3)
     mult = c1.slider("RPS multiplier", 0.25, 10.0, 1.0, 0.25, key="wi_rps")
-    ttft = c2.slider("p95 TTFT target (ms)", 50.0, 10_000.0, float(req.slo.p95_ttft_ms or 2000.0), 50.0, key="wi_ttft")
-    tpot = c3.slider("p95 TPOT target (ms)", 5.0, 500.0, float(req.slo.p95_tpot_ms or 200.0), 5.0, key="wi_tpot")
+    # 0 = the plan's own (or none): a slider must not add a target the plan never had.
+    ttft = c2.slider(
+        "p95 TTFT target (ms, 0 = as planned)", 0.0, 10_000.0, float(req.slo.p95_ttft_ms or 0.0), 50.0, key="wi_ttft"
+    )
+    tpot = c3.slider(
+        "p95 TPOT target (ms, 0 = as planned)", 0.0, 500.0, float(req.slo.p95_tpot_ms or 0.0), 5.0, key="wi_tpot"
+    )
     c4, c5, c6, c7 = st.columns(4)
     gpu = c4.selectbox("GPU type", ["(any allowed)", *catalog.gpus], key="wi_gpu")
     max_rep = c5.number_input("Max replicas (0 = no limit)", 0, 10_000, 0, key="wi_max_rep")
@@ -70,8 +75,8 @@ else:
     out = c7.slider("Output tokens", 16, 8192, int(req.traffic.output_tokens), 16, key="wi_out")
     scenario = Scenario(
         rps_multiplier=mult,
-        p95_ttft_ms=ttft,
-        p95_tpot_ms=tpot,
+        p95_ttft_ms=ttft or None,
+        p95_tpot_ms=tpot or None,
         gpu=None if gpu.startswith("(") else gpu,
         max_replicas=int(max_rep) or None,
         input_tokens=int(inp),
@@ -112,8 +117,8 @@ else:
                     delta_color="inverse",
                     help=f"TPOT {_pct(d.tpot_p95_pct) or 'unchanged'}" if d else None,
                 )
-        if result.deltas:
-            st.caption(f"Throughput {result.deltas.throughput_pct:+.1f}% at the modified replica count.")
+        if result.deltas and (change := _pct(result.deltas.throughput_pct)):
+            st.caption(f"Throughput {change} at the modified replica count.")
         for w in result.warnings:
             st.warning(w)
         for r in result.recommendations:
