@@ -6,6 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from core.architecture import resolve_model
+from core.catalog import get_catalog
 from core.errors import InputError
 from core.planning import (
     Constraints,
@@ -20,6 +22,10 @@ from core.planning import (
     rps_sweep,
     what_if,
 )
+from core.planning._candidates import CandidateResult, evaluate, tp_options
+from core.planning._plan import configuration_of, rank
+from core.planning._variants import variants
+from core.planning._whatif import plan_configurations
 
 GPUS = ["L40S", "H100-SXM", "A100-80GB-SXM"]
 
@@ -144,6 +150,46 @@ def test_what_if_doubles_traffic() -> None:
     assert not worse.feasible and worse.recommendations
     with pytest.raises(ValueError):
         Scenario(rps=10, rps_multiplier=2)
+
+
+@pytest.mark.parametrize(("rps", "ttft", "tpot"), [(5, 2000, 80), (50, 500, 50), (300, 1000, None)])
+def test_other_checkpoints_are_each_checkpoints_cheapest_configuration(rps: float, ttft: float, tpot: float) -> None:
+    """The cost floor only skips configurations that cannot be their checkpoint's best: the
+    listed alternative of each checkpoint is the one sizing every configuration would pick."""
+    req = request(rps=rps, ttft=ttft, tpot=tpot, constraints=Constraints())
+    plan = build_plan(req)
+    arch = resolve_model(req.model.model or "")
+    everything: dict[tuple[str | None, str], list[CandidateResult]] = {}
+    for gpu in get_catalog().gpus.values():
+        for variant in variants(arch, gpu, "checkpoint", get_catalog()):
+            for tp in tp_options(arch, req.constraints.max_gpus_per_node):
+                out = evaluate(arch, gpu, tp, variant, req)
+                if not variant.own and isinstance(out, CandidateResult) and out.meets_slo:
+                    everything.setdefault((out.hf_id, out.precision), []).append(out)
+    expected = {k: rank(v)[0] for k, v in everything.items()}
+    got = {(c.hf_id, c.precision): c for c in plan.other_checkpoints}
+    assert got.keys() == expected.keys() and got
+    for k, c in got.items():
+        assert c.monthly_cost_usd == expected[k].monthly_cost_usd, k
+
+
+def test_what_if_resizes_the_plans_own_configurations() -> None:
+    plan = build_plan(request(rps=40, constraints=Constraints()))
+    result = what_if(plan, Scenario(rps_multiplier=1.5))
+    full = what_if(plan, Scenario(rps_multiplier=1.5), full=True)
+    resized = {configuration_of(c) for c in result.modified.ranked + result.modified.not_meeting_slo}
+    assert resized <= plan_configurations(plan) and len(resized) > 1
+    assert "leading alternatives" in result.scope and "full re-plan" in full.scope
+    # Each re-sized configuration has the numbers the full re-plan gives it; the full re-plan
+    # can only be as cheap or cheaper.
+    by_config = {configuration_of(c): c for c in full.modified.ranked + full.modified.not_meeting_slo}
+    for c in result.modified.ranked:
+        twin = by_config[configuration_of(c)]
+        assert (c.replicas_target, c.monthly_cost_usd) == (twin.replicas_target, twin.monthly_cost_usd)
+    assert result.modified.chosen is not None and full.modified.chosen is not None
+    assert (full.modified.chosen.monthly_cost_usd or 0) <= (result.modified.chosen.monthly_cost_usd or 0)
+    on_gpu = what_if(plan, Scenario(gpu="H100-SXM"))
+    assert on_gpu.modified.chosen is not None and on_gpu.modified.chosen.gpu == "H100-SXM"
 
 
 def test_rps_sweep_grows() -> None:

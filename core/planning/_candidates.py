@@ -17,16 +17,17 @@ from core.architecture import ModelArchitecture
 from core.catalog import GpuSpec
 from core.decision import support, supports_bf16
 from core.planning._inputs import PlanRequest
-from core.planning._replica import SIZED, Point, Rejected, grid, size
+from core.planning._replica import SIZED, Point, Rejected, Sized, grid, size
 from core.planning._variants import Variant
 from core.planning.queueing import service_cv2, slots_needed, wait_quantiles
 from core.sizing import (
     Figure,
+    MemoryEstimate,
     estimate_memory,
     valid_tp_sizes,
 )
 from core.sizing._active import fingerprint as calibration_fingerprint
-from core.sizing._efficiency import ranged
+from core.sizing._efficiency import model_class, ranged
 
 HOURS_PER_MONTH = 730
 
@@ -110,11 +111,25 @@ def resources_for(gpus: int, weights_gib_per_gpu: float) -> tuple[int, int]:
     return cpu, int(math.ceil(memory / 4) * 4)
 
 
-def evaluate(
+_GPU_KEYS: dict[int, tuple[GpuSpec, str]] = {}
+
+
+def _gpu_key(gpu: GpuSpec) -> str:
+    """The GPU's full spec as a cache key (a catalog override may change a spec, not its name),
+    serialised once per spec object."""
+    kept = _GPU_KEYS.get(id(gpu))
+    if kept is None or kept[0] is not gpu:  # the object is held, so its id is not reused while kept
+        if len(_GPU_KEYS) > 1024:
+            _GPU_KEYS.clear()
+        kept = _GPU_KEYS[id(gpu)] = (gpu, gpu.model_dump_json())
+    return kept[1]
+
+
+def _sized(
     arch: ModelArchitecture, gpu: GpuSpec, tp: int, variant: Variant, req: PlanRequest
-) -> CandidateResult | Rejected:
-    """Size one candidate for the request."""
-    t, slo, cons = req.traffic, req.slo, req.constraints
+) -> tuple[Sized | Rejected, int]:
+    """One replica of the candidate sized (kept in :data:`SIZED`), and its --max-model-len."""
+    t, cons = req.traffic, req.constraints
     served = variant.served
     cap = arch.max_context or 131072
     wanted = max(req.model.min_context_length or 0, t.input_p95 + t.output_p95)
@@ -122,17 +137,13 @@ def evaluate(
     headroom = req.model.min_context_length or max(4096, int(1.25 * (t.input_p95 + t.output_p95)))
     max_len = min(cap, int(math.ceil(max(wanted, headroom) / 1024) * 1024))
     if wanted > cap:
-        return Rejected(
-            gpu=gpu.name,
-            gpus_per_replica=tp,
-            precision=variant.label,
-            reason=f"needs {wanted:,} tokens of context; {arch.name} supports {cap:,}",
-        )
+        reason = f"needs {wanted:,} tokens of context; {arch.name} supports {cap:,}"
+        return Rejected(gpu=gpu.name, gpus_per_replica=tp, precision=variant.label, reason=reason), max_len
     key = (
         served.name,
         served.hf_id,
         served.source_detail,
-        gpu.model_dump_json(),
+        _gpu_key(gpu),
         tp,
         variant.label,
         variant.quantization,
@@ -151,13 +162,56 @@ def evaluate(
         if len(SIZED) > 8192:
             SIZED.clear()
         SIZED[key] = sized
+    return sized, max_len
+
+
+def _slot_limit(variant: Variant, mem: MemoryEstimate, req: PlanRequest) -> tuple[int, int]:
+    """The most concurrent requests one replica holds (max_num_seqs or its KV cache), and the
+    KV cache's own count."""
+    t = req.traffic
+    kv_slots = (
+        mem.flags.max_num_seqs
+        if variant.served.encoder_only
+        else int(mem.kv_cache_tokens // (t.input_p95 + t.output_p95))
+    )
+    return max(1, min(mem.flags.max_num_seqs, kv_slots)), kv_slots
+
+
+def cost_floor(
+    arch: ModelArchitecture, gpu: GpuSpec, tp: int, variant: Variant, req: PlanRequest
+) -> tuple[float, bool] | None:
+    """A lower bound of the candidate's monthly cost, from its throughput at full concurrency
+    (the most a replica serves: throughput grows with the batch in the step model) and the
+    replicas availability asks for, and whether its GPU class is calibrated; None when it does
+    not start or has no price.
+
+    Lets a plan skip the queueing of another checkpoint's configurations that cannot beat
+    one already found for that checkpoint."""
+    sized, _ = _sized(arch, gpu, tp, variant, req)
+    price, _ = price_for(gpu, req.constraints.price_overrides)
+    if isinstance(sized, Rejected) or price is None:
+        return None
+    mem, curve, eff = sized[0], sized[1], sized[2]
+    limit, _ = _slot_limit(variant, mem, req)
+    per_replica = curve.at(limit).rps
+    if per_replica <= 0:
+        return None
+    ha = req.slo.availability_percent >= 99.9
+    replicas = max(math.ceil(req.traffic.rps / per_replica - 1e-9), 2 if ha else 1)
+    return price * tp * replicas * HOURS_PER_MONTH, eff.calibrated
+
+
+def evaluate(
+    arch: ModelArchitecture, gpu: GpuSpec, tp: int, variant: Variant, req: PlanRequest
+) -> CandidateResult | Rejected:
+    """Size one candidate for the request."""
+    t, slo, cons = req.traffic, req.slo, req.constraints
+    served = variant.served
+    sized, max_len = _sized(arch, gpu, tp, variant, req)
     if isinstance(sized, Rejected):
         return sized
     mem, curve, eff, flags, start_note, kv_bound = sized
-    kv_slots = (
-        mem.flags.max_num_seqs if served.encoder_only else int(mem.kv_cache_tokens // (t.input_p95 + t.output_p95))
-    )
-    limit = max(1, min(mem.flags.max_num_seqs, kv_slots))
+    limit, kv_slots = _slot_limit(variant, mem, req)
     levels = grid(limit)
     ttft_target = (slo.p95_ttft_ms or math.inf) / 1000
 
@@ -256,12 +310,16 @@ def evaluate(
     kv_tokens = mem.kv_cache_tokens
     if chosen.concurrency < mem.flags.max_num_seqs:
         # The KV cache vLLM will allocate at the --max-num-seqs written above.
-        written = estimate_memory(served, gpu, flags.model_copy(update={"max_num_seqs": chosen.concurrency}))
-        kv_tokens = max(kv_tokens, written.kv_cache_tokens)
+        if chosen.concurrency not in curve.written_kv:
+            written = estimate_memory(served, gpu, flags.model_copy(update={"max_num_seqs": chosen.concurrency}))
+            curve.written_kv[chosen.concurrency] = written.kv_cache_tokens
+        kv_tokens = max(kv_tokens, curve.written_kv[chosen.concurrency])
     floors = curve.floors(chosen.concurrency)
 
+    cls = model_class(served)
+
     def fig(metric: str, value: float, unit: str, floor: float | None = None, ceiling: float | None = None) -> Figure:
-        return ranged(value, metric, arch=served, eff=eff, unit=unit, floor=floor, ceiling=ceiling)
+        return ranged(value, metric, arch=served, eff=eff, unit=unit, floor=floor, ceiling=ceiling, model_cls=cls)
 
     compat = support(variant.method, gpu, moe=arch.is_moe)
     if compat.status == "emulated" or variant.method == "none":

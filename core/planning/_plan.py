@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import hashlib
+import math
 from datetime import UTC, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -17,11 +18,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from core.architecture import ModelArchitecture, resolve_model
 from core.catalog import Catalog, GpuSpec, get_catalog
 from core.errors import InputError
-from core.planning._candidates import CandidateResult, evaluate, tp_options
+from core.planning._candidates import CandidateResult, cost_floor, evaluate, tp_options
 from core.planning._inputs import PlanRequest
 from core.planning._recommend import recommend_models
 from core.planning._replica import Rejected
-from core.planning._variants import variants
+from core.planning._variants import Variant, variants
 
 
 class Alternatives(BaseModel):
@@ -57,8 +58,9 @@ class CapacityPlan(BaseModel):
     """Candidates that meet the SLO, cheapest first."""
     not_meeting_slo: list[CandidateResult] = Field(default_factory=list)
     other_checkpoints: list[CandidateResult] = Field(default_factory=list)
-    """Candidates that meet the targets with another published checkpoint or FP8 while loading
-    (when the choice is the named checkpoint), cheapest first — alternatives, never the default."""
+    """The best configuration of each other published checkpoint and precision (or FP8 while
+    loading) that meets the targets, when the choice is the named checkpoint; cheapest first —
+    alternatives, never the default."""
     rejected: list[Rejected] = Field(default_factory=list)
     reasons: list[str] = Field(default_factory=list)
     """Why the request is infeasible, when it is."""
@@ -133,6 +135,48 @@ def assumptions_for(request: PlanRequest) -> list[str]:
     ]
 
 
+Job = tuple[GpuSpec, int, Variant]
+
+
+def best_other_checkpoints(
+    arch: ModelArchitecture, jobs: list[Job], request: PlanRequest, rejected: list[Rejected]
+) -> list[CandidateResult]:
+    """The best configuration of each other checkpoint and precision that meets the targets,
+    cheapest first: the alternatives a plan lists next to the checkpoint the user named.
+
+    Configurations are sized in the order of their cost floor (:func:`cost_floor`), and one
+    whose floor is no lower than the cheapest already found for its checkpoint is not queued
+    at all: it cannot be that checkpoint's best. Rejections are collected into ``rejected``."""
+    groups: dict[tuple[str, str], list[tuple[float, bool, Job]]] = {}
+    for gpu, tp, variant in jobs:
+        bound = cost_floor(arch, gpu, tp, variant, request)
+        key = (variant.served.hf_id or variant.artifact or variant.label, variant.label)
+        entry = (math.inf, True, (gpu, tp, variant)) if bound is None else (*bound, (gpu, tp, variant))
+        groups.setdefault(key, []).append(entry)
+    best: list[CandidateResult] = []
+    for entries in groups.values():
+        # :func:`rank` lifts a calibrated option over a cheaper uncalibrated one it cannot be
+        # told apart from, never over another calibrated one: a calibrated configuration is
+        # beaten only by a cheaper calibrated one, an uncalibrated one by any cheaper one.
+        cheapest = cheapest_calibrated = math.inf
+        meeting: list[CandidateResult] = []
+        for floor, calibrated, (gpu, tp, variant) in sorted(entries, key=lambda e: e[0]):
+            if math.isfinite(floor) and floor >= (cheapest_calibrated if calibrated else cheapest):
+                continue  # cannot be this checkpoint's best; no price or no start is still sized
+            out = evaluate(arch, gpu, tp, variant, request)
+            if isinstance(out, Rejected):
+                rejected.append(out)
+            elif out.meets_slo:
+                meeting.append(out)
+                if out.monthly_cost_usd is not None:
+                    cheapest = min(cheapest, out.monthly_cost_usd)
+                    if out.calibrated:
+                        cheapest_calibrated = min(cheapest_calibrated, out.monthly_cost_usd)
+        if meeting:
+            best.append(rank(meeting)[0])
+    return rank(best)
+
+
 def build_plan(request: PlanRequest, *, catalog: Catalog | None = None) -> CapacityPlan:
     """Size every candidate for the request and choose."""
     cat = catalog or get_catalog()
@@ -147,14 +191,28 @@ def build_plan(request: PlanRequest, *, catalog: Catalog | None = None) -> Capac
     return plan_for_architecture(req, arch, catalog=cat)
 
 
+Configuration = tuple[str, int, str, str | None]
+"""GPU type, GPUs per replica, precision label and checkpoint (Hugging Face id) of a candidate."""
+
+
+def configuration_of(c: CandidateResult) -> Configuration:
+    return (c.gpu, c.gpus_per_replica, c.precision, c.hf_id)
+
+
 def plan_for_architecture(
-    request: PlanRequest, arch: ModelArchitecture, *, catalog: Catalog | None = None
+    request: PlanRequest,
+    arch: ModelArchitecture,
+    *,
+    catalog: Catalog | None = None,
+    only: frozenset[Configuration] | None = None,
 ) -> CapacityPlan:
-    """:func:`build_plan` for an already resolved model."""
+    """:func:`build_plan` for an already resolved model; ``only`` limits the sweep to those
+    configurations (a what-if re-sizing a plan's own choices)."""
     cat = catalog or get_catalog()
     results: list[CandidateResult] = []
     rejected: list[Rejected] = []
     choice = request.model.quantization
+    other_jobs: list[Job] = []
     for gpu in _gpus(request, cat):
         tps = tp_options(arch, request.constraints.max_gpus_per_node)
         vs = variants(arch, gpu, choice, cat)
@@ -169,15 +227,17 @@ def plan_for_architecture(
             )
         for variant in vs:
             for tp in tps:
+                if only is not None and (gpu.name, tp, variant.label, variant.served.hf_id) not in only:
+                    continue
+                if choice == "checkpoint" and not variant.own:
+                    other_jobs.append((gpu, tp, variant))
+                    continue
                 out = evaluate(arch, gpu, tp, variant, request)
                 if isinstance(out, Rejected):
                     rejected.append(out)
                 else:
                     results.append(out)
-    others: list[CandidateResult] = []
-    if choice == "checkpoint":
-        others = rank([r for r in results if r.meets_slo and not r.own_checkpoint])
-        results = [r for r in results if r.own_checkpoint]
+    others = best_other_checkpoints(arch, other_jobs, request, rejected)
     meeting = rank([r for r in results if r.meets_slo])
     missing = sorted(
         (r for r in results if not r.meets_slo),

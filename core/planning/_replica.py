@@ -67,9 +67,17 @@ class _Curve:
         # Embedding and scoring models answer after the prompt's forward pass: no decode steps.
         self.pooling = arch.task != "generate"
         self._cache: dict[int, Point] = {}
+        self._floors: dict[int, _Floors] = {}
+        self.written_kv: dict[int, int] = {}
+        """KV-cache tokens vLLM allocates at a smaller --max-num-seqs, by that value."""
 
     def floors(self, c: int) -> _Floors:
         """What the hardware cannot beat at concurrency ``c`` (peak bandwidth and FLOPs, no overhead)."""
+        if c not in self._floors:
+            self._floors[c] = self._floors_at(c)
+        return self._floors[c]
+
+    def _floors_at(self, c: int) -> _Floors:
         ideal = replace(self.sm, eff=IDEAL)
         t = self.t
         out = 1 if self.pooling else t.output_tokens

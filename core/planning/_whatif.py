@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from core.architecture import resolve_model
 from core.catalog import Catalog, get_catalog
 from core.planning._inputs import PlanRequest, QuantChoice, TrafficProfile
-from core.planning._plan import CapacityPlan, build_plan
+from core.planning._plan import CapacityPlan, Configuration, build_plan, configuration_of, plan_for_architecture
 
 
 class Scenario(BaseModel):
@@ -62,6 +63,8 @@ class WhatIfResult(BaseModel):
     feasible: bool
     warnings: list[str]
     recommendations: list[str]
+    scope: str = ""
+    """Which configurations were re-sized under the scenario."""
 
 
 def apply_scenario(request: PlanRequest, s: Scenario) -> PlanRequest:
@@ -104,10 +107,48 @@ def _pct(new: float, old: float) -> float:
     return round(100 * (new / old - 1), 1) if old else 0.0
 
 
-def what_if(plan: CapacityPlan, scenario: Scenario, *, catalog: Catalog | None = None) -> WhatIfResult:
-    """Re-plan under the scenario and compare with the original plan."""
+ALTERNATIVES_RESIZED = 8
+"""How many of the plan's cheapest alternatives a what-if re-sizes beside its choice."""
+
+
+def plan_configurations(plan: CapacityPlan) -> frozenset[Configuration]:
+    """The plan's choice, its cheapest / lowest-latency / fewest-GPU picks and its
+    :data:`ALTERNATIVES_RESIZED` cheapest alternatives: what a what-if re-sizes."""
+    picks = [plan.chosen, plan.alternatives.cheapest, plan.alternatives.lowest_latency, plan.alternatives.fewest_gpus]
+    picks += plan.ranked[:ALTERNATIVES_RESIZED]
+    return frozenset(configuration_of(c) for c in picks if c is not None)
+
+
+def _scope(plan: CapacityPlan, scenario: Scenario, full: bool) -> tuple[frozenset[Configuration] | None, str]:
+    """Which configurations the scenario re-sizes, and that in words."""
+    if full or scenario.quantization is not None or plan.chosen is None:
+        return None, "every GPU type, GPUs per replica and precision (a full re-plan)"
+    if scenario.gpu is not None:
+        return None, f"every GPUs-per-replica and precision on {scenario.gpu}"
+    only = plan_configurations(plan)
+    return only, (
+        f"the plan's choice and its {len(only) - 1} leading alternatives; re-plan on the Capacity plan page "
+        "(or pass --full) to sweep every configuration again"
+    )
+
+
+def what_if(
+    plan: CapacityPlan, scenario: Scenario, *, catalog: Catalog | None = None, full: bool = False
+) -> WhatIfResult:
+    """Re-size the plan under the scenario and compare with the original plan.
+
+    A scenario that moves traffic, targets, limits or lengths re-sizes the plan's own choice
+    and leading alternatives (:func:`plan_configurations`), not the whole sweep; one that
+    names a GPU type sweeps that GPU; ``full`` (or a new precision) re-plans from scratch."""
     cat = catalog or get_catalog()
-    modified = build_plan(apply_scenario(plan.request, scenario), catalog=cat)
+    request = apply_scenario(plan.request, scenario)
+    only, scope = _scope(plan, scenario, full)
+    if only is None:
+        modified = build_plan(request, catalog=cat)
+    else:
+        modified = plan_for_architecture(
+            request, resolve_model(request.model.model or plan.model, catalog=cat), catalog=cat, only=only
+        )
     a, b = plan.chosen, modified.chosen
     deltas = None
     warnings: list[str] = []
@@ -165,6 +206,7 @@ def what_if(plan: CapacityPlan, scenario: Scenario, *, catalog: Catalog | None =
         feasible=modified.feasible,
         warnings=warnings,
         recommendations=recs,
+        scope=scope,
     )
 
 
@@ -182,12 +224,15 @@ class SweepPoint(BaseModel):
 
 
 def rps_sweep(plan: CapacityPlan, multipliers: list[float], *, catalog: Catalog | None = None) -> list[SweepPoint]:
-    """How replicas and cost grow with traffic on the plan's chosen GPU type."""
+    """How replicas and cost of the plan's chosen configuration grow with traffic."""
     cat = catalog or get_catalog()
     out = []
     gpu = plan.chosen.gpu if plan.chosen else None
+    only = frozenset({configuration_of(plan.chosen)}) if plan.chosen else None
+    arch = resolve_model(plan.request.model.model or plan.model, catalog=cat)
     for k in multipliers:
-        p = build_plan(apply_scenario(plan.request, Scenario(rps_multiplier=k, gpu=gpu)), catalog=cat)
+        request = apply_scenario(plan.request, Scenario(rps_multiplier=k, gpu=gpu))
+        p = plan_for_architecture(request, arch, catalog=cat, only=only)
         c = p.chosen
         out.append(
             SweepPoint(

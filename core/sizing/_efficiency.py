@@ -162,6 +162,7 @@ def ranged(
     provenance: Provenance = "estimated",
     floor: float | None = None,
     ceiling: float | None = None,
+    model_cls: ModelClass | None = None,
 ) -> Figure:
     """A figure whose range is the cross-validated error spread of its metric for the model's
     class (5th–95th percentile of held-out errors), wider for a GPU with no measured run, and
@@ -177,7 +178,8 @@ def ranged(
             unit=unit,
         )
     by_class = load_calibration().errors.get(metric, {})
-    q = by_class.get(model_class(arch)) if arch is not None else None
+    cls = model_cls or (model_class(arch) if arch is not None else None)  # given when called per candidate
+    q = by_class.get(cls) if cls is not None else None
     if q is None or q.get("n", 0) < 6:
         q = by_class.get("all")
     if q is not None:
@@ -197,7 +199,9 @@ def ranged(
         low = max(low, floor)
     if ceiling is not None:
         high = min(high, ceiling)
-    return Figure(
+    # Built without re-validation: every field is a float or a literal set just above, and a
+    # plan makes thousands of these.
+    return Figure.model_construct(
         expected=round(expected, 3),
         low=round(min(low, expected), 3),
         high=round(max(high, expected), 3),
