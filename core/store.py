@@ -16,12 +16,14 @@ Secrets are refused: a model holding a ``SecretStr`` cannot be saved.
 from __future__ import annotations
 
 import contextlib
+import enum
 import json
 import logging
 import os
 import re
 import tempfile
 import threading
+import typing
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -59,7 +61,46 @@ def _check(kind: str, item_id: str) -> None:
         raise StoreError(f"cache id {item_id!r}: use letters, digits, '-', '_' and '.' (at most 128 characters)")
 
 
+_PLAIN = (str, int, float, bool, type(None), datetime)
+
+
+_SECRET_TYPES: dict[Any, bool] = {}
+
+
+def _may_hold_secret(annotation: Any) -> bool:
+    """Whether a value of this type could contain a ``SecretStr`` (decided once per type):
+    plain values, literals, enums and models made only of those cannot."""
+    try:
+        known = _SECRET_TYPES.get(annotation)
+    except TypeError:  # an unhashable annotation: walk the value instead
+        return True
+    if known is not None:
+        return known
+    _SECRET_TYPES[annotation] = True  # while deciding a model that refers to itself: assume it may (values get walked)
+    _SECRET_TYPES[annotation] = answer = _decide(annotation)
+    return answer
+
+
+def _decide(annotation: Any) -> bool:
+    if annotation is SecretStr:
+        return True
+    if isinstance(annotation, type):
+        if issubclass(annotation, BaseModel):
+            return any(_may_hold_secret(f.annotation) for f in annotation.model_fields.values())
+        return not issubclass(annotation, (*_PLAIN, enum.Enum))
+    origin = typing.get_origin(annotation)
+    if origin is typing.Literal:
+        return False
+    args = typing.get_args(annotation)
+    if origin is None or not args:
+        return True  # Any, a bare list or dict, a type var: could hold anything
+    return any(_may_hold_secret(a) for a in args if a is not Ellipsis)
+
+
 def _holds_secret(model: BaseModel) -> bool:
+    if not _may_hold_secret(type(model)):
+        return False
+
     def walk(value: Any) -> bool:
         if isinstance(value, SecretStr):
             return True
@@ -115,19 +156,31 @@ class FileStore:
             "data": model.model_dump(mode="json"),
         }
 
+    @staticmethod
+    def _envelope_text(kind: str, item_id: str, model: BaseModel) -> str:
+        """The envelope as JSON, the data serialised by pydantic directly (a 200 KB plan in a
+        millisecond, where building a dict and ``json.dumps`` took tens)."""
+        head = {
+            "format": FORMAT,
+            "kind": kind,
+            "id": item_id,
+            "saved_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "type": type(model).__name__,
+        }
+        return json.dumps(head)[:-1] + ', "data": ' + model.model_dump_json() + "}"
+
     # ---- API --------------------------------------------------------------------------
     def save(self, kind: str, item_id: str, model: BaseModel) -> None:
         """Save ``model`` atomically; raise :class:`StoreError` when the folder is unusable."""
         _check(kind, item_id)
         if _holds_secret(model):
             raise StoreError(f"refusing to cache {kind}/{item_id}: it holds a secret")
-        envelope = self._envelope(kind, item_id, model)
         if not self.enabled:
             with self._mem_lock:
-                self._memory[(kind, item_id)] = envelope
+                self._memory[(kind, item_id)] = self._envelope(kind, item_id, model)
             return
         folder = self._dir(kind)
-        text = json.dumps(envelope, indent=1, sort_keys=False)
+        text = self._envelope_text(kind, item_id, model)
         try:
             with self._lock(folder):
                 fd, tmp = tempfile.mkstemp(prefix=f".{item_id}.", suffix=".tmp", dir=folder)

@@ -34,13 +34,38 @@ from core.settings import Settings, load_settings
 from core.sizing.user_calibration import UserCalibration, load_user_calibration, use_calibration
 from core.store import FileStore
 
+_SETTINGS: dict[str, tuple[Settings, str | None]] = {}
+
+
+def _environment_digest() -> str:
+    """What settings are read from: the environment and the secrets folder's files (by name,
+    size and change time), as one digest — never the values themselves in a key that is kept."""
+    h = hashlib.sha256()
+    for k, v in sorted(os.environ.items()):
+        h.update(f"{k}\0{v}\0".encode(errors="replace"))
+    secrets = os.environ.get("NAVIGATOR_SECRETS_DIR")
+    if secrets and os.path.isdir(secrets):
+        for entry in sorted(os.scandir(secrets), key=lambda e: e.name):
+            st_ = entry.stat()
+            h.update(f"{entry.name}\0{st_.st_size}\0{st_.st_mtime_ns}\0".encode())
+    return h.hexdigest()
+
 
 def settings() -> tuple[Settings, str | None]:
-    """Settings from the environment, or defaults plus the error when they are invalid."""
-    try:
-        return load_settings(), None
-    except SettingsError as exc:
-        return Settings.model_construct(), str(exc)
+    """Settings from the environment, or defaults plus the error when they are invalid.
+
+    Read once per environment (a page rerun reads them twice, and pydantic-settings takes
+    milliseconds per read); a changed variable or secret file is read afresh."""
+    key = _environment_digest()
+    kept = _SETTINGS.get(key)
+    if kept is None:
+        try:
+            kept = (load_settings(), None)
+        except SettingsError as exc:
+            kept = (Settings.model_construct(), str(exc))
+        _SETTINGS.clear()
+        _SETTINGS[key] = kept
+    return kept
 
 
 def catalog(s: Settings) -> Catalog:

@@ -147,6 +147,7 @@ def test_every_manifest_validates() -> None:
         "RoleBinding",
         "PersistentVolumeClaim",
         "Deployment",
+        "HorizontalPodAutoscaler",
         "Service",
         "Route",
         "NetworkPolicy",
@@ -193,7 +194,25 @@ def test_deployment_runs_non_root_behind_the_oauth_proxy() -> None:
     )
     assert volumes["secrets"]["secret"]["defaultMode"] == 0o440  # secrets as files, not env
     assert not any("valueFrom" in e for e in app["env"])
-    assert dep["spec"]["strategy"]["type"] == "Recreate"  # RWO cache volume
+    # More than one pod: a rolling update that never drops below the replicas there are, and
+    # the cache on a volume every replica mounts.
+    assert dep["spec"]["replicas"] >= 2
+    assert dep["spec"]["strategy"] == {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}}
+    assert by_kind("PersistentVolumeClaim")[0]["spec"]["accessModes"] == ["ReadWriteMany"]
+
+
+def test_replicas_are_sticky_behind_the_route_and_scale_on_cpu() -> None:
+    (route,) = by_kind("Route")
+    notes = route["metadata"]["annotations"]
+    assert notes["router.openshift.io/cookie_name"] and notes["haproxy.router.openshift.io/disable_cookies"] == "false"
+    (hpa,) = by_kind("HorizontalPodAutoscaler")
+    (dep,) = by_kind("Deployment")
+    assert hpa["spec"]["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": "navigator"}
+    assert hpa["spec"]["minReplicas"] == dep["spec"]["replicas"] < hpa["spec"]["maxReplicas"]
+    (metric,) = hpa["spec"]["metrics"]
+    assert metric["resource"]["name"] == "cpu" and metric["resource"]["target"]["type"] == "Utilization"
+    app = dep["spec"]["template"]["spec"]["containers"][0]
+    assert app["resources"]["requests"]["cpu"]  # utilisation is a share of the request
 
 
 def test_rbac_is_least_privilege() -> None:

@@ -11,7 +11,7 @@ import pytest
 from pydantic import BaseModel, SecretStr
 
 from core.errors import StoreError
-from core.store import FileStore
+from core.store import FileStore, _may_hold_secret
 
 
 class Plan(BaseModel):
@@ -115,6 +115,30 @@ def test_secrets_are_refused(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="secret"):
         store.save("plans", "s", WithSecret(name="x", key=SecretStr("hunter2")))
     assert not (tmp_path / "plans" / "s.json").exists()
+
+
+class Inner(BaseModel):
+    token: SecretStr | None = None
+
+
+class Deep(BaseModel):
+    name: str
+    nested: dict[str, list[Inner]] = {}
+    anything: dict[str, object] = {}
+
+
+def test_secrets_deep_inside_are_refused_and_plain_models_skip_the_walk(tmp_path: Path) -> None:
+    store = FileStore(tmp_path)
+    with pytest.raises(StoreError, match="secret"):
+        store.save("plans", "d", Deep(name="x", nested={"a": [Inner(), Inner(token=SecretStr("hunter2"))]}))
+    with pytest.raises(StoreError, match="secret"):
+        store.save("plans", "e", Deep(name="x", anything={"k": [SecretStr("hunter2")]}))
+    store.save("plans", "f", Deep(name="x", nested={"a": [Inner()]}))
+    assert "hunter2" not in "".join(p.read_text() for p in tmp_path.rglob("*.json"))
+    # A model whose fields cannot hold a secret is saved without walking its values.
+    assert _may_hold_secret(Plan) is False and _may_hold_secret(Deep) is True
+    saved = json.loads((tmp_path / "plans" / "f.json").read_text())
+    assert saved["data"] == Deep(name="x", nested={"a": [Inner()]}).model_dump(mode="json")
 
 
 @pytest.mark.parametrize("bad_id", ["../escape", "a/b", "", ".hidden", "x" * 200])

@@ -28,7 +28,7 @@ from pydantic import BaseModel, ConfigDict
 from core.architecture import ModelArchitecture, resolve_model
 from core.catalog import GpuSpec, get_catalog
 from core.errors import InputError, NavigatorError
-from core.sizing._active import Active, use_efficiencies
+from core.sizing._active import Active, fingerprint, use_efficiencies
 from core.sizing._benchmark import BenchmarkRun, client_figures
 from core.sizing._efficiency import Efficiency, efficiency_for, gpu_class, model_class
 from core.sizing._estimate import MemoryEstimate, estimate_memory
@@ -332,6 +332,12 @@ def load_user_calibration(store: FileStore) -> UserCalibration | None:
     """The saved calibration, if the user has imported runs."""
     cal = store.load(FIT_KIND, FIT_ID, UserCalibration)
     return cal if cal is not None and cal.fits else None
+
+
+def calibration_in_force() -> str:
+    """The fingerprint of the user calibration in force ('' for the shipped one alone): part of
+    the key of any cache of estimates or plans."""
+    return fingerprint()
 
 
 def use_calibration(cal: UserCalibration | None) -> Token[Active | None]:

@@ -117,15 +117,34 @@ def load_figure(
 ) -> go.Figure:
     """TTFT/TPOT against concurrency with the SLO lines and the plan's operating point."""
     fig = performance_curve_figure(points)
-    if ttft_target:
-        fig.add_hline(y=ttft_target, line_dash="dash", line_color="#1565c0", annotation_text="TTFT target")
-    if tpot_target:
-        fig.add_hline(y=tpot_target, line_dash="dash", line_color="#ef6c00", annotation_text="TPOT target")
+    # Shapes and labels written out: add_hline/add_vline cost ~40 ms of plotly bookkeeping each plan.
+    shapes: list[dict[str, object]] = []
+    notes: list[dict[str, object]] = []
+    for value, color, label in ((ttft_target, "#1565c0", "TTFT target"), (tpot_target, "#ef6c00", "TPOT target")):
+        if value:
+            line = {"color": color, "dash": "dash"}
+            shapes.append({"type": "line", "xref": "paper", "x0": 0, "x1": 1, "y0": value, "y1": value, "line": line})
+            notes.append({"xref": "paper", "x": 1, "y": value, "text": label, "showarrow": False, "yanchor": "bottom"})
     # The x axis is logarithmic, where a shape's x is in log10 units: x=216 drew an axis to 10^216.
-    fig.add_vline(
-        x=math.log10(max(operating, 1)), line_color="#424242", annotation_text=f"operating point: {operating}"
+    x = math.log10(max(operating, 1))
+    shapes.append(
+        {"type": "line", "xref": "x", "x0": x, "x1": x, "yref": "paper", "y0": 0, "y1": 1, "line": {"color": "#424242"}}
     )
-    fig.update_layout(title="Latency vs load per replica (estimated), SLO lines, operating point")
+    notes.append(
+        {
+            "xref": "x",
+            "x": x,
+            "yref": "paper",
+            "y": 1,
+            "text": f"operating point: {operating}",
+            "showarrow": False,
+            "xanchor": "left",
+            "yanchor": "bottom",
+        }
+    )
+    fig.update_layout(
+        title="Latency vs load per replica (estimated), SLO lines, operating point", shapes=shapes, annotations=notes
+    )
     return fig
 
 

@@ -8,12 +8,20 @@ Kept beside the page so the page stays a layout; nothing here computes a plan::
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from core.assistant import TRAFFIC_LEVELS
 from core.catalog import Catalog
-from core.planning import CandidateResult, CapacityPlan, traffic_problems
+from core.planning import (
+    CandidateResult,
+    CapacityPlan,
+    ModelRequirements,
+    TrafficProfile,
+    recommend_models,
+    traffic_problems,
+)
 
 TRAFFIC_PRESETS = {f"{level} (~{rps:g} RPS)": rps for level, rps in TRAFFIC_LEVELS.items()}
 PRECISIONS = {
@@ -135,3 +143,30 @@ def fill_form(plan: CapacityPlan, catalog: Catalog) -> None:
     for key, value in values.items():
         st.session_state[key] = value
     st.session_state[FORM_FROM] = plan.id
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _recommendations(
+    family: str, caps: tuple[str, ...], max_b: float, inp: int, out: int, _catalog: Catalog
+) -> pd.DataFrame:
+    picks = recommend_models(
+        ModelRequirements(family=family or None, capabilities=list(caps), max_params_b=max_b or None),
+        TrafficProfile(rps=1, input_tokens=inp, output_tokens=out),
+        catalog=_catalog,
+    )
+    return pd.DataFrame([p.model_dump() for p in picks])
+
+
+@st.fragment
+def recommend_panel(catalog: Catalog, inp: int, out: int) -> None:
+    """ "Not sure which model?": catalog models for a family, capabilities and size (a fragment:
+    typing here reruns only this panel)."""
+    with st.expander("Not sure which model? Recommend one"):
+        r1, r2, r3 = st.columns(3)
+        family = r1.text_input("Family (granite, llama, qwen …)", key="rec_family")
+        caps = r2.multiselect(
+            "Capabilities", ["chat", "instruct", "code", "vision", "reasoning", "tool_calling"], key="rec_caps"
+        )
+        max_b = r3.number_input("Max size (B parameters, 0 = any)", 0.0, 1000.0, 0.0, key="rec_max")
+        table = _recommendations(family, tuple(caps), float(max_b), inp, out, catalog)
+        st.dataframe(table, hide_index=True, width="stretch", key="rec_table")

@@ -15,14 +15,9 @@ from core.planning import (
     SloTargets,
     TrafficProfile,
     build_plan,
-    checkpoint_lines,
-    configuration,
-    load_curve,
-    plan_markdown,
-    recommend_models,
 )
+from core.sizing.user_calibration import calibration_in_force
 from frontend import services, state
-from frontend.components.charts import cost_figure, load_figure, memory_breakdown_figure
 from frontend.components.model_field import model_field
 from frontend.components.plan_form import (
     CUSTOM,
@@ -36,17 +31,20 @@ from frontend.components.plan_form import (
     field_error,
     fill_form,
     form_problems,
-    speed_words,
+    recommend_panel,
 )
+from frontend.components.plan_results import plan_results
 
 settings, _ = services.settings()
 catalog = services.catalog(settings)
 store = services.store(settings)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
-def _plan(request_json: str, catalog_key: str | None) -> CapacityPlan:
-    """Cached by the request (and the catalog overrides file, which changes prices)."""
+@st.cache_data(show_spinner=False, max_entries=128)
+def _plan(request_json: str, catalog_key: str | None, calibration: str) -> CapacityPlan:
+    """Cached by the validated request, the catalog overrides file (prices) and the user's own
+    calibration in force (its fingerprint; '' for the shipped one), so no user is served a
+    plan made with another's runs."""
     return build_plan(PlanRequest.model_validate_json(request_json), catalog=services.catalog(settings))
 
 
@@ -167,7 +165,11 @@ elif submitted and model is not None:
             ),
         )
         with st.spinner("Sizing every GPU type, tensor-parallel size and precision …"):
-            current = _plan(request.model_dump_json(), settings.catalog_overrides and str(settings.catalog_overrides))
+            current = _plan(
+                request.model_dump_json(),
+                settings.catalog_overrides and str(settings.catalog_overrides),
+                calibration_in_force(),
+            )
         state.set_plan(current)
         st.session_state[FORM_FROM] = current.id
         st.query_params["plan"] = current.id
@@ -183,148 +185,9 @@ elif submitted and model is not None:
     except NavigatorError as exc:
         st.error(str(exc))
 
-with st.expander("Not sure which model? Recommend one"):
-    r1, r2, r3 = st.columns(3)
-    family = r1.text_input("Family (granite, llama, qwen …)", key="rec_family")
-    caps = r2.multiselect(
-        "Capabilities", ["chat", "instruct", "code", "vision", "reasoning", "tool_calling"], key="rec_caps"
-    )
-    max_b = r3.number_input("Max size (B parameters, 0 = any)", 0.0, 1000.0, 0.0, key="rec_max")
-    picks = recommend_models(
-        ModelRequirements(family=family or None, capabilities=caps, max_params_b=max_b or None),
-        TrafficProfile(rps=1, input_tokens=int(inp), output_tokens=int(out)),
-        catalog=catalog,
-    )
-    st.dataframe(pd.DataFrame([p.model_dump() for p in picks]), hide_index=True, width="stretch", key="rec_table")
+recommend_panel(catalog, int(inp), int(out))
 
 if current is None:
     st.info("Fill in the traffic and targets and press Plan.")
 else:
-    c = current.chosen
-    if current.feasible:
-        st.success(f"Plan {current.id}: meets every target.", icon=":material/check_circle:")
-    else:
-        st.error("Infeasible:\n\n" + "\n".join(f"- {r}" for r in current.reasons), icon=":material/block:")
-    st.markdown("\n".join(f"- {line}" for line in checkpoint_lines(current)))
-    if c is not None:
-        k1, k2, k3, k4, k5 = st.columns(5)
-        k1.metric("Replicas (min / target / max)", f"{c.replicas_min} / {c.replicas_target} / {c.replicas_max}")
-        k2.metric("GPUs", f"{c.total_gpus} × {c.gpu}", help=f"{c.gpus_per_replica} per replica, +{c.surge_gpus} surge")
-        k3.metric("Monthly cost", f"${c.monthly_cost_usd:,.0f}" if c.monthly_cost_usd is not None else "no price")
-        k4.metric(
-            "p95 TTFT (ms)",
-            f"{c.ttft_p95_ms.expected:,.0f}",
-            help=f"range {c.ttft_p95_ms.low:,.0f}–{c.ttft_p95_ms.high:,.0f}, estimated",
-        )
-        k5.metric(
-            "p95 TPOT (ms)",
-            f"{c.tpot_p95_ms.expected:,.1f}",
-            help=f"range {c.tpot_p95_ms.low:,.1f}–{c.tpot_p95_ms.high:,.1f}, estimated",
-        )
-        st.markdown(
-            f"**{c.gpus_per_replica}×{c.gpu}, {c.precision}** — `{' '.join(c.vllm_args)}` — "
-            f"{c.slots_per_replica} concurrent requests per replica ({c.slots_limited_by}); "
-            f"{c.cpu_request} CPU and {c.memory_request_gib} GiB memory per replica; "
-            + (
-                f"${c.usd_per_million_output_tokens:,.4f} per million output tokens ({c.price_source})."
-                if c.usd_per_million_output_tokens is not None
-                else "no price."
-            )
-        )
-        st.caption(f"Speed model: {speed_words(c)}.")
-        for v in c.violations:
-            st.warning(v)
-        try:
-            arch, gpu, mem = configuration(current, catalog=catalog)
-            st.plotly_chart(memory_breakdown_figure(mem), key="plan_memory_chart")
-            st.plotly_chart(
-                load_figure(
-                    load_curve(current, catalog=catalog),
-                    operating=c.slots_per_replica,
-                    ttft_target=current.request.slo.p95_ttft_ms,
-                    tpot_target=current.request.slo.p95_tpot_ms,
-                ),
-                key="plan_load_chart",
-            )
-        except NavigatorError as exc:
-            st.warning(f"Charts unavailable: {exc}")
-    if current.ranked:
-        st.subheader("Alternatives that meet the targets")
-        alt = current.alternatives
-        loaded = state.inventory_state()
-        owned = {t.gpu for t in loaded.inventory.totals()} if loaded else None
-
-        def where(gpu: str) -> str:
-            """Whether the inventory on the GPU inventory page has this GPU type (when one is read)."""
-            if owned is None:
-                return "no inventory read"
-            return "in your inventory" if gpu in owned else "not in your inventory"
-
-        a1, a2, a3 = st.columns(3)
-        for col, label, cand in (
-            (a1, "Cheapest", alt.cheapest),
-            (a2, "Lowest latency", alt.lowest_latency),
-            (a3, "Fewest GPUs", alt.fewest_gpus),
-        ):
-            if cand is not None:
-                col.metric(
-                    label,
-                    f"{cand.gpus_per_replica}×{cand.gpu} {cand.precision}",
-                    f"{cand.total_gpus} GPUs, "
-                    + (f"${cand.monthly_cost_usd:,.0f}/mo" if cand.monthly_cost_usd is not None else "no price")
-                    + ("" if owned is None else f", {where(cand.gpu)}"),
-                    delta_color="off",
-                )
-        st.dataframe(
-            pd.DataFrame(
-                [
-                    {
-                        "GPU": r.gpu,
-                        "GPUs/replica": r.gpus_per_replica,
-                        "Precision": r.precision,
-                        "Replicas": r.replicas_target,
-                        "Total GPUs": r.total_gpus,
-                        "p95 TTFT ms": round(r.ttft_p95_ms.expected),
-                        "p95 TPOT ms": round(r.tpot_p95_ms.expected, 1),
-                        "Monthly cost": f"${r.monthly_cost_usd:,.0f}" if r.monthly_cost_usd is not None else "no price",
-                        "Speed model": speed_words(r),
-                        "Inventory": where(r.gpu),
-                    }
-                    for r in current.ranked
-                ]
-            ),
-            hide_index=True,
-            width="stretch",
-            key="plan_alternatives",
-        )
-        st.plotly_chart(cost_figure(current.ranked, c), key="plan_cost_chart")
-    if current.rejected or current.not_meeting_slo:
-        with st.expander(f"Rejected candidates ({len(current.rejected) + len(current.not_meeting_slo)})"):
-            rows = [
-                {"GPU": r.gpu, "GPUs/replica": r.gpus_per_replica, "Precision": r.precision, "Why": r.reason}
-                for r in current.rejected
-            ]
-            rows += [
-                {
-                    "GPU": r.gpu,
-                    "GPUs/replica": r.gpus_per_replica,
-                    "Precision": r.precision,
-                    "Why": "; ".join(r.violations),
-                }
-                for r in current.not_meeting_slo
-            ]
-            st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="plan_rejected")
-    with st.expander("Assumptions"):
-        for a in current.assumptions:
-            st.markdown(f"- {a}")
-    d1, d2 = st.columns(2)
-    d1.download_button(
-        "Download plan (JSON)",
-        current.model_dump_json(indent=2),
-        f"{current.id}.json",
-        "application/json",
-        on_click="ignore",
-    )
-    d2.download_button(
-        "Download plan (Markdown)", plan_markdown(current), f"{current.id}.md", "text/markdown", on_click="ignore"
-    )
+    plan_results(current, catalog)

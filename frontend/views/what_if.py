@@ -5,9 +5,11 @@ from __future__ import annotations
 import streamlit as st
 
 from core.errors import NavigatorError
-from core.planning import CapacityPlan, Scenario, WhatIfResult, rps_sweep, what_if
+from core.planning import CapacityPlan, Scenario, SweepPoint, WhatIfResult, rps_sweep, what_if
+from core.sizing.user_calibration import calibration_in_force
 from frontend import services, state
 from frontend.components.charts import sweep_figure
+from frontend.components.plan_results import plan_key
 
 settings, _ = services.settings()
 catalog = services.catalog(settings)
@@ -16,16 +18,15 @@ store = services.store(settings)
 MULTIPLIERS = [0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0]
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
-def _what_if(plan_json: str, scenario_json: str) -> WhatIfResult:
-    return what_if(
-        CapacityPlan.model_validate_json(plan_json),
-        Scenario.model_validate_json(scenario_json),
-        catalog=services.catalog(settings),
-    )
+@st.cache_resource(show_spinner=False, max_entries=512)
+def _what_if(key: str, scenario_json: str, _plan: CapacityPlan) -> WhatIfResult:
+    """Cached by the plan's content key (:func:`plan_key`, with the calibration in force) and
+    the scenario: the plan is neither hashed nor serialised on a slider move. A resource cache,
+    not a data one: the frozen result (which holds the whole original plan) is shared read-only
+    instead of unpickled on every move."""
+    return what_if(_plan, Scenario.model_validate_json(scenario_json), catalog=services.catalog(settings))
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
 def _pct(value: float | None) -> str | None:
     """A change in percent for st.metric, or None (no arrow) when there is none to speak of:
     a "+0.0%" would draw a red arrow for nothing."""
@@ -34,31 +35,19 @@ def _pct(value: float | None) -> str | None:
     return f"{value:+.1f}%"
 
 
-def _sweep(plan_json: str) -> list:  # type: ignore[type-arg]
-    return rps_sweep(CapacityPlan.model_validate_json(plan_json), MULTIPLIERS, catalog=services.catalog(settings))
+@st.cache_resource(show_spinner=False, max_entries=512)
+def _sweep(key: str, _plan: CapacityPlan) -> list[SweepPoint]:
+    """Replicas and cost of the modified plan's configuration at each traffic multiplier."""
+    return rps_sweep(_plan, MULTIPLIERS, catalog=services.catalog(settings))
 
 
-st.title("What-if")
-wanted = st.query_params.get("plan")
-plan = state.current_plan()
-if wanted and (plan is None or plan.id != wanted):
-    restored = store.load("plans", wanted, CapacityPlan)
-    if restored is not None:
-        state.set_plan(restored)
-        plan = restored
-
-if plan is None or plan.chosen is None:
-    st.info("Make a capacity plan first (page *Capacity plan*); its traffic and targets are the starting point here.")
-else:
+@st.fragment
+def what_if_panel(plan: CapacityPlan) -> None:
+    """Sliders and what moves with them: a fragment, so a slider reruns this panel only."""
     base = plan.chosen
+    assert base is not None
     req = plan.request
-    handoff = state.handoff_for(plan)
-    st.caption(
-        f"Starting from plan {plan.id}"
-        + (f" (from the Assistant conversation {handoff.workflow_id})" if handoff else "")
-        + f": {plan.model}, {req.traffic.rps:g} RPS, "
-        f"{base.replicas_target}×{base.gpus_per_replica}×{base.gpu} {base.precision}."
-    )
+    key = f"{plan_key(plan)}|{calibration_in_force()}"
     c1, c2, c3 = st.columns(3)
     mult = c1.slider("RPS multiplier", 0.25, 10.0, 1.0, 0.25, key="wi_rps")
     # 0 = the plan's own (or none): a slider must not add a target the plan never had.
@@ -83,7 +72,7 @@ else:
         output_tokens=int(out),
     )
     try:
-        result = _what_if(plan.model_dump_json(), scenario.model_dump_json())
+        result = _what_if(key, scenario.model_dump_json(), plan)
     except NavigatorError as exc:
         st.error(str(exc))
         result = None
@@ -123,4 +112,33 @@ else:
             st.warning(w)
         for r in result.recommendations:
             st.info(r)
-        st.plotly_chart(sweep_figure(_sweep(result.modified.model_dump_json()), current=mult), key="wi_sweep_chart")
+        st.caption(f"Re-sized: {result.scope}.")
+        st.plotly_chart(
+            sweep_figure(_sweep(f"{key}|{scenario.model_dump_json()}", result.modified), current=mult),
+            key="wi_sweep_chart",
+        )
+
+
+st.title("What-if")
+wanted = st.query_params.get("plan")
+plan = state.current_plan()
+if wanted and (plan is None or plan.id != wanted):
+    restored = store.load("plans", wanted, CapacityPlan)
+    if restored is not None:
+        state.set_plan(restored)
+        plan = restored
+
+
+if plan is None or plan.chosen is None:
+    st.info("Make a capacity plan first (page *Capacity plan*); its traffic and targets are the starting point here.")
+else:
+    base = plan.chosen
+    req = plan.request
+    handoff = state.handoff_for(plan)
+    st.caption(
+        f"Starting from plan {plan.id}"
+        + (f" (from the Assistant conversation {handoff.workflow_id})" if handoff else "")
+        + f": {plan.model}, {req.traffic.rps:g} RPS, "
+        f"{base.replicas_target}×{base.gpus_per_replica}×{base.gpu} {base.precision}."
+    )
+    what_if_panel(plan)

@@ -109,6 +109,10 @@ def _benchmark(args: argparse.Namespace) -> int:
         f"capacity plan over all catalog GPUs ({p.candidates} candidates): p50 {p.plan_p50_ms:.0f} ms, "
         f"p95 {p.plan_p95_ms:.0f} ms over {p.repeats} runs"
     )
+    print(
+        f"capacity plan at a new rate (sized candidates kept): p50 {p.warm_plan_p50_ms:.0f} ms, "
+        f"p95 {p.warm_plan_p95_ms:.0f} ms"
+    )
     print(f"what-if recompute (RPS multiplier): p50 {p.whatif_p50_ms:.0f} ms, p95 {p.whatif_p95_ms:.0f} ms")
     return 0
 

@@ -1,0 +1,216 @@
+"""The Capacity plan's results panel: a fragment, so paging a table or showing the rejected
+candidates reruns only this panel, and its charts and tables are built once per plan.
+
+A page rerun that only redraws a plan costs the server little: the figures come from a
+process-wide cache keyed by the plan's content (:func:`plan_key`), the alternatives table is
+sent a page at a time, the rejected candidates only when asked for, and the JSON download is
+serialised when it is clicked, not on every rerun.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from core.catalog import Catalog
+from core.errors import NavigatorError
+from core.planning import CandidateResult, CapacityPlan, checkpoint_lines, configuration, load_curve, plan_markdown
+from frontend import state
+from frontend.components.charts import cost_figure, load_figure, memory_breakdown_figure
+from frontend.components.plan_form import speed_words
+
+PAGE_ROWS = 20
+"""Alternatives per table page."""
+
+
+def plan_key(plan: CapacityPlan) -> str:
+    """What a plan's charts and tables depend on: its request (the id), when it was made and
+    its choice's figures (which a user's own calibration changes)."""
+    chosen = plan.chosen.model_dump_json() if plan.chosen is not None else ""
+    return hashlib.sha256(f"{plan.id}|{plan.created_at}|{len(plan.ranked)}|{chosen}".encode()).hexdigest()[:24]
+
+
+@st.cache_resource(show_spinner=False, max_entries=256)
+def _figures(key: str, _plan: CapacityPlan, _catalog: Catalog) -> tuple[go.Figure, go.Figure, go.Figure] | str:
+    """Memory, latency-vs-load and cost figures of one plan, or why they cannot be drawn.
+
+    Figures are shared read-only between sessions (Streamlit copies them into each message)."""
+    c = _plan.chosen
+    assert c is not None
+    try:
+        _, _, mem = configuration(_plan, catalog=_catalog)
+        load = load_figure(
+            load_curve(_plan, catalog=_catalog),
+            operating=c.slots_per_replica,
+            ttft_target=_plan.request.slo.p95_ttft_ms,
+            tpot_target=_plan.request.slo.p95_tpot_ms,
+        )
+    except NavigatorError as exc:
+        return str(exc)
+    return memory_breakdown_figure(mem), load, cost_figure(_plan.ranked, c)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _alternatives_table(key: str, _plan: CapacityPlan, owned: tuple[str, ...] | None) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {
+                "GPU": r.gpu,
+                "GPUs/replica": r.gpus_per_replica,
+                "Precision": r.precision,
+                "Replicas": r.replicas_target,
+                "Total GPUs": r.total_gpus,
+                "p95 TTFT ms": round(r.ttft_p95_ms.expected),
+                "p95 TPOT ms": round(r.tpot_p95_ms.expected, 1),
+                "Monthly cost": f"${r.monthly_cost_usd:,.0f}" if r.monthly_cost_usd is not None else "no price",
+                "Speed model": speed_words(r),
+                "Inventory": _where(r.gpu, owned),
+            }
+            for r in _plan.ranked
+        ]
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _rejected_table(key: str, _plan: CapacityPlan) -> pd.DataFrame:
+    rows = [
+        {"GPU": r.gpu, "GPUs/replica": r.gpus_per_replica, "Precision": r.precision, "Why": r.reason}
+        for r in _plan.rejected
+    ]
+    rows += [
+        {"GPU": r.gpu, "GPUs/replica": r.gpus_per_replica, "Precision": r.precision, "Why": "; ".join(r.violations)}
+        for r in _plan.not_meeting_slo
+    ]
+    return pd.DataFrame(rows)
+
+
+def _where(gpu: str, owned: tuple[str, ...] | None) -> str:
+    """Whether the inventory on the GPU inventory page has this GPU type (when one is read)."""
+    if owned is None:
+        return "no inventory read"
+    return "in your inventory" if gpu in owned else "not in your inventory"
+
+
+def _money(value: float | None) -> str:
+    return f"${value:,.0f}" if value is not None else "no price"
+
+
+def _chosen(plan: CapacityPlan, c: CandidateResult) -> None:
+    k1, k2, k3, k4, k5 = st.columns(5)
+    k1.metric("Replicas (min / target / max)", f"{c.replicas_min} / {c.replicas_target} / {c.replicas_max}")
+    k2.metric("GPUs", f"{c.total_gpus} × {c.gpu}", help=f"{c.gpus_per_replica} per replica, +{c.surge_gpus} surge")
+    k3.metric("Monthly cost", _money(c.monthly_cost_usd))
+    k4.metric(
+        "p95 TTFT (ms)",
+        f"{c.ttft_p95_ms.expected:,.0f}",
+        help=f"range {c.ttft_p95_ms.low:,.0f}–{c.ttft_p95_ms.high:,.0f}, estimated",
+    )
+    k5.metric(
+        "p95 TPOT (ms)",
+        f"{c.tpot_p95_ms.expected:,.1f}",
+        help=f"range {c.tpot_p95_ms.low:,.1f}–{c.tpot_p95_ms.high:,.1f}, estimated",
+    )
+    st.markdown(
+        f"**{c.gpus_per_replica}×{c.gpu}, {c.precision}** — `{' '.join(c.vllm_args)}` — "
+        f"{c.slots_per_replica} concurrent requests per replica ({c.slots_limited_by}); "
+        f"{c.cpu_request} CPU and {c.memory_request_gib} GiB memory per replica; "
+        + (
+            f"${c.usd_per_million_output_tokens:,.4f} per million output tokens ({c.price_source})."
+            if c.usd_per_million_output_tokens is not None
+            else "no price."
+        )
+    )
+    st.caption(f"Speed model: {speed_words(c)}.")
+    for v in c.violations:
+        st.warning(v)
+
+
+def _alternatives(plan: CapacityPlan, key: str, figures: tuple[go.Figure, go.Figure, go.Figure] | str) -> None:
+    st.subheader("Alternatives that meet the targets")
+    alt = plan.alternatives
+    loaded = state.inventory_state()
+    owned = tuple(sorted({t.gpu for t in loaded.inventory.totals()})) if loaded else None
+    a1, a2, a3 = st.columns(3)
+    for col, label, cand in (
+        (a1, "Cheapest", alt.cheapest),
+        (a2, "Lowest latency", alt.lowest_latency),
+        (a3, "Fewest GPUs", alt.fewest_gpus),
+    ):
+        if cand is not None:
+            col.metric(
+                label,
+                f"{cand.gpus_per_replica}×{cand.gpu} {cand.precision}",
+                f"{cand.total_gpus} GPUs, {_money(cand.monthly_cost_usd)}"
+                + ("/mo" if cand.monthly_cost_usd is not None else "")
+                + ("" if owned is None else f", {_where(cand.gpu, owned)}"),
+                delta_color="off",
+            )
+    table = _alternatives_table(key, plan, owned)
+    pages = max(1, math.ceil(len(table) / PAGE_ROWS))
+    page = 1
+    if pages > 1:
+        page = int(
+            st.number_input(
+                f"Page of {pages} ({len(table)} alternatives, {PAGE_ROWS} a page, cheapest first)",
+                min_value=1,
+                max_value=pages,
+                value=1,
+                key=f"plan_alt_page_{plan.id}",
+            )
+        )
+    st.dataframe(
+        table.iloc[(page - 1) * PAGE_ROWS : page * PAGE_ROWS],
+        hide_index=True,
+        width="stretch",
+        key="plan_alternatives",
+    )
+    if not isinstance(figures, str):
+        st.plotly_chart(figures[2], key="plan_cost_chart")
+
+
+@st.fragment
+def plan_results(plan: CapacityPlan, catalog: Catalog) -> None:
+    """Everything below the form for ``plan``: verdict, choice, charts, alternatives, rejections,
+    assumptions and downloads."""
+    key = plan_key(plan)
+    c = plan.chosen
+    if plan.feasible:
+        st.success(f"Plan {plan.id}: meets every target.", icon=":material/check_circle:")
+    else:
+        st.error("Infeasible:\n\n" + "\n".join(f"- {r}" for r in plan.reasons), icon=":material/block:")
+    st.markdown("\n".join(f"- {line}" for line in checkpoint_lines(plan)))
+    figures: tuple[go.Figure, go.Figure, go.Figure] | str = "no configuration was chosen"
+    if c is not None:
+        _chosen(plan, c)
+        figures = _figures(key, plan, catalog)
+        if isinstance(figures, str):
+            st.warning(f"Charts unavailable: {figures}")
+        else:
+            st.plotly_chart(figures[0], key="plan_memory_chart")
+            st.plotly_chart(figures[1], key="plan_load_chart")
+    if plan.ranked:
+        _alternatives(plan, key, figures)
+    rejected = len(plan.rejected) + len(plan.not_meeting_slo)
+    if rejected and st.toggle(f"Show the {rejected} rejected candidates and why", key=f"plan_show_rejected_{plan.id}"):
+        st.dataframe(_rejected_table(key, plan), hide_index=True, width="stretch", key="plan_rejected")
+    with st.expander("Assumptions"):
+        st.markdown("\n".join(f"- {a}" for a in plan.assumptions))
+    d1, d2 = st.columns(2)
+    d1.download_button(
+        "Download plan (JSON)",
+        lambda: plan.model_dump_json(indent=2),  # serialised when clicked, not on every rerun
+        f"{plan.id}.json",
+        "application/json",
+        on_click="ignore",
+    )
+    d2.download_button(
+        "Download plan (Markdown)",
+        lambda: plan_markdown(plan),
+        f"{plan.id}.md",
+        "text/markdown",
+        on_click="ignore",
+    )
