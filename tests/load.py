@@ -1,13 +1,18 @@
-"""Load report: many browser sessions planning at once against one app server, and many
-processes writing the file cache at once. Rerun with one command (writes docs/load.md)::
+"""Load report: many browser sessions planning at once against one app server, a slider
+moved on the What-if page, and many processes writing the file cache at once. Rerun with one
+command (writes docs/load.md)::
 
-    python -m tests.load --sessions 16 --reruns 4 --write docs/load.md
+    python -m tests.load --sessions 16 32 64 --processes 4 --reruns 3 --write docs/load.md
 
-Each session is its own Chromium context (its own cookies, so its own Streamlit session). It
-opens the Capacity plan page, enters its own RPS, plans, and does so ``reruns`` times with
-new values while all the others do the same. Measured: each click-to-idle time (a page rerun
-under load), the server's resident memory before and after, and whether any session ever saw
-another's plan (its URL's plan id must point at a saved plan with *its* RPS).
+Each session is its own Chromium context (its own cookies, so its own Streamlit session),
+driven from a pool of ``processes`` worker processes, each with its own Chromium. A session
+opens the Capacity plan page, enters its own RPS, plans, reads the result for ``think_s``
+seconds (±50%), and does so ``reruns`` times with new values while all the others do the same.
+Measured per level (a fresh server each): each click-to-idle time (a page rerun under load),
+the server's CPU per rerun, its resident memory before and after, and whether any session ever
+saw another's plan (its URL's plan id must point at a saved plan with *its* RPS). Then, with
+one session, the time from a key press on the What-if RPS slider to the chart showing the new
+multiplier.
 """
 
 from __future__ import annotations
@@ -15,8 +20,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import multiprocessing
 import os
+import random
 import statistics
 import tempfile
 import time
@@ -55,9 +62,13 @@ class LoadResult:
     rss_before_mb: float = 0.0
     rss_after_mb: float = 0.0
     crossings: list[str] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+    """Reruns that never finished (an overloaded machine), kept apart from crossings."""
     plans_checked: int = 0
     server_cpu_s: float = 0.0
     wall_s: float = 0.0
+    processes: int = 1
+    think_s: float = 0.0
 
     @property
     def mb_per_session(self) -> float:
@@ -70,30 +81,39 @@ async def _idle(page: Any) -> None:
     await page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=120_000)
 
 
-async def _session(browser: Any, url: str, index: int, reruns: int, cache: Path, result: LoadResult) -> None:
+async def _session(
+    browser: Any, url: str, index: int, reruns: int, cache: Path, result: LoadResult, think_s: float = 0.0
+) -> None:
     context = await browser.new_context(viewport={"width": 1300, "height": 1000})
     page = await context.new_page()
     await page.goto(f"{url}/capacity_plan")
     await _idle(page)
+    pause = random.Random(index)
     for r in range(reruns):
+        if think_s:
+            await asyncio.sleep(think_s * pause.uniform(0.5, 1.5))  # reading the last result
         rps = 5 + index * 3 + r * 0.5  # unique per session and per round
         try:
             await page.get_by_label("Average RPS").fill(f"{rps:g}", timeout=120_000)
         except Exception as exc:
             shot = Path(tempfile.gettempdir()) / f"load-session-{index}-{r}.png"
             await page.screenshot(path=str(shot), full_page=True)
-            result.crossings.append(f"session {index} round {r}: form not usable ({type(exc).__name__}; {shot})")
+            result.failures.append(f"session {index} round {r}: form not usable ({type(exc).__name__}; {shot})")
             continue
         before = page.url
         start = time.perf_counter()
-        await page.get_by_role("button", name="Plan", exact=True).click()
+        try:
+            await page.get_by_role("button", name="Plan", exact=True).click(timeout=120_000)
+        except Exception as exc:  # an overloaded machine is a finding, not a crash of the report
+            result.failures.append(f"session {index} round {r}: Plan not clickable ({type(exc).__name__})")
+            continue
         try:
             # a new RPS is a new plan id in the URL: wait for it, then for the run to end
             await page.wait_for_function("prev => window.location.href !== prev", arg=before, timeout=180_000)
             await _idle(page)
         except Exception as exc:  # a timeout is a finding, not a crash of the report
             problems = await page.locator('[data-testid="stException"], [data-testid="stAlert"]').all_inner_texts()
-            result.crossings.append(f"session {index} round {r}: no new plan ({type(exc).__name__}) {problems[:2]}")
+            result.failures.append(f"session {index} round {r}: no new plan ({type(exc).__name__}) {problems[:2]}")
             continue
         result.rerun_ms.append((time.perf_counter() - start) * 1000)
         plan_id = page.url.split("plan=")[-1].split("&")[0] if "plan=" in page.url else None
@@ -108,31 +128,119 @@ async def _session(browser: Any, url: str, index: int, reruns: int, cache: Path,
     await context.close()
 
 
-async def _run(url: str, pid: int, sessions: int, reruns: int, cache: Path, chromium: str) -> LoadResult:
+@dataclass(frozen=True)
+class Shard:
+    """The sessions one worker process drives, with its own Chromium."""
+
+    url: str
+    first: int
+    count: int
+    reruns: int
+    cache: str
+    chromium: str
+    think_s: float
+
+
+async def _drive_async(shard: Shard) -> tuple[list[float], list[str], list[str], int]:
     from playwright.async_api import async_playwright
 
-    result = LoadResult(sessions=sessions, reruns=reruns)
+    result = LoadResult(sessions=shard.count, reruns=shard.reruns)
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=shard.chromium, headless=True, args=CHROMIUM_FLAGS)
+        await asyncio.gather(
+            *(
+                _session(browser, shard.url, i, shard.reruns, Path(shard.cache), result, shard.think_s)
+                for i in range(shard.first, shard.first + shard.count)
+            )
+        )
+        await browser.close()
+    return result.rerun_ms, result.crossings, result.failures, result.plans_checked
+
+
+def _drive(shard: Shard) -> tuple[list[float], list[str], list[str], int]:
+    """One worker process: its share of the sessions, all at once."""
+    return asyncio.run(_drive_async(shard))
+
+
+async def _warm_up(url: str, cache: Path, chromium: str, index: int) -> None:
+    """One session first, so imports and catalogs loaded once are not counted per session."""
+    from playwright.async_api import async_playwright
+
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_FLAGS)
-        # One warm-up session first, so imports and catalogs loaded once are not counted per session.
-        await _session(browser, url, sessions, 1, cache, LoadResult(sessions=1, reruns=1))
-        result.rss_before_mb = rss_mb(pid)
-        cpu0, wall0 = cpu_s(pid), time.perf_counter()
-        await asyncio.gather(*(_session(browser, url, i, reruns, cache, result) for i in range(sessions)))
-        result.server_cpu_s, result.wall_s = cpu_s(pid) - cpu0, time.perf_counter() - wall0
-        result.rss_after_mb = rss_mb(pid)  # sessions still held by the server (contexts just closed)
+        await _session(browser, url, index, 1, cache, LoadResult(sessions=1, reruns=1))
         await browser.close()
-    return result
 
 
-def run_load(sessions: int, reruns: int, chromium: str) -> LoadResult:
-    """Start a server with its own cache and drive ``sessions`` concurrent browser sessions."""
+def run_load(sessions: int, reruns: int, chromium: str, *, processes: int = 1, think_s: float = 0.0) -> LoadResult:
+    """Start a server with its own cache and drive ``sessions`` concurrent browser sessions
+    from ``processes`` worker processes."""
+    result = LoadResult(sessions=sessions, reruns=reruns, processes=processes, think_s=think_s)
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp)
         cache = home / "cache"
         env = {"HOME": str(home), "NAVIGATOR_CACHE_DIR": str(cache), "KUBECONFIG": str(home / "none")}
         with streamlit_process(env, home / "streamlit.log") as (url, proc):
-            return asyncio.run(_run(url, proc.pid, sessions, reruns, cache, chromium))
+            asyncio.run(_warm_up(url, cache, chromium, sessions))
+            result.rss_before_mb = rss_mb(proc.pid)
+            per = [sessions // processes + (1 if i < sessions % processes else 0) for i in range(processes)]
+            shards = [
+                Shard(url, sum(per[:i]), n, reruns, str(cache), chromium, think_s) for i, n in enumerate(per) if n
+            ]
+            cpu0, wall0 = cpu_s(proc.pid), time.perf_counter()
+            with multiprocessing.get_context("spawn").Pool(len(shards)) as pool:
+                parts = pool.map(_drive, shards)
+            result.server_cpu_s, result.wall_s = cpu_s(proc.pid) - cpu0, time.perf_counter() - wall0
+            result.rss_after_mb = rss_mb(proc.pid)  # sessions still held by the server (contexts just closed)
+    for ms, crossings, failures, checked in parts:
+        result.rerun_ms += ms
+        result.crossings += crossings
+        result.failures += failures
+        result.plans_checked += checked
+    return result
+
+
+# ---- a slider on the What-if page ---------------------------------------------------------
+
+
+async def _slider_async(url: str, chromium: str, moves: int) -> list[float]:
+    from playwright.async_api import async_playwright
+
+    times: list[float] = []
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_FLAGS)
+        page = await browser.new_page(viewport={"width": 1300, "height": 1000})
+        await page.goto(f"{url}/capacity_plan")
+        await _idle(page)
+        await page.get_by_role("button", name="Plan", exact=True).click()
+        await page.wait_for_url("**plan=plan-*", timeout=120_000)
+        await _idle(page)
+        plan_id = page.url.split("plan=")[-1].split("&")[0]
+        await page.goto(f"{url}/what_if?plan={plan_id}")
+        await _idle(page)
+        thumb = page.get_by_role("slider").first  # the RPS multiplier
+        await thumb.wait_for(timeout=60_000)
+        shown = "t => [...document.querySelectorAll('text')].some(e => e.textContent.includes(t))"
+        for i in range(moves):
+            label = f"this what-if: ×{1.0 + 0.25 * (i + 1):g}"
+            await thumb.focus()  # a rerun may have redrawn it
+            start = time.perf_counter()
+            await page.keyboard.press("ArrowRight")
+            await page.wait_for_function(shown, arg=label, polling="raf", timeout=60_000)
+            times.append((time.perf_counter() - start) * 1000)
+            await _idle(page)
+        await browser.close()
+    return times
+
+
+def run_slider(chromium: str, moves: int = 12) -> list[float]:
+    """Milliseconds from a key press on the What-if RPS slider to the chart showing the new
+    multiplier, one session on its own server."""
+    with tempfile.TemporaryDirectory() as tmp:
+        home = Path(tmp)
+        env = {"HOME": str(home), "NAVIGATOR_CACHE_DIR": str(home / "cache"), "KUBECONFIG": str(home / "none")}
+        with streamlit_process(env, home / "streamlit.log") as (url, _):
+            return asyncio.run(_slider_async(url, chromium, moves))
 
 
 # ---- many writers on the file cache -------------------------------------------------------
@@ -189,35 +297,57 @@ def run_cache_writers(writers: int = 8, writes_each: int = 100) -> CacheResult:
         )
 
 
-def report(load: LoadResult, cache: CacheResult) -> str:
-    ms = load.rerun_ms
+def _row(load: LoadResult) -> str:
+    ms = load.rerun_ms or [math.nan]
+    return (
+        f"| {load.sessions} | {load.processes} | {len(load.rerun_ms)} | {statistics.median(ms):,.0f} "
+        f"| {p95(ms):,.0f} | {max(ms):,.0f} | {1000 * load.server_cpu_s / max(1, len(load.rerun_ms)):,.0f} "
+        f"| {100 * load.server_cpu_s / max(load.wall_s, 1e-9):.0f}% "
+        f"| {load.rss_before_mb:,.0f} | {load.rss_after_mb:,.0f} | {load.mb_per_session:,.1f} "
+        f"| {len(load.failures)} | {load.plans_checked} | {len(load.crossings)} |"
+    )
+
+
+def report(loads: list[LoadResult], slider: list[float], cache: CacheResult, command: str) -> str:
+    first = loads[0]
+    slider_line = (
+        f"| {len(slider)} | {statistics.median(slider):,.0f} | {p95(slider):,.0f} | {max(slider):,.0f} |"
+        if slider
+        else "| 0 | – | – | – |"
+    )
     return "\n".join(
         [
             "# Load report",
             "",
-            f"Generated {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by `python -m tests.load --sessions {load.sessions} "
-            f"--reruns {load.reruns} --write docs/load.md` on {os.cpu_count()} CPU cores (Chromium headless and the "
-            "Streamlit server share them).",
+            f"Generated {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by `{command}` on {os.cpu_count()} CPU cores "
+            "(the Chromium renderers, the Playwright drivers and the Streamlit server all share them).",
             "",
             "## Concurrent browser sessions planning at once",
             "",
-            "| sessions | page reruns | rerun p50 (ms) | rerun p95 (ms) | rerun max (ms) "
-            "| server CPU per rerun (ms) | server RSS before (MiB) | after (MiB) | MiB per session "
-            "| plans checked | sessions that saw another's plan |",
-            "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
-            f"| {load.sessions} | {len(ms)} | {statistics.median(ms):,.0f} | {p95(ms):,.0f} | {max(ms):,.0f} "
-            f"| {1000 * load.server_cpu_s / max(1, len(ms)):,.0f} "
-            f"| {load.rss_before_mb:,.0f} | {load.rss_after_mb:,.0f} | {load.mb_per_session:,.1f} "
-            f"| {load.plans_checked} | {len(load.crossings)} |",
+            "| sessions | driver processes | page reruns | rerun p50 (ms) | rerun p95 (ms) | rerun max (ms) "
+            "| server CPU per rerun (ms) | server CPU busy | server RSS before (MiB) | after (MiB) "
+            "| MiB per session | reruns that never finished | plans checked | sessions that saw another's plan |",
+            "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+            *(_row(load) for load in loads),
             "",
-            f"The whole run took {load.wall_s:,.0f} s of wall time, of which the server used "
-            f"{load.server_cpu_s:,.0f} s of CPU ({100 * load.server_cpu_s / max(load.wall_s, 1e-9):.0f}% of one core); "
-            "the rest of the machine went to the Chromium renderers, so the rerun times above are an upper "
-            "bound for users on their own machines.",
+            f"Each session is its own Chromium context, driven from {first.processes} worker processes (each with its "
+            f"own Chromium). A session plans {first.reruns} times with its own RPS, reading each result for "
+            f"{first.think_s:g} s ± 50% in between, while every other session does the same. A page rerun is "
+            "measured from the click on *Plan* to Streamlit's idle signal; each is a new plan (a new request), "
+            "computed on the server (the sized candidates are shared; queueing and cost are per request). "
+            "Server CPU per rerun = the server's CPU time over the run / page reruns; it includes serving "
+            "the websockets. Memory is the server's VmRSS (a fresh server per row); per session = "
+            "(after − before) / sessions.",
             "",
-            "A page rerun is measured from the click on *Plan* to Streamlit's idle signal, while every other "
-            "session is planning too (one plan sizes every GPU × TP × precision candidate; cached per "
-            "process after the first). Memory is the server's VmRSS; per session = (after − before) / sessions.",
+            "## A slider on the What-if page",
+            "",
+            "| slider moves | key press to the chart showing the new value: p50 (ms) | p95 (ms) | max (ms) |",
+            "|---:|---:|---:|---:|",
+            slider_line,
+            "",
+            "One session, on its own server: the RPS multiplier slider is focused and moved one step with the "
+            "arrow key; the time runs until the What-if chart marks the new multiplier (the slider's panel is a "
+            "fragment: only it reruns, and the what-if re-sizes the plan's choice and its leading alternatives).",
             "",
             "## Concurrent writers on the file cache",
             "",
@@ -228,29 +358,44 @@ def report(load: LoadResult, cache: CacheResult) -> str:
             f"| {cache.readable} | {cache.expected} | {cache.warnings} |",
             "",
             "Writers overwrite the same ten ids each, so every save races others for the same file: atomic "
-            "replace under a lock file means no reader ever sees a partial file.",
+            "replace under a lock file means no reader ever sees a partial file. Replicas of the hosted app "
+            "share this folder on a ReadWriteMany volume (tests/test_replicas.py opens through one app "
+            "server the plan saved through another).",
             "",
         ]
-        + ([f"Crossings: {c}" for c in load.crossings] if load.crossings else [])
+        + [f"Crossings: {c}" for load in loads for c in load.crossings]
+        + [f"Unfinished: {f}" for load in loads for f in load.failures[:10]]
     )
 
 
 def main() -> int:
+    import sys
+
     from tests.browser import chromium_path
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sessions", type=int, default=16)
-    parser.add_argument("--reruns", type=int, default=4)
+    parser.add_argument("--sessions", type=int, nargs="+", default=[16], help="one run per value, e.g. 16 32 64")
+    parser.add_argument("--processes", type=int, default=1, help="worker processes driving the sessions")
+    parser.add_argument("--reruns", type=int, default=3)
+    parser.add_argument("--think-s", type=float, default=0.0, help="seconds a session reads a result (±50%%)")
+    parser.add_argument("--slider-moves", type=int, default=0, help="time this many What-if slider moves")
     parser.add_argument("--writers", type=int, default=8)
     parser.add_argument("--write", type=Path, help="write the Markdown report here (e.g. docs/load.md)")
     args = parser.parse_args()
-    load = run_load(args.sessions, args.reruns, chromium_path())
+    chromium = chromium_path()
+    loads = [
+        run_load(n, args.reruns, chromium, processes=min(args.processes, n), think_s=args.think_s)
+        for n in args.sessions
+    ]
+    slider = run_slider(chromium, args.slider_moves) if args.slider_moves else []
     cache = run_cache_writers(args.writers)
-    text = report(load, cache)
+    command = "python -m tests.load " + " ".join(sys.argv[1:])
+    text = report(loads, slider, cache, command)
     print(text)
     if args.write:
         args.write.write_text(text)
-    return 1 if load.crossings or cache.readable != cache.expected else 0
+    crossed = any(load.crossings for load in loads)
+    return 1 if crossed or cache.readable != cache.expected else 0
 
 
 if __name__ == "__main__":

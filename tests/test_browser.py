@@ -294,8 +294,9 @@ def test_qa_logs_run_in_chromium(
 
 
 def test_concurrent_sessions_keep_their_own_plans(tmp_path: Path) -> None:
-    """The load scenario, small: four browser sessions planning at once never see each other's plan.
-    (Timings are reported by `python -m tests.load`, docs/load.md, not asserted.)"""
+    """The load scenario, small: four browser sessions from two driver processes planning at once
+    never see each other's plan, and the What-if slider is timed. (Timings are reported by
+    `python -m tests.load`, docs/load.md, not asserted.)"""
     import os
     import subprocess
     import sys
@@ -304,20 +305,9 @@ def test_concurrent_sessions_keep_their_own_plans(tmp_path: Path) -> None:
 
     chromium_path()
     report = tmp_path / "load.md"
+    args = ["--sessions", "4", "--processes", "2", "--reruns", "2", "--slider-moves", "2", "--writers", "4"]
     done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "tests.load",
-            "--sessions",
-            "4",
-            "--reruns",
-            "2",
-            "--writers",
-            "4",
-            "--write",
-            str(report),
-        ],
+        [sys.executable, "-m", "tests.load", *args, "--write", str(report)],
         cwd=REPO,
         env={**os.environ, "PYTHONPATH": str(REPO)},
         capture_output=True,
@@ -326,10 +316,13 @@ def test_concurrent_sessions_keep_their_own_plans(tmp_path: Path) -> None:
         check=False,
     )
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
-    row = next(line for line in report.read_text().splitlines() if line.startswith("| 4 | 8 |"))
+    lines = report.read_text().splitlines()
+    row = next(line for line in lines if line.startswith("| 4 | 2 | 8 |"))
     cells = [c.strip() for c in row.strip("|").split("|")]
     assert cells[-2] == "8" and cells[-1] == "0"  # 8 plans checked, none belonged to another session
-    cache_row = next(line for line in report.read_text().splitlines() if line.startswith("| 4 | 100 |"))
+    slider = next(line for line in lines if line.startswith("| 2 | "))
+    assert all(float(c.strip().replace(",", "")) > 0 for c in slider.strip("|").split("|")[1:])
+    cache_row = next(line for line in lines if line.startswith("| 4 | 100 |"))
     cache_cells = [c.strip() for c in cache_row.strip("|").split("|")]
     assert cache_cells[4] == cache_cells[5] == "40" and cache_cells[6] == "0"
 
