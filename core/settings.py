@@ -73,12 +73,17 @@ class Settings(BaseSettings):
     """Never ask the Hub (also on with ``HF_HUB_OFFLINE=1``): the file cache and the catalog only."""
     hf_timeout_s: float = Field(default=10.0, gt=0, le=300)
     """Per request to the Hub or an image registry."""
+    store_url: SecretStr | None = None
+    """A PostgreSQL address (``postgresql://user:password@host:5432/db``) to keep plans,
+    conversations and runs in, shared by every replica — e.g. the database of the OpenShift AI
+    Model Registry. Unset: the file cache folder (``cache_dir``, a ReadWriteMany volume when
+    hosted). A secret: it may hold a password."""
     pull_secret: SecretStr | None = None
     """A docker-config JSON (``{"auths": {…}}``) for reading model-car images from registries."""
     registry_auth_file: Path | None = None
     """A docker/podman auth file; defaults to ``REGISTRY_AUTH_FILE`` or ``~/.docker/config.json``."""
 
-    @field_validator("llm_api_key", "model_registry_token", "hf_token", "pull_secret", mode="before")
+    @field_validator("llm_api_key", "model_registry_token", "hf_token", "pull_secret", "store_url", mode="before")
     @classmethod
     def _blank_is_none(cls, v: Any) -> Any:
         return None if isinstance(v, str) and not v.strip() else v
@@ -96,7 +101,13 @@ class Settings(BaseSettings):
         for name, value in self:
             if isinstance(value, SecretStr):
                 out[name] = "set" if value.get_secret_value() else "not set"
-            elif value is None and name in ("llm_api_key", "model_registry_token", "hf_token", "pull_secret"):
+            elif value is None and name in (
+                "llm_api_key",
+                "model_registry_token",
+                "hf_token",
+                "pull_secret",
+                "store_url",
+            ):
                 out[name] = "not set"
             else:
                 out[name] = str(value) if isinstance(value, Path) else value

@@ -32,7 +32,7 @@ from core.qa import RunManager
 from core.samples import sample_path
 from core.settings import Settings, load_settings
 from core.sizing.user_calibration import UserCalibration, load_user_calibration, use_calibration
-from core.store import FileStore
+from core.store import FileStore, Store, open_store
 
 _SETTINGS: dict[str, tuple[Settings, str | None]] = {}
 
@@ -121,29 +121,36 @@ def read_cluster_inventory(s: Settings, context: str | None, *, strict: bool) ->
 USER_HEADER = "X-Forwarded-User"
 
 
-def cache_root(s: Settings) -> Path:
-    """This user's cache folder.
+def user_namespace() -> str:
+    """The signed-in user's part of the store ('' without the proxy: a laptop).
 
-    Behind the OpenShift OAuth proxy (deploy/openshift) every signed-in user gets a folder of
-    their own, so plans, conversations and QA runs never cross between users. The proxy sets
-    ``X-Forwarded-User``; Streamlit listens on the pod's loopback, so nothing else can. Without
-    the header (a laptop), the cache folder itself.
+    Behind the OpenShift OAuth proxy (deploy/openshift) every signed-in user gets a namespace of
+    their own — a folder of the file cache, or the namespace column of the PostgreSQL store — so
+    plans, conversations and QA runs never cross between users. The proxy sets
+    ``X-Forwarded-User``; Streamlit listens on the pod's loopback, so nothing else can.
     """
     user = (st.context.headers or {}).get(USER_HEADER, "").strip()
     if not user:
-        return s.cache_dir
+        return ""
     readable = re.sub(r"[^A-Za-z0-9_.-]", "_", user)[:48].strip("._") or "user"
-    return s.cache_dir / "users" / f"{readable}-{hashlib.sha256(user.encode()).hexdigest()[:10]}"
+    return f"users/{readable}-{hashlib.sha256(user.encode()).hexdigest()[:10]}"
 
 
-def store(s: Settings) -> FileStore:
-    """This user's file cache (memory-only when NAVIGATOR_CACHE_ENABLED=false)."""
-    return FileStore(cache_root(s), enabled=s.cache_enabled)
+def cache_root(s: Settings) -> Path:
+    """This user's cache folder (files QA stages for a run live here even with PostgreSQL)."""
+    namespace = user_namespace()
+    return s.cache_dir / namespace if namespace else s.cache_dir
 
 
-def your_runs_store(s: Settings) -> FileStore:
-    """Where this user's imported benchmark runs live: their cache folder, or — with the cache
-    off — a memory store kept for the session."""
+def store(s: Settings) -> Store:
+    """This user's store: PostgreSQL when NAVIGATOR_STORE_URL is set, else the file cache
+    (memory-only when NAVIGATOR_CACHE_ENABLED=false)."""
+    return open_store(s, user_namespace())
+
+
+def your_runs_store(s: Settings) -> Store:
+    """Where this user's imported benchmark runs live: their store, or — with the cache off —
+    a memory store kept for the session."""
     if s.cache_enabled:
         return store(s)
     kept = st.session_state.get("your_runs_store")
@@ -181,10 +188,16 @@ def cluster_ready(s: Settings, context: str | None) -> ClusterProbe:
     return cluster_probe(str(s.kubeconfig) if s.kubeconfig else None, context or s.kube_context)
 
 
+def qa_manager(s: Settings) -> RunManager:
+    """This user's QA run manager, one per server process: runs outlive reruns, page changes
+    and sessions."""
+    return _qa_manager(user_namespace(), open_store(s).describe())
+
+
 @st.cache_resource(show_spinner=False)
-def qa_manager(cache_dir: str, enabled: bool) -> RunManager:
-    """One run manager per server process: QA runs outlive reruns, page changes and sessions."""
-    return RunManager(FileStore(Path(cache_dir), enabled=enabled))
+def _qa_manager(namespace: str, where: str) -> RunManager:
+    # Keyed by the user and where the store is (its description: no address or password).
+    return RunManager(open_store(settings()[0], namespace))
 
 
 def assistant(s: Settings, *, use_llm: bool, context: str | None, connected: bool) -> Assistant:

@@ -57,13 +57,13 @@ def _use_your_calibration() -> None:
     """Estimates and plans use the calibration made of the user's imported runs, if any."""
     from core.settings import load_settings
     from core.sizing.user_calibration import load_user_calibration, use_calibration
-    from core.store import FileStore
+    from core.store import open_store
 
     s = load_settings()
     if s.cache_enabled:
         # An unreadable cache never stops a command: it runs on the shipped calibration.
         with contextlib.suppress(NavigatorError, OSError):
-            use_calibration(load_user_calibration(FileStore(s.cache_dir)))
+            use_calibration(load_user_calibration(open_store(s)))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

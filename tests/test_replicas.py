@@ -1,15 +1,19 @@
-"""More than one pod: two app servers sharing one cache folder (the ReadWriteMany volume of
-deploy/openshift), each behind the OAuth proxy stand-in. A plan saved through one replica opens
-through the other for the same user, and for no one else."""
+"""More than one pod: two app servers sharing one store — the cache folder on the
+ReadWriteMany volume of deploy/openshift, or a real PostgreSQL server (NAVIGATOR_STORE_URL) —
+each behind the OAuth proxy stand-in. A plan saved through one replica opens through the other
+for the same user, and for no one else."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.browser import CHROMIUM_FLAGS, chromium_path, streamlit_server, wait_for_app
+from tests.support.postgres import postgres_server
 from tests.support.user_proxy import UserProxy
 
 
@@ -27,15 +31,26 @@ def _port(url: str) -> int:
     return int(url.rsplit(":", 1)[1])
 
 
+@pytest.mark.parametrize("backend", ["rwx-volume", "postgresql"])
 def test_a_plan_saved_through_one_replica_opens_through_the_other(
-    browser: object, tmp_path_factory: pytest.TempPathFactory
+    browser: object, tmp_path_factory: pytest.TempPathFactory, backend: str
 ) -> None:
-    from playwright.sync_api import Browser, expect
+    from playwright.sync_api import Browser
 
     assert isinstance(browser, Browser)
     home = tmp_path_factory.mktemp("replicas")
     shared = home / "shared-volume"
     env = {"HOME": str(home), "NAVIGATOR_CACHE_DIR": str(shared), "KUBECONFIG": str(home / "none")}
+    with contextlib.ExitStack() as stack:
+        if backend == "postgresql":
+            env["NAVIGATOR_STORE_URL"] = stack.enter_context(postgres_server())
+        _two_replicas(browser, env, home, shared, backend)
+
+
+def _two_replicas(browser: Any, env: dict[str, str], home: Path, shared: Path, backend: str) -> None:
+    import psycopg
+    from playwright.sync_api import expect
+
     with (
         streamlit_server(env, home / "replica-a.log") as replica_a,
         streamlit_server(env, home / "replica-b.log") as replica_b,
@@ -52,8 +67,16 @@ def test_a_plan_saved_through_one_replica_opens_through_the_other(
             plan_id = page.url.split("plan=")[-1].split("&")[0]
             expect(page.get_by_text(f"Plan {plan_id}: meets every target")).to_be_visible()
             context.close()
-        saved = list(Path(shared, "users").glob(f"alice_example.com-*/plans/{plan_id}.json"))
-        assert len(saved) == 1, "saved once, in Alice's folder of the shared volume"
+        if backend == "postgresql":
+            rows = psycopg.connect(env["NAVIGATOR_STORE_URL"]).execute(
+                "SELECT namespace FROM navigator_cache WHERE kind = 'plans' AND id = %s", (plan_id,)
+            )
+            namespaces = [r[0] for r in rows.fetchall()]
+            assert len(namespaces) == 1 and namespaces[0].startswith("users/alice_example.com-")
+            assert not shared.exists() or not list(shared.rglob("*.json")), "nothing in the file cache"
+        else:
+            saved = list(Path(shared, "users").glob(f"alice_example.com-*/plans/{plan_id}.json"))
+            assert len(saved) == 1, "saved once, in Alice's folder of the shared volume"
 
         with UserProxy(_port(replica_b), "alice@example.com") as alice_on_b:
             context = browser.new_context()

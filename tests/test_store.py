@@ -11,7 +11,8 @@ import pytest
 from pydantic import BaseModel, SecretStr
 
 from core.errors import StoreError
-from core.store import FileStore, _may_hold_secret
+from core.store import FileStore
+from core.store._common import _may_hold_secret
 
 
 class Plan(BaseModel):

@@ -28,7 +28,7 @@ from core.assistant._workflow import Workflow
 from core.cluster._client import Connection
 from core.errors import AssistantError, LlmError, RequestLimitError, StoreError
 from core.settings import Settings
-from core.store import FileStore
+from core.store import Store
 
 _BREAKERS: dict[str, CircuitBreaker] = {}
 
@@ -57,7 +57,7 @@ class Assistant:
         settings: Settings,
         *,
         use_llm: bool,
-        store: FileStore | None = None,
+        store: Store | None = None,
         connect: Callable[[], Connection] | None = None,
         llm: BaseChatModel | None = None,
     ) -> Assistant:

@@ -36,7 +36,7 @@ from core.catalog import Catalog, get_catalog
 from core.cluster._client import Connection
 from core.errors import NavigatorError, StoreError
 from core.planning import CapacityPlan, build_plan
-from core.store import FileStore
+from core.store import Store
 
 WORKFLOW_KIND = "workflows"
 __all__ = ["GREETING", "WORKFLOW_KIND", "Reply", "Workflow", "status_text"]
@@ -103,7 +103,7 @@ class Workflow(Delivery):
         self,
         *,
         catalog: Catalog | None = None,
-        store: FileStore | None = None,
+        store: Store | None = None,
         registry: ModelRegistry | None = None,
         connect: Callable[[], Connection] | None = None,
         default_namespace: str | None = None,

@@ -18,7 +18,7 @@ from core.errors import StoreError
 from core.qa._job import run_in_cluster
 from core.qa._model import QaRequest, QaResult
 from core.qa._podman import run_podman
-from core.store import FileStore
+from core.store import Store
 
 QA_KIND = "qa_runs"
 MAX_LINES = 20_000
@@ -45,9 +45,7 @@ class QaRun:
 class RunManager:
     """Starts runs on daemon threads and keeps them addressable by id."""
 
-    def __init__(
-        self, store: FileStore | None = None, runners: dict[str, Callable[..., QaResult]] | None = None
-    ) -> None:
+    def __init__(self, store: Store | None = None, runners: dict[str, Callable[..., QaResult]] | None = None) -> None:
         self._store = store
         self._runners = runners or {"podman": run_podman, "cluster": run_in_cluster}
         self._runs: dict[str, QaRun] = {}

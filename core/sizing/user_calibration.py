@@ -5,7 +5,7 @@ per-step and per-sequence overhead) are refitted for each GPU class × model cla
 cover, starting from the shipped calibration, and then used by every estimate and plan for
 that pair, which say "calibrated on your N runs"::
 
-    store = FileStore(settings.cache_dir)
+    store = open_store(settings)
     cal = import_reports([("benchmarks.json", blob)], gpu="H100", model="Llama-3.1-8B", store=store)
     use_calibration(cal)          # estimates and plans in this thread now use it
     cal.comparisons[0].yours      # predicted after the refit; .measured, .shipped beside it
@@ -38,7 +38,7 @@ from core.sizing._reports import MeasuredRun, read_report
 from core.sizing._scheduler import schedule
 from core.sizing._trajectory import Run, Trajectory
 from core.sizing.efficiency_fit import coordinate_search
-from core.store import FileStore
+from core.store import Store
 
 RUNS_KIND = "measured_runs"
 FIT_KIND = "calibration"
@@ -275,7 +275,7 @@ def import_reports(
     files: Sequence[tuple[str, bytes]],
     *,
     gpu: str,
-    store: FileStore,
+    store: Store,
     model: str | None = None,
     tensor_parallel_size: int = 1,
 ) -> UserCalibration:
@@ -302,7 +302,7 @@ def import_reports(
     return refit(store)
 
 
-def stored_runs(store: FileStore) -> list[ImportedRun]:
+def stored_runs(store: Store) -> list[ImportedRun]:
     """The user's imported runs, newest first."""
     out = []
     for entry in store.list(RUNS_KIND):
@@ -313,7 +313,7 @@ def stored_runs(store: FileStore) -> list[ImportedRun]:
     return out
 
 
-def refit(store: FileStore) -> UserCalibration:
+def refit(store: Store) -> UserCalibration:
     """Fit on every stored run and save the result (an empty calibration when there are none)."""
     runs = stored_runs(store)
     cal = calibrate(runs) if runs else UserCalibration(runs=0, fits=[], comparisons=[])
@@ -321,14 +321,14 @@ def refit(store: FileStore) -> UserCalibration:
     return cal
 
 
-def forget_runs(store: FileStore) -> None:
+def forget_runs(store: Store) -> None:
     """Delete every imported run and the calibration made of them."""
     for entry in store.list(RUNS_KIND):
         store.delete(RUNS_KIND, entry.id)
     store.delete(FIT_KIND, FIT_ID)
 
 
-def load_user_calibration(store: FileStore) -> UserCalibration | None:
+def load_user_calibration(store: Store) -> UserCalibration | None:
     """The saved calibration, if the user has imported runs."""
     cal = store.load(FIT_KIND, FIT_ID, UserCalibration)
     return cal if cal is not None and cal.fits else None

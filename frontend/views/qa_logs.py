@@ -19,7 +19,7 @@ from core.samples import sample_path
 from frontend import services, state
 
 settings, _ = services.settings()
-manager = services.qa_manager(str(services.cache_root(settings)), settings.cache_enabled)
+manager = services.qa_manager(settings)
 podman = services.tool_status("podman")
 MAX_UPLOAD_MB = 1
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core.store import FileStore
+from core.errors import StoreError
 from frontend import services, state
 
 settings, settings_error = services.settings()
@@ -58,11 +58,14 @@ for status in statuses:
             st.caption(f"How to enable: {status.how_to_enable}")
 
 # ---- cache and files -------------------------------------------------------------------
-st.subheader("File cache")
-store = FileStore(settings.cache_dir, enabled=settings.cache_enabled)
+st.subheader("Saved plans and conversations")
+store = services.store(settings)
 if store.enabled:
-    counts = {kind: len(store.list(kind)) for kind in ("plans", "workflows")}
-    st.write(f"Folder `{settings.cache_dir}` — " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+    try:
+        counts = {kind: len(store.list(kind)) for kind in ("plans", "workflows")}
+        st.write(f"{store.describe()} — " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+    except StoreError as exc:
+        st.error(str(exc))
     for warning in store.warnings:
         st.warning(warning)
 else:

@@ -22,7 +22,7 @@ from core.cluster import connect
 from core.cluster._client import Connection
 from core.errors import InputError, StoreError, UnsafeInputError
 from core.settings import load_settings
-from core.store import FileStore
+from core.store import open_store
 from navigator.commands._output import print_json
 
 
@@ -43,7 +43,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def run(args: argparse.Namespace) -> int:
     settings = load_settings(**({"namespace": args.namespace} if args.namespace else {}))
-    store = FileStore(settings.cache_dir, enabled=settings.cache_enabled)
+    store = open_store(settings)
     cluster = None
     if args.kubeconfig or args.context:
         kubeconfig, context = args.kubeconfig, args.context

@@ -28,7 +28,7 @@ from core.planning import (
     what_if,
 )
 from core.settings import load_settings
-from core.store import FileStore
+from core.store import Store, open_store
 from navigator.commands._output import print_json, print_table
 
 
@@ -149,9 +149,8 @@ def print_plan(plan: CapacityPlan) -> None:
         )
 
 
-def _store() -> FileStore:
-    s = load_settings()
-    return FileStore(s.cache_dir, enabled=s.cache_enabled)
+def _store() -> Store:
+    return open_store(load_settings())
 
 
 def _plan(args: argparse.Namespace) -> int:

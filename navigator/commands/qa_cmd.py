@@ -32,7 +32,7 @@ from core.qa import (
     run_podman,
 )
 from core.settings import load_settings
-from core.store import FileStore
+from core.store import open_store
 from navigator.commands._output import print_json, print_table
 
 _BEFORE_RUN = {"PODMAN_MISSING", "KUBECONFIG_MISSING", "PULL_SECRET_MISSING"}
@@ -75,7 +75,7 @@ def _run(args: argparse.Namespace) -> int:
         result = run_in_cluster(request, on_line=on_line, context=args.context or settings.kube_context)
     else:
         result = run_podman(request, on_line=on_line)
-    FileStore(settings.cache_dir, enabled=settings.cache_enabled).save(QA_KIND, result.run_id, result)
+    open_store(settings).save(QA_KIND, result.run_id, result)
     if args.json:
         print_json(result.model_dump(mode="json", exclude={"log"}) | {"status": result.status, "advice": result.advice})
     else:

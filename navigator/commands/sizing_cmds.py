@@ -27,10 +27,10 @@ def _your_runs(args: argparse.Namespace) -> int:
     from core.errors import InputError
     from core.settings import load_settings
     from core.sizing.user_calibration import UserCalibration, forget_runs, import_reports, load_user_calibration
-    from core.store import FileStore
+    from core.store import open_store
 
     s = load_settings()
-    store = FileStore(s.cache_dir, enabled=s.cache_enabled)
+    store = open_store(s)
     if args.forget:
         forget_runs(store)
         print("forgot your imported runs: estimates and plans use the shipped calibration")

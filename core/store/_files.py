@@ -1,118 +1,31 @@
-"""The optional file cache: plans, workflow states and runs as JSON files in one folder.
+"""The store as JSON files in one folder (also a ReadWriteMany volume shared by replicas).
 
 Writes are atomic (a temporary file in the same folder, then ``os.replace``) and serialised
-by a lock file per kind, so concurrent writers never leave a half-written file. A corrupt
-or foreign file is skipped with a warning, never a crash. With ``enabled=False`` the store
-keeps everything in memory for the session only::
-
-    store = FileStore(Path("~/.cache/navigator").expanduser())
-    store.save("plans", "p-42", plan)          # any pydantic model
-    plan = store.load("plans", "p-42", CapacityPlan)
-    [e.id for e in store.list("plans")]
-
-Secrets are refused: a model holding a ``SecretStr`` cannot be saved.
+by a lock file per kind, so concurrent writers — threads, processes or pods on one volume —
+never leave a half-written file. A corrupt or foreign file is skipped with a warning, never a
+crash. With ``enabled=False`` the store keeps everything in memory for the session only.
 """
 
 from __future__ import annotations
 
 import contextlib
-import enum
 import json
 import logging
 import os
-import re
 import tempfile
 import threading
-import typing
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from filelock import FileLock, Timeout
-from pydantic import BaseModel, SecretStr, ValidationError
+from pydantic import BaseModel, ValidationError
 
 from core.errors import StoreError
+from core.store._common import FORMAT, M, StoreEntry, check_ids, checked_for_saving, envelope, envelope_text
 
 log = logging.getLogger(__name__)
 
-FORMAT = "navigator-cache/1"
-_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
-_KINDS = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 LOCK_TIMEOUT_S = 10.0
-
-M = TypeVar("M", bound=BaseModel)
-
-
-@dataclass(frozen=True)
-class StoreEntry:
-    """One saved item as listed: its kind, id, when it was saved, and its raw data."""
-
-    kind: str
-    id: str
-    saved_at: str
-    data: dict[str, Any]
-
-
-def _check(kind: str, item_id: str) -> None:
-    if not _KINDS.match(kind):
-        raise StoreError(f"cache kind {kind!r}: use lower-case letters, digits and '_'")
-    if not _ID.match(item_id) or ".." in item_id:
-        raise StoreError(f"cache id {item_id!r}: use letters, digits, '-', '_' and '.' (at most 128 characters)")
-
-
-_PLAIN = (str, int, float, bool, type(None), datetime)
-
-
-_SECRET_TYPES: dict[Any, bool] = {}
-
-
-def _may_hold_secret(annotation: Any) -> bool:
-    """Whether a value of this type could contain a ``SecretStr`` (decided once per type):
-    plain values, literals, enums and models made only of those cannot."""
-    try:
-        known = _SECRET_TYPES.get(annotation)
-    except TypeError:  # an unhashable annotation: walk the value instead
-        return True
-    if known is not None:
-        return known
-    _SECRET_TYPES[annotation] = True  # while deciding a model that refers to itself: assume it may (values get walked)
-    _SECRET_TYPES[annotation] = answer = _decide(annotation)
-    return answer
-
-
-def _decide(annotation: Any) -> bool:
-    if annotation is SecretStr:
-        return True
-    if isinstance(annotation, type):
-        if issubclass(annotation, BaseModel):
-            return any(_may_hold_secret(f.annotation) for f in annotation.model_fields.values())
-        return not issubclass(annotation, (*_PLAIN, enum.Enum))
-    origin = typing.get_origin(annotation)
-    if origin is typing.Literal:
-        return False
-    args = typing.get_args(annotation)
-    if origin is None or not args:
-        return True  # Any, a bare list or dict, a type var: could hold anything
-    return any(_may_hold_secret(a) for a in args if a is not Ellipsis)
-
-
-def _holds_secret(model: BaseModel) -> bool:
-    if not _may_hold_secret(type(model)):
-        return False
-
-    def walk(value: Any) -> bool:
-        if isinstance(value, SecretStr):
-            return True
-        if isinstance(value, BaseModel):
-            return any(walk(getattr(value, f)) for f in type(value).model_fields)
-        if isinstance(value, dict):
-            return any(walk(v) for v in value.values())
-        if isinstance(value, list | tuple | set | frozenset):
-            return any(walk(v) for v in value)
-        return False
-
-    return walk(model)
 
 
 class FileStore:
@@ -145,42 +58,22 @@ class FileStore:
         log.warning(message)
         self.warnings.append(message)
 
-    @staticmethod
-    def _envelope(kind: str, item_id: str, model: BaseModel) -> dict[str, Any]:
-        return {
-            "format": FORMAT,
-            "kind": kind,
-            "id": item_id,
-            "saved_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "type": type(model).__name__,
-            "data": model.model_dump(mode="json"),
-        }
-
-    @staticmethod
-    def _envelope_text(kind: str, item_id: str, model: BaseModel) -> str:
-        """The envelope as JSON, the data serialised by pydantic directly (a 200 KB plan in a
-        millisecond, where building a dict and ``json.dumps`` took tens)."""
-        head = {
-            "format": FORMAT,
-            "kind": kind,
-            "id": item_id,
-            "saved_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "type": type(model).__name__,
-        }
-        return json.dumps(head)[:-1] + ', "data": ' + model.model_dump_json() + "}"
+    def describe(self) -> str:
+        """Where items are kept, in words (for the Settings page)."""
+        if not self.enabled:
+            return "memory only, for this session (NAVIGATOR_CACHE_ENABLED=false)"
+        return f"folder {self.root}"
 
     # ---- API --------------------------------------------------------------------------
     def save(self, kind: str, item_id: str, model: BaseModel) -> None:
         """Save ``model`` atomically; raise :class:`StoreError` when the folder is unusable."""
-        _check(kind, item_id)
-        if _holds_secret(model):
-            raise StoreError(f"refusing to cache {kind}/{item_id}: it holds a secret")
+        checked_for_saving(kind, item_id, model)
         if not self.enabled:
             with self._mem_lock:
-                self._memory[(kind, item_id)] = self._envelope(kind, item_id, model)
+                self._memory[(kind, item_id)] = envelope(kind, item_id, model)
             return
         folder = self._dir(kind)
-        text = self._envelope_text(kind, item_id, model)
+        text = envelope_text(kind, item_id, model)
         try:
             with self._lock(folder):
                 fd, tmp = tempfile.mkstemp(prefix=f".{item_id}.", suffix=".tmp", dir=folder)
@@ -219,7 +112,7 @@ class FileStore:
         return raw
 
     def _raw(self, kind: str, item_id: str) -> dict[str, Any] | None:
-        _check(kind, item_id)
+        check_ids(kind, item_id)
         if not self.enabled:
             with self._mem_lock:
                 return self._memory.get((kind, item_id))
@@ -245,7 +138,7 @@ class FileStore:
 
     def list(self, kind: str) -> list[StoreEntry]:
         """All readable items of a kind, newest first; unreadable files are skipped."""
-        _check(kind, "x")
+        check_ids(kind, "x")
         if not self.enabled:
             with self._mem_lock:
                 rows = [v for (k, _), v in self._memory.items() if k == kind]
@@ -263,7 +156,7 @@ class FileStore:
 
     def delete(self, kind: str, item_id: str) -> bool:
         """Delete an item; True when something was deleted."""
-        _check(kind, item_id)
+        check_ids(kind, item_id)
         if not self.enabled:
             with self._mem_lock:
                 return self._memory.pop((kind, item_id), None) is not None

@@ -1,0 +1,157 @@
+"""The store replicas share: the same guarantees from the file cache on a shared folder and
+from a real PostgreSQL server (started here on 127.0.0.1) — round trips, newest first, each
+user's items apart, secrets refused, concurrent writers, and a plain one-line error that never
+shows the password when the database cannot be reached."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from pydantic import BaseModel, SecretStr
+
+from core.errors import StoreError
+from core.settings import load_settings
+from core.store import FileStore, PostgresStore, Store, open_store
+from tests.conftest import REPO
+from tests.support.postgres import PASSWORD, postgres_server
+
+
+class Item(BaseModel):
+    name: str
+    n: int = 0
+
+
+class Secretive(BaseModel):
+    name: str
+    key: SecretStr
+
+
+@pytest.fixture(scope="module")
+def pg_url() -> Iterator[str]:
+    with postgres_server() as url:
+        yield url
+
+
+Opener = Callable[[str], Store]
+
+
+@pytest.fixture(params=["shared folder", "postgresql"])
+def opener(request: pytest.FixtureRequest, tmp_path: Path) -> Opener:
+    if request.param == "shared folder":
+        return lambda namespace: FileStore(tmp_path / namespace if namespace else tmp_path)
+    url = request.getfixturevalue("pg_url")
+    prefix = f"t{abs(hash(request.node.nodeid)) % 10**8}"  # each test its own namespaces
+
+    return lambda namespace: PostgresStore(url, f"{prefix}/{namespace}")
+
+
+def test_round_trip_newest_first_and_delete(opener: Opener) -> None:
+    store = opener("users/alice")
+    store.save("plans", "p-1", Item(name="first"))
+    store.save("plans", "p-2", Item(name="second"))
+    store.save("plans", "p-1", Item(name="first again", n=2))  # overwrite in place
+    assert store.load("plans", "p-1", Item) == Item(name="first again", n=2)
+    assert store.load("plans", "p-404", Item) is None
+    assert {e.id for e in store.list("plans")} == {"p-1", "p-2"}
+    assert store.list("plans")[0].saved_at >= store.list("plans")[-1].saved_at
+    assert store.delete("plans", "p-2") and not store.delete("plans", "p-2")
+    assert [e.id for e in store.list("plans")] == ["p-1"]
+
+
+def test_each_user_sees_only_their_own(opener: Opener) -> None:
+    alice, bob = opener("users/alice"), opener("users/bob")
+    alice.save("plans", "shared-id", Item(name="alice's"))
+    assert bob.load("plans", "shared-id", Item) is None and bob.list("plans") == []
+    bob.save("plans", "shared-id", Item(name="bob's"))
+    assert alice.load("plans", "shared-id", Item) == Item(name="alice's")
+    assert not bob.delete("plans", "nothing") and alice.load("plans", "shared-id", Item) is not None
+
+
+def test_secrets_bad_ids_and_other_shapes(opener: Opener) -> None:
+    store = opener("")
+    with pytest.raises(StoreError, match="secret"):
+        store.save("runs", "s", Secretive(name="x", key=SecretStr("hunter2")))
+    assert store.list("runs") == []
+    for bad in ("../escape", "a/b", ""):
+        with pytest.raises(StoreError, match="cache id"):
+            store.save("runs", bad, Item(name="x"))
+    store.save("runs", "r", Item(name="x"))
+    assert store.load("runs", "r", Secretive) is None and any("another version" in w for w in store.warnings)
+
+
+def test_concurrent_writers_leave_every_item_whole(opener: Opener) -> None:
+    store = opener("users/team")
+    errors: list[BaseException] = []
+
+    def write(writer: int) -> None:
+        try:
+            for n in range(40):
+                opener("users/team").save("load", f"id-{n % 5}", Item(name=f"w{writer}" + "x" * 3000, n=n))
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write, args=(w,)) for w in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    entries = store.list("load")
+    assert sorted(e.id for e in entries) == [f"id-{n}" for n in range(5)]
+    assert all(Item.model_validate(e.data).name.endswith("x" * 3000) for e in entries)
+    assert store.warnings == []
+
+
+def test_an_unreachable_database_is_one_plain_line_without_the_password(pg_url: str) -> None:
+    dead = pg_url.rsplit(":", 1)[0] + ":1/postgres"  # nothing listens on port 1
+    with pytest.raises(StoreError) as caught:
+        PostgresStore(dead, "users/alice").save("plans", "p", Item(name="x"))
+    message = str(caught.value)
+    assert "127.0.0.1:1/postgres" in message and "NAVIGATOR_STORE_URL" in message
+    assert PASSWORD not in message and "\n" not in message
+    wrong = pg_url.replace(PASSWORD, "not-the-password")
+    with pytest.raises(StoreError) as caught:
+        PostgresStore(wrong).list("plans")
+    assert "not-the-password" not in str(caught.value) and PASSWORD not in repr(PostgresStore(pg_url))
+
+
+def test_the_setting_chooses_postgresql_and_hides_its_address(
+    pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NAVIGATOR_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv("NAVIGATOR_STORE_URL", pg_url)
+    s = load_settings()
+    assert isinstance(open_store(s, "users/x"), PostgresStore)
+    assert s.public_dict()["store_url"] == "set" and PASSWORD not in json.dumps(s.public_dict())
+    monkeypatch.setenv("NAVIGATOR_CACHE_ENABLED", "false")
+    assert isinstance(open_store(load_settings()), FileStore)  # cache off: memory only
+    monkeypatch.delenv("NAVIGATOR_STORE_URL")
+    monkeypatch.delenv("NAVIGATOR_CACHE_ENABLED")
+    assert open_store(load_settings(), "users/x").describe() == f"folder {tmp_path / 'users' / 'x'}"
+
+
+def test_the_cli_saves_a_plan_in_postgresql(pg_url: str, tmp_path: Path) -> None:
+    env = {**os.environ, "NAVIGATOR_STORE_URL": pg_url, "NAVIGATOR_CACHE_DIR": str(tmp_path), "HOME": str(tmp_path)}
+    args = ["plan", "--model", "Llama-3.1-8B", "--rps", "7", "--input-tokens", "500", "--output-tokens", "100"]
+    done = subprocess.run(
+        [sys.executable, "-m", "navigator", *args, "--gpu", "L40S", "--save", "--json"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    plan_id = json.loads(done.stdout)["id"]
+    saved = PostgresStore(pg_url).list("plans")
+    assert [e.id for e in saved] == [plan_id] and saved[0].data["request"]["traffic"]["rps"] == 7
+    assert not list(tmp_path.rglob("*.json")), "nothing went to the file cache"
+    assert PASSWORD not in done.stdout + done.stderr
