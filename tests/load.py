@@ -107,16 +107,14 @@ async def _plan_rounds(page: Any, index: int, reruns: int, cache: Path, result: 
             await asyncio.sleep(think_s * pause.uniform(0.5, 1.5))  # reading the last result
         rps = 5 + index * 3 + r * 0.5  # unique per session and per round
         try:
-            await page.get_by_label("Average RPS").fill(f"{rps:g}", timeout=120_000)
-        except Exception as exc:
-            shot = Path(tempfile.gettempdir()) / f"load-session-{index}-{r}.png"
-            await page.screenshot(path=str(shot), full_page=True)
-            result.failures.append(f"session {index} round {r}: form not usable ({type(exc).__name__}; {shot})")
+            await page.get_by_label("Average RPS").fill(f"{rps:g}", timeout=90_000)
+        except Exception as exc:  # an overloaded machine is a finding, not a crash of the report
+            result.failures.append(f"session {index} round {r}: form not usable ({type(exc).__name__})")
             continue
         before = page.url
         start = time.perf_counter()
         try:
-            await page.get_by_role("button", name="Plan", exact=True).click(timeout=120_000)
+            await page.get_by_role("button", name="Plan", exact=True).click(timeout=90_000)
         except Exception as exc:  # an overloaded machine is a finding, not a crash of the report
             result.failures.append(f"session {index} round {r}: Plan not clickable ({type(exc).__name__})")
             continue
@@ -125,8 +123,7 @@ async def _plan_rounds(page: Any, index: int, reruns: int, cache: Path, result: 
             await page.wait_for_function("prev => window.location.href !== prev", arg=before, timeout=180_000)
             await _idle(page)
         except Exception as exc:  # a timeout is a finding, not a crash of the report
-            problems = await page.locator('[data-testid="stException"], [data-testid="stAlert"]').all_inner_texts()
-            result.failures.append(f"session {index} round {r}: no new plan ({type(exc).__name__}) {problems[:2]}")
+            result.failures.append(f"session {index} round {r}: no new plan ({type(exc).__name__})")
             continue
         result.rerun_ms.append((time.perf_counter() - start) * 1000)
         plan_id = page.url.split("plan=")[-1].split("&")[0] if "plan=" in page.url else None
@@ -267,7 +264,11 @@ async def _slider_async(url: str, chromium: str, moves: int) -> list[float]:
             await thumb.focus()  # a rerun may have redrawn it
             start = time.perf_counter()
             await page.keyboard.press("ArrowRight")
-            await page.wait_for_function(shown, arg=label, polling="raf", timeout=60_000)
+            try:
+                await page.wait_for_function(shown, arg=label, polling="raf", timeout=30_000)
+            except Exception:
+                times.append(math.inf)
+                break  # the slider is no longer where the next label expects it
             times.append((time.perf_counter() - start) * 1000)
             await _idle(page)
         await browser.close()
@@ -351,10 +352,12 @@ def _row(load: LoadResult) -> str:
 
 def report(loads: list[LoadResult], slider: list[float], cache: CacheResult, command: str) -> str:
     first = loads[0]
+    shown = [t for t in slider if math.isfinite(t)]
     slider_line = (
-        f"| {len(slider)} | {statistics.median(slider):,.0f} | {p95(slider):,.0f} | {max(slider):,.0f} |"
-        if slider
-        else "| 0 | – | – | – |"
+        f"| {len(shown)} | {statistics.median(shown):,.0f} | {p95(shown):,.0f} | {max(shown):,.0f} "
+        f"| {len(slider) - len(shown)} |"
+        if shown
+        else f"| 0 | – | – | – | {len(slider)} |"
     )
     return "\n".join(
         [
@@ -383,8 +386,9 @@ def report(loads: list[LoadResult], slider: list[float], cache: CacheResult, com
             "",
             "## A slider on the What-if page",
             "",
-            "| slider moves | key press to the chart showing the new value: p50 (ms) | p95 (ms) | max (ms) |",
-            "|---:|---:|---:|---:|",
+            "| slider moves | key press to the chart showing the new value: p50 (ms) | p95 (ms) | max (ms) "
+            "| moves never shown (30 s) |",
+            "|---:|---:|---:|---:|---:|",
             slider_line,
             "",
             "One session, on its own server: the RPS multiplier slider is focused and moved one step with the "

@@ -49,8 +49,12 @@ def test_plan_json_and_whatif(tmp_path: Path) -> None:
     assert wi.returncode == 0, wi.stderr
     result = json.loads(wi.stdout)
     assert result["deltas"]["replicas"] >= 0 and result["modified"]["request"]["traffic"]["rps"] == 40
+    assert "leading alternatives" in result["scope"]
+    full = json.loads(navigator("whatif", "--plan", str(path), "--rps-multiplier", "2", "--full", "--json").stdout)
+    assert "full re-plan" in full["scope"]
+    assert full["modified"]["chosen"]["monthly_cost_usd"] <= result["modified"]["chosen"]["monthly_cost_usd"]
     text = navigator("whatif", "--plan", str(path), "--gpu", "L40S")
-    assert text.returncode == 0 and "vs original" in text.stdout
+    assert text.returncode == 0 and "vs original" in text.stdout and "re-sized: every GPUs-per-replica" in text.stdout
 
 
 def test_infeasible_exits_1_with_reasons() -> None:

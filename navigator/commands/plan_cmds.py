@@ -194,7 +194,7 @@ def _whatif(args: argparse.Namespace) -> int:
         )
     except ValidationError as exc:
         raise _invalid(exc) from None
-    result = what_if(plan, scenario)
+    result = what_if(plan, scenario, full=args.full)
     if args.json:
         out = result.model_dump(mode="json", exclude={"original"})
         out["original_plan_id"] = plan.id
@@ -208,6 +208,7 @@ def _whatif(args: argparse.Namespace) -> int:
                 f"\n  vs original: replicas {d.replicas:+d}, GPUs {d.gpus:+d}, cost {cost}, "
                 f"TTFT p95 {d.ttft_p95_pct:+.1f}%, TPOT p95 {d.tpot_p95_pct:+.1f}%, throughput {d.throughput_pct:+.1f}%"
             )
+        print(f"  re-sized: {result.scope}")
         for w in result.warnings:
             print(f"  warning: {w}")
         for r in result.recommendations:
@@ -256,5 +257,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     w.add_argument("--max-replicas", type=int)
     w.add_argument("--input-tokens", type=int)
     w.add_argument("--output-tokens", type=int)
+    w.add_argument(
+        "--full",
+        action="store_true",
+        help="re-plan every GPU type, GPUs per replica and precision (default: the plan's choice and its "
+        "leading alternatives)",
+    )
     w.add_argument("--json", action="store_true")
     w.set_defaults(handler=_whatif)
