@@ -123,7 +123,7 @@ def test_a_full_cache_disk_is_a_clear_error_and_keeps_what_was_saved(
         os.close(fd)
         return os.open("/dev/full", os.O_WRONLY), path  # the kernel answers ENOSPC on write
 
-    monkeypatch.setattr("core.store.tempfile.mkstemp", on_a_full_disk)
+    monkeypatch.setattr("core.store._files.tempfile.mkstemp", on_a_full_disk)
     with pytest.raises(StoreError, match=r"No space left on device.*nothing saved earlier was changed"):
         store.save("plans", "kept", Plan(name="after"))
     monkeypatch.undo()
