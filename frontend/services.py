@@ -33,6 +33,7 @@ from core.samples import sample_path
 from core.settings import Settings, load_settings
 from core.sizing.user_calibration import UserCalibration, load_user_calibration, use_calibration
 from core.store import FileStore, Store, open_store
+from core.store._common import M
 
 _SETTINGS: dict[str, tuple[Settings, str | None]] = {}
 
@@ -146,6 +147,16 @@ def store(s: Settings) -> Store:
     """This user's store: PostgreSQL when NAVIGATOR_STORE_URL is set, else the file cache
     (memory-only when NAVIGATOR_CACHE_ENABLED=false)."""
     return open_store(s, user_namespace())
+
+
+def load_saved(store: Store, kind: str, item_id: str, model_type: type[M]) -> M | None:
+    """A saved item named in the URL, or None — with the store's own one-line reason on the page
+    when it cannot be reached (the page goes on without it)."""
+    try:
+        return store.load(kind, item_id, model_type)
+    except NavigatorError as exc:
+        st.warning(str(exc), icon=":material/cloud_off:")
+        return None
 
 
 def your_runs_store(s: Settings) -> Store:

@@ -122,6 +122,29 @@ def test_an_unreachable_database_is_one_plain_line_without_the_password(pg_url: 
     assert "not-the-password" not in str(caught.value) and PASSWORD not in repr(PostgresStore(pg_url))
 
 
+@pytest.mark.parametrize(
+    ("url", "said"),
+    [
+        ("postgresql://u:topsecretpw@127.0.0.1:1/db", "127.0.0.1:1/db cannot be used"),
+        ("not a url topsecretpw", "not a PostgreSQL address"),
+    ],
+)
+def test_the_cli_says_a_bad_store_address_in_one_line(url: str, said: str, tmp_path: Path) -> None:
+    env = {**os.environ, "NAVIGATOR_STORE_URL": url, "NAVIGATOR_CACHE_DIR": str(tmp_path), "HOME": str(tmp_path)}
+    args = ["plan", "--model", "Llama-3.1-8B", "--rps", "5", "--input-tokens", "100", "--output-tokens", "50"]
+    done = subprocess.run(
+        [sys.executable, "-m", "navigator", *args, "--gpu", "L40S", "--save"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 2 and said in done.stderr
+    assert done.stderr.count("\n") == 1 and "topsecretpw" not in done.stdout + done.stderr
+
+
 def test_the_setting_chooses_postgresql_and_hides_its_address(
     pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -55,6 +55,29 @@ def where(url: str) -> str:
     return f"{parts.get('host') or 'localhost'}:{parts.get('port') or 5432}/{parts.get('dbname') or ''}"
 
 
+# The pool logs each failed connection attempt, with libpq's text (which can quote a malformed
+# address): never shown. Failures reach the user as one StoreError line instead.
+logging.getLogger("psycopg.pool").setLevel(logging.CRITICAL + 1)
+
+
+def _checked(url: str) -> None:
+    """Refuse a malformed address and an unreachable database at once, in one line (the pool
+    would retry until its timeout)."""
+    import psycopg
+    from psycopg.conninfo import conninfo_to_dict
+
+    try:
+        conninfo_to_dict(url)
+    except Exception:
+        raise StoreError(
+            "NAVIGATOR_STORE_URL is not a PostgreSQL address: give postgresql://user:password@host:5432/db"
+        ) from None
+    try:
+        psycopg.connect(url, connect_timeout=CONNECT_TIMEOUT_S).close()
+    except (psycopg.Error, OSError) as exc:
+        raise _unreachable(url, exc) from None
+
+
 def _pool(url: str) -> Any:
     """One connection pool per database per process (created with the table on first use)."""
     from psycopg_pool import ConnectionPool
@@ -62,6 +85,7 @@ def _pool(url: str) -> Any:
     with _POOLS_LOCK:
         pool = _POOLS.get(url)
         if pool is None:
+            _checked(url)
             pool = ConnectionPool(
                 url,
                 min_size=1,

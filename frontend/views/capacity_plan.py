@@ -58,7 +58,7 @@ st.caption(
 wanted = st.query_params.get("plan")
 current = state.current_plan()
 if wanted and (current is None or current.id != wanted):
-    restored = store.load("plans", wanted, CapacityPlan) if wanted else None
+    restored = services.load_saved(store, "plans", wanted, CapacityPlan) if wanted else None
     if restored is not None:
         state.set_plan(restored)
         current = restored

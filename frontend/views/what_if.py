@@ -123,7 +123,7 @@ st.title("What-if")
 wanted = st.query_params.get("plan")
 plan = state.current_plan()
 if wanted and (plan is None or plan.id != wanted):
-    restored = store.load("plans", wanted, CapacityPlan)
+    restored = services.load_saved(store, "plans", wanted, CapacityPlan)
     if restored is not None:
         state.set_plan(restored)
         plan = restored
