@@ -128,7 +128,7 @@ def _scope(plan: CapacityPlan, scenario: Scenario, full: bool) -> tuple[frozense
     only = plan_configurations(plan)
     return only, (
         f"the plan's choice and its {len(only) - 1} leading alternatives; re-plan on the Capacity plan page "
-        "(or pass --full) to sweep every configuration again"
+        "(or `navigator whatif --full`) to sweep every configuration again"
     )
 
 

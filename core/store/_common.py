@@ -6,11 +6,12 @@ import enum
 import json
 import re
 import typing
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol, TypeVar
 
-from pydantic import BaseModel, SecretStr
+from pydantic import BaseModel, SecretStr, ValidationError
 
 from core.errors import StoreError
 
@@ -115,6 +116,18 @@ def envelope_text(kind: str, item_id: str, model: BaseModel) -> str:
     millisecond, where building a dict and ``json.dumps`` took tens)."""
     head = {"format": FORMAT, "kind": kind, "id": item_id, "saved_at": now(), "type": type(model).__name__}
     return json.dumps(head)[:-1] + ', "data": ' + model.model_dump_json() + "}"
+
+
+def as_model(
+    raw: dict[str, Any], kind: str, item_id: str, model_type: type[M], warn: Callable[[str], None]
+) -> M | None:
+    """A saved envelope's data as ``model_type``; None, with a warning, when a version with
+    other fields saved it."""
+    try:
+        return model_type.model_validate(raw["data"])
+    except ValidationError:
+        warn(f"skipped {kind}/{item_id}: saved by another version (fields differ)")
+        return None
 
 
 def checked_for_saving(kind: str, item_id: str, model: BaseModel) -> None:

@@ -20,10 +20,10 @@ import logging
 import threading
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from core.errors import StoreError
-from core.store._common import FORMAT, M, StoreEntry, check_ids, checked_for_saving, envelope_text
+from core.store._common import FORMAT, M, StoreEntry, as_model, check_ids, checked_for_saving, envelope_text
 
 log = logging.getLogger(__name__)
 
@@ -177,11 +177,7 @@ class PostgresStore:
         raw = self._valid(rows[0][0], kind, item_id) if rows else None
         if raw is None:
             return None
-        try:
-            return model_type.model_validate(raw["data"])
-        except ValidationError:
-            self._warn(f"skipped {kind}/{item_id}: saved by another version (fields differ)")
-            return None
+        return as_model(raw, kind, item_id, model_type, self._warn)
 
     def list(self, kind: str) -> list[StoreEntry]:
         """All readable items of a kind, newest first."""

@@ -196,7 +196,7 @@ def sweep_figure(points: Sequence[SweepPoint], *, current: float = 1.0) -> go.Fi
     fig.update_layout(
         shapes=[_vline(current, dash="dash")],
         annotations=[_vline_label(current, f"this what-if: ×{current:g}")],
-        title="Replicas and cost vs traffic (same GPU type)",
+        title="Replicas and cost vs traffic (the same configuration)",
         xaxis_title="traffic, × the plan's RPS",
         yaxis_title="replicas",
         yaxis2={"title": "USD per month", "overlaying": "y", "side": "right", "rangemode": "tozero"},
