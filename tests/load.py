@@ -259,6 +259,10 @@ async def _slider_async(url: str, chromium: str, moves: int) -> list[float]:
         thumb = page.get_by_role("slider").first  # the RPS multiplier
         await thumb.wait_for(timeout=60_000)
         shown = "t => [...document.querySelectorAll('text')].some(e => e.textContent.includes(t))"
+        # the first key press only counts once the page has drawn its own chart: a press while
+        # the opening run is still drawing is overtaken by that run's widget state
+        await page.wait_for_function(shown, arg="this what-if: ×1", polling="raf", timeout=60_000)
+        await _idle(page)
         for i in range(moves):
             label = f"this what-if: ×{1.0 + 0.25 * (i + 1):g}"
             await thumb.focus()  # a rerun may have redrawn it
