@@ -35,8 +35,11 @@ _E = TypeVar("_E", bound=BaseModel)
 _MIG_SUFFIX = re.compile(r"[-_ ]mig[-_ ].*$", re.IGNORECASE)
 
 
+@lru_cache(maxsize=4096)
 def normalize_key(text: str) -> str:
-    """Lower-case and drop everything but letters and digits (``H100-SXM`` → ``h100sxm``)."""
+    """Lower-case and drop everything but letters and digits (``H100-SXM`` → ``h100sxm``).
+
+    Memoised: pricing asks it for every GPU name and alias of every candidate of every plan."""
     return re.sub(r"[^a-z0-9]", "", text.lower())
 
 

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from core.architecture import ModelArchitecture, resolve_model
+from core.architecture import ModelArchitecture, checkpoint_variants, resolve_model
 from core.catalog import Catalog, GpuSpec, get_catalog
 from core.errors import InputError
 from core.planning._candidates import CandidateResult, cost_floor, evaluate, tp_options
@@ -213,9 +213,10 @@ def plan_for_architecture(
     rejected: list[Rejected] = []
     choice = request.model.quantization
     other_jobs: list[Job] = []
+    published = checkpoint_variants(arch, cat)
+    tps = tp_options(arch, request.constraints.max_gpus_per_node)
     for gpu in _gpus(request, cat):
-        tps = tp_options(arch, request.constraints.max_gpus_per_node)
-        vs = variants(arch, gpu, choice, cat)
+        vs = variants(arch, gpu, choice, cat, checkpoints=published)
         if not vs:
             rejected.append(
                 Rejected(

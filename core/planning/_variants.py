@@ -49,13 +49,22 @@ def _family(method: str) -> str:
     )
 
 
-def variants(arch: ModelArchitecture, gpu: GpuSpec, choice: str, catalog: Catalog | None = None) -> list[Variant]:
+def variants(
+    arch: ModelArchitecture,
+    gpu: GpuSpec,
+    choice: str,
+    catalog: Catalog | None = None,
+    *,
+    checkpoints: list[ModelArchitecture] | None = None,
+) -> list[Variant]:
     """Ways to serve the model on this GPU that vLLM can load: the named checkpoint at its own
     precision, FP8 quantized while loading (16-bit checkpoints), and every published quantized
     checkpoint of the same architecture — each only where the GPU runs its method.
 
     ``choice`` keeps only one precision family (``fp8``, ``int8``, ``w4a16``, ``none``); the
     defaults (``checkpoint``, ``any``) keep them all, and :func:`chosen_from` decides.
+    ``checkpoints`` are :func:`checkpoint_variants` of ``arch`` when the caller has them already
+    (a plan resolves them once, not once per GPU).
     """
     own_method = arch.quantization.method if arch.quantization else "none"
     label = own_method if arch.quantization else ("bf16" if supports_bf16(gpu) else "fp16")
@@ -66,7 +75,7 @@ def variants(arch: ModelArchitecture, gpu: GpuSpec, choice: str, catalog: Catalo
         online = apply_quantization_flag(arch, "fp8")
         note = "quantized to FP8 by vLLM while loading: no separate checkpoint, small accuracy loss, not validated"
         out.append(Variant("fp8 (online)", "fp8", "auto", "fp8_w8a8", online, own=False, trade=note))
-    for ck in checkpoint_variants(arch, catalog):
+    for ck in checkpoint_variants(arch, catalog) if checkpoints is None else checkpoints:
         q = ck.quantization
         if q is None or not support(q.method, gpu, moe=arch.is_moe).runs:
             continue

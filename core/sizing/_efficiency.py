@@ -152,6 +152,34 @@ IDEAL = Efficiency(mbu=1.0, mfu=1.0, overhead_ms=0.0, rel_error_p90=0.0, source=
 MIN_BAND = 0.05
 
 
+_BANDS: dict[tuple[str, ModelClass | None, bool, float], tuple[float, float]] = {}
+_BANDS_OF: list[Calibration] = []
+
+
+def _band(metric: str, cls: ModelClass | None, calibrated: bool, rel_error_p90: float) -> tuple[float, float]:
+    """The factors :func:`ranged` multiplies an expected value by for its low and high ends,
+    worked out once per metric, class and calibration (a plan asks thousands of times)."""
+    calibration = load_calibration()
+    if not _BANDS_OF or _BANDS_OF[0] is not calibration:  # a re-read calibration starts afresh
+        _BANDS.clear()
+        _BANDS_OF[:] = [calibration]
+    key = (metric, cls, calibrated, rel_error_p90)
+    kept = _BANDS.get(key)
+    if kept is None:
+        by_class = calibration.errors.get(metric, {})
+        q = by_class.get(cls) if cls is not None else None
+        if q is None or q.get("n", 0) < 6:
+            q = by_class.get("all")
+        if q is not None:
+            lo_log, hi_log = -float(q["log_p95"]), -float(q["log_p05"])  # measured = predicted / e^error
+        else:
+            lo_log, hi_log = math.log1p(-min(rel_error_p90, 0.9)), math.log1p(rel_error_p90)
+        if not calibrated:
+            lo_log, hi_log = lo_log * UNCALIBRATED_WIDENING, hi_log * UNCALIBRATED_WIDENING
+        kept = _BANDS[key] = (min(math.exp(lo_log), 1 - MIN_BAND), max(math.exp(hi_log), 1 + MIN_BAND))
+    return kept
+
+
 def ranged(
     value: float,
     metric: str,
@@ -177,24 +205,15 @@ def ranged(
             provenance=provenance,
             unit=unit,
         )
-    by_class = load_calibration().errors.get(metric, {})
     cls = model_cls or (model_class(arch) if arch is not None else None)  # given when called per candidate
-    q = by_class.get(cls) if cls is not None else None
-    if q is None or q.get("n", 0) < 6:
-        q = by_class.get("all")
-    if q is not None:
-        lo_log, hi_log = -float(q["log_p95"]), -float(q["log_p05"])  # measured = predicted / e^error
-    else:
-        lo_log, hi_log = math.log1p(-min(eff.rel_error_p90, 0.9)), math.log1p(eff.rel_error_p90)
-    if not eff.calibrated:
-        lo_log, hi_log = lo_log * UNCALIBRATED_WIDENING, hi_log * UNCALIBRATED_WIDENING
+    lo_factor, hi_factor = _band(metric, cls, eff.calibrated, eff.rel_error_p90)
     expected = value
     if floor is not None:
         expected = max(expected, floor)
     if ceiling is not None:
         expected = min(expected, ceiling)
-    low = expected * min(math.exp(lo_log), 1 - MIN_BAND)
-    high = expected * max(math.exp(hi_log), 1 + MIN_BAND)
+    low = expected * lo_factor
+    high = expected * hi_factor
     if floor is not None:
         low = max(low, floor)
     if ceiling is not None:
