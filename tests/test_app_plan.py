@@ -209,3 +209,21 @@ def test_alternatives_say_which_gpus_the_inventory_has(cache: Path) -> None:
     table = next(df.value for df in at.dataframe if "Inventory" in df.value.columns)
     where = dict(zip(table["GPU"], table["Inventory"], strict=False))
     assert where.get("L40S") == "in your inventory" and where.get("B200") == "not in your inventory", where
+
+
+def test_recommend_panel_is_built_only_when_open(cache: Path) -> None:
+    """Closed, the "Not sure which model?" panel sends nothing; open, it lists catalog models of
+    the family typed, each with the size the recommender worked out."""
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    at.switch_page("views/capacity_plan.py").run()
+    assert not at.exception
+    assert not [t for t in at.text_input if t.key == "rec_family"]  # closed: not built
+    at.session_state["rec_open"] = True
+    at.run()
+    at.text_input(key="rec_family").input("granite").run()
+    assert not at.exception
+    table = next(d.value for d in at.dataframe if "Why here" in d.value.columns)
+    assert len(table) > 0, "no granite model recommended"
+    assert all("granite" in str(name).lower() for name in table["Model"])
+    assert not [c for c in table.columns if "_" in c]  # headings in words, not field names

@@ -1,4 +1,13 @@
-"""Plotly figures built from ``core`` results (no arithmetic beyond laying out bars)."""
+"""Plotly figures built from ``core`` results (no arithmetic beyond laying out bars).
+
+Each figure is written out as one dict of traces and layout and handed to plotly once:
+adding traces and updating the layout one call at a time cost 10–20 ms of plotly's
+bookkeeping per figure, on every new plan.
+
+>>> fig = _figure([{"type": "bar", "x": [1], "y": ["a"]}], {"title": {"text": "t"}})
+>>> fig.layout.title.text
+'t'
+"""
 
 from __future__ import annotations
 
@@ -11,28 +20,38 @@ from core.cluster import GpuTotal
 from core.planning import CandidateResult, SweepPoint
 from core.sizing import MemoryEstimate, PerformanceEstimate
 
+Trace = dict[str, object]
+
+
+def _figure(data: list[Trace], layout: dict[str, object]) -> go.Figure:
+    """One figure from written-out traces and layout, not re-validated on every plan (half of
+    what is left of plotly's cost): tests/test_charts.py validates every builder's output."""
+    return go.Figure({"data": data, "layout": layout}, _validate=False)
+
+
+def _title(text: str) -> dict[str, str]:
+    return {"text": text}
+
 
 def gpu_allocation_figure(totals: Sequence[GpuTotal]) -> go.Figure:
     """Stacked bars per GPU type: in use, free on schedulable nodes, free but unschedulable."""
     labels = [t.gpu for t in totals]
-    fig = go.Figure()
-    fig.add_bar(name="In use", x=labels, y=[t.in_use for t in totals], marker_color="#8c8c8c")
-    fig.add_bar(name="Free (schedulable)", x=labels, y=[t.free_schedulable for t in totals], marker_color="#2e7d32")
-    fig.add_bar(
-        name="Free (cordoned / NotReady)",
-        x=labels,
-        y=[t.free - t.free_schedulable for t in totals],
-        marker_color="#f9a825",
+    bars = (
+        ("In use", [t.in_use for t in totals], "#8c8c8c"),
+        ("Free (schedulable)", [t.free_schedulable for t in totals], "#2e7d32"),
+        ("Free (cordoned / NotReady)", [t.free - t.free_schedulable for t in totals], "#f9a825"),
     )
-    fig.update_layout(
-        barmode="stack",
-        title="GPUs by type: in use vs free",
-        yaxis_title="GPUs (count)",
-        legend={"orientation": "h", "y": -0.25},
-        margin={"t": 50, "b": 10},
-        height=380,
+    return _figure(
+        [{"type": "bar", "name": name, "x": labels, "y": y, "marker": {"color": color}} for name, y, color in bars],
+        {
+            "barmode": "stack",
+            "title": _title("GPUs by type: in use vs free"),
+            "yaxis": {"title": _title("GPUs (count)")},
+            "legend": {"orientation": "h", "y": -0.25},
+            "margin": {"t": 50, "b": 10},
+            "height": 380,
+        },
     )
-    return fig
 
 
 def memory_breakdown_figure(mem: MemoryEstimate) -> go.Figure:
@@ -45,71 +64,93 @@ def memory_breakdown_figure(mem: MemoryEstimate) -> go.Figure:
         ("KV cache", max(0.0, mem.available_kv_gib), "#2e7d32"),
         ("Outside the budget (1 − utilization)", mem.gpu_total_gib - mem.budget_gib, "#bdbdbd"),
     ]
-    fig = go.Figure()
-    for name, value, color in parts:
-        if value > 0:
-            fig.add_bar(
-                name=name,
-                y=["per GPU"],
-                x=[value],
-                orientation="h",
-                marker_color=color,
-                hovertemplate=f"{name}: %{{x:.2f}} GiB<extra></extra>",
-            )
+    data: list[Trace] = [
+        {
+            "type": "bar",
+            "name": name,
+            "y": ["per GPU"],
+            "x": [value],
+            "orientation": "h",
+            "marker": {"color": color},
+            "hovertemplate": f"{name}: %{{x:.2f}} GiB<extra></extra>",
+        }
+        for name, value, color in parts
+        if value > 0
+    ]
+    layout: dict[str, object] = {
+        "barmode": "stack",
+        "title": _title(f"Memory per GPU (GiB) — {mem.gpu_total_gib:.2f} GiB visible, budget {mem.budget_gib:.2f} GiB"),
+        "xaxis": {"title": _title("GiB")},
+        "height": 260,
+        "legend": {"orientation": "h", "y": -0.45},
+        "margin": {"t": 50, "b": 10},
+    }
     over = mem.weights_gib + mem.activation_gib + mem.non_torch_gib + mem.cudagraph_gib - mem.budget_gib
     if over > 0:
-        fig.add_vline(x=mem.budget_gib, line_dash="dash", line_color="#c62828", annotation_text="budget")
-    fig.update_layout(
-        barmode="stack",
-        title=f"Memory per GPU (GiB) — {mem.gpu_total_gib:.2f} GiB visible, budget {mem.budget_gib:.2f} GiB",
-        xaxis_title="GiB",
-        height=260,
-        legend={"orientation": "h", "y": -0.45},
-        margin={"t": 50, "b": 10},
+        line = {"color": "#c62828", "dash": "dash"}
+        layout["shapes"] = [{**_vline(mem.budget_gib), "line": line}]
+        layout["annotations"] = [_vline_label(mem.budget_gib, "budget")]
+    return _figure(data, layout)
+
+
+def _curve_traces(points: Sequence[PerformanceEstimate]) -> list[Trace]:
+    """TTFT and TPOT with their shaded ranges, and output tokens/s on the right axis."""
+    x = [p.concurrency for p in points]
+    data: list[Trace] = []
+    for label, attr, color in (("TTFT", "ttft_ms", "#1565c0"), ("TPOT", "tpot_ms", "#ef6c00")):
+        figs = [getattr(p, attr) for p in points]
+        band = {"type": "scatter", "x": x, "mode": "lines", "line": {"width": 0}, "showlegend": False}
+        data.append({**band, "y": [f.high for f in figs], "hoverinfo": "skip"})
+        data.append(
+            {
+                **band,
+                "y": [f.low for f in figs],
+                "fill": "tonexty",
+                "hoverinfo": "skip",
+                "fillcolor": "rgba(120,120,120,0.15)",
+            }
+        )
+        data.append(
+            {
+                "type": "scatter",
+                "x": x,
+                "y": [f.expected for f in figs],
+                "name": f"{label} (ms)",
+                "line": {"color": color},
+                "mode": "lines+markers",
+            }
+        )
+    data.append(
+        {
+            "type": "scatter",
+            "x": x,
+            "y": [p.output_tokens_per_s.expected for p in points],
+            "name": "output tokens/s",
+            "yaxis": "y2",
+            "line": {"color": "#2e7d32", "dash": "dot"},
+            "mode": "lines+markers",
+        }
     )
-    return fig
+    return data
+
+
+def _curve_layout(title: str) -> dict[str, object]:
+    return {
+        "title": _title(title),
+        "xaxis": {"title": _title("concurrent requests"), "type": "log"},
+        "yaxis": {"title": _title("ms")},
+        "yaxis2": {"title": _title("output tokens/s"), "overlaying": "y", "side": "right"},
+        "height": 400,
+        "legend": {"orientation": "h", "y": -0.3},
+        "margin": {"t": 50, "b": 10},
+    }
 
 
 def performance_curve_figure(points: Sequence[PerformanceEstimate]) -> go.Figure:
     """TTFT and TPOT (ms, left) and output tokens/s (right) against concurrency, with ranges."""
-    x = [p.concurrency for p in points]
-    fig = go.Figure()
-    for label, attr, color in (("TTFT", "ttft_ms", "#1565c0"), ("TPOT", "tpot_ms", "#ef6c00")):
-        figs = [getattr(p, attr) for p in points]
-        fig.add_scatter(
-            x=x, y=[f.high for f in figs], mode="lines", line={"width": 0}, showlegend=False, hoverinfo="skip"
-        )
-        fig.add_scatter(
-            x=x,
-            y=[f.low for f in figs],
-            mode="lines",
-            fill="tonexty",
-            line={"width": 0},
-            showlegend=False,
-            hoverinfo="skip",
-            fillcolor="rgba(120,120,120,0.15)",
-        )
-        fig.add_scatter(
-            x=x, y=[f.expected for f in figs], name=f"{label} (ms)", line={"color": color}, mode="lines+markers"
-        )
-    fig.add_scatter(
-        x=x,
-        y=[p.output_tokens_per_s.expected for p in points],
-        name="output tokens/s",
-        yaxis="y2",
-        line={"color": "#2e7d32", "dash": "dot"},
-        mode="lines+markers",
+    return _figure(
+        _curve_traces(points), _curve_layout("Latency and throughput vs concurrency (estimated; shaded: range)")
     )
-    fig.update_layout(
-        title="Latency and throughput vs concurrency (estimated; shaded: range)",
-        xaxis={"title": "concurrent requests", "type": "log"},
-        yaxis={"title": "ms"},
-        yaxis2={"title": "output tokens/s", "overlaying": "y", "side": "right"},
-        height=400,
-        legend={"orientation": "h", "y": -0.3},
-        margin={"t": 50, "b": 10},
-    )
-    return fig
 
 
 def _vline(x: float, *, dash: str = "solid") -> dict[str, object]:
@@ -136,8 +177,6 @@ def load_figure(
     points: Sequence[PerformanceEstimate], *, operating: int, ttft_target: float | None, tpot_target: float | None
 ) -> go.Figure:
     """TTFT/TPOT against concurrency with the SLO lines and the plan's operating point."""
-    fig = performance_curve_figure(points)
-    # Shapes and labels written out: add_hline/add_vline cost ~40 ms of plotly bookkeeping each plan.
     shapes: list[dict[str, object]] = []
     notes: list[dict[str, object]] = []
     for value, color, label in ((ttft_target, "#1565c0", "TTFT target"), (tpot_target, "#ef6c00", "TPOT target")):
@@ -149,32 +188,29 @@ def load_figure(
     x = math.log10(max(operating, 1))
     shapes.append(_vline(x))
     notes.append(_vline_label(x, f"operating point: {operating}"))
-    fig.update_layout(
-        title="Latency vs load per replica (estimated), SLO lines, operating point", shapes=shapes, annotations=notes
-    )
-    return fig
+    layout = _curve_layout("Latency vs load per replica (estimated), SLO lines, operating point")
+    return _figure(_curve_traces(points), {**layout, "shapes": shapes, "annotations": notes})
 
 
 def cost_figure(candidates: Sequence[CandidateResult], chosen: CandidateResult | None) -> go.Figure:
     """Monthly cost of each alternative that meets the SLO (the chosen one highlighted)."""
     priced = [c for c in candidates if c.monthly_cost_usd is not None][:15]
-    labels = [f"{c.gpus_per_replica}×{c.gpu} {c.precision}" for c in priced]
-    colors = ["#2e7d32" if chosen is not None and c == chosen else "#90a4ae" for c in priced]
-    fig = go.Figure(
-        go.Bar(
-            x=labels,
-            y=[c.monthly_cost_usd for c in priced],
-            marker_color=colors,
-            text=[f"{c.total_gpus} GPUs" for c in priced],
-        )
+    bar: Trace = {
+        "type": "bar",
+        "x": [f"{c.gpus_per_replica}×{c.gpu} {c.precision}" for c in priced],
+        "y": [c.monthly_cost_usd for c in priced],
+        "marker": {"color": ["#2e7d32" if chosen is not None and c == chosen else "#90a4ae" for c in priced]},
+        "text": [f"{c.total_gpus} GPUs" for c in priced],
+    }
+    return _figure(
+        [bar],
+        {
+            "title": _title("Monthly cost of the alternatives (USD, 730 h)"),
+            "yaxis": {"title": _title("USD per month")},
+            "height": 360,
+            "margin": {"t": 50, "b": 10},
+        },
     )
-    fig.update_layout(
-        title="Monthly cost of the alternatives (USD, 730 h)",
-        yaxis_title="USD per month",
-        height=360,
-        margin={"t": 50, "b": 10},
-    )
-    return fig
 
 
 def sweep_figure(points: Sequence[SweepPoint], *, current: float = 1.0) -> go.Figure:
@@ -182,26 +218,37 @@ def sweep_figure(points: Sequence[SweepPoint], *, current: float = 1.0) -> go.Fi
     own multiplier marked; ``points`` are multipliers of the modified plan, shown against the
     original traffic (× ``current``)."""
     x = [round(p.multiplier * current, 4) for p in points]
-    fig = go.Figure()
-    fig.add_bar(x=x, y=[p.replicas for p in points], name="replicas", marker_color="#90caf9", opacity=0.8)
-    fig.add_scatter(
-        x=x,
-        y=[p.monthly_cost_usd for p in points],
-        name="USD per month",
-        yaxis="y2",
-        mode="lines+markers",
-        line={"color": "#e65100", "width": 3},
-        marker={"size": 8},
+    data: list[Trace] = [
+        {
+            "type": "bar",
+            "x": x,
+            "y": [p.replicas for p in points],
+            "name": "replicas",
+            "marker": {"color": "#90caf9"},
+            "opacity": 0.8,
+        },
+        {
+            "type": "scatter",
+            "x": x,
+            "y": [p.monthly_cost_usd for p in points],
+            "name": "USD per month",
+            "yaxis": "y2",
+            "mode": "lines+markers",
+            "line": {"color": "#e65100", "width": 3},
+            "marker": {"size": 8},
+        },
+    ]
+    return _figure(
+        data,
+        {
+            "shapes": [_vline(current, dash="dash")],
+            "annotations": [_vline_label(current, f"this what-if: ×{current:g}")],
+            "title": _title("Replicas and cost vs traffic (the same configuration)"),
+            "xaxis": {"title": _title("traffic, × the plan's RPS")},
+            "yaxis": {"title": _title("replicas")},
+            "yaxis2": {"title": _title("USD per month"), "overlaying": "y", "side": "right", "rangemode": "tozero"},
+            "height": 360,
+            "legend": {"orientation": "h", "y": -0.3},
+            "margin": {"t": 50, "b": 10},
+        },
     )
-    fig.update_layout(
-        shapes=[_vline(current, dash="dash")],
-        annotations=[_vline_label(current, f"this what-if: ×{current:g}")],
-        title="Replicas and cost vs traffic (the same configuration)",
-        xaxis_title="traffic, × the plan's RPS",
-        yaxis_title="replicas",
-        yaxis2={"title": "USD per month", "overlaying": "y", "side": "right", "rangemode": "tozero"},
-        height=360,
-        legend={"orientation": "h", "y": -0.3},
-        margin={"t": 50, "b": 10},
-    )
-    return fig

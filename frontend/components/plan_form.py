@@ -154,14 +154,32 @@ def _recommendations(
         TrafficProfile(rps=1, input_tokens=inp, output_tokens=out),
         catalog=_catalog,
     )
-    return pd.DataFrame([p.model_dump() for p in picks])
+    return pd.DataFrame(
+        [
+            {
+                "Model": p.name,
+                "Hugging Face repo": p.hf_id or "not published",
+                "Family": p.family,
+                "Parameters (B)": p.params_b,
+                "Active per token (B)": p.active_params_b,
+                "Max context (tokens)": f"{p.max_context:,}" if p.max_context else "not stated",
+                "Capabilities": ", ".join(p.capabilities),
+                "License": p.license or "not stated",
+                "Why here": p.reason,
+            }
+            for p in picks
+        ]
+    )
 
 
 @st.fragment
 def recommend_panel(catalog: Catalog, inp: int, out: int) -> None:
     """ "Not sure which model?": catalog models for a family, capabilities and size (a fragment:
-    typing here reruns only this panel)."""
-    with st.expander("Not sure which model? Recommend one"):
+    typing here reruns only this panel). Its contents are built only while it is open: closed,
+    every Plan click paid for the table's Arrow conversion all the same."""
+    with st.expander("Not sure which model? Recommend one", key="rec_open", on_change="rerun") as panel:
+        if not panel.open:
+            return
         r1, r2, r3 = st.columns(3)
         family = r1.text_input("Family (granite, llama, qwen …)", key="rec_family")
         caps = r2.multiselect(

@@ -1,0 +1,90 @@
+"""Every chart the pages draw is valid plotly: the builders write figures out as dicts and skip
+plotly's validation on each plan (for speed), so this is where a misspelt property is caught."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import pytest
+
+from core.catalog import get_catalog
+from core.cluster.inventory import GpuTotal
+from core.planning import (
+    CapacityPlan,
+    ModelRequirements,
+    PlanRequest,
+    SloTargets,
+    TrafficProfile,
+    build_plan,
+    configuration,
+    load_curve,
+    rps_sweep,
+)
+from frontend.components import charts
+
+
+@pytest.fixture(scope="module")
+def plan() -> CapacityPlan:
+    return build_plan(
+        PlanRequest(
+            model=ModelRequirements(model="Llama-3.1-8B"),
+            traffic=TrafficProfile(rps=20, input_tokens=800, output_tokens=200),
+            slo=SloTargets(p95_ttft_ms=1000, p95_tpot_ms=60),
+            constraints={"gpu_types": ["L40S", "H100-SXM"]},
+        )
+    )
+
+
+def built(plan: CapacityPlan) -> dict[str, go.Figure]:
+    c = plan.chosen
+    assert c is not None
+    _, _, mem = configuration(plan, catalog=get_catalog())
+    over = mem.model_copy(update={"budget_gib": mem.weights_gib / 2})  # draws the budget line too
+    curve = load_curve(plan, catalog=get_catalog())
+    totals = [
+        GpuTotal(
+            gpu="L40S",
+            resource="nvidia.com/gpu",
+            nodes=2,
+            allocatable=8,
+            in_use=3,
+            free=5,
+            free_schedulable=4,
+            largest_free_on_one_node=4,
+        )
+    ]
+    return {
+        "gpu allocation": charts.gpu_allocation_figure(totals),
+        "memory": charts.memory_breakdown_figure(mem),
+        "memory over budget": charts.memory_breakdown_figure(over),
+        "performance curve": charts.performance_curve_figure(curve),
+        "load": charts.load_figure(curve, operating=c.slots_per_replica, ttft_target=1000, tpot_target=60),
+        "cost": charts.cost_figure(plan.ranked, c),
+        "sweep": charts.sweep_figure(rps_sweep(plan, [0.5, 1.0, 2.0]), current=1.5),
+    }
+
+
+def test_every_chart_is_valid_plotly(plan: CapacityPlan) -> None:
+    for name, fig in built(plan).items():
+        spec = fig.to_dict()
+        try:
+            go.Figure(spec)  # validated: raises on an unknown property or a bad value
+        except ValueError as exc:
+            pytest.fail(f"{name}: {exc}")
+        assert spec["data"], name
+        assert spec["layout"]["title"]["text"], name
+
+
+def test_charts_mark_what_they_say(plan: CapacityPlan) -> None:
+    figs = built(plan)
+    c = plan.chosen
+    assert c is not None
+    load = figs["load"].to_dict()["layout"]
+    notes = [a["text"] for a in load["annotations"]]
+    assert notes == ["TTFT target", "TPOT target", f"operating point: {c.slots_per_replica}"]
+    assert [a["text"] for a in figs["memory over budget"].to_dict()["layout"]["annotations"]] == ["budget"]
+    assert "annotations" not in figs["memory"].to_dict()["layout"] or plan.chosen is None
+    sweep = figs["sweep"].to_dict()
+    assert sweep["layout"]["annotations"][0]["text"] == "this what-if: ×1.5"
+    assert sweep["data"][0]["x"] == [0.75, 1.5, 3.0]  # multipliers shown against the original traffic
+    cost = figs["cost"].to_dict()["data"][0]
+    assert cost["marker"]["color"].count("#2e7d32") == 1  # the chosen one, highlighted once
