@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 from pathlib import Path
 
 import streamlit as st
@@ -32,7 +31,8 @@ from core.qa import RunManager
 from core.samples import sample_path
 from core.settings import Settings, load_settings
 from core.sizing.user_calibration import UserCalibration, load_user_calibration, use_calibration
-from core.store import FileStore, Store, open_store
+from core.store import USER_HEADER, FileStore, Store, open_store
+from core.store import user_namespace as namespace_of
 from core.store._common import M
 
 _SETTINGS: dict[str, tuple[Settings, str | None]] = {}
@@ -119,9 +119,6 @@ def read_cluster_inventory(s: Settings, context: str | None, *, strict: bool) ->
     return discover_inventory(s.kubeconfig, context, catalog=catalog(s), strict=strict)
 
 
-USER_HEADER = "X-Forwarded-User"
-
-
 def user_namespace() -> str:
     """The signed-in user's part of the store ('' without the proxy: a laptop).
 
@@ -130,11 +127,7 @@ def user_namespace() -> str:
     plans, conversations and QA runs never cross between users. The proxy sets
     ``X-Forwarded-User``; Streamlit listens on the pod's loopback, so nothing else can.
     """
-    user = (st.context.headers or {}).get(USER_HEADER, "").strip()
-    if not user:
-        return ""
-    readable = re.sub(r"[^A-Za-z0-9_.-]", "_", user)[:48].strip("._") or "user"
-    return f"users/{readable}-{hashlib.sha256(user.encode()).hexdigest()[:10]}"
+    return namespace_of((st.context.headers or {}).get(USER_HEADER, ""))
 
 
 def cache_root(s: Settings) -> Path:

@@ -20,6 +20,7 @@ from navigator.commands import (
     estimate_cmd,
     fit_cmd,
     inventory_cmd,
+    mcp_cmd,
     plan_cmds,
     qa_cmd,
     sizing_cmds,
@@ -48,6 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
         qa_cmd,
         sizing_cmds,
         chat_cmd,
+        mcp_cmd,
     ):
         module.register(sub)
     return parser

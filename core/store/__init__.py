@@ -22,7 +22,16 @@ from __future__ import annotations
 
 from core.store._common import FORMAT, Store, StoreEntry
 from core.store._files import FileStore
-from core.store._open import open_store
+from core.store._open import USER_HEADER, open_store, user_namespace
 from core.store._postgres import PostgresStore
 
-__all__ = ["FORMAT", "FileStore", "PostgresStore", "Store", "StoreEntry", "open_store"]
+__all__ = [
+    "FORMAT",
+    "USER_HEADER",
+    "FileStore",
+    "PostgresStore",
+    "Store",
+    "StoreEntry",
+    "open_store",
+    "user_namespace",
+]

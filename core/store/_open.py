@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import re
 from typing import TYPE_CHECKING
 
 from core.store._common import Store
@@ -23,3 +25,20 @@ def open_store(settings: Settings, namespace: str = "") -> Store:
         return PostgresStore(settings.store_url.get_secret_value(), namespace)
     root = settings.cache_dir / namespace if namespace else settings.cache_dir
     return FileStore(root, enabled=settings.cache_enabled)
+
+
+USER_HEADER = "X-Forwarded-User"
+"""The header the OpenShift OAuth proxy sets to the signed-in user (deploy/openshift)."""
+
+
+def user_namespace(user: str) -> str:
+    """The store namespace of one signed-in user ('' for none: a laptop, one user)::
+
+        user_namespace("alice@example.com")   # 'users/alice_example.com-…' (10 hex digits)
+
+    Readable for an operator, and unique by a hash of the whole name."""
+    user = user.strip()
+    if not user:
+        return ""
+    readable = re.sub(r"[^A-Za-z0-9_.-]", "_", user)[:48].strip("._") or "user"
+    return f"users/{readable}-{hashlib.sha256(user.encode()).hexdigest()[:10]}"

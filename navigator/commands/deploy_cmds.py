@@ -20,7 +20,15 @@ from core.cluster import connect, discover_inventory, load_inventory
 from core.cluster._client import Connection
 from core.cluster.deploy import ApplyResult, DeploymentStatus, delete_deployment, deployment_status, wait_ready
 from core.cluster.endpoint import check_endpoint
-from core.deployment import ClusterFacts, ManifestSet, cluster_facts, deploy, manifests_for_plan, manifests_for_report
+from core.deployment import (
+    ClusterFacts,
+    DeployOutcome,
+    ManifestSet,
+    cluster_facts,
+    deploy,
+    manifests_for_plan,
+    manifests_for_report,
+)
 from core.errors import InputError
 from core.manifests import ObjectCheck, file_name, oc_apply_command, to_yaml
 from core.settings import load_settings
@@ -106,6 +114,25 @@ def _print_checks(ms: ManifestSet, stream: Any, checks: list[ObjectCheck] | None
         print(f"note: {n}", file=stream)
 
 
+def manifests_json(ms: ManifestSet) -> dict[str, Any]:
+    """``navigator manifests --json`` (and the MCP ``manifests`` tool's result)."""
+    return {
+        "names": ms.names,
+        "valid": ms.valid,
+        "objects": ms.objects,
+        "checks": [c.model_dump() | {"ok": c.ok} for c in ms.checks],
+        "notes": ms.notes,
+        "oc_apply": oc_apply_command(ms.objects),
+    }
+
+
+def deploy_json(outcome: DeployOutcome, ms: ManifestSet, status: DeploymentStatus | None) -> dict[str, Any]:
+    """``navigator deploy --json`` (and the MCP ``deploy`` tool's result)."""
+    out = outcome.model_dump(mode="json") | {"valid": outcome.valid, "ok": outcome.ok, "notes": ms.notes}
+    out["status"] = status.model_dump(mode="json") if status else None
+    return out
+
+
 def _manifests(args: argparse.Namespace) -> int:
     conn = _connection(args) if (args.kubeconfig or args.cluster) else None
     try:
@@ -114,16 +141,7 @@ def _manifests(args: argparse.Namespace) -> int:
         if conn is not None:
             conn.close()
     if args.json:
-        print_json(
-            {
-                "names": ms.names,
-                "valid": ms.valid,
-                "objects": ms.objects,
-                "checks": [c.model_dump() | {"ok": c.ok} for c in ms.checks],
-                "notes": ms.notes,
-                "oc_apply": oc_apply_command(ms.objects),
-            }
-        )
+        print_json(manifests_json(ms))
     elif args.out:
         args.out.mkdir(parents=True, exist_ok=True)
         for i, obj in enumerate(ms.objects, start=1):
@@ -159,9 +177,7 @@ def _deploy(args: argparse.Namespace) -> int:
     finally:
         conn.close()
     if args.json:
-        out = outcome.model_dump(mode="json") | {"valid": outcome.valid, "ok": outcome.ok, "notes": ms.notes}
-        out["status"] = status.model_dump(mode="json") if status else None
-        print_json(out)
+        print_json(deploy_json(outcome, ms, status))
     else:
         _print_checks(ms, sys.stdout, outcome.checks)
         print(f"validated against {outcome.schema_source}")

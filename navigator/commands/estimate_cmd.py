@@ -197,24 +197,37 @@ def estimate_json(est: Estimate) -> dict[str, Any]:
     return out
 
 
-def _run(args: argparse.Namespace) -> int:
+def run_estimate(
+    model: str, gpu_name: str, flags: ServingFlags, workload: Workload | None, bench: BenchmarkRun | None
+) -> tuple[Estimate, BenchmarkPrediction | None]:
+    """The estimate (and the benchmark prediction, when a run is described and the model fits)."""
     catalog = get_catalog(load_settings().catalog_overrides)
+    arch = apply_quantization_flag(resolve_model(model, catalog=catalog), flags.quantization)
+    gpu = catalog.gpu(gpu_name)
+    est = estimate(arch, gpu, flags, workload, catalog=catalog)
+    pred = predict_benchmark(arch, gpu, est.memory, bench) if bench is not None and est.memory.fits else None
+    return est, pred
+
+
+def estimate_output(est: Estimate, pred: BenchmarkPrediction | None, bench: BenchmarkRun | None) -> dict[str, Any]:
+    """``navigator estimate --json`` (and the MCP ``estimate`` tool's result)."""
+    out = estimate_json(est)
+    if pred is not None:
+        # The benchmark's figures replace the steady-state ones: they describe this run.
+        out.update(benchmark_json(pred))
+        out["benchmark"] = benchmark_json(pred)
+    elif bench is not None:
+        out["benchmark"] = None
+    return out
+
+
+def _run(args: argparse.Namespace) -> int:
     flags = flags_from_args(args)
     bench = benchmark_from_args(args)
     workload = workload_from_args(args)
-    arch = apply_quantization_flag(resolve_model(args.model, catalog=catalog), flags.quantization)
-    gpu = catalog.gpu(args.gpu)
-    est = estimate(arch, gpu, flags, workload, catalog=catalog)
-    pred = predict_benchmark(arch, gpu, est.memory, bench) if bench is not None and est.memory.fits else None
+    est, pred = run_estimate(args.model, args.gpu, flags, workload, bench)
     if args.json:
-        out = estimate_json(est)
-        if pred is not None:
-            # The benchmark's figures replace the steady-state ones: they describe this run.
-            out.update(benchmark_json(pred))
-            out["benchmark"] = benchmark_json(pred)
-        elif bench is not None:
-            out["benchmark"] = None
-        print_json(out)
+        print_json(estimate_output(est, pred, bench))
         return 0
     m = est.memory
     print(f"{est.model} on {est.gpu} (vLLM {m.vllm_version}, TP={m.flags.tensor_parallel_size})")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
 from core.catalog import get_catalog
 from core.cluster import Inventory, discover_inventory, load_inventory
@@ -62,6 +63,16 @@ def _model_configs(pairs: list[str], entries: list[str]) -> dict[str, str]:
     return out
 
 
+def fit_json(report: DecisionReport, note: str | None, overlay: str | None) -> dict[str, Any]:
+    """``navigator fit --json`` (and the MCP ``fit`` tool's result, where ``overlay`` is the
+    overlay's text rather than the path it was written to)."""
+    out: dict[str, Any] = report.model_dump(mode="json")
+    out["matrix"] = report.matrix()
+    out["overlay"] = overlay
+    out["runtime_note"] = note
+    return out
+
+
 def _run(args: argparse.Namespace) -> int:
     config = load_modelcar_config(args.config)
     report, _, note = report_from_args(args)
@@ -72,11 +83,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.report:
         args.report.write_text(report_markdown(report), encoding="utf-8")
     if args.json:
-        out = report.model_dump(mode="json")
-        out["matrix"] = report.matrix()
-        out["overlay"] = str(written) if written else None
-        out["runtime_note"] = note
-        print_json(out)
+        print_json(fit_json(report, note, str(written) if written else None))
     else:
         print_table(
             ["MODEL", "VERDICT", "GPU TYPE", "NODES", "CHANGES / REASONS"],

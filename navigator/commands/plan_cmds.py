@@ -22,6 +22,7 @@ from core.planning import (
     Scenario,
     SloTargets,
     TrafficProfile,
+    WhatIfResult,
     build_plan,
     checkpoint_lines,
     traffic_problems,
@@ -179,6 +180,14 @@ def load_plan(path: Path) -> CapacityPlan:
         raise InputError(f"--plan {path}: not a Navigator plan (field {where}: {first['msg']})") from None
 
 
+def whatif_json(result: WhatIfResult, plan: CapacityPlan) -> dict[str, Any]:
+    """``navigator whatif --json`` (and the MCP ``whatif`` tool's result): the original plan is
+    named by its id, not repeated."""
+    out = result.model_dump(mode="json", exclude={"original"})
+    out["original_plan_id"] = plan.id
+    return out
+
+
 def _whatif(args: argparse.Namespace) -> int:
     plan = load_plan(args.plan)
     try:
@@ -196,9 +205,7 @@ def _whatif(args: argparse.Namespace) -> int:
         raise _invalid(exc) from None
     result = what_if(plan, scenario, full=args.full)
     if args.json:
-        out = result.model_dump(mode="json", exclude={"original"})
-        out["original_plan_id"] = plan.id
-        print_json(out)
+        print_json(whatif_json(result, plan))
     else:
         print_plan(result.modified)
         if result.deltas:

@@ -14,6 +14,7 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 from pydantic import SecretStr, ValidationError
 
@@ -26,6 +27,7 @@ from core.qa import (
     PULL_SECRET_ENV,
     QA_KIND,
     QaRequest,
+    QaResult,
     masked_command,
     masked_job,
     run_in_cluster,
@@ -58,6 +60,11 @@ def request_from_args(args: argparse.Namespace) -> QaRequest:
         raise InputError(format_validation_error(exc, source="navigator qa", entry="flags")) from None
 
 
+def qa_json(result: QaResult) -> dict[str, Any]:
+    """``navigator qa --json`` (and the MCP ``qa_run`` tool's result): the run without its log."""
+    return result.model_dump(mode="json", exclude={"log"}) | {"status": result.status, "advice": result.advice}
+
+
 def _run(args: argparse.Namespace) -> int:
     request = request_from_args(args)
     if args.dry_run and args.backend == "cluster":
@@ -77,7 +84,7 @@ def _run(args: argparse.Namespace) -> int:
         result = run_podman(request, on_line=on_line)
     open_store(settings).save(QA_KIND, result.run_id, result)
     if args.json:
-        print_json(result.model_dump(mode="json", exclude={"log"}) | {"status": result.status, "advice": result.advice})
+        print_json(qa_json(result))
     else:
         if result.tests:
             print_table(

@@ -1,0 +1,142 @@
+"""The MCP server: the tools of :mod:`navigator.mcp._tools` and :mod:`._cluster_tools`, the
+catalogs as resources, over stdio or streamable HTTP (the official ``mcp`` SDK's low-level
+``Server``, so that argument validation and error wording are Navigator's own).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import anyio
+import mcp_types as types
+from mcp.server import Server, ServerRequestContext
+from mcp.server.mcpserver.exceptions import ResourceNotFoundError
+from mcp.server.stdio import stdio_server
+from pydantic import BaseModel
+
+from core.catalog import get_catalog
+from core.settings import load_settings
+from core.store import USER_HEADER, user_namespace
+from navigator.mcp._cluster_tools import CHANGING, MANIFESTS
+from navigator.mcp._registry import Call, ToolSpec, error_result, invoke
+from navigator.mcp._tools import READ_ONLY
+
+NAME = "navigator"
+
+INSTRUCTIONS = (
+    "Navigator sizes and deploys LLMs on OpenShift AI (KServe + vLLM). Every number comes from core's sizing "
+    "engine with its range and provenance; state them as the tools give them. Start from resolve_model or plan; "
+    "pass a plan's id to whatif and manifests. Tools that change the cluster (deploy, delete, qa_run) exist only "
+    "when the server was started with --allow-apply, and each needs confirm=true after the user agreed."
+)
+
+RESOURCES: dict[str, tuple[str, str]] = {
+    "navigator://catalog/gpus": ("gpus", "GPU catalog: memory, bandwidth, TFLOPS, list prices, each with its source"),
+    "navigator://catalog/models": ("models", "Model catalog: architectures read from each model's config.json"),
+    "navigator://catalog/quantization": (
+        "quantization",
+        "vLLM quantization methods × hardware: which runs natively, emulated or not at all",
+    ),
+    "navigator://catalog/artifacts": ("artifacts", "Published checkpoints (Hugging Face repos) of catalog models"),
+}
+
+
+def tools(*, allow_apply: bool = False) -> list[ToolSpec]:
+    """The tools a server offers: the read-only ones, plus the changing ones with ``allow_apply``."""
+    return [*READ_ONLY, MANIFESTS, *(CHANGING if allow_apply else [])]
+
+
+def _catalog_json(part: str) -> Any:
+    cat = get_catalog(load_settings().catalog_overrides)
+    parts: dict[str, Mapping[str, BaseModel]] = {
+        "gpus": cat.gpus,
+        "models": cat.models,
+        "quantization": cat.quantization,
+        "artifacts": cat.artifacts,
+    }
+    return [e.model_dump(mode="json") for e in parts[part].values()]
+
+
+def _caller(ctx: ServerRequestContext[Any]) -> Call:
+    """The signed-in user behind the OAuth proxy (HTTP), or nobody in particular (stdio)."""
+    request = getattr(ctx, "request", None)
+    headers = getattr(request, "headers", None)
+    user = headers.get(USER_HEADER, "") if headers is not None else ""
+    return Call(namespace=user_namespace(user))
+
+
+def build_server(*, allow_apply: bool = False) -> Server[Any]:
+    """The server, with the changing tools only when ``allow_apply``::
+
+    server = build_server()
+    anyio.run(serve_stdio, server)
+    """
+    specs = {t.name: t for t in tools(allow_apply=allow_apply)}
+
+    async def list_tools(ctx: ServerRequestContext[Any], params: types.PaginatedRequestParams | None) -> Any:
+        return types.ListToolsResult(tools=[t.describe() for t in specs.values()])
+
+    async def call_tool(ctx: ServerRequestContext[Any], params: types.CallToolRequestParams) -> Any:
+        spec = specs.get(params.name)
+        if spec is None:
+            hint = (
+                " (it changes the cluster: start the server with --allow-apply)"
+                if params.name in {t.name for t in CHANGING}
+                else ""
+            )
+            return error_result(f"no tool named {params.name!r}{hint}; tools: {', '.join(specs)}")
+        # core is synchronous (and CPU-bound or waiting on the cluster): off the event loop
+        return await anyio.to_thread.run_sync(invoke, spec, params.arguments, _caller(ctx))
+
+    async def list_resources(ctx: ServerRequestContext[Any], params: types.PaginatedRequestParams | None) -> Any:
+        return types.ListResourcesResult(
+            resources=[
+                types.Resource(name=name, uri=uri, description=text, mime_type="application/json")
+                for uri, (name, text) in RESOURCES.items()
+            ]
+        )
+
+    async def read_resource(ctx: ServerRequestContext[Any], params: types.ReadResourceRequestParams) -> Any:
+        uri = str(params.uri)
+        if uri not in RESOURCES:
+            raise ResourceNotFoundError(f"no resource {uri}; resources: {', '.join(RESOURCES)}")
+        text = json.dumps(await anyio.to_thread.run_sync(_catalog_json, RESOURCES[uri][0]))
+        return types.ReadResourceResult(
+            contents=[types.TextResourceContents(uri=uri, mime_type="application/json", text=text)]
+        )
+
+    return Server(
+        NAME,
+        version=_version(),
+        instructions=INSTRUCTIONS,
+        on_list_tools=list_tools,
+        on_call_tool=call_tool,
+        on_list_resources=list_resources,
+        on_read_resource=read_resource,
+    )
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("navigator")
+    except PackageNotFoundError:
+        return "0"
+
+
+async def serve_stdio(server: Server[Any]) -> None:
+    """Serve one client on this process's stdin/stdout (what MCP clients launch)."""
+    async with stdio_server() as (read, write):
+        await server.run(read, write, server.create_initialization_options())
+
+
+async def serve_http(server: Server[Any], *, host: str, port: int, path: str) -> None:
+    """Serve streamable HTTP at ``http://host:port/path`` (behind the OAuth proxy when hosted)."""
+    import uvicorn
+
+    app = server.streamable_http_app(streamable_http_path=path, host=host)
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning")
+    await uvicorn.Server(config).serve()

@@ -1,0 +1,268 @@
+"""The tools: each takes the pydantic models the CLI builds from its flags (PlanRequest,
+Scenario, ServingFlags, Workload …) and returns what the CLI's ``--json`` prints, built by the
+same functions.
+
+Inputs that are files for the CLI (a plan, a model-car YAML, an inventory) are given as their
+content here; a plan may also be named by the id the ``plan`` tool saved it under. The cluster
+is the server's own (its kubeconfig, or the pod's service account): a client never sends a
+kubeconfig or a token.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from pydantic import Field, model_validator
+
+from core.architecture import resolve_model
+from core.catalog import Catalog, get_catalog
+from core.cluster import Inventory, discover_inventory, inventory_to_json, load_inventory, parse_inventory
+from core.cluster.runtimes import RuntimeTemplate, cluster_runtime
+from core.decision import DecisionReport, build_report, report_overlay
+from core.errors import InputError, StoreError
+from core.modelcar import parse_modelcar_text
+from core.planning import CapacityPlan, PlanRequest, Scenario, build_plan, what_if
+from core.samples import sample_path
+from core.settings import Settings, load_settings
+from core.sizing import BenchmarkRun, ServingFlags, Workload
+from core.sizing._benchmark import DEFAULT_NUM_PROMPTS
+from core.store import open_store
+from navigator.commands.estimate_cmd import estimate_output, run_estimate
+from navigator.commands.fit_cmd import fit_json
+from navigator.commands.plan_cmds import whatif_json
+from navigator.mcp._registry import Args, Call, ToolSpec, log
+
+# ---- arguments ---------------------------------------------------------------------------
+
+
+class ResolveArgs(Args):
+    model: str = Field(
+        min_length=1,
+        max_length=512,
+        description="catalog name, Hugging Face repo id (org/name), hf:// or oci:// reference",
+    )
+
+
+class BenchmarkArgs(Args):
+    """A `vllm bench serve` / GuideLLM run of fixed-length prompts (lengths from ``workload``)."""
+
+    num_prompts: int = Field(default=DEFAULT_NUM_PROMPTS, ge=1, le=100_000)
+    request_rate: float | None = Field(
+        default=None, gt=0, description="requests per second (Poisson); null sends them all at once"
+    )
+    concurrency: int | None = Field(default=None, ge=1, le=100_000, description="at most this many in flight")
+
+
+class EstimateArgs(Args):
+    model: str = Field(min_length=1, max_length=512, description="catalog name, Hugging Face repo id or oci:// image")
+    gpu: str = Field(min_length=1, max_length=128, description="catalog GPU: H100, L40S, A100-80GB …")
+    flags: ServingFlags = Field(
+        default_factory=ServingFlags, description="vLLM serving flags, named as vLLM names them"
+    )
+    workload: Workload | None = Field(default=None, description="token lengths and concurrency, for latency figures")
+    benchmark: BenchmarkArgs | None = Field(
+        default=None, description="predict a benchmark run of workload's lengths instead of the steady state"
+    )
+
+    @model_validator(mode="after")
+    def _lengths(self) -> EstimateArgs:
+        if self.benchmark is not None and self.workload is None:
+            raise ValueError("benchmark needs workload (the run's fixed input and output lengths)")
+        return self
+
+
+class PlanRef(Args):
+    """A plan, given whole (as the plan tool returned it) or by the id the plan tool saved it under."""
+
+    plan: CapacityPlan | None = Field(default=None, description="the plan object the plan tool returned")
+    plan_id: str | None = Field(default=None, max_length=128, description="the id of a plan the plan tool saved")
+
+    @model_validator(mode="after")
+    def _one(self) -> PlanRef:
+        if (self.plan is None) == (self.plan_id is None):
+            raise ValueError("give either plan or plan_id")
+        return self
+
+    def load(self, call: Call) -> CapacityPlan:
+        if self.plan is not None:
+            return self.plan
+        assert self.plan_id is not None
+        found = open_store(load_settings(), call.namespace).load("plans", self.plan_id, CapacityPlan)
+        if found is None:
+            raise InputError(f"plan_id {self.plan_id!r}: no saved plan by that id; call the plan tool first")
+        return found
+
+
+class WhatIfArgs(PlanRef):
+    scenario: Scenario = Field(description="the changes to try; unset fields keep the plan's values")
+    full: bool = Field(
+        default=False,
+        description="re-plan every GPU type, GPUs per replica and precision (default: the plan's choice and its "
+        "leading alternatives)",
+    )
+
+
+class InventorySource(Args):
+    """Where GPUs are counted: the server's cluster, an inventory YAML, or the bundled sample."""
+
+    cluster: bool = Field(default=False, description="read the live cluster the server is connected to")
+    inventory_yaml: str | None = Field(
+        default=None, max_length=2_000_000, description="an inventory in `navigator inventory --export` format"
+    )
+    allow_unknown_gpus: bool = Field(default=False, description="keep nodes whose GPU is not in the catalog")
+
+    @model_validator(mode="after")
+    def _one_source(self) -> InventorySource:
+        if self.cluster and self.inventory_yaml is not None:
+            raise ValueError("give cluster or inventory_yaml, not both")
+        return self
+
+    def read(self, settings: Settings, catalog: Catalog) -> Inventory:
+        strict = not self.allow_unknown_gpus
+        if self.cluster:
+            return discover_inventory(settings.kubeconfig, settings.kube_context, catalog=catalog, strict=strict)
+        if self.inventory_yaml is not None:
+            return parse_inventory(self.inventory_yaml, source="inventory_yaml", catalog=catalog, strict=strict)
+        path = settings.inventory_path or sample_path("sample_inventory.yaml")
+        return load_inventory(path, catalog=catalog, strict=strict)
+
+
+class FitArgs(InventorySource):
+    modelcar_yaml: str = Field(min_length=1, max_length=2_000_000, description="the model-car YAML (never modified)")
+    vllm_version: str | None = Field(default=None, max_length=32, description="size for this vLLM release")
+    model_configs: dict[str, str] = Field(
+        default_factory=dict,
+        description="entry name → Hugging Face id or config.json path, read in place of an image that cannot be read",
+    )
+
+
+# ---- tools -------------------------------------------------------------------------------
+
+
+def _catalog(settings: Settings) -> Catalog:
+    return get_catalog(settings.catalog_overrides)
+
+
+def resolve(args: ResolveArgs, call: Call) -> dict[str, Any]:
+    arch = resolve_model(args.model, catalog=_catalog(load_settings()))
+    return arch.model_dump(mode="json")
+
+
+def estimate(args: EstimateArgs, call: Call) -> dict[str, Any]:
+    bench = None
+    if args.benchmark is not None and args.workload is not None:
+        b = args.benchmark
+        rate = math.inf if b.request_rate is None else b.request_rate
+        bench = BenchmarkRun(
+            input_tokens=args.workload.input_tokens,
+            output_tokens=args.workload.output_tokens,
+            num_prompts=b.num_prompts,
+            request_rate=rate,
+            concurrency=b.concurrency,
+        )
+    est, pred = run_estimate(args.model, args.gpu, args.flags, args.workload, bench)
+    return estimate_output(est, pred, bench)
+
+
+def plan(args: PlanRequest, call: Call) -> dict[str, Any]:
+    result = build_plan(args, catalog=_catalog(load_settings()))
+    try:
+        open_store(load_settings(), call.namespace).save("plans", result.id, result)
+    except StoreError as exc:  # the plan is still the answer; only plan_id will not find it
+        log.warning("plan %s not saved: %s", result.id, exc)
+    return result.model_dump(mode="json")
+
+
+def whatif(args: WhatIfArgs, call: Call) -> dict[str, Any]:
+    original = args.load(call)
+    result = what_if(original, args.scenario, catalog=_catalog(load_settings()), full=args.full)
+    return whatif_json(result, original)
+
+
+def inventory(args: InventorySource, call: Call) -> dict[str, Any]:
+    settings = load_settings()
+    return inventory_to_json(args.read(settings, _catalog(settings)))
+
+
+def decide(args: FitArgs) -> tuple[DecisionReport, Inventory, str | None]:
+    """The decision report of the model-car YAML on the chosen inventory, and a runtime note."""
+    settings = load_settings()
+    catalog = _catalog(settings)
+    config = parse_modelcar_text(args.modelcar_yaml, source="modelcar_yaml")
+    unknown = sorted(set(args.model_configs) - {e.name for e in config.entries})
+    if unknown:
+        raise InputError(f"model_configs: the model-car YAML has no entry {', '.join(map(repr, unknown))}")
+    runtime: RuntimeTemplate | None = None
+    note = None
+    if args.cluster:
+        runtime, note = cluster_runtime(settings.kubeconfig, settings.kube_context)
+    inventory = args.read(settings, catalog)
+    report = build_report(
+        config,
+        inventory,
+        catalog=catalog,
+        runtime=runtime,
+        runtime_image_override=settings.vllm_runtime_image,
+        vllm_version=args.vllm_version,
+        inspect=None,  # image metadata needs skopeo and the registry's credentials: the CLI's job
+        models=args.model_configs,
+    )
+    return report, inventory, note
+
+
+def fit(args: FitArgs, call: Call) -> dict[str, Any]:
+    report, _, note = decide(args)
+    config = parse_modelcar_text(args.modelcar_yaml, source="modelcar_yaml")
+    return fit_json(report, note, report_overlay(config, report, base_text=args.modelcar_yaml))
+
+
+READ_ONLY: list[ToolSpec] = [
+    ToolSpec(
+        "resolve_model",
+        "Resolve a model reference to its architecture, read from the artifact's own config.json and safetensors "
+        "metadata (what `navigator models NAME --json` prints). A name that does not resolve is an error that lists "
+        "the closest catalog matches.",
+        ResolveArgs,
+        resolve,
+    ),
+    ToolSpec(
+        "estimate",
+        "vLLM memory, KV cache, fit verdict and (with workload) latency and throughput of one model on one GPU "
+        "configuration, each figure with its range and provenance; with benchmark, what `vllm bench serve` would "
+        "print for that run (what `navigator estimate --json` prints).",
+        EstimateArgs,
+        estimate,
+    ),
+    ToolSpec(
+        "plan",
+        "SLO-driven capacity plan: GPU type, GPUs per replica, replicas, monthly cost and ranked alternatives for "
+        "the traffic and latency targets (what `navigator plan --json` prints). The plan is saved: pass its id as "
+        "plan_id to whatif, manifests or deploy.",
+        PlanRequest,
+        plan,
+    ),
+    ToolSpec(
+        "whatif",
+        "Re-size a plan under changed traffic, latency targets, GPU, limits or token lengths, with the change "
+        "against the original (what `navigator whatif --json` prints).",
+        WhatIfArgs,
+        whatif,
+    ),
+    ToolSpec(
+        "fit",
+        "GO / GO_WITH_CHANGES / NO_GO for each entry of a model-car YAML on the cluster's GPUs, the vLLM arguments "
+        "to change, and the overlay YAML with them (what `navigator fit --json` prints; overlay is its text).",
+        FitArgs,
+        fit,
+        reads_cluster=True,
+    ),
+    ToolSpec(
+        "inventory",
+        "GPU nodes with allocatable, in-use and free GPUs (read-only): the server's cluster, an inventory YAML, or "
+        "the bundled sample (what `navigator inventory --json` prints).",
+        InventorySource,
+        inventory,
+        reads_cluster=True,
+    ),
+]
