@@ -78,12 +78,19 @@ class Settings(BaseSettings):
     conversations and runs in, shared by every replica — e.g. the database of the OpenShift AI
     Model Registry. Unset: the file cache folder (``cache_dir``, a ReadWriteMany volume when
     hosted). A secret: it may hold a password."""
+    mcp_servers: SecretStr | None = None
+    """Other MCP servers whose tools the Assistant's LLM may use, as JSON
+    (``{"rhoai": {"url": "https://…/mcp", "headers": {…}}}`` or ``{"name": {"command": …}}``):
+    read-only tools are called, any other waits for the user's Confirm. A secret: headers may
+    hold tokens."""
     pull_secret: SecretStr | None = None
     """A docker-config JSON (``{"auths": {…}}``) for reading model-car images from registries."""
     registry_auth_file: Path | None = None
     """A docker/podman auth file; defaults to ``REGISTRY_AUTH_FILE`` or ``~/.docker/config.json``."""
 
-    @field_validator("llm_api_key", "model_registry_token", "hf_token", "pull_secret", "store_url", mode="before")
+    @field_validator(
+        "llm_api_key", "model_registry_token", "hf_token", "pull_secret", "store_url", "mcp_servers", mode="before"
+    )
     @classmethod
     def _blank_is_none(cls, v: Any) -> Any:
         return None if isinstance(v, str) and not v.strip() else v
@@ -107,6 +114,7 @@ class Settings(BaseSettings):
                 "hf_token",
                 "pull_secret",
                 "store_url",
+                "mcp_servers",
             ):
                 out[name] = "not set"
             else:

@@ -22,6 +22,7 @@ from langchain_core.language_models import BaseChatModel
 from core.assistant._evidence import ModelRegistry
 from core.assistant._guard import CircuitBreaker, check_input
 from core.assistant._llm import LlmAgent, chat_model
+from core.assistant._mcp import parse_servers
 from core.assistant._state import Reply, Turn, WorkflowState
 from core.assistant._tools import ToolContext
 from core.assistant._workflow import Workflow
@@ -77,6 +78,7 @@ class Assistant:
             default_namespace=settings.namespace,
             runtime_image=settings.vllm_runtime_image,
             hf_token=settings.hf_token,
+            mcp_servers=parse_servers(settings.mcp_servers.get_secret_value() if settings.mcp_servers else None),
         )
         agent = None
         if use_llm:
@@ -110,6 +112,8 @@ class Assistant:
             return Reply(ctx.state, reply.text + note, plan=reply.plan, events=["fallback"])
         except AssistantError:
             raise
+        if ctx.problems:  # another MCP server did not answer: its tools were not offered this turn
+            answer += "\n\n_" + "; ".join(dict.fromkeys(ctx.problems)) + "._"
         self._replace_last(ctx.state, answer, "llm", details=reply.text)
         self._save(ctx.state)
         return Reply(ctx.state, answer, plan=reply.plan, events=[f"tool:{c}" for c in ctx.calls])

@@ -6,11 +6,13 @@ A mixin of :class:`~core.assistant._workflow.Workflow`, apart so each file holds
 from __future__ import annotations
 
 import contextlib
+import json
 from collections.abc import Callable, Iterator
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import SecretStr
 
+from core.assistant._mcp import McpServer
 from core.assistant._state import DeploymentRef, PendingAction, Reply, Stage, WorkflowState
 from core.catalog import Catalog
 from core.cluster._client import Connection
@@ -25,6 +27,7 @@ class Delivery:
     connect: Callable[[], Connection] | None
     runtime_image: str | None
     hf_token: SecretStr | None
+    mcp_servers: list[McpServer]
 
     def _question(self, s: WorkflowState) -> str:
         raise NotImplementedError
@@ -114,6 +117,8 @@ class Delivery:
         s = state.model_copy(deep=True) if copy else state
         if s.pending is None or s.pending.id != action_id:
             return Reply(s, "That confirmation does not match the action waiting; nothing was changed.")
+        if s.pending.kind == "mcp_call":
+            return self._confirm_mcp_call(s)
         if self.connect is None or s.deployment is None:
             s.pending = None
             return Reply(s, "No cluster is connected, so nothing was applied.")
@@ -139,6 +144,33 @@ class Delivery:
         s.deployment = s.deployment.model_copy(update={"applied": True, "status": "applied"})
         s.stage = Stage.MONITOR
         return Reply(s, f"Applied {len(outcome.applied)} objects to {action.namespace}.\n\n" + self._monitor(s))
+
+    def request_mcp_call(
+        self, s: WorkflowState, server: str, tool: str, arguments: dict[str, Any], description: str
+    ) -> str:
+        """Hold another MCP server's tool call (one that may change something) for the user's
+        Confirm; ``s`` is updated in place. Nothing is called."""
+        shown = json.dumps(arguments, default=str)
+        s.pending = PendingAction(
+            kind="mcp_call",
+            namespace=s.namespace or "",
+            name=tool,
+            server=server,
+            arguments=arguments,
+            summary=f"call {tool} on the MCP server {server} with {shown[:300]}" + ("…" if len(shown) > 300 else ""),
+            requested_by="llm",
+        )
+        return f"Ready to {s.pending.summary} ({description[:120]}). Confirm to go ahead, or cancel."
+
+    def _confirm_mcp_call(self, s: WorkflowState) -> Reply:
+        from core.assistant._mcp import call_remote
+
+        action = s.pending
+        assert action is not None and action.server is not None
+        s.pending = None
+        failed, text = call_remote(self.mcp_servers, action.server, action.name, action.arguments or {})
+        head = f"{action.name} on {action.server} " + ("failed" if failed else "done")
+        return Reply(s, f"{head}: {text[:2000]}" if text else f"{head}.")
 
     def _monitor(self, s: WorkflowState) -> str:
         d = s.deployment

@@ -182,11 +182,15 @@ class PendingAction(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     id: str = Field(default_factory=lambda: uuid.uuid4().hex[:12])
-    kind: Literal["apply", "delete"]
+    kind: Literal["apply", "delete", "mcp_call"]
     namespace: str
     name: str
     summary: str
     requested_by: Literal["user", "llm"] = "user"
+    server: str | None = None
+    """``mcp_call``: the configured MCP server whose tool waits (``name`` is the tool)."""
+    arguments: dict[str, Any] | None = None
+    """``mcp_call``: the arguments the LLM gave, shown to the user before they confirm."""
 
 
 class Usage(BaseModel):

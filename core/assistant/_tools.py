@@ -15,6 +15,7 @@ from typing import Any, Literal
 from langchain_core.tools import BaseTool, StructuredTool
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from core.assistant._mcp import RemoteTool
 from core.assistant._state import WorkflowState
 from core.assistant._understand import Understanding
 from core.assistant._wording import status_text
@@ -35,6 +36,8 @@ class ToolContext:
     workflow: Workflow
     state: WorkflowState
     calls: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    """Lines the reply should carry: an MCP server that did not answer."""
 
 
 class _Args(BaseModel):
@@ -294,7 +297,40 @@ def build_tools(ctx: ToolContext) -> list[BaseTool]:
             ApplyArgs,
         ),
     ]
-    return [
+    own: list[BaseTool] = [
         StructuredTool.from_function(func=guarded(name, fn), name=name, description=description, args_schema=schema)
         for name, fn, description, schema in specs
     ]
+    return own + remote_tools_for(ctx)
+
+
+def remote_tools_for(ctx: ToolContext) -> list[BaseTool]:
+    """The configured MCP servers' tools: a read-only one is called; any other files a pending
+    action the user confirms, exactly as ``request_apply`` does."""
+    from core.assistant._mcp import call_remote, remote_tools
+
+    found, problems = remote_tools(ctx.workflow.mcp_servers)
+    ctx.problems.extend(problems)
+    out: list[BaseTool] = []
+    for tool in found:
+
+        def run(_tool: RemoteTool = tool, **kwargs: Any) -> str:
+            ctx.calls.append(_tool.qualified)
+            if not _tool.read_only:
+                text = ctx.workflow.request_mcp_call(ctx.state, _tool.server, _tool.name, kwargs, _tool.description)
+                return _json({"result": text, "called": False, "note": "Only the user can confirm this call."})
+            failed, text = call_remote(ctx.workflow.mcp_servers, _tool.server, _tool.name, kwargs)
+            return _json({"error": text} if failed else {"result": text})
+
+        kind = (
+            "read-only" if tool.read_only else "may change something: held for the user's Confirm, never called by you"
+        )
+        out.append(
+            StructuredTool.from_function(
+                func=run,
+                name=tool.qualified,
+                description=f"[MCP server {tool.server}; {kind}] {tool.description}",
+                args_schema=tool.input_schema,
+            )
+        )
+    return out

@@ -27,6 +27,7 @@ from pydantic import SecretStr
 from core.architecture import resolve_model
 from core.assistant._delivery import Delivery
 from core.assistant._evidence import ModelRegistry, gather_evidence
+from core.assistant._mcp import McpServer
 from core.assistant._model_choice import check_named_model, pick_choice
 from core.assistant._planning import choose_models, plan_request, plan_text, summarize, traffic_profile
 from core.assistant._state import AUTOMATIC, STAGES, Evidence, Reply, Stage, Turn, WorkflowState
@@ -109,8 +110,11 @@ class Workflow(Delivery):
         default_namespace: str | None = None,
         runtime_image: str | None = None,
         hf_token: SecretStr | None = None,
+        mcp_servers: list[McpServer] | None = None,
     ) -> None:
         self.catalog = catalog or get_catalog()
+        self.mcp_servers = mcp_servers or []
+        """Other MCP servers whose tools the LLM may use (read-only ones) or ask for (the rest)."""
         self.store = store
         self.registry = registry
         self.connect = connect
