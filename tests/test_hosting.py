@@ -173,8 +173,9 @@ def test_deployment_runs_non_root_behind_the_oauth_proxy() -> None:
     (dep,) = by_kind("Deployment")
     pod = dep["spec"]["template"]["spec"]
     assert pod["securityContext"]["runAsNonRoot"] is True and "runAsUser" not in pod["securityContext"]
-    app, proxy = pod["containers"]
-    for c in (app, proxy):
+    containers = {c["name"]: c for c in pod["containers"]}
+    app, mcp, proxy = containers["navigator"], containers["mcp"], containers["oauth-proxy"]
+    for c in (app, mcp, proxy):
         assert c["securityContext"] == {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}}
         assert "privileged" not in c.get("securityContext", {})
     assert app["args"] == ["--server.address=127.0.0.1"]  # only the proxy is reachable
@@ -182,6 +183,15 @@ def test_deployment_runs_non_root_behind_the_oauth_proxy() -> None:
     for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
         assert "/_stcore/health" in " ".join(app[probe]["exec"]["command"])
     assert "--provider=openshift" in proxy["args"] and "--upstream=http://127.0.0.1:8501" in proxy["args"]
+    # the MCP server: loopback only, behind the same proxy at /mcp, and read-only (no --allow-apply)
+    assert "--host=127.0.0.1" in mcp["command"] and "--port=8090" in mcp["command"] and "ports" not in mcp
+    assert "--allow-apply" not in mcp["command"] and "--upstream=http://127.0.0.1:8090/mcp" in proxy["args"]
+    delegate = next(a for a in proxy["args"] if a.startswith("--openshift-delegate-urls="))
+    assert json.loads(delegate.split("=", 1)[1]) == {
+        "/mcp": {"namespace": "navigator", "resource": "services", "name": "navigator", "verb": "get"}
+    }
+    assert "/healthz" in " ".join(mcp["readinessProbe"]["exec"]["command"])
+    assert {e["name"]: e["value"] for e in mcp["env"]} == {e["name"]: e["value"] for e in app["env"]}
     assert any(a.startswith("--openshift-sar=") for a in proxy["args"])
     mounts = {m["name"]: m for m in app["volumeMounts"]}
     env = {e["name"]: e["value"] for e in app["env"]}

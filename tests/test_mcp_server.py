@@ -279,3 +279,56 @@ def test_mcp_flags_are_checked(tmp_path: Path) -> None:
     assert done.returncode == 2 and done.stderr.strip().count("\n") == 0 and "--path" in done.stderr
     done = navigator("mcp", "--port", "99999", env=_env(tmp_path))
     assert done.returncode == 2 and "not a port number" in done.stderr
+
+
+def test_hosted_behind_the_proxy_keeps_users_apart(tmp_path: Path) -> None:
+    """As deploy/openshift runs it: any Host (the Route's) is served with --behind-proxy, and the
+    proxy's X-Forwarded-User keeps one user's saved plans from another."""
+    from mcp.client.streamable_http import streamable_http_client
+    from mcp.shared._httpx_utils import create_mcp_http_client
+
+    def as_user(url: str, user: str, calls: list[tuple[str, dict[str, Any]]]) -> dict[str, Any]:
+        headers = {"X-Forwarded-User": user, "Host": "navigator.apps.example.com"}
+        return session(streamable_http_client(url, http_client=create_mcp_http_client(headers=headers)), calls)
+
+    with http_server(tmp_path, "--behind-proxy") as url:
+        with urllib.request.urlopen(url.replace("/mcp", "/healthz"), timeout=5) as health:
+            assert health.read() == b"ok"
+        alice = as_user(url, "alice@example.com", [("plan", PLAN)])
+        plan_id = alice["plan#0"][1]["id"]
+        again = as_user(url, "alice@example.com", [("whatif", {"plan_id": plan_id, "scenario": {"rps": 30}})])
+        bob = as_user(url, "bob@example.com", [("whatif", {"plan_id": plan_id, "scenario": {"rps": 30}})])
+    assert not again["whatif#0"][0] and again["whatif#0"][1]["original_plan_id"] == plan_id
+    assert bob["whatif#0"] == (True, f"plan_id {plan_id!r}: no saved plan by that id; call the plan tool first")
+    (saved_for,) = [p.name for p in (tmp_path / "cache" / "users").iterdir()]  # bob saved nothing
+    assert saved_for.startswith("alice_example.com-")
+
+
+def _post_initialize(url: str, host: str) -> int:
+    """The HTTP status of an MCP initialize request sent with this Host header."""
+    body = {
+        "jsonrpc": "2.0",
+        "id": 1,
+        "method": "initialize",
+        "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}},
+    }
+    request = urllib.request.Request(
+        url,
+        data=json.dumps(body).encode(),
+        method="POST",
+        headers={"Host": host, "Content-Type": "application/json", "Accept": "application/json, text/event-stream"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+def test_only_behind_the_proxy_is_a_foreign_host_served(tmp_path: Path) -> None:
+    """DNS rebinding: on a laptop only a loopback Host is served; --behind-proxy serves the Route's."""
+    with http_server(tmp_path) as url:
+        assert _post_initialize(url, "evil.example.com") == 421
+        assert _post_initialize(url, url.split("/")[2]) == 200
+    with http_server(tmp_path, "--behind-proxy") as url:
+        assert _post_initialize(url, "navigator.apps.example.com") == 200

@@ -26,7 +26,9 @@ def _run(args: argparse.Namespace) -> int:
     names = ", ".join(t.name for t in tools(allow_apply=args.allow_apply))
     print(f"navigator mcp: http://{args.host}:{args.port}{args.path} ({names})", file=sys.stderr, flush=True)
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C stops the server, quietly
-        anyio.run(lambda: serve_http(server, host=args.host, port=args.port, path=args.path))
+        anyio.run(
+            lambda: serve_http(server, host=args.host, port=args.port, path=args.path, behind_proxy=args.behind_proxy)
+        )
     return 0
 
 
@@ -48,6 +50,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--host", default="127.0.0.1", help="http: address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=_port, default=8090, help="http: port (default 8090)")
     p.add_argument("--path", default="/mcp", help="http: endpoint path (default /mcp)")
+    p.add_argument(
+        "--behind-proxy",
+        action="store_true",
+        help="http: accept any Host header (the OAuth proxy in front authenticates every request; see "
+        "deploy/openshift). Without it only 127.0.0.1/localhost Hosts are served (DNS rebinding)",
+    )
     p.add_argument(
         "--allow-apply",
         action="store_true",

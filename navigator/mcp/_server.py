@@ -133,10 +133,33 @@ async def serve_stdio(server: Server[Any]) -> None:
         await server.run(read, write, server.create_initialization_options())
 
 
-async def serve_http(server: Server[Any], *, host: str, port: int, path: str) -> None:
+def http_app(server: Server[Any], *, host: str, path: str, behind_proxy: bool = False) -> Any:
+    """The ASGI app: the MCP endpoint at ``path`` and ``/healthz`` for the pod's probes.
+
+    The SDK refuses requests whose Host is not the loopback address it listens on (DNS
+    rebinding). Behind the OpenShift OAuth proxy (``behind_proxy``) the Host is the Route's and
+    every request is already authenticated by the proxy, so that check is off there."""
+    from mcp.server.transport_security import TransportSecuritySettings
+    from starlette.requests import Request
+    from starlette.responses import PlainTextResponse
+    from starlette.routing import Route
+
+    async def healthz(request: Request) -> PlainTextResponse:
+        return PlainTextResponse("ok")
+
+    security = TransportSecuritySettings(enable_dns_rebinding_protection=False) if behind_proxy else None
+    return server.streamable_http_app(
+        streamable_http_path=path,
+        host=host,
+        transport_security=security,
+        custom_starlette_routes=[Route("/healthz", healthz, methods=["GET"])],
+    )
+
+
+async def serve_http(server: Server[Any], *, host: str, port: int, path: str, behind_proxy: bool = False) -> None:
     """Serve streamable HTTP at ``http://host:port/path`` (behind the OAuth proxy when hosted)."""
     import uvicorn
 
-    app = server.streamable_http_app(streamable_http_path=path, host=host)
+    app = http_app(server, host=host, path=path, behind_proxy=behind_proxy)
     config = uvicorn.Config(app, host=host, port=port, log_level="warning")
     await uvicorn.Server(config).serve()
