@@ -62,3 +62,24 @@ def llm_status(settings: Settings) -> ToolStatus:
     where = f" at {settings.llm_base_url}" if settings.llm_base_url else ""
     key = "key set" if settings.llm_api_key is not None else "no key"
     return ToolStatus("LLM", True, f"{settings.llm_provider}: {settings.llm_model}{where} ({key})", how)
+
+
+def mcp_status(settings: Settings) -> ToolStatus:
+    """The other MCP servers the Assistant's LLM may use (names and addresses, never headers)."""
+    from core.assistant._mcp import parse_servers
+    from core.errors import SettingsError
+
+    how = (
+        'Set NAVIGATOR_MCP_SERVERS to JSON such as {"rhoai": {"url": "https://…/mcp", "headers": {…}}} (a secret '
+        "file when hosted). The LLM calls their read-only tools; any other waits for your Confirm."
+    )
+    raw = settings.mcp_servers.get_secret_value() if settings.mcp_servers is not None else None
+    try:
+        servers = parse_servers(raw)
+    except SettingsError as exc:
+        return ToolStatus("MCP servers", False, str(exc), how)
+    if not servers:
+        return ToolStatus("MCP servers", False, "none configured (Navigator's own tools only)", how)
+    names = ", ".join(f"{s.name} ({s.url.split('?')[0] if s.url else s.command})" for s in servers)
+    llm = "" if settings.llm_provider != "none" else "; used in LLM mode, which is off"
+    return ToolStatus("MCP servers", True, f"{len(servers)} configured: {names}{llm}", how)

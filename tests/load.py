@@ -2,7 +2,8 @@
 moved on the What-if page, and many processes writing the file cache at once. Rerun with one
 command (writes docs/load.md)::
 
-    python -m tests.load --sessions 16 32 64 --processes 4 --reruns 3 --write docs/load.md
+    python -m tests.load --sessions 16 32 64 --processes 4 --reruns 3 --think-s 2 \
+        --protocol-sessions 16 32 64 --slider-moves 12 --write docs/load.md
 
 Each session is its own Chromium context (its own cookies, so its own Streamlit session),
 driven from a pool of ``processes`` worker processes, each with its own Chromium. A session
@@ -12,7 +13,9 @@ Measured per level (a fresh server each): each click-to-idle time (a page rerun 
 the server's CPU per rerun, its resident memory before and after, and whether any session ever
 saw another's plan (its URL's plan id must point at a saved plan with *its* RPS). Then, with
 one session, the time from a key press on the What-if RPS slider to the chart showing the new
-multiplier.
+multiplier. With ``--protocol-sessions`` the same planning sessions also run over Streamlit's
+websocket protocol with no browser (tests/load_protocol.py): the server's own capacity, without
+Chromium competing with it for the machine's cores.
 """
 
 from __future__ import annotations
@@ -354,7 +357,38 @@ def _row(load: LoadResult) -> str:
     )
 
 
-def report(loads: list[LoadResult], slider: list[float], cache: CacheResult, command: str) -> str:
+def _protocol_section(loads: list[LoadResult]) -> list[str]:
+    if not loads:
+        return []
+    first = loads[0]
+    return [
+        "## The same sessions over Streamlit's protocol (no browser)",
+        "",
+        "| sessions | client processes | page reruns | rerun p50 (ms) | rerun p95 (ms) | rerun max (ms) "
+        "| server CPU per rerun (ms) | server CPU per page opened (ms) | server RSS before (MiB) | after (MiB) "
+        "| MiB per session | reruns that never finished | plans checked | sessions that saw another's plan |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        *(_row(load) for load in loads),
+        "",
+        "Each session speaks Streamlit's websocket protocol from one asyncio process (tests/load_protocol.py): it "
+        "opens the Capacity plan page, reads the widget ids the page sends, and plans by sending what a click on "
+        f"*Plan* sends (the form's RPS and the submit trigger), {first.reruns} times with its own RPS and "
+        f"{first.think_s:g} s ± 50% between plans. A rerun is timed from that message to the server's "
+        "`script_finished`; each plan id is checked against the saved plan. Nothing is rendered, and the server "
+        "sends every message in full (a browser tells it what it has cached), so this is the server's own cost "
+        "without Chromium competing for the two cores — the capacity a hosted pod has for real users, whose "
+        "browsers run on their own machines.",
+        "",
+    ]
+
+
+def report(
+    loads: list[LoadResult],
+    slider: list[float],
+    cache: CacheResult,
+    command: str,
+    protocol: list[LoadResult] | None = None,
+) -> str:
     first = loads[0]
     shown = [t for t in slider if math.isfinite(t)]
     slider_line = (
@@ -388,6 +422,7 @@ def report(loads: list[LoadResult], slider: list[float], cache: CacheResult, com
             "files, the first run) is counted apart, per session. Memory is the server's VmRSS (a fresh "
             "server per row); per session = (after − before) / sessions.",
             "",
+            *_protocol_section(protocol or []),
             "## A slider on the What-if page",
             "",
             "| slider moves | key press to the chart showing the new value: p50 (ms) | p95 (ms) | max (ms) "
@@ -413,8 +448,8 @@ def report(loads: list[LoadResult], slider: list[float], cache: CacheResult, com
             "server the plan saved through another).",
             "",
         ]
-        + [f"Crossings: {c}" for load in loads for c in load.crossings]
-        + [f"Unfinished: {f}" for load in loads for f in load.failures[:10]]
+        + [f"Crossings: {c}" for load in [*loads, *(protocol or [])] for c in load.crossings]
+        + [f"Unfinished: {f}" for load in [*loads, *(protocol or [])] for f in load.failures[:10]]
     )
 
 
@@ -428,23 +463,33 @@ def main() -> int:
     parser.add_argument("--processes", type=int, default=1, help="worker processes driving the sessions")
     parser.add_argument("--reruns", type=int, default=3)
     parser.add_argument("--think-s", type=float, default=0.0, help="seconds a session reads a result (±50%%)")
+    parser.add_argument(
+        "--protocol-sessions",
+        type=int,
+        nargs="*",
+        default=[],
+        help="also run these many sessions over Streamlit's websocket protocol, no browser (e.g. 16 32 64)",
+    )
     parser.add_argument("--slider-moves", type=int, default=0, help="time this many What-if slider moves")
     parser.add_argument("--writers", type=int, default=8)
     parser.add_argument("--write", type=Path, help="write the Markdown report here (e.g. docs/load.md)")
     args = parser.parse_args()
     chromium = chromium_path()
+    from tests.load_protocol import run_protocol_load
+
     loads = [
         run_load(n, args.reruns, chromium, processes=min(args.processes, n), think_s=args.think_s)
         for n in args.sessions
     ]
+    protocol = [run_protocol_load(n, args.reruns, think_s=args.think_s) for n in args.protocol_sessions]
     slider = run_slider(chromium, args.slider_moves) if args.slider_moves else []
     cache = run_cache_writers(args.writers)
     command = "python -m tests.load " + " ".join(sys.argv[1:])
-    text = report(loads, slider, cache, command)
+    text = report(loads, slider, cache, command, protocol)
     print(text)
     if args.write:
         args.write.write_text(text)
-    crossed = any(load.crossings for load in loads)
+    crossed = any(load.crossings for load in [*loads, *protocol])
     return 1 if crossed or cache.readable != cache.expected else 0
 
 

@@ -122,11 +122,12 @@ def test_a_server_that_does_not_answer_is_named_and_the_turn_goes_on(tmp_path: P
     [
         ("{not json", "NAVIGATOR_MCP_SERVERS: not JSON"),
         ("[1, 2]", "NAVIGATOR_MCP_SERVERS: give an object of servers"),
-        ('{"x": {"url": "ftp://host/mcp"}}', "server 'x': url: String should match pattern"),
+        ('{"x": {"url": "ftp://host/mcp"}}', "server 'x': url: give the server's http:// or https:// address"),
         ('{"x": {}}', "server 'x': give either url or command"),
         ('{"x": {"url": "https://a/mcp", "command": "y"}}', "server 'x': give either url or command"),
-        ('{"a b": {"command": "y"}}', "server 'a b': name: String should match pattern"),
-        ('{"x": {"command": "y", "tokens": "z"}}', "server 'x': tokens: Extra inputs are not permitted"),
+        ('{"a b": {"command": "y"}}', "server 'a b': use letters, digits, '_' and '-'"),
+        ('{"x": {"command": "y", "tokens": "z"}}', "server 'x': 'tokens' is not a server setting"),
+        ('{"x": {"command": "y", "args": "mcp"}}', "server 'x': args: give a list of strings"),
     ],
 )
 def test_the_setting_is_checked_in_one_line(text: str, expected: str) -> None:
@@ -140,3 +141,28 @@ def test_the_client_configuration_shape_is_accepted() -> None:
     assert [(s.name, s.command, s.args) for s in servers] == [("navigator", "navigator", ["mcp"])]
     assert "mcp_servers" in Settings(mcp_servers=SecretStr("{}")).public_dict()
     assert Settings(mcp_servers=SecretStr('{"a": {"url": "https://h/mcp"}}')).public_dict()["mcp_servers"] == "set"
+
+
+def test_settings_page_says_which_mcp_servers_are_configured(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Settings page names each server and its address, never a header's value."""
+    from streamlit.testing.v1 import AppTest
+
+    from tests.test_app import APP
+
+    token = "Bearer very-secret-token-1234567890"
+    servers = {"rhoai": {"url": "https://rhoai-mcp.example.com/mcp?x=1", "headers": {"Authorization": token}}}
+    monkeypatch.setenv("NAVIGATOR_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv("NAVIGATOR_MCP_SERVERS", json.dumps(servers))
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    at.switch_page("views/settings.py").run()
+    assert not at.exception
+    text = " ".join(m.value for m in at.markdown)
+    assert "**MCP servers** — ready: 1 configured: rhoai (https://rhoai-mcp.example.com/mcp)" in text
+    assert "very-secret-token" not in text + " ".join(str(c.value) for c in at.dataframe)
+    monkeypatch.setenv("NAVIGATOR_MCP_SERVERS", '{"rhoai": {"url": "ftp://x"}}')
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    at.switch_page("views/settings.py").run()
+    assert not at.exception
+    assert any("server 'rhoai': url: give the server's http:// or https:// address" in m.value for m in at.markdown)

@@ -295,7 +295,8 @@ def test_qa_logs_run_in_chromium(
 
 def test_concurrent_sessions_keep_their_own_plans(tmp_path: Path) -> None:
     """The load scenario, small: four browser sessions from two driver processes planning at once
-    never see each other's plan, and the What-if slider is timed. (Timings are reported by
+    (and four more over Streamlit's protocol) never see each other's plan, and the What-if slider
+    is timed. (Timings are reported by
     `python -m tests.load`, docs/load.md, not asserted.)"""
     import os
     import subprocess
@@ -306,6 +307,7 @@ def test_concurrent_sessions_keep_their_own_plans(tmp_path: Path) -> None:
     chromium_path()
     report = tmp_path / "load.md"
     args = ["--sessions", "4", "--processes", "2", "--reruns", "2", "--slider-moves", "2", "--writers", "4"]
+    args += ["--protocol-sessions", "4"]  # and the same four over Streamlit's protocol, no browser
     done = subprocess.run(
         [sys.executable, "-m", "tests.load", *args, "--write", str(report)],
         cwd=REPO,
@@ -320,6 +322,10 @@ def test_concurrent_sessions_keep_their_own_plans(tmp_path: Path) -> None:
     row = next(line for line in lines if line.startswith("| 4 | 2 | 8 |"))
     cells = [c.strip() for c in row.strip("|").split("|")]
     assert cells[-2] == "8" and cells[-1] == "0"  # 8 plans checked, none belonged to another session
+    protocol = next(line for line in lines if line.startswith("| 4 | 1 | 8 |"))
+    cells = [c.strip() for c in protocol.strip("|").split("|")]
+    assert cells[-3:] == ["0", "8", "0"]  # all finished, 8 plans checked, none another session's
+    assert float(cells[3].replace(",", "")) > 0 and float(cells[6].replace(",", "")) > 0  # timed, CPU counted
     slider = [
         c.strip().replace(",", "") for c in next(x for x in lines if x.startswith("| 2 | ")).strip("|").split("|")
     ]

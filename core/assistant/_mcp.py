@@ -85,11 +85,29 @@ def parse_servers(text: str | None) -> list[McpServer]:
         try:
             servers.append(McpServer.model_validate({**(spec if isinstance(spec, dict) else {}), "name": name}))
         except ValidationError as exc:
-            err = exc.errors()[0]
-            where = "".join(f"{p}: " for p in (".".join(str(p) for p in err["loc"]),) if p)
-            msg = err["msg"].removeprefix("Value error, ")
-            raise SettingsError(f"NAVIGATOR_MCP_SERVERS: server {str(name)[:32]!r}: {where}{msg}") from None
+            raise SettingsError(f"NAVIGATOR_MCP_SERVERS: server {str(name)[:32]!r}: {_in_words(exc)}") from None
     return servers
+
+
+_SAY = {
+    "name": "use letters, digits, '_' and '-' (up to 32) for a server's name",
+    "url": "url: give the server's http:// or https:// address, e.g. https://rhoai-mcp.example.com/mcp",
+    "command": "command: give the program to start, e.g. navigator",
+    "args": 'args: give a list of strings, e.g. ["mcp"]',
+    "headers": 'headers: give an object of header names and values, e.g. {"Authorization": "Bearer …"}',
+    "env": "env: give an object of variable names and values",
+}
+
+
+def _in_words(exc: ValidationError) -> str:
+    """The first problem of a server entry, said in Navigator's words (never pydantic's)."""
+    err = exc.errors()[0]
+    field = str(err["loc"][0]) if err["loc"] else ""
+    if err["type"] == "extra_forbidden":
+        return f"{field!r} is not a server setting; use url and headers, or command, args and env"
+    if err["type"] == "missing":
+        return f"{field} is missing"
+    return _SAY.get(field, err["msg"].removeprefix("Value error, "))
 
 
 def _transport(server: McpServer) -> Any:

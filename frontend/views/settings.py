@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from core.environment import mcp_status
 from core.errors import StoreError
 from frontend import services, state
 
@@ -49,9 +50,13 @@ else:
 
 # ---- integrations --------------------------------------------------------------------
 st.subheader("Integrations")
-statuses = [services.llm(settings), *(services.tool_status(name) for name in ("podman", "skopeo"))]
+statuses = [
+    services.llm(settings),
+    mcp_status(settings),
+    *(services.tool_status(name) for name in ("podman", "skopeo")),
+]
 for status in statuses:
-    with st.container(border=True, key=f"integration_{status.name.lower()}"):
+    with st.container(border=True, key=f"integration_{status.name.lower().replace(' ', '_')}"):
         icon = ":material/check_circle:" if status.available else ":material/radio_button_unchecked:"
         st.markdown(f"{icon} **{status.name}** — {'ready' if status.available else 'off'}: {status.detail}")
         if not status.available:
