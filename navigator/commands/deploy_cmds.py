@@ -15,11 +15,12 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from core.catalog import get_catalog
-from core.cluster import connect, discover_inventory, load_inventory
+from core.catalog import Catalog, get_catalog
+from core.cluster import Inventory, connect, discover_inventory, load_inventory
 from core.cluster._client import Connection
 from core.cluster.deploy import ApplyResult, DeploymentStatus, delete_deployment, deployment_status, wait_ready
 from core.cluster.endpoint import check_endpoint
+from core.decision import DecisionReport
 from core.deployment import (
     ClusterFacts,
     DeployOutcome,
@@ -31,6 +32,7 @@ from core.deployment import (
 )
 from core.errors import InputError
 from core.manifests import ObjectCheck, file_name, oc_apply_command, to_yaml
+from core.planning import CapacityPlan
 from core.settings import load_settings
 from navigator.commands._output import print_json, print_table
 
@@ -42,17 +44,67 @@ def _connection(args: argparse.Namespace) -> Connection:
     return connect(args.kubeconfig or settings.kubeconfig, args.context or settings.kube_context)
 
 
-def _overrides(args: argparse.Namespace) -> dict[str, Any]:
+def manifest_overrides(
+    *,
+    name: str | None,
+    storage_uri: str | None,
+    autoscaling: str | None,
+    token_auth: bool,
+    external_route: bool,
+    image_pull_secrets: list[str] | None,
+    hardware_profile: str | None,
+) -> dict[str, Any]:
+    """What the user chose over the defaults (flags here, arguments of the MCP tools)."""
     out: dict[str, Any] = {
-        "name": args.name,
-        "storage_uri": args.storage_uri,
-        "autoscaling": args.autoscaling,
-        "token_auth": args.token_auth or None,
-        "external_route": args.external_route or None,
-        "image_pull_secrets": args.image_pull_secret or None,
-        "hardware_profile": args.hardware_profile,
+        "name": name,
+        "storage_uri": storage_uri,
+        "autoscaling": autoscaling,
+        "token_auth": token_auth or None,
+        "external_route": external_route or None,
+        "image_pull_secrets": image_pull_secrets or None,
+        "hardware_profile": hardware_profile,
     }
     return {k: v for k, v in out.items() if v is not None}
+
+
+def _overrides(args: argparse.Namespace) -> dict[str, Any]:
+    return manifest_overrides(
+        name=args.name,
+        storage_uri=args.storage_uri,
+        autoscaling=args.autoscaling,
+        token_auth=args.token_auth,
+        external_route=args.external_route,
+        image_pull_secrets=args.image_pull_secret,
+        hardware_profile=args.hardware_profile,
+    )
+
+
+def assemble(
+    source: CapacityPlan | DecisionReport,
+    *,
+    namespace: str,
+    conn: Connection | None,
+    inventory: Inventory | None,
+    runtime_image: str | None,
+    catalog: Catalog,
+    only: list[str] | None,
+    overrides: dict[str, Any],
+) -> ManifestSet:
+    """The manifest set of a plan or of a decision report's GO entries, with the cluster's facts
+    (runtimes, release, quotas) when connected and the notes of reading them."""
+    facts, notes = cluster_facts(conn, namespace) if conn is not None else (ClusterFacts(), [])
+    common: dict[str, Any] = {
+        "namespace": namespace,
+        "inventory": inventory,
+        "facts": facts,
+        "runtime_image": runtime_image,
+        "catalog": catalog,
+    }
+    if isinstance(source, CapacityPlan):
+        ms = manifests_for_plan(source, **common, **overrides)
+    else:
+        ms = manifests_for_report(source, **common, only=only, **overrides)
+    return ms.model_copy(update={"notes": ms.notes + notes})
 
 
 def build_set(args: argparse.Namespace, conn: Connection | None) -> ManifestSet:
@@ -64,42 +116,31 @@ def build_set(args: argparse.Namespace, conn: Connection | None) -> ManifestSet:
     namespace = args.namespace or settings.namespace
     if not namespace:
         raise InputError("--namespace: give the project (namespace) to deploy into")
-    facts, notes = cluster_facts(conn, namespace) if conn is not None else (ClusterFacts(), [])
     runtime_image = args.runtime_image or settings.vllm_runtime_image
+    source: CapacityPlan | DecisionReport
+    inventory: Inventory | None = None
     if args.plan:
-        plan = load_plan(args.plan)
+        source = load_plan(args.plan)
         if args.inventory:
             inventory = load_inventory(args.inventory, catalog=catalog, strict=False)
         elif conn is not None:
             inventory = discover_inventory(
                 args.kubeconfig or settings.kubeconfig, args.context, catalog=catalog, strict=False
             )
-        else:
-            inventory = None
-        ms = manifests_for_plan(
-            plan,
-            namespace=namespace,
-            inventory=inventory,
-            facts=facts,
-            runtime_image=runtime_image,
-            catalog=catalog,
-            **_overrides(args),
-        )
     else:
         from navigator.commands.fit_cmd import report_from_args
 
-        report, inventory, _ = report_from_args(args)
-        ms = manifests_for_report(
-            report,
-            namespace=namespace,
-            inventory=inventory,
-            facts=facts,
-            runtime_image=runtime_image,
-            catalog=catalog,
-            only=args.model or None,
-            **_overrides(args),
-        )
-    return ms.model_copy(update={"notes": ms.notes + notes})
+        source, inventory, _ = report_from_args(args)
+    return assemble(
+        source,
+        namespace=namespace,
+        conn=conn,
+        inventory=inventory,
+        runtime_image=runtime_image,
+        catalog=catalog,
+        only=args.model or None,
+        overrides=_overrides(args),
+    )
 
 
 def _print_checks(ms: ManifestSet, stream: Any, checks: list[ObjectCheck] | None = None) -> None:

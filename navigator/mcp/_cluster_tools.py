@@ -18,16 +18,17 @@ from pydantic import Field, SecretStr, ValidationError, model_validator
 
 from core.catalog import get_catalog
 from core.catalog._catalog import format_validation_error
-from core.cluster import connect, default_kubeconfig, discover_inventory
+from core.cluster import Inventory, connect, default_kubeconfig, discover_inventory
 from core.cluster._client import Connection
 from core.cluster.deploy import DeploymentStatus, delete_deployment, wait_ready
-from core.deployment import ClusterFacts, ManifestSet, cluster_facts, deploy, manifests_for_plan, manifests_for_report
+from core.decision import DecisionReport
+from core.deployment import ManifestSet, deploy
 from core.errors import InputError
 from core.planning import CapacityPlan
 from core.qa import PULL_SECRET_ENV, QA_KIND, QaRequest, run_in_cluster, run_podman
 from core.settings import load_settings
 from core.store import open_store
-from navigator.commands.deploy_cmds import S3_KEYS, deploy_json, manifests_json
+from navigator.commands.deploy_cmds import S3_KEYS, assemble, deploy_json, manifest_overrides, manifests_json
 from navigator.commands.qa_cmd import qa_json
 from navigator.mcp._registry import Args, Call, ToolSpec
 from navigator.mcp._tools import FitArgs, PlanRef, decide
@@ -68,16 +69,15 @@ class ManifestArgs(Args):
         return self
 
     def overrides(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "name": self.name,
-            "storage_uri": self.storage_uri,
-            "autoscaling": self.autoscaling,
-            "token_auth": self.token_auth or None,
-            "external_route": self.external_route or None,
-            "image_pull_secrets": self.image_pull_secrets or None,
-            "hardware_profile": self.hardware_profile,
-        }
-        return {k: v for k, v in out.items() if v is not None}
+        return manifest_overrides(
+            name=self.name,
+            storage_uri=self.storage_uri,
+            autoscaling=self.autoscaling,
+            token_auth=self.token_auth,
+            external_route=self.external_route,
+            image_pull_secrets=self.image_pull_secrets,
+            hardware_profile=self.hardware_profile,
+        )
 
 
 class DeployArgs(ManifestArgs):
@@ -103,42 +103,31 @@ class QaArgs(Args):
 
 
 def _set(args: ManifestArgs, call: Call, conn: Connection | None) -> ManifestSet:
-    """The manifest set the arguments describe (cluster facts read when connected)."""
+    """The manifest set the arguments describe (cluster facts read when connected), built as
+    ``navigator manifests`` builds it."""
     settings = load_settings()
     namespace = args.namespace or settings.namespace
     if not namespace:
         raise InputError("namespace: give the project (namespace) to deploy into")
-    facts, notes = cluster_facts(conn, namespace) if conn is not None else (ClusterFacts(), [])
-    runtime_image = args.runtime_image or settings.vllm_runtime_image
     catalog = get_catalog(settings.catalog_overrides)
+    source: CapacityPlan | DecisionReport
+    inventory: Inventory | None = None
     if args.modelcar_yaml is not None:
-        fit = FitArgs(modelcar_yaml=args.modelcar_yaml, cluster=args.cluster)
-        report, inventory, _ = decide(fit)
-        ms = manifests_for_report(
-            report,
-            namespace=namespace,
-            inventory=inventory,
-            facts=facts,
-            runtime_image=runtime_image,
-            catalog=catalog,
-            only=args.models,
-            **args.overrides(),
-        )
+        source, inventory, _ = decide(FitArgs(modelcar_yaml=args.modelcar_yaml, cluster=args.cluster))
     else:
-        ref = PlanRef(plan=args.plan, plan_id=args.plan_id)
-        inventory = None
+        source = PlanRef(plan=args.plan, plan_id=args.plan_id).load(call)
         if conn is not None:  # as the CLI does: node selection from the cluster's GPUs
             inventory = discover_inventory(settings.kubeconfig, settings.kube_context, catalog=catalog, strict=False)
-        ms = manifests_for_plan(
-            ref.load(call),
-            namespace=namespace,
-            inventory=inventory,
-            facts=facts,
-            runtime_image=runtime_image,
-            catalog=catalog,
-            **args.overrides(),
-        )
-    return ms.model_copy(update={"notes": ms.notes + notes})
+    return assemble(
+        source,
+        namespace=namespace,
+        conn=conn,
+        inventory=inventory,
+        runtime_image=args.runtime_image or settings.vllm_runtime_image,
+        catalog=catalog,
+        only=args.models,
+        overrides=args.overrides(),
+    )
 
 
 def _connection() -> Connection:
