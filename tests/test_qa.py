@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import threading
 import time
 from pathlib import Path
@@ -100,6 +101,35 @@ def test_failures_are_classified_and_staging_removed(
     no_secrets(result.model_dump_json())
 
 
+def test_a_failing_test_that_echoes_the_pull_secret_shows_it_nowhere(
+    podman_on_path: Path, kubeconfig_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its JUnit message carries the secret raw, base64, as user:password, inside a docker config
+    (XML-escaped) and beside a time that is not a number: the run is still classified, and the
+    result, the CLI's JSON and the cached run are all masked."""
+    monkeypatch.setenv("PODMAN_STANDIN_MODE", "leak")
+    result = run_podman(request(kubeconfig_file))
+    assert result.status == "QA_ERROR:TESTS_FAILED"
+    leaked = next(t for t in result.tests if t.name == "test_pull")
+    assert leaked.outcome == "failed" and leaked.seconds == 0.0 and MASK in leaked.message
+    assert "pull as" in leaked.message and '"auths"' in leaked.message  # the message itself is kept
+    no_secrets(result.model_dump_json())
+    no_secrets(json.dumps(result.model_dump(mode="json")["tests"]))
+    env = {
+        "PODMAN_STANDIN_MODE": "leak",
+        "PODMAN_STANDIN_RECORD": str(podman_on_path),
+        "REGISTRY_REDHAT_IO_REGISTRY_PULL_SECRET": PULL,
+        "NAVIGATOR_CACHE_DIR": str(tmp_path / "cache"),
+        "PATH": f"{podman_on_path.parent}:{os.environ['PATH']}",
+    }
+    done = navigator("qa", "--config", str(CONFIG), "--kubeconfig", str(kubeconfig_file), "--json", env=env)
+    assert done.returncode == 1, done.stderr
+    no_secrets(done.stdout + done.stderr)
+    assert "test_pull" in done.stdout
+    for saved in (tmp_path / "cache").rglob("*.json"):
+        no_secrets(saved.read_text())
+
+
 def test_timeout_and_cancel_stop_the_container(
     podman_on_path: Path, kubeconfig_file: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -154,6 +184,13 @@ def test_redactor_masks_decoded_and_docker_config_forms() -> None:
     r = Redactor([PULL, docker])
     text = f"{PULL} rh-user:Very-Secret-Pass-42 Very-Secret-Pass-42 bot:q-pass-77 q-pass-77"
     assert set(r(text).split()) == {MASK}
+
+
+def test_redactor_masks_the_escaped_forms_a_junit_file_holds() -> None:
+    secret = "p&ss<w>rd\"1'x"
+    r = Redactor([secret])
+    for written in (secret, "p&amp;ss&lt;w&gt;rd&quot;1&#x27;x", "p&amp;ss&lt;w&gt;rd&quot;1&apos;x"):
+        assert r(f"message={written}") == f"message={MASK}"
 
 
 def test_junit_parsing() -> None:

@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+import math
 import xml.etree.ElementTree as ET
 
 from core.qa._model import TestCase
+
+
+def _seconds(text: str | None) -> float:
+    """A test's ``time`` attribute; one that is not a finite, non-negative number is 0 (the
+    outcome still counts)."""
+    try:
+        value = float(text or 0)
+    except ValueError:
+        return 0.0
+    return value if math.isfinite(value) and value >= 0 else 0.0
 
 
 def parse_junit(text: str) -> list[TestCase]:
@@ -28,7 +39,7 @@ def parse_junit(text: str) -> list[TestCase]:
                 name=case.get("name", "?"),
                 classname=case.get("classname", ""),
                 outcome=outcome,
-                seconds=float(case.get("time") or 0),
+                seconds=_seconds(case.get("time")),
                 message=message[:2000],
             )
         )

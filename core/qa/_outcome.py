@@ -86,7 +86,7 @@ class RunRecorder:
             code=code,
             exit_code=exit_code,
             detail=self.redact(detail),
-            tests=parse_junit(junit) if junit else [],
+            tests=self.tests(junit),
             log="\n".join(self.lines),
             junit_xml=self.redact(junit) if junit else None,
             started_at=self.started,
@@ -96,7 +96,17 @@ class RunRecorder:
             test_image=self.request.test_image,
         )
 
+    def tests(self, junit: str | None) -> list[TestCase]:
+        """Per-test results, masked before parsing (the text as the suite wrote it) and after (a
+        secret XML-escaped in the file is plain text once parsed)."""
+        if not junit:
+            return []
+        return [
+            t.model_copy(update={"name": self.redact(t.name), "message": self.redact(t.message)})
+            for t in parse_junit(self.redact(junit))
+        ]
+
     def finish(self, exit_code: int | None, junit: str | None) -> QaResult:
         """Classify a run that ended by itself."""
-        code, detail = classify(exit_code, "\n".join(self.lines), parse_junit(junit) if junit else [])
+        code, detail = classify(exit_code, "\n".join(self.lines), self.tests(junit))
         return self.result(code, detail, exit_code, junit)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import base64
 import binascii
+import html
 import json
 from collections.abc import Iterable
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 from core.yamlio import load_yaml
 
@@ -33,6 +35,8 @@ def _variants(value: str) -> set[str]:
         out.add(decoded)
         _, _, password = decoded.partition(":")
         out.add(password)
+    # as a JUnit file or an HTML page writes them: & < > " ' escaped
+    out |= {html.escape(v, quote=True) for v in out} | {escape(v, {'"': "&quot;", "'": "&apos;"}) for v in out}
     return {v for v in out if len(v) >= 4}
 
 

@@ -58,13 +58,22 @@ for n in range(3):
     time.sleep(0.05)
 if mode == "hang":
     time.sleep(300)
-failed = mode == "fail"
+failed = mode in ("fail", "leak")
 cases = [
     '<testcase classname="TestVLLMModelCarRaw" name="test_oci_model_car_raw_openai_inference[granite]" time="412.5"/>',
     '<testcase classname="TestVLLMModelCarRaw" name="test_oci_model_car_raw_openai_inference[llama]" time="388.1">'
     + ('<failure message="AssertionError: no valid response out of 6 prompts">trace</failure>' if failed else "")
     + "</testcase>",
 ]
+if mode == "leak":  # a failing test whose message echoes the credentials, in every form, and a bad time
+    import base64
+    from xml.sax.saxutils import escape, quoteattr
+    secret = os.environ.get(secret_envs[0], "") if secret_envs else ""
+    decoded = base64.b64decode(secret).decode()
+    docker = json.dumps({{"auths": {{"registry.redhat.io": {{"auth": secret}}}}}})
+    said = "pull as " + decoded + " (password " + decoded.split(":")[1] + ") with " + secret + " from " + docker
+    cases.append('<testcase classname="TestPull" name="test_pull" time="abc"><failure message='
+                 + quoteattr(said) + ">" + escape(said) + "</failure></testcase>")
 with open(os.path.join(results, "junit.xml"), "w") as f:
     head = '<?xml version="1.0"?><testsuites><testsuite name="pytest" tests="2">'
     f.write(head + "".join(cases) + "</testsuite></testsuites>")
