@@ -4,8 +4,10 @@ with least-privilege RBAC, OAuth in front, the cache on a PVC and secrets mounte
 
 from __future__ import annotations
 
+import functools
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -34,13 +36,21 @@ def containerfile() -> list[dict[str, Any]]:
         return list(DockerfileParser(fileobj=fh).structure)
 
 
+@functools.cache
+def rendered() -> str:
+    """What `oc apply -k deploy/openshift` applies: kustomize's own output (kubectl's built-in
+    kustomize), not the files as written — a kustomization can rewrite every namespace."""
+    kubectl = shutil.which("kubectl")
+    assert kubectl, "kubectl (with its built-in kustomize) is needed; .ci/run installs it"
+    done = subprocess.run(
+        [kubectl, "kustomize", str(OPENSHIFT)], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
 def objects() -> list[dict[str, Any]]:
-    kustomization = load_yaml((OPENSHIFT / "kustomization.yaml").read_text())
-    out: list[dict[str, Any]] = []
-    for name in kustomization["resources"]:
-        text = (OPENSHIFT / name).read_text()
-        out += [d for d in load_yaml_all(text) if d]
-    return out
+    return [d for d in load_yaml_all(rendered()) if d]
 
 
 def load_yaml_all(text: str) -> list[dict[str, Any]]:
@@ -223,6 +233,20 @@ def test_replicas_are_sticky_behind_the_route_and_scale_on_cpu() -> None:
     assert metric["resource"]["name"] == "cpu" and metric["resource"]["target"]["type"] == "Utilization"
     app = dep["spec"]["template"]["spec"]["containers"][0]
     assert app["resources"]["requests"]["cpu"]  # utilisation is a share of the request
+
+
+def test_rbac_lands_in_the_namespaces_it_grants_in() -> None:
+    """The deployer Role is in the target project and the template reader in the applications
+    namespace — as rendered, not as written — and both are bound to the app's service account."""
+    where = {(o["kind"], o["metadata"]["name"]): o["metadata"].get("namespace") for o in objects()}
+    assert where[("Role", "navigator-deployer")] == where[("RoleBinding", "navigator-deployer")] == "llm-serving"
+    assert where[("Role", "navigator-template-reader")] == "redhat-ods-applications"
+    assert where[("RoleBinding", "navigator-template-reader")] == "redhat-ods-applications"
+    app = {k: v for k, v in where.items() if k[0] not in ("Role", "RoleBinding", "ClusterRole", "ClusterRoleBinding")}
+    assert set(app.values()) == {"navigator"}, app  # the app's own objects stay in its project
+    deployment = next(o for o in objects() if o["kind"] == "Deployment")
+    env = {e["name"]: e["value"] for e in deployment["spec"]["template"]["spec"]["containers"][0]["env"]}
+    assert env["NAVIGATOR_NAMESPACE"] == where[("Role", "navigator-deployer")]  # deploys where it may
 
 
 def test_rbac_is_least_privilege() -> None:
