@@ -9,7 +9,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -132,8 +132,8 @@ class Constraints(BaseModel):
     max_gpus: int | None = Field(default=None, ge=1)
     max_replicas: int | None = Field(default=None, ge=1)
     max_gpus_per_node: int = Field(default=8, ge=1, le=64)
-    monthly_budget_usd: float | None = Field(default=None, gt=0)
-    price_overrides: dict[str, float] = Field(default_factory=dict)
+    monthly_budget_usd: float | None = Field(default=None, gt=0, allow_inf_nan=False)
+    price_overrides: dict[str, Annotated[float, Field(gt=0, allow_inf_nan=False)]] = Field(default_factory=dict)
     """$/GPU-hour by GPU name (catalog name or alias), e.g. an on-prem rate."""
     vllm_version: str | None = None
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 import streamlit as st
 from pydantic import ValidationError
 
-from core.errors import NavigatorError, StoreError
+from core.errors import InputError, NavigatorError, StoreError
 from core.planning import (
     CapacityPlan,
     Constraints,
@@ -129,6 +131,9 @@ with st.form("plan_form"):
         num_rows="dynamic",
         key="plan_prices",
         width="stretch",
+        column_config={
+            "USD per GPU-hour": st.column_config.NumberColumn(min_value=0.01, max_value=10_000.0, format="$%.2f")
+        },
     )
     submitted = st.form_submit_button("Plan", type="primary")
 
@@ -145,6 +150,8 @@ elif submitted and model is not None:
     st.session_state.pop(FIELD_ERRORS, None)
     try:
         overrides = {str(r["GPU"]): float(r["USD per GPU-hour"]) for _, r in prices.dropna().iterrows() if r["GPU"]}
+        if bad := [gpu for gpu, usd in overrides.items() if not (math.isfinite(usd) and usd > 0)]:
+            raise InputError(f"Prices: give {', '.join(bad)} a price above 0 USD per GPU-hour")
         request = PlanRequest(
             model=ModelRequirements(model=model, quantization=quant),
             traffic=TrafficProfile(

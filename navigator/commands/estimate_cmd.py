@@ -43,7 +43,15 @@ def _validation_message(exc: ValidationError) -> str:
 
 def flags_from_args(args: argparse.Namespace) -> ServingFlags:
     """ServingFlags from the vLLM-named options (``--gpu-count`` sets TP when TP is not given)."""
-    pp = args.pipeline_parallel_size or 1
+    for flag, value in (
+        ("--gpu-count", args.gpu_count),
+        ("--tensor-parallel-size", args.tensor_parallel_size),
+        ("--pipeline-parallel-size", args.pipeline_parallel_size),
+        ("--concurrency", args.concurrency),
+    ):
+        if value is not None and value < 1:  # 0 is a mistake to say, not a 1 to assume
+            raise InputError(f"{flag} {value}: give a whole number of at least 1")
+    pp = args.pipeline_parallel_size if args.pipeline_parallel_size is not None else 1
     tp = args.tensor_parallel_size
     if args.gpu_count is not None:
         if tp is None:
@@ -55,7 +63,7 @@ def flags_from_args(args: argparse.Namespace) -> ServingFlags:
                 f"--gpu-count {args.gpu_count} must equal --tensor-parallel-size × --pipeline-parallel-size ({tp * pp})"
             )
     values: dict[str, Any] = {
-        "tensor_parallel_size": tp or 1,
+        "tensor_parallel_size": tp if tp is not None else 1,
         "pipeline_parallel_size": pp,
         "max_model_len": args.max_model_len,
         "gpu_memory_utilization": args.gpu_memory_utilization,
@@ -88,7 +96,7 @@ def workload_from_args(args: argparse.Namespace) -> Workload | None:
         return Workload(
             input_tokens=args.input_tokens,
             output_tokens=args.output_tokens,
-            concurrency=args.concurrency or 1,
+            concurrency=args.concurrency if args.concurrency is not None else 1,
         )
     except ValidationError as exc:
         raise InputError(_validation_message(exc)) from None

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -46,14 +47,19 @@ def _prices(items: list[str]) -> dict[str, float]:
     for item in items:
         name, _, value = item.partition("=")
         try:
-            out[name.strip()] = float(value)
+            price = float(value)
         except ValueError:
-            raise InputError(f"--price {item!r}: use GPU=USD_PER_GPU_HOUR, e.g. H100=2.10") from None
+            price = math.nan
+        if not name.strip() or not (math.isfinite(price) and price > 0):
+            raise InputError(f"--price {item!r}: use GPU=USD_PER_GPU_HOUR with a price above 0, e.g. H100=2.10")
+        out[name.strip()] = price
     return out
 
 
 def request_from_args(args: argparse.Namespace) -> PlanRequest:
     """A PlanRequest from the flags; field errors name the flag."""
+    if not args.model.strip():
+        raise InputError("--model: give the model to plan for (a catalog name, Hugging Face id or oci:// image)")
     problems = traffic_problems(
         args.rps, args.peak_rps, args.input_tokens, args.output_tokens, args.input_tokens_p95, args.output_tokens_p95
     )

@@ -1,0 +1,58 @@
+"""Bad input on the command line, as a careless user types it: every case exits 2 with one line
+on stderr that names the flag, and never a traceback. (docs/bad-inputs.md lists the classes.)"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from core.planning import Constraints
+from navigator.cli import main
+
+PLAN = ["plan", "--model", "Llama-3.1-8B", "--rps", "5", "--input-tokens", "100", "--output-tokens", "100"]
+ESTIMATE = ["estimate", "--model", "Llama-3.1-8B", "--gpu", "L40S"]
+TOKENS = ["--input-tokens", "100", "--output-tokens", "100"]
+
+CASES: list[tuple[list[str], str]] = [
+    # argparse's own mistakes, in one line
+    (["plan", "--rps", "x"], "argument --rps: invalid float value: 'x'"),
+    (["bogus"], "invalid choice: 'bogus'"),
+    ([], "the following arguments are required: COMMAND"),
+    ([*PLAN, "--pattern", "bursty"], "argument --pattern: invalid choice: 'bursty'"),
+    (["estimate", "--model", "Llama-3.1-8B"], "the following arguments are required: --gpu"),
+    (["mcp", "--port", "99999"], "99999 is not a port number"),
+    # a zero is said, never taken for 1
+    ([*ESTIMATE, "--tensor-parallel-size", "0"], "--tensor-parallel-size 0: give a whole number of at least 1"),
+    ([*ESTIMATE, "--pipeline-parallel-size", "0"], "--pipeline-parallel-size 0: give a whole number of at least 1"),
+    ([*ESTIMATE, "--gpu-count", "0"], "--gpu-count 0: give a whole number of at least 1"),
+    ([*ESTIMATE, *TOKENS, "--concurrency", "0"], "--concurrency 0: give a whole number of at least 1"),
+    ([*ESTIMATE, *TOKENS, "--concurrency", "-3"], "--concurrency -3: give a whole number of at least 1"),
+    # prices that are not prices
+    ([*PLAN, "--price", "H100=nan"], "--price 'H100=nan': use GPU=USD_PER_GPU_HOUR with a price above 0"),
+    ([*PLAN, "--price", "H100=-2"], "--price 'H100=-2': use GPU=USD_PER_GPU_HOUR with a price above 0"),
+    ([*PLAN, "--price", "H100=inf"], "--price 'H100=inf': use GPU=USD_PER_GPU_HOUR with a price above 0"),
+    ([*PLAN, "--price", "=3"], "--price '=3': use GPU=USD_PER_GPU_HOUR with a price above 0"),
+    # no model is not a default model
+    ([*PLAN, "--model", ""], "--model: give the model to plan for"),
+    ([*PLAN, "--model", "   "], "--model: give the model to plan for"),
+]
+
+
+@pytest.mark.parametrize(("argv", "said"), CASES, ids=[" ".join(a)[-60:] or "(nothing)" for a, _ in CASES])
+def test_one_line_and_exit_2(argv: list[str], said: str, capsys: pytest.CaptureFixture[str]) -> None:
+    try:
+        code = main(argv)
+    except SystemExit as exc:  # argparse exits by itself
+        code = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    assert code == 2, (out, err)
+    assert err.count("\n") == 1 and said in err, err
+    assert "Traceback" not in err + out and not out
+
+
+@pytest.mark.parametrize("price", [math.nan, math.inf, -1.0, 0.0])
+def test_a_plan_request_refuses_a_price_that_is_not_one(price: float) -> None:
+    """The same rule for every face (the app, the MCP tools): NaN never reaches a plan's JSON."""
+    with pytest.raises(ValueError, match="price_overrides"):
+        Constraints(price_overrides={"H100": price})
