@@ -3,7 +3,9 @@ on stderr that names the flag, and never a traceback. (docs/bad-inputs.md lists 
 
 from __future__ import annotations
 
+import json
 import math
+from pathlib import Path
 
 import pytest
 
@@ -56,3 +58,28 @@ def test_a_plan_request_refuses_a_price_that_is_not_one(price: float) -> None:
     """The same rule for every face (the app, the MCP tools): NaN never reaches a plan's JSON."""
     with pytest.raises(ValueError, match="price_overrides"):
         Constraints(price_overrides={"H100": price})
+
+
+def test_a_hand_edited_plan_with_negative_resources_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A plan file whose chosen configuration asks for -4 CPUs (or 0 replicas) is not a plan:
+    manifests are not written from it."""
+    from core.planning import ModelRequirements, PlanRequest, TrafficProfile, build_plan
+
+    plan = build_plan(
+        PlanRequest(
+            model=ModelRequirements(model="Llama-3.1-8B"),
+            traffic=TrafficProfile(rps=5, input_tokens=100, output_tokens=100),
+            constraints=Constraints(gpu_types=["L40S"]),
+        )
+    ).model_dump(mode="json")
+    for field, value in (("cpu_request", -4), ("memory_request_gib", 0), ("replicas_target", 0)):
+        edited = json.loads(json.dumps(plan))
+        edited["chosen"][field] = value
+        path = tmp_path / f"{field}.json"
+        path.write_text(json.dumps(edited))
+        code = main(["manifests", "--plan", str(path), "--namespace", "llm"])
+        out, err = capsys.readouterr()
+        assert code == 2 and not out, out
+        assert f"not a Navigator plan (field chosen.{field}:" in err and err.count("\n") == 1, err

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from core.architecture import ModelArchitecture
 from core.catalog import GpuSpec
@@ -46,14 +46,14 @@ class CandidateResult(BaseModel):
     """False when the candidate serves another checkpoint or quantizes while loading."""
     trade: str | None = None
     gpu: str
-    gpus_per_replica: int
+    gpus_per_replica: int = Field(ge=1)
     precision: str
     kv_cache_dtype: str
-    max_model_len: int
+    max_model_len: int = Field(ge=1)
     vllm_args: list[str]
-    weights_gib: float
-    kv_cache_tokens: int
-    slots_per_replica: int
+    weights_gib: float = Field(ge=0, allow_inf_nan=False)
+    kv_cache_tokens: int = Field(ge=0)
+    slots_per_replica: int = Field(ge=1)
     """Concurrent requests one replica serves at the SLO."""
     slots_limited_by: str
     ttft_p50_ms: Figure
@@ -63,16 +63,17 @@ class CandidateResult(BaseModel):
     e2e_p95_ms: Figure
     requests_per_s_per_replica: Figure
     output_tokens_per_s_per_replica: Figure
-    replicas_min: int
-    replicas_target: int
-    replicas_max: int
-    total_gpus: int
-    surge_gpus: int
-    cpu_request: int
-    memory_request_gib: int
-    price_per_gpu_hour: float | None
+    replicas_min: int = Field(ge=1)
+    replicas_target: int = Field(ge=1)
+    replicas_max: int = Field(ge=1)
+    total_gpus: int = Field(ge=1)
+    surge_gpus: int = Field(ge=0)
+    cpu_request: int = Field(ge=1)
+    """CPU cores per replica (a hand-edited plan with 0 or less is refused, not deployed)."""
+    memory_request_gib: int = Field(ge=1)
+    price_per_gpu_hour: float | None = Field(gt=0, allow_inf_nan=False)
     price_source: str
-    monthly_cost_usd: float | None
+    monthly_cost_usd: float | None = Field(ge=0, allow_inf_nan=False)
     usd_per_million_output_tokens: float | None
     meets_slo: bool
     violations: list[str]
