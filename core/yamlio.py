@@ -10,6 +10,7 @@ bound on deeply nested input. Every YAML file a user hands Navigator goes throug
 
 from __future__ import annotations
 
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -101,21 +102,37 @@ def load_yaml(text: str | bytes, *, source: str = "<input>", max_bytes: int = MA
         loader.dispose()
 
 
-def load_yaml_file(path: str | Path, *, max_bytes: int = MAX_BYTES) -> Any:
-    """Read and parse a YAML file with :func:`load_yaml`; missing files are a YamlError."""
+def read_bounded(path: str | Path, *, max_bytes: int = MAX_BYTES, kind: str = "file") -> bytes:
+    """A regular file's bytes, at most ``max_bytes``; a folder, a device (``/dev/zero``), a pipe
+    (which would block) or a missing, unreadable or too large file is a one-line YamlError."""
     p = Path(path)
     try:
-        size = p.stat().st_size
-        if size > max_bytes:
-            raise YamlError(f"{p}: file is {size / 1_048_576:.1f} MiB; the limit is {max_bytes / 1_048_576:.0f} MiB.")
-        data = p.read_bytes()
+        info = p.stat()
+        if stat.S_ISDIR(info.st_mode):
+            raise YamlError(f"{p}: is a folder, expected a {kind}")
+        if not stat.S_ISREG(info.st_mode):
+            raise YamlError(f"{p}: not a regular file (a device or a pipe?); expected a {kind}")
+        if info.st_size > max_bytes:
+            raise YamlError(
+                f"{p}: file is {info.st_size / 1_048_576:.1f} MiB; the limit is {max_bytes / 1_048_576:.0f} MiB."
+            )
+        with p.open("rb") as fh:
+            data = fh.read(max_bytes + 1)
     except FileNotFoundError:
         raise YamlError(f"{p}: file not found") from None
-    except IsADirectoryError:
-        raise YamlError(f"{p}: is a folder, expected a YAML file") from None
     except PermissionError:
         raise YamlError(f"{p}: permission denied") from None
-    return load_yaml(data, source=str(p), max_bytes=max_bytes)
+    except OSError as exc:
+        raise YamlError(f"{p}: cannot be read ({exc.strerror or type(exc).__name__})") from None
+    if len(data) > max_bytes:  # it grew while being read
+        raise YamlError(f"{p}: more than {max_bytes / 1_048_576:.0f} MiB")
+    return data
+
+
+def load_yaml_file(path: str | Path, *, max_bytes: int = MAX_BYTES) -> Any:
+    """Read and parse a YAML file with :func:`load_yaml`; missing files are a YamlError."""
+    data = read_bounded(path, max_bytes=max_bytes, kind="YAML file")
+    return load_yaml(data, source=str(path), max_bytes=max_bytes)
 
 
 def dump_yaml(data: Any) -> str:

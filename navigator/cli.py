@@ -92,6 +92,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into `head` and closed early
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
+    except OSError as exc:  # a path given to write or read: --report, --out, --export …
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"navigator: error: {where}{exc.strerror or type(exc).__name__}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except RecursionError:
+        print("navigator: error: an input is nested too deeply to read", file=sys.stderr)
+        return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("navigator: interrupted", file=sys.stderr)
         return 130

@@ -83,3 +83,35 @@ def test_a_hand_edited_plan_with_negative_resources_is_refused(
         out, err = capsys.readouterr()
         assert code == 2 and not out, out
         assert f"not a Navigator plan (field chosen.{field}:" in err and err.count("\n") == 1, err
+
+
+def test_files_that_are_not_files_are_said_without_hanging(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A folder, /dev/zero, a FIFO (which would block a read forever), a JSON nested 100,000
+    deep, and paths that cannot be written: one line each, exit 2."""
+    import os
+
+    from core.samples import sample_path
+
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000)
+    plan = tmp_path / "plan.json"
+    assert main([*PLAN, "--gpu", "L40S", "--json"]) == 0
+    plan.write_text(capsys.readouterr().out)
+    config = str(sample_path("sample_modelcar_config.base.yaml"))
+    cases = [
+        (["whatif", "--plan", str(tmp_path), "--rps", "3"], "is a folder, expected a plan JSON file"),
+        (["whatif", "--plan", "/dev/zero", "--rps", "3"], "not a regular file (a device or a pipe?)"),
+        (["whatif", "--plan", str(fifo), "--rps", "3"], "not a regular file (a device or a pipe?)"),
+        (["fit", "--config", str(fifo)], "not a regular file (a device or a pipe?); expected a YAML file"),
+        (["whatif", "--plan", str(deep), "--rps", "3"], "nested too deeply to be a plan"),
+        (["fit", "--config", config, "--report", "/proc/none/r.md"], "/proc/none/r.md: No such file or directory"),
+        (["manifests", "--plan", str(plan), "-n", "llm", "--out", "/proc/none"], "/proc/none: No such file"),
+        (["inventory", "--export", str(tmp_path / "no" / "inv.yaml")], "inv.yaml: No such file or directory"),
+    ]
+    for argv, said in cases:
+        code = main(argv)
+        out, err = capsys.readouterr()
+        assert code == 2 and said in err and err.count("\n") == 1, (argv, err)
+        assert "Traceback" not in err and "Traceback" not in out

@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from core.errors import InputError
+from core.errors import InputError, YamlError
 from core.planning import (
     CandidateResult,
     CapacityPlan,
@@ -31,6 +31,7 @@ from core.planning import (
 )
 from core.settings import load_settings
 from core.store import Store, open_store
+from core.yamlio import read_bounded
 from navigator.commands._output import print_json, print_table
 
 
@@ -171,15 +172,21 @@ def _plan(args: argparse.Namespace) -> int:
     return 0 if plan.feasible else 1
 
 
+PLAN_MAX_BYTES = 32 * 1_048_576
+"""A plan with every candidate is well under 1 MiB; 32 MiB is room, not a limit anyone meets."""
+
+
 def load_plan(path: Path) -> CapacityPlan:
     """A plan written by ``navigator plan --json`` (or downloaded from the app)."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(read_bounded(path, max_bytes=PLAN_MAX_BYTES, kind="plan JSON file").decode("utf-8"))
         return CapacityPlan.model_validate(data)
-    except FileNotFoundError:
-        raise InputError(f"--plan {path}: file not found") from None
+    except YamlError as exc:  # missing, a folder, a device or pipe, too large
+        raise InputError(f"--plan {exc}") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise InputError(f"--plan {path}: not JSON ({exc})") from None
+    except RecursionError:
+        raise InputError(f"--plan {path}: nested too deeply to be a plan") from None
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
