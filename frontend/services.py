@@ -26,14 +26,14 @@ from core.cluster import (
 )
 from core.cluster.runtimes import RuntimeTemplate
 from core.environment import ToolStatus, llm_status, probe_tool
-from core.errors import ClusterConfigError, NavigatorError, SettingsError
+from core.errors import ClusterConfigError, NavigatorError, SettingsError, StoreError
 from core.qa import RunManager
 from core.samples import sample_path
 from core.settings import Settings, load_settings
 from core.sizing.user_calibration import UserCalibration, load_user_calibration, use_calibration
 from core.store import USER_HEADER, FileStore, Store, open_store
 from core.store import user_namespace as namespace_of
-from core.store._common import M
+from core.store._common import M, check_ids
 
 _SETTINGS: dict[str, tuple[Settings, str | None]] = {}
 
@@ -142,9 +142,21 @@ def store(s: Settings) -> Store:
     return open_store(s, user_namespace())
 
 
+def shown_id(item_id: str) -> str:
+    """An id from the URL as a page may repeat it: quoted, control characters escaped, at most
+    60 characters."""
+    text = repr(item_id)
+    return text if len(text) <= 60 else text[:57] + "…'"
+
+
 def load_saved(store: Store, kind: str, item_id: str, model_type: type[M]) -> M | None:
     """A saved item named in the URL, or None — with the store's own one-line reason on the page
-    when it cannot be reached (the page goes on without it)."""
+    when it cannot be reached (the page goes on without it). An id Navigator never makes (a
+    path, a control character, 5,000 characters) is simply not found."""
+    try:
+        check_ids(kind, item_id)
+    except StoreError:
+        return None
     try:
         return store.load(kind, item_id, model_type)
     except NavigatorError as exc:

@@ -227,3 +227,19 @@ def test_recommend_panel_is_built_only_when_open(cache: Path) -> None:
     assert len(table) > 0, "no granite model recommended"
     assert all("granite" in str(name).lower() for name in table["Model"])
     assert not [c for c in table.columns if "_" in c]  # headings in words, not field names
+
+
+@pytest.mark.parametrize("page", ["views/capacity_plan.py", "views/what_if.py"])
+@pytest.mark.parametrize("bad", ["../../etc/passwd", "x" * 5000, "plan-\x00zz", "plan-nope"])
+def test_a_bad_plan_link_is_not_found_in_plain_words(cache: Path, page: str, bad: str) -> None:
+    """A ``?plan=`` that is a path, a control character, 5,000 characters or unknown: the page
+    says the plan is not there (the id cut short), with no store wording and no error."""
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    at.switch_page(page)
+    at.query_params["plan"] = bad
+    at.run()
+    assert not at.exception
+    (warning,) = [w.value for w in at.warning]
+    assert "is not in this session or the file cache" in warning and len(warning) < 160
+    assert "cache id" not in warning and "\x00" not in warning

@@ -65,7 +65,7 @@ if wanted and (current is None or current.id != wanted):
         state.set_plan(restored)
         current = restored
     else:
-        st.warning(f"Plan {wanted!r} is not in this session or the file cache; plan again below.")
+        st.warning(f"Plan {services.shown_id(wanted)} is not in this session or the file cache; plan again below.")
 
 
 if current is not None:

@@ -127,6 +127,8 @@ if wanted and (plan is None or plan.id != wanted):
     if restored is not None:
         state.set_plan(restored)
         plan = restored
+    else:
+        st.warning(f"Plan {services.shown_id(wanted)} is not in this session or the file cache.")
 
 
 if plan is None or plan.chosen is None:
