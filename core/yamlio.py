@@ -81,7 +81,13 @@ def load_yaml(text: str | bytes, *, source: str = "<input>", max_bytes: int = MA
             text = text.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise YamlError(f"{source}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    loader = _LimitedLoader(text)
+    try:
+        loader = _LimitedLoader(text)  # the reader refuses control characters here already
+    except yaml.reader.ReaderError as exc:
+        raise YamlError(
+            f"{source}: character U+{exc.character:04X} at position {exc.position} is not allowed in YAML "
+            "(a control character: remove it)"
+        ) from None
     try:
         node = loader.get_single_node()
         if node is None:

@@ -115,3 +115,21 @@ def test_files_that_are_not_files_are_said_without_hanging(tmp_path: Path, capsy
         out, err = capsys.readouterr()
         assert code == 2 and said in err and err.count("\n") == 1, (argv, err)
         assert "Traceback" not in err and "Traceback" not in out
+
+
+@pytest.mark.parametrize("char", ["\x07", "\x00", "\ufffe", "\x1b"])
+def test_a_control_character_in_any_yaml_is_one_line(
+    char: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from core.samples import sample_path
+
+    text = sample_path("sample_modelcar_config.base.yaml").read_text()
+    bad = tmp_path / "modelcar.yaml"
+    bad.write_text(text.replace("models:", f"models:{char}", 1) if "models:" in text else char + text)
+    inventory = tmp_path / "inventory.yaml"
+    inventory.write_text(f"nodes:{char}\n")
+    for argv in (["fit", "--config", str(bad)], ["inventory", "--inventory", str(inventory)]):
+        code = main(argv)
+        out, err = capsys.readouterr()
+        assert code == 2 and err.count("\n") == 1 and "Traceback" not in err + out, (argv, err)
+        assert f"character U+{ord(char):04X} at position" in err and "is not allowed in YAML" in err, err
