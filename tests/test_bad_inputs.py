@@ -133,3 +133,26 @@ def test_a_control_character_in_any_yaml_is_one_line(
         out, err = capsys.readouterr()
         assert code == 2 and err.count("\n") == 1 and "Traceback" not in err + out, (argv, err)
         assert f"character U+{ord(char):04X} at position" in err and "is not allowed in YAML" in err, err
+
+
+@pytest.mark.parametrize(
+    ("content", "said"),
+    [
+        (bytes(range(128, 256)) * 10, "not UTF-8 text"),
+        (b"- a\n- b\n", "not a kubeconfig (expected a mapping with clusters, users, contexts)"),
+        (b"just a string\n", "not a kubeconfig"),
+        (b"apiVersion: v1\nclusters: [\n", "invalid YAML at line 3"),
+        (b"clusters: {a: 1}\n", "'clusters' must be a list of entries, each with a name"),
+        (b"users: [1, 2]\n", "'users' must be a list of entries, each with a name"),
+        (b"a: " + b"x" * (5 * 1_048_576), "the limit is 4 MiB"),
+    ],
+    ids=["binary", "list", "string", "broken", "clusters-map", "users-ints", "50mb"],
+)
+def test_a_kubeconfig_that_is_not_one_is_one_line(
+    content: bytes, said: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "kubeconfig"
+    path.write_bytes(content)
+    code = main(["inventory", "--kubeconfig", str(path)])
+    out, err = capsys.readouterr()
+    assert code == 2 and err.count("\n") == 1 and said in err and "Traceback" not in err + out, err

@@ -28,7 +28,9 @@ from core.errors import (
     ClusterPermissionError,
     ClusterRejectedError,
     ClusterUnreachableError,
+    YamlError,
 )
+from core.yamlio import load_yaml, read_bounded
 
 T = TypeVar("T")
 REQUEST_TIMEOUT = (5.0, 30.0)
@@ -57,17 +59,38 @@ def default_kubeconfig() -> Path:
     return Path.home() / ".kube" / "config"
 
 
+KUBECONFIG_MAX_BYTES = 4 * 1_048_576
+"""Kubeconfigs are kilobytes; a bigger file is refused before the client's loader reads it."""
+
+
+def checked_kubeconfig(path: Path) -> dict[str, Any]:
+    """A kubeconfig's document, checked before the Kubernetes client reads it: a regular file of
+    at most 4 MiB, UTF-8 YAML without control characters, a mapping whose ``clusters``, ``users``
+    and ``contexts`` are lists of named entries. Anything else is one :class:`ClusterConfigError`."""
+    try:
+        doc = load_yaml(read_bounded(path, max_bytes=KUBECONFIG_MAX_BYTES, kind="kubeconfig"), source=str(path))
+    except YamlError as exc:
+        raise ClusterConfigError(f"kubeconfig {exc}") from None
+    if not isinstance(doc, dict):
+        raise ClusterConfigError(
+            f"kubeconfig {path}: not a kubeconfig (expected a mapping with clusters, users, contexts)"
+        )
+    for key in ("clusters", "users", "contexts"):
+        entries = doc.get(key) or []
+        if not isinstance(entries, list) or not all(isinstance(e, dict) and e.get("name") for e in entries):
+            raise ClusterConfigError(f"kubeconfig {path}: '{key}' must be a list of entries, each with a name")
+    return doc
+
+
 def list_contexts(kubeconfig: Path | None = None) -> tuple[list[str], str | None]:
     """Context names in a kubeconfig and the current one; empty when there is no file."""
     path = kubeconfig or default_kubeconfig()
     if not path.exists():
         return [], None
-    try:
-        contexts, current = config.list_kube_config_contexts(config_file=str(path))
-    except (ConfigException, OSError, ValueError) as exc:
-        raise ClusterConfigError(f"kubeconfig {path}: {exc}") from None
-    names = [c["name"] for c in contexts or []]
-    return names, (current or {}).get("name")
+    doc = checked_kubeconfig(path)
+    names = [str(c["name"]) for c in doc.get("contexts") or []]
+    current = doc.get("current-context")
+    return names, str(current) if current else None
 
 
 def connect(kubeconfig: Path | None = None, context: str | None = None) -> Connection:
@@ -77,8 +100,7 @@ def connect(kubeconfig: Path | None = None, context: str | None = None) -> Conne
     try:
         if path.exists():
             if context is None:
-                _, current = config.list_kube_config_contexts(config_file=str(path))
-                context = (current or {}).get("name")
+                _, context = list_contexts(path)
             config.load_kube_config(
                 config_file=str(path),
                 context=context,
@@ -92,9 +114,12 @@ def connect(kubeconfig: Path | None = None, context: str | None = None) -> Conne
                 f"no kubeconfig at {path}: run 'oc login' (or set KUBECONFIG / NAVIGATOR_KUBECONFIG) "
                 "to reach a cluster."
             )
-    except ConfigException as exc:
+    except (ConfigException, TypeError, ValueError, KeyError, AttributeError) as exc:
+        # the client's loader on a kubeconfig that passed the shape check but not its own
         where = f" context {context!r}" if context else ""
-        raise ClusterConfigError(f"kubeconfig {path}{where}: {exc}") from None
+        raise ClusterConfigError(
+            f"kubeconfig {path}{where}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
+        ) from None
     cfg.retries = 1
     return Connection(client.ApiClient(cfg), cfg.host, context)
 
