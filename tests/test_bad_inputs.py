@@ -156,3 +156,28 @@ def test_a_kubeconfig_that_is_not_one_is_one_line(
     code = main(["inventory", "--kubeconfig", str(path)])
     out, err = capsys.readouterr()
     assert code == 2 and err.count("\n") == 1 and said in err and "Traceback" not in err + out, err
+
+
+def test_a_deeply_nested_cache_file_is_skipped_not_a_crash(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One hand-made cache file nested 100,000 deep (or a valid envelope whose data is) is
+    skipped with a warning; the other items still list and load, and `chat --resume` says no."""
+    from core.assistant import WorkflowState
+    from core.store import FileStore
+
+    store = FileStore(tmp_path)
+    kept = WorkflowState()
+    store.save("workflows", kept.id, kept)
+    folder = next(p.parent for p in tmp_path.rglob(f"{kept.id}.json"))
+    (folder / "wf-deep.json").write_text("[" * 100_000 + "]" * 100_000)
+    deep_data = '{"format": 1, "kind": "workflows", "data": ' + '{"a": ' * 50_000 + "1" + "}" * 50_001
+    (folder / "wf-deep2.json").write_text(deep_data)
+    assert [e.id for e in store.list("workflows")] == [kept.id]
+    assert store.load("workflows", "wf-deep2", WorkflowState) is None
+    assert store.warnings and all("skipped" in w for w in store.warnings)
+    monkeypatch.setenv("NAVIGATOR_CACHE_DIR", str(tmp_path))
+    code = main(["chat", "--resume", "wf-deep2"])
+    out, err = capsys.readouterr()
+    assert code == 2 and "Traceback" not in err + out and err.count("\n") == 1, err
+    assert "wf-deep2" in err

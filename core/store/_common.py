@@ -128,6 +128,9 @@ def as_model(
     except ValidationError:
         warn(f"skipped {kind}/{item_id}: saved by another version (fields differ)")
         return None
+    except RecursionError:  # a hand-made file nested far deeper than anything Navigator writes
+        warn(f"skipped {kind}/{item_id}: nested too deeply to be a Navigator item")
+        return None
 
 
 def checked_for_saving(kind: str, item_id: str, model: BaseModel) -> None:

@@ -100,7 +100,7 @@ class FileStore:
     def _read(self, path: Path, kind: str) -> dict[str, Any] | None:
         try:
             raw = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
             self._warn(f"skipped {path.name} in the {kind} cache: unreadable ({exc.__class__.__name__})")
             return None
         if not isinstance(raw, dict) or raw.get("format") != FORMAT or raw.get("kind") != kind:
