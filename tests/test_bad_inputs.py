@@ -181,3 +181,19 @@ def test_a_deeply_nested_cache_file_is_skipped_not_a_crash(
     out, err = capsys.readouterr()
     assert code == 2 and "Traceback" not in err + out and err.count("\n") == 1, err
     assert "wf-deep2" in err
+
+
+def test_a_cache_that_cannot_be_written_loses_no_answer(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`plan --save` and `qa` with a cache folder that cannot be made: the plan and the verdict
+    are printed first, then one line says what was not kept (exit 2 for the plan: the save asked
+    for did not happen)."""
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("NAVIGATOR_CACHE_DIR", str(blocker / "cache"))
+    code = main([*PLAN, "--gpu", "L40S", "--save", "--json"])
+    out, err = capsys.readouterr()
+    plan = json.loads(out)
+    assert plan["feasible"] and plan["id"].startswith("plan-")
+    assert code == 2 and f"plan {plan['id']} was not saved:" in err and err.count("\n") == 1, err

@@ -130,6 +130,22 @@ def test_a_failing_test_that_echoes_the_pull_secret_shows_it_nowhere(
         no_secrets(saved.read_text())
 
 
+def test_a_cache_that_cannot_be_written_keeps_the_verdict_on_screen(
+    podman_on_path: Path, kubeconfig_file: Path, tmp_path: Path
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    env = {
+        "PODMAN_STANDIN_MODE": "pass",
+        "REGISTRY_REDHAT_IO_REGISTRY_PULL_SECRET": PULL,
+        "NAVIGATOR_CACHE_DIR": str(blocker / "cache"),
+    }
+    done = navigator("qa", "--config", str(CONFIG), "--kubeconfig", str(kubeconfig_file), "--json", env=env)
+    assert json.loads(done.stdout)["status"] == "QA_OK"  # the verdict, printed
+    assert done.returncode == 2 and "was not kept in the file cache" in done.stderr
+    assert done.stderr.strip().count("\n") == 0 and "Traceback" not in done.stderr
+
+
 def test_timeout_and_cancel_stop_the_container(
     podman_on_path: Path, kubeconfig_file: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -8,12 +8,13 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import sys
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
-from core.errors import InputError, YamlError
+from core.errors import InputError, StoreError, YamlError
 from core.planning import (
     CandidateResult,
     CapacityPlan,
@@ -163,12 +164,16 @@ def _store() -> Store:
 
 def _plan(args: argparse.Namespace) -> int:
     plan = build_plan(request_from_args(args))
-    if args.save:
-        _store().save("plans", plan.id, plan)
     if args.json:
         print_json(plan.model_dump(mode="json"))
     else:
         print_plan(plan)
+    if args.save:  # after the plan is shown: a cache that cannot be written loses nothing computed
+        try:
+            _store().save("plans", plan.id, plan)
+        except StoreError as exc:
+            print(f"navigator: error: plan {plan.id} was not saved: {exc}", file=sys.stderr)
+            return 2
     return 0 if plan.feasible else 1
 
 

@@ -20,7 +20,7 @@ from pydantic import SecretStr, ValidationError
 
 from core.catalog._catalog import format_validation_error
 from core.cluster import default_kubeconfig
-from core.errors import InputError
+from core.errors import InputError, StoreError
 from core.manifests import to_yaml
 from core.qa import (
     DEFAULT_TEST_IMAGE,
@@ -82,7 +82,11 @@ def _run(args: argparse.Namespace) -> int:
         result = run_in_cluster(request, on_line=on_line, context=args.context or settings.kube_context)
     else:
         result = run_podman(request, on_line=on_line)
-    open_store(settings).save(QA_KIND, result.run_id, result)
+    try:
+        open_store(settings).save(QA_KIND, result.run_id, result)
+        unsaved = None
+    except StoreError as exc:  # the verdict is still printed below; only keeping it failed
+        unsaved = f"navigator: error: run {result.run_id} was not kept in the file cache: {exc}"
     if args.json:
         print_json(qa_json(result))
     else:
@@ -94,7 +98,11 @@ def _run(args: argparse.Namespace) -> int:
         print(f"{result.status}: {result.detail}")
         if result.advice:
             print(result.advice)
-        print(f"run {result.run_id}; the log is kept in the file cache ({QA_KIND}/{result.run_id})")
+        if unsaved is None:
+            print(f"run {result.run_id}; the log is kept in the file cache ({QA_KIND}/{result.run_id})")
+    if unsaved is not None:
+        print(unsaved, file=sys.stderr)
+        return 2 if result.code is None else 1
     if result.code is None:
         return 0
     return 2 if result.code in _BEFORE_RUN else 1
