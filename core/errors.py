@@ -161,6 +161,10 @@ class ClusterPermissionError(ClusterError):
     """RBAC forbids a call (HTTP 403); the message names the verb and resource to grant."""
 
 
+class ClusterNotFoundError(ClusterError):
+    """The object (or its namespace or kind) does not exist: HTTP 404 with a Kubernetes Status."""
+
+
 class ClusterConflictError(ClusterError):
     """The object already exists (HTTP 409); apply patches it instead."""
 

@@ -197,3 +197,44 @@ def test_a_cache_that_cannot_be_written_loses_no_answer(
     plan = json.loads(out)
     assert plan["feasible"] and plan["id"].startswith("plan-")
     assert code == 2 and f"plan {plan['id']} was not saved:" in err and err.count("\n") == 1, err
+
+
+LOGIN_PAGE = b"<!DOCTYPE html><html><body><form action='/login'>Log in</form></body></html>"
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "content_type"),
+    [
+        (403, b"null", "application/json"),
+        (403, b"[1, 2, 3]", "application/json"),
+        (500, b'"the server said no"', "application/json"),
+        (404, b"{not json", "application/json"),
+        (200, LOGIN_PAGE, "text/html"),
+        (200, b"[]", "application/json"),
+    ],
+    ids=["403-null", "403-list", "500-string", "404-broken", "200-html", "200-list"],
+)
+def test_a_badly_answering_api_server_is_one_line(
+    status: int, body: bytes, content_type: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """inventory, status and delete against an API server whose answers are not Kubernetes
+    objects: one line and exit 1 or 2, never a traceback, and delete never says "deleted"."""
+    from tests.support.bad_api import Answer, bad_api
+    from tests.support.fake_kube import write_kubeconfig
+
+    server = bad_api(Answer(status, body, content_type))
+    try:
+        kubeconfig = str(write_kubeconfig(tmp_path / "kubeconfig", server.url, "token-x"))
+        for argv in (
+            ["inventory", "--kubeconfig", kubeconfig],
+            ["status", "granite", "-n", "llm", "--kubeconfig", kubeconfig],
+            ["delete", "granite", "-n", "llm", "--kubeconfig", kubeconfig, "--yes"],
+        ):
+            code = main(argv)
+            out, err = capsys.readouterr()
+            assert code in (1, 2) and "Traceback" not in out + err, (argv, out, err)
+            assert err.count("\n") <= 1 and (err or out), (argv, out, err)
+            if argv[0] == "delete":
+                assert "deleted" not in out.replace("not deleted", ""), out
+    finally:
+        server.stop()

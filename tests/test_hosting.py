@@ -186,7 +186,11 @@ def test_deployment_runs_non_root_behind_the_oauth_proxy() -> None:
     containers = {c["name"]: c for c in pod["containers"]}
     app, mcp, proxy = containers["navigator"], containers["mcp"], containers["oauth-proxy"]
     for c in (app, mcp, proxy):
-        assert c["securityContext"] == {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}}
+        assert c["securityContext"] == {
+            "allowPrivilegeEscalation": False,
+            "readOnlyRootFilesystem": True,  # what is written goes to a volume
+            "capabilities": {"drop": ["ALL"]},
+        }
         assert "privileged" not in c.get("securityContext", {})
     assert app["args"] == ["--server.address=127.0.0.1"]  # only the proxy is reachable
     assert "ports" not in app
@@ -219,6 +223,25 @@ def test_deployment_runs_non_root_behind_the_oauth_proxy() -> None:
     assert dep["spec"]["replicas"] >= 2
     assert dep["spec"]["strategy"] == {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}}
     assert by_kind("PersistentVolumeClaim")[0]["spec"]["accessModes"] == ["ReadWriteMany"]
+
+
+def test_images_are_pinned_and_writable_paths_are_volumes() -> None:
+    (dep,) = by_kind("Deployment")
+    pod = dep["spec"]["template"]["spec"]
+    for c in pod["containers"]:
+        image = c["image"]
+        assert ":" in image.rsplit("/", 1)[-1] and not image.endswith(":latest"), image  # a tag, never latest
+        if "startupProbe" in c:
+            assert c["startupProbe"]["timeoutSeconds"] <= c["startupProbe"]["periodSeconds"]
+    volumes = {v["name"]: v for v in pod["volumes"]}
+    for name in ("navigator", "mcp"):
+        c = next(c for c in pod["containers"] if c["name"] == name)
+        mounts = {m["mountPath"]: m["name"] for m in c["volumeMounts"]}
+        assert "emptyDir" in volumes[mounts["/tmp"]] and volumes[mounts["/tmp"]]["emptyDir"]["sizeLimit"]
+        assert "/opt/app-root/src/.cache" in mounts  # HOME's cache, on the read-only root file system
+    run = " ".join(s["value"] for s in containerfile() if s["instruction"] == "RUN")
+    assert "chmod -R g=u /var/cache/navigator /opt/app-root/src" in run  # only what the app writes
+    assert "-exec chmod g-w,o-w" in run and "/opt/app-root/lib" in run  # site-packages: not writable
 
 
 def test_replicas_are_sticky_behind_the_route_and_scale_on_cpu() -> None:

@@ -25,6 +25,7 @@ from core.errors import (
     ClusterConfigError,
     ClusterConflictError,
     ClusterError,
+    ClusterNotFoundError,
     ClusterPermissionError,
     ClusterRejectedError,
     ClusterUnreachableError,
@@ -124,23 +125,32 @@ def connect(kubeconfig: Path | None = None, context: str | None = None) -> Conne
     return Connection(client.ApiClient(cfg), cfg.host, context)
 
 
-def _reason(exc: ApiException) -> str:
+def _status_body(exc: ApiException) -> dict[str, Any]:
+    """The error's Status object, or {} when the body is not one (``null``, a list, a string,
+    an HTML page from a proxy in front of the API)."""
     try:
         body = json.loads(exc.body or "{}")
-        return str(body.get("message") or exc.reason)
-    except (TypeError, ValueError):
-        return str(exc.reason)
+    except (TypeError, ValueError, RecursionError):
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def _reason(exc: ApiException) -> str:
+    message = _status_body(exc).get("message")
+    return str(message)[:500] if message else str(exc.reason or "no reason given")
 
 
 def _causes(exc: ApiException) -> list[str]:
     """``field: message`` per cause of a Status body (422 Invalid, webhook denials)."""
-    try:
-        body = json.loads(exc.body or "{}")
-    except (TypeError, ValueError):
-        return []
-    causes = ((body.get("details") or {}).get("causes")) or []
-    out = [f"{c.get('field') or '(object)'}: {c.get('message') or c.get('reason')}" for c in causes]
-    return out or ([str(body["message"])] if body.get("message") else [])
+    body = _status_body(exc)
+    details = body.get("details")
+    causes = details.get("causes") if isinstance(details, dict) else None
+    out = [
+        f"{c.get('field') or '(object)'}: {c.get('message') or c.get('reason')}"
+        for c in (causes if isinstance(causes, list) else [])
+        if isinstance(c, dict)
+    ]
+    return out or ([str(body["message"])[:500]] if body.get("message") else [])
 
 
 def request(
@@ -174,6 +184,8 @@ def request(
         response = conn.api.call_api(*params, _request_timeout=kwargs["_request_timeout"])
         response.read()
         data = conn.api.response_deserialize(response, {"2XX": "object"}).data
+        if data is not None and not isinstance(data, dict):  # e.g. a login page answering 200
+            raise ValueError("not a JSON object")
         return cast(dict[str, Any], data or {})
 
     return call(conn, verb, resource, _do)
@@ -196,7 +208,12 @@ def call(conn: Connection, verb: str, resource: str, fn: Callable[..., T], *args
                 f"admin to grant '{verb}' on '{resource}' to your user or service account."
             ) from None
         if exc.status == 404:
-            raise ClusterError(f"{resource} not found (404): {_reason(exc)}") from None
+            if _status_body(exc).get("kind") == "Status":
+                raise ClusterNotFoundError(f"{resource} not found (404): {_reason(exc)}") from None
+            raise ClusterError(  # a 404 from something in front of the API, not the API's own
+                f"{verb} {resource}: the server at {conn.server} answered 404 without a Kubernetes Status; "
+                "is the kubeconfig's server address the cluster's API server?"
+            ) from None
         if exc.status == 409:
             raise ClusterConflictError(f"{resource} already exists (409): {_reason(exc)}") from None
         if exc.status in (400, 422):
@@ -206,10 +223,12 @@ def call(conn: Connection, verb: str, resource: str, fn: Callable[..., T], *args
                 f"the API server rejected {verb} {resource} ({exc.status}): {detail}", causes
             ) from None
         raise ClusterError(f"{verb} {resource} failed ({exc.status} {exc.reason}): {_reason(exc)}") from None
-    except ValidationError:
+    except (ValidationError, ValueError, TypeError, AttributeError, KeyError):
+        # A 2xx body that is not the object asked for: an HTML login page of a proxy in front of
+        # the API, or something that is not a Kubernetes API server at all.
         raise ClusterError(
-            f"{verb} {resource}: the API server at {conn.server} answered with an object this "
-            "client cannot read; is it a Kubernetes API server?"
+            f"{verb} {resource}: the API server at {conn.server} answered with something that is not a "
+            "Kubernetes object (a login page in front of the API?); check the kubeconfig's server address"
         ) from None
     except (urllib3.exceptions.HTTPError, OSError) as exc:
         raise ClusterUnreachableError(

@@ -20,7 +20,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from core.cluster._client import Connection, request
-from core.errors import ClusterConflictError, ClusterError, ClusterRejectedError, InputError
+from core.errors import ClusterConflictError, ClusterError, ClusterNotFoundError, ClusterRejectedError, InputError
 
 Action = Literal["created", "patched", "deleted", "would create", "would patch", "checked offline", "failed", "skipped"]
 
@@ -179,7 +179,7 @@ def delete_deployment(conn: Connection, name: str, namespace: str) -> list[Apply
             request(conn, "delete", resource, "DELETE", path)
             out.append(_result(obj, "deleted"))
         except ClusterError as exc:
-            gone = "not found" in str(exc)
+            gone = isinstance(exc, ClusterNotFoundError)
             out.append(_result(obj, "skipped" if gone else "failed", "not there" if gone else str(exc)))
     return out
 
@@ -257,7 +257,7 @@ def deployment_status(conn: Connection, name: str, namespace: str) -> Deployment
     try:
         isvc = request(conn, "get", resource, "GET", path)
     except ClusterError as exc:
-        if "not found" in str(exc):
+        if isinstance(exc, ClusterNotFoundError):
             return DeploymentStatus(
                 name=name, namespace=namespace, exists=False, ready=False, reason="no such InferenceService"
             )
@@ -380,7 +380,7 @@ def existing_runtimes(conn: Connection, namespace: str) -> list[str]:
             f"/apis/serving.kserve.io/v1alpha1/namespaces/{namespace}/servingruntimes",
         )
     except ClusterError as exc:
-        if "not found" in str(exc):
+        if isinstance(exc, ClusterNotFoundError):
             return []
         raise
     return [str(i["metadata"]["name"]) for i in data.get("items") or []]

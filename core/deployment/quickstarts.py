@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict
 
 from core.cluster._client import Connection, request
 from core.cluster.deploy import ApplyResult, apply_objects, deployment_status, fill_secrets, object_paths
-from core.errors import ClusterError
+from core.errors import ClusterError, ClusterNotFoundError
 
 State = Literal["done", "to do", "not needed", "waiting", "blocked"]
 
@@ -83,7 +83,7 @@ def _exists(conn: Connection, obj: dict[str, Any]) -> bool:
         request(conn, "get", resource, "GET", path)
         return True
     except ClusterError as exc:
-        if "not found" in str(exc):
+        if isinstance(exc, ClusterNotFoundError):
             return False
         raise
 
