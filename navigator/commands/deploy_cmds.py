@@ -167,6 +167,24 @@ def manifests_json(ms: ManifestSet) -> dict[str, Any]:
     }
 
 
+def deploy_set(
+    conn: Connection, ms: ManifestSet, *, confirmed: bool, wait_s: float | None
+) -> tuple[DeployOutcome, DeploymentStatus | None]:
+    """Validate, dry-run and (``confirmed``) apply a manifest set, then wait up to ``wait_s`` for
+    Ready. Secret values come from the environment the command runs in (S3 keys, the Hugging
+    Face token of a gated repo) and go to the cluster only."""
+    secrets = {k: os.environ[k] for k in S3_KEYS if os.environ.get(k)}
+    hf_token = load_settings().hf_token
+    if hf_token is not None or os.environ.get("HF_TOKEN"):
+        secrets["HF_TOKEN"] = hf_token.get_secret_value() if hf_token is not None else os.environ["HF_TOKEN"]
+    outcome = deploy(conn, ms.objects, confirmed=confirmed, secret_values=secrets)
+    status: DeploymentStatus | None = None
+    if outcome.ok and outcome.confirmed and wait_s:
+        isvc = next(o for o in ms.objects if o["kind"] == "InferenceService")
+        status = wait_ready(conn, isvc["metadata"]["name"], isvc["metadata"]["namespace"], timeout_s=wait_s)
+    return outcome, status
+
+
 def deploy_json(outcome: DeployOutcome, ms: ManifestSet, status: DeploymentStatus | None) -> dict[str, Any]:
     """``navigator deploy --json`` (and the MCP ``deploy`` tool's result)."""
     out = outcome.model_dump(mode="json") | {"valid": outcome.valid, "ok": outcome.ok, "notes": ms.notes}
@@ -205,16 +223,9 @@ def _deploy(args: argparse.Namespace) -> int:
     conn = _connection(args)
     try:
         ms = build_set(args, conn)
-        secrets = {k: os.environ[k] for k in S3_KEYS if os.environ.get(k)}
-        hf_token = load_settings().hf_token
-        if hf_token is not None or os.environ.get("HF_TOKEN"):
-            # A gated repo's Secret; the value goes to the cluster only.
-            secrets["HF_TOKEN"] = hf_token.get_secret_value() if hf_token is not None else os.environ["HF_TOKEN"]
-        outcome = deploy(conn, ms.objects, confirmed=bool(args.yes and not args.dry_run), secret_values=secrets)
-        status: DeploymentStatus | None = None
-        if outcome.ok and outcome.confirmed and args.wait:
-            isvc = next(o for o in ms.objects if o["kind"] == "InferenceService")
-            status = wait_ready(conn, isvc["metadata"]["name"], isvc["metadata"]["namespace"], timeout_s=args.timeout)
+        outcome, status = deploy_set(
+            conn, ms, confirmed=bool(args.yes and not args.dry_run), wait_s=args.timeout if args.wait else None
+        )
     finally:
         conn.close()
     if args.json:

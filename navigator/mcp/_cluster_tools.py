@@ -20,15 +20,15 @@ from core.catalog import get_catalog
 from core.catalog._catalog import format_validation_error
 from core.cluster import Inventory, connect, default_kubeconfig, discover_inventory
 from core.cluster._client import Connection
-from core.cluster.deploy import DeploymentStatus, delete_deployment, wait_ready
+from core.cluster.deploy import delete_deployment
 from core.decision import DecisionReport
-from core.deployment import ManifestSet, deploy
+from core.deployment import ManifestSet
 from core.errors import InputError
 from core.planning import CapacityPlan
 from core.qa import PULL_SECRET_ENV, QA_KIND, QaRequest, run_in_cluster, run_podman
 from core.settings import load_settings
 from core.store import open_store
-from navigator.commands.deploy_cmds import S3_KEYS, assemble, deploy_json, manifest_overrides, manifests_json
+from navigator.commands.deploy_cmds import assemble, deploy_json, deploy_set, manifest_overrides, manifests_json
 from navigator.commands.qa_cmd import qa_json
 from navigator.mcp._registry import Args, Call, ToolSpec
 from navigator.mcp._tools import FitArgs, PlanRef, decide
@@ -154,15 +154,7 @@ def deploy_tool(args: DeployArgs, call: Call) -> dict[str, Any]:
     conn = _connection()
     try:
         ms = _set(args, call, conn)
-        secrets = {k: os.environ[k] for k in S3_KEYS if os.environ.get(k)}
-        hf_token = load_settings().hf_token
-        if hf_token is not None:
-            secrets["HF_TOKEN"] = hf_token.get_secret_value()  # a gated repo's Secret; to the cluster only
-        outcome = deploy(conn, ms.objects, confirmed=args.confirm and not args.dry_run, secret_values=secrets)
-        status: DeploymentStatus | None = None
-        if outcome.ok and outcome.confirmed and args.wait_s:
-            isvc = next(o for o in ms.objects if o["kind"] == "InferenceService")
-            status = wait_ready(conn, isvc["metadata"]["name"], isvc["metadata"]["namespace"], timeout_s=args.wait_s)
+        outcome, status = deploy_set(conn, ms, confirmed=args.confirm and not args.dry_run, wait_s=args.wait_s)
     finally:
         conn.close()
     return deploy_json(outcome, ms, status)
