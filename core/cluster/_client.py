@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
@@ -36,16 +37,22 @@ from core.yamlio import load_yaml, read_bounded
 T = TypeVar("T")
 REQUEST_TIMEOUT = (5.0, 30.0)
 """(connect, read) seconds for every API call."""
+SILENCE_S = float(os.environ.get("NAVIGATOR_CLUSTER_SILENCE_S", "45"))
+"""Seconds one command waits, over all its calls, on an API server that accepts and never
+answers before it says so (``NAVIGATOR_CLUSTER_SILENCE_S``)."""
 PAGE_SIZE = 250
 
 
 @dataclass
 class Connection:
-    """An API client plus where it points, for messages."""
+    """An API client plus where it points, for messages, and how long this command may still
+    wait on a server that does not answer (``silence_s``, spent only by calls that time out:
+    a server that answers keeps a long wait — for Ready, for a QA pod — alive)."""
 
     api: client.ApiClient
     server: str
     context: str | None
+    silence_s: float = field(default=SILENCE_S)
 
     def close(self) -> None:
         """Release the client's connection pool."""
@@ -193,7 +200,14 @@ def request(
 
 def call(conn: Connection, verb: str, resource: str, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """Run one API call; map failures to :class:`ClusterError` subclasses with advice."""
-    kwargs.setdefault("_request_timeout", REQUEST_TIMEOUT)
+    if conn.silence_s <= 0:
+        raise ClusterUnreachableError(_silent(conn))
+    # A caller's own read timeout (a followed log, quiet for minutes) is kept; the default one
+    # is cut to what this command may still wait.
+    explicit = kwargs.get("_request_timeout")
+    connect_s, read_s = explicit or REQUEST_TIMEOUT
+    kwargs["_request_timeout"] = (min(connect_s, conn.silence_s), read_s if explicit else min(read_s, conn.silence_s))
+    started = time.monotonic()
     try:
         return fn(*args, **kwargs)
     except ApiException as exc:
@@ -231,10 +245,20 @@ def call(conn: Connection, verb: str, resource: str, fn: Callable[..., T], *args
             "Kubernetes object (a login page in front of the API?); check the kubeconfig's server address"
         ) from None
     except (urllib3.exceptions.HTTPError, OSError) as exc:
+        conn.silence_s -= time.monotonic() - started  # a refused connection costs nothing; a silent one does
+        if conn.silence_s <= 0:
+            raise ClusterUnreachableError(_silent(conn)) from None
         raise ClusterUnreachableError(
             f"the API server at {conn.server} does not answer ({exc.__class__.__name__}). "
             "Check the cluster is up, your VPN, and the kubeconfig server address."
         ) from None
+
+
+def _silent(conn: Connection) -> str:
+    return (
+        f"the API server at {conn.server} accepted connections but did not answer within {SILENCE_S:.0f} s "
+        "in all; check the cluster is up and the kubeconfig server address (NAVIGATOR_CLUSTER_SILENCE_S)"
+    )
 
 
 def list_all(conn: Connection, verb_resource: str, fn: Callable[..., Any], **kwargs: Any) -> Iterator[Any]:

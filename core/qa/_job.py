@@ -20,7 +20,7 @@ from typing import Any
 
 from kubernetes import client
 
-from core.cluster._client import Connection, connect, request
+from core.cluster._client import Connection, call, connect, request
 from core.cluster.deploy import apply_objects, pod_state
 from core.errors import ClusterError
 from core.qa._model import PULL_SECRET_ENV, WORKDIR, QaCode, QaRequest, QaResult
@@ -194,8 +194,16 @@ def run_job(
             time.sleep(poll_s)
         name = pod["metadata"]["name"]
         # Unparsed (``_preload_content=False``): a urllib3 response to read as the pod writes.
-        stream: Any = client.CoreV1Api(conn.api).read_namespaced_pod_log(
-            name, req.namespace, follow=True, _preload_content=False, _request_timeout=(5, req.timeout_s)
+        stream: Any = call(
+            conn,
+            "get",
+            f"pods/log in namespace {req.namespace}",
+            client.CoreV1Api(conn.api).read_namespaced_pod_log,
+            name,
+            req.namespace,
+            follow=True,
+            _preload_content=False,
+            _request_timeout=(5, req.timeout_s),
         )
         chunks: queue.Queue[bytes | None] = queue.Queue()
 
