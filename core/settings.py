@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     cache_dir: Path = Field(default_factory=_default_cache_dir)
     cache_enabled: bool = True
     """False keeps plans and workflows in the session only."""
+    cache_max_age_days: float | None = Field(default=None, gt=0, le=3650)
+    """Delete saved items (every user's) older than this many days, checked at most every six
+    hours by the app: a shared volume or table must not fill up. Unset: keep everything."""
 
     llm_provider: LlmProvider = "none"
     llm_model: str = "gemini-2.5-flash"

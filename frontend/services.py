@@ -31,7 +31,7 @@ from core.qa import RunManager
 from core.samples import sample_path
 from core.settings import Settings, load_settings
 from core.sizing.user_calibration import UserCalibration, load_user_calibration, use_calibration
-from core.store import USER_HEADER, FileStore, Store, open_store
+from core.store import USER_HEADER, FileStore, Store, open_store, prune_if_due
 from core.store import user_namespace as namespace_of
 from core.store._common import M, check_ids
 
@@ -138,7 +138,9 @@ def cache_root(s: Settings) -> Path:
 
 def store(s: Settings) -> Store:
     """This user's store: PostgreSQL when NAVIGATOR_STORE_URL is set, else the file cache
-    (memory-only when NAVIGATOR_CACHE_ENABLED=false)."""
+    (memory-only when NAVIGATOR_CACHE_ENABLED=false). Old items go first when
+    NAVIGATOR_CACHE_MAX_AGE_DAYS says so (at most every six hours per process)."""
+    prune_if_due(s)
     return open_store(s, user_namespace())
 
 

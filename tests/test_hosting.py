@@ -206,6 +206,8 @@ def test_deployment_runs_non_root_behind_the_oauth_proxy() -> None:
     }
     assert "/healthz" in " ".join(mcp["readinessProbe"]["exec"]["command"])
     assert {e["name"]: e["value"] for e in mcp["env"]} == {e["name"]: e["value"] for e in app["env"]}
+    app_env = {e["name"]: e["value"] for e in app["env"]}
+    assert float(app_env["NAVIGATOR_CACHE_MAX_AGE_DAYS"]) > 0  # the shared volume does not fill up
     assert any(a.startswith("--openshift-sar=") for a in proxy["args"])
     mounts = {m["name"]: m for m in app["volumeMounts"]}
     env = {e["name"]: e["value"] for e in app["env"]}

@@ -178,3 +178,60 @@ def test_the_cli_saves_a_plan_in_postgresql(pg_url: str, tmp_path: Path) -> None
     assert [e.id for e in saved] == [plan_id] and saved[0].data["request"]["traffic"]["rps"] == 7
     assert not list(tmp_path.rglob("*.json")), "nothing went to the file cache"
     assert PASSWORD not in done.stdout + done.stderr
+
+
+def _age(store: Store, kind: str, item_id: str, days: float) -> None:
+    """Make one item look saved ``days`` ago (a file's time, or the row's saved_at)."""
+    from datetime import UTC, datetime, timedelta
+
+    when = datetime.now(UTC) - timedelta(days=days)
+    if isinstance(store, FileStore):
+        assert store.root is not None
+        path = store.root / kind / f"{item_id}.json"
+        os.utime(path, (when.timestamp(), when.timestamp()))
+        return
+    import psycopg
+
+    assert isinstance(store, PostgresStore)
+    with psycopg.connect(store._url) as conn:  # the test reaches its own database
+        conn.execute(
+            "UPDATE navigator_cache SET saved_at = %s WHERE namespace = %s AND kind = %s AND id = %s",
+            (when.isoformat(timespec="seconds"), store.namespace, kind, item_id),
+        )
+
+
+def test_retention_deletes_old_items_of_every_user_and_keeps_the_rest(opener: Opener) -> None:
+    """NAVIGATOR_CACHE_MAX_AGE_DAYS on the store every replica shares: items older than the limit
+    go, in every user's part; newer ones stay."""
+    alice, bob, base = opener("users/alice"), opener("users/bob"), opener("")
+    for store, name in ((alice, "a"), (bob, "b")):
+        store.save("plans", f"{name}-old", Item(name="old"))
+        store.save("plans", f"{name}-new", Item(name="new"))
+        _age(store, "plans", f"{name}-old", days=120)
+    if isinstance(base, PostgresStore):
+        gone = base.prune(90)  # the table is shared: every namespace
+    else:
+        assert isinstance(base, FileStore) and base.root is not None
+        gone = FileStore(base.root).prune(90)
+    assert gone >= 2
+    assert [e.id for e in alice.list("plans")] == ["a-new"] and [e.id for e in bob.list("plans")] == ["b-new"]
+    with pytest.raises(StoreError, match="positive number of days"):
+        base.prune(0)
+
+
+def test_the_app_applies_retention_at_most_every_six_hours(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from core.store import prune_if_due
+    from core.store._open import _PRUNED
+
+    monkeypatch.setenv("NAVIGATOR_CACHE_DIR", str(tmp_path))
+    store = FileStore(tmp_path / "users" / "carol")
+    store.save("plans", "old", Item(name="old"))
+    _age(store, "plans", "old", days=10)
+    assert prune_if_due(load_settings()) is None  # no limit set: nothing is deleted
+    monkeypatch.setenv("NAVIGATOR_CACHE_MAX_AGE_DAYS", "7")
+    _PRUNED.clear()
+    assert prune_if_due(load_settings()) == 1 and store.list("plans") == []
+    store.save("plans", "old2", Item(name="old"))
+    _age(store, "plans", "old2", days=10)
+    assert prune_if_due(load_settings()) is None  # not due again within six hours
+    assert [e.id for e in store.list("plans")] == ["old2"]

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from core.store._common import FORMAT, Store, StoreEntry
 from core.store._files import FileStore
-from core.store._open import USER_HEADER, open_store, user_namespace
+from core.store._open import USER_HEADER, open_store, prune_if_due, user_namespace
 from core.store._postgres import PostgresStore
 
 __all__ = [
@@ -33,5 +33,6 @@ __all__ = [
     "Store",
     "StoreEntry",
     "open_store",
+    "prune_if_due",
     "user_namespace",
 ]

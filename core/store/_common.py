@@ -8,7 +8,7 @@ import re
 import typing
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
 from pydantic import BaseModel, SecretStr, ValidationError
@@ -156,4 +156,13 @@ class Store(Protocol):
 
     def delete(self, kind: str, item_id: str) -> bool: ...
 
+    def prune(self, older_than_days: float) -> int: ...
+
     def describe(self) -> str: ...
+
+
+def cutoff(older_than_days: float) -> datetime:
+    """The moment before which saved items are old enough to go."""
+    if not older_than_days > 0:
+        raise StoreError(f"keep items for a positive number of days, not {older_than_days}")
+    return datetime.now(UTC) - timedelta(days=older_than_days)

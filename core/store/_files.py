@@ -14,6 +14,7 @@ import logging
 import os
 import tempfile
 import threading
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,17 @@ from filelock import FileLock, Timeout
 from pydantic import BaseModel
 
 from core.errors import StoreError
-from core.store._common import FORMAT, M, StoreEntry, as_model, check_ids, checked_for_saving, envelope, envelope_text
+from core.store._common import (
+    FORMAT,
+    M,
+    StoreEntry,
+    as_model,
+    check_ids,
+    checked_for_saving,
+    cutoff,
+    envelope,
+    envelope_text,
+)
 
 log = logging.getLogger(__name__)
 
@@ -150,6 +161,27 @@ class FileStore:
         entries = [StoreEntry(kind, str(r["id"]), str(r.get("saved_at", "")), r["data"]) for r in rows]
         return sorted(entries, key=lambda e: e.saved_at, reverse=True)
 
+    def prune(self, older_than_days: float) -> int:
+        """Delete every item saved more than ``older_than_days`` ago, in every kind and every
+        user's folder under this root (a shared volume must not fill up); how many went."""
+        limit = cutoff(older_than_days).timestamp()
+        if not self.enabled:
+            with self._mem_lock:
+                old = [k for k, v in self._memory.items() if _saved_ts(v) < limit]
+                for key in old:
+                    del self._memory[key]
+            return len(old)
+        assert self.root is not None
+        gone = 0
+        for path in self.root.rglob("*.json") if self.root.is_dir() else []:
+            try:
+                if path.is_file() and path.stat().st_mtime < limit:
+                    path.unlink()
+                    gone += 1
+            except OSError as exc:  # another replica pruned it first, or it cannot be removed: next
+                log.debug("prune: %s: %s", path, exc)
+        return gone
+
     def delete(self, kind: str, item_id: str) -> bool:
         """Delete an item; True when something was deleted."""
         check_ids(kind, item_id)
@@ -165,3 +197,11 @@ class FileStore:
             return False
         except OSError as exc:
             raise StoreError(f"could not delete {kind}/{item_id}: {exc.strerror or exc}") from None
+
+
+def _saved_ts(raw: dict[str, Any]) -> float:
+    """When an in-memory item was saved (its envelope's ``saved_at``), as a timestamp."""
+    try:
+        return datetime.fromisoformat(str(raw.get("saved_at"))).timestamp()
+    except ValueError:
+        return 0.0

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
+import threading
+import time
 from typing import TYPE_CHECKING
 
+from core.errors import StoreError
 from core.store._common import Store
 from core.store._files import FileStore
 from core.store._postgres import PostgresStore
 
 if TYPE_CHECKING:
     from core.settings import Settings
+
+log = logging.getLogger(__name__)
 
 
 def open_store(settings: Settings, namespace: str = "") -> Store:
@@ -42,3 +48,31 @@ def user_namespace(user: str) -> str:
         return ""
     readable = re.sub(r"[^A-Za-z0-9_.-]", "_", user)[:48].strip("._") or "user"
     return f"users/{readable}-{hashlib.sha256(user.encode()).hexdigest()[:10]}"
+
+
+PRUNE_EVERY_S = 6 * 3600.0
+_PRUNED: dict[str, float] = {}
+_PRUNE_LOCK = threading.Lock()
+
+
+def prune_if_due(settings: Settings) -> int | None:
+    """Apply ``NAVIGATOR_CACHE_MAX_AGE_DAYS`` to the whole store (every user), at most once per
+    :data:`PRUNE_EVERY_S` per process and store; how many items went, or None when not due.
+    A store that cannot be reached is left for the next time (the page says so elsewhere)."""
+    days = settings.cache_max_age_days
+    if days is None or not settings.cache_enabled:
+        return None
+    base = open_store(settings)
+    key = base.describe()
+    with _PRUNE_LOCK:
+        if time.monotonic() - _PRUNED.get(key, -PRUNE_EVERY_S) < PRUNE_EVERY_S:
+            return None
+        _PRUNED[key] = time.monotonic()
+    try:
+        gone = base.prune(days)
+    except StoreError as exc:
+        log.warning("cache retention not applied: %s", exc)
+        return None
+    if gone:
+        log.info("cache retention: %d items older than %g days deleted", gone, days)
+    return gone

@@ -23,7 +23,16 @@ from typing import Any
 from pydantic import BaseModel
 
 from core.errors import StoreError
-from core.store._common import FORMAT, M, StoreEntry, as_model, check_ids, checked_for_saving, envelope_text
+from core.store._common import (
+    FORMAT,
+    M,
+    StoreEntry,
+    as_model,
+    check_ids,
+    checked_for_saving,
+    cutoff,
+    envelope_text,
+)
 
 log = logging.getLogger(__name__)
 
@@ -191,6 +200,12 @@ class PostgresStore:
             if (valid := self._valid(raw, kind, item_id)) is not None:
                 out.append(StoreEntry(kind, str(item_id), str(valid.get("saved_at", "")), valid["data"]))
         return out
+
+    def prune(self, older_than_days: float) -> int:
+        """Delete every item saved more than ``older_than_days`` ago, in every namespace (the
+        table is shared by all users); how many went."""
+        limit = cutoff(older_than_days).isoformat(timespec="seconds")
+        return len(self._run(f"DELETE FROM {TABLE} WHERE saved_at < %s RETURNING id", (limit,)))
 
     def delete(self, kind: str, item_id: str) -> bool:
         """Delete an item; True when something was deleted."""
