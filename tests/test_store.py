@@ -6,11 +6,13 @@ import json
 import multiprocessing
 import threading
 from pathlib import Path
+from typing import Annotated
 
 import pytest
-from pydantic import BaseModel, SecretStr
+from pydantic import BaseModel, Field, SecretStr
 
 from core.errors import StoreError
+from core.planning import CapacityPlan
 from core.store import FileStore
 from core.store._common import _may_hold_secret
 
@@ -140,6 +142,24 @@ def test_secrets_deep_inside_are_refused_and_plain_models_skip_the_walk(tmp_path
     assert _may_hold_secret(Plan) is False and _may_hold_secret(Deep) is True
     saved = json.loads((tmp_path / "plans" / "f.json").read_text())
     assert saved["data"] == Deep(name="x", nested={"a": [Inner()]}).model_dump(mode="json")
+
+
+class Priced(BaseModel):
+    prices: dict[str, Annotated[float, Field(gt=0)]] = {}
+
+
+class AnnotatedSecret(BaseModel):
+    key: Annotated[SecretStr, Field(min_length=1)]
+
+
+def test_constraints_do_not_hide_or_invent_secrets(tmp_path: Path) -> None:
+    # Annotated[float, Gt(0)] is a float: the capacity plan (its price overrides are such)
+    # is saved without walking every value; a constrained SecretStr is still a secret.
+    assert _may_hold_secret(Priced) is False and _may_hold_secret(CapacityPlan) is False
+    assert _may_hold_secret(AnnotatedSecret) is True
+    with pytest.raises(StoreError, match="secret"):
+        FileStore(tmp_path).save("plans", "a", AnnotatedSecret(key=SecretStr("hunter2")))
+    assert not list(tmp_path.rglob("*.json"))
 
 
 @pytest.mark.parametrize("bad_id", ["../escape", "a/b", "", ".hidden", "x" * 200])

@@ -70,6 +70,8 @@ def _decide(annotation: Any) -> bool:
     origin = typing.get_origin(annotation)
     if origin is typing.Literal:
         return False
+    if origin is typing.Annotated:  # Annotated[float, Gt(0)]: the type is the first argument, the rest are constraints
+        return _may_hold_secret(annotation.__origin__)
     args = typing.get_args(annotation)
     if origin is None or not args:
         return True  # Any, a bare list or dict, a type var: could hold anything
