@@ -3,7 +3,7 @@ moved on the What-if page, and many processes writing the file cache at once. Re
 command (writes docs/load.md)::
 
     python -m tests.load --sessions 16 32 64 --processes 4 --reruns 3 --think-s 2 \
-        --protocol-sessions 16 32 64 --slider-moves 12 --write docs/load.md
+        --protocol-sessions 16 32 64 --protocol-replicas 1 2 --slider-moves 12 --write docs/load.md
 
 Each session is its own Chromium context (its own cookies, so its own Streamlit session),
 driven from a pool of ``processes`` worker processes, each with its own Chromium. A session
@@ -72,6 +72,8 @@ class LoadResult:
     wall_s: float = 0.0
     processes: int = 1
     think_s: float = 0.0
+    replicas: int = 1
+    """App servers the sessions were spread over (one Streamlit process each, one shared cache)."""
     open_cpu_s: float = 0.0
     """Server CPU while the sessions opened the page (static files, first run), before the reruns."""
 
@@ -346,10 +348,11 @@ def run_cache_writers(writers: int = 8, writes_each: int = 100) -> CacheResult:
         )
 
 
-def _row(load: LoadResult) -> str:
+def _row(load: LoadResult, second: int | None = None) -> str:
     ms = load.rerun_ms or [math.nan]
+    shown = load.processes if second is None else second
     return (
-        f"| {load.sessions} | {load.processes} | {len(load.rerun_ms)} | {statistics.median(ms):,.0f} "
+        f"| {load.sessions} | {shown} | {len(load.rerun_ms)} | {statistics.median(ms):,.0f} "
         f"| {p95(ms):,.0f} | {max(ms):,.0f} | {1000 * load.server_cpu_s / max(1, len(load.rerun_ms)):,.0f} "
         f"| {1000 * load.open_cpu_s / max(1, load.sessions):,.0f} "
         f"| {load.rss_before_mb:,.0f} | {load.rss_after_mb:,.0f} | {load.mb_per_session:,.1f} "
@@ -364,11 +367,11 @@ def _protocol_section(loads: list[LoadResult]) -> list[str]:
     return [
         "## The same sessions over Streamlit's protocol (no browser)",
         "",
-        "| sessions | client processes | page reruns | rerun p50 (ms) | rerun p95 (ms) | rerun max (ms) "
+        "| sessions | app replicas | page reruns | rerun p50 (ms) | rerun p95 (ms) | rerun max (ms) "
         "| server CPU per rerun (ms) | server CPU per page opened (ms) | server RSS before (MiB) | after (MiB) "
         "| MiB per session | reruns that never finished | plans checked | sessions that saw another's plan |",
         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
-        *(_row(load) for load in loads),
+        *(_row(load, load.replicas) for load in loads),
         "",
         "Each session speaks Streamlit's websocket protocol from one asyncio process (tests/load_protocol.py): it "
         "opens the Capacity plan page, reads the widget ids the page sends, and plans by sending what a click on "
@@ -377,7 +380,10 @@ def _protocol_section(loads: list[LoadResult]) -> list[str]:
         "`script_finished`; each plan id is checked against the saved plan. Nothing is rendered, and the server "
         "sends every message in full (a browser tells it what it has cached), so this is the server's own cost "
         "without Chromium competing for the two cores — the capacity a hosted pod has for real users, whose "
-        "browsers run on their own machines.",
+        "browsers run on their own machines. With more than one app replica, each replica is its own Streamlit "
+        "process (as each hosted pod is), all sharing one file cache (the hosted ReadWriteMany volume); new "
+        "sessions go to the replicas in turn and stay there (the Route's balancing and sticky cookie). Server "
+        "CPU and memory are summed over the replicas; per session = (after − before) / sessions.",
         "",
     ]
 
@@ -470,6 +476,13 @@ def main() -> int:
         default=[],
         help="also run these many sessions over Streamlit's websocket protocol, no browser (e.g. 16 32 64)",
     )
+    parser.add_argument(
+        "--protocol-replicas",
+        type=int,
+        nargs="+",
+        default=[1],
+        help="app replicas (server processes sharing one cache) for the protocol sessions; one row per value",
+    )
     parser.add_argument("--slider-moves", type=int, default=0, help="time this many What-if slider moves")
     parser.add_argument("--writers", type=int, default=8)
     parser.add_argument("--write", type=Path, help="write the Markdown report here (e.g. docs/load.md)")
@@ -481,7 +494,11 @@ def main() -> int:
         run_load(n, args.reruns, chromium, processes=min(args.processes, n), think_s=args.think_s)
         for n in args.sessions
     ]
-    protocol = [run_protocol_load(n, args.reruns, think_s=args.think_s) for n in args.protocol_sessions]
+    protocol = [
+        run_protocol_load(n, args.reruns, think_s=args.think_s, replicas=r)
+        for r in args.protocol_replicas
+        for n in args.protocol_sessions
+    ]
     slider = run_slider(chromium, args.slider_moves) if args.slider_moves else []
     cache = run_cache_writers(args.writers)
     command = "python -m tests.load " + " ".join(sys.argv[1:])

@@ -13,6 +13,7 @@ browser tells it which ones it has cached), so this is the server's cost without
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 import tempfile
 import time
@@ -136,36 +137,42 @@ async def _session(
 
 
 async def _drive(
-    url: str, sessions: int, reruns: int, think_s: float, cache: Path, pid: int, result: LoadResult
+    urls: list[str], sessions: int, reruns: int, think_s: float, cache: Path, pids: list[int], result: LoadResult
 ) -> None:
+    """``sessions`` sessions spread over the app servers at ``urls`` in turn (as the Route's
+    balancer places new sessions; each then stays on its server, as the sticky cookie keeps it)."""
     opened = asyncio.Event()
     ready: list[int] = []
     tasks = [
-        asyncio.create_task(_session(url, i, reruns, think_s, cache, result, opened, ready)) for i in range(sessions)
+        asyncio.create_task(_session(urls[i % len(urls)], i, reruns, think_s, cache, result, opened, ready))
+        for i in range(sessions)
     ]
-    open_cpu0 = cpu_s(pid)
+    open_cpu0 = sum(cpu_s(p) for p in pids)
     while len(ready) < sessions:
         await asyncio.sleep(0.05)
-    cpu0 = cpu_s(pid)
+    cpu0 = sum(cpu_s(p) for p in pids)
     result.open_cpu_s = cpu0 - open_cpu0
     start = time.perf_counter()
     opened.set()
     await asyncio.gather(*tasks)
     result.wall_s = time.perf_counter() - start
-    result.server_cpu_s = cpu_s(pid) - cpu0
+    result.server_cpu_s = sum(cpu_s(p) for p in pids) - cpu0
 
 
-def run_protocol_load(sessions: int, reruns: int, *, think_s: float = 0.0) -> LoadResult:
-    """A fresh server with its own cache; ``sessions`` websocket sessions planning at once."""
-    result = LoadResult(sessions=sessions, reruns=reruns, processes=1, think_s=think_s)
-    with tempfile.TemporaryDirectory() as tmp:
+def run_protocol_load(sessions: int, reruns: int, *, think_s: float = 0.0, replicas: int = 1) -> LoadResult:
+    """``replicas`` fresh app servers sharing one file cache (the hosted replicas' shared
+    volume); ``sessions`` websocket sessions planning at once, spread over them."""
+    result = LoadResult(sessions=sessions, reruns=reruns, processes=1, think_s=think_s, replicas=replicas)
+    with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as servers:
         home = Path(tmp)
         cache = home / "cache"
         env = {"HOME": str(home), "NAVIGATOR_CACHE_DIR": str(cache), "KUBECONFIG": str(home / "none")}
-        with streamlit_process(env, home / "streamlit.log") as (url, proc):
-            warm = LoadResult(sessions=1, reruns=1)
-            asyncio.run(_drive(url, 1, 1, 0.0, cache, proc.pid, warm))  # imports and catalogs, once
-            result.rss_before_mb = rss_mb(proc.pid)
-            asyncio.run(_drive(url, sessions, reruns, think_s, cache, proc.pid, result))
-            result.rss_after_mb = rss_mb(proc.pid)
+        started = [servers.enter_context(streamlit_process(env, home / f"streamlit-{r}.log")) for r in range(replicas)]
+        urls = [url for url, _ in started]
+        pids = [proc.pid for _, proc in started]
+        for url, pid in zip(urls, pids, strict=True):  # imports and catalogs, once per server
+            asyncio.run(_drive([url], 1, 1, 0.0, cache, [pid], LoadResult(sessions=1, reruns=1)))
+        result.rss_before_mb = sum(rss_mb(p) for p in pids)
+        asyncio.run(_drive(urls, sessions, reruns, think_s, cache, pids, result))
+        result.rss_after_mb = sum(rss_mb(p) for p in pids)
     return result
