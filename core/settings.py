@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     cache_max_age_days: float | None = Field(default=None, gt=0, le=3650)
     """Delete saved items (every user's) older than this many days, checked at most every six
     hours by the app: a shared volume or table must not fill up. Unset: keep everything."""
+    cache_max_mb: float | None = Field(default=None, gt=0, le=10_000_000)
+    """Keep the saved items (every user's) under this many MiB, deleting the oldest first,
+    checked with ``cache_max_age_days``: size the shared volume's limit. Unset: no limit."""
 
     llm_provider: LlmProvider = "none"
     llm_model: str = "gemini-2.5-flash"
@@ -67,6 +70,13 @@ class Settings(BaseSettings):
     """A YAML file adding or overriding GPUs, models and quantization methods."""
     vllm_runtime_image: str | None = None
     """Overrides the vLLM image read from the cluster's ServingRuntime templates."""
+    authorize_signed_in_user: bool = False
+    """Hosted behind the OpenShift OAuth proxy (``--pass-access-token``): deploy, delete, status
+    and QA act for the signed-in user — each call checked against their own rights with a
+    SubjectAccessReview — and run only the cluster templates' images or ``allowed_images``."""
+    allowed_images: str | None = None
+    """With ``authorize_signed_in_user``: images users may run besides the cluster templates',
+    comma-separated; an entry ending in ``/`` or ``:`` admits every image under it."""
 
     hf_token: SecretStr | None = None
     """Hugging Face token for gated or private repos (falls back to ``HF_TOKEN`` / a saved login)."""

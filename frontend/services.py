@@ -14,20 +14,24 @@ import streamlit as st
 from core.assistant import Assistant
 from core.catalog import Catalog, get_catalog
 from core.cluster import (
+    ACCESS_TOKEN_HEADER,
     ClusterProbe,
     Connection,
     Inventory,
+    Principal,
+    act_for,
     connect,
     discover_inventory,
     list_contexts,
     load_inventory,
+    parse_allowed_images,
     probe_cluster,
     runtimes,
 )
 from core.cluster.runtimes import RuntimeTemplate
 from core.environment import ToolStatus, llm_status, probe_tool
 from core.errors import ClusterConfigError, NavigatorError, SettingsError, StoreError
-from core.qa import RunManager
+from core.qa import DEFAULT_TEST_IMAGE, RunManager
 from core.samples import sample_path
 from core.settings import Settings, load_settings
 from core.sizing.user_calibration import UserCalibration, load_user_calibration, use_calibration
@@ -197,8 +201,37 @@ def cluster_runtime(s: Settings, context: str | None) -> tuple[RuntimeTemplate |
 
 
 def open_connection(s: Settings, context: str | None) -> Connection:
-    """A client for the configured cluster (close it when done; errors are ClusterError)."""
-    return connect(s.kubeconfig, context or s.kube_context)
+    """A client for the configured cluster (close it when done; errors are ClusterError).
+
+    Hosted (``NAVIGATOR_AUTHORIZE_SIGNED_IN_USER``), it acts for the signed-in user: the OAuth
+    proxy's ``X-Forwarded-Access-Token`` names them, and every call is checked against their
+    own rights first (:func:`core.cluster.act_for`). The token is read here, used for that one
+    review, and never kept."""
+    conn = connect(s.kubeconfig, context or s.kube_context)
+    if s.authorize_signed_in_user:
+        try:
+            act_for(
+                conn,
+                (st.context.headers or {}).get(ACCESS_TOKEN_HEADER),
+                allowed_images=parse_allowed_images(s.allowed_images),
+                extra_images=(DEFAULT_TEST_IMAGE,),
+            )
+        except BaseException:
+            conn.close()
+            raise
+    return conn
+
+
+def signed_in_user(s: Settings, context: str | None) -> Principal | None:
+    """Who cluster actions run for: the signed-in user when hosted, None on a laptop (the
+    kubeconfig's own identity). Errors are ClusterError."""
+    if not s.authorize_signed_in_user:
+        return None
+    conn = open_connection(s, context)
+    try:
+        return conn.policy.user if conn.policy is not None else None
+    finally:
+        conn.close()
 
 
 def cluster_ready(s: Settings, context: str | None) -> ClusterProbe:

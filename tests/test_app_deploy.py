@@ -132,3 +132,17 @@ def test_plan_from_the_capacity_plan_page_becomes_manifests(tmp_path: Path, monk
     assert model["storageUri"].startswith("hf://")
     assert isvc["spec"]["predictor"]["nodeSelector"]["nvidia.com/gpu.product"] == "NVIDIA-L40S"
     assert {m.label: m.value for m in at.metric}["Valid"].split(" / ")[0] == str(len(docs))
+
+
+def test_hosted_without_a_sign_in_token_nothing_is_sent(
+    connected: Path, fake_kube: FakeKubeServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Hosted (NAVIGATOR_AUTHORIZE_SIGNED_IN_USER) and reached without the OAuth proxy's token:
+    the page says why, the dry run is refused in one line, and nothing reaches the cluster."""
+    monkeypatch.setenv("NAVIGATOR_AUTHORIZE_SIGNED_IN_USER", "true")
+    at = page()
+    assert any("no sign-in token" in w.value for w in at.warning)
+    at.button(key="dp_dry").click().run()
+    assert not at.exception
+    assert any("no sign-in token" in e.value and "\n" not in e.value for e in at.error)
+    assert fake_kube.state.writes == [] and fake_kube.state.reviews == []

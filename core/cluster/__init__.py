@@ -4,6 +4,16 @@
 >>> inv = load_inventory(sample_path("sample_inventory.yaml"))   # doctest: +SKIP
 """
 
+from core.cluster._access import (
+    ACCESS_TOKEN_HEADER,
+    AccessPolicy,
+    Principal,
+    act_as,
+    act_for,
+    image_allowed,
+    images_in,
+    parse_allowed_images,
+)
 from core.cluster._client import (
     ClusterProbe,
     Connection,
@@ -36,18 +46,25 @@ from core.cluster.inventory import (
 )
 
 __all__ = [
+    "ACCESS_TOKEN_HEADER",
     "AcceleratorPool",
+    "AccessPolicy",
     "ClusterProbe",
     "Connection",
     "GpuTotal",
     "Inventory",
     "Node",
+    "Principal",
     "Provider",
     "Taint",
+    "act_as",
+    "act_for",
     "call",
     "connect",
     "default_kubeconfig",
     "discover_inventory",
+    "image_allowed",
+    "images_in",
     "inventory_from_connection",
     "inventory_to_json",
     "inventory_to_yaml",
@@ -56,6 +73,7 @@ __all__ = [
     "load_inventory",
     "node_from_api",
     "node_rows",
+    "parse_allowed_images",
     "parse_inventory",
     "probe_cluster",
     "provider_of",

@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 from pydantic import SecretStr
 
-from core.cluster import Inventory, load_inventory
+from core.cluster import Inventory, load_inventory, parse_allowed_images
 from core.cluster.deploy import ApplyResult, DeploymentStatus, delete_deployment, deployment_status, wait_ready
 from core.cluster.endpoint import EndpointTest, check_endpoint
 from core.decision import build_report
@@ -48,6 +48,17 @@ st.caption(
     "The ServingRuntime, InferenceService, PodDisruptionBudget and project exactly as the OpenShift AI dashboard "
     "writes them, validated against the KServe CRD schemas and the webhook rules before anything touches a cluster."
 )
+
+if settings.authorize_signed_in_user and probe.reachable:
+    try:
+        user = services.signed_in_user(settings, context)
+        st.caption(
+            f"Changes are made for **{user.name if user else 'you'}**: each one is checked against your own "
+            "OpenShift rights in the project first, and a runtime runs the cluster template's image or an "
+            "allowed one.",
+        )
+    except NavigatorError as exc:
+        st.warning(f"Cluster: {exc}", icon=":material/lock:")
 
 plan = state.current_plan()
 report = state.current_report()
@@ -103,6 +114,13 @@ with st.form("dp_options"):
         "vLLM image for a built-in runtime (empty = the cluster template's)",
         value=settings.vllm_runtime_image or "",
         key="dp_image",
+        help=(
+            "Hosted, an image runs only when it is a cluster template's or allowed: "
+            + (", ".join(parse_allowed_images(settings.allowed_images)) or "no other image is allowed")
+            + "."
+            if settings.authorize_signed_in_user
+            else None
+        ),
     )
     profile = c3.text_input("Hardware profile (replaces tolerations and nodeSelector)", key="dp_profile")
     o1, o2, o3 = st.columns(3)

@@ -76,6 +76,13 @@ class FakeKube:
     """Pods whose log stream stays open after the last line (a run that hangs)."""
     writes: list[tuple[str, str, bool]] = field(default_factory=list)
     """(method, path, dry_run) of every write, in order."""
+    identities: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
+    """Users' tokens (as the OAuth proxy passes them) → (user name, groups), for TokenReviews."""
+    grants: set[tuple[str, str, str, str]] = field(default_factory=set)
+    """RBAC for SubjectAccessReviews: (user, or ``group:<name>``, verb, resource, namespace);
+    ``*`` matches any verb, resource or namespace."""
+    reviews: list[dict[str, Any]] = field(default_factory=list)
+    """The spec of every SubjectAccessReview asked, in order."""
 
     def put(self, collection: str, obj: dict[str, Any]) -> None:
         """Store an object directly (as if another client had created it)."""
@@ -370,10 +377,49 @@ def _write(method: str) -> Callable[[_Handler], None]:
         if self.headers.get("Authorization") != f"Bearer {state.token}":
             self._send(401, _status(401, "Unauthorized", "Unauthorized"))
             return
+        if method == "POST" and _review_handler(self, url.path):
+            return
         if not _store_handler(self, method, url.path, parse_qs(url.query)):
             self._send(404, _status(404, "NotFound", f"the server could not find {url.path}"))
 
     return handler
+
+
+def _review_handler(self: _Handler, path: str) -> bool:
+    """TokenReview (who a token belongs to) and SubjectAccessReview (may they?) as the API
+    server answers them, from :attr:`FakeKube.identities` and :attr:`FakeKube.grants`."""
+    state = self.server.state
+    if path.rstrip("/") not in (
+        "/apis/authentication.k8s.io/v1/tokenreviews",
+        "/apis/authorization.k8s.io/v1/subjectaccessreviews",
+    ):
+        return False
+    body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
+    spec = body.get("spec") or {}
+    if path.rstrip("/") == "/apis/authentication.k8s.io/v1/tokenreviews":
+        who = state.identities.get(spec.get("token"))
+        status: dict[str, Any] = {"authenticated": False, "error": "token not valid"}
+        if who is not None:
+            user = {"username": who[0], "uid": f"uid-{who[0]}", "groups": list(who[1])}
+            status = {"authenticated": True, "user": user}
+        self._send(201, {"apiVersion": "authentication.k8s.io/v1", "kind": "TokenReview", "status": status})
+        return True
+    if path.rstrip("/") == "/apis/authorization.k8s.io/v1/subjectaccessreviews":
+        state.reviews.append(spec)
+        attrs = spec.get("resourceAttributes") or {}
+        subjects = {spec.get("user"), *(f"group:{g}" for g in spec.get("groups") or [])}
+        resource = attrs.get("resource", "") + (f"/{attrs['subresource']}" if attrs.get("subresource") else "")
+        allowed = any(
+            who in subjects
+            and verb in ("*", attrs.get("verb"))
+            and res in ("*", resource)
+            and ns in ("*", attrs.get("namespace", ""))
+            for who, verb, res, ns in state.grants
+        )
+        answer = {"allowed": allowed, **({} if allowed else {"reason": "no RBAC policy matched"})}
+        self._send(201, {"apiVersion": "authorization.k8s.io/v1", "kind": "SubjectAccessReview", "status": answer})
+        return True
+    return False
 
 
 _Handler.do_POST = _write("POST")  # type: ignore[attr-defined]

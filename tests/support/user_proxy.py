@@ -1,7 +1,8 @@
 """A stand-in for the OpenShift OAuth proxy on 127.0.0.1: it forwards every connection to the
-app and adds ``X-Forwarded-User`` to the request that opens it, as the real proxy does for the
-signed-in user — including the WebSocket upgrade Streamlit reads ``st.context.headers`` from.
-(A browser's own extra headers do not reach WebSocket upgrades in every Chromium release.)
+app and adds ``X-Forwarded-User`` (and, given one, ``X-Forwarded-Access-Token``) to the request
+that opens it, as the real proxy does for the signed-in user — including the WebSocket upgrade
+Streamlit reads ``st.context.headers`` from. (A browser's own extra headers do not reach
+WebSocket upgrades in every Chromium release.)
 
     with UserProxy(app_port, "alice@example.com") as url:
         page.goto(url)
@@ -17,9 +18,11 @@ from types import TracebackType
 class UserProxy:
     """Forwards ``127.0.0.1:<port>`` to the app, signing each connection's first request."""
 
-    def __init__(self, target_port: int, user: str) -> None:
+    def __init__(self, target_port: int, user: str, access_token: str | None = None) -> None:
         self.target_port = target_port
         self.header = f"X-Forwarded-User: {user}\r\n".encode()
+        if access_token is not None:  # --pass-access-token: the signed-in user's OAuth token
+            self.header += f"X-Forwarded-Access-Token: {access_token}\r\n".encode()
         self.loop = asyncio.new_event_loop()
         self.port = 0
         self._server: asyncio.Server | None = None
