@@ -20,12 +20,14 @@ from typing import Any
 
 from kubernetes import client
 
-from core.cluster._client import Connection, call, connect, request
-from core.cluster.deploy import apply_objects, pod_state
-from core.errors import ClusterError
-from core.qa._model import PULL_SECRET_ENV, WORKDIR, QaCode, QaRequest, QaResult
+from core.cluster._access import act_as
+from core.cluster._client import KUBECONFIG_MAX_BYTES, Connection, call, connect, request
+from core.cluster.deploy import apply_objects, object_paths, pod_state
+from core.errors import ClusterError, ClusterPermissionError
+from core.qa._model import DEFAULT_TEST_IMAGE, PULL_SECRET_ENV, WORKDIR, QaCode, QaRequest, QaResult
 from core.qa._outcome import RunRecorder
 from core.qa._podman import precheck, redactor_for, suite_args
+from core.yamlio import read_bounded
 
 JUNIT_BEGIN = "<<<NAVIGATOR-JUNIT"
 JUNIT_END = "NAVIGATOR-JUNIT>>>"
@@ -44,16 +46,19 @@ def job_objects(req: QaRequest, run_id: str) -> list[dict[str, Any]]:
     name = f"navigator-qa-{run_id}"
     labels = {"app.kubernetes.io/name": "navigator-qa", "navigator.io/qa-run": run_id}
     meta = {"name": name, "namespace": req.namespace, "labels": labels}
-    assert req.kubeconfig is not None
-    data = {"kubeconfig": base64.b64encode(req.kubeconfig.read_bytes()).decode()}
+    # With a kubeconfig (the CLI, a laptop) the suite uses it from the Secret; without one (the
+    # hosted app, acting for a signed-in user) the pod runs as the QA project's own service
+    # account, so no credential of the user's or of Navigator's leaves the app.
+    kube = read_bounded(req.kubeconfig, max_bytes=KUBECONFIG_MAX_BYTES, kind="kubeconfig") if req.kubeconfig else None
+    data = {"kubeconfig": base64.b64encode(kube).decode()} if kube is not None else {}
     for host, secret in req.pull_secrets.items():
         data[PULL_SECRET_ENV[host]] = base64.b64encode(secret.get_secret_value().encode()).decode()
-    env: list[dict[str, Any]] = [{"name": "KUBECONFIG", "value": f"{_KUBE_DIR}/kubeconfig"}]
+    env: list[dict[str, Any]] = [{"name": "KUBECONFIG", "value": f"{_KUBE_DIR}/kubeconfig"}] if kube else []
     env += [
         {"name": PULL_SECRET_ENV[h], "valueFrom": {"secretKeyRef": {"name": name, "key": PULL_SECRET_ENV[h]}}}
         for h in req.pull_secrets
     ]
-    job = {
+    job: dict[str, Any] = {
         "apiVersion": "batch/v1",
         "kind": "Job",
         "metadata": meta,
@@ -74,21 +79,12 @@ def job_objects(req: QaRequest, run_id: str) -> list[dict[str, Any]]:
                             "args": suite_args(req, config_in=f"{_CONFIG_DIR}/modelcar.yaml", results="results"),
                             "env": env,
                             "volumeMounts": [
-                                {"name": "kube", "mountPath": _KUBE_DIR, "readOnly": True},
                                 {"name": "config", "mountPath": _CONFIG_DIR, "readOnly": True},
                                 {"name": "results", "mountPath": f"{WORKDIR}/results"},
                             ],
                         }
                     ],
                     "volumes": [
-                        {
-                            "name": "kube",
-                            "secret": {
-                                "secretName": name,
-                                "items": [{"key": "kubeconfig", "path": "kubeconfig"}],
-                                "defaultMode": 0o400,
-                            },
-                        },
                         {"name": "config", "configMap": {"name": name}},
                         {"name": "results", "emptyDir": {}},
                     ],
@@ -96,13 +92,22 @@ def job_objects(req: QaRequest, run_id: str) -> list[dict[str, Any]]:
             },
         },
     }
+    pod = job["spec"]["template"]["spec"]
+    if kube is not None:
+        pod["containers"][0]["volumeMounts"].insert(0, {"name": "kube", "mountPath": _KUBE_DIR, "readOnly": True})
+        secret_items = [{"key": "kubeconfig", "path": "kubeconfig"}]
+        pod["volumes"].insert(
+            0, {"name": "kube", "secret": {"secretName": name, "items": secret_items, "defaultMode": 0o400}}
+        )
+    else:
+        pod["serviceAccountName"] = req.service_account
     return [
         {"apiVersion": "v1", "kind": "Secret", "type": "Opaque", "metadata": meta, "data": data},
         {
             "apiVersion": "v1",
             "kind": "ConfigMap",
             "metadata": meta,
-            "data": {"modelcar.yaml": req.config_path.read_text(encoding="utf-8")},
+            "data": {"modelcar.yaml": read_bounded(req.config_path, kind="model-car YAML").decode("utf-8", "replace")},
         },
         job,
     ]
@@ -169,6 +174,17 @@ def run_job(
     if problem:
         return result(*problem)
     objects = job_objects(req, run_id)
+    if conn.policy is not None:  # acting for a signed-in user: refuse before anything is made
+        try:
+            if req.runtime_image:
+                conn.policy.check_images(conn, [req.runtime_image])
+            for obj in objects:
+                collection, _, _ = object_paths(obj)
+                conn.policy.before(conn, "POST", collection, None, obj)
+        except ClusterPermissionError as exc:
+            return result("FORBIDDEN", str(exc))
+        except ClusterError as exc:
+            return result("INTERNAL", str(exc))
     try:
         created = apply_objects(conn, objects, dry_run=False)
         failed = next((r for r in created if r.action == "failed"), None)
@@ -193,6 +209,8 @@ def run_job(
                     break
             time.sleep(poll_s)
         name = pod["metadata"]["name"]
+        if conn.policy is not None:  # the typed log call bypasses request(): review it here
+            conn.policy.before(conn, "GET", f"/api/v1/namespaces/{req.namespace}/pods/{name}/log", None, None)
         # Unparsed (``_preload_content=False``): a urllib3 response to read as the pod writes.
         stream: Any = call(
             conn,
@@ -284,6 +302,8 @@ def run_in_cluster(
         conn = connect(req.kubeconfig, context)
     except ClusterError as exc:
         return RunRecorder(req, "cluster", redactor_for(req), run_id=run_id).result("KUBECONFIG_MISSING", str(exc))
+    if req.acting_for is not None:
+        act_as(conn, req.acting_for, allowed_images=req.allowed_images, extra_images=(DEFAULT_TEST_IMAGE,))
     try:
         return run_job(conn, req, on_line=on_line, cancel=cancel, run_id=run_id)
     finally:

@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
+from core.cluster._access import Principal
+
 DEFAULT_TEST_IMAGE = "quay.io/opendatahub/opendatahub-tests:latest"
 # research/kserve-openshift.md §5.2: the suite's current test (moved there in June 2026).
 TEST_PATH = "tests/model_serving/model_runtime/vllm/modelcar/test_modelvalidation.py"
@@ -28,6 +30,7 @@ QaCode = Literal[
     "TIMEOUT",
     "CANCELLED",
     "INTERNAL",
+    "FORBIDDEN",
 ]
 ADVICE: dict[str, str] = {
     "PODMAN_MISSING": "Install podman (dnf install podman / brew install podman) or use the cluster backend.",
@@ -41,6 +44,8 @@ ADVICE: dict[str, str] = {
     "TIMEOUT": "The run took longer than the timeout: a model may be stuck pulling or loading; raise the "
     "timeout or check the InferenceService events.",
     "CANCELLED": "The run was cancelled; nothing is left running.",
+    "FORBIDDEN": "Navigator runs QA with your own OpenShift rights: ask a project admin for the edit role in "
+    "the QA project, or leave the runtime and test images at the cluster template's and the default.",
     "INTERNAL": "The suite could not run (see the log's last lines); check the test path, the accelerator "
     "type and the extra pytest arguments.",
 }
@@ -63,6 +68,13 @@ class QaRequest(BaseModel):
     timeout_s: float = Field(default=3600, gt=0)
     namespace: str = "navigator-qa"
     """Cluster backend: where the Job runs."""
+    acting_for: Principal | None = None
+    """Cluster backend, hosted: the signed-in user the run acts for (every call checked against
+    their rights; images held to the templates' and ``allowed_images``)."""
+    allowed_images: tuple[str, ...] = ()
+    service_account: str = "navigator-qa"
+    """Cluster backend without a kubeconfig (hosted): the QA project's service account the test
+    pod runs as (an admin gives it edit rights there); with one, the suite uses the kubeconfig."""
 
     @field_validator("pull_secrets")
     @classmethod

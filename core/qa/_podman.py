@@ -73,8 +73,13 @@ def precheck(request: QaRequest, *, need_podman: bool) -> tuple[QaCode, str] | N
     """The errors found before anything starts."""
     if need_podman and shutil.which("podman") is None:
         return "PODMAN_MISSING", "podman is not on PATH"
-    if request.kubeconfig is None or not request.kubeconfig.is_file():
+    in_cluster = request.kubeconfig is None and request.acting_for is not None and not need_podman
+    if not in_cluster and (request.kubeconfig is None or not request.kubeconfig.is_file()):
         return "KUBECONFIG_MISSING", f"no kubeconfig at {request.kubeconfig or '(not set)'}"
+    for path, kind, limit in ((request.kubeconfig, "kubeconfig", 4), (request.config_path, "model-car config", 5)):
+        if path is not None and path.is_file() and path.stat().st_size > limit * 1_048_576:
+            code: QaCode = "KUBECONFIG_MISSING" if kind == "kubeconfig" else "INTERNAL"
+            return code, f"{kind} {path} is over {limit} MiB: not a {kind}"
     if not request.pull_secrets:
         return "PULL_SECRET_MISSING", "no registry pull secret given"
     if not request.config_path.is_file():

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from core.yamlio import load_yaml
+from core.yamlio import load_yaml, read_bounded
 
 MASK = "******"
 
@@ -45,7 +45,7 @@ def kubeconfig_secrets(path: Path | None) -> list[str]:
     if path is None or not path.exists():
         return []
     try:
-        doc = load_yaml(path.read_bytes(), source=str(path))
+        doc = load_yaml(read_bounded(path, max_bytes=4 * 1_048_576, kind="kubeconfig"), source=str(path))
     except Exception:  # an unreadable kubeconfig is reported elsewhere; nothing to mask
         return []
     found: list[str] = []

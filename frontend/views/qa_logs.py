@@ -12,8 +12,9 @@ import streamlit as st
 from pydantic import SecretStr, ValidationError
 
 from core.catalog._catalog import format_validation_error
-from core.cluster import default_kubeconfig
+from core.cluster import default_kubeconfig, parse_allowed_images
 from core.decision import report_overlay
+from core.errors import NavigatorError
 from core.qa import ACCELERATORS, DEFAULT_TEST_IMAGE, PULL_SECRET_ENV, QaRequest, QaResult
 from core.samples import sample_path
 from frontend import services, state
@@ -29,8 +30,15 @@ st.caption(
     "cluster and sends it OpenAI requests, so QA needs a cluster either way: podman only runs the test container "
     "on this machine, a Job runs it in the cluster. Runs continue in the background while you use other pages."
 )
+hosted = settings.authorize_signed_in_user  # behind the OAuth proxy: runs act for the signed-in user
 _default_kubeconfig = Path(str(settings.kubeconfig or default_kubeconfig())).expanduser()
-if not _default_kubeconfig.exists():
+if hosted:
+    st.caption(
+        "Runs are Jobs in the cluster, made for you: each step is checked against your own OpenShift rights "
+        "in the Job's project, and the images are the cluster template's, the allowed ones or the default "
+        "test image."
+    )
+elif not _default_kubeconfig.exists():
     st.warning(
         f"No cluster connected (no kubeconfig at {_default_kubeconfig}): QA deploys the models on a cluster, "
         "so run `oc login` or set NAVIGATOR_KUBECONFIG first. Give a kubeconfig path below if it lives elsewhere.",
@@ -126,7 +134,11 @@ with st.form("qa_start"):
         max_upload_size=MAX_UPLOAD_MB,
     )
     c1, c2 = st.columns(2)
-    kubeconfig = c1.text_input("Kubeconfig", value=str(settings.kubeconfig or default_kubeconfig()), key="qa_kube")
+    kubeconfig = (
+        ""
+        if hosted
+        else c1.text_input("Kubeconfig", value=str(settings.kubeconfig or default_kubeconfig()), key="qa_kube")
+    )
     accelerator = c1.selectbox(
         "Accelerator type",
         list(ACCELERATORS),
@@ -136,8 +148,8 @@ with st.form("qa_start"):
     )
     backend = c1.radio(
         "Run with",
-        ["podman", "cluster"],
-        index=0 if podman.available else 1,
+        ["cluster"] if hosted else ["podman", "cluster"],
+        index=0 if podman.available or hosted else 1,
         format_func=lambda b: "podman on this machine" if b == "podman" else "a Job in the cluster",
         horizontal=True,
         key="qa_backend",
@@ -179,7 +191,14 @@ if start:
         if config_text is not None and backend == "podman" and not podman.available:
             st.error(f"Run with: podman is not here ({podman.detail}); choose a Job in the cluster.")
             config_text = None
-        if config_text is not None and not Path(kubeconfig.strip() or "~").expanduser().is_file():
+        acting_for = None
+        if config_text is not None and hosted:
+            try:
+                acting_for = services.signed_in_user(settings, state.prefs().kube_context)
+            except NavigatorError as exc:
+                st.error(f"Cluster: {exc}. Nothing was started.")
+                config_text = None
+        elif config_text is not None and not Path(kubeconfig.strip() or "~").expanduser().is_file():
             st.error(
                 f"Kubeconfig: no file at {kubeconfig.strip() or '(empty)'}. QA deploys the models on a cluster: "
                 "run `oc login`, or give the path of a kubeconfig. Nothing was started."
@@ -205,6 +224,8 @@ if start:
                     extra_args=extra.split(),
                     timeout_s=float(timeout_min) * 60,
                     namespace=job_namespace.strip() or "navigator-qa",
+                    acting_for=acting_for,
+                    allowed_images=parse_allowed_images(settings.allowed_images),
                 )
                 state.set_current_qa_run(manager.start(request, backend))
                 st.rerun()

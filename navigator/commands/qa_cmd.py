@@ -37,7 +37,7 @@ from core.settings import load_settings
 from core.store import open_store
 from navigator.commands._output import print_json, print_table
 
-_BEFORE_RUN = {"PODMAN_MISSING", "KUBECONFIG_MISSING", "PULL_SECRET_MISSING"}
+_BEFORE_RUN = {"PODMAN_MISSING", "KUBECONFIG_MISSING", "PULL_SECRET_MISSING", "FORBIDDEN"}
 
 
 def request_from_args(args: argparse.Namespace) -> QaRequest:
