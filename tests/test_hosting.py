@@ -208,7 +208,15 @@ def test_deployment_runs_non_root_behind_the_oauth_proxy() -> None:
     assert {e["name"]: e["value"] for e in mcp["env"]} == {e["name"]: e["value"] for e in app["env"]}
     app_env = {e["name"]: e["value"] for e in app["env"]}
     assert float(app_env["NAVIGATOR_CACHE_MAX_AGE_DAYS"]) > 0  # the shared volume does not fill up
+    claim = by_kind("PersistentVolumeClaim")[0]["spec"]["resources"]["requests"]["storage"]
+    assert claim.endswith("Gi") and 0 < float(app_env["NAVIGATOR_CACHE_MAX_MB"]) < 1024 * float(claim[:-2])
     assert any(a.startswith("--openshift-sar=") for a in proxy["args"])
+    # Cluster actions are made for the signed-in user, checked against their rights: the proxy
+    # passes their token (its default scope cannot change anything), the app reviews it.
+    assert "--pass-access-token=true" in proxy["args"] and not any(a.startswith("--scope") for a in proxy["args"])
+    assert app_env["NAVIGATOR_AUTHORIZE_SIGNED_IN_USER"] == "true" and "NAVIGATOR_ALLOWED_IMAGES" in app_env
+    delegator = next(b for b in by_kind("ClusterRoleBinding") if b["roleRef"]["name"] == "system:auth-delegator")
+    assert {"kind": "ServiceAccount", "name": "navigator", "namespace": "navigator"} in delegator["subjects"]
     mounts = {m["name"]: m for m in app["volumeMounts"]}
     env = {e["name"]: e["value"] for e in app["env"]}
     assert mounts["cache"]["mountPath"] == env["NAVIGATOR_CACHE_DIR"]
