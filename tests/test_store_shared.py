@@ -219,6 +219,23 @@ def test_retention_deletes_old_items_of_every_user_and_keeps_the_rest(opener: Op
         base.prune(0)
 
 
+def test_a_size_limit_deletes_the_oldest_items_first_in_every_users_part(opener: Opener) -> None:
+    """NAVIGATOR_CACHE_MAX_MB: over the limit, the oldest items go (whoever saved them) until
+    the rest fit; under it, nothing goes."""
+    alice, bob, base = opener("users/alice"), opener("users/bob"), opener("")
+    payload = "x" * 20_000
+    for age, (store, item_id) in enumerate([(alice, "a1"), (bob, "b1"), (alice, "a2"), (bob, "b2")]):
+        store.save("plans", item_id, Item(name=payload))
+        _age(store, "plans", item_id, days=40 - age * 10)  # a1 oldest … b2 newest
+    whole = base  # the base store: every user's part
+    assert whole.trim(10_000_000) == 0, "under the limit nothing goes"
+    assert whole.trim(45_000) == 2  # two ~20 kB items fit
+    assert [e.id for e in alice.list("plans")] == ["a2"] and [e.id for e in bob.list("plans")] == ["b2"]
+    assert whole.trim(1) == 2 and alice.list("plans") == [] and bob.list("plans") == []
+    with pytest.raises(StoreError, match="positive number of bytes"):
+        whole.trim(0)
+
+
 def test_the_app_applies_retention_at_most_every_six_hours(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from core.store import prune_if_due
     from core.store._open import _PRUNED
@@ -235,3 +252,12 @@ def test_the_app_applies_retention_at_most_every_six_hours(tmp_path: Path, monke
     _age(store, "plans", "old2", days=10)
     assert prune_if_due(load_settings()) is None  # not due again within six hours
     assert [e.id for e in store.list("plans")] == ["old2"]
+    # The size limit goes with it: the newest item that fits stays.
+    monkeypatch.delenv("NAVIGATOR_CACHE_MAX_AGE_DAYS")
+    monkeypatch.setenv("NAVIGATOR_CACHE_MAX_MB", "0.004")  # about 4 kB: one of the two 3 kB items
+    store.save("plans", "old2", Item(name="o" * 3000))
+    _age(store, "plans", "old2", days=3)
+    store.save("plans", "new", Item(name="n" * 3000))
+    _PRUNED.clear()
+    assert prune_if_due(load_settings()) == 1
+    assert [e.id for e in store.list("plans")] == ["new"]

@@ -16,7 +16,7 @@ import tempfile
 import threading
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from filelock import FileLock, Timeout
 from pydantic import BaseModel
@@ -182,6 +182,38 @@ class FileStore:
                 log.debug("prune: %s: %s", path, exc)
         return gone
 
+    def trim(self, max_bytes: int) -> int:
+        """Delete the oldest items, every user's, until what is left takes at most ``max_bytes``
+        (``NAVIGATOR_CACHE_MAX_MB``: a shared volume must not fill up); how many went."""
+        if max_bytes <= 0:
+            raise StoreError(f"keep a positive number of bytes, not {max_bytes}")
+        if not self.enabled:
+            with self._mem_lock:
+                sizes = {k: len(json.dumps(v)) for k, v in self._memory.items()}
+                order = sorted(self._memory, key=lambda k: _saved_ts(self._memory[k]))
+                gone = _oldest_over(order, sizes, max_bytes)
+                for key in gone:
+                    del self._memory[key]
+            return len(gone)
+        assert self.root is not None
+        found: dict[Path, tuple[float, int]] = {}
+        for path in self.root.rglob("*.json") if self.root.is_dir() else []:
+            try:
+                st = path.stat()
+            except OSError:
+                continue
+            if path.is_file():
+                found[path] = (st.st_mtime, st.st_size)
+        by_age = sorted(found, key=lambda p: found[p][0])
+        deleted = 0
+        for path in _oldest_over(by_age, {p: found[p][1] for p in by_age}, max_bytes):
+            try:
+                path.unlink()
+                deleted += 1
+            except OSError as exc:  # another replica took it first: next
+                log.debug("trim: %s: %s", path, exc)
+        return deleted
+
     def delete(self, kind: str, item_id: str) -> bool:
         """Delete an item; True when something was deleted."""
         check_ids(kind, item_id)
@@ -197,6 +229,21 @@ class FileStore:
             return False
         except OSError as exc:
             raise StoreError(f"could not delete {kind}/{item_id}: {exc.strerror or exc}") from None
+
+
+K = TypeVar("K")
+
+
+def _oldest_over(order: list[K], sizes: dict[K, int], max_bytes: int) -> list[K]:
+    """The first of ``order`` (oldest first) to delete so the rest take at most ``max_bytes``."""
+    total = sum(sizes.values())
+    out: list[K] = []
+    for key in order:
+        if total <= max_bytes:
+            break
+        out.append(key)
+        total -= sizes[key]
+    return out
 
 
 def _saved_ts(raw: dict[str, Any]) -> float:

@@ -56,11 +56,12 @@ _PRUNE_LOCK = threading.Lock()
 
 
 def prune_if_due(settings: Settings) -> int | None:
-    """Apply ``NAVIGATOR_CACHE_MAX_AGE_DAYS`` to the whole store (every user), at most once per
-    :data:`PRUNE_EVERY_S` per process and store; how many items went, or None when not due.
-    A store that cannot be reached is left for the next time (the page says so elsewhere)."""
-    days = settings.cache_max_age_days
-    if days is None or not settings.cache_enabled:
+    """Apply ``NAVIGATOR_CACHE_MAX_AGE_DAYS`` and then ``NAVIGATOR_CACHE_MAX_MB`` to the whole
+    store (every user), at most once per :data:`PRUNE_EVERY_S` per process and store; how many
+    items went, or None when not due. A store that cannot be reached is left for the next time
+    (the page says so elsewhere)."""
+    days, mb = settings.cache_max_age_days, settings.cache_max_mb
+    if (days is None and mb is None) or not settings.cache_enabled:
         return None
     base = open_store(settings)
     key = base.describe()
@@ -69,10 +70,11 @@ def prune_if_due(settings: Settings) -> int | None:
             return None
         _PRUNED[key] = time.monotonic()
     try:
-        gone = base.prune(days)
+        old = base.prune(days) if days is not None else 0
+        big = base.trim(int(mb * 1_048_576)) if mb is not None else 0
     except StoreError as exc:
         log.warning("cache retention not applied: %s", exc)
         return None
-    if gone:
-        log.info("cache retention: %d items older than %g days deleted", gone, days)
-    return gone
+    if old or big:
+        log.info("cache retention: %d items older than %s days and %d oldest over %s MiB deleted", old, days, big, mb)
+    return old + big

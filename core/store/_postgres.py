@@ -202,10 +202,32 @@ class PostgresStore:
         return out
 
     def prune(self, older_than_days: float) -> int:
-        """Delete every item saved more than ``older_than_days`` ago, in every namespace (the
-        table is shared by all users); how many went."""
+        """Delete every item saved more than ``older_than_days`` ago, in this namespace and every
+        one under it (the base store's: the whole table, every user's); how many went."""
         limit = cutoff(older_than_days).isoformat(timespec="seconds")
-        return len(self._run(f"DELETE FROM {TABLE} WHERE saved_at < %s RETURNING id", (limit,)))
+        where, params = self._subtree()
+        return len(self._run(f"DELETE FROM {TABLE} WHERE saved_at < %s AND {where} RETURNING id", (limit, *params)))
+
+    def _subtree(self) -> tuple[str, tuple[str, ...]]:
+        """This namespace and every one under it (the base store's '' is the whole table)."""
+        if not self.namespace:
+            return "TRUE", ()
+        return "(namespace = %s OR starts_with(namespace, %s))", (self.namespace, self.namespace.rstrip("/") + "/")
+
+    def trim(self, max_bytes: int) -> int:
+        """Delete the oldest items, in this namespace and every one under it (the base store's:
+        every user's), until the rest take at most ``max_bytes`` of envelope
+        (``NAVIGATOR_CACHE_MAX_MB``); how many went."""
+        if max_bytes <= 0:
+            raise StoreError(f"keep a positive number of bytes, not {max_bytes}")
+        where, params = self._subtree()
+        sql = (
+            f"WITH kept AS (SELECT namespace, kind, id, SUM(octet_length(envelope::text)) "
+            f"OVER (ORDER BY saved_at DESC, namespace, kind, id) AS running FROM {TABLE} WHERE {where}) "
+            f"DELETE FROM {TABLE} t USING kept WHERE t.namespace = kept.namespace AND t.kind = kept.kind "
+            f"AND t.id = kept.id AND kept.running > %s RETURNING t.id"
+        )
+        return len(self._run(sql, (*params, max_bytes)))
 
     def delete(self, kind: str, item_id: str) -> bool:
         """Delete an item; True when something was deleted."""
