@@ -31,7 +31,8 @@ from core.architecture._model import (
 from core.architecture._quantization import quantization_from_config
 from core.architecture._vision import vision_params
 from core.catalog import MlaSpec, MoeSpec
-from core.errors import InputError
+from core.errors import InputError, YamlError
+from core.yamlio import read_bounded
 
 MAX_CONFIG_BYTES = 2 * 1024 * 1024
 TIED_BY_DEFAULT = frozenset({"gemma", "gemma2", "gemma3", "cohere", "cohere2"})
@@ -360,12 +361,12 @@ def read_config_json(path: str | Path) -> ModelArchitecture:
     p = Path(path).expanduser()
     if p.is_dir():
         p = p / "config.json"
-    try:
-        if p.stat().st_size > MAX_CONFIG_BYTES:
-            raise InputError(f"{p}: larger than {MAX_CONFIG_BYTES // 1024} KiB; not a config.json")
-        raw = p.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"{p}: no config.json there; point --model at the file or its folder") from None
+    if not p.exists():
+        raise InputError(f"{p}: no config.json there; point --model at the file or its folder")
+    try:  # a regular file of bounded size: /dev/zero or a FIFO named as a model neither fills memory nor hangs
+        raw = read_bounded(p, max_bytes=MAX_CONFIG_BYTES, kind="config.json")
+    except YamlError as exc:
+        raise InputError(str(exc)) from None
     folder = p.parent.name if p.name == "config.json" else p.stem
     return parse_config_json(raw, label=str(p), name=folder or None)
 

@@ -7,10 +7,11 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from core.architecture import resolve_model
 from core.catalog import Catalog, get_catalog
+from core.errors import InputError
 from core.planning._inputs import PlanRequest, QuantChoice, TrafficProfile
 from core.planning._plan import CapacityPlan, Configuration, build_plan, configuration_of, plan_for_architecture
 
@@ -21,14 +22,14 @@ class Scenario(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     rps_multiplier: float | None = Field(default=None, gt=0, le=1000)
-    rps: float | None = Field(default=None, gt=0)
+    rps: float | None = Field(default=None, gt=0, le=1_000_000)
     p95_ttft_ms: float | None = Field(default=None, gt=0)
     p95_tpot_ms: float | None = Field(default=None, gt=0)
     p95_e2e_ms: float | None = Field(default=None, gt=0)
     gpu: str | None = None
     max_replicas: int | None = Field(default=None, ge=1)
-    input_tokens: int | None = Field(default=None, ge=1)
-    output_tokens: int | None = Field(default=None, ge=1)
+    input_tokens: int | None = Field(default=None, ge=1, le=2_000_000)
+    output_tokens: int | None = Field(default=None, ge=1, le=200_000)
     quantization: QuantChoice | None = None
 
     @model_validator(mode="after")
@@ -74,17 +75,22 @@ def apply_scenario(request: PlanRequest, s: Scenario) -> PlanRequest:
     scale = rps / t.rps
     new_in = s.input_tokens or t.input_tokens
     new_out = s.output_tokens or t.output_tokens
-    traffic = TrafficProfile.model_validate(
-        {
-            **t.model_dump(),
-            "rps": rps,
-            "peak_rps": t.peak_rps * scale if t.peak_rps else None,
-            "input_tokens": new_in,
-            "output_tokens": new_out,
-            "input_tokens_p95": max(new_in, t.input_p95 * new_in // t.input_tokens),
-            "output_tokens_p95": max(new_out, t.output_p95 * new_out // t.output_tokens),
-        }
-    )
+    try:  # a multiplied rate can pass the traffic's limits: said as the scenario's mistake
+        traffic = TrafficProfile.model_validate(
+            {
+                **t.model_dump(),
+                "rps": rps,
+                "peak_rps": t.peak_rps * scale if t.peak_rps else None,
+                "input_tokens": new_in,
+                "output_tokens": new_out,
+                # p95s scale with the new means, within the limits a request may have
+                "input_tokens_p95": min(2_000_000, max(new_in, t.input_p95 * new_in // t.input_tokens)),
+                "output_tokens_p95": min(200_000, max(new_out, t.output_p95 * new_out // t.output_tokens)),
+            }
+        )
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        raise InputError(f"what-if: the scenario's traffic is out of range ({problems})") from None
     slo = request.slo.model_copy(
         update={
             k: v

@@ -5,7 +5,12 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from core.errors import YamlError
+from core.yamlio import read_bounded
 from navigator.commands._output import print_json, print_table
+
+REPORT_MAX_BYTES = 256 * 1_048_576
+"""A GuideLLM report of a long sweep runs to tens of MiB; more is not a benchmark report."""
 
 
 def _calibrate(args: argparse.Namespace) -> int:
@@ -40,10 +45,10 @@ def _your_runs(args: argparse.Namespace) -> int:
             raise InputError("--import needs --gpu: the GPU the benchmarks ran on (e.g. --gpu H100)")
         files = []
         for path in args.import_files:
-            try:
-                files.append((path.name, path.read_bytes()))
-            except OSError as exc:
-                raise InputError(f"--import {path}: cannot read it ({exc.strerror or exc})") from None
+            try:  # a regular file of bounded size: /dev/zero or a FIFO neither fills memory nor hangs
+                files.append((path.name, read_bounded(path, max_bytes=REPORT_MAX_BYTES, kind="benchmark report")))
+            except YamlError as exc:
+                raise InputError(f"--import {exc}") from None
         cal: UserCalibration | None = import_reports(
             files, gpu=args.gpu, model=args.model, tensor_parallel_size=args.tensor_parallel_size, store=store
         )
