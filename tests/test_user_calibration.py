@@ -238,7 +238,7 @@ def test_vllm_bench_serve_results_are_read() -> None:
         (("--import", "REPORT"), "--import needs --gpu"),
         (("--import", "REPORT", "--gpu", "H1000"), "H1000"),
         (("--import", "NOTAREPORT", "--gpu", "H100"), "not a benchmark report"),
-        (("--import", "MISSING", "--gpu", "H100"), "cannot read it"),
+        (("--import", "MISSING", "--gpu", "H100"), "gone.json: file not found"),
         (("--import", "NOMODEL", "--gpu", "H100"), "add --model"),
     ],
 )
