@@ -27,7 +27,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from core.cluster._client import Connection, request_unchecked
+from core.cluster._client import Connection, request
 from core.errors import ClusterAuthError, ClusterError, ClusterPermissionError
 
 __all__ = [
@@ -187,13 +187,14 @@ class AccessPolicy:
         }
         if self.user.uid:
             spec["uid"] = self.user.uid
-        answer = request_unchecked(
+        answer = request(
             conn,
             "create",
             "subjectaccessreviews.authorization.k8s.io",
             "POST",
             "/apis/authorization.k8s.io/v1/subjectaccessreviews",
             body={"apiVersion": "authorization.k8s.io/v1", "kind": "SubjectAccessReview", "spec": spec},
+            review=False,
         )
         status = _mapping(answer.get("status"))
         if status.get("allowed") is True and not status.get("denied"):
@@ -246,13 +247,14 @@ def act_for(
             "Navigator acts on the cluster with your own OpenShift rights, and this session carries no "
             "sign-in token: open Navigator through its Route (the OpenShift login), then retry"
         )
-    answer = request_unchecked(
+    answer = request(
         conn,
         "create",
         "tokenreviews.authentication.k8s.io",
         "POST",
         "/apis/authentication.k8s.io/v1/tokenreviews",
         body={"apiVersion": "authentication.k8s.io/v1", "kind": "TokenReview", "spec": {"token": token.strip()}},
+        review=False,
     )
     status = _mapping(answer.get("status"))
     user = _mapping(status.get("user"))

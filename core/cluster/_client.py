@@ -173,29 +173,16 @@ def request(
     body: dict[str, Any] | None = None,
     query: list[tuple[str, str]] | None = None,
     content_type: str | None = None,
+    review: bool = True,
 ) -> dict[str, Any]:
     """One REST call on any API path, answered as a plain dict (errors mapped as in :func:`call`).
 
     Used for objects the typed clients do not cover uniformly (custom resources, CRDs, apply).
-    A connection acting for a signed-in user checks the call against their rights first.
+    A connection acting for a signed-in user checks the call against their rights first
+    (``review=False``: the reviews themselves).
     """
-    if conn.policy is not None:
+    if review and conn.policy is not None:
         conn.policy.before(conn, method, path, query, body)
-    return request_unchecked(conn, verb, resource, method, path, body=body, query=query, content_type=content_type)
-
-
-def request_unchecked(
-    conn: Connection,
-    verb: str,
-    resource: str,
-    method: str,
-    path: str,
-    *,
-    body: dict[str, Any] | None = None,
-    query: list[tuple[str, str]] | None = None,
-    content_type: str | None = None,
-) -> dict[str, Any]:
-    """:func:`request` without the signed-in user's checks: the reviews themselves."""
     headers = {"Accept": "application/json"}
     if content_type:
         headers["Content-Type"] = content_type
