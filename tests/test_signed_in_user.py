@@ -223,6 +223,11 @@ def test_qa_runs_for_the_user_and_refuses_before_anything_is_made(
     act_as(conn, carol)
     with pytest.raises(ClusterPermissionError, match="carol may not list pods"):
         conn.policy.before(conn, "GET", f"/api/v1/namespaces/{NS}-other/pods", None, None)
+    # The app's own cluster-scope reads (CRD schemas, the release) are not carol's to be granted;
+    # a cluster-scope write (a new project) is.
+    conn.policy.before(conn, "GET", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/x", None, None)
+    with pytest.raises(ClusterPermissionError, match="carol may not create namespaces at the cluster scope"):
+        conn.policy.before(conn, "POST", "/api/v1/namespaces", None, {"kind": "Namespace"})
     conn.close()
 
 

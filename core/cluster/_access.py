@@ -4,7 +4,9 @@ The hosted app runs with its service account; behind the OpenShift OAuth proxy e
 carries the signed-in user's access token (``X-Forwarded-Access-Token``, from
 ``--pass-access-token``). With :func:`act_for`, a connection first asks the API server who the
 token belongs to (a TokenReview: name and groups), then, before each call it makes, whether
-that user may make it (a SubjectAccessReview: their RoleBindings, group ones included). A user
+that user may make it (a SubjectAccessReview: their RoleBindings, group ones included) — every
+write, and every read inside a project; cluster-scope reads of the app's own configuration (the
+KServe CRDs, the OpenShift AI release) are not the user's to grant. A user
 who could not create an InferenceService in a project with ``oc`` cannot create one through
 Navigator either, and the message says what to ask for. Images the call would run (containers
 of a ServingRuntime, a Job, a Pod) must be a cluster template's or on the operator's allow-list
@@ -45,6 +47,7 @@ ACCESS_TOKEN_HEADER = "X-Forwarded-Access-Token"
 """The header the OpenShift OAuth proxy sets to the signed-in user's token (``--pass-access-token``)."""
 
 _VERBS = {"POST": "create", "PUT": "update", "PATCH": "patch", "DELETE": "delete"}
+_READS = frozenset({"get", "list", "watch"})
 
 
 class Principal(BaseModel):
@@ -156,7 +159,10 @@ class AccessPolicy:
         """Raise :class:`ClusterPermissionError` unless the user may make this call and every
         image it would run is admitted."""
         attrs = attributes_of(method, path, query)
-        if attrs is not None:
+        # Every write, and every read in a project, is the user's; a cluster-scope read (the
+        # KServe CRDs, the DSCInitialization's release) is the app's own configuration, read
+        # with its read-only cluster role, and no user needs rights for it.
+        if attrs is not None and (attrs.namespace or attrs.verb not in _READS):
             self.authorize(conn, attrs)
         if body is not None and method in ("POST", "PUT", "PATCH"):
             self.check_images(conn, images_in(body))
