@@ -3,6 +3,8 @@ plotly's validation on each plan (for speed), so this is where a misspelt proper
 
 from __future__ import annotations
 
+import json
+
 import plotly.graph_objects as go
 import pytest
 
@@ -88,3 +90,19 @@ def test_charts_mark_what_they_say(plan: CapacityPlan) -> None:
     assert sweep["data"][0]["x"] == [0.75, 1.5, 3.0]  # multipliers shown against the original traffic
     cost = figs["cost"].to_dict()["data"][0]
     assert cost["marker"]["color"].count("#2e7d32") == 1  # the chosen one, highlighted once
+
+
+def test_a_chart_is_sent_as_its_dict_without_plotlys_object_tree() -> None:
+    """What st.plotly_chart does with a chart (plotly's own conversion, then JSON) gives the
+    written-out dict unchanged; a chart survives pickling (a cache may keep one)."""
+    import pickle
+
+    import plotly.io as pio
+    import plotly.tools
+
+    spec = {"data": [{"type": "bar", "x": ["a"], "y": [1]}], "layout": {"title": {"text": "t"}}}
+    chart = charts.Chart(spec)
+    sent = plotly.tools.return_figure_from_figure_or_data(chart, validate_figure=True)
+    assert json.loads(pio.to_json(sent, validate=False)) == spec
+    assert pickle.loads(pickle.dumps(chart)).to_dict() == spec
+    assert isinstance(chart, go.Figure) and "_data_objs" not in vars(chart)

@@ -1,11 +1,13 @@
 """Plotly figures built from ``core`` results (no arithmetic beyond laying out bars).
 
-Each figure is written out as one dict of traces and layout and handed to plotly once:
-adding traces and updating the layout one call at a time cost 10–20 ms of plotly's
-bookkeeping per figure, on every new plan.
+Each figure is written out as one dict of traces and layout — a :class:`Chart` — that
+``st.plotly_chart`` sends as it is: adding traces one call at a time cost 10–20 ms of plotly's
+bookkeeping per figure, and even one unvalidated ``go.Figure`` per chart was a tenth of the
+server's CPU per plan under load. ``tests/test_charts.py`` validates every builder's dict
+with plotly itself.
 
 >>> fig = _figure([{"type": "bar", "x": [1], "y": ["a"]}], {"title": {"text": "t"}})
->>> fig.layout.title.text
+>>> fig.to_dict()["layout"]["title"]["text"]
 't'
 """
 
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Any
 
 import plotly.graph_objects as go
 
@@ -23,10 +26,31 @@ from core.sizing import MemoryEstimate, PerformanceEstimate
 Trace = dict[str, object]
 
 
+class Chart(go.Figure):
+    """A figure that is its written-out plotly dict: Streamlit reads a figure with
+    :meth:`to_dict` and sends the JSON, so plotly's object tree is never built (``BaseFigure``'s
+    ``__init__`` is skipped on purpose). Read-only: one chart is shared by every session that
+    shows the same plan."""
+
+    def __init__(self, spec: dict[str, object]) -> None:
+        self._spec = spec
+
+    def to_dict(self) -> dict[str, Any]:
+        return self._spec
+
+    def to_plotly_json(self) -> dict[str, Any]:
+        return self._spec
+
+    def __reduce__(self) -> tuple[type[Chart], tuple[dict[str, object]]]:  # type: ignore[override]
+        return (Chart, (self._spec,))
+
+    def __repr__(self) -> str:
+        return f"Chart({self._spec!r})"
+
+
 def _figure(data: list[Trace], layout: dict[str, object]) -> go.Figure:
-    """One figure from written-out traces and layout, not re-validated on every plan (half of
-    what is left of plotly's cost): tests/test_charts.py validates every builder's output."""
-    return go.Figure({"data": data, "layout": layout}, _validate=False)
+    """One chart from written-out traces and layout (see :class:`Chart`)."""
+    return Chart({"data": data, "layout": layout})
 
 
 def _title(text: str) -> dict[str, str]:
