@@ -84,7 +84,8 @@ def _two_replicas(browser: Any, env: dict[str, str], home: Path, shared: Path, b
             page.goto(f"{alice_on_b}/capacity_plan?plan={plan_id}")
             wait_for_app(page)
             expect(page.get_by_text(f"Plan {plan_id}: meets every target")).to_be_visible()
-            expect(page.get_by_label("Average RPS")).to_have_value("12.00")  # the form holds its request
+            # the form holds its request (drawn after the plan's result on a loaded machine: wait for it)
+            expect(page.get_by_label("Average RPS")).to_have_value("12.00", timeout=30_000)
             page.goto(f"{alice_on_b}/what_if?plan={plan_id}")
             wait_for_app(page)
             expect(page.get_by_text(f"Starting from plan {plan_id}")).to_be_visible()
