@@ -22,7 +22,7 @@ from core.deployment import (
     quickstart_status,
     run_quickstart,
 )
-from core.errors import NavigatorError
+from core.errors import ClusterAuthError, NavigatorError
 from core.manifests import oc_apply_command, to_yaml, to_zip
 from core.modelcar import load_modelcar_config
 from core.samples import sample_path
@@ -48,17 +48,6 @@ st.caption(
     "The ServingRuntime, InferenceService, PodDisruptionBudget and project exactly as the OpenShift AI dashboard "
     "writes them, validated against the KServe CRD schemas and the webhook rules before anything touches a cluster."
 )
-
-if settings.authorize_signed_in_user and probe.reachable:
-    try:
-        user = services.signed_in_user(settings, context)
-        st.caption(
-            f"Changes are made for **{user.name if user else 'you'}**: each one is checked against your own "
-            "OpenShift rights in the project first, and a runtime runs the cluster template's image or an "
-            "allowed one.",
-        )
-    except NavigatorError as exc:
-        st.warning(f"Cluster: {exc}", icon=":material/lock:")
 
 plan = state.current_plan()
 report = state.current_report()
@@ -143,11 +132,19 @@ overrides = {k: v for k, v in overrides.items() if v is not None}
 facts, fact_notes = ClusterFacts(), []
 if probe.reachable:
     try:
-        conn = services.open_connection(settings, context)
+        conn = services.open_connection(settings, context)  # hosted: the one review of who signed in
         try:
+            if conn.policy is not None:
+                st.caption(
+                    f"Changes are made for **{conn.policy.user.name}**: each one is checked against your own "
+                    "OpenShift rights in the project first, and a runtime runs the cluster template's image "
+                    "or an allowed one."
+                )
             facts, fact_notes = cluster_facts(conn, namespace.strip())
         finally:
             conn.close()
+    except ClusterAuthError as exc:  # hosted, without a usable sign-in token
+        st.warning(f"Cluster: {exc}", icon=":material/lock:")
     except NavigatorError as exc:
         fact_notes = [f"cluster facts not read: {exc}"]
 
