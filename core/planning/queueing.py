@@ -13,31 +13,34 @@ from __future__ import annotations
 import math
 from functools import lru_cache
 
-import numpy as np
-
 _TAIL_SDS = 12.0
 """Poisson terms more than this many standard deviations below the load are left out of the
 Erlang B sums: their share is below e^(-72)."""
 
+_NEGLIGIBLE = 1e30
+"""1/B beyond which blocking counts as 0 (B < 1e-30)."""
 
-@lru_cache(maxsize=4096)
-def _erlang_b_table(offered_load: float) -> tuple[int, np.ndarray]:
-    """Erlang B for every server count from ``k0`` to where it is negligible (< 1e-30), as
-    ``(k0, table)`` with ``table[n - k0] = B(n, a)``.
 
-    B(n, a) is the Poisson(a) probability of n over that of at most n. The terms are built in
-    one vectorised pass from k0 = a − 12√a (the recursion B(k) = aB(k−1)/(k + aB(k−1)) gives the
-    same numbers one server at a time, a hundred times slower in Python); servers beyond the
-    table block with probability 0.
+def _start(offered_load: float) -> int:
+    """The server count k0 = a − 12√a the recursion starts from (B(k0) taken as 1)."""
+    return max(0, int(offered_load - _TAIL_SDS * math.sqrt(offered_load)))
+
+
+def _advance(inverse: float, k: int, n: int, offered_load: float) -> float:
+    """1/B(n, a) from 1/B(k, a), by the stable recursion 1/B(j) = 1 + (j/a)·1/B(j − 1).
+
+    Started at k0 from 1/B = 1, the error of leaving out the terms below k0 shrinks by j/a < 1
+    at each step up to the load, to below e^(-72) there. Plain Python floats on purpose: the
+    planner runs in Streamlit's script threads, and numpy releases the GIL for every array
+    operation, so under concurrent sessions each of a plan's ~150 Erlang tables waited for it
+    again (docs/load.md) — the loop is also faster than the arrays for these sizes.
     """
-    a = offered_load
-    k0 = max(0, int(a - _TAIL_SDS * math.sqrt(a)))
-    k_max = int(a + 2 * _TAIL_SDS * math.sqrt(a)) + 64
-    ks = np.arange(k0 + 1, k_max + 1, dtype=np.float64)
-    log_ratio = np.concatenate(([0.0], np.cumsum(math.log(a) - np.log(ks))))  # ln P(k)/P(k0)
-    terms = np.exp(log_ratio)
-    table = terms / np.cumsum(terms)
-    return k0, table
+    inv_a = 1.0 / offered_load
+    for j in range(k + 1, n + 1):
+        inverse = 1.0 + j * inv_a * inverse
+        if inverse > _NEGLIGIBLE:
+            return math.inf
+    return inverse
 
 
 def erlang_b(servers: int, offered_load: float) -> float:
@@ -50,12 +53,10 @@ def erlang_b(servers: int, offered_load: float) -> float:
         raise ValueError("servers and offered load must be non-negative")
     if offered_load == 0:
         return 0.0 if servers > 0 else 1.0
-    k0, table = _erlang_b_table(offered_load)
+    k0 = _start(offered_load)
     if servers < k0:  # far below the load: nearly every arrival is blocked
         return (offered_load - servers) / offered_load if servers else 1.0
-    i = servers - k0
-    b = float(table[i]) if i < len(table) else 0.0
-    return 0.0 if b < 1e-30 else b
+    return 1.0 / _advance(1.0, k0, servers, offered_load)
 
 
 def erlang_c(servers: int, offered_load: float) -> float:
@@ -144,8 +145,8 @@ def slots_needed(
 ) -> int | None:
     """Fewest replicas whose pooled slots keep the wait quantile within ``wait_budget`` seconds.
 
-    Walks the replica count up from the fluid bound, reading Erlang B for each pool size from
-    one table of the offered load (the wait only shrinks as servers are added).
+    Walks the replica count up from the fluid bound, carrying one Erlang B recursion up
+    through the pool sizes (the wait only shrinks as servers are added).
     """
     if arrival_rate <= 0:
         return 1
@@ -153,10 +154,13 @@ def slots_needed(
     a = arrival_rate * service_time
     tail = 1 - quantile
     replicas = max(1, math.floor(a / slots_per_replica))
+    k = _start(a)
+    inverse = 1.0  # 1/B(k, a), carried up as replicas are added
     while replicas <= limit:
         n = replicas * slots_per_replica
         if a < n:
-            b = erlang_b(n, a)
+            inverse, k = _advance(inverse, k, n, a), n  # k ≤ a < n: the recursion only moves up
+            b = 1.0 / inverse
             pw = b / (1 - a / n * (1 - b))
             if pw <= tail:
                 return replicas
