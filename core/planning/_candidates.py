@@ -90,10 +90,11 @@ def price_for(gpu: GpuSpec, overrides: dict[str, float]) -> tuple[float | None, 
     """$/GPU-hour: the user's override (by name or alias) or the catalog's list price."""
     from core.catalog import normalize_key
 
-    keys = {normalize_key(gpu.name), *(normalize_key(a) for a in gpu.aliases)}
-    for name, value in overrides.items():
-        if normalize_key(name) in keys:
-            return value, "your price override"
+    if overrides:
+        keys = {normalize_key(gpu.name), *(normalize_key(a) for a in gpu.aliases)}
+        for name, value in overrides.items():
+            if normalize_key(name) in keys:
+                return value, "your price override"
     p = gpu.price
     if p.usd_per_gpu_hour is None:
         return None, "no price in the catalog"

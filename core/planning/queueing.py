@@ -43,6 +43,15 @@ def _advance(inverse: float, k: int, n: int, offered_load: float) -> float:
     return inverse
 
 
+@lru_cache(maxsize=4096)
+def _at_load(offered_load: float) -> tuple[int, float]:
+    """``(k, 1/B(k, a))`` at k = ⌊a⌋ (or k0 if larger): the long part of the recursion, done
+    once per offered load — the replica search and the chosen pool's wait share it."""
+    k0 = _start(offered_load)
+    k = max(k0, math.floor(offered_load))
+    return k, _advance(1.0, k0, k, offered_load)
+
+
 def erlang_b(servers: int, offered_load: float) -> float:
     """Blocking probability of M/M/n/n (``servers`` = n, ``offered_load`` = a in Erlangs).
 
@@ -56,7 +65,10 @@ def erlang_b(servers: int, offered_load: float) -> float:
     k0 = _start(offered_load)
     if servers < k0:  # far below the load: nearly every arrival is blocked
         return (offered_load - servers) / offered_load if servers else 1.0
-    return 1.0 / _advance(1.0, k0, servers, offered_load)
+    k, inverse = _at_load(offered_load)
+    if servers < k:
+        k, inverse = k0, 1.0
+    return 1.0 / _advance(inverse, k, servers, offered_load)
 
 
 def erlang_c(servers: int, offered_load: float) -> float:
@@ -154,8 +166,7 @@ def slots_needed(
     a = arrival_rate * service_time
     tail = 1 - quantile
     replicas = max(1, math.floor(a / slots_per_replica))
-    k = _start(a)
-    inverse = 1.0  # 1/B(k, a), carried up as replicas are added
+    k, inverse = _at_load(a)  # 1/B(k, a) at k ≤ a, carried up as replicas are added
     while replicas <= limit:
         n = replicas * slots_per_replica
         if a < n:
