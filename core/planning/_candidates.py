@@ -10,6 +10,7 @@ peak, keeping the p95 wait inside what is left of the TTFT budget.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -203,16 +204,67 @@ def cost_floor(
     return price * tp * replicas * HOURS_PER_MONTH, eff.calibrated
 
 
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """A candidate sized and counted (its batch, replicas, cost and verdict) before its full
+    result is written out: what :func:`~core.planning._plan.rank` reads, so a plan can rank
+    another checkpoint's configurations and write out only the one it lists."""
+
+    arch: ModelArchitecture
+    gpu: GpuSpec
+    tp: int
+    variant: Variant
+    req: PlanRequest
+    sized: Sized
+    max_len: int
+    limit: int
+    kv_slots: int
+    chosen: Point
+    wait50: float
+    wait95: float
+    replicas_min: int
+    replicas_target: int
+    replicas_max: int
+    price: float | None
+    price_source: str
+    monthly: float | None
+    violations: list[str]
+    ttft_p95_ms: Figure
+    requests_per_s_per_replica: Figure
+
+    @property
+    def monthly_cost_usd(self) -> float | None:
+        return round(self.monthly, 2) if self.monthly is not None else None
+
+    @property
+    def total_gpus(self) -> int:
+        return self.replicas_target * self.tp
+
+    @property
+    def meets_slo(self) -> bool:
+        return not self.violations
+
+    @property
+    def calibrated(self) -> bool:
+        return self.sized[2].calibrated
+
+
 def evaluate(
     arch: ModelArchitecture, gpu: GpuSpec, tp: int, variant: Variant, req: PlanRequest
 ) -> CandidateResult | Rejected:
     """Size one candidate for the request."""
+    out = outcome(arch, gpu, tp, variant, req)
+    return out if isinstance(out, Rejected) else result(out)
+
+
+def outcome(arch: ModelArchitecture, gpu: GpuSpec, tp: int, variant: Variant, req: PlanRequest) -> Outcome | Rejected:
+    """Size and count one candidate: the part of :func:`evaluate` a ranking needs."""
     t, slo, cons = req.traffic, req.slo, req.constraints
     served = variant.served
     sized, max_len = _sized(arch, gpu, tp, variant, req)
     if isinstance(sized, Rejected):
         return sized
-    mem, curve, eff, flags, start_note, kv_bound = sized
+    mem, curve, eff = sized[0], sized[1], sized[2]
     limit, kv_slots = _slot_limit(variant, mem, req)
     levels = grid(limit)
     ttft_target = (slo.p95_ttft_ms or math.inf) / 1000
@@ -290,13 +342,59 @@ def evaluate(
     wait50, wait95 = wait_quantiles(servers, t.rps, chosen.e2e50, (0.50, 0.95), cv2)
     price, price_src = price_for(gpu, cons.price_overrides)
     monthly = price * total_gpus * HOURS_PER_MONTH if price is not None else None
-    per_million = monthly / (t.rps * t.output_tokens * 3600 * HOURS_PER_MONTH / 1e6) if monthly is not None else None
     if cons.max_replicas is not None and target > cons.max_replicas:
         violations.append(f"needs {target} replicas; at most {cons.max_replicas} allowed")
     if cons.max_gpus is not None and total_gpus > cons.max_gpus:
         violations.append(f"needs {total_gpus} GPUs; at most {cons.max_gpus} allowed")
     if cons.monthly_budget_usd is not None and monthly is not None and monthly > cons.monthly_budget_usd:
         violations.append(f"costs ${monthly:,.0f}/month; the budget is ${cons.monthly_budget_usd:,.0f}")
+    floors = curve.floors(chosen.concurrency)
+    cls = model_class(served)
+    return Outcome(
+        arch=arch,
+        gpu=gpu,
+        tp=tp,
+        variant=variant,
+        req=req,
+        sized=sized,
+        max_len=max_len,
+        limit=limit,
+        kv_slots=kv_slots,
+        chosen=chosen,
+        wait50=wait50,
+        wait95=wait95,
+        replicas_min=r_min,
+        replicas_target=target,
+        replicas_max=r_max,
+        price=price,
+        price_source=price_src,
+        monthly=monthly,
+        violations=violations,
+        ttft_p95_ms=ranged(
+            (chosen.ttft95 + wait95) * 1000,
+            "ttft_ms_p99",
+            arch=served,
+            eff=eff,
+            unit="ms",
+            floor=floors.ttft * 1000,
+            model_cls=cls,
+        ),
+        requests_per_s_per_replica=ranged(
+            chosen.rps, "requests_per_s", arch=served, eff=eff, unit="requests/s", ceiling=floors.rps, model_cls=cls
+        ),
+    )
+
+
+def result(o: Outcome) -> CandidateResult:
+    """The full result of a counted candidate: its vLLM arguments, resources, every latency and
+    throughput figure with its range, and notes."""
+    arch, gpu, tp, variant, t = o.arch, o.gpu, o.tp, o.variant, o.req.traffic
+    served = variant.served
+    mem, curve, eff, flags, start_note, kv_bound = o.sized
+    chosen, wait50, wait95, max_len = o.chosen, o.wait50, o.wait95, o.max_len
+    per_million = (
+        o.monthly / (t.rps * t.output_tokens * 3600 * HOURS_PER_MONTH / 1e6) if o.monthly is not None else None
+    )
     cpu, memory = resources_for(mem.flags.tensor_parallel_size * mem.flags.pipeline_parallel_size, mem.weights_gib)
     args = [f"--tensor-parallel-size={tp}", f"--max-model-len={max_len}"]
     if variant.quantization:
@@ -317,7 +415,6 @@ def evaluate(
             curve.written_kv[chosen.concurrency] = written.kv_cache_tokens
         kv_tokens = max(kv_tokens, curve.written_kv[chosen.concurrency])
     floors = curve.floors(chosen.concurrency)
-
     cls = model_class(served)
 
     def fig(metric: str, value: float, unit: str, floor: float | None = None, ceiling: float | None = None) -> Figure:
@@ -344,30 +441,30 @@ def evaluate(
         kv_cache_tokens=kv_tokens,
         slots_per_replica=chosen.concurrency,
         slots_limited_by="latency targets"
-        if chosen.concurrency < limit
-        else ("KV cache capacity" if kv_bound or kv_slots < mem.flags.max_num_seqs else "max_num_seqs"),
+        if chosen.concurrency < o.limit
+        else ("KV cache capacity" if kv_bound or o.kv_slots < mem.flags.max_num_seqs else "max_num_seqs"),
         ttft_p50_ms=fig("ttft_ms_p50", (chosen.ttft50 + wait50) * 1000, "ms", floor=floors.ttft * 1000),
-        ttft_p95_ms=fig("ttft_ms_p99", (chosen.ttft95 + wait95) * 1000, "ms", floor=floors.ttft * 1000),
+        ttft_p95_ms=o.ttft_p95_ms,
         tpot_p50_ms=fig("tpot_ms_p50", chosen.tpot50 * 1000, "ms", floor=floors.tpot * 1000),
         tpot_p95_ms=fig("tpot_ms_p50", chosen.tpot95 * 1000, "ms", floor=floors.tpot * 1000),
         e2e_p95_ms=fig("e2e_latency_ms_p50", (chosen.e2e95 + wait95) * 1000, "ms", floor=floors.e2e * 1000),
-        requests_per_s_per_replica=fig("requests_per_s", chosen.rps, "requests/s", ceiling=floors.rps),
+        requests_per_s_per_replica=o.requests_per_s_per_replica,
         output_tokens_per_s_per_replica=fig(
             "output_tokens_per_s", chosen.rps * t.output_tokens, "tokens/s", ceiling=floors.rps * t.output_tokens
         ),
-        replicas_min=r_min,
-        replicas_target=target,
-        replicas_max=r_max,
-        total_gpus=total_gpus,
+        replicas_min=o.replicas_min,
+        replicas_target=o.replicas_target,
+        replicas_max=o.replicas_max,
+        total_gpus=o.total_gpus,
         surge_gpus=tp,
         cpu_request=cpu,
         memory_request_gib=memory,
-        price_per_gpu_hour=price,
-        price_source=price_src,
-        monthly_cost_usd=round(monthly, 2) if monthly is not None else None,
+        price_per_gpu_hour=o.price,
+        price_source=o.price_source,
+        monthly_cost_usd=o.monthly_cost_usd,
         usd_per_million_output_tokens=round(per_million, 4) if per_million is not None else None,
-        meets_slo=not violations,
-        violations=violations,
+        meets_slo=o.meets_slo,
+        violations=o.violations,
         notes=notes,
         speed_model=eff.source,
         calibrated=eff.calibrated,

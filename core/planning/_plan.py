@@ -12,13 +12,14 @@ from __future__ import annotations
 import hashlib
 import math
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from core.architecture import ModelArchitecture, checkpoint_variants, resolve_model
 from core.catalog import Catalog, GpuSpec, get_catalog
 from core.errors import InputError
-from core.planning._candidates import CandidateResult, cost_floor, evaluate, tp_options
+from core.planning._candidates import CandidateResult, Outcome, cost_floor, evaluate, outcome, result, tp_options
 from core.planning._inputs import PlanRequest
 from core.planning._recommend import recommend_models
 from core.planning._replica import Rejected
@@ -84,12 +85,16 @@ def _gpus(request: PlanRequest, catalog: Catalog) -> list[GpuSpec]:
     return list(catalog.gpus.values())
 
 
-def _sort_key(c: CandidateResult) -> tuple[float, int, float]:
+Ranked = TypeVar("Ranked", CandidateResult, Outcome)
+"""What :func:`rank` orders: written-out results, or counted outcomes (the same attributes)."""
+
+
+def _sort_key(c: CandidateResult | Outcome) -> tuple[float, int, float]:
     cost = c.monthly_cost_usd if c.monthly_cost_usd is not None else float("inf")
     return (cost, c.total_gpus, c.ttft_p95_ms.expected)
 
 
-def _cost_range(c: CandidateResult) -> tuple[float, float]:
+def _cost_range(c: CandidateResult | Outcome) -> tuple[float, float]:
     """The monthly cost the throughput range allows: fewer requests/s per replica, more replicas."""
     if c.monthly_cost_usd is None:
         return (float("inf"), float("inf"))
@@ -100,7 +105,7 @@ def _cost_range(c: CandidateResult) -> tuple[float, float]:
     )
 
 
-def rank(candidates: list[CandidateResult]) -> list[CandidateResult]:
+def rank(candidates: list[Ranked]) -> list[Ranked]:
     """Cheapest first; an option with no measured run on its GPU goes below a calibrated one
     whose cost range overlaps its own (the cheaper figure could be the model's error)."""
     out = sorted(candidates, key=_sort_key)
@@ -159,11 +164,11 @@ def best_other_checkpoints(
         # told apart from, never over another calibrated one: a calibrated configuration is
         # beaten only by a cheaper calibrated one, an uncalibrated one by any cheaper one.
         cheapest = cheapest_calibrated = math.inf
-        meeting: list[CandidateResult] = []
+        meeting: list[Outcome] = []
         for floor, calibrated, (gpu, tp, variant) in sorted(entries, key=lambda e: e[0]):
             if math.isfinite(floor) and floor >= (cheapest_calibrated if calibrated else cheapest):
                 continue  # cannot be this checkpoint's best; no price or no start is still sized
-            out = evaluate(arch, gpu, tp, variant, request)
+            out = outcome(arch, gpu, tp, variant, request)  # written out below only if it is the best
             if isinstance(out, Rejected):
                 rejected.append(out)
             elif out.meets_slo:
@@ -173,7 +178,7 @@ def best_other_checkpoints(
                     if out.calibrated:
                         cheapest_calibrated = min(cheapest_calibrated, out.monthly_cost_usd)
         if meeting:
-            best.append(rank(meeting)[0])
+            best.append(result(rank(meeting)[0]))
     return rank(best)
 
 
