@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pydantic import BaseModel, ConfigDict, Field
 
 from core.architecture import ModelArchitecture
-from core.catalog import GpuSpec
+from core.catalog import GpuSpec, normalize_key
 from core.decision import support, supports_bf16
 from core.planning._inputs import PlanRequest
 from core.planning._replica import SIZED, Point, Rejected, Sized, grid, size
@@ -89,8 +89,6 @@ class CandidateResult(BaseModel):
 
 def price_for(gpu: GpuSpec, overrides: dict[str, float]) -> tuple[float | None, str]:
     """$/GPU-hour: the user's override (by name or alias) or the catalog's list price."""
-    from core.catalog import normalize_key
-
     if overrides:
         keys = {normalize_key(gpu.name), *(normalize_key(a) for a in gpu.aliases)}
         for name, value in overrides.items():

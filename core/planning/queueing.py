@@ -13,16 +13,16 @@ from __future__ import annotations
 import math
 from functools import lru_cache
 
-_TAIL_SDS = 12.0
+_TAIL_SDS = 9.0
 """Poisson terms more than this many standard deviations below the load are left out of the
-Erlang B sums: their share is below e^(-72)."""
+Erlang B sums: their share is below e^(-40.5) ≈ 3·10⁻¹⁸, under a double's precision."""
 
 _NEGLIGIBLE = 1e30
 """1/B beyond which blocking counts as 0 (B < 1e-30)."""
 
 
 def _start(offered_load: float) -> int:
-    """The server count k0 = a − 12√a the recursion starts from (B(k0) taken as 1)."""
+    """The server count k0 = a − 9√a the recursion starts from (B(k0) taken as 1)."""
     return max(0, int(offered_load - _TAIL_SDS * math.sqrt(offered_load)))
 
 
@@ -30,7 +30,7 @@ def _advance(inverse: float, k: int, n: int, offered_load: float) -> float:
     """1/B(n, a) from 1/B(k, a), by the stable recursion 1/B(j) = 1 + (j/a)·1/B(j − 1).
 
     Started at k0 from 1/B = 1, the error of leaving out the terms below k0 shrinks by j/a < 1
-    at each step up to the load, to below e^(-72) there. Plain Python floats on purpose: the
+    at each step up to the load, to below e^(-40.5) there. Plain Python floats on purpose: the
     planner runs in Streamlit's script threads, and numpy releases the GIL for every array
     operation, so under concurrent sessions each of a plan's ~150 Erlang tables waited for it
     again (docs/load.md) — the loop is also faster than the arrays for these sizes.

@@ -54,8 +54,10 @@ def _figures(key: str, _plan: CapacityPlan, _catalog: Catalog) -> tuple[go.Figur
     return memory_breakdown_figure(mem), load, cost_figure(_plan.ranked, c)
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
+@st.cache_resource(show_spinner=False, max_entries=256)
 def _alternatives_table(key: str, _plan: CapacityPlan, owned: tuple[str, ...] | None) -> pd.DataFrame:
+    """The ranked candidates as rows; shared read-only between sessions like the figures (a
+    cache_data table was pickled on every call)."""
     return pd.DataFrame(
         [
             {
@@ -75,7 +77,7 @@ def _alternatives_table(key: str, _plan: CapacityPlan, owned: tuple[str, ...] | 
     )
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
+@st.cache_resource(show_spinner=False, max_entries=256)
 def _rejected_table(key: str, _plan: CapacityPlan) -> pd.DataFrame:
     rows = [
         {"GPU": r.gpu, "GPUs/replica": r.gpus_per_replica, "Precision": r.precision, "Why": r.reason}

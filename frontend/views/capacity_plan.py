@@ -150,7 +150,8 @@ elif (
 elif submitted and model is not None:
     st.session_state.pop(FIELD_ERRORS, None)
     try:
-        overrides = {str(r["GPU"]): float(r["USD per GPU-hour"]) for _, r in prices.dropna().iterrows() if r["GPU"]}
+        rows = prices.dropna().iterrows() if len(prices) else ()
+        overrides = {str(r["GPU"]): float(r["USD per GPU-hour"]) for _, r in rows if r["GPU"]}
         if bad := [gpu for gpu, usd in overrides.items() if not (math.isfinite(usd) and usd > 0)]:
             raise InputError(f"Prices: give {', '.join(bad)} a price above 0 USD per GPU-hour")
         request = PlanRequest(
