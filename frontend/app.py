@@ -11,6 +11,7 @@ import streamlit as st
 
 from frontend import services
 from frontend.components.status import connection_sidebar
+from frontend.heap import settle_heap
 
 # Page files live in views/, not pages/: a pages/ folder next to the entry point would switch
 # Streamlit into its legacy file-based navigation for a session that opens a page URL first.
@@ -53,3 +54,5 @@ navigation.run()
 # therefore never call st.stop()); the page menu stays on top of the sidebar regardless.
 with st.sidebar:
     connection_sidebar(settings)
+# Once per server process, now that a page has imported what it needs (frontend/heap.py).
+settle_heap()
