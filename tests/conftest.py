@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
 import pytest
 
@@ -13,6 +17,27 @@ from tests.support.kube_objects import kserve_crds, openshift_ai_objects, realis
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE_INVENTORY = REPO / "config-yaml" / "sample_inventory.yaml"
+
+MYPY_RUN = pytest.StashKey[tuple[subprocess.Popen[bytes], IO[bytes]]]()
+"""mypy --strict started when the suite is collected (tests/test_quality.py reads its result)."""
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Start mypy --strict in its own process as soon as the suite is collected: on a cold
+    cache it takes a minute or more of one core, which it then spends beside the suite (mostly
+    waiting on servers and browsers) instead of on its own at the end."""
+    if any(item.nodeid.endswith("test_quality.py::test_mypy_strict") for item in items):
+        out = tempfile.TemporaryFile()  # noqa: SIM115 - closed in pytest_unconfigure
+        proc = subprocess.Popen([sys.executable, "-m", "mypy"], cwd=REPO, stdout=out, stderr=subprocess.STDOUT)
+        config.stash[MYPY_RUN] = (proc, out)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    run = config.stash.get(MYPY_RUN, None)
+    if run is not None:
+        run[0].kill()
+        run[0].wait()
+        run[1].close()
 
 
 @pytest.fixture(autouse=True)
