@@ -45,6 +45,11 @@ FORM_FROM = "plan_form_from"  # the plan whose request the form holds
 FIELD_ERRORS = "plan_field_errors"
 
 
+NO_PRICES = pd.DataFrame({"GPU": pd.Series(dtype=str), "USD per GPU-hour": pd.Series(dtype=float)})
+"""The price overrides table as it starts (empty): built once per process, not per rerun;
+st.data_editor copies what it is given and returns the edits in a new frame."""
+
+
 def field_error(col: DeltaGenerator, key: str) -> None:
     """The app's own message for a field, right under it, after Plan was pressed."""
     message = st.session_state.get(FIELD_ERRORS, {}).get(key)

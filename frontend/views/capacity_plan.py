@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 
-import pandas as pd
 import streamlit as st
 from pydantic import ValidationError
 
@@ -25,6 +24,7 @@ from frontend.components.plan_form import (
     CUSTOM,
     FIELD_ERRORS,
     FORM_FROM,
+    NO_PRICES,
     PRECISIONS,
     SLO_PRESETS,
     TRAFFIC_PRESETS,
@@ -128,7 +128,7 @@ with st.form("plan_form"):
     max_gpus = c2.number_input("Max GPUs (0 = no limit)", 0, 100_000, 0, key="plan_max_gpus")
     budget = c3.number_input("Monthly budget USD (0 = none)", 0.0, 1e9, 0.0, key="plan_budget")
     prices = st.data_editor(
-        pd.DataFrame({"GPU": pd.Series(dtype=str), "USD per GPU-hour": pd.Series(dtype=float)}),
+        NO_PRICES,
         num_rows="dynamic",
         key="plan_prices",
         width="stretch",
