@@ -52,6 +52,23 @@ def cpu_s(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def machine_reference_ms(repeats: int = 9) -> float:
+    """Milliseconds this machine takes, right now, for a fixed piece of pure-Python work (median
+    of ``repeats``), measured before each row with nothing else running.
+
+    The 2-core VM this report is made on changes speed from hour to hour (the same row measured
+    its CPU per rerun at 87 and at 140 ms twenty minutes apart, the reference moving with it),
+    so the report prints it beside each row: rows of different runs compare as ratios to it."""
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        total = 0.0
+        for i in range(200_000):
+            total += (i % 7) * 0.5
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
 def p95(values: list[float]) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
@@ -76,6 +93,8 @@ class LoadResult:
     """App servers the sessions were spread over (one Streamlit process each, one shared cache)."""
     open_cpu_s: float = 0.0
     """Server CPU while the sessions opened the page (static files, first run), before the reruns."""
+    reference_ms: float = math.nan
+    """:func:`machine_reference_ms` just before the row ran."""
 
     @property
     def mb_per_session(self) -> float:
@@ -212,6 +231,7 @@ def run_load(sessions: int, reruns: int, chromium: str, *, processes: int = 1, t
     """Start a server with its own cache and drive ``sessions`` concurrent browser sessions
     from ``processes`` worker processes."""
     result = LoadResult(sessions=sessions, reruns=reruns, processes=processes, think_s=think_s)
+    result.reference_ms = machine_reference_ms()
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp)
         cache = home / "cache"
@@ -356,7 +376,8 @@ def _row(load: LoadResult, second: int | None = None) -> str:
         f"| {p95(ms):,.0f} | {max(ms):,.0f} | {1000 * load.server_cpu_s / max(1, len(load.rerun_ms)):,.0f} "
         f"| {1000 * load.open_cpu_s / max(1, load.sessions):,.0f} "
         f"| {load.rss_before_mb:,.0f} | {load.rss_after_mb:,.0f} | {load.mb_per_session:,.1f} "
-        f"| {len(load.failures)} | {load.plans_checked} | {len(load.crossings)} |"
+        f"| {len(load.failures)} | {load.plans_checked} | {len(load.crossings)} "
+        f"| {load.reference_ms:,.1f} |"
     )
 
 
@@ -369,8 +390,9 @@ def _protocol_section(loads: list[LoadResult]) -> list[str]:
         "",
         "| sessions | app replicas | page reruns | rerun p50 (ms) | rerun p95 (ms) | rerun max (ms) "
         "| server CPU per rerun (ms) | server CPU per page opened (ms) | server RSS before (MiB) | after (MiB) "
-        "| MiB per session | reruns that never finished | plans checked | sessions that saw another's plan |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| MiB per session | reruns that never finished | plans checked | sessions that saw another's plan "
+        "| machine reference (ms) |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
         *(_row(load, load.replicas) for load in loads),
         "",
         "Each session speaks Streamlit's websocket protocol from one asyncio process (tests/load_protocol.py): it "
@@ -394,14 +416,15 @@ def report(
     cache: CacheResult,
     command: str,
     protocol: list[LoadResult] | None = None,
+    slider_reference_ms: float = math.nan,
 ) -> str:
     first = loads[0]
     shown = [t for t in slider if math.isfinite(t)]
     slider_line = (
         f"| {len(shown)} | {statistics.median(shown):,.0f} | {p95(shown):,.0f} | {max(shown):,.0f} "
-        f"| {len(slider) - len(shown)} |"
+        f"| {len(slider) - len(shown)} | {slider_reference_ms:,.1f} |"
         if shown
-        else f"| 0 | – | – | – | {len(slider)} |"
+        else f"| 0 | – | – | – | {len(slider)} | {slider_reference_ms:,.1f} |"
     )
     return "\n".join(
         [
@@ -414,8 +437,9 @@ def report(
             "",
             "| sessions | driver processes | page reruns | rerun p50 (ms) | rerun p95 (ms) | rerun max (ms) "
             "| server CPU per rerun (ms) | server CPU per page opened (ms) | server RSS before (MiB) | after (MiB) "
-            "| MiB per session | reruns that never finished | plans checked | sessions that saw another's plan |",
-            "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+            "| MiB per session | reruns that never finished | plans checked | sessions that saw another's plan "
+            "| machine reference (ms) |",
+            "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
             *(_row(load) for load in loads),
             "",
             f"Each session is its own Chromium context, driven from {first.processes} worker processes (each with its "
@@ -426,14 +450,17 @@ def report(
             "Server CPU per rerun = the server's CPU time from the moment every session has the page open "
             "to the last rerun's end, / page reruns (websocket traffic included); opening the page (static "
             "files, the first run) is counted apart, per session. Memory is the server's VmRSS (a fresh "
-            "server per row); per session = (after − before) / sessions.",
+            "server per row); per session = (after − before) / sessions. The machine reference is the "
+            "median time of one fixed pure-Python loop just before the row (tests/load.py, "
+            "`machine_reference_ms`): this shared VM's speed drifts by half within an hour, so compare "
+            "rows of different runs by their ratio to it.",
             "",
             *_protocol_section(protocol or []),
             "## A slider on the What-if page",
             "",
             "| slider moves | key press to the chart showing the new value: p50 (ms) | p95 (ms) | max (ms) "
-            "| moves never shown (30 s) |",
-            "|---:|---:|---:|---:|---:|",
+            "| moves never shown (30 s) | machine reference (ms) |",
+            "|---:|---:|---:|---:|---:|---:|",
             slider_line,
             "",
             "One session, on its own server: the RPS multiplier slider is focused and moved one step with the "
@@ -499,10 +526,11 @@ def main() -> int:
         for r in args.protocol_replicas
         for n in args.protocol_sessions
     ]
+    slider_reference = machine_reference_ms()
     slider = run_slider(chromium, args.slider_moves) if args.slider_moves else []
     cache = run_cache_writers(args.writers)
     command = "python -m tests.load " + " ".join(sys.argv[1:])
-    text = report(loads, slider, cache, command, protocol)
+    text = report(loads, slider, cache, command, protocol, slider_reference)
     print(text)
     if args.write:
         args.write.write_text(text)

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tests.browser import streamlit_process
-from tests.load import LoadResult, cpu_s, rss_mb
+from tests.load import LoadResult, cpu_s, machine_reference_ms, rss_mb
 
 
 @dataclass
@@ -163,6 +163,7 @@ def run_protocol_load(sessions: int, reruns: int, *, think_s: float = 0.0, repli
     """``replicas`` fresh app servers sharing one file cache (the hosted replicas' shared
     volume); ``sessions`` websocket sessions planning at once, spread over them."""
     result = LoadResult(sessions=sessions, reruns=reruns, processes=1, think_s=think_s, replicas=replicas)
+    result.reference_ms = machine_reference_ms()
     with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as servers:
         home = Path(tmp)
         cache = home / "cache"
