@@ -131,6 +131,7 @@ with st.form("plan_form"):
         NO_PRICES,
         num_rows="dynamic",
         key="plan_prices",
+        placeholder="",  # a new row's empty cells, which Streamlit would otherwise label "None"
         width="stretch",
         column_config={
             "USD per GPU-hour": st.column_config.NumberColumn(min_value=0.01, max_value=10_000.0, format="$%.2f")
