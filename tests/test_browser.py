@@ -319,17 +319,27 @@ def test_concurrent_sessions_keep_their_own_plans(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     lines = report.read_text().splitlines()
-    row = next(line for line in lines if line.startswith("| 4 | 2 | 8 |"))
-    cells = [c.strip() for c in row.strip("|").split("|")]
-    assert cells[-2] == "8" and cells[-1] == "0"  # 8 plans checked, none belonged to another session
-    protocol = next(line for line in lines if line.startswith("| 4 | 1 | 8 |"))
-    cells = [c.strip() for c in protocol.strip("|").split("|")]
-    assert cells[-3:] == ["0", "8", "0"]  # all finished, 8 plans checked, none another session's
-    assert float(cells[3].replace(",", "")) > 0 and float(cells[6].replace(",", "")) > 0  # timed, CPU counted
+
+    def row_of(prefix: str) -> dict[str, str]:
+        """The report's row starting with ``prefix``, by its table's column names."""
+        at = next(i for i, line in enumerate(lines) if line.startswith(prefix))
+        header = next(lines[i] for i in range(at, -1, -1) if lines[i + 1].startswith("|---"))
+        names = [c.strip() for c in header.strip("|").split("|")]
+        return dict(zip(names, (c.strip() for c in lines[at].strip("|").split("|")), strict=True))
+
+    row = row_of("| 4 | 2 | 8 |")
+    assert row["plans checked"] == "8" and row["sessions that saw another's plan"] == "0"
+    assert float(row["machine reference (ms)"]) > 0
+    protocol = row_of("| 4 | 1 | 8 |")
+    assert protocol["reruns that never finished"] == "0" and protocol["plans checked"] == "8"
+    assert protocol["sessions that saw another's plan"] == "0"
+    assert float(protocol["rerun p50 (ms)"].replace(",", "")) > 0  # timed
+    assert float(protocol["server CPU per rerun (ms)"].replace(",", "")) > 0  # CPU counted
     slider = [
         c.strip().replace(",", "") for c in next(x for x in lines if x.startswith("| 2 | ")).strip("|").split("|")
     ]
     assert all(float(c) > 0 for c in slider[1:4]) and slider[4] == "0"  # timed, and every move showed
+    assert float(slider[5]) > 0  # the machine reference beside it
     cache_row = next(line for line in lines if line.startswith("| 4 | 100 |"))
     cache_cells = [c.strip() for c in cache_row.strip("|").split("|")]
     assert cache_cells[4] == cache_cells[5] == "40" and cache_cells[6] == "0"
