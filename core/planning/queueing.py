@@ -33,7 +33,8 @@ def _advance(inverse: float, k: int, n: int, offered_load: float) -> float:
     at each step up to the load, to below e^(-40.5) there. Plain Python floats on purpose: the
     planner runs in Streamlit's script threads, and numpy releases the GIL for every array
     operation, so under concurrent sessions each of a plan's ~150 Erlang tables waited for it
-    again (docs/load.md) — the loop is also faster than the arrays for these sizes.
+    again (docs/load.md). Alone, the loop is about as fast as the arrays were once the part up
+    to the load is shared (:func:`_at_load`).
     """
     inv_a = 1.0 / offered_load
     for j in range(k + 1, n + 1):
