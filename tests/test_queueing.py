@@ -8,7 +8,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.planning.queueing import erlang_b, erlang_c, mean_wait, service_cv2, slots_needed, wait_quantile
+from core.planning.queueing import (
+    _surely_within,
+    erlang_b,
+    erlang_c,
+    mean_wait,
+    service_cv2,
+    slots_needed,
+    wait_quantile,
+)
 
 
 def erlang_c_closed_form(n: int, a: float) -> float:
@@ -84,3 +92,29 @@ def _erlang_b_from_zero(n: int, a: float) -> float:
 def test_shortcut_recursion_matches_the_full_one(n: int, rho: float) -> None:
     a = n * rho
     assert erlang_b(n, a) == pytest.approx(_erlang_b_from_zero(n, a), rel=1e-6, abs=1e-25)
+
+
+@settings(max_examples=300)
+@given(st.integers(1, 5000), st.floats(0.01, 0.999), st.sampled_from([0.5, 0.05, 0.01, 0.001]))
+def test_the_bound_that_skips_the_recursion_never_claims_too_much(n: int, rho: float, tail: float) -> None:
+    """Where the bound settles a pool without the recursion, the exact probability of waiting
+    is within the tail; and a pool well clear of the load is settled by it."""
+    a = n * rho
+    if _surely_within(n, a, tail):
+        assert erlang_c(n, a) <= tail
+
+
+def test_the_bound_settles_pools_well_clear_of_the_load() -> None:
+    assert _surely_within(300, 200.0, 0.05)  # 7 standard deviations above the load
+    assert not _surely_within(210, 200.0, 0.05)  # near it, the recursion decides
+    assert erlang_c(210, 200.0) > 0.05
+
+
+def test_replica_search_agrees_with_the_exact_wait_where_the_bound_decides() -> None:
+    """slots_needed returns the first replica count whose exact p95 wait fits the budget."""
+    for rate, service, slots, budget in ((40.0, 5.0, 64, 0.2), (250.0, 3.0, 256, 0.05), (7.0, 12.0, 8, 0.01)):
+        r = slots_needed(rate, service, slots, budget)
+        assert r is not None
+        assert wait_quantile(r * slots, rate, service) <= budget
+        if r > 1 and rate * service < (r - 1) * slots:
+            assert wait_quantile((r - 1) * slots, rate, service) > budget

@@ -53,6 +53,24 @@ def _at_load(offered_load: float) -> tuple[int, float]:
     return k, _advance(1.0, k0, k, offered_load)
 
 
+def _surely_within(servers: int, offered_load: float, tail: float) -> bool:
+    """Whether the probability of waiting in M/M/n is surely at most ``tail``, from a bound
+    that costs no recursion: the answer :func:`erlang_c` would give, when the bound holds.
+
+    For n ≥ a + 1 the Poisson(a) distribution function at n is at least ½ (the median is
+    below a + ⅓), so B(n, a) = p(n)/F(n) ≤ 2·p(n); and C = B/(1 − ρ(1 − B)) ≤ B/(1 − ρ). The
+    bound must clear ``tail`` by a factor e, far more than the rounding of either side. Most
+    pools a replica search tries are well above the load, where this settles them at once.
+    """
+    if servers < offered_load + 1:
+        return False
+    log_pmf = servers * math.log(offered_load) - offered_load - math.lgamma(servers + 1)
+    return _LOG_TWO + log_pmf - math.log1p(-offered_load / servers) <= math.log(tail) - 1.0
+
+
+_LOG_TWO = math.log(2.0)
+
+
 def erlang_b(servers: int, offered_load: float) -> float:
     """Blocking probability of M/M/n/n (``servers`` = n, ``offered_load`` = a in Erlangs).
 
@@ -115,6 +133,8 @@ def wait_quantiles(
     a = arrival_rate / mu
     if a >= servers:
         return tuple(math.inf for _ in quantiles)
+    if quantiles and _surely_within(servers, a, 1 - max(quantiles)):
+        return tuple(0.0 for _ in quantiles)
     pw = erlang_c(servers, a)
     out = []
     for q in quantiles:
@@ -167,11 +187,15 @@ def slots_needed(
     a = arrival_rate * service_time
     tail = 1 - quantile
     replicas = max(1, math.floor(a / slots_per_replica))
-    k, inverse = _at_load(a)  # 1/B(k, a) at k ≤ a, carried up as replicas are added
+    carried: tuple[int, float] | None = None  # (k, 1/B(k, a)) with k ≤ a, carried up as replicas are added
     while replicas <= limit:
         n = replicas * slots_per_replica
         if a < n:
-            inverse, k = _advance(inverse, k, n, a), n  # k ≤ a < n: the recursion only moves up
+            if _surely_within(n, a, tail):
+                return replicas
+            k, inverse = carried or _at_load(a)
+            inverse = _advance(inverse, k, n, a)  # k ≤ a < n: the recursion only moves up
+            carried = (n, inverse)
             b = 1.0 / inverse
             pw = b / (1 - a / n * (1 - b))
             if pw <= tail:
