@@ -243,3 +243,31 @@ def test_a_bad_plan_link_is_not_found_in_plain_words(cache: Path, page: str, bad
     (warning,) = [w.value for w in at.warning]
     assert "is not in this session or the file cache" in warning and len(warning) < 160
     assert "cache id" not in warning and "\x00" not in warning
+
+
+def test_alternatives_are_paged_in_the_plans_order(cache: Path) -> None:
+    """The alternatives table shows 20 ranked candidates a page, in the plan's order, and the
+    page number moves through them."""
+    from core.planning import CapacityPlan
+    from frontend.state import _PLAN
+
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    at.switch_page("views/capacity_plan.py").run()
+    at.button[0].click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    plan = at.session_state[_PLAN]
+    assert isinstance(plan, CapacityPlan) and len(plan.ranked) > 20
+
+    def shown() -> list[tuple[str, int, str]]:
+        table = next(df.value for df in at.dataframe if "Inventory" in df.value.columns)
+        return list(zip(table["GPU"], table["GPUs/replica"], table["Precision"], strict=True))
+
+    def ranked(rows: slice) -> list[tuple[str, int, str]]:
+        return [(r.gpu, r.gpus_per_replica, r.precision) for r in plan.ranked[rows]]
+
+    assert shown() == ranked(slice(0, 20))
+    pager = next(n for n in at.number_input if str(n.key).startswith("plan_alt_page_"))
+    assert f"({len(plan.ranked)} alternatives, 20 a page" in pager.label
+    pager.set_value(2).run()
+    assert shown() == ranked(slice(20, 40))

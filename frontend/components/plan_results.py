@@ -14,6 +14,7 @@ import math
 
 import pandas as pd
 import plotly.graph_objects as go
+import pyarrow as pa
 import streamlit as st
 
 from core.catalog import Catalog
@@ -54,11 +55,12 @@ def _figures(key: str, _plan: CapacityPlan, _catalog: Catalog) -> tuple[go.Figur
     return memory_breakdown_figure(mem), load, cost_figure(_plan.ranked, c)
 
 
-@st.cache_resource(show_spinner=False, max_entries=256)
-def _alternatives_table(key: str, _plan: CapacityPlan, owned: tuple[str, ...] | None) -> pd.DataFrame:
-    """The ranked candidates as rows; shared read-only between sessions like the figures (a
-    cache_data table was pickled on every call)."""
-    return pd.DataFrame(
+@st.cache_resource(show_spinner=False, max_entries=1024)
+def _alternatives_page(key: str, _plan: CapacityPlan, owned: tuple[str, ...] | None, page: int) -> pa.Table:
+    """One page of the ranked candidates as an Arrow table: only the rows shown are built, and
+    Streamlit sends an Arrow table as it is, where a pandas frame was converted on every rerun.
+    Shared read-only between sessions like the figures."""
+    return pa.Table.from_pylist(
         [
             {
                 "GPU": r.gpu,
@@ -72,7 +74,7 @@ def _alternatives_table(key: str, _plan: CapacityPlan, owned: tuple[str, ...] | 
                 "Speed model": speed_words(r),
                 "Inventory": _where(r.gpu, owned),
             }
-            for r in _plan.ranked
+            for r in _plan.ranked[(page - 1) * PAGE_ROWS : page * PAGE_ROWS]
         ]
     )
 
@@ -151,13 +153,13 @@ def _alternatives(plan: CapacityPlan, key: str, figures: tuple[go.Figure, go.Fig
                 + ("" if owned is None else f", {_where(cand.gpu, owned)}"),
                 delta_color="off",
             )
-    table = _alternatives_table(key, plan, owned)
-    pages = max(1, math.ceil(len(table) / PAGE_ROWS))
+    count = len(plan.ranked)
+    pages = max(1, math.ceil(count / PAGE_ROWS))
     page = 1
     if pages > 1:
         page = int(
             st.number_input(
-                f"Page of {pages} ({len(table)} alternatives, {PAGE_ROWS} a page, cheapest first)",
+                f"Page of {pages} ({count} alternatives, {PAGE_ROWS} a page, cheapest first)",
                 min_value=1,
                 max_value=pages,
                 value=1,
@@ -165,7 +167,7 @@ def _alternatives(plan: CapacityPlan, key: str, figures: tuple[go.Figure, go.Fig
             )
         )
     st.dataframe(
-        table.iloc[(page - 1) * PAGE_ROWS : page * PAGE_ROWS],
+        _alternatives_page(key, plan, owned, page),
         hide_index=True,
         width="stretch",
         key="plan_alternatives",
