@@ -63,15 +63,18 @@ def streamlit_server(env: dict[str, str], log: Path) -> Iterator[str]:
 
 
 @contextmanager
-def streamlit_process(env: dict[str, str], log: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """Like :func:`streamlit_server`, also yielding the server process (to read its memory)."""
+def streamlit_process(
+    env: dict[str, str], log: Path, *, repo: Path = REPO
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """Like :func:`streamlit_server`, also yielding the server process (to read its memory);
+    ``repo`` is the source tree whose app it runs (the load report's baseline runs an older one)."""
     port = free_port()
     cmd = [
         sys.executable,
         "-m",
         "streamlit",
         "run",
-        str(REPO / "frontend" / "app.py"),
+        str(repo / "frontend" / "app.py"),
         "--server.port",
         str(port),
         "--server.address",
@@ -85,9 +88,9 @@ def streamlit_process(env: dict[str, str], log: Path) -> Iterator[tuple[str, sub
         "--server.fileWatcherType",
         "none",
     ]
-    full_env = {**os.environ, **env, "PYTHONPATH": str(REPO)}
+    full_env = {**os.environ, **env, "PYTHONPATH": str(repo)}
     with log.open("w") as out:
-        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=full_env, cwd=REPO)
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=full_env, cwd=repo)
         url = f"http://127.0.0.1:{port}"
         try:
             deadline = time.monotonic() + 60

@@ -3,7 +3,8 @@ moved on the What-if page, and many processes writing the file cache at once. Re
 command (writes docs/load.md)::
 
     python -m tests.load --sessions 16 32 64 --processes 4 --reruns 3 --think-s 2 \
-        --protocol-sessions 16 32 64 --protocol-replicas 1 2 --slider-moves 12 --write docs/load.md
+        --protocol-sessions 16 32 64 --protocol-replicas 1 2 --baseline e0d6266~1 \
+        --slider-moves 12 --write docs/load.md
 
 Each session is its own Chromium context (its own cookies, so its own Streamlit session),
 driven from a pool of ``processes`` worker processes, each with its own Chromium. A session
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import math
 import multiprocessing
@@ -410,6 +412,39 @@ def _protocol_section(loads: list[LoadResult]) -> list[str]:
     ]
 
 
+def _baseline_section(pairs: list[tuple[LoadResult, LoadResult]], revision: str) -> list[str]:
+    if not pairs:
+        return []
+
+    def cpu(load: LoadResult) -> float:
+        return 1000 * load.server_cpu_s / max(1, len(load.rerun_ms))
+
+    rows = [
+        f"| {now.sessions} | {p95(before.rerun_ms or [math.nan]):,.0f} | {p95(now.rerun_ms or [math.nan]):,.0f} "
+        f"| {p95(now.rerun_ms or [math.nan]) / p95(before.rerun_ms or [math.nan]):.2f} "
+        f"| {cpu(before):,.0f} | {cpu(now):,.0f} | {cpu(now) / cpu(before):.2f} "
+        f"| {before.reference_ms:,.1f} / {now.reference_ms:,.1f} |"
+        for before, now in pairs
+    ]
+    return [
+        f"## Against the app before this work (`{revision}`), in the same run",
+        "",
+        "| sessions | before: rerun p95 (ms) | now: rerun p95 (ms) | p95 now / before "
+        "| before: server CPU per rerun (ms) | now: server CPU per rerun (ms) | CPU now / before "
+        "| machine reference before / now (ms) |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|",
+        *rows,
+        "",
+        f"Each pair is the protocol row above on one app replica, run back to back: first the app as it was at "
+        f"`{revision}` (`git archive` of that commit, on the same installed libraries), then this one, each on "
+        "a fresh server with the same sessions, rates and pauses. This VM's speed drifts by half within an "
+        "hour, so a before/after holds as the ratio of rows measured together; the machine reference beside "
+        "them says how alike the two windows were. The aim for server CPU per Capacity plan rerun, 100 ms "
+        "from about 500, is a ratio of 0.20.",
+        "",
+    ]
+
+
 def report(
     loads: list[LoadResult],
     slider: list[float],
@@ -417,6 +452,8 @@ def report(
     command: str,
     protocol: list[LoadResult] | None = None,
     slider_reference_ms: float = math.nan,
+    baseline: list[tuple[LoadResult, LoadResult]] | None = None,
+    baseline_revision: str = "",
 ) -> str:
     first = loads[0]
     shown = [t for t in slider if math.isfinite(t)]
@@ -456,6 +493,7 @@ def report(
             "rows of different runs by their ratio to it.",
             "",
             *_protocol_section(protocol or []),
+            *_baseline_section(baseline or [], baseline_revision),
             "## A slider on the What-if page",
             "",
             "| slider moves | key press to the chart showing the new value: p50 (ms) | p95 (ms) | max (ms) "
@@ -483,6 +521,7 @@ def report(
         ]
         + [f"Crossings: {c}" for load in [*loads, *(protocol or [])] for c in load.crossings]
         + [f"Unfinished: {f}" for load in [*loads, *(protocol or [])] for f in load.failures[:10]]
+        + [f"Unfinished before this work: {f}" for before, _ in baseline or [] for f in before.failures[:10]]
     )
 
 
@@ -510,31 +549,41 @@ def main() -> int:
         default=[1],
         help="app replicas (server processes sharing one cache) for the protocol sessions; one row per value",
     )
+    parser.add_argument(
+        "--baseline",
+        metavar="REVISION",
+        help="also run each one-replica protocol row, just before it, on the app at this git revision "
+        "(e.g. e0d6266~1, the app before the work on concurrent load) and report the ratios",
+    )
     parser.add_argument("--slider-moves", type=int, default=0, help="time this many What-if slider moves")
     parser.add_argument("--writers", type=int, default=8)
     parser.add_argument("--write", type=Path, help="write the Markdown report here (e.g. docs/load.md)")
     args = parser.parse_args()
     chromium = chromium_path()
-    from tests.load_protocol import run_protocol_load
+    from tests.load_protocol import baseline_tree, run_protocol_load
 
     loads = [
         run_load(n, args.reruns, chromium, processes=min(args.processes, n), think_s=args.think_s)
         for n in args.sessions
     ]
-    protocol = [
-        run_protocol_load(n, args.reruns, think_s=args.think_s, replicas=r)
-        for r in args.protocol_replicas
-        for n in args.protocol_sessions
-    ]
+    protocol: list[LoadResult] = []
+    pairs: list[tuple[LoadResult, LoadResult]] = []
+    with baseline_tree(args.baseline) if args.baseline else contextlib.nullcontext() as old:
+        for r in args.protocol_replicas:
+            for n in args.protocol_sessions:
+                before = run_protocol_load(n, args.reruns, think_s=args.think_s, repo=old) if old and r == 1 else None
+                protocol.append(run_protocol_load(n, args.reruns, think_s=args.think_s, replicas=r))
+                if before is not None:
+                    pairs.append((before, protocol[-1]))
     slider_reference = machine_reference_ms()
     slider = run_slider(chromium, args.slider_moves) if args.slider_moves else []
     cache = run_cache_writers(args.writers)
     command = "python -m tests.load " + " ".join(sys.argv[1:])
-    text = report(loads, slider, cache, command, protocol, slider_reference)
+    text = report(loads, slider, cache, command, protocol, slider_reference, pairs, args.baseline or "")
     print(text)
     if args.write:
         args.write.write_text(text)
-    crossed = any(load.crossings for load in [*loads, *protocol])
+    crossed = any(load.crossings for load in [*loads, *protocol, *(before for before, _ in pairs)])
     return 1 if crossed or cache.readable != cache.expected else 0
 
 

@@ -15,12 +15,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
+import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from tests.browser import streamlit_process
+from tests.conftest import REPO
 from tests.load import LoadResult, cpu_s, machine_reference_ms, rss_mb
 
 
@@ -159,16 +162,22 @@ async def _drive(
     result.server_cpu_s = sum(cpu_s(p) for p in pids) - cpu0
 
 
-def run_protocol_load(sessions: int, reruns: int, *, think_s: float = 0.0, replicas: int = 1) -> LoadResult:
+def run_protocol_load(
+    sessions: int, reruns: int, *, think_s: float = 0.0, replicas: int = 1, repo: Path | None = None
+) -> LoadResult:
     """``replicas`` fresh app servers sharing one file cache (the hosted replicas' shared
-    volume); ``sessions`` websocket sessions planning at once, spread over them."""
+    volume); ``sessions`` websocket sessions planning at once, spread over them. ``repo`` runs
+    another source tree's app (:func:`baseline_tree`) instead of this one."""
     result = LoadResult(sessions=sessions, reruns=reruns, processes=1, think_s=think_s, replicas=replicas)
     result.reference_ms = machine_reference_ms()
     with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as servers:
         home = Path(tmp)
         cache = home / "cache"
         env = {"HOME": str(home), "NAVIGATOR_CACHE_DIR": str(cache), "KUBECONFIG": str(home / "none")}
-        started = [servers.enter_context(streamlit_process(env, home / f"streamlit-{r}.log")) for r in range(replicas)]
+        where = {"repo": repo} if repo is not None else {}
+        started = [
+            servers.enter_context(streamlit_process(env, home / f"streamlit-{r}.log", **where)) for r in range(replicas)
+        ]
         urls = [url for url, _ in started]
         pids = [proc.pid for _, proc in started]
         for url, pid in zip(urls, pids, strict=True):  # imports and catalogs, once per server
@@ -177,3 +186,19 @@ def run_protocol_load(sessions: int, reruns: int, *, think_s: float = 0.0, repli
         asyncio.run(_drive(urls, sessions, reruns, think_s, cache, pids, result))
         result.rss_after_mb = sum(rss_mb(p) for p in pids)
     return result
+
+
+@contextlib.contextmanager
+def baseline_tree(revision: str) -> Iterator[Path]:
+    """The source tree at ``revision`` (``git archive`` of this repository into a temporary
+    folder), to load an older app in the same run as this one: this VM's speed drifts by half
+    within an hour, so a before/after comparison only holds as a ratio of rows measured together.
+    """
+    with tempfile.TemporaryDirectory(prefix="navigator-baseline-") as tmp:
+        archive = subprocess.run(
+            ["git", "-C", str(REPO), "archive", "--format=tar", revision],
+            capture_output=True,
+            check=True,
+        )
+        subprocess.run(["tar", "-x", "-C", tmp], input=archive.stdout, check=True)
+        yield Path(tmp)

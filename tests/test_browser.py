@@ -298,9 +298,9 @@ def test_qa_logs_run_in_chromium(
 
 def test_concurrent_sessions_keep_their_own_plans(tmp_path: Path) -> None:
     """The load scenario, small: four browser sessions from two driver processes planning at once
-    (and four more over Streamlit's protocol) never see each other's plan, and the What-if slider
-    is timed. (Timings are reported by
-    `python -m tests.load`, docs/load.md, not asserted.)"""
+    (and four more over Streamlit's protocol, also on the app as committed at HEAD for the
+    before/after ratios) never see each other's plan, and the What-if slider is timed. (Timings
+    are reported by `python -m tests.load`, docs/load.md, not asserted.)"""
     import os
     import subprocess
     import sys
@@ -311,6 +311,7 @@ def test_concurrent_sessions_keep_their_own_plans(tmp_path: Path) -> None:
     report = tmp_path / "load.md"
     args = ["--sessions", "4", "--processes", "2", "--reruns", "2", "--slider-moves", "2", "--writers", "4"]
     args += ["--protocol-sessions", "4"]  # and the same four over Streamlit's protocol, no browser
+    args += ["--baseline", "HEAD"]  # and those on the committed app, from `git archive`
     done = subprocess.run(
         [sys.executable, "-m", "tests.load", *args, "--write", str(report)],
         cwd=REPO,
@@ -338,6 +339,12 @@ def test_concurrent_sessions_keep_their_own_plans(tmp_path: Path) -> None:
     assert protocol["sessions that saw another's plan"] == "0"
     assert float(protocol["rerun p50 (ms)"].replace(",", "")) > 0  # timed
     assert float(protocol["server CPU per rerun (ms)"].replace(",", "")) > 0  # CPU counted
+    section = lines.index("## Against the app before this work (`HEAD`), in the same run")
+    names = [c.strip() for c in lines[section + 2].strip("|").split("|")]
+    pair = dict(zip(names, (c.strip().replace(",", "") for c in lines[section + 4].strip("|").split("|")), strict=True))
+    assert pair["sessions"] == "4"
+    assert float(pair["before: rerun p95 (ms)"]) > 0 and float(pair["before: server CPU per rerun (ms)"]) > 0
+    assert float(pair["p95 now / before"]) > 0 and float(pair["CPU now / before"]) > 0  # the ratios
     slider = [
         c.strip().replace(",", "") for c in next(x for x in lines if x.startswith("| 2 | ")).strip("|").split("|")
     ]
