@@ -120,3 +120,29 @@ def test_sample_file_exists_where_the_cli_expects_it() -> None:
     from core.samples import sample_path
 
     assert sample_path("sample_inventory.yaml").read_text() == SAMPLE_INVENTORY.read_text()
+
+
+def test_each_command_imports_only_the_module_that_registers_it() -> None:
+    """``navigator plan …`` builds the parser from plan_cmds alone; the table saying which module
+    holds which command agrees with what each module registers, and the full parser has them all."""
+    import argparse
+    import importlib
+
+    from navigator.cli import COMMANDS, build_parser
+
+    def commands(parser: argparse.ArgumentParser) -> set[str]:
+        sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        return set(sub.choices)
+
+    assert commands(build_parser()) == set(COMMANDS)
+    for name, module in COMMANDS.items():
+        assert commands(build_parser(name)) == {c for c, m in COMMANDS.items() if m == module}
+        assert importlib.import_module(f"navigator.commands.{module}").register  # the module runs it
+    # A new interpreter running `navigator plan` imports neither another command nor the assistant.
+    probe = (
+        "import sys; from navigator.cli import build_parser; build_parser('plan'); "
+        "print(sorted(m for m in sys.modules if m.startswith(('navigator.commands.', 'core.assistant', "
+        "'langchain')) and m not in ('navigator.commands.plan_cmds', 'navigator.commands._output')))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=REPO, check=True)
+    assert done.stdout.strip() == "[]", done.stdout
