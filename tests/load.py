@@ -412,6 +412,36 @@ def _protocol_section(loads: list[LoadResult]) -> list[str]:
     ]
 
 
+def _browser_section(loads: list[LoadResult]) -> list[str]:
+    if not loads:
+        return []
+    first = loads[0]
+    return [
+        "## Concurrent browser sessions planning at once",
+        "",
+        "| sessions | driver processes | page reruns | rerun p50 (ms) | rerun p95 (ms) | rerun max (ms) "
+        "| server CPU per rerun (ms) | server CPU per page opened (ms) | server RSS before (MiB) | after (MiB) "
+        "| MiB per session | reruns that never finished | plans checked | sessions that saw another's plan "
+        "| machine reference (ms) |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        *(_row(load) for load in loads),
+        "",
+        f"Each session is its own Chromium context, driven from {first.processes} worker processes (each with its "
+        f"own Chromium). A session plans {first.reruns} times with its own RPS, reading each result for "
+        f"{first.think_s:g} s ± 50% in between, while every other session does the same. A page rerun is "
+        "measured from the click on *Plan* to Streamlit's idle signal; each is a new plan (a new request), "
+        "computed on the server (the sized candidates are shared; queueing and cost are per request). "
+        "Server CPU per rerun = the server's CPU time from the moment every session has the page open "
+        "to the last rerun's end, / page reruns (websocket traffic included); opening the page (static "
+        "files, the first run) is counted apart, per session. Memory is the server's VmRSS (a fresh "
+        "server per row); per session = (after − before) / sessions. The machine reference is the "
+        "median time of one fixed pure-Python loop just before the row (tests/load.py, "
+        "`machine_reference_ms`): this shared VM's speed drifts by half within an hour, so compare "
+        "rows of different runs by their ratio to it.",
+        "",
+    ]
+
+
 def _baseline_section(pairs: list[tuple[LoadResult, LoadResult]], revision: str) -> list[str]:
     if not pairs:
         return []
@@ -455,7 +485,6 @@ def report(
     baseline: list[tuple[LoadResult, LoadResult]] | None = None,
     baseline_revision: str = "",
 ) -> str:
-    first = loads[0]
     shown = [t for t in slider if math.isfinite(t)]
     slider_line = (
         f"| {len(shown)} | {statistics.median(shown):,.0f} | {p95(shown):,.0f} | {max(shown):,.0f} "
@@ -470,28 +499,7 @@ def report(
             f"Generated {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by `{command}` on {os.cpu_count()} CPU cores "
             "(the Chromium renderers, the Playwright drivers and the Streamlit server all share them).",
             "",
-            "## Concurrent browser sessions planning at once",
-            "",
-            "| sessions | driver processes | page reruns | rerun p50 (ms) | rerun p95 (ms) | rerun max (ms) "
-            "| server CPU per rerun (ms) | server CPU per page opened (ms) | server RSS before (MiB) | after (MiB) "
-            "| MiB per session | reruns that never finished | plans checked | sessions that saw another's plan "
-            "| machine reference (ms) |",
-            "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
-            *(_row(load) for load in loads),
-            "",
-            f"Each session is its own Chromium context, driven from {first.processes} worker processes (each with its "
-            f"own Chromium). A session plans {first.reruns} times with its own RPS, reading each result for "
-            f"{first.think_s:g} s ± 50% in between, while every other session does the same. A page rerun is "
-            "measured from the click on *Plan* to Streamlit's idle signal; each is a new plan (a new request), "
-            "computed on the server (the sized candidates are shared; queueing and cost are per request). "
-            "Server CPU per rerun = the server's CPU time from the moment every session has the page open "
-            "to the last rerun's end, / page reruns (websocket traffic included); opening the page (static "
-            "files, the first run) is counted apart, per session. Memory is the server's VmRSS (a fresh "
-            "server per row); per session = (after − before) / sessions. The machine reference is the "
-            "median time of one fixed pure-Python loop just before the row (tests/load.py, "
-            "`machine_reference_ms`): this shared VM's speed drifts by half within an hour, so compare "
-            "rows of different runs by their ratio to it.",
-            "",
+            *_browser_section(loads),
             *_protocol_section(protocol or []),
             *_baseline_section(baseline or [], baseline_revision),
             "## A slider on the What-if page",
@@ -531,7 +539,9 @@ def main() -> int:
     from tests.browser import chromium_path
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sessions", type=int, nargs="+", default=[16], help="one run per value, e.g. 16 32 64")
+    parser.add_argument(
+        "--sessions", type=int, nargs="*", default=[16], help="one run per value, e.g. 16 32 64 (none: no browser rows)"
+    )
     parser.add_argument("--processes", type=int, default=1, help="worker processes driving the sessions")
     parser.add_argument("--reruns", type=int, default=3)
     parser.add_argument("--think-s", type=float, default=0.0, help="seconds a session reads a result (±50%%)")
