@@ -26,6 +26,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     """Start mypy --strict in its own process as soon as the suite is collected: on a cold
     cache it takes a minute or more of one core, which it then spends beside the suite (mostly
     waiting on servers and browsers) instead of on its own at the end."""
+    if "PYTEST_XDIST_WORKER" in os.environ:
+        return  # with pytest-xdist each worker collects every test: test_quality runs mypy itself
     if any(item.nodeid.endswith("test_quality.py::test_mypy_strict") for item in items):
         out = tempfile.TemporaryFile()  # noqa: SIM115 - closed in pytest_unconfigure
         proc = subprocess.Popen([sys.executable, "-m", "mypy"], cwd=REPO, stdout=out, stderr=subprocess.STDOUT)
