@@ -62,7 +62,7 @@ def _surely_within(servers: int, offered_load: float, tail: float) -> bool:
     bound must clear ``tail`` by a factor e, far more than the rounding of either side. Most
     pools a replica search tries are well above the load, where this settles them at once.
     """
-    if servers < offered_load + 1:
+    if servers < offered_load + 1 or offered_load <= 0 or tail <= 0:
         return False
     log_pmf = servers * math.log(offered_load) - offered_load - math.lgamma(servers + 1)
     return _LOG_TWO + log_pmf - math.log1p(-offered_load / servers) <= math.log(tail) - 1.0
