@@ -152,11 +152,26 @@ def test_what_if_doubles_traffic() -> None:
         Scenario(rps=10, rps_multiplier=2)
 
 
-@pytest.mark.parametrize(("rps", "ttft", "tpot"), [(5, 2000, 80), (50, 500, 50), (300, 1000, None)])
-def test_other_checkpoints_are_each_checkpoints_cheapest_configuration(rps: float, ttft: float, tpot: float) -> None:
+@pytest.mark.parametrize(
+    ("rps", "ttft", "tpot", "traffic"),
+    [
+        (5, 2000, 80, {}),
+        (50, 500, 50, {}),
+        (300, 1000, None, {}),
+        # Low rates, where many configurations cost the same (the fewest replicas allowed): the
+        # tie goes to fewer GPUs, then lower latency, as rank orders them.
+        (5, None, None, {"peak_rps": 12.5, "pattern": "burst"}),
+        (0.5, 2000, 30, {}),
+        (40, None, None, {"peak_rps": 100, "pattern": "variable"}),
+    ],
+)
+def test_other_checkpoints_are_each_checkpoints_cheapest_configuration(
+    rps: float, ttft: float | None, tpot: float | None, traffic: dict[str, object]
+) -> None:
     """The cost floor only skips configurations that cannot be their checkpoint's best: the
-    listed alternative of each checkpoint is the one sizing every configuration would pick."""
-    req = request(rps=rps, ttft=ttft, tpot=tpot, constraints=Constraints())
+    listed alternative of each checkpoint is, in every figure, the one sizing every
+    configuration would pick."""
+    req = request(rps=rps, ttft=ttft, tpot=tpot, constraints=Constraints(), **traffic)
     plan = build_plan(req)
     arch = resolve_model(req.model.model or "")
     everything: dict[tuple[str | None, str], list[CandidateResult]] = {}
@@ -170,7 +185,8 @@ def test_other_checkpoints_are_each_checkpoints_cheapest_configuration(rps: floa
     got = {(c.hf_id, c.precision): c for c in plan.other_checkpoints}
     assert got.keys() == expected.keys() and got
     for k, c in got.items():
-        assert c.monthly_cost_usd == expected[k].monthly_cost_usd, k
+        assert configuration_of(c) == configuration_of(expected[k]), k
+        assert c == expected[k], k
 
 
 def test_what_if_resizes_the_plans_own_configurations() -> None:

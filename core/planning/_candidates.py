@@ -17,8 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from core.architecture import ModelArchitecture
 from core.catalog import GpuSpec, normalize_key
 from core.decision import support, supports_bf16
-from core.planning._inputs import PlanRequest
-from core.planning._replica import SIZED, Point, Rejected, Sized, grid, size
+from core.planning._inputs import PlanRequest, SloTargets
+from core.planning._replica import SIZED, Point, Rejected, Sized, _Curve, grid, size
 from core.planning._variants import Variant
 from core.planning.queueing import service_cv2, slots_needed, wait_quantiles
 from core.sizing import (
@@ -178,28 +178,78 @@ def _slot_limit(variant: Variant, mem: MemoryEstimate, req: PlanRequest) -> tupl
     return max(1, min(mem.flags.max_num_seqs, kv_slots)), kv_slots
 
 
-def cost_floor(
-    arch: ModelArchitecture, gpu: GpuSpec, tp: int, variant: Variant, req: PlanRequest
-) -> tuple[float, bool] | None:
-    """A lower bound of the candidate's monthly cost, from its throughput at full concurrency
-    (the most a replica serves: throughput grows with the batch in the step model) and the
-    replicas availability asks for, and whether its GPU class is calibrated; None when it does
-    not start or has no price.
+def meeting_points(curve: _Curve, limit: int, slo: SloTargets) -> list[Point]:
+    """The batch sizes a candidate weighs: the largest concurrency whose latency meets the
+    targets and the two below it (a smaller batch leaves more of the TTFT budget for
+    queueing); none when even one request at a time misses them. Latency grows with
+    concurrency, so the largest is found by bisection. Independent of the request rate: kept
+    on the curve, which plans at other rates share."""
+    key = (limit, slo.p95_ttft_ms, slo.p95_tpot_ms, slo.p50_ttft_ms, slo.p95_e2e_ms)
+    kept = curve.meeting.get(key)
+    if kept is None:
+        kept = curve.meeting[key] = _meeting_points(curve, limit, slo)
+    return kept
 
-    Lets a plan skip the queueing of another checkpoint's configurations that cannot beat
-    one already found for that checkpoint."""
+
+def _meeting_points(curve: _Curve, limit: int, slo: SloTargets) -> list[Point]:
+    levels = grid(limit)
+    ttft_target = (slo.p95_ttft_ms or math.inf) / 1000
+
+    def latency_ok(p: Point) -> bool:
+        return (
+            (slo.p95_tpot_ms is None or p.tpot95 * 1000 <= slo.p95_tpot_ms)
+            and p.ttft95 < ttft_target
+            and (slo.p50_ttft_ms is None or p.ttft50 * 1000 <= slo.p50_ttft_ms)
+            and (slo.p95_e2e_ms is None or p.e2e95 * 1000 <= slo.p95_e2e_ms)
+        )
+
+    lo, hi = 0, len(levels) - 1
+    if not latency_ok(curve.at(levels[0])):
+        return []
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if latency_ok(curve.at(levels[mid])):
+            lo = mid
+        else:
+            hi = mid - 1
+    return [curve.at(levels[i]) for i in range(max(0, hi - 2), hi + 1)]
+
+
+@dataclass(frozen=True, slots=True)
+class CostFloor:
+    """What a candidate costs at least, before its queueing is worked out (:func:`cost_floor`)."""
+
+    monthly_usd: float | None
+    """A lower bound of its monthly cost; None when it has no price."""
+    calibrated: bool
+    """Whether its GPU class has measured runs (ranked above an uncalibrated one it ties)."""
+    can_meet: bool
+    """False when no batch size meets the latency targets: it misses them at any replica count."""
+
+
+def cost_floor(arch: ModelArchitecture, gpu: GpuSpec, tp: int, variant: Variant, req: PlanRequest) -> CostFloor | None:
+    """A lower bound of the candidate's monthly cost, or None when it does not start.
+
+    Each batch size the candidate weighs (:func:`meeting_points`) needs more replicas than its
+    fluid bound (the rate × the time a request holds a slot, over the slots per replica: the
+    queueing model only adds to it), every traffic pattern's target is at least the average's,
+    and availability asks for one spare replica and at least two at ≥ 99.9%. Lets a plan skip
+    the queueing of another checkpoint's configurations that cannot beat one already found
+    for that checkpoint, and those that cannot meet the targets at all."""
     sized, _ = _sized(arch, gpu, tp, variant, req)
-    price, _ = price_for(gpu, req.constraints.price_overrides)
-    if isinstance(sized, Rejected) or price is None:
+    if isinstance(sized, Rejected):
         return None
     mem, curve, eff = sized[0], sized[1], sized[2]
     limit, _ = _slot_limit(variant, mem, req)
-    per_replica = curve.at(limit).rps
-    if per_replica <= 0:
-        return None
+    points = meeting_points(curve, limit, req.slo)
+    price, _ = price_for(gpu, req.constraints.price_overrides)
+    if not points or price is None:
+        return CostFloor(None, eff.calibrated, can_meet=bool(points))
+    rate = req.traffic.rps
+    fluid = min(max(1, math.ceil(rate * p.e2e50 / p.concurrency - 1e-9)) for p in points)
     ha = req.slo.availability_percent >= 99.9
-    replicas = max(math.ceil(req.traffic.rps / per_replica - 1e-9), 2 if ha else 1)
-    return price * tp * replicas * HOURS_PER_MONTH, eff.calibrated
+    replicas = max(fluid + (1 if ha else 0), 2 if ha else 1)
+    return CostFloor(price * tp * replicas * HOURS_PER_MONTH, eff.calibrated, can_meet=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,29 +316,9 @@ def outcome(arch: ModelArchitecture, gpu: GpuSpec, tp: int, variant: Variant, re
     limit, kv_slots = _slot_limit(variant, mem, req)
     levels = grid(limit)
     ttft_target = (slo.p95_ttft_ms or math.inf) / 1000
-
-    def latency_ok(p: Point) -> bool:
-        return (
-            (slo.p95_tpot_ms is None or p.tpot95 * 1000 <= slo.p95_tpot_ms)
-            and p.ttft95 < ttft_target
-            and (slo.p50_ttft_ms is None or p.ttft50 * 1000 <= slo.p50_ttft_ms)
-            and (slo.p95_e2e_ms is None or p.e2e95 * 1000 <= slo.p95_e2e_ms)
-        )
-
-    # Latency grows with concurrency: bisect for the largest concurrency that meets the targets,
-    # then weigh it against two smaller ones (a smaller batch leaves more of the TTFT budget
-    # for queueing) by the replicas each needs.
-    lo, hi = 0, len(levels) - 1
-    if not latency_ok(curve.at(levels[0])):
-        hi = -1
-    else:
-        while lo < hi:
-            mid = (lo + hi + 1) // 2
-            if latency_ok(curve.at(levels[mid])):
-                lo = mid
-            else:
-                hi = mid - 1
-    ok_points = [curve.at(levels[i]) for i in range(max(0, hi - 2), hi + 1)] if hi >= 0 else []
+    # Weigh the largest batch that meets the latency targets against two smaller ones by the
+    # replicas each needs.
+    ok_points = meeting_points(curve, limit, slo)
     cv2 = service_cv2(t.output_tokens, t.output_p95)
     violations: list[str] = []
     best: tuple[int, Point] | None = None

@@ -149,15 +149,19 @@ def best_other_checkpoints(
     """The best configuration of each other checkpoint and precision that meets the targets,
     cheapest first: the alternatives a plan lists next to the checkpoint the user named.
 
-    Configurations are sized in the order of their cost floor (:func:`cost_floor`), and one
-    whose floor is no lower than the cheapest already found for its checkpoint is not queued
-    at all: it cannot be that checkpoint's best. Rejections are collected into ``rejected``."""
+    Configurations are sized in the order of their cost floor (:func:`cost_floor`). One whose
+    floor is above the cheapest already found for its checkpoint is not queued at all: it
+    cannot be that checkpoint's best (an equal floor is queued, as the tie goes to fewer GPUs
+    and lower latency). Nor is one that misses the latency targets at every batch size: it
+    never meets them. Rejections are collected into ``rejected``."""
     groups: dict[tuple[str, str], list[tuple[float, bool, Job]]] = {}
     for gpu, tp, variant in jobs:
-        bound = cost_floor(arch, gpu, tp, variant, request)
+        floor = cost_floor(arch, gpu, tp, variant, request)
+        if floor is not None and not floor.can_meet:
+            continue
         key = (variant.served.hf_id or variant.artifact or variant.label, variant.label)
-        entry = (math.inf, True, (gpu, tp, variant)) if bound is None else (*bound, (gpu, tp, variant))
-        groups.setdefault(key, []).append(entry)
+        bound = math.inf if floor is None or floor.monthly_usd is None else round(floor.monthly_usd, 2)
+        groups.setdefault(key, []).append((bound, floor.calibrated if floor else True, (gpu, tp, variant)))
     best: list[CandidateResult] = []
     for entries in groups.values():
         # :func:`rank` lifts a calibrated option over a cheaper uncalibrated one it cannot be
@@ -165,8 +169,8 @@ def best_other_checkpoints(
         # beaten only by a cheaper calibrated one, an uncalibrated one by any cheaper one.
         cheapest = cheapest_calibrated = math.inf
         meeting: list[Outcome] = []
-        for floor, calibrated, (gpu, tp, variant) in sorted(entries, key=lambda e: e[0]):
-            if math.isfinite(floor) and floor >= (cheapest_calibrated if calibrated else cheapest):
+        for floor_usd, calibrated, (gpu, tp, variant) in sorted(entries, key=lambda e: e[0]):
+            if math.isfinite(floor_usd) and floor_usd > (cheapest_calibrated if calibrated else cheapest):
                 continue  # cannot be this checkpoint's best; no price or no start is still sized
             out = outcome(arch, gpu, tp, variant, request)  # written out below only if it is the best
             if isinstance(out, Rejected):

@@ -70,6 +70,9 @@ class _Curve:
         self._floors: dict[int, _Floors] = {}
         self.written_kv: dict[int, int] = {}
         """KV-cache tokens vLLM allocates at a smaller --max-num-seqs, by that value."""
+        self.meeting: dict[tuple[object, ...], list[Point]] = {}
+        """The batch sizes that meet a set of latency targets, by the targets and the slot limit
+        (core.planning._candidates.meeting_points): the same at every request rate."""
 
     def floors(self, c: int) -> _Floors:
         """What the hardware cannot beat at concurrency ``c`` (peak bandwidth and FLOPs, no overhead)."""
