@@ -104,16 +104,16 @@ def _money(value: float | None) -> str:
 
 
 def _chosen(plan: CapacityPlan, c: CandidateResult) -> None:
-    k1, k2, k3, k4, k5 = st.columns(5)
-    k1.metric("Replicas (min / target / max)", f"{c.replicas_min} / {c.replicas_target} / {c.replicas_max}")
-    k2.metric("GPUs", f"{c.total_gpus} × {c.gpu}", help=f"{c.gpus_per_replica} per replica, +{c.surge_gpus} surge")
-    k3.metric("Monthly cost", _money(c.monthly_cost_usd))
-    k4.metric(
+    row = st.container(horizontal=True)  # one block, where five columns sent six
+    row.metric("Replicas (min / target / max)", f"{c.replicas_min} / {c.replicas_target} / {c.replicas_max}")
+    row.metric("GPUs", f"{c.total_gpus} × {c.gpu}", help=f"{c.gpus_per_replica} per replica, +{c.surge_gpus} surge")
+    row.metric("Monthly cost", _money(c.monthly_cost_usd))
+    row.metric(
         "p95 TTFT (ms)",
         f"{c.ttft_p95_ms.expected:,.0f}",
         help=f"range {c.ttft_p95_ms.low:,.0f}–{c.ttft_p95_ms.high:,.0f}, estimated",
     )
-    k5.metric(
+    row.metric(
         "p95 TPOT (ms)",
         f"{c.tpot_p95_ms.expected:,.1f}",
         help=f"range {c.tpot_p95_ms.low:,.1f}–{c.tpot_p95_ms.high:,.1f}, estimated",
@@ -138,11 +138,11 @@ def _alternatives(plan: CapacityPlan, key: str, figures: tuple[go.Figure, go.Fig
     alt = plan.alternatives
     loaded = state.inventory_state()
     owned = tuple(sorted({t.gpu for t in loaded.inventory.totals()})) if loaded else None
-    a1, a2, a3 = st.columns(3)
+    row = st.container(horizontal=True)
     for col, label, cand in (
-        (a1, "Cheapest", alt.cheapest),
-        (a2, "Lowest latency", alt.lowest_latency),
-        (a3, "Fewest GPUs", alt.fewest_gpus),
+        (row, "Cheapest", alt.cheapest),
+        (row, "Lowest latency", alt.lowest_latency),
+        (row, "Fewest GPUs", alt.fewest_gpus),
     ):
         if cand is not None:
             col.metric(
@@ -203,15 +203,15 @@ def plan_results(plan: CapacityPlan, catalog: Catalog) -> None:
         st.dataframe(_rejected_table(key, plan), hide_index=True, width="stretch", key="plan_rejected")
     with st.expander("Assumptions"):
         st.markdown("\n".join(f"- {a}" for a in plan.assumptions))
-    d1, d2 = st.columns(2)
-    d1.download_button(
+    row = st.container(horizontal=True)
+    row.download_button(
         "Download plan (JSON)",
         lambda: plan.model_dump_json(indent=2),  # serialised when clicked, not on every rerun
         f"{plan.id}.json",
         "application/json",
         on_click="ignore",
     )
-    d2.download_button(
+    row.download_button(
         "Download plan (Markdown)",
         lambda: plan_markdown(plan),
         f"{plan.id}.md",
