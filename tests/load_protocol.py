@@ -29,9 +29,11 @@ from tests.load import LoadResult, cpu_s, machine_reference_ms, rss_mb
 
 @dataclass
 class Page:
-    """What one run of a page sent: its widgets by key, its page hash, the URL's query string."""
+    """What one run of a page sent: its widgets by key (and the fragment each is drawn in, if
+    any), its page hash, the URL's query string."""
 
     widgets: dict[str, str] = field(default_factory=dict)
+    fragments: dict[str, str] = field(default_factory=dict)
     page_hash: str = ""
     query: str = ""
     errors: list[str] = field(default_factory=list)
@@ -55,9 +57,11 @@ class ProtocolSession:
         if self.ws is not None:
             await self.ws.close()
 
-    async def run(self, *, page_name: str = "", states: list[object] | None = None) -> float:
+    async def run(self, *, page_name: str = "", states: list[object] | None = None, fragment: str = "") -> float:
         """One rerun (the widget states given, the rest at their defaults): its milliseconds
-        to ``script_finished``. The page's widgets and the URL's query string are kept."""
+        to ``script_finished``. The page's widgets and the URL's query string are kept. With
+        ``fragment``, only that fragment reruns, as when the browser sends a click on a widget
+        drawn inside one."""
         from streamlit.proto.BackMsg_pb2 import BackMsg
         from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
@@ -70,6 +74,7 @@ class ProtocolSession:
         else:
             rerun.page_name = page_name
         rerun.widget_states.widgets.extend(states or [])
+        rerun.fragment_id = fragment
         start = time.perf_counter()
         await self.ws.send(msg.SerializeToString())
         while True:
@@ -81,7 +86,9 @@ class ProtocolSession:
                 body = getattr(element, element.WhichOneof("type") or "empty")
                 widget_id = getattr(body, "id", "")
                 if widget_id.startswith("$$ID-"):
-                    self.page.widgets[widget_id.split("-", 2)[2]] = widget_id
+                    key = widget_id.split("-", 2)[2]
+                    self.page.widgets[key] = widget_id
+                    self.page.fragments[key] = fm.delta.fragment_id
                 if element.WhichOneof("type") == "exception":
                     self.page.errors.append(element.exception.message)
             elif kind == "page_info_changed":
@@ -97,9 +104,10 @@ class ProtocolSession:
         """What a click on *Plan* with ``rps`` typed in sends; its milliseconds."""
         from streamlit.proto.WidgetStates_pb2 import WidgetState
 
+        button = "FormSubmitter:plan_form-Plan"
         rate = WidgetState(id=self.page.widgets["plan_rps"], double_value=rps)
-        click = WidgetState(id=self.page.widgets["FormSubmitter:plan_form-Plan"], trigger_value=True)
-        return await self.run(states=[rate, click])
+        click = WidgetState(id=self.page.widgets[button], trigger_value=True)
+        return await self.run(states=[rate, click], fragment=self.page.fragments.get(button, ""))
 
 
 async def _session(
