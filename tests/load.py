@@ -383,6 +383,17 @@ def _row(load: LoadResult, second: int | None = None) -> str:
     )
 
 
+def _table_head(second: str) -> list[str]:
+    """The header of a table of :func:`_row` rows, whose second column is ``second``."""
+    return [
+        f"| sessions | {second} | page reruns | rerun p50 (ms) | rerun p95 (ms) | rerun max (ms) "
+        "| server CPU per rerun (ms) | server CPU per page opened (ms) | server RSS before (MiB) | after (MiB) "
+        "| MiB per session | reruns that never finished | plans checked | sessions that saw another's plan "
+        "| machine reference (ms) |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+
+
 def _protocol_section(loads: list[LoadResult]) -> list[str]:
     if not loads:
         return []
@@ -390,11 +401,7 @@ def _protocol_section(loads: list[LoadResult]) -> list[str]:
     return [
         "## The same sessions over Streamlit's protocol (no browser)",
         "",
-        "| sessions | app replicas | page reruns | rerun p50 (ms) | rerun p95 (ms) | rerun max (ms) "
-        "| server CPU per rerun (ms) | server CPU per page opened (ms) | server RSS before (MiB) | after (MiB) "
-        "| MiB per session | reruns that never finished | plans checked | sessions that saw another's plan "
-        "| machine reference (ms) |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        *_table_head("app replicas"),
         *(_row(load, load.replicas) for load in loads),
         "",
         "Each session speaks Streamlit's websocket protocol from one asyncio process (tests/load_protocol.py): it "
@@ -419,11 +426,7 @@ def _browser_section(loads: list[LoadResult]) -> list[str]:
     return [
         "## Concurrent browser sessions planning at once",
         "",
-        "| sessions | driver processes | page reruns | rerun p50 (ms) | rerun p95 (ms) | rerun max (ms) "
-        "| server CPU per rerun (ms) | server CPU per page opened (ms) | server RSS before (MiB) | after (MiB) "
-        "| MiB per session | reruns that never finished | plans checked | sessions that saw another's plan "
-        "| machine reference (ms) |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        *_table_head("driver processes"),
         *(_row(load) for load in loads),
         "",
         f"Each session is its own Chromium context, driven from {first.processes} worker processes (each with its "
