@@ -19,7 +19,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from core.architecture import ModelArchitecture, checkpoint_variants, resolve_model
 from core.catalog import Catalog, GpuSpec, get_catalog
 from core.errors import InputError
-from core.planning._candidates import CandidateResult, Outcome, cost_floor, evaluate, outcome, result, tp_options
+from core.planning._candidates import CandidateResult, Outcome, evaluate, outcome, result, tp_options
+from core.planning._floor import cost_floor
 from core.planning._inputs import PlanRequest
 from core.planning._recommend import recommend_models
 from core.planning._replica import Rejected
