@@ -187,6 +187,8 @@ def meeting_points(curve: _Curve, limit: int, slo: SloTargets) -> list[Point]:
     key = (limit, slo.p95_ttft_ms, slo.p95_tpot_ms, slo.p50_ttft_ms, slo.p95_e2e_ms)
     kept = curve.meeting.get(key)
     if kept is None:
+        if len(curve.meeting) > 256:  # a What-if slider tries a new target at every step
+            curve.meeting.clear()
         kept = curve.meeting[key] = _meeting_points(curve, limit, slo)
     return kept
 
