@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -40,6 +41,17 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         run[0].kill()
         run[0].wait()
         run[1].close()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _patient_page_checks() -> None:
+    """Playwright's expect() gives a page 5 s by default. With the suite on every core, a page
+    may share the machine with another worker's load test: a CI run saw a form drawn after
+    more than 5 s. Browser checks wait up to 20 s; a check that fails still fails."""
+    with contextlib.suppress(ImportError):
+        from playwright.sync_api import expect
+
+        expect.set_options(timeout=20_000)
 
 
 @pytest.fixture(autouse=True)
