@@ -6,6 +6,7 @@ import json
 import math
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -122,14 +123,17 @@ def test_what_if_sliders_move_the_plan(cache: Path) -> None:
     assert not at.exception
     at.slider(key="wi_rps").set_value(4.0).run()
     assert not at.exception
+    # The traffic each side is sized for, as a number that moves with the slider.
+    assert [h.value for h in at.subheader] == ["Original: 50 RPS", "What-if: 200 RPS"]
     replicas = [m for m in at.metric if m.label == "Replicas"]
     assert int(replicas[1].value) > int(replicas[0].value)
-    sweep = json.loads(at.get("plotly_chart")[0].proto.spec)
-    assert [t["name"] for t in sweep["data"]] == ["replicas", "USD per month"]
-    assert sweep["data"][0]["type"] == "bar" and sweep["data"][1]["type"] == "scatter"  # told apart
-    marked = [s for s in sweep["layout"]["shapes"] if s.get("type") == "line"]
-    assert [m["x0"] for m in marked] == [4.0]  # the what-if's own multiplier, on the original traffic
-    assert 4.0 in sweep["data"][0]["x"]
+    chart = at.get("vega_lite_chart")[0].proto
+    layers = json.loads(chart.spec)["layer"]
+    assert [layer["mark"]["type"] for layer in layers] == ["bar", "line", "rule", "text"]  # told apart
+    data = {d.name: pa.ipc.open_stream(d.data.data).read_all().to_pylist() for d in chart.datasets}
+    # the what-if's own multiplier, marked on the original traffic
+    assert data["marked"] == [{"traffic": 4.0, "label": "this what-if: ×4"}]
+    assert 4.0 in [row["traffic"] for row in data["sweep"]]
     # An unchanged figure carries no arrow (a "+0.0%" drew a red one).
     at.slider(key="wi_rps").set_value(1.0).run()
     cost = [m for m in at.metric if m.label == "Monthly cost"][1]
@@ -140,7 +144,7 @@ def test_what_if_sliders_move_the_plan(cache: Path) -> None:
     at.slider(key="wi_ttft").set_value(50.0).run()
     at.slider(key="wi_tpot").set_value(5.0).run()
     assert not at.exception
-    assert any(h.value == "What-if — infeasible" for h in at.subheader)
+    assert any(h.value == "What-if: 50 RPS — infeasible" for h in at.subheader)
     assert at.warning and at.info  # the reasons and what to do about them
 
 

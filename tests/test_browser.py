@@ -246,7 +246,12 @@ def test_capacity_plan_then_what_if_in_chromium(app_url: str, browser: object) -
     wait_for_app(page)
     expect(page.locator("h1", has_text="What-if")).to_be_visible()
     expect(page.get_by_text("Starting from plan")).to_be_visible()
-    expect(page.locator('[data-testid="stPlotlyChart"]').first).to_be_visible()
+    chart = page.locator('[data-testid="stVegaLiteChart"]')
+    expect(chart.locator("text", has_text="this what-if: ×1")).to_be_visible()  # drawn, with its marker
+    page.get_by_role("slider").first.focus()
+    page.keyboard.press("ArrowRight")  # the RPS multiplier, one step
+    expect(page.get_by_role("heading", name="What-if: 62.5 RPS")).to_be_visible()
+    expect(chart.locator("text", has_text="this what-if: ×1.25")).to_be_visible()  # the same chart, moved
     page.screenshot(path=str(ARTIFACTS / "what_if.png"), full_page=True)
 
 
@@ -348,8 +353,8 @@ def test_concurrent_sessions_keep_their_own_plans(tmp_path: Path) -> None:
     slider = [
         c.strip().replace(",", "") for c in next(x for x in lines if x.startswith("| 2 | ")).strip("|").split("|")
     ]
-    assert all(float(c) > 0 for c in slider[1:4]) and slider[4] == "0"  # timed, and every move showed
-    assert float(slider[5]) > 0  # the machine reference beside it
+    # numbers and chart timed, and every move showed; the machine reference beside them
+    assert all(float(c) > 0 for c in slider[1:6]) and slider[6] == "0" and float(slider[7]) > 0
     cache_row = next(line for line in lines if line.startswith("| 4 | 100 |"))
     cache_cells = [c.strip() for c in cache_row.strip("|").split("|")]
     assert cache_cells[4] == cache_cells[5] == "40" and cache_cells[6] == "0"

@@ -1,5 +1,5 @@
-"""Every chart the pages draw is valid plotly: the builders write figures out as dicts and skip
-plotly's validation on each plan (for speed), so this is where a misspelt property is caught."""
+"""Every chart the pages draw is valid plotly or Vega-Lite: the builders write charts out as dicts
+and skip validation on each plan (for speed), so this is where a misspelt property is caught."""
 
 from __future__ import annotations
 
@@ -61,7 +61,6 @@ def built(plan: CapacityPlan) -> dict[str, go.Figure]:
         "performance curve": charts.performance_curve_figure(curve),
         "load": charts.load_figure(curve, operating=c.slots_per_replica, ttft_target=1000, tpot_target=60),
         "cost": charts.cost_figure(plan.ranked, c),
-        "sweep": charts.sweep_figure(rps_sweep(plan, [0.5, 1.0, 2.0]), current=1.5),
     }
 
 
@@ -85,11 +84,27 @@ def test_charts_mark_what_they_say(plan: CapacityPlan) -> None:
     assert notes == ["TTFT target", "TPOT target", f"operating point: {c.slots_per_replica}"]
     assert [a["text"] for a in figs["memory over budget"].to_dict()["layout"]["annotations"]] == ["budget"]
     assert "annotations" not in figs["memory"].to_dict()["layout"] or plan.chosen is None
-    sweep = figs["sweep"].to_dict()
-    assert sweep["layout"]["annotations"][0]["text"] == "this what-if: ×1.5"
-    assert sweep["data"][0]["x"] == [0.75, 1.5, 3.0]  # multipliers shown against the original traffic
     cost = figs["cost"].to_dict()["data"][0]
     assert cost["marker"]["color"].count("#2e7d32") == 1  # the chosen one, highlighted once
+
+
+def test_the_what_if_chart_is_valid_vega_lite_and_marks_the_what_if(plan: CapacityPlan) -> None:
+    import altair as alt
+    import jsonschema
+
+    spec = charts.sweep_chart(rps_sweep(plan, [0.5, 1.0, 2.0]), current=1.5)
+    rows = {name: table.to_pylist() for name, table in spec["datasets"].items()}
+    assert [r["traffic"] for r in rows["sweep"]] == [0.75, 1.5, 3.0]  # multipliers against the original traffic
+    assert all(r["replicas"] and r["cost"] for r in rows["sweep"])
+    assert rows["marked"] == [{"traffic": 1.5, "label": "this what-if: ×1.5"}]
+    # Validated with the data written in, against Vega-Lite's JSON schema (altair's copy).
+    alt.LayerChart.from_dict({**spec, "datasets": rows}, validate=True)
+    misspelt = {**spec, "datasets": rows, "layer": [{**spec["layer"][0], "colour": "red"}]}
+    with pytest.raises(jsonschema.ValidationError):  # the check can fail
+        alt.LayerChart.from_dict(misspelt, validate=True)
+    # Only the data changes from step to step, so the browser updates the chart it has.
+    other = charts.sweep_chart(rps_sweep(plan, [0.5, 1.0, 2.0]), current=2.0)
+    assert {k: v for k, v in other.items() if k != "datasets"} == {k: v for k, v in spec.items() if k != "datasets"}
 
 
 def test_a_chart_is_sent_as_its_dict_without_plotlys_object_tree() -> None:

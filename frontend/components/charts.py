@@ -1,10 +1,12 @@
-"""Plotly figures built from ``core`` results (no arithmetic beyond laying out bars).
+"""Charts built from ``core`` results (no arithmetic beyond laying out bars): plotly figures,
+and one Vega-Lite spec for the What-if chart that redraws on every slider step
+(:func:`sweep_chart` says why).
 
 Each figure is written out as one dict of traces and layout — a :class:`Chart` — that
 ``st.plotly_chart`` sends as it is: adding traces one call at a time cost 10–20 ms of plotly's
 bookkeeping per figure, and even one unvalidated ``go.Figure`` per chart was a tenth of the
 server's CPU per plan under load. ``tests/test_charts.py`` validates every builder's dict
-with plotly itself.
+with plotly itself, and the Vega-Lite spec against Vega-Lite's schema (with altair).
 
 >>> fig = _figure([{"type": "bar", "x": [1], "y": ["a"]}], {"title": {"text": "t"}})
 >>> fig.to_dict()["layout"]["title"]["text"]
@@ -237,42 +239,92 @@ def cost_figure(candidates: Sequence[CandidateResult], chosen: CandidateResult |
     )
 
 
-def sweep_figure(points: Sequence[SweepPoint], *, current: float = 1.0) -> go.Figure:
+def sweep_chart(points: Sequence[SweepPoint], *, current: float = 1.0) -> dict[str, Any]:
     """Replicas (bars, left) and monthly cost (line, right) against traffic, with the what-if's
-    own multiplier marked; ``points`` are multipliers of the modified plan, shown against the
-    original traffic (× ``current``)."""
-    x = [round(p.multiplier * current, 4) for p in points]
-    data: list[Trace] = [
+    own multiplier marked: a Vega-Lite spec for ``st.vega_lite_chart``. ``points`` are
+    multipliers of the modified plan, shown against the original traffic (× ``current``).
+
+    Vega-Lite, not plotly, because this chart redraws on every slider step: Streamlit gives a
+    plotly chart a new identity whenever its figure changes, so each step tore the plot down and
+    built it again (about 100 ms of the browser's time on the 2-core machine). Here the spec
+    stays the same from step to step and only the two named datasets change, which the browser
+    applies to the chart it already has.
+
+    >>> spec = sweep_chart([], current=1.5)
+    >>> spec["datasets"]["marked"].to_pylist()
+    [{'traffic': 1.5, 'label': 'this what-if: ×1.5'}]
+    """
+    import pyarrow as pa
+
+    rows = [
         {
-            "type": "bar",
-            "x": x,
-            "y": [p.replicas for p in points],
-            "name": "replicas",
-            "marker": {"color": "#90caf9"},
-            "opacity": 0.8,
-        },
-        {
-            "type": "scatter",
-            "x": x,
-            "y": [p.monthly_cost_usd for p in points],
-            "name": "USD per month",
-            "yaxis": "y2",
-            "mode": "lines+markers",
-            "line": {"color": "#e65100", "width": 3},
-            "marker": {"size": 8},
-        },
+            "traffic": round(p.multiplier * current, 4),
+            "rps": p.rps,
+            "replicas": p.replicas,
+            "gpus": p.gpus,
+            "cost": p.monthly_cost_usd,
+        }
+        for p in points
     ]
-    return _figure(
-        data,
-        {
-            "shapes": [_vline(current, dash="dash")],
-            "annotations": [_vline_label(current, f"this what-if: ×{current:g}")],
-            "title": _title("Replicas and cost vs traffic (the same configuration)"),
-            "xaxis": {"title": _title("traffic, × the plan's RPS")},
-            "yaxis": {"title": _title("replicas")},
-            "yaxis2": {"title": _title("USD per month"), "overlaying": "y", "side": "right", "rangemode": "tozero"},
-            "height": 360,
-            "legend": {"orientation": "h", "y": -0.3},
-            "margin": {"t": 50, "b": 10},
+    columns = [("traffic", pa.float64()), ("rps", pa.float64()), ("replicas", pa.int64()), ("gpus", pa.int64())]
+    schema = pa.schema([*columns, ("cost", pa.float64())])
+    traffic = {"field": "traffic", "type": "quantitative", "title": "traffic, × the plan's RPS"}
+    tooltip = [
+        {"field": "traffic", "type": "quantitative", "title": "traffic (× the plan's RPS)"},
+        {"field": "rps", "type": "quantitative", "title": "requests/s"},
+        {"field": "replicas", "type": "quantitative", "title": "replicas"},
+        {"field": "gpus", "type": "quantitative", "title": "GPUs"},
+        {"field": "cost", "type": "quantitative", "title": "USD per month", "format": ",.0f"},
+    ]
+    return {
+        "title": "Replicas and cost vs traffic (the same configuration)",
+        "height": 320,
+        "datasets": {
+            "sweep": pa.Table.from_pylist(rows, schema=schema),
+            "marked": pa.Table.from_pylist([{"traffic": current, "label": f"this what-if: ×{current:g}"}]),
         },
-    )
+        "layer": [
+            {
+                "data": {"name": "sweep"},
+                "mark": {"type": "bar", "color": "#90caf9", "opacity": 0.8, "size": 14},
+                "encoding": {
+                    "x": traffic,
+                    "y": {
+                        "field": "replicas",
+                        "type": "quantitative",
+                        "axis": {"title": "replicas", "titleColor": "#1565c0"},
+                    },
+                    "tooltip": tooltip,
+                },
+            },
+            {
+                "data": {"name": "sweep"},
+                "mark": {
+                    "type": "line",
+                    "color": "#e65100",
+                    "strokeWidth": 3,
+                    "point": {"size": 60, "color": "#e65100"},
+                },
+                "encoding": {
+                    "x": traffic,
+                    "y": {
+                        "field": "cost",
+                        "type": "quantitative",
+                        "axis": {"title": "USD per month", "titleColor": "#e65100", "orient": "right"},
+                    },
+                    "tooltip": tooltip,
+                },
+            },
+            {
+                "data": {"name": "marked"},
+                "mark": {"type": "rule", "color": "#424242", "strokeDash": [6, 4]},
+                "encoding": {"x": traffic},
+            },
+            {
+                "data": {"name": "marked"},
+                "mark": {"type": "text", "align": "left", "baseline": "top", "dx": 4, "y": 2, "color": "#424242"},
+                "encoding": {"x": traffic, "text": {"field": "label", "type": "nominal"}},
+            },
+        ],
+        "resolve": {"scale": {"y": "independent"}},
+    }

@@ -8,7 +8,7 @@ from core.errors import NavigatorError
 from core.planning import CapacityPlan, Scenario, SweepPoint, WhatIfResult, rps_sweep, what_if
 from core.sizing.user_calibration import calibration_in_force
 from frontend import services, state
-from frontend.components.charts import sweep_figure
+from frontend.components.charts import sweep_chart
 from frontend.components.plan_results import plan_key
 
 settings, _ = services.settings()
@@ -80,13 +80,14 @@ def what_if_panel(plan: CapacityPlan) -> None:
         mod = result.modified.chosen
         left, right = st.columns(2)
         with left:
-            st.subheader("Original")
+            st.subheader(f"Original: {req.traffic.rps:,.4g} RPS")
             st.metric("Replicas", base.replicas_target)
             st.metric("GPUs", f"{base.total_gpus} × {base.gpu}")
             st.metric("Monthly cost", f"${base.monthly_cost_usd:,.0f}" if base.monthly_cost_usd else "no price")
             st.metric("p95 TTFT / TPOT (ms)", f"{base.ttft_p95_ms.expected:,.0f} / {base.tpot_p95_ms.expected:,.1f}")
         with right:
-            st.subheader("What-if" + ("" if result.feasible else " — infeasible"))
+            infeasible = "" if result.feasible else " — infeasible"
+            st.subheader(f"What-if: {result.modified.request.traffic.rps:,.4g} RPS{infeasible}")
             d = result.deltas
             if mod is not None:
                 st.metric("Replicas", mod.replicas_target, (d.replicas or None) if d else None, delta_color="inverse")
@@ -106,16 +107,19 @@ def what_if_panel(plan: CapacityPlan) -> None:
                     delta_color="inverse",
                     help=f"TPOT {_pct(d.tpot_p95_pct) or 'unchanged'}" if d else None,
                 )
-        if result.deltas and (change := _pct(result.deltas.throughput_pct)):
-            st.caption(f"Throughput {change} at the modified replica count.")
-        for w in result.warnings:
-            st.warning(w)
-        for r in result.recommendations:
-            st.info(r)
-        st.caption(f"Re-sized: {result.scope}.")
-        st.plotly_chart(
-            sweep_figure(_sweep(f"{key}|{scenario.model_dump_json()}", result.modified), current=mult),
-            key="wi_sweep_chart",
+        # Notes that come and go in one container: the chart after them keeps its place in the
+        # page, so a step that adds one updates the chart instead of building it again.
+        with st.container():
+            if result.deltas and (change := _pct(result.deltas.throughput_pct)):
+                st.caption(f"Throughput {change} at the modified replica count.")
+            for w in result.warnings:
+                st.warning(w)
+            for r in result.recommendations:
+                st.info(r)
+            st.caption(f"Re-sized: {result.scope}.")
+        st.vega_lite_chart(
+            sweep_chart(_sweep(f"{key}|{scenario.model_dump_json()}", result.modified), current=mult),
+            width="stretch",
         )
 
 
