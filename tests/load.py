@@ -14,9 +14,9 @@ Measured per level (a fresh server each): each click-to-idle time (a page rerun 
 the server's CPU per rerun, its resident memory before and after, and whether any session ever
 saw another's plan (its URL's plan id must point at a saved plan with *its* RPS). Then, with
 one session, the time from a key press on the What-if RPS slider to the new numbers and to the
-chart marking the new multiplier. With ``--protocol-sessions`` the same planning sessions also run over Streamlit's
-websocket protocol with no browser (tests/load_protocol.py): the server's own capacity, without
-Chromium competing with it for the machine's cores.
+chart marking the new multiplier. With ``--protocol-sessions`` the same planning sessions also
+run over Streamlit's websocket protocol with no browser (tests/load_protocol.py): the server's
+own capacity, without Chromium competing with it for the machine's cores.
 """
 
 from __future__ import annotations
