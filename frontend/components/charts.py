@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import plotly.graph_objects as go
+import pyarrow as pa
 
 from core.cluster import GpuTotal
 from core.planning import CandidateResult, SweepPoint
@@ -254,8 +255,6 @@ def sweep_chart(points: Sequence[SweepPoint], *, current: float = 1.0) -> dict[s
     >>> spec["datasets"]["marked"].to_pylist()
     [{'traffic': 1.5, 'label': 'this what-if: ×1.5'}]
     """
-    import pyarrow as pa
-
     rows = [
         {
             "traffic": round(p.multiplier * current, 4),
