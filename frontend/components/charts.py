@@ -180,10 +180,10 @@ def performance_curve_figure(points: Sequence[PerformanceEstimate]) -> go.Figure
     )
 
 
-def _vline(x: float, *, dash: str = "solid") -> dict[str, object]:
+def _vline(x: float) -> dict[str, object]:
     """A vertical line across the plot at ``x`` (in the axis' own units: log10 on a log axis),
     written out: plotly's add_vline costs tens of milliseconds of bookkeeping per figure."""
-    line = {"color": "#424242", "dash": dash}
+    line = {"color": "#424242"}
     return {"type": "line", "xref": "x", "x0": x, "x1": x, "yref": "paper", "y0": 0, "y1": 1, "line": line}
 
 

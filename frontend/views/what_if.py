@@ -71,8 +71,9 @@ def what_if_panel(plan: CapacityPlan) -> None:
         input_tokens=int(inp),
         output_tokens=int(out),
     )
+    asked = scenario.model_dump_json()  # the cache key of the what-if and of its sweep
     try:
-        result = _what_if(key, scenario.model_dump_json(), plan)
+        result = _what_if(key, asked, plan)
     except NavigatorError as exc:
         st.error(str(exc))
         result = None
@@ -118,7 +119,7 @@ def what_if_panel(plan: CapacityPlan) -> None:
                 st.info(r)
             st.caption(f"Re-sized: {result.scope}.")
         st.vega_lite_chart(
-            sweep_chart(_sweep(f"{key}|{scenario.model_dump_json()}", result.modified), current=mult),
+            sweep_chart(_sweep(f"{key}|{asked}", result.modified), current=mult),
             width="stretch",
         )
 
