@@ -18,11 +18,13 @@ from core.catalog._specs import (
     Capability,
     GpuSpec,
     Interconnect,
+    MigProfile,
     MlaSpec,
     ModelSpec,
     MoeSpec,
     Price,
     QuantMethod,
+    Task,
 )
 
 __all__ = [
@@ -32,11 +34,13 @@ __all__ = [
     "Catalog",
     "GpuSpec",
     "Interconnect",
+    "MigProfile",
     "MlaSpec",
     "ModelSpec",
     "MoeSpec",
     "Price",
     "QuantMethod",
+    "Task",
     "format_validation_error",
     "get_catalog",
     "load_catalog",

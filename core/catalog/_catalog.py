@@ -25,14 +25,14 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from core.catalog._specs import ArtifactSpec, GpuSpec, ModelSpec, QuantMethod
+from core.catalog._mig import MIG_NAME, mig_name, mig_spec
+from core.catalog._specs import ArtifactSpec, GpuSpec, MigProfile, ModelSpec, QuantMethod
 from core.errors import CatalogError, UnknownGpuError, UnknownModelError
 from core.yamlio import load_yaml_file
 
 DATA_DIR = Path(__file__).parent / "data"
 
 _E = TypeVar("_E", bound=BaseModel)
-_MIG_SUFFIX = re.compile(r"[-_ ]mig[-_ ].*$", re.IGNORECASE)
 
 
 @lru_cache(maxsize=4096)
@@ -91,12 +91,17 @@ class Catalog:
         *,
         artifacts: Iterable[ArtifactSpec] = (),
         sources: Iterable[str] = (),
+        mig_profiles: Mapping[str, list[MigProfile]] | None = None,
     ) -> None:
         self.gpus: dict[str, GpuSpec] = {g.name: g for g in gpus}
         self.models: dict[str, ModelSpec] = {m.name: m for m in models}
         self.quantization: dict[str, QuantMethod] = {q.id: q for q in quantization}
         self.artifacts: dict[str, ArtifactSpec] = {a.id: a for a in artifacts}
         self.sources = list(sources)
+        self.mig_profiles: dict[str, list[MigProfile]] = {
+            name: list(profiles) for name, profiles in (mig_profiles or {}).items() if name in self.gpus
+        }
+        self._mig_specs: dict[str, GpuSpec] = {}
         missing = sorted({a.model for a in self.artifacts.values()} - set(self.models))
         if missing:
             raise CatalogError(f"artifacts name architectures the catalog does not have: {', '.join(missing)}")
@@ -107,15 +112,56 @@ class Catalog:
 
     # ---- GPUs -------------------------------------------------------------------------
     def find_gpu(self, name: str) -> GpuSpec | None:
-        """The GPU for a catalog name, alias or node product label, or None."""
-        key = normalize_key(_MIG_SUFFIX.sub("", name.strip()))
-        hit = self._gpu_index.get(key)
+        """The GPU for a catalog name, alias or node product label, or None; a MIG slice
+        (``H100-SXM MIG 1g.10gb``, ``NVIDIA-H100-80GB-HBM3-MIG-1g.10gb``) is that slice, never
+        the whole GPU, and None when the GPU has no such profile."""
+        text = name.strip()
+        mig = MIG_NAME.match(text)
+        if mig:
+            parent = self.find_gpu(mig.group("base"))
+            return self.mig(parent.name, mig.group("profile")) if parent is not None else None
+        hit = self._gpu_index.get(normalize_key(text))
         return self.gpus[hit] if hit else None
+
+    def mig(self, gpu: str, profile: str) -> GpuSpec | None:
+        """The MIG slice ``profile`` of catalog GPU ``gpu`` as a GPU of its own, or None."""
+        key = mig_name(gpu, profile.lower())
+        kept = self._mig_specs.get(key)
+        if kept is None:
+            found = next((p for p in self.mig_profiles.get(gpu, []) if p.name == profile.lower()), None)
+            if found is None:
+                return None
+            kept = self._mig_specs[key] = mig_spec(self.gpus[gpu], found)
+        return kept
+
+    def mig_slices(self) -> list[GpuSpec]:
+        """Every MIG slice of every catalog GPU, by GPU then profile size."""
+        return [
+            spec
+            for gpu, profiles in self.mig_profiles.items()
+            for p in sorted(profiles, key=lambda p: (p.compute_slices, p.memory_slices, p.name))
+            if (spec := self.mig(gpu, p.name)) is not None
+        ]
+
+    def gpu_names(self) -> list[str]:
+        """Every GPU a user can pick: the catalog's GPUs, then their MIG slices."""
+        return [*self.gpus, *(g.name for g in self.mig_slices())]
 
     def gpu(self, name: str) -> GpuSpec:
         """Like :meth:`find_gpu` but raises :class:`UnknownGpuError` with the closest names."""
         found = self.find_gpu(name)
         if found is None:
+            mig = MIG_NAME.match(name.strip())
+            parent = self.find_gpu(mig.group("base")) if mig else None
+            if mig and parent is not None:
+                profiles = [mig_name(parent.name, p.name) for p in self.mig_profiles.get(parent.name, [])]
+                raise UnknownGpuError(
+                    name,
+                    profiles[:8],
+                    hint=f"{parent.name} has no MIG profile {mig.group('profile')!r} in the catalog"
+                    + ("" if profiles else " (it has no MIG profiles at all)")
+                    + "; `navigator gpus` lists the profiles.",
+                )
             raise UnknownGpuError(
                 name,
                 self._closest(name, self._gpu_index, list(self.gpus)),
@@ -211,6 +257,22 @@ def from_published_config(entry: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _read_mig() -> dict[str, list[MigProfile]]:
+    """MIG profiles by catalog GPU (``data/mig_profiles.yaml``; none when the file is absent)."""
+    path = DATA_DIR / "mig_profiles.yaml"
+    if not path.exists():
+        return {}
+    out: dict[str, list[MigProfile]] = {}
+    for i, entry in enumerate(_entries(load_yaml_file(path), "gpus", "mig_profiles.yaml")):
+        gpu = _entry_name(entry, "gpu", i)
+        raw = entry.get("profiles") if isinstance(entry, Mapping) else None
+        out[gpu] = [
+            _validate(MigProfile, p, source="mig_profiles.yaml", entry=f"{gpu} #{j + 1}")
+            for j, p in enumerate(raw if isinstance(raw, list) else [])
+        ]
+    return out
+
+
 def _read_builtin() -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
     gpus_doc = load_yaml_file(DATA_DIR / "gpus.yaml")
     aliases_doc = load_yaml_file(DATA_DIR / "gpu_aliases.yaml") or {}
@@ -294,6 +356,7 @@ def load_catalog(overrides: str | Path | None = None) -> Catalog:
             for i, a in enumerate(arts)
         ),
         sources=sources,
+        mig_profiles=_read_mig(),
     )
 
 

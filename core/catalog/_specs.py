@@ -17,6 +17,11 @@ Capability = Literal[
 ]
 Task = Literal["generate", "embed", "score"]
 
+MIG_COMPUTE_SLICES = 7
+"""A MIG-capable GPU splits into 7 compute slices (the "g" of a profile name) …"""
+MIG_MEMORY_SLICES = 8
+"""… and 8 memory slices (NVIDIA MIG User Guide, "Supported MIG Profiles")."""
+
 
 class _Entry(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -75,6 +80,12 @@ class GpuSpec(_Entry):
     uncertain: list[str] = Field(default_factory=list)
     aliases: list[str] = Field(default_factory=list)
     overridden_by: str | None = None
+    visible_memory_gib: float | None = Field(default=None, gt=0)
+    """Total memory as CUDA reports it (what ``gpu_memory_utilization`` multiplies), where a
+    source gives it; else it is derived from ``memory_gb`` and the memory type."""
+    mig_profile: str | None = None
+    """Set on a MIG slice (``3g.40gb``): the spec is its share of ``mig_parent``."""
+    mig_parent: str | None = None
 
     @property
     def memory_gib(self) -> float:
@@ -93,6 +104,28 @@ class GpuSpec(_Entry):
             return None
         major, minor = self.compute_capability.split(".")
         return int(major), int(minor)
+
+
+class MigProfile(_Entry):
+    """One MIG profile of a GPU as NVIDIA's table lists it."""
+
+    name: str = Field(pattern=r"^\d+g\.\d+gb(\+\w+)?$")
+    compute_slices: int = Field(ge=1, le=MIG_COMPUTE_SLICES)
+    memory_slices: int | None = Field(default=None, ge=1, le=MIG_MEMORY_SLICES)
+    """Of the GPU's 8; None where no source gives it (GB200): the nominal size then sets the share."""
+    memory_gb: float | None = Field(default=None, gt=0)
+    """The instance's memory as ``nvidia-smi mig -lgip`` prints it (GiB), where a source printed it."""
+    sms: int | None = Field(default=None, gt=0)
+    max_instances: int | None = Field(default=None, ge=1)
+    device_memory_mib: int | None = Field(default=None, gt=0)
+    """What the device reports (nvidia-smi, GPU Feature Discovery's memory label), MiB."""
+    source: str | None = None
+    """Where this row's figures were read, when not the GPU's table."""
+
+    @property
+    def nominal_gb(self) -> int:
+        """The size in the profile's name (``3g.40gb`` → 40)."""
+        return int(self.name.split(".")[1].split("gb")[0])
 
 
 class MoeSpec(_Entry):

@@ -220,7 +220,11 @@ def fill_from_catalog(
             err = catalog_gpu_error(catalog, label, node)
             raise err
         return pool, f"node {node!r}: GPU product {label!r} is not in the catalog"
-    updates: dict[str, Any] = {"gpu": spec.name}
+    updates: dict[str, Any] = {"gpu": spec.mig_parent or spec.name}
+    if spec.mig_profile and pool.mig_profile is None:
+        # GPU Feature Discovery's single MIG strategy: a whole-GPU resource whose product label
+        # names the slice (NVIDIA-H100-80GB-HBM3-MIG-1g.10gb) — each unit is that slice.
+        updates["mig_profile"] = spec.mig_profile
     if pool.memory_mib is None:
         updates["memory_mib"] = round(spec.memory_gb * 1e9 / 2**20)
     if pool.compute_capability is None and spec.compute_capability:

@@ -181,6 +181,12 @@ def estimate_memory(
     (defaults to all of it).
     """
     check_parallelism(arch, flags.tensor_parallel_size)
+    if not isinstance(gpu, str) and gpu.mig_profile and flags.tensor_parallel_size * flags.pipeline_parallel_size > 1:
+        raise InputError(
+            f"--tensor-parallel-size {flags.tensor_parallel_size}: {gpu.name} is a MIG slice, and slices cannot be "
+            "joined for tensor or pipeline parallelism (no peer-to-peer link between them); use 1, a larger "
+            f"profile or whole {gpu.mig_parent} GPUs"
+        )
     if isinstance(gpu, str):
         if gpu_memory_gib is None:
             raise InputError(f"GPU {gpu!r}: give its memory (GiB) when it is not a catalog GPU")

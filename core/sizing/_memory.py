@@ -58,6 +58,8 @@ MLA_FP8_BYTES_PER_LAYER = 656
 
 def visible_memory_gib(gpu: GpuSpec) -> float:
     """Total memory CUDA reports for one GPU (what gpu_memory_utilization multiplies)."""
+    if gpu.visible_memory_gib is not None:
+        return gpu.visible_memory_gib
     mem_type = (gpu.memory_type or "").upper()
     fraction = VISIBLE_FRACTION_HBM if "HBM" in mem_type else VISIBLE_FRACTION_GDDR_ECC
     return gpu.memory_gb * fraction

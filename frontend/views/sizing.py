@@ -93,7 +93,16 @@ st.caption(
 left, right = st.columns(2)
 with left:
     model_ref = model_field(catalog, settings, key="sizing", default="Llama-3.1-8B")
-    gpu_name = st.selectbox("GPU", list(catalog.gpus), index=list(catalog.gpus).index("H100-SXM"), key="sizing_gpu")
+    choices = catalog.gpu_names()
+    gpu_name = st.selectbox(
+        "GPU or MIG slice",
+        choices,
+        index=choices.index("H100-SXM"),
+        key="sizing_gpu",
+        help="A MIG slice (H100-SXM MIG 1g.10gb …) is sized on its own memory and its share of the GPU's "
+        "bandwidth and compute; slices cannot be joined for tensor parallelism.",
+    )
+    gpu = catalog.gpu(gpu_name)
     quant = st.selectbox(
         "--quantization", ["(checkpoint's own)", *sorted(QUANTIZATION_FLAGS)], key="sizing_quantization"
     )
@@ -113,7 +122,7 @@ if model_ref is not None:
 
 if arch is not None:
     c1, c2, c3, c4 = st.columns(4)
-    tp = c1.selectbox("--tensor-parallel-size", valid_tp_sizes(arch, 8), key="sizing_tp")
+    tp = c1.selectbox("--tensor-parallel-size", [1] if gpu.mig_profile else valid_tp_sizes(arch, 8), key="sizing_tp")
     max_len = c2.number_input(
         "--max-model-len (0 = model maximum)",
         min_value=0,
@@ -155,7 +164,7 @@ if arch is not None:
         )
         est = estimate(
             arch,
-            catalog.gpus[gpu_name],
+            gpu,
             flags,
             Workload(input_tokens=int(input_tokens), output_tokens=int(output_tokens), concurrency=16),
             catalog=catalog,
@@ -209,9 +218,7 @@ if arch is not None:
             )
         if mem.fits:
             st.subheader("Latency and throughput")
-            curve = performance_curve(
-                arch, catalog.gpus[gpu_name], mem, input_tokens=int(input_tokens), output_tokens=int(output_tokens)
-            )
+            curve = performance_curve(arch, gpu, mem, input_tokens=int(input_tokens), output_tokens=int(output_tokens))
             st.plotly_chart(performance_curve_figure(curve), key="sizing_perf_chart")
             st.dataframe(
                 pd.DataFrame(
@@ -233,6 +240,6 @@ if arch is not None:
                 key="sizing_perf_table",
             )
             st.caption(curve[0].efficiency_source)
-            _benchmark_panel(arch, catalog.gpus[gpu_name], mem, int(input_tokens), int(output_tokens))
+            _benchmark_panel(arch, gpu, mem, int(input_tokens), int(output_tokens))
         for note in mem.notes + list(arch.notes):
             st.caption(f"Note: {note}")

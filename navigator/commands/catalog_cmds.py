@@ -12,8 +12,9 @@ from navigator.commands._output import print_json, print_table
 
 def _gpus(args: argparse.Namespace) -> int:
     cat = get_catalog(load_settings().catalog_overrides)
-    if args.json:
-        print_json([g.model_dump(mode="json") for g in cat.gpus.values()])
+    slices = cat.mig_slices()
+    if args.json:  # the GPUs, then their MIG slices (each with mig_parent and mig_profile set)
+        print_json([g.model_dump(mode="json") for g in [*cat.gpus.values(), *slices]])
         return 0
     print_table(
         ["GPU", "VENDOR", "ARCH", "CC", "GB", "GB/s", "BF16 TFLOPS", "FP8 TFLOPS", "$/GPU-h", "PRICE SOURCE"],
@@ -28,9 +29,28 @@ def _gpus(args: argparse.Namespace) -> int:
                 g.bf16_dense_tflops,
                 g.fp8_dense_tflops,
                 g.price.usd_per_gpu_hour,
-                f"{g.price.provider} {g.price.date}" if g.price.provider else None,
+                " ".join(str(p) for p in (g.price.provider, g.price.date) if p) or None,
             ]
             for g in cat.gpus.values()
+        ],
+    )
+    print(
+        '\nMIG slices (size a model on one with --gpu "H100-SXM MIG 1g.10gb"; one slice per replica, no tensor '
+        "parallelism across slices):"
+    )
+    print_table(
+        ["SLICE", "COMPUTE", "GB", "VISIBLE GiB", "GB/s", "BF16 TFLOPS", "$/SLICE-h"],
+        [
+            [
+                g.name,
+                f"{g.name.split(' MIG ')[1].split('g.')[0]}/7",
+                g.memory_gb,
+                g.visible_memory_gib if g.visible_memory_gib is not None else "from GB",
+                g.memory_bandwidth_gbps,
+                g.bf16_dense_tflops,
+                g.price.usd_per_gpu_hour if g.price.usd_per_gpu_hour is not None else "no price",
+            ]
+            for g in slices
         ],
     )
     return 0
