@@ -100,7 +100,7 @@ class _Curve:
             self._cache[c] = Point(
                 c,
                 mean.ttft_s,
-                tail.ttft_s,
+                max(tail.ttft_s, mean.ttft_p95_s, tail.ttft_p95_s),
                 mean.tpot_s,
                 max(tail.tpot_s, mean.tpot_p95_s, tail.tpot_p95_s),
                 mean.e2e_s,

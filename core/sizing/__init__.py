@@ -6,7 +6,7 @@ latency/throughput model.
 
 from core.sizing._api import Estimate, PerformanceEstimate, Workload, estimate, performance, performance_curve
 from core.sizing._benchmark import BenchmarkPrediction, BenchmarkRun, predict_benchmark
-from core.sizing._efficiency import Figure
+from core.sizing._efficiency import Figure, ordered_quantiles
 from core.sizing._estimate import (
     FitFailure,
     MemoryEstimate,
@@ -44,6 +44,7 @@ __all__ = [
     "check_parallelism",
     "estimate",
     "estimate_memory",
+    "ordered_quantiles",
     "parse_version",
     "performance",
     "performance_curve",

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from core.architecture import ModelArchitecture
 from core.catalog import GpuSpec
-from core.sizing._efficiency import IDEAL, Efficiency, Figure, efficiency_for, ranged
+from core.sizing._efficiency import IDEAL, Efficiency, Figure, efficiency_for, ordered_quantiles, ranged
 from core.sizing._estimate import MemoryEstimate
 from core.sizing._perf import StepModel, kv_slots, step_model
 from core.sizing._scheduler import schedule
@@ -159,6 +159,10 @@ def predict_benchmark(
         return ranged(value, metric, arch=arch, eff=efficiency, unit=unit, floor=floor, ceiling=ceiling)
 
     tps = fig("output_tokens_per_s", out_tokens / duration, "tokens/s", ceiling=best.output_tokens_per_s)
+    ttft, ttft_p99 = ordered_quantiles(
+        fig("ttft_ms_p50", (rep.ttft_p50_s + lat) * 1000, "ms", floor=best.ttft_p50_s * 1000),
+        fig("ttft_ms_p99", (rep.ttft_p99_s + lat) * 1000, "ms", floor=best.ttft_p99_s * 1000),
+    )
     return BenchmarkPrediction(
         run=run,
         duration_s=Figure(
@@ -176,8 +180,8 @@ def predict_benchmark(
             "tokens/s",
             ceiling=best.total_tokens_per_s,
         ),
-        ttft_ms=fig("ttft_ms_p50", (rep.ttft_p50_s + lat) * 1000, "ms", floor=best.ttft_p50_s * 1000),
-        ttft_ms_p99=fig("ttft_ms_p99", (rep.ttft_p99_s + lat) * 1000, "ms", floor=best.ttft_p99_s * 1000),
+        ttft_ms=ttft,
+        ttft_ms_p99=ttft_p99,
         tpot_ms=fig("tpot_ms_p50", rep.tpot_p50_s * 1000, "ms", floor=best.tpot_p50_s * 1000),
         itl_ms=fig("itl_ms_p50", rep.itl_p50_s * 1000, "ms", floor=best.itl_p50_s * 1000),
         e2e_ms=fig("e2e_latency_ms_p50", (rep.e2e_p50_s + lat) * 1000, "ms", floor=best.e2e_p50_s * 1000),

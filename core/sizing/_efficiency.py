@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -21,7 +21,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from core.architecture import ModelArchitecture
-from core.catalog import GpuSpec
+from core.catalog import GpuSpec, get_catalog
 from core.sizing._active import user_efficiency
 
 CALIBRATION_FILE = Path(__file__).parent / "data" / "perf_calibration.json"
@@ -38,6 +38,31 @@ class Figure(BaseModel):
     high: float
     provenance: Provenance
     unit: str
+
+
+def ordered_quantiles(*figures: Figure) -> tuple[Figure, ...]:
+    """Figures of one distribution, lowest percentile first, made to agree: p50 ≤ p95 ≤ p99 for
+    the expected value and for each end of the range.
+
+    Each percentile's range comes from its own metric's errors, so a p50 band can reach past the
+    p95's. The true p50 is never above the true p95, so a p50's high end above the p95's is
+    lowered to it and a p95's low end below the p50's is raised to it: each range still holds
+    what it held.
+
+    >>> p50, p95 = ordered_quantiles(ttft_p50, ttft_p95)   # doctest: +SKIP
+    """
+    out: list[Figure] = []
+    for f in figures:
+        if out:
+            prev = out[-1]
+            expected = max(f.expected, prev.expected)
+            f = f.model_copy(update={"expected": expected, "low": max(f.low, prev.low), "high": max(f.high, expected)})
+        out.append(f)
+    for i in range(len(out) - 2, -1, -1):  # no lower percentile's high above a higher one's
+        f, nxt = out[i], out[i + 1]
+        if f.high > nxt.high:
+            out[i] = f.model_copy(update={"high": max(nxt.high, f.expected)})
+    return tuple(out)
 
 
 @dataclass(frozen=True)
@@ -123,6 +148,8 @@ def efficiency_for(gpu: GpuSpec, arch: ModelArchitecture | None = None) -> Effic
     """The user's own calibration for this GPU class × model class when they imported runs,
     else the shipped calibration of the GPU's class, else the mean of the calibrated classes
     with the same kind of link, marked uncalibrated ("no measured run on …")."""
+    if gpu.mig_parent is not None:
+        return _slice_efficiency(gpu, arch)
     cls = gpu_class(gpu)
     if arch is not None:
         yours = user_efficiency(cls, model_class(arch))
@@ -143,6 +170,19 @@ def efficiency_for(gpu: GpuSpec, arch: ModelArchitecture | None = None) -> Effic
         source=f"no measured run on {gpu.name}; efficiencies borrowed from the calibrated {cls.split('-')[-1]} classes",
         seq_overhead_us=sum(e.seq_overhead_us for e in pool) / len(pool),
         request_latency_ms=pool[0].request_latency_ms,
+        calibrated=False,
+    )
+
+
+def _slice_efficiency(gpu: GpuSpec, arch: ModelArchitecture | None) -> Efficiency:
+    """A MIG slice runs at its whole GPU's efficiencies (fractions of the slice's own peak), but
+    no measured run covers a slice: its ranges are widened and it is never a plan's headline."""
+    parent = get_catalog().find_gpu(gpu.mig_parent or "")
+    base = efficiency_for(parent, arch) if parent is not None else DEFAULT_EFFICIENCY
+    return replace(
+        base,
+        source=f"no measured run on a MIG slice; {gpu.mig_parent}'s efficiencies applied to the {gpu.mig_profile} "
+        "slice's share of its bandwidth and compute",
         calibrated=False,
     )
 
