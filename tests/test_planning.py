@@ -22,8 +22,10 @@ from core.planning import (
     rps_sweep,
     what_if,
 )
-from core.planning._candidates import CandidateResult, evaluate, tp_options
-from core.planning._plan import configuration_of, rank
+from core.planning._candidates import tp_options
+from core.planning._choice import pick, rank
+from core.planning._plan import configuration_of
+from core.planning._result import CandidateResult, evaluate
 from core.planning._variants import variants
 from core.planning._whatif import plan_configurations
 
@@ -64,7 +66,8 @@ def test_availability_adds_a_spare_and_at_least_two() -> None:
         PlanRequest(
             model=ModelRequirements(model="Llama-3.1-8B"),
             traffic=TrafficProfile(rps=0.5, input_tokens=200, output_tokens=100),
-            constraints=Constraints(gpu_types=["L40S"]),
+            slo=SloTargets(availability_percent=99.0),
+            constraints=Constraints(gpu_types=["L40S"], min_replicas=1),
         )
     )
     ha = build_plan(
@@ -77,6 +80,9 @@ def test_availability_adds_a_spare_and_at_least_two() -> None:
     )
     assert plain.chosen and ha.chosen
     assert ha.chosen.replicas_min >= 2 and ha.chosen.replicas_min == plain.chosen.replicas_min + 1
+    assert plain.chosen.redundancy.startswith("no redundancy")
+    assert not any("at least 2 replicas" in d for d in plain.defaults)
+    assert any("at least 2 replicas" in d for d in ha.defaults) and any("(N+1)" in d for d in ha.defaults)
 
 
 @settings(max_examples=12, deadline=None)
@@ -173,15 +179,16 @@ def test_other_checkpoints_are_each_checkpoints_cheapest_configuration(
     configuration would pick."""
     req = request(rps=rps, ttft=ttft, tpot=tpot, constraints=Constraints(), **traffic)
     plan = build_plan(req)
+    req = req.model_copy(update={"slo": plan.targets})  # with the defaults the plan filled in
     arch = resolve_model(req.model.model or "")
     everything: dict[tuple[str | None, str], list[CandidateResult]] = {}
     for gpu in get_catalog().gpus.values():
         for variant in variants(arch, gpu, "checkpoint", get_catalog()):
-            for tp in tp_options(arch, req.constraints.max_gpus_per_node):
+            for tp in tp_options(arch, req.constraints.max_gpus_per_node, gpu):
                 out = evaluate(arch, gpu, tp, variant, req)
                 if not variant.own and isinstance(out, CandidateResult) and out.meets_slo:
                     everything.setdefault((out.hf_id, out.precision), []).append(out)
-    expected = {k: rank(v)[0] for k, v in everything.items()}
+    expected = {k: pick(rank(v), asked=False) for k, v in everything.items()}
     got = {(c.hf_id, c.precision): c for c in plan.other_checkpoints}
     assert got.keys() == expected.keys() and got
     for k, c in got.items():

@@ -3,29 +3,41 @@
 >>> from core.planning import PlanRequest, ModelRequirements, TrafficProfile, SloTargets, build_plan
 """
 
-from core.planning._candidates import CandidateResult, price_for, resources_for
+from core.planning._choice import ORDERED_BY
+from core.planning._cost import HOURS_PER_MONTH, price_for
+from core.planning._defaults import INTERACTIVE_P95_TPOT_MS, is_pooling
+from core.planning._fleet import Fleet, FleetPool, Placement, fleet_from_inventory, place
 from core.planning._inputs import (
     Constraints,
     ModelRequirements,
     PlanRequest,
     SloTargets,
     TrafficProfile,
+    Workload,
     traffic_problems,
 )
 from core.planning._plan import Alternatives, CapacityPlan, build_plan, plan_for_architecture, plan_id
 from core.planning._recommend import ModelChoice, recommend_models
 from core.planning._replica import Rejected
 from core.planning._report import checkpoint_lines, configuration, load_curve, plan_markdown
+from core.planning._result import CandidateResult, resources_for
 from core.planning._whatif import Deltas, Scenario, SweepPoint, WhatIfResult, apply_scenario, rps_sweep, what_if
+from core.planning._words import candidate_table, context_lines, figure_text, headline_lines, latency_figures
 
 __all__ = [
+    "HOURS_PER_MONTH",
+    "INTERACTIVE_P95_TPOT_MS",
+    "ORDERED_BY",
     "Alternatives",
     "CandidateResult",
     "CapacityPlan",
     "Constraints",
     "Deltas",
+    "Fleet",
+    "FleetPool",
     "ModelChoice",
     "ModelRequirements",
+    "Placement",
     "PlanRequest",
     "Rejected",
     "Scenario",
@@ -33,11 +45,20 @@ __all__ = [
     "SweepPoint",
     "TrafficProfile",
     "WhatIfResult",
+    "Workload",
     "apply_scenario",
     "build_plan",
+    "candidate_table",
     "checkpoint_lines",
     "configuration",
+    "context_lines",
+    "figure_text",
+    "fleet_from_inventory",
+    "headline_lines",
+    "is_pooling",
+    "latency_figures",
     "load_curve",
+    "place",
     "plan_for_architecture",
     "plan_id",
     "plan_markdown",

@@ -12,105 +12,17 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from pydantic import BaseModel, ConfigDict, Field
-
 from core.architecture import ModelArchitecture
-from core.catalog import GpuSpec, normalize_key
-from core.decision import support, supports_bf16
+from core.catalog import GpuSpec
+from core.planning._cost import HOURS_PER_MONTH, price_for
+from core.planning._defaults import is_pooling, replica_floor
 from core.planning._inputs import PlanRequest, SloTargets
 from core.planning._replica import SIZED, Point, Rejected, Sized, _Curve, grid, size
 from core.planning._variants import Variant
 from core.planning.queueing import service_cv2, slots_needed, wait_quantiles
-from core.sizing import (
-    Figure,
-    MemoryEstimate,
-    estimate_memory,
-    valid_tp_sizes,
-)
+from core.sizing import Figure, MemoryEstimate, valid_tp_sizes
 from core.sizing._active import fingerprint as calibration_fingerprint
 from core.sizing._efficiency import model_class, ranged
-
-HOURS_PER_MONTH = 730
-
-
-class CandidateResult(BaseModel):
-    """A sized candidate: configuration, per-replica performance, replicas, cost and verdict."""
-
-    model_config = ConfigDict(frozen=True)
-
-    model: str
-    artifact: str | None = None
-    """Storage URI of the checkpoint this candidate serves (``hf://…``, ``oci://…``)."""
-    hf_id: str | None = None
-    """Hugging Face repository of that checkpoint, when it is one."""
-    own_checkpoint: bool = True
-    """False when the candidate serves another checkpoint or quantizes while loading."""
-    trade: str | None = None
-    gpu: str
-    gpus_per_replica: int = Field(ge=1)
-    precision: str
-    kv_cache_dtype: str
-    max_model_len: int = Field(ge=1)
-    vllm_args: list[str]
-    weights_gib: float = Field(ge=0, allow_inf_nan=False)
-    kv_cache_tokens: int = Field(ge=0)
-    slots_per_replica: int = Field(ge=1)
-    """Concurrent requests one replica serves at the SLO."""
-    slots_limited_by: str
-    ttft_p50_ms: Figure
-    ttft_p95_ms: Figure
-    tpot_p50_ms: Figure
-    tpot_p95_ms: Figure
-    e2e_p95_ms: Figure
-    requests_per_s_per_replica: Figure
-    output_tokens_per_s_per_replica: Figure
-    replicas_min: int = Field(ge=1)
-    replicas_target: int = Field(ge=1)
-    replicas_max: int = Field(ge=1)
-    total_gpus: int = Field(ge=1)
-    surge_gpus: int = Field(ge=0)
-    cpu_request: int = Field(ge=1)
-    """CPU cores per replica (a hand-edited plan with 0 or less is refused, not deployed)."""
-    memory_request_gib: int = Field(ge=1)
-    price_per_gpu_hour: float | None = Field(gt=0, allow_inf_nan=False)
-    price_source: str
-    monthly_cost_usd: float | None = Field(ge=0, allow_inf_nan=False)
-    usd_per_million_output_tokens: float | None
-    meets_slo: bool
-    violations: list[str]
-    notes: list[str]
-    speed_model: str = ""
-    """Where the latency figures come from: the shipped calibration of the GPU's class, the
-    user's own runs, or "no measured run on …" (efficiencies borrowed, ranges widened)."""
-    calibrated: bool = True
-    """False when no measured run covers this GPU class (ranked below calibrated options
-    whose cost it cannot be told apart from)."""
-
-
-def price_for(gpu: GpuSpec, overrides: dict[str, float]) -> tuple[float | None, str]:
-    """$/GPU-hour: the user's override (by name or alias) or the catalog's list price."""
-    if overrides:
-        keys = {normalize_key(gpu.name), *(normalize_key(a) for a in gpu.aliases)}
-        for name, value in overrides.items():
-            if normalize_key(name) in keys:
-                return value, "your price override"
-    p = gpu.price
-    if p.usd_per_gpu_hour is None:
-        return None, "no price in the catalog"
-    return p.usd_per_gpu_hour, f"{p.provider}, {p.date} (catalog)"
-
-
-def resources_for(gpus: int, weights_gib_per_gpu: float) -> tuple[int, int]:
-    """CPU cores and memory (GiB) to request per replica, from the model and its GPUs.
-
-    One API-server process plus one worker per GPU (2 cores each) and tokenization (2); memory
-    for the processes (8 GiB + 2 GiB per GPU) plus a tenth of the checkpoint for loading.
-    """
-    cpu = 2 + 2 * gpus + 2
-    checkpoint_gib = weights_gib_per_gpu * gpus
-    memory = 8 + 2 * gpus + 0.1 * checkpoint_gib
-    return cpu, int(math.ceil(memory / 4) * 4)
-
 
 _GPU_KEYS: dict[int, tuple[GpuSpec, str]] = {}
 
@@ -133,9 +45,11 @@ def _sized(
     t, cons = req.traffic, req.constraints
     served = variant.served
     cap = arch.max_context or 131072
-    wanted = max(req.model.min_context_length or 0, t.input_p95 + t.output_p95)
+    # A pooling model (embedding, reranker) reads its prompt and writes no tokens.
+    per_request = t.input_p95 + (0 if is_pooling(served) else t.output_p95)
+    wanted = max(req.model.min_context_length or 0, per_request)
     # Headroom over the p95 request (25%, at least 4,096 tokens) unless a context is required.
-    headroom = req.model.min_context_length or max(4096, int(1.25 * (t.input_p95 + t.output_p95)))
+    headroom = req.model.min_context_length or max(4096, int(1.25 * per_request))
     max_len = min(cap, int(math.ceil(max(wanted, headroom) / 1024) * 1024))
     if wanted > cap:
         reason = f"needs {wanted:,} tokens of context; {arch.name} supports {cap:,}"
@@ -262,14 +176,6 @@ class Outcome:
         return self.sized[2].calibrated
 
 
-def evaluate(
-    arch: ModelArchitecture, gpu: GpuSpec, tp: int, variant: Variant, req: PlanRequest
-) -> CandidateResult | Rejected:
-    """Size one candidate for the request."""
-    out = outcome(arch, gpu, tp, variant, req)
-    return out if isinstance(out, Rejected) else result(out)
-
-
 def outcome(arch: ModelArchitecture, gpu: GpuSpec, tp: int, variant: Variant, req: PlanRequest) -> Outcome | Rejected:
     """Size and count one candidate: the part of :func:`evaluate` a ranking needs."""
     t, slo, cons = req.traffic, req.slo, req.constraints
@@ -320,8 +226,8 @@ def outcome(arch: ModelArchitecture, gpu: GpuSpec, tp: int, variant: Variant, re
     budget = ttft_target - chosen.ttft95 if math.isfinite(ttft_target) else chosen.e2e50
     r_peak = slots_needed(t.peak, chosen.e2e50, chosen.concurrency, budget, cv2=cv2) or r_avg
     r_peak = max(r_peak, r_avg)
-    ha = slo.availability_percent >= 99.9
-    r_min = max(r_avg + (1 if ha else 0), 2 if ha else 1)
+    floor, spare, _ = replica_floor(req)
+    r_min = max(r_avg + spare, floor)
     target = {
         "steady": r_avg,
         "burst": r_peak,
@@ -329,7 +235,7 @@ def outcome(arch: ModelArchitecture, gpu: GpuSpec, tp: int, variant: Variant, re
         "variable": math.ceil((r_avg + r_peak) / 2),
     }[t.pattern]
     target = max(target, r_min)
-    r_max = max(target, r_peak + (1 if ha else 0))
+    r_max = max(target, r_peak + spare)
     total_gpus = target * tp
     servers = target * chosen.concurrency
     wait50, wait95 = wait_quantiles(servers, t.rps, chosen.e2e50, (0.50, 0.95), cv2)
@@ -378,92 +284,9 @@ def outcome(arch: ModelArchitecture, gpu: GpuSpec, tp: int, variant: Variant, re
     )
 
 
-def result(o: Outcome) -> CandidateResult:
-    """The full result of a counted candidate: its vLLM arguments, resources, every latency and
-    throughput figure with its range, and notes."""
-    arch, gpu, tp, variant, t = o.arch, o.gpu, o.tp, o.variant, o.req.traffic
-    served = variant.served
-    mem, curve, eff, flags, start_note, kv_bound = o.sized
-    chosen, wait50, wait95, max_len = o.chosen, o.wait50, o.wait95, o.max_len
-    per_million = (
-        o.monthly / (t.rps * t.output_tokens * 3600 * HOURS_PER_MONTH / 1e6) if o.monthly is not None else None
-    )
-    cpu, memory = resources_for(mem.flags.tensor_parallel_size * mem.flags.pipeline_parallel_size, mem.weights_gib)
-    args = [f"--tensor-parallel-size={tp}", f"--max-model-len={max_len}"]
-    if variant.quantization:
-        args.append(f"--quantization={variant.quantization}")
-    if variant.kv_cache_dtype != "auto":
-        args.append(f"--kv-cache-dtype={variant.kv_cache_dtype}")
-    if not supports_bf16(gpu):
-        args.append("--dtype=float16")
-    args.append(f"--max-num-seqs={chosen.concurrency}")
-    notes = [f"efficiencies: {eff.source}"]
-    if start_note:
-        notes.append(start_note)
-    kv_tokens = mem.kv_cache_tokens
-    if chosen.concurrency < mem.flags.max_num_seqs:
-        # The KV cache vLLM will allocate at the --max-num-seqs written above.
-        if chosen.concurrency not in curve.written_kv:
-            written = estimate_memory(served, gpu, flags.model_copy(update={"max_num_seqs": chosen.concurrency}))
-            curve.written_kv[chosen.concurrency] = written.kv_cache_tokens
-        kv_tokens = max(kv_tokens, curve.written_kv[chosen.concurrency])
-    floors = curve.floors(chosen.concurrency)
-    cls = model_class(served)
-
-    def fig(metric: str, value: float, unit: str, floor: float | None = None, ceiling: float | None = None) -> Figure:
-        return ranged(value, metric, arch=served, eff=eff, unit=unit, floor=floor, ceiling=ceiling, model_cls=cls)
-
-    compat = support(variant.method, gpu, moe=arch.is_moe)
-    if compat.status == "emulated" or variant.method == "none":
-        notes.append(compat.note)
-    if variant.trade:
-        notes.append(variant.trade)
-    return CandidateResult(
-        model=served.name,
-        artifact=variant.artifact,
-        hf_id=served.hf_id,
-        own_checkpoint=variant.own,
-        trade=variant.trade,
-        gpu=gpu.name,
-        gpus_per_replica=tp,
-        precision=variant.label,
-        kv_cache_dtype=variant.kv_cache_dtype,
-        max_model_len=max_len,
-        vllm_args=args,
-        weights_gib=mem.weights_gib,
-        kv_cache_tokens=kv_tokens,
-        slots_per_replica=chosen.concurrency,
-        slots_limited_by="latency targets"
-        if chosen.concurrency < o.limit
-        else ("KV cache capacity" if kv_bound or o.kv_slots < mem.flags.max_num_seqs else "max_num_seqs"),
-        ttft_p50_ms=fig("ttft_ms_p50", (chosen.ttft50 + wait50) * 1000, "ms", floor=floors.ttft * 1000),
-        ttft_p95_ms=o.ttft_p95_ms,
-        tpot_p50_ms=fig("tpot_ms_p50", chosen.tpot50 * 1000, "ms", floor=floors.tpot * 1000),
-        tpot_p95_ms=fig("tpot_ms_p50", chosen.tpot95 * 1000, "ms", floor=floors.tpot * 1000),
-        e2e_p95_ms=fig("e2e_latency_ms_p50", (chosen.e2e95 + wait95) * 1000, "ms", floor=floors.e2e * 1000),
-        requests_per_s_per_replica=o.requests_per_s_per_replica,
-        output_tokens_per_s_per_replica=fig(
-            "output_tokens_per_s", chosen.rps * t.output_tokens, "tokens/s", ceiling=floors.rps * t.output_tokens
-        ),
-        replicas_min=o.replicas_min,
-        replicas_target=o.replicas_target,
-        replicas_max=o.replicas_max,
-        total_gpus=o.total_gpus,
-        surge_gpus=tp,
-        cpu_request=cpu,
-        memory_request_gib=memory,
-        price_per_gpu_hour=o.price,
-        price_source=o.price_source,
-        monthly_cost_usd=o.monthly_cost_usd,
-        usd_per_million_output_tokens=round(per_million, 4) if per_million is not None else None,
-        meets_slo=o.meets_slo,
-        violations=o.violations,
-        notes=notes,
-        speed_model=eff.source,
-        calibrated=eff.calibrated,
-    )
-
-
-def tp_options(arch: ModelArchitecture, max_per_node: int) -> list[int]:
-    """GPUs per replica: valid tensor-parallel sizes that fit on one node."""
+def tp_options(arch: ModelArchitecture, max_per_node: int, gpu: GpuSpec | None = None) -> list[int]:
+    """GPUs per replica: valid tensor-parallel sizes that fit on one node (one for a MIG slice:
+    slices cannot be joined for tensor parallelism)."""
+    if gpu is not None and gpu.mig_profile:
+        return [1]
     return [t for t in valid_tp_sizes(arch, max_per_node) if t & (t - 1) == 0]

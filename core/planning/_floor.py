@@ -9,7 +9,9 @@ from dataclasses import dataclass
 
 from core.architecture import ModelArchitecture
 from core.catalog import GpuSpec
-from core.planning._candidates import HOURS_PER_MONTH, _sized, _slot_limit, meeting_points, price_for
+from core.planning._candidates import _sized, _slot_limit, meeting_points
+from core.planning._cost import HOURS_PER_MONTH, price_for
+from core.planning._defaults import replica_floor
 from core.planning._inputs import PlanRequest
 from core.planning._replica import Rejected
 from core.planning._variants import Variant
@@ -33,7 +35,7 @@ def cost_floor(arch: ModelArchitecture, gpu: GpuSpec, tp: int, variant: Variant,
     Each batch size the candidate weighs (:func:`meeting_points`) needs more replicas than its
     fluid bound (the rate × the time a request holds a slot, over the slots per replica: the
     queueing model only adds to it), every traffic pattern's target is at least the average's,
-    and availability asks for one spare replica and at least two at ≥ 99.9%. Lets a plan skip
+    and the replica floor and spare (:func:`replica_floor`) hold. Lets a plan skip
     the queueing of another checkpoint's configurations that cannot beat one already found
     for that checkpoint, and those that cannot meet the targets at all."""
     sized, _ = _sized(arch, gpu, tp, variant, req)
@@ -47,6 +49,6 @@ def cost_floor(arch: ModelArchitecture, gpu: GpuSpec, tp: int, variant: Variant,
         return CostFloor(None, eff.calibrated, can_meet=bool(points))
     rate = req.traffic.rps
     fluid = min(max(1, math.ceil(rate * p.e2e50 / p.concurrency - 1e-9)) for p in points)
-    ha = req.slo.availability_percent >= 99.9
-    replicas = max(fluid + (1 if ha else 0), 2 if ha else 1)
+    floor, spare, _ = replica_floor(req)
+    replicas = max(fluid + spare, floor)
     return CostFloor(price * tp * replicas * HOURS_PER_MONTH, eff.calibrated, can_meet=True)

@@ -14,8 +14,14 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from core.catalog import Capability
+from core.planning._fleet import Fleet
 
 Pattern = Literal["steady", "burst", "growth", "variable"]
+Workload = Literal["interactive", "batch"]
+"""``interactive``: people wait on each token (chat, assistants, RAG answers), so a per-token
+target holds by default; ``batch``: offline jobs judged by throughput, no per-token default."""
+ANY_GPU = frozenset({"any", "all", "catalog"})
+"""What ``--gpu`` takes for "every GPU of the catalog" (not only the cluster's)."""
 QuantChoice = Literal["checkpoint", "any", "none", "fp8", "int8", "w4a16"]
 """``checkpoint`` (default): serve the named checkpoint at its own precision and list the other
 published checkpoints as alternatives; ``any``: the cheapest of them all; ``fp8`` / ``int8`` /
@@ -74,6 +80,7 @@ class TrafficProfile(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     pattern: Pattern = "steady"
+    workload: Workload = "interactive"
     rps: float = Field(gt=0, le=1_000_000, description="average requests per second")
     peak_rps: float | None = Field(default=None, gt=0, le=1_000_000)
     input_tokens: int = Field(default=1000, ge=1, le=2_000_000)
@@ -120,7 +127,9 @@ class SloTargets(BaseModel):
     p99_ttft_ms: float | None = Field(default=None, gt=0)
     p95_tpot_ms: float | None = Field(default=None, gt=0)
     p95_e2e_ms: float | None = Field(default=None, gt=0)
-    availability_percent: float = Field(default=99.0, ge=50, le=99.999)
+    availability_percent: float = Field(default=99.9, ge=50, le=99.999)
+    """At 99.9% and above (the default, a production service) one spare replica is kept above
+    what the load needs."""
 
 
 class Constraints(BaseModel):
@@ -128,14 +137,26 @@ class Constraints(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    gpu_types: list[str] = Field(default_factory=list)
+    gpu_types: list[str] = Field(default_factory=list, max_length=64)
+    """GPU types to consider; empty: the cluster's (the request's ``cluster``) or, with none,
+    the whole catalog; ``["any"]``: the whole catalog even with a cluster."""
+    min_replicas: int | None = Field(default=None, ge=1, le=10_000)
+    """Replicas always kept, each on its own node; unset: 2 (a production service survives one
+    pod or node going away); 1 accepts no redundancy."""
     max_gpus: int | None = Field(default=None, ge=1)
     max_replicas: int | None = Field(default=None, ge=1)
     max_gpus_per_node: int = Field(default=8, ge=1, le=64)
     monthly_budget_usd: float | None = Field(default=None, gt=0, allow_inf_nan=False)
-    price_overrides: dict[str, Annotated[float, Field(gt=0, allow_inf_nan=False)]] = Field(default_factory=dict)
+    price_overrides: dict[str, Annotated[float, Field(gt=0, le=1_000_000, allow_inf_nan=False)]] = Field(
+        default_factory=dict, max_length=256
+    )
     """$/GPU-hour by GPU name (catalog name or alias), e.g. an on-prem rate."""
     vllm_version: str | None = None
+
+    @property
+    def whole_catalog(self) -> bool:
+        """The user asked for every catalog GPU (``gpu_types: [any]``)."""
+        return any(g.strip().lower() in ANY_GPU for g in self.gpu_types)
 
 
 class PlanRequest(BaseModel):
@@ -147,3 +168,6 @@ class PlanRequest(BaseModel):
     traffic: TrafficProfile
     slo: SloTargets = Field(default_factory=SloTargets)
     constraints: Constraints = Field(default_factory=Constraints)
+    cluster: Fleet | None = None
+    """The GPUs the user has (a connected cluster or an inventory): plans are made for its GPU
+    types first and say where each candidate fits now."""

@@ -12,18 +12,20 @@ from __future__ import annotations
 import hashlib
 import math
 from datetime import UTC, datetime
-from typing import TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from core.architecture import ModelArchitecture, checkpoint_variants, resolve_model
 from core.catalog import Catalog, GpuSpec, get_catalog
 from core.errors import InputError
-from core.planning._candidates import CandidateResult, Outcome, evaluate, outcome, result, tp_options
+from core.planning._candidates import Outcome, outcome, tp_options
+from core.planning._choice import ORDERED_BY, label, pick, rank, sort_key, why
+from core.planning._defaults import replica_floor, slo_in_force
 from core.planning._floor import cost_floor
-from core.planning._inputs import PlanRequest
+from core.planning._inputs import ANY_GPU, PlanRequest, SloTargets
 from core.planning._recommend import recommend_models
 from core.planning._replica import Rejected
+from core.planning._result import CandidateResult, evaluate, result
 from core.planning._variants import Variant, variants
 
 
@@ -54,10 +56,21 @@ class CapacityPlan(BaseModel):
     feasible: bool
     """At least one candidate meets every target and limit."""
     chosen: CandidateResult | None
-    """The cheapest candidate that meets the SLO; the closest one when none does."""
+    """The cheapest candidate with measured runs on its GPU that meets the targets (the
+    cheapest of all when the user named the GPUs); the closest one when none does."""
     alternatives: Alternatives
     ranked: list[CandidateResult] = Field(default_factory=list)
-    """Candidates that meet the SLO, cheapest first."""
+    """Candidates that meet the targets, ordered as :attr:`ordered_by` says (cheapest first)."""
+    ordered_by: str = ORDERED_BY
+    """What :attr:`ranked`, :attr:`other_checkpoints` and the plan's tables are sorted by."""
+    why: str = ""
+    """One sentence: why the pick beat the next two candidates (or why nothing meets the targets)."""
+    slo: SloTargets | None = None
+    """The targets the candidates were held to: the user's, with the defaults filled in."""
+    defaults: list[str] = Field(default_factory=list)
+    """Every default the plan used where the user said nothing, with its reason."""
+    scope: str = ""
+    """Which GPU types were weighed, and why those (the user's, their cluster's or the catalog's)."""
     not_meeting_slo: list[CandidateResult] = Field(default_factory=list)
     other_checkpoints: list[CandidateResult] = Field(default_factory=list)
     """The best configuration of each other published checkpoint and precision (or FP8 while
@@ -72,6 +85,11 @@ class CapacityPlan(BaseModel):
     def meets_slo(self) -> bool:
         return self.chosen is not None and self.chosen.meets_slo
 
+    @property
+    def targets(self) -> SloTargets:
+        """The targets in force (the request's for a plan written before defaults existed)."""
+        return self.slo if self.slo is not None else self.request.slo
+
 
 def plan_id(request: PlanRequest) -> str:
     """A stable id from the request (same request, same id)."""
@@ -79,49 +97,40 @@ def plan_id(request: PlanRequest) -> str:
     return f"plan-{digest[:12]}"
 
 
-def _gpus(request: PlanRequest, catalog: Catalog) -> list[GpuSpec]:
-    names = request.constraints.gpu_types
-    if names:
-        return [catalog.gpu(n) for n in names]
+def _named(request: PlanRequest) -> list[str]:
+    return [g for g in request.constraints.gpu_types if g.strip().lower() not in ANY_GPU]
+
+
+def _catalog_gpus(catalog: Catalog) -> list[GpuSpec]:
+    """The whole catalog's GPUs (MIG slices are weighed only when named or in the cluster)."""
     return list(catalog.gpus.values())
 
 
-Ranked = TypeVar("Ranked", CandidateResult, Outcome)
-"""What :func:`rank` orders: written-out results, or counted outcomes (the same attributes)."""
-
-
-def _sort_key(c: CandidateResult | Outcome) -> tuple[float, int, float]:
-    cost = c.monthly_cost_usd if c.monthly_cost_usd is not None else float("inf")
-    return (cost, c.total_gpus, c.ttft_p95_ms.expected)
-
-
-def _cost_range(c: CandidateResult | Outcome) -> tuple[float, float]:
-    """The monthly cost the throughput range allows: fewer requests/s per replica, more replicas."""
-    if c.monthly_cost_usd is None:
-        return (float("inf"), float("inf"))
-    rps = c.requests_per_s_per_replica
-    return (
-        c.monthly_cost_usd * rps.expected / max(rps.high, 1e-9),
-        c.monthly_cost_usd * rps.expected / max(rps.low, 1e-9),
-    )
-
-
-def rank(candidates: list[Ranked]) -> list[Ranked]:
-    """Cheapest first; an option with no measured run on its GPU goes below a calibrated one
-    whose cost range overlaps its own (the cheaper figure could be the model's error)."""
-    out = sorted(candidates, key=_sort_key)
-    for _ in range(len(out)):
-        swapped = False
-        for i in range(len(out) - 1):
-            a, b = out[i], out[i + 1]
-            if not a.calibrated and b.calibrated:
-                (a_lo, a_hi), (b_lo, b_hi) = _cost_range(a), _cost_range(b)
-                if a_lo <= b_hi and b_lo <= a_hi:
-                    out[i], out[i + 1] = b, a
-                    swapped = True
-        if not swapped:
-            break
-    return out
+def gpu_scope(request: PlanRequest, catalog: Catalog) -> tuple[list[GpuSpec], str, bool]:
+    """The GPU types a plan weighs, the words that say which and why, and whether the user
+    named them: the named types; else the cluster's (its inventory's GPU types the catalog
+    knows); else, or with ``any``, the whole catalog."""
+    named = _named(request)
+    if named and not request.constraints.whole_catalog:
+        gpus = list({g.name: g for g in (catalog.gpu(n) for n in named)}.values())
+        return gpus, "the GPU types you named: " + ", ".join(g.name for g in gpus), True
+    fleet = request.cluster
+    if fleet is not None and not request.constraints.whole_catalog:
+        found = [g for g in (catalog.find_gpu(t) for t in fleet.gpu_types()) if g is not None]
+        gpus = list({g.name: g for g in found}.values())
+        if gpus:
+            return (
+                gpus,
+                f"the GPU types in your cluster ({fleet.source}): {', '.join(g.name for g in gpus)}; "
+                "ask for any GPU to weigh the whole catalog",
+                False,
+            )
+    where = "" if fleet is None else f" (none of the GPUs of {fleet.source} is in the catalog)"
+    if request.constraints.whole_catalog:
+        where = " (you asked for any GPU)"
+    elif fleet is None:
+        where = " (no cluster connected and no inventory loaded)"
+    return _catalog_gpus(catalog), f"every GPU type in the catalog{where}", False
 
 
 def assumptions_for(request: PlanRequest) -> list[str]:
@@ -136,7 +145,7 @@ def assumptions_for(request: PlanRequest) -> list[str]:
         "wider on a GPU with no measured run.",
         "Monthly cost = GPUs × $/GPU-hour × 730 h; CPU, memory, storage and network are not priced.",
         "Replicas: target by traffic pattern (steady → average, burst/growth → peak, variable → between); "
-        "at ≥ 99.9% availability one spare replica and at least 2.",
+        "the maximum covers the peak; at ≥ 99.9% availability one spare replica above the load.",
         "A rolling update surges one replica: the surge GPUs must be free during updates.",
     ]
 
@@ -145,16 +154,19 @@ Job = tuple[GpuSpec, int, Variant]
 
 
 def best_other_checkpoints(
-    arch: ModelArchitecture, jobs: list[Job], request: PlanRequest, rejected: list[Rejected]
+    arch: ModelArchitecture, jobs: list[Job], request: PlanRequest, rejected: list[Rejected], *, asked: bool
 ) -> list[CandidateResult]:
     """The best configuration of each other checkpoint and precision that meets the targets,
-    cheapest first: the alternatives a plan lists next to the checkpoint the user named.
+    ordered as :data:`ORDERED_BY` says: the alternatives a plan lists next to the checkpoint the
+    user named. Each checkpoint's best is chosen as the plan's own pick is (:func:`pick`).
 
     Configurations are sized in the order of their cost floor (:func:`cost_floor`). One whose
-    floor is above the cheapest already found for its checkpoint is not queued at all: it
-    cannot be that checkpoint's best (an equal floor is queued, as the tie goes to fewer GPUs
-    and lower latency). Nor is one that misses the latency targets at every batch size: it
-    never meets them. Rejections are collected into ``rejected``."""
+    floor is above the cheapest that could still beat it is not queued at all (an equal floor
+    is queued, as the tie goes to fewer GPUs per replica): with measured runs, above the
+    cheapest with measured runs found for its checkpoint; without, above the cheapest of any
+    kind, or at all once one with measured runs meets the targets (it would not be picked over
+    it). Nor is one that misses the latency targets at every batch size. Rejections are
+    collected into ``rejected``."""
     groups: dict[tuple[str, str], list[tuple[float, bool, Job]]] = {}
     for gpu, tp, variant in jobs:
         floor = cost_floor(arch, gpu, tp, variant, request)
@@ -165,13 +177,14 @@ def best_other_checkpoints(
         groups.setdefault(key, []).append((bound, floor.calibrated if floor else True, (gpu, tp, variant)))
     best: list[CandidateResult] = []
     for entries in groups.values():
-        # :func:`rank` lifts a calibrated option over a cheaper uncalibrated one it cannot be
-        # told apart from, never over another calibrated one: a calibrated configuration is
-        # beaten only by a cheaper calibrated one, an uncalibrated one by any cheaper one.
         cheapest = cheapest_calibrated = math.inf
         meeting: list[Outcome] = []
         for floor_usd, calibrated, (gpu, tp, variant) in sorted(entries, key=lambda e: e[0]):
-            if math.isfinite(floor_usd) and floor_usd > (cheapest_calibrated if calibrated else cheapest):
+            if asked or calibrated:
+                beaten = floor_usd > (cheapest if asked else cheapest_calibrated)
+            else:
+                beaten = math.isfinite(cheapest_calibrated) or floor_usd > cheapest
+            if math.isfinite(floor_usd) and beaten:
                 continue  # cannot be this checkpoint's best; no price or no start is still sized
             out = outcome(arch, gpu, tp, variant, request)  # written out below only if it is the best
             if isinstance(out, Rejected):
@@ -183,7 +196,7 @@ def best_other_checkpoints(
                     if out.calibrated:
                         cheapest_calibrated = min(cheapest_calibrated, out.monthly_cost_usd)
         if meeting:
-            best.append(result(rank(meeting)[0]))
+            best.append(result(pick(rank(meeting), asked=asked)))
     return rank(best)
 
 
@@ -219,56 +232,60 @@ def plan_for_architecture(
     """:func:`build_plan` for an already resolved model; ``only`` limits the sweep to those
     configurations (a what-if re-sizing a plan's own choices)."""
     cat = catalog or get_catalog()
-    results: list[CandidateResult] = []
-    rejected: list[Rejected] = []
-    choice = request.model.quantization
-    other_jobs: list[Job] = []
+    slo, said_slo = slo_in_force(request, arch)
+    _, _, said_replicas = replica_floor(request)
+    sized_for = request.model_copy(update={"slo": slo}) if slo != request.slo else request
+    gpus, scope, asked = gpu_scope(request, cat)
     published = checkpoint_variants(arch, cat)
-    tps = tp_options(arch, request.constraints.max_gpus_per_node)
-    for gpu in _gpus(request, cat):
-        vs = variants(arch, gpu, choice, cat, checkpoints=published)
-        if not vs:
-            rejected.append(
-                Rejected(
-                    gpu=gpu.name,
-                    gpus_per_replica=0,
-                    precision=request.model.quantization,
-                    reason=f"no precision of {arch.name} runs on {gpu.name} (compatibility matrix)",
-                )
-            )
-        for variant in vs:
-            for tp in tps:
-                if only is not None and (gpu.name, tp, variant.label, variant.served.hf_id) not in only:
-                    continue
-                if choice == "checkpoint" and not variant.own:
-                    other_jobs.append((gpu, tp, variant))
-                    continue
-                out = evaluate(arch, gpu, tp, variant, request)
-                if isinstance(out, Rejected):
-                    rejected.append(out)
-                else:
-                    results.append(out)
-    others = best_other_checkpoints(arch, other_jobs, request, rejected)
+    results, rejected, others = _sweep(arch, gpus, sized_for, cat, published, only, asked=asked)
+    if (
+        request.cluster is not None
+        and not asked
+        and not request.constraints.whole_catalog
+        and not any(r.meets_slo for r in results)
+        and only is None
+    ):
+        # Nothing in the cluster meets the targets: say so, and weigh the catalog's other GPUs.
+        tried = {g.name for g in gpus}
+        more = [g for g in _catalog_gpus(cat) if g.name not in tried]
+        extra, extra_rejected, extra_others = _sweep(arch, more, sized_for, cat, published, None, asked=False)
+        if any(r.meets_slo for r in extra):
+            scope += "; none of them meets the targets, so the catalog's other GPU types were weighed too"
+            results += extra
+            rejected += extra_rejected
+            others = rank(others + extra_others)
     meeting = rank([r for r in results if r.meets_slo])
     missing = sorted(
         (r for r in results if not r.meets_slo),
-        key=lambda r: (len(r.violations), r.ttft_p95_ms.expected, r.tpot_p95_ms.expected, _sort_key(r)),
+        key=lambda r: (
+            len(r.violations),
+            r.ttft_p95_ms.expected,
+            r.tpot_p95_ms.expected if r.tpot_p95_ms else 0.0,
+            sort_key(r),
+        ),
     )
     reasons: list[str] = []
     if meeting:
-        chosen: CandidateResult | None = meeting[0]
+        chosen: CandidateResult | None = pick(meeting, asked=asked)
+        assert chosen is not None
+        reason = why(chosen, meeting, asked=asked)
         alternatives = Alternatives(
             cheapest=meeting[0],
-            lowest_latency=min(meeting, key=lambda r: (r.ttft_p95_ms.expected, r.tpot_p95_ms.expected)),
-            fewest_gpus=min(meeting, key=lambda r: (r.total_gpus, _sort_key(r))),
+            lowest_latency=min(
+                meeting, key=lambda r: (r.ttft_p95_ms.expected, r.tpot_p95_ms.expected if r.tpot_p95_ms else 0.0)
+            ),
+            fewest_gpus=min(meeting, key=lambda r: (r.total_gpus, sort_key(r))),
         )
     else:
         chosen = missing[0] if missing else None
         alternatives = Alternatives()
+        reason = ""
         if chosen is not None:
             reasons = list(chosen.violations)
+            reason = f"Nothing meets every target; the closest is {label(chosen)}: {chosen.violations[0]}."
         if not results:
             reasons.append("no candidate starts: " + "; ".join(sorted({r.reason for r in rejected})[:3]))
+            reason = "Nothing starts: " + reasons[-1].removeprefix("no candidate starts: ") + "."
     art = arch.artifact
     return CapacityPlan(
         id=plan_id(request),
@@ -282,9 +299,63 @@ def plan_for_architecture(
         chosen=chosen,
         alternatives=alternatives,
         ranked=meeting,
+        why=reason,
+        slo=slo,
+        defaults=said_slo + said_replicas,
+        scope=scope,
         not_meeting_slo=missing,
         other_checkpoints=others,
         rejected=rejected,
         reasons=reasons,
         assumptions=assumptions_for(request),
     )
+
+
+def _per_node(request: PlanRequest, gpu: GpuSpec) -> int:
+    """GPUs one replica may use: the limit asked for, and in the user's cluster no more than its
+    largest node of that GPU type has."""
+    limit = request.constraints.max_gpus_per_node
+    in_fleet = request.cluster.max_per_node(gpu.name) if request.cluster is not None else None
+    return min(limit, in_fleet) if in_fleet else limit
+
+
+def _sweep(
+    arch: ModelArchitecture,
+    gpus: list[GpuSpec],
+    request: PlanRequest,
+    cat: Catalog,
+    published: list[ModelArchitecture],
+    only: frozenset[Configuration] | None,
+    *,
+    asked: bool,
+) -> tuple[list[CandidateResult], list[Rejected], list[CandidateResult]]:
+    """Every configuration of the GPUs sized: the named checkpoint's results, the rejections,
+    and the best of each other checkpoint."""
+    results: list[CandidateResult] = []
+    rejected: list[Rejected] = []
+    choice = request.model.quantization
+    other_jobs: list[Job] = []
+    for gpu in gpus:
+        vs = variants(arch, gpu, choice, cat, checkpoints=published)
+        if not vs:
+            rejected.append(
+                Rejected(
+                    gpu=gpu.name,
+                    gpus_per_replica=0,
+                    precision=request.model.quantization,
+                    reason=f"no precision of {arch.name} runs on {gpu.name} (compatibility matrix)",
+                )
+            )
+        for variant in vs:
+            for tp in tp_options(arch, _per_node(request, gpu), gpu):
+                if only is not None and (gpu.name, tp, variant.label, variant.served.hf_id) not in only:
+                    continue
+                if choice == "checkpoint" and not variant.own:
+                    other_jobs.append((gpu, tp, variant))
+                    continue
+                out = evaluate(arch, gpu, tp, variant, request)
+                if isinstance(out, Rejected):
+                    rejected.append(out)
+                else:
+                    results.append(out)
+    return results, rejected, best_other_checkpoints(arch, other_jobs, request, rejected, asked=asked)

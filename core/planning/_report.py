@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from core.architecture import ModelArchitecture, resolve_model
 from core.catalog import Catalog, GpuSpec, get_catalog
-from core.planning._candidates import CandidateResult
 from core.planning._plan import CapacityPlan
+from core.planning._result import CandidateResult
+from core.planning._words import candidate_table, context_lines, headline_lines
 from core.sizing import MemoryEstimate, PerformanceEstimate, ServingFlags, apply_quantization_flag, estimate_memory
 from core.sizing import performance_curve as _curve
 
@@ -78,55 +79,41 @@ def checkpoint_lines(plan: CapacityPlan, *, limit: int = 4) -> list[str]:
 
 
 def plan_markdown(plan: CapacityPlan) -> str:
-    """The plan as a Markdown document (what the Download button and `--out` write)."""
-    r = plan.request
-    t, s = r.traffic, r.slo
+    """The plan as a Markdown document (what the Download button and `--out` write): the same
+    lines the CLI prints (:mod:`core.planning._words`)."""
+    t = plan.request.traffic
+    c = plan.chosen
+    pooling = c.pooling if c is not None else False
+    answers = f"{t.input_tokens} tokens in" if pooling else f"{t.input_tokens}/{t.output_tokens} tokens in/out"
+    lengths = f"p95 {t.input_p95}" if pooling else f"p95 {t.input_p95}/{t.output_p95}"
     lines = [
         f"# Capacity plan {plan.id}",
         "",
-        f"Model **{plan.model}**; traffic {t.rps:g} RPS average, {t.peak:g} peak ({t.pattern}); "
-        f"{t.input_tokens}/{t.output_tokens} tokens in/out (p95 {t.input_p95}/{t.output_p95}).",
-        f"Targets: p95 TTFT {s.p95_ttft_ms or '—'} ms, p95 TPOT {s.p95_tpot_ms or '—'} ms, "
-        f"p95 end-to-end {s.p95_e2e_ms or '—'} ms, availability {s.availability_percent}%.",
+        f"Model **{plan.model}**; traffic {t.rps:g} requests/s average, {t.peak:g} peak ({t.pattern}, "
+        f"{t.workload}); {answers} ({lengths}).",
         "",
         f"**{'Meets every target' if plan.feasible else 'Infeasible'}.**",
         "",
+        *[f"- {line}" for line in context_lines(plan)],
         *[f"- {line}" for line in checkpoint_lines(plan)],
     ]
-    for reason in plan.reasons:
-        lines.append(f"- {reason}")
-    c = plan.chosen
+    lines += [f"- Reason: {reason}" for reason in plan.reasons]
     if c is not None:
-        lines += [
-            "",
-            "## Chosen configuration",
-            "",
-            f"- {c.replicas_target} replica(s) (min {c.replicas_min}, max {c.replicas_max}) of "
-            f"{c.gpus_per_replica}×{c.gpu}, {c.precision}; {c.total_gpus} GPUs "
-            f"(+{c.surge_gpus} during a rolling update)",
-            f"- vLLM arguments: `{' '.join(c.vllm_args)}`",
-            f"- per replica: {c.slots_per_replica} concurrent requests ({c.slots_limited_by}); "
-            f"requests: {c.cpu_request} CPU, {c.memory_request_gib} GiB memory",
-            f"- TTFT p50 {c.ttft_p50_ms.expected:,.0f} ms, p95 {c.ttft_p95_ms.expected:,.0f} ms "
-            f"(range {c.ttft_p95_ms.low:,.0f}–{c.ttft_p95_ms.high:,.0f}); TPOT p50 {c.tpot_p50_ms.expected:,.1f} ms, "
-            f"p95 {c.tpot_p95_ms.expected:,.1f} ms — {c.ttft_p95_ms.provenance}",
-            f"- cost {_money(c.monthly_cost_usd)}/month, {_money(c.usd_per_million_output_tokens)} per million "
-            f"output tokens ({c.price_source})",
-        ]
-        lines += [f"- note: {n}" for n in c.notes]
+        lines += ["", "## Chosen configuration", "", *[f"- {line}" for line in headline_lines(plan)]]
+        lines.append(f"- vLLM arguments: `{' '.join(c.vllm_args)}`")
+        lines += [f"- Note: {n}" for n in c.notes]
     if plan.ranked:
+        headers, rows = candidate_table(plan.ranked[:15], pooling=pooling)
         lines += [
             "",
             "## Alternatives that meet the targets",
             "",
-            "| GPUs per replica | GPU | precision | replicas | total GPUs | TTFT p95 ms | TPOT p95 ms | monthly |",
-            "|---|---|---|---|---|---|---|---|",
+            f"Ordered by {plan.ordered_by}.",
+            "",
+            "| " + " | ".join(headers) + " |",
+            "|" + "---|" * len(headers),
+            *["| " + " | ".join(row) + " |" for row in rows],
         ]
-        for a in plan.ranked[:15]:
-            lines.append(
-                f"| {a.gpus_per_replica} | {a.gpu} | {a.precision} | {a.replicas_target} | {a.total_gpus} | "
-                f"{a.ttft_p95_ms.expected:,.0f} | {a.tpot_p95_ms.expected:,.1f} | {_money(a.monthly_cost_usd)} |"
-            )
     if plan.rejected:
         lines += ["", "## Rejected", ""]
         lines += [f"- {x.gpus_per_replica}×{x.gpu} {x.precision}: {x.reason}" for x in plan.rejected[:30]]

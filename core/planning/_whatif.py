@@ -14,6 +14,7 @@ from core.catalog import Catalog, get_catalog
 from core.errors import InputError
 from core.planning._inputs import PlanRequest, QuantChoice, TrafficProfile
 from core.planning._plan import CapacityPlan, Configuration, build_plan, configuration_of, plan_for_architecture
+from core.planning._result import CandidateResult
 
 
 class Scenario(BaseModel):
@@ -48,8 +49,10 @@ class Deltas(BaseModel):
     gpus: int
     cost_pct: float | None
     ttft_p95_pct: float
-    tpot_p95_pct: float
+    tpot_p95_pct: float | None = None
+    """None for a pooling model (no output tokens)."""
     throughput_pct: float
+    """Output tokens/s in all (requests/s for a pooling model)."""
 
 
 class WhatIfResult(BaseModel):
@@ -106,7 +109,13 @@ def apply_scenario(request: PlanRequest, s: Scenario) -> PlanRequest:
         }
     )
     model = request.model.model_copy(update={"quantization": s.quantization} if s.quantization else {})
-    return PlanRequest(model=model, traffic=traffic, slo=slo, constraints=cons)
+    return PlanRequest(model=model, traffic=traffic, slo=slo, constraints=cons, cluster=request.cluster)
+
+
+def _throughput(c: CandidateResult) -> float:
+    """What a candidate serves in all: output tokens/s, or requests/s for a pooling model."""
+    per = c.output_tokens_per_s_per_replica or c.requests_per_s_per_replica
+    return per.expected * c.replicas_target
 
 
 def _pct(new: float, old: float) -> float:
@@ -170,11 +179,10 @@ def what_if(
             gpus=b.total_gpus - a.total_gpus,
             cost_pct=cost,
             ttft_p95_pct=_pct(b.ttft_p95_ms.expected, a.ttft_p95_ms.expected),
-            tpot_p95_pct=_pct(b.tpot_p95_ms.expected, a.tpot_p95_ms.expected),
-            throughput_pct=_pct(
-                b.output_tokens_per_s_per_replica.expected * b.replicas_target,
-                a.output_tokens_per_s_per_replica.expected * a.replicas_target,
-            ),
+            tpot_p95_pct=_pct(b.tpot_p95_ms.expected, a.tpot_p95_ms.expected)
+            if a.tpot_p95_ms is not None and b.tpot_p95_ms is not None
+            else None,
+            throughput_pct=_pct(_throughput(b), _throughput(a)),
         )
         if (b.gpu, b.gpus_per_replica, b.precision) != (a.gpu, a.gpus_per_replica, a.precision):
             warnings.append(

@@ -1,0 +1,22 @@
+"""What a candidate costs: the GPU-hour price (the user's or the catalog's) over a month."""
+
+from __future__ import annotations
+
+from core.catalog import GpuSpec, normalize_key
+
+HOURS_PER_MONTH = 730
+
+
+def price_for(gpu: GpuSpec, overrides: dict[str, float]) -> tuple[float | None, str]:
+    """$/GPU-hour: the user's override (by name or alias) or the catalog's list price; a MIG
+    slice costs its share of the whole GPU's."""
+    if overrides:
+        keys = {normalize_key(gpu.name), *(normalize_key(a) for a in gpu.aliases)}
+        for name, value in overrides.items():
+            if normalize_key(name) in keys:
+                return value, "your price override"
+    p = gpu.price
+    if p.usd_per_gpu_hour is None:
+        return None, "no price in the catalog"
+    when = f", {p.date}" if p.date else ""
+    return p.usd_per_gpu_hour, f"{p.provider or 'catalog'}{when}, catalog list price"
