@@ -38,6 +38,7 @@ from core.sizing.user_calibration import UserCalibration, load_user_calibration,
 from core.store import USER_HEADER, FileStore, Store, open_store, prune_if_due
 from core.store import user_namespace as namespace_of
 from core.store._common import M, check_ids
+from frontend.state import working_inventory
 
 _SETTINGS: dict[str, tuple[Settings, str | None]] = {}
 
@@ -255,4 +256,10 @@ def assistant(s: Settings, *, use_llm: bool, context: str | None, connected: boo
     """The chat assistant for this run: offline, or with the configured LLM; cluster steps only
     when the cluster answers (each step opens and closes its own connection)."""
     connect_fn = (lambda: open_connection(s, context)) if connected else None
-    return Assistant.from_settings(s, use_llm=use_llm, store=store(s), connect=connect_fn)
+    return Assistant.from_settings(
+        s,
+        use_llm=use_llm,
+        store=store(s),
+        connect=connect_fn,
+        inventory=lambda: working_inventory(s, catalog(s)),
+    )

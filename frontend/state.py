@@ -12,10 +12,12 @@ import streamlit as st
 from pydantic import BaseModel
 
 from core.assistant import WorkflowState
-from core.cluster import Inventory
+from core.catalog import Catalog
+from core.cluster import Inventory, configured_inventory
 from core.decision import DecisionReport
 from core.modelcar import ModelCarConfig
 from core.planning import CapacityPlan
+from core.settings import Settings
 
 InventorySource = Literal["sample", "file", "upload", "cluster"]
 
@@ -64,6 +66,15 @@ def inventory_state() -> InventoryState | None:
 def set_inventory(inv: Inventory, label: str) -> None:
     """Keep a newly read inventory (only called after reading succeeded)."""
     st.session_state[_INVENTORY] = InventoryState(inventory=inv, label=label)
+
+
+def working_inventory(s: Settings, catalog: Catalog) -> Inventory:
+    """The GPUs this session plans and deploys for: the inventory the sidebar loaded, else the
+    settings' inventory file or the sample (the rule the CLI and the Assistant follow too)."""
+    loaded = inventory_state()
+    if loaded is not None:
+        return loaded.inventory
+    return configured_inventory(s, catalog=catalog, strict=False)
 
 
 _PLAN = "nav_plan"

@@ -26,6 +26,7 @@ from core.assistant._mcp import parse_servers
 from core.assistant._state import Reply, Turn, WorkflowState
 from core.assistant._tools import ToolContext
 from core.assistant._workflow import Workflow
+from core.cluster import Inventory, configured_inventory
 from core.cluster._client import Connection
 from core.errors import AssistantError, LlmError, RequestLimitError, StoreError
 from core.settings import Settings
@@ -61,6 +62,7 @@ class Assistant:
         store: Store | None = None,
         connect: Callable[[], Connection] | None = None,
         llm: BaseChatModel | None = None,
+        inventory: Callable[[], Inventory] | None = None,
     ) -> Assistant:
         """The assistant the settings describe (``llm`` overrides the configured chat model)."""
         from core.catalog import get_catalog
@@ -70,8 +72,15 @@ class Assistant:
             if settings.model_registry_url
             else None
         )
+        catalog = get_catalog(settings.catalog_overrides)
+        if inventory is None and connect is None and settings.inventory_path is not None:
+
+            def inventory() -> Inventory:
+                return configured_inventory(settings, catalog=catalog, strict=False)
+
         workflow = Workflow(
-            catalog=get_catalog(settings.catalog_overrides),
+            inventory=inventory,
+            catalog=catalog,
             store=store,
             registry=registry,
             connect=connect,

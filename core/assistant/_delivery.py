@@ -15,9 +15,11 @@ from pydantic import SecretStr
 from core.assistant._mcp import McpServer
 from core.assistant._state import DeploymentRef, PendingAction, Reply, Stage, WorkflowState
 from core.catalog import Catalog
+from core.cluster import SAMPLE_INVENTORY, Inventory, inventory_from_connection, load_inventory
 from core.cluster._client import Connection
 from core.errors import NavigatorError
 from core.planning import CapacityPlan
+from core.samples import sample_path
 
 
 class Delivery:
@@ -25,12 +27,23 @@ class Delivery:
 
     catalog: Catalog
     connect: Callable[[], Connection] | None
+    inventory: Callable[[], Inventory] | None
     runtime_image: str | None
     hf_token: SecretStr | None
     mcp_servers: list[McpServer]
 
     def _question(self, s: WorkflowState) -> str:
         raise NotImplementedError
+
+    def read_inventory(self) -> Inventory:
+        """The GPUs the conversation plans for: the inventory the app or settings gave, else the
+        connected cluster's, else the sample inventory (the rule every entry point follows)."""
+        if self.inventory is not None:
+            return self.inventory()
+        if self.connect is not None:
+            with self.cluster() as conn:
+                return inventory_from_connection(conn, catalog=self.catalog, strict=False)
+        return load_inventory(sample_path(SAMPLE_INVENTORY), catalog=self.catalog, strict=False)
 
     @contextlib.contextmanager
     def cluster(self) -> Iterator[Connection]:

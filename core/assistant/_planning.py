@@ -20,6 +20,8 @@ from core.planning import (
     SloTargets,
     TrafficProfile,
     checkpoint_lines,
+    context_lines,
+    headline_lines,
     recommend_models,
 )
 
@@ -163,7 +165,7 @@ def summarize(plan: CapacityPlan) -> PlanSummary:
         total_gpus=c.total_gpus if c else None,
         monthly_cost_usd=c.monthly_cost_usd if c else None,
         ttft_p95_ms=round(c.ttft_p95_ms.expected, 1) if c else None,
-        tpot_p95_ms=round(c.tpot_p95_ms.expected, 2) if c else None,
+        tpot_p95_ms=round(c.tpot_p95_ms.expected, 2) if c and c.tpot_p95_ms else None,
         e2e_p95_ms=round(c.e2e_p95_ms.expected, 1) if c else None,
         vllm_args=list(c.vllm_args) if c else [],
         reasons=list(plan.reasons),
@@ -172,35 +174,18 @@ def summarize(plan: CapacityPlan) -> PlanSummary:
 
 
 def plan_text(plan: CapacityPlan) -> str:
-    """The plan in a few lines, each number with its unit, provenance and range."""
+    """The plan in a few lines, each number with its unit, provenance and range: the lines the
+    CLI and the report print (core.planning's words), so a figure reads the same everywhere."""
     c = plan.chosen
     if c is None:
         return "No configuration can serve this: " + "; ".join(plan.reasons or ["every candidate was rejected"])
-    cost = (
-        f"${c.monthly_cost_usd:,.0f}/month ({c.price_source})"
-        if c.monthly_cost_usd is not None
-        else "cost unknown (no price for this GPU)"
-    )
+    verdict = "Meets every target." if c.meets_slo else "Closest option, but it misses: " + "; ".join(c.violations)
     lines = [
-        f"**{plan.model}** on **{c.gpus_per_replica} × {c.gpu}** per replica "
-        f"({c.precision}, KV cache {c.kv_cache_dtype}), "
-        f"**{c.replicas_target} replica{'s' if c.replicas_target != 1 else ''}** "
-        f"(min {c.replicas_min}, max {c.replicas_max}) = {c.total_gpus} GPUs, {cost}.",
-        f"p95 TTFT {c.ttft_p95_ms.expected:,.0f} ms (range {c.ttft_p95_ms.low:,.0f}–{c.ttft_p95_ms.high:,.0f}, "
-        f"{c.ttft_p95_ms.provenance}); p95 TPOT {c.tpot_p95_ms.expected:,.1f} ms "
-        f"({c.tpot_p95_ms.low:,.1f}–{c.tpot_p95_ms.high:,.1f}, {c.tpot_p95_ms.provenance}); "
-        f"{c.requests_per_s_per_replica.expected:,.1f} requests/s per replica "
-        f"({c.requests_per_s_per_replica.provenance}).",
-        "Meets every target." if c.meets_slo else "Closest option, but it misses: " + "; ".join(c.violations),
+        f"**{plan.model}** on **{c.gpus_per_replica} × {c.gpu}** per replica ({c.precision}, KV cache "
+        f"{c.kv_cache_dtype}). {verdict}",
+        "\n".join(f"- {line}" for line in headline_lines(plan)),
         "vLLM arguments: `" + " ".join(c.vllm_args) + "`",
         "\n".join(f"- {line}" for line in checkpoint_lines(plan, limit=2)),
+        "\n".join(f"- {line}" for line in context_lines(plan)),
     ]
-    alts = plan.alternatives
-    if alts.lowest_latency and alts.lowest_latency.gpu != c.gpu:
-        a = alts.lowest_latency
-        lines.append(
-            f"Lowest latency instead: {a.gpus_per_replica} × {a.gpu} per replica, {a.replicas_target} replica(s) "
-            f"(p95 TTFT {a.ttft_p95_ms.expected:,.0f} ms, "
-            + (f"${a.monthly_cost_usd:,.0f}/month)." if a.monthly_cost_usd is not None else "cost unknown).")
-        )
     return "\n\n".join(lines)

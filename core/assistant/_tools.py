@@ -20,10 +20,8 @@ from core.assistant._state import WorkflowState
 from core.assistant._understand import Understanding
 from core.assistant._wording import status_text
 from core.assistant._workflow import Workflow, _merge
-from core.cluster import Inventory, inventory_from_connection, load_inventory
 from core.errors import NavigatorError
 from core.planning import CapacityPlan, Scenario, traffic_problems, what_if
-from core.samples import sample_path
 from core.sizing import ServingFlags, Workload, estimate
 
 CLUSTER_CHANGING = frozenset({"request_apply"})
@@ -234,12 +232,7 @@ def build_tools(ctx: ToolContext) -> list[BaseTool]:
         }
 
     def inventory() -> dict[str, Any]:
-        inv: Inventory
-        if ctx.workflow.connect is not None:
-            with ctx.workflow.cluster() as conn:
-                inv = inventory_from_connection(conn, catalog=ctx.workflow.catalog, strict=False)
-        else:
-            inv = load_inventory(sample_path("sample_inventory.yaml"))
+        inv = ctx.workflow.read_inventory()
         return {"source": inv.source, "gpus": [t.model_dump() for t in inv.totals()]}
 
     def request_apply(**kw: Any) -> dict[str, Any]:

@@ -34,9 +34,10 @@ from core.assistant._state import AUTOMATIC, STAGES, Evidence, Reply, Stage, Tur
 from core.assistant._understand import Understanding, understand
 from core.assistant._wording import GREETING, QUESTIONS, status_text, understood
 from core.catalog import Catalog, get_catalog
+from core.cluster import Inventory
 from core.cluster._client import Connection
 from core.errors import NavigatorError, StoreError
-from core.planning import CapacityPlan, build_plan
+from core.planning import CapacityPlan, build_plan, fleet_from_inventory
 from core.store import Store
 
 WORKFLOW_KIND = "workflows"
@@ -111,8 +112,12 @@ class Workflow(Delivery):
         runtime_image: str | None = None,
         hf_token: SecretStr | None = None,
         mcp_servers: list[McpServer] | None = None,
+        inventory: Callable[[], Inventory] | None = None,
     ) -> None:
         self.catalog = catalog or get_catalog()
+        self.inventory = inventory
+        """Where the plans' GPUs come from (the app's loaded inventory, the settings' file);
+        None: the connected cluster, else the sample inventory."""
         self.mcp_servers = mcp_servers or []
         """Other MCP servers whose tools the LLM may use (read-only ones) or ask for (the rest)."""
         self.store = store
@@ -377,6 +382,8 @@ class Workflow(Delivery):
                 )
             s.selected_models = names[:5]
             req, notes = plan_request(s, names[0], self.catalog)
+            if not req.constraints.gpu_types:
+                req = req.model_copy(update={"cluster": fleet_from_inventory(self.read_inventory())})
             plan = build_plan(req, catalog=self.catalog)
         except NavigatorError as exc:
             s.plan = None

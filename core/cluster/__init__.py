@@ -44,9 +44,11 @@ from core.cluster.inventory import (
     parse_inventory,
     provider_of,
 )
+from core.cluster.source import SAMPLE_INVENTORY, configured_inventory, inventory_path, is_sample
 
 __all__ = [
     "ACCESS_TOKEN_HEADER",
+    "SAMPLE_INVENTORY",
     "AcceleratorPool",
     "AccessPolicy",
     "ClusterProbe",
@@ -60,14 +62,17 @@ __all__ = [
     "act_as",
     "act_for",
     "call",
+    "configured_inventory",
     "connect",
     "default_kubeconfig",
     "discover_inventory",
     "image_allowed",
     "images_in",
     "inventory_from_connection",
+    "inventory_path",
     "inventory_to_json",
     "inventory_to_yaml",
+    "is_sample",
     "list_all",
     "list_contexts",
     "load_inventory",

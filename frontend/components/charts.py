@@ -232,7 +232,7 @@ def cost_figure(candidates: Sequence[CandidateResult], chosen: CandidateResult |
     return _figure(
         [bar],
         {
-            "title": _title("Monthly cost of the alternatives (USD, 730 h)"),
+            "title": _title("Monthly cost of the alternatives, cheapest first (USD, 730 h)"),
             "yaxis": {"title": _title("USD per month")},
             "height": 360,
             "margin": {"t": 50, "b": 10},

@@ -117,6 +117,10 @@ def presets_for(rps: float, ttft: float, tpot: float) -> dict[str, str]:
     return {"plan_traffic_preset": traffic, "plan_slo_preset": latency}
 
 
+WORKLOADS = {"interactive": "Interactive (chat, assistants)", "batch": "Batch / offline"}
+SCOPES = {"cluster": "Your cluster's GPU types ({source})", "catalog": "Whole catalog"}
+
+
 def fill_form(plan: CapacityPlan, catalog: Catalog) -> None:
     """Put the shown plan's request in the form, so pressing Plan re-plans what is on screen
     (a plan from the Assistant or a URL arrives with its own inputs, not the defaults)."""
@@ -133,6 +137,9 @@ def fill_form(plan: CapacityPlan, catalog: Catalog) -> None:
         "plan_rps": float(t.rps),
         "plan_peak": float(t.peak_rps or 0.0),
         "plan_pattern": t.pattern,
+        "plan_workload": t.workload,
+        "plan_min_replicas": int(c.min_replicas or 0),
+        "plan_scope": "catalog" if c.whole_catalog or (r.cluster is None and not c.gpu_types) else "cluster",
         "plan_in": int(t.input_tokens),
         "plan_out": int(t.output_tokens),
         "plan_in95": int(t.input_tokens_p95 or 0),
@@ -140,7 +147,7 @@ def fill_form(plan: CapacityPlan, catalog: Catalog) -> None:
         "plan_ttft": float(slo.p95_ttft_ms or 0.0),
         "plan_tpot": float(slo.p95_tpot_ms or 0.0),
         "plan_avail": float(min(max(slo.availability_percent, 50.0), 99.999)),
-        "plan_gpus": [g for g in c.gpu_types if g in catalog.gpus],
+        "plan_gpus": [g for g in c.gpu_types if g in catalog.gpu_names()],
         "plan_max_gpus": int(c.max_gpus or 0),
         "plan_budget": float(c.monthly_budget_usd or 0.0),
     }

@@ -19,8 +19,18 @@ import streamlit as st
 
 from core.catalog import Catalog
 from core.errors import NavigatorError
-from core.planning import CandidateResult, CapacityPlan, checkpoint_lines, configuration, load_curve, plan_markdown
-from frontend import state
+from core.planning import (
+    CandidateResult,
+    CapacityPlan,
+    checkpoint_lines,
+    configuration,
+    context_lines,
+    figure_text,
+    headline_lines,
+    latency_figures,
+    load_curve,
+    plan_markdown,
+)
 from frontend.components.charts import cost_figure, load_figure, memory_breakdown_figure
 from frontend.components.plan_form import speed_words
 
@@ -47,36 +57,51 @@ def _figures(key: str, _plan: CapacityPlan, _catalog: Catalog) -> tuple[go.Figur
         load = load_figure(
             load_curve(_plan, catalog=_catalog),
             operating=c.slots_per_replica,
-            ttft_target=_plan.request.slo.p95_ttft_ms,
-            tpot_target=_plan.request.slo.p95_tpot_ms,
+            ttft_target=_plan.targets.p95_ttft_ms,
+            tpot_target=_plan.targets.p95_tpot_ms,
         )
     except NavigatorError as exc:
         return str(exc)
     return memory_breakdown_figure(mem), load, cost_figure(_plan.ranked, c)
 
 
+def fits_words(c: CandidateResult) -> str:
+    """Where a candidate lands in the user's cluster, in a table cell."""
+    p = c.placement
+    if p is None:
+        return "no inventory"
+    if p.fits_now:
+        return "fits now" if p.spread else "fits now, one node"
+    if not p.in_cluster:
+        return f"not in cluster: add {p.gpus_to_add} GPUs"
+    return f"add {p.gpus_to_add} GPUs"
+
+
 @st.cache_resource(show_spinner=False, max_entries=1024)
-def _alternatives_page(key: str, _plan: CapacityPlan, owned: tuple[str, ...] | None, page: int) -> pa.Table:
+def _alternatives_page(key: str, _plan: CapacityPlan, page: int) -> pa.Table:
     """One page of the ranked candidates as an Arrow table: only the rows shown are built, and
     Streamlit sends an Arrow table as it is, where a pandas frame was converted on every rerun.
     Shared read-only between sessions like the figures."""
-    return pa.Table.from_pylist(
-        [
-            {
-                "GPU": r.gpu,
-                "GPUs/replica": r.gpus_per_replica,
-                "Precision": r.precision,
-                "Replicas": r.replicas_target,
-                "Total GPUs": r.total_gpus,
-                "p95 TTFT ms": round(r.ttft_p95_ms.expected),
-                "p95 TPOT ms": round(r.tpot_p95_ms.expected, 1),
-                "Monthly cost": f"${r.monthly_cost_usd:,.0f}" if r.monthly_cost_usd is not None else "no price",
-                "Speed model": speed_words(r),
-                "Inventory": _where(r.gpu, owned),
-            }
-            for r in _plan.ranked[(page - 1) * PAGE_ROWS : page * PAGE_ROWS]
-        ]
-    )
+    pooling = _plan.chosen is not None and _plan.chosen.pooling
+    rows = []
+    for r in _plan.ranked[(page - 1) * PAGE_ROWS : page * PAGE_ROWS]:
+        row: dict[str, object] = {
+            "GPU": r.gpu,
+            "GPUs/replica": r.gpus_per_replica,
+            "Precision": r.precision,
+            "Replicas (min/target/max)": f"{r.replicas_min}/{r.replicas_target}/{r.replicas_max}",
+            "Total GPUs": r.total_gpus,
+            ("p95 latency ms" if pooling else "p95 TTFT ms"): round(r.ttft_p95_ms.expected),
+        }
+        if not pooling and r.tpot_p95_ms is not None:
+            row["p95 TPOT ms"] = round(r.tpot_p95_ms.expected, 1)
+        row |= {
+            "Monthly cost": _money(r.monthly_cost_usd),
+            "Speed model": speed_words(r),
+            "In your cluster": fits_words(r),
+        }
+        rows.append(row)
+    return pa.Table.from_pylist(rows)
 
 
 @st.cache_resource(show_spinner=False, max_entries=256)
@@ -92,13 +117,6 @@ def _rejected_table(key: str, _plan: CapacityPlan) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _where(gpu: str, owned: tuple[str, ...] | None) -> str:
-    """Whether the inventory on the GPU inventory page has this GPU type (when one is read)."""
-    if owned is None:
-        return "no inventory read"
-    return "in your inventory" if gpu in owned else "not in your inventory"
-
-
 def _money(value: float | None) -> str:
     return f"${value:,.0f}" if value is not None else "no price"
 
@@ -108,26 +126,11 @@ def _chosen(plan: CapacityPlan, c: CandidateResult) -> None:
     row.metric("Replicas (min / target / max)", f"{c.replicas_min} / {c.replicas_target} / {c.replicas_max}")
     row.metric("GPUs", f"{c.total_gpus} × {c.gpu}", help=f"{c.gpus_per_replica} per replica, +{c.surge_gpus} surge")
     row.metric("Monthly cost", _money(c.monthly_cost_usd))
-    row.metric(
-        "p95 TTFT (ms)",
-        f"{c.ttft_p95_ms.expected:,.0f}",
-        help=f"range {c.ttft_p95_ms.low:,.0f}–{c.ttft_p95_ms.high:,.0f}, estimated",
-    )
-    row.metric(
-        "p95 TPOT (ms)",
-        f"{c.tpot_p95_ms.expected:,.1f}",
-        help=f"range {c.tpot_p95_ms.low:,.1f}–{c.tpot_p95_ms.high:,.1f}, estimated",
-    )
-    st.markdown(
-        f"**{c.gpus_per_replica}×{c.gpu}, {c.precision}** — `{' '.join(c.vllm_args)}` — "
-        f"{c.slots_per_replica} concurrent requests per replica ({c.slots_limited_by}); "
-        f"{c.cpu_request} CPU and {c.memory_request_gib} GiB memory per replica; "
-        + (
-            f"${c.usd_per_million_output_tokens:,.4f} per million output tokens ({c.price_source})."
-            if c.usd_per_million_output_tokens is not None
-            else "no price."
-        )
-    )
+    for name, fig, digits in latency_figures(c):
+        if "p95" in name and not name.startswith("End"):
+            row.metric(f"{name} (ms)", f"{fig.expected:,.{digits}f}", help=figure_text(fig, digits))
+    lines = headline_lines(plan)[1:] if plan.why else headline_lines(plan)
+    st.markdown("\n".join(f"- {line}" for line in lines) + f"\n- vLLM arguments: `{' '.join(c.vllm_args)}`")
     st.caption(f"Speed model: {speed_words(c)}.")
     for v in c.violations:
         st.warning(v)
@@ -136,8 +139,6 @@ def _chosen(plan: CapacityPlan, c: CandidateResult) -> None:
 def _alternatives(plan: CapacityPlan, key: str, figures: tuple[go.Figure, go.Figure, go.Figure] | str) -> None:
     st.subheader("Alternatives that meet the targets")
     alt = plan.alternatives
-    loaded = state.inventory_state()
-    owned = tuple(sorted({t.gpu for t in loaded.inventory.totals()})) if loaded else None
     row = st.container(horizontal=True)
     for col, label, cand in (
         (row, "Cheapest", alt.cheapest),
@@ -150,16 +151,17 @@ def _alternatives(plan: CapacityPlan, key: str, figures: tuple[go.Figure, go.Fig
                 f"{cand.gpus_per_replica}×{cand.gpu} {cand.precision}",
                 f"{cand.total_gpus} GPUs, {_money(cand.monthly_cost_usd)}"
                 + ("/mo" if cand.monthly_cost_usd is not None else "")
-                + ("" if owned is None else f", {_where(cand.gpu, owned)}"),
+                + ("" if cand.placement is None else f", {fits_words(cand)}"),
                 delta_color="off",
             )
     count = len(plan.ranked)
     pages = max(1, math.ceil(count / PAGE_ROWS))
     page = 1
+    st.caption(f"Ordered by {plan.ordered_by}.")
     if pages > 1:
         page = int(
             st.number_input(
-                f"Page of {pages} ({count} alternatives, {PAGE_ROWS} a page, cheapest first)",
+                f"Page of {pages} ({count} alternatives, {PAGE_ROWS} a page)",
                 min_value=1,
                 max_value=pages,
                 value=1,
@@ -167,7 +169,7 @@ def _alternatives(plan: CapacityPlan, key: str, figures: tuple[go.Figure, go.Fig
             )
         )
     st.dataframe(
-        _alternatives_page(key, plan, owned, page),
+        _alternatives_page(key, plan, page),
         hide_index=True,
         width="stretch",
         key="plan_alternatives",
@@ -186,7 +188,11 @@ def plan_results(plan: CapacityPlan, catalog: Catalog) -> None:
         st.success(f"Plan {plan.id}: meets every target.", icon=":material/check_circle:")
     else:
         st.error("Infeasible:\n\n" + "\n".join(f"- {r}" for r in plan.reasons), icon=":material/block:")
+    if plan.why:
+        st.info(plan.why, icon=":material/lightbulb:")
     st.markdown("\n".join(f"- {line}" for line in checkpoint_lines(plan)))
+    with st.expander("Targets, GPU types weighed and defaults used", expanded=bool(plan.defaults)):
+        st.markdown("\n".join(f"- {line}" for line in context_lines(plan)))
     figures: tuple[go.Figure, go.Figure, go.Figure] | str = "no configuration was chosen"
     if c is not None:
         _chosen(plan, c)

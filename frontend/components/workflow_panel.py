@@ -65,7 +65,9 @@ def plan_panel(wf: WorkflowState) -> None:
             help="GPUs × $/GPU-hour × 730 h at catalog prices (estimated)",
         )
         st.caption(
-            f"p95 TTFT {_fmt(p.ttft_p95_ms, 'ms')}, p95 TPOT {_fmt(p.tpot_p95_ms, 'ms', 1)} — {p.provenance} "
+            f"p95 TTFT {_fmt(p.ttft_p95_ms, 'ms')}"
+            + (f", p95 TPOT {_fmt(p.tpot_p95_ms, 'ms', 1)}" if p.tpot_p95_ms is not None else "")
+            + f" — {p.provenance} "
             "(ranges in the chat and on the Capacity plan page)."
         )
     elif p is not None:

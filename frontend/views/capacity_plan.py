@@ -16,6 +16,7 @@ from core.planning import (
     SloTargets,
     TrafficProfile,
     build_plan,
+    fleet_from_inventory,
 )
 from core.sizing.user_calibration import calibration_in_force
 from frontend import services, state
@@ -26,8 +27,10 @@ from frontend.components.plan_form import (
     FORM_FROM,
     NO_PRICES,
     PRECISIONS,
+    SCOPES,
     SLO_PRESETS,
     TRAFFIC_PRESETS,
+    WORKLOADS,
     apply_slo_preset,
     apply_traffic_preset,
     field_error,
@@ -107,6 +110,14 @@ with st.form("plan_form"):
     peak = t3.number_input("Peak RPS (0 = average)", max_value=1_000_000.0, value=0.0, key="plan_peak")
     field_error(t3, "plan_peak")
     pattern = t4.selectbox("Pattern", ["steady", "burst", "growth", "variable"], key="plan_pattern")
+    workload = t2.selectbox(
+        "Workload",
+        list(WORKLOADS),
+        format_func=WORKLOADS.__getitem__,
+        key="plan_workload",
+        help="Interactive: people wait on each token, so p95 TPOT ≤ 50 ms (about 20 tokens/s per user) unless you "
+        "give a TPOT target. Batch: offline jobs sized for throughput, with no per-token target.",
+    )
     l1, l2, l3, l4 = st.columns(4)
     inp = l1.number_input("Input tokens (mean)", 1, 2_000_000, 800, key="plan_in")
     out = l2.number_input("Output tokens (mean)", 1, 200_000, 200, key="plan_out")
@@ -118,13 +129,31 @@ with st.form("plan_form"):
     s2, s3, s4 = st.columns(3)
     ttft = s2.number_input("p95 TTFT ms (0 = none)", max_value=600_000.0, value=500.0, key="plan_ttft")
     field_error(s2, "plan_ttft")
-    tpot = s3.number_input("p95 TPOT ms (0 = none)", max_value=10_000.0, value=50.0, key="plan_tpot")
+    tpot = s3.number_input("p95 TPOT ms (0 = the workload's default)", max_value=10_000.0, value=50.0, key="plan_tpot")
     field_error(s3, "plan_tpot")
     avail = s4.number_input("Availability %", value=99.9, key="plan_avail")
     field_error(s4, "plan_avail")
     st.subheader("Constraints")
-    c1, c2, c3 = st.columns([3, 1, 1])
-    gpus = c1.multiselect("GPU types (empty = all)", list(catalog.gpus), key="plan_gpus")
+    inventory = state.working_inventory(settings, catalog)
+    scope = st.radio(
+        "GPU types to weigh",
+        list(SCOPES),
+        format_func=lambda k: SCOPES[k].format(source=inventory.source),
+        key="plan_scope",
+        horizontal=True,
+        help="Plans are made for the GPUs you have first, and say where each candidate fits in their free GPUs "
+        "now. The whole catalog includes GPUs you would have to buy or rent.",
+    )
+    c1, c2, c3, c4 = st.columns([3, 1, 1, 1])
+    gpus = c1.multiselect("Only these GPU types (empty = as chosen above)", catalog.gpu_names(), key="plan_gpus")
+    min_replicas = c4.number_input(
+        "Min replicas (0 = 2, each on its own node)",
+        0,
+        10_000,
+        0,
+        key="plan_min_replicas",
+        help="A production service keeps at least 2 so one pod or node can go away; 1 accepts no redundancy.",
+    )
     max_gpus = c2.number_input("Max GPUs (0 = no limit)", 0, 100_000, 0, key="plan_max_gpus")
     budget = c3.number_input("Monthly budget USD (0 = none)", 0.0, 1e9, 0.0, key="plan_budget")
     prices = st.data_editor(
@@ -159,6 +188,7 @@ elif submitted and model is not None:
             model=ModelRequirements(model=model, quantization=quant),
             traffic=TrafficProfile(
                 pattern=pattern,
+                workload=workload,
                 rps=rps,
                 peak_rps=peak or None,
                 input_tokens=int(inp),
@@ -168,11 +198,13 @@ elif submitted and model is not None:
             ),
             slo=SloTargets(p95_ttft_ms=ttft or None, p95_tpot_ms=tpot or None, availability_percent=avail),
             constraints=Constraints(
-                gpu_types=gpus,
+                gpu_types=gpus or (["any"] if scope == "catalog" else []),
+                min_replicas=int(min_replicas) or None,
                 max_gpus=int(max_gpus) or None,
                 monthly_budget_usd=budget or None,
                 price_overrides=overrides,
             ),
+            cluster=fleet_from_inventory(inventory) if scope == "cluster" and not gpus else None,
         )
         with st.spinner("Sizing every GPU type, tensor-parallel size and precision …"):
             current = _plan(

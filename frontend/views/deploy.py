@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 from pydantic import SecretStr
 
-from core.cluster import Inventory, load_inventory, parse_allowed_images
+from core.cluster import Inventory, parse_allowed_images
 from core.cluster.deploy import ApplyResult, DeploymentStatus, delete_deployment, deployment_status, wait_ready
 from core.cluster.endpoint import EndpointTest, check_endpoint
 from core.decision import build_report
@@ -61,8 +61,7 @@ source = st.radio("Deploy from", sources, key="dp_source", horizontal=True)
 
 
 def _inventory() -> Inventory:
-    loaded = state.inventory_state()
-    return loaded.inventory if loaded else load_inventory(sample_path("sample_inventory.yaml"), catalog=catalog)
+    return state.working_inventory(settings, catalog)
 
 
 def _plan_inventory() -> Inventory | None:
@@ -95,8 +94,10 @@ with st.form("dp_options"):
         ["default", "fixed", "keda", "hpa"],
         key="dp_autoscaling",
         help=(
-            "Default: the plan's choice (fixed for steady traffic, KEDA otherwise), fixed for a decision. "
-            "KEDA scales on vllm:num_requests_waiting; KServe's HPA only on CPU or memory."
+            "Default: KEDA between the plan's minimum and peak replicas on vLLM's own load signals "
+            "(vllm:num_requests_waiting, vllm:kv_cache_usage_perc); fixed at the plan's target when the traffic "
+            "has no peak or the cluster has no KEDA; fixed for a decision. KServe's HPA scales only on CPU or "
+            "memory, which do not follow vLLM's load: it comes with a warning."
         ),
     )
     runtime_image = c3.text_input(

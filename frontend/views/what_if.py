@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core.errors import NavigatorError
-from core.planning import CapacityPlan, Scenario, SweepPoint, WhatIfResult, rps_sweep, what_if
+from core.planning import CandidateResult, CapacityPlan, Scenario, SweepPoint, WhatIfResult, rps_sweep, what_if
 from core.sizing.user_calibration import calibration_in_force
 from frontend import services, state
 from frontend.components.charts import sweep_chart
@@ -16,6 +16,16 @@ catalog = services.catalog(settings)
 store = services.store(settings)
 
 MULTIPLIERS = [0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0]
+
+
+def _latency_label(c: CandidateResult) -> str:
+    return "p95 request latency (ms)" if c.pooling else "p95 TTFT / TPOT (ms)"
+
+
+def _latency(c: CandidateResult) -> str:
+    """p95 TTFT / TPOT, or a pooling model's request latency alone."""
+    ttft = f"{c.ttft_p95_ms.expected:,.0f}"
+    return ttft if c.tpot_p95_ms is None else f"{ttft} / {c.tpot_p95_ms.expected:,.1f}"
 
 
 @st.cache_resource(show_spinner=False, max_entries=512)
@@ -85,7 +95,7 @@ def what_if_panel(plan: CapacityPlan) -> None:
             st.metric("Replicas", base.replicas_target)
             st.metric("GPUs", f"{base.total_gpus} × {base.gpu}")
             st.metric("Monthly cost", f"${base.monthly_cost_usd:,.0f}" if base.monthly_cost_usd else "no price")
-            st.metric("p95 TTFT / TPOT (ms)", f"{base.ttft_p95_ms.expected:,.0f} / {base.tpot_p95_ms.expected:,.1f}")
+            st.metric(_latency_label(base), _latency(base))
         with right:
             infeasible = "" if result.feasible else " — infeasible"
             st.subheader(f"What-if: {result.modified.request.traffic.rps:,.4g} RPS{infeasible}")
@@ -102,11 +112,11 @@ def what_if_panel(plan: CapacityPlan) -> None:
                     delta_color="inverse",
                 )
                 st.metric(
-                    "p95 TTFT / TPOT (ms)",
-                    f"{mod.ttft_p95_ms.expected:,.0f} / {mod.tpot_p95_ms.expected:,.1f}",
+                    _latency_label(mod),
+                    _latency(mod),
                     _pct(d.ttft_p95_pct) if d else None,
                     delta_color="inverse",
-                    help=f"TPOT {_pct(d.tpot_p95_pct) or 'unchanged'}" if d else None,
+                    help=f"TPOT {_pct(d.tpot_p95_pct) or 'unchanged'}" if d and d.tpot_p95_pct is not None else None,
                 )
         # Notes that come and go in one container: the chart after them keeps its place in the
         # page, so a step that adds one updates the chart instead of building it again.

@@ -10,14 +10,14 @@ from pathlib import Path
 from typing import Any
 
 from core.catalog import get_catalog
-from core.cluster import Inventory, discover_inventory, load_inventory
+from core.cluster import Inventory
 from core.cluster.runtimes import cluster_runtime
 from core.decision import DecisionReport, build_report, report_markdown, report_overlay
 from core.errors import InputError
 from core.modelcar import inspect_image, load_modelcar_config, write_overlay
-from core.samples import sample_path
 from core.settings import load_settings
 from navigator.commands._output import print_json, print_table
+from navigator.commands.inventory_cmd import read_inventory
 
 
 def report_from_args(args: argparse.Namespace) -> tuple[DecisionReport, Inventory, str | None]:
@@ -27,14 +27,9 @@ def report_from_args(args: argparse.Namespace) -> tuple[DecisionReport, Inventor
     config = load_modelcar_config(args.config)
     runtime = None
     note = None
+    inventory = read_inventory(args)
     if args.kubeconfig or args.cluster:
-        kube = args.kubeconfig or settings.kubeconfig
-        context = args.context or settings.kube_context
-        inventory = discover_inventory(kube, context, catalog=catalog, strict=not args.allow_unknown_gpus)
-        runtime, note = cluster_runtime(kube, context)
-    else:
-        path = args.inventory or settings.inventory_path or sample_path("sample_inventory.yaml")
-        inventory = load_inventory(path, catalog=catalog, strict=not args.allow_unknown_gpus)
+        runtime, note = cluster_runtime(args.kubeconfig or settings.kubeconfig, args.context or settings.kube_context)
     report = build_report(
         config,
         inventory,

@@ -8,14 +8,12 @@ from pathlib import Path
 from core.catalog import get_catalog
 from core.cluster import (
     Inventory,
-    discover_inventory,
+    configured_inventory,
     inventory_to_json,
     inventory_to_yaml,
-    load_inventory,
     node_rows,
 )
 from core.errors import StoreError
-from core.samples import sample_path
 from core.settings import load_settings
 from navigator.commands._output import print_json, print_table
 
@@ -37,13 +35,15 @@ def add_inventory_source(p: argparse.ArgumentParser) -> None:
 def read_inventory(args: argparse.Namespace) -> Inventory:
     """The inventory the flags ask for (settings fill in what the flags leave out)."""
     settings = load_settings()
-    catalog = get_catalog(settings.catalog_overrides)
-    strict = not args.allow_unknown_gpus
-    if args.kubeconfig or args.cluster:
-        kubeconfig = args.kubeconfig or settings.kubeconfig
-        return discover_inventory(kubeconfig, args.context or settings.kube_context, catalog=catalog, strict=strict)
-    path = args.inventory or settings.inventory_path or sample_path("sample_inventory.yaml")
-    return load_inventory(path, catalog=catalog, strict=strict)
+    return configured_inventory(
+        settings,
+        catalog=get_catalog(settings.catalog_overrides),
+        live=args.cluster,
+        kubeconfig=args.kubeconfig,
+        context=args.context,
+        path=args.inventory,
+        strict=not args.allow_unknown_gpus,
+    )
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -16,7 +16,6 @@ from pydantic import ValidationError
 
 from core.errors import InputError, StoreError, YamlError
 from core.planning import (
-    CandidateResult,
     CapacityPlan,
     Constraints,
     ModelRequirements,
@@ -26,7 +25,11 @@ from core.planning import (
     TrafficProfile,
     WhatIfResult,
     build_plan,
+    candidate_table,
     checkpoint_lines,
+    context_lines,
+    fleet_from_inventory,
+    headline_lines,
     traffic_problems,
     what_if,
 )
@@ -34,6 +37,7 @@ from core.settings import load_settings
 from core.store import Store, open_store
 from core.yamlio import read_bounded
 from navigator.commands._output import print_json, print_table
+from navigator.commands.inventory_cmd import add_inventory_source, read_inventory
 
 
 def _invalid(exc: ValidationError) -> InputError:
@@ -72,6 +76,7 @@ def request_from_args(args: argparse.Namespace) -> PlanRequest:
             model=ModelRequirements(model=args.model, quantization=args.quantization),
             traffic=TrafficProfile(
                 pattern=args.pattern,
+                workload=args.workload,
                 rps=args.rps,
                 peak_rps=args.peak_rps,
                 input_tokens=args.input_tokens,
@@ -83,12 +88,13 @@ def request_from_args(args: argparse.Namespace) -> PlanRequest:
                 p95_ttft_ms=args.p95_ttft_ms,
                 p95_tpot_ms=args.p95_tpot_ms,
                 p95_e2e_ms=args.p95_e2e_ms,
-                availability_percent=args.availability,
+                **({"availability_percent": args.availability} if args.availability is not None else {}),
             ),
             constraints=Constraints(
                 gpu_types=args.gpu or [],
                 max_gpus=args.max_gpus,
                 max_replicas=args.max_replicas,
+                min_replicas=args.min_replicas,
                 monthly_budget_usd=args.budget,
                 price_overrides=_prices(args.price or []),
             ),
@@ -97,73 +103,42 @@ def request_from_args(args: argparse.Namespace) -> PlanRequest:
         raise _invalid(exc) from None
 
 
-def _candidate_row(c: CandidateResult) -> list[Any]:
-    cost = f"${c.monthly_cost_usd:,.0f}" if c.monthly_cost_usd is not None else "no price"
-    return [
-        f"{c.gpus_per_replica}×{c.gpu}",
-        c.precision,
-        c.slots_per_replica,
-        f"{c.replicas_min}/{c.replicas_target}/{c.replicas_max}",
-        c.total_gpus,
-        f"{c.ttft_p95_ms.expected:,.0f}",
-        f"{c.tpot_p95_ms.expected:,.1f}",
-        cost,
-    ]
-
-
 def print_plan(plan: CapacityPlan) -> None:
-    """A plan for a terminal."""
+    """A plan for a terminal: the pick and why, where it lands, every figure with its range, the
+    defaults it used, and the candidates in the order the label says."""
     c = plan.chosen
     print(f"Plan {plan.id} for {plan.model}: " + ("meets every target" if plan.feasible else "INFEASIBLE"))
     for reason in plan.reasons:
-        print(f"  reason: {reason}")
+        print(f"  Reason: {reason}")
+    for line in headline_lines(plan):
+        print(f"  {line}")
     if c is not None:
-        print(
-            f"  run {c.replicas_target} replica(s) of {c.gpus_per_replica}×{c.gpu} ({c.precision}), "
-            f"min {c.replicas_min}, max {c.replicas_max}; {c.total_gpus} GPUs (+{c.surge_gpus} during a rolling update)"
-        )
         print(f"  vLLM args: {' '.join(c.vllm_args)}")
         for line in checkpoint_lines(plan):
             print(f"  {line}")
-        print(
-            f"  per replica: {c.slots_per_replica} concurrent requests ({c.slots_limited_by}), "
-            f"{c.cpu_request} CPU, {c.memory_request_gib} GiB memory"
-        )
-        for label, fig in (
-            ("TTFT p50", c.ttft_p50_ms),
-            ("TTFT p95", c.ttft_p95_ms),
-            ("TPOT p50", c.tpot_p50_ms),
-            ("TPOT p95", c.tpot_p95_ms),
-        ):
-            print(f"  {label}: {fig.expected:,.1f} ms ({fig.low:,.1f}-{fig.high:,.1f}, {fig.provenance})")
-        if c.monthly_cost_usd is not None:
-            print(
-                f"  cost: ${c.monthly_cost_usd:,.2f}/month, ${c.usd_per_million_output_tokens:,.4f} per million "
-                f"output tokens ({c.price_source})"
-            )
+    for line in context_lines(plan):
+        print(f"  {line}")
     if plan.ranked:
-        print()
-        print_table(
-            [
-                "CONFIG",
-                "PRECISION",
-                "SLOTS",
-                "REPLICAS min/target/max",
-                "GPUs",
-                "TTFT p95 ms",
-                "TPOT p95 ms",
-                "MONTHLY",
-            ],
-            [_candidate_row(r) for r in plan.ranked[:10]],
-        )
+        print(f"\nCandidates that meet the targets, ordered by {plan.ordered_by}:")
+        headers, rows = candidate_table(plan.ranked[:10], pooling=c.pooling if c is not None else False)
+        print_table(headers, rows)
 
 
 def _store() -> Store:
     return open_store(load_settings())
 
 
+def _with_cluster(request: PlanRequest, args: argparse.Namespace) -> PlanRequest:
+    """The request with the user's cluster: the live one when asked, else the inventory file
+    (the flag's, the settings' or the sample) — unless the GPUs are named or ``--gpu any``."""
+    if request.constraints.gpu_types and not (args.inventory or args.kubeconfig or args.cluster):
+        return request
+    inv = read_inventory(args)
+    return request.model_copy(update={"cluster": fleet_from_inventory(inv)})
+
+
 def _plan(args: argparse.Namespace) -> int:
-    plan = build_plan(request_from_args(args))
+    plan = build_plan(_with_cluster(request_from_args(args), args))
     if args.json:
         print_json(plan.model_dump(mode="json"))
     else:
@@ -228,10 +203,11 @@ def _whatif(args: argparse.Namespace) -> int:
         print_plan(result.modified)
         if result.deltas:
             d = result.deltas
-            cost = f"{d.cost_pct:+.1f}%" if d.cost_pct is not None else "n/a"
+            cost = f"{d.cost_pct:+.1f}%" if d.cost_pct is not None else "no price to compare"
+            tpot = f", TPOT p95 {d.tpot_p95_pct:+.1f}%" if d.tpot_p95_pct is not None else ""
             print(
                 f"\n  vs original: replicas {d.replicas:+d}, GPUs {d.gpus:+d}, cost {cost}, "
-                f"TTFT p95 {d.ttft_p95_pct:+.1f}%, TPOT p95 {d.tpot_p95_pct:+.1f}%, throughput {d.throughput_pct:+.1f}%"
+                f"TTFT p95 {d.ttft_p95_pct:+.1f}%{tpot}, throughput {d.throughput_pct:+.1f}%"
             )
         print(f"  re-sized: {result.scope}")
         for w in result.warnings:
@@ -254,8 +230,25 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--p95-ttft-ms", type=float)
     p.add_argument("--p95-tpot-ms", type=float)
     p.add_argument("--p95-e2e-ms", type=float)
-    p.add_argument("--availability", type=float, default=99.0, help="percent, e.g. 99.9")
-    p.add_argument("--gpu", action="append", help="allowed GPU type (repeatable); default: every catalog GPU")
+    p.add_argument(
+        "--workload",
+        choices=["interactive", "batch"],
+        default="interactive",
+        help="interactive (default): people wait on each token, so p95 TPOT ≤ 50 ms unless --p95-tpot-ms says "
+        "otherwise; batch: offline jobs sized for throughput, no per-token target",
+    )
+    p.add_argument("--availability", type=float, help="percent (default 99.9: one spare replica above the load)")
+    p.add_argument(
+        "--min-replicas",
+        type=int,
+        help="replicas always kept, each on its own node (default 2; 1 accepts no redundancy)",
+    )
+    p.add_argument(
+        "--gpu",
+        action="append",
+        help="allowed GPU type (repeatable); default: the inventory's GPU types (the sample inventory when "
+        "none is configured); 'any': every catalog GPU",
+    )
     p.add_argument("--max-gpus", type=int)
     p.add_argument("--max-replicas", type=int)
     p.add_argument("--budget", type=float, help="monthly budget in USD")
@@ -267,6 +260,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="checkpoint (default): serve the named checkpoint at its own precision and list published "
         "quantized checkpoints as alternatives; any: the cheapest of them; fp8/int8/w4a16/none: only that",
     )
+    add_inventory_source(p)
     p.add_argument("--save", action="store_true", help="also save the plan in the file cache")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=_plan)

@@ -17,13 +17,12 @@ from pydantic import Field, model_validator
 
 from core.architecture import resolve_model
 from core.catalog import Catalog, get_catalog
-from core.cluster import Inventory, discover_inventory, inventory_to_json, load_inventory, parse_inventory
+from core.cluster import Inventory, configured_inventory, inventory_to_json, parse_inventory
 from core.cluster.runtimes import RuntimeTemplate, cluster_runtime
 from core.decision import DecisionReport, build_report, report_overlay
 from core.errors import InputError, StoreError
 from core.modelcar import parse_modelcar_text
-from core.planning import CapacityPlan, PlanRequest, Scenario, build_plan, what_if
-from core.samples import sample_path
+from core.planning import CapacityPlan, PlanRequest, Scenario, build_plan, fleet_from_inventory, what_if
 from core.settings import Settings, load_settings
 from core.sizing import BenchmarkRun, ServingFlags, Workload
 from core.sizing._benchmark import DEFAULT_NUM_PROMPTS
@@ -120,12 +119,9 @@ class InventorySource(Args):
 
     def read(self, settings: Settings, catalog: Catalog) -> Inventory:
         strict = not self.allow_unknown_gpus
-        if self.cluster:
-            return discover_inventory(settings.kubeconfig, settings.kube_context, catalog=catalog, strict=strict)
         if self.inventory_yaml is not None:
             return parse_inventory(self.inventory_yaml, source="inventory_yaml", catalog=catalog, strict=strict)
-        path = settings.inventory_path or sample_path("sample_inventory.yaml")
-        return load_inventory(path, catalog=catalog, strict=strict)
+        return configured_inventory(settings, catalog=catalog, live=self.cluster, strict=strict)
 
 
 class FitArgs(InventorySource):
@@ -166,7 +162,12 @@ def estimate(args: EstimateArgs, call: Call) -> dict[str, Any]:
 
 
 def plan(args: PlanRequest, call: Call) -> dict[str, Any]:
-    result = build_plan(args, catalog=_catalog(load_settings()))
+    settings = load_settings()
+    catalog = _catalog(settings)
+    if args.cluster is None:  # the inventory every entry point plans for: the settings' file or the sample
+        inv = configured_inventory(settings, catalog=catalog, strict=False)
+        args = args.model_copy(update={"cluster": fleet_from_inventory(inv)})
+    result = build_plan(args, catalog=catalog)
     try:
         open_store(load_settings(), call.namespace).save("plans", result.id, result)
     except StoreError as exc:  # the plan is still the answer; only plan_id will not find it
