@@ -20,7 +20,7 @@ from core.cluster.deploy import existing_runtimes, platform_release
 from core.cluster.inventory import Inventory
 from core.cluster.runtimes import RuntimeTemplate, runtime_templates
 from core.decision import DecisionReport
-from core.errors import ClusterError, InputError
+from core.errors import ClusterError, ClusterNotFoundError, InputError
 from core.manifests import (
     DeploymentSpec,
     ObjectCheck,
@@ -52,6 +52,8 @@ class ClusterFacts(BaseModel):
     templates: list[RuntimeTemplate] = Field(default_factory=list)
     existing_runtimes: list[str] = Field(default_factory=list)
     namespace_exists: bool = False
+    keda: bool | None = None
+    """The cluster has KEDA's ScaledObject CRD (the Custom Metrics Autoscaler); None: not known."""
 
 
 class ManifestSet(BaseModel):
@@ -147,7 +149,7 @@ def manifests_for_plan(
         raise InputError(f"plan {plan.id}: no configuration was chosen ({'; '.join(plan.reasons)}); nothing to deploy")
     fields, notes = _common(provider_for(plan.chosen.gpu, catalog), facts, runtime_image)
     spec, spec_notes = spec_from_plan(
-        plan, namespace=namespace, inventory=inventory, catalog=catalog, **{**fields, **overrides}
+        plan, namespace=namespace, inventory=inventory, catalog=catalog, keda=facts.keda, **{**fields, **overrides}
     )
     return _finish([spec], notes + spec_notes)
 
@@ -185,6 +187,9 @@ def manifests_for_report(
     return _finish(specs, notes)
 
 
+_CRDS = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions"
+
+
 def cluster_facts(conn: Connection, namespace: str) -> tuple[ClusterFacts, list[str]]:
     """Read what the cluster says (release, vLLM templates, existing runtimes, namespace).
 
@@ -206,4 +211,11 @@ def cluster_facts(conn: Connection, namespace: str) -> tuple[ClusterFacts, list[
         values["namespace_exists"] = True
     except ClusterError:
         values["namespace_exists"] = False
+    try:
+        request(conn, "get", "customresourcedefinitions", "GET", f"{_CRDS}/scaledobjects.keda.sh")
+        values["keda"] = True
+    except ClusterNotFoundError:
+        values["keda"] = False
+    except ClusterError as exc:
+        notes.append(f"whether KEDA is installed could not be read: {exc}")
     return ClusterFacts(**{k: v for k, v in values.items() if v is not None}), notes

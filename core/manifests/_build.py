@@ -17,6 +17,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from core.errors import InputError
+from core.manifests._autoscaling import WAITING_PER_REPLICA, keda_metrics
 from core.modelcar._args import RUNTIME_OWNED, parse_args
 
 Provider = Literal["nvidia", "amd", "gaudi"]
@@ -29,7 +30,6 @@ BUILTIN_RUNTIME: dict[Provider, tuple[str, str]] = {
     "amd": ("vllm-rocm-runtime", "vLLM AMD GPU ServingRuntime for KServe"),
     "gaudi": ("vllm-gaudi-runtime", "vLLM Intel Gaudi Accelerator ServingRuntime for KServe"),
 }
-PROMETHEUS = "https://thanos-querier.openshift-monitoring.svc:9092"
 _DNS1035 = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
 
 
@@ -82,7 +82,7 @@ class DeploymentSpec(BaseModel):
     max_replicas: int = Field(default=1, ge=1)
     hpa_metric: Literal["cpu", "memory"] = "cpu"
     hpa_target: int = Field(default=80, ge=1, le=100)
-    keda_waiting_per_replica: int = Field(default=4, ge=1)
+    keda_waiting_per_replica: int = Field(default=WAITING_PER_REPLICA, ge=1)
     create_namespace: bool = True
     s3_connection: str | None = None
     """Name of the S3 data connection Secret (for ``s3://`` storage)."""
@@ -252,26 +252,21 @@ def inference_service(spec: DeploymentSpec, runtime_name: str) -> dict[str, Any]
         predictor["scaleMetric"] = spec.hpa_metric
         predictor["scaleTarget"] = spec.hpa_target
     else:
-        query = f'sum(vllm:num_requests_waiting{{namespace="{spec.namespace}",pod=~"{spec.name}-predictor-.*"}})'
-        predictor["autoScaling"] = {
-            "metrics": [
-                {
-                    "type": "External",
-                    "external": {
-                        "metric": {
-                            "backend": "prometheus",
-                            "serverAddress": PROMETHEUS,
-                            "query": query,
-                            "namespace": spec.namespace,
+        predictor["autoScaling"] = {"metrics": keda_metrics(spec.name, spec.namespace, spec.keda_waiting_per_replica)}
+    if spec.min_replicas >= 2:
+        # Replicas on different nodes first, so one node going away never takes the service down.
+        predictor["affinity"] = {
+            "podAntiAffinity": {
+                "preferredDuringSchedulingIgnoredDuringExecution": [
+                    {
+                        "weight": 100,
+                        "podAffinityTerm": {
+                            "topologyKey": "kubernetes.io/hostname",
+                            "labelSelector": {"matchLabels": {"serving.kserve.io/inferenceservice": spec.name}},
                         },
-                        "target": {"type": "Value", "value": str(spec.keda_waiting_per_replica)},
-                        "authenticationRef": {
-                            "authModes": "bearer",
-                            "authenticationRef": {"name": "inference-prometheus-auth"},
-                        },
-                    },
-                }
-            ]
+                    }
+                ]
+            }
         }
     if not spec.hardware_profile:
         if spec.tolerations:

@@ -20,6 +20,7 @@ from core.catalog._catalog import format_validation_error
 from core.cluster.inventory import Inventory, Taint
 from core.decision import ModelDecision
 from core.errors import InputError
+from core.manifests._autoscaling import scaling_fields
 from core.manifests._build import DeploymentMode, DeploymentSpec, Provider, Toleration
 from core.planning import CapacityPlan, resources_for
 
@@ -116,12 +117,14 @@ def spec_from_plan(
     namespace: str,
     inventory: Inventory | None = None,
     catalog: Catalog | None = None,
+    keda: bool | None = None,
     **overrides: Any,
 ) -> tuple[DeploymentSpec, list[str]]:
     """The deployment of a plan's chosen configuration, and notes on what was assumed.
 
-    Steady traffic gets fixed replicas at the plan's target; other patterns scale with KEDA on
-    ``vllm:num_requests_waiting`` between the plan's minimum and maximum.
+    Replicas as :func:`~core.manifests._autoscaling.scaling_fields` says: KEDA on vLLM's own
+    metrics between the plan's minimum and peak where KEDA is (or may be) present (``keda``:
+    whether the cluster has it; None offline), fixed at the plan's target for steady traffic.
     """
     if plan.chosen is None:
         raise InputError(f"plan {plan.id}: no configuration was chosen ({'; '.join(plan.reasons)}); nothing to deploy")
@@ -153,7 +156,8 @@ def spec_from_plan(
         )
     selector, tolerations, placement_notes = _placement(inventory, c.gpu, None, None, provider)
     notes += placement_notes
-    steady = plan.request.traffic.pattern == "steady"
+    scaling, scaling_notes = scaling_fields(c, keda=keda, asked=overrides.get("autoscaling"))
+    notes += scaling_notes
     fields: dict[str, Any] = {
         "name": _name_from(plan.model),
         "namespace": namespace,
@@ -166,9 +170,7 @@ def spec_from_plan(
         "node_selector": selector,
         "tolerations": tolerations,
         "hf_token_secret": hf_secret,
-        "autoscaling": "fixed" if steady else "keda",
-        "min_replicas": c.replicas_target if steady else c.replicas_min,
-        "max_replicas": c.replicas_target if steady else c.replicas_max,
+        **scaling,
     }
     return _make(fields, overrides), notes
 

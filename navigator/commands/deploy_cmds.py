@@ -329,7 +329,12 @@ def _source_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", action="append", metavar="ENTRY", help="with --config: only this entry (repeatable)")
     p.add_argument("--name", help="InferenceService name (default: from the model)")
     p.add_argument("--storage-uri", help="oci://, s3://, pvc:// or hf:// (default: the model-car image / HF id)")
-    p.add_argument("--autoscaling", choices=["fixed", "hpa", "keda"], help="default: fixed for steady traffic")
+    p.add_argument(
+        "--autoscaling",
+        choices=["fixed", "hpa", "keda"],
+        help="default: KEDA on vLLM's queue and KV-cache use between the plan's minimum and peak replicas; fixed "
+        "when the traffic has no peak or the cluster has no KEDA; hpa scales on CPU (warned)",
+    )
     p.add_argument("--token-auth", action="store_true", help="require a bearer token (kube-rbac-proxy)")
     p.add_argument("--external-route", action="store_true", help="expose through an OpenShift Route")
     p.add_argument("--image-pull-secret", action="append", metavar="NAME")
