@@ -212,6 +212,21 @@ def test_cluster_facts(conn: Connection, fake_kube: FakeKubeServer) -> None:
     deploy(conn, objects(), confirmed=True)
     facts, _ = cluster_facts(conn, NS)
     assert facts.existing_runtimes == ["vllm-cuda-runtime"] and facts.namespace_exists
+    assert facts.keda is False  # no ScaledObject CRD: the manifests fix the replicas and say why
+
+
+def test_cluster_facts_see_keda(conn: Connection, fake_kube: FakeKubeServer) -> None:
+    fake_kube.state.put(
+        "/apis/apiextensions.k8s.io/v1/customresourcedefinitions",
+        {
+            "apiVersion": "apiextensions.k8s.io/v1",
+            "kind": "CustomResourceDefinition",
+            "metadata": {"name": "scaledobjects.keda.sh"},
+            "spec": {"group": "keda.sh", "names": {"kind": "ScaledObject", "plural": "scaledobjects"}},
+        },
+    )
+    facts, notes = cluster_facts(conn, NS)
+    assert facts.keda is True and notes == []
 
 
 # ---- inference test ------------------------------------------------------------------------------------

@@ -44,7 +44,13 @@ def plan(pattern: str = "steady", availability: float = 99.0) -> Any:
     return build_plan(
         PlanRequest(
             model=ModelRequirements(model="Llama-3.1-8B"),
-            traffic=TrafficProfile(rps=20, input_tokens=800, output_tokens=200, pattern=pattern),  # type: ignore[arg-type]
+            traffic=TrafficProfile(
+                rps=20,
+                peak_rps=None if pattern == "steady" else 50,
+                input_tokens=800,
+                output_tokens=200,
+                pattern=pattern,  # type: ignore[arg-type]
+            ),
             slo=SloTargets(p95_ttft_ms=2000, p95_tpot_ms=80, availability_percent=availability),
             constraints=Constraints(gpu_types=["L40S", "A100-80GB-SXM"]),
         )
@@ -104,6 +110,46 @@ def test_bursty_plan_scales_with_keda_on_waiting_requests_and_gets_a_pdb() -> No
     assert pred["minReplicas"] >= 2
     assert "PodDisruptionBudget" in kinds(ms.objects)
     assert "HorizontalPodAutoscaler" not in kinds(ms.objects)
+
+
+def test_keda_scales_between_the_plans_minimum_and_peak_on_vllm_metrics() -> None:
+    p = plan("burst", availability=99.9)
+    c = p.chosen
+    assert c is not None and c.replicas_min < c.replicas_max
+    ms = manifests_for_plan(p, namespace="llm", storage_uri=BASE["storage_uri"], facts=ClusterFacts(keda=True))
+    assert ms.valid, [x.errors for x in ms.checks]
+    pred = isvc_of(ms.objects)["spec"]["predictor"]
+    assert (pred["minReplicas"], pred["maxReplicas"]) == (c.replicas_min, c.replicas_max)
+    metrics = {
+        m["external"]["metric"]["query"].split("{")[0]: m["external"]["target"] for m in pred["autoScaling"]["metrics"]
+    }
+    assert metrics["sum(vllm:num_requests_waiting"]["type"] == "AverageValue"
+    assert metrics["avg(vllm:kv_cache_usage_perc"] == {"type": "Value", "value": "0.8"}
+    terms = pred["affinity"]["podAntiAffinity"]["preferredDuringSchedulingIgnoredDuringExecution"]
+    assert terms[0]["podAffinityTerm"]["topologyKey"] == "kubernetes.io/hostname"
+    assert any("KEDA scales between" in n for n in ms.notes)
+
+
+def test_without_keda_or_a_peak_replicas_are_fixed_and_the_notes_say_why() -> None:
+    no_keda = manifests_for_plan(
+        plan("burst", availability=99.9),
+        namespace="llm",
+        storage_uri=BASE["storage_uri"],
+        facts=ClusterFacts(keda=False),
+    )
+    pred = isvc_of(no_keda.objects)["spec"]["predictor"]
+    assert isvc_of(no_keda.objects)["metadata"]["annotations"]["serving.kserve.io/autoscalerClass"] == "none"
+    assert pred["minReplicas"] == pred["maxReplicas"]
+    assert any("KEDA (the Custom Metrics Autoscaler operator) is not installed" in n for n in no_keda.notes)
+    steady = manifests_for_plan(plan(), namespace="llm", storage_uri=BASE["storage_uri"])
+    assert any("no peak above the average traffic" in n for n in steady.notes)
+
+
+def test_cpu_hpa_comes_with_a_warning_and_min_equal_max_is_flagged() -> None:
+    hpa = manifests_for_plan(plan("burst"), namespace="llm", storage_uri=BASE["storage_uri"], autoscaling="hpa")
+    assert any(n.startswith("warning: the HPA scales on CPU") for n in hpa.notes)
+    keda = manifests_for_plan(plan(), namespace="llm", storage_uri=BASE["storage_uri"], autoscaling="keda")
+    assert any("never scales" in n for n in keda.notes)
 
 
 def test_plan_without_storage_uses_the_catalog_hf_id() -> None:

@@ -111,6 +111,10 @@ def _benchmark(args: argparse.Namespace) -> int:
 
     p = run_planning_benchmark()
     print(
+        f"default capacity plan (sample inventory's GPU types, interactive defaults, from scratch): "
+        f"p50 {p.default_plan_p50_ms:.0f} ms, p95 {p.default_plan_p95_ms:.0f} ms over {p.repeats} runs"
+    )
+    print(
         f"capacity plan over all catalog GPUs ({p.candidates} candidates): p50 {p.plan_p50_ms:.0f} ms, "
         f"p95 {p.plan_p95_ms:.0f} ms over {p.repeats} runs"
     )
