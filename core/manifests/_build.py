@@ -204,6 +204,20 @@ def model_args(spec: DeploymentSpec) -> list[str]:
     return args.render()
 
 
+def spread_replicas(name: str) -> dict[str, Any]:
+    """Replicas on different nodes first (preferred, so a small cluster still schedules them):
+    one node going away never takes the whole service down."""
+    term = {
+        "topologyKey": "kubernetes.io/hostname",
+        "labelSelector": {"matchLabels": {"serving.kserve.io/inferenceservice": name}},
+    }
+    return {
+        "podAntiAffinity": {
+            "preferredDuringSchedulingIgnoredDuringExecution": [{"weight": 100, "podAffinityTerm": term}]
+        }
+    }
+
+
 def inference_service(spec: DeploymentSpec, runtime_name: str) -> dict[str, Any]:
     """The InferenceService with the dashboard's labels and annotations."""
     ann: dict[str, str] = {
@@ -254,20 +268,7 @@ def inference_service(spec: DeploymentSpec, runtime_name: str) -> dict[str, Any]
     else:
         predictor["autoScaling"] = {"metrics": keda_metrics(spec.name, spec.namespace, spec.keda_waiting_per_replica)}
     if spec.min_replicas >= 2:
-        # Replicas on different nodes first, so one node going away never takes the service down.
-        predictor["affinity"] = {
-            "podAntiAffinity": {
-                "preferredDuringSchedulingIgnoredDuringExecution": [
-                    {
-                        "weight": 100,
-                        "podAffinityTerm": {
-                            "topologyKey": "kubernetes.io/hostname",
-                            "labelSelector": {"matchLabels": {"serving.kserve.io/inferenceservice": spec.name}},
-                        },
-                    }
-                ]
-            }
-        }
+        predictor["affinity"] = spread_replicas(spec.name)
     if not spec.hardware_profile:
         if spec.tolerations:
             predictor["tolerations"] = [t.model_dump(exclude_none=True) for t in spec.tolerations]

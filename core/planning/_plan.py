@@ -264,28 +264,7 @@ def plan_for_architecture(
             sort_key(r),
         ),
     )
-    reasons: list[str] = []
-    if meeting:
-        chosen: CandidateResult | None = pick(meeting, asked=asked)
-        assert chosen is not None
-        reason = why(chosen, meeting, asked=asked)
-        alternatives = Alternatives(
-            cheapest=meeting[0],
-            lowest_latency=min(
-                meeting, key=lambda r: (r.ttft_p95_ms.expected, r.tpot_p95_ms.expected if r.tpot_p95_ms else 0.0)
-            ),
-            fewest_gpus=min(meeting, key=lambda r: (r.total_gpus, sort_key(r))),
-        )
-    else:
-        chosen = missing[0] if missing else None
-        alternatives = Alternatives()
-        reason = ""
-        if chosen is not None:
-            reasons = list(chosen.violations)
-            reason = f"Nothing meets every target; the closest is {label(chosen)}: {chosen.violations[0]}."
-        if not results:
-            reasons.append("no candidate starts: " + "; ".join(sorted({r.reason for r in rejected})[:3]))
-            reason = "Nothing starts: " + reasons[-1].removeprefix("no candidate starts: ") + "."
+    chosen, alternatives, reason, reasons = _choose(meeting, missing, not results, rejected, asked=asked)
     art = arch.artifact
     return CapacityPlan(
         id=plan_id(request),
@@ -309,6 +288,38 @@ def plan_for_architecture(
         reasons=reasons,
         assumptions=assumptions_for(request),
     )
+
+
+def _choose(
+    meeting: list[CandidateResult],
+    missing: list[CandidateResult],
+    none_start: bool,
+    rejected: list[Rejected],
+    *,
+    asked: bool,
+) -> tuple[CandidateResult | None, Alternatives, str, list[str]]:
+    """The pick, the best by each yardstick, the sentence that explains it, and why the request
+    is infeasible when nothing meets the targets (the closest candidate is then the pick)."""
+    if meeting:
+        chosen = pick(meeting, asked=asked)
+        alternatives = Alternatives(
+            cheapest=meeting[0],
+            lowest_latency=min(
+                meeting, key=lambda r: (r.ttft_p95_ms.expected, r.tpot_p95_ms.expected if r.tpot_p95_ms else 0.0)
+            ),
+            fewest_gpus=min(meeting, key=lambda r: (r.total_gpus, sort_key(r))),
+        )
+        return chosen, alternatives, why(chosen, meeting, asked=asked), []
+    closest = missing[0] if missing else None
+    reasons: list[str] = []
+    reason = ""
+    if closest is not None:
+        reasons = list(closest.violations)
+        reason = f"Nothing meets every target; the closest is {label(closest)}: {closest.violations[0]}."
+    if none_start:
+        reasons.append("no candidate starts: " + "; ".join(sorted({r.reason for r in rejected})[:3]))
+        reason = "Nothing starts: " + reasons[-1].removeprefix("no candidate starts: ") + "."
+    return closest, Alternatives(), reason, reasons
 
 
 def _per_node(request: PlanRequest, gpu: GpuSpec) -> int:

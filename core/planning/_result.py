@@ -9,6 +9,7 @@ with no per-token figure at all.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -131,56 +132,77 @@ def _args(o: Outcome) -> list[str]:
     return args
 
 
-def result(o: Outcome) -> CandidateResult:
-    """The full result of a counted candidate: its vLLM arguments, resources, every latency and
-    throughput figure with its range, where it lands, and notes."""
-    arch, gpu, tp, variant, req = o.arch, o.gpu, o.tp, o.variant, o.req
-    t = req.traffic
-    served = variant.served
-    mem, curve, eff, flags, start_note, kv_bound = o.sized
-    chosen, wait50, wait95 = o.chosen, o.wait50, o.wait95
-    pooling = is_pooling(served)
-    cpu, memory = resources_for(mem.flags.tensor_parallel_size * mem.flags.pipeline_parallel_size, mem.weights_gib)
-    notes = [f"efficiencies: {eff.source}"]
-    if start_note:
-        notes.append(start_note)
-    kv_tokens = mem.kv_cache_tokens
-    if chosen.concurrency < mem.flags.max_num_seqs:
-        # The KV cache vLLM will allocate at the --max-num-seqs written above.
-        if chosen.concurrency not in curve.written_kv:
-            written = estimate_memory(served, gpu, flags.model_copy(update={"max_num_seqs": chosen.concurrency}))
-            curve.written_kv[chosen.concurrency] = written.kv_cache_tokens
-        kv_tokens = max(kv_tokens, curve.written_kv[chosen.concurrency])
+def _written_kv(o: Outcome) -> int:
+    """The KV-cache tokens vLLM allocates at the --max-num-seqs the plan writes (a smaller
+    value than the sizing's leaves more room for the cache)."""
+    mem, curve, _, flags, _, _ = o.sized
+    c = o.chosen.concurrency
+    if c >= mem.flags.max_num_seqs:
+        return mem.kv_cache_tokens
+    if c not in curve.written_kv:
+        written = estimate_memory(o.variant.served, o.gpu, flags.model_copy(update={"max_num_seqs": c}))
+        curve.written_kv[c] = written.kv_cache_tokens
+    return max(mem.kv_cache_tokens, curve.written_kv[c])
+
+
+def _figures(o: Outcome) -> dict[str, Any]:
+    """Every latency and throughput figure of a counted candidate with its range, and what a
+    million tokens cost: per output token for a generative model, per input token (and no
+    TPOT at all) for a pooling one."""
+    served, t = o.variant.served, o.req.traffic
+    _, curve, eff, *_ = o.sized
+    chosen = o.chosen
     floors = curve.floors(chosen.concurrency)
     cls = model_class(served)
 
     def fig(metric: str, value: float, unit: str, floor: float | None = None, ceiling: float | None = None) -> Figure:
         return ranged(value, metric, arch=served, eff=eff, unit=unit, floor=floor, ceiling=ceiling, model_cls=cls)
 
+    ttft50, ttft95 = ordered_quantiles(
+        fig("ttft_ms_p50", (chosen.ttft50 + o.wait50) * 1000, "ms", floor=floors.ttft * 1000), o.ttft_p95_ms
+    )
+    out: dict[str, Any] = {
+        "ttft_p50_ms": ttft50,
+        "ttft_p95_ms": ttft95,
+        "e2e_p95_ms": fig("e2e_latency_ms_p50", (chosen.e2e95 + o.wait95) * 1000, "ms", floor=floors.e2e * 1000),
+        "input_tokens_per_s_per_replica": fig(
+            "requests_per_s", chosen.rps * t.input_tokens, "tokens/s", ceiling=floors.rps * t.input_tokens
+        ),
+    }
+    million_a_month = t.rps * 3600 * HOURS_PER_MONTH / 1e6
+    if is_pooling(served):
+        if o.monthly is not None:
+            out["usd_per_million_input_tokens"] = round(o.monthly / (million_a_month * t.input_tokens), 4)
+        return out
+    out["tpot_p50_ms"], out["tpot_p95_ms"] = ordered_quantiles(
+        fig("tpot_ms_p50", chosen.tpot50 * 1000, "ms", floor=floors.tpot * 1000),
+        fig("tpot_ms_p50", chosen.tpot95 * 1000, "ms", floor=floors.tpot * 1000),
+    )
+    out["output_tokens_per_s_per_replica"] = fig(
+        "output_tokens_per_s", chosen.rps * t.output_tokens, "tokens/s", ceiling=floors.rps * t.output_tokens
+    )
+    if o.monthly is not None:
+        out["usd_per_million_output_tokens"] = round(o.monthly / (million_a_month * t.output_tokens), 4)
+    return out
+
+
+def result(o: Outcome) -> CandidateResult:
+    """The full result of a counted candidate: its vLLM arguments, resources, every latency and
+    throughput figure with its range, where it lands, and notes."""
+    arch, gpu, tp, variant, req = o.arch, o.gpu, o.tp, o.variant, o.req
+    served = variant.served
+    mem, _, eff, _, start_note, kv_bound = o.sized
+    chosen = o.chosen
+    cpu, memory = resources_for(mem.flags.tensor_parallel_size * mem.flags.pipeline_parallel_size, mem.weights_gib)
+    notes = [f"efficiencies: {eff.source}"]
+    if start_note:
+        notes.append(start_note)
+    kv_tokens = _written_kv(o)
     compat = support(variant.method, gpu, moe=arch.is_moe)
     if compat.status == "emulated" or variant.method == "none":
         notes.append(compat.note)
     if variant.trade:
         notes.append(variant.trade)
-    ttft50, ttft95 = ordered_quantiles(
-        fig("ttft_ms_p50", (chosen.ttft50 + wait50) * 1000, "ms", floor=floors.ttft * 1000), o.ttft_p95_ms
-    )
-    tpot50 = tpot95 = out_tps = None
-    per_million_out = per_million_in = None
-    monthly_tokens = 3600 * HOURS_PER_MONTH / 1e6
-    if pooling:
-        if o.monthly is not None:
-            per_million_in = round(o.monthly / (t.rps * t.input_tokens * monthly_tokens), 4)
-    else:
-        tpot50, tpot95 = ordered_quantiles(
-            fig("tpot_ms_p50", chosen.tpot50 * 1000, "ms", floor=floors.tpot * 1000),
-            fig("tpot_ms_p50", chosen.tpot95 * 1000, "ms", floor=floors.tpot * 1000),
-        )
-        out_tps = fig(
-            "output_tokens_per_s", chosen.rps * t.output_tokens, "tokens/s", ceiling=floors.rps * t.output_tokens
-        )
-        if o.monthly is not None:
-            per_million_out = round(o.monthly / (t.rps * t.output_tokens * monthly_tokens), 4)
     placement = place(req.cluster, gpu.name, tp=tp, replicas=o.replicas_target) if req.cluster else None
     return CandidateResult(
         model=served.name,
@@ -201,16 +223,8 @@ def result(o: Outcome) -> CandidateResult:
         slots_limited_by="latency targets"
         if chosen.concurrency < o.limit
         else ("KV cache capacity" if kv_bound or o.kv_slots < mem.flags.max_num_seqs else "max_num_seqs"),
-        ttft_p50_ms=ttft50,
-        ttft_p95_ms=ttft95,
-        tpot_p50_ms=tpot50,
-        tpot_p95_ms=tpot95,
-        e2e_p95_ms=fig("e2e_latency_ms_p50", (chosen.e2e95 + wait95) * 1000, "ms", floor=floors.e2e * 1000),
+        **_figures(o),
         requests_per_s_per_replica=o.requests_per_s_per_replica,
-        output_tokens_per_s_per_replica=out_tps,
-        input_tokens_per_s_per_replica=fig(
-            "requests_per_s", chosen.rps * t.input_tokens, "tokens/s", ceiling=floors.rps * t.input_tokens
-        ),
         replicas_min=o.replicas_min,
         replicas_target=o.replicas_target,
         replicas_max=o.replicas_max,
@@ -221,8 +235,6 @@ def result(o: Outcome) -> CandidateResult:
         price_per_gpu_hour=o.price,
         price_source=o.price_source,
         monthly_cost_usd=o.monthly_cost_usd,
-        usd_per_million_output_tokens=per_million_out,
-        usd_per_million_input_tokens=per_million_in,
         meets_slo=o.meets_slo,
         violations=o.violations,
         notes=notes,
