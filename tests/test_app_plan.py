@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from pathlib import Path
 
 import pyarrow as pa
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from frontend.state import _PLAN
 from tests.test_app import APP
 
 
@@ -43,8 +45,10 @@ def test_plan_page_plans_saves_and_charts(cache: Path) -> None:
     assert any("Memory per GPU" in t for t in titles)
     load = next(c for c in charts if "Latency vs load" in c["layout"]["title"]["text"])
     # The operating point on the log x axis is drawn in log10 units (a raw 1024 ran the axis to 10^1024).
-    line = next(m.value for m in at.markdown if "concurrent requests per replica" in m.value)
-    slots = int(line.split(" — ")[2].split()[0])
+    line = next(m.value for m in at.markdown if "concurrent requests (limited by" in m.value)
+    match = re.search(r"Per replica: (\d+) concurrent requests", line)
+    assert match, line
+    slots = int(match.group(1))
     vlines = [s for s in load["layout"]["shapes"] if s["x0"] == s["x1"] and s.get("xref", "x") == "x"]
     assert [round(v["x0"], 6) for v in vlines] == [round(math.log10(slots), 6)]
     assert any("operating point" in a["text"] for a in load["layout"]["annotations"])
@@ -196,13 +200,16 @@ def test_a_restored_plan_brings_its_inputs_into_the_form(cache: Path) -> None:
     assert at.text_input(key="plan_model_ref").value == "Qwen/Qwen3-8B"
     assert at.number_input(key="plan_rps").value == 12 and at.number_input(key="plan_in").value == 1500
     assert at.number_input(key="plan_ttft").value == 900 and at.selectbox(key="plan_quant").value == "checkpoint"
-    # Pressing Plan re-plans what is on screen, not the defaults.
+    # Pressing Plan re-plans what is on screen, not the defaults (now for the inventory's GPUs).
     at.button[0].click().run()
-    assert any(plan.id in s.value for s in at.success)
+    replanned = at.session_state[_PLAN]
+    assert replanned.request.model == plan.request.model and replanned.request.traffic == plan.request.traffic
+    assert replanned.request.slo == plan.request.slo
 
 
-def test_alternatives_say_which_gpus_the_inventory_has(cache: Path) -> None:
-    """With the GPU inventory read, each alternative says whether its GPU type is in it."""
+def test_alternatives_say_where_each_lands_in_the_inventory(cache: Path) -> None:
+    """With the GPU inventory read, each alternative says whether it fits in its free GPUs now or
+    what must be added, and a GPU type it does not have says so."""
     at = AppTest.from_file(APP, default_timeout=120)
     at.run()
     at.switch_page("views/gpu_inventory.py").run()  # reads the sample inventory (L40S, no B200)
@@ -210,9 +217,10 @@ def test_alternatives_say_which_gpus_the_inventory_has(cache: Path) -> None:
     at.multiselect(key="plan_gpus").set_value(["L40S", "B200"])
     at.button[0].click().run()
     assert not at.exception, [e.value for e in at.exception]
-    table = next(df.value for df in at.dataframe if "Inventory" in df.value.columns)
-    where = dict(zip(table["GPU"], table["Inventory"], strict=False))
-    assert where.get("L40S") == "in your inventory" and where.get("B200") == "not in your inventory", where
+    table = next(df.value for df in at.dataframe if "In your cluster" in df.value.columns)
+    where = dict(zip(table["GPU"], table["In your cluster"], strict=False))
+    assert where.get("L40S", "").startswith(("fits now", "add ")), where
+    assert where.get("B200", "").startswith("not in cluster: add"), where
 
 
 def test_recommend_panel_is_built_only_when_open(cache: Path) -> None:
@@ -253,18 +261,18 @@ def test_alternatives_are_paged_in_the_plans_order(cache: Path) -> None:
     """The alternatives table shows 20 ranked candidates a page, in the plan's order, and the
     page number moves through them."""
     from core.planning import CapacityPlan
-    from frontend.state import _PLAN
 
     at = AppTest.from_file(APP, default_timeout=120)
     at.run()
     at.switch_page("views/capacity_plan.py").run()
+    at.radio(key="plan_scope").set_value("catalog")
     at.button[0].click().run()
     assert not at.exception, [e.value for e in at.exception]
     plan = at.session_state[_PLAN]
     assert isinstance(plan, CapacityPlan) and len(plan.ranked) > 20
 
     def shown() -> list[tuple[str, int, str]]:
-        table = next(df.value for df in at.dataframe if "Inventory" in df.value.columns)
+        table = next(df.value for df in at.dataframe if "In your cluster" in df.value.columns)
         return list(zip(table["GPU"], table["GPUs/replica"], table["Precision"], strict=True))
 
     def ranked(rows: slice) -> list[tuple[str, int, str]]:

@@ -382,8 +382,7 @@ class Workflow(Delivery):
                 )
             s.selected_models = names[:5]
             req, notes = plan_request(s, names[0], self.catalog)
-            if not req.constraints.gpu_types:
-                req = req.model_copy(update={"cluster": fleet_from_inventory(self.read_inventory())})
+            req = req.model_copy(update={"cluster": fleet_from_inventory(self.read_inventory())})
             plan = build_plan(req, catalog=self.catalog)
         except NavigatorError as exc:
             s.plan = None

@@ -139,7 +139,7 @@ def fill_form(plan: CapacityPlan, catalog: Catalog) -> None:
         "plan_pattern": t.pattern,
         "plan_workload": t.workload,
         "plan_min_replicas": int(c.min_replicas or 0),
-        "plan_scope": "catalog" if c.whole_catalog or (r.cluster is None and not c.gpu_types) else "cluster",
+        "plan_scope": "catalog" if c.whole_catalog or r.cluster is None else "cluster",
         "plan_in": int(t.input_tokens),
         "plan_out": int(t.output_tokens),
         "plan_in95": int(t.input_tokens_p95 or 0),

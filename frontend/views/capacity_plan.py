@@ -204,7 +204,7 @@ elif submitted and model is not None:
                 monthly_budget_usd=budget or None,
                 price_overrides=overrides,
             ),
-            cluster=fleet_from_inventory(inventory) if scope == "cluster" and not gpus else None,
+            cluster=fleet_from_inventory(inventory),
         )
         with st.spinner("Sizing every GPU type, tensor-parallel size and precision …"):
             current = _plan(

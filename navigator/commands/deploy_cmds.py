@@ -320,7 +320,7 @@ def _delete(args: argparse.Namespace) -> int:
 
 
 def _source_flags(p: argparse.ArgumentParser) -> None:
-    from navigator.commands.inventory_cmd import add_inventory_source
+    from navigator.commands._inventory_source import add_inventory_source
 
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--plan", type=Path, metavar="FILE", help="plan JSON from `navigator plan --json`")

@@ -16,8 +16,8 @@ from core.decision import DecisionReport, build_report, report_markdown, report_
 from core.errors import InputError
 from core.modelcar import inspect_image, load_modelcar_config, write_overlay
 from core.settings import load_settings
+from navigator.commands._inventory_source import read_inventory
 from navigator.commands._output import print_json, print_table
-from navigator.commands.inventory_cmd import read_inventory
 
 
 def report_from_args(args: argparse.Namespace) -> tuple[DecisionReport, Inventory, str | None]:
@@ -105,7 +105,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    from navigator.commands.inventory_cmd import add_inventory_source
+    from navigator.commands._inventory_source import add_inventory_source
 
     p = sub.add_parser("fit", help="GO / GO_WITH_CHANGES / NO_GO for each model-car entry on the cluster")
     p.add_argument("--config", type=Path, required=True, help="model-car YAML (never modified)")

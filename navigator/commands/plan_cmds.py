@@ -36,8 +36,8 @@ from core.planning import (
 from core.settings import load_settings
 from core.store import Store, open_store
 from core.yamlio import read_bounded
+from navigator.commands._inventory_source import add_inventory_source, read_inventory
 from navigator.commands._output import print_json, print_table
-from navigator.commands.inventory_cmd import add_inventory_source, read_inventory
 
 
 def _invalid(exc: ValidationError) -> InputError:
@@ -129,12 +129,10 @@ def _store() -> Store:
 
 
 def _with_cluster(request: PlanRequest, args: argparse.Namespace) -> PlanRequest:
-    """The request with the user's cluster: the live one when asked, else the inventory file
-    (the flag's, the settings' or the sample) — unless the GPUs are named or ``--gpu any``."""
-    if request.constraints.gpu_types and not (args.inventory or args.kubeconfig or args.cluster):
-        return request
-    inv = read_inventory(args)
-    return request.model_copy(update={"cluster": fleet_from_inventory(inv)})
+    """The request with the user's cluster — the live one when asked, else the inventory file
+    (the flag's, the settings' or the sample) — so every candidate says where it would land,
+    whichever GPU types are weighed."""
+    return request.model_copy(update={"cluster": fleet_from_inventory(read_inventory(args))})
 
 
 def _plan(args: argparse.Namespace) -> int:
