@@ -165,7 +165,7 @@ def _results(got: dict[str, Any]) -> list[tuple[str, tuple[bool, Any]]]:
 
 BAD: list[tuple[str, dict[str, Any], str]] = [
     ("resolve_model", {"model": "Llama-9"}, "Unknown model 'Llama-9'. Closest known:"),
-    ("resolve_model", {}, "model: Field required"),
+    ("resolve_model", {}, "model: is required"),
     ("estimate", {"model": "Llama-3.1-8B", "gpu": "H200-XL"}, "H200-XL"),
     ("estimate", {"model": "Llama-3.1-8B", "gpu": "L40S", "flags": {"tensor_parallel_size": 0}}, "flags.tensor"),
     ("estimate", {"model": "Llama-3.1-8B", "gpu": "L40S", "benchmark": {}}, "benchmark needs workload"),
@@ -215,7 +215,7 @@ def test_http_transport_lists_and_calls(tmp_path: Path) -> None:
         uris, gpus = anyio.run(resources)
     assert set(got["tools"]) == READ_ONLY
     assert plan["feasible"] and plan["chosen"]["gpu"] in ("L40S", "H100-SXM")
-    assert got["resolve_model#1"] == (True, "model: String should have at least 1 character")
+    assert got["resolve_model#1"] == (True, "model: must not be empty")
     whatif = again["whatif#0"][1]
     assert whatif["original_plan_id"] == plan["id"] and whatif["scenario"]["rps_multiplier"] == 0.5
     assert "navigator://catalog/quantization" in uris

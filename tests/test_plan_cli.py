@@ -84,3 +84,13 @@ def test_plan_save_goes_to_the_cache(tmp_path: Path) -> None:
     assert done.returncode == 0
     plan_id = json.loads(done.stdout)["id"]
     assert (tmp_path / "plans" / f"{plan_id}.json").exists()
+
+
+def test_plan_flags_out_of_range_are_said_in_words(capsys: pytest.CaptureFixture[str]) -> None:
+    """A flag out of range names the flag and what to give, never the library's wording."""
+    from navigator.cli import main
+
+    base = ["plan", "--model", "Llama-3.1-8B", "--rps", "5", "--input-tokens", "100", "--output-tokens", "100"]
+    assert main([*base, "--min-replicas", "0"]) == 2
+    err = capsys.readouterr().err
+    assert "--min-replicas: give a number of at least 1" in err and "Input should" not in err

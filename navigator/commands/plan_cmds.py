@@ -35,6 +35,7 @@ from core.planning import (
 )
 from core.settings import load_settings
 from core.store import Store, open_store
+from core.wording import in_words
 from core.yamlio import read_bounded
 from navigator.commands._inventory_source import add_inventory_source, read_inventory
 from navigator.commands._output import print_json, print_table
@@ -44,7 +45,7 @@ def _invalid(exc: ValidationError) -> InputError:
     parts = []
     for err in exc.errors():
         field = str(err["loc"][-1]) if err["loc"] else "input"
-        parts.append(f"--{field.replace('_', '-')}: {err['msg'].removeprefix('Value error, ')}")
+        parts.append(f"--{field.replace('_', '-')}: {in_words(err)}")
     return InputError("; ".join(parts))
 
 

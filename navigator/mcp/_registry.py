@@ -2,7 +2,7 @@
 schema the client sees), a function over ``core``, and whether it changes a cluster.
 
 Calls are validated by the same models, and every failure is one line: a field error names the
-argument path (``traffic.rps: Input should be greater than 0``), a ``NavigatorError`` is the
+argument path in words (``traffic.rps: give a number above 0``), a ``NavigatorError`` is the
 CLI's own message, and anything unexpected is its type only (the traceback stays in the log).
 """
 
@@ -18,6 +18,7 @@ import mcp_types as types
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from core.errors import NavigatorError
+from core.wording import in_words
 
 log = logging.getLogger("navigator.mcp")
 
@@ -66,7 +67,7 @@ def field_errors(exc: ValidationError) -> str:
     parts = []
     for err in exc.errors():
         where = ".".join(str(p) for p in err["loc"]) or "arguments"
-        msg = err["msg"].removeprefix("Value error, ")
+        msg = in_words(err)
         if err["type"] == "extra_forbidden":
             msg = "not an argument of this tool (see its input schema)"
         parts.append(f"{where}: {msg}")
