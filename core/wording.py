@@ -7,6 +7,7 @@ Pydantic says "Input should be greater than or equal to 1"; a person is told wha
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from pydantic_core import ErrorDetails
@@ -19,7 +20,7 @@ def _num(v: Any) -> str:
 def in_words(err: ErrorDetails) -> str:
     """One validation problem as an instruction (the field is named by the caller)."""
     kind, ctx = err["type"], err.get("ctx") or {}
-    said = {
+    said: Callable[[], str] | None = {
         "greater_than_equal": lambda: f"give a number of at least {_num(ctx.get('ge'))}",
         "greater_than": lambda: f"give a number above {_num(ctx.get('gt'))}",
         "less_than_equal": lambda: f"give a number of at most {_num(ctx.get('le'))}",

@@ -187,6 +187,20 @@ def set_handoff(workflow: WorkflowState, plan: CapacityPlan) -> None:
     st.session_state[_HANDOFF] = Handoff(workflow_id=workflow.id, plan_id=plan.id, namespace=workflow.namespace)
 
 
+def adopt_conversation_plan(workflow: WorkflowState) -> CapacityPlan | None:
+    """Make the conversation's newest plan the session's current one, so the Capacity plan,
+    What-if and Deploy pages open on it however the user gets there (the sidebar too)."""
+    if workflow.plan_json is None or workflow.plan is None:
+        return None
+    current = current_plan()
+    if current is not None and current.id == workflow.plan.plan_id:
+        return current
+    plan = CapacityPlan.model_validate(workflow.plan_json)
+    set_plan(plan)
+    set_handoff(workflow, plan)
+    return plan
+
+
 def handoff_for(plan: CapacityPlan | None) -> Handoff | None:
     """The conversation's hand-off, when ``plan`` is the plan it handed over."""
     value = st.session_state.get(_HANDOFF)

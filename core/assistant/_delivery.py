@@ -188,8 +188,10 @@ class Delivery:
     def _monitor(self, s: WorkflowState) -> str:
         d = s.deployment
         watch = (
-            "Watch: `vllm:num_requests_waiting` (queueing; KEDA scales on it), p95 time to first token against your "
-            "target, and `vllm:gpu_cache_usage_perc` (KV cache pressure). Run the QA logs page to validate the model."
+            "Watch: `vllm:num_requests_waiting` (queueing), p95 time to first token against your target, and "
+            "`vllm:kv_cache_usage_perc` (KV-cache pressure; `vllm:gpu_cache_usage_perc` on older vLLM) — the "
+            "two signals KEDA scales on when the plan has a peak to scale for. Run the QA logs page to validate "
+            "the model."
         )
         if d is None or not d.applied or self.connect is None:
             return "Monitoring: once the manifests are applied, say 'status' here or use the Deploy page. " + watch

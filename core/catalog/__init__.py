@@ -25,6 +25,7 @@ from core.catalog._specs import (
     Price,
     QuantMethod,
     Task,
+    precision_family,
 )
 
 __all__ = [
@@ -45,4 +46,5 @@ __all__ = [
     "get_catalog",
     "load_catalog",
     "normalize_key",
+    "precision_family",
 ]

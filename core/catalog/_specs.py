@@ -23,6 +23,17 @@ MIG_MEMORY_SLICES = 8
 """… and 8 memory slices (NVIDIA MIG User Guide, "Supported MIG Profiles")."""
 
 
+def precision_family(method: str) -> str:
+    """The short name people use for a quantization method (``fp8_w8a8`` → ``fp8``,
+    ``w4a16_marlin`` → ``w4a16``): how plans and fixes name a precision."""
+    named = {"fp8_w8a8": "fp8", "fp8_w8a16_marlin": "fp8", "int8_w8a8": "int8", "inc_w8a8": "fp8"}
+    if method in named:
+        return named[method]
+    if method in ("w4a16_marlin", "awq", "gptq"):
+        return "w4a16"
+    return method.replace("_", "-")
+
+
 class _Entry(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 

@@ -3,8 +3,8 @@ plan's minimum and its peak; the CPU HPA only with a warning; fixed replicas whe
 
 vLLM's load shows in its own metrics, not in CPU: requests waiting for a batch slot
 (``vllm:num_requests_waiting``) and the share of the KV cache in use
-(``vllm:kv_cache_usage_perc``, the name since vLLM 0.10; ``gpu_cache_usage_perc`` before it
-was deprecated). KServe turns ``autoScaling.metrics`` into a KEDA ScaledObject::
+(``vllm:kv_cache_usage_perc``; vLLM PR 18354 deprecated ``gpu_cache_usage_perc`` in its favour).
+KServe turns ``autoScaling.metrics`` into a KEDA ScaledObject::
 
     fields, notes = scaling_fields(plan.chosen, keda=True)
     fields["autoscaling"], fields["min_replicas"], fields["max_replicas"]   # ('keda', 2, 5)
@@ -31,9 +31,10 @@ pre-empt and recompute requests."""
 def keda_metrics(name: str, namespace: str, waiting_per_replica: int) -> list[dict[str, Any]]:
     """The predictor's ``autoScaling.metrics``: waiting requests (per replica) and KV-cache use."""
     pods = f'namespace="{namespace}",pod=~"{name}-predictor-.*"'
-    auth = {"authModes": "bearer", "authenticationRef": {"name": "inference-prometheus-auth"}}
 
     def metric(query: str, target: dict[str, str]) -> dict[str, Any]:
+        # A fresh authenticationRef for each metric: a shared dict is written as a YAML anchor.
+        auth = {"authModes": "bearer", "authenticationRef": {"name": "inference-prometheus-auth"}}
         return {
             "type": "External",
             "external": {

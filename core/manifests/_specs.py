@@ -62,7 +62,15 @@ def _placement(
 ) -> tuple[dict[str, str], list[Toleration], list[str]]:
     """nodeSelector on the product label and tolerations for the target nodes' taints."""
     if inventory is None:
-        return {}, [], ["no inventory: no nodeSelector or tolerations; add them if your GPU nodes are tainted"]
+        return (
+            {},
+            [],
+            [
+                "no nodeSelector or tolerations: no inventory of your own nodes was read (the sample inventory "
+                "describes nobody's cluster); without a nodeSelector on the GPU product the pods may land on any GPU "
+                "type, so read your cluster's inventory or add them if your nodes mix GPU types or are tainted"
+            ],
+        )
     products: set[str] = set()
     taints: list[Taint] = []
     for node in inventory.nodes:

@@ -109,12 +109,19 @@ def _versus(chosen: _Described, other: _Described) -> str:
 
 
 def why(chosen: _Described, ranked: Sequence[_Described], *, asked: bool) -> str:
-    """One sentence: why the headline beat the next two candidates of the list."""
+    """One sentence: why the headline beat the next two candidates of the list (and, when
+    cheaper ones with no measured run come first, how many were passed over)."""
     price = f" at {_money(chosen.monthly_cost_usd)}/month" if chosen.monthly_cost_usd is not None else ""
     measured = "" if asked or not chosen.calibrated else " with measured runs on its GPU"
     head = f"{label(chosen)} is the pick: the cheapest configuration{measured} that meets every target{price}"
-    others = [c for c in ranked if c is not chosen][:2]
+    index = next((i for i, c in enumerate(ranked) if c is chosen), 0)
+    passed = [c for c in ranked[:index] if not c.calibrated]
+    others = (
+        [c for c in ranked if c is not chosen][:2] if len(passed) <= 2 else [passed[0], *ranked[index + 1 : index + 2]]
+    )
     if not others:
         return head + "; nothing else meets them."
     rest = "; ".join(_versus(chosen, o) for o in others)
+    if len(passed) > 2:
+        rest += f" (and {len(passed) - 1} more cheaper configurations on GPUs no measured run covers)"
     return f"{head}. {rest[:1].upper()}{rest[1:]}."

@@ -109,28 +109,30 @@ def _catalog_gpus(catalog: Catalog) -> list[GpuSpec]:
 def gpu_scope(request: PlanRequest, catalog: Catalog) -> tuple[list[GpuSpec], str, bool]:
     """The GPU types a plan weighs, the words that say which and why, and whether the user
     named them: the named types; else the cluster's (its inventory's GPU types the catalog
-    knows); else, or with ``any``, the whole catalog."""
+    knows, MIG slices included); else, or with ``any``, the whole catalog (and the cluster's
+    MIG slices)."""
     named = _named(request)
     if named and not request.constraints.whole_catalog:
         gpus = list({g.name: g for g in (catalog.gpu(n) for n in named)}.values())
         return gpus, "the GPU types you named: " + ", ".join(g.name for g in gpus), True
     fleet = request.cluster
-    if fleet is not None and not request.constraints.whole_catalog:
-        found = [g for g in (catalog.find_gpu(t) for t in fleet.gpu_types()) if g is not None]
-        gpus = list({g.name: g for g in found}.values())
-        if gpus:
-            return (
-                gpus,
-                f"the GPU types in your cluster ({fleet.source}): {', '.join(g.name for g in gpus)}; "
-                "ask for any GPU to weigh the whole catalog",
-                False,
-            )
-    where = "" if fleet is None else f" (none of the GPUs of {fleet.source} is in the catalog)"
+    in_fleet = [g for g in (catalog.find_gpu(t) for t in fleet.gpu_types()) if g is not None] if fleet else []
+    if in_fleet and not request.constraints.whole_catalog:
+        gpus = list({g.name: g for g in in_fleet}.values())
+        return (
+            gpus,
+            f"the GPU types in your cluster ({fleet.source if fleet else ''}): {', '.join(g.name for g in gpus)}; "
+            "choose the whole catalog (--gpu any) to weigh every GPU",
+            False,
+        )
+    gpus = list({g.name: g for g in [*_catalog_gpus(catalog), *in_fleet]}.values())
     if request.constraints.whole_catalog:
-        where = " (you asked for any GPU)"
+        where = " (you chose the whole catalog)"
     elif fleet is None:
         where = " (no cluster connected and no inventory loaded)"
-    return _catalog_gpus(catalog), f"every GPU type in the catalog{where}", False
+    else:
+        where = f" (none of the GPUs of {fleet.source} is in the catalog)"
+    return gpus, f"every GPU type in the catalog{where}", False
 
 
 def assumptions_for(request: PlanRequest) -> list[str]:

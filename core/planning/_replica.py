@@ -193,7 +193,7 @@ def size(
             gpu=gpu.name,
             gpus_per_replica=tp,
             precision=variant.label,
-            reason=f"{mem.fit_failures[0].code}: {mem.fit_failures[0].message}",
+            reason=mem.fit_failures[0].message,
         )
     eff = efficiency_for(gpu, served)
     return mem, _Curve(served, gpu, mem, req, eff), eff, flags, note, kv_bound

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from core.architecture import ModelArchitecture, checkpoint_variants
-from core.catalog import Catalog, GpuSpec, get_catalog
+from core.catalog import Catalog, GpuSpec, get_catalog, precision_family
 from core.decision import support, supports_bf16
 from core.sizing import apply_quantization_flag
 from core.sizing._flags import KvCacheDtype
@@ -43,12 +43,6 @@ class Variant:
         return self.served.artifact.storage_uri if self.served.artifact else None
 
 
-def _family(method: str) -> str:
-    return {"fp8_w8a8": "fp8", "fp8_w8a16_marlin": "fp8", "int8_w8a8": "int8"}.get(
-        method, "w4a16" if method in ("w4a16_marlin", "awq", "gptq") else method
-    )
-
-
 def variants(
     arch: ModelArchitecture,
     gpu: GpuSpec,
@@ -67,7 +61,7 @@ def variants(
     (a plan resolves them once, not once per GPU).
     """
     own_method = arch.quantization.method if arch.quantization else "none"
-    label = own_method if arch.quantization else ("bf16" if supports_bf16(gpu) else "fp16")
+    label = precision_family(own_method) if arch.quantization else ("bf16" if supports_bf16(gpu) else "fp16")
     out: list[Variant] = []
     if support(own_method, gpu, moe=arch.is_moe).runs:
         out.append(Variant(label, None, "auto", own_method, arch, own=True))
@@ -81,9 +75,10 @@ def variants(
             continue
         spec = (catalog or get_catalog()).artifacts.get(ck.hf_id or "")
         trade = spec.accuracy if spec and spec.accuracy else "published checkpoint; no accuracy figure in the catalog"
-        out.append(Variant(f"{_family(q.method)} ({ck.hf_id})", None, "auto", q.method, ck, own=False, trade=trade))
+        ck_label = f"{precision_family(q.method)} ({ck.hf_id})"
+        out.append(Variant(ck_label, None, "auto", q.method, ck, own=False, trade=trade))
     if choice in ("fp8", "int8", "w4a16"):
-        return [v for v in out if _family(v.method) == choice]
+        return [v for v in out if precision_family(v.method) == choice]
     if choice == "none":
         return [v for v in out if v.method == "none"]
     return out

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pydantic import BaseModel, ConfigDict
 
 from core.architecture import ModelArchitecture, checkpoint_variants
-from core.catalog import GpuSpec
+from core.catalog import GpuSpec, precision_family
 from core.errors import InputError
 from core.sizing._estimate import MemoryEstimate, estimate_memory, valid_tp_sizes
 from core.sizing._flags import ServingFlags, apply_quantization_flag
@@ -71,7 +71,9 @@ def _candidates(
             flags.model_copy(update={"gpu_memory_utilization": 0.95}),
         )
     tp = flags.tensor_parallel_size
-    for bigger in (t for t in valid_tp_sizes(arch, 8) if t > tp):
+    # Slices of a MIG GPU cannot be joined: no tensor parallelism to suggest on one.
+    wider_tps = [] if gpu.mig_profile else [t for t in valid_tp_sizes(arch, 8) if t > tp]
+    for bigger in wider_tps:
         wider = flags.model_copy(update={"tensor_parallel_size": bigger})
         gpus = bigger * flags.pipeline_parallel_size
         est = estimate_memory(arch, gpu, wider)
@@ -106,7 +108,7 @@ def _candidates(
         q = variant.quantization
         assert q is not None and variant.artifact is not None
         yield (
-            f"deploy the {q.method} checkpoint {variant.hf_id} ({variant.artifact.storage_uri})",
+            f"deploy the {precision_family(q.method)} checkpoint {variant.hf_id} ({variant.artifact.storage_uri})",
             {},
             variant,
             flags.model_copy(update={"quantization": None}),

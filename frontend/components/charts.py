@@ -120,11 +120,17 @@ def memory_breakdown_figure(mem: MemoryEstimate) -> go.Figure:
     return _figure(data, layout)
 
 
-def _curve_traces(points: Sequence[PerformanceEstimate]) -> list[Trace]:
-    """TTFT and TPOT with their shaded ranges, and output tokens/s on the right axis."""
+def _curve_traces(points: Sequence[PerformanceEstimate], *, pooling: bool = False) -> list[Trace]:
+    """TTFT and TPOT with their shaded ranges, and output tokens/s on the right axis; for a
+    pooling model (embeddings, rerankers) its request latency and requests/s alone."""
     x = [p.concurrency for p in points]
     data: list[Trace] = []
-    for label, attr, color in (("TTFT", "ttft_ms", "#1565c0"), ("TPOT", "tpot_ms", "#ef6c00")):
+    series = (
+        (("request latency", "ttft_ms", "#1565c0"),)
+        if pooling
+        else (("TTFT", "ttft_ms", "#1565c0"), ("TPOT", "tpot_ms", "#ef6c00"))
+    )
+    for label, attr, color in series:
         figs = [getattr(p, attr) for p in points]
         band = {"type": "scatter", "x": x, "mode": "lines", "line": {"width": 0}, "showlegend": False}
         data.append({**band, "y": [f.high for f in figs], "hoverinfo": "skip"})
@@ -151,8 +157,8 @@ def _curve_traces(points: Sequence[PerformanceEstimate]) -> list[Trace]:
         {
             "type": "scatter",
             "x": x,
-            "y": [p.output_tokens_per_s.expected for p in points],
-            "name": "output tokens/s",
+            "y": [(p.requests_per_s if pooling else p.output_tokens_per_s).expected for p in points],
+            "name": "requests/s" if pooling else "output tokens/s",
             "yaxis": "y2",
             "line": {"color": "#2e7d32", "dash": "dot"},
             "mode": "lines+markers",
@@ -161,12 +167,12 @@ def _curve_traces(points: Sequence[PerformanceEstimate]) -> list[Trace]:
     return data
 
 
-def _curve_layout(title: str) -> dict[str, object]:
+def _curve_layout(title: str, *, pooling: bool = False) -> dict[str, object]:
     return {
         "title": _title(title),
         "xaxis": {"title": _title("concurrent requests"), "type": "log"},
         "yaxis": {"title": _title("ms")},
-        "yaxis2": {"title": _title("output tokens/s"), "overlaying": "y", "side": "right"},
+        "yaxis2": {"title": _title("requests/s" if pooling else "output tokens/s"), "overlaying": "y", "side": "right"},
         "height": 400,
         "legend": {"orientation": "h", "y": -0.3},
         "margin": {"t": 50, "b": 10},
@@ -201,27 +207,40 @@ def _vline_label(x: float, text: str) -> dict[str, object]:
 
 
 def load_figure(
-    points: Sequence[PerformanceEstimate], *, operating: int, ttft_target: float | None, tpot_target: float | None
+    points: Sequence[PerformanceEstimate],
+    *,
+    operating: int,
+    ttft_target: float | None,
+    tpot_target: float | None,
+    pooling: bool = False,
 ) -> go.Figure:
-    """TTFT/TPOT against concurrency with the SLO lines and the plan's operating point."""
+    """TTFT/TPOT against concurrency with the SLO lines and the plan's operating point (request
+    latency and requests/s for a pooling model)."""
     shapes: list[dict[str, object]] = []
     notes: list[dict[str, object]] = []
-    for value, color, label in ((ttft_target, "#1565c0", "TTFT target"), (tpot_target, "#ef6c00", "TPOT target")):
+    targets = (
+        ((ttft_target, "#1565c0", "latency target"),)
+        if pooling
+        else ((ttft_target, "#1565c0", "TTFT target"), (tpot_target, "#ef6c00", "TPOT target"))
+    )
+    for value, color, label in targets:
         if value:
             line = {"color": color, "dash": "dash"}
             shapes.append({"type": "line", "xref": "paper", "x0": 0, "x1": 1, "y0": value, "y1": value, "line": line})
             notes.append({"xref": "paper", "x": 1, "y": value, "text": label, "showarrow": False, "yanchor": "bottom"})
-    # The x axis is logarithmic, where a shape's x is in log10 units: x=216 drew an axis to 10^216.
-    x = math.log10(max(operating, 1))
-    shapes.append(_vline(x))
-    notes.append(_vline_label(x, f"operating point: {operating}"))
-    layout = _curve_layout("Latency vs load per replica (estimated), SLO lines, operating point")
-    return _figure(_curve_traces(points), {**layout, "shapes": shapes, "annotations": notes})
+    # The x axis is logarithmic. An annotation's x is in log10 units there (x=216 drew an axis to
+    # 10^216), a line shape's in data units (Chromium drew log10(64) = 1.8 at 1.8 requests).
+    shapes.append(_vline(max(operating, 1)))
+    notes.append(_vline_label(math.log10(max(operating, 1)), f"operating point: {operating}"))
+    layout = _curve_layout("Latency vs load per replica (estimated), SLO lines, operating point", pooling=pooling)
+    return _figure(_curve_traces(points, pooling=pooling), {**layout, "shapes": shapes, "annotations": notes})
 
 
 def cost_figure(candidates: Sequence[CandidateResult], chosen: CandidateResult | None) -> go.Figure:
     """Monthly cost of each alternative that meets the SLO (the chosen one highlighted)."""
-    priced = [c for c in candidates if c.monthly_cost_usd is not None][:15]
+    all_priced = [c for c in candidates if c.monthly_cost_usd is not None]
+    priced = all_priced[:15]
+    shown = f", the first 15 of {len(all_priced)}" if len(all_priced) > 15 else ""
     bar: Trace = {
         "type": "bar",
         "x": [f"{c.gpus_per_replica}×{c.gpu} {c.precision}" for c in priced],
@@ -232,7 +251,7 @@ def cost_figure(candidates: Sequence[CandidateResult], chosen: CandidateResult |
     return _figure(
         [bar],
         {
-            "title": _title("Monthly cost of the alternatives, cheapest first (USD, 730 h)"),
+            "title": _title(f"Monthly cost of the alternatives, cheapest first{shown} (USD, 730 h)"),
             "yaxis": {"title": _title("USD per month")},
             "height": 360,
             "margin": {"t": 50, "b": 10},

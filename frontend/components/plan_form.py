@@ -117,6 +117,14 @@ def presets_for(rps: float, ttft: float, tpot: float) -> dict[str, str]:
     return {"plan_traffic_preset": traffic, "plan_slo_preset": latency}
 
 
+def apply_workload() -> None:
+    """Batch traffic has no per-token default: the TPOT field is cleared (0 = the workload's
+    default) so the change takes effect; a target typed afterwards still holds."""
+    if st.session_state.get("plan_workload") == "batch":
+        st.session_state["plan_tpot"] = 0.0
+        st.session_state["plan_slo_preset"] = CUSTOM
+
+
 WORKLOADS = {"interactive": "Interactive (chat, assistants)", "batch": "Batch / offline"}
 SCOPES = {"cluster": "Your cluster's GPU types ({source})", "catalog": "Whole catalog"}
 

@@ -59,6 +59,7 @@ def _figures(key: str, _plan: CapacityPlan, _catalog: Catalog) -> tuple[go.Figur
             operating=c.slots_per_replica,
             ttft_target=_plan.targets.p95_ttft_ms,
             tpot_target=_plan.targets.p95_tpot_ms,
+            pooling=c.pooling,
         )
     except NavigatorError as exc:
         return str(exc)

@@ -33,6 +33,7 @@ from frontend.components.plan_form import (
     WORKLOADS,
     apply_slo_preset,
     apply_traffic_preset,
+    apply_workload,
     field_error,
     fill_form,
     form_problems,
@@ -82,14 +83,12 @@ if current is not None:
         )
 
 p1, p2 = st.columns(2)
-p1.selectbox(
-    "Traffic preset",
-    [*TRAFFIC_PRESETS, CUSTOM],
-    index=1,
-    key="plan_traffic_preset",
-    on_change=apply_traffic_preset,
-)
-p2.selectbox("Latency preset", [*SLO_PRESETS, CUSTOM], index=1, key="plan_slo_preset", on_change=apply_slo_preset)
+# Defaults through the session (a plan filled in above may have set them): a widget given both a
+# default and a session value makes Streamlit warn.
+st.session_state.setdefault("plan_traffic_preset", list(TRAFFIC_PRESETS)[1])
+st.session_state.setdefault("plan_slo_preset", list(SLO_PRESETS)[1])
+p1.selectbox("Traffic preset", [*TRAFFIC_PRESETS, CUSTOM], key="plan_traffic_preset", on_change=apply_traffic_preset)
+p2.selectbox("Latency preset", [*SLO_PRESETS, CUSTOM], key="plan_slo_preset", on_change=apply_slo_preset)
 
 with st.form("plan_form"):
     st.subheader("Model")
@@ -115,6 +114,7 @@ with st.form("plan_form"):
         list(WORKLOADS),
         format_func=WORKLOADS.__getitem__,
         key="plan_workload",
+        on_change=apply_workload,
         help="Interactive: people wait on each token, so p95 TPOT ≤ 50 ms (about 20 tokens/s per user) unless you "
         "give a TPOT target. Batch: offline jobs sized for throughput, with no per-token target.",
     )

@@ -93,6 +93,7 @@ if prompt:
                 state.set_chat_error(f"That turn failed: {exc}. Nothing you said before was lost.")
             else:
                 state.set_workflow(reply.state)
+                state.adopt_conversation_plan(reply.state)
                 st.query_params["wf"] = reply.state.id
     st.rerun()
 
@@ -103,9 +104,7 @@ with side_col:
         to_plan = st.button("Open in Capacity plan", icon=":material/query_stats:", key="chat_to_plan", width="stretch")
         to_deploy = st.button("Open in Deploy", icon=":material/rocket_launch:", key="chat_to_deploy", width="stretch")
         if to_plan or to_deploy:
-            plan = CapacityPlan.model_validate(wf.plan_json)
-            state.set_plan(plan)  # both pages work on the session's current plan
-            state.set_handoff(wf, plan)  # and show what the conversation settled as coming from it
+            plan = state.adopt_conversation_plan(wf) or CapacityPlan.model_validate(wf.plan_json)
             try:
                 store.save("plans", plan.id, plan)
             except NavigatorError as exc:

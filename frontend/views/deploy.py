@@ -193,7 +193,10 @@ if ms is not None:
     m2.metric("Valid", f"{valid} / {len(ms.checks)}")
     m3.metric("Cluster", "connected" if probe.reachable else "offline")
     for note in ms.notes + fact_notes:
-        st.caption(f":material/info: {note}")
+        if note.startswith("warning: "):
+            st.warning(note.removeprefix("warning: ").capitalize(), icon=":material/warning:")
+        else:
+            st.caption(f":material/info: {note}")
 
     st.subheader("Manifests")
     for obj, check in zip(ms.objects, ms.checks, strict=True):

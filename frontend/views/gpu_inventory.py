@@ -89,6 +89,11 @@ if reread or current is None or not current.label.startswith(wanted_label_prefix
     current = state.inventory_state()
 
 
+def _known(value: float | None) -> str:
+    """A published figure, or a dash where no source gives one (a blank cell reads "None")."""
+    return "—" if value is None else f"{value:g}"
+
+
 def render(current: state.InventoryState) -> None:
     """Metrics, node table, chart, totals, catalog specs and the export button."""
     inv = current.inventory
@@ -110,6 +115,8 @@ def render(current: state.InventoryState) -> None:
     nodes = pd.DataFrame(node_rows(inv))
     text_columns = [c for c in nodes.columns if not pd.api.types.is_numeric_dtype(nodes[c])]
     nodes[text_columns] = nodes[text_columns].fillna("—")  # a CPU node has no GPU: a dash, not "None"
+    # A CPU node has no GPU memory either: said as a dash (a blank number cell reads "None").
+    nodes["memory_gib"] = [f"{v:.1f}" if pd.notna(v) else "—" for v in nodes["memory_gib"]]
     st.dataframe(
         nodes,
         hide_index=True,
@@ -121,7 +128,7 @@ def render(current: state.InventoryState) -> None:
             "gpu": "GPU (catalog)",
             "product": "Product label",
             "mig_profile": "MIG profile",
-            "memory_gib": st.column_config.NumberColumn("GiB per GPU", format="%.1f"),
+            "memory_gib": "GiB per GPU",
             "compute_capability": "Compute capability",
             "allocatable": st.column_config.NumberColumn("Allocatable"),
             "in_use": st.column_config.NumberColumn("In use"),
@@ -166,11 +173,11 @@ def render(current: state.InventoryState) -> None:
                     "Compute capability": g.compute_capability or g.gfx_arch,
                     "Memory (GB)": g.memory_gb,
                     "Bandwidth (GB/s)": g.memory_bandwidth_gbps,
-                    "BF16 dense (TFLOPS)": g.bf16_dense_tflops,
-                    "FP8 dense (TFLOPS)": g.fp8_dense_tflops,
+                    "BF16 dense (TFLOPS)": _known(g.bf16_dense_tflops),
+                    "FP8 dense (TFLOPS)": _known(g.fp8_dense_tflops),
                     "Interconnect": g.interconnect.type,
-                    "$ per GPU-hour": g.price.usd_per_gpu_hour,
-                    "Price source": f"{g.price.provider}, {g.price.date}" if g.price.provider else "not found (null)",
+                    "$ per GPU-hour": _known(g.price.usd_per_gpu_hour),
+                    "Price source": ", ".join(str(p) for p in (g.price.provider, g.price.date) if p) or "not found",
                 }
                 for g in specs
             ]
@@ -180,7 +187,7 @@ def render(current: state.InventoryState) -> None:
         key="specs_table",
     )
     st.caption(
-        "Specs and prices are published figures (see the catalog's SOURCES.md); blanks were not found in a source."
+        "Specs and prices are published figures (see the catalog's SOURCES.md); a dash was not found in a source."
     )
 
     st.download_button(

@@ -18,14 +18,8 @@ store = services.store(settings)
 MULTIPLIERS = [0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0]
 
 
-def _latency_label(c: CandidateResult) -> str:
-    return "p95 request latency (ms)" if c.pooling else "p95 TTFT / TPOT (ms)"
-
-
-def _latency(c: CandidateResult) -> str:
-    """p95 TTFT / TPOT, or a pooling model's request latency alone."""
-    ttft = f"{c.ttft_p95_ms.expected:,.0f}"
-    return ttft if c.tpot_p95_ms is None else f"{ttft} / {c.tpot_p95_ms.expected:,.1f}"
+def _ttft_label(c: CandidateResult) -> str:
+    return "p95 request latency (ms)" if c.pooling else "p95 TTFT (ms)"
 
 
 @st.cache_resource(show_spinner=False, max_entries=512)
@@ -95,7 +89,9 @@ def what_if_panel(plan: CapacityPlan) -> None:
             st.metric("Replicas", base.replicas_target)
             st.metric("GPUs", f"{base.total_gpus} × {base.gpu}")
             st.metric("Monthly cost", f"${base.monthly_cost_usd:,.0f}" if base.monthly_cost_usd else "no price")
-            st.metric(_latency_label(base), _latency(base))
+            st.metric(_ttft_label(base), f"{base.ttft_p95_ms.expected:,.0f}")
+            if base.tpot_p95_ms is not None:
+                st.metric("p95 TPOT (ms)", f"{base.tpot_p95_ms.expected:,.1f}")
         with right:
             infeasible = "" if result.feasible else " — infeasible"
             st.subheader(f"What-if: {result.modified.request.traffic.rps:,.4g} RPS{infeasible}")
@@ -112,21 +108,27 @@ def what_if_panel(plan: CapacityPlan) -> None:
                     delta_color="inverse",
                 )
                 st.metric(
-                    _latency_label(mod),
-                    _latency(mod),
+                    _ttft_label(mod),
+                    f"{mod.ttft_p95_ms.expected:,.0f}",
                     _pct(d.ttft_p95_pct) if d else None,
                     delta_color="inverse",
-                    help=f"TPOT {_pct(d.tpot_p95_pct) or 'unchanged'}" if d and d.tpot_p95_pct is not None else None,
                 )
+                if mod.tpot_p95_ms is not None:
+                    st.metric(
+                        "p95 TPOT (ms)",
+                        f"{mod.tpot_p95_ms.expected:,.1f}",
+                        _pct(d.tpot_p95_pct) if d else None,
+                        delta_color="inverse",
+                    )
         # Notes that come and go in one container: the chart after them keeps its place in the
         # page, so a step that adds one updates the chart instead of building it again.
         with st.container():
             if result.deltas and (change := _pct(result.deltas.throughput_pct)):
                 st.caption(f"Throughput {change} at the modified replica count.")
             for w in result.warnings:
-                st.warning(w)
+                st.warning(w[:1].upper() + w[1:])
             for r in result.recommendations:
-                st.info(r)
+                st.info(r[:1].upper() + r[1:])
             st.caption(f"Re-sized: {result.scope}.")
         st.vega_lite_chart(
             sweep_chart(_sweep(f"{key}|{asked}", result.modified), current=mult),
