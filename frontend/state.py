@@ -193,11 +193,11 @@ def adopt_conversation_plan(workflow: WorkflowState) -> CapacityPlan | None:
     if workflow.plan_json is None or workflow.plan is None:
         return None
     current = current_plan()
-    if current is not None and current.id == workflow.plan.plan_id:
-        return current
-    plan = CapacityPlan.model_validate(workflow.plan_json)
-    set_plan(plan)
-    set_handoff(workflow, plan)
+    plan = current
+    if plan is None or plan.id != workflow.plan.plan_id:
+        plan = CapacityPlan.model_validate(workflow.plan_json)
+        set_plan(plan)
+    set_handoff(workflow, plan)  # again each turn: the namespace may have been said since
     return plan
 
 

@@ -230,3 +230,33 @@ def gather_evidence(
         return found, notes
     notes.append(f"the calibration data has no vLLM run of {arch.name}")
     return engine_evidence(arch, input_tokens, output_tokens, gpus=gpus, catalog=catalog), notes
+
+
+_WORDS = {"ttft": "TTFT", "tpot": "TPOT", "itl": "ITL", "e2e": "end-to-end", "p50": "p50", "p95": "p95", "p99": "p99"}
+
+
+def metric_label(name: str) -> str:
+    """A benchmark metric's key in words with its unit: ``ttft_ms_p50`` → ``TTFT p50 (ms)``,
+    ``output_tokens_per_s`` → ``output tokens/s``."""
+    unit = ""
+    words = name.replace("_per_s", "/s").split("_")
+    if "ms" in words:
+        words.remove("ms")
+        unit = " (ms)"
+    text = " ".join(_WORDS.get(w, w) for w in words if w != "latency" or "e2e" not in words)
+    return text.replace(" /s", "/s") + unit
+
+
+def load_label(load: str) -> str:
+    """How a benchmark loaded the server, as its source wrote it, in words
+    (``max_concurrency=16`` → ``max concurrency 16``, ``request_rate=inf`` → ``all at once``)."""
+    text = load.replace("request_rate=inf", "all at once").replace("rate=inf", "all at once")
+    return text.replace("_", " ").replace("=", " ")
+
+
+SOURCE_WORDS = {
+    "model-registry": "the Model Registry",
+    "calibration": "Navigator's calibration data",
+    "sizing-engine": "the sizing engine",
+}
+"""Where a benchmark figure came from, in words."""

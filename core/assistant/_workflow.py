@@ -26,7 +26,7 @@ from pydantic import SecretStr
 
 from core.architecture import resolve_model
 from core.assistant._delivery import Delivery
-from core.assistant._evidence import ModelRegistry, gather_evidence
+from core.assistant._evidence import SOURCE_WORDS, ModelRegistry, gather_evidence, load_label, metric_label
 from core.assistant._mcp import McpServer
 from core.assistant._model_choice import check_named_model, pick_choice
 from core.assistant._planning import choose_models, plan_request, plan_text, summarize, traffic_profile
@@ -347,17 +347,13 @@ class Workflow(Delivery):
         if not evidence:
             return f"Benchmarks for {arch.name}: none found ({'; '.join(notes)})."
         src = evidence[0].source
-        label = {
-            "model-registry": "the Model Registry",
-            "calibration": "Navigator's calibration data",
-            "sizing-engine": "the sizing engine",
-        }[src]
+        label = SOURCE_WORDS[src]
         lines = [f"Benchmarks for {arch.name} from {label} ({evidence[0].provenance}, {len(evidence)} runs):"]
         for ev in evidence[:3]:
-            metrics = ", ".join(f"{k} {v:g}" for k, v in list(ev.metrics.items())[:3])
+            metrics = ", ".join(f"{metric_label(k)} {v:g}" for k, v in list(ev.metrics.items())[:3])
             lengths = f"{ev.input_tokens}/{ev.output_tokens} tokens, " if ev.input_tokens else ""
             extra = f" — {ev.reference.split(', ', 1)[1]}" if ev.source == "sizing-engine" else ""
-            lines.append(f"- {ev.gpus} × {ev.gpu}, {lengths}{ev.load}: {metrics}{extra}")
+            lines.append(f"- {ev.gpus} × {ev.gpu}, {lengths}{load_label(ev.load)}: {metrics}{extra}")
         if notes:
             lines.append("\n(" + "; ".join(notes) + ")")
         return "\n".join(lines)

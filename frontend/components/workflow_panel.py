@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from core.assistant import STAGES, WorkflowState
+from core.assistant._evidence import SOURCE_WORDS, load_label, metric_label
 
 
 def _name(stage: str) -> str:
@@ -73,15 +74,17 @@ def plan_panel(wf: WorkflowState) -> None:
     elif p is not None:
         st.warning("No configuration meets the targets: " + "; ".join(p.reasons[:2]))
     if wf.evidence:
-        with st.expander(f"Benchmarks ({wf.evidence[0].source}, {wf.evidence[0].provenance})"):
+        keys = list(dict.fromkeys(k for e in wf.evidence for k in e.metrics))
+        with st.expander(f"Benchmarks ({SOURCE_WORDS[wf.evidence[0].source]}, {wf.evidence[0].provenance})"):
             st.dataframe(
                 pd.DataFrame(
                     [
                         {
                             "GPU": f"{e.gpus} × {e.gpu}",
-                            "lengths": f"{e.input_tokens}/{e.output_tokens}",
-                            "load": e.load,
-                            **e.metrics,
+                            "Tokens in/out": f"{e.input_tokens}/{e.output_tokens}" if e.input_tokens else "—",
+                            "Load": load_label(e.load),
+                            # Text cells: a run without a metric shows a dash, not "None".
+                            **{metric_label(k): f"{e.metrics[k]:,.4g}" if k in e.metrics else "—" for k in keys},
                         }
                         for e in wf.evidence
                     ]

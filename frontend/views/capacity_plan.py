@@ -82,13 +82,24 @@ if current is not None:
             icon=":material/forum:",
         )
 
-p1, p2 = st.columns(2)
+p1, p2, p3 = st.columns(3)
 # Defaults through the session (a plan filled in above may have set them): a widget given both a
 # default and a session value makes Streamlit warn.
 st.session_state.setdefault("plan_traffic_preset", list(TRAFFIC_PRESETS)[1])
 st.session_state.setdefault("plan_slo_preset", list(SLO_PRESETS)[1])
 p1.selectbox("Traffic preset", [*TRAFFIC_PRESETS, CUSTOM], key="plan_traffic_preset", on_change=apply_traffic_preset)
 p2.selectbox("Latency preset", [*SLO_PRESETS, CUSTOM], key="plan_slo_preset", on_change=apply_slo_preset)
+# Outside the form: choosing batch clears the per-token target (a callback, which a form forbids).
+workload = p3.selectbox(
+    "Workload",
+    list(WORKLOADS),
+    format_func=WORKLOADS.__getitem__,
+    key="plan_workload",
+    on_change=apply_workload,
+    help="Interactive: people wait on each token, so p95 TPOT ≤ 50 ms (about 20 tokens/s per user) unless you "
+    "give a TPOT target. Batch: offline jobs sized for throughput, with no per-token target.",
+)
+
 
 with st.form("plan_form"):
     st.subheader("Model")
@@ -109,15 +120,6 @@ with st.form("plan_form"):
     peak = t3.number_input("Peak RPS (0 = average)", max_value=1_000_000.0, value=0.0, key="plan_peak")
     field_error(t3, "plan_peak")
     pattern = t4.selectbox("Pattern", ["steady", "burst", "growth", "variable"], key="plan_pattern")
-    workload = t2.selectbox(
-        "Workload",
-        list(WORKLOADS),
-        format_func=WORKLOADS.__getitem__,
-        key="plan_workload",
-        on_change=apply_workload,
-        help="Interactive: people wait on each token, so p95 TPOT ≤ 50 ms (about 20 tokens/s per user) unless you "
-        "give a TPOT target. Batch: offline jobs sized for throughput, with no per-token target.",
-    )
     l1, l2, l3, l4 = st.columns(4)
     inp = l1.number_input("Input tokens (mean)", 1, 2_000_000, 800, key="plan_in")
     out = l2.number_input("Output tokens (mean)", 1, 200_000, 200, key="plan_out")

@@ -116,7 +116,9 @@ def render(current: state.InventoryState) -> None:
     text_columns = [c for c in nodes.columns if not pd.api.types.is_numeric_dtype(nodes[c])]
     nodes[text_columns] = nodes[text_columns].fillna("—")  # a CPU node has no GPU: a dash, not "None"
     # A CPU node has no GPU memory either: said as a dash (a blank number cell reads "None").
-    nodes["memory_gib"] = [f"{v:.1f}" if pd.notna(v) else "—" for v in nodes["memory_gib"]]
+    nodes["memory_gib"] = [
+        f"{v:.1f}" if isinstance(v, int | float) and pd.notna(v) else "—" for v in nodes["memory_gib"]
+    ]
     st.dataframe(
         nodes,
         hide_index=True,
