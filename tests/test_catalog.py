@@ -12,7 +12,13 @@ from core.errors import CatalogError, UnknownGpuError, UnknownModelError, YamlEr
 
 def test_builtin_catalog_loads_every_reference_entry() -> None:
     cat = load_catalog()
-    assert len(cat.gpus) == 22
+    assert len(cat.gpus) == 34
+    # The GPUs vLLM users run, by the names their node labels carry.
+    for label in ("NVIDIA-GeForce-RTX-4090", "NVIDIA-RTX-A6000", "NVIDIA-H20", "NVIDIA-GH200-480GB", "AMD_Instinct_MI355X"):
+        assert cat.gpu(label).sources, label
+    # H100 NVL's tensor figures are NVIDIA's with-sparsity ones halved, not left null.
+    assert cat.gpus["H100-NVL"].bf16_dense_tflops == 835.5
+    assert cat.gpus["A10"].visible_memory_gib == 21.99
     assert len(cat.models) >= 90
     assert {"fp8_w8a8", "w4a16_marlin", "nvfp4", "mxfp4", "fp8_kv_cache"} <= set(cat.quantization)
     h100 = cat.gpus["H100-SXM"]
@@ -73,7 +79,7 @@ def test_override_replaces_price_and_adds_gpu(tmp_path: Path) -> None:
 gpus:
   - name: H100-SXM
     price: {usd_per_gpu_hour: 1.25, provider: on-prem, source: "2026 contract"}
-  - name: RTX-A6000
+  - name: Lab-Card-48GB
     vendor: NVIDIA
     architecture: Ampere
     compute_capability: "8.6"
@@ -81,7 +87,7 @@ gpus:
     memory_bandwidth_gbps: 768
     bf16_dense_tflops: 155
     interconnect: {type: "PCIe 4.0 x16", gbps_unidirectional: 31}
-    aliases: [NVIDIA-RTX-A6000]
+    aliases: [NVIDIA-Lab-Card]
     price: {usd_per_gpu_hour: 0.40, provider: on-prem}
 """
     )
@@ -91,8 +97,8 @@ gpus:
     assert h100.price.provider == "on-prem"  # replaced whole, not mixed with RunPod's
     assert h100.memory_gb == 80  # untouched fields kept
     assert h100.overridden_by == str(path)
-    assert cat.gpu("NVIDIA-RTX-A6000").name == "RTX-A6000"
-    assert len(cat.gpus) == 23
+    assert cat.gpu("NVIDIA-Lab-Card").name == "Lab-Card-48GB"
+    assert len(cat.gpus) == 35
 
 
 def test_malformed_override_names_file_entry_and_field(tmp_path: Path) -> None:

@@ -203,7 +203,9 @@ def test_rows_outside_the_catalog_use_the_memory_their_card_reports() -> None:
     by_id = {c.id: c for c in memory_cases()}
     assert by_id["vm025"].total_gib == pytest.approx(48 * 44.53 / 48)  # L40: GDDR6 with ECC, as the L40S
     assert by_id["vm024"].total_gib == pytest.approx(80 * 79.18 / 80)  # unnamed 80 GB-class card: HBM
-    assert by_id["vm072"].total_gib == pytest.approx(23.58)  # RTX 3090
+    # A card the catalog now carries is scored with the memory CUDA reports for it.
+    assert by_id["vm072"].gpu is not None and by_id["vm072"].gpu.name == "RTX-3090"
+    assert by_id["vm072"].gpu.visible_memory_gib == pytest.approx(23.56)
 
 
 HYBRID_CONFIG = {

@@ -38,7 +38,7 @@ from core.architecture._model import ModelArchitecture
 from core.architecture._sources import ModelSources
 from core.architecture._uploads import SCHEME as UPLOAD_SCHEME
 from core.architecture._uploads import read_upload
-from core.catalog import Catalog, get_catalog
+from core.catalog import Catalog, get_catalog, hub_renames
 from core.errors import InputError
 
 __all__ = ["catalog_lookup", "checkpoint_variants", "closest_models", "from_spec", "name_key", "resolve_model"]
@@ -76,6 +76,12 @@ def resolve_model(
         return read_config_json(text)
     hf = _split_hf(text)
     if hf is not None:
+        renamed = hub_renames().get(hf[0].lower())
+        if renamed is not None:
+            # The Hub redirects a renamed repository to its new id: that is the artifact.
+            arch = _from_hub(renamed, hf[1], renamed, cat, sources or ModelSources.from_settings())
+            note = f"{hf[0]} was renamed on the Hugging Face Hub to {renamed}, which the old id redirects to"
+            return arch.model_copy(update={"notes": (*arch.notes, note)})
         return _from_hub(hf[0], hf[1], text, cat, sources or ModelSources.from_settings())
     found = catalog_lookup(text, cat)
     if found is not None:

@@ -10,8 +10,20 @@ from core.catalog._catalog import (
     Catalog,
     format_validation_error,
     get_catalog,
+    hub_renames,
     load_catalog,
     normalize_key,
+)
+from core.catalog._custom import (
+    SPEC_KEYS,
+    forget_my_gpu,
+    gpu_entry,
+    gpu_from_entry,
+    gpu_from_spec,
+    load_my_gpus,
+    parse_gpu_spec,
+    save_my_gpu,
+    with_described,
 )
 from core.catalog._specs import (
     ArtifactSpec,
@@ -30,6 +42,7 @@ from core.catalog._specs import (
 
 __all__ = [
     "DATA_DIR",
+    "SPEC_KEYS",
     "ArtifactSpec",
     "Capability",
     "Catalog",
@@ -42,9 +55,18 @@ __all__ = [
     "Price",
     "QuantMethod",
     "Task",
+    "forget_my_gpu",
     "format_validation_error",
     "get_catalog",
+    "gpu_entry",
+    "gpu_from_entry",
+    "gpu_from_spec",
+    "hub_renames",
     "load_catalog",
+    "load_my_gpus",
     "normalize_key",
+    "parse_gpu_spec",
     "precision_family",
+    "save_my_gpu",
+    "with_described",
 ]

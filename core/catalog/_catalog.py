@@ -111,6 +111,20 @@ class Catalog:
                 self._gpu_index.setdefault(normalize_key(alias), g.name)
 
     # ---- GPUs -------------------------------------------------------------------------
+    def with_gpus(self, extra: Iterable[GpuSpec]) -> Catalog:
+        """This catalog plus GPUs described by their numbers (``--gpu-spec``, the app's GPU
+        form); one with a catalog GPU's name replaces it."""
+        added = {g.name: g for g in extra}
+        gpus = [g for n, g in self.gpus.items() if n not in added] + list(added.values())
+        return Catalog(
+            gpus,
+            self.models.values(),
+            self.quantization.values(),
+            artifacts=self.artifacts.values(),
+            sources=self.sources,
+            mig_profiles=self.mig_profiles,
+        )
+
     def find_gpu(self, name: str) -> GpuSpec | None:
         """The GPU for a catalog name, alias or node product label, or None; a MIG slice
         (``H100-SXM MIG 1g.10gb``, ``NVIDIA-H100-80GB-HBM3-MIG-1g.10gb``) is that slice, never
@@ -375,3 +389,11 @@ def get_catalog(overrides: str | Path | None = None) -> Catalog:
     except OSError:
         mtime = None
     return _cached(str(path), mtime)
+
+
+@lru_cache(maxsize=1)
+def hub_renames() -> dict[str, str]:
+    """Hugging Face repositories renamed by their publishers, old id (lower case) → current id,
+    from ``renames.yaml`` (each group with the source that states the rename)."""
+    doc = load_yaml_file(DATA_DIR / "renames.yaml") or {}
+    return {str(old).lower(): str(new) for old, new in (doc.get("renames") or {}).items()}

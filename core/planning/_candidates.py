@@ -277,9 +277,17 @@ def outcome(arch: ModelArchitecture, gpu: GpuSpec, tp: int, variant: Variant, re
             unit="ms",
             floor=floors.ttft * 1000,
             model_cls=cls,
+            regime="poisson",
         ),
         requests_per_s_per_replica=ranged(
-            chosen.rps, "requests_per_s", arch=served, eff=eff, unit="requests/s", ceiling=floors.rps, model_cls=cls
+            chosen.rps,
+            "requests_per_s",
+            arch=served,
+            eff=eff,
+            unit="requests/s",
+            ceiling=floors.rps,
+            model_cls=cls,
+            regime="poisson",
         ),
     )
 

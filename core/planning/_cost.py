@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from core.catalog import GpuSpec, normalize_key
+from core.catalog._custom import CUSTOM_SOURCE
 
 HOURS_PER_MONTH = 730
 
@@ -18,5 +19,7 @@ def price_for(gpu: GpuSpec, overrides: dict[str, float]) -> tuple[float | None, 
     p = gpu.price
     if p.usd_per_gpu_hour is None:
         return None, "no price in the catalog"
+    if CUSTOM_SOURCE in gpu.sources:
+        return p.usd_per_gpu_hour, "the price you gave with the GPU"
     when = f", {p.date}" if p.date else ""
     return p.usd_per_gpu_hour, f"{p.provider or 'catalog'}{when}, catalog list price"

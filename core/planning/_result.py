@@ -24,7 +24,10 @@ from core.planning._inputs import PlanRequest
 from core.planning._replica import Rejected
 from core.planning._variants import Variant
 from core.sizing import Figure, estimate_memory, ordered_quantiles
-from core.sizing._efficiency import model_class, ranged
+from core.sizing._efficiency import Regime, model_class, ranged
+
+POISSON: Regime = "poisson"
+"""Plans size for open traffic (requests arrive at a rate): their ranges are the Poisson regime's."""
 
 
 class CandidateResult(BaseModel):
@@ -156,7 +159,9 @@ def _figures(o: Outcome) -> dict[str, Any]:
     cls = model_class(served)
 
     def fig(metric: str, value: float, unit: str, floor: float | None = None, ceiling: float | None = None) -> Figure:
-        return ranged(value, metric, arch=served, eff=eff, unit=unit, floor=floor, ceiling=ceiling, model_cls=cls)
+        return ranged(
+            value, metric, arch=served, eff=eff, unit=unit, floor=floor, ceiling=ceiling, model_cls=cls, regime=POISSON
+        )
 
     ttft50, ttft95 = ordered_quantiles(
         fig("ttft_ms_p50", (chosen.ttft50 + o.wait50) * 1000, "ms", floor=floors.ttft * 1000), o.ttft_p95_ms

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from core.architecture import ModelArchitecture, resolve_model
 from core.catalog import Catalog, GpuSpec, get_catalog
-from core.sizing._efficiency import IDEAL, Efficiency, Figure, efficiency_for, ranged
+from core.sizing._efficiency import IDEAL, Efficiency, Figure, efficiency_for, ranged, regime_of
 from core.sizing._estimate import MemoryEstimate, estimate_memory
 from core.sizing._fixes import FitFix, suggest_fixes
 from core.sizing._flags import ServingFlags
@@ -99,10 +99,12 @@ def performance(
     rate_ceiling = effective / (ttft_floor + (o - 1) * tpot_floor)
     got = measured or {}
 
+    regime = regime_of(c)
+
     def fig(key: str, value: float, unit: str, floor: float | None = None, ceiling: float | None = None) -> Figure:
         if key in got:
             return ranged(got[key], key, arch=arch, eff=efficiency, unit=unit, provenance="measured")
-        return ranged(value, key, arch=arch, eff=efficiency, unit=unit, floor=floor, ceiling=ceiling)
+        return ranged(value, key, arch=arch, eff=efficiency, unit=unit, floor=floor, ceiling=ceiling, regime=regime)
 
     rps = loop.requests_per_s
     return PerformanceEstimate(

@@ -19,7 +19,15 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from core.architecture import ModelArchitecture
 from core.catalog import GpuSpec
-from core.sizing._efficiency import IDEAL, Efficiency, Figure, efficiency_for, ordered_quantiles, ranged
+from core.sizing._efficiency import (
+    IDEAL,
+    Efficiency,
+    Figure,
+    efficiency_for,
+    ordered_quantiles,
+    ranged,
+    regime_of,
+)
 from core.sizing._estimate import MemoryEstimate
 from core.sizing._perf import StepModel, kv_slots, step_model
 from core.sizing._scheduler import schedule
@@ -155,8 +163,10 @@ def predict_benchmark(
     duration = rep.duration_s + extra
     out_tokens = n * run.output_tokens
 
+    regime = regime_of(run.concurrency, run.request_rate)
+
     def fig(metric: str, value: float, unit: str, floor: float | None = None, ceiling: float | None = None) -> Figure:
-        return ranged(value, metric, arch=arch, eff=efficiency, unit=unit, floor=floor, ceiling=ceiling)
+        return ranged(value, metric, arch=arch, eff=efficiency, unit=unit, floor=floor, ceiling=ceiling, regime=regime)
 
     tps = fig("output_tokens_per_s", out_tokens / duration, "tokens/s", ceiling=best.output_tokens_per_s)
     ttft, ttft_p99 = ordered_quantiles(

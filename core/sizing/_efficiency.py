@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -81,6 +81,17 @@ class Efficiency:
     """Per request outside the engine (HTTP, tokenization, first chunk): added to TTFT and E2E."""
     calibrated: bool = True
     """False when the GPU's class has no measured run (borrowed efficiencies, wider ranges)."""
+    layer_us: float = 0.0
+    """Fixed time per decoder layer per step, microseconds: the kernels a layer launches (norms,
+    projections, attention, activation) each take a few microseconds however small the batch,
+    which is the floor of a small-batch decode step on a deep model."""
+    moe_layer_us: float = 0.0
+    """Further fixed time per mixture-of-experts layer per step (router, top-k, token alignment
+    and the grouped expert GEMMs), microseconds: what keeps a big MoE slow at batch 1."""
+    moe_flops_scale: float = 1.0
+    """How much longer the routed experts' FLOPs take than a dense GEMM's at the class's MFU:
+    grouped expert GEMMs see a few rows per expert each and run well below a dense GEMM's
+    utilization (vLLM's fused_moe); fitted on the MoE runs."""
 
 
 DEFAULT_EFFICIENCY = Efficiency(
@@ -95,6 +106,29 @@ DEFAULT_EFFICIENCY = Efficiency(
 )
 
 ModelClass = Literal["dense", "MoE", "MLA", "hybrid"]
+
+Regime = Literal["single", "steady", "poisson", "burst"]
+"""How a run loads the server: one request in flight, a client keeping several in flight
+(closed loop), Poisson arrivals at a rate, or every request at once. Errors differ by regime
+(TTFT is prefill alone in the first, mostly queueing in the last), so ranges are drawn per regime."""
+
+
+def regime_of(concurrency: int | float | None, request_rate: float | None = None) -> Regime:
+    """The regime of a load: ``concurrency`` in flight (a closed loop), or Poisson arrivals at
+    ``request_rate`` (``inf`` or None with no concurrency: all at once)."""
+    if concurrency is not None and concurrency <= 1:
+        return "single"
+    if request_rate is not None and math.isfinite(request_rate):
+        return "poisson"
+    return "steady" if concurrency is not None else "burst"
+
+
+REGIME_WORDS: dict[str, str] = {
+    "single": "one request in flight",
+    "steady": "steady concurrency",
+    "poisson": "Poisson request rate",
+    "burst": "burst (all at once)",
+}
 
 
 def model_class(arch: ModelArchitecture) -> ModelClass:
@@ -115,6 +149,8 @@ class Calibration:
 
     classes: dict[str, Efficiency]
     errors: dict[str, dict[str, dict[str, float]]]
+    intervals: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)
+    """Conformal bounds of the held-out errors by metric and regime (``all`` pools them)."""
 
 
 @lru_cache(maxsize=1)
@@ -124,9 +160,14 @@ def load_calibration(path: str = str(CALIBRATION_FILE)) -> Calibration:
     if not p.exists():
         return Calibration({}, {})
     raw = json.loads(p.read_text())
-    latency = float(raw.get("request_latency_ms", 0.0))
-    classes = {k: Efficiency(**{"request_latency_ms": latency, **v}) for k, v in raw.get("classes", {}).items()}
-    return Calibration(classes, raw.get("errors", {}))
+    shared = {
+        "request_latency_ms": float(raw.get("request_latency_ms", 0.0)),
+        "layer_us": float(raw.get("layer_us", 0.0)),
+        "moe_layer_us": float(raw.get("moe_layer_us", 0.0)),
+        "moe_flops_scale": float(raw.get("moe_flops_scale", 1.0)),
+    }
+    classes = {k: Efficiency(**{**shared, **v}) for k, v in raw.get("classes", {}).items()}
+    return Calibration(classes, raw.get("errors", {}), raw.get("intervals", {}))
 
 
 def load_efficiencies() -> dict[str, Efficiency]:
@@ -171,6 +212,9 @@ def efficiency_for(gpu: GpuSpec, arch: ModelArchitecture | None = None) -> Effic
         seq_overhead_us=sum(e.seq_overhead_us for e in pool) / len(pool),
         request_latency_ms=pool[0].request_latency_ms,
         calibrated=False,
+        layer_us=pool[0].layer_us,
+        moe_layer_us=pool[0].moe_layer_us,
+        moe_flops_scale=pool[0].moe_flops_scale,
     )
 
 
@@ -192,26 +236,43 @@ IDEAL = Efficiency(mbu=1.0, mfu=1.0, overhead_ms=0.0, rel_error_p90=0.0, source=
 MIN_BAND = 0.05
 
 
-_BANDS: dict[tuple[str, ModelClass | None, bool, float], tuple[float, float]] = {}
+_BANDS: dict[tuple[str, ModelClass | None, bool, float, Regime | None], tuple[float, float]] = {}
 _BANDS_OF: list[Calibration] = []
+MIN_REGIME_ORIGINS = 5
+"""A regime's own range needs held-out figures from this many sources; below it the metric's
+pooled range is used (``navigator calibrate`` applies the same rule when it measures coverage)."""
 
 
-def _band(metric: str, cls: ModelClass | None, calibrated: bool, rel_error_p90: float) -> tuple[float, float]:
+def _band(
+    metric: str, cls: ModelClass | None, calibrated: bool, rel_error_p90: float, regime: Regime | None = None
+) -> tuple[float, float]:
     """The factors :func:`ranged` multiplies an expected value by for its low and high ends,
-    worked out once per metric, class and calibration (a plan asks thousands of times)."""
+    worked out once per metric, class, regime and calibration (a plan asks thousands of times).
+
+    The range is the conformal interval of the metric's held-out errors in the regime (or
+    pooled over regimes when the regime has too few), as ``navigator calibrate`` wrote it."""
     calibration = load_calibration()
     if not _BANDS_OF or _BANDS_OF[0] is not calibration:  # a re-read calibration starts afresh
         _BANDS.clear()
         _BANDS_OF[:] = [calibration]
-    key = (metric, cls, calibrated, rel_error_p90)
+    key = (metric, cls, calibrated, rel_error_p90, regime)
     kept = _BANDS.get(key)
     if kept is None:
+        by_regime = calibration.intervals.get(metric, {})
+        pool = regime if calibrated else "unmeasured-gpu"
+        iv = by_regime.get(pool) if pool is not None else None
+        if iv is None or iv.get("origins", 0) < MIN_REGIME_ORIGINS:
+            iv = by_regime.get("all")
+        elif not calibrated:
+            calibrated = True  # the unmeasured pool is already as wide as unmeasured GPUs showed
         by_class = calibration.errors.get(metric, {})
         q = by_class.get(cls) if cls is not None else None
         if q is None or q.get("n", 0) < 6:
             q = by_class.get("all")
-        if q is not None:
-            lo_log, hi_log = -float(q["log_p95"]), -float(q["log_p05"])  # measured = predicted / e^error
+        if iv is not None:
+            lo_log, hi_log = -float(iv["log_hi"]), -float(iv["log_lo"])  # measured = predicted / e^error
+        elif q is not None:
+            lo_log, hi_log = -float(q["log_p95"]), -float(q["log_p05"])
         else:
             lo_log, hi_log = math.log1p(-min(rel_error_p90, 0.9)), math.log1p(rel_error_p90)
         if not calibrated:
@@ -231,10 +292,12 @@ def ranged(
     floor: float | None = None,
     ceiling: float | None = None,
     model_cls: ModelClass | None = None,
+    regime: Regime | None = None,
 ) -> Figure:
-    """A figure whose range is the cross-validated error spread of its metric for the model's
-    class (5th–95th percentile of held-out errors), wider for a GPU with no measured run, and
-    clamped at what the hardware can do (``floor`` for times, ``ceiling`` for rates).
+    """A figure whose range is the conformal interval of its metric's held-out errors in the
+    load ``regime`` (see :func:`core.sizing.efficiency_fit.interval_table`), wider for a GPU
+    with no measured run, and clamped at what the hardware can do (``floor`` for times,
+    ``ceiling`` for rates).
 
     ``metric`` is a calibration metric (``tpot_ms_p50``, ``output_tokens_per_s`` …)."""
     if provenance == "measured":
@@ -246,7 +309,7 @@ def ranged(
             unit=unit,
         )
     cls = model_cls or (model_class(arch) if arch is not None else None)  # given when called per candidate
-    lo_factor, hi_factor = _band(metric, cls, eff.calibrated, eff.rel_error_p90)
+    lo_factor, hi_factor = _band(metric, cls, eff.calibrated, eff.rel_error_p90, regime)
     expected = value
     if floor is not None:
         expected = max(expected, floor)

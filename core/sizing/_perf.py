@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from core.architecture import ModelArchitecture
+from core.architecture import ModelArchitecture, moe_layer_count
 from core.catalog import GpuSpec
 from core.sizing._efficiency import Efficiency, efficiency_for
 from core.sizing._estimate import MemoryEstimate
@@ -84,6 +84,9 @@ class StepModel:
     layers: int
     hidden: int
     eff: Efficiency
+    moe_layers: int = 0
+    expert_flops_per_token: float = 0.0
+    """Of ``flops_per_token``, what the routed experts a token goes to compute (one rank)."""
     state_bytes_per_seq: float = 0.0
     """Recurrent state a decoding sequence reads and writes back each step (hybrid models)."""
 
@@ -96,7 +99,8 @@ class StepModel:
             experts = experts * mn(1.0, touched)
         bw = self.bandwidth * eff.mbu
         peak = self.flops * eff.mfu
-        linear = mx((self.dense_bytes + experts) / bw, tokens * self.flops_per_token / peak)
+        fpt = self.flops_per_token + self.expert_flops_per_token * (eff.moe_flops_scale - 1)
+        linear = mx((self.dense_bytes + experts) / bw, tokens * fpt / peak)
         win_ctx = mn(ctx, self.window)
         kv_read = decode * (ctx * self.kv_full_bytes + win_ctx * self.kv_window_bytes + self.state_bytes_per_seq)
         attn_flops = decode * (ctx * self.attn_flops_full + win_ctx * self.attn_flops_window) + prefill * (
@@ -108,8 +112,15 @@ class StepModel:
             bytes_ar = 2 * self.layers * tokens * self.hidden * 2 * 2 * (self.tp - 1) / self.tp
             comm = bytes_ar / self.link_bw + 2 * self.layers * self.link_latency_s
         seqs = decode + (sequences if sequences is not None else mn(prefill, 1.0))
-        overhead = eff.overhead_ms / 1000 + seqs * eff.seq_overhead_us * 1e-6
+        overhead = self.fixed_s + seqs * eff.seq_overhead_us * 1e-6
         return overhead + linear + attention + comm
+
+    @property
+    def fixed_s(self) -> float:
+        """Seconds every step takes whatever its batch: the engine's per-step overhead plus the
+        fixed cost of each layer's kernels (and of each MoE layer's routing and expert GEMMs)."""
+        eff = self.eff
+        return eff.overhead_ms / 1000 + (self.layers * eff.layer_us + self.moe_layers * eff.moe_layer_us) * 1e-6
 
     def step_times(
         self,
@@ -140,10 +151,10 @@ class StepModel:
         peak = self.flops * eff.mfu
         dense, experts_all = self.dense_bytes, self.expert_bytes
         miss = 1 - self.experts_per_token / self.experts if self.experts else 0.0
-        fpt = self.flops_per_token
+        fpt = self.flops_per_token + self.expert_flops_per_token * (eff.moe_flops_scale - 1)
         kv_full, kv_win, window, state = self.kv_full_bytes, self.kv_window_bytes, self.window, self.state_bytes_per_seq
         af_full, af_win = self.attn_flops_full, self.attn_flops_window
-        fixed = eff.overhead_ms / 1000
+        fixed = self.fixed_s
         per_seq = eff.seq_overhead_us * 1e-6
         tp = self.tp
         ar = 2 * self.layers * self.hidden * 2 * 2 * (tp - 1) / tp / self.link_bw if tp > 1 else 0.0
@@ -164,6 +175,15 @@ class StepModel:
             return fixed + (decode + sequences) * per_seq + (mem_t if mem_t > flop_t else flop_t) + attention + comm
 
         return step
+
+
+def _expert_flops(arch: ModelArchitecture) -> float:
+    """Multiply-adds ×2 per token in the routed experts it goes to (gated FFN: three matrices)."""
+    moe = arch.moe
+    if moe is None:
+        return 0.0
+    per_expert = 3 * arch.hidden_size * moe.moe_intermediate_size
+    return 2.0 * moe_layer_count(moe, arch.num_layers) * moe.experts_per_token * per_expert
 
 
 def step_model(arch: ModelArchitecture, gpu: GpuSpec, mem: MemoryEstimate, eff: Efficiency | None = None) -> StepModel:
@@ -199,9 +219,11 @@ def step_model(arch: ModelArchitecture, gpu: GpuSpec, mem: MemoryEstimate, eff: 
         tp=tp,
         link_bw=link_bw,
         link_latency_s=8e-6 if link.is_nvlink_class else 20e-6,
-        layers=arch.num_layers,
+        layers=max(1, arch.num_layers // pp),
         hidden=arch.hidden_size,
         eff=eff or efficiency_for(gpu, arch),
+        moe_layers=moe_layer_count(arch.moe, arch.num_layers) // pp if arch.moe else 0,
+        expert_flops_per_token=_expert_flops(arch) / tp / pp,
         state_bytes_per_seq=float(state),
     )
 

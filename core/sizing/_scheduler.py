@@ -112,7 +112,7 @@ def schedule(
         i = next_send
         waiting.append(_Req(i, ins_l[i], outs_l[i]))
         sent_row[i] = row
-        sent_at[i] = arr_l[i] if timed else t
+        sent_at[i] = max(arr_l[i], t) if timed else t  # a request held by the client's cap leaves late
         next_send = i + 1
         upcoming = arr_l[next_send] if timed and next_send < n else inf
 
@@ -138,8 +138,8 @@ def schedule(
         order.remove(req)
         done_row[req.id] = row
         finished += 1
-        if not timed and next_send < n:
-            send(row)
+        if next_send < n and (not timed or upcoming <= t + 1e-12):
+            send(row)  # a closed loop sends the next at once; a rate-limited one if it is due
 
     if not timed:
         for _ in range(min(n, client_limit)):
@@ -148,7 +148,9 @@ def schedule(
     while finished < n:
         row = len(rows)
         if timed:
-            while upcoming <= t + 1e-12:
+            # Due requests go out while the client has a free slot (``--max-concurrency`` with a
+            # rate: the benchmark's semaphore holds a due request until one finishes).
+            while upcoming <= t + 1e-12 and next_send - finished < client_limit:
                 send(-1)
             if not order and not waiting:
                 t = max(t, upcoming)  # idle until the next request arrives

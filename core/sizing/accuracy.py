@@ -5,16 +5,31 @@ KV-token errors, fit-verdict agreement and an explanation of every disagreement.
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass
 
 from core.errors import NavigatorError
-from core.sizing._efficiency import efficiency_for, gpu_class, model_class, ranged
+from core.sizing._efficiency import REGIME_WORDS, gpu_class, model_class
 from core.sizing._estimate import estimate_memory, kv_capacity
 from core.sizing._memory import kv_layout
 from core.sizing.calibration import MemoryCase, ServingScenario, memory_cases, serving_scenarios
-from core.sizing.efficiency_fit import SCORED_METRICS, cross_validate, scenario_errors, scored_scenarios
+from core.sizing.efficiency_fit import (
+    CV_FOLDS,
+    MIN_ORIGINS,
+    SCORED_METRICS,
+    TARGET_COVERAGE,
+    UNMEASURED,
+    CvRow,
+    calibrated_levels,
+    cross_validate,
+    held_out_coverage,
+    interval_table,
+    scenario_errors,
+    scored_scenarios,
+    source_origin,
+)
 
 # ---- the report ------------------------------------------------------------------------
 
@@ -124,7 +139,22 @@ def accuracy_markdown(perf_scenarios: list[ServingScenario] | None = None) -> st
     add("")
     # ---- memory ----
     scores = score_memory()
-    add("## Start-up memory (vllm_memory_cases.csv)")
+    add("## Start-up memory (vllm_memory_cases.csv and vllm_startup_logs.csv)")
+    add("")
+    for label, prefix in (
+        ("the calibration set (vllm_memory_cases.csv)", "vm"),
+        ("start-up logs from other public sources (vllm_startup_logs.csv, never used to set the engine)", "vs"),
+    ):
+        part = [s for s in scores if s.case.id.startswith(prefix)]
+        judged = [s for s in part if s.predicted_fits is not None]
+        right = sum(1 for s in judged if s.predicted_fits == s.started)
+        tokens = [s for s in part if s.token_error is not None]
+        close = sum(1 for s in tokens if abs(s.token_error or 0) <= 0.05)
+        add(
+            f"- On {label}: fit verdict agrees on **{right} of {len(judged)}** "
+            f"({100 * right / max(1, len(judged)):.0f}%); KV tokens within ±5% on **{close} of {len(tokens)}** "
+            f"({100 * close / max(1, len(tokens)):.0f}%); {len(part) - len(judged)} rows cannot be scored."
+        )
     add("")
     with_tokens = [s for s in scores if s.measured_tokens]
     scored_tokens = [s for s in with_tokens if s.token_error is not None]
@@ -230,7 +260,7 @@ def performance_markdown(perf_scenarios: list[ServingScenario] | None = None) ->
     scs = perf_scenarios if perf_scenarios is not None else scored_scenarios()
     cv = cross_validate(scs)
     fitted = scenario_errors(scs, None)
-    out = ["## Serving performance (serving_benchmarks.csv, vLLM rows)", ""]
+    out = ["## Serving performance (serving_benchmarks.csv vLLM rows and serving_runs.csv)", ""]
     skipped = [s for s in serving_scenarios() if s.skip]
     sources = sorted({sc.source for sc, *_ in cv})
     out.append(
@@ -240,9 +270,12 @@ def performance_markdown(perf_scenarios: list[ServingScenario] | None = None) ->
         "used. TensorRT-LLM rows are an upper bound for vLLM and are not scored."
     )
     out.append("")
+    origins = sorted({source_origin(sc.source) for sc, *_ in cv})
     out.append(
-        "**Cross-validated** (leave one source out: each source's runs predicted by a fit on the other sources) — "
-        "the figures to quote. *In-sample* (fitted on every run) is shown beside them and is always better."
+        f"**Cross-validated** (leave sources out: the {len(origins)} publishers — a repository, an issue thread, a "
+        f"page — are split into {CV_FOLDS} groups and each group's runs are predicted by a fit on the others, so no "
+        "run is predicted by a fit that saw its publisher) — the figures to quote. *In-sample* (fitted on every run) "
+        "is shown beside them and is always better."
     )
     out.append("")
     out.append("| metric | cross-validated: n | median abs error | p90 abs error | in-sample: n | median | p90 |")
@@ -266,11 +299,7 @@ def performance_markdown(perf_scenarios: list[ServingScenario] | None = None) ->
                 if m == metric:
                     out.append(f"| {m} | {group} | {_stats(vals)} |")
         out.append("")
-    within = sum(1 for sc, k, m, p, _ in cv if _inside(sc, k, m, p))
-    out.append(
-        f"Held-out figures inside the range shown for them (the 5th–95th percentile of the cross-validated errors of "
-        f"their metric and model class): **{within} of {len(cv)}** ({100 * within / max(1, len(cv)):.0f}%)."
-    )
+    out.extend(_regime_markdown(cv))
     out.append("")
     out.append("| run | model | GPU | load | in/out | metric | measured | predicted (cross-validated) | error |")
     out.append("|---|---|---|---|---|---|---|---|---|")
@@ -292,6 +321,45 @@ def performance_markdown(perf_scenarios: list[ServingScenario] | None = None) ->
     return out
 
 
+def _regime_markdown(cv: list[CvRow]) -> list[str]:
+    """By load regime: errors, the range users are shown and how often it held on sources left
+    out of it (each publisher judged by ranges built from the others only)."""
+    table = interval_table(cv)
+    coverage = held_out_coverage(cv, calibrated_levels(cv))
+    overall = coverage.get("all", {}).get("all", {})
+    out = [
+        "### By load: the ranges shown, and how often they held on sources left out of them",
+        "",
+        f"Held-out figures inside the range shown for them: **{int(overall.get('inside', 0))} of "
+        f"{int(overall.get('n', 0))}** ({100 * overall.get('coverage', 0.0):.0f}%). Each range is the conformal "
+        "interval of the held-out errors of its metric and load (pooled over loads where fewer than "
+        f"{MIN_ORIGINS} publishers measured it), at the narrowest level that held {100 * TARGET_COVERAGE:.0f}% of "
+        "figures of publishers left out of it; a GPU no other publisher measured gets the unmeasured-GPU range.",
+        "",
+        "| metric | load | figures | publishers | median abs error | range shown (× estimate) | held-out coverage |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for metric in SCORED_METRICS:
+        by_regime = table.get(metric, {})
+        for regime, iv in by_regime.items():
+            cov = coverage.get(metric, {}).get(regime, {})
+            words = REGIME_WORDS.get(regime, "GPU no other publisher measured" if regime == UNMEASURED else regime)
+            shown = iv if iv["origins"] >= MIN_ORIGINS or regime == "all" else by_regime["all"]
+            band = f"{math.exp(-shown['log_hi']):.2f}–{math.exp(-shown['log_lo']):.2f}"
+            out.append(
+                _row(
+                    metric,
+                    words,
+                    int(iv["n"]),
+                    int(iv["origins"]),
+                    f"{100 * iv['median_abs']:.1f}%",
+                    band if shown is iv else f"{band} (pooled)",
+                    f"{100 * cov.get('coverage', 0.0):.0f}% of {int(cov.get('n', 0))}" if cov else "–",
+                )
+            )
+    return out
+
+
 def _gpu_key(sc: ServingScenario) -> str:
     assert sc.gpu is not None
     return gpu_class(sc.gpu)
@@ -300,13 +368,6 @@ def _gpu_key(sc: ServingScenario) -> str:
 def _model_key(sc: ServingScenario) -> str:
     assert sc.arch is not None
     return model_class(sc.arch)
-
-
-def _inside(sc: ServingScenario, metric: str, measured: float, predicted: float) -> bool:
-    """Whether the measured figure falls in the range shown for the prediction."""
-    assert sc.gpu is not None
-    fig = ranged(predicted, metric, arch=sc.arch, eff=efficiency_for(sc.gpu), unit="")
-    return fig.low <= measured <= fig.high
 
 
 def _explain(s: MemoryScore) -> str:

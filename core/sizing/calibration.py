@@ -11,6 +11,7 @@ efficiencies written by :func:`fit_efficiencies`.
 from __future__ import annotations
 
 import csv
+import math
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -26,6 +27,7 @@ from core.architecture import (
 )
 from core.catalog import Catalog, GpuSpec, get_catalog
 from core.errors import NavigatorError
+from core.sizing._efficiency import Regime
 from core.sizing._flags import ServingFlags
 from core.sizing._memory import VISIBLE_FRACTION_GDDR_ECC, VISIBLE_FRACTION_HBM
 from core.yamlio import load_yaml_file
@@ -39,6 +41,15 @@ BUILT_ON = {
     "mistralai/Mistral-Small-3.2-24B-Instruct-2506": "Mistral-Small-24B",
     "Qwen/Qwen2.5-VL-7B-Instruct": "Qwen2.5-7B",
     "Llama-3-70B": "Llama-3.1-70B",
+    # Same layer shapes as the later release the catalog carries (layers, hidden, heads, KV
+    # heads, FFN width, vocabulary); only RoPE scaling and the maximum context differ, which the
+    # rows' own max_model_len sets.
+    "meta-llama/Meta-Llama-3-8B-Instruct": "Llama-3.1-8B",
+    "meta-llama/Meta-Llama-3-8B": "Llama-3.1-8B",
+    "meta-llama/Meta-Llama-3-70B-Instruct": "Llama-3.1-70B",
+    "Qwen/Qwen2-7B-Instruct": "Qwen2.5-7B",
+    "Qwen/Qwen2-72B": "Qwen2.5-72B",
+    "Qwen/Qwen2-72B-Instruct": "Qwen2.5-72B",
 }
 
 EXTRA_MODELS_FILE = DATA / "calibration_models.yaml"
@@ -59,17 +70,36 @@ def extra_configs() -> dict[str, tuple[dict[str, object], str]]:
 
 # GPU names used in the calibration rows → catalog names.
 GPU_PATTERNS = [
+    (r"gh200.*(144|hbm3e)", "GH200-144GB"),
+    (r"gh200", "GH200-96GB"),
     (r"h100.*(nvl)", "H100-NVL"),
     (r"h100.*pcie", "H100-PCIe"),
     (r"h100", "H100-SXM"),
     (r"h200", "H200"),
+    (r"\bh20\b", "H20"),
     (r"a100.*40", "A100-40GB"),
     (r"a100", "A100-80GB-SXM"),
+    (r"a10g", "A10G"),
+    (r"\ba10\b", "A10"),
     (r"l40s", "L40S"),
+    (r"\bl20\b", "L20"),
     (r"\bl4\b|l4-24", "L4"),
-    (r"t4", "T4"),
+    (r"\bt4\b", "T4"),
+    (r"rtx\s*pro\s*6000", "RTX-PRO-6000-Blackwell"),
+    (r"rtx\s*6000\s*ada", "RTX-6000-Ada"),
+    (r"rtx\s*5000\s*ada", "RTX-5000-Ada"),
+    (r"\ba6000\b", "RTX-A6000"),
+    (r"2080\s*ti", "RTX-2080-Ti"),
+    (r"\b3090\b", "RTX-3090"),
+    (r"\b4090\b", "RTX-4090"),
+    (r"\b5090\b", "RTX-5090"),
     (r"mi300x", "MI300X"),
-    (r"gh200", "H200"),
+    (r"mi325x", "MI325X"),
+    (r"mi355x", "MI355X"),
+    (r"gaudi\s*-?3|hl-325", "Gaudi3"),
+    (r"gaudi\s*-?2|hl-225", "Gaudi2"),
+    (r"gb200", "GB200"),
+    (r"\bb200\b", "B200"),
 ]
 # Cards outside the catalog: scored for memory only, with the row's own total, or the
 # nominal size at the fraction CUDA reports — measured on an RTX 3090 for GeForce cards (no
@@ -89,13 +119,18 @@ def visible_fraction(text: str) -> float:
 
 
 def catalog_gpu(text: str, catalog: Catalog) -> GpuSpec | None:
-    """The catalog GPU a calibration row names, or None."""
+    """The catalog GPU a calibration row names (by the spellings rows use, then by the
+    catalog's own names and aliases), or None."""
     low = text.lower()
-    if "gh200" in low or "rtx" in low or re.search(r"\bl40\b(?!s)", low):
+    if re.search(r"\bl40\b(?!s)", low):
         return None
     for pattern, name in GPU_PATTERNS:
         if re.search(pattern, low):
             return catalog.gpus.get(name)
+    for candidate in (text, re.sub(r"\(.*?\)", "", text).strip()):
+        hit = catalog.find_gpu(candidate) if candidate else None
+        if hit is not None and hit.mig_parent is None:
+            return hit
     return None
 
 
@@ -176,6 +211,10 @@ def assumed_version(row: dict[str, str]) -> tuple[str, str]:
     return "0.11.0", "not stated; V1 engine of the llm-d runs (image later pinned to v0.11.0)"
 
 
+MEMORY_FILES = ("vllm_memory_cases.csv", "vllm_startup_logs.csv")
+"""Start-up figures: the calibration set, then logs from sources it does not cite (same columns)."""
+
+
 @dataclass
 class MemoryCase:
     """One start-up row mapped to engine inputs (or the reason it cannot be)."""
@@ -195,11 +234,15 @@ class MemoryCase:
 
 
 def memory_cases(catalog: Catalog | None = None) -> list[MemoryCase]:
-    """Every row of ``vllm_memory_cases.csv`` with its engine inputs."""
+    """Every row of ``vllm_memory_cases.csv`` (the project's calibration set) and of
+    ``vllm_startup_logs.csv`` (start-up logs Navigator collected from other public sources),
+    with its engine inputs."""
     cat = catalog or get_catalog()
     out = []
-    with (DATA / "vllm_memory_cases.csv").open(newline="") as fh:
-        rows = list(csv.DictReader(fh))
+    rows = []
+    for name in MEMORY_FILES:
+        with (DATA / name).open(newline="") as fh:
+            rows += list(csv.DictReader(fh))
     # Rows from one source share its engine version ("same user/GPU as vm001").
     by_source: dict[str, tuple[str, str]] = {}
     for row in rows:
@@ -275,6 +318,15 @@ class ServingScenario:
     arch: ModelArchitecture | None = None
     gpu: GpuSpec | None = None
     skip: str | None = None
+    num_prompts: int | None = None
+    """Requests the client sent, when the row states it (``serving_runs.csv``)."""
+    request_rate: float | None = None
+    """Requests/s of a Poisson client; ``inf`` all at once; None: a closed loop or unstated."""
+    flags: dict[str, object] = field(default_factory=dict)
+    """The server flags the source states (``ServingFlags`` fields); the rest are vLLM's defaults."""
+    vllm_version: str | None = None
+    """The vLLM release the source names, when it is one."""
+    dataset: str = ""
 
     @property
     def concurrency(self) -> int | None:
@@ -283,10 +335,31 @@ class ServingScenario:
 
     @property
     def burst_size(self) -> int | None:
+        if self.request_rate is not None and math.isinf(self.request_rate) and self.concurrency is None:
+            return self.num_prompts
         m = re.search(r"all (\d+) prompts|(\d+) ShareGPT prompts", self.load)
         if m and ("rate=inf" in self.load or "request_rate=inf" in self.load):
             return int(m.group(1) or m.group(2))
         return None
+
+    @property
+    def offline(self) -> bool:
+        """An offline benchmark script (``benchmark_latency``/``throughput``): no API server."""
+        return "batch=" in self.load or "offline" in self.load
+
+    @property
+    def regime(self) -> Regime:
+        """How the run loaded the server, the way its errors are pooled and its ranges drawn:
+        one request in flight, a client keeping several in flight, a Poisson rate, or a burst."""
+        if self.concurrency == 1:
+            return "single"
+        if self.request_rate is not None and math.isfinite(self.request_rate):
+            return "poisson"
+        if "qps=" in self.load or re.search(r"request_rate=\d", self.load):
+            return "poisson"
+        if self.concurrency is not None and "batch=" not in self.load:
+            return "steady"
+        return "burst"
 
 
 def serving_scenarios(catalog: Catalog | None = None, *, engine: str = "vLLM") -> list[ServingScenario]:
@@ -330,21 +403,134 @@ def serving_scenarios(catalog: Catalog | None = None, *, engine: str = "vLLM") -
             if value is not None:
                 sc.metrics[row["metric"]] = value
     for sc in groups.values():
-        sc.gpu = catalog_gpu(sc.gpu_text, cat)
-        sc.arch = architecture_for(sc.model, "", cat)
-        if sc.arch is not None and sc.arch.quantization is None:
-            from core.architecture import quantization_from_name
+        _map(sc, cat)
+    scenarios = list(groups.values())
+    if engine == "vLLM":
+        scenarios += run_scenarios(cat)
+    return scenarios
 
-            hint = quantization_from_name(sc.precision)
-            if hint is not None:
-                sc.arch = sc.arch.model_copy(update={"quantization": hint})
-        if sc.arch is None:
-            sc.skip = "architecture not in the catalog"
-        elif sc.gpu is None:
-            sc.skip = f"GPU {sc.gpu_text!r} not in the catalog"
-        elif not sc.input_tokens or not sc.output_tokens:
-            sc.skip = "no fixed input/output lengths (dataset-driven run)"
-    return list(groups.values())
+
+RUNS_FILE = DATA / "serving_runs.csv"
+"""Measured vLLM runs, one row per run with the source's flags and load (see CALIBRATION.md)."""
+
+_RUN_METRICS = {
+    "output_tokens_per_s": ("output_tokens_per_s",),
+    "total_tokens_per_s": ("total_tokens_per_s",),
+    "requests_per_s": ("requests_per_s",),
+    "ttft_ms_p50": ("ttft_ms_p50",),
+    "ttft_ms_p99": ("ttft_ms_p99",),
+    # For fixed lengths a request's TPOT barely varies, so the mean stands for the median when
+    # only the mean was printed; TTFT and ITL means are pulled by queueing and prefill stalls.
+    "tpot_ms_p50": ("tpot_ms_p50", "tpot_ms_mean"),
+    "itl_ms_p50": ("itl_ms_p50",),
+    "e2e_latency_ms_p50": ("e2e_ms_p50",),
+}
+
+_FLAG_COLUMNS = {
+    "max_num_seqs": int,
+    "max_num_batched_tokens": int,
+    "max_model_len": int,
+    "gpu_memory_utilization": float,
+}
+
+
+def _run_flags(row: dict[str, str]) -> dict[str, object]:
+    """The ``ServingFlags`` a run's row states (blank and ``default`` leave vLLM's default)."""
+    out: dict[str, object] = {}
+    for column, kind in _FLAG_COLUMNS.items():
+        value = _float(row.get(column, ""))
+        if value is not None and value > 0:
+            out[column] = kind(value)
+    kv = (row.get("kv_cache_dtype") or "").strip().lower()
+    if kv.startswith("fp8"):
+        out["kv_cache_dtype"] = "fp8"
+    if (row.get("enforce_eager") or "").strip().lower() in ("true", "yes", "1"):
+        out["enforce_eager"] = True
+    return out
+
+
+def _run_load(row: dict[str, str]) -> tuple[str, int | None, float | None]:
+    """The load in the words ``ServingScenario`` parses, the prompts sent and the rate."""
+    prompts = _int(row.get("num_prompts", ""))
+    rate_text = (row.get("request_rate") or "").strip().lower()
+    cap = _int(row.get("max_concurrency", ""))
+    suffix = f" ({prompts} prompts)" if prompts else ""
+    if rate_text == "offline":
+        batch = cap or prompts
+        return (f"offline batch={batch}" if cap else f"offline, all {prompts} prompts"), prompts, math.inf
+    rate = math.inf if rate_text in ("inf", "") else _float(rate_text)
+    finite = rate is not None and math.isfinite(rate)
+    if cap:
+        text = f"max_concurrency={cap}" + (f", request_rate={rate_text}" if finite else "")
+        return text + suffix, prompts, rate if finite else None
+    if rate is not None and math.isfinite(rate):
+        return f"request_rate={rate:g}{suffix}", prompts, rate
+    return (f"request_rate=inf, all {prompts} prompts" if prompts else "request_rate=inf"), prompts, math.inf
+
+
+def run_scenarios(catalog: Catalog | None = None, path: Path = RUNS_FILE) -> list[ServingScenario]:
+    """Rows of ``serving_runs.csv`` (one run each, with its flags and load) as scenarios."""
+    if not path.exists():
+        return []
+    cat = catalog or get_catalog()
+    out: list[ServingScenario] = []
+    with path.open(newline="") as fh:
+        for row in csv.DictReader(fh):
+            metrics: dict[str, float] = {}
+            for metric, columns in _RUN_METRICS.items():
+                for column in columns:
+                    value = _float(row.get(column, ""))
+                    if value is not None and value > 0:
+                        metrics[metric] = value
+                        break
+            if not metrics:
+                continue
+            load, prompts, rate = _run_load(row)
+            version = (row.get("vllm_version") or "").strip().lstrip("v")
+            dataset = (row.get("dataset") or "").strip().lower()
+            sc = ServingScenario(
+                ids=[row["id"]],
+                model=row.get("hf_id") or row["model"],
+                gpu_text=row["gpu"],
+                tp=_int(row.get("tensor_parallel", "")) or 1,
+                precision=row.get("precision") or "not stated",
+                engine="vLLM",
+                version=version,
+                input_tokens=_int(row.get("input_tokens", "")),
+                output_tokens=_int(row.get("output_tokens", "")),
+                load=load + (", ShareGPT" if "sharegpt" in dataset else ""),
+                metrics=metrics,
+                source=row["source_url"],
+                note=row.get("source_note", ""),
+                num_prompts=prompts,
+                request_rate=rate,
+                flags=_run_flags(row),
+                vllm_version=version if re.match(r"^\d+\.\d+", version) else None,
+                dataset=dataset,
+            )
+            _map(sc, cat, row.get("model", ""))
+            pp = _int(row.get("pipeline_parallel", "")) or 1
+            dp = _int(row.get("data_parallel", "")) or 1
+            if sc.skip is None and (pp > 1 or dp > 1):
+                sc.skip = "pipeline or data parallel run (the engine scores one tensor-parallel replica)"
+            out.append(sc)
+    return out
+
+
+def _map(sc: ServingScenario, cat: Catalog, label: str = "") -> None:
+    """Find a scenario's GPU and architecture, or say why it cannot be scored."""
+    sc.gpu = catalog_gpu(sc.gpu_text, cat)
+    sc.arch = architecture_for(sc.model, "", cat) or (architecture_for(label, "", cat) if label else None)
+    if sc.arch is not None and sc.arch.quantization is None:
+        hint = quantization_from_name(sc.precision)
+        if hint is not None:
+            sc.arch = sc.arch.model_copy(update={"quantization": hint})
+    if sc.arch is None:
+        sc.skip = "architecture not in the catalog"
+    elif sc.gpu is None:
+        sc.skip = f"GPU {sc.gpu_text!r} not in the catalog"
+    elif not sc.input_tokens or not sc.output_tokens:
+        sc.skip = "no fixed input/output lengths (dataset-driven run)"
 
 
 def _quant_key(arch: ModelArchitecture) -> str:

@@ -16,6 +16,7 @@ cross-validation to seconds.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import re
@@ -28,10 +29,12 @@ from functools import lru_cache
 
 import numpy as np
 
+from core.errors import NavigatorError
 from core.sizing._benchmark import client_figures
 from core.sizing._efficiency import (
     CALIBRATION_FILE,
     DEFAULT_EFFICIENCY,
+    UNCALIBRATED_WIDENING,
     Efficiency,
     gpu_class,
     load_calibration,
@@ -41,7 +44,7 @@ from core.sizing._estimate import MemoryEstimate, estimate_memory
 from core.sizing._flags import ServingFlags
 from core.sizing._perf import kv_slots, step_model
 from core.sizing._scheduler import schedule
-from core.sizing._trajectory import Run, Trajectory, dataset_lengths
+from core.sizing._trajectory import Run, Trajectory, dataset_lengths, poisson_arrivals
 from core.sizing.calibration import ServingScenario, serving_scenarios
 
 SCORED_METRICS = (
@@ -55,9 +58,15 @@ SCORED_METRICS = (
     "e2e_latency_ms_p50",
 )
 FIT_METRICS = ("output_tokens_per_s", "tpot_ms_p50", "itl_ms_p50", "ttft_ms_p50", "e2e_latency_ms_p50")
-LATENCY_GRID_MS = (0.0, 10.0, 20.0, 30.0, 40.0, 50.0, 60.0)
-PRIOR_LATENCY_MS = 30.0
-"""Request latency outside the engine assumed until runs show otherwise (low-concurrency TTFT)."""
+LATENCY_GRID_MS = (0.0, 1.0, 2.0, 3.0, 5.0, 7.5, 10.0, 15.0, 20.0, 30.0)
+PRIOR_LATENCY_MS = 5.0
+"""Request latency outside the engine (HTTP, tokenization, detokenizing the first token) assumed
+until runs with one request in flight show it; only those separate it from queueing."""
+LAYER_GRID_US = (0.0, 5.0, 10.0, 20.0, 40.0)
+MOE_LAYER_GRID_US = (0.0, 25.0, 50.0, 100.0, 200.0)
+MOE_FLOPS_GRID = (1.0, 1.5, 2.0, 3.0, 4.0)
+MIN_CLASS_RUNS = 3
+"""Measured runs a GPU class needs for efficiencies of its own."""
 DEFAULT_PROMPTS = 100
 
 
@@ -68,46 +77,75 @@ def scored_scenarios() -> list[ServingScenario]:
 
 def run_for(sc: ServingScenario) -> Run:
     """The requests a measured run sent: its count, lengths (a ShareGPT run's vary around the
-    stated means) and pattern (all at once, or a client with ``max_concurrency``)."""
+    stated means) and pattern (all at once, a client with ``max_concurrency``, or Poisson
+    arrivals at the stated rate)."""
     assert sc.input_tokens and sc.output_tokens
     m = re.search(r"\((\d+) prompts\)", sc.load)
-    total = int(m.group(1)) if m else (sc.burst_size or DEFAULT_PROMPTS)
+    total = sc.num_prompts or (int(m.group(1)) if m else (sc.burst_size or DEFAULT_PROMPTS))
     if "batch=" in sc.load:  # an offline latency run: one fixed batch
         return Run.fixed(sc.concurrency or 1, sc.input_tokens, sc.output_tokens)
     limit = None if sc.burst_size else sc.concurrency
+    rate = sc.request_rate if sc.request_rate is not None and math.isfinite(sc.request_rate) else None
     if "sharegpt" in f"{sc.note} {sc.load}".lower():
         ins, outs = dataset_lengths(total, sc.input_tokens, sc.output_tokens)
-        return Run(ins, outs, None, limit)
-    return Run.fixed(total, sc.input_tokens, sc.output_tokens, concurrency=limit)
+        return Run(ins, outs, poisson_arrivals(total, rate) if rate else None, limit)
+    return Run.fixed(total, sc.input_tokens, sc.output_tokens, concurrency=limit, rate=rate)
+
+
+def flags_for(sc: ServingScenario) -> ServingFlags:
+    """The flags a run was served with: what its source states, vLLM's defaults for the rest
+    (its release when named, else 0.11.0, the V1 engine of most rows)."""
+    version = sc.vllm_version or "0.11.0"
+    try:
+        return ServingFlags(tensor_parallel_size=sc.tp, vllm_version=version, **sc.flags)
+    except (ValueError, NavigatorError):
+        return ServingFlags(tensor_parallel_size=sc.tp, vllm_version="0.11.0")
 
 
 @dataclass(frozen=True)
 class Replay:
-    """A measured run, replayed once through the scheduler (efficiency-free)."""
+    """A measured run, replayed once through the scheduler (efficiency-free); a Poisson run's
+    steps depend on their times, so it is scheduled again for each set of efficiencies."""
 
     scenario: ServingScenario
     mem: MemoryEstimate
-    trajectory: Trajectory
+    trajectory: Trajectory | None
+    run: Run
     closed_loop: int | None
     offline: bool
     """An offline benchmark (``benchmark_latency``/``throughput``): no API server in the way."""
 
+    def timed(self, sm: Callable[..., float] | None = None) -> Trajectory:
+        """The run's trajectory (a Poisson run scheduled with this step model)."""
+        if self.trajectory is not None:
+            return self.trajectory
+        assert sm is not None and self.scenario.arch is not None
+        return schedule(
+            self.run,
+            max_batched=self.mem.flags.max_num_batched_tokens,
+            max_seqs=self.mem.flags.max_num_seqs,
+            kv_tokens=kv_slots(self.scenario.arch, self.mem),
+            step_time=sm,
+        )
 
-@lru_cache(maxsize=512)
+
+@lru_cache(maxsize=2048)
 def _replay(key: str) -> Replay | None:
     sc = _BY_KEY[key]
     assert sc.arch is not None and sc.gpu is not None
-    mem = estimate_memory(sc.arch, sc.gpu, ServingFlags(tensor_parallel_size=sc.tp, vllm_version="0.11.0"))
+    mem = estimate_memory(sc.arch, sc.gpu, flags_for(sc))
     if not mem.fits:
         return None
     run = run_for(sc)
-    traj = schedule(
-        run,
-        max_batched=mem.flags.max_num_batched_tokens,
-        max_seqs=mem.flags.max_num_seqs,
-        kv_tokens=kv_slots(sc.arch, mem),
-    )
-    return Replay(sc, mem, traj, run.concurrency, "batch=" in sc.load or "offline" in sc.load)
+    traj = None
+    if run.arrivals is None:
+        traj = schedule(
+            run,
+            max_batched=mem.flags.max_num_batched_tokens,
+            max_seqs=mem.flags.max_num_seqs,
+            kv_tokens=kv_slots(sc.arch, mem),
+        )
+    return Replay(sc, mem, traj, run, run.concurrency, sc.offline)
 
 
 _BY_KEY: dict[str, ServingScenario] = {}
@@ -125,9 +163,14 @@ def predict_replay(r: Replay, eff: Efficiency) -> dict[str, float]:
     sc = r.scenario
     assert sc.arch is not None and sc.gpu is not None
     sm = step_model(sc.arch, sc.gpu, r.mem, eff)
-    rep = r.trajectory.report(sm.step_times)
+    if r.trajectory is None:
+        traj = r.timed(sm.scalar())
+        rep = traj.report(None)
+    else:
+        traj = r.trajectory
+        rep = traj.report(sm.step_times)
     lat = 0.0 if r.offline else eff.request_latency_ms / 1000
-    return client_figures(rep, lat, len(r.trajectory.inputs), r.closed_loop)
+    return client_figures(rep, lat, len(traj.inputs), r.closed_loop)
 
 
 def predict_scenario(sc: ServingScenario, eff: Efficiency | None = None) -> dict[str, float]:
@@ -185,16 +228,18 @@ def _loss(replays: Sequence[Replay], eff: Efficiency) -> float:
     return statistics.median(errs) if errs else math.inf
 
 
-_BOUNDS = ((0.2, 1.0), (0.1, 1.0), (0.0, 20.0), (0.0, 200.0))
+_BOUNDS = ((0.2, 0.9), (0.1, 1.0), (0.0, 20.0), (0.0, 200.0))
+"""MBU at most 0.9: decode kernels do not read HBM faster than a streaming copy does."""
 _START = (0.7, 0.5, 3.0, 20.0)
 _STEPS = (0.1, 0.1, 2.0, 20.0)
 
 
-def _fit_class(replays: Sequence[Replay], latency_ms: float) -> tuple[Efficiency, float]:
-    """Coordinate search of (MBU, MFU, overhead ms, per-sequence µs), halving the steps."""
+def _fit_class(replays: Sequence[Replay], shared: Efficiency) -> tuple[Efficiency, float]:
+    """Coordinate search of (MBU, MFU, overhead ms, per-sequence µs), halving the steps, with
+    the terms every class shares (request latency, per-layer costs) held at ``shared``'s."""
 
     def eff_of(x: Sequence[float]) -> Efficiency:
-        return Efficiency(x[0], x[1], x[2], 0.0, "", seq_overhead_us=x[3], request_latency_ms=latency_ms)
+        return replace(shared, mbu=x[0], mfu=x[1], overhead_ms=x[2], seq_overhead_us=x[3])
 
     x, best = coordinate_search(lambda v: _loss(replays, eff_of(v)), _START, _BOUNDS, _STEPS, rounds=5)
     return eff_of(x), best
@@ -230,51 +275,133 @@ def coordinate_search(
 
 @dataclass(frozen=True)
 class Fit:
-    """Efficiencies by GPU class and the request latency they share."""
+    """Efficiencies by GPU class and the terms they share."""
 
     classes: dict[str, Efficiency]
     latency_ms: float
     runs: dict[str, int]
+    layer_us: float = 0.0
+    moe_layer_us: float = 0.0
+    moe_flops_scale: float = 1.0
+
+
+def _single_ttft_loss(replays: Sequence[Replay], eff_of: Callable[[Replay], Efficiency]) -> float:
+    """Median |log error| of TTFT and E2E over runs with one request in flight: the only runs
+    in which the time outside the engine is not mixed with queueing."""
+    errs = []
+    for r in replays:
+        if r.scenario.regime != "single":
+            continue
+        pred = predict_replay(r, eff_of(r))
+        for metric in ("ttft_ms_p50", "e2e_latency_ms_p50"):
+            measured = r.scenario.metrics.get(metric, 0.0)
+            if measured > 0 and pred.get(metric, 0) > 0:
+                errs.append(abs(math.log(pred[metric] / measured)))
+    return statistics.median(errs) if errs else math.inf
 
 
 def fit(scenarios: Sequence[ServingScenario]) -> Fit:
-    """Fit every GPU class's efficiencies, then the latency (kept at the prior unless the runs
-    clearly show another: bursts say nothing about it)."""
+    """Fit every GPU class's efficiencies; then the per-layer costs all classes share (they
+    show where models differ in depth and experts, so one pair serves every GPU); then the
+    request latency, from runs with one request in flight only (bursts say nothing about it)."""
     by_class: dict[str, list[Replay]] = defaultdict(list)
     for sc in scenarios:
         r = replay(sc)
-        if r is not None:
+        if r is not None and r.trajectory is not None:  # Poisson runs are scored, not fitted (see _loss)
             assert sc.gpu is not None
             by_class[gpu_class(sc.gpu)].append(r)
+    # A class needs a few runs to say anything of its own; fewer, and it borrows (see efficiency_for).
+    by_class = defaultdict(list, {c: rs for c, rs in by_class.items() if len(rs) >= MIN_CLASS_RUNS})
+    shared = Efficiency(0.7, 0.5, 3.0, 0.0, "", request_latency_ms=PRIOR_LATENCY_MS)
+    classes = {cls: _fit_class(rs, shared)[0] for cls, rs in sorted(by_class.items())}
+
+    def total(layer_us: float, moe_layer_us: float) -> float:
+        return sum(
+            _loss(rs, replace(classes[c], layer_us=layer_us, moe_layer_us=moe_layer_us)) for c, rs in by_class.items()
+        )
+
+    layer_us = moe_us = 0.0
+    moe_scale = 1.0
+    best = total(layer_us, moe_us)
+    for value in LAYER_GRID_US:
+        loss = total(value, moe_us)
+        if loss < best - 0.002:
+            best, layer_us = loss, value
+    # The MoE terms are fitted on the MoE runs alone: elsewhere they change nothing, and in a
+    # pooled median the dense runs, the majority, would drown them.
+    moe_runs = {c: [r for r in rs if r.scenario.arch is not None and r.scenario.arch.moe] for c, rs in by_class.items()}
+
+    def moe_total(us: float, scale: float) -> float:
+        return sum(
+            _loss(rs, replace(classes[c], layer_us=layer_us, moe_layer_us=us, moe_flops_scale=scale))
+            for c, rs in moe_runs.items()
+            if rs
+        )
+
+    if any(moe_runs.values()):
+        best = moe_total(moe_us, moe_scale)
+        for scale in MOE_FLOPS_GRID:
+            loss = moe_total(moe_us, scale)
+            if loss < best - 0.002:
+                best, moe_scale = loss, scale
+        for value in MOE_LAYER_GRID_US:
+            loss = moe_total(value, moe_scale)
+            if loss < best - 0.002:
+                best, moe_us = loss, value
+    if layer_us or moe_us or moe_scale != 1.0:
+        shared = replace(shared, layer_us=layer_us, moe_layer_us=moe_us, moe_flops_scale=moe_scale)
+        classes = {cls: _fit_class(rs, shared)[0] for cls, rs in sorted(by_class.items())}
+    replays = [r for rs in by_class.values() for r in rs]
+    cls_of = {id(r): c for c, rs in by_class.items() for r in rs}
+
+    def single_loss(lat: float) -> float:
+        return _single_ttft_loss(replays, lambda r: replace(classes[cls_of[id(r)]], request_latency_ms=lat))
+
     latency = PRIOR_LATENCY_MS
-    classes = {cls: _fit_class(rs, latency)[0] for cls, rs in sorted(by_class.items())}
-
-    def total(lat: float) -> float:
-        return sum(_loss(rs, replace(classes[c], request_latency_ms=lat)) for c, rs in by_class.items())
-
-    best = total(latency)
+    best = single_loss(latency)
     for lat in LATENCY_GRID_MS:
-        loss = total(lat)
-        if loss < best - 0.005:
+        loss = single_loss(lat)
+        if loss < best - 0.002:
             best, latency = loss, lat
     classes = {c: replace(e, request_latency_ms=latency) for c, e in classes.items()}
-    return Fit(classes, latency, {c: len(rs) for c, rs in by_class.items()})
+    return Fit(classes, latency, {c: len(rs) for c, rs in by_class.items()}, layer_us, moe_us, moe_scale)
 
 
 CvRow = tuple[ServingScenario, str, float, float, str]
 """(run, metric, measured, predicted by a fit without the run's source, GPU class used)."""
 
 
+CV_FOLDS = 8
+"""Sources are split into this many groups; each group's runs are predicted by a fit on the
+others (leave-sources-out: no run is predicted by a fit that saw any run of its source)."""
+
+
+def source_folds(sources: Iterable[str], folds: int = CV_FOLDS) -> dict[str, int]:
+    """A fixed group per source (sorted by a hash of its address, dealt round-robin), so the
+    split does not depend on the order rows were added."""
+    origin = {s: source_origin(s) for s in set(sources)}
+    groups = sorted(set(origin.values()), key=lambda s: hashlib.sha1(s.encode()).hexdigest())
+    fold = {g: i % folds for i, g in enumerate(groups)}
+    return {s: fold[o] for s, o in origin.items()}
+
+
+def source_origin(url: str) -> str:
+    """Who published a row: a repository's files are one source (one team, one method), an
+    issue or pull request thread is one, a web page is one."""
+    m = re.match(r"https?://github\.com/([^/]+/[^/]+)/(?:blob|tree|raw)/", url)
+    if m:
+        return f"github.com/{m.group(1)}"
+    return url.split("#")[0]
+
+
 @lru_cache(maxsize=4)
 def _cross_validate(keys: tuple[str, ...]) -> tuple[CvRow, ...]:
     scenarios = [_BY_KEY[k] for k in keys]
-    by_source: dict[str, list[ServingScenario]] = defaultdict(list)
-    for sc in scenarios:
-        by_source[sc.source].append(sc)
+    fold_of = source_folds(sc.source for sc in scenarios)
     rows: list[CvRow] = []
-    for source, held in by_source.items():
-        others = [s for s in scenarios if s.source != source]
-        fitted = fit(others)
+    for fold in sorted(set(fold_of.values())):
+        held = [s for s in scenarios if fold_of[s.source] == fold]
+        fitted = fit([s for s in scenarios if fold_of[s.source] != fold])
         for sc in held:
             assert sc.gpu is not None
             cls = gpu_class(sc.gpu)
@@ -285,7 +412,8 @@ def _cross_validate(keys: tuple[str, ...]) -> tuple[CvRow, ...]:
 
 
 def cross_validate(scenarios: Sequence[ServingScenario] | None = None) -> list[CvRow]:
-    """Leave one source out: each source's runs predicted by a fit on all the others."""
+    """Leave sources out: each source's runs predicted by a fit on the other sources' runs
+    (sources grouped into ``CV_FOLDS`` folds, so a fit never sees the source it predicts)."""
     scs = list(scenarios) if scenarios is not None else scored_scenarios()
     keys = []
     for sc in scs:
@@ -317,6 +445,145 @@ def error_quantiles(rows: Iterable[CvRow]) -> dict[str, dict[str, dict[str, floa
     return dict(out)
 
 
+CONFORMAL_LEVEL = 0.9
+"""Nominal coverage of a range: 90% of held-out figures inside, by split conformal prediction."""
+MIN_ORIGINS = 5
+"""A metric × regime needs figures from this many sources (see :func:`source_origin`) for a
+range of its own; below that its range is the metric's pooled one. Errors cluster by source,
+so two sources' worth of figures say little about a third."""
+
+
+def conformal_bounds(errors: Sequence[float], level: float = CONFORMAL_LEVEL) -> tuple[float, float]:
+    """The lower and upper signed log error (ln predicted/measured) that a new figure's error
+    stays within with probability ``level``, from exchangeable held-out errors: the
+    ⌊(n+1)·α/2⌋-th and ⌈(n+1)·(1−α/2)⌉-th smallest (split conformal, both tails)."""
+    ordered = sorted(errors)
+    n = len(ordered)
+    if n == 0:
+        return 0.0, 0.0
+    alpha = 1 - level
+    lo = max(1, math.floor((n + 1) * alpha / 2))
+    hi = min(n, math.ceil((n + 1) * (1 - alpha / 2)))
+    return ordered[lo - 1], ordered[hi - 1]
+
+
+def _residual(row: CvRow) -> float:
+    _, _, measured, predicted, _ = row
+    return math.log(predicted / measured)
+
+
+UNMEASURED = "unmeasured-gpu"
+"""The pool of figures whose GPU class no other source measured (borrowed efficiencies)."""
+
+
+def _regime_of(row: CvRow) -> str:
+    """The pool a held-out figure's range comes from: its load regime, or ``UNMEASURED`` when
+    the fit that predicted it had no run on its GPU class (what a user of an unlisted GPU meets)."""
+    return UNMEASURED if row[4] == "none" else row[0].regime
+
+
+def _bounds_for(
+    metric: str, regime: str, rows: Sequence[CvRow], level: float = CONFORMAL_LEVEL
+) -> tuple[float, float, str]:
+    """Bounds for a metric in a regime from ``rows`` (the regime's own when it has enough,
+    else the metric's pooled), and which pool was used."""
+    mine = [r for r in rows if r[1] == metric and _regime_of(r) == regime]
+    if len({source_origin(r[0].source) for r in mine}) >= MIN_ORIGINS:
+        return (*conformal_bounds([_residual(r) for r in mine], level), regime)
+    pooled = [_residual(r) for r in rows if r[1] == metric]
+    return (*conformal_bounds(pooled, level), "all")
+
+
+def widened(bounds: tuple[float, float], calibrated: bool) -> tuple[float, float]:
+    """A range for a GPU class no measured run covers is wider by ``UNCALIBRATED_WIDENING``."""
+    if calibrated:
+        return bounds
+    return bounds[0] * UNCALIBRATED_WIDENING, bounds[1] * UNCALIBRATED_WIDENING
+
+
+LEVELS = (0.8, 0.85, 0.9, 0.95, 0.98, 1.0)
+"""Conformal levels tried, narrowest first, until ranges hold ``TARGET_COVERAGE`` of held-out figures."""
+TARGET_COVERAGE = 0.85
+
+
+def held_out_coverage(
+    rows: Sequence[CvRow], levels: dict[tuple[str, str], float] | None = None
+) -> dict[str, dict[str, dict[str, float]]]:
+    """Coverage measured the way a user meets it: each source's figures against ranges built
+    from the other sources' held-out errors only (its own never shape the range that judges
+    it). By metric and regime, with ``all`` pooling the regimes; ``n`` figures, ``inside``.
+    ``levels`` gives the conformal level per (metric, regime) (default ``CONFORMAL_LEVEL``)."""
+    by_source: dict[str, list[CvRow]] = defaultdict(list)
+    for r in rows:
+        by_source[source_origin(r[0].source)].append(r)
+    tally: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
+    for source, held in by_source.items():
+        others = [r for r in rows if source_origin(r[0].source) != source]
+        cache: dict[tuple[str, str], tuple[float, float, str]] = {}
+        for r in held:
+            metric, regime = r[1], _regime_of(r)
+            key = (metric, regime)
+            if key not in cache:
+                level = (levels or {}).get(key, CONFORMAL_LEVEL)
+                cache[key] = _bounds_for(metric, regime, others, level)
+            lo, hi, pool = cache[key]
+            if pool == "all" and regime == UNMEASURED:
+                lo, hi = widened((lo, hi), calibrated=False)
+            inside = lo - 1e-9 <= _residual(r) <= hi + 1e-9
+            for group in ((metric, regime), (metric, "all"), ("all", regime), ("all", "all")):
+                tally[group][0] += 1
+                tally[group][1] += int(inside)
+    out: dict[str, dict[str, dict[str, float]]] = defaultdict(dict)
+    for (metric, regime), (n, hits) in sorted(tally.items()):
+        out[metric][regime] = {"n": n, "inside": hits, "coverage": round(hits / n, 4)}
+    return dict(out)
+
+
+def calibrated_levels(rows: Sequence[CvRow]) -> dict[tuple[str, str], float]:
+    """Per metric and regime, the narrowest conformal level whose ranges hold at least
+    ``TARGET_COVERAGE`` of the figures of sources left out of them (the widest level when none
+    does): the nominal level is corrected by what held-out sources actually showed."""
+    keys = sorted({(r[1], _regime_of(r)) for r in rows})
+    chosen = {key: LEVELS[-1] for key in keys}
+    for level in reversed(LEVELS):
+        trial = held_out_coverage(rows, {key: level for key in keys})
+        for key in keys:
+            if trial.get(key[0], {}).get(key[1], {}).get("coverage", 0.0) >= TARGET_COVERAGE:
+                chosen[key] = level
+    return chosen
+
+
+def interval_table(rows: Sequence[CvRow]) -> dict[str, dict[str, dict[str, float]]]:
+    """The ranges users are shown: per metric and regime (``all`` pools the regimes), the
+    conformal bounds of the held-out errors at the calibrated level, and the coverage those
+    ranges reached on sources left out of them."""
+    levels = calibrated_levels(rows)
+    coverage = held_out_coverage(rows, levels)
+    out: dict[str, dict[str, dict[str, float]]] = defaultdict(dict)
+    metrics = sorted({r[1] for r in rows})
+    regimes = [*sorted({_regime_of(r) for r in rows}), "all"]
+    for metric in metrics:
+        pooled_level = max((v for (m, _), v in levels.items() if m == metric), default=CONFORMAL_LEVEL)
+        for regime in regimes:
+            group = [r for r in rows if r[1] == metric and (regime == "all" or _regime_of(r) == regime)]
+            errs = [_residual(r) for r in group]
+            if not errs:
+                continue
+            level = levels.get((metric, regime), pooled_level)
+            lo, hi = conformal_bounds(errs, level)
+            cov = coverage.get(metric, {}).get(regime, {})
+            out[metric][regime] = {
+                "n": len(errs),
+                "origins": len({source_origin(r[0].source) for r in group}),
+                "level": level,
+                "log_lo": round(lo, 4),
+                "log_hi": round(hi, 4),
+                "coverage_held_out": cov.get("coverage", 0.0),
+                "median_abs": round(float(np.median(np.abs(np.expm1(np.asarray(errs))))), 4),
+            }
+    return dict(out)
+
+
 def write_calibration() -> Fit:
     """Fit on every run, cross-validate, and write ``data/perf_calibration.json``."""
     scs = scored_scenarios()
@@ -343,8 +610,17 @@ def write_calibration() -> Fit:
                 "MBU, MFU, per-step and per-sequence overhead per GPU class; loss = median |log error| of output "
                 "tokens/s, TPOT, ITL, TTFT and E2E. errors: leave-one-source-out cross-validation",
                 "request_latency_ms": fitted.latency_ms,
+                "layer_us": fitted.layer_us,
+                "moe_layer_us": fitted.moe_layer_us,
+                "moe_flops_scale": fitted.moe_flops_scale,
                 "classes": classes,
                 "errors": quantiles,
+                "intervals": interval_table(rows),
+                "interval_level": CONFORMAL_LEVEL,
+                "interval_method": "split conformal on leave-one-source-out log errors, per metric and regime "
+                f"(pooled when a regime has figures from under {MIN_ORIGINS} sources; GPUs no other source measured "
+                "pooled as unmeasured-gpu); coverage_held_out: each source judged by ranges built from the other "
+                "sources only, at the narrowest level reaching 85%",
             },
             indent=2,
         )

@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from core.architecture import resolve_model
-from core.catalog import get_catalog
+from core.catalog import Catalog, get_catalog
 from core.errors import InputError
 from core.settings import load_settings
 from core.sizing import (
@@ -27,6 +27,7 @@ from core.sizing import (
     predict_benchmark,
 )
 from core.sizing._benchmark import DEFAULT_NUM_PROMPTS
+from navigator.commands._catalog_source import add_gpu_spec_option, command_catalog, described_gpus
 from navigator.commands._output import print_json
 
 DTYPES = ["auto", "bfloat16", "float16", "half", "float32", "float"]
@@ -206,10 +207,15 @@ def estimate_json(est: Estimate) -> dict[str, Any]:
 
 
 def run_estimate(
-    model: str, gpu_name: str, flags: ServingFlags, workload: Workload | None, bench: BenchmarkRun | None
+    model: str,
+    gpu_name: str,
+    flags: ServingFlags,
+    workload: Workload | None,
+    bench: BenchmarkRun | None,
+    catalog: Catalog | None = None,
 ) -> tuple[Estimate, BenchmarkPrediction | None]:
     """The estimate (and the benchmark prediction, when a run is described and the model fits)."""
-    catalog = get_catalog(load_settings().catalog_overrides)
+    catalog = catalog or get_catalog(load_settings().catalog_overrides)
     arch = apply_quantization_flag(resolve_model(model, catalog=catalog), flags.quantization)
     gpu = catalog.gpu(gpu_name)
     est = estimate(arch, gpu, flags, workload, catalog=catalog)
@@ -233,7 +239,11 @@ def _run(args: argparse.Namespace) -> int:
     flags = flags_from_args(args)
     bench = benchmark_from_args(args)
     workload = workload_from_args(args)
-    est, pred = run_estimate(args.model, args.gpu, flags, workload, bench)
+    described = described_gpus(args)
+    gpu = args.gpu or (described[0].name if described else None)
+    if gpu is None:
+        raise InputError("--gpu: give a catalog GPU (navigator gpus lists them), or describe yours with --gpu-spec")
+    est, pred = run_estimate(args.model, gpu, flags, workload, bench, command_catalog(args))
     if args.json:
         print_json(estimate_output(est, pred, bench))
         return 0
@@ -281,7 +291,8 @@ def _run(args: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("estimate", help="vLLM memory, KV cache and performance of one configuration")
     p.add_argument("--model", required=True, help="catalog name, HF id, oci:// image, or config.json path")
-    p.add_argument("--gpu", required=True, help="catalog GPU (H100, NVIDIA-H100-80GB-HBM3, A100-80GB …)")
+    p.add_argument("--gpu", help="catalog GPU (H100, NVIDIA-H100-80GB-HBM3, A100-80GB …); default: the --gpu-spec one")
+    add_gpu_spec_option(p)
     p.add_argument("--gpu-count", type=int, metavar="N")
     p.add_argument("--tensor-parallel-size", type=int, metavar="N")
     p.add_argument("--pipeline-parallel-size", type=int, metavar="N")

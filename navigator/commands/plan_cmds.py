@@ -37,6 +37,7 @@ from core.settings import load_settings
 from core.store import Store, open_store
 from core.wording import in_words
 from core.yamlio import read_bounded
+from navigator.commands._catalog_source import add_gpu_spec_option, command_catalog, described_gpus
 from navigator.commands._inventory_source import add_inventory_source, read_inventory
 from navigator.commands._output import print_json, print_table
 
@@ -137,7 +138,12 @@ def _with_cluster(request: PlanRequest, args: argparse.Namespace) -> PlanRequest
 
 
 def _plan(args: argparse.Namespace) -> int:
-    plan = build_plan(_with_cluster(request_from_args(args), args))
+    request = _with_cluster(request_from_args(args), args)
+    described = described_gpus(args)
+    if described and not args.gpu:  # a GPU described on the command is the one asked about
+        constraints = request.constraints.model_copy(update={"gpu_types": [g.name for g in described]})
+        request = request.model_copy(update={"constraints": constraints})
+    plan = build_plan(request, catalog=command_catalog(args))
     if args.json:
         print_json(plan.model_dump(mode="json"))
     else:
@@ -248,6 +254,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="allowed GPU type (repeatable); default: the inventory's GPU types (the sample inventory when "
         "none is configured); 'any': every catalog GPU",
     )
+    add_gpu_spec_option(p)
     p.add_argument("--max-gpus", type=int)
     p.add_argument("--max-replicas", type=int)
     p.add_argument("--budget", type=float, help="monthly budget in USD")
