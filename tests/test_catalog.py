@@ -14,7 +14,13 @@ def test_builtin_catalog_loads_every_reference_entry() -> None:
     cat = load_catalog()
     assert len(cat.gpus) == 34
     # The GPUs vLLM users run, by the names their node labels carry.
-    for label in ("NVIDIA-GeForce-RTX-4090", "NVIDIA-RTX-A6000", "NVIDIA-H20", "NVIDIA-GH200-480GB", "AMD_Instinct_MI355X"):
+    for label in (
+        "NVIDIA-GeForce-RTX-4090",
+        "NVIDIA-RTX-A6000",
+        "NVIDIA-H20",
+        "NVIDIA-GH200-480GB",
+        "AMD_Instinct_MI355X",
+    ):
         assert cat.gpu(label).sources, label
     # H100 NVL's tensor figures are NVIDIA's with-sparsity ones halved, not left null.
     assert cat.gpus["H100-NVL"].bf16_dense_tflops == 835.5

@@ -214,6 +214,20 @@ def assumed_version(row: dict[str, str]) -> tuple[str, str]:
 MEMORY_FILES = ("vllm_memory_cases.csv", "vllm_startup_logs.csv")
 """Start-up figures: the calibration set, then logs from sources it does not cite (same columns)."""
 
+_SHARED_GPU = re.compile(r"shared[- ]GPU|GPU (was )?shared|already occupied|second instance", re.I)
+_DATA_PARALLEL = re.compile(r"(?:^|[\s'\"])(?:-dp|--data-parallel-size)[ =]\d", re.I)
+
+
+def _unscorable_setup(note: str) -> str | None:
+    """Why a start-up cannot be predicted from its row, when its note says: another process held
+    part of the GPU (its memory is in no column), or data-parallel replicas split the experts
+    (the engine sizes one tensor-parallel replica)."""
+    if _SHARED_GPU.search(note):
+        return "the GPU was shared with another process, whose memory the row does not give"
+    if _DATA_PARALLEL.search(note):
+        return "a data-parallel run (the engine sizes one tensor-parallel replica)"
+    return None
+
 
 @dataclass
 class MemoryCase:
@@ -260,6 +274,10 @@ def memory_cases(catalog: Catalog | None = None) -> list[MemoryCase]:
         )
         if arch is None:
             case.skip = "architecture not in the catalog and no config source"
+            continue
+        unscorable = _unscorable_setup(row.get("note", ""))
+        if unscorable:
+            case.skip = unscorable
             continue
         case.arch = arch
         gpu = catalog_gpu(row["gpu"], cat)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
 from core.errors import NavigatorError
 from core.settings import Settings
-from core.sizing._efficiency import load_calibration
+from core.sizing._efficiency import MIN_REGIME_ORIGINS, REGIME_WORDS, load_calibration
 from core.sizing._reports import METRIC_LABELS
 from core.sizing.user_calibration import UserCalibration, forget_runs, import_reports
 from frontend import services
@@ -39,6 +41,34 @@ def _shipped_table() -> None:
         st.info("The shipped calibration file has no cross-validated errors.")
         return
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="accuracy_shipped")
+
+
+LOADS = {**REGIME_WORDS, "unmeasured-gpu": "GPU no other source measured", "all": "All loads"}
+
+
+def _by_load_table() -> None:
+    """The range each figure is shown with, per load, and how often it held on sources left out."""
+    intervals = load_calibration().intervals
+    rows = [
+        {
+            "Figure": _label(metric),
+            "Load": LOADS.get(regime, regime),
+            "Held-out figures": int(iv["n"]),
+            "Sources": int(iv["origins"]),
+            "Median error": f"{iv['median_abs']:.0%}",
+            "Range shown": f"{math.exp(-iv['log_hi']):.2f}× – {math.exp(-iv['log_lo']):.2f}× the estimate"
+            if iv["origins"] >= MIN_REGIME_ORIGINS or regime == "all"
+            else "the all-loads range (too few sources)",
+            "Held on sources left out": f"{iv['coverage_held_out']:.0%}",
+        }
+        for metric, by_regime in intervals.items()
+        if metric in METRIC_LABELS
+        for regime, iv in by_regime.items()
+    ]
+    if not rows:
+        st.info("The shipped calibration file has no ranges per load yet (run navigator calibrate).")
+        return
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="accuracy_by_load")
 
 
 def _import_form(settings: Settings) -> None:
@@ -162,10 +192,18 @@ st.caption(
 
 st.subheader("Shipped model, cross-validated")
 st.markdown(
-    "Each source's measured runs predicted by a fit on the other sources (leave one source out). "
-    "Ranges shown on every page are the 5th–95th percentile of these held-out errors."
+    "Each publisher's measured runs (a repository, an issue thread, a page) predicted by a fit on the other "
+    "publishers' runs only."
 )
 _shipped_table()
+st.subheader("Ranges, by how the server was loaded")
+st.markdown(
+    "The range on every figure is the conformal interval of these held-out errors for its load — one request "
+    "in flight, a client keeping several in flight, a Poisson request rate, or everything at once — at the "
+    "narrowest level that held 85% of the figures of sources left out of it. **Held on sources left out** is "
+    "that coverage as measured, not as intended."
+)
+_by_load_table()
 
 st.subheader("Your runs")
 st.markdown(

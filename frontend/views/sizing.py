@@ -26,6 +26,7 @@ from core.sizing import (
 )
 from frontend import services
 from frontend.components.charts import memory_breakdown_figure, performance_curve_figure
+from frontend.components.gpu_form import describe_gpu, take_pending
 from frontend.components.model_field import model_field
 
 
@@ -94,15 +95,19 @@ left, right = st.columns(2)
 with left:
     model_ref = model_field(catalog, settings, key="sizing", default="Llama-3.1-8B")
     choices = catalog.gpu_names()
+    take_pending("sizing_gpu", "H100-SXM")
+    st.session_state.setdefault("sizing_gpu", "H100-SXM")
+    if st.session_state["sizing_gpu"] not in choices:  # a described GPU forgotten elsewhere
+        st.session_state["sizing_gpu"] = "H100-SXM"
     gpu_name = st.selectbox(
         "GPU or MIG slice",
         choices,
-        index=choices.index("H100-SXM"),
         key="sizing_gpu",
         help="A MIG slice (H100-SXM MIG 1g.10gb …) is sized on its own memory and its share of the GPU's "
         "bandwidth and compute; slices cannot be joined for tensor parallelism.",
     )
     gpu = catalog.gpu(gpu_name)
+    describe_gpu(settings, key="sizing", select_key="sizing_gpu")
     quant = st.selectbox(
         "--quantization", ["(checkpoint's own)", *sorted(QUANTIZATION_FLAGS)], key="sizing_quantization"
     )
