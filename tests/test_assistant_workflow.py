@@ -133,10 +133,10 @@ def test_benchmark_evidence_is_measured_when_calibrated_else_estimated() -> None
     assert s.evidence and {e.source for e in s.evidence} == {"calibration"}
     assert all(e.provenance == "measured" for e in s.evidence)
     assert "calibration data (measured" in replies[0]
-    s, replies = talk(wf, "Granite 3.3 8B, 10 rps, ttft 800 ms")
+    s, replies = talk(wf, "Falcon 7B, 10 rps, ttft 800 ms")
     assert s.evidence and {e.source for e in s.evidence} == {"sizing-engine"}
     assert all(e.provenance == "estimated" for e in s.evidence)
-    assert "no vLLM run of Granite-3.3-8B" in replies[0]
+    assert "no vLLM run of Falcon-7B" in replies[0]
 
 
 def test_state_is_kept_in_the_file_cache_and_round_trips(tmp_path: Path) -> None:

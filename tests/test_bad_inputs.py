@@ -22,7 +22,7 @@ CASES: list[tuple[list[str], str]] = [
     (["bogus"], "invalid choice: 'bogus'"),
     ([], "the following arguments are required: COMMAND"),
     ([*PLAN, "--pattern", "bursty"], "argument --pattern: invalid choice: 'bursty'"),
-    (["estimate", "--model", "Llama-3.1-8B"], "the following arguments are required: --gpu"),
+    (["estimate", "--model", "Llama-3.1-8B"], "--gpu: give a catalog GPU (navigator gpus lists them), or describe"),
     (["mcp", "--port", "99999"], "99999 is not a port number"),
     # a zero is said, never taken for 1
     ([*ESTIMATE, "--tensor-parallel-size", "0"], "--tensor-parallel-size 0: give a whole number of at least 1"),

@@ -142,9 +142,9 @@ def assumptions_for(request: PlanRequest) -> list[str]:
         "Arrivals are Poisson; replicas share load evenly; the p95 queueing wait comes from an M/G/c model "
         "(Erlang C with the Allen–Cunneen correction for output-length spread).",
         f"Prompt/answer lengths: mean {t.input_tokens}/{t.output_tokens} tokens, p95 {t.input_p95}/{t.output_p95}.",
-        "Per-replica latency comes from the calibrated step model and a simulation of vLLM's scheduler "
-        "(docs/accuracy.md); ranges are the 5th–95th percentile of its errors on runs it was not fitted to, "
-        "wider on a GPU with no measured run.",
+        "Per-replica latency comes from the calibrated step model run as a closed loop at the replica's "
+        "concurrency (docs/accuracy.md); ranges are the conformal interval of its errors on publishers it was "
+        "not fitted to, wider on a GPU with no measured run.",
         "Monthly cost = GPUs × $/GPU-hour × 730 h; CPU, memory, storage and network are not priced.",
         "Replicas: target by traffic pattern (steady → average, burst/growth → peak, variable → between); "
         "the maximum covers the peak; at ≥ 99.9% availability one spare replica above the load.",
