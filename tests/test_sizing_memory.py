@@ -8,7 +8,7 @@ from core.architecture import resolve_model
 from core.catalog import get_catalog
 from core.errors import InputError
 from core.sizing import ServingFlags, estimate_memory, suggest_fixes
-from core.sizing.calibration import memory_cases
+from core.sizing.memory_cases import memory_cases
 
 CAT = get_catalog()
 H100 = CAT.gpu("H100")
@@ -185,7 +185,7 @@ def test_v0_chunked_prefill_default_follows_the_release_that_introduced_it() -> 
 
 
 def test_sourced_calibration_configs_build_and_say_where_they_come_from() -> None:
-    from core.sizing.calibration import extra_configs
+    from core.sizing.row_mapping import extra_configs
 
     configs = extra_configs()
     assert {"Qwen/Qwen3-0.6B", "deepseek-ai/DeepSeek-Coder-V2-Lite-Instruct", "Qwen/Qwen1.5-7B-Chat-GPTQ-Int4"} <= set(
@@ -262,7 +262,7 @@ def test_hybrid_linear_attention_layers_hold_state_pages_not_per_token_cache() -
 @pytest.mark.parametrize("row_id", ["vm055", "vm065"])
 def test_hybrid_rows_are_reproduced_from_their_logged_kv_memory(row_id: str) -> None:
     """The KV layout of a Gated-DeltaNet hybrid: logged KV GiB → vLLM's logged token count."""
-    from core.sizing.accuracy import score_memory
+    from core.sizing.memory_accuracy import score_memory
 
     s = next(s for s in score_memory() if s.case.id == row_id)
     assert s.tokens_from_logged_memory == s.measured_tokens

@@ -8,21 +8,18 @@ import pytest
 
 from core.sizing import ServingFlags, Workload, estimate
 from core.sizing._efficiency import gpu_class, load_calibration, load_efficiencies
-from core.sizing.accuracy import score_memory
 from core.sizing.efficiency_fit import (
     FIT_METRICS,
     _nearest,
-    calibrated_levels,
-    conformal_bounds,
     cross_validate,
     fit,
-    held_out_coverage,
-    predict_scenario,
     scenario_errors,
     scored_scenarios,
     source_folds,
-    source_origin,
 )
+from core.sizing.intervals import calibrated_levels, conformal_bounds, held_out_coverage, source_origin
+from core.sizing.memory_accuracy import score_memory
+from core.sizing.replay import predict_scenario
 
 
 def perf(concurrency: int, model: str = "Llama-3.1-8B", gpu: str = "H100"):  # type: ignore[no-untyped-def]

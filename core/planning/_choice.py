@@ -113,7 +113,9 @@ def why(chosen: _Described, ranked: Sequence[_Described], *, asked: bool) -> str
     cheaper ones with no measured run come first, how many were passed over)."""
     price = f" at {_money(chosen.monthly_cost_usd)}/month" if chosen.monthly_cost_usd is not None else ""
     measured = "" if asked or not chosen.calibrated else " with measured runs on its GPU"
-    head = f"{label(chosen)} is the pick: the cheapest configuration{measured} that meets every target{price}"
+    # Cheaper published checkpoints are listed beside the plan; the pick is the cheapest of this one.
+    own = " of the checkpoint you named" if all(getattr(c, "own_checkpoint", False) for c in ranked) else ""
+    head = f"{label(chosen)} is the pick: the cheapest configuration{own}{measured} that meets every target{price}"
     index = next((i for i, c in enumerate(ranked) if c is chosen), 0)
     passed = [c for c in ranked[:index] if not c.calibrated]
     others = (

@@ -111,14 +111,17 @@ def resources_for(gpus: int, weights_gib_per_gpu: float) -> tuple[int, int]:
     return cpu, int(math.ceil(memory / 4) * 4)
 
 
-def redundancy_words(replicas_min: int, spread: bool | None) -> str:
-    """What the smallest replica count survives."""
+def redundancy_words(replicas_min: int, spread: bool | None, nodes: int | None = None) -> str:
+    """What the smallest replica count survives (``nodes``: how many distinct nodes the
+    replicas land on in the user's cluster, when known)."""
     if replicas_min < 2:
         return (
             "no redundancy: one replica, so a pod restart, node drain or upgrade stops the service "
             "(a production service keeps at least 2)"
         )
     where = "" if spread is None else (" on different nodes" if spread else ", but on one node of your cluster")
+    if spread and nodes is not None and 2 <= nodes < replicas_min:
+        where = f" spread over {nodes} nodes of your cluster (some share a node)"
     return f"{replicas_min} replicas at least{where}, with a PodDisruptionBudget: one can go down and the service stays"
 
 
@@ -243,7 +246,11 @@ def result(o: Outcome) -> CandidateResult:
         meets_slo=o.meets_slo,
         violations=o.violations,
         notes=notes,
-        redundancy=redundancy_words(o.replicas_min, placement.spread if placement and placement.fits_now else None),
+        redundancy=redundancy_words(
+            o.replicas_min,
+            placement.spread if placement and placement.fits_now else None,
+            len(set(placement.nodes)) if placement and placement.fits_now else None,
+        ),
         placement=placement,
         speed_model=eff.source,
         calibrated=eff.calibrated,

@@ -107,20 +107,27 @@ class StepModel:
             prefill_ctx * self.attn_flops_full + mn(prefill_ctx, self.window) * self.attn_flops_window
         )
         attention = kv_read / bw + attn_flops / peak
+        work = mx(linear + attention, self.layer_floor_s)
         comm = 0.0
         if self.tp > 1:
             bytes_ar = 2 * self.layers * tokens * self.hidden * 2 * 2 * (self.tp - 1) / self.tp
             comm = bytes_ar / self.link_bw + 2 * self.layers * self.link_latency_s
         seqs = decode + (sequences if sequences is not None else mn(prefill, 1.0))
         overhead = self.fixed_s + seqs * eff.seq_overhead_us * 1e-6
-        return overhead + linear + attention + comm
+        return overhead + work + comm
 
     @property
     def fixed_s(self) -> float:
-        """Seconds every step takes whatever its batch: the engine's per-step overhead plus the
-        fixed cost of each layer's kernels (and of each MoE layer's routing and expert GEMMs)."""
+        """Seconds every step takes whatever its batch: the engine's per-step overhead."""
+        return self.eff.overhead_ms / 1000
+
+    @property
+    def layer_floor_s(self) -> float:
+        """The least a step's layers take however small the batch: each layer's kernels (and
+        each MoE layer's routing, token alignment and grouped expert GEMMs) have a minimum
+        duration; a large batch's bandwidth- or compute-bound time covers it."""
         eff = self.eff
-        return eff.overhead_ms / 1000 + (self.layers * eff.layer_us + self.moe_layers * eff.moe_layer_us) * 1e-6
+        return (self.layers * eff.layer_us + self.moe_layers * eff.moe_layer_us) * 1e-6
 
     def step_times(
         self,
@@ -155,6 +162,7 @@ class StepModel:
         kv_full, kv_win, window, state = self.kv_full_bytes, self.kv_window_bytes, self.window, self.state_bytes_per_seq
         af_full, af_win = self.attn_flops_full, self.attn_flops_window
         fixed = self.fixed_s
+        floor = self.layer_floor_s
         per_seq = eff.seq_overhead_us * 1e-6
         tp = self.tp
         ar = 2 * self.layers * self.hidden * 2 * 2 * (tp - 1) / tp / self.link_bw if tp > 1 else 0.0
@@ -172,7 +180,8 @@ class StepModel:
                 + (decode * (ctx * af_full + w * af_win) + prefill * (prefill_ctx * af_full + pw * af_win)) / peak
             )
             comm = tokens * ar + ar_lat if tp > 1 else 0.0
-            return fixed + (decode + sequences) * per_seq + (mem_t if mem_t > flop_t else flop_t) + attention + comm
+            work = (mem_t if mem_t > flop_t else flop_t) + attention
+            return fixed + (decode + sequences) * per_seq + (work if work > floor else floor) + comm
 
         return step
 

@@ -19,301 +19,22 @@ from pathlib import Path
 
 from core.architecture import (
     ModelArchitecture,
-    ModelSources,
-    architecture_from_config,
-    name_key,
     quantization_from_name,
-    resolve_model,
 )
 from core.catalog import Catalog, GpuSpec, get_catalog
-from core.errors import NavigatorError
 from core.sizing._efficiency import Regime
-from core.sizing._flags import ServingFlags
-from core.sizing._memory import VISIBLE_FRACTION_GDDR_ECC, VISIBLE_FRACTION_HBM
-from core.yamlio import load_yaml_file
+from core.sizing.row_mapping import DATA, architecture_for, catalog_gpu, extra_configs, float_cell, int_cell
 
-DATA = Path(__file__).parent / "data"
-
-# Derivatives scored with the architecture of the model they are built on (their model
-# cards say so); the max context comes from the row when the row states it.
-BUILT_ON = {
-    "deepseek-ai/DeepSeek-R1-Distill-Qwen-14B": "Qwen2.5-14B",
-    "mistralai/Mistral-Small-3.2-24B-Instruct-2506": "Mistral-Small-24B",
-    "Qwen/Qwen2.5-VL-7B-Instruct": "Qwen2.5-7B",
-    "Llama-3-70B": "Llama-3.1-70B",
-    # Same layer shapes as the later release the catalog carries (layers, hidden, heads, KV
-    # heads, FFN width, vocabulary); only RoPE scaling and the maximum context differ, which the
-    # rows' own max_model_len sets.
-    "meta-llama/Meta-Llama-3-8B-Instruct": "Llama-3.1-8B",
-    "meta-llama/Meta-Llama-3-8B": "Llama-3.1-8B",
-    "meta-llama/Meta-Llama-3-70B-Instruct": "Llama-3.1-70B",
-    "Qwen/Qwen2-7B-Instruct": "Qwen2.5-7B",
-    "Qwen/Qwen2-72B": "Qwen2.5-72B",
-    "Qwen/Qwen2-72B-Instruct": "Qwen2.5-72B",
-}
-
-EXTRA_MODELS_FILE = DATA / "calibration_models.yaml"
-"""Sourced ``config.json`` shapes of calibration models the catalog does not carry."""
-
-
-@lru_cache(maxsize=1)
-def extra_configs() -> dict[str, tuple[dict[str, object], str]]:
-    """``hf_id`` (or, for rows that name none, the row's model label) → (config, sources)
-    from ``data/calibration_models.yaml``."""
-    data = load_yaml_file(EXTRA_MODELS_FILE)
-    out: dict[str, tuple[dict[str, object], str]] = {}
-    for entry in data["models"]:
-        for key in [*entry["hf_ids"], *entry.get("names", [])]:
-            out[key] = (dict(entry["config"]), "; ".join(entry["sources"]))
-    return out
-
-
-# GPU names used in the calibration rows → catalog names.
-GPU_PATTERNS = [
-    (r"gh200.*(144|hbm3e)", "GH200-144GB"),
-    (r"gh200", "GH200-96GB"),
-    (r"h100.*(nvl)", "H100-NVL"),
-    (r"h100.*pcie", "H100-PCIe"),
-    (r"h100", "H100-SXM"),
-    (r"h200", "H200"),
-    (r"\bh20\b", "H20"),
-    (r"a100.*40", "A100-40GB"),
-    (r"a100", "A100-80GB-SXM"),
-    (r"a10g", "A10G"),
-    (r"\ba10\b", "A10"),
-    (r"l40s", "L40S"),
-    (r"\bl20\b", "L20"),
-    (r"\bl4\b|l4-24", "L4"),
-    (r"\bt4\b", "T4"),
-    (r"rtx\s*pro\s*6000", "RTX-PRO-6000-Blackwell"),
-    (r"rtx\s*6000\s*ada", "RTX-6000-Ada"),
-    (r"rtx\s*5000\s*ada", "RTX-5000-Ada"),
-    (r"\ba6000\b", "RTX-A6000"),
-    (r"2080\s*ti", "RTX-2080-Ti"),
-    (r"\b3090\b", "RTX-3090"),
-    (r"\b4090\b", "RTX-4090"),
-    (r"\b5090\b", "RTX-5090"),
-    (r"mi300x", "MI300X"),
-    (r"mi325x", "MI325X"),
-    (r"mi355x", "MI355X"),
-    (r"gaudi\s*-?3|hl-325", "Gaudi3"),
-    (r"gaudi\s*-?2|hl-225", "Gaudi2"),
-    (r"gb200", "GB200"),
-    (r"\bb200\b", "B200"),
+__all__ = [
+    "DATA",
+    "ServingScenario",
+    "architecture_for",
+    "catalog_gpu",
+    "extra_configs",
+    "measured_metrics",
+    "run_scenarios",
+    "serving_scenarios",
 ]
-# Cards outside the catalog: scored for memory only, with the row's own total, or the
-# nominal size at the fraction CUDA reports — measured on an RTX 3090 for GeForce cards (no
-# ECC), the L40S figure for the L40 (GDDR6 with ECC on by default), the H100 figure for an
-# unnamed 80 GB-class data-centre card (HBM).
-CONSUMER_VISIBLE_FRACTION = 23.58 / 24
-
-
-def visible_fraction(text: str) -> float:
-    """The share of a card's nominal memory CUDA reports, for a card outside the catalog."""
-    low = text.lower()
-    if re.search(r"\bl40\b", low):
-        return VISIBLE_FRACTION_GDDR_ECC
-    if "80gb-class" in low.replace(" ", ""):
-        return VISIBLE_FRACTION_HBM
-    return CONSUMER_VISIBLE_FRACTION
-
-
-def catalog_gpu(text: str, catalog: Catalog) -> GpuSpec | None:
-    """The catalog GPU a calibration row names (by the spellings rows use, then by the
-    catalog's own names and aliases), or None."""
-    low = text.lower()
-    if re.search(r"\bl40\b(?!s)", low):
-        return None
-    for pattern, name in GPU_PATTERNS:
-        if re.search(pattern, low):
-            return catalog.gpus.get(name)
-    for candidate in (text, re.sub(r"\(.*?\)", "", text).strip()):
-        hit = catalog.find_gpu(candidate) if candidate else None
-        if hit is not None and hit.mig_parent is None:
-            return hit
-    return None
-
-
-def nominal_gib(text: str) -> float | None:
-    """``"RTX 3090 24GB"`` → 24."""
-    m = re.search(r"(\d+)\s*GB", text)
-    return float(m.group(1)) if m else None
-
-
-def architecture_for(
-    model: str, hf_id: str, catalog: Catalog, max_context: int | None = None
-) -> ModelArchitecture | None:
-    """The architecture a calibration row is scored with, or None when no source gives one."""
-    extra = extra_configs()
-    key = hf_id or model
-    if key in extra:
-        cfg, source = extra[key]
-        return architecture_from_config(cfg, source=source, name=model)
-    base = BUILT_ON.get(hf_id) or BUILT_ON.get(model)
-    if base:
-        arch = resolve_model(base, catalog=catalog, sources=ModelSources.catalog_only())
-        if max_context:
-            arch = arch.model_copy(update={"max_context": max_context})
-        return arch.model_copy(update={"name": model, "notes": (*arch.notes, f"scored as {base} (built on it)")})
-    offline = ModelSources.catalog_only()
-    for ref in (hf_id, model):
-        if not ref:
-            continue
-        try:
-            return resolve_model(ref, catalog=catalog, sources=offline)
-        except NavigatorError:
-            continue
-    # Rows name checkpoints by many spellings (Meta-Llama-3.1-8B-Instruct, …-FP8): score them
-    # on the catalog architecture whose name matches once variant words are dropped, and say so.
-    for ref in (hf_id, model):
-        key = name_key(ref or "")
-        spec = next(
-            (m for m in catalog.models.values() if key and key in (name_key(m.name), name_key(m.hf_id or ""))), None
-        )
-        if spec is not None:
-            arch = resolve_model(spec.name, catalog=catalog, sources=offline)
-            hint = quantization_from_name(ref or "")
-            if hint is not None and arch.quantization is None:
-                arch = arch.model_copy(update={"quantization": hint})
-            return arch.model_copy(
-                update={"name": model, "notes": (*arch.notes, f"scored as {spec.name} (name match)")}
-            )
-    return None
-
-
-def _int(text: str) -> int | None:
-    m = re.search(r"\d+", text or "")
-    return int(m.group(0)) if m and not text.startswith("default (") else (int(m.group(0)) if m else None)
-
-
-def _float(text: str) -> float | None:
-    try:
-        return float(text)
-    except (TypeError, ValueError):
-        return None
-
-
-def assumed_version(row: dict[str, str]) -> tuple[str, str]:
-    """The vLLM version a row is scored with, and why (rows often do not state it)."""
-    version = (row.get("vllm_version") or "").split("/")[0].strip()
-    if re.match(r"^\d+\.\d+", version):
-        return version, "stated"
-    note = row.get("note", "")
-    approx = re.search(r"vLLM ~(\d+)\.(\d+)(?:\.(\d+))?", note)
-    if approx:
-        return f"{approx.group(1)}.{approx.group(2)}.{approx.group(3) or 0}", "approximate, per the note"
-    if "2026" in note:
-        return "0.24.0", "a 2026 build; 0.24.0 is the 2026 release the calibration rows name"
-    if "V0" in note or "0.5." in note or "0.6." in note:
-        return "0.6.4", "V0 engine per the note"
-    if "0.7" in note and "V1" not in note:
-        return "0.7.3", "~0.7 per the note"
-    return "0.11.0", "not stated; V1 engine of the llm-d runs (image later pinned to v0.11.0)"
-
-
-MEMORY_FILES = ("vllm_memory_cases.csv", "vllm_startup_logs.csv")
-"""Start-up figures: the calibration set, then logs from sources it does not cite (same columns)."""
-
-_SHARED_GPU = re.compile(r"shared[- ]GPU|GPU (was )?shared|already occupied|second instance", re.I)
-_DATA_PARALLEL = re.compile(r"(?:^|[\s'\"])(?:-dp|--data-parallel-size)[ =]\d", re.I)
-
-
-def _unscorable_setup(note: str) -> str | None:
-    """Why a start-up cannot be predicted from its row, when its note says: another process held
-    part of the GPU (its memory is in no column), or data-parallel replicas split the experts
-    (the engine sizes one tensor-parallel replica)."""
-    if _SHARED_GPU.search(note):
-        return "the GPU was shared with another process, whose memory the row does not give"
-    if _DATA_PARALLEL.search(note):
-        return "a data-parallel run (the engine sizes one tensor-parallel replica)"
-    return None
-
-
-@dataclass
-class MemoryCase:
-    """One start-up row mapped to engine inputs (or the reason it cannot be)."""
-
-    row: dict[str, str]
-    arch: ModelArchitecture | None = None
-    gpu: GpuSpec | None = None
-    gpu_name: str = ""
-    total_gib: float | None = None
-    flags: ServingFlags | None = None
-    skip: str | None = None
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def id(self) -> str:
-        return self.row["id"]
-
-
-def memory_cases(catalog: Catalog | None = None) -> list[MemoryCase]:
-    """Every row of ``vllm_memory_cases.csv`` (the project's calibration set) and of
-    ``vllm_startup_logs.csv`` (start-up logs Navigator collected from other public sources),
-    with its engine inputs."""
-    cat = catalog or get_catalog()
-    out = []
-    rows = []
-    for name in MEMORY_FILES:
-        with (DATA / name).open(newline="") as fh:
-            rows += list(csv.DictReader(fh))
-    # Rows from one source share its engine version ("same user/GPU as vm001").
-    by_source: dict[str, tuple[str, str]] = {}
-    for row in rows:
-        version, why = assumed_version(row)
-        if not why.startswith("not stated"):
-            by_source.setdefault(row["source_url"], (version, f"{why}, same source"))
-    for row in rows:
-        case = MemoryCase(row=row)
-        out.append(case)
-        mml_text = row["max_model_len"]
-        stated_default = re.search(r"default \((\d+)\)", mml_text)
-        mml = int(stated_default.group(1)) if stated_default else _int(mml_text)
-        arch = architecture_for(
-            row["model"], row["hf_id"], cat, int(stated_default.group(1)) if stated_default else None
-        )
-        if arch is None:
-            case.skip = "architecture not in the catalog and no config source"
-            continue
-        unscorable = _unscorable_setup(row.get("note", ""))
-        if unscorable:
-            case.skip = unscorable
-            continue
-        case.arch = arch
-        gpu = catalog_gpu(row["gpu"], cat)
-        total = _float(row["gpu_memory_gib_total"])
-        if gpu is None:
-            nominal = nominal_gib(row["gpu"])
-            if nominal is None:
-                case.skip = f"GPU {row['gpu']!r} not identifiable"
-                continue
-            total = total or nominal * visible_fraction(row["gpu"])
-        case.gpu, case.gpu_name, case.total_gib = gpu, (gpu.name if gpu else row["gpu"]), total
-        version, why = assumed_version(row)
-        if why.startswith("not stated") and row["source_url"] in by_source:
-            version, why = by_source[row["source_url"]]
-        case.notes.append(f"vLLM {version} ({why})")
-        # A row that does not state TP serves one replica on all its GPUs.
-        tp = _int(row["tensor_parallel"]) or _int(row["gpu_count"]) or 1
-        try:
-            case.flags = ServingFlags(
-                tensor_parallel_size=tp,
-                pipeline_parallel_size=_int(row["pipeline_parallel"]) or 1,
-                max_model_len=mml,
-                gpu_memory_utilization=_float(row["gpu_memory_utilization"]) or 0.9,
-                kv_cache_dtype="fp8" if "fp8" in row["kv_cache_dtype"].lower() else "auto",
-                dtype="float16" if row["dtype"] == "float16" else "auto",
-                max_num_seqs=_int(row["max_num_seqs"]) if row["max_num_seqs"][:1].isdigit() else None,
-                max_num_batched_tokens=_int(row["max_num_batched_tokens"])
-                if row["max_num_batched_tokens"][:1].isdigit()
-                else None,
-                block_size=_int(row["block_size"]) if row["block_size"][:1].isdigit() else None,
-                enforce_eager=row["enforce_eager"].lower() == "true",
-                vllm_version=version,
-            )
-        except ValueError as exc:
-            case.skip = f"flags not representable: {exc}"
-    return out
 
 
 @dataclass
@@ -404,12 +125,12 @@ def serving_scenarios(catalog: Catalog | None = None, *, engine: str = "vLLM") -
                     ids=[],
                     model=row["model"],
                     gpu_text=row["gpu"],
-                    tp=_int(row["tensor_parallel"]) or 1,
+                    tp=int_cell(row["tensor_parallel"]) or 1,
                     precision=row["precision"],
                     engine=row["engine"],
                     version=row["engine_version"],
-                    input_tokens=_int(row["input_tokens"]),
-                    output_tokens=_int(row["output_tokens"]),
+                    input_tokens=int_cell(row["input_tokens"]),
+                    output_tokens=int_cell(row["output_tokens"]),
                     load=row["concurrency_or_rate"],
                     metrics={},
                     source=row["source_url"],
@@ -417,7 +138,7 @@ def serving_scenarios(catalog: Catalog | None = None, *, engine: str = "vLLM") -
                 )
                 groups[key] = sc
             sc.ids.append(row["id"])
-            value = _float(row["value"])
+            value = float_cell(row["value"])
             if value is not None:
                 sc.metrics[row["metric"]] = value
     for sc in groups.values():
@@ -456,7 +177,7 @@ def _run_flags(row: dict[str, str]) -> dict[str, object]:
     """The ``ServingFlags`` a run's row states (blank and ``default`` leave vLLM's default)."""
     out: dict[str, object] = {}
     for column, kind in _FLAG_COLUMNS.items():
-        value = _float(row.get(column, ""))
+        value = float_cell(row.get(column, ""))
         if value is not None and value > 0:
             out[column] = kind(value)
     kv = (row.get("kv_cache_dtype") or "").strip().lower()
@@ -469,14 +190,14 @@ def _run_flags(row: dict[str, str]) -> dict[str, object]:
 
 def _run_load(row: dict[str, str]) -> tuple[str, int | None, float | None]:
     """The load in the words ``ServingScenario`` parses, the prompts sent and the rate."""
-    prompts = _int(row.get("num_prompts", ""))
+    prompts = int_cell(row.get("num_prompts", ""))
     rate_text = (row.get("request_rate") or "").strip().lower()
-    cap = _int(row.get("max_concurrency", ""))
+    cap = int_cell(row.get("max_concurrency", ""))
     suffix = f" ({prompts} prompts)" if prompts else ""
     if rate_text == "offline":
         batch = cap or prompts
         return (f"offline batch={batch}" if cap else f"offline, all {prompts} prompts"), prompts, math.inf
-    rate = math.inf if rate_text in ("inf", "") else _float(rate_text)
+    rate = math.inf if rate_text in ("inf", "") else float_cell(rate_text)
     finite = rate is not None and math.isfinite(rate)
     if cap:
         text = f"max_concurrency={cap}" + (f", request_rate={rate_text}" if finite else "")
@@ -497,7 +218,7 @@ def run_scenarios(catalog: Catalog | None = None, path: Path = RUNS_FILE) -> lis
             metrics: dict[str, float] = {}
             for metric, columns in _RUN_METRICS.items():
                 for column in columns:
-                    value = _float(row.get(column, ""))
+                    value = float_cell(row.get(column, ""))
                     if value is not None and value > 0:
                         metrics[metric] = value
                         break
@@ -510,12 +231,12 @@ def run_scenarios(catalog: Catalog | None = None, path: Path = RUNS_FILE) -> lis
                 ids=[row["id"]],
                 model=row.get("hf_id") or row["model"],
                 gpu_text=row["gpu"],
-                tp=_int(row.get("tensor_parallel", "")) or 1,
+                tp=int_cell(row.get("tensor_parallel", "")) or 1,
                 precision=row.get("precision") or "not stated",
                 engine="vLLM",
                 version=version,
-                input_tokens=_int(row.get("input_tokens", "")),
-                output_tokens=_int(row.get("output_tokens", "")),
+                input_tokens=int_cell(row.get("input_tokens", "")),
+                output_tokens=int_cell(row.get("output_tokens", "")),
                 load=load + (", ShareGPT" if "sharegpt" in dataset else ""),
                 metrics=metrics,
                 source=row["source_url"],
@@ -527,8 +248,8 @@ def run_scenarios(catalog: Catalog | None = None, path: Path = RUNS_FILE) -> lis
                 dataset=dataset,
             )
             _map(sc, cat, row.get("model", ""))
-            pp = _int(row.get("pipeline_parallel", "")) or 1
-            dp = _int(row.get("data_parallel", "")) or 1
+            pp = int_cell(row.get("pipeline_parallel", "")) or 1
+            dp = int_cell(row.get("data_parallel", "")) or 1
             if sc.skip is None and (pp > 1 or dp > 1):
                 sc.skip = "pipeline or data parallel run (the engine scores one tensor-parallel replica)"
             out.append(sc)

@@ -19,7 +19,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import re
 import statistics
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
@@ -29,23 +28,22 @@ from functools import lru_cache
 
 import numpy as np
 
-from core.errors import NavigatorError
-from core.sizing._benchmark import client_figures
 from core.sizing._efficiency import (
     CALIBRATION_FILE,
-    DEFAULT_EFFICIENCY,
-    UNCALIBRATED_WIDENING,
     Efficiency,
     gpu_class,
     load_calibration,
     model_class,
 )
-from core.sizing._estimate import MemoryEstimate, estimate_memory
-from core.sizing._flags import ServingFlags
-from core.sizing._perf import kv_slots, step_model
-from core.sizing._scheduler import schedule
-from core.sizing._trajectory import Run, Trajectory, dataset_lengths, poisson_arrivals
 from core.sizing.calibration import ServingScenario, serving_scenarios
+from core.sizing.intervals import (
+    CONFORMAL_LEVEL,
+    MIN_ORIGINS,
+    CvRow,
+    interval_table,
+    source_origin,
+)
+from core.sizing.replay import _BY_KEY, Replay, predict_replay, predict_scenario, replay
 
 SCORED_METRICS = (
     "output_tokens_per_s",
@@ -62,129 +60,16 @@ LATENCY_GRID_MS = (0.0, 1.0, 2.0, 3.0, 5.0, 7.5, 10.0, 15.0, 20.0, 30.0)
 PRIOR_LATENCY_MS = 5.0
 """Request latency outside the engine (HTTP, tokenization, detokenizing the first token) assumed
 until runs with one request in flight show it; only those separate it from queueing."""
-LAYER_GRID_US = (0.0, 5.0, 10.0, 20.0, 40.0)
-MOE_LAYER_GRID_US = (0.0, 25.0, 50.0, 100.0, 200.0)
+LAYER_GRID_US = (0.0, 10.0, 20.0, 40.0, 80.0)
+MOE_LAYER_GRID_US = (0.0, 50.0, 100.0, 200.0, 400.0)
 MOE_FLOPS_GRID = (1.0, 1.5, 2.0, 3.0, 4.0)
 MIN_CLASS_RUNS = 3
 """Measured runs a GPU class needs for efficiencies of its own."""
-DEFAULT_PROMPTS = 100
 
 
 def scored_scenarios() -> list[ServingScenario]:
     """Serving runs the engine can be scored on (known model, GPU and token lengths)."""
     return [s for s in serving_scenarios() if not s.skip]
-
-
-def run_for(sc: ServingScenario) -> Run:
-    """The requests a measured run sent: its count, lengths (a ShareGPT run's vary around the
-    stated means) and pattern (all at once, a client with ``max_concurrency``, or Poisson
-    arrivals at the stated rate)."""
-    assert sc.input_tokens and sc.output_tokens
-    m = re.search(r"\((\d+) prompts\)", sc.load)
-    total = sc.num_prompts or (int(m.group(1)) if m else (sc.burst_size or DEFAULT_PROMPTS))
-    if "batch=" in sc.load:  # an offline latency run: one fixed batch
-        return Run.fixed(sc.concurrency or 1, sc.input_tokens, sc.output_tokens)
-    limit = None if sc.burst_size else sc.concurrency
-    rate = sc.request_rate if sc.request_rate is not None and math.isfinite(sc.request_rate) else None
-    if "sharegpt" in f"{sc.note} {sc.load}".lower():
-        ins, outs = dataset_lengths(total, sc.input_tokens, sc.output_tokens)
-        return Run(ins, outs, poisson_arrivals(total, rate) if rate else None, limit)
-    return Run.fixed(total, sc.input_tokens, sc.output_tokens, concurrency=limit, rate=rate)
-
-
-def flags_for(sc: ServingScenario) -> ServingFlags:
-    """The flags a run was served with: what its source states, vLLM's defaults for the rest
-    (its release when named, else 0.11.0, the V1 engine of most rows)."""
-    version = sc.vllm_version or "0.11.0"
-    try:
-        return ServingFlags(tensor_parallel_size=sc.tp, vllm_version=version, **sc.flags)
-    except (ValueError, NavigatorError):
-        return ServingFlags(tensor_parallel_size=sc.tp, vllm_version="0.11.0")
-
-
-@dataclass(frozen=True)
-class Replay:
-    """A measured run, replayed once through the scheduler (efficiency-free); a Poisson run's
-    steps depend on their times, so it is scheduled again for each set of efficiencies."""
-
-    scenario: ServingScenario
-    mem: MemoryEstimate
-    trajectory: Trajectory | None
-    run: Run
-    closed_loop: int | None
-    offline: bool
-    """An offline benchmark (``benchmark_latency``/``throughput``): no API server in the way."""
-
-    def timed(self, sm: Callable[..., float] | None = None) -> Trajectory:
-        """The run's trajectory (a Poisson run scheduled with this step model)."""
-        if self.trajectory is not None:
-            return self.trajectory
-        assert sm is not None and self.scenario.arch is not None
-        return schedule(
-            self.run,
-            max_batched=self.mem.flags.max_num_batched_tokens,
-            max_seqs=self.mem.flags.max_num_seqs,
-            kv_tokens=kv_slots(self.scenario.arch, self.mem),
-            step_time=sm,
-        )
-
-
-@lru_cache(maxsize=2048)
-def _replay(key: str) -> Replay | None:
-    sc = _BY_KEY[key]
-    assert sc.arch is not None and sc.gpu is not None
-    mem = estimate_memory(sc.arch, sc.gpu, flags_for(sc))
-    if not mem.fits:
-        return None
-    run = run_for(sc)
-    traj = None
-    if run.arrivals is None:
-        traj = schedule(
-            run,
-            max_batched=mem.flags.max_num_batched_tokens,
-            max_seqs=mem.flags.max_num_seqs,
-            kv_tokens=kv_slots(sc.arch, mem),
-        )
-    return Replay(sc, mem, traj, run, run.concurrency, sc.offline)
-
-
-_BY_KEY: dict[str, ServingScenario] = {}
-
-
-def replay(sc: ServingScenario) -> Replay | None:
-    """The scenario's replay (None when the engine says it would not start)."""
-    key = "|".join(sc.ids)
-    _BY_KEY.setdefault(key, sc)
-    return _replay(key)
-
-
-def predict_replay(r: Replay, eff: Efficiency) -> dict[str, float]:
-    """The figures the benchmark would print for a replayed run with these efficiencies."""
-    sc = r.scenario
-    assert sc.arch is not None and sc.gpu is not None
-    sm = step_model(sc.arch, sc.gpu, r.mem, eff)
-    if r.trajectory is None:
-        traj = r.timed(sm.scalar())
-        rep = traj.report(None)
-    else:
-        traj = r.trajectory
-        rep = traj.report(sm.step_times)
-    lat = 0.0 if r.offline else eff.request_latency_ms / 1000
-    return client_figures(rep, lat, len(traj.inputs), r.closed_loop)
-
-
-def predict_scenario(sc: ServingScenario, eff: Efficiency | None = None) -> dict[str, float]:
-    """The engine's figures for one measured run (its class's calibrated efficiencies by default)."""
-    r = replay(sc)
-    if r is None:
-        return {}
-    assert sc.gpu is not None
-    return predict_replay(r, eff or _calibrated(gpu_class(sc.gpu)))
-
-
-def _calibrated(cls: str) -> Efficiency:
-    cal = load_calibration()
-    return cal.classes.get(cls) or next(iter(cal.classes.values()), DEFAULT_EFFICIENCY)
 
 
 Error = tuple[ServingScenario, str, float, float]
@@ -367,10 +252,6 @@ def fit(scenarios: Sequence[ServingScenario]) -> Fit:
     return Fit(classes, latency, {c: len(rs) for c, rs in by_class.items()}, layer_us, moe_us, moe_scale)
 
 
-CvRow = tuple[ServingScenario, str, float, float, str]
-"""(run, metric, measured, predicted by a fit without the run's source, GPU class used)."""
-
-
 CV_FOLDS = 8
 """Sources are split into this many groups; each group's runs are predicted by a fit on the
 others (leave-sources-out: no run is predicted by a fit that saw any run of its source)."""
@@ -383,15 +264,6 @@ def source_folds(sources: Iterable[str], folds: int = CV_FOLDS) -> dict[str, int
     groups = sorted(set(origin.values()), key=lambda s: hashlib.sha1(s.encode()).hexdigest())
     fold = {g: i % folds for i, g in enumerate(groups)}
     return {s: fold[o] for s, o in origin.items()}
-
-
-def source_origin(url: str) -> str:
-    """Who published a row: a repository's files are one source (one team, one method), an
-    issue or pull request thread is one, a web page is one."""
-    m = re.match(r"https?://github\.com/([^/]+/[^/]+)/(?:blob|tree|raw)/", url)
-    if m:
-        return f"github.com/{m.group(1)}"
-    return url.split("#")[0]
 
 
 @lru_cache(maxsize=4)
@@ -442,145 +314,6 @@ def error_quantiles(rows: Iterable[CvRow]) -> dict[str, dict[str, dict[str, floa
             "log_p05": round(float(np.percentile(arr, 5)), 4),
             "log_p95": round(float(np.percentile(arr, 95)), 4),
         }
-    return dict(out)
-
-
-CONFORMAL_LEVEL = 0.9
-"""Nominal coverage of a range: 90% of held-out figures inside, by split conformal prediction."""
-MIN_ORIGINS = 5
-"""A metric × regime needs figures from this many sources (see :func:`source_origin`) for a
-range of its own; below that its range is the metric's pooled one. Errors cluster by source,
-so two sources' worth of figures say little about a third."""
-
-
-def conformal_bounds(errors: Sequence[float], level: float = CONFORMAL_LEVEL) -> tuple[float, float]:
-    """The lower and upper signed log error (ln predicted/measured) that a new figure's error
-    stays within with probability ``level``, from exchangeable held-out errors: the
-    ⌊(n+1)·α/2⌋-th and ⌈(n+1)·(1−α/2)⌉-th smallest (split conformal, both tails)."""
-    ordered = sorted(errors)
-    n = len(ordered)
-    if n == 0:
-        return 0.0, 0.0
-    alpha = 1 - level
-    lo = max(1, math.floor((n + 1) * alpha / 2))
-    hi = min(n, math.ceil((n + 1) * (1 - alpha / 2)))
-    return ordered[lo - 1], ordered[hi - 1]
-
-
-def _residual(row: CvRow) -> float:
-    _, _, measured, predicted, _ = row
-    return math.log(predicted / measured)
-
-
-UNMEASURED = "unmeasured-gpu"
-"""The pool of figures whose GPU class no other source measured (borrowed efficiencies)."""
-
-
-def _regime_of(row: CvRow) -> str:
-    """The pool a held-out figure's range comes from: its load regime, or ``UNMEASURED`` when
-    the fit that predicted it had no run on its GPU class (what a user of an unlisted GPU meets)."""
-    return UNMEASURED if row[4] == "none" else row[0].regime
-
-
-def _bounds_for(
-    metric: str, regime: str, rows: Sequence[CvRow], level: float = CONFORMAL_LEVEL
-) -> tuple[float, float, str]:
-    """Bounds for a metric in a regime from ``rows`` (the regime's own when it has enough,
-    else the metric's pooled), and which pool was used."""
-    mine = [r for r in rows if r[1] == metric and _regime_of(r) == regime]
-    if len({source_origin(r[0].source) for r in mine}) >= MIN_ORIGINS:
-        return (*conformal_bounds([_residual(r) for r in mine], level), regime)
-    pooled = [_residual(r) for r in rows if r[1] == metric]
-    return (*conformal_bounds(pooled, level), "all")
-
-
-def widened(bounds: tuple[float, float], calibrated: bool) -> tuple[float, float]:
-    """A range for a GPU class no measured run covers is wider by ``UNCALIBRATED_WIDENING``."""
-    if calibrated:
-        return bounds
-    return bounds[0] * UNCALIBRATED_WIDENING, bounds[1] * UNCALIBRATED_WIDENING
-
-
-LEVELS = (0.8, 0.85, 0.9, 0.95, 0.98, 1.0)
-"""Conformal levels tried, narrowest first, until ranges hold ``TARGET_COVERAGE`` of held-out figures."""
-TARGET_COVERAGE = 0.85
-
-
-def held_out_coverage(
-    rows: Sequence[CvRow], levels: dict[tuple[str, str], float] | None = None
-) -> dict[str, dict[str, dict[str, float]]]:
-    """Coverage measured the way a user meets it: each source's figures against ranges built
-    from the other sources' held-out errors only (its own never shape the range that judges
-    it). By metric and regime, with ``all`` pooling the regimes; ``n`` figures, ``inside``.
-    ``levels`` gives the conformal level per (metric, regime) (default ``CONFORMAL_LEVEL``)."""
-    by_source: dict[str, list[CvRow]] = defaultdict(list)
-    for r in rows:
-        by_source[source_origin(r[0].source)].append(r)
-    tally: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
-    for source, held in by_source.items():
-        others = [r for r in rows if source_origin(r[0].source) != source]
-        cache: dict[tuple[str, str], tuple[float, float, str]] = {}
-        for r in held:
-            metric, regime = r[1], _regime_of(r)
-            key = (metric, regime)
-            if key not in cache:
-                level = (levels or {}).get(key, CONFORMAL_LEVEL)
-                cache[key] = _bounds_for(metric, regime, others, level)
-            lo, hi, pool = cache[key]
-            if pool == "all" and regime == UNMEASURED:
-                lo, hi = widened((lo, hi), calibrated=False)
-            inside = lo - 1e-9 <= _residual(r) <= hi + 1e-9
-            for group in ((metric, regime), (metric, "all"), ("all", regime), ("all", "all")):
-                tally[group][0] += 1
-                tally[group][1] += int(inside)
-    out: dict[str, dict[str, dict[str, float]]] = defaultdict(dict)
-    for (metric, regime), (n, hits) in sorted(tally.items()):
-        out[metric][regime] = {"n": n, "inside": hits, "coverage": round(hits / n, 4)}
-    return dict(out)
-
-
-def calibrated_levels(rows: Sequence[CvRow]) -> dict[tuple[str, str], float]:
-    """Per metric and regime, the narrowest conformal level whose ranges hold at least
-    ``TARGET_COVERAGE`` of the figures of sources left out of them (the widest level when none
-    does): the nominal level is corrected by what held-out sources actually showed."""
-    keys = sorted({(r[1], _regime_of(r)) for r in rows})
-    chosen = {key: LEVELS[-1] for key in keys}
-    for level in reversed(LEVELS):
-        trial = held_out_coverage(rows, {key: level for key in keys})
-        for key in keys:
-            if trial.get(key[0], {}).get(key[1], {}).get("coverage", 0.0) >= TARGET_COVERAGE:
-                chosen[key] = level
-    return chosen
-
-
-def interval_table(rows: Sequence[CvRow]) -> dict[str, dict[str, dict[str, float]]]:
-    """The ranges users are shown: per metric and regime (``all`` pools the regimes), the
-    conformal bounds of the held-out errors at the calibrated level, and the coverage those
-    ranges reached on sources left out of them."""
-    levels = calibrated_levels(rows)
-    coverage = held_out_coverage(rows, levels)
-    out: dict[str, dict[str, dict[str, float]]] = defaultdict(dict)
-    metrics = sorted({r[1] for r in rows})
-    regimes = [*sorted({_regime_of(r) for r in rows}), "all"]
-    for metric in metrics:
-        pooled_level = max((v for (m, _), v in levels.items() if m == metric), default=CONFORMAL_LEVEL)
-        for regime in regimes:
-            group = [r for r in rows if r[1] == metric and (regime == "all" or _regime_of(r) == regime)]
-            errs = [_residual(r) for r in group]
-            if not errs:
-                continue
-            level = levels.get((metric, regime), pooled_level)
-            lo, hi = conformal_bounds(errs, level)
-            cov = coverage.get(metric, {}).get(regime, {})
-            out[metric][regime] = {
-                "n": len(errs),
-                "origins": len({source_origin(r[0].source) for r in group}),
-                "level": level,
-                "log_lo": round(lo, 4),
-                "log_hi": round(hi, 4),
-                "coverage_held_out": cov.get("coverage", 0.0),
-                "median_abs": round(float(np.median(np.abs(np.expm1(np.asarray(errs))))), 4),
-            }
     return dict(out)
 
 
