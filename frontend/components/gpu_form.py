@@ -9,7 +9,7 @@ from core.catalog import forget_my_gpu, gpu_entry, gpu_from_entry, load_my_gpus,
 from core.errors import NavigatorError
 from core.settings import Settings
 
-GENERATIONS = ["(none of these)", "Ampere", "Ada", "Hopper", "Blackwell", "CDNA3", "CDNA4", "Gaudi3"]
+GENERATIONS = ["Other", "Ampere", "Ada", "Hopper", "Blackwell", "CDNA3", "CDNA4", "Gaudi3"]
 """A generation the catalog calibrates borrows its measured efficiencies; otherwise none apply."""
 
 
@@ -33,16 +33,34 @@ def describe_gpu(settings: Settings, *, key: str, select_key: str) -> None:
         with st.form(f"{key}_gpu_form"):
             c1, c2, c3 = st.columns(3)
             name = c1.text_input("Name", key=f"{key}_gpu_name", placeholder="Lab-L20")
-            memory = c2.number_input("Memory as CUDA reports it (GiB)", 1.0, 4096.0, 44.4, key=f"{key}_gpu_mem")
-            bandwidth = c3.number_input("Memory bandwidth (GB/s)", 10.0, 50_000.0, 864.0, key=f"{key}_gpu_bw")
-            bf16 = c1.number_input("Dense BF16/FP16 TFLOPS", 1.0, 100_000.0, 119.5, key=f"{key}_gpu_bf16")
-            fp8 = c2.number_input("Dense FP8 TFLOPS (0: none)", 0.0, 100_000.0, 0.0, key=f"{key}_gpu_fp8")
-            link = c3.number_input(
-                "GPU-to-GPU GB/s, one direction (0: unknown)", 0.0, 10_000.0, 31.0, key=f"{key}_gpu_link"
+            memory = c2.number_input(
+                "Memory (GiB)", 1.0, 4096.0, 44.4, key=f"{key}_gpu_mem", help="As CUDA reports it (nvidia-smi total)."
             )
-            generation = c1.selectbox("Generation", GENERATIONS, key=f"{key}_gpu_generation")
-            nvlink = c2.checkbox("Joined by NVLink or Infinity Fabric", key=f"{key}_gpu_nvlink")
-            price = c3.number_input("USD per GPU-hour (0: no price)", 0.0, 1_000.0, 0.0, key=f"{key}_gpu_price")
+            bandwidth = c3.number_input("Bandwidth (GB/s)", 10.0, 50_000.0, 864.0, key=f"{key}_gpu_bw")
+            bf16 = c1.number_input(
+                "BF16 TFLOPS", 1.0, 100_000.0, 119.5, key=f"{key}_gpu_bf16", help="Dense (without sparsity)."
+            )
+            fp8 = c2.number_input(
+                "FP8 TFLOPS", 0.0, 100_000.0, 0.0, key=f"{key}_gpu_fp8", help="Dense; 0 when the GPU has no FP8."
+            )
+            link = c3.number_input(
+                "GPU-to-GPU GB/s",
+                0.0,
+                10_000.0,
+                31.0,
+                key=f"{key}_gpu_link",
+                help="One direction, per GPU; 0 when unknown.",
+            )
+            generation = c1.selectbox(
+                "Generation",
+                GENERATIONS,
+                key=f"{key}_gpu_generation",
+                help="A generation Navigator has measured runs on lends its efficiencies; otherwise none apply.",
+            )
+            price = c2.number_input(
+                "USD per GPU-hour", 0.0, 1_000.0, 0.0, key=f"{key}_gpu_price", help="0 when it has no price."
+            )
+            nvlink = c3.checkbox("NVLink or Infinity Fabric", key=f"{key}_gpu_nvlink")
             saved = st.form_submit_button("Save this GPU")
         if saved:
             values: dict[str, object] = {
