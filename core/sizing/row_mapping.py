@@ -41,6 +41,9 @@ BUILT_ON = {
     "Qwen/Qwen2-7B-Instruct": "Qwen2.5-7B",
     "Qwen/Qwen2-72B": "Qwen2.5-72B",
     "Qwen/Qwen2-72B-Instruct": "Qwen2.5-72B",
+    # Post-trained from the base model named (model cards): the same config.json shapes.
+    "deepseek-ai/DeepSeek-R1-0528-Qwen3-8B": "Qwen3-8B",
+    "Qwen/QwQ-32B": "Qwen2.5-32B",
 }
 
 EXTRA_MODELS_FILE = DATA / "calibration_models.yaml"
@@ -154,16 +157,17 @@ def architecture_for(
             return resolve_model(ref, catalog=catalog, sources=offline)
         except NavigatorError:
             continue
-    # Rows name checkpoints by many spellings (Meta-Llama-3.1-8B-Instruct, …-FP8): score them
-    # on the catalog architecture whose name matches once variant words are dropped, and say so.
-    for ref in (hf_id, model):
+    # Rows name checkpoints by many spellings (Meta-Llama-3.1-8B-Instruct, …-FP8, "Qwen3-8B
+    # (AWQ)"): score them on the catalog architecture whose name matches once variant words and a
+    # trailing "(precision)" are dropped, with that precision, and say so.
+    for ref in (hf_id, model, re.sub(r"\s*\(.*\)\s*$", "", model or "")):
         key = name_key(ref or "")
         spec = next(
             (m for m in catalog.models.values() if key and key in (name_key(m.name), name_key(m.hf_id or ""))), None
         )
         if spec is not None:
             arch = resolve_model(spec.name, catalog=catalog, sources=offline)
-            hint = quantization_from_name(ref or "")
+            hint = quantization_from_name(ref or "") or quantization_from_name(model or "")
             if hint is not None and arch.quantization is None:
                 arch = arch.model_copy(update={"quantization": hint})
             return arch.model_copy(
