@@ -46,7 +46,7 @@ MEMORY_FILES = ("vllm_memory_cases.csv", "vllm_startup_logs.csv")
 """Start-up figures: the calibration set, then logs from sources it does not cite (same columns)."""
 
 _SHARED_GPU = re.compile(r"shared[- ]GPU|GPU (was )?shared|already occupied|second instance", re.I)
-_DATA_PARALLEL = re.compile(r"(?:^|[\s'\"])(?:-dp|--data-parallel-size)[ =]\d", re.I)
+_DATA_PARALLEL = re.compile(r"(?:^|[\s'\"])(?:-dp|--data-parallel-size)[ =]\d|data[- ]parallel|\bDEP\d", re.I)
 
 
 def _unscorable_setup(note: str) -> str | None:

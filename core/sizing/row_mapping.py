@@ -160,14 +160,20 @@ def architecture_for(
     # Rows name checkpoints by many spellings (Meta-Llama-3.1-8B-Instruct, …-FP8, "Qwen3-8B
     # (AWQ)"): score them on the catalog architecture whose name matches once variant words and a
     # trailing "(precision)" are dropped, with that precision, and say so.
-    for ref in (hf_id, model, re.sub(r"\s*\(.*\)\s*$", "", model or "")):
+    stated = re.search(r"\((.*)\)\s*$", model or "")
+    precision = quantization_from_name(stated.group(1)) if stated else None
+    # A label's "(precision)" counts only when it names one ("(4-bit quantized)" does not say which).
+    bare = re.sub(r"\s*\(.*\)\s*$", "", model) if precision is not None else ""
+    for ref in (hf_id, model, bare):
         key = name_key(ref or "")
         spec = next(
             (m for m in catalog.models.values() if key and key in (name_key(m.name), name_key(m.hf_id or ""))), None
         )
         if spec is not None:
             arch = resolve_model(spec.name, catalog=catalog, sources=offline)
-            hint = quantization_from_name(ref or "") or quantization_from_name(model or "")
+            if ref == bare and precision is not None:  # the label says what was served
+                arch = arch.model_copy(update={"quantization": precision})
+            hint = quantization_from_name(ref or "")
             if hint is not None and arch.quantization is None:
                 arch = arch.model_copy(update={"quantization": hint})
             return arch.model_copy(
