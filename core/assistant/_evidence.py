@@ -17,6 +17,7 @@ prefix is ignored. Metric keys: ``ttft_ms``, ``tpot_ms`` (or ``itl_ms``), ``e2e_
 
 from __future__ import annotations
 
+import math
 import re
 import threading
 import time
@@ -200,6 +201,29 @@ def engine_evidence(
                 continue
             break
     return out
+
+
+def _distance(ev: Evidence, input_tokens: int, output_tokens: int) -> float:
+    """How far a benchmark's lengths are from the user's (runs without lengths last)."""
+    if not ev.input_tokens or not ev.output_tokens:
+        return float("inf")
+    return abs(math.log(ev.input_tokens / input_tokens)) + abs(math.log(ev.output_tokens / output_tokens))
+
+
+def rank_evidence(
+    evidence: list[Evidence], gpus: list[str], input_tokens: int, output_tokens: int, catalog: Catalog
+) -> list[Evidence]:
+    """Runs on the GPUs in question first (those asked for, the plan's), then on GPUs the
+    catalog knows, each by how close their lengths are to the user's."""
+    wanted = {g.lower() for g in gpus}
+    return sorted(
+        evidence,
+        key=lambda e: (
+            e.gpu.lower() not in wanted,
+            catalog.find_gpu(e.gpu) is None,
+            _distance(e, input_tokens, output_tokens),
+        ),
+    )
 
 
 def gather_evidence(

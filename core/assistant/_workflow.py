@@ -16,7 +16,6 @@ that :meth:`Workflow.confirm` (a button in the UI, or the user typing "confirm")
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -26,11 +25,18 @@ from pydantic import SecretStr
 
 from core.architecture import resolve_model
 from core.assistant._delivery import Delivery
-from core.assistant._evidence import SOURCE_WORDS, ModelRegistry, gather_evidence, load_label, metric_label
+from core.assistant._evidence import (
+    SOURCE_WORDS,
+    ModelRegistry,
+    gather_evidence,
+    load_label,
+    metric_label,
+    rank_evidence,
+)
 from core.assistant._mcp import McpServer
 from core.assistant._model_choice import check_named_model, pick_choice
 from core.assistant._planning import choose_models, plan_request, plan_text, summarize, traffic_profile
-from core.assistant._state import AUTOMATIC, STAGES, Evidence, Reply, Stage, Turn, WorkflowState
+from core.assistant._state import AUTOMATIC, STAGES, Reply, Stage, Turn, WorkflowState
 from core.assistant._understand import Understanding, understand
 from core.assistant._wording import GREETING, QUESTIONS, status_text, understood
 from core.catalog import Catalog, get_catalog
@@ -89,13 +95,6 @@ def _merge(state: WorkflowState, u: Understanding) -> list[str]:
         state.namespace = u.namespace
         changed.append("namespace")
     return changed
-
-
-def _distance(ev: Evidence, input_tokens: int, output_tokens: int) -> float:
-    """How far a benchmark's lengths are from the user's (runs without lengths last)."""
-    if not ev.input_tokens or not ev.output_tokens:
-        return float("inf")
-    return abs(math.log(ev.input_tokens / input_tokens)) + abs(math.log(ev.output_tokens / output_tokens))
 
 
 class Workflow(Delivery):
@@ -342,7 +341,8 @@ class Workflow(Delivery):
             gpus=s.constraints.get("gpu_types"),
             catalog=self.catalog,
         )
-        evidence.sort(key=lambda e: _distance(e, t.input_tokens or 800, t.output_tokens or 200))
+        wanted = list(s.constraints.get("gpu_types") or []) + ([s.plan.gpu] if s.plan and s.plan.gpu else [])
+        evidence = rank_evidence(evidence, wanted, t.input_tokens or 800, t.output_tokens or 200, self.catalog)
         s.evidence = evidence[:12]
         if not evidence:
             return f"Benchmarks for {arch.name}: none found ({'; '.join(notes)})."
