@@ -121,7 +121,7 @@ def redundancy_words(replicas_min: int, spread: bool | None, nodes: int | None =
         )
     where = "" if spread is None else (" on different nodes" if spread else ", but on one node of your cluster")
     if spread and nodes is not None and 2 <= nodes < replicas_min:
-        where = f" spread over {nodes} nodes of your cluster (some share a node)"
+        where = f", spread over {nodes} nodes of your cluster (some share a node)"
     return f"{replicas_min} replicas at least{where}, with a PodDisruptionBudget: one can go down and the service stays"
 
 
