@@ -267,3 +267,28 @@ def test_an_impossible_rate_is_refused_and_what_was_said_stays() -> None:
     assert "cannot be negative" in replies[-1] and state.traffic.rps == before
     state, replies = talk(wf, "make it 0 rps", state=state)
     assert "above 0" in replies[-1] and "did not catch" not in replies[-1] and state.traffic.rps == before
+
+
+def test_benchmarks_on_the_gpus_in_question_come_first() -> None:
+    """Runs on the GPU asked for (or planned) lead, then GPUs the catalog knows, each by how
+    close their lengths are to the user's; a run on a card outside the catalog comes last."""
+    from core.assistant._evidence import rank_evidence
+    from core.assistant._state import Evidence
+    from core.catalog import get_catalog
+
+    def ev(gpu: str, i: int, o: int) -> Evidence:
+        return Evidence(
+            source="calibration", provenance="measured", gpu=gpu, gpus=1, precision="bf16",
+            input_tokens=i, output_tokens=o, load="max_concurrency=1", metrics={"tpot_ms_p50": 7.0}, reference="x",
+        )  # fmt: skip
+
+    runs = [ev("MI100 32GB", 500, 250), ev("RTX-5090", 500, 250), ev("L40S", 4000, 1000), ev("H100-SXM", 512, 256)]
+    ranked = rank_evidence(runs, ["L40S"], 500, 250, get_catalog())
+    assert [e.gpu for e in ranked] == ["L40S", "RTX-5090", "H100-SXM", "MI100 32GB"]
+    # In a conversation: no run of this model on an L40S, so runs on GPUs the catalog knows lead.
+    s, _ = talk(
+        Workflow(), "Llama 3.1 8B chatbot on L40S, 20 rps, prompts 500 tokens, answers 250, first token under 500 ms"
+    )
+    assert s.constraints["gpu_types"] == ["L40S"] and s.evidence
+    known = [get_catalog().find_gpu(e.gpu) is not None for e in s.evidence]
+    assert known == sorted(known, reverse=True) and known[0]
