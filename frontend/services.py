@@ -12,7 +12,7 @@ from pathlib import Path
 import streamlit as st
 
 from core.assistant import Assistant
-from core.catalog import Catalog, get_catalog, load_my_gpus, with_described
+from core.catalog import Catalog, catalog_with_mine
 from core.cluster import (
     ACCESS_TOKEN_HEADER,
     ClusterProbe,
@@ -77,7 +77,7 @@ def settings() -> tuple[Settings, str | None]:
 def catalog(s: Settings) -> Catalog:
     """The catalog with the user's overrides (cached in core by file and mtime) and the GPUs
     they described by their numbers."""
-    return with_described(get_catalog(s.catalog_overrides), load_my_gpus(s.cache_dir))
+    return catalog_with_mine(s.catalog_overrides, s.cache_dir)
 
 
 def default_inventory_path(s: Settings) -> Path:

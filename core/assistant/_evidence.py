@@ -284,3 +284,20 @@ SOURCE_WORDS = {
     "sizing-engine": "the sizing engine",
 }
 """Where a benchmark figure came from, in words."""
+
+
+def evidence_text(model: str, evidence: list[Evidence], notes: list[str]) -> str:
+    """The Assistant's reply for the benchmark stage: where the runs came from and the first
+    three in words (GPU, lengths, load, three figures), then the sources that had none."""
+    if not evidence:
+        return f"Benchmarks for {model}: none found ({'; '.join(notes)})."
+    first = evidence[0]
+    lines = [f"Benchmarks for {model} from {SOURCE_WORDS[first.source]} ({first.provenance}, {len(evidence)} runs):"]
+    for ev in evidence[:3]:
+        metrics = ", ".join(f"{metric_label(k)} {v:g}" for k, v in list(ev.metrics.items())[:3])
+        lengths = f"{ev.input_tokens}/{ev.output_tokens} tokens, " if ev.input_tokens else ""
+        extra = f" — {ev.reference.split(', ', 1)[1]}" if ev.source == "sizing-engine" else ""
+        lines.append(f"- {ev.gpus} × {ev.gpu}, {lengths}{load_label(ev.load)}: {metrics}{extra}")
+    if notes:
+        lines.append("\n(" + "; ".join(notes) + ")")
+    return "\n".join(lines)

@@ -25,14 +25,7 @@ from pydantic import SecretStr
 
 from core.architecture import resolve_model
 from core.assistant._delivery import Delivery
-from core.assistant._evidence import (
-    SOURCE_WORDS,
-    ModelRegistry,
-    gather_evidence,
-    load_label,
-    metric_label,
-    rank_evidence,
-)
+from core.assistant._evidence import ModelRegistry, evidence_text, gather_evidence, rank_evidence
 from core.assistant._mcp import McpServer
 from core.assistant._model_choice import check_named_model, pick_choice
 from core.assistant._planning import choose_models, plan_request, plan_text, summarize, traffic_profile
@@ -344,19 +337,7 @@ class Workflow(Delivery):
         wanted = list(s.constraints.get("gpu_types") or []) + ([s.plan.gpu] if s.plan and s.plan.gpu else [])
         evidence = rank_evidence(evidence, wanted, t.input_tokens or 800, t.output_tokens or 200, self.catalog)
         s.evidence = evidence[:12]
-        if not evidence:
-            return f"Benchmarks for {arch.name}: none found ({'; '.join(notes)})."
-        src = evidence[0].source
-        label = SOURCE_WORDS[src]
-        lines = [f"Benchmarks for {arch.name} from {label} ({evidence[0].provenance}, {len(evidence)} runs):"]
-        for ev in evidence[:3]:
-            metrics = ", ".join(f"{metric_label(k)} {v:g}" for k, v in list(ev.metrics.items())[:3])
-            lengths = f"{ev.input_tokens}/{ev.output_tokens} tokens, " if ev.input_tokens else ""
-            extra = f" — {ev.reference.split(', ', 1)[1]}" if ev.source == "sizing-engine" else ""
-            lines.append(f"- {ev.gpus} × {ev.gpu}, {lengths}{load_label(ev.load)}: {metrics}{extra}")
-        if notes:
-            lines.append("\n(" + "; ".join(notes) + ")")
-        return "\n".join(lines)
+        return evidence_text(arch.name, evidence, notes)
 
     def _filter(self, s: WorkflowState) -> tuple[str, CapacityPlan | None, bool]:
         try:

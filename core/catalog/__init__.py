@@ -16,6 +16,7 @@ from core.catalog._catalog import (
 )
 from core.catalog._custom import (
     SPEC_KEYS,
+    catalog_with_mine,
     forget_my_gpu,
     gpu_entry,
     gpu_from_entry,
@@ -55,6 +56,7 @@ __all__ = [
     "Price",
     "QuantMethod",
     "Task",
+    "catalog_with_mine",
     "forget_my_gpu",
     "format_validation_error",
     "get_catalog",

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -191,3 +192,24 @@ def with_described(catalog: Catalog, extra: Iterable[GpuSpec]) -> Catalog:
     """``catalog.with_gpus`` that leaves the catalog as it is when nothing was described."""
     gpus = list(extra)
     return catalog.with_gpus(gpus) if gpus else catalog
+
+
+def catalog_with_mine(overrides: str | Path | None, cache_dir: Path) -> Catalog:
+    """The catalog with the user's override file and the GPUs they described, built once per
+    version of the two files (every page run and command asks for it)."""
+    mine = my_gpus_path(cache_dir)
+    return _catalog_with_mine(str(overrides) if overrides else None, _mtime(overrides), str(mine), _mtime(mine))
+
+
+def _mtime(path: str | Path | None) -> float | None:
+    try:
+        return Path(path).stat().st_mtime if path else None
+    except OSError:
+        return None
+
+
+@lru_cache(maxsize=8)
+def _catalog_with_mine(overrides: str | None, _o: float | None, mine: str, _m: float | None) -> Catalog:
+    from core.catalog._catalog import get_catalog
+
+    return with_described(get_catalog(overrides), load_my_gpus(Path(mine).parent))

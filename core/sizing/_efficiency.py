@@ -236,6 +236,12 @@ IDEAL = Efficiency(mbu=1.0, mfu=1.0, overhead_ms=0.0, rel_error_p90=0.0, source=
 MIN_BAND = 0.05
 
 
+def range_factors(interval: dict[str, float]) -> tuple[float, float]:
+    """What a stored interval (held-out log errors, ln predicted/measured) multiplies an
+    estimate by for the low and high ends of its range: measured = predicted / e^error."""
+    return math.exp(-float(interval["log_hi"])), math.exp(-float(interval["log_lo"]))
+
+
 _BANDS: dict[tuple[str, ModelClass | None, bool, float, Regime | None], tuple[float, float]] = {}
 _BANDS_OF: list[Calibration] = []
 MIN_REGIME_ORIGINS = 5
@@ -261,21 +267,22 @@ def _band(
         by_regime = calibration.intervals.get(metric, {})
         pool = regime if calibrated else "unmeasured-gpu"
         iv = by_regime.get(pool) if pool is not None else None
-        if iv is None or iv.get("origins", 0) < MIN_REGIME_ORIGINS:
+        own = iv is not None and iv.get("origins", 0) >= MIN_REGIME_ORIGINS
+        if not own:
             iv = by_regime.get("all")
-        elif not calibrated:
-            calibrated = True  # the unmeasured pool is already as wide as unmeasured GPUs showed
+        # The unmeasured-GPU pool is already as wide as unmeasured GPUs showed; a fallback is widened.
+        widen = not calibrated and not own
         by_class = calibration.errors.get(metric, {})
         q = by_class.get(cls) if cls is not None else None
         if q is None or q.get("n", 0) < 6:
             q = by_class.get("all")
         if iv is not None:
-            lo_log, hi_log = -float(iv["log_hi"]), -float(iv["log_lo"])  # measured = predicted / e^error
+            lo_log, hi_log = (math.log(f) for f in range_factors(iv))
         elif q is not None:
             lo_log, hi_log = -float(q["log_p95"]), -float(q["log_p05"])
         else:
             lo_log, hi_log = math.log1p(-min(rel_error_p90, 0.9)), math.log1p(rel_error_p90)
-        if not calibrated:
+        if widen:
             lo_log, hi_log = lo_log * UNCALIBRATED_WIDENING, hi_log * UNCALIBRATED_WIDENING
         kept = _BANDS[key] = (min(math.exp(lo_log), 1 - MIN_BAND), max(math.exp(hi_log), 1 + MIN_BAND))
     return kept

@@ -5,11 +5,10 @@ KV-token errors, fit-verdict agreement and an explanation of every disagreement.
 
 from __future__ import annotations
 
-import math
 import statistics
 from collections import defaultdict
 
-from core.sizing._efficiency import REGIME_WORDS, gpu_class, model_class
+from core.sizing._efficiency import REGIME_WORDS, gpu_class, model_class, range_factors
 from core.sizing.calibration import ServingScenario, serving_scenarios
 from core.sizing.efficiency_fit import CV_FOLDS, SCORED_METRICS, cross_validate, scenario_errors, scored_scenarios
 from core.sizing.intervals import (
@@ -150,7 +149,8 @@ def _regime_markdown(cv: list[CvRow]) -> list[str]:
             cov = coverage.get(metric, {}).get(regime, {})
             words = REGIME_WORDS.get(regime, "GPU no other publisher measured" if regime == UNMEASURED else regime)
             shown = iv if iv["origins"] >= MIN_ORIGINS or regime == "all" else by_regime["all"]
-            band = f"{math.exp(-shown['log_hi']):.2f}–{math.exp(-shown['log_lo']):.2f}"
+            low, high = range_factors(shown)
+            band = f"{low:.2f}–{high:.2f}"
             out.append(
                 _row(
                     metric,

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import math
-
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
 from core.errors import NavigatorError
 from core.settings import Settings
-from core.sizing._efficiency import MIN_REGIME_ORIGINS, REGIME_WORDS, load_calibration
+from core.sizing._efficiency import MIN_REGIME_ORIGINS, REGIME_WORDS, load_calibration, range_factors
 from core.sizing._reports import METRIC_LABELS
 from core.sizing.user_calibration import UserCalibration, forget_runs, import_reports
 from frontend import services
@@ -56,7 +54,7 @@ def _by_load_table() -> None:
             "Held-out figures": int(iv["n"]),
             "Sources": int(iv["origins"]),
             "Median error": f"{iv['median_abs']:.0%}",
-            "Range shown": f"{math.exp(-iv['log_hi']):.2f}× – {math.exp(-iv['log_lo']):.2f}× the estimate"
+            "Range shown": "{:.2f}× – {:.2f}× the estimate".format(*range_factors(iv))
             if iv["origins"] >= MIN_REGIME_ORIGINS or regime == "all"
             else "the all-loads range (too few sources)",
             "Held on sources left out": f"{iv['coverage_held_out']:.0%}",

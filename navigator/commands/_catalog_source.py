@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 
-from core.catalog import Catalog, GpuSpec, get_catalog, gpu_from_spec, load_my_gpus, with_described
+from core.catalog import Catalog, GpuSpec, catalog_with_mine, gpu_from_spec, with_described
 from core.settings import load_settings
 
 GPU_SPEC_HELP = (
@@ -28,5 +28,4 @@ def described_gpus(args: argparse.Namespace) -> list[GpuSpec]:
 def command_catalog(args: argparse.Namespace) -> Catalog:
     """The catalog with the user's overrides, their described GPUs and this command's ``--gpu-spec``."""
     settings = load_settings()
-    base = get_catalog(settings.catalog_overrides)
-    return with_described(base, [*load_my_gpus(settings.cache_dir), *described_gpus(args)])
+    return with_described(catalog_with_mine(settings.catalog_overrides, settings.cache_dir), described_gpus(args))
