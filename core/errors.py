@@ -166,7 +166,14 @@ class ClusterNotFoundError(ClusterError):
 
 
 class ClusterConflictError(ClusterError):
-    """The object already exists (HTTP 409); apply patches it instead."""
+    """The object already exists, or a server-side apply sets fields another manager owns (HTTP 409).
+
+    ``conflicts`` holds one ``(field, manager)`` per field-ownership conflict (empty otherwise).
+    """
+
+    def __init__(self, message: str, conflicts: list[tuple[str, str]] | None = None) -> None:
+        super().__init__(message)
+        self.conflicts = conflicts or []
 
 
 class ClusterRejectedError(ClusterError):

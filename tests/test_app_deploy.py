@@ -146,3 +146,33 @@ def test_hosted_without_a_sign_in_token_nothing_is_sent(
     assert not at.exception
     assert any("no sign-in token" in e.value and "\n" not in e.value for e in at.error)
     assert fake_kube.state.writes == [] and fake_kube.state.reviews == []
+
+
+def test_a_conflict_names_the_field_and_its_manager_and_the_checkbox_takes_it_over(
+    connected: Path, fake_kube: FakeKubeServer
+) -> None:
+    from tests.test_deploy import kubectl_edit
+
+    at = page()
+    isvc = next(d for d in (yaml.safe_load(c) for c in codes(at, "yaml")) if d["kind"] == "InferenceService")
+    name, ns = isvc["metadata"]["name"], isvc["metadata"]["namespace"]
+    path = f"/apis/serving.kserve.io/v1beta1/namespaces/{ns}/inferenceservices/{name}"
+    at.checkbox(key="dp_confirm").check().run()
+    at.button(key="dp_apply").click().run()
+    assert any(s.value == "applied" for s in at.success)
+    stored = fake_kube.state.objects[path.rsplit("/", 1)[0]]
+    mine = stored[name]["spec"]["predictor"]["minReplicas"]
+    kubectl_edit(fake_kube, path, {"spec": {"predictor": {"minReplicas": mine + 3}}})
+
+    assert not at.checkbox(key="dp_force").value, "off by default"
+    at.button(key="dp_apply").click().run()
+    assert not at.exception
+    shown = " ".join(e.value for e in at.error)
+    assert ".spec.predictor.minReplicas is managed by kubectl-edit" in shown
+    assert "Take over fields other tools manage" in shown and "Traceback" not in shown
+    assert stored[name]["spec"]["predictor"]["minReplicas"] == mine + 3, "nothing overwritten"
+
+    at.checkbox(key="dp_force").check().run()
+    at.button(key="dp_apply").click().run()
+    assert any(s.value == "applied" for s in at.success) and not at.error
+    assert stored[name]["spec"]["predictor"]["minReplicas"] == mine

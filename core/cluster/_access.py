@@ -24,7 +24,7 @@ SubjectAccessReview), which the hosted manifests already bind for the OAuth prox
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -48,6 +48,7 @@ ACCESS_TOKEN_HEADER = "X-Forwarded-Access-Token"
 
 _VERBS = {"POST": "create", "PUT": "update", "PATCH": "patch", "DELETE": "delete"}
 _READS = frozenset({"get", "list", "watch"})
+_APPLY = "application/apply-patch+yaml"
 
 
 class Principal(BaseModel):
@@ -155,14 +156,34 @@ class AccessPolicy:
     _decided: dict[Attributes, str | None] = field(default_factory=dict, repr=False)
     _templates: tuple[str, ...] | None = field(default=None, repr=False)
 
-    def before(self, conn: Connection, method: str, path: str, query: list[tuple[str, str]] | None, body: Any) -> None:
+    def before(
+        self,
+        conn: Connection,
+        method: str,
+        path: str,
+        query: list[tuple[str, str]] | None,
+        body: Any,
+        *,
+        content_type: str | None = None,
+    ) -> None:
         """Raise :class:`ClusterPermissionError` unless the user may make this call and every
-        image it would run is admitted."""
+        image it would run is admitted.
+
+        A server-side apply (``content_type`` ``application/apply-patch+yaml``) needs ``patch``
+        and, when it creates the object, ``create`` too — what the API server checks::
+
+            policy.before(conn, "PATCH", f"/api/v1/namespaces/{ns}/configmaps/qa", None, cm,
+                          content_type="application/apply-patch+yaml")
+        """
         attrs = attributes_of(method, path, query)
         # Every write, and every read in a project, is the user's; a cluster-scope read (the
         # KServe CRDs, the DSCInitialization's release) is the app's own configuration, read
         # with its read-only cluster role, and no user needs rights for it.
         if attrs is not None and (attrs.namespace or attrs.verb not in _READS):
+            if method == "PATCH" and (content_type or "").startswith(_APPLY) and attrs.name and not attrs.subresource:
+                creates = attributes_of("POST", path.rsplit("/", 1)[0])
+                if creates is not None and not _exists(conn, path):
+                    self.authorize(conn, replace(creates, name=attrs.name))
             self.authorize(conn, attrs)
         if body is not None and method in ("POST", "PUT", "PATCH"):
             self.check_images(conn, images_in(body))
@@ -222,6 +243,16 @@ class AccessPolicy:
                     f"allowed list (NAVIGATOR_ALLOWED_IMAGES: {offered}); leave the image empty to use the "
                     "template's, or ask the Navigator operator to allow it"
                 )
+
+
+def _exists(conn: Connection, path: str) -> bool:
+    """Whether the object at ``path`` exists (read with the app's own rights: an apply reveals as
+    much); when that cannot be read, it is taken as new, so ``create`` is asked for too."""
+    try:
+        request(conn, "get", path, "GET", path, review=False)
+    except ClusterError:
+        return False
+    return True
 
 
 def _mapping(value: Any) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -163,6 +164,30 @@ def _causes(exc: ApiException) -> list[str]:
     return out or ([str(body["message"])[:500]] if body.get("message") else [])
 
 
+def _denied_verb(exc: ApiException) -> str | None:
+    """The verb RBAC refused, as the API server's 403 message names it (``… cannot create
+    resource "jobs" …``)."""
+    found = re.search(r"\bcannot (\w+) resource\b", _reason(exc))
+    return found.group(1) if found else None
+
+
+def _field_conflicts(exc: ApiException) -> list[tuple[str, str]]:
+    """(field, manager) per ``FieldManagerConflict`` cause of a server-side apply's 409, e.g.
+    ``{"reason": "FieldManagerConflict", "field": ".spec.predictor.minReplicas",
+    "message": "conflict with \"kubectl-edit\" using serving.kserve.io/v1beta1"}`` →
+    ``(".spec.predictor.minReplicas", "kubectl-edit")``. See "Conflicts" in
+    https://kubernetes.io/docs/reference/using-api/server-side-apply/."""
+    details = _status_body(exc).get("details")
+    causes = details.get("causes") if isinstance(details, dict) else None
+    out = []
+    for c in causes if isinstance(causes, list) else []:
+        if isinstance(c, dict) and c.get("reason") == "FieldManagerConflict":
+            message = str(c.get("message") or "")
+            manager = re.search(r'conflict with "([^"]*)"', message)
+            out.append((str(c.get("field") or "(a field)"), manager.group(1) if manager else message[:200]))
+    return out
+
+
 def request(
     conn: Connection,
     verb: str,
@@ -181,13 +206,38 @@ def request(
     A connection acting for a signed-in user checks the call against their rights first
     (``review=False``: the reviews themselves).
     """
+    return request_with_status(
+        conn, verb, resource, method, path, body=body, query=query, content_type=content_type, review=review
+    )[1]
+
+
+def request_with_status(
+    conn: Connection,
+    verb: str,
+    resource: str,
+    method: str,
+    path: str,
+    *,
+    body: dict[str, Any] | None = None,
+    query: list[tuple[str, str]] | None = None,
+    content_type: str | None = None,
+    review: bool = True,
+) -> tuple[int, dict[str, Any]]:
+    """:func:`request`, with the HTTP status of the answer (an apply: 201 created, 200 changed)::
+
+        code, obj = request_with_status(conn, "patch", "configmaps", "PATCH", path, body=cm,
+                                        query=[("fieldManager", "navigator")], content_type=APPLY_PATCH)
+
+    ``content_type`` goes to the API server as the request's Content-Type; the client sends a
+    dict body as JSON for JSON and YAML types alike (``application/apply-patch+yaml``: JSON is YAML).
+    """
     if review and conn.policy is not None:
-        conn.policy.before(conn, method, path, query, body)
+        conn.policy.before(conn, method, path, query, body, content_type=content_type)
     headers = {"Accept": "application/json"}
     if content_type:
         headers["Content-Type"] = content_type
 
-    def _do(**kwargs: Any) -> dict[str, Any]:
+    def _do(**kwargs: Any) -> tuple[int, dict[str, Any]]:
         params = conn.api.param_serialize(
             method=method,
             resource_path=path,
@@ -201,7 +251,7 @@ def request(
         data = conn.api.response_deserialize(response, {"2XX": "object"}).data
         if data is not None and not isinstance(data, dict):  # e.g. a login page answering 200
             raise ValueError("not a JSON object")
-        return cast(dict[str, Any], data or {})
+        return int(response.status), cast(dict[str, Any], data or {})
 
     return call(conn, verb, resource, _do)
 
@@ -225,6 +275,7 @@ def call(conn: Connection, verb: str, resource: str, fn: Callable[..., T], *args
                 "the token is missing or expired. Log in again ('oc login') and retry."
             ) from None
         if exc.status == 403:
+            verb = _denied_verb(exc) or verb  # an apply that creates is refused for "create"
             raise ClusterPermissionError(
                 f"forbidden (403): cannot {verb} {resource} — {_reason(exc)}. Ask a cluster "
                 f"admin to grant '{verb}' on '{resource}' to your user or service account."
@@ -237,6 +288,12 @@ def call(conn: Connection, verb: str, resource: str, fn: Callable[..., T], *args
                 "is the kubeconfig's server address the cluster's API server?"
             ) from None
         if exc.status == 409:
+            owned = _field_conflicts(exc)
+            if owned:
+                fields = ", ".join(f"{f} (managed by {m})" for f, m in owned)
+                raise ClusterConflictError(
+                    f"{verb} {resource}: fields managed by another tool (409 Conflict): {fields}", owned
+                ) from None
             raise ClusterConflictError(f"{resource} already exists (409): {_reason(exc)}") from None
         if exc.status in (400, 422):
             causes = _causes(exc)

@@ -3,12 +3,16 @@
 >>> conn = connect()
 >>> results = apply_objects(conn, objects, dry_run=True)   # server-side dry run first
 >>> if all(r.ok for r in results):
-...     results = apply_objects(conn, objects, dry_run=False)
+...     results = apply_objects(conn, objects, dry_run=False)   # force=True takes conflicting fields
 >>> status = wait_ready(conn, "granite-8b", "llm", timeout_s=900)
 
-Every write is create-then-patch (409 → JSON merge patch), in the order given, one result per
-object; the first failure stops the rest (later objects depend on earlier ones). A 403 names
-the verb and resource to grant, a 422 lists the field errors the API server or a webhook gave.
+Every write is a server-side apply (PATCH ``application/apply-patch+yaml``, field manager
+``navigator``; https://kubernetes.io/docs/reference/using-api/server-side-apply/), in the order
+given, one result per object: a missing object is created, a field dropped from a newer manifest
+is removed, and a field another tool (``kubectl edit``, a controller) manages is a conflict
+named field by field, taken over only with ``force``. The first failure stops the rest (later
+objects depend on earlier ones). A 403 names the verb and resource to grant, a 422 lists the
+field errors the API server or a webhook gave.
 """
 
 from __future__ import annotations
@@ -19,29 +23,51 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from core.cluster._client import Connection, request
+from core.cluster._client import Connection, request, request_with_status
 from core.errors import ClusterConflictError, ClusterError, ClusterNotFoundError, ClusterRejectedError, InputError
 
-Action = Literal["created", "patched", "deleted", "would create", "would patch", "checked offline", "failed", "skipped"]
+Action = Literal[
+    "created",
+    "applied",
+    "patched",
+    "deleted",
+    "would create",
+    "would apply",
+    "would patch",
+    "checked offline",
+    "failed",
+    "skipped",
+    "present",
+]
+"""``created`` / ``would create``: the object is new; ``applied`` / ``would apply``: it existed and
+now holds the manifest's fields (a server-side apply)."""
 
 # kind → (API path prefix, plural, namespaced)
 KINDS: dict[str, tuple[str, str, bool]] = {
     "Namespace": ("/api/v1", "namespaces", False),
     "Secret": ("/api/v1", "secrets", True),
+    "ServiceAccount": ("/api/v1", "serviceaccounts", True),
     "ConfigMap": ("/api/v1", "configmaps", True),
     "Pod": ("/api/v1", "pods", True),
     "Job": ("/apis/batch/v1", "jobs", True),
     "ServingRuntime": ("/apis/serving.kserve.io/v1alpha1", "servingruntimes", True),
     "InferenceService": ("/apis/serving.kserve.io/v1beta1", "inferenceservices", True),
+    "LLMInferenceService": ("/apis/serving.kserve.io/v1alpha1", "llminferenceservices", True),
     "PodDisruptionBudget": ("/apis/policy/v1", "poddisruptionbudgets", True),
 }
 _GROUPS = {
     "ServingRuntime": "serving.kserve.io",
     "InferenceService": "serving.kserve.io",
+    "LLMInferenceService": "serving.kserve.io",
     "PodDisruptionBudget": "policy",
     "Job": "batch",
 }
 FIELD_MANAGER = "navigator"
+APPLY_PATCH = "application/apply-patch+yaml"
+TAKE_OVER = (
+    "rerun with --force to take these fields over (the other manager's values are replaced); in the app, "
+    "tick “Take over fields other tools manage”"
+)
 
 
 class ApplyResult(BaseModel):
@@ -113,16 +139,19 @@ def apply_objects(
     *,
     dry_run: bool,
     on_result: Callable[[ApplyResult], None] | None = None,
+    force: bool = False,
 ) -> list[ApplyResult]:
-    """Create or patch each object in order (``dryRun=All`` when ``dry_run``)."""
+    """Server-side apply each object in order (``dryRun=All`` when ``dry_run``); ``force`` takes
+    over fields another field manager owns instead of failing on the conflict."""
     results: list[ApplyResult] = []
     new_namespaces: set[str] = set()
     failed = False
-    query = [("fieldManager", FIELD_MANAGER)] + ([("dryRun", "All")] if dry_run else [])
+    query = [("fieldManager", FIELD_MANAGER)] + ([("force", "true")] if force else [])
+    query += [("dryRun", "All")] if dry_run else []
     for obj in objects:
         meta = obj["metadata"]
         kind, name, ns = str(obj["kind"]), str(meta["name"]), meta.get("namespace")
-        collection, path, resource = object_paths(obj)
+        _, path, resource = object_paths(obj)
         if failed:
             result = _result(obj, "skipped", "an earlier object failed")
         elif not dry_run and _unset_keys(obj):
@@ -133,7 +162,7 @@ def apply_objects(
             why = f"namespace {ns} does not exist yet, so the server cannot dry-run this; schema-checked locally"
             result = _result(obj, "checked offline", why)
         else:
-            result = _apply_one(conn, obj, collection, path, resource, query, dry_run)
+            result = _apply_one(conn, obj, path, resource, query, dry_run)
             failed = not result.ok
             if dry_run and result.ok and _unset_keys(obj):
                 need = ", ".join(_unset_keys(obj))
@@ -149,24 +178,33 @@ def apply_objects(
 def _apply_one(
     conn: Connection,
     obj: dict[str, Any],
-    collection: str,
     path: str,
     resource: str,
     query: list[tuple[str, str]],
     dry_run: bool,
 ) -> ApplyResult:
     try:
-        try:
-            request(conn, "create", resource, "POST", collection, body=obj, query=query)
-            return _result(obj, "would create" if dry_run else "created")
-        except ClusterConflictError:
-            patch = "application/merge-patch+json"
-            request(conn, "patch", resource, "PATCH", path, body=obj, query=query, content_type=patch)
-            return _result(obj, "would patch" if dry_run else "patched", "already existed (409): patched")
+        code, _ = request_with_status(
+            conn, "patch", resource, "PATCH", path, body=obj, query=query, content_type=APPLY_PATCH
+        )
+    except ClusterConflictError as exc:
+        if not exc.conflicts:
+            return _result(obj, "failed", str(exc))
+        # A 409 from an apply: fields another field manager owns (server-side apply "Conflicts").
+        # Navigator's own earlier writes (create and merge patch, before it applied server-side)
+        # own fields as "navigator" with operation Update, which conflicts too: those it takes.
+        others = [(field, manager) for field, manager in exc.conflicts if manager != FIELD_MANAGER]
+        if not others and ("force", "true") not in query:
+            return _apply_one(conn, obj, path, resource, [*query, ("force", "true")], dry_run)
+        owned = "; ".join(f"{field} is managed by {manager}" for field, manager in others or exc.conflicts)
+        return _result(obj, "failed", f"conflict (409): {owned}; {TAKE_OVER}")
     except ClusterRejectedError as exc:
         return _result(obj, "failed", str(exc), exc.causes)
     except ClusterError as exc:
         return _result(obj, "failed", str(exc))
+    if code == 201:
+        return _result(obj, "would create" if dry_run else "created")
+    return _result(obj, "would apply" if dry_run else "applied")
 
 
 def delete_deployment(conn: Connection, name: str, namespace: str) -> list[ApplyResult]:

@@ -9,8 +9,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from core.cluster._client import Connection
 from core.cluster.deploy import ApplyResult, apply_objects, cluster_crd_schemas, fill_secrets
+from core.deployment._secrets import check_secrets
 from core.errors import ClusterError
-from core.manifests import ObjectCheck, validate_objects
+from core.manifests import ObjectCheck, SecretNeed, validate_objects
 
 
 class DeployOutcome(BaseModel):
@@ -49,10 +50,18 @@ def deploy(
     *,
     confirmed: bool,
     secret_values: dict[str, str] | None = None,
+    secrets: list[SecretNeed] | None = None,
     on_result: Callable[[str, ApplyResult], None] | None = None,
+    force: bool = False,
 ) -> DeployOutcome:
     """Validate (the cluster's own CRD schemas when readable), dry-run, and apply if ``confirmed``.
 
+    Objects are server-side applied; ``force`` takes over fields another tool manages (without
+    it such a field fails the dry run, naming the field and its manager).
+
+    ``secrets`` are the Secrets the objects read by name (``ManifestSet.secrets``): each is
+    looked up in the project, and a missing one is created from ``secret_values`` (sent to the
+    API server only) or fails the dry run with the ``oc create secret`` command that makes it.
     Nothing is written unless validation and the dry run pass and ``confirmed`` is true.
     """
     try:
@@ -64,8 +73,27 @@ def deploy(
     if not all(c.ok for c in checks):
         return DeployOutcome(checks=checks, schema_source=source, message="fix the validation errors first")
     to_send = fill_secrets(objects, secret_values or {})
-    dry = apply_objects(
-        conn, to_send, dry_run=True, on_result=(lambda r: on_result("dry run", r)) if on_result else None
+    new_secrets, secret_results = check_secrets(conn, secrets or [], secret_values or {})
+    if on_result:
+        for r in secret_results:
+            on_result("dry run", r)
+    if new_secrets:
+        # After the project they live in, before anything that reads them.
+        at = sum(1 for o in to_send if o.get("kind") == "Namespace")
+        to_send = to_send[:at] + new_secrets + to_send[at:]
+    if not all(r.ok for r in secret_results):
+        return DeployOutcome(
+            checks=checks,
+            schema_source=source,
+            dry_run=secret_results,
+            message="a Secret the deployment reads is missing; nothing applied",
+        )
+    dry = secret_results + apply_objects(
+        conn,
+        to_send,
+        dry_run=True,
+        on_result=(lambda r: on_result("dry run", r)) if on_result else None,
+        force=force,
     )
     if not all(r.ok for r in dry):
         return DeployOutcome(
@@ -76,7 +104,11 @@ def deploy(
             checks=checks, schema_source=source, dry_run=dry, message="dry run passed; confirm to apply"
         )
     applied = apply_objects(
-        conn, to_send, dry_run=False, on_result=(lambda r: on_result("apply", r)) if on_result else None
+        conn,
+        to_send,
+        dry_run=False,
+        on_result=(lambda r: on_result("apply", r)) if on_result else None,
+        force=force,
     )
     message = "applied" if all(r.ok for r in applied) else "apply stopped at the first failure"
     return DeployOutcome(

@@ -1,7 +1,7 @@
 """Guided quickstarts: the five steps of serving a model on OpenShift AI, each with a status.
 
 >>> [s.title for s in quickstart_status(conn, objects)]
-['Create a project', 'Set up the vLLM serving runtime', 'Create an S3 data connection',
+['Create a project', 'Set up the vLLM serving runtime', 'Create the Secrets the model reads',
  'Deploy a model', 'Test inference']
 
 A step's status is read from the cluster (does its object exist? is the model Ready?), so
@@ -16,7 +16,9 @@ from pydantic import BaseModel, ConfigDict
 
 from core.cluster._client import Connection, request
 from core.cluster.deploy import ApplyResult, apply_objects, deployment_status, fill_secrets, object_paths
+from core.deployment._secrets import check_secrets
 from core.errors import ClusterError, ClusterNotFoundError
+from core.manifests import SecretNeed
 
 State = Literal["done", "to do", "not needed", "waiting", "blocked"]
 
@@ -42,20 +44,22 @@ QUICKSTARTS: tuple[Quickstart, ...] = (
     Quickstart(
         key="runtime",
         title="Set up the vLLM serving runtime",
-        description="The vLLM ServingRuntime copied from the cluster's template (or reused if the project has it).",
+        description="This deployment's own vLLM ServingRuntime, copied from the cluster's template (or built in).",
         kinds=("ServingRuntime",),
     ),
     Quickstart(
         key="connection",
-        title="Create an S3 data connection",
-        description="Only for s3:// storage: a Secret with the dashboard's connection labels.",
-        kinds=("Secret",),
+        title="Create the Secrets the model reads",
+        description="An S3 data connection for s3:// storage, or a gated repo's Hugging Face token: made from the "
+        "values you give, which go to the cluster only.",
+        kinds=(),
     ),
     Quickstart(
         key="deploy",
         title="Deploy a model",
-        description="The InferenceService (and a PodDisruptionBudget when two or more replicas stay up).",
-        kinds=("InferenceService", "PodDisruptionBudget"),
+        description="The InferenceService (with the ServiceAccount that hands a token to the storage initializer, and "
+        "a PodDisruptionBudget when two or more replicas stay up).",
+        kinds=("ServiceAccount", "InferenceService", "PodDisruptionBudget"),
     ),
     Quickstart(
         key="test",
@@ -88,8 +92,24 @@ def _exists(conn: Connection, obj: dict[str, Any]) -> bool:
         raise
 
 
-def quickstart_status(conn: Connection, objects: list[dict[str, Any]]) -> list[StepStatus]:
-    """The status of each step for these objects, read from the cluster."""
+def _secret_step(conn: Connection, step: Quickstart, secrets: list[SecretNeed]) -> StepStatus:
+    if not secrets:
+        return StepStatus(key=step.key, title=step.title, state="not needed", detail="the model reads no Secret")
+    _, found = check_secrets(conn, secrets, {})
+    present = {r.name for r in found if r.action == "present"}
+    missing = [n for n in secrets if n.name not in present]
+    if missing:
+        detail = "create " + ", ".join(f"Secret {n.name} ({', '.join(n.keys)})" for n in missing)
+        return StepStatus(key=step.key, title=step.title, state="to do", detail=detail)
+    return StepStatus(
+        key=step.key, title=step.title, state="done", detail=", ".join(f"Secret {n.name}" for n in secrets) + " exists"
+    )
+
+
+def quickstart_status(
+    conn: Connection, objects: list[dict[str, Any]], secrets: list[SecretNeed] | None = None
+) -> list[StepStatus]:
+    """The status of each step for these objects (and the Secrets they read), from the cluster."""
     out: list[StepStatus] = []
     isvc = next((o for o in objects if o["kind"] == "InferenceService"), None)
     for step in QUICKSTARTS:
@@ -103,8 +123,8 @@ def quickstart_status(conn: Connection, objects: list[dict[str, Any]]) -> list[S
             detail = f"Ready at {st.url or 'the cluster-local service'}" if st.ready else st.reason
             out.append(StepStatus(key=step.key, title=step.title, state=state, detail=detail))
             continue
-        if not mine and step.key == "connection":
-            out.append(StepStatus(key=step.key, title=step.title, state="not needed", detail="storage is not s3://"))
+        if step.key == "connection":
+            out.append(_secret_step(conn, step, secrets or []))
             continue
         if not mine:
             # The manifests leave out what the cluster already has (the project, a runtime to reuse).
@@ -126,11 +146,19 @@ def run_quickstart(
     objects: list[dict[str, Any]],
     *,
     secret_values: dict[str, str] | None = None,
+    secrets: list[SecretNeed] | None = None,
+    force: bool = False,
 ) -> list[ApplyResult]:
-    """Apply one step's objects (dry run first; nothing is written if the dry run fails)."""
+    """Apply one step's objects (dry run first; nothing is written if the dry run fails);
+    the Secrets step makes the missing ``secrets`` from ``secret_values``; ``force`` takes
+    over fields another tool manages."""
     step = next(s for s in QUICKSTARTS if s.key == key)
     mine = fill_secrets([o for o in objects if o["kind"] in step.kinds], secret_values or {})
-    dry = apply_objects(conn, mine, dry_run=True)
+    if step.key == "connection":
+        mine, results = check_secrets(conn, secrets or [], secret_values or {})
+        if not all(r.ok for r in results) or not mine:
+            return results
+    dry = apply_objects(conn, mine, dry_run=True, force=force)
     if not all(r.ok for r in dry):
         return dry
-    return apply_objects(conn, mine, dry_run=False)
+    return apply_objects(conn, mine, dry_run=False, force=force)

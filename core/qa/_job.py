@@ -22,7 +22,7 @@ from kubernetes import client
 
 from core.cluster._access import act_as
 from core.cluster._client import KUBECONFIG_MAX_BYTES, Connection, call, connect, request
-from core.cluster.deploy import apply_objects, object_paths, pod_state
+from core.cluster.deploy import APPLY_PATCH, apply_objects, object_paths, pod_state
 from core.errors import ClusterError, ClusterPermissionError
 from core.qa._model import DEFAULT_TEST_IMAGE, PULL_SECRET_ENV, WORKDIR, QaCode, QaRequest, QaResult
 from core.qa._outcome import RunRecorder
@@ -178,9 +178,9 @@ def run_job(
         try:
             if req.runtime_image:
                 conn.policy.check_images(conn, [req.runtime_image])
-            for obj in objects:
-                collection, _, _ = object_paths(obj)
-                conn.policy.before(conn, "POST", collection, None, obj)
+            for obj in objects:  # what the server-side apply below needs: create and patch
+                _, path, _ = object_paths(obj)
+                conn.policy.before(conn, "PATCH", path, None, obj, content_type=APPLY_PATCH)
         except ClusterPermissionError as exc:
             return result("FORBIDDEN", str(exc))
         except ClusterError as exc:

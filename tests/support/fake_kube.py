@@ -6,9 +6,11 @@ wrong), per-resource 403s, list calls with ``limit`` / ``continue`` paging and t
 Objects are plain dicts shaped like the API's (see ``kube_objects``).
 
 Writes go to a generic object store keyed by collection path: create (409 when the name is
-taken, 404 when the namespace does not exist), JSON merge patch, delete, ``dryRun=All``
-(answered but not stored), per-verb 403s and admission rules answering 422 with field
-causes, like a validating webhook.
+taken, 404 when the namespace does not exist), JSON merge patch, server-side apply (PATCH
+``application/apply-patch+yaml``: field ownership in ``metadata.managedFields``, 409 conflicts
+by field, ``force=true``; see :func:`server_side_apply`), delete, ``dryRun=All`` (answered but
+not stored), per-verb 403s and admission rules answering 422 with field causes, like a
+validating webhook.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
+
+import yaml
 
 from tests.support.local_server import JsonHandler, LocalServer
 
@@ -238,6 +242,183 @@ def _merge(target: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
     return target
 
 
+# ---- field ownership and server-side apply ---------------------------------------------------------
+# https://kubernetes.io/docs/reference/using-api/server-side-apply/ — a simplified model: maps are
+# recursive, lists, scalars and empty maps are atomic leaves (what ``+listType=atomic`` does; the
+# real server merges some lists by key, but Navigator's objects' lists are replaced whole).
+# ``apiVersion``, ``kind``, ``status`` and the server-set metadata are not owned by anyone.
+
+APPLY_PATCH = "application/apply-patch+yaml"
+FieldPath = tuple[str, ...]
+_UNOWNED = frozenset({"apiVersion", "kind", "status"})
+_UNOWNED_META = frozenset(
+    {"name", "namespace", "uid", "resourceVersion", "generation", "creationTimestamp", "managedFields", "selfLink"}
+)
+_MISSING: Any = object()
+
+
+def owned_leaves(obj: dict[str, Any], prefix: FieldPath = ()) -> dict[FieldPath, Any]:
+    """Every field a manager can own, by path: ``{("spec", "predictor", "minReplicas"): 2, …}``."""
+    out: dict[FieldPath, Any] = {}
+    for key, value in obj.items():
+        if (not prefix and key in _UNOWNED) or (prefix == ("metadata",) and key in _UNOWNED_META):
+            continue
+        path = (*prefix, key)
+        if isinstance(value, dict) and value:
+            out.update(owned_leaves(value, path))
+        else:
+            out[path] = value
+    return out
+
+
+def dotted(path: FieldPath) -> str:
+    """The field as the API server names it in a conflict: ``.spec.predictor.minReplicas``."""
+    return "".join(f".{p}" for p in path)
+
+
+def _fields_v1(paths: set[FieldPath]) -> dict[str, Any]:
+    root: dict[str, Any] = {}
+    for path in sorted(paths):
+        node = root
+        for part in path:
+            node = node.setdefault(f"f:{part}", {})
+    return root
+
+
+def _paths(fields: dict[str, Any], prefix: FieldPath = ()) -> set[FieldPath]:
+    out: set[FieldPath] = set()
+    for key, inner in fields.items():
+        if key.startswith("f:"):
+            path = (*prefix, key[2:])
+            out |= _paths(inner, path) if inner else {path}
+    return out
+
+
+def managers(obj: dict[str, Any] | None) -> dict[tuple[str, str], set[FieldPath]]:
+    """(manager, operation) → the fields it owns, read from ``metadata.managedFields``."""
+    entries = ((obj or {}).get("metadata") or {}).get("managedFields") or []
+    return {(e["manager"], e["operation"]): _paths(e.get("fieldsV1") or {}) for e in entries}
+
+
+def _record(obj: dict[str, Any], owners: dict[tuple[str, str], set[FieldPath]]) -> None:
+    """Write ``owners`` to ``metadata.managedFields``, keeping only fields the object still has."""
+    present = set(owned_leaves(obj))
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    obj.setdefault("metadata", {})["managedFields"] = [
+        {
+            "manager": manager,
+            "operation": operation,
+            "apiVersion": obj.get("apiVersion", "v1"),
+            "time": stamp,
+            "fieldsType": "FieldsV1",
+            "fieldsV1": _fields_v1(paths & present),
+        }
+        for (manager, operation), paths in owners.items()
+        if paths & present
+    ]
+
+
+def _overlaps(a: FieldPath, b: FieldPath) -> bool:
+    return a[: len(b)] == b or b[: len(a)] == a
+
+
+def _get(obj: Any, path: FieldPath) -> Any:
+    for part in path:
+        if not isinstance(obj, dict) or part not in obj:
+            return _MISSING
+        obj = obj[part]
+    return obj
+
+
+def _set(obj: dict[str, Any], path: FieldPath, value: Any) -> None:
+    for part in path[:-1]:
+        if not isinstance(obj.get(part), dict):
+            obj[part] = {}
+        obj = obj[part]
+    obj[path[-1]] = copy.deepcopy(value)
+
+
+def _remove(obj: dict[str, Any], path: FieldPath) -> None:
+    """Drop a field, and the maps it leaves empty."""
+    parents: list[tuple[dict[str, Any], str]] = []
+    node = obj
+    for part in path[:-1]:
+        if not isinstance(node.get(part), dict):
+            return
+        parents.append((node, part))
+        node = node[part]
+    node.pop(path[-1], None)
+    for parent, key in reversed(parents):
+        if parent[key]:
+            break
+        del parent[key]
+
+
+def record_update(old: dict[str, Any] | None, new: dict[str, Any], manager: str) -> None:
+    """A create or a non-apply patch: ``manager`` (operation ``Update``) takes the fields whose
+    value it changed, without conflicts, as the API server does."""
+    owners = managers(old)
+    before = owned_leaves(old) if old else {}
+    changed = {p for p, v in owned_leaves(new).items() if before.get(p, _MISSING) != v}
+    for key, paths in owners.items():
+        if key != (manager, "Update"):
+            paths -= {q for q in paths if any(_overlaps(p, q) for p in changed)}
+    owners.setdefault((manager, "Update"), set()).update(changed)
+    _record(new, owners)
+
+
+def server_side_apply(
+    current: dict[str, Any] | None, config: dict[str, Any], manager: str, *, force: bool
+) -> tuple[dict[str, Any], list[dict[str, str]]]:
+    """The object after ``manager`` applies ``config`` and the conflicts, if any (then nothing changes).
+
+    A field ``config`` sets to a value other than the current one conflicts when another manager
+    owns it (or a field under or above it), unless ``force`` (ownership moves to ``manager``); an
+    equal value is co-owned. Managers are (name, operation) pairs, as on the API server: a
+    ``navigator`` Update (a create or merge patch) is another manager than ``navigator`` Apply.
+    Fields ``manager`` applied before and no longer sends are removed unless another manager owns
+    them too.
+
+    >>> obj, conflicts = server_side_apply(None, {"kind": "ConfigMap", "data": {"a": "1"}}, "navigator", force=False)
+    """
+    owners = managers(current)
+    mine = (manager, "Apply")
+    obj = copy.deepcopy(current) if current is not None else {}
+    wanted = owned_leaves(config)
+    taken: set[tuple[tuple[str, str], FieldPath]] = set()
+    for path, value in wanted.items():
+        if _get(obj, path) == value:
+            continue
+        for key, paths in owners.items():
+            if key == mine:  # the same name with operation Update is another manager, as on the API server
+                continue
+            taken |= {(key, q) for q in paths if _overlaps(path, q)}
+    # the Status the API server answers carries one cause per field: reason FieldManagerConflict,
+    # the field, and the manager owning it in the message
+    conflicts = [
+        {"reason": "FieldManagerConflict", "message": f'conflict with "{key[0]}": {dotted(q)}', "field": dotted(q)}
+        for key, q in sorted(taken)
+    ]
+    if conflicts and not force:
+        return obj, conflicts
+    for key, owned in taken:
+        owners[key].discard(owned)
+    others = [q for key, paths in owners.items() if key != mine for q in paths]
+    for path in owners.get(mine, set()) - set(wanted):
+        if not any(_overlaps(path, q) for q in others):
+            _remove(obj, path)
+    for path, value in wanted.items():
+        _set(obj, path, value)
+    obj["apiVersion"], obj["kind"] = config.get("apiVersion"), config.get("kind")
+    meta = obj.setdefault("metadata", {})
+    for attr in ("name", "namespace"):
+        if attr in config.get("metadata", {}):
+            meta[attr] = config["metadata"][attr]
+    owners[mine] = set(wanted)
+    _record(obj, owners)
+    return obj, []
+
+
 _VERBS = {"GET": "get", "POST": "create", "PATCH": "patch", "DELETE": "delete"}
 
 
@@ -253,12 +434,15 @@ def _store_handler(self: _Handler, method: str, path: str, query: dict[str, list
             return False
         state.objects[collection] = {}  # an existing namespace lists an empty collection
     verb = _VERBS[method] if name or method != "GET" else "list"
-    if (verb, plural) in state.forbidden_verbs:
-        where = f'in the namespace "{namespace}"' if namespace else "at the cluster scope"
-        message = f'{plural} is forbidden: User "dev" cannot {verb} resource "{plural}" {where}'
-        self._send(403, _status(403, "Forbidden", message))
-        return True
     store = state.objects.setdefault(collection, {}) if method != "GET" else state.objects[collection]
+    apply = method == "PATCH" and (self.headers.get("Content-Type") or "").startswith(APPLY_PATCH)
+    # An apply that creates the object needs ``create`` as well as ``patch``, as on the API server.
+    for needed in (verb, "create") if apply and name not in store else (verb,):
+        if (needed, plural) in state.forbidden_verbs:
+            where = f'in the namespace "{namespace}"' if namespace else "at the cluster scope"
+            message = f'{plural} is forbidden: User "dev" cannot {needed} resource "{plural}" {where}'
+            self._send(403, _status(403, "Forbidden", message))
+            return True
     dry_run = query.get("dryRun", [""])[0] == "All"
     if method == "GET":
         if name is None:
@@ -284,7 +468,9 @@ def _store_handler(self: _Handler, method: str, path: str, query: dict[str, list
             self._send(200, {"kind": "Status", "apiVersion": "v1", "status": "Success", "metadata": {}})
         return True
     length = int(self.headers.get("Content-Length") or 0)
-    body = json.loads(self.rfile.read(length) or b"{}")
+    raw = self.rfile.read(length) or b"{}"
+    body = yaml.safe_load(raw) if apply else json.loads(raw)  # an apply body is YAML (JSON is YAML)
+    manager = query.get("fieldManager", ["unknown"])[0]
     if namespace and namespace not in state.objects.get("/api/v1/namespaces", {}):
         self._send(404, _status(404, "NotFound", f'namespaces "{namespace}" not found'))
         return True
@@ -295,12 +481,29 @@ def _store_handler(self: _Handler, method: str, path: str, query: dict[str, list
             return True
         obj = copy.deepcopy(body)
         obj["metadata"].update({"uid": str(uuid.uuid4()), "resourceVersion": "1"})
+        record_update(None, obj, manager)
         code = 201
+    elif apply:
+        if not isinstance(body, dict) or (body.get("metadata") or {}).get("name") != name:
+            self._send(400, _status(400, "BadRequest", f"the apply body must be a {plural} object named {name}"))
+            return True
+        current = store.get(name)
+        obj, conflicts = server_side_apply(current, body, manager, force=query.get("force", [""])[0] == "true")
+        if conflicts:
+            fields = "; ".join(c["message"] for c in conflicts)
+            status = _status(409, "Conflict", f"Apply failed with {len(conflicts)} conflict(s): {fields}")
+            status["details"] = {"name": name, "kind": plural, "causes": conflicts}
+            self._send(409, status)
+            return True
+        if current is None:
+            obj["metadata"].update({"uid": str(uuid.uuid4()), "resourceVersion": "1"})
+        code = 201 if current is None else 200
     else:
         if name not in store:
             self._send(404, _status(404, "NotFound", f'{plural} "{name}" not found'))
             return True
         obj = _merge(copy.deepcopy(store[name]), body)
+        record_update(store[name], obj, manager)
         code = 200
     causes = [c for rule in state.admission for c in rule(obj)]
     if causes:
@@ -312,7 +515,7 @@ def _store_handler(self: _Handler, method: str, path: str, query: dict[str, list
     if not dry_run:
         store[name] = obj
     self._send(code, obj)
-    if not dry_run and method == "POST":
+    if not dry_run and code == 201:
         for controller in state.on_create:
             controller(state, obj)
     return True
