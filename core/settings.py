@@ -70,6 +70,9 @@ class Settings(BaseSettings):
     """A YAML file adding or overriding GPUs, models and quantization methods."""
     vllm_runtime_image: str | None = None
     """Overrides the vLLM image read from the cluster's ServingRuntime templates."""
+    openshift_ai_release: str | None = Field(default=None, pattern=r"^\d+\.\d+(\.\d+)?$")
+    """The OpenShift AI release manifests are written for when no cluster is connected (``3.0``,
+    ``2.25``); a connected cluster's own release (its DSCInitialization) wins."""
     authorize_signed_in_user: bool = False
     """Hosted behind the OpenShift OAuth proxy (``--pass-access-token``): deploy, delete, status
     and QA act for the signed-in user — each call checked against their own rights with a

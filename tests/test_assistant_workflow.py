@@ -217,7 +217,7 @@ def test_apply_waits_for_confirm_then_applies_and_monitors(kubeconfig: Path, fak
     s, replies = talk(wf, "confirm", state=s)
     writes = real_writes(fake_kube)
     assert any("inferenceservices" in path for _, path, _ in writes)
-    assert any(path.endswith("/secrets") for _, path, _ in writes), "the gated repo's HF_TOKEN Secret"
+    assert any(path.endswith("/secrets/llama-3-1-8b-hf-token") for _, path, _ in writes), "the gated repo's token"
     assert HF_TOKEN.get_secret_value() not in s.model_dump_json() + "".join(replies)
     assert s.stage == Stage.MONITOR and s.deployment is not None and s.deployment.applied
     assert "Applied" in replies[0] and "llama-3-1-8b in llm is not ready" in replies[0]
@@ -236,6 +236,7 @@ def test_apply_of_a_gated_repo_without_a_token_says_what_to_set(kubeconfig: Path
     s, replies = talk(wf, ISSUE_SENTENCE, "use H100", "yes", "namespace llm", "apply")
     assert s.pending is None and real_writes(fake_kube) == []
     assert "gated" in replies[-1] and "NAVIGATOR_HF_TOKEN" in replies[-1]
+    assert "oc create secret generic llama-3-1-8b-hf-token -n llm" in replies[-1]
 
 
 def test_apply_without_a_cluster_points_to_the_downloads() -> None:

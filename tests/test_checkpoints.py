@@ -141,12 +141,19 @@ def test_gated_repo_gets_its_token_secret_in_the_manifests() -> None:
     plan = plan_for("Llama-3.1-8B", gpus=["L40S"])
     assert plan.gated is True and plan.artifact == "hf://meta-llama/Llama-3.1-8B-Instruct"
     result = manifests_for_plan(plan, namespace="llm")
-    secret = next(o for o in result.objects if o["kind"] == "Secret" and o["metadata"]["name"].endswith("-hf-token"))
-    assert "HF_TOKEN" in secret["stringData"]
+    # The Secret is referenced by name only: no placeholder value in anything a user applies.
+    assert not any(o["kind"] == "Secret" for o in result.objects)
+    (need,) = result.secrets
+    assert need.name.endswith("-hf-token") and need.keys == ["HF_TOKEN"]
     isvc = next(o for o in result.objects if o["kind"] == "InferenceService")
     env = isvc["spec"]["predictor"]["model"]["env"]
     ref = next(e for e in env if e["name"] == "HF_TOKEN")["valueFrom"]["secretKeyRef"]
-    assert ref["name"] == secret["metadata"]["name"] and ref["key"] == "HF_TOKEN"
+    assert ref["name"] == need.name and ref["key"] == "HF_TOKEN"
+    # KServe's hf:// storage initializer reads the token through the predictor's ServiceAccount.
+    account = next(o for o in result.objects if o["kind"] == "ServiceAccount")
+    assert account["secrets"] == [{"name": need.name}]
+    assert isvc["spec"]["predictor"]["serviceAccountName"] == account["metadata"]["name"]
+    assert any(need.oc_command() in n for n in result.notes)
     assert any("gated" in n for n in result.notes)
     assert result.valid
 

@@ -1,10 +1,13 @@
 """The deploy path against the test API server on 127.0.0.1 (the real ``kubernetes`` client):
-dry run honoured, 409 → patch, 403 names what to grant, 422 shows field errors, pending pods'
-events surfaced, delete; the inference test against a vLLM stand-in; the CLI commands."""
+dry run honoured, server-side apply (create, apply, a dropped key removed, another manager's
+fields a conflict named by field, ``force`` to take them), 403 names what to grant, 422 shows
+field errors, pending pods' events surfaced, delete; the inference test against a vLLM
+stand-in; the CLI commands."""
 
 from __future__ import annotations
 
 import json
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,11 +16,18 @@ import pytest
 from pydantic import SecretStr
 
 from core.cluster import connect
-from core.cluster._client import Connection
-from core.cluster.deploy import apply_objects, delete_deployment, deployment_status, wait_ready
+from core.cluster._client import Connection, request
+from core.cluster.deploy import (
+    FIELD_MANAGER,
+    apply_objects,
+    delete_deployment,
+    deployment_status,
+    object_paths,
+    wait_ready,
+)
 from core.cluster.endpoint import check_endpoint
 from core.deployment import cluster_facts, deploy, quickstart_status, run_quickstart
-from core.manifests import DeploymentSpec, build_manifests
+from core.manifests import DeploymentSpec, build_manifests, secret_needs
 from core.planning import SloTargets
 from tests.support.fake_kube import FakeKubeServer
 from tests.support.fake_vllm import FakeVllm, FakeVllmServer
@@ -29,17 +39,18 @@ NS = "llm"
 ISVCS = f"/apis/serving.kserve.io/v1beta1/namespaces/{NS}/inferenceservices"
 
 
+BASE_SPEC: dict[str, Any] = {
+    "name": "granite-8b",
+    "namespace": NS,
+    "storage_uri": "oci://registry.redhat.io/rhelai1/modelcar-granite-3-1-8b-instruct:1.5",
+    "runtime_image": "quay.io/vllm/vllm-cuda:0.21.0",
+    "min_replicas": 2,
+    "max_replicas": 2,
+}
+
+
 def objects(**kw: Any) -> list[dict[str, Any]]:
-    fields: dict[str, Any] = {
-        "name": "granite-8b",
-        "namespace": NS,
-        "storage_uri": "oci://registry.redhat.io/rhelai1/modelcar-granite-3-1-8b-instruct:1.5",
-        "runtime_image": "quay.io/vllm/vllm-cuda:latest",
-        "min_replicas": 2,
-        "max_replicas": 2,
-    }
-    spec = DeploymentSpec(**{**fields, **kw})
-    return build_manifests(spec)
+    return build_manifests(DeploymentSpec(**{**BASE_SPEC, **kw}))
 
 
 @pytest.fixture
@@ -53,7 +64,7 @@ def stored(fake_kube: FakeKubeServer, collection: str) -> dict[str, Any]:
     return fake_kube.state.objects.get(collection, {})
 
 
-def test_dry_run_writes_nothing_then_apply_creates_then_patches(conn: Connection, fake_kube: FakeKubeServer) -> None:
+def test_dry_run_writes_nothing_then_apply_creates_then_applies(conn: Connection, fake_kube: FakeKubeServer) -> None:
     objs = objects()
     outcome = deploy(conn, objs, confirmed=False)
     assert outcome.valid and outcome.dry_run_ok and not outcome.applied
@@ -69,12 +80,88 @@ def test_dry_run_writes_nothing_then_apply_creates_then_patches(conn: Connection
     assert "granite-8b" in stored(fake_kube, ISVCS)
 
     changed = objects(max_replicas=2, args=["--max-model-len=4096"])
+    written = len(fake_kube.state.writes)
     outcome = deploy(conn, changed, confirmed=True)
-    assert [r.action for r in outcome.dry_run] == ["would patch"] * 4
-    assert [r.action for r in outcome.applied] == ["patched"] * 4
+    assert [r.action for r in outcome.dry_run] == ["would apply"] * 4
+    assert [r.action for r in outcome.applied] == ["applied"] * 4
     assert "--max-model-len=4096" in stored(fake_kube, ISVCS)["granite-8b"]["spec"]["predictor"]["model"]["args"]
-    patches = [m for m, p, dry in fake_kube.state.writes if m == "PATCH" and not dry]
-    assert len(patches) == 4
+    applies = [m for m, p, dry in fake_kube.state.writes[written:] if m == "PATCH" and not dry]
+    assert len(applies) == 4 and all(m == "PATCH" for m, _, _ in fake_kube.state.writes)
+
+
+def kubectl_edit(fake_kube: FakeKubeServer, path: str, patch: dict[str, Any]) -> None:
+    """Another tool changes an object: a JSON merge patch over plain HTTP, field manager ``kubectl-edit``."""
+    req = urllib.request.Request(
+        f"{fake_kube.url}{path}?fieldManager=kubectl-edit",
+        data=json.dumps(patch).encode(),
+        method="PATCH",
+        headers={"Authorization": f"Bearer {fake_kube.state.token}", "Content-Type": "application/merge-patch+json"},
+    )
+    with urllib.request.urlopen(req, timeout=10) as answer:
+        assert answer.status == 200
+
+
+def owners(obj: dict[str, Any]) -> dict[str, str]:
+    """manager → operation, from ``metadata.managedFields``."""
+    return {e["manager"]: e["operation"] for e in obj["metadata"].get("managedFields") or []}
+
+
+def test_a_key_dropped_from_the_manifest_is_removed_from_the_cluster(
+    conn: Connection, fake_kube: FakeKubeServer
+) -> None:
+    labelled = objects()
+    isvc = next(o for o in labelled if o["kind"] == "InferenceService")
+    isvc["metadata"].setdefault("labels", {})["team"] = "search"
+    isvc["metadata"].setdefault("annotations", {})["example.com/owner"] = "alice"
+    assert deploy(conn, labelled, confirmed=True).ok
+    live = stored(fake_kube, ISVCS)["granite-8b"]
+    assert live["metadata"]["labels"]["team"] == "search" and owners(live) == {"navigator": "Apply"}
+    outcome = deploy(conn, objects(), confirmed=True)  # the same manifest without the label and annotation
+    assert outcome.ok and [r.action for r in outcome.applied] == ["applied"] * 4
+    live = stored(fake_kube, ISVCS)["granite-8b"]
+    assert "team" not in (live["metadata"].get("labels") or {})
+    assert "example.com/owner" not in live["metadata"]["annotations"]
+    assert live["metadata"]["annotations"], "the manifest's own annotations stay"
+
+
+def test_objects_an_earlier_navigator_created_are_applied_without_force(
+    conn: Connection, fake_kube: FakeKubeServer
+) -> None:
+    for obj in objects():  # as Navigator wrote before server-side apply: POST, manager navigator (Update)
+        collection, _, resource = object_paths(obj)
+        request(conn, "create", resource, "POST", collection, body=obj, query=[("fieldManager", FIELD_MANAGER)])
+    assert owners(stored(fake_kube, ISVCS)["granite-8b"]) == {"navigator": "Update"}
+    outcome = deploy(conn, objects(args=["--max-model-len=4096"]), confirmed=True)
+    assert outcome.ok and [r.action for r in outcome.applied] == ["applied"] * 4, outcome
+    live = stored(fake_kube, ISVCS)["granite-8b"]
+    assert "--max-model-len=4096" in live["spec"]["predictor"]["model"]["args"]
+    assert owners(live)["navigator"] == "Apply"
+
+
+def test_a_field_another_tool_manages_is_a_conflict_until_forced(conn: Connection, fake_kube: FakeKubeServer) -> None:
+    assert deploy(conn, objects(), confirmed=True).ok
+    kubectl_edit(fake_kube, f"{ISVCS}/granite-8b", {"spec": {"predictor": {"minReplicas": 5}}})
+    live = stored(fake_kube, ISVCS)["granite-8b"]
+    assert live["spec"]["predictor"]["minReplicas"] == 5 and owners(live)["kubectl-edit"] == "Update"
+
+    outcome = deploy(conn, objects(), confirmed=True)
+    failed = next(r for r in outcome.dry_run if r.action == "failed")
+    assert failed.kind == "InferenceService" and not outcome.applied and not outcome.ok
+    assert ".spec.predictor.minReplicas is managed by kubectl-edit" in failed.message
+    assert "rerun with --force to take these fields over (the other manager's values are replaced)" in failed.message
+    assert "Take over fields other tools manage" in failed.message, "what to do in the app too"
+    assert "\n" not in failed.message and "Traceback" not in failed.message
+    assert stored(fake_kube, ISVCS)["granite-8b"]["spec"]["predictor"]["minReplicas"] == 5, "nothing overwritten"
+    results = apply_objects(conn, objects(), dry_run=False)
+    assert [r.action for r in results] == ["applied", "applied", "failed", "skipped"]
+
+    outcome = deploy(conn, objects(), confirmed=True, force=True)
+    assert outcome.ok and [r.action for r in outcome.applied] == ["applied"] * 4
+    live = stored(fake_kube, ISVCS)["granite-8b"]
+    assert live["spec"]["predictor"]["minReplicas"] == 2, "Navigator's value again"
+    assert "kubectl-edit" not in owners(live), "the field moved to navigator, and it owned nothing else"
+    # Owned by navigator now: the next apply is clean without force.
+    assert deploy(conn, objects(), confirmed=True).ok
 
 
 def test_forbidden_names_verb_and_resource_and_stops(conn: Connection, fake_kube: FakeKubeServer) -> None:
@@ -167,30 +254,34 @@ def test_status_surfaces_pending_pod_events_image_pulls_and_ready(conn: Connecti
 
 
 def test_quickstarts_report_each_step_from_the_cluster(conn: Connection, fake_kube: FakeKubeServer) -> None:
-    objs = objects(storage_uri="s3://models/granite/8b")
-    steps = {s.key: s for s in quickstart_status(conn, objs)}
+    spec = DeploymentSpec(**{**BASE_SPEC, "storage_uri": "s3://models/granite/8b"})
+    objs, needs = build_manifests(spec), secret_needs(spec)
+    steps = {s.key: s for s in quickstart_status(conn, objs, needs)}
     assert [s.state for s in steps.values()] == ["to do", "to do", "to do", "to do", "to do"]
     assert run_quickstart(conn, "project", objs)[0].action == "created"
-    # The S3 step refuses to write unset values: the keys must be given.
-    refused = run_quickstart(conn, "connection", objs)[-1]
+    # The Secrets step needs the keys: it says which and how to make the Secret otherwise.
+    refused = run_quickstart(conn, "connection", objs, secrets=needs)[-1]
     assert refused.action == "failed" and "AWS_ACCESS_KEY_ID" in refused.message
+    assert "oc create secret generic aws-connection-granite-8b -n llm" in refused.message
     secret_values = {
         "AWS_ACCESS_KEY_ID": "AKIAEXAMPLE",
         "AWS_SECRET_ACCESS_KEY": "s3cr3t-value",
         "AWS_S3_ENDPOINT": "https://s3.example.com",
     }
-    assert run_quickstart(conn, "connection", objs, secret_values=secret_values)[0].action == "created"
+    made = run_quickstart(conn, "connection", objs, secret_values=secret_values, secrets=needs)
+    assert made[0].action == "created" and all("s3cr3t" not in r.model_dump_json() for r in made)
     secret = stored(fake_kube, f"/api/v1/namespaces/{NS}/secrets")["aws-connection-granite-8b"]
     assert secret["stringData"]["AWS_SECRET_ACCESS_KEY"] == "s3cr3t-value"
+    assert secret["metadata"]["labels"]["opendatahub.io/dashboard"] == "true"
     assert all("s3cr3t" not in json.dumps(o) for o in objs), "the generated objects never hold the secret"
-    steps = {s.key: s for s in quickstart_status(conn, objs)}
+    steps = {s.key: s for s in quickstart_status(conn, objs, needs)}
     assert steps["project"].state == steps["connection"].state == "done"
     assert steps["runtime"].state == "to do" and steps["test"].state == "to do"
     run_quickstart(conn, "runtime", objs)
     run_quickstart(conn, "deploy", objs)
-    steps = {s.key: s for s in quickstart_status(conn, objs)}
+    steps = {s.key: s for s in quickstart_status(conn, objs, needs)}
     assert steps["deploy"].state == "done" and steps["test"].state == "waiting"
-    oci = {s.key: s for s in quickstart_status(conn, objects())}
+    oci = {s.key: s for s in quickstart_status(conn, objects(), [])}
     assert oci["connection"].state == "not needed"
     # Manifests generated after the project and runtime exist leave them out; their steps stay done.
     isvc_only = [o for o in objects() if o["kind"] == "InferenceService"]
@@ -211,7 +302,7 @@ def test_cluster_facts(conn: Connection, fake_kube: FakeKubeServer) -> None:
     assert facts.release_version == "3.0.0" and facts.templates and not facts.namespace_exists and notes == []
     deploy(conn, objects(), confirmed=True)
     facts, _ = cluster_facts(conn, NS)
-    assert facts.existing_runtimes == ["vllm-cuda-runtime"] and facts.namespace_exists
+    assert facts.existing_runtimes == ["granite-8b"] and facts.namespace_exists, "the deployment's own runtime"
     assert facts.keda is False  # no ScaledObject CRD: the manifests fix the replicas and say why
 
 
@@ -293,17 +384,22 @@ def test_cli_deploy_needs_yes_then_applies_and_status_and_delete(
 ) -> None:
     plan = write_plan(tmp_path)
     common = ["--plan", str(plan), "--namespace", NS, "--kubeconfig", str(kubeconfig)]
-    dry = navigator("deploy", *common, "--dry-run")
+    # Llama-3.1-8B is the gated meta-llama repo: the project has no token Secret and no token is
+    # given, so the dry run says how to make it.
+    missing = navigator("deploy", *common, "--dry-run")
+    assert missing.returncode == 1, missing.stderr
+    assert "oc create secret generic llama-3-1-8b-hf-token -n llm" in missing.stdout
+    assert fake_kube.state.writes == [] and not stored(fake_kube, ISVCS)
+    token = "hf_test_token_for_the_gated_repo"
+    dry = navigator("deploy", *common, "--dry-run", env={"HF_TOKEN": token})
     assert dry.returncode == 0, dry.stderr
-    assert "would create" in dry.stdout and "dry run passed" in dry.stdout
+    assert "would create" in dry.stdout and "dry run passed" in dry.stdout and token not in dry.stdout
     assert not stored(fake_kube, ISVCS)
-    unconfirmed = navigator("deploy", *common)
+    unconfirmed = navigator("deploy", *common, env={"HF_TOKEN": token})
     assert unconfirmed.returncode == 2 and "--yes" in unconfirmed.stderr
     assert not stored(fake_kube, ISVCS)
-    # Llama-3.1-8B is the gated meta-llama repo: its Secret needs a token, and none is given yet.
     tokenless = navigator("deploy", *common, "--yes")
     assert tokenless.returncode == 1 and "HF_TOKEN" in tokenless.stdout and not stored(fake_kube, ISVCS)
-    token = "hf_test_token_for_the_gated_repo"
     applied = navigator("deploy", *common, "--yes", "--json", env={"NAVIGATOR_HF_TOKEN": token})
     assert applied.returncode == 0, applied.stderr
     assert token not in applied.stdout + applied.stderr
@@ -333,6 +429,34 @@ def test_cli_deploy_needs_yes_then_applies_and_status_and_delete(
     deleted = navigator("delete", "llama-3-1-8b", "-n", NS, "--kubeconfig", str(kubeconfig), "--yes")
     assert deleted.returncode == 0 and "deleted" in deleted.stdout
     assert "llama-3-1-8b" not in stored(fake_kube, ISVCS)
+
+
+def test_cli_deploy_names_a_conflict_and_force_takes_the_fields(
+    tmp_path: Path, kubeconfig: Path, fake_kube: FakeKubeServer
+) -> None:
+    plan = write_plan(tmp_path)
+    args = ["deploy", "--plan", str(plan), "--namespace", NS, "--kubeconfig", str(kubeconfig), "--yes"]
+    env = {"NAVIGATOR_HF_TOKEN": "hf_test_token_for_the_gated_repo"}
+    first = navigator(*args, env=env)
+    assert first.returncode == 0, first.stdout + first.stderr
+    mine = stored(fake_kube, ISVCS)["llama-3-1-8b"]["spec"]["predictor"]["minReplicas"]
+    kubectl_edit(fake_kube, f"{ISVCS}/llama-3-1-8b", {"spec": {"predictor": {"minReplicas": mine + 3}}})
+
+    refused = navigator(*args, env=env)
+    assert refused.returncode == 1, refused.stdout + refused.stderr  # as for any failed dry run or apply
+    assert ".spec.predictor.minReplicas is managed by kubectl-edit" in refused.stdout
+    assert "rerun with --force" in refused.stdout and "Traceback" not in refused.stdout + refused.stderr
+    as_json = navigator(*args, "--json", env=env)
+    data = json.loads(as_json.stdout)
+    assert as_json.returncode == 1 and data["ok"] is False and data["applied"] == []
+    failed = next(r for r in data["dry_run"] if r["action"] == "failed")
+    assert failed["kind"] == "InferenceService" and "kubectl-edit" in failed["message"]
+    assert stored(fake_kube, ISVCS)["llama-3-1-8b"]["spec"]["predictor"]["minReplicas"] == mine + 3
+
+    forced = navigator(*args, "--force", "--json", env=env)
+    assert forced.returncode == 0, forced.stdout + forced.stderr
+    assert {r["action"] for r in json.loads(forced.stdout)["applied"]} == {"applied"}
+    assert stored(fake_kube, ISVCS)["llama-3-1-8b"]["spec"]["predictor"]["minReplicas"] == mine
 
 
 def test_cli_deploy_from_a_modelcar_config(tmp_path: Path, kubeconfig: Path, fake_kube: FakeKubeServer) -> None:

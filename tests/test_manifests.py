@@ -7,6 +7,7 @@ import copy
 import io
 import itertools
 import zipfile
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,13 +22,17 @@ from core.manifests import (
     Toleration,
     build_manifests,
     deployment_mode_for,
+    is_floating,
     oc_apply_command,
+    pinned_runtime_image,
+    secret_needs,
     to_yaml,
     to_zip,
     validate_objects,
 )
 from core.modelcar import load_modelcar_config
 from core.planning import Constraints, ModelRequirements, PlanRequest, SloTargets, TrafficProfile, build_plan
+from core.sizing import DEFAULT_VLLM_VERSION
 from tests.conftest import REPO, SAMPLE_INVENTORY
 from tests.support.kube_objects import vllm_template
 
@@ -36,7 +41,7 @@ BASE = {
     "name": "granite-8b",
     "namespace": "llm",
     "storage_uri": "oci://registry.redhat.io/rhelai1/modelcar-granite-3-1-8b-instruct:1.5",
-    "runtime_image": "quay.io/vllm/vllm-cuda:latest",
+    "runtime_image": "quay.io/vllm/vllm-cuda:0.21.0",
 }
 
 
@@ -189,19 +194,29 @@ def test_every_option_combination_validates() -> None:
         assert not {"--port", "--model", "--served-model-name"} & set(flags)
         assert "--max-model-len=4096" in model["args"], "the last value wins, as in vLLM"
         assert ("PodDisruptionBudget" in kinds(objects)) == (replicas >= 2)
-        assert ("Secret" in kinds(objects)) == storage.startswith("s3://")
+        assert "Secret" not in kinds(objects), "Secrets are referenced by name, never written"
+        assert [n.keys[0] for n in secret_needs(spec)] == (["AWS_ACCESS_KEY_ID"] if storage.startswith("s3://") else [])
+        runtime = next(o for o in objects if o["kind"] == "ServingRuntime")
+        assert runtime["metadata"]["name"] == spec.name == model["runtime"], "one runtime per deployment"
         if gpus > 1:
             assert f"--tensor-parallel-size={gpus}" in model["args"]
 
 
-def test_s3_storage_uses_the_data_connection_with_dashboard_labels() -> None:
-    objects = build_manifests(DeploymentSpec(**{**BASE, "storage_uri": "s3://models/granite/8b"}))
-    secret = next(o for o in objects if o["kind"] == "Secret")
-    assert secret["metadata"]["labels"]["opendatahub.io/dashboard"] == "true"
-    assert secret["metadata"]["annotations"]["opendatahub.io/connection-type"] == "s3"
-    assert secret["stringData"]["AWS_S3_BUCKET"] == "models"
+def test_s3_storage_names_the_data_connection_and_never_writes_its_keys() -> None:
+    spec = DeploymentSpec(**{**BASE, "storage_uri": "s3://models/granite/8b"})
+    objects = build_manifests(spec)
+    assert "Secret" not in kinds(objects)
+    (need,) = secret_needs(spec)
+    assert need.labels["opendatahub.io/dashboard"] == "true"
+    assert need.annotations["opendatahub.io/connection-type"] == "s3"
+    assert need.plain["AWS_S3_BUCKET"] == "models"
     model = isvc_of(objects)["spec"]["predictor"]["model"]
-    assert model["storage"] == {"key": secret["metadata"]["name"], "path": "granite/8b"}
+    assert model["storage"] == {"key": need.name, "path": "granite/8b"}
+    command = need.oc_command()
+    assert command.startswith(f"oc create secret generic {need.name} -n {spec.namespace} ")
+    assert '--from-literal=AWS_SECRET_ACCESS_KEY="$AWS_SECRET_ACCESS_KEY"' in command
+    secret = need.secret_object({"AWS_ACCESS_KEY_ID": "id", "AWS_SECRET_ACCESS_KEY": "key", "AWS_S3_ENDPOINT": "e"})
+    assert secret["stringData"]["AWS_S3_BUCKET"] == "models" and secret["stringData"]["AWS_ACCESS_KEY_ID"] == "id"
 
 
 def test_hardware_profile_replaces_tolerations_and_node_selector() -> None:
@@ -261,7 +276,11 @@ def test_runtime_choice_from_cluster_facts() -> None:
             release_version="2.22.1", templates=[rt], existing_runtimes=["vllm-cuda-runtime"], namespace_exists=True
         ),
     )
-    assert "Namespace" not in kinds(existing.objects) and "ServingRuntime" not in kinds(existing.objects)
+    # A shared runtime already in the project is not reused: each deployment has its own, as the
+    # dashboard makes them, so the dashboard lists it.
+    assert "Namespace" not in kinds(existing.objects)
+    runtime = next(o for o in existing.objects if o["kind"] == "ServingRuntime")
+    assert runtime["metadata"]["name"] == isvc_of(existing.objects)["metadata"]["name"] != "vllm-cuda-runtime"
     assert isvc_of(existing.objects)["metadata"]["annotations"]["serving.kserve.io/deploymentMode"] == "RawDeployment"
 
 
@@ -393,3 +412,83 @@ def test_yaml_zip_and_oc_apply() -> None:
         oc_apply_command(objects, "my dir/all.yaml", dry_run=True)
         == "oc apply -f 'my dir/all.yaml' --dry-run=server -n llm"
     )
+
+
+# ---- the dashboard's own objects -------------------------------------------------------------
+
+DASHBOARD_PAIR = Path(__file__).parent / "support" / "dashboard" / "vllm_cuda_deployment.yaml"
+# Keys whose values follow the user's inputs (compared by presence) or name a legacy profile
+# kind Navigator does not use (AcceleratorProfile, removed in OpenShift AI 3).
+_BY_PRESENCE = {"openshift.io/display-name", "opendatahub.io/runtime-version"}
+_NOT_WRITTEN = {"opendatahub.io/accelerator-name"}
+
+
+def _meta_matches(ours: dict[str, Any], theirs: dict[str, Any], kind: str) -> list[str]:
+    problems = []
+    for part in ("labels", "annotations"):
+        mine = ours["metadata"].get(part) or {}
+        for key, value in (theirs["metadata"].get(part) or {}).items():
+            if key in _NOT_WRITTEN:
+                continue
+            if key not in mine:
+                problems.append(f"{kind} {part} lacks {key}")
+            elif key not in _BY_PRESENCE and mine[key] != value:
+                problems.append(f"{kind} {part} {key}: {mine[key]!r} != {value!r}")
+    return problems
+
+
+def test_plan_deploys_as_the_dashboards_own_pair_of_objects() -> None:
+    theirs = {o["kind"]: o for o in yaml.safe_load_all(DASHBOARD_PAIR.read_text())}
+    ms = manifests_for_plan(plan(), namespace="demo", storage_uri=BASE["storage_uri"])
+    ours = {o["kind"]: o for o in ms.objects}
+    sr, isvc = ours["ServingRuntime"], ours["InferenceService"]
+    # The dashboard lists a deployment only when its runtime is its own, named as the InferenceService.
+    assert sr["metadata"]["name"] == isvc["metadata"]["name"] == isvc["spec"]["predictor"]["model"]["runtime"]
+    assert (
+        theirs["ServingRuntime"]["metadata"]["name"]
+        == theirs["InferenceService"]["spec"]["predictor"]["model"]["runtime"]
+    )
+    problems = _meta_matches(sr, theirs["ServingRuntime"], "ServingRuntime")
+    problems += _meta_matches(isvc, theirs["InferenceService"], "InferenceService")
+    assert problems == []
+    assert sr["spec"]["annotations"] == theirs["ServingRuntime"]["spec"]["annotations"]
+    assert sr["spec"]["supportedModelFormats"] == theirs["ServingRuntime"]["spec"]["supportedModelFormats"]
+    assert sr["spec"]["volumes"] == theirs["ServingRuntime"]["spec"]["volumes"]
+    (container,) = sr["spec"]["containers"]
+    (their_container,) = theirs["ServingRuntime"]["spec"]["containers"]
+    assert container["name"] == their_container["name"] and container["args"] == their_container["args"]
+    assert container["volumeMounts"] == their_container["volumeMounts"]
+    model = isvc["spec"]["predictor"]["model"]
+    assert model["modelFormat"] == theirs["InferenceService"]["spec"]["predictor"]["model"]["modelFormat"]
+    # Pinned, never floating: offline the image is the vLLM release the sizing assumed.
+    assert not is_floating(container["image"]) and container["image"].endswith(f":v{DEFAULT_VLLM_VERSION}")
+    assert sr["metadata"]["annotations"]["opendatahub.io/runtime-version"] == f"v{DEFAULT_VLLM_VERSION}"
+    # No placeholder anywhere in what a user would apply.
+    assert "<set at deploy time>" not in to_yaml(ms.objects)
+
+
+def test_a_template_runtime_is_copied_per_deployment_with_the_template_names() -> None:
+    theirs = {o["kind"]: o for o in yaml.safe_load_all(DASHBOARD_PAIR.read_text())}
+    template_sr = copy.deepcopy(theirs["ServingRuntime"])
+    template_sr["metadata"] = {
+        "name": "vllm-cuda-runtime",
+        "labels": {"opendatahub.io/dashboard": "true"},
+        "annotations": {
+            "openshift.io/display-name": "vLLM NVIDIA GPU ServingRuntime for KServe",
+            "opendatahub.io/recommended-accelerators": '["nvidia.com/gpu"]',
+            "opendatahub.io/runtime-version": "v0.21.0",
+        },
+    }
+    spec = DeploymentSpec(**{**BASE, "runtime_image": None}, template_runtime=template_sr, display_name="Granite 8B")
+    sr = next(o for o in build_manifests(spec) if o["kind"] == "ServingRuntime")
+    assert sr["metadata"]["name"] == "granite-8b"
+    assert _meta_matches(sr, theirs["ServingRuntime"], "ServingRuntime") == []
+    assert sr["spec"]["containers"][0]["image"] == "quay.io/vllm/vllm-cuda:0.21.0", "the template's own image"
+
+
+def test_floating_images_are_refused_and_gaudi_offline_asks_for_one() -> None:
+    with pytest.raises(InputError, match="names no fixed build"):
+        manifests_for_plan(plan(), namespace="demo", runtime_image="quay.io/vllm/vllm-cuda:latest")
+    assert pinned_runtime_image("gaudi") is None
+    assert pinned_runtime_image("amd", "0.15.1") is not None
+    assert pinned_runtime_image("amd", "0.13.0") is None, "no ROCm release image before vLLM 0.14"

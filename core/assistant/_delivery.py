@@ -16,8 +16,8 @@ from core.assistant._mcp import McpServer
 from core.assistant._state import DeploymentRef, PendingAction, Reply, Stage, WorkflowState
 from core.catalog import Catalog
 from core.cluster import SAMPLE_INVENTORY, Inventory, inventory_from_connection, load_inventory
-from core.cluster._client import Connection
-from core.errors import NavigatorError
+from core.cluster._client import Connection, request
+from core.errors import ClusterError, NavigatorError
 from core.planning import CapacityPlan
 from core.samples import sample_path
 
@@ -55,6 +55,27 @@ class Delivery:
         finally:
             conn.close()
 
+    def _missing_secrets(self, s: WorkflowState) -> list[str]:
+        """The deployment's Secrets its project lacks (all of them when the cluster cannot say)."""
+        assert s.deployment is not None
+        names = list(s.deployment.secrets)
+        if not names:
+            return []
+        ns = s.deployment.namespace
+        missing = []
+        try:
+            with self.cluster() as conn:
+                for name in names:
+                    try:
+                        request(
+                            conn, "get", f"secrets in namespace {ns}", "GET", f"/api/v1/namespaces/{ns}/secrets/{name}"
+                        )
+                    except ClusterError:
+                        missing.append(name)
+        except NavigatorError:
+            return names
+        return missing
+
     def _plan(self, s: WorkflowState) -> CapacityPlan:
         assert s.plan_json is not None
         return CapacityPlan.model_validate(s.plan_json)
@@ -81,7 +102,13 @@ class Delivery:
         except NavigatorError as exc:
             return f"Manifests could not be made: {exc}"
         objs = [f"{o['kind']}/{o['metadata']['name']}" for o in ms.objects]
-        s.deployment = DeploymentRef(namespace=namespace, name=ms.names[0], objects=objs, valid=ms.valid)
+        s.deployment = DeploymentRef(
+            namespace=namespace,
+            name=ms.names[0],
+            objects=objs,
+            secrets=[n.name for n in ms.secrets],
+            valid=ms.valid,
+        )
         check = "all valid against the KServe schemas" if ms.valid else "some failed validation (see the Deploy page)"
         return (
             f"Manifests for namespace **{namespace}** ({check}): "
@@ -102,12 +129,15 @@ class Delivery:
                 "Download the manifests from the Deploy page instead.",
             )
         plan = self._plan(s)
-        if plan.gated and self.hf_token is None and any(o.endswith("-hf-token") for o in s.deployment.objects):
+        missing = self._missing_secrets(s) if plan.gated and self.hf_token is None else []
+        if missing:
             return Reply(
                 s,
-                f"{plan.artifact} is a gated repository: its Secret needs a Hugging Face token of an account that "
-                "accepted the licence. Set NAVIGATOR_HF_TOKEN and say 'apply' again, or apply from the Deploy page, "
-                "which asks for the token. Nothing was changed.",
+                f"{plan.artifact} is a gated repository: the deployment reads the Secret {', '.join(missing)}, which "
+                f"project {s.deployment.namespace} does not have, with a Hugging Face token of an account that "
+                "accepted the licence. Set NAVIGATOR_HF_TOKEN and say 'apply' again (I create the Secret without "
+                f"showing the token), or create it yourself: oc create secret generic {missing[0]} -n "
+                f'{s.deployment.namespace} --from-literal=HF_TOKEN="$HF_TOKEN". Nothing was changed.',
             )
         s.pending = PendingAction(
             kind="apply",
@@ -148,7 +178,7 @@ class Delivery:
                     catalog=self.catalog,
                 )
                 secrets = {"HF_TOKEN": self.hf_token.get_secret_value()} if self.hf_token is not None else {}
-                outcome = deploy(conn, ms.objects, confirmed=True, secret_values=secrets)
+                outcome = deploy(conn, ms.objects, confirmed=True, secret_values=secrets, secrets=ms.secrets)
         except NavigatorError as exc:
             return Reply(s, f"Apply failed: {exc}. Nothing else was changed.")
         if not outcome.ok:

@@ -170,6 +170,8 @@ class DeploymentRef(BaseModel):
     name: str
     objects: list[str]
     """``Kind/name`` of every object."""
+    secrets: list[str] = Field(default_factory=list)
+    """Secrets the objects read by name (a gated repo's token), which the project must have."""
     valid: bool
     applied: bool = False
     ready: bool | None = None

@@ -7,7 +7,6 @@
 
 from core.deployment._flow import DeployOutcome, deploy
 from core.deployment._sources import (
-    UPSTREAM_IMAGES,
     ClusterFacts,
     ManifestSet,
     cluster_facts,
@@ -18,7 +17,6 @@ from core.deployment.quickstarts import QUICKSTARTS, Quickstart, StepStatus, qui
 
 __all__ = [
     "QUICKSTARTS",
-    "UPSTREAM_IMAGES",
     "ClusterFacts",
     "DeployOutcome",
     "ManifestSet",

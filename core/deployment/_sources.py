@@ -3,13 +3,16 @@
 >>> ms = manifests_for_plan(plan, namespace="llm", storage_uri="oci://quay.io/acme/granite:1")
 >>> ms.objects, [c.ok for c in ms.checks], ms.notes
 
-The ServingRuntime comes from, in order: one the namespace already has (reused, not
-emitted), the cluster's vLLM template (copied as the dashboard does), or a built-in runtime
-with the image from settings — else the ODH upstream default image, said so in the notes.
+Each deployment gets its own ServingRuntime, named as its InferenceService, as the OpenShift AI
+dashboard creates them (the dashboard lists a model only when the two match). It is copied from
+the cluster's vLLM template (the image the cluster ships), or built in with the image from
+settings, else the pinned vLLM release image of the version the sizing assumed — never a
+floating ``:latest``. Secrets are referenced by name (``ManifestSet.secrets``).
 """
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -18,29 +21,25 @@ from core.catalog import Catalog
 from core.cluster._client import Connection, request
 from core.cluster.deploy import existing_runtimes, platform_release
 from core.cluster.inventory import Inventory
-from core.cluster.runtimes import RuntimeTemplate, runtime_templates
+from core.cluster.runtimes import RuntimeTemplate, applications_namespace, runtime_templates
 from core.decision import DecisionReport
 from core.errors import ClusterError, ClusterNotFoundError, InputError
 from core.manifests import (
     DeploymentSpec,
     ObjectCheck,
+    SecretNeed,
     build_manifests,
     deployment_mode_for,
+    is_floating,
+    pinned_runtime_image,
     provider_for,
+    secret_needs,
     spec_from_decision,
     spec_from_plan,
     validate_objects,
 )
 from core.manifests._build import BUILTIN_RUNTIME, Provider
 from core.planning import CapacityPlan
-
-# research/kserve-openshift.md §0: the images ODH upstream's params.env names. Only used
-# offline when neither the cluster's template nor the settings give one.
-UPSTREAM_IMAGES = {
-    "nvidia": "quay.io/vllm/vllm-cuda:latest",
-    "amd": "quay.io/vllm/vllm-rocm:latest",
-    "gaudi": "quay.io/opendatahub/vllm:fast-gaudi",
-}
 
 
 class ClusterFacts(BaseModel):
@@ -54,6 +53,31 @@ class ClusterFacts(BaseModel):
     namespace_exists: bool = False
     keda: bool | None = None
     """The cluster has KEDA's ScaledObject CRD (the Custom Metrics Autoscaler); None: not known."""
+    applications_namespace: str | None = None
+    """Where OpenShift AI keeps its global objects (templates, global hardware profiles)."""
+    project_hardware_profiles: list[str] = Field(default_factory=list)
+    """HardwareProfiles defined in the target project itself."""
+
+
+DEFAULT_APPLICATIONS_NAMESPACE = "redhat-ods-applications"
+"""OpenShift AI's applications namespace when the cluster is not read (``opendatahub`` on ODH)."""
+
+
+def _profile_fields(facts: ClusterFacts, namespace: str, overrides: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """Where a named hardware profile lives, as the dashboard annotates it (odh-dashboard
+    ``inferenceServices.ts`` ``assembleInferenceService``: the project when the profile is the
+    project's own, else the dashboard's applications namespace)."""
+    profile = overrides.get("hardware_profile")
+    if not profile or overrides.get("hardware_profile_namespace"):
+        return {}, []
+    if profile in facts.project_hardware_profiles:
+        return {"hardware_profile_namespace": namespace}, []
+    if facts.applications_namespace:
+        return {"hardware_profile_namespace": facts.applications_namespace}, []
+    return {"hardware_profile_namespace": DEFAULT_APPLICATIONS_NAMESPACE}, [
+        f"hardware profile {profile}: taken as a global profile in {DEFAULT_APPLICATIONS_NAMESPACE} (OpenShift AI's "
+        "applications namespace; opendatahub on Open Data Hub) because the cluster was not read"
+    ]
 
 
 class ManifestSet(BaseModel):
@@ -66,6 +90,8 @@ class ManifestSet(BaseModel):
     objects: list[dict[str, Any]]
     checks: list[ObjectCheck]
     notes: list[str] = Field(default_factory=list)
+    secrets: list[SecretNeed] = Field(default_factory=list)
+    """Secrets the objects read by name; the deploy checks them and never renders their values."""
 
     @property
     def valid(self) -> bool:
@@ -73,7 +99,9 @@ class ManifestSet(BaseModel):
         return all(c.ok for c in self.checks)
 
 
-def _runtime_fields(provider: Provider, facts: ClusterFacts, runtime_image: str | None) -> tuple[dict[str, Any], str]:
+def _runtime_fields(
+    provider: Provider, facts: ClusterFacts, runtime_image: str | None, vllm_version: str | None
+) -> tuple[dict[str, Any], str]:
     name = BUILTIN_RUNTIME[provider][0]
     template = next(
         (
@@ -83,22 +111,33 @@ def _runtime_fields(provider: Provider, facts: ClusterFacts, runtime_image: str 
         ),
         None,
     )
-    if name in facts.existing_runtimes or (template and template.runtime in facts.existing_runtimes):
-        reuse = template.runtime if template and template.runtime in facts.existing_runtimes else name
-        return {"reuse_runtime": reuse}, f"reusing the ServingRuntime {reuse} the namespace already has"
     if template is not None:
-        note = f"ServingRuntime from the cluster template {template.template} (image {template.image})"
+        image = runtime_image or template.image
+        version = f", vLLM {template.runtime_version}" if template.runtime_version else ""
+        note = f"ServingRuntime from the cluster template {template.template} (image {image}{version})"
         return {
             "template_runtime": template.serving_runtime,
             "template_name": template.template,
             "runtime_image": runtime_image,
         }, note
     if runtime_image:
-        return {"runtime_image": runtime_image}, f"built-in vLLM runtime with the image from settings ({runtime_image})"
-    image = UPSTREAM_IMAGES[provider]
-    return {"runtime_image": image}, (
-        f"no cluster template and no image in settings: built-in runtime with the ODH upstream image {image}; "
-        "on OpenShift AI use your cluster's template image (Settings → vLLM runtime image)"
+        if is_floating(runtime_image):
+            raise InputError(
+                f"runtime image {runtime_image}: names no fixed build (no tag, or :latest), so the vLLM that runs "
+                "would change under the plan; give a version tag or a digest"
+            )
+        return {"runtime_image": runtime_image}, f"vLLM runtime image from settings ({runtime_image})"
+    pinned = pinned_runtime_image(provider, vllm_version)
+    if pinned is None:
+        raise InputError(
+            f"runtime image: no cluster template was read and no public {provider} vLLM image is pinned for "
+            f"vLLM {vllm_version or 'the version the sizing assumed'}; give one with --runtime-image (or the vLLM "
+            "image field on the Deploy page), or connect to the cluster to use its own template"
+        )
+    return {"runtime_image": pinned.image, "runtime_version": pinned.vllm_version}, (
+        f"no cluster template read: vLLM runtime image {pinned.image}, {pinned.source} (vLLM {pinned.vllm_version}); "
+        "on OpenShift AI, connect to the cluster to deploy with its own template image, or give another pinned image "
+        "(--runtime-image, or the vLLM image field on the Deploy page)"
     )
 
 
@@ -111,15 +150,35 @@ def _finish(specs: list[DeploymentSpec], notes: list[str]) -> ManifestSet:
             if key not in seen:
                 seen.add(key)
                 objects.append(obj)
-    order = {"Namespace": 0, "Secret": 1, "ServingRuntime": 2, "InferenceService": 3, "PodDisruptionBudget": 4}
+    order = {
+        "Namespace": 0,
+        "Secret": 1,
+        "ServiceAccount": 1,
+        "ServingRuntime": 2,
+        "InferenceService": 3,
+        "PodDisruptionBudget": 4,
+    }
     objects.sort(key=lambda o: order.get(o["kind"], 9))
+    secrets = [need for spec in specs for need in secret_needs(spec)]
+    notes = notes + [
+        f"the deployment reads the Secret {n.name} ({', '.join(n.keys)}): {n.purpose}; the deploy creates it from "
+        f"{' and '.join('$' + k for k in n.keys)} when given, otherwise create it first: {n.oc_command()}"
+        for n in secrets
+    ]
     return ManifestSet(
-        names=[s.name for s in specs], specs=specs, objects=objects, checks=validate_objects(objects), notes=notes
+        names=[s.name for s in specs],
+        specs=specs,
+        objects=objects,
+        checks=validate_objects(objects),
+        notes=notes,
+        secrets=secrets,
     )
 
 
-def _common(provider: Provider, facts: ClusterFacts, runtime_image: str | None) -> tuple[dict[str, Any], list[str]]:
-    runtime, note = _runtime_fields(provider, facts, runtime_image)
+def _common(
+    provider: Provider, facts: ClusterFacts, runtime_image: str | None, vllm_version: str | None = None
+) -> tuple[dict[str, Any], list[str]]:
+    runtime, note = _runtime_fields(provider, facts, runtime_image, vllm_version)
     fields: dict[str, Any] = {
         **runtime,
         "deployment_mode": deployment_mode_for(facts.release_version),
@@ -147,7 +206,11 @@ def manifests_for_plan(
     facts = facts or ClusterFacts()
     if plan.chosen is None:
         raise InputError(f"plan {plan.id}: no configuration was chosen ({'; '.join(plan.reasons)}); nothing to deploy")
-    fields, notes = _common(provider_for(plan.chosen.gpu, catalog), facts, runtime_image)
+    version = plan.request.constraints.vllm_version
+    fields, notes = _common(provider_for(plan.chosen.gpu, catalog), facts, runtime_image, version)
+    profile, profile_notes = _profile_fields(facts, namespace, overrides)
+    fields |= profile
+    notes += profile_notes
     spec, spec_notes = spec_from_plan(
         plan, namespace=namespace, inventory=inventory, catalog=catalog, keda=facts.keda, **{**fields, **overrides}
     )
@@ -177,6 +240,9 @@ def manifests_for_report(
             continue
         provider = provider_for(d.best.gpu, catalog) if d.best else "nvidia"
         fields, common_notes = _common(provider, facts, runtime_image or report.runtime_image)
+        profile, profile_notes = _profile_fields(facts, namespace, overrides)
+        fields |= profile
+        common_notes += profile_notes
         spec, spec_notes = spec_from_decision(
             d, namespace=namespace, inventory=inventory, catalog=catalog, **{**fields, **overrides}
         )
@@ -188,6 +254,26 @@ def manifests_for_report(
 
 
 _CRDS = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions"
+
+
+def _project_profiles(conn: Connection, namespace: str) -> list[str]:
+    """Names of the HardwareProfiles in a project (``infrastructure.opendatahub.io`` v1, else
+    the v1alpha1 of earlier releases); none when neither is served or readable."""
+    for version in ("v1", "v1alpha1"):
+        try:
+            data = request(
+                conn,
+                "list",
+                f"hardwareprofiles.infrastructure.opendatahub.io in namespace {namespace}",
+                "GET",
+                f"/apis/infrastructure.opendatahub.io/{version}/namespaces/{namespace}/hardwareprofiles",
+            )
+        except ClusterNotFoundError:
+            continue
+        except ClusterError:
+            return []
+        return [str(i["metadata"]["name"]) for i in data.get("items") or []]
+    return []
 
 
 def cluster_facts(conn: Connection, namespace: str) -> tuple[ClusterFacts, list[str]]:
@@ -211,6 +297,9 @@ def cluster_facts(conn: Connection, namespace: str) -> tuple[ClusterFacts, list[
         values["namespace_exists"] = True
     except ClusterError:
         values["namespace_exists"] = False
+    with contextlib.suppress(ClusterError):
+        values["applications_namespace"] = applications_namespace(conn)
+    values["project_hardware_profiles"] = _project_profiles(conn, namespace) if values["namespace_exists"] else []
     try:
         request(conn, "get", "customresourcedefinitions", "GET", f"{_CRDS}/scaledobjects.keda.sh")
         values["keda"] = True

@@ -2,9 +2,11 @@
 
 :func:`build_manifests` turns a :class:`DeploymentSpec` — made from a capacity plan or a
 decision by :func:`spec_from_plan` / :func:`spec_from_decision` — into the ordered objects:
-the project (Namespace), an S3 data connection when the storage is ``s3://``, the vLLM
-ServingRuntime (copied from the cluster's template, or built in), the InferenceService, and
-a PodDisruptionBudget only when at least two replicas must stay up.
+the project (Namespace), the ServiceAccount that hands a gated ``hf://`` repo's token Secret
+to the storage initializer, the vLLM ServingRuntime of this deployment (named as the
+InferenceService, as the dashboard does: copied from the cluster's template, or built in with
+a pinned image), the InferenceService, and a PodDisruptionBudget only when at least two
+replicas must stay up. Secrets are referenced by name and never written (:func:`secret_needs`).
 """
 
 from __future__ import annotations
@@ -87,7 +89,10 @@ class DeploymentSpec(BaseModel):
     s3_connection: str | None = None
     """Name of the S3 data connection Secret (for ``s3://`` storage)."""
     hf_token_secret: str | None = None
-    """Secret holding ``HF_TOKEN`` for a gated or private ``hf://`` repo (its value is asked at deploy time)."""
+    """Name of the Secret holding ``HF_TOKEN`` for a gated or private ``hf://`` repo. Only its name is
+    written: the Secret is made by ``oc create secret`` or by the deploy from a token it is given."""
+    runtime_version: str | None = None
+    """vLLM version of a built-in runtime's image (``opendatahub.io/runtime-version``, as the templates set it)."""
     s3_endpoint: str | None = None
     s3_bucket: str | None = None
     s3_region: str | None = None
@@ -122,28 +127,36 @@ def _shm(size: str) -> dict[str, Any]:
     return {"name": "shm", "emptyDir": {"medium": "Memory", "sizeLimit": size}}
 
 
+def _runtime_metadata(spec: DeploymentSpec, template_runtime: str, template_display: str) -> dict[str, str]:
+    """The annotations the dashboard puts on the ServingRuntime it creates from a template for one
+    deployment (odh-dashboard ``frontend/src/api/k8s/servingRuntimes.ts`` ``assembleServingRuntime``
+    @ 5c2b723: display name of the deployment, the template's runtime name and display name, the
+    scope of a global template)."""
+    return {
+        "openshift.io/display-name": spec.display_name or spec.name,
+        "opendatahub.io/template-name": template_runtime,
+        "opendatahub.io/template-display-name": template_display,
+        "opendatahub.io/serving-runtime-scope": "global",
+    }
+
+
 def builtin_runtime(spec: DeploymentSpec) -> dict[str, Any]:
-    """A vLLM ServingRuntime like the shipped templates, with the image as a parameter."""
+    """A vLLM ServingRuntime for this deployment, named as its InferenceService, shaped like the
+    shipped templates (odh-model-controller ``config/runtimes/vllm``) with a pinned image."""
     if not spec.runtime_image:
-        raise InputError(
-            "runtime_image: not connected to a cluster, so give the vLLM image (NAVIGATOR_VLLM_RUNTIME_IMAGE)"
-        )
-    name, display = BUILTIN_RUNTIME[spec.provider]
+        raise InputError("runtime_image: not connected to a cluster, so give the vLLM image (--runtime-image)")
+    template_runtime, display = BUILTIN_RUNTIME[spec.provider]
+    annotations = {
+        **_runtime_metadata(spec, template_runtime, display),
+        "opendatahub.io/recommended-accelerators": f'["{GPU_RESOURCE[spec.provider]}"]',
+        "opendatahub.io/apiProtocol": "REST",
+    }
+    if spec.runtime_version:
+        annotations["opendatahub.io/runtime-version"] = f"v{spec.runtime_version.lstrip('v')}"
     return {
         "apiVersion": "serving.kserve.io/v1alpha1",
         "kind": "ServingRuntime",
-        "metadata": {
-            "name": name,
-            "namespace": spec.namespace,
-            "labels": _labels(),
-            "annotations": {
-                "openshift.io/display-name": display,
-                "opendatahub.io/recommended-accelerators": f'["{GPU_RESOURCE[spec.provider]}"]',
-                "opendatahub.io/template-name": name,
-                "opendatahub.io/template-display-name": display,
-                "opendatahub.io/apiProtocol": "REST",
-            },
-        },
+        "metadata": {"name": spec.name, "namespace": spec.namespace, "labels": _labels(), "annotations": annotations},
         "spec": {
             "annotations": {
                 "prometheus.io/port": "8080",
@@ -156,7 +169,9 @@ def builtin_runtime(spec: DeploymentSpec) -> dict[str, Any]:
                 {
                     "name": "kserve-container",
                     "image": spec.runtime_image,
-                    "command": ["python", "-m", "vllm.entrypoints.openai.api_server"],
+                    # python3: present in both the UBI-based ODH images and the vLLM project's
+                    # Ubuntu-based ones (which have no bare `python`).
+                    "command": ["python3", "-m", "vllm.entrypoints.openai.api_server"],
                     "args": ["--port=8080", "--model=/mnt/models", "--served-model-name={{.Name}}"],
                     "env": [{"name": "HF_HOME", "value": "/tmp/hf_home"}],
                     "ports": [{"containerPort": 8080, "protocol": "TCP"}],
@@ -169,15 +184,18 @@ def builtin_runtime(spec: DeploymentSpec) -> dict[str, Any]:
 
 
 def runtime_from_template(spec: DeploymentSpec) -> dict[str, Any]:
-    """The template's ServingRuntime with what the dashboard adds (annotations, /dev/shm)."""
+    """The template's ServingRuntime as the dashboard copies it into a project for one deployment:
+    renamed to the InferenceService, with the template's names as annotations and /dev/shm."""
     assert spec.template_runtime is not None
     sr = copy.deepcopy(spec.template_runtime)
     meta = sr.setdefault("metadata", {})
+    template_runtime = str(meta.get("name", ""))
+    ann = meta.setdefault("annotations", {})
+    template_display = str(ann.get("openshift.io/display-name", template_runtime))
+    meta["name"] = spec.name
     meta["namespace"] = spec.namespace
     meta.setdefault("labels", {}).update(_labels())
-    ann = meta.setdefault("annotations", {})
-    ann["opendatahub.io/template-name"] = meta.get("name", "")
-    ann["opendatahub.io/template-display-name"] = ann.get("openshift.io/display-name", meta.get("name", ""))
+    ann.update(_runtime_metadata(spec, template_runtime, template_display))
     if spec.runtime_image:
         for c in sr["spec"]["containers"]:
             c["image"] = spec.runtime_image
@@ -248,8 +266,8 @@ def inference_service(spec: DeploymentSpec, runtime_name: str) -> dict[str, Any]
         "resources": resources,
     }
     if spec.hf_token_secret and spec.storage_uri.startswith("hf://"):
-        # KServe's storage initializer and vLLM read HF_TOKEN for gated repos (KServe docs,
-        # "Deploy InferenceService with model from Hugging Face Hub").
+        # vLLM reads HF_TOKEN for whatever it fetches from the Hub itself; the weights come through
+        # the storage initializer, which reads the Secret through the ServiceAccount (below).
         model["env"] = [
             {"name": "HF_TOKEN", "valueFrom": {"secretKeyRef": {"name": spec.hf_token_secret, "key": "HF_TOKEN"}}}
         ]
@@ -260,6 +278,8 @@ def inference_service(spec: DeploymentSpec, runtime_name: str) -> dict[str, Any]
     else:
         model["storageUri"] = spec.storage_uri
     predictor: dict[str, Any] = {"minReplicas": spec.min_replicas, "maxReplicas": spec.max_replicas, "model": model}
+    if spec.hf_token_secret and spec.storage_uri.startswith("hf://"):
+        predictor["serviceAccountName"] = hf_service_account_name(spec)
     if spec.autoscaling == "fixed":
         predictor["maxReplicas"] = spec.min_replicas or 1
     elif spec.autoscaling == "hpa":
@@ -317,50 +337,109 @@ def namespace_object(spec: DeploymentSpec) -> dict[str, Any]:
     }
 
 
+class SecretNeed(BaseModel):
+    """A Secret the deployment reads, referenced by name only: the deploy checks it exists in the
+    project, creates it from values it is given (never rendered, cached or logged), or prints the
+    one ``oc`` command that makes it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    namespace: str
+    keys: list[str]
+    """Keys whose values only the user has (tokens, access keys)."""
+    plain: dict[str, str] = Field(default_factory=dict)
+    """Keys whose values the deployment already knows (bucket, endpoint, region)."""
+    purpose: str
+    labels: dict[str, str] = Field(default_factory=dict)
+    annotations: dict[str, str] = Field(default_factory=dict)
+
+    def oc_command(self) -> str:
+        """The command that creates it, reading each value from the shell environment."""
+        literals = " ".join(f'--from-literal={k}="${k}"' for k in self.keys)
+        plain = " ".join(f"--from-literal={k}={v}" for k, v in self.plain.items())
+        cmd = f"oc create secret generic {self.name} -n {self.namespace} {literals} {plain}".rstrip()
+        if self.labels:
+            labels = " ".join(f"{k}={v}" for k, v in self.labels.items())
+            cmd += f" && oc label secret {self.name} -n {self.namespace} {labels}"
+        if self.annotations:
+            ann = " ".join(f"{k}={v}" for k, v in self.annotations.items())
+            cmd += f" && oc annotate secret {self.name} -n {self.namespace} {ann}"
+        return cmd
+
+    def secret_object(self, values: dict[str, str]) -> dict[str, Any]:
+        """The Secret with the user's values, to send to the API server and drop (never rendered)."""
+        meta: dict[str, Any] = {"name": self.name, "namespace": self.namespace}
+        if self.labels:
+            meta["labels"] = dict(self.labels)
+        if self.annotations:
+            meta["annotations"] = dict(self.annotations)
+        data = {k: values[k] for k in self.keys} | dict(self.plain)
+        return {"apiVersion": "v1", "kind": "Secret", "type": "Opaque", "metadata": meta, "stringData": data}
+
+
 def _s3_connection_name(spec: DeploymentSpec) -> str:
     return spec.s3_connection or f"aws-connection-{spec.name}"
 
 
-def s3_connection_secret(spec: DeploymentSpec) -> dict[str, Any]:
-    """An S3 data connection Secret as the dashboard writes it. The access keys are marked
-    ``<set at deploy time>`` and filled from what the user types when deploying (never shown
-    back or written to disk); apply refuses to send a Secret that still has such a value."""
-    name = _s3_connection_name(spec)
-    return {
-        "apiVersion": "v1",
-        "kind": "Secret",
-        "type": "Opaque",
-        "metadata": {
-            "name": name,
-            "namespace": spec.namespace,
-            "labels": {"opendatahub.io/dashboard": "true", "opendatahub.io/managed": "true"},
-            "annotations": {"opendatahub.io/connection-type": "s3", "openshift.io/display-name": name},
-        },
-        "stringData": {
-            "AWS_ACCESS_KEY_ID": "<set at deploy time>",
-            "AWS_SECRET_ACCESS_KEY": "<set at deploy time>",
-            "AWS_S3_ENDPOINT": spec.s3_endpoint or "<endpoint>",
+def hf_service_account_name(spec: DeploymentSpec) -> str:
+    """The ServiceAccount that carries the Hugging Face token Secret to the storage initializer."""
+    return f"{spec.name}-hf"[:63]
+
+
+def secret_needs(spec: DeploymentSpec) -> list[SecretNeed]:
+    """The Secrets this deployment reads, by name: an S3 data connection as the dashboard labels it,
+    or the Hugging Face token of a gated ``hf://`` repo."""
+    out: list[SecretNeed] = []
+    if spec.storage_uri.startswith("s3://"):
+        name = _s3_connection_name(spec)
+        plain = {
             "AWS_S3_BUCKET": spec.s3_bucket or spec.storage_uri.removeprefix("s3://").split("/")[0],
             "AWS_DEFAULT_REGION": spec.s3_region or "us-east-1",
-        },
-    }
+        }
+        if spec.s3_endpoint:
+            plain["AWS_S3_ENDPOINT"] = spec.s3_endpoint
+        out.append(
+            SecretNeed(
+                name=name,
+                namespace=spec.namespace,
+                keys=["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"] + ([] if spec.s3_endpoint else ["AWS_S3_ENDPOINT"]),
+                plain=plain,
+                purpose=f"the S3 data connection that reads {spec.storage_uri}",
+                labels={"opendatahub.io/dashboard": "true", "opendatahub.io/managed": "true"},
+                annotations={"opendatahub.io/connection-type": "s3", "openshift.io/display-name": name},
+            )
+        )
+    if spec.hf_token_secret and spec.storage_uri.startswith("hf://"):
+        out.append(
+            SecretNeed(
+                name=spec.hf_token_secret,
+                namespace=spec.namespace,
+                keys=["HF_TOKEN"],
+                purpose=(
+                    f"{spec.storage_uri} is gated, so its download needs the Hugging Face token of an account that "
+                    "accepted the licence"
+                ),
+                labels={"opendatahub.io/dashboard": "true"},
+            )
+        )
+    return out
 
 
-def hf_token_secret(spec: DeploymentSpec) -> dict[str, Any]:
-    """The Secret a gated Hugging Face repo needs: ``HF_TOKEN`` is filled from what the user gives
-    when deploying (never shown back or written to disk); apply refuses it while unset."""
+def hf_service_account(spec: DeploymentSpec) -> dict[str, Any]:
+    """KServe's documented way to give ``hf://`` storage its token: a ServiceAccount listing the
+    Secret, named by the predictor's ``serviceAccountName`` (KServe docs 0.20, "Deploy
+    InferenceService with model from Hugging Face Hub", option 1)."""
     assert spec.hf_token_secret is not None
     return {
         "apiVersion": "v1",
-        "kind": "Secret",
-        "type": "Opaque",
+        "kind": "ServiceAccount",
         "metadata": {
-            "name": spec.hf_token_secret,
+            "name": hf_service_account_name(spec),
             "namespace": spec.namespace,
             "labels": {"opendatahub.io/dashboard": "true"},
-            "annotations": {"openshift.io/display-name": "Hugging Face token"},
         },
-        "stringData": {"HF_TOKEN": "<set at deploy time>"},
+        "secrets": [{"name": spec.hf_token_secret}],
     }
 
 
@@ -369,10 +448,8 @@ def build_manifests(spec: DeploymentSpec) -> list[dict[str, Any]]:
     objects: list[dict[str, Any]] = []
     if spec.create_namespace:
         objects.append(namespace_object(spec))
-    if spec.storage_uri.startswith("s3://"):
-        objects.append(s3_connection_secret(spec))
     if spec.hf_token_secret and spec.storage_uri.startswith("hf://"):
-        objects.append(hf_token_secret(spec))
+        objects.append(hf_service_account(spec))
     if spec.reuse_runtime:
         runtime_name = spec.reuse_runtime
     else:

@@ -89,6 +89,13 @@ def _placement(
         selector[label] = products.pop()
     elif len(products) > 1:
         notes.append(f"nodes label {gpu} differently ({', '.join(sorted(products))}); no nodeSelector")
+    if inventory.source.startswith("sample"):
+        what = f"nodeSelector {label}={selector[label]}" if label and label in selector else "the placement"
+        notes.append(
+            f"{what} and the tolerations come from the sample inventory the plan was made with, which describes "
+            "no real cluster: read your cluster (--cluster, or connect in Settings) or give your inventory file so "
+            "they match your nodes' labels and taints"
+        )
     return selector, _tolerations(taints), notes
 
 
@@ -158,10 +165,6 @@ def spec_from_plan(
     hf_secret = overrides.get("hf_token_secret")
     if gated and str(storage).startswith("hf://") and hf_secret is None:
         hf_secret = f"{_name_from(plan.model)[:28]}-hf-token"
-        notes.append(
-            f"{storage} is gated: the Secret {hf_secret} carries HF_TOKEN (give a token of an account that "
-            "accepted the licence when deploying)"
-        )
     selector, tolerations, placement_notes = _placement(inventory, c.gpu, None, None, provider)
     notes += placement_notes
     scaling, scaling_notes = scaling_fields(c, keda=keda, asked=overrides.get("autoscaling"))

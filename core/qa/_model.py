@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Literal
 
@@ -9,7 +10,26 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from core.cluster._access import Principal
 
-DEFAULT_TEST_IMAGE = "quay.io/opendatahub/opendatahub-tests:latest"
+QA_DEFAULT_RELEASE = "3.5"
+"""The OpenShift AI release whose tests run when the cluster's release is not known: the newest
+GA release branch opendatahub-tests' branching guide names."""
+DEFAULT_TEST_IMAGE = f"quay.io/opendatahub/opendatahub-tests:{QA_DEFAULT_RELEASE}"
+"""Pinned, never ``:latest``: opendatahub-tests publishes one image per OpenShift AI release branch
+(``docs/RELEASE_BRANCHING.md``: "The branch name and the image tag are always the same string",
+GA releases ``<major>.<minor>`` such as ``2.25``, ``3.4``, ``3.5``; ``main`` builds ``latest``)."""
+
+
+def release_test_image(release_version: str | None) -> str:
+    """The opendatahub-tests image of a cluster's OpenShift AI release (``3.4.2`` → ``…:3.4``),
+    or :data:`DEFAULT_TEST_IMAGE` when the release is not known.
+
+    >>> release_test_image("3.4.2")
+    'quay.io/opendatahub/opendatahub-tests:3.4'
+    """
+    m = re.match(r"^v?(\d+)\.(\d+)", (release_version or "").strip())
+    return f"quay.io/opendatahub/opendatahub-tests:{m.group(1)}.{m.group(2)}" if m else DEFAULT_TEST_IMAGE
+
+
 # research/kserve-openshift.md §5.2: the suite's current test (moved there in June 2026).
 TEST_PATH = "tests/model_serving/model_runtime/vllm/modelcar/test_modelvalidation.py"
 WORKDIR = "/home/odh/opendatahub-tests"

@@ -101,7 +101,7 @@ with st.form("dp_options"):
         ),
     )
     runtime_image = c3.text_input(
-        "vLLM image for a built-in runtime (empty = the cluster template's)",
+        "vLLM image (empty = the cluster template's, else the pinned vLLM release the plan assumed)",
         value=settings.vllm_runtime_image or "",
         key="dp_image",
         help=(
@@ -243,16 +243,22 @@ if ms is not None:
         st.warning("Fix the validation errors above before deploying.", icon=":material/block:")
     else:
         secret_values: dict[str, str] = {}
-        if any(o["kind"] == "Secret" and "HF_TOKEN" in (o.get("stringData") or {}) for o in ms.objects):
+        needed_keys = {k for n in ms.secrets for k in n.keys}
+        if "HF_TOKEN" in needed_keys:
+            hf_secret = next(n.name for n in ms.secrets if "HF_TOKEN" in n.keys)
             st.markdown(
-                "**Hugging Face token** — the repo is gated; the token goes to the cluster only, it is not kept by "
-                "Navigator."
+                f"**Hugging Face token** — the repo is gated. If the project has no Secret `{hf_secret}` yet, give a "
+                "token here and the deploy creates it; the token goes to the cluster only, Navigator does not keep it."
             )
             token = st.text_input("HF_TOKEN", type="password", key="dp_hf_token")
             if token:
                 secret_values["HF_TOKEN"] = token
-        if any(o["kind"] == "Secret" and "AWS_ACCESS_KEY_ID" in (o.get("stringData") or {}) for o in ms.objects):
-            st.markdown("**S3 data connection** — the keys go to the cluster only; they are not kept by Navigator.")
+        if "AWS_ACCESS_KEY_ID" in needed_keys:
+            s3_secret = next(n.name for n in ms.secrets if "AWS_ACCESS_KEY_ID" in n.keys)
+            st.markdown(
+                f"**S3 data connection** — if the project has no data connection `{s3_secret}` yet, give its keys here "
+                "and the deploy creates it; the keys go to the cluster only, Navigator does not keep them."
+            )
             s1, s2, s3 = st.columns(3)
             s3_values = {
                 "AWS_ACCESS_KEY_ID": s1.text_input("Access key ID", type="password", key="dp_s3_id"),
@@ -282,6 +288,15 @@ if ms is not None:
             f"I confirm: create or patch {len(ms.objects)} objects in {namespace.strip()}", key="dp_confirm"
         )
         dry_clicked = b1.button("Server-side dry run", key="dp_dry")
+        force = b1.checkbox(
+            "Take over fields other tools manage",
+            key="dp_force",
+            help=(
+                "Navigator writes with server-side apply as field manager 'navigator'. A field someone changed "
+                "with another tool (oc edit, a controller) stops the apply and is named; tick this to take such "
+                "fields over: their values are replaced by the manifest's."
+            ),
+        )
         apply_clicked = b2.button("Deploy", type="primary", disabled=not confirm, key="dp_apply")
         if dry_clicked or apply_clicked:
             try:
@@ -293,7 +308,9 @@ if ms is not None:
                             ms.objects,
                             confirmed=apply_clicked and confirm,
                             secret_values=secret_values,
+                            secrets=ms.secrets,
                             on_result=lambda stage, r: progress.write(f"{stage}: {r.kind}/{r.name} — {r.action}"),
+                            force=force,
                         )
                         progress.update(
                             label=outcome.message, state="complete" if outcome.ok else "error", expanded=False
@@ -307,6 +324,9 @@ if ms is not None:
                     st.markdown("**Apply**")
                     _table(outcome.applied)
                 (st.success if outcome.ok else st.error)(outcome.message)
+                for r in outcome.dry_run + outcome.applied:
+                    if r.action == "failed":  # in full: a conflict names each field and who manages it
+                        st.error(f"{r.kind} {r.name}: {r.message}", icon=":material/error:")
             except NavigatorError as exc:
                 st.error(str(exc), icon=":material/error:")
 
@@ -398,8 +418,17 @@ if ms is not None:
                 for quick in QUICKSTARTS:
                     if st.session_state.get(f"dp_qs_{quick.key}"):
                         st.markdown(f"**{quick.title}**")
-                        _table(run_quickstart(conn, quick.key, ms.objects, secret_values=secret_values))
-                steps = quickstart_status(conn, ms.objects)
+                        _table(
+                            run_quickstart(
+                                conn,
+                                quick.key,
+                                ms.objects,
+                                secret_values=secret_values,
+                                secrets=ms.secrets,
+                                force=force,
+                            )
+                        )
+                steps = quickstart_status(conn, ms.objects, ms.secrets)
             finally:
                 conn.close()
             for step, quick in zip(steps, QUICKSTARTS, strict=True):

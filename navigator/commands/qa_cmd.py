@@ -119,7 +119,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--kubeconfig", type=Path, metavar="PATH", help="default: NAVIGATOR_KUBECONFIG, $KUBECONFIG")
     p.add_argument("--accelerator", default="nvidia", help="nvidia, amd, gaudi or spyre (default nvidia)")
     p.add_argument("--runtime-image", help="vLLM image (default: NAVIGATOR_VLLM_RUNTIME_IMAGE, else the template's)")
-    p.add_argument("--test-image", default=DEFAULT_TEST_IMAGE)
+    p.add_argument(
+        "--test-image",
+        default=DEFAULT_TEST_IMAGE,
+        help=f"opendatahub-tests image, tagged by OpenShift AI release (default {DEFAULT_TEST_IMAGE}; "
+        "use your cluster's release, e.g. …:3.4)",
+    )
     p.add_argument("--timeout", type=float, default=3600, help="seconds (default 3600)")
     p.add_argument("--pytest-arg", action="append", metavar="ARG", help="extra pytest argument (repeatable)")
     p.add_argument("--dry-run", action="store_true", help="print the exact command; secrets are never in it")
