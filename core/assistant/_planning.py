@@ -22,6 +22,7 @@ from core.planning import (
     checkpoint_lines,
     context_lines,
     headline_lines,
+    llmd_sentence,
     recommend_models,
 )
 
@@ -177,8 +178,13 @@ def plan_text(plan: CapacityPlan) -> str:
     """The plan in a few lines, each number with its unit, provenance and range: the lines the
     CLI and the report print (core.planning's words), so a figure reads the same everywhere."""
     c = plan.chosen
+    llmd = llmd_sentence(plan.llmd)  # the llm-d option, when the plan has one (the CLI prints it in full)
     if c is None:
-        return "No configuration can serve this: " + "; ".join(plan.reasons or ["every candidate was rejected"])
+        return (
+            "No configuration can serve this: "
+            + "; ".join(plan.reasons or ["every candidate was rejected"])
+            + (f"\n\n{llmd}" if llmd else "")
+        )
     verdict = "Meets every target." if c.meets_slo else "Closest option, but it misses: " + "; ".join(c.violations)
     lines = [
         f"**{plan.model}** on **{c.gpus_per_replica} × {c.gpu}** per replica ({c.precision}, KV cache "
@@ -188,4 +194,6 @@ def plan_text(plan: CapacityPlan) -> str:
         "\n".join(f"- {line}" for line in checkpoint_lines(plan, limit=2)),
         "\n".join(f"- {line}" for line in context_lines(plan)),
     ]
+    if llmd:
+        lines.append(llmd)
     return "\n\n".join(lines)

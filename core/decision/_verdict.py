@@ -86,6 +86,11 @@ class ModelDecision(BaseModel):
     """Where the model's config and weights were read (the image, an upload, the catalog's copy)."""
 
 
+def _node_size(members: list[tuple[Node, AcceleratorPool]]) -> int:
+    """The most GPUs of a pool group one node has."""
+    return max(p.allocatable for _, p in members)
+
+
 def _pool_groups(inventory: Inventory) -> PoolGroups:
     groups: PoolGroups = defaultdict(list)
     for node in inventory.nodes:
@@ -354,6 +359,18 @@ def decide_entry(
         reasons = reasons[:8]
         flags = to_serving_flags(args, serving.gpu_count, entry=label, vllm_version=vllm_version)
         alternative = nearest_alternative(arch, groups, flags, cat)
+        from core.planning import decision_sentence  # imported here: core.planning imports core.decision
+
+        spanning = next(
+            (
+                sentence
+                for (gpu_name, _, mig), members in groups.items()
+                if not mig and (sentence := decision_sentence(arch, cat.gpu(gpu_name), _node_size(members), flags))
+            ),
+            None,
+        )
+        if spanning:  # the weights fit no node of the cluster: the llm-d replica that spans nodes
+            alternative = f"{alternative}; or {spanning}" if alternative else spanning
     return ModelDecision(
         **common,
         model=arch.name,

@@ -10,6 +10,7 @@
 from core.manifests._build import (
     GPU_RESOURCE,
     DeploymentSpec,
+    SecretNeed,
     Toleration,
     build_manifests,
     builtin_runtime,
@@ -17,7 +18,10 @@ from core.manifests._build import (
     model_args,
     pod_disruption_budget,
     runtime_from_template,
+    secret_needs,
 )
+from core.manifests._images import PinnedImage, is_floating, pinned_runtime_image
+from core.manifests._llmd import llm_inference_service, llm_inference_service_rules, llmd_manifests
 from core.manifests._render import file_name, oc_apply_command, to_yaml, to_zip
 from core.manifests._specs import deployment_mode_for, provider_for, spec_from_decision, spec_from_plan
 from core.manifests._validate import (
@@ -32,6 +36,8 @@ __all__ = [
     "GPU_RESOURCE",
     "DeploymentSpec",
     "ObjectCheck",
+    "PinnedImage",
+    "SecretNeed",
     "Toleration",
     "build_manifests",
     "builtin_runtime",
@@ -40,12 +46,18 @@ __all__ = [
     "file_name",
     "inference_service",
     "inference_service_rules",
+    "is_floating",
+    "llm_inference_service",
+    "llm_inference_service_rules",
+    "llmd_manifests",
     "model_args",
     "oc_apply_command",
+    "pinned_runtime_image",
     "pod_disruption_budget",
     "provider_for",
     "runtime_from_template",
     "schema_errors",
+    "secret_needs",
     "spec_from_decision",
     "spec_from_plan",
     "to_yaml",

@@ -31,11 +31,13 @@ from kubernetes import client
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic import ValidationError as PydanticValidationError
 
+from core.manifests._llmd import llm_inference_service_rules
 from core.modelcar._args import RUNTIME_OWNED
 
 _SCHEMA_FILES = {
     ("serving.kserve.io/v1beta1", "InferenceService"): "inferenceservice-v1beta1.openapi-schema.json",
     ("serving.kserve.io/v1alpha1", "ServingRuntime"): "servingruntime-v1alpha1.openapi-schema.json",
+    ("serving.kserve.io/v1alpha1", "LLMInferenceService"): "llminferenceservice-v1alpha1.openapi-schema.json",
 }
 _CORE_MODELS: dict[tuple[str, str], Any] = {
     ("v1", "Namespace"): client.V1Namespace,
@@ -55,6 +57,7 @@ _CORE_MODELS: dict[tuple[str, str], Any] = {
     ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding"): client.V1ClusterRoleBinding,
 }
 BUNDLED = "bundled CRD schema (opendatahub-io/kserve 3cf0a04, 2026-08-22)"
+_BUNDLED_AT = {"LLMInferenceService": "bundled CRD schema (opendatahub-io/kserve 2dfbf5b, 2025-10-17)"}
 
 
 class ObjectCheck(BaseModel):
@@ -239,7 +242,7 @@ def validate_objects(
         else:
             schema = bundled_schema(api_version, kind)
             if schema is not None:
-                against.append(BUNDLED)
+                against.append(_BUNDLED_AT.get(kind, BUNDLED))
         if schema is not None:
             errors += schema_errors(obj, schema)
         elif (api_version, kind) in _CORE_MODELS:
@@ -250,6 +253,9 @@ def validate_objects(
         if kind == "InferenceService":
             against.append("KServe webhook rules")
             errors += inference_service_rules(obj)
+        if kind == "LLMInferenceService":
+            against.append("KServe LLMInferenceService webhook rules")
+            errors += llm_inference_service_rules(obj)
         if kind == "HorizontalPodAutoscaler" and has_isvc:
             errors.append("KServe creates the predictor's HPA itself; a second HPA fights it. Remove this object")
         if kind == "PodDisruptionBudget":

@@ -16,6 +16,17 @@ from core.planning._inputs import (
     Workload,
     traffic_problems,
 )
+from core.planning._llmd import (
+    LlmdAdvice,
+    LlmdGain,
+    LlmdOption,
+    LlmdPool,
+    Parallelism,
+    decision_sentence,
+    llmd_advice,
+    llmd_lines,
+    llmd_sentence,
+)
 from core.planning._plan import Alternatives, CapacityPlan, build_plan, plan_for_architecture, plan_id
 from core.planning._recommend import ModelChoice, recommend_models
 from core.planning._replica import Rejected
@@ -35,8 +46,13 @@ __all__ = [
     "Deltas",
     "Fleet",
     "FleetPool",
+    "LlmdAdvice",
+    "LlmdGain",
+    "LlmdOption",
+    "LlmdPool",
     "ModelChoice",
     "ModelRequirements",
+    "Parallelism",
     "Placement",
     "PlanRequest",
     "Rejected",
@@ -52,11 +68,15 @@ __all__ = [
     "checkpoint_lines",
     "configuration",
     "context_lines",
+    "decision_sentence",
     "figure_text",
     "fleet_from_inventory",
     "headline_lines",
     "is_pooling",
     "latency_figures",
+    "llmd_advice",
+    "llmd_lines",
+    "llmd_sentence",
     "load_curve",
     "place",
     "plan_for_architecture",

@@ -23,6 +23,7 @@ from core.planning._choice import ORDERED_BY, label, pick, rank, sort_key, why
 from core.planning._defaults import replica_floor, slo_in_force
 from core.planning._floor import cost_floor
 from core.planning._inputs import ANY_GPU, PlanRequest, SloTargets
+from core.planning._llmd import LlmdAdvice, llmd_advice
 from core.planning._recommend import recommend_models
 from core.planning._replica import Rejected
 from core.planning._result import CandidateResult, evaluate, result
@@ -80,6 +81,10 @@ class CapacityPlan(BaseModel):
     reasons: list[str] = Field(default_factory=list)
     """Why the request is infeasible, when it is."""
     assumptions: list[str] = Field(default_factory=list)
+    llmd: LlmdAdvice | None = None
+    """Serving through llm-d on OpenShift AI 3 (an LLMInferenceService): replicas over several
+    nodes, prefill/decode pools, each sized and priced with the plan's engine, or why they would
+    not help (core.planning._llmd). None when there is nothing to say (or in a what-if)."""
 
     @property
     def meets_slo(self) -> bool:
@@ -267,6 +272,9 @@ def plan_for_architecture(
         ),
     )
     chosen, alternatives, reason, reasons = _choose(meeting, missing, not results, rejected, asked=asked)
+    llmd = (
+        llmd_advice(sized_for, arch, gpus, results, chosen, catalog=cat, published=published) if only is None else None
+    )
     art = arch.artifact
     return CapacityPlan(
         id=plan_id(request),
@@ -289,6 +297,7 @@ def plan_for_architecture(
         rejected=rejected,
         reasons=reasons,
         assumptions=assumptions_for(request),
+        llmd=llmd,
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from typing import Any
 from pydantic import SecretStr
 
 from core.catalog import Catalog, get_catalog
-from core.cluster import Inventory, connect, discover_inventory, load_inventory
+from core.cluster import Inventory, configured_inventory, connect, discover_inventory
 from core.cluster._client import Connection
 from core.cluster.deploy import ApplyResult, DeploymentStatus, delete_deployment, deployment_status, wait_ready
 from core.cluster.endpoint import check_endpoint
@@ -31,12 +32,12 @@ from core.deployment import (
     manifests_for_report,
 )
 from core.errors import InputError
-from core.manifests import ObjectCheck, file_name, oc_apply_command, to_yaml
+from core.manifests import ObjectCheck, file_name, llmd_manifests, oc_apply_command, to_yaml, validate_objects
 from core.planning import CapacityPlan
 from core.settings import load_settings
 from navigator.commands._output import print_json, print_table
 
-S3_KEYS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
+S3_KEYS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_S3_ENDPOINT")
 
 
 def _connection(args: argparse.Namespace) -> Connection:
@@ -79,6 +80,69 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
     )
 
 
+SERVING_PATHS = ("kserve", "llm-d")
+_NOT_LLMD = ("autoscaling", "token_auth", "external_route", "hardware_profile")
+
+
+def serving_path_for(source: CapacityPlan | DecisionReport, asked: str | None) -> str:
+    """``kserve`` (an InferenceService, what a plan deploys by default) or ``llm-d`` (an
+    LLMInferenceService): what was asked, else llm-d only when the plan is feasible through
+    llm-d alone (nothing single-node meets the targets, an llm-d option does)."""
+    if asked is not None:
+        if asked == "llm-d" and not isinstance(source, CapacityPlan):
+            raise InputError("--serving-path llm-d: deploys a plan (--plan); a model-car config deploys through KServe")
+        return asked
+    advice = source.llmd if isinstance(source, CapacityPlan) else None
+    only_llmd = (
+        isinstance(source, CapacityPlan)
+        and not source.feasible
+        and advice is not None
+        and bool(advice.options)
+        and (source.chosen is None or any(o.meets_slo for o in advice.options))
+    )
+    return "llm-d" if only_llmd else "kserve"
+
+
+def _llmd_set(
+    plan: CapacityPlan,
+    *,
+    namespace: str,
+    inventory: Inventory | None,
+    facts: ClusterFacts,
+    catalog: Catalog,
+    overrides: dict[str, Any],
+    runtime_image: str | None,
+) -> ManifestSet:
+    """The LLMInferenceService of the plan's llm-d option, as a manifest set the same validate,
+    dry-run and apply code takes."""
+    unused = [k for k in _NOT_LLMD if k in overrides] + (["runtime_image"] if runtime_image else [])
+    if unused:
+        flags = ", ".join("--" + k.replace("_", "-") for k in unused)
+        raise InputError(
+            f"{flags}: not used with --serving-path llm-d (the cluster's LLMInferenceServiceConfig presets and the "
+            "inference gateway set the image, the scaling and the route)"
+        )
+    objects, notes, secrets = llmd_manifests(
+        plan,
+        namespace=namespace,
+        name=overrides.get("name"),
+        storage_uri=overrides.get("storage_uri"),
+        inventory=inventory,
+        catalog=catalog,
+        create_namespace=not facts.namespace_exists,
+        image_pull_secrets=overrides.get("image_pull_secrets"),
+    )
+    notes += [
+        f"the deployment reads the Secret {n.name} ({', '.join(n.keys)}): {n.purpose}; the deploy creates it from "
+        f"{' and '.join('$' + k for k in n.keys)} when given, otherwise create it first: {n.oc_command()}"
+        for n in secrets
+    ]
+    names = [str(o["metadata"]["name"]) for o in objects if o["kind"] == "LLMInferenceService"]
+    return ManifestSet(
+        names=names, specs=[], objects=objects, checks=validate_objects(objects), notes=notes, secrets=secrets
+    )
+
+
 def assemble(
     source: CapacityPlan | DecisionReport,
     *,
@@ -89,10 +153,29 @@ def assemble(
     catalog: Catalog,
     only: list[str] | None,
     overrides: dict[str, Any],
+    release: str | None = None,
+    serving_path: str | None = None,
+    asked_runtime_image: str | None = None,
 ) -> ManifestSet:
     """The manifest set of a plan or of a decision report's GO entries, with the cluster's facts
     (runtimes, release, quotas) when connected and the notes of reading them."""
     facts, notes = cluster_facts(conn, namespace) if conn is not None else (ClusterFacts(), [])
+    if facts.release_version is None and release:
+        facts = facts.model_copy(update={"release_version": release})
+    if serving_path_for(source, serving_path) == "llm-d" and isinstance(source, CapacityPlan):
+        # The plan's llm-d option as an LLMInferenceService (``--serving-path llm-d``).
+        ms = _llmd_set(
+            source,
+            namespace=namespace,
+            inventory=inventory,
+            facts=facts,
+            catalog=catalog,
+            overrides=overrides,
+            runtime_image=asked_runtime_image,
+        )
+        if serving_path is None:
+            notes = [*notes, "serving path llm-d: nothing on one node meets the targets; the plan's llm-d option does"]
+        return ms.model_copy(update={"notes": ms.notes + notes})
     common: dict[str, Any] = {
         "namespace": namespace,
         "inventory": inventory,
@@ -121,12 +204,14 @@ def build_set(args: argparse.Namespace, conn: Connection | None) -> ManifestSet:
     inventory: Inventory | None = None
     if args.plan:
         source = load_plan(args.plan)
-        if args.inventory:
-            inventory = load_inventory(args.inventory, catalog=catalog, strict=False)
-        elif conn is not None:
+        if conn is not None and not args.inventory:
             inventory = discover_inventory(
                 args.kubeconfig or settings.kubeconfig, args.context, catalog=catalog, strict=False
             )
+        else:
+            # The inventory the plan was made with (the flag's file, the settings' or the sample),
+            # so nodeSelector and tolerations target the nodes the plan placed replicas on.
+            inventory = configured_inventory(settings, catalog=catalog, path=args.inventory, strict=False)
     else:
         from navigator.commands.fit_cmd import report_from_args
 
@@ -140,6 +225,9 @@ def build_set(args: argparse.Namespace, conn: Connection | None) -> ManifestSet:
         catalog=catalog,
         only=args.model or None,
         overrides=_overrides(args),
+        serving_path=args.serving_path,
+        asked_runtime_image=args.runtime_image,
+        release=args.openshift_ai_release or settings.openshift_ai_release,
     )
 
 
@@ -164,23 +252,34 @@ def manifests_json(ms: ManifestSet) -> dict[str, Any]:
         "checks": [c.model_dump() | {"ok": c.ok} for c in ms.checks],
         "notes": ms.notes,
         "oc_apply": oc_apply_command(ms.objects),
+        "secrets": [
+            {
+                "name": n.name,
+                "namespace": n.namespace,
+                "keys": n.keys,
+                "purpose": n.purpose,
+                "oc_create": n.oc_command(),
+            }
+            for n in ms.secrets
+        ],
     }
 
 
 def deploy_set(
-    conn: Connection, ms: ManifestSet, *, confirmed: bool, wait_s: float | None
+    conn: Connection, ms: ManifestSet, *, confirmed: bool, wait_s: float | None, force: bool = False
 ) -> tuple[DeployOutcome, DeploymentStatus | None]:
     """Validate, dry-run and (``confirmed``) apply a manifest set, then wait up to ``wait_s`` for
-    Ready. Secret values come from the environment the command runs in (S3 keys, the Hugging
-    Face token of a gated repo) and go to the cluster only."""
+    Ready; ``force`` takes over fields another tool manages (server-side apply). Secret values
+    come from the environment the command runs in (S3 keys, the Hugging Face token of a gated
+    repo) and go to the cluster only."""
     secrets = {k: os.environ[k] for k in S3_KEYS if os.environ.get(k)}
     hf_token = load_settings().hf_token
     if hf_token is not None or os.environ.get("HF_TOKEN"):
         secrets["HF_TOKEN"] = hf_token.get_secret_value() if hf_token is not None else os.environ["HF_TOKEN"]
-    outcome = deploy(conn, ms.objects, confirmed=confirmed, secret_values=secrets)
+    outcome = deploy(conn, ms.objects, confirmed=confirmed, secret_values=secrets, secrets=ms.secrets, force=force)
     status: DeploymentStatus | None = None
-    if outcome.ok and outcome.confirmed and wait_s:
-        isvc = next(o for o in ms.objects if o["kind"] == "InferenceService")
+    isvc = next((o for o in ms.objects if o["kind"] == "InferenceService"), None)
+    if outcome.ok and outcome.confirmed and wait_s and isvc is not None:  # an LLMInferenceService is not waited on
         status = wait_ready(conn, isvc["metadata"]["name"], isvc["metadata"]["namespace"], timeout_s=wait_s)
     return outcome, status
 
@@ -208,7 +307,8 @@ def _manifests(args: argparse.Namespace) -> int:
         (args.out / "all.yaml").write_text(to_yaml(ms.objects), encoding="utf-8")
         _print_checks(ms, sys.stdout)
         command = oc_apply_command(ms.objects, str(args.out / "all.yaml"))
-        print(f"wrote {len(ms.objects)} objects to {args.out}; apply with: {command}")
+        first = "".join(f"{n.oc_command()}; then " for n in ms.secrets)
+        print(f"wrote {len(ms.objects)} objects to {args.out}; apply with: {first}{command}")
     else:
         print(to_yaml(ms.objects), end="")
         _print_checks(ms, sys.stderr)
@@ -224,7 +324,11 @@ def _deploy(args: argparse.Namespace) -> int:
     try:
         ms = build_set(args, conn)
         outcome, status = deploy_set(
-            conn, ms, confirmed=bool(args.yes and not args.dry_run), wait_s=args.timeout if args.wait else None
+            conn,
+            ms,
+            confirmed=bool(args.yes and not args.dry_run),
+            wait_s=args.timeout if args.wait else None,
+            force=args.force,
         )
     finally:
         conn.close()
@@ -319,6 +423,12 @@ def _delete(args: argparse.Namespace) -> int:
     return 1 if any(r.action == "failed" for r in results) else 0
 
 
+def _release(text: str) -> str:
+    if not re.match(r"^\d+\.\d+(\.\d+)?$", text.strip()):
+        raise argparse.ArgumentTypeError(f"{text!r}: give a release number such as 3.0 or 2.25")
+    return text.strip()
+
+
 def _source_flags(p: argparse.ArgumentParser) -> None:
     from navigator.commands._inventory_source import add_inventory_source
 
@@ -339,7 +449,23 @@ def _source_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--external-route", action="store_true", help="expose through an OpenShift Route")
     p.add_argument("--image-pull-secret", action="append", metavar="NAME")
     p.add_argument("--hardware-profile", metavar="NAME", help="use this HardwareProfile instead of tolerations")
-    p.add_argument("--runtime-image", help="vLLM image for a built-in runtime (default: the cluster's template)")
+    p.add_argument(
+        "--serving-path",
+        choices=SERVING_PATHS,
+        help="kserve: an InferenceService (the default); llm-d: the plan's llm-d option as an LLMInferenceService "
+        "(OpenShift AI 3), the default when only llm-d meets the plan's targets",
+    )
+    p.add_argument(
+        "--openshift-ai-release",
+        metavar="VERSION",
+        type=_release,
+        help="write for this OpenShift AI release when no cluster is read, e.g. 3.0 or 2.25 "
+        "(default: NAVIGATOR_OPENSHIFT_AI_RELEASE; a connected cluster's own release wins)",
+    )
+    p.add_argument(
+        "--runtime-image",
+        help="vLLM image, a tag or digest (default: the cluster's template; offline the pinned vLLM release image)",
+    )
     add_inventory_source(p)
     p.add_argument("--json", action="store_true")
 
@@ -360,6 +486,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     _source_flags(d)
     d.add_argument("--dry-run", action="store_true", help="validate and dry-run only")
     d.add_argument("--yes", action="store_true", help="apply after a clean dry run")
+    d.add_argument(
+        "--force", action="store_true", help="take over fields another manager owns (server-side apply conflicts)"
+    )
     d.add_argument("--wait", action="store_true", help="wait for Ready (or a reason it will not be)")
     d.add_argument("--timeout", type=float, default=900, help="seconds to wait (default 900)")
     d.set_defaults(handler=_deploy)

@@ -30,6 +30,7 @@ from core.planning import (
     context_lines,
     fleet_from_inventory,
     headline_lines,
+    llmd_lines,
     traffic_problems,
     what_if,
 )
@@ -124,6 +125,11 @@ def print_plan(plan: CapacityPlan) -> None:
         print(f"\nCandidates that meet the targets, ordered by {plan.ordered_by}:")
         headers, rows = candidate_table(plan.ranked[:10], pooling=c.pooling if c is not None else False)
         print_table(headers, rows)
+    llmd = llmd_lines(plan.llmd)
+    if llmd:
+        print("\nllm-d on OpenShift AI 3 (an LLMInferenceService behind the inference gateway):")
+        for line in llmd:
+            print(f"  {line}")
 
 
 def _store() -> Store:
