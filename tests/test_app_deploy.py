@@ -114,10 +114,12 @@ def test_plan_from_the_capacity_plan_page_becomes_manifests(tmp_path: Path, monk
     monkeypatch.setenv("NAVIGATOR_CACHE_DIR", str(tmp_path))
     at = planned(["L40S"])
     at.switch_page("views/deploy.py").run()
-    # With no inventory of the user's read, a plan gets no nodeSelector (as the Assistant's manifests).
+    # With nothing read, the plan was made with the sample inventory: its replicas target the sample's
+    # L40S nodes, and the page says the placement comes from the sample (as the CLI and the Assistant).
     docs = [yaml.safe_load(c) for c in codes(at, "yaml")]
     isvc = next(d for d in docs if d["kind"] == "InferenceService")
-    assert "nodeSelector" not in isvc["spec"]["predictor"]
+    assert isvc["spec"]["predictor"]["nodeSelector"]["nvidia.com/gpu.product"] == "NVIDIA-L40S"
+    assert any("sample inventory the plan was made with" in c.value for c in at.caption)
     # With the user's inventory file read, the replicas are placed on its L40S nodes.
     monkeypatch.setenv("NAVIGATOR_INVENTORY_PATH", str(SAMPLE_INVENTORY))
     at.switch_page("views/gpu_inventory.py").run()
@@ -176,3 +178,30 @@ def test_a_conflict_names_the_field_and_its_manager_and_the_checkbox_takes_it_ov
     at.button(key="dp_apply").click().run()
     assert any(s.value == "applied" for s in at.success) and not at.error
     assert stored[name]["spec"]["predictor"]["minReplicas"] == mine
+
+
+def test_a_model_larger_than_a_node_deploys_through_llmd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NAVIGATOR_CACHE_DIR", str(tmp_path))
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.run()
+    at.switch_page("views/capacity_plan.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    at.text_input(key="plan_model_ref").set_value("deepseek-ai/DeepSeek-R1")
+    at.multiselect(key="plan_gpus").set_value(["H100-SXM"])
+    at.number_input(key="plan_rps").set_value(5.0)
+    at.number_input(key="plan_in").set_value(1000)
+    at.number_input(key="plan_out").set_value(1000)
+    at.button[0].click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    # The plan page shows the llm-d option: one replica spans nodes.
+    assert any(s.value == "llm-d on OpenShift AI 3" for s in at.subheader)
+    assert any("nodes of 8×H100-SXM" in m.value for m in at.markdown)
+    at.switch_page("views/deploy.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    # Only llm-d meets the targets, so it is the serving path offered first.
+    assert at.radio(key="dp_serving_path").value == "llm-d"
+    docs = [yaml.safe_load(c) for c in codes(at, "yaml")]
+    llmisvc = next(d for d in docs if d["kind"] == "LLMInferenceService")
+    assert llmisvc["spec"]["parallelism"]["expert"] is True and "worker" in llmisvc["spec"]
+    assert {m.label: m.value for m in at.metric}["Valid"] == f"{len(docs)} / {len(docs)}"
+    assert not any(d["kind"] == "InferenceService" for d in docs)

@@ -17,7 +17,8 @@ from core.assistant._planning import plan_text
 from core.cluster import connect, load_inventory
 from core.cluster._client import Connection
 from core.decision import build_report, report_markdown
-from core.deployment import deploy
+from core.deployment import ClusterFacts, cluster_facts, deploy, serving_path_for
+from core.errors import InputError
 from core.manifests import bundled_schema, llmd_manifests, schema_errors, validate_objects
 from core.modelcar import parse_modelcar_text
 from core.planning import (
@@ -33,6 +34,7 @@ from core.planning import (
 )
 from core.samples import sample_path
 from core.sizing import ServingFlags
+from navigator.commands.plan_cmds import load_plan
 from tests.support.fake_kube import FakeKubeServer
 from tests.test_cli import navigator
 
@@ -323,3 +325,20 @@ def test_the_llm_inference_service_goes_through_dry_run_and_apply(conn: Connecti
     applied = deploy(conn, objects, confirmed=True)
     assert applied.ok, [r.message for r in applied.applied]
     assert "deepseek-r1" in fake_kube.state.objects[collection]
+
+
+def test_llmd_is_only_chosen_where_the_cluster_serves_it(
+    deepseek_plan: tuple[dict[str, Any], Path, Path], conn: Connection, fake_kube: FakeKubeServer
+) -> None:
+    plan = load_plan(deepseek_plan[1])
+    facts, _ = cluster_facts(conn, "llm")
+    assert facts.llm_inference_service is True and serving_path_for(plan, None, facts) == "llm-d"
+    crds = fake_kube.state.objects["/apis/apiextensions.k8s.io/v1/customresourcedefinitions"]
+    del crds["llminferenceservices.serving.kserve.io"]
+    facts, _ = cluster_facts(conn, "llm")
+    assert facts.llm_inference_service is False
+    with pytest.raises(InputError, match="no LLMInferenceService"):
+        serving_path_for(plan, "llm-d", facts)
+    assert serving_path_for(plan, None, facts) == "kserve"
+    with pytest.raises(InputError, match=r"OpenShift AI 2\.25"):
+        serving_path_for(plan, "llm-d", ClusterFacts(release_version="2.25.0"))

@@ -97,7 +97,12 @@ class Delivery:
                 notes = [f"cluster not read ({exc}); manifests made offline"]
         try:
             ms = manifests_for_plan(
-                self._plan(s), namespace=namespace, facts=facts, runtime_image=self.runtime_image, catalog=self.catalog
+                self._plan(s),
+                namespace=namespace,
+                inventory=self.read_inventory(),  # the nodes the plan placed replicas on
+                facts=facts,
+                runtime_image=self.runtime_image,
+                catalog=self.catalog,
             )
         except NavigatorError as exc:
             return f"Manifests could not be made: {exc}"
@@ -173,6 +178,7 @@ class Delivery:
                 ms = manifests_for_plan(
                     self._plan(s),
                     namespace=action.namespace,
+                    inventory=self.read_inventory(),
                     facts=facts,
                     runtime_image=self.runtime_image,
                     catalog=self.catalog,

@@ -7,16 +7,21 @@
 
 from core.deployment._flow import DeployOutcome, deploy
 from core.deployment._sources import (
+    SERVING_PATHS,
     ClusterFacts,
     ManifestSet,
     cluster_facts,
+    llmd_unavailable,
+    manifests_for_llmd,
     manifests_for_plan,
     manifests_for_report,
+    serving_path_for,
 )
 from core.deployment.quickstarts import QUICKSTARTS, Quickstart, StepStatus, quickstart_status, run_quickstart
 
 __all__ = [
     "QUICKSTARTS",
+    "SERVING_PATHS",
     "ClusterFacts",
     "DeployOutcome",
     "ManifestSet",
@@ -24,8 +29,11 @@ __all__ = [
     "StepStatus",
     "cluster_facts",
     "deploy",
+    "llmd_unavailable",
+    "manifests_for_llmd",
     "manifests_for_plan",
     "manifests_for_report",
     "quickstart_status",
     "run_quickstart",
+    "serving_path_for",
 ]

@@ -28,6 +28,7 @@ from core.planning import (
     figure_text,
     headline_lines,
     latency_figures,
+    llmd_lines,
     load_curve,
     plan_markdown,
 )
@@ -205,6 +206,14 @@ def plan_results(plan: CapacityPlan, catalog: Catalog) -> None:
             st.plotly_chart(figures[1], key="plan_load_chart")
     if plan.ranked:
         _alternatives(plan, key, figures)
+    llmd = llmd_lines(plan.llmd)
+    if llmd:
+        st.subheader("llm-d on OpenShift AI 3")
+        st.caption(
+            "An LLMInferenceService behind the inference gateway: multi-node replicas, separate prefill and decode "
+            "pools, wide expert parallelism. The Deploy page writes it when you choose the llm-d serving path."
+        )
+        st.markdown("\n".join(f"- {line}" for line in llmd))
     rejected = len(plan.rejected) + len(plan.not_meeting_slo)
     if rejected and st.toggle(f"Show the {rejected} rejected candidates and why", key=f"plan_show_rejected_{plan.id}"):
         st.dataframe(_rejected_table(key, plan), hide_index=True, width="stretch", key="plan_rejected")

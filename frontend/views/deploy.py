@@ -17,14 +17,18 @@ from core.deployment import (
     ManifestSet,
     cluster_facts,
     deploy,
+    llmd_unavailable,
+    manifests_for_llmd,
     manifests_for_plan,
     manifests_for_report,
     quickstart_status,
     run_quickstart,
+    serving_path_for,
 )
-from core.errors import ClusterAuthError, NavigatorError
+from core.errors import ClusterAuthError, InputError, NavigatorError
 from core.manifests import oc_apply_command, to_yaml, to_zip
 from core.modelcar import load_modelcar_config
+from core.planning import llmd_sentence
 from core.samples import sample_path
 from frontend import services, state
 
@@ -54,6 +58,8 @@ report = state.current_report()
 sources = []
 if plan is not None and plan.chosen is not None:
     sources.append(f"Capacity plan ({plan.model} on {plan.chosen.gpus_per_replica}× {plan.chosen.gpu})")
+elif plan is not None and plan.llmd is not None and plan.llmd.options:
+    sources.append(f"Capacity plan ({plan.model} through llm-d)")
 if report is not None:
     sources.append("Decision report (GO models)")
 sources.append("Sample model-car config (GO models)")
@@ -64,12 +70,10 @@ def _inventory() -> Inventory:
     return state.working_inventory(settings, catalog)
 
 
-def _plan_inventory() -> Inventory | None:
-    """Where a plan's replicas land: the inventory the user read (a file, an upload, the cluster).
-    The bundled sample describes nobody's nodes, so a plan gets no nodeSelector from it — as the
-    Assistant's manifests for the same plan do not."""
-    loaded = state.inventory_state()
-    return loaded.inventory if loaded and not loaded.label.startswith("sample") else None
+def _plan_inventory() -> Inventory:
+    """Where a plan's replicas land: the inventory the plan was made with (a file, an upload, the
+    cluster, else the sample — the notes then say so), as the CLI and the Assistant do."""
+    return _inventory()
 
 
 handoff = state.handoff_for(plan)
@@ -149,9 +153,42 @@ if probe.reachable:
     except NavigatorError as exc:
         fact_notes = [f"cluster facts not read: {exc}"]
 
+_PATHS = {
+    "kserve": "Identical replicas (KServe InferenceService)",
+    "llm-d": "llm-d (LLMInferenceService, OpenShift AI 3)",
+}
+serving_path = "kserve"
+blocked: str | None = None
+if source.startswith("Capacity plan") and plan is not None and plan.llmd is not None and plan.llmd.options:
+    blocked = llmd_unavailable(facts)
+    suggested = serving_path_for(plan, None, facts)
+    serving_path = st.radio(
+        "Serving path",
+        list(_PATHS),
+        index=list(_PATHS).index(suggested),
+        format_func=_PATHS.__getitem__,
+        key="dp_serving_path",
+        horizontal=True,
+        help="The plan found an llm-d option (see the Capacity plan page): "
+        + (llmd_sentence(plan.llmd) or "")
+        + (f" Not available here: {blocked}." if blocked else ""),
+    )
+
 ms: ManifestSet | None = None
 try:
-    if source.startswith("Capacity plan") and plan is not None:
+    if serving_path == "llm-d" and plan is not None:
+        if blocked:
+            raise InputError(f"llm-d: {blocked}")
+        ms = manifests_for_llmd(
+            plan,
+            namespace=namespace.strip(),
+            inventory=_plan_inventory(),
+            facts=facts,
+            catalog=catalog,
+            overrides={k: v for k, v in overrides.items() if k in ("name", "storage_uri", "image_pull_secrets")},
+            runtime_image=None,
+        )
+    elif source.startswith("Capacity plan") and plan is not None:
         ms = manifests_for_plan(
             plan,
             namespace=namespace.strip(),
@@ -330,84 +367,95 @@ if ms is not None:
             except NavigatorError as exc:
                 st.error(str(exc), icon=":material/error:")
 
-        st.markdown("**Status and inference test**")
-        t1, t2, t3 = st.columns(3)
-        watch = t1.button("Watch until Ready (10 min at most)", key="dp_watch")
-        if watch and isvc:
-            try:
-                conn = services.open_connection(settings, context)
-                try:
-                    with st.status(f"Waiting for {isvc_name} …", expanded=True) as progress:
-                        final = wait_ready(
-                            conn,
-                            isvc_name,
-                            namespace.strip(),
-                            timeout_s=600,
-                            on_update=lambda s: progress.write("Ready" if s.ready else s.reason),
-                        )
-                        progress.update(
-                            label="Ready" if final.ready else final.reason, state="complete" if final.ready else "error"
-                        )
-                    st.session_state[_STATUS] = final
-                finally:
-                    conn.close()
-            except NavigatorError as exc:
-                st.error(str(exc), icon=":material/error:")
-        if t1.button("Refresh status", key="dp_status") and isvc:
-            try:
-                conn = services.open_connection(settings, context)
-                try:
-                    st.session_state[_STATUS] = deployment_status(conn, isvc_name, namespace.strip())
-                finally:
-                    conn.close()
-            except NavigatorError as exc:
-                st.error(str(exc), icon=":material/error:")
-        status: DeploymentStatus | None = st.session_state.get(_STATUS)
-        if status is not None and status.name == isvc_name:
-            (st.success if status.ready else st.warning)(
-                f"{status.name}: {'Ready' if status.ready else 'not Ready'}"
-                + (f" at {status.url}" if status.url else "")
-                + (f" — {status.reason}" if status.reason else "")
+        if isvc is None:
+            st.caption(
+                "Status, the inference test and delete follow an InferenceService; an LLMInferenceService is "
+                f"followed with: oc get llminferenceservice -n {namespace.strip()}"
             )
-            for p in status.pods:
-                st.caption(f"pod {p.name}: {p.phase} {'; '.join(p.waiting + p.events)}")
-        endpoint = t2.text_input("Endpoint URL", value=(status.url if status and status.url else ""), key="dp_endpoint")
-        token = t2.text_input("Token (with token auth)", type="password", key="dp_token")
-        insecure = t3.checkbox("Accept a self-signed certificate", key="dp_insecure")
-        if t3.button("Test inference", key="dp_test", disabled=not endpoint):
-            with st.spinner("Calling /v1/models and timing 3 completions …"):
-                st.session_state[_TEST] = check_endpoint(
-                    endpoint,
-                    isvc_name,
-                    token=SecretStr(token) if token else None,
-                    slo=plan.request.slo if plan is not None and source.startswith("Capacity plan") else None,
-                    verify=not insecure,
-                )
-        test: EndpointTest | None = st.session_state.get(_TEST)
-        if test is not None:
-            (st.success if test.ok else st.error)(test.message)
-            if test.ok:
-                e1, e2, e3 = st.columns(3)
-                for col, label, fig in (
-                    (e1, "TTFT (measured)", test.ttft_ms),
-                    (e2, "TPOT (measured)", test.tpot_ms),
-                    (e3, "Latency (measured)", test.latency_ms),
-                ):
-                    if fig is not None:
-                        col.metric(label, f"{fig.expected:.0f} ms", help=f"min {fig.low:.0f} ms, max {fig.high:.0f} ms")
-                for line in test.slo_checks:
-                    st.markdown(f"- {line}")
-        x1, x2 = st.columns(2)
-        really = x1.checkbox(f"I confirm deleting {isvc_name} and its PDB", key="dp_delete_confirm")
-        if x2.button("Delete", disabled=not really, key="dp_delete"):
-            try:
-                conn = services.open_connection(settings, context)
+        else:
+            st.markdown("**Status and inference test**")
+            t1, t2, t3 = st.columns(3)
+            watch = t1.button("Watch until Ready (10 min at most)", key="dp_watch")
+            if watch and isvc:
                 try:
-                    _table(delete_deployment(conn, isvc_name, namespace.strip()))
-                finally:
-                    conn.close()
-            except NavigatorError as exc:
-                st.error(str(exc), icon=":material/error:")
+                    conn = services.open_connection(settings, context)
+                    try:
+                        with st.status(f"Waiting for {isvc_name} …", expanded=True) as progress:
+                            final = wait_ready(
+                                conn,
+                                isvc_name,
+                                namespace.strip(),
+                                timeout_s=600,
+                                on_update=lambda s: progress.write("Ready" if s.ready else s.reason),
+                            )
+                            progress.update(
+                                label="Ready" if final.ready else final.reason,
+                                state="complete" if final.ready else "error",
+                            )
+                        st.session_state[_STATUS] = final
+                    finally:
+                        conn.close()
+                except NavigatorError as exc:
+                    st.error(str(exc), icon=":material/error:")
+            if t1.button("Refresh status", key="dp_status") and isvc:
+                try:
+                    conn = services.open_connection(settings, context)
+                    try:
+                        st.session_state[_STATUS] = deployment_status(conn, isvc_name, namespace.strip())
+                    finally:
+                        conn.close()
+                except NavigatorError as exc:
+                    st.error(str(exc), icon=":material/error:")
+            status: DeploymentStatus | None = st.session_state.get(_STATUS)
+            if status is not None and status.name == isvc_name:
+                (st.success if status.ready else st.warning)(
+                    f"{status.name}: {'Ready' if status.ready else 'not Ready'}"
+                    + (f" at {status.url}" if status.url else "")
+                    + (f" — {status.reason}" if status.reason else "")
+                )
+                for p in status.pods:
+                    st.caption(f"pod {p.name}: {p.phase} {'; '.join(p.waiting + p.events)}")
+            endpoint = t2.text_input(
+                "Endpoint URL", value=(status.url if status and status.url else ""), key="dp_endpoint"
+            )
+            token = t2.text_input("Token (with token auth)", type="password", key="dp_token")
+            insecure = t3.checkbox("Accept a self-signed certificate", key="dp_insecure")
+            if t3.button("Test inference", key="dp_test", disabled=not endpoint):
+                with st.spinner("Calling /v1/models and timing 3 completions …"):
+                    st.session_state[_TEST] = check_endpoint(
+                        endpoint,
+                        isvc_name,
+                        token=SecretStr(token) if token else None,
+                        slo=plan.request.slo if plan is not None and source.startswith("Capacity plan") else None,
+                        verify=not insecure,
+                    )
+            test: EndpointTest | None = st.session_state.get(_TEST)
+            if test is not None:
+                (st.success if test.ok else st.error)(test.message)
+                if test.ok:
+                    e1, e2, e3 = st.columns(3)
+                    for col, label, fig in (
+                        (e1, "TTFT (measured)", test.ttft_ms),
+                        (e2, "TPOT (measured)", test.tpot_ms),
+                        (e3, "Latency (measured)", test.latency_ms),
+                    ):
+                        if fig is not None:
+                            col.metric(
+                                label, f"{fig.expected:.0f} ms", help=f"min {fig.low:.0f} ms, max {fig.high:.0f} ms"
+                            )
+                    for line in test.slo_checks:
+                        st.markdown(f"- {line}")
+            x1, x2 = st.columns(2)
+            really = x1.checkbox(f"I confirm deleting {isvc_name} and its PDB", key="dp_delete_confirm")
+            if x2.button("Delete", disabled=not really, key="dp_delete"):
+                try:
+                    conn = services.open_connection(settings, context)
+                    try:
+                        _table(delete_deployment(conn, isvc_name, namespace.strip()))
+                    finally:
+                        conn.close()
+                except NavigatorError as exc:
+                    st.error(str(exc), icon=":material/error:")
 
         st.subheader("Quickstarts")
         st.caption("Serve a model step by step; each step's status is read from the cluster.")

@@ -23,16 +23,19 @@ from core.cluster.deploy import ApplyResult, DeploymentStatus, delete_deployment
 from core.cluster.endpoint import check_endpoint
 from core.decision import DecisionReport
 from core.deployment import (
+    SERVING_PATHS,
     ClusterFacts,
     DeployOutcome,
     ManifestSet,
     cluster_facts,
     deploy,
+    manifests_for_llmd,
     manifests_for_plan,
     manifests_for_report,
+    serving_path_for,
 )
 from core.errors import InputError
-from core.manifests import ObjectCheck, file_name, llmd_manifests, oc_apply_command, to_yaml, validate_objects
+from core.manifests import ObjectCheck, file_name, oc_apply_command, to_yaml
 from core.planning import CapacityPlan
 from core.settings import load_settings
 from navigator.commands._output import print_json, print_table
@@ -80,69 +83,6 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
     )
 
 
-SERVING_PATHS = ("kserve", "llm-d")
-_NOT_LLMD = ("autoscaling", "token_auth", "external_route", "hardware_profile")
-
-
-def serving_path_for(source: CapacityPlan | DecisionReport, asked: str | None) -> str:
-    """``kserve`` (an InferenceService, what a plan deploys by default) or ``llm-d`` (an
-    LLMInferenceService): what was asked, else llm-d only when the plan is feasible through
-    llm-d alone (nothing single-node meets the targets, an llm-d option does)."""
-    if asked is not None:
-        if asked == "llm-d" and not isinstance(source, CapacityPlan):
-            raise InputError("--serving-path llm-d: deploys a plan (--plan); a model-car config deploys through KServe")
-        return asked
-    advice = source.llmd if isinstance(source, CapacityPlan) else None
-    only_llmd = (
-        isinstance(source, CapacityPlan)
-        and not source.feasible
-        and advice is not None
-        and bool(advice.options)
-        and (source.chosen is None or any(o.meets_slo for o in advice.options))
-    )
-    return "llm-d" if only_llmd else "kserve"
-
-
-def _llmd_set(
-    plan: CapacityPlan,
-    *,
-    namespace: str,
-    inventory: Inventory | None,
-    facts: ClusterFacts,
-    catalog: Catalog,
-    overrides: dict[str, Any],
-    runtime_image: str | None,
-) -> ManifestSet:
-    """The LLMInferenceService of the plan's llm-d option, as a manifest set the same validate,
-    dry-run and apply code takes."""
-    unused = [k for k in _NOT_LLMD if k in overrides] + (["runtime_image"] if runtime_image else [])
-    if unused:
-        flags = ", ".join("--" + k.replace("_", "-") for k in unused)
-        raise InputError(
-            f"{flags}: not used with --serving-path llm-d (the cluster's LLMInferenceServiceConfig presets and the "
-            "inference gateway set the image, the scaling and the route)"
-        )
-    objects, notes, secrets = llmd_manifests(
-        plan,
-        namespace=namespace,
-        name=overrides.get("name"),
-        storage_uri=overrides.get("storage_uri"),
-        inventory=inventory,
-        catalog=catalog,
-        create_namespace=not facts.namespace_exists,
-        image_pull_secrets=overrides.get("image_pull_secrets"),
-    )
-    notes += [
-        f"the deployment reads the Secret {n.name} ({', '.join(n.keys)}): {n.purpose}; the deploy creates it from "
-        f"{' and '.join('$' + k for k in n.keys)} when given, otherwise create it first: {n.oc_command()}"
-        for n in secrets
-    ]
-    names = [str(o["metadata"]["name"]) for o in objects if o["kind"] == "LLMInferenceService"]
-    return ManifestSet(
-        names=names, specs=[], objects=objects, checks=validate_objects(objects), notes=notes, secrets=secrets
-    )
-
-
 def assemble(
     source: CapacityPlan | DecisionReport,
     *,
@@ -162,9 +102,9 @@ def assemble(
     facts, notes = cluster_facts(conn, namespace) if conn is not None else (ClusterFacts(), [])
     if facts.release_version is None and release:
         facts = facts.model_copy(update={"release_version": release})
-    if serving_path_for(source, serving_path) == "llm-d" and isinstance(source, CapacityPlan):
+    if serving_path_for(source, serving_path, facts) == "llm-d" and isinstance(source, CapacityPlan):
         # The plan's llm-d option as an LLMInferenceService (``--serving-path llm-d``).
-        ms = _llmd_set(
+        ms = manifests_for_llmd(
             source,
             namespace=namespace,
             inventory=inventory,

@@ -336,6 +336,7 @@ def kserve_crds() -> list[dict[str, Any]]:
     for plural, kind, version in (
         ("inferenceservices", "InferenceService", "v1beta1"),
         ("servingruntimes", "ServingRuntime", "v1alpha1"),
+        ("llminferenceservices", "LLMInferenceService", "v1alpha1"),  # OpenShift AI 3 serves llm-d
     ):
         schema = bundled_schema(f"serving.kserve.io/{version}", kind)
         out.append(
