@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -147,3 +148,175 @@ def test_each_command_imports_only_the_module_that_registers_it() -> None:
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=REPO, check=True)
     assert done.stdout.strip() == "[]", done.stdout
+
+
+# --- Human output speaks in words, not internal names --------------------------------------------
+
+_SNAKE = re.compile(r"\b[a-z]+_[a-z0-9_]+\b")
+_CAPS = re.compile(r"\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b")
+_FILE_OR_ADDRESS = re.compile(r"://|/|\.(?:ya?ml|json|py|go|csv|md|txt)\b")
+_ENV_VAR = re.compile(r"^(?:VLLM|NAVIGATOR|HF|CUDA|KUBE)_")
+_WORDS = re.compile(
+    r"\bNone\b|\bnan\b|Input should be|Value error|validation error|\w\(s\)"
+    r"|(?<![\d.,])1 (?:GPU|replica|node|token|request|slice|entry|entrie)s\b"
+)
+
+
+def _codes() -> set[str]:
+    from typing import get_args
+
+    from core.decision import Verdict
+    from core.sizing._estimate import FailureCode
+
+    return set(get_args(Verdict)) | set(get_args(FailureCode))
+
+
+def internal_names(text: str) -> list[str]:
+    """What a person should not read: snake_case identifiers (flags are written with dashes; file
+    names and addresses are allowed), ALL_CAPS codes (environment variables a person sets are
+    allowed), None, nan, pydantic's words and '1 GPUs' or 'GPU(s)' plurals."""
+    codes = _codes()
+    found = []
+    for word in text.split():
+        if _FILE_OR_ADDRESS.search(word):
+            continue
+        found += _SNAKE.findall(word)
+        found += [c for c in _CAPS.findall(word) if c in codes or not _ENV_VAR.match(c)]
+    return found + _WORDS.findall(text)
+
+
+def test_the_scanner_catches_what_it_should() -> None:
+    said = "NO_GO: [MAX_MODEL_LEN_EXCEEDS_KV] max_model_len None nan 1 GPUs 2 replica(s) Input should be > 0"
+    assert set(internal_names(said)) >= {"NO_GO", "MAX_MODEL_LEN_EXCEEDS_KV", "max_model_len", "None", "nan"}
+    assert {"1 GPUs", "a(s)", "Input should be"} <= set(internal_names(said))
+    fine = (
+        "set HF_TOKEN or VLLM_ALLOW_LONG_MAX_MODEL_LEN=1; see models.yaml, config_merge.go, hf://a/b_c --max-model-len"
+    )
+    assert internal_names(fine) == []
+
+
+HUMAN_RUNS = {
+    "plan": ("plan", "--model", "Llama-3.1-8B", "--rps", "5", "--input-tokens", "1000", "--output-tokens", "200"),
+    "plan an embedding model": (
+        "plan",
+        "--model",
+        "google/embeddinggemma-300m",
+        "--rps",
+        "50",
+        "--input-tokens",
+        "300",
+        "--output-tokens",
+        "1",
+    ),
+    "fit the sample": (
+        "fit",
+        "--config",
+        "config-yaml/sample_modelcar_config.base.yaml",
+        "--inventory",
+        "config-yaml/sample_inventory.yaml",
+        "--no-image-inspect",
+    ),
+    "estimate gpt-oss-120b": ("estimate", "--model", "gpt-oss-120b", "--gpu", "H100"),
+    "estimate too long for the model": (
+        "estimate",
+        "--model",
+        "google/embeddinggemma-300m",
+        "--gpu",
+        "H100",
+        "--max-model-len",
+        "8192",
+    ),
+    "estimate weights too big": ("estimate", "--model", "Llama-3.1-8B", "--gpu", "T4"),
+    "estimate a benchmark": (
+        "estimate",
+        "--model",
+        "Llama-3.1-8B",
+        "--gpu",
+        "H100",
+        "--max-model-len",
+        "8192",
+        "--input-tokens",
+        "500",
+        "--output-tokens",
+        "100",
+        "--benchmark",
+        "--num-prompts",
+        "100",
+    ),
+    "gpus": ("gpus",),
+    "models": ("models",),
+    "one model": ("models", "gpt-oss-120b"),
+    "one embedding model": ("models", "google/embeddinggemma-300m"),
+    "inventory": ("inventory",),
+}
+
+
+@pytest.mark.parametrize("args", HUMAN_RUNS.values(), ids=HUMAN_RUNS.keys())
+def test_human_output_speaks_in_words(args: tuple[str, ...]) -> None:
+    done = navigator(*args)
+    assert done.returncode in (0, 1), done.stderr
+    assert done.stdout.strip() and "Traceback" not in done.stderr
+    assert internal_names(done.stdout + done.stderr) == [], done.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (("estimate", "--model", "Llama-3.1-8B", "--gpu", "H100", "--max-model-len", "0"), "--max-model-len: give a"),
+        (
+            ("estimate", "--model", "Llama-3.1-8B", "--gpu", "H100", "--gpu-memory-utilization", "0"),
+            "--gpu-memory-utilization: give a number above 0",
+        ),
+        (
+            (
+                "plan",
+                "--model",
+                "Llama-3.1-8B",
+                "--rps",
+                "1",
+                "--input-tokens",
+                "9",
+                "--output-tokens",
+                "9",
+                "--availability",
+                "120",
+            ),
+            "--availability: give a number of at most",
+        ),
+        (
+            ("qa", "--config", "config-yaml/sample_modelcar_config.base.yaml", "--timeout", "0", "--dry-run"),
+            "--timeout: give a number above 0",
+        ),
+    ],
+)
+def test_bad_values_are_named_by_their_option_in_words(args: tuple[str, ...], said: str) -> None:
+    done = navigator(*args)
+    assert done.returncode == 2 and said in done.stderr, done.stderr
+    assert internal_names(done.stderr) == [] and done.stderr.count("\n") == 1
+
+
+def test_one_wording_layer() -> None:
+    from core.wording import (
+        code_words,
+        count_of,
+        identifiers_in_words,
+        listing,
+        price_provenance,
+        reason_words,
+    )
+
+    assert [count_of(1, "GPU"), count_of(2, "GPU"), count_of(1, "replica"), count_of(3, "replica")] == [
+        "1 GPU",
+        "2 GPUs",
+        "1 replica",
+        "3 replicas",
+    ]
+    assert count_of(131072, "token") == "131,072 tokens" and count_of(1, "free T4 GPU") == "1 free T4 GPU"
+    assert listing(["a", "b"], "node") == "a, b" and listing(["a", "b", "c", "d"], "node") == "4 nodes: a, b, c, d"
+    assert code_words("GO_WITH_CHANGES") == "GO with changes" and code_words("NO_GO") == "NO-GO"
+    assert reason_words("T4: NO_KV_MEMORY: no memory left") == "T4: no room for a KV cache: no memory left"
+    assert reason_words("needs HF_TOKEN") == "needs HF_TOKEN"
+    assert price_provenance("DigitalOcean", "2026-10-07") == "DigitalOcean list price, 2026-10-07"
+    assert price_provenance("RunPod (Secure Cloud)", None) == "RunPod Secure Cloud list price"
+    assert "kv_cache" not in identifiers_in_words("kv_cache_bytes_per_token is an upper bound (models.yaml)")
+    assert identifiers_in_words("see model_configs.yaml") == "see model_configs.yaml"

@@ -15,6 +15,7 @@ from tests.conftest import SAMPLE_INVENTORY
 from tests.support.fake_kube import FakeKubeServer
 
 SAMPLE = load_inventory(SAMPLE_INVENTORY)
+SAMPLE_CONFIG = SAMPLE_INVENTORY.parent / "sample_modelcar_config.base.yaml"
 
 
 def one(image: str, gpu_count: int = 1, args: list[str] | None = None, name: str = "m") -> tuple:  # type: ignore[type-arg]
@@ -35,7 +36,7 @@ def test_tp4_on_fragmented_a100s_is_no_go_naming_fragmentation() -> None:
     entry, cfg = one("oci://registry.redhat.io/rhelai1/modelcar-llama-3-3-70b-instruct:1.5", 4)
     d = decide_entry(entry, cfg, only("A100-80GB-SXM"))
     assert d.verdict == "NO_GO"
-    assert any("fragmentation" in r and "2-2-2-2" in r for r in d.reasons)
+    assert any("fragmentation" in r and "(2 on each of 4 nodes)" in r for r in d.reasons)
     # On the whole sample cluster it is still NO-GO, fragmentation named first, with an alternative.
     full = decide_entry(entry, cfg, SAMPLE)
     assert full.verdict == "NO_GO" and "fragmentation" in full.reasons[0]
@@ -67,6 +68,7 @@ def test_llama_8b_on_l40s_at_131072_goes_with_the_fitting_length() -> None:
     assert d.verdict == "GO_WITH_CHANGES"
     change = next(c for c in d.changes if c.flag == "--max-model-len")
     assert change.old == "131072" and int(change.new or 0) < 131072
+    assert "tokens do not fit the KV cache" in change.reason and "maximum context" not in change.reason
     assert f"--max-model-len={change.new}" in d.optimized_args
     assert d.best is not None and d.best.memory is not None and d.best.memory.fits
 
@@ -189,3 +191,35 @@ def test_mig_slice_runs_a_small_model_but_not_tensor_parallel() -> None:
     entry2, cfg2 = one("oci://registry.redhat.io/rhelai1/modelcar-llama-3-1-8b-instruct:1.5", 2)
     d = decide_entry(entry2, cfg2, inv)
     assert d.verdict == "NO_GO" and "MIG" in d.reasons[0]
+
+
+def test_an_embedding_model_is_shortened_to_its_maximum_context_not_for_the_kv_cache() -> None:
+    """EmbeddingGemma-300M (a pooling model, 2,048-token maximum context) asked for 8,192 tokens:
+    the fix is the model's own maximum, and the reason says so — not a KV cache it does not keep."""
+    entry, cfg = one("oci://registry.redhat.io/rhelai1/modelcar-embeddinggemma-300m:1.5", 1, ["--max-model-len=8192"])
+    d = decide_entry(entry, cfg, SAMPLE)
+    assert d.verdict == "GO_WITH_CHANGES"
+    (change,) = [c for c in d.changes if c.flag == "--max-model-len"]
+    assert (change.old, change.new) == ("8192", "2048")
+    assert "maximum context of 2,048 tokens" in change.reason and "max position embeddings" in change.reason
+    assert "no KV cache" in change.reason and "do not fit the KV cache" not in change.reason
+    assert "--max-model-len=2048" in d.optimized_args
+    assert not any(a.startswith("--tensor-parallel-size") for a in d.optimized_args)
+    assert d.best is not None and d.best.memory is not None and d.best.memory.fits
+
+
+def test_the_report_and_the_fit_table_say_verdicts_changes_and_reasons_in_words() -> None:
+    from core.decision import change_words, decision_lines
+    from tests.test_cli import internal_names
+
+    report = build_report(parse_modelcar_text(SAMPLE_CONFIG.read_text()), SAMPLE, inspect=None)
+    text = report_markdown(report)
+    assert internal_names(text.replace("`", " ")) == [], [n for n in internal_names(text)]
+    assert "{" not in text and "=removed" not in text
+    llama = next(d for d in report.decisions if d.name == "llama-3.1-8b-instruct")
+    assert [change_words(c) for c in llama.changes] == ["remove --distributed-executor-backend"]
+    big = next(d for d in report.decisions if d.name == "llama-3.3-70b-instruct")
+    lines = decision_lines(big)
+    assert len(lines) == len(big.reasons) + 1 and lines[-1].startswith("nearest alternative that runs:")
+    assert any(line.startswith("T4: the weights do not fit: weights need") for line in lines)
+    assert "fits on gpu-mi300x-0" in lines[-1]

@@ -153,3 +153,20 @@ def test_hybrid_config_and_mamba_cache_mode(tmp_path: Path) -> None:
     assert none["max_concurrency"] > align["max_concurrency"]  # one state page per group instead of two
     bad = navigator("estimate", *common, "--mamba-cache-mode", "sometimes", "--json")
     assert bad.returncode == 2 and "--mamba-cache-mode" in bad.stderr
+
+
+def test_the_json_keeps_the_codes_the_text_says_them_in_words() -> None:
+    """gpt-oss-120b on one H100 at its full context: the JSON keeps the failure code and its
+    fixes' arguments; the text names neither the code nor a field, and explains the window."""
+    from tests.test_cli import internal_names
+
+    data = run_json("--model", "gpt-oss-120b", "--gpu", "H100")
+    assert [f["code"] for f in data["fit_failures"]] == ["MAX_MODEL_LEN_EXCEEDS_KV"]
+    assert {"--kv-cache-dtype": "fp8"} in [f["args"] for f in data["fixes"]]
+    done = navigator("estimate", "--model", "gpt-oss-120b", "--gpu", "H100", env={"COLUMNS": "100"})
+    assert done.returncode == 0 and internal_names(done.stdout) == []
+    flat = " ".join(done.stdout.split())
+    assert "- the context is longer than the KV cache holds: the model's max seq len (131,072)" in flat
+    assert "change: store the KV cache in FP8; one 131,072-token request fits in 68,320 KV-cache tokens" in flat
+    assert "gpt-oss-120b alternates sliding-window layers (18, each keeping only the last 128 tokens" in flat
+    assert max(len(line) for line in done.stdout.splitlines()) <= 100

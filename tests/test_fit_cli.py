@@ -90,7 +90,47 @@ def test_all_runnable_exits_0_and_text_output(tmp_path: Path) -> None:
     cfg.write_text(GOOD)
     done = navigator("fit", "--config", str(cfg), "--no-image-inspect")
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "GO_WITH_CHANGES" in done.stdout and "--distributed-executor-backend=removed" in done.stdout
+    assert "GO with changes" in done.stdout and "GO_WITH_CHANGES" not in done.stdout
+    flat = " ".join(done.stdout.split())  # the lines wrapped to the terminal, joined back
+    assert "remove --distributed-executor-backend: one GPU needs no distributed executor" in flat
+    assert "=removed" not in done.stdout
+
+
+def test_the_human_table_lists_every_node_and_every_reason_within_the_width() -> None:
+    """Each model's row names every node it can land on; a NO-GO model's reasons are all shown,
+    wrapped; no line is wider than the terminal (or 120 columns, whatever the terminal)."""
+    from core.cluster import load_inventory
+    from core.decision import build_report
+    from core.modelcar import load_modelcar_config
+    from core.wording import reason_words
+    from tests.test_cli import internal_names
+
+    report = build_report(
+        load_modelcar_config(SAMPLE), load_inventory(REPO / "config-yaml" / "sample_inventory.yaml"), inspect=None
+    )
+    nogo = next(d for d in report.decisions if d.name == "llama-3.3-70b-instruct")
+    assert len(nogo.reasons) >= 5
+    for columns, widest in (("300", 120), ("100", 100), ("80", 80)):
+        done = navigator(
+            "fit",
+            "--config",
+            str(SAMPLE),
+            "--inventory",
+            "config-yaml/sample_inventory.yaml",
+            "--no-image-inspect",
+            env={"COLUMNS": columns},
+        )
+        assert done.returncode == 1, done.stderr
+        lines = done.stdout.splitlines()
+        assert max(len(line) for line in lines) <= widest, max(lines, key=len)
+        assert internal_names(done.stdout) == []
+        flat = " ".join(" ".join(lines).split())  # wrapped text joined back into one line
+        row = next(line for line in lines if line.startswith("llama-3.1-8b-instruct"))
+        assert "4 nodes:" in row and "GO with changes" in row
+        assert all(f"gpu-a100-{i}" in flat for i in range(4))
+        for reason in nogo.reasons:  # every reason, in full and in words
+            assert " ".join(reason_words(reason).split()) in flat
+        assert "nearest alternative that runs: the same checkpoint on 1×MI300X" in flat
 
 
 def test_against_the_cluster(tmp_path: Path, kubeconfig: Path) -> None:

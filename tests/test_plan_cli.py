@@ -96,3 +96,29 @@ def test_plan_flags_out_of_range_are_said_in_words(capsys: pytest.CaptureFixture
     assert main([*base, "--min-replicas", "0"]) == 2
     err = capsys.readouterr().err
     assert "--min-replicas: give a number of at least 1" in err and "Input should" not in err
+
+
+def test_plan_and_whatif_text_in_words_with_the_price_said_plainly(tmp_path: Path) -> None:
+    """Counts agree with their nouns, a price names its provider and date without brackets inside
+    brackets, and a bad plan file or out-of-range what-if is said in words."""
+    from tests.test_cli import internal_names
+
+    done = navigator("plan", *BASE, "--p95-tpot-ms", "80")
+    assert done.returncode == 0, done.stderr
+    assert internal_names(done.stdout) == []
+    cost = next(line for line in done.stdout.splitlines() if line.strip().startswith("Cost:"))
+    inside = cost[cost.index("(") + 1 : cost.rindex(")")]
+    assert "(" not in inside and ")" not in inside, cost
+    assert "list price, 20" in inside and " × 730 h" in inside
+    also = [line for line in done.stdout.splitlines() if "Also meets the targets" in line]
+    assert also and all(("replicas," in line) != ("1 replica," in line) for line in also)
+    path = tmp_path / "plan.json"
+    path.write_text(navigator("plan", *BASE, "--p95-tpot-ms", "80", "--json").stdout)
+    what = navigator("whatif", "--plan", str(path), "--rps-multiplier", "2")
+    assert what.returncode in (0, 1) and internal_names(what.stdout) == []
+    bad = navigator("whatif", "--plan", str(path), "--rps-multiplier", "0")
+    assert bad.returncode == 2 and "--rps-multiplier: give a number above 0" in bad.stderr, bad.stderr
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"id": 1}')
+    said = navigator("whatif", "--plan", str(broken)).stderr
+    assert "not a Navigator plan (field id: give text)" in said and internal_names(said) == [], said

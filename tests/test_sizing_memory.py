@@ -169,6 +169,71 @@ def test_fixes_are_re_estimated() -> None:
     assert any(f.args.get("--tensor-parallel-size") == "4" and f.fits for f in fixes)
 
 
+def test_no_tensor_parallelism_is_offered_where_one_gpu_holds_the_model() -> None:
+    """EmbeddingGemma-300M (3 attention heads) asked for more context than it has: only the
+    shorter context cures that, so no --tensor-parallel-size=3 (nor FP8, nor more memory) is offered."""
+    arch = resolve_model("google/embeddinggemma-300m")
+    mem = estimate_memory(arch, H100, ServingFlags(max_model_len=8192))
+    assert {f.code for f in mem.fit_failures} == {"MAX_MODEL_LEN_ABOVE_MODEL"}
+    fixes = suggest_fixes(arch, H100, ServingFlags(max_model_len=8192), mem)
+    assert [(f.args, f.fits, f.gpus_per_replica) for f in fixes] == [({"--max-model-len": "2048"}, True, 1)]
+    assert "the model's maximum, 2,048 tokens" in fixes[0].change
+
+
+@pytest.mark.parametrize(
+    ("model", "gpu", "flags"),
+    [
+        ("gpt-oss-120b", "H100", {}),
+        ("Llama-3.1-70B", "A100-80GB", {}),
+        ("Qwen3-32B", "H100", {"max_model_len": 32000, "block_size": 128}),
+        ("Llama-3.1-8B", "T4", {}),
+        ("Qwen3-0.6B", "T4", {"max_model_len": 200000}),
+    ],
+)
+def test_tensor_parallel_fixes_divide_the_heads_and_cure_a_memory_failure(
+    model: str, gpu: str, flags: dict[str, object]
+) -> None:
+    arch, spec = resolve_model(model), CAT.gpu(gpu)
+    mem = estimate_memory(arch, spec, ServingFlags(**flags))  # type: ignore[arg-type]
+    fixes = suggest_fixes(arch, spec, ServingFlags(**flags), mem)  # type: ignore[arg-type]
+    memory_bound = bool({f.code for f in mem.fit_failures} - {"MAX_MODEL_LEN_ABOVE_MODEL"})
+    for fix in fixes:
+        tp = int(fix.args.get("--tensor-parallel-size", "1"))
+        assert arch.num_attention_heads % tp == 0, fix.change
+        assert tp == 1 or memory_bound, f"{fix.change}: TP {tp} offered where one GPU holds the model"
+    offered = [f for f in fixes if "--tensor-parallel-size" in f.args]
+    assert bool(offered) == memory_bound
+
+
+def test_sliding_window_layers_are_why_a_request_outgrows_the_reported_kv_size() -> None:
+    """gpt-oss-120b on one H100 at 131,072 tokens: vLLM reports 34,160 KV-cache tokens, yet one
+    request of about twice that fits — half its layers keep only a 128-token window. The failure,
+    a note and the FP8 fix (which fits 131,072 in 68,320 reported tokens) say why."""
+    arch = resolve_model("gpt-oss-120b")
+    mem = estimate_memory(arch, H100, ServingFlags())
+    assert not mem.fits and mem.max_model_len == 131072
+    assert mem.kv_cache_tokens < mem.max_model_len_that_fits < mem.max_model_len
+    assert mem.max_model_len_that_fits > 1.9 * mem.kv_cache_tokens  # 18 of 36 layers grow with the context
+    (failure,) = mem.fit_failures
+    assert failure.code == "MAX_MODEL_LEN_EXCEEDS_KV"
+    assert "sliding-window layers keep only the last 128 tokens" in failure.message
+    assert "only its full-attention layers grow with the context" in failure.message
+    note = next(n for n in mem.notes if "sliding-window" in n)
+    assert "alternates sliding-window layers (18" in note and "full-attention layers (18)" in note
+    assert f"({mem.kv_cache_tokens:,} tokens)" in note and f"{mem.max_model_len_that_fits:,} tokens here" in note
+    fp8 = next(f for f in suggest_fixes(arch, H100, ServingFlags(), mem) if f.args == {"--kv-cache-dtype": "fp8"})
+    assert fp8.fits and fp8.kv_cache_tokens < 131072
+    assert f"one 131,072-token request fits in {fp8.kv_cache_tokens:,} KV-cache tokens" in fp8.change
+    assert "sliding-window layers keep only the last 128 tokens" in fp8.change
+    # Without sliding windows, nothing of the kind is said.
+    plain = estimate_memory(resolve_model("Llama-3.1-8B"), CAT.gpu("L40S"), ServingFlags())
+    assert not any("sliding-window" in n for n in plain.notes)
+    assert all(
+        "sliding-window" not in f.change
+        for f in suggest_fixes(resolve_model("Llama-3.1-8B"), CAT.gpu("L40S"), ServingFlags())
+    )
+
+
 def test_v0_chunked_prefill_default_follows_the_release_that_introduced_it() -> None:
     """vLLM PR #6666 (0.5.4): chunked prefill by default over 32K context, not for sliding windows."""
     from core.sizing._flags import resolve_flags

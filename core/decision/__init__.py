@@ -3,7 +3,15 @@
 >>> from core.decision import build_report
 """
 
-from core.decision._report import DecisionReport, QaCheck, build_report, report_markdown, report_overlay
+from core.decision._report import (
+    DecisionReport,
+    QaCheck,
+    build_report,
+    change_words,
+    decision_lines,
+    report_markdown,
+    report_overlay,
+)
 from core.decision._verdict import ArgChange, ModelDecision, NodeTypeDecision, Verdict, decide_entry, decide_node_type
 from core.decision.compat import Support, hardware_column, support, supports_bf16
 
@@ -16,8 +24,10 @@ __all__ = [
     "Support",
     "Verdict",
     "build_report",
+    "change_words",
     "decide_entry",
     "decide_node_type",
+    "decision_lines",
     "hardware_column",
     "report_markdown",
     "report_overlay",

@@ -5,11 +5,12 @@ model (named, with its image) — the context shortened when that is all that is
 from __future__ import annotations
 
 from core.architecture import ModelArchitecture, checkpoint_variants
-from core.catalog import Catalog
+from core.catalog import Catalog, precision_family
 from core.cluster import AcceleratorPool, Node
 from core.decision.compat import support
 from core.errors import NavigatorError
 from core.sizing import ServingFlags, apply_quantization_flag, estimate_memory, valid_tp_sizes
+from core.wording import listing
 
 PoolGroups = dict[tuple[str, str, str | None], list[tuple[Node, AcceleratorPool]]]
 """Free accelerator pools by (GPU type, product, MIG profile)."""
@@ -29,7 +30,13 @@ def nearest_alternative(
         options.append(("FP8 quantized while loading", apply_quantization_flag(arch, "fp8"), "fp8"))
     for ck in checkpoint_variants(arch, catalog):
         assert ck.quantization is not None and ck.artifact is not None
-        options.append((f"the {ck.quantization.method} checkpoint {ck.hf_id} ({ck.artifact.storage_uri})", ck, None))
+        options.append(
+            (
+                f"the {precision_family(ck.quantization.method)} checkpoint {ck.hf_id} ({ck.artifact.storage_uri})",
+                ck,
+                None,
+            )
+        )
     candidates: list[tuple[tuple[int, bool, int], str]] = []
     for (gpu_name, _, mig), members in groups.items():
         if mig:
@@ -55,7 +62,7 @@ def nearest_alternative(
                     nodes = [n.name for n, p in members if p.free >= tp]
                     what = [f"--tensor-parallel-size={tp}"] + ([f"--quantization={quant}"] if quant else [])
                     what += [f"--max-model-len={shorter}"] if shorter else []
-                    text = f"{label} on {tp}×{gpu_name} ({' '.join(what)}); fits on {', '.join(nodes[:3])}"
+                    text = f"{label} on {tp}×{gpu_name} ({' '.join(what)}); fits on {listing(nodes, 'node')}"
                     candidates.append(((rank, shorter is not None, tp), text))
                     break
     return min(candidates)[1] if candidates else None

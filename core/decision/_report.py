@@ -5,6 +5,7 @@ Markdown rendering and a JSON deployment matrix (``model, verdict, node_type, re
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -14,9 +15,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from core.catalog import Catalog, get_catalog
 from core.cluster import Inventory
 from core.cluster.runtimes import RuntimeTemplate
-from core.decision._verdict import ModelDecision, decide_entry
+from core.decision._verdict import ArgChange, ModelDecision, decide_entry, free_text
 from core.modelcar import ALLOWED_REGISTRIES, ImageInfo, ModelCarConfig, inspect_image, overlay_yaml
 from core.sizing import DEFAULT_VLLM_VERSION
+from core.wording import VERDICT_WORDS, count_of, listing, reason_words
 
 
 class QaCheck(BaseModel):
@@ -183,6 +185,31 @@ def build_report(
 _MARK = {"GO": "✅ GO", "GO_WITH_CHANGES": "🟡 GO with changes", "NO_GO": "⛔ NO-GO"}
 
 
+def change_words(change: ArgChange) -> str:
+    """One argument change as an instruction: 'remove --distributed-executor-backend',
+    'set --max-model-len=2048 (was 8192)', 'add --kv-cache-dtype=fp8'."""
+    if change.new is None:
+        return f"remove {change.flag}"
+    if change.old == "repeated":
+        return f"give {change.flag}={change.new} once (it was repeated)"
+    if change.old is None:
+        return f"add {change.flag}={change.new}"
+    default = re.fullmatch(r"default \((\d+)\)", change.old)
+    was = f"the default, {int(default.group(1)):,}" if default else change.old
+    return f"set {change.flag}={change.new} (was {was})"
+
+
+def decision_lines(decision: ModelDecision) -> list[str]:
+    """What a person reads beside a model's verdict: every change with its reason, every reason
+    (codes in words) and the nearest alternative when it cannot run."""
+    lines = [f"{change_words(c)}: {c.reason}" for c in decision.changes]
+    lines += [reason_words(r) for r in decision.reasons]
+    if decision.alternative:
+        lines.append(f"nearest alternative that runs: {reason_words(decision.alternative)}")
+    lines += [f"warning: {w}" for w in decision.warnings]
+    return lines
+
+
 def report_markdown(report: DecisionReport) -> str:
     """The report as Markdown (checklist sections, a table per model, predicted log lines)."""
     lines = [
@@ -197,7 +224,7 @@ def report_markdown(report: DecisionReport) -> str:
     ]
     for d in report.decisions:
         lines.append(
-            f"- [x] **{d.name}** `{d.image}` — {d.model_output_type}, {d.gpu_count} GPU(s), "
+            f"- [x] **{d.name}** `{d.image}` — {d.model_output_type}, {count_of(d.gpu_count, 'GPU')}, "
             f"model {d.model or 'unknown'}" + (f" ({d.params_b} B parameters)" if d.params_b else "")
         )
         if d.image_info is not None:
@@ -214,7 +241,7 @@ def report_markdown(report: DecisionReport) -> str:
             box = "x" if nt.verdict != "NO_GO" else " "
             lines.append(
                 f"- [{box}] {d.name} on **{nt.gpu}**{f' MIG {nt.mig_profile}' if nt.mig_profile else ''}: "
-                f"{nt.compatibility}; free per node {nt.free_per_node}"
+                f"{nt.compatibility}; free: {free_text(nt.free_per_node)}"
             )
     lines += ["", "## Deployment decision", ""]
     for d in report.decisions:
@@ -222,18 +249,21 @@ def report_markdown(report: DecisionReport) -> str:
         lines.append("| GPU type | verdict | nodes it can land on | KV cache tokens | reasons |")
         lines.append("|---|---|---|---|---|")
         for nt in d.node_types:
-            kv = f"{nt.memory.kv_cache_tokens:,}" if nt.memory else "–"
+            kv = (f"{nt.memory.kv_cache_tokens:,}" if nt.memory.kv_cache_tokens else "none") if nt.memory else "–"
+            reasons = "; ".join(reason_words(r) for r in nt.reasons) or "—"
             lines.append(
-                f"| {nt.gpu} | {nt.verdict} | {', '.join(nt.nodes) or '—'} | {kv} | {'; '.join(nt.reasons) or '—'} |"
+                f"| {nt.gpu}{f' MIG {nt.mig_profile}' if nt.mig_profile else ''} | {VERDICT_WORDS[nt.verdict]} | "
+                f"{listing(nt.nodes, 'node') or '—'} | {kv} | {reasons} |"
             )
         if d.changes:
             lines += ["", "Changes:"]
-            lines += [f"- `{c.flag}`: {c.old or '—'} → {c.new or 'removed'} — {c.reason}" for c in d.changes]
+            lines += [f"- {change_words(c)} — {c.reason}" for c in d.changes]
         lines += ["", f"Arguments: `{' '.join(d.optimized_args)}`"]
         if d.best and d.best.memory and d.best.memory.log_lines:
-            lines += ["", f"Predicted vLLM start-up log on {d.best.gpu}:", "", "```", *d.best.memory.log_lines, "```"]
+            on = d.best.gpu + (f" MIG {d.best.mig_profile}" if d.best.mig_profile else "")
+            lines += ["", f"Predicted vLLM start-up log on {on}:", "", "```", *d.best.memory.log_lines, "```"]
         if d.alternative:
-            lines += ["", f"Nearest feasible alternative: {d.alternative}"]
+            lines += ["", f"Nearest feasible alternative: {reason_words(d.alternative)}"]
         for w in d.warnings:
             lines.append(f"- warning: {w}")
         lines.append("")
@@ -253,7 +283,9 @@ def report_overlay(config: ModelCarConfig, report: DecisionReport, *, base_text:
     note; with the base file's text, that text edited in place (comments and layout kept)."""
     optimized = {d.name: d.optimized_args for d in report.decisions if d.verdict == "GO_WITH_CHANGES"}
     notes = {
-        d.name: _short("; ".join([f"{c.flag}: {c.reason}" for c in d.changes][:2] or d.reasons[:1]))
+        d.name: _short(
+            "; ".join([f"{c.flag}: {c.reason}" for c in d.changes][:2] or [reason_words(r) for r in d.reasons[:1]])
+        )
         for d in report.decisions
         if d.verdict != "GO"
     }

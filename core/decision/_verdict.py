@@ -15,7 +15,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from core.architecture import ModelArchitecture, artifact_summary, resolve_model
-from core.catalog import Catalog, GpuSpec, get_catalog
+from core.catalog import Catalog, GpuSpec, get_catalog, precision_family
 from core.cluster import AcceleratorPool, Inventory, Node
 from core.decision._alternative import PoolGroups, nearest_alternative
 from core.decision.compat import support, supports_bf16
@@ -23,6 +23,7 @@ from core.errors import InputError, UnknownModelError
 from core.modelcar import ImageInfo, ModelCarConfig, ModelCarEntry, ServingArgs, parse_args, to_serving_flags
 from core.modelcar._args import OBSOLETE, RUNTIME_OWNED
 from core.sizing import MemoryEstimate, apply_quantization_flag, estimate_memory
+from core.wording import count_of
 
 Verdict = Literal["GO", "GO_WITH_CHANGES", "NO_GO"]
 _RANK = {"GO": 0, "GO_WITH_CHANGES": 1, "NO_GO": 2}
@@ -150,15 +151,42 @@ def _generic_changes(args: ServingArgs, gpu_count: int) -> list[ArgChange]:
                 flag="--tensor-parallel-size",
                 old=tp,
                 new=str(gpu_count),
-                reason="tensor parallelism must equal the GPU count (gpu_count)",
+                reason=f"tensor parallelism must equal the entry's GPU count ({gpu_count})",
             )
         )
         args.set("--tensor-parallel-size", str(gpu_count))
     return changes
 
 
-def _free_text(free: dict[str, int]) -> str:
-    return "-".join(str(v) for v in sorted(free.values(), reverse=True)) or "none"
+def free_text(free: dict[str, int]) -> str:
+    """Free GPUs per node: '2 on each of 4 nodes', '3 on gpu-l40s-0, 2 on gpu-l40s-1'."""
+    held = sorted(((v, n) for n, v in free.items() if v > 0), key=lambda vn: (-vn[0], vn[1]))
+    if len(held) > 1 and len({v for v, _ in held}) == 1:
+        return f"{held[0][0]} on each of {count_of(len(held), 'node')}"
+    return ", ".join(f"{v} on {n}" for v, n in held) or "none on any node"
+
+
+def _shorter_context_reason(arch: ModelArchitecture, mem: MemoryEstimate) -> str:
+    """Why ``--max-model-len`` comes down: the model's own maximum context, the KV cache, or both."""
+    codes = {f.code for f in mem.fit_failures}
+    asked, fits_len = mem.max_model_len, mem.max_model_len_that_fits
+    above = "MAX_MODEL_LEN_ABOVE_MODEL" in codes and arch.max_context is not None
+    kv_short = (
+        not arch.encoder_only
+        and "MAX_MODEL_LEN_EXCEEDS_KV" in codes
+        and (not above or fits_len < (arch.max_context or asked))
+    )
+    if not above:
+        return f"{asked:,} tokens do not fit the KV cache; {fits_len:,} do"
+    said = (
+        f"{asked:,} tokens is above the model's maximum context of {count_of(arch.max_context or 0, 'token')} "
+        "(the max position embeddings of its config.json), which vLLM refuses"
+    )
+    if kv_short:
+        return f"{said}; and the KV cache holds {fits_len:,}"
+    if arch.encoder_only:
+        return f"{said}; an embedding (pooling) model keeps no KV cache, so memory is not what limits it"
+    return said
 
 
 def decide_node_type(
@@ -190,7 +218,10 @@ def decide_node_type(
     }
     if not compat.runs:
         return NodeTypeDecision(
-            **base, verdict="NO_GO", reasons=[f"{method} on {gpu.name}: {compat.note}"], args=work.render()
+            **base,
+            verdict="NO_GO",
+            reasons=[f"{precision_family(method)} weights on {gpu.name}: {compat.note}"],
+            args=work.render(),
         )
     if not supports_bf16(gpu) and work.get("--dtype") not in ("float16", "half"):
         changes.append(
@@ -214,11 +245,12 @@ def decide_node_type(
         total = sum(free.values())
         if total >= gpu_count:
             reasons.append(
-                f"needs {gpu_count} free {gpu.name} GPUs on one node for tensor parallelism, but the {total} free "
-                f"ones are spread across nodes ({_free_text(free)}): fragmentation"
+                f"needs {count_of(gpu_count, f'free {gpu.name} GPU')} on one node for tensor parallelism, but the "
+                f"{total} free ones are spread across nodes ({free_text(free)}): fragmentation"
             )
         else:
-            reasons.append(f"needs {gpu_count} free {gpu.name} GPUs; the cluster has {total} free ({_free_text(free)})")
+            has = f"{total} free ({free_text(free)})" if total else "none free"
+            reasons.append(f"needs {count_of(gpu_count, f'free {gpu.name} GPU')}; the cluster has {has}")
     flags = to_serving_flags(work, gpu_count, entry=entry, vllm_version=vllm_version)
     served = apply_quantization_flag(arch, flags.quantization)
     mem_gib = pool0.memory_mib / 1024 * 0.98 if pool0.mig_profile and pool0.memory_mib else None
@@ -238,7 +270,7 @@ def decide_node_type(
                     flag="--max-model-len",
                     old=old or f"default ({mem.max_model_len})",
                     new=str(rounded),
-                    reason=f"{mem.max_model_len:,} tokens do not fit the KV cache; {fits_len:,} do",
+                    reason=_shorter_context_reason(arch, mem),
                 )
             )
             mem = estimate_memory(served, gpu, flags, gpu_memory_gib=mem_gib)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from core.catalog import GpuSpec, normalize_key
 from core.catalog._custom import CUSTOM_SOURCE
+from core.wording import price_provenance
 
 HOURS_PER_MONTH = 730
 
@@ -21,5 +22,4 @@ def price_for(gpu: GpuSpec, overrides: dict[str, float]) -> tuple[float | None, 
         return None, "no price in the catalog"
     if CUSTOM_SOURCE in gpu.sources:
         return p.usd_per_gpu_hour, "the price you gave with the GPU"
-    when = f", {p.date}" if p.date else ""
-    return p.usd_per_gpu_hour, f"{p.provider or 'catalog'}{when}, catalog list price"
+    return p.usd_per_gpu_hour, price_provenance(p.provider, p.date)

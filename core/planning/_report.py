@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from core.architecture import ModelArchitecture, resolve_model
 from core.catalog import Catalog, GpuSpec, get_catalog
+from core.planning._llmd import llmd_lines
 from core.planning._plan import CapacityPlan
 from core.planning._result import CandidateResult
 from core.planning._words import candidate_table, context_lines, headline_lines
 from core.sizing import MemoryEstimate, PerformanceEstimate, ServingFlags, apply_quantization_flag, estimate_memory
 from core.sizing import performance_curve as _curve
+from core.wording import count_of
 
 _QUANT_ARG = "--quantization="
 
@@ -71,7 +73,8 @@ def checkpoint_lines(plan: CapacityPlan, *, limit: int = 4) -> list[str]:
         lines.append(
             f"Also meets the targets: {o.hf_id or o.artifact} ({o.precision.split(' (')[0]}) on "
             f"{o.gpus_per_replica}×{o.gpu}, "
-            f"{o.replicas_target} replica(s), {_money(o.monthly_cost_usd)}/month — {o.trade or 'published checkpoint'}"
+            f"{count_of(o.replicas_target, 'replica')}, {_money(o.monthly_cost_usd)}/month — "
+            f"{o.trade or 'published checkpoint'}"
         )
         if len(seen) >= limit:
             break
@@ -114,6 +117,9 @@ def plan_markdown(plan: CapacityPlan) -> str:
             "|" + "---|" * len(headers),
             *["| " + " | ".join(row) + " |" for row in rows],
         ]
+    llmd = llmd_lines(plan.llmd)
+    if llmd:
+        lines += ["", "## llm-d on OpenShift AI 3", "", *[f"- {line}" for line in llmd]]
     if plan.rejected:
         lines += ["", "## Rejected", ""]
         lines += [f"- {x.gpus_per_replica}×{x.gpu} {x.precision}: {x.reason}" for x in plan.rejected[:30]]

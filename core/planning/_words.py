@@ -15,6 +15,7 @@ from core.planning._inputs import SloTargets
 from core.planning._plan import CapacityPlan
 from core.planning._result import CandidateResult
 from core.sizing import Figure
+from core.wording import count_of
 
 LIMITED_BY = {
     "latency targets": "the latency targets",
@@ -54,7 +55,7 @@ def cost_text(c: CandidateResult) -> str:
         if c.pooling
         else f"{money(c.usd_per_million_output_tokens, 4)} per million output tokens"
     )
-    return f"{money(c.monthly_cost_usd, 2)}/month, {per} ({c.price_source}, {c.total_gpus} GPUs × 730 h)"
+    return f"{money(c.monthly_cost_usd, 2)}/month, {per} ({c.price_source}; {count_of(c.total_gpus, 'GPU')} × 730 h)"
 
 
 def targets_text(slo: SloTargets, *, pooling: bool) -> str:
@@ -82,8 +83,8 @@ def replicas_text(c: CandidateResult) -> str:
         else f"a fixed {n} (the traffic has no peak above its average to scale for)"
     )
     return (
-        f"{n} replica{'s' if n != 1 else ''} of {c.gpus_per_replica}×{c.gpu} ({c.precision}): {scale}; "
-        f"{c.total_gpus} GPUs (+{c.surge_gpus} during a rolling update)"
+        f"{count_of(n, 'replica')} of {c.gpus_per_replica}×{c.gpu} ({c.precision}): {scale}; "
+        f"{count_of(c.total_gpus, 'GPU')} (+{c.surge_gpus} during a rolling update)"
     )
 
 

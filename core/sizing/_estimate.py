@@ -114,6 +114,19 @@ def valid_tp_sizes(arch: ModelArchitecture, limit: int = 64) -> list[int]:
     return [tp for tp in range(1, limit + 1) if _tp_problem(arch, tp) is None]
 
 
+def sliding_window_words(arch: ModelArchitecture, *, reported: int, fits_len: int) -> str:
+    """Why a model with sliding-window layers holds a longer request than vLLM's "GPU KV cache
+    size" suggests (vLLM's hybrid KV-cache allocator keeps only the window in those layers)."""
+    full = arch.attention_layers - arch.sliding_layers
+    return (
+        f"{arch.name} alternates sliding-window layers ({arch.sliding_layers}, each keeping only the last "
+        f"{arch.sliding_window or 0:,} tokens of a request) with full-attention layers ({full}): only the "
+        'full-attention layers grow with the context. vLLM\'s "GPU KV cache size" '
+        f"({reported:,} tokens) divides the memory by what a token takes in every layer, so one request can be "
+        f"longer than that: up to {fits_len:,} tokens here."
+    )
+
+
 def _log_lines(est: dict[str, float | int], flags: ResolvedFlags, graphs: bool, *, kv: bool = True) -> list[str]:
     lines = [f"Model loading took {est['weights_gib']:.4f} GiB"]
     if graphs:
@@ -218,8 +231,8 @@ def estimate_memory(
         failures.append(
             FitFailure(
                 code="MAX_MODEL_LEN_ABOVE_MODEL",
-                message=f"max_model_len {rf.max_model_len:,} is above the model's maximum context "
-                f"{arch.max_context:,}; vLLM rejects it.",
+                message=f"--max-model-len {rf.max_model_len:,} is above the model's maximum context of "
+                f"{arch.max_context:,} tokens (the max position embeddings of its config.json); vLLM rejects it.",
             )
         )
     if free_memory_gib is not None and free_memory_gib < budget:
@@ -227,7 +240,7 @@ def estimate_memory(
             FitFailure(
                 code="FREE_MEMORY_BELOW_BUDGET",
                 message=f"free memory on the GPU at start-up ({free_memory_gib:.2f}/{total:.2f} GiB) is less "
-                f"than gpu_memory_utilization × total ({budget:.2f} GiB): another process uses the GPU; "
+                f"than --gpu-memory-utilization × total ({budget:.2f} GiB): another process uses the GPU; "
                 "lower --gpu-memory-utilization or free the GPU.",
             )
         )
@@ -268,13 +281,22 @@ def estimate_memory(
             )
         )
     elif concurrency < 1 and not arch.encoder_only:
+        windowed = (
+            f" (more than {tokens:,}: its sliding-window layers keep only the last {layout.window:,} tokens, so "
+            "only its full-attention layers grow with the context)"
+            if layout.window_groups and layout.window and fits_len > tokens
+            else ""
+        )
         failures.append(
             FitFailure(
                 code="MAX_MODEL_LEN_EXCEEDS_KV",
                 message=f"the model's max seq len ({rf.max_model_len:,}) is larger than the maximum number of "
-                f"tokens that can be stored in KV cache ({tokens:,}); the largest that fits is {fits_len:,}.",
+                f"tokens that can be stored in KV cache ({tokens:,}); the largest that fits is {fits_len:,}"
+                f"{windowed}.",
             )
         )
+    if layout.window_groups and layout.window and not arch.encoder_only and fits_len > tokens > 0:
+        notes.append(sliding_window_words(arch, reported=tokens, fits_len=fits_len))
     figures = {
         "weights_gib": weights,
         "cudagraph_gib": graphs,

@@ -19,6 +19,10 @@ from core.sizing._flags import ServingFlags, apply_quantization_flag
 
 MIN_USEFUL_CONTEXT = 2048
 
+MEMORY_FAILURES = frozenset({"WEIGHTS_EXCEED_MEMORY", "PROFILING_OOM", "NO_KV_MEMORY", "MAX_MODEL_LEN_EXCEEDS_KV"})
+"""Failures more memory (more GPUs, a smaller cache or checkpoint) can cure. A context above the
+model's maximum is not one: only a shorter ``--max-model-len`` cures it, and more GPUs never do."""
+
 
 class FitFix(BaseModel):
     """One change to the serving arguments and what the engine predicts with it."""
@@ -42,13 +46,18 @@ def _candidates(
     cc = gpu.cc or (0, 0)
     fits_len = mem.max_model_len_that_fits
     if MIN_USEFUL_CONTEXT <= fits_len < mem.max_model_len:
+        at_most = fits_len == arch.max_context
         yield (
-            f"shorten the context to {fits_len:,} tokens",
+            f"shorten the context to the model's maximum, {fits_len:,} tokens"
+            if at_most
+            else f"shorten the context to {fits_len:,} tokens",
             {"--max-model-len": str(fits_len)},
             arch,
             flags.model_copy(update={"max_model_len": fits_len}),
         )
-    if flags.kv_cache_dtype == "auto" and (cc >= (8, 0) or gpu.vendor == "AMD"):
+    if not any(f.code in MEMORY_FAILURES for f in mem.fit_failures):
+        return  # memory is not what stops it: more GPUs, FP8 or a smaller checkpoint change nothing
+    if flags.kv_cache_dtype == "auto" and not arch.encoder_only and (cc >= (8, 0) or gpu.vendor == "AMD"):
         yield (
             "store the KV cache in FP8",
             {"--kv-cache-dtype": "fp8"},
@@ -127,6 +136,12 @@ def suggest_fixes(
         except InputError:
             continue
         other = served.artifact is not None and served.hf_id != arch.hf_id
+        if est.fits and served.sliding_window and not served.encoder_only and est.kv_cache_tokens < est.max_model_len:
+            # vLLM's token figure counts every layer; only the full-attention ones grow with the context.
+            change += (
+                f"; one {est.max_model_len:,}-token request fits in {est.kv_cache_tokens:,} KV-cache tokens, as "
+                f"the sliding-window layers keep only the last {served.sliding_window:,} tokens"
+            )
         out.append(
             FitFix(
                 change=change,

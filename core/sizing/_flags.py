@@ -144,8 +144,8 @@ def resolve_flags(
         raise InputError(f"--max-model-len: {arch.name} does not state its maximum context; give one explicitly")
     if max_ctx and mml > max_ctx:
         notes.append(
-            f"max_model_len {mml} is above the model's {max_ctx}; vLLM refuses this unless "
-            "VLLM_ALLOW_LONG_MAX_MODEL_LEN=1"
+            f"--max-model-len {mml:,} is above the model's maximum context of {max_ctx:,} tokens; vLLM refuses "
+            "it unless VLLM_ALLOW_LONG_MAX_MODEL_LEN=1 is set"
         )
     dtype_bytes = 4 if flags.dtype in ("float32", "float") else 2
     if flags.dtype == "auto" and arch.dtype == "float32":

@@ -27,6 +27,7 @@ from core.sizing import (
     predict_benchmark,
 )
 from core.sizing._benchmark import DEFAULT_NUM_PROMPTS
+from core.wording import code_words, count_of, options_in_words, terminal_width, wrapped
 from navigator.commands._catalog_source import add_gpu_spec_option, command_catalog, described_gpus
 from navigator.commands._output import print_json
 
@@ -35,11 +36,8 @@ KV_DTYPES = ["auto", "fp8", "fp8_e4m3", "fp8_e5m2"]
 
 
 def _validation_message(exc: ValidationError) -> str:
-    parts = []
-    for err in exc.errors():
-        field = str(err["loc"][0]) if err["loc"] else "input"
-        parts.append(f"--{field.replace('_', '-')}: {err['msg']}")
-    return "; ".join(parts)
+    """Each problem named by its option and said as an instruction (never pydantic's words)."""
+    return options_in_words(exc)
 
 
 def flags_from_args(args: argparse.Namespace) -> ServingFlags:
@@ -102,6 +100,19 @@ def workload_from_args(args: argparse.Namespace) -> Workload | None:
     except ValidationError as exc:
         raise InputError(_validation_message(exc)) from None
 
+
+BENCHMARK_WORDS = {
+    "duration_s": "run duration",
+    "requests_per_s": "requests per second",
+    "output_tokens_per_s": "output tokens per second",
+    "total_tokens_per_s": "total tokens per second",
+    "ttft_ms": "TTFT median",
+    "ttft_ms_p99": "TTFT p99",
+    "tpot_ms": "TPOT median",
+    "itl_ms": "inter-token latency median",
+    "e2e_ms": "end-to-end latency median",
+}
+"""How each benchmark figure (its JSON key) is labelled for a person."""
 
 BENCHMARK_KEYS = (
     "duration_s",
@@ -235,6 +246,11 @@ def estimate_output(est: Estimate, pred: BenchmarkPrediction | None, bench: Benc
     return out
 
 
+def _say(text: str, width: int, indent: str, hanging: str) -> None:
+    for line in wrapped(text, width, indent=indent, hanging=hanging):
+        print(line)
+
+
 def _run(args: argparse.Namespace) -> int:
     flags = flags_from_args(args)
     bench = benchmark_from_args(args)
@@ -248,6 +264,7 @@ def _run(args: argparse.Namespace) -> int:
         print_json(estimate_output(est, pred, bench))
         return 0
     m = est.memory
+    width = terminal_width()
     print(f"{est.model} on {est.gpu} (vLLM {m.vllm_version}, TP={m.flags.tensor_parallel_size})")
     print(f"  budget {m.budget_gib:.2f} of {m.gpu_total_gib:.2f} GiB per GPU")
     print(
@@ -259,10 +276,11 @@ def _run(args: argparse.Namespace) -> int:
         print(f"    {line}")
     print("  fits" if m.fits else "  DOES NOT FIT:")
     for f in m.fit_failures:
-        print(f"    [{f.code}] {f.message}")
+        _say(f"{code_words(f.code)}: {f.message}", width, "    - ", "      ")
     for fix in est.fixes:
         verdict = "fits" if fix.fits else "still does not fit"
-        print(f"    change: {fix.change} -> {verdict}, {fix.kv_cache_tokens:,} KV tokens")
+        tokens = f", {count_of(fix.kv_cache_tokens, 'KV-cache token')}" if fix.kv_cache_tokens else ""
+        _say(f"change: {fix.change} -> {verdict}{tokens}", width, "    ", "      ")
     p = est.performance
     if p is not None:
         for label, fig in (
@@ -277,14 +295,17 @@ def _run(args: argparse.Namespace) -> int:
         print(f"  benchmark prediction ({pred.run.describe()}; what vllm bench serve / GuideLLM would print):")
         for key in BENCHMARK_KEYS:
             fig = getattr(pred, key)
-            print(f"    {key}: {fig.expected:,.2f} {fig.unit} ({fig.low:,.2f}-{fig.high:,.2f}, {fig.provenance})")
+            print(
+                f"    {BENCHMARK_WORDS[key]}: {fig.expected:,.2f} {fig.unit} "
+                f"({fig.low:,.2f}-{fig.high:,.2f}, {fig.provenance})"
+            )
         print(
             f"    peak running requests {pred.peak_running}, preemptions {pred.preemptions}; {pred.efficiency_source}"
         )
     elif bench is not None:
         print("  no benchmark prediction: the configuration does not start")
     for note in m.notes:
-        print(f"  note: {note}")
+        _say(f"note: {note}", width, "  ", "    ")
     return 0
 
 

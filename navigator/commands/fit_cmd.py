@@ -1,6 +1,6 @@
 """``navigator fit`` — will these model-car images run on this cluster, and with which arguments?
 
-Exit codes: 0 every model is GO or GO_WITH_CHANGES, 1 any is NO_GO, 2 bad input.
+Exit codes: 0 every model is GO or GO with changes, 1 any is NO-GO, 2 bad input.
 """
 
 from __future__ import annotations
@@ -12,10 +12,11 @@ from typing import Any
 from core.catalog import get_catalog
 from core.cluster import Inventory
 from core.cluster.runtimes import cluster_runtime
-from core.decision import DecisionReport, build_report, report_markdown, report_overlay
+from core.decision import DecisionReport, build_report, decision_lines, report_markdown, report_overlay
 from core.errors import InputError
 from core.modelcar import inspect_image, load_modelcar_config, write_overlay
 from core.settings import load_settings
+from core.wording import VERDICT_WORDS, listing, terminal_width, wrapped
 from navigator.commands._inventory_source import read_inventory
 from navigator.commands._output import print_json, print_table
 
@@ -68,6 +69,42 @@ def fit_json(report: DecisionReport, note: str | None, overlay: str | None) -> d
     return out
 
 
+def print_fit(report: DecisionReport, note: str | None, written: str | None, *, width: int | None = None) -> None:
+    """The decision for a terminal, within ``width`` columns (the terminal's, at most 120): one row
+    per model — its verdict, GPU type and every node it can land on — then each model's changes
+    and reasons in full, wrapped, and the nearest alternative of a NO-GO one."""
+    width = width or terminal_width()
+    print_table(
+        ["MODEL", "VERDICT", "GPU TYPE", "NODES"],
+        [
+            [
+                m["model"],
+                VERDICT_WORDS[m["verdict"]],
+                m["node_type"] or "–",
+                listing(m["nodes"], "node") or "–",
+            ]
+            for m in report.matrix()
+        ],
+        width=width,
+        wrap=[2, 3],
+    )
+    explained = [(d, decision_lines(d)) for d in report.decisions]
+    if any(lines for _, lines in explained):
+        print("\nChanges and reasons:")
+    for d, lines in explained:
+        if not lines:
+            continue
+        print(f"{d.name} ({VERDICT_WORDS[d.verdict]}):")
+        for text in lines:
+            for out in wrapped(text, width, indent="  - ", hanging="    "):
+                print(out)
+    if note:
+        for out in wrapped(f"note: {note}", width, hanging="  "):
+            print(out)
+    if written:
+        print(f"wrote {written}")
+
+
 def _run(args: argparse.Namespace) -> int:
     config = load_modelcar_config(args.config)
     report, _, note = report_from_args(args)
@@ -80,34 +117,14 @@ def _run(args: argparse.Namespace) -> int:
     if args.json:
         print_json(fit_json(report, note, str(written) if written else None))
     else:
-        print_table(
-            ["MODEL", "VERDICT", "GPU TYPE", "NODES", "CHANGES / REASONS"],
-            [
-                [
-                    m["model"],
-                    m["verdict"],
-                    m["node_type"] or "-",
-                    ", ".join(m["nodes"][:3]) or "-",
-                    "; ".join(f"{c['flag']}={c['new'] or 'removed'}" for c in m["changes"])
-                    or "; ".join(m["reasons"][:1]),
-                ]
-                for m in report.matrix()
-            ],
-        )
-        for d in report.decisions:
-            if d.alternative:
-                print(f"{d.name}: nearest feasible alternative: {d.alternative}")
-        if note:
-            print(f"note: {note}")
-        if written:
-            print(f"wrote {written}")
+        print_fit(report, note, str(written) if written else None)
     return 0 if report.runnable else 1
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     from navigator.commands._inventory_source import add_inventory_source
 
-    p = sub.add_parser("fit", help="GO / GO_WITH_CHANGES / NO_GO for each model-car entry on the cluster")
+    p = sub.add_parser("fit", help="GO, GO with changes or NO-GO for each model-car entry on the cluster")
     p.add_argument("--config", type=Path, required=True, help="model-car YAML (never modified)")
     add_inventory_source(p)
     p.add_argument(

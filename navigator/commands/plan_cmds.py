@@ -36,19 +36,25 @@ from core.planning import (
 )
 from core.settings import load_settings
 from core.store import Store, open_store
-from core.wording import in_words
+from core.wording import options_in_words, problem_in_words
 from core.yamlio import read_bounded
 from navigator.commands._catalog_source import add_gpu_spec_option, command_catalog, described_gpus
 from navigator.commands._inventory_source import add_inventory_source, read_inventory
 from navigator.commands._output import print_json, print_table
 
+_OPTIONS = {
+    "availability_percent": "--availability",
+    "monthly_budget_usd": "--budget",
+    "gpu_types": "--gpu",
+    "price_overrides": "--price",
+    "rps_multiplier": "--rps-multiplier",
+    "gpu": "--gpu",
+}
+"""The option of a request field whose option is not the field's name with dashes."""
+
 
 def _invalid(exc: ValidationError) -> InputError:
-    parts = []
-    for err in exc.errors():
-        field = str(err["loc"][-1]) if err["loc"] else "input"
-        parts.append(f"--{field.replace('_', '-')}: {in_words(err)}")
-    return InputError("; ".join(parts))
+    return InputError(options_in_words(exc, _OPTIONS))
 
 
 def _prices(items: list[str]) -> dict[str, float]:
@@ -180,8 +186,8 @@ def load_plan(path: Path) -> CapacityPlan:
         raise InputError(f"--plan {path}: nested too deeply to be a plan") from None
     except ValidationError as exc:
         first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise InputError(f"--plan {path}: not a Navigator plan (field {where}: {first['msg']})") from None
+        where = ".".join(str(p) for p in first["loc"]) or "at the top level"
+        raise InputError(f"--plan {path}: not a Navigator plan (field {where}: {problem_in_words(first)})") from None
 
 
 def whatif_json(result: WhatIfResult, plan: CapacityPlan) -> dict[str, Any]:

@@ -18,7 +18,6 @@ from typing import Any
 
 from pydantic import SecretStr, ValidationError
 
-from core.catalog._catalog import format_validation_error
 from core.cluster import default_kubeconfig
 from core.errors import InputError, StoreError
 from core.manifests import to_yaml
@@ -35,9 +34,20 @@ from core.qa import (
 )
 from core.settings import load_settings
 from core.store import open_store
+from core.wording import options_in_words
 from navigator.commands._output import print_json, print_table
 
 _BEFORE_RUN = {"PODMAN_MISSING", "KUBECONFIG_MISSING", "PULL_SECRET_MISSING", "FORBIDDEN"}
+
+
+_OPTIONS = {
+    "config_path": "--config",
+    "accelerator_type": "--accelerator",
+    "extra_args": "--pytest-arg",
+    "timeout_s": "--timeout",
+    "pull_secrets": "the pull-secret environment variables",
+}
+"""The option of a request field whose option is not the field's name with dashes."""
 
 
 def request_from_args(args: argparse.Namespace) -> QaRequest:
@@ -57,7 +67,7 @@ def request_from_args(args: argparse.Namespace) -> QaRequest:
             namespace=args.namespace or settings.namespace or "navigator-qa",
         )
     except ValidationError as exc:
-        raise InputError(format_validation_error(exc, source="navigator qa", entry="flags")) from None
+        raise InputError(options_in_words(exc, _OPTIONS)) from None
 
 
 def qa_json(result: QaResult) -> dict[str, Any]:
