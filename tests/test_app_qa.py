@@ -131,7 +131,7 @@ def test_with_nothing_configured_qa_says_it_needs_a_cluster_and_starts_no_failed
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """No podman on PATH, no kubeconfig: the page says QA needs a cluster, defaults to the Job
-    backend, and pressing Start explains instead of recording a failed run."""
+    backend, Start is disabled with the reason, and Preview shows the Job that would run."""
     monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))  # no podman, no skopeo
     monkeypatch.setenv("NAVIGATOR_CACHE_DIR", str(tmp_path / "cache"))
     at = page()
@@ -139,7 +139,11 @@ def test_with_nothing_configured_qa_says_it_needs_a_cluster_and_starts_no_failed
     assert any("No cluster connected" in w.value for w in at.warning)
     assert at.radio(key="qa_backend").value == "cluster"
     at.text_input(key="qa_secret_REGISTRY_REDHAT_IO_REGISTRY_PULL_SECRET").set_value(PULL)
-    next(b for b in at.button if b.label == "Start the validation run").click().run()
+    start = next(b for b in at.button if b.label == "Start the validation run")
+    assert start.disabled and any("No cluster: there is no kubeconfig" in i.value for i in at.info)
+    next(b for b in at.button if b.label == "Preview what would run").click().run()
     assert not at.exception
-    assert any("Kubeconfig: no file" in e.value and "Nothing was started" in e.value for e in at.error)
+    job = next(c.value for c in at.code if c.language == "yaml")
+    assert "kind: Job" in job and "opendatahub-tests:" in job and ":latest" not in job
+    assert PULL not in job, "the pull secret is masked in the preview"
     assert any("No finished runs" in c.value for c in at.caption)

@@ -28,6 +28,7 @@ from pydantic import BaseModel, ValidationError
 from core.catalog._mig import MIG_NAME, mig_name, mig_spec
 from core.catalog._specs import ArtifactSpec, GpuSpec, MigProfile, ModelSpec, QuantMethod
 from core.errors import CatalogError, UnknownGpuError, UnknownModelError
+from core.wording import in_words
 from core.yamlio import load_yaml_file
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -48,7 +49,7 @@ def format_validation_error(exc: ValidationError, *, source: str, entry: str) ->
     parts = []
     for err in exc.errors():
         loc = ".".join(str(p) for p in err["loc"]) or "(entry)"
-        parts.append(f"{source}: entry {entry!r}: field {loc!r}: {err['msg']}")
+        parts.append(f"{source}: entry {entry!r}: field {loc!r}: {in_words(err)}")
     return "; ".join(parts)
 
 

@@ -16,13 +16,13 @@ from typing import Any
 from pydantic import ValidationError
 
 from core.catalog import Catalog, get_catalog
-from core.catalog._catalog import format_validation_error
 from core.cluster.inventory import Inventory, Taint
 from core.decision import ModelDecision
 from core.errors import InputError
 from core.manifests._autoscaling import scaling_fields
 from core.manifests._build import DeploymentMode, DeploymentSpec, Provider, Toleration
 from core.planning import CapacityPlan, resources_for
+from core.wording import in_words
 
 _PRODUCT_LABEL: dict[str, str] = {"nvidia": "nvidia.com/gpu.product", "amd": "amd.com/gpu.product-name"}
 _VENDOR_PROVIDER: dict[str, Provider] = {"NVIDIA": "nvidia", "AMD": "amd", "Intel": "gaudi"}
@@ -104,7 +104,8 @@ def _make(fields: dict[str, Any], overrides: dict[str, Any]) -> DeploymentSpec:
     try:
         return DeploymentSpec.model_validate(merged)
     except ValidationError as exc:
-        raise InputError(format_validation_error(exc, source="deployment", entry=str(merged.get("name")))) from None
+        said = [f"{'.'.join(str(p) for p in e['loc']) or 'deployment'}: {in_words(e)}" for e in exc.errors()]
+        raise InputError("; ".join(dict.fromkeys(said))) from None
 
 
 def _name_from(text: str) -> str:

@@ -38,6 +38,12 @@ def _lengths(wf: WorkflowState) -> str:
     return f"{t.input_tokens or '—'} / {t.output_tokens or '—'}"
 
 
+def _targets(by_percentile: dict[str, float | None]) -> str:
+    """Every target said, at its percentile: 'p50 ≤ 300 ms, p99 ≤ 2,000 ms'; '—' when none."""
+    said = [f"{pct} ≤ {_fmt(ms, 'ms')}" for pct, ms in sorted(by_percentile.items()) if ms is not None]
+    return ", ".join(said) or "—"
+
+
 def plan_panel(wf: WorkflowState) -> None:
     """What the assistant has understood and the plan so far, with provenance."""
     m, t, s = wf.model_requirements, wf.traffic, wf.slo
@@ -46,23 +52,27 @@ def plan_panel(wf: WorkflowState) -> None:
         ("Model", m.model_name or m.model_family or ", ".join(m.capabilities) or "—"),
         ("Traffic", _fmt(t.rps, "requests/s", 2) + (f" (peak {t.peak_rps:g})" if t.peak_rps else "")),
         ("Tokens in / out", _lengths(wf)),
-        ("TTFT target", _fmt(s.ttft_ms, "ms") + (f" at p{s.ttft_percentile}" if s.ttft_ms else "")),
-        ("p95 latency target", _fmt(s.p95_latency_ms, "ms")),
+        ("Time to first token", _targets({f"p{s.ttft_percentile}": s.ttft_ms, **s.ttft_also_ms})),
+        (
+            "End-to-end latency",
+            _targets({"p50": s.p50_latency_ms, "p95": s.p95_latency_ms, "p99": s.p99_latency_ms}),
+        ),
         ("Tokens/s per user", _fmt(s.tokens_per_second_per_user, "tokens/s", 1)),
         ("Availability", f"{s.availability_percent:g} %" if s.availability_percent else "99 % (assumed)"),
         ("Namespace", wf.namespace or "—"),
     ]
-    st.dataframe(pd.DataFrame(rows, columns=["", "value"]), hide_index=True, width="stretch")
+    # Lines that wrap, not a table whose cells cut long values.
+    st.markdown("  \n".join(f"**{label}:** {value}" for label, value in rows))
     p = wf.plan
     if p is not None and p.gpu:
         # The GPU on a line of its own: in a half-width metric "1 × H100-SXM" was cut to "1 × H100…".
         st.markdown(f"**GPU per replica:** {p.gpus_per_replica} × {p.gpu}")
-        c2, c3, c4 = st.columns(3)
-        c2.metric("Replicas", f"{p.replicas}", help=f"min {p.replicas_min}, max {p.replicas_max}")
-        c3.metric("GPUs in total", f"{p.total_gpus}")
-        c4.metric(
-            "Cost per month",
-            f"${p.monthly_cost_usd:,.0f}" if p.monthly_cost_usd is not None else "no price",
+        # Lines, not three metrics side by side: in the side column those cut "$4,893" to "$489…".
+        cost = f"${p.monthly_cost_usd:,.0f} per month" if p.monthly_cost_usd is not None else "no price"
+        st.markdown(
+            f"**Replicas:** {p.replicas:,} (min {p.replicas_min:,}, max {p.replicas_max:,})  \n"
+            f"**GPUs in total:** {p.total_gpus:,}  \n"
+            f"**Cost:** {cost}",
             help="GPUs × $/GPU-hour × 730 h at catalog prices (estimated)",
         )
         st.caption(
@@ -100,5 +110,5 @@ def plan_panel(wf: WorkflowState) -> None:
         st.caption(
             f"LLM: {u.requests} request{'' if u.requests == 1 else 's'}, "
             f"{u.input_tokens:,} input + {u.output_tokens:,} output tokens, "
-            f"cost {cost}; {u.fallbacks} turn(s) answered offline."
+            f"cost {cost}; {u.fallbacks} turn{'' if u.fallbacks == 1 else 's'} answered offline."
         )

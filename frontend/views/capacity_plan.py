@@ -19,6 +19,7 @@ from core.planning import (
     fleet_from_inventory,
 )
 from core.sizing.user_calibration import calibration_in_force
+from core.wording import in_words
 from frontend import services, state
 from frontend.components.model_field import model_field
 from frontend.components.plan_form import (
@@ -223,15 +224,23 @@ elif submitted and model is not None:
             st.warning(f"The plan is kept in this session only: {exc}")
     except ValidationError as exc:  # the checks above catch what a person can type; say the rest plainly
         for err in exc.errors():
-            st.error(
-                f"{' '.join(str(p) for p in err['loc']).replace('_', ' ')}: {err['msg'].removeprefix('Value error, ')}"
-            )
+            st.error(f"{' '.join(str(p) for p in err['loc']).replace('_', ' ')}: {in_words(err)}")
     except NavigatorError as exc:
         st.error(str(exc))
+
+field_errors = st.session_state.get(FIELD_ERRORS) or {}
+if field_errors:
+    # Said where the eye is after pressing Plan, not only beside fields that may be scrolled away.
+    st.error(
+        "Not planned: fix the marked fields above.\n\n" + "\n".join(f"- {m}" for m in field_errors.values()),
+        icon=":material/error:",
+    )
 
 recommend_panel(catalog, int(inp), int(out))
 
 if current is None:
     st.info("Fill in the traffic and targets and press Plan.")
 else:
+    if field_errors:
+        st.caption(f"Below: the last plan made ({current.id}), for the values before this change.")
     plan_results(current, catalog)

@@ -9,7 +9,7 @@ import streamlit as st
 
 from core.architecture import ModelSources, register_config
 from core.cluster import Inventory, load_inventory
-from core.decision import DecisionReport, build_report, report_markdown, report_overlay
+from core.decision import DecisionReport, build_report, change_words, report_markdown, report_overlay
 from core.errors import NavigatorError
 from core.modelcar import (
     VERDICT_WORDS,
@@ -20,6 +20,7 @@ from core.modelcar import (
     parse_modelcar_text,
 )
 from core.samples import sample_path
+from core.wording import count_of, reason_words
 from frontend import services, state
 from frontend.components.charts import memory_breakdown_figure
 
@@ -189,7 +190,7 @@ else:
                     "GPU type": m["node_type"] or "—",
                     "Nodes": ", ".join(m["nodes"][:4]) or "—",
                     "Changes": "; ".join(f"{c['flag']} → {c['new'] or 'removed'}" for c in m["changes"]) or "—",
-                    "Reasons": "; ".join(m["reasons"][:2]) or "—",
+                    "Reasons": "; ".join(reason_words(r) for r in m["reasons"]) or "—",
                 }
                 for m in report.matrix()
             ]
@@ -200,7 +201,7 @@ else:
             st.markdown(
                 f"{_MARK[d.verdict]} · `{d.image}` · model **{d.model or 'not resolved'}**"
                 + (f" ({d.params_b} B parameters, {d.quantization or 'bf16'})" if d.params_b else "")
-                + f" · {d.gpu_count} GPU(s)"
+                + f" · {count_of(d.gpu_count, 'GPU')}"
             )
             if d.model_source:
                 st.caption(f"Model read: {d.model_source}")
@@ -212,17 +213,12 @@ else:
                     else f"Image: {info.note}"
                 )
             for r in d.reasons:
-                st.markdown(f"- {r}")
+                st.markdown(f"- {reason_words(r)}")
             if d.alternative:
-                st.info(f"Nearest feasible alternative: {d.alternative}")
+                st.info(f"Nearest feasible alternative: {reason_words(d.alternative)}")
             if d.changes:
                 st.table(
-                    pd.DataFrame(
-                        [
-                            {"Flag": c.flag, "From": c.old or "—", "To": c.new or "removed", "Why": c.reason}
-                            for c in d.changes
-                        ]
-                    ).set_index("Flag")
+                    pd.DataFrame([{"Change": change_words(c), "Why": c.reason} for c in d.changes]).set_index("Change")
                 )
             st.code(" ".join(d.optimized_args) or "(no arguments)", language="bash")
             if d.node_types:
@@ -234,7 +230,7 @@ else:
                                 "Verdict": _WORDS[n.verdict],
                                 "Free per node": ", ".join(f"{k}: {v}" for k, v in n.free_per_node.items()) or "—",
                                 "Lands on": ", ".join(n.nodes[:4]) or "—",
-                                "Reasons": "; ".join(n.reasons) or "—",
+                                "Reasons": "; ".join(reason_words(r) for r in n.reasons) or "—",
                             }
                             for n in d.node_types
                         ]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -15,7 +16,8 @@ from core.catalog._catalog import format_validation_error
 from core.cluster import default_kubeconfig, parse_allowed_images
 from core.decision import report_overlay
 from core.errors import NavigatorError
-from core.qa import ACCELERATORS, DEFAULT_TEST_IMAGE, PULL_SECRET_ENV, QaRequest, QaResult
+from core.manifests import to_yaml
+from core.qa import ACCELERATORS, DEFAULT_TEST_IMAGE, PULL_SECRET_ENV, QaRequest, QaResult, masked_command, masked_job
 from core.samples import sample_path
 from frontend import services, state
 
@@ -122,6 +124,16 @@ if current is not None:
     _live(current)
 
 st.subheader("Start a run")
+# QA deploys the models on a cluster: without a kubeconfig nothing can start, so the button says
+# so before it is pressed, and the preview shows what would run.
+kube_now = str(st.session_state.get("qa_kube") or settings.kubeconfig or default_kubeconfig())
+no_cluster = not hosted and not Path(kube_now).expanduser().is_file()
+if no_cluster:
+    st.info(
+        f"No cluster: there is no kubeconfig at {kube_now}. QA deploys each model on a cluster, so log in with "
+        "`oc login` (or give a kubeconfig below) to start a run. *Preview* shows what would run.",
+        icon=":material/cloud_off:",
+    )
 with st.form("qa_start"):
     sources = ["Sample config", "Upload a model-car YAML"]
     if overlay is not None:
@@ -169,25 +181,79 @@ with st.form("qa_start"):
     e1, e2 = st.columns(2)
     extra = e1.text_input("Extra pytest arguments (space-separated)", key="qa_extra")
     timeout_min = e2.number_input("Timeout (minutes)", min_value=5, max_value=600, value=60, key="qa_timeout")
-    start = st.form_submit_button("Start the validation run", type="primary")
+    b1, b2 = st.columns(2)
+    preview = b1.form_submit_button("Preview what would run")
+    start = b2.form_submit_button(
+        "Start the validation run",
+        type="primary",
+        disabled=no_cluster,
+        help="Needs a cluster: log in with oc login or give a kubeconfig." if no_cluster else None,
+    )
+
+
+def _config_text() -> bytes | None:
+    """The chosen model-car YAML, or None with the reason shown."""
+    if source.startswith("Generated") and overlay is not None:
+        return overlay.encode("utf-8")
+    if source.startswith("Upload"):
+        if upload is None:
+            st.error("Model-car YAML: upload a file, or choose the sample config.")
+            return None
+        if upload.size > MAX_UPLOAD_MB * 1_048_576:
+            st.error(f"Model-car YAML: {upload.name} is over {MAX_UPLOAD_MB} MB.")
+            return None
+        return upload.getvalue()
+    return sample_path("sample_modelcar_config.base.yaml").read_bytes()
+
+
+def _request(config_path: Path, acting_for: Any = None, *, preview: bool = False) -> QaRequest | None:
+    """The run the form describes, or None with the problem shown in words. A preview without a
+    kubeconfig file shows the Job as the cluster's own service account would run it."""
+    kube = Path(kubeconfig).expanduser() if kubeconfig.strip() else None
+    if preview and kube is not None and not kube.is_file():
+        kube = None
+    try:
+        return QaRequest(
+            config_path=config_path,
+            kubeconfig=kube,
+            pull_secrets={h: SecretStr(v) for h, v in secrets.items() if v.strip()},
+            accelerator_type=accelerator,
+            runtime_image=runtime_image.strip() or None,
+            test_image=test_image.strip() or DEFAULT_TEST_IMAGE,
+            extra_args=extra.split(),
+            timeout_s=float(timeout_min) * 60,
+            namespace=job_namespace.strip() or "navigator-qa",
+            acting_for=acting_for,
+            allowed_images=parse_allowed_images(settings.allowed_images),
+        )
+    except ValidationError as exc:
+        st.error(format_validation_error(exc, source="QA run", entry="form"), icon=":material/error:")
+        return None
+
+
+if preview and (text := _config_text()) is not None:
+    with tempfile.NamedTemporaryFile(prefix="modelcar-", suffix=".yaml") as f:
+        f.write(text)
+        f.flush()
+        if (req := _request(Path(f.name), preview=True)) is not None:
+            try:
+                shown = (
+                    masked_command(req, Path("<staging>"), "navigator-qa-<run>")
+                    if backend == "podman"
+                    else to_yaml(masked_job(req))
+                )
+            except NavigatorError as exc:
+                st.error(f"Preview: {exc}", icon=":material/error:")
+            else:
+                st.markdown("**What would run** (secrets masked; nothing was started):")
+                st.code(shown, language="bash" if backend == "podman" else "yaml")
 
 if start:
     running = manager.active()
     if running:
         st.warning(f"Run {running[0].run_id} is still going; cancel it or wait for it to finish.")
     else:
-        config_text: bytes | None = None
-        if source.startswith("Generated") and overlay is not None:
-            config_text = overlay.encode("utf-8")
-        elif source.startswith("Upload"):
-            if upload is None:
-                st.error("Model-car YAML: upload a file, or choose the sample config.")
-            elif upload.size > MAX_UPLOAD_MB * 1_048_576:
-                st.error(f"Model-car YAML: {upload.name} is over {MAX_UPLOAD_MB} MB.")
-            else:
-                config_text = upload.getvalue()
-        else:
-            config_text = sample_path("sample_modelcar_config.base.yaml").read_bytes()
+        config_text = _config_text()
         if config_text is not None and backend == "podman" and not podman.available:
             st.error(f"Run with: podman is not here ({podman.detail}); choose a Job in the cluster.")
             config_text = None
@@ -213,24 +279,10 @@ if start:
             fd, name = tempfile.mkstemp(prefix="modelcar-", suffix=".yaml", dir=folder)
             with os.fdopen(fd, "wb") as f:
                 f.write(config_text)
-            try:
-                request = QaRequest(
-                    config_path=Path(name),
-                    kubeconfig=Path(kubeconfig).expanduser() if kubeconfig.strip() else None,
-                    pull_secrets={h: SecretStr(v) for h, v in secrets.items() if v.strip()},
-                    accelerator_type=accelerator,
-                    runtime_image=runtime_image.strip() or None,
-                    test_image=test_image.strip() or DEFAULT_TEST_IMAGE,
-                    extra_args=extra.split(),
-                    timeout_s=float(timeout_min) * 60,
-                    namespace=job_namespace.strip() or "navigator-qa",
-                    acting_for=acting_for,
-                    allowed_images=parse_allowed_images(settings.allowed_images),
-                )
+            request = _request(Path(name), acting_for)
+            if request is not None:
                 state.set_current_qa_run(manager.start(request, backend))
                 st.rerun()
-            except ValidationError as exc:
-                st.error(format_validation_error(exc, source="QA run", entry="form"), icon=":material/error:")
 
 st.subheader("History")
 history = manager.history()

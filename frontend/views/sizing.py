@@ -24,6 +24,7 @@ from core.sizing import (
     predict_benchmark,
     valid_tp_sizes,
 )
+from core.wording import code_words, identifiers_in_words
 from frontend import services
 from frontend.components.charts import memory_breakdown_figure, performance_curve_figure
 from frontend.components.gpu_form import describe_gpu, take_pending
@@ -109,7 +110,10 @@ with left:
     gpu = catalog.gpu(gpu_name)
     describe_gpu(settings, key="sizing", select_key="sizing_gpu")
     quant = st.selectbox(
-        "--quantization", ["(checkpoint's own)", *sorted(QUANTIZATION_FLAGS)], key="sizing_quantization"
+        "--quantization",
+        ["(checkpoint's own)", *sorted(QUANTIZATION_FLAGS)],
+        format_func=lambda q: q.replace("_", " "),  # vLLM's method names, said as words (awq marlin)
+        key="sizing_quantization",
     )
 with right:
     util = st.slider("--gpu-memory-utilization", 0.5, 0.98, 0.9, 0.01, key="sizing_util")
@@ -144,10 +148,12 @@ if arch is not None:
         + f", {arch.num_layers} layers, {arch.num_kv_heads} KV heads × {arch.head_dim}, {arch.attention}"
         + (f", {arch.sliding_layers} sliding-window layers" if arch.sliding_layers else "")
         + (f", {arch.linear_layers} linear-attention (Gated DeltaNet) layers" if arch.linear_layers else "")
-        + (f", {arch.quantization.method} ({arch.quantization.source})" if arch.quantization else "")
-        + f" — {arch.source_detail}"
+        + identifiers_in_words(
+            (f", {arch.quantization.method} ({arch.quantization.source})" if arch.quantization else "")
+            + f" — {arch.source_detail}"
+        )
     )
-    st.caption("  \n".join(artifact_summary(arch) + [f"Note: {n}" for n in arch.notes]))
+    st.caption(identifiers_in_words("  \n".join(artifact_summary(arch) + [f"Note: {n}" for n in arch.notes])))
     mamba_mode = None
     if arch.linear_attention is not None:
         picked = st.selectbox(
@@ -188,7 +194,8 @@ if arch is not None:
             )
         else:
             st.error(
-                "vLLM would not start:\n\n" + "\n".join(f"- **{f.code}**: {f.message}" for f in mem.fit_failures),
+                "vLLM would not start:\n\n"
+                + "\n".join(f"- **{code_words(f.code).capitalize()}**: {f.message}" for f in mem.fit_failures),
                 icon=":material/block:",
             )
         m1, m2, m3, m4 = st.columns(4)
@@ -247,4 +254,4 @@ if arch is not None:
             st.caption(curve[0].efficiency_source)
             _benchmark_panel(arch, gpu, mem, int(input_tokens), int(output_tokens))
         for note in mem.notes + list(arch.notes):
-            st.caption(f"Note: {note}")
+            st.caption(f"Note: {identifiers_in_words(note)}")

@@ -1,0 +1,149 @@
+"""Every page speaks in words: rendered through AppTest — as a new user first opens it and after
+the journey's steps (a plan, a sizing, a decision report) — no page shows an internal
+identifier (snake_case keys, enum codes), ``None``, ``nan`` or a validation library's wording.
+
+Code blocks (YAML, commands) and `backticked` spans are what a user copies and are left out;
+environment variable names a user sets are words of the configuration, not internal names."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.test_app import APP
+
+PAGES = [
+    "home",
+    "chat",
+    "capacity_plan",
+    "what_if",
+    "sizing",
+    "accuracy",
+    "decision_report",
+    "deploy",
+    "qa_logs",
+    "gpu_inventory",
+    "settings",
+]
+_SNAKE = re.compile(r"(?<![\w./:-])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![\w./-])")
+_CODE = re.compile(r"(?<![\w/-])[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+(?![\w/-])")
+_ALLOWED_CODES = re.compile(r"^(?:NAVIGATOR_\w+|HF_\w+|AWS_\w+|\w+_PULL_SECRET|KUBECONFIG|VLLM_\w+|SUPPORTED_\w+)$")
+_LIBRARY = re.compile(r"Input should be|Value error|validation error|Field required|Traceback \(most recent")
+_NONE = re.compile(r"(?<![\w`])(?:None|nan|NaN)(?![\w`])")
+_PLURAL = re.compile(r"\w\(s\)|\b1 (?:GPUs|replicas|nodes|requests|tokens)\b")
+
+
+def _words(text: str) -> str:
+    """What a person reads: without code spans, URLs and file paths."""
+    text = re.sub(r"`[^`]*`", " ", text)
+    text = re.sub(r"https?://\S+", " ", text)
+    return re.sub(r"(?:\S*/\S*|\S+\.(?:yaml|json|csv|md|py))", " ", text)
+
+
+def _texts(at: AppTest) -> Iterator[tuple[str, str]]:
+    for kind in ("markdown", "caption", "info", "warning", "error", "success", "title", "subheader", "header"):
+        for el in at.get(kind):
+            yield kind, str(el.value)
+    for el in at.get("expander"):
+        yield "expander", str(el.label)
+    for el in at.metric:
+        yield "metric", f"{el.label}: {el.value}"
+    for kind in ("button", "checkbox", "toggle", "text_input", "number_input"):
+        for el in at.get(kind):
+            yield kind, str(el.label)
+    for kind in ("selectbox", "radio", "multiselect"):
+        for el in at.get(kind):
+            yield kind, str(el.label)
+            yield kind, " | ".join(str(o) for o in el.options)
+    for el in at.dataframe:  # the cells (headers are relabelled by each table's column config)
+        frame: Any = el.value
+        for row in frame.astype(str).itertuples(index=False):
+            yield "dataframe", " | ".join(row)
+
+
+def problems(at: AppTest) -> list[str]:
+    """Each piece of shown text that carries an internal name, None/nan or library wording."""
+    out = []
+    for kind, text in _texts(at):
+        words = _words(text)
+        found = [m.group(0) for m in _SNAKE.finditer(words)]
+        found += [c for c in (m.group(0) for m in _CODE.finditer(words)) if not _ALLOWED_CODES.match(c)]
+        found += [m.group(0) for m in _LIBRARY.finditer(text)]
+        found += [m.group(0) for m in _NONE.finditer(words)]
+        found += [m.group(0) for m in _PLURAL.finditer(words)]
+        if found:
+            out.append(f"{kind}: {found} in {text[:160]!r}")
+    return out
+
+
+def opened(page: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.run()
+    at.switch_page(f"views/{page}.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+@pytest.fixture(autouse=True)
+def _cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NAVIGATOR_CACHE_DIR", str(tmp_path))
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_as_first_opened_speaks_in_words(page: str) -> None:
+    assert problems(opened(page)) == []
+
+
+def test_the_journey_pages_speak_in_words_after_each_step() -> None:
+    at = opened("capacity_plan")
+    at.button[0].click().run()
+    assert not at.exception
+    found = problems(at)
+    for page in ("what_if", "deploy", "decision_report"):
+        at.switch_page(f"views/{page}.py").run()
+        assert not at.exception, (page, [e.value for e in at.exception])
+        found += [f"{page}: {p}" for p in problems(at)]
+    assert found == []
+
+
+def test_sizing_a_sliding_window_model_speaks_in_words() -> None:
+    at = opened("sizing")
+    at.text_input(key="sizing_model_ref").set_value("openai/gpt-oss-120b").run()
+    assert not at.exception
+    assert problems(at) == []
+
+
+def test_bad_deploy_fields_are_said_in_words() -> None:
+    at = opened("deploy")
+    at.text_input(key="dp_ns").set_value("My_Project")
+    next(b for b in at.button if b.label == "Generate manifests").click().run()
+    assert not at.exception
+    said = [e.value for e in at.error]
+    assert any("namespace" in e.lower() for e in said), said
+    assert problems(at) == []
+
+
+def test_the_assistant_page_speaks_in_words_through_a_conversation() -> None:
+    at = opened("chat")
+    for message in ("Mistral 7B chatbot, 30-50 rps, p99 under 2 s", "about 40", "yes"):
+        at.chat_input[0].set_value(message).run()
+        assert not at.exception, [e.value for e in at.exception]
+    assert problems(at) == []
+
+
+def test_a_plan_with_bad_fields_says_it_was_not_planned_and_which_plan_shows() -> None:
+    at = opened("capacity_plan")
+    at.button[0].click().run()
+    first = next(s.value for s in at.success)
+    at.number_input(key="plan_rps").set_value(-5.0)
+    at.button[0].click().run()
+    assert not at.exception
+    assert any(e.value.startswith("Not planned: fix the marked fields") for e in at.error)
+    assert any("the last plan made" in c.value for c in at.caption), "the old result is labelled as such"
+    assert any(s.value == first for s in at.success)
+    assert problems(at) == []
