@@ -3,6 +3,7 @@ progress indicator, refused input, reset, restore from the URL, and the hand-off
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -45,8 +46,9 @@ def test_a_conversation_reaches_a_plan_and_manifests(cache: Path) -> None:
     assert "Understood: model Llama-3.1-8B" in texts(at) and "p95 TTFT" in texts(at)
     assert "Stage 5 of 8" not in at.get("progress")[0].proto.text
     assert "Stage 6 of 8: **Replicas**" in at.get("progress")[0].proto.text
-    metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Replicas"] and metrics["GPUs in total"] and metrics["Cost per month"].startswith("$")
+    panel = texts(at)
+    assert "**Replicas:**" in panel and "**GPUs in total:**" in panel
+    assert re.search(r"\*\*Cost:\*\* \$[\d,]+ per month", panel), "the whole figure, never cut"
     say(at, "yes")
     say(at, "namespace chat-demo")
     assert any("InferenceService/" in s.value for s in at.success)

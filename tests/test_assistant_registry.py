@@ -144,4 +144,4 @@ def test_the_workflow_shows_registry_figures_first(registry: LocalServer) -> Non
     r = wf.turn(wf.start().state, "Llama 8B chatbot, 50 rps, first token within 500 ms")
     assert r.state.stage == Stage.REPLICAS
     assert r.state.evidence[0].source == "model-registry"
-    assert "from the Model Registry (measured" in r.text and "TTFT (ms) 41.5" in r.text and "ttft_ms" not in r.text
+    assert "from the Model Registry (measured" in r.text and "TTFT 41.5 ms" in r.text and "ttft_ms" not in r.text

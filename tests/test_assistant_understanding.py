@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -216,6 +217,8 @@ def test_impossible_rates_are_refused_with_the_reason(text: str, fragment: str) 
 
 
 def _get(u: Any, key: str) -> Any:
+    if key == "problems":
+        return bool(u.problems)
     if key in ("namespace", "command"):
         return getattr(u, key)
     part, field = key.split(".")
@@ -226,17 +229,23 @@ def test_the_table_is_big_enough() -> None:
     assert len(CASES) >= 60
 
 
+def _right(key: str, got: Any, value: Any) -> bool:
+    if isinstance(value, float) and got is not None:
+        return isinstance(got, int | float) and got == pytest.approx(value, rel=1e-3)
+    if isinstance(value, list) and key.endswith("capabilities"):
+        return got is not None and set(value) <= set(got)
+    return bool(got == value)
+
+
 @pytest.mark.parametrize(("text", "expected"), CASES, ids=[c[0][:50] for c in CASES])
 def test_phrasing_gives_fields(text: str, expected: dict[str, Any]) -> None:
-    u = understand(text)
+    _check(understand(text), expected)
+
+
+def _check(u: Any, expected: dict[str, Any]) -> None:
     for key, value in expected.items():
         got = _get(u, key)
-        if isinstance(value, float) and got is not None:
-            assert got == pytest.approx(value, rel=1e-3), f"{key}: {got!r} != {value!r}"
-        elif isinstance(value, list) and key.endswith("capabilities"):
-            assert got is not None and set(value) <= set(got), f"{key}: {got!r} lacks {value!r}"
-        else:
-            assert got == value, f"{key}: {got!r} != {value!r}"
+        assert _right(key, got, value), f"{key}: {got!r} != {value!r}"
 
 
 @pytest.mark.parametrize(
@@ -293,3 +302,476 @@ def test_more_phrasings(text: str, expected: dict[str, Any]) -> None:
 def test_the_users_word_for_a_quantization_is_kept_beside_vllms_method(text: str, own: str) -> None:
     u = understand(text)
     assert u.model["quantization"] == "w4a16" and u.model["quantization_said"] == own
+
+
+# "The Assistant never loses the thread": new sentences for each phrasing class it missed. Each
+# class is kept apart so the extraction rate can be counted per class (see `extraction_rate`).
+ISSUE_CLASSES: dict[str, list[tuple[str, dict[str, Any]]]] = {
+    "several percentiles in one breath": [
+        (
+            "p50 under 300 ms, p95 under 800 ms and p99 under 2 s",
+            {"slo.p50_latency_ms": 300.0, "slo.p95_latency_ms": 800.0, "slo.p99_latency_ms": 2000.0},
+        ),
+        (
+            "latency p50 300 ms p95 800 ms p99 2 s",
+            {"slo.p50_latency_ms": 300.0, "slo.p95_latency_ms": 800.0, "slo.p99_latency_ms": 2000.0},
+        ),
+        (
+            "we want p50 below 400ms and p99 below 1.5s end to end",
+            {"slo.p50_latency_ms": 400.0, "slo.p99_latency_ms": 1500.0, "slo.ttft_ms": None},
+        ),
+        (
+            "TTFT p50 under 200 ms and p99 under 1 s",
+            {"slo.ttft_ms": 200.0, "slo.ttft_percentile": 50, "slo.ttft_also_ms": {"p99": 1000.0}},
+        ),
+        (
+            "first token within 300 ms at p95 and 600 ms at p99",
+            {"slo.ttft_ms": 300.0, "slo.ttft_percentile": 95, "slo.ttft_also_ms": {"p99": 600.0}},
+        ),
+        (
+            "answers should start within half a second, p95 under 3 s",
+            {"slo.ttft_ms": 500.0, "slo.p95_latency_ms": 3000.0},
+        ),
+        (
+            "time to first token p95 500 ms, end-to-end p99 4 s",
+            {"slo.ttft_ms": 500.0, "slo.ttft_percentile": 95, "slo.p99_latency_ms": 4000.0},
+        ),
+        (
+            "median response 1 s / p95 2.5 s / p99 5 s",
+            {"slo.p50_latency_ms": 1000.0, "slo.p95_latency_ms": 2500.0, "slo.p99_latency_ms": 5000.0},
+        ),
+        ("ttft under 400 ms and p99 latency under 2 s", {"slo.ttft_ms": 400.0, "slo.p99_latency_ms": 2000.0}),
+    ],
+    "a per-minute peak, then an average with no unit": [
+        ("peaks at 600 requests per minute, about 200 on average", {"traffic.peak_rps": 10.0, "traffic.rps": 3.3333}),
+        ("we hit 1200 rpm at peak and around 300 normally", {"traffic.peak_rps": 20.0, "traffic.rps": 5.0}),
+        ("up to 900 requests a minute, 300 on average", {"traffic.peak_rps": 15.0, "traffic.rps": 5.0}),
+        (
+            "on average 120 per minute, spiking to 600 requests per minute",
+            {"traffic.rps": 2.0, "traffic.peak_rps": 10.0},
+        ),
+        ("peak 3000 requests an hour, average 1000", {"traffic.peak_rps": 0.8333, "traffic.rps": 0.2778}),
+        ("max 480 requests per minute, usually 120", {"traffic.peak_rps": 8.0, "traffic.rps": 2.0}),
+    ],
+    "daily volumes with answer lengths": [
+        (
+            "50k requests a day, prompts around 1,500 tokens and answers about 300",
+            {"traffic.rps": 0.5787, "traffic.input_tokens": 1500, "traffic.output_tokens": 300},
+        ),
+        (
+            "about 20,000 queries per day with 800-token prompts and 200-token answers",
+            {"traffic.rps": 0.2315, "traffic.input_tokens": 800, "traffic.output_tokens": 200},
+        ),
+        (
+            "100k requests daily; each prompt is ~2k tokens, responses ~400",
+            {"traffic.rps": 1.1574, "traffic.input_tokens": 2000, "traffic.output_tokens": 400},
+        ),
+        (
+            "1M calls per day, input 1000 tokens, output 250",
+            {"traffic.rps": 11.5741, "traffic.input_tokens": 1000, "traffic.output_tokens": 250},
+        ),
+        (
+            "we get 5,000 questions a day, questions average 600 tokens and answers 150",
+            {"traffic.rps": 0.0579, "traffic.input_tokens": 600, "traffic.output_tokens": 150},
+        ),
+        (
+            "two million requests a day with 3k token prompts and 500 token replies",
+            {"traffic.rps": 23.1481, "traffic.input_tokens": 3000, "traffic.output_tokens": 500},
+        ),
+    ],
+    "a peak and the quiet-time rate": [
+        ("peak 200 rps at noon, 20 at night", {"traffic.peak_rps": 200.0, "traffic.rps": 20.0}),
+        ("200 rps at peak, down to 20 overnight", {"traffic.peak_rps": 200.0, "traffic.rps": 20.0}),
+        ("up to 60 requests per second during the day, 5 at weekends", {"traffic.peak_rps": 60.0, "traffic.rps": 5.0}),
+        ("peaks of 80 rps in the morning, about 10 in the evening", {"traffic.peak_rps": 80.0, "traffic.rps": 10.0}),
+        ("500 rps at the busiest, 50 off-peak", {"traffic.peak_rps": 500.0, "traffic.rps": 50.0}),
+        (
+            "max 120 requests a minute in office hours, 12 outside office hours",
+            {"traffic.peak_rps": 2.0, "traffic.rps": 0.2},
+        ),
+    ],
+    "distilled models": [
+        ("deepseek r1 distill qwen 7b", {"model.model_name": "DeepSeek-R1-Distill-Qwen-7B"}),
+        (
+            "R1-Distill-Llama-8B for 5 rps",
+            {"model.model_name": "DeepSeek-R1-Distill-Llama-8B", "traffic.rps": 5.0},
+        ),
+        ("the R1 distilled Qwen 32B", {"model.model_name": "DeepSeek-R1-Distill-Qwen-32B"}),
+        ("DeepSeek R1 distilled into Llama 8B", {"model.model_name": "DeepSeek-R1-Distill-Llama-8B"}),
+        ("r1 distill llama 70b, 2 rps", {"model.model_name": "DeepSeek-R1-Distill-Llama-70B", "traffic.rps": 2.0}),
+        ("DeepSeek-R1-Distill-Qwen-32B please", {"model.model_name": "DeepSeek-R1-Distill-Qwen-32B"}),
+        ("full DeepSeek R1 for reasoning", {"model.model_name": "DeepSeek-R1"}),
+    ],
+    "model names not in the catalog": [
+        ("deploy foobar-9000 for 10 rps", {"model.model_name": "foobar-9000", "traffic.rps": 10.0}),
+        ("serve zephyr-7b-beta at 3 rps", {"model.model_name": "zephyr-7b-beta", "traffic.rps": 3.0}),
+        (
+            "can you plan acme-chat-v2 for 20 requests a second",
+            {"model.model_name": "acme-chat-v2", "traffic.rps": 20.0},
+        ),
+        ("use the model called orca-mini-3b", {"model.model_name": "orca-mini-3b"}),
+        ("Vicuna 13B chatbot, 5 rps", {"model.model_name": "Vicuna 13B", "traffic.rps": 5.0}),
+        (
+            "I want to run SuperLM-13B on H100s",
+            {"model.model_name": "SuperLM-13B", "constraints.gpu_types": ["H100-SXM"]},
+        ),
+    ],
+    "impossible values": [
+        ("TTFT under 0 ms", {"slo.ttft_ms": None, "problems": True}),
+        ("p99 latency under -2 s, 10 rps", {"slo.p99_latency_ms": None, "traffic.rps": 10.0, "problems": True}),
+        ("0 tokens per second per user", {"slo.tokens_per_second_per_user": None, "problems": True}),
+        ("first token within zero seconds", {"slo.ttft_ms": None, "problems": True}),
+        (
+            "-100 ms time to first token, Llama 8B",
+            {"slo.ttft_ms": None, "model.model_name": "Llama-3.1-8B", "problems": True},
+        ),
+        ("availability 30%", {"slo.availability_percent": None, "problems": True}),
+        ("max 0 GPUs", {"constraints.max_gpus": None, "problems": True}),
+    ],
+}
+
+# Answers to the question the Assistant left open: (open question, time unit the user's rates
+# were in, message, expected fields).
+ANSWERS: list[tuple[str, str | None, str, dict[str, Any]]] = [
+    ("average", None, "about 40", {"traffic.rps": 40.0}),
+    ("average", None, "40", {"traffic.rps": 40.0}),
+    ("average", None, "30-50", {"traffic.rps": 40.0}),
+    ("average", None, "roughly 25 per second", {"traffic.rps": 25.0}),
+    ("average", None, "around 1,200 a minute", {"traffic.rps": 20.0}),
+    ("average", None, "maybe 15, and p99 under 2 s", {"traffic.rps": 15.0, "slo.p99_latency_ms": 2000.0}),
+    ("average", "minute", "200", {"traffic.rps": 3.3333}),
+    ("average", None, "0", {"traffic.rps": None, "problems": True}),
+    ("traffic", None, "40", {"traffic.rps": 40.0}),
+    ("traffic", None, "about 5 a second", {"traffic.rps": 5.0}),
+    ("traffic", None, "2k a day", {"traffic.rps": 0.0231}),
+    ("traffic", None, "between 10 and 30", {"traffic.peak_rps": 30.0, "traffic.range_low_rps": 10.0}),
+    ("slo", None, "2 s", {"slo.p95_latency_ms": 2000.0}),
+    ("slo", None, "under 800 ms at p99", {"slo.p99_latency_ms": 800.0}),
+    ("slo", None, "1.5 seconds", {"slo.p95_latency_ms": 1500.0}),
+    (
+        "slo",
+        None,
+        "answers should start within half a second, three nines",
+        {"slo.ttft_ms": 500.0, "slo.p95_latency_ms": None, "slo.availability_percent": 99.9},
+    ),
+    ("slo", None, "three nines", {"slo.p95_latency_ms": None, "slo.availability_percent": 99.9}),
+    ("model", None, "foobar-9000", {"model.model_name": "foobar-9000"}),
+    ("model", None, "zephyr", {"model.model_name": "zephyr"}),
+    ("model", None, "hello", {"model.model_name": None}),
+]
+
+
+# Written after the rules above as a held-out check (88% and 91% of their fields were read right
+# before the fixes they led to), then kept here as regressions.
+ISSUE_CLASSES["several percentiles in one breath"] += [
+    ("p50 below 250ms, p90 whatever, p99 below 1.2s", {"slo.p50_latency_ms": 250.0, "slo.p99_latency_ms": 1200.0}),
+    ("latency: median 400 ms and p95 1.5 seconds", {"slo.p50_latency_ms": 400.0, "slo.p95_latency_ms": 1500.0}),
+    ("first token p50 150ms p99 600ms", {"slo.ttft_ms": 150.0, "slo.ttft_also_ms": {"p99": 600.0}}),
+    (
+        "time to first token should be under 300 ms at the median and under 900 ms at p99",
+        {"slo.ttft_ms": 300.0, "slo.ttft_percentile": 50, "slo.ttft_also_ms": {"p99": 900.0}},
+    ),
+    ("p95 response time 2 s, p99 response time 4 s", {"slo.p95_latency_ms": 2000.0, "slo.p99_latency_ms": 4000.0}),
+    ("ttft p95 < 400ms; e2e p95 < 3s", {"slo.ttft_ms": 400.0, "slo.p95_latency_ms": 3000.0}),
+    ("p50 350 ms and p99 1.8 s for the whole response", {"slo.p50_latency_ms": 350.0, "slo.p99_latency_ms": 1800.0}),
+    (
+        "we need TTFT under 250 ms (p95) and under 700 ms (p99)",
+        {"slo.ttft_ms": 250.0, "slo.ttft_also_ms": {"p99": 700.0}},
+    ),
+    ("median latency 600ms, tail latency 3s", {"slo.p50_latency_ms": 600.0, "slo.p99_latency_ms": 3000.0}),
+    (
+        "end-to-end: p50 1s, p95 2s, p99 3s",
+        {"slo.p50_latency_ms": 1000.0, "slo.p95_latency_ms": 2000.0, "slo.p99_latency_ms": 3000.0},
+    ),
+    ("first byte within 200 ms, full answer within 5 s", {"slo.ttft_ms": 200.0, "slo.p95_latency_ms": 5000.0}),
+]
+ISSUE_CLASSES["a per-minute peak, then an average with no unit"] += [
+    ("at peak we see 300 requests a minute, normally about 60", {"traffic.peak_rps": 5.0, "traffic.rps": 1.0}),
+    ("spikes to 2400 rpm, averages 800", {"traffic.peak_rps": 40.0, "traffic.rps": 13.3333}),
+    ("busiest hour: 7200 requests per hour; typical hour 1800", {"traffic.rps": 0.5}),
+    ("average of 90 requests per minute with peaks of 300", {"traffic.rps": 1.5, "traffic.peak_rps": 5.0}),
+    (
+        "we peak at 120 queries per minute and sit around 30 the rest of the time",
+        {"traffic.peak_rps": 2.0, "traffic.rps": 0.5},
+    ),
+    (
+        "about 450 requests per minute at the peak and 150 on a normal day",
+        {"traffic.peak_rps": 7.5, "traffic.rps": 2.5},
+    ),
+    ("peaks around 1800 rph, average 600", {"traffic.peak_rps": 0.5, "traffic.rps": 0.1667}),
+    ("normally 50 per minute, bursts to 500 requests per minute", {"traffic.rps": 0.8333, "traffic.peak_rps": 8.3333}),
+    ("max 60 requests per minute, on average 20", {"traffic.peak_rps": 1.0, "traffic.rps": 0.3333}),
+]
+ISSUE_CLASSES["daily volumes with answer lengths"] += [
+    (
+        "around 30k requests per day, inputs ~1200 tokens, outputs ~250",
+        {"traffic.rps": 0.3472, "traffic.input_tokens": 1200, "traffic.output_tokens": 250},
+    ),
+    (
+        "10,000 chats a day; prompts 700 tokens, replies 180",
+        {"traffic.input_tokens": 700, "traffic.output_tokens": 180},
+    ),
+    (
+        "500k requests per day with 2k-token prompts and short answers of 100 tokens",
+        {"traffic.rps": 5.787, "traffic.input_tokens": 2000, "traffic.output_tokens": 100},
+    ),
+    (
+        "8000 queries daily, each with a 3000 token context and a 400 token answer",
+        {"traffic.rps": 0.0926, "traffic.output_tokens": 400},
+    ),
+    (
+        "we process 250,000 documents a day, 6k tokens in, 300 out",
+        {"traffic.input_tokens": 6000, "traffic.output_tokens": 300},
+    ),
+    (
+        "20k requests/day, prompt length about 900 tokens, answer length about 220",
+        {"traffic.rps": 0.2315, "traffic.input_tokens": 900, "traffic.output_tokens": 220},
+    ),
+    (
+        "roughly 3,000 summaries a day; documents are 5000 tokens and summaries 250",
+        {"traffic.input_tokens": 5000, "traffic.output_tokens": 250},
+    ),
+    (
+        "2M requests per day. Inputs average 400 tokens; outputs 120.",
+        {"traffic.rps": 23.1481, "traffic.input_tokens": 400, "traffic.output_tokens": 120},
+    ),
+    (
+        "60k calls daily, 1k tokens in and 200 tokens out",
+        {"traffic.rps": 0.6944, "traffic.input_tokens": 1000, "traffic.output_tokens": 200},
+    ),
+]
+ISSUE_CLASSES["a peak and the quiet-time rate"] += [
+    ("150 rps during business hours, 15 overnight", {"traffic.peak_rps": 150.0, "traffic.rps": 15.0}),
+    ("peak of 40 rps, dropping to 4 at night", {"traffic.peak_rps": 40.0, "traffic.rps": 4.0}),
+    ("up to 100 requests per second at lunchtime and 10 otherwise", {"traffic.peak_rps": 100.0, "traffic.rps": 10.0}),
+    ("max 30 rps on weekdays, 3 on weekends", {"traffic.peak_rps": 30.0, "traffic.rps": 3.0}),
+    ("peak 90 rps at 9am, around 9 rps overnight", {"traffic.peak_rps": 90.0, "traffic.rps": 9.0}),
+    ("up to 25 requests per second in the afternoon, 2 at night", {"traffic.peak_rps": 25.0, "traffic.rps": 2.0}),
+    ("400 rps peak, falls to 40 off-hours", {"traffic.peak_rps": 400.0, "traffic.rps": 40.0}),
+]
+ISSUE_CLASSES["distilled models"] += [
+    ("DeepSeek-R1-Distill-Qwen-1.5B", {"model.model_name": "DeepSeek-R1-Distill-Qwen-1.5B"}),
+    ("the llama 8b r1 distill", {"model.model_name": "DeepSeek-R1-Distill-Llama-8B"}),
+    ("r1-distilled qwen 14b for math", {"model.model_name": "DeepSeek-R1-Distill-Qwen-14B"}),
+    ("deepseek's distilled llama 70b", {"model.model_name": "DeepSeek-R1-Distill-Llama-70B"}),
+    ("DeepSeek R1 Distill Qwen 14B", {"model.model_name": "DeepSeek-R1-Distill-Qwen-14B"}),
+    ("deepseek-r1-distill-llama-8b at 3 rps", {"model.model_name": "DeepSeek-R1-Distill-Llama-8B", "traffic.rps": 3.0}),
+    ("R1 distilled to Qwen 1.5B", {"model.model_name": "DeepSeek-R1-Distill-Qwen-1.5B"}),
+]
+ISSUE_CLASSES["model names not in the catalog"] += [
+    ("please size mythomax-l2-13b for 4 rps", {"model.model_name": "mythomax-l2-13b", "traffic.rps": 4.0}),
+    ("we'd like to serve OLMo-2-7B", {"model.model_name": "OLMo-2-7B"}),
+    ("Yi 34B for chat", {"model.model_name": "Yi 34B"}),
+    ("our in-house model acmebot-v3, 2 rps", {"model.model_name": "acmebot-v3", "traffic.rps": 2.0}),
+    ("a model named zorro", {"model.model_name": "zorro"}),
+    ("host nous-hermes-2-mixtral for 5 rps", {"model.model_name": "nous-hermes-2-mixtral"}),
+    ("Baichuan 13B chatbot", {"model.model_name": "Baichuan 13B"}),
+    ("deploy stablelm-zephyr-3b", {"model.model_name": "stablelm-zephyr-3b"}),
+]
+ISSUE_CLASSES["impossible values"] += [
+    ("ttft of 0.0 s", {"slo.ttft_ms": None, "problems": True}),
+    ("p95 latency -500ms", {"slo.p95_latency_ms": None, "problems": True}),
+    ("budget $0 per month", {"constraints.monthly_budget_usd": None, "problems": True}),
+    ("uptime 120%", {"slo.availability_percent": None, "problems": True}),
+    ("TPOT 0 ms", {"slo.tokens_per_second_per_user": None, "problems": True}),
+    ("first token in -50 ms", {"slo.ttft_ms": None, "problems": True}),
+    ("p99 0 seconds", {"slo.p99_latency_ms": None, "problems": True}),
+    ("at most 0 replicas", {"constraints.max_replicas": None, "problems": True}),
+    ("availability 40 %", {"slo.availability_percent": None, "problems": True}),
+]
+ANSWERS += [
+    ("average", None, "roughly 12", {"traffic.rps": 12.0}),
+    ("average", None, "I'd say 8 or so", {"traffic.rps": 8.0}),
+    ("traffic", None, "around 300 a minute", {"traffic.rps": 5.0}),
+    ("slo", None, "500ms", {"slo.p95_latency_ms": 500.0}),
+    ("average", None, "somewhere between 5 and 15", {"traffic.rps": 10.0}),
+    ("model", None, "let's use orca-2-13b", {"model.model_name": "orca-2-13b"}),
+    ("average", None, "15 rps", {"traffic.rps": 15.0}),
+    ("average", None, "say 35", {"traffic.rps": 35.0}),
+    ("traffic", None, "about 100 per second", {"traffic.rps": 100.0}),
+    ("slo", None, "3 seconds", {"slo.p95_latency_ms": 3000.0}),
+    ("average", "minute", "about 90", {"traffic.rps": 1.5}),
+]
+
+
+# A third held-out round (94% of its fields read right before the fixes it led to).
+ISSUE_CLASSES["several percentiles in one breath"] += [
+    (
+        "we'd like p50 under half a second and p99 under 2 seconds",
+        {"slo.p50_latency_ms": 500.0, "slo.p99_latency_ms": 2000.0},
+    ),
+    ("TTFT median 120 ms, TTFT p99 450 ms", {"slo.ttft_ms": 120.0, "slo.ttft_also_ms": {"p99": 450.0}}),
+    ("responses p95 within 1.2 s and p99 within 2.5 s", {"slo.p95_latency_ms": 1200.0, "slo.p99_latency_ms": 2500.0}),
+    ("streaming should start in 300ms, total time under 6 s", {"slo.ttft_ms": 300.0, "slo.p95_latency_ms": 6000.0}),
+    ("p90 latency 1 s and p99 latency 2 s", {"slo.p99_latency_ms": 2000.0}),
+]
+ISSUE_CLASSES["a per-minute peak, then an average with no unit"] += [
+    ("peak of 1,500 requests per minute, 500 most of the time", {"traffic.peak_rps": 25.0, "traffic.rps": 8.3333}),
+    ("up to 240 rpm; usually around 60", {"traffic.peak_rps": 4.0, "traffic.rps": 1.0}),
+    ("3,600 requests an hour at peak, about 1,200 on average", {"traffic.peak_rps": 1.0, "traffic.rps": 0.3333}),
+    ("bursts up to 900 requests per minute but averages 150", {"traffic.peak_rps": 15.0, "traffic.rps": 2.5}),
+]
+ISSUE_CLASSES["daily volumes with answer lengths"] += [
+    (
+        "12,000 requests per day with prompts of roughly 2,500 tokens and responses around 350",
+        {"traffic.rps": 0.1389, "traffic.input_tokens": 2500, "traffic.output_tokens": 350},
+    ),
+    (
+        "about 75k queries a day. questions are ~300 tokens, answers ~900",
+        {"traffic.input_tokens": 300, "traffic.output_tokens": 900},
+    ),
+    (
+        "daily volume 40,000 requests, input 1500 tokens, output 500",
+        {"traffic.input_tokens": 1500, "traffic.output_tokens": 500},
+    ),
+    (
+        "1.2M requests a day; prompts 600 tokens and completions 150",
+        {"traffic.rps": 13.8889, "traffic.input_tokens": 600, "traffic.output_tokens": 150},
+    ),
+]
+ISSUE_CLASSES["a peak and the quiet-time rate"] += [
+    ("70 rps in the daytime, 7 at night", {"traffic.peak_rps": 70.0, "traffic.rps": 7.0}),
+    ("peak 300 rps on Mondays, down to 30 at weekends", {"traffic.peak_rps": 300.0, "traffic.rps": 30.0}),
+    ("spikes of 50 requests per second, quiet times about 5", {"traffic.peak_rps": 50.0, "traffic.rps": 5.0}),
+]
+ISSUE_CLASSES["distilled models"] += [
+    ("R1 Distill Llama 70B", {"model.model_name": "DeepSeek-R1-Distill-Llama-70B"}),
+    ("deepseek r1 distilled qwen2.5 32b", {"model.model_name": "DeepSeek-R1-Distill-Qwen-32B"}),
+    ("the qwen 32b distill of r1", {"model.model_name": "DeepSeek-R1-Distill-Qwen-32B"}),
+]
+ISSUE_CLASSES["model names not in the catalog"] += [
+    ("run wizardlm-2-8x22b for 2 rps", {"model.model_name": "wizardlm-2-8x22b", "traffic.rps": 2.0}),
+    ("serve Dolphin-2.9-Llama3-8B", {"model.model_name": "Dolphin-2.9-Llama3-8B"}),
+    ("Solar 10.7B please", {"model.model_name": "Solar 10.7B"}),
+    ("Llama 3 8B chatbot, 5 rps", {"model.model_name": "Llama 3 8B", "traffic.rps": 5.0}),
+]
+ISSUE_CLASSES["impossible values"] += [
+    ("first token under 0ms", {"slo.ttft_ms": None, "problems": True}),
+    ("p95 -1 s", {"slo.p95_latency_ms": None, "problems": True}),
+    ("0 tok/s per user", {"slo.tokens_per_second_per_user": None, "problems": True}),
+    ("limit of 0 GPUs", {"constraints.max_gpus": None, "problems": True}),
+]
+ANSWERS += [
+    ("average", None, "probably 20", {"traffic.rps": 20.0}),
+    ("average", None, "10 to 20", {"traffic.rps": 15.0}),
+    ("traffic", None, "5k a day", {"traffic.rps": 0.0579}),
+    ("slo", None, "under a second", {"slo.p95_latency_ms": 1000.0}),
+    ("model", None, "tulu-3-8b", {"model.model_name": "tulu-3-8b"}),
+]
+
+ISSUE_CASES = [case for cases in ISSUE_CLASSES.values() for case in cases]
+
+
+def test_each_new_phrasing_class_has_at_least_five_varied_sentences() -> None:
+    for name, cases in ISSUE_CLASSES.items():
+        assert len({text for text, _ in cases}) >= 5, name
+    assert len({(asking, text) for asking, _, text, _ in ANSWERS}) >= 5
+
+
+@pytest.mark.parametrize(("text", "expected"), ISSUE_CASES, ids=[c[0][:50] for c in ISSUE_CASES])
+def test_phrasings_the_assistant_used_to_miss(text: str, expected: dict[str, Any]) -> None:
+    _check(understand(text), expected)
+
+
+@pytest.mark.parametrize(("asking", "per", "text", "expected"), ANSWERS, ids=[f"{a[0]}: {a[2]}" for a in ANSWERS])
+def test_a_bare_answer_answers_the_open_question(
+    asking: Any, per: str | None, text: str, expected: dict[str, Any]
+) -> None:
+    _check(understand(text, asking=asking, per=per), expected)
+
+
+def extraction_rate() -> tuple[int, int]:
+    """Fields read right / fields expected over every table above (the issue's measure)::
+
+    python -c "from tests.test_assistant_understanding import extraction_rate as r; print(r())"
+    """
+    right = total = 0
+    rows = [(None, None, text, expected) for text, expected in CASES + CASES_MORE + ISSUE_CASES] + ANSWERS
+    for asking, per, text, expected in rows:
+        u = understand(text, asking=asking, per=per)
+        for key, value in expected.items():
+            total += 1
+            right += _right(key, _get(u, key), value)
+    return right, total
+
+
+def test_the_extraction_rate_is_at_least_97_percent() -> None:
+    right, total = extraction_rate()
+    assert right / total >= 0.97, f"{right}/{total} fields"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my HF token is hf_AbCdEfGhIjKlMnOpQrStUvWxYz012345, plan Llama 8B at 5 rps",
+        "use key sk-proj-abcdefghijklmnopqrstuvwx12 for the LLM",
+        "here is my github token ghp_abcdefghijklmnopqrstuvwxyz0123456789",
+        "password=Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5MA==",
+        "token: dGhpcyBpcyBhIHNlY3JldCB0b2tlbg",
+        "the cluster token is sha256~abcdefghijklmnopqrstuvwxyz012345",
+    ],
+)
+def test_a_pasted_secret_is_taken_out_of_the_message(text: str) -> None:
+    from core.assistant._secrets import MARKER, redact
+
+    clean = redact(text)
+    assert MARKER in clean
+    secret = max(text.replace(",", " ").replace("=", " ").split(), key=len)
+    assert secret not in clean
+
+
+@pytest.mark.parametrize("text", ["the key metrics are throughput", "prompts of 2000 tokens", "Llama 8B at 5 rps"])
+def test_words_about_tokens_and_keys_are_not_secrets(text: str) -> None:
+    from core.assistant._secrets import redact
+
+    assert redact(text) == text
+
+
+# Every reply a person reads: no internal names, codes or library wording.
+_INTERNAL = [
+    (re.compile(r"\b[a-z]+_[a-z_]+\b"), "a snake_case identifier"),
+    (re.compile(r"\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b"), "an ALL_CAPS code"),
+    (re.compile(r"\bNone\b"), "None"),
+    (re.compile(r"\b(?:nan|NaN|inf)\b"), "nan or inf"),
+    (re.compile(r"Input should be|Value error|validation error|Field required"), "pydantic wording"),
+    (re.compile(r"\b\d(?:\.\d+)?e[+-]?\d+\b"), "a number with an exponent"),
+]
+
+
+def internal_words(reply: str) -> list[str]:
+    """What in a reply is not for people (code spans, where names are meant literally, are skipped)."""
+    plain = re.sub(r"(`+)(?:(?!\1).)+?\1", " ", reply, flags=re.S)
+    return [f"{what}: {m.group(0)!r}" for rx, what in _INTERNAL for m in rx.finditer(plain)]
+
+
+def test_the_check_finds_internal_names() -> None:
+    assert internal_words("ttft_ms 93.6, NO_GO, None, nan, Input should be greater than 0, 1e+05 requests/s")
+    assert len(internal_words("ttft_ms 93.6, NO_GO, None, nan, Input should be > 0, 1e+05")) == 6
+    assert internal_words("set `NAVIGATOR_HF_TOKEN` and run `oc create secret generic x_y`") == []
+
+
+_OPEN = {  # a conversation that leaves each question open
+    "average": ["Granite 8B for support, peaks at 50 rps"],
+    "traffic": ["Granite 8B for support"],
+    "slo": ["Granite 8B, 5 rps"],
+    "model": ["hello"],
+}
+
+
+def test_every_reply_to_the_phrasing_corpus_is_in_words() -> None:
+    from core.assistant import Workflow
+    from core.store import FileStore
+
+    wf = Workflow(store=FileStore(None, enabled=False))
+    found: dict[str, list[str]] = {}
+    for text, _ in CASES + CASES_MORE + ISSUE_CASES:
+        if bad := internal_words(wf.turn(wf.start().state, text).text):
+            found[text] = bad
+    for asking, _, text, _ in ANSWERS:
+        state = wf.start().state
+        for said in _OPEN[asking]:
+            state = wf.turn(state, said).state
+        assert state.asking == asking
+        if bad := internal_words(wf.turn(state, text).text):
+            found[f"[{asking}] {text}"] = bad
+    assert not found, found

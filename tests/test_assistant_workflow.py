@@ -293,3 +293,187 @@ def test_benchmarks_on_the_gpus_in_question_come_first() -> None:
     assert s.constraints["gpu_types"] == ["L40S"] and s.evidence
     known = [get_catalog().find_gpu(e.gpu) is not None for e in s.evidence]
     assert known == sorted(known, reverse=True) and known[0]
+
+
+# ---- "The Assistant never loses the thread" ------------------------------------------------
+
+
+def quiet() -> Workflow:
+    return Workflow(store=FileStore(None, enabled=False))
+
+
+def test_a_bare_number_answers_the_average_question_it_asked() -> None:
+    wf = quiet()
+    s, replies = talk(wf, "Mistral 7B chatbot, 30-50 rps, p99 under 2 s")
+    assert s.asking == "average" and "What is the average" in replies[-1] and "peak of 50 requests/s" in replies[-1]
+    s, replies = talk(wf, "about 40", state=s)
+    assert (s.traffic.rps, s.traffic.peak_rps) == (40, 50) and s.stage == Stage.REPLICAS
+    assert "Understood: traffic average 40 requests/s (peak 50)" in replies[-1]
+    assert "did not catch" not in replies[-1]
+
+
+@pytest.mark.parametrize(
+    ("answer", "rps"), [("40", 40.0), ("30-50", 40.0), ("roughly 25 per second", 25.0), ("about 1,200 a minute", 20.0)]
+)
+def test_a_value_or_a_range_answers_the_open_question(answer: str, rps: float) -> None:
+    wf = quiet()
+    s, _ = talk(wf, "Granite 8B for support, peaks at 60 rps")
+    s, replies = talk(wf, answer, state=s)
+    assert s.traffic.rps == pytest.approx(rps) and s.traffic.peak_rps == 60 and s.stage == Stage.SLO, replies[-1]
+    if "-" in answer:
+        assert "middle of 30–50" in replies[-1]  # what was done with the two numbers is said
+
+
+def test_a_bare_number_is_read_in_the_unit_the_user_gave_rates_in() -> None:
+    wf = quiet()
+    s, replies = talk(wf, "Granite 8B for support, up to 600 requests per minute")
+    assert s.traffic.per == "minute" and "(600 a minute)" in replies[-1]
+    s, replies = talk(wf, "200", state=s)
+    assert s.traffic.rps == pytest.approx(3.3333, rel=1e-3) and "(200 and 600 a minute)" in replies[-1]
+
+
+def test_one_answer_that_changes_several_things_changes_all_and_says_so() -> None:
+    wf = quiet()
+    s, _ = talk(wf, "Mistral 7B chatbot, peaks at 50 rps")
+    s, replies = talk(wf, "maybe 40, and p99 under 2 s", state=s)
+    assert s.traffic.rps == 40 and s.slo.p99_latency_ms == 2000
+    assert "average 40 requests/s (peak 50)" in replies[-1] and "p99 end-to-end ≤ 2 s" in replies[-1]
+
+
+def test_a_bare_duration_answers_the_latency_question_and_says_how_it_was_read() -> None:
+    wf = quiet()
+    s, _ = talk(wf, "Granite 8B, 5 rps")
+    assert s.asking == "slo"
+    s, replies = talk(wf, "2 s", state=s)
+    assert s.slo.p95_latency_ms == 2000 and s.stage == Stage.REPLICAS
+    assert "p95 end-to-end latency" in replies[-1] and "first token within" in replies[-1]
+
+
+def test_the_quiet_time_rate_next_to_a_peak_is_kept_and_said() -> None:
+    s, replies = talk(quiet(), "Llama 8B, peak 200 rps at noon, 20 at night")
+    assert (s.traffic.rps, s.traffic.peak_rps) == (20, 200) and s.stage == Stage.SLO
+    assert "20 requests/s at night as the average" in replies[-1]
+
+
+def test_several_percentiles_in_one_breath_are_each_kept_and_planned() -> None:
+    wf = quiet()
+    s, replies = talk(wf, "Llama 8B at 5 rps, TTFT p50 under 200 ms and p99 under 1 s, p95 end to end under 4 s")
+    assert (s.slo.ttft_ms, s.slo.ttft_percentile, s.slo.ttft_also_ms) == (200, 50, {"p99": 1000})
+    assert s.slo.p95_latency_ms == 4000
+    assert "p50 time to first token ≤ 200 ms, p99 time to first token ≤ 1 s" in replies[-1]
+    plan = CapacityPlan.model_validate(s.plan_json)
+    assert (plan.request.slo.p50_ttft_ms, plan.request.slo.p99_ttft_ms) == (200, 1000)
+
+
+def test_an_unknown_model_name_is_said_back_with_choices_and_the_rest_kept() -> None:
+    wf = quiet()
+    s, replies = talk(wf, "deploy foobar-9000 for 10 rps")
+    assert "could not find the model 'foobar-9000'" in replies[-1] and "Hugging Face repo id" in replies[-1]
+    assert "Understood: traffic 10 requests/s" in replies[-1]
+    assert s.traffic.rps == 10 and s.model_requirements.model_name is None and s.plan is None
+    assert s.stage == Stage.INTENT
+    s, replies = talk(wf, "Vicuna 13B chatbot, 5 rps")
+    assert "could not find the model 'Vicuna 13B'" in replies[-1] and "models of about 13 B" in replies[-1]
+    assert s.model_choices and s.model_requirements.capabilities == ["chat"]
+    first = s.model_choices[0]
+    s, _ = talk(wf, "1", state=s)
+    assert s.model_requirements.model_name == first  # a model is only one the user named or picked
+
+
+def test_a_distilled_model_is_never_taken_for_its_teacher() -> None:
+    wf = quiet()
+    s, replies = talk(wf, "deepseek r1 distill qwen 7b for 5 rps")
+    assert s.model_requirements.model_name is None and s.plan is None
+    assert "could not find the model 'DeepSeek-R1-Distill-Qwen-7B'" in replies[-1]
+    assert "DeepSeek-R1" not in s.model_choices and s.model_choices[-1] == "deepseek-ai/DeepSeek-R1-Distill-Qwen-7B"
+    assert all("Distill" in c for c in s.model_choices)
+    s, replies = talk(wf, "R1-Distill-Llama-8B, 5 rps, first token under 1 s")
+    assert s.model_requirements.model_name == "DeepSeek-R1-Distill-Llama-8B"
+    assert s.plan is not None and s.plan.model == "DeepSeek-R1-Distill-Llama-8B"
+
+
+@pytest.mark.parametrize(
+    ("said", "reason"),
+    [
+        ("TTFT under 0 ms", "A latency target of 0 cannot be met"),
+        ("p99 under -2 s", "cannot be negative"),
+        ("0 tokens per second per user", "A speed of 0 tokens/s"),
+        ("max 0 GPUs", "A limit of 0 GPUs"),
+        ("availability 30%", "between 50% and 99.999%"),
+    ],
+)
+def test_an_impossible_target_is_refused_with_the_reason_and_the_rest_is_kept(said: str, reason: str) -> None:
+    wf = quiet()
+    s, replies = talk(wf, f"Llama 8B, 10 rps, {said}")
+    assert reason in replies[-1] and "Input should be" not in replies[-1]
+    assert s.model_requirements.model_name == "Llama-3.1-8B" and s.traffic.rps == 10
+    assert s.slo.ttft_ms is None and s.slo.p99_latency_ms is None and "max_gpus" not in s.constraints
+
+
+def test_a_plan_no_budget_could_pay_for_is_not_offered_for_deployment() -> None:
+    wf = quiet()
+    s, replies = talk(wf, "Llama 3.1 405B at 100000 rps, first token under 1 s")
+    assert "100,000 requests/s" in replies[-1] and "e+" not in replies[-1]
+    assert "Not ready to deploy" in replies[-1] and "beyond any realistic budget" in replies[-1]
+    assert "Say 'yes' to prepare the deployment" not in replies[-1] and "Change something" in replies[-1]
+    assert s.stage == Stage.REPLICAS and s.asking == "changes"
+    s, replies = talk(wf, "yes", state=s)
+    assert s.stage == Stage.REPLICAS and not s.plan_accepted and s.deployment is None
+    assert "I will not prepare a deployment of this plan" in replies[-1]
+
+
+def test_a_plan_that_misses_its_targets_is_not_offered_for_deployment() -> None:
+    wf = quiet()
+    s, replies = talk(wf, "Llama 8B, 5 rps, first token within 5 ms")
+    assert s.plan is not None and not s.plan.meets_targets and s.plan.misses
+    assert "Not ready to deploy" in replies[-1] and "misses your targets" in replies[-1]
+    assert "Say 'yes' to prepare" not in replies[-1]
+    s, replies = talk(wf, "yes", state=s)
+    assert not s.plan_accepted and "I will not prepare a deployment" in replies[-1]
+    s, replies = talk(wf, "first token within 500 ms", state=s)
+    assert s.plan is not None and s.plan.meets_targets and "Say 'yes' to prepare the deployment" in replies[-1]
+
+
+TOKEN = "hf_AbCdEfGhIjKlMnOpQrStUvWxYz012345"
+
+
+def test_a_pasted_token_is_never_echoed_or_stored(tmp_path: Path) -> None:
+    store = FileStore(tmp_path / "cache")
+    wf = Workflow(store=store)
+    s, replies = talk(wf, f"my HF token is {TOKEN}, plan Llama 8B at 5 rps", "three nines")
+    assert s.model_requirements.model_name == "Llama-3.1-8B" and s.traffic.rps == 5
+    assert "did not keep it" in replies[0] and "NAVIGATOR_HF_TOKEN" in replies[0] and "Deploy page" in replies[0]
+    assert all(TOKEN not in r for r in replies)
+    assert TOKEN not in s.model_dump_json()
+    saved = (tmp_path / "cache" / WORKFLOW_KIND / f"{s.id}.json").read_text()
+    assert TOKEN not in saved and "[token not kept]" in saved
+
+
+def test_a_pasted_token_never_reaches_the_llm() -> None:
+    from tests.test_assistant_llm import Recording, agent, ai
+
+    model = Recording(responses=[ai("Noted: Llama 8B at 5 requests/s.")])
+    a = Assistant(quiet(), agent(model))
+    reply = a.respond(a.start().state, f"token {TOKEN} — Llama 8B at 5 rps")
+    assert TOKEN not in reply.text and TOKEN not in reply.state.model_dump_json()
+    assert "did not keep it" in reply.text
+    assert all(TOKEN not in str(m.content) for seen in model.seen for m in seen)
+
+
+def test_the_open_question_round_trips_with_the_state(tmp_path: Path) -> None:
+    store = FileStore(tmp_path / "cache")
+    wf = Workflow(store=store)
+    s, _ = talk(wf, "Granite 8B for support, peaks at 50 rps")
+    saved = store.load(WORKFLOW_KIND, s.id, WorkflowState)
+    assert saved is not None and saved.asking == "average"
+    s, _ = talk(wf, "40", state=saved)
+    assert s.traffic.rps == 40
+
+
+def test_same_as_before_keeps_what_was_said_and_goes_on() -> None:
+    wf = quiet()
+    s, _ = talk(wf, ISSUE_SENTENCE, "go back")
+    assert s.stage == Stage.SLO and s.held and s.asking == "slo"
+    s, replies = talk(wf, "same as before", state=s)
+    assert s.stage == Stage.REPLICAS and s.slo.ttft_ms == 500 and "did not catch" not in replies[-1]
+    assert s.summary()["asking"] == "accept"

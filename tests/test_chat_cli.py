@@ -74,3 +74,28 @@ def test_llm_mode_without_a_configured_llm_exits_2_with_the_setting_to_fix() -> 
 def test_resume_of_an_unknown_conversation_is_bad_input(tmp_path: Path) -> None:
     done = chat("--resume", "wf-missing", stdin="", env={"NAVIGATOR_CACHE_DIR": str(tmp_path)})
     assert done.returncode == 2 and "--resume" in done.stderr
+
+
+def test_an_impossible_target_is_refused_in_words_not_a_traceback(tmp_path: Path) -> None:
+    token = "hf_AbCdEfGhIjKlMnOpQrStUvWxYz012345"
+    done = chat(
+        "--json",
+        stdin=f"Llama 8B, 10 rps, TTFT under 0 ms\nmy token is {token}\n",
+        env={"NAVIGATOR_CACHE_DIR": str(tmp_path)},
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr and "Input should be" not in done.stderr
+    assert "A latency target of 0 cannot be met" in done.stderr
+    state = json.loads(done.stdout)
+    assert state["slo"]["ttft_ms"] is None and state["traffic"]["rps"] == 10 and state["stage"] == "SLO"
+    replies = [line for line in done.stderr.splitlines() if not line.startswith("> ")]  # not the echoed input
+    assert token not in done.stdout and all(token not in line for line in replies)
+    assert all(token not in f.read_text() for f in (tmp_path / "workflows").glob("*.json"))
+
+
+def test_a_pasted_token_is_neither_echoed_nor_kept(tmp_path: Path) -> None:
+    token = "hf_" + "Q" * 34
+    done = chat(stdin=f"my HF token is {token}, plan Llama 8B at 5 rps\n", env={"NAVIGATOR_CACHE_DIR": str(tmp_path)})
+    assert done.returncode == 0, done.stderr
+    assert token not in done.stdout + done.stderr
+    assert all(token not in f.read_text(errors="replace") for f in tmp_path.rglob("*") if f.is_file())

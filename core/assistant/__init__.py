@@ -12,6 +12,8 @@ from core.assistant._evidence import ModelRegistry, calibration_evidence, engine
 from core.assistant._guard import MAX_MESSAGE_CHARS, CircuitBreaker, check_budget, check_input
 from core.assistant._llm import LlmAgent, chat_model, unsupported_numbers
 from core.assistant._presets import SLO_PRESETS, TRAFFIC_LEVELS, TRAFFIC_PRESETS
+from core.assistant._secrets import redact
+from core.assistant._sense import plan_problem
 from core.assistant._state import (
     AUTOMATIC,
     STAGES,
@@ -70,6 +72,8 @@ __all__ = [
     "check_input",
     "engine_evidence",
     "gather_evidence",
+    "plan_problem",
+    "redact",
     "status_text",
     "understand",
     "unsupported_numbers",

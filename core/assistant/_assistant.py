@@ -23,6 +23,7 @@ from core.assistant._evidence import ModelRegistry
 from core.assistant._guard import CircuitBreaker, check_input
 from core.assistant._llm import LlmAgent, chat_model
 from core.assistant._mcp import parse_servers
+from core.assistant._secrets import NOT_KEPT, has_redaction, redact
 from core.assistant._state import Reply, Turn, WorkflowState
 from core.assistant._tools import ToolContext
 from core.assistant._workflow import Workflow
@@ -106,7 +107,7 @@ class Assistant:
 
     def respond(self, state: WorkflowState, text: str, *, on_text: Callable[[str], None] | None = None) -> Reply:
         """One user turn. Raises :class:`~core.errors.UnsafeInputError` (state untouched) for bad input."""
-        message = check_input(text)
+        message = redact(check_input(text))  # a pasted token reaches neither the state nor the LLM
         reply = self.workflow.turn(state, message)
         if self.agent is None or any(e.startswith("command:") for e in reply.events):
             return reply  # commands (confirm, apply, back, reset…) never go through the LLM
@@ -123,6 +124,9 @@ class Assistant:
             raise
         if ctx.problems:  # another MCP server did not answer: its tools were not offered this turn
             answer += "\n\n_" + "; ".join(dict.fromkeys(ctx.problems)) + "._"
+        if has_redaction(message):
+            answer = NOT_KEPT + "\n\n" + answer
+        ctx.state.asking = self.workflow.open_question(ctx.state)  # the tools may have moved the workflow on
         self._replace_last(ctx.state, answer, "llm", details=reply.text)
         self._save(ctx.state)
         return Reply(ctx.state, answer, plan=reply.plan, events=[f"tool:{c}" for c in ctx.calls])

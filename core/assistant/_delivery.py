@@ -140,9 +140,9 @@ class Delivery:
                 s,
                 f"{plan.artifact} is a gated repository: the deployment reads the Secret {', '.join(missing)}, which "
                 f"project {s.deployment.namespace} does not have, with a Hugging Face token of an account that "
-                "accepted the licence. Set NAVIGATOR_HF_TOKEN and say 'apply' again (I create the Secret without "
-                f"showing the token), or create it yourself: oc create secret generic {missing[0]} -n "
-                f'{s.deployment.namespace} --from-literal=HF_TOKEN="$HF_TOKEN". Nothing was changed.',
+                "accepted the licence. Set `NAVIGATOR_HF_TOKEN` and say 'apply' again (I create the Secret without "
+                f"showing the token), or create it yourself: `oc create secret generic {missing[0]} -n "
+                f'{s.deployment.namespace} --from-literal=HF_TOKEN="$HF_TOKEN"`. Nothing was changed.',
             )
         s.pending = PendingAction(
             kind="apply",
@@ -186,7 +186,7 @@ class Delivery:
                 secrets = {"HF_TOKEN": self.hf_token.get_secret_value()} if self.hf_token is not None else {}
                 outcome = deploy(conn, ms.objects, confirmed=True, secret_values=secrets, secrets=ms.secrets)
         except NavigatorError as exc:
-            return Reply(s, f"Apply failed: {exc}. Nothing else was changed.")
+            return Reply(s, f"Apply failed: {str(exc).rstrip('.')}. Nothing else was changed.")
         if not outcome.ok:
             failed = [f"{r.kind}/{r.name}: {r.message}" for r in outcome.dry_run + outcome.applied if not r.ok]
             return Reply(s, "Not applied: " + ("; ".join(failed) or outcome.message))

@@ -31,6 +31,7 @@ from core.catalog import Catalog, get_catalog
 from core.errors import ModelRegistryError, NavigatorError
 from core.modelregistry import RegistryClient
 from core.sizing import ServingFlags, Workload, estimate
+from core.wording import figure
 
 METRICS = {
     "ttft_ms": "ttft_ms",
@@ -248,7 +249,7 @@ def gather_evidence(
         if not notes:
             notes.append(f"the Model Registry at {registry.url} has no benchmark for {arch.name}")
     else:
-        notes.append("no Model Registry configured (NAVIGATOR_MODEL_REGISTRY_URL)")
+        notes.append("no Model Registry configured (`NAVIGATOR_MODEL_REGISTRY_URL`)")
     found = calibration_evidence(arch, catalog=catalog)
     if found:
         return found, notes
@@ -271,11 +272,72 @@ def metric_label(name: str) -> str:
     return text.replace(" /s", "/s") + unit
 
 
+_METRIC = re.compile(r"(?P<what>[a-z0-9_]+?)_(?P<unit>ms|per_s)(?:_(?P<pct>p\d\d))?")
+_METRIC_WORDS = {
+    "ttft": "TTFT",
+    "tpot": "TPOT",
+    "itl": "inter-token latency",
+    "e2e_latency": "end-to-end",
+    "e2e": "end-to-end",
+    "output_tokens": "output tokens",
+    "total_tokens": "tokens",
+    "requests": "requests",
+}
+
+
+def metric_words(name: str, value: float) -> str:
+    """A benchmark figure in words with its unit::
+
+    metric_words("ttft_ms_p50", 93.6)            # 'TTFT p50 93.6 ms'
+    metric_words("tpot_ms", 7.69)                # 'TPOT 7.69 ms per token'
+    metric_words("output_tokens_per_s", 1778)    # '1,778 output tokens/s'
+    metric_words("ttft_ms_p99", 105991)          # 'TTFT p99 106 s'
+    """
+    m = _METRIC.fullmatch(name)
+    if m is None:
+        return f"{name.replace('_', ' ')} {figure(value)}"
+    what = _METRIC_WORDS.get(m.group("what"), m.group("what").replace("_", " "))
+    pct = f" {m.group('pct')}" if m.group("pct") else ""
+    if m.group("unit") == "per_s":
+        both = " (in and out)" if m.group("what") == "total_tokens" else ""
+        return f"{figure(value)} {what}/s{both}{pct}"
+    amount = duration(value)
+    return f"{what}{pct} {amount}" + (" per token" if m.group("what") in ("tpot", "itl") else "")
+
+
+def duration(ms: float) -> str:
+    """``duration(2000)`` → ``'2 s'``, ``duration(93.6)`` → ``'93.6 ms'``."""
+    return f"{figure(ms / 1000)} s" if ms >= 1000 else f"{figure(ms)} ms"
+
+
+_LOADS = [
+    (re.compile(r"request_rate=inf,\s*(all [^,()]*?prompts)(?: at once)?"), r"\1 at once"),
+    (re.compile(r"request_rate=inf"), "all requests at once"),
+    (re.compile(r"request_rate=(\d+(?:\.\d+)?)"), r"\1 requests/s"),
+    (re.compile(r"max_concurrency=(\d+)"), r"at most \1 requests at a time"),
+    (re.compile(r"concurrency=(\d+)"), r"\1 requests at a time"),
+    (re.compile(r"fixed batch=(\d+)"), r"a fixed batch of \1"),
+    (re.compile(r"offline batch=(\d+)"), r"offline, batches of \1"),
+    (re.compile(r"batch=(\d+)"), r"batches of \1"),
+    (re.compile(r"all None prompts"), "all prompts at once"),
+    (re.compile(r"benchmark_latency"), "vLLM's latency benchmark"),
+    (re.compile(r"benchmark_throughput"), "vLLM's throughput benchmark"),
+    (re.compile(r"benchmark_serving"), "vLLM's serving benchmark"),
+]
+
+
 def load_label(load: str) -> str:
-    """How a benchmark loaded the server, as its source wrote it, in words
-    (``max_concurrency=16`` → ``max concurrency 16``, ``request_rate=inf`` → ``all at once``)."""
-    text = load.replace("request_rate=inf", "all at once").replace("rate=inf", "all at once")
-    return text.replace("_", " ").replace("=", " ")
+    """How a benchmark loaded the server, as its source wrote it, in words::
+
+    load_label("request_rate=inf, all 1000 prompts at once")   # 'all 1,000 prompts at once'
+    load_label("max_concurrency=16 (100 prompts)")              # 'at most 16 requests at a time (100 prompts)'
+    load_label("request_rate=inf")                              # 'all requests at once'
+    """
+    text = load
+    for pattern, words in _LOADS:
+        text = pattern.sub(words, text)
+    text = re.sub(r"\b\d{4,}\b", lambda m: figure(int(m.group(0))), text)
+    return re.sub(r"(?<=\w)_(?=\w)", " ", text).replace("=", " ")
 
 
 SOURCE_WORDS = {
@@ -294,8 +356,10 @@ def evidence_text(model: str, evidence: list[Evidence], notes: list[str]) -> str
     first = evidence[0]
     lines = [f"Benchmarks for {model} from {SOURCE_WORDS[first.source]} ({first.provenance}, {len(evidence)} runs):"]
     for ev in evidence[:3]:
-        metrics = ", ".join(f"{metric_label(k)} {v:g}" for k, v in list(ev.metrics.items())[:3])
-        lengths = f"{ev.input_tokens}/{ev.output_tokens} tokens, " if ev.input_tokens else ""
+        metrics = ", ".join(metric_words(k, v) for k, v in list(ev.metrics.items())[:3])
+        lengths = (
+            f"{figure(ev.input_tokens)} tokens in / {figure(ev.output_tokens or 0)} out, " if ev.input_tokens else ""
+        )
         extra = f" — {ev.reference.split(', ', 1)[1]}" if ev.source == "sizing-engine" else ""
         lines.append(f"- {ev.gpus} × {ev.gpu}, {lengths}{load_label(ev.load)}: {metrics}{extra}")
     if notes:

@@ -4,6 +4,11 @@ the catalog model it pins down — never a look-alike of a named artifact::
 
     model_words("serve Qwen/Qwen3-0.6B for 5 rps", get_catalog()).reference   # 'Qwen/Qwen3-0.6B'
     model_words("a llama 8B chatbot", get_catalog()).fields["model_name"]     # 'Llama-3.1-8B'
+    model_words("R1-Distill-Llama-8B", get_catalog()).fields["model_name"]    # 'DeepSeek-R1-Distill-Llama-8B'
+    model_words("deploy foobar-9000", get_catalog()).fields["model_name"]     # 'foobar-9000' (to be said unknown)
+
+A distilled model is the student, never its teacher; a name that is neither in the catalog
+nor a description is kept as written, so the workflow says it does not know it.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from core.architecture import catalog_lookup
+from core.assistant._unknown_names import distilled_model, unknown_name
 from core.assistant._vocabulary import _CAPABILITIES, _FAMILIES, _QUANT
 from core.catalog import Catalog
 
@@ -69,9 +75,10 @@ def model_words(text: str, cat: Catalog) -> ModelWords:
             named["model_family"] = next((f for p, f in _FAMILIES if re.search(p, name)), hit[0].family)
         return ModelWords(named, reference=ref, rest=text.replace(ref, " "))
     t = text.lower()
-    found: dict[str, Any] = {}
+    found: dict[str, Any] = distilled_model(t, cat)
     reading = None
-    for spec in cat.models.values():
+    # Longest names first: "DeepSeek-R1-Distill-Qwen-32B" is not "DeepSeek-R1".
+    for spec in [] if found else sorted(cat.models.values(), key=lambda m: -len(m.name)):
         names = [spec.name.lower()] + ([spec.hf_id.lower()] if spec.hf_id else [])
         if any(re.search(r"(?<![\w.-])" + re.escape(n).replace(r"\-", r"[\s-]?") + r"(?![\w.]|-\d)", t) for n in names):
             found["model_name"] = spec.name
@@ -115,7 +122,21 @@ def model_words(text: str, cat: Catalog) -> ModelWords:
         if read_as:
             found["model_name"] = read_as
             reading = " ".join(p for p in (found["model_family"], found.get("size_label")) if p)
+    if not found.get("model_name") and (versioned := _versioned(text, found)):
+        found["model_name"] = versioned  # "Llama 3 8B": a version no catalog entry has is a name, not a wish
+    if not found.get("model_name") and (unknown := unknown_name(text, cat, found.get("model_family"))):
+        found["model_name"] = unknown  # not in the catalog: the workflow says so and offers the closest
     return ModelWords(found, reading=reading, rest=text)
+
+
+def _versioned(text: str, found: dict[str, Any]) -> str | None:
+    """A family, a version and a size as written ("Llama 3 8B"), when no catalog model has them."""
+    family, label = found.get("model_family"), found.get("size_label")
+    if not family or not label:
+        return None
+    fam_pattern = next((p for p, f in _FAMILIES if f == family), re.escape(family))
+    said = re.search(rf"(?i)(?<![\w.-]){fam_pattern}[\s-]*v?\d+(?:\.\d+)?[\s-]+{re.escape(label)}\b", text)
+    return said.group(0) if said else None
 
 
 def _version(name: str) -> tuple[float, ...]:

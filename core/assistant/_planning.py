@@ -25,6 +25,7 @@ from core.planning import (
     llmd_sentence,
     recommend_models,
 )
+from core.wording import figure
 
 _WEAK: set[Capability] = {"chat", "instruct", "completion"}
 
@@ -46,7 +47,10 @@ def traffic_profile(state: WorkflowState) -> tuple[TrafficProfile, list[str]]:
         )
     peak = t.peak_rps
     if peak is not None and peak < t.rps:
-        notes.append(f"the peak you gave ({peak:g}/s) is below the average ({t.rps:g}/s), so it is ignored")
+        notes.append(
+            f"the peak you gave ({figure(peak)} requests/s) is below the average ({figure(t.rps)} requests/s), "
+            "so it is ignored"
+        )
         peak = None
     pattern = t.pattern or (preset.traffic_pattern if t.preset else "steady")
     return (
@@ -87,6 +91,8 @@ def slo_targets(state: WorkflowState) -> tuple[SloTargets, list[str]]:
     if ttft is not None:
         pct = s.ttft_percentile if s.ttft_ms is not None else 95
         fields[f"p{pct}_ttft_ms"] = ttft
+    for pct_key, ms in s.ttft_also_ms.items():  # other TTFT percentiles said in the same breath
+        fields[f"{pct_key}_ttft_ms"] = ms
     if s.availability_percent is None:
         notes.append("availability 99% assumed (say e.g. 'three nines' for 99.9%)")
     return SloTargets(**{k: v for k, v in fields.items() if v is not None}), notes
@@ -171,6 +177,8 @@ def summarize(plan: CapacityPlan) -> PlanSummary:
         vllm_args=list(c.vllm_args) if c else [],
         reasons=list(plan.reasons),
         provenance=c.ttft_p95_ms.provenance if c else "estimated",
+        meets_targets=bool(c and c.meets_slo),
+        misses=list(c.violations) if c and not c.meets_slo else [],
     )
 
 

@@ -36,15 +36,18 @@ class SloPreset:
     description: str = ""
 
 
+_BATCH = r"\bbatch\b|\boffline\b|\b(?:overnight|nightly) (?:jobs?|runs?|batch(?:es)?|processing|workloads?)"
+"""Batch work; "overnight" alone is a time of day ("down to 20 overnight"), not a workload."""
+
 TRAFFIC_PRESETS: dict[str, TrafficPreset] = {
     "rag": TrafficPreset(
         r"\brag\b|retrieval|knowledge base|documents? q&?a|search over", 4000, 300, description="long prompts"
     ),
     "summarization": TrafficPreset(r"summari[sz]", 3000, 400, description="long in, medium out"),
     "code-completion": TrafficPreset(
-        r"code completion|autocomplet|copilot|ide\b", 1500, 100, "burst", "short answers, bursty"
+        r"code completion|autocomplet|copilot|\bide\b", 1500, 100, "burst", "short answers, bursty"
     ),
-    "batch": TrafficPreset(r"\bbatch\b|offline|overnight|nightly", 1000, 500, description="throughput over latency"),
+    "batch": TrafficPreset(_BATCH, 1000, 500, description="throughput over latency"),
     "chat": TrafficPreset(r"chat|assistant|conversation|help ?desk|support", 800, 200, description="short turns"),
 }
 
@@ -60,7 +63,7 @@ SLO_PRESETS: dict[str, SloPreset] = {
         description="chat-grade: first token in 0.5 s, reading pace",
     ),
     "relaxed": SloPreset(r"relaxed|best[- ]effort|not critical|loose|lenient", 2000, 10, description="internal tools"),
-    "batch": SloPreset(r"\bbatch\b|offline|overnight|nightly|throughput", None, None, 60_000, "minutes are fine"),
+    "batch": SloPreset(_BATCH + r"|throughput", None, None, 60_000, "minutes are fine"),
 }
 
 

@@ -36,6 +36,9 @@ STAGES: list[Stage] = list(Stage)
 AUTOMATIC: frozenset[Stage] = frozenset({Stage.BENCHMARK, Stage.FILTER})
 
 QuantWish = Literal["any", "none", "fp8", "int8", "w4a16"]
+Asking = Literal["model", "choice", "traffic", "average", "slo", "accept", "changes", "namespace"]
+"""The question a reply left open, so a bare answer ("about 40", "2 s", "yes") answers it."""
+TimeUnit = Literal["second", "minute", "hour", "day"]
 
 
 class ModelNeeds(BaseModel):
@@ -75,6 +78,9 @@ class TrafficNeeds(BaseModel):
     """A traffic word ("light", "heavy") the rate was read from, as an assumption."""
     range_low_rps: float | None = None
     """The low end when the traffic was said as a range ("anywhere from 5 to 40 rps")."""
+    per: TimeUnit | None = None
+    """The time unit the user gives rates in ("600 requests per minute"), so a later bare
+    number ("about 200") is read in the same unit."""
 
 
 class SloNeeds(BaseModel):
@@ -88,6 +94,9 @@ class SloNeeds(BaseModel):
     ttft_ms: float | None = None
     """Time to first token, at p95 unless ``ttft_percentile`` says otherwise."""
     ttft_percentile: Literal[50, 95, 99] = 95
+    ttft_also_ms: dict[Literal["p50", "p95", "p99"], float] = Field(default_factory=dict)
+    """Time-to-first-token targets at other percentiles said in the same breath
+    ("TTFT p50 under 200 ms and p99 under 1 s": 200 at p50 above, ``{"p99": 1000}`` here)."""
     tokens_per_second_per_user: float | None = None
     availability_percent: float | None = None
     preset: str | None = None
@@ -103,7 +112,7 @@ class SloNeeds(BaseModel):
                 self.ttft_ms,
                 self.tokens_per_second_per_user,
             )
-        )
+        ) or bool(self.ttft_also_ms)
 
 
 class Turn(BaseModel):
@@ -159,6 +168,10 @@ class PlanSummary(BaseModel):
     vllm_args: list[str] = Field(default_factory=list)
     reasons: list[str] = Field(default_factory=list)
     provenance: str = "estimated"
+    meets_targets: bool = True
+    """False when the chosen configuration is only the closest: it misses a target."""
+    misses: list[str] = Field(default_factory=list)
+    """The targets the chosen configuration misses, in words."""
 
 
 class DeploymentRef(BaseModel):
@@ -234,6 +247,9 @@ class WorkflowState(BaseModel):
     evidence: list[Evidence] = Field(default_factory=list)
     plan: PlanSummary | None = None
     plan_accepted: bool = False
+    asking: Asking | None = None
+    """The question the last reply left open: a bare value, a range, "same as …" or
+    "yes"/"no" in the next message answers it."""
     slo_asked: bool = False
     """The SLO question was asked once; a shrug then means the interactive preset."""
     held: bool = False
@@ -271,6 +287,7 @@ class WorkflowState(BaseModel):
             "deployment": self.deployment.model_dump() if self.deployment else None,
             "pending_action": self.pending.model_dump() if self.pending else None,
             "assumptions": list(self.assumptions),
+            "asking": self.asking,
             "usage": self.usage.model_dump(),
             "turns": len(self.conversation),
         }

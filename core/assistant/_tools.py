@@ -16,6 +16,7 @@ from langchain_core.tools import BaseTool, StructuredTool
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from core.assistant._mcp import RemoteTool
+from core.assistant._sense import plan_problem
 from core.assistant._state import WorkflowState
 from core.assistant._understand import Understanding
 from core.assistant._wording import status_text
@@ -222,8 +223,10 @@ def build_tools(ctx: ToolContext) -> list[BaseTool]:
     def make_manifests(namespace: str | None = None) -> dict[str, Any]:
         if namespace:
             ctx.state.namespace = namespace
-        if ctx.state.plan_json is None:
+        if ctx.state.plan_json is None or ctx.state.plan is None:
             return {"error": "no plan yet"}
+        if problem := plan_problem(ctx.state.plan, ctx.state.constraints):
+            return {"error": f"this plan is not ready to deploy: {problem}; the user must change something first"}
         ctx.state.deployment = None
         text = ctx.workflow.make_manifests(ctx.state)
         return {

@@ -1,25 +1,31 @@
 """How people state traffic: rates per second/minute/day, peaks and averages (with or without a
-unit on each), ranges, people × how often each asks, growth and burst patterns, traffic words
-("light", "heavy") and token lengths::
+unit on each), quiet-time rates, ranges, people × how often each asks, growth and burst patterns,
+traffic words ("light", "heavy") and token lengths::
 
-    read_traffic("normally 20 rps, spikes to 90")        # ({'rps': 20.0, 'peak_rps': 90.0, 'pattern': 'burst'}, [])
-    read_traffic("500 staff, each asking something every minute")   # rps 8.3333
-    read_traffic("make it -5 rps")                        # ({}, ['A request rate cannot be negative …'])
+    read_traffic("normally 20 rps, spikes to 90").fields   # {'rps': 20.0, 'peak_rps': 90.0, 'pattern': 'burst', …}
+    read_traffic("peaks at 600 requests per minute, about 200 on average").fields["rps"]   # 3.3333 (per minute too)
+    read_traffic("500 staff, each asking something every minute").fields["rps"]            # 8.3333
+    read_traffic("make it -5 rps").problems               # ['A request rate cannot be negative …']
 
-Values that cannot be are refused with the reason, never read as something else.
+A number with no unit takes the unit the sentence (or, with ``per``, the conversation) gives
+rates in. Values that cannot be are refused with the reason, never read as something else.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from typing import Any
 
 from core.assistant._presets import TRAFFIC_LEVELS, TRAFFIC_PRESETS
 from core.assistant._vocabulary import (
+    _ABBREV,
     _AVERAGE_BARE,
     _BARE_RATE,
     _EVERY,
     _LEVEL_WORDS,
+    _LOW_AFTER,
+    _LOW_BEFORE,
     _NEGATIVE_RATE,
     _PEAK,
     _PEAK_AFTER,
@@ -28,6 +34,7 @@ from core.assistant._vocabulary import (
     _PEAK_TIMES,
     _PER,
     _POPULATION,
+    _QUIET_TIMES,
     _RANGE,
     _RATE,
     _RATE_AFTER,
@@ -36,7 +43,8 @@ from core.assistant._vocabulary import (
     _TIME,
     _ZERO_RATE,
 )
-from core.assistant._words import NUM, number
+from core.assistant._words import DIGITS, NUM, number
+from core.wording import figure
 
 NEGATIVE = "A request rate cannot be negative: say how many requests arrive, e.g. 'make it 5 rps'."
 ZERO = "A request rate of 0 plans nothing: say how many requests arrive at the average (above 0), e.g. '2 rps'."
@@ -57,14 +65,48 @@ def rate_per_s(n: str, unit: str | None, abbr: str | None) -> float | None:
     return value * _RATE_UNITS.get(key, _RATE_UNITS.get(unit.lower(), 1.0))
 
 
-def _unit_of(match: re.Match[str] | None) -> tuple[str | None, str | None]:
+Unit = tuple[str | None, str | None]
+"""A rate's time unit as written: (``minute``, None) or (None, ``rpm``); (None, None) is per second."""
+
+_UNIT_NAMES = {"s": "second", "m": "minute", "h": "hour", "d": "day"}
+
+
+def _unit_of(match: re.Match[str] | None) -> Unit:
     if match is None:
         return None, None
     groups = match.groupdict()
     return groups.get("unit"), groups.get("abbr")
 
 
-def _peak(t: str, found: dict[str, Any], unit: tuple[str | None, str | None]) -> str:
+def unit_name(unit: Unit) -> str | None:
+    """The time unit in one word (``second``, ``minute``, ``hour``, ``day``), None when unsaid."""
+    word, abbr = unit
+    if abbr:
+        a = abbr.lower()
+        return {"rpm": "minute", "qpm": "minute", "req/min": "minute", "rph": "hour", "rpd": "day"}.get(a, "second")
+    if not word:
+        return None
+    key = word.lower()
+    key = key[0] if key in ("s", "sec", "secs", "m", "min", "mins", "h", "hr", "hrs", "d") else key.rstrip("s")
+    return _UNIT_NAMES.get(key, key if key in ("second", "minute", "hour", "day") else None)
+
+
+def _unit_after(text: str, end: int) -> Unit | None:
+    """The unit written right after a number ("120 per minute", "20 rps"), if any."""
+    m = re.match(rf"\s*(?:(?:{_REQ})\s*)?{_PER}\s*{_TIME}|\s*{_ABBREV}", text[end:], re.I)
+    return _unit_of(m) if m else None
+
+
+_DAILY = re.compile(rf"(?P<req>{_REQ})\s+(?P<adv>daily|hourly|weekly|monthly)\b", re.I)
+
+
+def normalize(text: str) -> str:
+    """Lower-cased, with "requests daily" said as "requests per day" (one way to read each unit)."""
+    adverbs = {"daily": "day", "hourly": "hour", "weekly": "week", "monthly": "month"}
+    return _DAILY.sub(lambda m: f"{m.group('req')} per {adverbs[m.group('adv').lower()]}", text.lower())
+
+
+def _peak(t: str, found: dict[str, Any], unit: Unit) -> str:
     """The peak (with its own unit, or the sentence's); returns the text without it."""
     peak = _PEAK.search(t) or _PEAK_AFTER.search(t)
     if peak:
@@ -143,17 +185,72 @@ def _level(t: str, found: dict[str, Any]) -> None:
             return
 
 
-def read_traffic(text: str) -> tuple[dict[str, Any], list[str]]:
-    """The traffic fields a message states, and the values it states that cannot be."""
-    t = text.lower()
-    found: dict[str, Any] = {}
+_QUIET = re.compile(_QUIET_TIMES, re.I)
+
+
+@dataclass
+class TrafficReading:
+    """What one message says about traffic."""
+
+    fields: dict[str, Any] = field(default_factory=dict)
+    """:class:`~core.assistant._state.TrafficNeeds` fields, as said."""
+    problems: list[str] = field(default_factory=list)
+    """Values that cannot be, each with the reason (nothing else is read then)."""
+    notes: list[str] = field(default_factory=list)
+    """What was done with a figure that has no field of its own (a quiet-time rate)."""
+
+
+def _unit_or(match: re.Match[str] | None, fallback: Unit) -> Unit:
+    unit = _unit_of(match)
+    return unit if any(unit) else fallback
+
+
+def _quiet_rate(rest: str, sentence: Unit, out: TrafficReading) -> None:
+    """'peak 200 rps at noon, 20 at night': the quiet-time rate is the average when none was given."""
+    found = out.fields
+    low = _LOW_BEFORE.search(rest) or _LOW_AFTER.search(rest)
+    if low is None:
+        return
+    if not found.get("peak_rps") and found.get("rps"):  # "150 rps in business hours, 15 overnight": a peak
+        found["peak_rps"] = found.pop("rps")
+    if not found.get("peak_rps"):
+        return
+    v = rate_per_s(low.group("n"), *(_unit_after(rest, low.end("n")) or sentence))
+    if v is None or not 0 < v < found["peak_rps"]:
+        return
+    said_when = _QUIET.search(rest)
+    when = " ".join(said_when.group(0).split()) if said_when else "at quiet times"
+    if "rps" not in found:
+        found["rps"] = round(v, 4)
+        out.notes.append(
+            f"I took the {figure(v)} requests/s {when} as the average (replicas scale up from it for the peak); "
+            "say the average if it is higher"
+        )
+    else:
+        out.notes.append(
+            f"the {figure(v)} requests/s {when} is below the average you gave, so the plan keeps the average "
+            f"({figure(found['rps'])} requests/s) as its baseline"
+        )
+
+
+def read_traffic(text: str, *, per: str | None = None) -> TrafficReading:
+    """The traffic fields a message states, the values it states that cannot be, and notes.
+
+    ``per`` is the time unit the conversation gives rates in ("minute"): a number with no unit
+    anywhere in the message is read in it.
+    """
+    t = normalize(text)
+    out = TrafficReading()
+    found = out.fields
     span = _RANGE.search(t)
     unranged = t[: span.start()] + " " + t[span.end() :] if span else t
     if _NEGATIVE_RATE.search(unranged):
-        return {}, [NEGATIVE]
+        return TrafficReading(problems=[NEGATIVE])
     if _ZERO_RATE.search(unranged):
-        return {}, [ZERO]
-    rate = _RATE.search(t) or _RATE_AFTER.search(t)
+        return TrafficReading(problems=[ZERO])
+    first = _RATE.search(t) or _RATE_AFTER.search(t)
+    said: Unit = _unit_of(first) if span is None else (span.groupdict().get("unit"), span.groupdict().get("abbr"))
+    sentence: Unit = said if any(said) else ((per, None) if per else (None, None))
     if span and (lo := number(span.group("lo"))) is not None and (hi := number(span.group("hi"))):
         unit = (span.groupdict().get("unit"), span.groupdict().get("abbr"))
         if (v := rate_per_s(str(hi), *unit)) and lo < hi:
@@ -162,7 +259,7 @@ def read_traffic(text: str) -> tuple[dict[str, Any], list[str]]:
             found["pattern"] = "variable"  # it moves within the range (a burst or growth word overrides)
         rest = t[: span.start()] + " " + t[span.end() :]
     else:
-        rest = _peak(t, found, _unit_of(rate))
+        rest = _peak(t, found, sentence)
     _per_person(rest, found)
     rate = _RATE.search(rest) or _RATE_AFTER.search(rest)
     average = _AVERAGE_BARE.search(rest)
@@ -176,21 +273,25 @@ def read_traffic(text: str) -> tuple[dict[str, Any], list[str]]:
     elif averaged and (v := rate_per_s(averaged.group("n"), *_unit_of(averaged))):
         found["rps"] = round(v, 4)
     elif rate and not (average and rate.start() > average.start() and "peak_rps" not in found):
-        v = rate_per_s(rate.group("n"), rate.groupdict().get("unit"), rate.groupdict().get("abbr"))
-        if v:
+        if v := rate_per_s(rate.group("n"), *_unit_or(rate, sentence)):
             found["rps"] = round(v, 4)
-    elif average and (v := rate_per_s(average.group("n") or average.group("n2"), *_unit_of(rate))):
-        found["rps"] = round(v, 4)
+    elif average:
+        key = "n" if average.group("n") else "n2"
+        if (v := rate_per_s(average.group(key), *(_unit_after(rest, average.end(key)) or sentence))) is not None:
+            found["rps"] = round(v, 4)
     elif re.search(r"\b(?:make it|change (?:it )?to|actually|rather|instead)\b", rest) and (
         m := _BARE_RATE.search(rest)
     ):
         v = rate_per_s(m.group("n"), m.group("unit"), None)
         if v:
             found["rps"] = round(v, 4)
+    _quiet_rate(rest, sentence, out)
     if "peak_rps" not in found and found.get("rps") and (times := _PEAK_TIMES.search(t)):
         k = number(times.group("k"))
         if k and k >= 1:  # "spikes up to 3x": the peak is that multiple of the average
             found["peak_rps"] = round(found["rps"] * k, 4)
+    if ("rps" in found or "peak_rps" in found) and (name := unit_name(said)):
+        found["per"] = name
     _pattern(t, found)
     _level(t, found)
     lengths(t, found)
@@ -198,7 +299,7 @@ def read_traffic(text: str) -> tuple[dict[str, Any], list[str]]:
         if re.search(preset.pattern, t):
             found["preset"] = name
             break
-    return found, []
+    return out
 
 
 def lengths(t: str, found: dict[str, Any]) -> None:
@@ -232,3 +333,18 @@ def lengths(t: str, found: dict[str, Any]) -> None:
             if m and (v := number(m.group("n"))) and v >= 1:
                 found[key] = int(v)
                 break
+    if not re.search(rf"\b{tok}\b", t):
+        return
+    # "prompts around 1,500 tokens and answers about 300": once tokens are the unit, a length
+    # said next to "answers" (or "prompts") with no unit of its own is in tokens too.
+    filler = r"(?:\s*(?:are|is|of|around|about|averag\w*|roughly|maybe|usually|typically|mostly|~|:|=|at most|up to"
+    filler += r"|lengths?|sizes?))*"
+    not_tokens = r"(?!\s*(?:ms|s\b|sec|seconds?|minutes?|%|requests?|rps|qps|words?|chars?|characters?|lines?|pages?"
+    not_tokens += r"|users?|people|gpus?|per\b|a (?:second|minute|hour|day)|x\b|times)|[\d,]|\.\d)"
+    for key, nouns in (
+        ("output_tokens", r"answers?|outputs?|responses?|replies|completions?|summar(?:y|ies)"),
+        ("input_tokens", r"prompts?|inputs?|questions?|documents?"),
+    ):
+        m = None if key in found else re.search(rf"\b(?:{nouns})\b{filler}\s*(?P<n>{DIGITS}){not_tokens}", t)
+        if m and (v := number(m.group("n"))) and v >= 1:
+            found[key] = int(v)

@@ -5,6 +5,11 @@ overwrites only what it mentions, which is how corrections work ("make it 100 rp
 
     u = understand("a Llama 8B chatbot for about 50 requests a second, answers should start within half a second")
     u.model["model_family"], u.traffic["rps"], u.slo["ttft_ms"]     # ('llama', 50.0, 500.0)
+
+With the question the Assistant left open, a bare answer answers it::
+
+    understand("about 40", asking="average").traffic["rps"]             # 40.0
+    understand("200", asking="average", per="minute").traffic["rps"]   # 3.3333
 """
 
 from __future__ import annotations
@@ -13,11 +18,16 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from core.assistant._answers import answer_open_question
 from core.assistant._model_words import model_words
 from core.assistant._presets import SLO_PRESETS
+from core.assistant._slo_words import read_slo
+from core.assistant._state import Asking
 from core.assistant._traffic_words import read_traffic
-from core.assistant._words import NUM, clauses, duration_ms, number
+from core.assistant._words import NUM, number
 from core.catalog import Catalog, get_catalog
+
+_TARGETS = {"ttft_ms", "p50_latency_ms", "p95_latency_ms", "p99_latency_ms", "tokens_per_second_per_user"}
 
 Command = Literal["back", "reset", "status", "yes", "no", "apply", "confirm", "cancel"]
 
@@ -39,6 +49,9 @@ class Understanding:
     """The words a catalog model was read from when none was named ("llama 8b")."""
     problems: list[str] = field(default_factory=list)
     """Values said that cannot be (a negative or zero request rate), each with the reason."""
+    notes: list[str] = field(default_factory=list)
+    """What was done with a figure that is not a field of its own ("the 20 at night is taken
+    as the average"), so nothing said is dropped without a word."""
 
     def empty(self) -> bool:
         """Nothing understood (not even a command)."""
@@ -70,7 +83,9 @@ def _command(text: str) -> Command | None:
         ),
         (
             r"yes|yep|yeah|y|ok|okay|sure|fine|good|great|looks good|sounds good|go ahead|proceed|continue|next|lgtm"
-            r"|accept|accepted|perfect|do it|lets go|yes please|deploy it|generate (?:the )?manifests",
+            r"|accept|accepted|perfect|do it|lets go|yes please|deploy it|generate (?:the )?manifests"
+            r"|(?:its |keep it )?(?:the )?same as (?:before|now|it is|it was|last time)|keep it(?: as it is)?|as is|unchanged"
+            r"|no change|leave it",
             "yes",
         ),
         (r"no|nope|not yet|not really", "no"),
@@ -81,62 +96,22 @@ def _command(text: str) -> Command | None:
     return None
 
 
-def _traffic(text: str, out: Understanding) -> None:
-    found, problems = read_traffic(text)
-    out.traffic.update(found)
-    out.problems.extend(problems)
+def _traffic(text: str, out: Understanding, per: str | None) -> None:
+    reading = read_traffic(text, per=per)
+    out.traffic.update(reading.fields)
+    out.problems.extend(reading.problems)
+    out.notes.extend(reading.notes)
 
 
 def _slo(text: str, out: Understanding) -> None:
     t = text.lower()
-    found: dict[str, Any] = {}
-    ttft_message = bool(re.search(r"ttft|first token|time to first", t))
-    for clause in clauses(t):
-        tps = re.search(rf"(?P<n>{NUM})\s*(?:tokens?|toks?)\s*(?:/|per|a)\s*(?:s|sec|second)\b", clause)
-        if (
-            tps
-            and (v := number(tps.group("n")))
-            and not re.search(r"\b(?:total|aggregate|overall|throughput of)\b", clause)
-        ):
-            found["tokens_per_second_per_user"] = v
-            continue
-        if re.search(r"\b(?:tpot|itl|inter[- ]token|per[- ]token|time per (?:output )?token|between tokens)\b", clause):
-            ms = duration_ms(clause)
-            if ms:
-                found["tokens_per_second_per_user"] = round(1000 / ms, 3)
-            continue
-        ms = duration_ms(clause)
-        if ms is None or (
-            re.search(r"\b(?:per|every|each|a)\s*(?:second|minute|hour|day)\b", clause)
-            and not re.search(r"\blatency|ttft|first token|respon|within|under|below|less than|p\d\d", clause)
-        ):
-            continue
-        pct = (
-            99
-            if re.search(r"\bp99\b|99th|\btail\b", clause)
-            else 50
-            if re.search(r"\bp50\b|median|typical|average", clause)
-            else 95
-        )
-        if re.search(
-            r"ttft|first token|time to first|\bstarts?\b|\bstarting\b|\bbegins?\b|\bfirst (?:word|byte)\b|streaming should",
-            clause,
-        ):
-            found["ttft_ms"] = ms
-            found["ttft_percentile"] = pct
-        elif re.search(
-            r"latenc|respon|end[- ]to[- ]end|e2e|complete|finish|total time|round[- ]trip|reply|answer|within|under|below|p\d\d"
-            r"|median|\d\dth|percentile",
-            clause,
-        ):
-            if ttft_message and not re.search(r"latenc|end[- ]to[- ]end|e2e|complete|finish|total|whole", clause):
-                if "ttft_ms" not in found or pct == 95:  # a list of TTFT percentiles: keep the p95 one
-                    found["ttft_ms"], found["ttft_percentile"] = ms, pct
-                continue
-            found[f"p{pct}_latency_ms"] = ms
-    avail = _availability(t)
+    found, problems = read_slo(t)
+    out.problems.extend(problems)
+    avail, problem = _availability(t)
     if avail is not None:
         found["availability_percent"] = avail
+    if problem:
+        out.problems.append(problem)
     for name, preset in SLO_PRESETS.items():
         if re.search(preset.pattern, t):
             found["preset"] = name
@@ -144,21 +119,29 @@ def _slo(text: str, out: Understanding) -> None:
     out.slo.update(found)
 
 
-def _availability(t: str) -> float | None:
+def _availability(t: str) -> tuple[float | None, str]:
+    """The availability said, or the reason it cannot be."""
     nines = re.search(r"\b(two|three|four|five|2|3|4|5)\s*nines\b", t)
     if nines:
         k = {"two": 2, "three": 3, "four": 4, "five": 5}.get(nines.group(1)) or int(nines.group(1))
-        return round(100.0 - 100.0 * 10.0 ** (-k), 6)
+        return round(100.0 - 100.0 * 10.0 ** (-k), 6), ""
     m = re.search(
         r"(?P<n>\d{2}(?:\.\d+)?)\s*(?:%\s*(?:availability|uptime|available|up|sla)|(?:availability|uptime|sla)\b)", t
     ) or re.search(r"(?:availability|uptime|sla)\s*(?:of|=|:|is|at least|target)?\s*(?P<n>\d{2}(?:\.\d+)?)\s*%?", t)
     if m:
         v = float(m.group("n"))
         if 50 <= v <= 100:
-            return min(v, 99.999)
+            return min(v, 99.999), ""
+    said = re.search(r"(?:availability|uptime|sla)\s*(?:of|=|:|is|at least|target)?\s*(?P<n>-?\d+(?:\.\d+)?)\s*%", t)
+    said = said or re.search(r"(?P<n>-?\d+(?:\.\d+)?)\s*%\s*(?:availability|uptime|sla)\b", t)
+    if said and not 50 <= float(said.group("n")) <= 100:
+        return None, (
+            f"An availability of {said.group('n')}% is not a service level I can plan for: give one between 50% and "
+            "99.999%, e.g. 'three nines' for 99.9%."
+        )
     if re.search(r"\bhigh(?:ly)?[- ]availab|\bha\b|\bno downtime\b|\bredundan", t):
-        return 99.9
-    return None
+        return 99.9, ""
+    return None, ""
 
 
 def _constraints(text: str, cat: Catalog, out: Understanding) -> None:
@@ -179,16 +162,31 @@ def _constraints(text: str, cat: Catalog, out: Understanding) -> None:
     m = re.search(
         rf"(?:at most|max(?:imum)?|no more than|up to|only|limit(?: of)?|budget of)\s*(?P<n>{NUM})\s*gpus?\b", t
     )
-    if m and (v := number(m.group("n"))):
-        out.constraints["max_gpus"] = int(v)
+    if m and (v := number(m.group("n"))) is not None:
+        if v >= 1:
+            out.constraints["max_gpus"] = int(v)
+        else:
+            out.problems.append(ZERO_LIMIT.format(what="GPUs", example="max 8 GPUs"))
     reps = re.search(rf"(?:at most|max(?:imum)?|no more than|up to|limit(?: of)?)\s*(?P<n>{NUM})\s*replicas?\b", t)
-    if reps and (v := number(reps.group("n"))) and v >= 1:
-        out.constraints["max_replicas"] = int(v)
+    if reps and (v := number(reps.group("n"))) is not None:
+        if v >= 1:
+            out.constraints["max_replicas"] = int(v)
+        else:
+            out.problems.append(ZERO_LIMIT.format(what="replicas", example="at most 4 replicas"))
     money = re.search(rf"\$\s*(?P<n>{NUM})\s*(?:(?:a|per|/)\s*month|monthly)?", t) or re.search(
         rf"(?P<n>{NUM})\s*(?:usd|dollars)\s*(?:(?:a|per|/)\s*month|monthly)?", t
     )
-    if money and re.search(r"budget|month|spend|cost|afford|under|at most|cap", t) and (v := number(money.group("n"))):
-        out.constraints["monthly_budget_usd"] = v
+    if money and re.search(r"budget|month|spend|cost|afford|under|at most|cap", t):
+        v = number(money.group("n"))
+        if v:
+            out.constraints["monthly_budget_usd"] = v
+        elif v is not None:
+            out.problems.append(
+                "A budget of $0 a month buys no GPU time: give one above 0, e.g. 'budget $20,000 a month'."
+            )
+
+
+ZERO_LIMIT = "A limit of 0 {what} leaves nothing to plan on: give at least 1, e.g. '{example}'."
 
 
 _NAMESPACE = re.compile(
@@ -205,8 +203,14 @@ def _namespace(text: str, out: Understanding) -> str:
     return text[: ns.start()] + " " + text[ns.end() :]
 
 
-def understand(text: str, *, catalog: Catalog | None = None) -> Understanding:
-    """Everything one message says, plus what was understood in words."""
+def understand(
+    text: str, *, catalog: Catalog | None = None, asking: Asking | None = None, per: str | None = None
+) -> Understanding:
+    """Everything one message says, plus what was understood in words.
+
+    ``asking`` is the question the Assistant left open and ``per`` the time unit the user
+    gives rates in: a bare value ("about 40", "30-50", "2 s", "foobar-9000") answers it.
+    """
     cat = catalog or get_catalog()
     out = Understanding(command=_command(text))
     if out.command is not None:
@@ -215,7 +219,20 @@ def understand(text: str, *, catalog: Catalog | None = None) -> Understanding:
     words = model_words(text, cat)
     out.model.update(words.fields)
     out.model_reference, out.model_reading, text = words.reference, words.reading, words.rest
-    _traffic(text, out)
+    _traffic(text, out, per)
     _slo(text, out)
     _constraints(text, cat, out)
+    if asking is not None:
+        answer = answer_open_question(text, asking, per, cat)
+        taken = False
+        for part in ("model", "traffic", "slo"):
+            mine, theirs = getattr(out, part), getattr(answer, part)
+            if (part == "model" and mine) or (part == "slo" and _TARGETS & mine.keys()):
+                continue  # what the rules read beats a bare value taken as the answer
+            for key, value in theirs.items():
+                taken = taken or key not in mine
+                mine.setdefault(key, value)
+        if taken:
+            out.notes.extend(answer.notes)
+        out.problems.extend(p for p in answer.problems if p not in out.problems)
     return out

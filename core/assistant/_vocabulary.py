@@ -75,8 +75,11 @@ _RATE_AFTER = re.compile(
     re.I,
 )
 _BARE_RATE = re.compile(rf"(?P<n>{NUM})\s*{_PER}\s*{_TIME}", re.I)
+_BUSIEST = r"busiest (?:hour|minute|second|time|day|period)s?\s*:?"
+_SEES = r"(?:(?:we|it|traffic|load)\s+(?:see|sees|get|gets|hit|hits|have|has|reach|reaches|do|does|is)\s+|(?:it'?s|there are)\s+)?"
 _PEAK = re.compile(
-    rf"(?:peaks?|peaking|spikes?|spiking|bursts?|bursting|up to|maximum|max|occasionally|sometimes|at times)\s*(?:of|at|to|around|about|up to|reaching)?\s*"
+    rf"(?:peaks?|peaking|spikes?|spiking|bursts?|bursting|up to|maximum|max|occasionally|sometimes|at times|{_BUSIEST})"
+    rf"\s*{_SEES}(?:of|at|to|around|about|up to|reaching)?\s*"
     rf"(?P<rate>{NUM}\s*(?:(?:{_REQ})\s*{_PER}\s*{_TIME_NC}|{_ABBREV_NC}|{_PER}\s*{_TIME_NC}))",
     re.I,
 )
@@ -96,9 +99,11 @@ _PEAK_BARE_AFTER = re.compile(
     rf"(?P<n>{NUM}){_NOT_A_RATE}\s*(?:rps|qps)?\s*(?:at|during|in)\s*(?:the\s*)?(?:peak|busiest|bursts?|spikes?)", re.I
 )
 _AVERAGE_BARE = re.compile(
-    rf"(?:on average|average(?: of| is)?|avg|normally|usually|typically|mostly|most of the time)\s*"
+    rf"(?:on average|averag(?:e|es|ing)(?: of| is| at)?|avg|normally|usually|typical(?:ly)?(?: (?:hour|minute|day|load|rate))?"
+    rf"|mostly|most of the time)\s*"
     rf"(?:about|around|~|of|is)?\s*(?P<n>{NUM}){_NOT_A_RATE}"
-    rf"|(?P<n2>{NUM}){_NOT_A_RATE}\s*(?:rps|qps|requests? ?/ ?s)?\s*(?:on average|average|avg|normally|usually|typically)",
+    rf"|(?P<n2>{NUM}){_NOT_A_RATE}\s*(?:rps|qps|requests? ?/ ?s)?\s*(?:on average|average|avg|normally|usually|typically"
+    rf"|on (?:a |an )?(?:normal|typical|regular|average|usual|ordinary) (?:day|hour|minute|week)|most of the time)",
     re.I,
 )
 _RANGE = re.compile(
@@ -130,3 +135,21 @@ _PEAK_TIMES = re.compile(
     rf"(?:\s+(?:the\s+)?(?:average|normal|usual))?",
     re.I,
 )
+_QUIET_TIMES = (
+    r"(?:at|during|in|over|on)\s+(?:the\s+)?(?:nights?|evenings?|weekends?|quiet (?:times|hours|periods)"
+    r"|off[- ]?(?:peak|hours)(?: times| hours)?|low(?: times| periods)?)"
+    r"|at night|overnight|off[- ]?peak|off[- ]?hours|after hours|outside (?:of )?(?:business|office|working|peak) hours"
+    r"|the rest of the (?:day|time|week)|otherwise|when (?:it'?s )?quiet|quiet (?:times|hours|periods)"
+)
+_LOW_AFTER = re.compile(
+    rf"(?<![\w.])(?P<n>{NUM}){_NOT_A_RATE}\s*(?:rps|qps|(?:{_REQ})\s*{_PER}\s*{_TIME_NC}|{_PER}\s*{_TIME_NC})?\s*"
+    rf"(?P<when>{_QUIET_TIMES})",
+    re.I,
+)
+"""A quiet-time rate after its number: '20 at night', '50 off-peak', '5 rps at weekends'."""
+_LOW_BEFORE = re.compile(
+    rf"(?P<when>(?:dropping|drops?|falls?|falling|goes|going|down)\s+(?:down\s+)?to|as low as|low of|minimum of"
+    rf"|(?:{_QUIET_TIMES})\s*(?:it'?s|is|are|of|at|about|around|~|:)?)\s*(?:about|around|~|only)?\s*(?P<n>{NUM}){_NOT_A_RATE}",
+    re.I,
+)
+"""A quiet-time rate after the words for it: 'down to 20 overnight', 'at night about 20'."""

@@ -70,8 +70,8 @@ def number(text: str) -> float | None:
     return total + current
 
 
-_DURATION = re.compile(
-    rf"(?P<n>{NUM})\s*(?P<unit>ms|msec|millis(?:econds?)?|milliseconds?|s|sec|secs|seconds?|minutes?|mins?)\b",
+_DURATION = re.compile(  # a number in words is followed by a space: "three nines" is not 12 s
+    rf"(?P<n>{DIGITS}|{WORD_NUMBER}(?=\s))\s*(?P<unit>ms|msec|millis(?:econds?)?|milliseconds?|s|sec|secs|seconds?|minutes?|mins?)\b",
     re.IGNORECASE,
 )
 

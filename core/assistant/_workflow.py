@@ -10,18 +10,23 @@ through every stage whose needs are met, running BENCHMARK and FILTER by itself:
     state.stage, state.plan.gpu             # (Stage.REPLICAS, 'L40S')
 
 The state passed in is never modified: each turn works on a copy, so a failure loses nothing.
+The question a reply leaves open is kept (``state.asking``), so the next message may be just
+the answer ("about 40", "30-50", "2 s", "same as peak", "yes"). A pasted token is taken out of
+the message before anything reads or keeps it. A plan that misses its targets, or needs more
+than any realistic budget (1,000 GPUs or $1M a month), is shown but not offered for deployment.
 Cluster changes are never made by a turn alone: "apply" creates a :class:`PendingAction`
 that :meth:`Workflow.confirm` (a button in the UI, or the user typing "confirm") carries out.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Literal
 
-from pydantic import SecretStr
+from pydantic import SecretStr, ValidationError
 
 from core.architecture import resolve_model
 from core.assistant._delivery import Delivery
@@ -29,9 +34,11 @@ from core.assistant._evidence import ModelRegistry, evidence_text, gather_eviden
 from core.assistant._mcp import McpServer
 from core.assistant._model_choice import check_named_model, pick_choice
 from core.assistant._planning import choose_models, plan_request, plan_text, summarize, traffic_profile
-from core.assistant._state import AUTOMATIC, STAGES, Reply, Stage, Turn, WorkflowState
+from core.assistant._secrets import NOT_KEPT, has_redaction, redact
+from core.assistant._sense import not_for_deployment, plan_problem, refused
+from core.assistant._state import AUTOMATIC, STAGES, Asking, Reply, Stage, Turn, WorkflowState
 from core.assistant._understand import Understanding, understand
-from core.assistant._wording import GREETING, QUESTIONS, status_text, understood
+from core.assistant._wording import GREETING, QUESTIONS, env_names_as_code, rate, sentences, status_text, understood
 from core.catalog import Catalog, get_catalog
 from core.cluster import Inventory
 from core.cluster._client import Connection
@@ -52,6 +59,10 @@ _SAME_AS_PEAK = re.compile(
     r"|\b(?:it'?s |traffic is |pretty |fairly )?(?:flat|constant|steady)\b"
     r"|\bcontinue\b|\bgo on\b|\bthat'?s (?:it|all)\b"
 )
+
+
+_WISHES = ("capabilities", "quantization", "min_context_length")
+"""What a message says about the model besides its name (kept when the name does not resolve)."""
 
 
 def _takes_the_peak(s: WorkflowState, u: Understanding, word: str) -> bool:
@@ -78,7 +89,11 @@ def _merge(state: WorkflowState, u: Understanding) -> list[str]:
     if u.traffic and (t := state.traffic.model_copy(update=u.traffic)) != state.traffic:
         state.traffic = t
         changed.append("traffic")
-    if u.slo and (slo := state.slo.model_copy(update=u.slo)) != state.slo:
+    said_slo = dict(u.slo)
+    if "ttft_ms" in said_slo and "ttft_also_ms" not in said_slo:  # a new TTFT at a percentile replaces its old one
+        pct = f"p{said_slo.get('ttft_percentile', state.slo.ttft_percentile)}"
+        said_slo["ttft_also_ms"] = {k: v for k, v in state.slo.ttft_also_ms.items() if k != pct}
+    if said_slo and (slo := state.slo.model_copy(update=said_slo)) != state.slo:
         state.slo = slo
         changed.append("slo")
     if u.constraints and (c := {**state.constraints, **u.constraints}) != state.constraints:
@@ -155,13 +170,24 @@ class Workflow(Delivery):
     # ---- a turn ----------------------------------------------------------------------------
 
     def turn(self, state: WorkflowState, text: str) -> Reply:
-        """Understand one user message and move the workflow forward as far as it can go."""
+        """Understand one user message and move the workflow forward as far as it can go.
+
+        A pasted token is taken out before anything reads the message (it is neither kept in
+        the conversation nor echoed); the question the reply leaves open is kept in
+        ``state.asking`` so a bare answer to it ("about 40", "2 s") is understood next turn.
+        """
         s = state.model_copy(deep=True)
+        text = redact(text)
         s.conversation.append(Turn(role="user", content=text, stage=s.stage))
-        u = understand(pick_choice(text, s.model_choices), catalog=self.catalog)
+        s.asking = s.asking or self.open_question(s)  # a state saved before the open question was kept
+        u = understand(pick_choice(text, s.model_choices), catalog=self.catalog, asking=s.asking, per=s.traffic.per)
         reply = self._handle(s, u)
         if u.command is not None:
             reply.events.append(f"command:{u.command}")
+        if has_redaction(text):
+            reply.text = NOT_KEPT + "\n\n" + reply.text
+        reply.text = env_names_as_code(reply.text)
+        reply.state.asking = self.open_question(reply.state)
         reply.state.updated_at = _now()
         reply.state.conversation.append(Turn(role="assistant", content=reply.text, stage=reply.state.stage))
         try:
@@ -202,15 +228,19 @@ class Workflow(Delivery):
         if _takes_the_peak(s, u, word):
             u.traffic["rps"] = s.traffic.peak_rps
         changed = _merge(s, u)
-        said = " ".join(p for p in (*u.problems, understood(s, u)) if p)
         if "model" in changed and s.model_requirements.model_name:
             problem, note = self.check_model(s)
-            if problem:
-                return Reply(s, problem)
-            said = " ".join(p for p in (said, note) if p)
+            if problem:  # said plainly with the choices; everything else the message said is kept
+                wishes = {k: v for k, v in u.model.items() if k in _WISHES}
+                rest = understood(s, dataclasses.replace(u, model=wishes, model_reading=None))
+                return Reply(s, "\n\n".join(p for p in (problem, sentences(*u.problems, rest, *u.notes)) if p))
+            said = sentences(*u.problems, understood(s, u), note, *u.notes)
+        else:
+            said = sentences(*u.problems, understood(s, u), *u.notes)
         s.held = False
         if u.command == "yes" or u.command == "no":
-            self._accept(s, u.command)
+            refusal = self._accept(s, u.command)
+            said = sentences(said, refusal)
         if u.empty():
             return Reply(s, "I did not catch anything I can use there. " + self._question(s))
         return self.apply(s, changed, said)
@@ -229,13 +259,31 @@ class Workflow(Delivery):
         """Resolve the model just named: ``(problem, note)`` (see :func:`check_named_model`)."""
         return check_named_model(s, self.catalog)
 
-    def _accept(self, s: WorkflowState, answer: Literal["yes", "no"]) -> None:
+    def _accept(self, s: WorkflowState, answer: Literal["yes", "no"]) -> str:
+        """A yes or no to the open question; returns why a yes was not taken ("" when it was)."""
         if s.stage == Stage.SLO and not s.slo.any_target() and not s.slo.preset:
             s.slo = s.slo.model_copy(update={"preset": "interactive"})
         elif s.stage == Stage.REPLICAS and answer == "yes" and s.plan is not None and s.plan.gpu:
+            if problem := plan_problem(s.plan, s.constraints):
+                return f"I will not prepare a deployment of this plan: {problem}."
             s.plan_accepted = True
         elif s.stage == Stage.DEPLOY and answer == "yes" and s.deployment is not None:
             s.stage = Stage.MONITOR
+        return ""
+
+    def open_question(self, s: WorkflowState) -> Asking | None:
+        """The question a reply in this state leaves open (what a bare answer answers)."""
+        if s.stage == Stage.INTENT:
+            return "choice" if s.model_choices else "model"
+        if s.stage == Stage.TRAFFIC:
+            return "average" if s.traffic.rps is None and s.traffic.peak_rps else "traffic"
+        if s.stage == Stage.SLO:
+            return "slo"
+        if s.stage == Stage.REPLICAS and s.plan is not None:
+            return "changes" if plan_problem(s.plan, s.constraints) else "accept"
+        if s.stage == Stage.DEPLOY and s.deployment is None and s.namespace is None:
+            return "namespace"
+        return None
 
     def _invalidate(self, s: WorkflowState, changed: list[str]) -> None:
         """New inputs after the plan: re-run from the stage they feed."""
@@ -267,7 +315,9 @@ class Workflow(Delivery):
 
     def _question(self, s: WorkflowState) -> str:
         if s.stage == Stage.TRAFFIC and s.traffic.rps is None and s.traffic.peak_rps:
-            return QUESTIONS["average"]
+            return QUESTIONS["average"].replace("that peak", f"the peak of {rate(s.traffic.peak_rps, s.traffic.per)}")
+        if s.stage == Stage.REPLICAS and s.plan is not None and plan_problem(s.plan, s.constraints):
+            return QUESTIONS["changes"]
         if s.stage == Stage.DEPLOY and s.deployment is not None:
             return (
                 "Open the Deploy page to download or apply them, or say 'apply' to apply them to the connected "
@@ -365,6 +415,10 @@ class Workflow(Delivery):
             s.plan = None
             s.stage = Stage.TRAFFIC if "traffic" in str(exc) else Stage.INTENT
             return f"I could not plan that: {exc}", None, False
+        except ValidationError as exc:  # a value the planner refuses: said in words, the rest kept
+            s.plan = None
+            s.stage = Stage.SLO
+            return f"I could not plan that: {refused(exc)}. Change it and I plan again.", None, False
         s.plan = summarize(plan)
         s.plan_json = plan.model_dump(mode="json")
         s.assumptions = relax + notes
@@ -379,4 +433,7 @@ class Workflow(Delivery):
         if plan.chosen is None:
             s.stage = Stage.SLO
             return f"{head}\n\n{body}{assumed}\n\nLoosen the SLO, allow more GPUs, or pick another model.", plan, False
+        if problem := plan_problem(s.plan, s.constraints):
+            s.stage = Stage.REPLICAS  # the plan stays to look at; "yes" does not deploy it
+            return f"{head}\n\n{not_for_deployment(problem)}\n\n{body}{assumed}", plan, False
         return f"{head}\n\n{body}{assumed}", plan, True

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.assistant import MAX_MESSAGE_CHARS, WORKFLOW_KIND, WorkflowState
+from core.assistant import MAX_MESSAGE_CHARS, WORKFLOW_KIND, WorkflowState, plan_problem
 from core.errors import NavigatorError, UnsafeInputError
 from core.planning import CapacityPlan
 from frontend import services, state
@@ -102,7 +102,15 @@ with side_col:
     if wf.plan_json is not None:
         # One per row at full width: side by side in the narrow column their labels were cut.
         to_plan = st.button("Open in Capacity plan", icon=":material/query_stats:", key="chat_to_plan", width="stretch")
-        to_deploy = st.button("Open in Deploy", icon=":material/rocket_launch:", key="chat_to_deploy", width="stretch")
+        blocked = plan_problem(wf.plan, wf.constraints) if wf.plan is not None else ""
+        to_deploy = st.button(
+            "Open in Deploy",
+            icon=":material/rocket_launch:",
+            key="chat_to_deploy",
+            width="stretch",
+            disabled=bool(blocked),
+            help=f"Not ready to deploy: {blocked}." if blocked else None,
+        )
         if to_plan or to_deploy:
             plan = state.adopt_conversation_plan(wf) or CapacityPlan.model_validate(wf.plan_json)
             try:

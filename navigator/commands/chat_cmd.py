@@ -17,7 +17,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from core.assistant import WORKFLOW_KIND, Assistant, WorkflowState
+from core.assistant import WORKFLOW_KIND, Assistant, WorkflowState, redact
 from core.cluster import connect
 from core.cluster._client import Connection
 from core.errors import InputError, StoreError, UnsafeInputError
@@ -74,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
         if not text:
             continue
         if not interactive:
-            say(f"\n> {text}")
+            say(f"\n> {redact(text)}")  # a pasted token is never echoed back
         try:
             reply = assistant.respond(state, text)
         except UnsafeInputError as exc:
