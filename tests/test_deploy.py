@@ -17,15 +17,9 @@ from pydantic import SecretStr
 
 from core.cluster import connect
 from core.cluster._client import Connection, request
-from core.cluster.deploy import (
-    FIELD_MANAGER,
-    apply_objects,
-    delete_deployment,
-    deployment_status,
-    object_paths,
-    wait_ready,
-)
+from core.cluster.deploy import FIELD_MANAGER, apply_objects, delete_deployment, object_paths
 from core.cluster.endpoint import check_endpoint
+from core.cluster.status import deployment_status, wait_ready
 from core.deployment import cluster_facts, deploy, quickstart_status, run_quickstart
 from core.manifests import DeploymentSpec, build_manifests, secret_needs
 from core.planning import SloTargets

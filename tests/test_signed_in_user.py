@@ -24,7 +24,8 @@ from core.cluster import (
 )
 from core.cluster._access import attributes_of
 from core.cluster._client import Connection
-from core.cluster.deploy import apply_objects, delete_deployment, deployment_status
+from core.cluster.deploy import apply_objects, delete_deployment
+from core.cluster.status import deployment_status
 from core.errors import ClusterAuthError, ClusterPermissionError
 from core.manifests import DeploymentSpec, build_manifests
 from core.qa import DEFAULT_TEST_IMAGE

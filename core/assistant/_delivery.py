@@ -231,7 +231,7 @@ class Delivery:
         )
         if d is None or not d.applied or self.connect is None:
             return "Monitoring: once the manifests are applied, say 'status' here or use the Deploy page. " + watch
-        from core.cluster.deploy import deployment_status
+        from core.cluster.status import deployment_status
 
         try:
             with self.cluster() as conn:

@@ -6,17 +6,8 @@
 """
 
 from core.deployment._flow import DeployOutcome, deploy
-from core.deployment._sources import (
-    SERVING_PATHS,
-    ClusterFacts,
-    ManifestSet,
-    cluster_facts,
-    llmd_unavailable,
-    manifests_for_llmd,
-    manifests_for_plan,
-    manifests_for_report,
-    serving_path_for,
-)
+from core.deployment._llmd import SERVING_PATHS, llmd_unavailable, manifests_for_llmd, serving_path_for
+from core.deployment._sources import ClusterFacts, ManifestSet, cluster_facts, manifests_for_plan, manifests_for_report
 from core.deployment.quickstarts import QUICKSTARTS, Quickstart, StepStatus, quickstart_status, run_quickstart
 
 __all__ = [

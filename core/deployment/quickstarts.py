@@ -15,7 +15,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from core.cluster._client import Connection, request
-from core.cluster.deploy import ApplyResult, apply_objects, deployment_status, fill_secrets, object_paths
+from core.cluster.deploy import ApplyResult, apply_objects, fill_secrets, object_paths
+from core.cluster.status import deployment_status
 from core.deployment._secrets import check_secrets
 from core.errors import ClusterError, ClusterNotFoundError
 from core.manifests import SecretNeed

@@ -22,7 +22,8 @@ from kubernetes import client
 
 from core.cluster._access import act_as
 from core.cluster._client import KUBECONFIG_MAX_BYTES, Connection, call, connect, request
-from core.cluster.deploy import APPLY_PATCH, apply_objects, object_paths, pod_state
+from core.cluster.deploy import APPLY_PATCH, apply_objects, object_paths
+from core.cluster.status import pod_state
 from core.errors import ClusterError, ClusterPermissionError
 from core.qa._model import DEFAULT_TEST_IMAGE, PULL_SECRET_ENV, WORKDIR, QaCode, QaRequest, QaResult
 from core.qa._outcome import RunRecorder

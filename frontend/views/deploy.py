@@ -3,16 +3,11 @@
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
-from pydantic import SecretStr
 
 from core.cluster import Inventory, parse_allowed_images
-from core.cluster.deploy import ApplyResult, DeploymentStatus, delete_deployment, deployment_status, wait_ready
-from core.cluster.endpoint import EndpointTest, check_endpoint
 from core.decision import build_report
 from core.deployment import (
-    QUICKSTARTS,
     ClusterFacts,
     ManifestSet,
     cluster_facts,
@@ -21,8 +16,6 @@ from core.deployment import (
     manifests_for_llmd,
     manifests_for_plan,
     manifests_for_report,
-    quickstart_status,
-    run_quickstart,
     serving_path_for,
 )
 from core.errors import ClusterAuthError, InputError, NavigatorError
@@ -31,21 +24,13 @@ from core.modelcar import load_modelcar_config
 from core.planning import llmd_sentence
 from core.samples import sample_path
 from frontend import services, state
+from frontend.components.deploy_panels import quickstart_panel, results_table, status_panel
 
 settings, _ = services.settings()
 catalog = services.catalog(settings)
 context = state.prefs().kube_context or settings.kube_context
 probe = services.cluster_ready(settings, context)
-_STATUS = "nav_deploy_status"
-_TEST = "nav_deploy_test"
 _LAST = "nav_deploy_last"
-_STATE_ICON = {
-    "done": ":material/check_circle:",
-    "to do": ":material/radio_button_unchecked:",
-    "not needed": ":material/remove_circle_outline:",
-    "waiting": ":material/hourglass_top:",
-    "blocked": ":material/cancel:",
-}
 
 st.title("Deploy")
 st.caption(
@@ -304,22 +289,6 @@ if ms is not None:
             }
             secret_values |= {k: v for k, v in s3_values.items() if v}
 
-        def _table(results: list[ApplyResult]) -> None:
-            st.dataframe(
-                pd.DataFrame(
-                    [
-                        {
-                            "Object": f"{r.kind}/{r.name}",
-                            "Result": r.action,
-                            "Detail": "; ".join([r.message, *r.causes]).strip("; "),
-                        }
-                        for r in results
-                    ]
-                ),
-                hide_index=True,
-                width="stretch",
-            )
-
         b1, b2 = st.columns(2)
         confirm = b2.checkbox(
             f"I confirm: create or patch {len(ms.objects)} objects in {namespace.strip()}", key="dp_confirm"
@@ -356,10 +325,10 @@ if ms is not None:
                     conn.close()
                 st.caption(f"Validated against {outcome.schema_source}.")
                 st.markdown("**Dry run**")
-                _table(outcome.dry_run)
+                results_table(outcome.dry_run)
                 if outcome.applied:
                     st.markdown("**Apply**")
-                    _table(outcome.applied)
+                    results_table(outcome.applied)
                 (st.success if outcome.ok else st.error)(outcome.message)
                 for r in outcome.dry_run + outcome.applied:
                     if r.action == "failed":  # in full: a conflict names each field and who manages it
@@ -373,117 +342,15 @@ if ms is not None:
                 f"followed with: oc get llminferenceservice -n {namespace.strip()}"
             )
         else:
-            st.markdown("**Status and inference test**")
-            t1, t2, t3 = st.columns(3)
-            watch = t1.button("Watch until Ready (10 min at most)", key="dp_watch")
-            if watch and isvc:
-                try:
-                    conn = services.open_connection(settings, context)
-                    try:
-                        with st.status(f"Waiting for {isvc_name} …", expanded=True) as progress:
-                            final = wait_ready(
-                                conn,
-                                isvc_name,
-                                namespace.strip(),
-                                timeout_s=600,
-                                on_update=lambda s: progress.write("Ready" if s.ready else s.reason),
-                            )
-                            progress.update(
-                                label="Ready" if final.ready else final.reason,
-                                state="complete" if final.ready else "error",
-                            )
-                        st.session_state[_STATUS] = final
-                    finally:
-                        conn.close()
-                except NavigatorError as exc:
-                    st.error(str(exc), icon=":material/error:")
-            if t1.button("Refresh status", key="dp_status") and isvc:
-                try:
-                    conn = services.open_connection(settings, context)
-                    try:
-                        st.session_state[_STATUS] = deployment_status(conn, isvc_name, namespace.strip())
-                    finally:
-                        conn.close()
-                except NavigatorError as exc:
-                    st.error(str(exc), icon=":material/error:")
-            status: DeploymentStatus | None = st.session_state.get(_STATUS)
-            if status is not None and status.name == isvc_name:
-                (st.success if status.ready else st.warning)(
-                    f"{status.name}: {'Ready' if status.ready else 'not Ready'}"
-                    + (f" at {status.url}" if status.url else "")
-                    + (f" — {status.reason}" if status.reason else "")
-                )
-                for p in status.pods:
-                    st.caption(f"pod {p.name}: {p.phase} {'; '.join(p.waiting + p.events)}")
-            endpoint = t2.text_input(
-                "Endpoint URL", value=(status.url if status and status.url else ""), key="dp_endpoint"
+            status_panel(
+                lambda: services.open_connection(settings, context),
+                isvc_name,
+                namespace.strip(),
+                slo=plan.request.slo if plan is not None and source.startswith("Capacity plan") else None,
             )
-            token = t2.text_input("Token (with token auth)", type="password", key="dp_token")
-            insecure = t3.checkbox("Accept a self-signed certificate", key="dp_insecure")
-            if t3.button("Test inference", key="dp_test", disabled=not endpoint):
-                with st.spinner("Calling /v1/models and timing 3 completions …"):
-                    st.session_state[_TEST] = check_endpoint(
-                        endpoint,
-                        isvc_name,
-                        token=SecretStr(token) if token else None,
-                        slo=plan.request.slo if plan is not None and source.startswith("Capacity plan") else None,
-                        verify=not insecure,
-                    )
-            test: EndpointTest | None = st.session_state.get(_TEST)
-            if test is not None:
-                (st.success if test.ok else st.error)(test.message)
-                if test.ok:
-                    e1, e2, e3 = st.columns(3)
-                    for col, label, fig in (
-                        (e1, "TTFT (measured)", test.ttft_ms),
-                        (e2, "TPOT (measured)", test.tpot_ms),
-                        (e3, "Latency (measured)", test.latency_ms),
-                    ):
-                        if fig is not None:
-                            col.metric(
-                                label, f"{fig.expected:.0f} ms", help=f"min {fig.low:.0f} ms, max {fig.high:.0f} ms"
-                            )
-                    for line in test.slo_checks:
-                        st.markdown(f"- {line}")
-            x1, x2 = st.columns(2)
-            really = x1.checkbox(f"I confirm deleting {isvc_name} and its PDB", key="dp_delete_confirm")
-            if x2.button("Delete", disabled=not really, key="dp_delete"):
-                try:
-                    conn = services.open_connection(settings, context)
-                    try:
-                        _table(delete_deployment(conn, isvc_name, namespace.strip()))
-                    finally:
-                        conn.close()
-                except NavigatorError as exc:
-                    st.error(str(exc), icon=":material/error:")
-
-        st.subheader("Quickstarts")
-        st.caption("Serve a model step by step; each step's status is read from the cluster.")
-        try:
-            conn = services.open_connection(settings, context)
-            try:
-                # A step clicked in the last run is applied first, so the statuses below include it.
-                for quick in QUICKSTARTS:
-                    if st.session_state.get(f"dp_qs_{quick.key}"):
-                        st.markdown(f"**{quick.title}**")
-                        _table(
-                            run_quickstart(
-                                conn,
-                                quick.key,
-                                ms.objects,
-                                secret_values=secret_values,
-                                secrets=ms.secrets,
-                                force=force,
-                            )
-                        )
-                steps = quickstart_status(conn, ms.objects, ms.secrets)
-            finally:
-                conn.close()
-            for step, quick in zip(steps, QUICKSTARTS, strict=True):
-                q1, q2 = st.columns([4, 1])
-                q1.markdown(f"{_STATE_ICON[step.state]} **{step.title}** — {step.state}: {step.detail}")
-                q1.caption(quick.description)
-                if quick.kinds and step.state == "to do":
-                    q2.button("Run", key=f"dp_qs_{quick.key}")
-        except NavigatorError as exc:
-            st.error(str(exc), icon=":material/error:")
+        quickstart_panel(
+            lambda: services.open_connection(settings, context),
+            ms,
+            secret_values=secret_values,
+            force=force,
+        )
