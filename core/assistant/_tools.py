@@ -16,11 +16,12 @@ from langchain_core.tools import BaseTool, StructuredTool
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from core.assistant._mcp import RemoteTool
+from core.assistant._merge import merge
 from core.assistant._sense import plan_problem
 from core.assistant._state import WorkflowState
 from core.assistant._understand import Understanding
 from core.assistant._wording import status_text
-from core.assistant._workflow import Workflow, _merge
+from core.assistant._workflow import Workflow
 from core.errors import NavigatorError
 from core.planning import CapacityPlan, Scenario, traffic_problems, what_if
 from core.sizing import ServingFlags, Workload, estimate
@@ -153,7 +154,7 @@ def build_tools(ctx: ToolContext) -> list[BaseTool]:
         if args.max_gpus:
             u.constraints["max_gpus"] = args.max_gpus
         u.namespace = args.namespace
-        changed = _merge(ctx.state, u)
+        changed = merge(ctx.state, u)
         note = ""
         if "model" in changed and ctx.state.model_requirements.model_name:
             problem, note = ctx.workflow.check_model(ctx.state)

@@ -32,6 +32,7 @@ from core.architecture import resolve_model
 from core.assistant._delivery import Delivery
 from core.assistant._evidence import ModelRegistry, evidence_text, gather_evidence, rank_evidence
 from core.assistant._mcp import McpServer
+from core.assistant._merge import WISHES, merge, takes_the_peak
 from core.assistant._model_choice import check_named_model, pick_choice
 from core.assistant._planning import choose_models, plan_request, plan_text, summarize, traffic_profile
 from core.assistant._secrets import NOT_KEPT, has_redaction, redact
@@ -52,57 +53,6 @@ __all__ = ["GREETING", "WORKFLOW_KIND", "Reply", "Workflow", "status_text"]
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-_SAME_AS_PEAK = re.compile(
-    r"\b(?:same as|equal to|use|take|just|only|always|all at)\b.*\bpeak\b|\bpeak is (?:the|our) (?:average|normal)\b"
-    r"|\b(?:it'?s |traffic is |pretty |fairly )?(?:flat|constant|steady)\b"
-    r"|\bcontinue\b|\bgo on\b|\bthat'?s (?:it|all)\b"
-)
-
-
-_WISHES = ("capabilities", "quantization", "min_context_length")
-"""What a message says about the model besides its name (kept when the name does not resolve)."""
-
-
-def _takes_the_peak(s: WorkflowState, u: Understanding, word: str) -> bool:
-    """Asked for the average next to a peak, the user says the peak is it ('same as peak', 'yes')."""
-    waiting = s.stage == Stage.TRAFFIC and s.traffic.rps is None and s.traffic.peak_rps is not None
-    return waiting and "rps" not in u.traffic and (u.command == "yes" or bool(_SAME_AS_PEAK.search(word)))
-
-
-def _merge(state: WorkflowState, u: Understanding) -> list[str]:
-    """Apply what the message said; return the earliest stage whose inputs changed."""
-    changed: list[str] = []
-    before = state.model_requirements.model_dump()
-    m = dict(before)
-    if u.model:
-        if "model_family" in u.model and u.model["model_family"] != m.get("model_family"):
-            for k in ("model_name", "size_b", "size_label"):
-                m[k] = None
-        if "model_family" in u.model and "model_name" not in u.model:
-            m["model_name"] = None
-        m.update(u.model)
-        if m != before:
-            state.model_requirements = type(state.model_requirements).model_validate(m)
-            changed.append("model")
-    if u.traffic and (t := state.traffic.model_copy(update=u.traffic)) != state.traffic:
-        state.traffic = t
-        changed.append("traffic")
-    said_slo = dict(u.slo)
-    if "ttft_ms" in said_slo and "ttft_also_ms" not in said_slo:  # a new TTFT at a percentile replaces its old one
-        pct = f"p{said_slo.get('ttft_percentile', state.slo.ttft_percentile)}"
-        said_slo["ttft_also_ms"] = {k: v for k, v in state.slo.ttft_also_ms.items() if k != pct}
-    if said_slo and (slo := state.slo.model_copy(update=said_slo)) != state.slo:
-        state.slo = slo
-        changed.append("slo")
-    if u.constraints and (c := {**state.constraints, **u.constraints}) != state.constraints:
-        state.constraints = c
-        changed.append("constraints")
-    if u.namespace and u.namespace != state.namespace:
-        state.namespace = u.namespace
-        changed.append("namespace")
-    return changed
 
 
 class Workflow(Delivery):
@@ -225,13 +175,13 @@ class Workflow(Delivery):
             and re.fullmatch(r"[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?", word)
         ):
             u = Understanding(namespace=word)  # the answer to "which namespace?" is just its name
-        if _takes_the_peak(s, u, word):
+        if takes_the_peak(s, u, word):
             u.traffic["rps"] = s.traffic.peak_rps
-        changed = _merge(s, u)
+        changed = merge(s, u)
         if "model" in changed and s.model_requirements.model_name:
             problem, note = self.check_model(s)
             if problem:  # said plainly with the choices; everything else the message said is kept
-                wishes = {k: v for k, v in u.model.items() if k in _WISHES}
+                wishes = {k: v for k, v in u.model.items() if k in WISHES}
                 rest = understood(s, dataclasses.replace(u, model=wishes, model_reading=None))
                 return Reply(s, "\n\n".join(p for p in (problem, sentences(*u.problems, rest, *u.notes)) if p))
             said = sentences(*u.problems, understood(s, u), note, *u.notes)

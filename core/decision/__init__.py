@@ -3,6 +3,7 @@
 >>> from core.decision import build_report
 """
 
+from core.decision._models import ArgChange, ModelDecision, NodeTypeDecision, Verdict
 from core.decision._report import (
     DecisionReport,
     QaCheck,
@@ -12,7 +13,7 @@ from core.decision._report import (
     report_markdown,
     report_overlay,
 )
-from core.decision._verdict import ArgChange, ModelDecision, NodeTypeDecision, Verdict, decide_entry, decide_node_type
+from core.decision._verdict import decide_entry, decide_node_type
 from core.decision.compat import Support, hardware_column, support, supports_bf16
 
 __all__ = [

@@ -15,7 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from core.catalog import Catalog, get_catalog
 from core.cluster import Inventory
 from core.cluster.runtimes import RuntimeTemplate
-from core.decision._verdict import ArgChange, ModelDecision, decide_entry, free_text
+from core.decision._models import ArgChange, ModelDecision
+from core.decision._verdict import decide_entry, free_text
 from core.modelcar import ALLOWED_REGISTRIES, ImageInfo, ModelCarConfig, inspect_image, overlay_yaml
 from core.sizing import DEFAULT_VLLM_VERSION
 from core.wording import VERDICT_WORDS, count_of, listing, reason_words
