@@ -16,7 +16,21 @@ from core.planning._inputs import (
     Workload,
     traffic_problems,
 )
-from core.planning._llmd import (
+from core.planning._plan import Alternatives, CapacityPlan, build_plan, plan_for_architecture, plan_id
+from core.planning._recommend import ModelChoice, recommend_models
+from core.planning._replica import Rejected
+from core.planning._report import checkpoint_lines, configuration, load_curve, plan_markdown
+from core.planning._result import CandidateResult, resources_for
+from core.planning._whatif import Deltas, Scenario, SweepPoint, WhatIfResult, apply_scenario, rps_sweep, what_if
+from core.planning._words import (
+    candidate_table,
+    context_lines,
+    figure_text,
+    headline_lines,
+    latency_figures,
+    targets_text,
+)
+from core.planning.llmd import (
     LlmdAdvice,
     LlmdGain,
     LlmdOption,
@@ -27,13 +41,6 @@ from core.planning._llmd import (
     llmd_lines,
     llmd_sentence,
 )
-from core.planning._plan import Alternatives, CapacityPlan, build_plan, plan_for_architecture, plan_id
-from core.planning._recommend import ModelChoice, recommend_models
-from core.planning._replica import Rejected
-from core.planning._report import checkpoint_lines, configuration, load_curve, plan_markdown
-from core.planning._result import CandidateResult, resources_for
-from core.planning._whatif import Deltas, Scenario, SweepPoint, WhatIfResult, apply_scenario, rps_sweep, what_if
-from core.planning._words import candidate_table, context_lines, figure_text, headline_lines, latency_figures
 
 __all__ = [
     "HOURS_PER_MONTH",
@@ -86,6 +93,7 @@ __all__ = [
     "recommend_models",
     "resources_for",
     "rps_sweep",
+    "targets_text",
     "traffic_problems",
     "what_if",
 ]

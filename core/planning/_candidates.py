@@ -10,6 +10,7 @@ peak, keeping the p95 wait inside what is left of the TTFT budget.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from core.architecture import ModelArchitecture
@@ -176,6 +177,18 @@ class Outcome:
         return self.sized[2].calibrated
 
 
+Target = tuple[float | None, float, Callable[[float, float], str]]
+"""A latency target in ms (None: not set), one request's figure in seconds, and the words when
+that request alone misses it (given the target and the figure, both in ms)."""
+
+
+def unmet_targets(targets: Iterable[Target], *, otherwise: str) -> list[str]:
+    """Why no batch size meets the targets: each target that even one request at a time misses, in
+    the caller's words, or ``otherwise`` when it misses none (what fails is then the queueing)."""
+    missed = [words(ms, s * 1000) for ms, s, words in targets if ms is not None and s * 1000 > ms]
+    return missed or [otherwise]
+
+
 def outcome(arch: ModelArchitecture, gpu: GpuSpec, tp: int, variant: Variant, req: PlanRequest) -> Outcome | Rejected:
     """Size and count one candidate: the part of :func:`evaluate` a ranking needs."""
     t, slo, cons = req.traffic, req.slo, req.constraints
@@ -202,22 +215,31 @@ def outcome(arch: ModelArchitecture, gpu: GpuSpec, tp: int, variant: Variant, re
             best = (r, p)
     if best is None:
         first = curve.at(levels[0])
-        if slo.p95_ttft_ms is not None and first.ttft95 * 1000 > slo.p95_ttft_ms:
-            violations.append(
-                f"p95 TTFT target {slo.p95_ttft_ms:.0f} ms is below one request's prefill of "
-                f"{t.input_p95:,} tokens on {tp}×{gpu.name} ({first.ttft95 * 1000:.0f} ms)"
-            )
-        if slo.p95_tpot_ms is not None and first.tpot95 * 1000 > slo.p95_tpot_ms:
-            violations.append(
-                f"p95 TPOT target {slo.p95_tpot_ms:.1f} ms is below a single stream's "
-                f"{first.tpot95 * 1000:.1f} ms on {tp}×{gpu.name}"
-            )
-        if slo.p95_e2e_ms is not None and first.e2e95 * 1000 > slo.p95_e2e_ms:
-            violations.append(
-                f"p95 end-to-end target {slo.p95_e2e_ms:.0f} ms is below one request's {first.e2e95 * 1000:.0f} ms"
-            )
-        if not violations:
-            violations.append("the queueing wait cannot fit in the TTFT budget at any replica count")
+        violations += unmet_targets(
+            [
+                (
+                    slo.p95_ttft_ms,
+                    first.ttft95,
+                    lambda target, ms: (
+                        f"p95 TTFT target {target:.0f} ms is below one request's prefill of "
+                        f"{t.input_p95:,} tokens on {tp}×{gpu.name} ({ms:.0f} ms)"
+                    ),
+                ),
+                (
+                    slo.p95_tpot_ms,
+                    first.tpot95,
+                    lambda target, ms: (
+                        f"p95 TPOT target {target:.1f} ms is below a single stream's {ms:.1f} ms on {tp}×{gpu.name}"
+                    ),
+                ),
+                (
+                    slo.p95_e2e_ms,
+                    first.e2e95,
+                    lambda target, ms: f"p95 end-to-end target {target:.0f} ms is below one request's {ms:.0f} ms",
+                ),
+            ],
+            otherwise="the queueing wait cannot fit in the TTFT budget at any replica count",
+        )
         # Best effort: the largest batch, sized for the load alone.
         chosen = curve.at(levels[-1])
         r_avg = slots_needed(t.rps, chosen.e2e50, chosen.concurrency, math.inf, cv2=cv2) or 1

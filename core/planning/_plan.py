@@ -23,11 +23,11 @@ from core.planning._choice import ORDERED_BY, label, pick, rank, sort_key, why
 from core.planning._defaults import replica_floor, slo_in_force
 from core.planning._floor import cost_floor
 from core.planning._inputs import ANY_GPU, PlanRequest, SloTargets
-from core.planning._llmd import LlmdAdvice, llmd_advice
 from core.planning._recommend import recommend_models
 from core.planning._replica import Rejected
 from core.planning._result import CandidateResult, evaluate, result
 from core.planning._variants import Variant, variants
+from core.planning.llmd import LlmdAdvice, llmd_advice
 
 
 class Alternatives(BaseModel):
@@ -84,7 +84,7 @@ class CapacityPlan(BaseModel):
     llmd: LlmdAdvice | None = None
     """Serving through llm-d on OpenShift AI 3 (an LLMInferenceService): replicas over several
     nodes, prefill/decode pools, each sized and priced with the plan's engine, or why they would
-    not help (core.planning._llmd). None when there is nothing to say (or in a what-if)."""
+    not help (core.planning.llmd). None when there is nothing to say (or in a what-if)."""
 
     @property
     def meets_slo(self) -> bool:
@@ -328,8 +328,13 @@ def _choose(
         reasons = list(closest.violations)
         reason = f"Nothing meets every target; the closest is {label(closest)}: {closest.violations[0]}."
     if none_start:
-        reasons.append("no candidate starts: " + "; ".join(sorted({r.reason for r in rejected})[:3]))
-        reason = "Nothing starts: " + reasons[-1].removeprefix("no candidate starts: ") + "."
+        # Each reason once, said with the configuration it is about; the largest one tried first.
+        seen: dict[str, Rejected] = {}
+        for r in sorted(rejected, key=lambda r: (-r.gpus_per_replica, r.gpu)):
+            seen.setdefault(r.reason.rstrip(". "), r)
+        said = [f"{r.gpus_per_replica}×{r.gpu} ({r.precision}): {why}" for why, r in list(seen.items())[:3]]
+        reasons.append("no candidate starts: " + "; ".join(said))
+        reason = f"Nothing starts on the GPUs weighed; the largest configuration tried, {said[0]}."
     return closest, Alternatives(), reason, reasons
 
 

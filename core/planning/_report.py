@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from core.architecture import ModelArchitecture, resolve_model
 from core.catalog import Catalog, GpuSpec, get_catalog
-from core.planning._llmd import llmd_lines
 from core.planning._plan import CapacityPlan
 from core.planning._result import CandidateResult
 from core.planning._words import candidate_table, context_lines, headline_lines
+from core.planning.llmd import llmd_lines
 from core.sizing import MemoryEstimate, PerformanceEstimate, ServingFlags, apply_quantization_flag, estimate_memory
 from core.sizing import performance_curve as _curve
 from core.wording import count_of

@@ -80,7 +80,7 @@ def replicas_text(c: CandidateResult) -> str:
     scale = (
         f"at least {c.replicas_min}, up to {c.replicas_max} at the peak"
         if c.replicas_max > c.replicas_min
-        else f"a fixed {n} (the traffic has no peak above its average to scale for)"
+        else f"a fixed {n} (the peak needs no more replicas than the average)"
     )
     return (
         f"{count_of(n, 'replica')} of {c.gpus_per_replica}×{c.gpu} ({c.precision}): {scale}; "
