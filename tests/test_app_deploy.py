@@ -40,7 +40,7 @@ def test_offline_preview_validates_and_offers_downloads() -> None:
     labels = {b.label for b in at.get("download_button")}
     assert {"Download manifests (YAML)", "Download manifests (zip)"} <= labels
     assert any(c.startswith("oc apply -f manifests.yaml -n llm-serving") for c in codes(at, "bash"))
-    assert any("Connect a cluster in Settings" in i.value for i in at.info)
+    assert any("Log in with `oc login`" in i.value for i in at.info)
     assert all(b.key not in ("dp_apply", "dp_dry") for b in at.button)
 
 

@@ -285,3 +285,20 @@ def test_alternatives_are_paged_in_the_plans_order(cache: Path) -> None:
     assert f"({len(plan.ranked)} alternatives, 20 a page" in pager.label
     pager.set_value(2).run()
     assert shown() == ranked(slice(20, 40))
+
+
+def test_an_end_to_end_target_is_planned_and_kept_in_the_form(cache: Path) -> None:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    at.switch_page("views/capacity_plan.py").run()
+    at.number_input(key="plan_e2e").set_value(2000.0)
+    at.button[0].click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("p95 end-to-end ≤ 2,000 ms" in m.value for m in at.markdown), "the target is held"
+    # The plan opened from its link (as from the Assistant) fills the form with it, so Plan re-plans it.
+    plan_id = at.query_params["plan"][0] if isinstance(at.query_params["plan"], list) else at.query_params["plan"]
+    fresh = AppTest.from_file(APP, default_timeout=120)
+    fresh.query_params["plan"] = plan_id
+    fresh.run()
+    fresh.switch_page("views/capacity_plan.py").run()
+    assert fresh.number_input(key="plan_e2e").value == 2000.0

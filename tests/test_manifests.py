@@ -147,7 +147,7 @@ def test_without_keda_or_a_peak_replicas_are_fixed_and_the_notes_say_why() -> No
     assert pred["minReplicas"] == pred["maxReplicas"]
     assert any("KEDA (the Custom Metrics Autoscaler operator) is not installed" in n for n in no_keda.notes)
     steady = manifests_for_plan(plan(), namespace="llm", storage_uri=BASE["storage_uri"])
-    assert any("no peak above the average traffic" in n for n in steady.notes)
+    assert any("the peak needs no more replicas than the average" in n for n in steady.notes)
 
 
 def test_cpu_hpa_comes_with_a_warning_and_min_equal_max_is_flagged() -> None:

@@ -130,7 +130,7 @@ class Delivery:
         if self.connect is None:
             return Reply(
                 s,
-                "No cluster is connected (Settings → cluster), so I cannot apply. "
+                "No cluster is connected (log in with oc login, or set NAVIGATOR_KUBECONFIG), so I cannot apply. "
                 "Download the manifests from the Deploy page instead.",
             )
         plan = self._plan(s)

@@ -18,7 +18,7 @@ MARKER = "[token not kept]"
 NOT_KEPT = (
     "You pasted what looks like a token or password: I did not keep it (it is not in this conversation, its saved "
     "copy or any reply). To give a Hugging Face token safely, set `NAVIGATOR_HF_TOKEN` before starting Navigator, "
-    "or use the token field on the Deploy page."
+    "or give it in the Hugging Face token field the Deploy page shows when a cluster is connected."
 )
 
 _PATTERNS = [

@@ -86,8 +86,8 @@ def scaling_fields(
         fields = {"autoscaling": "fixed", "min_replicas": c.replicas_target, "max_replicas": c.replicas_target}
         if not varies:
             notes.append(
-                f"{c.replicas_target} fixed replicas: the plan has no peak above the average traffic to scale for "
-                "(give a peak rate to get an autoscaler)"
+                f"{c.replicas_target} fixed replicas: the peak needs no more replicas than the average, so there "
+                "is nothing to scale between (a higher peak rate gets an autoscaler)"
             )
         return fields, notes
     fields = {"autoscaling": mode, "min_replicas": c.replicas_min, "max_replicas": c.replicas_max}

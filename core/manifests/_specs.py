@@ -89,14 +89,16 @@ def _placement(
         selector[label] = products.pop()
     elif len(products) > 1:
         notes.append(f"nodes label {gpu} differently ({', '.join(sorted(products))}); no nodeSelector")
+    tolerations = _tolerations(taints)
     if inventory.source.startswith("sample"):
-        what = f"nodeSelector {label}={selector[label]}" if label and label in selector else "the placement"
+        what = [f"nodeSelector {label}={selector[label]}"] if label and label in selector else []
+        what += ["the tolerations"] if tolerations else []
         notes.append(
-            f"{what} and the tolerations come from the sample inventory the plan was made with, which describes "
-            "no real cluster: read your cluster (--cluster, or connect in Settings) or give your inventory file so "
-            "they match your nodes' labels and taints"
+            f"{' and '.join(what) or 'the placement'} come{'s' if len(what) < 2 else ''} from the sample inventory "
+            "the plan was made with, which describes no real cluster: read your cluster's nodes (the GPU inventory "
+            "page, or --cluster on the command line) or give your inventory file so they match your nodes"
         )
-    return selector, _tolerations(taints), notes
+    return selector, tolerations, notes
 
 
 def _make(fields: dict[str, Any], overrides: dict[str, Any]) -> DeploymentSpec:

@@ -154,6 +154,7 @@ def fill_form(plan: CapacityPlan, catalog: Catalog) -> None:
         "plan_out95": int(t.output_tokens_p95 or 0),
         "plan_ttft": float(slo.p95_ttft_ms or 0.0),
         "plan_tpot": float(slo.p95_tpot_ms or 0.0),
+        "plan_e2e": float(slo.p95_e2e_ms or 0.0),
         "plan_avail": float(min(max(slo.availability_percent, 50.0), 99.999)),
         "plan_gpus": [g for g in c.gpu_types if g in catalog.gpu_names()],
         "plan_max_gpus": int(c.max_gpus or 0),

@@ -32,6 +32,7 @@ from core.planning import (
     load_curve,
     plan_markdown,
 )
+from core.wording import count_of
 from frontend.components.charts import cost_figure, load_figure, memory_breakdown_figure
 from frontend.components.plan_form import speed_words
 
@@ -75,8 +76,8 @@ def fits_words(c: CandidateResult) -> str:
     if p.fits_now:
         return "fits now" if p.spread else "fits now, one node"
     if not p.in_cluster:
-        return f"not in cluster: add {p.gpus_to_add} GPUs"
-    return f"add {p.gpus_to_add} GPUs"
+        return f"not in cluster: add {count_of(p.gpus_to_add, 'GPU')}"
+    return f"add {count_of(p.gpus_to_add, 'GPU')}"
 
 
 @st.cache_resource(show_spinner=False, max_entries=1024)
@@ -190,7 +191,7 @@ def plan_results(plan: CapacityPlan, catalog: Catalog) -> None:
         st.success(f"Plan {plan.id}: meets every target.", icon=":material/check_circle:")
     else:
         st.error("Infeasible:\n\n" + "\n".join(f"- {r}" for r in plan.reasons), icon=":material/block:")
-    if plan.why:
+    if plan.why and plan.feasible:  # an infeasible plan's reasons are in the box above
         st.info(plan.why, icon=":material/lightbulb:")
     st.markdown("\n".join(f"- {line}" for line in checkpoint_lines(plan)))
     with st.expander("Targets, GPU types weighed and defaults used", expanded=bool(plan.defaults)):

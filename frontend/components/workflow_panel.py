@@ -7,6 +7,7 @@ import streamlit as st
 
 from core.assistant import STAGES, WorkflowState
 from core.assistant._evidence import SOURCE_WORDS, load_label, metric_label
+from core.planning import SloTargets, targets_text
 
 
 def _name(stage: str) -> str:
@@ -50,7 +51,7 @@ def plan_panel(wf: WorkflowState) -> None:
     st.subheader("Plan so far")
     rows = [
         ("Model", m.model_name or m.model_family or ", ".join(m.capabilities) or "—"),
-        ("Traffic", _fmt(t.rps, "requests/s", 2) + (f" (peak {t.peak_rps:g})" if t.peak_rps else "")),
+        ("Traffic", (f"{t.rps:,g} requests/s" if t.rps else "—") + (f" (peak {t.peak_rps:,g})" if t.peak_rps else "")),
         ("Tokens in / out", _lengths(wf)),
         ("Time to first token", _targets({f"p{s.ttft_percentile}": s.ttft_ms, **s.ttft_also_ms})),
         (
@@ -61,6 +62,11 @@ def plan_panel(wf: WorkflowState) -> None:
         ("Availability", f"{s.availability_percent:g} %" if s.availability_percent else "99 % (assumed)"),
         ("Namespace", wf.namespace or "—"),
     ]
+    if wf.plan_json is not None and wf.plan_json.get("targets"):
+        # What the plan held, defaults included: the same words as the reply ("Targets held: …").
+        pooling = bool((wf.plan_json.get("chosen") or {}).get("pooling"))
+        held = targets_text(SloTargets.model_validate(wf.plan_json["targets"]), pooling=pooling)
+        rows.insert(4, ("Targets held by the plan", held))
     # Lines that wrap, not a table whose cells cut long values.
     st.markdown("  \n".join(f"**{label}:** {value}" for label, value in rows))
     p = wf.plan

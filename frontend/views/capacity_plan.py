@@ -129,11 +129,14 @@ with st.form("plan_form"):
     out95 = l4.number_input("Output tokens p95 (0 = mean)", 0, 200_000, 0, key="plan_out95")
     field_error(l4, "plan_out95")
     st.subheader("Latency targets")
-    s2, s3, s4 = st.columns(3)
+    s2, s3, s5, s4 = st.columns(4)
     ttft = s2.number_input("p95 TTFT ms (0 = none)", max_value=600_000.0, value=500.0, key="plan_ttft")
     field_error(s2, "plan_ttft")
     tpot = s3.number_input("p95 TPOT ms (0 = the workload's default)", max_value=10_000.0, value=50.0, key="plan_tpot")
     field_error(s3, "plan_tpot")
+    e2e = s5.number_input(
+        "p95 end-to-end ms (0 = none)", min_value=0.0, max_value=3_600_000.0, value=0.0, key="plan_e2e"
+    )
     avail = s4.number_input("Availability %", value=99.9, key="plan_avail")
     field_error(s4, "plan_avail")
     st.subheader("Constraints")
@@ -199,7 +202,9 @@ elif submitted and model is not None:
                 input_tokens_p95=int(inp95) or None,
                 output_tokens_p95=int(out95) or None,
             ),
-            slo=SloTargets(p95_ttft_ms=ttft or None, p95_tpot_ms=tpot or None, availability_percent=avail),
+            slo=SloTargets(
+                p95_ttft_ms=ttft or None, p95_tpot_ms=tpot or None, p95_e2e_ms=e2e or None, availability_percent=avail
+            ),
             constraints=Constraints(
                 gpu_types=gpus or (["any"] if scope == "catalog" else []),
                 min_replicas=int(min_replicas) or None,

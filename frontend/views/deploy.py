@@ -51,6 +51,11 @@ sources.append("Sample model-car config (GO models)")
 source = st.radio("Deploy from", sources, key="dp_source", horizontal=True)
 
 
+def _literal(text: str) -> str:
+    """Notes carry shell variables ($HF_TOKEN) that Streamlit's Markdown would read as maths."""
+    return text.replace("$", "\\$")
+
+
 def _inventory() -> Inventory:
     return state.working_inventory(settings, catalog)
 
@@ -201,12 +206,15 @@ try:
             only=only,
             **overrides,
         )
-    st.session_state[_LAST] = ms
+    st.session_state[_LAST] = (source, serving_path, ms)
 except NavigatorError as exc:
-    st.error(str(exc), icon=":material/error:")
-    ms = st.session_state.get(_LAST)
+    st.error(_literal(str(exc)), icon=":material/error:")
+    # The last manifests of the same source and serving path (with the fields' earlier values),
+    # never another path's: a choice that cannot be made must not show the other's objects.
+    last = st.session_state.get(_LAST)
+    ms = last[2] if last is not None and last[:2] == (source, serving_path) else None
     if ms is not None:
-        st.caption("Showing the last manifests that could be generated.")
+        st.caption("Showing the last manifests that could be generated for this choice.")
 
 if ms is not None:
     valid = sum(1 for c in ms.checks if c.ok)
@@ -218,7 +226,7 @@ if ms is not None:
         if note.startswith("warning: "):
             st.warning(note.removeprefix("warning: ").capitalize(), icon=":material/warning:")
         else:
-            st.caption(f":material/info: {note}")
+            st.caption(f":material/info: {_literal(note)}")
 
     st.subheader("Manifests")
     for obj, check in zip(ms.objects, ms.checks, strict=True):
@@ -257,7 +265,8 @@ if ms is not None:
     st.subheader("Deploy to the cluster")
     if not probe.reachable:
         st.info(
-            f"Not connected ({probe.message}). Connect a cluster in Settings to dry-run and apply; the downloads "
+            f"Not connected ({probe.message}). Log in with `oc login` (or set NAVIGATOR_KUBECONFIG) to dry-run and "
+            "apply; the downloads "
             "above work without one.",
             icon=":material/cloud_off:",
         )
@@ -332,7 +341,7 @@ if ms is not None:
                 (st.success if outcome.ok else st.error)(outcome.message)
                 for r in outcome.dry_run + outcome.applied:
                     if r.action == "failed":  # in full: a conflict names each field and who manages it
-                        st.error(f"{r.kind} {r.name}: {r.message}", icon=":material/error:")
+                        st.error(f"{r.kind} {r.name}: {_literal(r.message)}", icon=":material/error:")
             except NavigatorError as exc:
                 st.error(str(exc), icon=":material/error:")
 
