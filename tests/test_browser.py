@@ -122,7 +122,7 @@ def test_deploy_preview_and_download_in_chromium(app_url: str, browser: object, 
     wait_for_app(page)
     expect(page.get_by_role("heading", name="Deploy", exact=True)).to_be_visible()
     expect(page.get_by_text("InferenceService granite-3-1-8b-instruct").first).to_be_visible()
-    expect(page.get_by_text("Connect a cluster in Settings")).to_be_visible()
+    expect(page.get_by_text("Not connected").first).to_be_visible()
     # Open one object's YAML.
     page.get_by_text("InferenceService granite-3-1-8b-instruct").first.click()
     expect(page.get_by_text("kind: InferenceService").first).to_be_visible()
