@@ -2,8 +2,10 @@
 
 PyYAML's ``SafeLoader`` builds no arbitrary objects, but it still expands a "billion
 laughs" alias bomb into a structure that explodes when walked, and it recurses without
-bound on deeply nested input. Every YAML file a user hands Navigator goes through
-:func:`load_yaml`, which rejects such input quickly and with a message naming the file::
+bound on deeply nested input, and keeps the last of two equal keys in a mapping without a
+word. Every YAML file a user hands Navigator goes through :func:`load_yaml`, which rejects such
+input quickly and with a message naming the file (and, for a duplicate key, the key and both
+lines)::
 
     data = load_yaml(text, source="inventory.yaml")
 """
@@ -15,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from yaml.nodes import MappingNode, Node, SequenceNode
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from core.errors import YamlError
 
@@ -47,8 +49,30 @@ class _LimitedLoader(yaml.SafeLoader):
             self._depth -= 1
 
 
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+def _check_unique_keys(node: MappingNode) -> None:
+    """Refuse a mapping that names a key twice (PyYAML keeps the last value silently). ``<<``
+    merges are YAML's way to override on purpose and are left alone."""
+    seen: dict[tuple[str, str], int] = {}
+    for k, _ in node.value:
+        if not isinstance(k, ScalarNode) or k.tag == _MERGE_TAG:
+            continue
+        ident = (k.tag, k.value)
+        line = k.start_mark.line + 1
+        if ident in seen:
+            key = k.value if len(k.value) <= 60 else k.value[:57] + "..."
+            raise YamlError(
+                f"duplicate key {key!r} at line {line}, column {k.start_mark.column + 1} (first at line "
+                f"{seen[ident]}): keep one of them (YAML would silently use the last)"
+            )
+        seen[ident] = line
+
+
 def _expanded_size(node: Node, memo: dict[int, int]) -> int:
-    """Number of nodes once aliases are expanded (memoised, so linear in the graph)."""
+    """Number of nodes once aliases are expanded (memoised, so linear in the graph); a mapping
+    with a duplicate key is refused on the way."""
     key = id(node)
     if key in memo:
         return memo[key]
@@ -57,6 +81,7 @@ def _expanded_size(node: Node, memo: dict[int, int]) -> int:
     if isinstance(node, SequenceNode):
         total += sum(_expanded_size(child, memo) for child in node.value)
     elif isinstance(node, MappingNode):
+        _check_unique_keys(node)
         total += sum(_expanded_size(k, memo) + _expanded_size(v, memo) for k, v in node.value)
     memo[key] = total
     if total > MAX_EXPANDED_NODES:

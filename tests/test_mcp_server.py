@@ -21,6 +21,7 @@ import anyio
 from mcp import Client, StdioServerParameters
 
 from core.planning import PlanRequest
+from navigator.mcp._tools import PLAN_REQUEST
 from tests.browser import free_port
 from tests.conftest import REPO, SAMPLE_INVENTORY
 from tests.support.fake_kube import FakeKubeServer
@@ -135,7 +136,10 @@ def test_stdio_read_only_tools_answer_what_the_cli_prints(tmp_path: Path) -> Non
     got = session(stdio(tmp_path), calls)
     assert set(got["tools"]) == READ_ONLY  # nothing that changes a cluster without --allow-apply
     assert all(t.annotations.read_only_hint for t in got["tools"].values())
-    assert got["tools"]["plan"].input_schema == PlanRequest.model_json_schema()  # the CLI's own model
+    # the CLI's own model, with the MCP server's limits written in (maxItems, maxLength …)
+    plan_schema = got["tools"]["plan"].input_schema
+    assert plan_schema == PLAN_REQUEST.schema(PlanRequest.model_json_schema())
+    assert plan_schema["properties"].keys() == PlanRequest.model_json_schema()["properties"].keys()
     assert not [k for k, (err, _) in _results(got) if err], [v for _, v in _results(got) if v[0]]
 
     base = ("--model", "Llama-3.1-8B", "--gpu", "L40S", "--input-tokens", "800", "--output-tokens", "200")

@@ -36,6 +36,13 @@ from core.architecture._resolve import (
     name_key,
     resolve_model,
 )
+from core.architecture._resolve_remote import (
+    check_hosted_reference,
+    hosted,
+    hosted_references,
+    hosted_refusal,
+    permit_upload,
+)
 from core.architecture._sources import ModelSources, clear_resolution_cache
 from core.architecture._uploads import register_config
 
@@ -55,15 +62,20 @@ __all__ = [
     "architecture_from_config",
     "artifact_summary",
     "catalog_lookup",
+    "check_hosted_reference",
     "checkpoint_variants",
     "clear_resolution_cache",
     "closest_models",
     "count_params",
     "from_spec",
+    "hosted",
+    "hosted_references",
+    "hosted_refusal",
     "layer_layout",
     "moe_layer_count",
     "name_key",
     "parse_config_json",
+    "permit_upload",
     "quantization_from_config",
     "quantization_from_method",
     "quantization_from_name",

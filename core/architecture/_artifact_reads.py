@@ -11,6 +11,7 @@ from core.architecture._hfconfig import architecture_from_config
 from core.architecture._hub import read_hub_checkpoint
 from core.architecture._model import Artifact, ModelArchitecture
 from core.architecture._oci import ImageRef, read_image_checkpoint
+from core.architecture._resolve_remote import check_hosted_reference, hosted
 from core.architecture._sources import CachedArtifact, ModelSources, memo_get, memo_put, now_iso
 from core.catalog import Catalog
 from core.errors import (
@@ -213,6 +214,8 @@ def _from_registry(ref: str, catalog: Catalog, sources: ModelSources) -> ModelAr
         # Say it plainly and offer what is registered; never fall back to a look-alike.
         raise UnknownModelError(ref, exc.choices, hint=str(exc)) from None
     uri = reg.uri.strip()
+    if hosted():  # a remote caller: the registered artifact is held to the same rules as a reference
+        check_hosted_reference(uri, field=ref)
     hf = _split_hf(uri)
     if uri.startswith("oci://"):
         arch = _from_image(uri, catalog, sources)

@@ -10,7 +10,9 @@ Accepted references, and where each is read:
   the catalog's list of model-car images;
 * a registered model version (``registry://name[/version]``) — the OpenShift AI Model Registry,
   then the artifact its version points at;
-* a ``config.json`` file or the folder holding one.
+* a ``config.json`` file or the folder holding one — except for a remote caller: inside
+  :func:`~core.architecture._resolve_remote.hosted_references` (the MCP server) paths,
+  ``upload://`` references and images on internal hosts are refused before anything is read.
 
 A reference that matches none of these exactly raises :class:`UnknownModelError` with the
 closest catalog entries as a choice; nothing is ever substituted silently::
@@ -35,6 +37,8 @@ from core.architecture._catalog_lookup import (
 )
 from core.architecture._hfconfig import read_config_json
 from core.architecture._model import ModelArchitecture
+from core.architecture._names import check_typed_reference
+from core.architecture._resolve_remote import check_hosted_reference, hosted
 from core.architecture._sources import ModelSources
 from core.architecture._uploads import SCHEME as UPLOAD_SCHEME
 from core.architecture._uploads import read_upload
@@ -65,6 +69,11 @@ def resolve_model(
         )
     if any(ord(c) < 32 or c in "\x7f\ufffe\uffff" for c in text):
         raise InputError("model: the name holds control characters; type it again")
+    remote = hosted()
+    if remote:  # a remote caller: refused here, before any file or network is touched
+        check_hosted_reference(text)
+    # Invisible, bidi or look-alike characters: refused, never dropped into another model's name.
+    check_typed_reference(text, is_path=not text.isascii() and not remote and _looks_like_path(text))
     cat = catalog or get_catalog()
     if text.lower().startswith("registry://"):
         return _from_registry(text, cat, sources or ModelSources.from_settings())
@@ -72,7 +81,7 @@ def resolve_model(
         return _from_image(text, cat, sources or ModelSources.from_settings())
     if text.lower().startswith(UPLOAD_SCHEME):
         return read_upload(text, sources or ModelSources.from_settings())
-    if _looks_like_path(text):
+    if not remote and _looks_like_path(text):
         return read_config_json(text)
     hf = _split_hf(text)
     if hf is not None:

@@ -7,7 +7,14 @@
 
 from core.deployment._flow import DeployOutcome, deploy
 from core.deployment._llmd import SERVING_PATHS, llmd_unavailable, manifests_for_llmd, serving_path_for
-from core.deployment._sources import ClusterFacts, ManifestSet, cluster_facts, manifests_for_plan, manifests_for_report
+from core.deployment._sources import (
+    ClusterFacts,
+    ManifestSet,
+    check_namespace,
+    cluster_facts,
+    manifests_for_plan,
+    manifests_for_report,
+)
 from core.deployment.quickstarts import QUICKSTARTS, Quickstart, StepStatus, quickstart_status, run_quickstart
 
 __all__ = [
@@ -18,6 +25,7 @@ __all__ = [
     "ManifestSet",
     "Quickstart",
     "StepStatus",
+    "check_namespace",
     "cluster_facts",
     "deploy",
     "llmd_unavailable",

@@ -13,7 +13,7 @@ from typing import Any
 from core.catalog import Catalog
 from core.cluster.inventory import Inventory
 from core.decision import DecisionReport
-from core.deployment._sources import ClusterFacts, ManifestSet
+from core.deployment._sources import ClusterFacts, ManifestSet, check_namespace
 from core.errors import InputError
 from core.manifests import llmd_manifests, validate_objects
 from core.planning import CapacityPlan
@@ -79,6 +79,7 @@ def manifests_for_llmd(
 ) -> ManifestSet:
     """The LLMInferenceService of the plan's llm-d option, as a manifest set the same validate,
     dry-run and apply code takes."""
+    check_namespace(namespace)
     unused = [k for k in _NOT_LLMD if k in overrides] + (["runtime_image"] if runtime_image else [])
     if unused:
         flags = ", ".join("--" + k.replace("_", "-") for k in unused)

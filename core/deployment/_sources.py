@@ -30,8 +30,10 @@ from core.manifests import (
     SecretNeed,
     build_manifests,
     deployment_mode_for,
+    image_problem,
     is_floating,
     pinned_runtime_image,
+    protected_namespace,
     provider_for,
     secret_needs,
     spec_from_decision,
@@ -105,6 +107,9 @@ def _runtime_fields(
     provider: Provider, facts: ClusterFacts, runtime_image: str | None, vllm_version: str | None
 ) -> tuple[dict[str, Any], str]:
     name = BUILTIN_RUNTIME[provider][0]
+    problem = None if runtime_image is None else image_problem(runtime_image)
+    if problem is not None:  # before anything else says of it (a newline would also split the note)
+        raise InputError(f"runtime_image: {problem}")
     template = next(
         (
             t
@@ -190,6 +195,15 @@ def _common(
     return fields, [note, mode_note]
 
 
+def check_namespace(namespace: str) -> None:
+    """Refuse, in one line, a namespace no model is deployed into: the cluster's, OpenShift's and
+    OpenShift AI's own (``kube-*``, ``openshift-*``, ``openshift``, ``default``, ``redhat-ods-*``,
+    ``opendatahub``). Nothing is built for them, so no Namespace object is ever emitted for one."""
+    refused = protected_namespace(namespace)
+    if refused is not None:
+        raise InputError(refused)
+
+
 def manifests_for_plan(
     plan: CapacityPlan,
     *,
@@ -201,6 +215,7 @@ def manifests_for_plan(
     **overrides: Any,
 ) -> ManifestSet:
     """The manifests of a plan's chosen configuration."""
+    check_namespace(namespace)
     facts = facts or ClusterFacts()
     if plan.chosen is None:
         raise InputError(f"plan {plan.id}: no configuration was chosen ({'; '.join(plan.reasons)}); nothing to deploy")
@@ -227,6 +242,7 @@ def manifests_for_report(
     **overrides: Any,
 ) -> ManifestSet:
     """The manifests of every GO / GO_WITH_CHANGES model in a decision report (or ``only`` these)."""
+    check_namespace(namespace)
     facts = facts or ClusterFacts()
     specs: list[DeploymentSpec] = []
     notes: list[str] = []

@@ -20,6 +20,14 @@ from core.manifests._build import (
     runtime_from_template,
     secret_needs,
 )
+from core.manifests._deployment import (
+    PROTECTED_NAMESPACES,
+    PROTECTED_PREFIXES,
+    dns_subdomain_problem,
+    image_problem,
+    protected_namespace,
+    storage_problem,
+)
 from core.manifests._images import PinnedImage, is_floating, pinned_runtime_image
 from core.manifests._llmd import llm_inference_service, llm_inference_service_rules, llmd_manifests
 from core.manifests._render import file_name, oc_apply_command, to_yaml, to_zip
@@ -34,6 +42,8 @@ from core.manifests._validate import (
 
 __all__ = [
     "GPU_RESOURCE",
+    "PROTECTED_NAMESPACES",
+    "PROTECTED_PREFIXES",
     "DeploymentSpec",
     "ObjectCheck",
     "PinnedImage",
@@ -43,7 +53,9 @@ __all__ = [
     "builtin_runtime",
     "bundled_schema",
     "deployment_mode_for",
+    "dns_subdomain_problem",
     "file_name",
+    "image_problem",
     "inference_service",
     "inference_service_rules",
     "is_floating",
@@ -54,12 +66,14 @@ __all__ = [
     "oc_apply_command",
     "pinned_runtime_image",
     "pod_disruption_budget",
+    "protected_namespace",
     "provider_for",
     "runtime_from_template",
     "schema_errors",
     "secret_needs",
     "spec_from_decision",
     "spec_from_plan",
+    "storage_problem",
     "to_yaml",
     "to_zip",
     "validate_objects",

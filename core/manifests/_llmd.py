@@ -26,6 +26,7 @@ RDMA device resource, its secondary network) is said in a note, never written as
 from __future__ import annotations
 
 import math
+import re
 import shlex
 from typing import Any
 
@@ -33,7 +34,23 @@ from core.catalog import Catalog
 from core.cluster.inventory import Inventory
 from core.errors import InputError
 from core.manifests._build import GPU_RESOURCE, SecretNeed, Toleration
-from core.manifests._specs import _name_from, _placement, provider_for
+from core.manifests._deployment import (
+    MAX_NAME_LIST,
+    MAX_REPLICAS,
+    control_problem,
+    dns_label_problem,
+    dns_subdomain_problem,
+    storage_problem,
+)
+from core.manifests._specs import (
+    MAX_CPU,
+    MAX_GPUS_PER_REPLICA,
+    _name_from,
+    _placement,
+    count_problems,
+    provider_for,
+    shown,
+)
 from core.planning import CapacityPlan, LlmdOption, LlmdPool
 
 API_VERSION = "serving.kserve.io/v1alpha1"
@@ -173,6 +190,47 @@ def _option(plan: CapacityPlan, kind: str | None) -> LlmdOption:
     return best
 
 
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\Z")
+
+
+def option_problems(option: LlmdOption) -> list[str]:
+    """What in a plan's llm-d option cannot become an LLMInferenceService (a plan file edited by
+    hand): each pool's replicas, GPUs, CPU and memory, its GPU's name, vLLM arguments and env."""
+    problems: list[str] = []
+    for i, pool in enumerate(option.pools):
+        at = f"llmd.options.{option.kind}.pools.{i}"
+        problems += count_problems(
+            at,
+            {k: getattr(pool, k) for k in ("replicas_min", "replicas_target", "replicas_max")},
+            1,
+            MAX_REPLICAS,
+            "replicas",
+        )
+        problems += count_problems(
+            at,
+            {"gpus_per_node": pool.gpus_per_node, "nodes_per_replica": pool.nodes_per_replica},
+            1,
+            MAX_GPUS_PER_REPLICA,
+            "GPUs or nodes",
+        )
+        problems += count_problems(at, {"cpu_request": pool.cpu_request}, 1, MAX_CPU, "CPUs")
+        problems += count_problems(at, {"memory_request_gib": pool.memory_request_gib}, 1, 65_536, "GiB")
+        if pool.replicas_min > pool.replicas_max:
+            problems.append(f"{at}.replicas_min: {pool.replicas_min} is above replicas_max {pool.replicas_max}")
+        if control_problem(pool.gpu) or len(pool.gpu) > 256:
+            problems.append(f"{at}.gpu {shown(pool.gpu[:60])}: a name without control characters")
+        bad = [a for a in pool.vllm_args if control_problem(a)]
+        if bad:
+            problems.append(f"{at}.vllm_args: {shown(bad[0][:60])} holds a control character (a newline, tab …)")
+        for key, value in pool.env.items():
+            if not _ENV_NAME.match(key) or control_problem(value):
+                problems.append(
+                    f"{at}.env.{shown(key[:60])}: a variable name of letters, digits and '_', a value "
+                    "without control characters"
+                )
+    return problems
+
+
 def llmd_manifests(
     plan: CapacityPlan,
     *,
@@ -189,6 +247,12 @@ def llmd_manifests(
     """The objects of a plan's llm-d option (the project, the ServiceAccount of a gated repo's
     token, the LLMInferenceService), notes on what was assumed, and the Secrets read by name."""
     option = _option(plan, option_kind)
+    problems = option_problems(option)
+    if problems:
+        raise InputError(
+            f"plan {shown(plan.id)[:80]}: {'; '.join(problems)} — a plan as `navigator plan` writes it never holds "
+            "this; make the plan again"
+        )
     name = name or _name_from(plan.model)
     uri = storage_uri or option.artifact or plan.artifact
     if not uri:
@@ -196,8 +260,21 @@ def llmd_manifests(
             f"storage_uri: {plan.model} was read from an uploaded config.json, so Navigator does not know where its "
             "weights are; give hf:// or oci://"
         )
-    if not uri.startswith(("hf://", "oci://", "pvc://", "s3://")):
-        raise InputError(f"storage_uri {uri!r}: use hf://, oci://, pvc:// or s3://")
+    problem = storage_problem(uri)
+    if problem is not None:
+        raise InputError(f"storage_uri {shown(uri[:200])}: {problem}")
+    problem = dns_label_problem(name)
+    if problem is not None:
+        raise InputError(f"name {shown(name[:80])}: {problem}")
+    problem = dns_label_problem(namespace)
+    if problem is not None:
+        raise InputError(f"namespace {shown(namespace[:80])}: {problem}")
+    if len(image_pull_secrets or []) > MAX_NAME_LIST:
+        raise InputError(f"image_pull_secrets: at most {MAX_NAME_LIST}")
+    for secret_name in [*(image_pull_secrets or []), *([hf_token_secret] if hf_token_secret else [])]:
+        problem = dns_subdomain_problem(secret_name)
+        if problem is not None:
+            raise InputError(f"Secret name {shown(secret_name[:80])}: {problem}")
     gpu = option.pools[0].gpu
     provider = provider_for(gpu, catalog)
     selector, tolerations, notes = _placement(inventory, gpu, None, None, provider)

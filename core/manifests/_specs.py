@@ -5,7 +5,10 @@
 
 Everything the plan or decision knows (GPUs, vLLM args, replicas, CPU and memory, target
 nodes' product label and taints) is filled in; anything passed as a keyword overrides it.
-A bad override is an :class:`InputError` naming the field.
+A bad override is an :class:`InputError` naming the field. A plan is read from a file a person
+may have edited, so its chosen configuration is checked first (:func:`plan_problems`: replicas
+whole numbers 1–1,000 with minimum ≤ maximum, GPUs, CPU and memory in range, no control
+characters in the GPU name or the vLLM arguments), and the spec made from it is validated again.
 """
 
 from __future__ import annotations
@@ -21,8 +24,13 @@ from core.decision import ModelDecision
 from core.errors import InputError
 from core.manifests._autoscaling import scaling_fields
 from core.manifests._build import DeploymentMode, DeploymentSpec, Provider, Toleration
+from core.manifests._deployment import MAX_REPLICAS, control_problem
 from core.planning import CapacityPlan, resources_for
-from core.wording import in_words
+from core.wording import problem_in_words
+
+MAX_GPUS_PER_REPLICA = 64
+MAX_CPU = 1_024
+MAX_MEMORY_GIB = 65_536.0
 
 _PRODUCT_LABEL: dict[str, str] = {"nvidia": "nvidia.com/gpu.product", "amd": "amd.com/gpu.product-name"}
 _VENDOR_PROVIDER: dict[str, Provider] = {"NVIDIA": "nvidia", "AMD": "amd", "Intel": "gaudi"}
@@ -106,7 +114,7 @@ def _make(fields: dict[str, Any], overrides: dict[str, Any]) -> DeploymentSpec:
     try:
         return DeploymentSpec.model_validate(merged)
     except ValidationError as exc:
-        said = [f"{'.'.join(str(p) for p in e['loc']) or 'deployment'}: {in_words(e)}" for e in exc.errors()]
+        said = [f"{'.'.join(str(p) for p in e['loc']) or 'deployment'}: {problem_in_words(e)}" for e in exc.errors()]
         raise InputError("; ".join(dict.fromkeys(said))) from None
 
 
@@ -129,6 +137,55 @@ def _resources(cpu: int, memory_gib: float) -> dict[str, str]:
     }
 
 
+def shown(text: str) -> str:
+    """A name from a file as one line: quoted with its escapes when it holds control characters."""
+    return repr(text) if control_problem(text) else text
+
+
+def _whole(value: object, low: int, high: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+
+
+def count_problems(where: str, values: dict[str, object], low: int, high: int, what: str) -> list[str]:
+    """Each count that is not a whole number from ``low`` to ``high`` (``where.field: …``)."""
+    return [
+        f"{where}.{k}: give a whole number of {what} from {low:,} to {high:,} (the plan has {shown(str(v))[:40]})"
+        for k, v in values.items()
+        if not _whole(v, low, high)
+    ]
+
+
+def plan_problems(plan: CapacityPlan) -> list[str]:
+    """What in a plan's chosen configuration cannot become a deployment (a plan file edited by
+    hand): replicas, GPUs, CPU, memory, the GPU's name and the vLLM arguments."""
+    c = plan.chosen
+    if c is None:
+        return []
+    problems = count_problems(
+        "chosen",
+        {"replicas_min": c.replicas_min, "replicas_target": c.replicas_target, "replicas_max": c.replicas_max},
+        1,
+        MAX_REPLICAS,
+        "replicas",
+    )
+    if not problems and c.replicas_min > c.replicas_max:
+        problems.append(
+            f"chosen.replicas_min: {c.replicas_min} is above chosen.replicas_max {c.replicas_max}; the minimum "
+            "cannot exceed the maximum"
+        )
+    problems += count_problems("chosen", {"gpus_per_replica": c.gpus_per_replica}, 1, MAX_GPUS_PER_REPLICA, "GPUs")
+    problems += count_problems("chosen", {"cpu_request": c.cpu_request}, 1, MAX_CPU, "CPUs")
+    if not (math.isfinite(c.memory_request_gib) and 0 < c.memory_request_gib <= MAX_MEMORY_GIB):
+        problems.append(f"chosen.memory_request_gib: give GiB above 0 and at most {MAX_MEMORY_GIB:,.0f}")
+    for where, text in (("chosen.gpu", c.gpu), ("model", plan.model), ("chosen.hf_id", c.hf_id or "")):
+        if control_problem(text) or len(text) > 512:
+            problems.append(f"{where} {shown(text[:60])}: a name without control characters, at most 512 characters")
+    bad_args = [a for a in c.vllm_args if control_problem(a)]
+    if bad_args:
+        problems.append(f"chosen.vllm_args: {shown(bad_args[0][:60])} holds a control character (a newline, tab …)")
+    return problems
+
+
 def spec_from_plan(
     plan: CapacityPlan,
     *,
@@ -146,6 +203,12 @@ def spec_from_plan(
     """
     if plan.chosen is None:
         raise InputError(f"plan {plan.id}: no configuration was chosen ({'; '.join(plan.reasons)}); nothing to deploy")
+    problems = plan_problems(plan)
+    if problems:
+        raise InputError(
+            f"plan {shown(plan.id)[:80]}: {'; '.join(problems)} — a plan as `navigator plan` writes it never holds "
+            "this; make the plan again"
+        )
     cat = catalog or get_catalog()
     c = plan.chosen
     provider = provider_for(c.gpu, cat)

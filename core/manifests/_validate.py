@@ -15,7 +15,9 @@ Three layers, each named in the result so a user knows what was checked:
    ``--tensor-parallel-size`` equals the GPU count; GPU requests equal limits; no runtime-owned
    or repeated args; resources/tolerations *or* a hardware profile, never both.
 3. **Set rules**: never a HorizontalPodAutoscaler next to KServe's own; no PDB unless
-   minReplicas ≥ 2.
+   minReplicas ≥ 2; no model deployment (Namespace, ServingRuntime, InferenceService,
+   LLMInferenceService, PodDisruptionBudget) in a system namespace; replica counts whole
+   numbers from 0 to 1,000.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from kubernetes import client
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic import ValidationError as PydanticValidationError
 
+from core.manifests._deployment import MAX_REPLICAS, protected_namespace
 from core.manifests._llmd import llm_inference_service_rules
 from core.modelcar._args import RUNTIME_OWNED
 
@@ -219,13 +222,41 @@ def inference_service_rules(isvc: dict[str, Any]) -> list[str]:
     return errors
 
 
+_SERVING_KINDS = ("Namespace", "ServingRuntime", "InferenceService", "LLMInferenceService", "PodDisruptionBudget")
+
+
+def _count(value: Any, default: int) -> int:
+    """A replica count as the set rules read it (a wrong one is reported by :func:`_replica_errors`)."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else default
+
+
+def _replica_errors(obj: dict[str, Any]) -> list[str]:
+    """Replica counts that are not whole numbers from 0 to 1,000 (a string, true/false, 10**30)."""
+    spec = obj.get("spec") if isinstance(obj.get("spec"), dict) else {}
+    assert isinstance(spec, dict)
+    found: list[tuple[str, Any]] = []
+    predictor = spec.get("predictor")
+    if isinstance(predictor, dict):
+        found += [(f"spec.predictor.{k}", predictor[k]) for k in ("minReplicas", "maxReplicas") if k in predictor]
+    if "replicas" in spec:
+        found.append(("spec.replicas", spec["replicas"]))
+    prefill = spec.get("prefill")
+    if isinstance(prefill, dict) and "replicas" in prefill:
+        found.append(("spec.prefill.replicas", prefill["replicas"]))
+    return [
+        f"{where}: give a whole number of replicas from 0 to {MAX_REPLICAS:,} (not {str(v)[:40]!r})"
+        for where, v in found
+        if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v <= MAX_REPLICAS
+    ]
+
+
 def validate_objects(
     objects: list[dict[str, Any]], *, cluster_schemas: dict[str, dict[str, Any]] | None = None
 ) -> list[ObjectCheck]:
     """Validate each object and the set; ``cluster_schemas`` maps kind → the cluster's CRD schema."""
     checks: list[ObjectCheck] = []
     min_replicas = {
-        o["metadata"]["name"]: int((o.get("spec") or {}).get("predictor", {}).get("minReplicas", 1))
+        o["metadata"]["name"]: _count((o.get("spec") or {}).get("predictor", {}).get("minReplicas", 1), 1)
         for o in objects
         if o.get("kind") == "InferenceService"
     }
@@ -250,6 +281,12 @@ def validate_objects(
             errors += _core_errors(obj, _CORE_MODELS[(api_version, kind)])
         else:
             errors.append(f"{api_version} {kind}: not a kind Navigator knows how to validate")
+        if kind in _SERVING_KINDS:
+            namespace = name if kind == "Namespace" else str((obj.get("metadata") or {}).get("namespace", ""))
+            refused = protected_namespace(namespace) if namespace else None
+            if refused is not None:
+                errors.append(refused)
+            errors += _replica_errors(obj)
         if kind == "InferenceService":
             against.append("KServe webhook rules")
             errors += inference_service_rules(obj)

@@ -112,6 +112,17 @@ class QaRequest(BaseModel):
         return v.lower()
 
 
+def check_config(path: Path) -> None:
+    """Read and validate the model-car config a run hands the suite, as ``navigator fit`` and the
+    decision report read it: a regular file of at most 1 MiB, YAML within the depth, alias and
+    duplicate-key limits, and a ``model-car`` list whose every entry has a name and an oci://
+    image. ``--dry-run`` and a run both go through it, so a dry run refuses what a run would.
+    Raises :class:`~core.errors.InputError` naming the file and the field."""
+    from core.modelcar import load_modelcar_config  # the model-car reader imports the catalog: only when asked
+
+    load_modelcar_config(path)
+
+
 class TestCase(BaseModel):
     """One test from the JUnit report."""
 

@@ -8,6 +8,13 @@ metric names the calibration data uses::
     runs[0].describe(), runs[0].measured["tpot_ms_p50"]
 
 The GPU is not in either report: the importer says which GPU the runs were made on.
+
+Every field read from a report goes through one bounded, typed parse (:class:`_Fields`): a
+number must be a finite number in its range, a count a whole number, a text a short string and
+an object a mapping, or the report is refused in one line naming the file, the benchmark and
+the field (``runs.json: benchmark #3: field 'config.strategy.streams': Infinity — give a whole
+number from 1 to 100,000``). A report holds at most :data:`MAX_BENCHMARKS` benchmarks. A figure
+written as NaN (how the tools print a statistic with no samples), 0 or null is "not measured".
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+from collections.abc import Mapping
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -25,6 +33,19 @@ from core.yamlio import load_yaml
 Tool = Literal["guidellm", "vllm bench serve"]
 MAX_REPORT_BYTES = 256 * 2**20
 """GuideLLM keeps every request in its report: a long run's YAML reaches tens of MiB."""
+MAX_BENCHMARKS = 200
+"""Benchmarks one import takes (a GuideLLM sweep has ten or so): each is replayed through the
+scheduler before anything is stored, so a report of thousands is refused, not half-imported."""
+MAX_REQUESTS = 100_000
+"""Requests one benchmark may have completed (the most a benchmark prediction replays)."""
+MAX_CONCURRENCY = 100_000
+MIN_RATE = 0.01
+"""Requests per second: below one request every 100 s a run measures nothing a server does."""
+MAX_RATE = 100_000.0
+MAX_INPUT_TOKENS = 10_000_000
+MAX_OUTPUT_TOKENS = 1_000_000
+MAX_TEXT = 512
+"""Characters of a model name or a strategy's type."""
 
 
 METRIC_LABELS = {
@@ -38,6 +59,18 @@ METRIC_LABELS = {
     "e2e_latency_ms_p50": ("End-to-end p50", "ms"),
 }
 """A measured figure's name in words and its unit."""
+
+METRIC_MAX = {
+    "output_tokens_per_s": 1e9,
+    "total_tokens_per_s": 1e10,
+    "requests_per_s": 1e7,
+    "ttft_ms_p50": 1e8,
+    "ttft_ms_p99": 1e8,
+    "tpot_ms_p50": 1e8,
+    "itl_ms_p50": 1e8,
+    "e2e_latency_ms_p50": 1e8,
+}
+"""The largest value a measured figure may have (1e8 ms is 28 hours)."""
 
 
 class MeasuredRun(BaseModel):
@@ -69,30 +102,112 @@ class MeasuredRun(BaseModel):
         return f"{self.num_prompts} prompts of {self.input_tokens:.0f}/{self.output_tokens:.0f} tokens, {pattern}"
 
 
-def _dig(data: Any, *path: str) -> Any:
-    for key in path:
-        if not isinstance(data, dict) or key not in data:
+def _shown(value: Any) -> str:
+    """A value as the report wrote it, cut short."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    if isinstance(value, Mapping):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _amount(x: float) -> str:
+    return f"{x:,.0f}" if float(x).is_integer() else f"{x:g}"
+
+
+class _Fields:
+    """Reads the fields of one benchmark, each checked for its type and range; a wrong one is
+    an InputError naming the file, the benchmark and the field's path in the report."""
+
+    def __init__(self, data: Mapping[str, Any], file: str, where: str = "", prefix: str = "") -> None:
+        self.data = data
+        self.file = file
+        self.where = where
+        self.prefix = prefix
+
+    def fail(self, path: str, value: Any, need: str) -> InputError:
+        return InputError(f"{self.file}: {self.where}field {self.prefix + path!r}: {_shown(value)} — {need}")
+
+    def raw(self, path: str) -> Any:
+        """The value at a dotted path; None when absent; every step on the way must be a mapping."""
+        node: Any = self.data
+        walked: list[str] = []
+        for key in path.split("."):
+            if node is None:
+                return None
+            if not isinstance(node, Mapping):
+                raise self.fail(".".join(walked), node, "expected a mapping (an object with named fields)")
+            node = node.get(key)
+            walked.append(key)
+        return node
+
+    def mapping(self, path: str) -> Mapping[str, Any] | None:
+        value = self.raw(path)
+        if value is None or isinstance(value, Mapping):
+            return value
+        raise self.fail(path, value, "expected a mapping (an object with named fields)")
+
+    def number(self, path: str, low: float, high: float, need: str, *, nan_is_missing: bool = False) -> float | None:
+        """A finite number in [low, high]; None when absent (or NaN, when that means "no samples")."""
+        value = self.raw(path)
+        if value is None:
             return None
-        data = data[key]
-    return data
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise self.fail(path, value, need)
+        try:
+            number = float(value)
+        except OverflowError:  # an integer of 400 digits
+            raise self.fail(path, value, need) from None
+        if math.isnan(number) and nan_is_missing:
+            return None
+        if not (math.isfinite(number) and low <= number <= high):
+            raise self.fail(path, value, need)
+        return number
+
+    def count(self, path: str, low: int, high: int, need: str) -> int | None:
+        """A whole number in [low, high] (``50.0`` is 50; ``2.5`` is refused)."""
+        value = self.raw(path)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise self.fail(path, value, need)
+        if isinstance(value, float) and not (math.isfinite(value) and value.is_integer()):
+            raise self.fail(path, value, need)
+        if not low <= value <= high:
+            raise self.fail(path, value, need)
+        return int(value)
+
+    def text(self, path: str) -> str | None:
+        value = self.raw(path)
+        if value is None or value == "":
+            return None
+        if not isinstance(value, str) or len(value) > MAX_TEXT or not value.isprintable():
+            raise self.fail(path, value, f"expected a name of at most {MAX_TEXT} printable characters")
+        return value
 
 
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool) or value is None:
-        return None
-    if isinstance(value, (int, float)):
-        return float(value) if math.isfinite(value) else None
-    return None
+def _need_number(low: float, high: float, unit: str) -> str:
+    return f"give a number of {unit} from {_amount(low)} to {_amount(high)}"
 
 
-def _stat(metrics: dict[str, Any], name: str, which: str) -> float | None:
-    """A GuideLLM distribution's statistic over successful requests (mean, median or a percentile)."""
-    dist = _dig(metrics, name, "successful")
-    if not isinstance(dist, dict):
-        return None
-    if which in ("mean", "median"):
-        return _number(dist.get(which))
-    return _number(_dig(dist, "percentiles", which))
+_NEED_TOKENS_IN = _need_number(0, MAX_INPUT_TOKENS, "tokens")
+_NEED_TOKENS_OUT = _need_number(0, MAX_OUTPUT_TOKENS, "tokens")
+_NEED_RATE = f"give requests per second from {MIN_RATE:g} to {_amount(MAX_RATE)}"
+_NEED_CONCURRENCY = f"give a whole number from 1 to {MAX_CONCURRENCY:,}"
+_NEED_REQUESTS = (
+    f"give a whole number from 0 to {MAX_REQUESTS:,} (Navigator replays runs of at most {MAX_REQUESTS:,} requests)"
+)
+
+
+def _figure(fields: _Fields, metric: str, path: str, scale: float = 1.0) -> float | None:
+    """A measured figure: 0, NaN or absent is not measured; negative, infinite or absurd is refused."""
+    high = METRIC_MAX[metric]
+    unit = METRIC_LABELS[metric][1]
+    value = fields.number(path, 0.0, high / scale, _need_number(0, high / scale, unit), nan_is_missing=True)
+    return value * scale if value else None
 
 
 def _run_id(file: str, index: int, blob: bytes) -> str:
@@ -100,103 +215,149 @@ def _run_id(file: str, index: int, blob: bytes) -> str:
     return f"{digest}-{index}"
 
 
-def _guidellm(data: dict[str, Any], file: str, blob: bytes) -> list[MeasuredRun]:
-    runs = []
-    top_model = _dig(data, "config", "spec", "backend", "model")
-    for index, bench in enumerate(data.get("benchmarks") or []):
-        if not isinstance(bench, dict):
-            continue
-        metrics = bench.get("metrics") or {}
-        strategy = _dig(bench, "config", "strategy") or _dig(bench, "args", "strategy") or {}
-        kind = str(strategy.get("type_") or strategy.get("type") or "")
-        done = _number(_dig(metrics, "request_totals", "successful")) or 0.0
-        inp = _stat(metrics, "prompt_token_count", "mean")
-        out = _stat(metrics, "output_token_count", "mean")
-        if not done or not inp or not out:
-            continue
-        rate = _number(strategy.get("rate"))
-        streams = strategy.get("streams") or strategy.get("max_concurrency")
-        concurrency = int(streams) if isinstance(streams, (int, float)) and not isinstance(streams, bool) else None
-        if kind == "synchronous":
-            concurrency, rate = 1, None
-        elif kind in ("poisson", "constant", "async") and rate:
-            concurrency = concurrency if kind != "constant" else None
-        else:
-            rate = None
-        measured = {
-            "requests_per_s": _stat(metrics, "requests_per_second", "mean"),
-            "output_tokens_per_s": _stat(metrics, "output_tokens_per_second", "mean"),
-            "total_tokens_per_s": _stat(metrics, "tokens_per_second", "mean"),
-            "ttft_ms_p50": _stat(metrics, "time_to_first_token_ms", "median"),
-            "ttft_ms_p99": _stat(metrics, "time_to_first_token_ms", "p99"),
-            "tpot_ms_p50": _stat(metrics, "time_per_output_token_ms", "median"),
-            "itl_ms_p50": _stat(metrics, "inter_token_latency_ms", "median"),
-        }
-        latency_s = _stat(metrics, "request_latency", "median")
-        if latency_s is not None:
-            measured["e2e_latency_ms_p50"] = latency_s * 1000
-        model = _dig(bench, "config", "backend", "model") or _dig(bench, "worker", "backend_model") or top_model
-        runs.append(
-            MeasuredRun(
-                id=_run_id(file, index, blob),
-                tool="guidellm",
-                file=file,
-                model=str(model) if model else None,
-                input_tokens=inp,
-                output_tokens=out,
-                num_prompts=int(done),
-                request_rate=rate,
-                concurrency=concurrency,
-                measured={k: v for k, v in measured.items() if v is not None and v > 0},
-            )
-        )
-    return runs
+def _too_many(file: str, field: str, count: int) -> InputError:
+    return InputError(
+        f"{file}: field {field!r}: {count:,} benchmarks; one import takes at most {MAX_BENCHMARKS} — "
+        "split the report and import the parts one at a time (nothing was imported)"
+    )
 
 
-def _vllm_bench(data: dict[str, Any], file: str, blob: bytes) -> list[MeasuredRun]:
-    done = _number(data.get("completed")) or 0.0
+_GUIDELLM_FIGURES = (
+    ("requests_per_s", "requests_per_second", "mean"),
+    ("output_tokens_per_s", "output_tokens_per_second", "mean"),
+    ("total_tokens_per_s", "tokens_per_second", "mean"),
+    ("ttft_ms_p50", "time_to_first_token_ms", "median"),
+    ("ttft_ms_p99", "time_to_first_token_ms", "percentiles.p99"),
+    ("tpot_ms_p50", "time_per_output_token_ms", "median"),
+    ("itl_ms_p50", "inter_token_latency_ms", "median"),
+)
+
+
+def _guidellm_one(bench: Any, index: int, file: str, blob: bytes, top_model: str | None) -> MeasuredRun | None:
+    where = f"benchmark #{index + 1}: "
+    if not isinstance(bench, Mapping):
+        raise InputError(f"{file}: {where}{_shown(bench)} — expected a mapping (GuideLLM writes one per benchmark)")
+    f = _Fields(bench, file, where)
+    strategy = f.mapping("config.strategy")
+    strategy_path = "config.strategy"
+    if strategy is None:
+        strategy, strategy_path = f.mapping("args.strategy"), "args.strategy"
+    kind = ""
+    rate = concurrency = None
+    if strategy is not None:
+        sf = _Fields(strategy, file, where, prefix=f"{strategy_path}.")
+        kind = (sf.text("type_") or sf.text("type") or "").lower()
+        rate = sf.number("rate", MIN_RATE, MAX_RATE, _NEED_RATE)
+        concurrency = sf.count("streams", 1, MAX_CONCURRENCY, _NEED_CONCURRENCY)
+        if concurrency is None:
+            concurrency = sf.count("max_concurrency", 1, MAX_CONCURRENCY, _NEED_CONCURRENCY)
+    done = f.count("metrics.request_totals.successful", 0, MAX_REQUESTS, _NEED_REQUESTS)
+    inp = f.number("metrics.prompt_token_count.successful.mean", 0, MAX_INPUT_TOKENS, _NEED_TOKENS_IN)
+    out = f.number("metrics.output_token_count.successful.mean", 0, MAX_OUTPUT_TOKENS, _NEED_TOKENS_OUT)
+    measured = {
+        metric: _figure(f, metric, f"metrics.{name}.successful.{which}") for metric, name, which in _GUIDELLM_FIGURES
+    }
+    measured["e2e_latency_ms_p50"] = _figure(f, "e2e_latency_ms_p50", "metrics.request_latency.successful.median", 1000)
+    model = f.text("config.backend.model") or f.text("worker.backend_model") or top_model
+    if not done or not inp or not out:
+        return None  # a benchmark that finished no request (a sweep's failed step)
+    if kind == "synchronous":
+        concurrency, rate = 1, None
+    elif kind in ("poisson", "constant", "async") and rate:
+        concurrency = concurrency if kind != "constant" else None
+    else:
+        rate = None
+    return MeasuredRun(
+        id=_run_id(file, index, blob),
+        tool="guidellm",
+        file=file,
+        model=model,
+        input_tokens=inp,
+        output_tokens=out,
+        num_prompts=done,
+        request_rate=rate,
+        concurrency=concurrency,
+        measured={k: v for k, v in measured.items() if v is not None},
+    )
+
+
+def _guidellm(data: Mapping[str, Any], file: str, blob: bytes) -> list[MeasuredRun]:
+    benchmarks = data["benchmarks"]
+    if len(benchmarks) > MAX_BENCHMARKS:
+        raise _too_many(file, "benchmarks", len(benchmarks))
+    top_model = _Fields(data, file).text("config.spec.backend.model")
+    runs = [_guidellm_one(bench, index, file, blob, top_model) for index, bench in enumerate(benchmarks)]
+    return [r for r in runs if r is not None]
+
+
+_VLLM_FIGURES = (
+    ("requests_per_s", "request_throughput"),
+    ("output_tokens_per_s", "output_throughput"),
+    ("total_tokens_per_s", "total_token_throughput"),
+    ("ttft_ms_p50", "median_ttft_ms"),
+    ("ttft_ms_p99", "p99_ttft_ms"),
+    ("tpot_ms_p50", "median_tpot_ms"),
+    ("itl_ms_p50", "median_itl_ms"),
+    ("e2e_latency_ms_p50", "median_e2el_ms"),
+)
+
+
+def _vllm_bench(data: Mapping[str, Any], file: str, blob: bytes) -> list[MeasuredRun]:
+    f = _Fields(data, file)
+    done = f.count("completed", 0, MAX_REQUESTS, _NEED_REQUESTS)
     if not done:
-        raise InputError(f"{file}: the vllm bench serve result has no completed requests")
+        raise InputError(f"{file}: field 'completed': the vllm bench serve result has no completed requests")
     raw_rate = data.get("request_rate")
-    rate = None if raw_rate in (None, "inf", "Infinity") else _number(raw_rate)
-    if isinstance(raw_rate, str) and raw_rate not in ("inf", "Infinity"):
+    if raw_rate is None or raw_rate in ("inf", "Infinity") or (isinstance(raw_rate, float) and raw_rate == math.inf):
+        rate = None
+    elif isinstance(raw_rate, str):
         try:
             rate = float(raw_rate)
         except ValueError:
-            rate = None
-    cap = _number(data.get("max_concurrency"))
-    measured = {
-        "requests_per_s": _number(data.get("request_throughput")),
-        "output_tokens_per_s": _number(data.get("output_throughput")),
-        "total_tokens_per_s": _number(data.get("total_token_throughput")),
-        "ttft_ms_p50": _number(data.get("median_ttft_ms")),
-        "ttft_ms_p99": _number(data.get("p99_ttft_ms")),
-        "tpot_ms_p50": _number(data.get("median_tpot_ms")),
-        "itl_ms_p50": _number(data.get("median_itl_ms")),
-        "e2e_latency_ms_p50": _number(data.get("median_e2el_ms")),
-    }
+            raise f.fail("request_rate", raw_rate, f"{_NEED_RATE}, or 'inf'") from None
+        if not (math.isfinite(rate) and MIN_RATE <= rate <= MAX_RATE):
+            raise f.fail("request_rate", raw_rate, f"{_NEED_RATE}, or 'inf'")
+    else:
+        rate = f.number("request_rate", MIN_RATE, MAX_RATE, f"{_NEED_RATE}, or 'inf'")
+    cap = f.count("max_concurrency", 1, MAX_CONCURRENCY, _NEED_CONCURRENCY)
+    total_in = f.number(
+        "total_input_tokens", 0, MAX_INPUT_TOKENS * done, _need_number(0, MAX_INPUT_TOKENS * done, "tokens")
+    )
+    total_out = f.number(
+        "total_output_tokens", 0, MAX_OUTPUT_TOKENS * done, _need_number(0, MAX_OUTPUT_TOKENS * done, "tokens")
+    )
+    measured = {metric: _figure(f, metric, key) for metric, key in _VLLM_FIGURES}
     return [
         MeasuredRun(
             id=_run_id(file, 0, blob),
             tool="vllm bench serve",
             file=file,
-            model=str(data.get("model_id") or "") or None,
-            input_tokens=(_number(data.get("total_input_tokens")) or 0.0) / done,
-            output_tokens=(_number(data.get("total_output_tokens")) or 0.0) / done,
-            num_prompts=int(done),
-            request_rate=rate if rate and math.isfinite(rate) else None,
-            concurrency=int(cap) if cap else None,
-            measured={k: v for k, v in measured.items() if v is not None and v > 0},
+            model=f.text("model_id"),
+            input_tokens=(total_in or 0.0) / done,
+            output_tokens=(total_out or 0.0) / done,
+            num_prompts=done,
+            request_rate=rate,
+            concurrency=cap,
+            measured={k: v for k, v in measured.items() if v is not None},
         )
     ]
 
 
 def read_report(blob: bytes, file: str) -> list[MeasuredRun]:
-    """Every benchmark in a GuideLLM report (JSON or YAML) or a ``vllm bench serve`` result."""
+    """Every benchmark in a GuideLLM report (JSON or YAML) or a ``vllm bench serve`` result.
+
+    Raises :class:`InputError` naming the file and the field for anything out of type or range,
+    and for a report of more than :data:`MAX_BENCHMARKS` benchmarks."""
+    if len(blob) > MAX_REPORT_BYTES:
+        raise InputError(
+            f"{file}: {len(blob) / 2**20:.0f} MiB; a benchmark report is at most {MAX_REPORT_BYTES // 2**20} MiB"
+        )
     text = blob.decode("utf-8", errors="replace")
     data: Any
     try:
         data = json.loads(text)
+    except RecursionError:
+        raise InputError(f"{file}: nested too deeply to be a benchmark report") from None
     except ValueError:
         try:
             data = load_yaml(text, source=file, max_bytes=MAX_REPORT_BYTES)

@@ -10,7 +10,7 @@ from core.errors import NavigatorError
 from core.settings import Settings
 from core.sizing._efficiency import MIN_REGIME_ORIGINS, REGIME_WORDS, load_calibration, range_factors
 from core.sizing._reports import METRIC_LABELS
-from core.sizing.user_calibration import UserCalibration, forget_runs, import_reports
+from core.sizing.user_calibration import MAX_IMPORT_RUNS, UserCalibration, forget_runs, import_reports
 from frontend import services
 
 MODEL_CLASSES = {"all": "All models", "dense": "Dense", "MoE": "Mixture of experts", "MLA": "MLA", "hybrid": "Hybrid"}
@@ -79,8 +79,9 @@ def _import_form(settings: Settings) -> None:
             accept_multiple_files=True,
             key="accuracy_files",
             max_upload_size=2,
-            help="Up to 2 MB each (GuideLLM keeps every request: a few hundred). "
-            "For larger reports use `navigator calibrate --import`.",
+            help="Up to 2 MB each (GuideLLM keeps every request: a few hundred) and "
+            f"{MAX_IMPORT_RUNS} benchmarks per import; a report that breaks a limit or a field's range "
+            "is refused whole and changes nothing. For larger reports use `navigator calibrate --import`.",
         )
         c1, c2, c3 = st.columns([2, 2, 1])
         gpu = c1.selectbox("GPU the runs ran on", names, index=names.index("H100-SXM"), key="accuracy_gpu")

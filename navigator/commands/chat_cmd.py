@@ -9,7 +9,12 @@ workflow state (``stage``, ``model_requirements``, ``traffic``, ``slo``, ``plan`
 Offline by default; ``--llm`` uses the model configured in ``NAVIGATOR_LLM_*``. Typing
 ``confirm`` is how a pending cluster change is approved here (the LLM cannot type it).
 
-Exit codes: 0 the conversation ran; 2 bad input or settings (e.g. ``--llm`` with no LLM set up).
+One session reads at most :data:`MAX_TURNS` turns (a turn can plan, about a second each): past
+that it stops, keeps the conversation and says how to go on with ``--resume``. A line longer than
+:data:`MAX_LINE_CHARS` is not read into memory whole.
+
+Exit codes: 0 the conversation ran; 2 bad input or settings (e.g. ``--llm`` with no LLM set up, or
+more than :data:`MAX_TURNS` turns on standard input).
 """
 
 from __future__ import annotations
@@ -17,13 +22,31 @@ from __future__ import annotations
 import argparse
 import sys
 
-from core.assistant import WORKFLOW_KIND, Assistant, WorkflowState, redact
+from core.assistant import MAX_MESSAGE_CHARS, WORKFLOW_KIND, Assistant, WorkflowState, redact
 from core.cluster import connect
 from core.cluster._client import Connection
 from core.errors import InputError, StoreError, UnsafeInputError
 from core.settings import load_settings
 from core.store import open_store
 from navigator.commands._output import print_json
+
+MAX_TURNS = 30
+"""Turns one ``navigator chat`` session reads: the eight stages take ten or so. 3,000 piped lines
+took over a minute (each can re-plan); a longer conversation goes on with ``--resume``."""
+MAX_LINE_CHARS = 4 * MAX_MESSAGE_CHARS
+"""Characters of one line read into memory; the assistant refuses a turn over MAX_MESSAGE_CHARS."""
+
+
+def _read_line() -> str:
+    """One line of standard input, at most MAX_LINE_CHARS of it (the rest of a longer line is
+    read and dropped in pieces, so a gigabyte without a newline never sits in memory)."""
+    line = sys.stdin.readline(MAX_LINE_CHARS)
+    if len(line) == MAX_LINE_CHARS and not line.endswith("\n"):
+        while True:
+            rest = sys.stdin.readline(MAX_LINE_CHARS)
+            if not rest or rest.endswith("\n"):
+                break
+    return line
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -64,15 +87,21 @@ def run(args: argparse.Namespace) -> int:
         state = reply.state
         say(reply.text)
     interactive = sys.stdin.isatty()
+    turns = 0
+    stopped = False
     while True:
         if interactive:
             print("you> ", end="", file=sys.stderr, flush=True)
-        line = sys.stdin.readline()
+        line = _read_line()
         if not line:
             break
         text = line.strip()
         if not text:
             continue
+        if turns == MAX_TURNS:
+            stopped = True
+            break
+        turns += 1
         if not interactive:
             say(f"\n> {redact(text)}")  # a pasted token is never echoed back
         try:
@@ -88,4 +117,11 @@ def run(args: argparse.Namespace) -> int:
         print(f"navigator: warning: {exc}", file=sys.stderr)
     if args.json:
         print_json(state.summary())
+    if stopped:
+        print(
+            f"navigator: error: standard input: more than {MAX_TURNS} turns in one session; the first {MAX_TURNS} "
+            f"were answered and the conversation is kept — go on with navigator chat --resume {state.id}",
+            file=sys.stderr,
+        )
+        return 2
     return 0

@@ -127,14 +127,21 @@ BENCHMARK_KEYS = (
 )
 
 
+MIN_REQUEST_RATE = 0.01
+"""``--request-rate`` floor: one request every 100 s. Slower runs measure an idle server, and
+their figures round to zero (a run at 1e-8 requests/s divided by its zero tokens/s)."""
+
+
 def parse_rate(text: str) -> float:
     """``--request-rate``: requests per second, or ``inf`` (all at once, vllm bench serve's default)."""
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number of requests per second or 'inf'") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError("must be more than 0 requests per second (or 'inf')")
+    if math.isnan(value) or value < MIN_REQUEST_RATE:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: give at least {MIN_REQUEST_RATE:g} requests per second (one every 100 s), or 'inf'"
+        )
     return value
 
 
@@ -230,7 +237,16 @@ def run_estimate(
     arch = apply_quantization_flag(resolve_model(model, catalog=catalog), flags.quantization)
     gpu = catalog.gpu(gpu_name)
     est = estimate(arch, gpu, flags, workload, catalog=catalog)
-    pred = predict_benchmark(arch, gpu, est.memory, bench) if bench is not None and est.memory.fits else None
+    pred = None
+    if bench is not None and est.memory.fits:
+        try:
+            pred = predict_benchmark(arch, gpu, est.memory, bench)
+        except ArithmeticError:  # a figure of the run rounds to zero or overflows
+            rate = "all at once" if math.isinf(bench.request_rate) else f"{bench.request_rate:g} requests/s"
+            raise InputError(
+                f"--benchmark: the run ({bench.num_prompts} prompts, {rate}, {bench.output_tokens} output tokens) "
+                "is too slow or too small to predict figures for; raise --request-rate or --output-tokens"
+            ) from None
     return est, pred
 
 

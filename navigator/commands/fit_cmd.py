@@ -113,7 +113,10 @@ def _run(args: argparse.Namespace) -> int:
         base_text = Path(args.config).read_text(encoding="utf-8")
         written = write_overlay(args.config, report_overlay(config, report, base_text=base_text))
     if args.report:
-        args.report.write_text(report_markdown(report), encoding="utf-8")
+        try:
+            args.report.write_text(report_markdown(report), encoding="utf-8")
+        except OSError as exc:
+            raise InputError(f"--report {args.report}: could not be written ({exc.strerror or exc})") from None
     if args.json:
         print_json(fit_json(report, note, str(written) if written else None))
     else:

@@ -14,7 +14,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from core.errors import InputError, StoreError, YamlError
+from core.catalog import Catalog
+from core.errors import InputError, StoreError, UnknownGpuError, YamlError
 from core.planning import (
     CapacityPlan,
     Constraints,
@@ -57,7 +58,13 @@ def _invalid(exc: ValidationError) -> InputError:
     return InputError(options_in_words(exc, _OPTIONS))
 
 
-def _prices(items: list[str]) -> dict[str, float]:
+MIN_PRICE_USD = 0.01
+MAX_PRICE_USD = 10_000.0
+"""$/GPU-hour a ``--price`` may say: the Capacity plan page's price editor allows the same. A
+price of 1e308 made the monthly cost infinite."""
+
+
+def _prices(items: list[str], catalog: Catalog | None = None) -> dict[str, float]:
     out = {}
     for item in items:
         name, _, value = item.partition("=")
@@ -65,8 +72,18 @@ def _prices(items: list[str]) -> dict[str, float]:
             price = float(value)
         except ValueError:
             price = math.nan
-        if not name.strip() or not (math.isfinite(price) and price > 0):
+        if not name.strip() or not math.isfinite(price) or price <= 0:
             raise InputError(f"--price {item!r}: use GPU=USD_PER_GPU_HOUR with a price above 0, e.g. H100=2.10")
+        if not MIN_PRICE_USD <= price <= MAX_PRICE_USD:
+            raise InputError(
+                f"--price {item!r}: give a price from {MIN_PRICE_USD:g} to {MAX_PRICE_USD:,.0f} USD per GPU-hour, "
+                "e.g. H100=2.10"
+            )
+        if catalog is not None:
+            try:  # a price for a GPU no plan can pick would be ignored without a word
+                catalog.gpu(name.strip())
+            except UnknownGpuError as exc:
+                raise InputError(f"--price {item!r}: {exc}") from None
         out[name.strip()] = price
     return out
 
@@ -105,7 +122,7 @@ def request_from_args(args: argparse.Namespace) -> PlanRequest:
                 max_replicas=args.max_replicas,
                 min_replicas=args.min_replicas,
                 monthly_budget_usd=args.budget,
-                price_overrides=_prices(args.price or []),
+                price_overrides=_prices(args.price, command_catalog(args)) if args.price else {},
             ),
         )
     except ValidationError as exc:
@@ -176,8 +193,10 @@ PLAN_MAX_BYTES = 32 * 1_048_576
 def load_plan(path: Path) -> CapacityPlan:
     """A plan written by ``navigator plan --json`` (or downloaded from the app)."""
     try:
-        data = json.loads(read_bounded(path, max_bytes=PLAN_MAX_BYTES, kind="plan JSON file").decode("utf-8"))
-        return CapacityPlan.model_validate(data)
+        text = read_bounded(path, max_bytes=PLAN_MAX_BYTES, kind="plan JSON file").decode("utf-8")
+        json.loads(text)  # a syntax error is said as such, before the model's checks
+        # Strict: a hand-edited "3" or true for a count is refused, not converted.
+        return CapacityPlan.model_validate_json(text, strict=True)
     except YamlError as exc:  # missing, a folder, a device or pipe, too large
         raise InputError(f"--plan {exc}") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:

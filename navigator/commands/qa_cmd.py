@@ -32,6 +32,7 @@ from core.qa import (
     run_in_cluster,
     run_podman,
 )
+from core.qa._model import check_config
 from core.settings import load_settings
 from core.store import open_store
 from core.wording import options_in_words
@@ -77,6 +78,10 @@ def qa_json(result: QaResult) -> dict[str, Any]:
 
 def _run(args: argparse.Namespace) -> int:
     request = request_from_args(args)
+    try:  # the dry run reads the config as a run does: a YAML bomb or /etc/shadow is refused by both
+        check_config(request.config_path)
+    except InputError as exc:
+        raise InputError(f"--config {exc}") from None
     if args.dry_run and args.backend == "cluster":
         print(to_yaml(masked_job(request)), end="")
         return 0
@@ -115,7 +120,10 @@ def _run(args: argparse.Namespace) -> int:
         return 2 if result.code is None else 1
     if result.code is None:
         return 0
-    return 2 if result.code in _BEFORE_RUN else 1
+    if result.code in _BEFORE_RUN:  # exit 2 always says why on stderr, in --json mode too
+        print(f"navigator: error: {result.status}: {result.detail}. {result.advice}", file=sys.stderr)
+        return 2
+    return 1
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -31,7 +31,13 @@ def _your_runs(args: argparse.Namespace) -> int:
     """``calibrate --import`` / ``--show`` / ``--forget``: the user's own measured runs."""
     from core.errors import InputError
     from core.settings import load_settings
-    from core.sizing.user_calibration import UserCalibration, forget_runs, import_reports, load_user_calibration
+    from core.sizing.user_calibration import (
+        MAX_TENSOR_PARALLEL,
+        UserCalibration,
+        forget_runs,
+        import_reports,
+        load_user_calibration,
+    )
     from core.store import open_store
 
     s = load_settings()
@@ -43,6 +49,11 @@ def _your_runs(args: argparse.Namespace) -> int:
     if args.import_files:
         if not args.gpu:
             raise InputError("--import needs --gpu: the GPU the benchmarks ran on (e.g. --gpu H100)")
+        if not 1 <= args.tensor_parallel_size <= MAX_TENSOR_PARALLEL:
+            raise InputError(
+                f"--tensor-parallel-size {args.tensor_parallel_size}: give the GPUs per replica the runs used, "
+                f"a whole number from 1 to {MAX_TENSOR_PARALLEL}"
+            )
         files = []
         for path in args.import_files:
             try:  # a regular file of bounded size: /dev/zero or a FIFO neither fills memory nor hangs
@@ -73,21 +84,30 @@ def _your_runs(args: argparse.Namespace) -> int:
                 f.mfu,
                 f"{f.median_error_shipped:.1%}",
                 f"{f.median_error_yours:.1%}",
-                "held out (leave one run out)" if f.held_out else "in-sample (fewer than 3 runs)",
+                "held out (fit on the other runs)" if f.held_out else "in-sample (fewer than 3 runs)",
             ]
             for f in cal.fits
         ],
     )
     print(f"estimates and plans on these GPU × model classes now say 'calibrated on your N runs' ({cal.runs} runs)")
+    if cal.fitted_runs is not None and cal.fitted_runs < cal.runs:
+        print(
+            f"the refit replayed {cal.fitted_runs} of your {cal.runs} runs (the newest of each class, "
+            "within its time budget); the others are kept"
+        )
     return 0
 
 
 def _accuracy(args: argparse.Namespace) -> int:
+    from core.errors import InputError
     from core.sizing.accuracy import accuracy_markdown
 
     text = accuracy_markdown()
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(text)
+    try:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(text)
+    except OSError as exc:  # a full disk (/dev/full), a read-only folder: say which path
+        raise InputError(f"--out {args.out}: could not be written ({exc.strerror or type(exc).__name__})") from None
     for line in text.splitlines():
         if line.startswith(("**", "| output", "| tpot")):
             print(line)

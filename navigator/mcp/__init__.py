@@ -7,6 +7,10 @@ assistants, LangChain agents), on the official ``mcp`` SDK::
 Tools take the pydantic models the CLI builds from its flags and return what the CLI's
 ``--json`` prints. The tools that change a cluster (``deploy``, ``delete``, ``qa_run``) exist
 only with ``allow_apply=True`` (``--allow-apply``), and each needs ``confirm=true``.
+
+The server answers remote users: every argument goes through one bounded, typed parse
+(``_bounds``), model references are held to ``core.architecture.hosted_refusal`` (no server
+paths, no internal hosts), and every call is answered within ``NAVIGATOR_MCP_TOOL_TIMEOUT_S``.
 """
 
 from __future__ import annotations

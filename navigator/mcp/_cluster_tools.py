@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, SecretStr, ValidationError, model_validator
 
@@ -22,7 +22,7 @@ from core.cluster import Inventory, configured_inventory, connect, default_kubec
 from core.cluster._client import Connection
 from core.cluster.deploy import delete_deployment
 from core.decision import DecisionReport
-from core.deployment import ManifestSet
+from core.deployment import ManifestSet, check_namespace
 from core.errors import InputError
 from core.planning import CapacityPlan
 from core.qa import PULL_SECRET_ENV, QA_KIND, QaRequest, run_in_cluster, run_podman
@@ -30,10 +30,14 @@ from core.settings import load_settings
 from core.store import open_store
 from navigator.commands.deploy_cmds import assemble, deploy_json, deploy_set, manifest_overrides, manifests_json
 from navigator.commands.qa_cmd import qa_json
+from navigator.mcp._bounds import Bounds
 from navigator.mcp._registry import Args, Call, ToolSpec
-from navigator.mcp._tools import FitArgs, PlanRef, decide
+from navigator.mcp._tools import INLINE_PLAN, YAML_CHARS, FitArgs, PlanId, PlanRef, decide
 
 _NAME = r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$"
+
+MAX_MODELS = 32
+MAX_PULL_SECRETS = 16
 
 CONFIRM = "confirm must be true, and only after the user has agreed to this change; without it nothing is changed"
 
@@ -43,11 +47,13 @@ class ManifestArgs(Args):
     (``modelcar_yaml``) — and how."""
 
     plan: CapacityPlan | None = Field(default=None, description="the plan object the plan tool returned")
-    plan_id: str | None = Field(default=None, max_length=128, description="the id of a plan the plan tool saved")
+    plan_id: PlanId | None = Field(default=None, description="the id of a plan the plan tool saved")
     modelcar_yaml: str | None = Field(
-        default=None, max_length=2_000_000, description="a model-car YAML: its GO / GO_WITH_CHANGES entries"
+        default=None, max_length=YAML_CHARS, description="a model-car YAML: its GO / GO_WITH_CHANGES entries"
     )
-    models: list[str] | None = Field(default=None, description="with modelcar_yaml: only these entries")
+    models: list[Annotated[str, Field(min_length=1, max_length=253)]] | None = Field(
+        default=None, max_length=MAX_MODELS, description="with modelcar_yaml: only these entries"
+    )
     namespace: str | None = Field(
         default=None, pattern=_NAME, description="target project (default: the server's NAVIGATOR_NAMESPACE)"
     )
@@ -56,7 +62,9 @@ class ManifestArgs(Args):
     autoscaling: Literal["fixed", "hpa", "keda"] | None = None
     token_auth: bool = Field(default=False, description="require a bearer token (kube-rbac-proxy)")
     external_route: bool = Field(default=False, description="expose through an OpenShift Route")
-    image_pull_secrets: list[str] | None = None
+    image_pull_secrets: list[Annotated[str, Field(min_length=1, max_length=253)]] | None = Field(
+        default=None, max_length=MAX_PULL_SECRETS, description="Secrets (DNS-1123 names) to pull the images with"
+    )
     hardware_profile: str | None = Field(default=None, max_length=253)
     runtime_image: str | None = Field(default=None, max_length=1024, description="vLLM image for a built-in runtime")
     cluster: bool = Field(default=False, description="read the server's cluster for runtimes, quotas and GPUs")
@@ -93,7 +101,7 @@ class DeleteArgs(Args):
 
 
 class QaArgs(Args):
-    modelcar_yaml: str = Field(min_length=1, max_length=2_000_000, description="model-car YAML to validate")
+    modelcar_yaml: str = Field(min_length=1, max_length=YAML_CHARS, description="model-car YAML to validate")
     backend: Literal["podman", "cluster"] = Field(default="cluster", description="a Job in the cluster, or podman")
     namespace: str | None = Field(default=None, pattern=_NAME, description="cluster backend: the Job's project")
     accelerator: Literal["nvidia", "amd", "gaudi", "spyre"] = "nvidia"
@@ -177,9 +185,11 @@ def delete_tool(args: DeleteArgs, call: Call) -> dict[str, Any]:
 
 
 def qa_tool(args: QaArgs, call: Call) -> dict[str, Any]:
+    settings = load_settings()
+    if args.backend == "cluster":  # the Job, its Secret and ConfigMap go there: never a system namespace
+        check_namespace(args.namespace or settings.namespace or "navigator-qa")
     if not args.confirm:
         _refuse("qa_run")
-    settings = load_settings()
     secrets = {host: SecretStr(os.environ[env]) for host, env in PULL_SECRET_ENV.items() if os.environ.get(env)}
     with tempfile.TemporaryDirectory(prefix="navigator-mcp-qa-") as tmp:
         config = Path(tmp) / "modelcar.yaml"
@@ -204,6 +214,19 @@ def qa_tool(args: QaArgs, call: Call) -> dict[str, Any]:
     return qa_json(result)
 
 
+SOURCES = INLINE_PLAN | Bounds(
+    items={"models": MAX_MODELS, "image_pull_secrets": MAX_PULL_SECRETS},
+    chars={
+        "modelcar_yaml": YAML_CHARS,
+        "models.*": 253,
+        "image_pull_secrets.*": 253,
+        "storage_uri": 2048,
+        "runtime_image": 1024,
+        "hardware_profile": 253,
+    },
+)
+"""The manifests and deploy tools' limits (a plan given whole is bounded as the plan tool's request)."""
+
 MANIFESTS = ToolSpec(
     "manifests",
     "KServe ServingRuntime, InferenceService and companions for a plan (plan or plan_id) or a model-car YAML's GO "
@@ -211,6 +234,7 @@ MANIFESTS = ToolSpec(
     ManifestArgs,
     manifests,
     reads_cluster=True,
+    bounds=SOURCES,
 )
 
 CHANGING: list[ToolSpec] = [
@@ -221,6 +245,8 @@ CHANGING: list[ToolSpec] = [
         DeployArgs,
         deploy_tool,
         changes_cluster=True,
+        bounds=SOURCES,
+        extra_time="wait_s",
     ),
     ToolSpec(
         "delete",
@@ -236,5 +262,7 @@ CHANGING: list[ToolSpec] = [
         QaArgs,
         qa_tool,
         changes_cluster=True,
+        bounds=Bounds(chars={"modelcar_yaml": YAML_CHARS, "runtime_image": 1024}),
+        extra_time="timeout_s",
     ),
 ]

@@ -20,7 +20,7 @@ from core.catalog import get_catalog
 from core.settings import load_settings
 from core.store import USER_HEADER, user_namespace
 from navigator.mcp._cluster_tools import CHANGING, MANIFESTS
-from navigator.mcp._registry import Call, ToolSpec, error_result, invoke
+from navigator.mcp._registry import TIMEOUT_ENV, Call, ToolSpec, busy, error_result, invoke, tool_timeout
 from navigator.mcp._tools import READ_ONLY
 
 NAME = "navigator"
@@ -29,7 +29,9 @@ INSTRUCTIONS = (
     "Navigator sizes and deploys LLMs on OpenShift AI (KServe + vLLM). Every number comes from core's sizing "
     "engine with its range and provenance; state them as the tools give them. Start from resolve_model or plan; "
     "pass a plan's id to whatif and manifests. Tools that change the cluster (deploy, delete, qa_run) exist only "
-    "when the server was started with --allow-apply, and each needs confirm=true after the user agreed."
+    "when the server was started with --allow-apply, and each needs confirm=true after the user agreed. Models are "
+    "named by catalog name, Hugging Face id, public oci:// image or registry:// model; files (a plan, a model-car "
+    "YAML, a config.json) are given as their content, never as a path on the server."
 )
 
 RESOURCES: dict[str, tuple[str, str]] = {
@@ -67,13 +69,27 @@ def _caller(ctx: ServerRequestContext[Any]) -> Call:
     return Call(namespace=user_namespace(user))
 
 
+def _timed_out(spec: ToolSpec, seconds: float) -> types.CallToolResult:
+    """The answer to a call that passed its deadline (the work itself may still finish)."""
+    if spec.changes_cluster:
+        after = "it may still complete on the server: check the cluster before calling again"
+    else:
+        after = "ask for less (fewer GPU types, a smaller input) or try again"
+    return error_result(f"{spec.name}: no answer within {seconds:g} s (the server's deadline, {TIMEOUT_ENV}); {after}")
+
+
 def build_server(*, allow_apply: bool = False) -> Server[Any]:
     """The server, with the changing tools only when ``allow_apply``::
 
     server = build_server()
     anyio.run(serve_stdio, server)
+
+    Every tool call is answered within the deadline ``NAVIGATOR_MCP_TOOL_TIMEOUT_S`` (seconds,
+    default 60; read here, so a bad value stops the server from starting): past it the caller
+    gets a one-line error while the work, which cannot be interrupted, finishes on its own.
     """
     specs = {t.name: t for t in tools(allow_apply=allow_apply)}
+    timeout_s = tool_timeout()
 
     async def list_tools(ctx: ServerRequestContext[Any], params: types.PaginatedRequestParams | None) -> Any:
         return types.ListToolsResult(tools=[t.describe() for t in specs.values()])
@@ -87,8 +103,15 @@ def build_server(*, allow_apply: bool = False) -> Server[Any]:
                 else ""
             )
             return error_result(f"no tool named {params.name!r}{hint}; tools: {', '.join(specs)}")
-        # core is synchronous (and CPU-bound or waiting on the cluster): off the event loop
-        return await anyio.to_thread.run_sync(invoke, spec, params.arguments, _caller(ctx))
+        refused = busy()
+        if refused is not None:
+            return error_result(refused)
+        seconds = spec.deadline(params.arguments, timeout_s)
+        # core is synchronous (and CPU-bound or waiting on the cluster): off the event loop, and
+        # abandoned (not awaited) past the deadline, so the caller always gets an answer
+        with anyio.move_on_after(seconds):
+            return await anyio.to_thread.run_sync(invoke, spec, params.arguments, _caller(ctx), abandon_on_cancel=True)
+        return _timed_out(spec, seconds)
 
     async def list_resources(ctx: ServerRequestContext[Any], params: types.PaginatedRequestParams | None) -> Any:
         return types.ListResourcesResult(

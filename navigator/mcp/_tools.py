@@ -2,20 +2,23 @@
 Scenario, ServingFlags, Workload …) and returns what the CLI's ``--json`` prints, built by the
 same functions.
 
-Inputs that are files for the CLI (a plan, a model-car YAML, an inventory) are given as their
-content here; a plan may also be named by the id the ``plan`` tool saved it under. The cluster
-is the server's own (its kubeconfig, or the pod's service account): a client never sends a
-kubeconfig or a token.
+Inputs that are files for the CLI (a plan, a model-car YAML, an inventory, a config.json) are
+given as their content here, never as a path on the server; a plan may also be named by the id
+the ``plan`` tool saved it under. Model references are catalog names, Hugging Face ids, oci://
+images on public registries and registry:// models (``core.architecture.hosted_refusal``). The
+cluster is the server's own (its kubeconfig, or the pod's service account): a client never sends
+a kubeconfig or a token. Each tool's limits on its arguments are its ``Bounds`` below.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any
+import re
+from typing import Annotated, Any
 
-from pydantic import Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
-from core.architecture import resolve_model
+from core.architecture import permit_upload, register_config, resolve_model
 from core.catalog import Catalog, get_catalog
 from core.cluster import Inventory, configured_inventory, inventory_to_json, parse_inventory
 from core.cluster.runtimes import RuntimeTemplate, cluster_runtime
@@ -30,17 +33,105 @@ from core.store import open_store
 from navigator.commands.estimate_cmd import estimate_output, run_estimate
 from navigator.commands.fit_cmd import fit_json
 from navigator.commands.plan_cmds import whatif_json
+from navigator.mcp._bounds import REFERENCE_CHARS, Bounds
 from navigator.mcp._registry import Args, Call, ToolSpec, log
+
+MODEL_REF = (
+    "catalog name, Hugging Face repo id (org/name, hf://org/name[:revision]), oci:// model-car image on a public "
+    "registry, or registry://<registered model>[/version]; never a path on the server or an internal address"
+)
+DAY_MS = 86_400_000.0
+"""A day in milliseconds: the longest latency target taken."""
+
+# ---- bounds ------------------------------------------------------------------------------
+
+PLAN_REQUEST = Bounds(
+    items={
+        "model.capabilities": 16,
+        "constraints.gpu_types": 64,
+        "constraints.price_overrides": 64,
+        "cluster.pools": 2_000,
+        "cluster.pools.*.reserved": 64,
+    },
+    chars={
+        "model.family": 128,
+        "model.license": 128,
+        "constraints.gpu_types.*": 128,
+        "constraints.vllm_version": 32,
+        "cluster.source": 300,
+        "cluster.pools.*.node": 253,
+        "cluster.pools.*.gpu": 128,
+        "cluster.pools.*.resource": 128,
+        "cluster.pools.*.reserved.*": 512,
+    },
+    keys={"constraints.price_overrides": 128},
+    numbers={
+        "traffic.concurrent_users": (1, 10_000_000),
+        "slo.p50_ttft_ms": (0, DAY_MS),
+        "slo.p95_ttft_ms": (0, DAY_MS),
+        "slo.p99_ttft_ms": (0, DAY_MS),
+        "slo.p95_tpot_ms": (0, DAY_MS),
+        "slo.p95_e2e_ms": (0, DAY_MS),
+        "constraints.max_gpus": (1, 100_000),
+        "constraints.max_replicas": (1, 10_000),
+        "constraints.monthly_budget_usd": (0, 1e10),
+        "model.min_params_b": (0, 100_000),
+        "model.max_params_b": (0, 100_000),
+        "model.min_context_length": (0, 100_000_000),
+    },
+    references=frozenset({"model.model"}),
+)
+"""A ``PlanRequest``'s limits (the plan tool's arguments; a plan's ``request`` elsewhere)."""
+
+INLINE_PLAN = Bounds(figures=frozenset({"plan"}), inputs=frozenset({"plan.request"})) | PLAN_REQUEST.under(
+    "plan.request"
+)
+"""A plan given back whole: its results may hold infinite latencies; its request is bounded as the plan tool's."""
+
+FLAGS = Bounds(
+    chars={f"flags.{k}": 64 for k in ("dtype", "quantization", "kv_cache_dtype", "mamba_cache_mode", "vllm_version")},
+    numbers={
+        "flags.max_model_len": (1, 10_000_000),
+        "flags.max_num_seqs": (1, 100_000),
+        "flags.max_num_batched_tokens": (1, 10_000_000),
+        "flags.block_size": (1, 1_024),
+    },
+)
+
+SCENARIO = Bounds(
+    chars={"scenario.gpu": 128, "scenario.quantization": 64},
+    numbers={
+        "scenario.rps_multiplier": (0, 10_000),
+        "scenario.rps": (0, 1_000_000),
+        "scenario.p95_ttft_ms": (0, DAY_MS),
+        "scenario.p95_tpot_ms": (0, DAY_MS),
+        "scenario.p95_e2e_ms": (0, DAY_MS),
+        "scenario.max_replicas": (1, 10_000),
+        "scenario.input_tokens": (1, 2_000_000),
+        "scenario.output_tokens": (1, 200_000),
+    },
+)
+
+YAML_CHARS = 2_000_000
+CONFIG_CHARS = 1_000_000
+MODEL_CONFIGS = 32
+EntryName = Annotated[str, Field(min_length=1, max_length=253)]
+ConfigOrReference = Annotated[str, Field(min_length=1, max_length=CONFIG_CHARS)]
 
 # ---- arguments ---------------------------------------------------------------------------
 
 
+def _plan_id(value: str) -> str:
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}", value) or ".." in value:
+        raise ValueError("give a plan id as the plan tool returned it (letters, digits, '-', '_' and '.')")
+    return value
+
+
+PlanId = Annotated[str, Field(max_length=128), AfterValidator(_plan_id)]
+
+
 class ResolveArgs(Args):
-    model: str = Field(
-        min_length=1,
-        max_length=512,
-        description="catalog name, Hugging Face repo id (org/name), hf:// or oci:// reference",
-    )
+    model: str = Field(min_length=1, max_length=REFERENCE_CHARS, description=MODEL_REF)
 
 
 class BenchmarkArgs(Args):
@@ -54,7 +145,7 @@ class BenchmarkArgs(Args):
 
 
 class EstimateArgs(Args):
-    model: str = Field(min_length=1, max_length=512, description="catalog name, Hugging Face repo id or oci:// image")
+    model: str = Field(min_length=1, max_length=REFERENCE_CHARS, description=MODEL_REF)
     gpu: str = Field(min_length=1, max_length=128, description="catalog GPU: H100, L40S, A100-80GB …")
     flags: ServingFlags = Field(
         default_factory=ServingFlags, description="vLLM serving flags, named as vLLM names them"
@@ -75,7 +166,7 @@ class PlanRef(Args):
     """A plan, given whole (as the plan tool returned it) or by the id the plan tool saved it under."""
 
     plan: CapacityPlan | None = Field(default=None, description="the plan object the plan tool returned")
-    plan_id: str | None = Field(default=None, max_length=128, description="the id of a plan the plan tool saved")
+    plan_id: PlanId | None = Field(default=None, description="the id of a plan the plan tool saved")
 
     @model_validator(mode="after")
     def _one(self) -> PlanRef:
@@ -107,7 +198,7 @@ class InventorySource(Args):
 
     cluster: bool = Field(default=False, description="read the live cluster the server is connected to")
     inventory_yaml: str | None = Field(
-        default=None, max_length=2_000_000, description="an inventory in `navigator inventory --export` format"
+        default=None, max_length=YAML_CHARS, description="an inventory in `navigator inventory --export` format"
     )
     allow_unknown_gpus: bool = Field(default=False, description="keep nodes whose GPU is not in the catalog")
 
@@ -125,12 +216,37 @@ class InventorySource(Args):
 
 
 class FitArgs(InventorySource):
-    modelcar_yaml: str = Field(min_length=1, max_length=2_000_000, description="the model-car YAML (never modified)")
+    modelcar_yaml: str = Field(min_length=1, max_length=YAML_CHARS, description="the model-car YAML (never modified)")
     vllm_version: str | None = Field(default=None, max_length=32, description="size for this vLLM release")
-    model_configs: dict[str, str] = Field(
+    model_configs: dict[EntryName, ConfigOrReference] = Field(
         default_factory=dict,
-        description="entry name → Hugging Face id or config.json path, read in place of an image that cannot be read",
+        max_length=MODEL_CONFIGS,
+        description="entry name → the model read in place of an image that cannot be read: a catalog name, Hugging "
+        "Face id, public oci:// image or registry:// model, or the model's config.json content itself (a JSON object "
+        "as text); never a path on the server",
     )
+
+    def model_refs(self) -> dict[str, str]:
+        """``model_configs`` as references: a config.json given inline is registered (in this
+        process) and named by the ``upload://`` reference this call may then resolve."""
+        refs: dict[str, str] = {}
+        for entry, value in self.model_configs.items():
+            if value.lstrip().startswith("{"):
+                ref, _ = register_config(value.encode("utf-8"), filename=f"{entry[:80]}.json")
+                permit_upload(ref)
+                refs[entry] = ref
+            else:
+                refs[entry] = value
+        return refs
+
+
+FIT = Bounds(
+    items={"model_configs": MODEL_CONFIGS},
+    chars={"modelcar_yaml": YAML_CHARS, "inventory_yaml": YAML_CHARS, "model_configs.*": CONFIG_CHARS},
+    keys={"model_configs": 253},
+    configs=frozenset({"model_configs.*"}),
+)
+INVENTORY = Bounds(chars={"inventory_yaml": YAML_CHARS})
 
 
 # ---- tools -------------------------------------------------------------------------------
@@ -207,7 +323,7 @@ def decide(args: FitArgs) -> tuple[DecisionReport, Inventory, str | None]:
         runtime_image_override=settings.vllm_runtime_image,
         vllm_version=args.vllm_version,
         inspect=None,  # image metadata needs skopeo and the registry's credentials: the CLI's job
-        models=args.model_configs,
+        models=args.model_refs(),
     )
     return report, inventory, note
 
@@ -226,6 +342,7 @@ READ_ONLY: list[ToolSpec] = [
         "the closest catalog matches.",
         ResolveArgs,
         resolve,
+        bounds=Bounds(references=frozenset({"model"})),
     ),
     ToolSpec(
         "estimate",
@@ -234,6 +351,7 @@ READ_ONLY: list[ToolSpec] = [
         "print for that run (what `navigator estimate --json` prints).",
         EstimateArgs,
         estimate,
+        bounds=Bounds(references=frozenset({"model"}), chars={"gpu": 128}) | FLAGS,
     ),
     ToolSpec(
         "plan",
@@ -242,6 +360,7 @@ READ_ONLY: list[ToolSpec] = [
         "plan_id to whatif, manifests or deploy.",
         PlanRequest,
         plan,
+        bounds=PLAN_REQUEST,
     ),
     ToolSpec(
         "whatif",
@@ -249,6 +368,7 @@ READ_ONLY: list[ToolSpec] = [
         "against the original (what `navigator whatif --json` prints).",
         WhatIfArgs,
         whatif,
+        bounds=INLINE_PLAN | SCENARIO,
     ),
     ToolSpec(
         "fit",
@@ -257,6 +377,7 @@ READ_ONLY: list[ToolSpec] = [
         FitArgs,
         fit,
         reads_cluster=True,
+        bounds=FIT,
     ),
     ToolSpec(
         "inventory",
@@ -265,5 +386,6 @@ READ_ONLY: list[ToolSpec] = [
         InventorySource,
         inventory,
         reads_cluster=True,
+        bounds=INVENTORY,
     ),
 ]
