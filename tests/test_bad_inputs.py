@@ -106,7 +106,7 @@ def test_files_that_are_not_files_are_said_without_hanging(tmp_path: Path, capsy
         (["whatif", "--plan", str(fifo), "--rps", "3"], "not a regular file (a device or a pipe?)"),
         (["fit", "--config", str(fifo)], "not a regular file (a device or a pipe?); expected a YAML file"),
         (["whatif", "--plan", str(deep), "--rps", "3"], "nested too deeply to be a plan"),
-        (["fit", "--config", config, "--report", "/proc/none/r.md"], "/proc/none/r.md: No such file or directory"),
+        (["fit", "--config", config, "--report", "/proc/none/r.md"], "--report /proc/none/r.md: could not be written"),
         (["manifests", "--plan", str(plan), "-n", "llm", "--out", "/proc/none"], "/proc/none: No such file"),
         (["inventory", "--export", str(tmp_path / "no" / "inv.yaml")], "inv.yaml: No such file or directory"),
     ]

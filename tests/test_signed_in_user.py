@@ -38,7 +38,7 @@ NS = "navigator-qa"
 ALICE = "sha256~alice-oauth-token-not-for-logs-111"
 BOB = "sha256~bob-oauth-token-not-for-logs-222"
 CAROL = "sha256~carol-oauth-token-not-for-logs-333"
-TEMPLATE_IMAGE = "registry.redhat.io/rhoai/odh-vllm-cuda-rhel9@sha256:aaaa"
+TEMPLATE_IMAGE = "registry.redhat.io/rhoai/odh-vllm-cuda-rhel9@sha256:" + "a" * 64
 ISVCS = f"/apis/serving.kserve.io/v1beta1/namespaces/{NS}/inferenceservices"
 
 
