@@ -18,7 +18,7 @@ replica adds ``spec.worker`` and ``spec.parallelism`` (LeaderWorkerSet; the data
 worker preset turns ``data``, ``dataLocal``, ``expert`` and ``tensor`` into vLLM's flags:
 ``docs/samples/llmisvc/dp-ep/deepseek-r1-gpu-rdma-roce/llm-inference-service-dp-ep-deepseek-r1-gpu-deepep-ht.yaml``).
 
-Nothing is a placeholder: the image comes from the cluster's presets, a gated ``hf://`` repo's
+Every value written is a real one: the image comes from the cluster's presets, a gated ``hf://`` repo's
 token is a Secret referenced by name (``SecretNeed``), and what only the cluster knows (its
 RDMA device resource, its secondary network) is said in a note, never written as a guess.
 """
