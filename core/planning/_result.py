@@ -15,14 +15,14 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from core.architecture import ModelArchitecture
 from core.catalog import GpuSpec, Task
-from core.decision import support, supports_bf16
+from core.decision import support
 from core.planning._candidates import Outcome, outcome
 from core.planning._cost import HOURS_PER_MONTH
 from core.planning._defaults import is_pooling
 from core.planning._fleet import Placement, place
 from core.planning._inputs import PlanRequest
 from core.planning._replica import Rejected
-from core.planning._variants import Variant
+from core.planning._variants import Variant, vllm_args
 from core.sizing import Figure, estimate_memory, ordered_quantiles
 from core.sizing._efficiency import Regime, model_class, ranged
 
@@ -126,16 +126,7 @@ def redundancy_words(replicas_min: int, spread: bool | None, nodes: int | None =
 
 
 def _args(o: Outcome) -> list[str]:
-    variant, gpu = o.variant, o.gpu
-    args = [f"--tensor-parallel-size={o.tp}", f"--max-model-len={o.max_len}"]
-    if variant.quantization:
-        args.append(f"--quantization={variant.quantization}")
-    if variant.kv_cache_dtype != "auto":
-        args.append(f"--kv-cache-dtype={variant.kv_cache_dtype}")
-    if not supports_bf16(gpu):
-        args.append("--dtype=float16")
-    args.append(f"--max-num-seqs={o.chosen.concurrency}")
-    return args
+    return vllm_args(o.variant, o.gpu, o.max_len, o.chosen.concurrency, tp=o.tp)
 
 
 def _written_kv(o: Outcome) -> int:

@@ -82,3 +82,17 @@ def variants(
     if choice == "none":
         return [v for v in out if v.method == "none"]
     return out
+
+
+def vllm_args(variant: Variant, gpu: GpuSpec, max_len: int, seqs: int, *, tp: int | None = None) -> list[str]:
+    """The vLLM arguments a replica of this variant adds (the plan's, and each llm-d pool's)."""
+    args = [f"--tensor-parallel-size={tp}"] if tp else []
+    args.append(f"--max-model-len={max_len}")
+    if variant.quantization:
+        args.append(f"--quantization={variant.quantization}")
+    if variant.kv_cache_dtype != "auto":
+        args.append(f"--kv-cache-dtype={variant.kv_cache_dtype}")
+    if not supports_bf16(gpu):
+        args.append("--dtype=float16")
+    args.append(f"--max-num-seqs={seqs}")
+    return args

@@ -14,7 +14,7 @@ from core.planning._cost import HOURS_PER_MONTH, price_for
 from core.planning._inputs import PlanRequest, SloTargets
 from core.planning._replica import CONCURRENCY_GRID, Point
 from core.planning._result import resources_for
-from core.planning._variants import Variant
+from core.planning._variants import Variant, vllm_args
 from core.planning.llmd._layout import Layout, multi_node_layout, node_size, one_node_weights
 from core.planning.llmd._models import LlmdOption, LlmdPool, checkpoint_of
 from core.planning.llmd._physics import (
@@ -32,7 +32,6 @@ from core.planning.llmd._plan_rules import (
     point,
     replica_counts,
     serving_flags,
-    vllm_args,
     widened,
 )
 from core.planning.queueing import service_cv2, slots_needed, wait_quantiles

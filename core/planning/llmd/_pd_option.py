@@ -9,12 +9,12 @@ from core.planning._candidates import tp_options
 from core.planning._cost import HOURS_PER_MONTH, price_for
 from core.planning._inputs import PlanRequest, SloTargets
 from core.planning._result import CandidateResult, resources_for
-from core.planning._variants import Variant
+from core.planning._variants import Variant, vllm_args
 from core.planning.llmd._disaggregation import PdPlan, pd_combo, pd_side
 from core.planning.llmd._gain import gain
 from core.planning.llmd._models import LlmdGain, LlmdOption, LlmdPool, Parallelism, checkpoint_of
 from core.planning.llmd._physics import RDMA_GBYTES_PER_S_PER_GPU, prefill_seconds
-from core.planning.llmd._plan_rules import estimate, limit_violations, per_node_plain, vllm_args
+from core.planning.llmd._plan_rules import estimate, limit_violations, per_node_plain
 from core.sizing import Figure
 
 PD_CONNECTOR_ARG = '--kv-transfer-config={"kv_connector":"NixlConnector","kv_role":"kv_both"}'

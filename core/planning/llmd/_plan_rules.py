@@ -64,20 +64,6 @@ def serving_flags(variant: Variant, gpu: GpuSpec, req: PlanRequest, max_len: int
     )
 
 
-def vllm_args(variant: Variant, gpu: GpuSpec, max_len: int, seqs: int, *, tp: int | None = None) -> list[str]:
-    """vLLM arguments a pool's replicas add (as core.planning._result._args writes them)."""
-    args = [f"--tensor-parallel-size={tp}"] if tp else []
-    args.append(f"--max-model-len={max_len}")
-    if variant.quantization:
-        args.append(f"--quantization={variant.quantization}")
-    if variant.kv_cache_dtype != "auto":
-        args.append(f"--kv-cache-dtype={variant.kv_cache_dtype}")
-    if not supports_bf16(gpu):
-        args.append("--dtype=float16")
-    args.append(f"--max-num-seqs={seqs}")
-    return args
-
-
 def per_node_plain(req: PlanRequest, gpu: GpuSpec) -> int:
     """GPUs one single-node replica may use (core.planning._plan._per_node)."""
     limit = req.constraints.max_gpus_per_node
