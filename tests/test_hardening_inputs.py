@@ -351,6 +351,38 @@ def test_qa_dry_run_reads_the_config_as_a_run_does(backend: str, config: str, sa
     assert not done.stdout, "nothing is printed as if it would run"
 
 
+def test_a_run_reads_the_config_before_anything_starts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every caller of the runners (the QA page, the MCP tool) gets the dry run's check, not only the CLI."""
+    from pydantic import SecretStr
+
+    from core.qa import QaRequest, run_podman
+
+    bomb = tmp_path / "bomb.yaml"
+    bomb.write_text(BOMB)
+    kubeconfig = tmp_path / "kubeconfig"
+    kubeconfig.write_text("apiVersion: v1\nkind: Config\n")
+    stand_in = tmp_path / "bin"
+    stand_in.mkdir()
+    (stand_in / "podman").write_text("#!/bin/sh\necho started >> \"$0.calls\"\n")
+    (stand_in / "podman").chmod(0o755)
+    request = QaRequest(config_path=bomb, kubeconfig=kubeconfig, pull_secrets={"quay.io": SecretStr("x")})
+    monkeypatch.setenv("PATH", f"{stand_in}:{os.environ['PATH']}")
+    result = run_podman(request)
+    assert result.status == "QA_ERROR:INTERNAL", result.status
+    assert "through aliases" in result.detail and str(bomb) in result.detail, result.detail
+    assert not (stand_in / "podman.calls").exists(), "podman was never started"
+
+
+def test_a_benchmark_run_below_the_rate_floor_is_refused_in_core() -> None:
+    from pydantic import ValidationError
+
+    from core.sizing import BenchmarkRun
+
+    with pytest.raises(ValidationError, match=r"at least 0\.01 requests per second"):
+        BenchmarkRun(input_tokens=100, output_tokens=100, request_rate=1e-8)
+    assert BenchmarkRun(input_tokens=100, output_tokens=100, request_rate=0.01).request_rate == 0.01
+
+
 def test_qa_dry_run_of_a_good_config_still_prints_the_command() -> None:
     done = navigator("qa", "--config", str(SAMPLE_CONFIG), "--dry-run")
     assert done.returncode == 0 and done.stdout.startswith("podman run"), done.stderr

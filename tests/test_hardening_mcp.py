@@ -494,6 +494,25 @@ def test_system_namespaces_are_refused_on_every_path(tmp_path: Path, plan_json: 
     ((is_error, text),) = mcp_calls(("qa_run", qa), allow_apply=True)  # the QA Job's project
     assert is_error
     refused(text, said)
+    gone = {"name": "llama", "namespace": "kube-system", "confirm": True}
+    ((is_error, text),) = mcp_calls(("delete", gone), allow_apply=True)  # nothing of ours is ever there
+    assert is_error
+    refused(text, said)
+
+
+@pytest.mark.parametrize(
+    ("image", "said"),
+    [
+        ("quay.io/vllm/vllm-openai:latest", "names no fixed build"),
+        ("quay.io/vllm/vllm-openai", "names no fixed build"),
+        ("quay.io/vllm/vllm-openai:v0.15.1\nx", "holds no whitespace"),
+    ],
+)
+def test_qa_run_takes_only_a_pinned_runtime_image(image: str, said: str) -> None:
+    qa = {"modelcar_yaml": MODELCAR, "runtime_image": image, "confirm": True}
+    ((is_error, text),) = mcp_calls(("qa_run", qa), allow_apply=True)
+    assert is_error
+    refused(text, "runtime_image", said)
 
 
 def test_the_manifests_tool_refuses_what_the_cli_refuses(plan_json: dict[str, Any]) -> None:

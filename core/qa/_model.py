@@ -104,6 +104,20 @@ class QaRequest(BaseModel):
             raise ValueError(f"the suite accepts pull secrets only for {', '.join(PULL_SECRET_ENV)}, not {unknown}")
         return {k: s for k, s in v.items() if s.get_secret_value().strip()}
 
+    @field_validator("runtime_image", "test_image")
+    @classmethod
+    def _image(cls, v: str | None) -> str | None:
+        from core.manifests import image_problem, is_floating  # the deploy's own rules for an image reference
+
+        if v is None:
+            return v
+        problem = image_problem(v)
+        if problem is not None:
+            raise ValueError(problem)
+        if is_floating(v):
+            raise ValueError(f"{v} names no fixed build (no tag, or :latest); give a version tag or a digest")
+        return v
+
     @field_validator("accelerator_type")
     @classmethod
     def _accelerator(cls, v: str) -> str:

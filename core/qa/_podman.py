@@ -19,7 +19,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from core.qa._model import PULL_SECRET_ENV, TEST_PATH, WORKDIR, QaCode, QaRequest, QaResult
+from core.errors import InputError
+from core.qa._model import PULL_SECRET_ENV, TEST_PATH, WORKDIR, QaCode, QaRequest, QaResult, check_config
 from core.qa._outcome import RunRecorder
 from core.qa._redact import Redactor, kubeconfig_secrets
 
@@ -84,6 +85,10 @@ def precheck(request: QaRequest, *, need_podman: bool) -> tuple[QaCode, str] | N
         return "PULL_SECRET_MISSING", "no registry pull secret given"
     if not request.config_path.is_file():
         return "INTERNAL", f"model-car config {request.config_path} not found"
+    try:  # every run reads the config as `--dry-run` and `fit` do: a YAML bomb never reaches the suite
+        check_config(request.config_path)
+    except InputError as exc:
+        return "INTERNAL", f"model-car config {request.config_path}: {exc}"
     return None
 
 

@@ -54,6 +54,8 @@ class BenchmarkRun(BaseModel):
     def _finite(self) -> BenchmarkRun:
         if math.isnan(self.request_rate):
             raise ValueError("request_rate must be a number of requests per second or inf")
+        if self.request_rate < 0.01:  # one request every 100 s: slower runs' figures round to zero
+            raise ValueError("request_rate: give at least 0.01 requests per second (one every 100 s), or inf")
         return self
 
     def describe(self) -> str:

@@ -174,6 +174,7 @@ def delete_tool(args: DeleteArgs, call: Call) -> dict[str, Any]:
     namespace = args.namespace or load_settings().namespace
     if not namespace:
         raise InputError("namespace: give the project the InferenceService is in")
+    check_namespace(namespace)  # as deploy: nothing of Navigator's is ever in kube-*, openshift-* or default
     if not args.confirm:
         _refuse(f"delete {args.name}")
     conn = _connection()
