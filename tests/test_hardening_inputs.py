@@ -363,7 +363,7 @@ def test_a_run_reads_the_config_before_anything_starts(tmp_path: Path, monkeypat
     kubeconfig.write_text("apiVersion: v1\nkind: Config\n")
     stand_in = tmp_path / "bin"
     stand_in.mkdir()
-    (stand_in / "podman").write_text("#!/bin/sh\necho started >> \"$0.calls\"\n")
+    (stand_in / "podman").write_text('#!/bin/sh\necho started >> "$0.calls"\n')
     (stand_in / "podman").chmod(0o755)
     request = QaRequest(config_path=bomb, kubeconfig=kubeconfig, pull_secrets={"quay.io": SecretStr("x")})
     monkeypatch.setenv("PATH", f"{stand_in}:{os.environ['PATH']}")
