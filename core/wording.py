@@ -11,10 +11,31 @@ import re
 import shutil
 import textwrap
 from collections.abc import Callable, Mapping
-from typing import Any
+from contextvars import ContextVar
+from typing import Any, Literal
 
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
+
+Surface = Literal["terminal", "page"]
+_SURFACE: ContextVar[Surface] = ContextVar("navigator_surface", default="terminal")
+
+
+def set_surface(surface: Surface) -> None:
+    """Say where the words built in this context are read: the app sets ``"page"`` at the top of
+    every run (Streamlit runs a session's script in its own thread, so the setting stays there);
+    the CLI and the MCP server keep the default, ``"terminal"``."""
+    _SURFACE.set(surface)
+
+
+def how_to_set(flag: str, field: str) -> str:
+    """How the reader changes a setting: the CLI's option in a terminal, the field a page has for it.
+    A page never shows a flag it has no box for::
+
+        how_to_set("--gpu any", "GPU types to weigh: Whole catalog")
+        # '--gpu any' on the command line, 'GPU types to weigh: Whole catalog' in the app
+    """
+    return field if _SURFACE.get() == "page" else flag
 
 
 def _num(v: Any) -> str:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from core.wording import set_surface
 from frontend import services
 from frontend.components.status import connection_sidebar
 from frontend.heap import settle_heap
@@ -18,6 +19,7 @@ from frontend.heap import settle_heap
 PAGES = Path(__file__).parent / "views"
 
 st.set_page_config(page_title="Navigator", page_icon=":material/explore:", layout="wide")
+set_surface("page")  # core's words name the app's fields, not the CLI's flags
 
 settings, settings_error = services.settings()
 if settings_error:

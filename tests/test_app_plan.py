@@ -120,7 +120,10 @@ def test_url_restores_a_saved_plan(cache: Path) -> None:
     fresh.run()
     fresh.switch_page("views/capacity_plan.py").run()
     assert not fresh.exception
-    assert any(plan_id in s.value for s in fresh.success)
+    assert any("meets every target" in s.value for s in fresh.success)
+    shown = [m.value for m in fresh.markdown if "replicas of" in m.value]
+    assert shown and shown == [m.value for m in first.markdown if "replicas of" in m.value], "the same plan"
+    assert fresh.number_input(key="plan_rps").value == first.number_input(key="plan_rps").value
 
 
 def test_what_if_sliders_move_the_plan(cache: Path) -> None:

@@ -36,6 +36,54 @@ _ALLOWED_CODES = re.compile(r"^(?:NAVIGATOR_\w+|HF_\w+|AWS_\w+|\w+_PULL_SECRET|K
 _LIBRARY = re.compile(r"Input should be|Value error|validation error|Field required|Traceback \(most recent")
 _NONE = re.compile(r"(?<![\w`])(?:None|nan|NaN)(?![\w`])")
 _PLURAL = re.compile(r"\w\(s\)|\b1 (?:GPUs|replicas|nodes|requests|tokens)\b")
+_ID = re.compile(r"\b(?:plan|wf)-[0-9a-f]{12}\b")
+"""A saved plan's or a conversation's id: the page names the thing (its model, traffic and date)."""
+_VLLM_FLAGS = frozenset(
+    {
+        "--max-model-len",
+        "--tensor-parallel-size",
+        "--pipeline-parallel-size",
+        "--dtype",
+        "--gpu-memory-utilization",
+        "--quantization",
+        "--kv-cache-dtype",
+        "--max-num-seqs",
+        "--max-num-batched-tokens",
+        "--block-size",
+        "--enforce-eager",
+        "--mamba-cache-mode",
+        "--model",
+        "--num-prompts",
+        "--request-rate",
+        "--port",
+        "--host",
+    }
+)
+"""vLLM's own flags (`vllm serve`, `vllm bench serve`): what a page shows in the arguments it writes."""
+
+
+def _navigator_flags() -> frozenset[str]:
+    """The CLI's own options that are not vLLM's: a page has a field for each, never the flag."""
+    import argparse
+
+    from navigator.cli import build_parser
+
+    flags: set[str] = set()
+
+    def walk(parser: argparse.ArgumentParser) -> None:
+        for action in parser._actions:
+            flags.update(o for o in action.option_strings if o.startswith("--"))
+            if isinstance(action, argparse._SubParsersAction):
+                for sub in action.choices.values():
+                    walk(sub)
+
+    walk(build_parser())
+    return frozenset(flags - _VLLM_FLAGS - {"--help"})
+
+
+_NAV_FLAG = re.compile(
+    r"(?<![\w-])(?:" + "|".join(sorted(map(re.escape, _navigator_flags()), key=len, reverse=True)) + r")(?![\w-])"
+)
 
 
 def _words(text: str) -> str:
@@ -76,6 +124,8 @@ def problems(at: AppTest) -> list[str]:
         found += [m.group(0) for m in _LIBRARY.finditer(text)]
         found += [m.group(0) for m in _NONE.finditer(words)]
         found += [m.group(0) for m in _PLURAL.finditer(words)]
+        found += [m.group(0) for m in _ID.finditer(text)]
+        found += [m.group(0) for m in _NAV_FLAG.finditer(re.sub(r"```.*?```", " ", text, flags=re.S))]
         if found:
             out.append(f"{kind}: {found} in {text[:160]!r}")
     return out

@@ -248,7 +248,7 @@ def test_capacity_plan_then_what_if_in_chromium(app_url: str, browser: object) -
     nav_link(page, "What-if").click()
     wait_for_app(page)
     expect(page.locator("h1", has_text="What-if")).to_be_visible()
-    expect(page.get_by_text("Starting from plan")).to_be_visible()
+    expect(page.get_by_text("Starting from the plan")).to_be_visible()
     chart = page.locator('[data-testid="stVegaLiteChart"]')
     expect(chart.locator("text", has_text="this what-if: ×1")).to_be_visible()  # drawn, with its marker
     page.get_by_role("slider").first.focus()

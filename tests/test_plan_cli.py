@@ -122,3 +122,32 @@ def test_plan_and_whatif_text_in_words_with_the_price_said_plainly(tmp_path: Pat
     broken.write_text('{"id": 1}')
     said = navigator("whatif", "--plan", str(broken)).stderr
     assert "not a Navigator plan (field id: give text)" in said and internal_names(said) == [], said
+
+
+def test_a_target_met_only_at_the_estimate_is_said_with_its_range() -> None:
+    """A plan that meets its end-to-end target while the figure's range reaches past it says so,
+    with both numbers, on the line after the figures (the report and the app print the same lines)."""
+    done = navigator(
+        "plan",
+        *("--model", "Mistral-7B-v0.3", "--rps", "40", "--input-tokens", "512", "--output-tokens", "200"),
+        *("--p95-e2e-ms", "2000"),
+    )
+    assert done.returncode == 0, done.stderr
+    (caution,) = [line.strip() for line in done.stdout.splitlines() if line.strip().startswith("Caution:")]
+    data = json.loads(
+        navigator(
+            "plan",
+            *("--model", "Mistral-7B-v0.3", "--rps", "40", "--input-tokens", "512", "--output-tokens", "200"),
+            *("--p95-e2e-ms", "2000", "--json"),
+        ).stdout
+    )
+    e2e = data["chosen"]["e2e_p95_ms"]
+    assert e2e["expected"] <= 2000 < e2e["high"], e2e  # the case the caution is for
+    assert caution.startswith("Caution: the targets are met at the estimate, but "), caution
+    assert f"end-to-end p95 ranges to {e2e['high']:,.0f} ms (target 2,000 ms)" in caution, caution
+    generous = navigator(
+        "plan",
+        *("--model", "Mistral-7B-v0.3", "--rps", "40", "--input-tokens", "512", "--output-tokens", "200"),
+        *("--p95-e2e-ms", "60000"),
+    )
+    assert "end-to-end p95 ranges" not in generous.stdout, "no caution for a target the whole range is inside"

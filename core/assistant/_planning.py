@@ -19,6 +19,7 @@ from core.planning import (
     PlanRequest,
     SloTargets,
     TrafficProfile,
+    caution_line,
     checkpoint_lines,
     context_lines,
     headline_lines,
@@ -194,6 +195,8 @@ def plan_text(plan: CapacityPlan) -> str:
             + (f"\n\n{llmd}" if llmd else "")
         )
     verdict = "Meets every target." if c.meets_slo else "Closest option, but it misses: " + "; ".join(c.violations)
+    if caution_line(c, plan.targets):
+        verdict = "Meets every target at the estimate; a range reaches past its target (the caution below)."
     lines = [
         f"**{plan.model}** on **{c.gpus_per_replica} × {c.gpu}** per replica ({c.precision}, KV cache "
         f"{c.kv_cache_dtype}). {verdict}",

@@ -42,6 +42,7 @@ from core.manifests import (
 )
 from core.manifests._build import BUILTIN_RUNTIME, Provider
 from core.planning import CapacityPlan
+from core.wording import how_to_set
 
 
 class ClusterFacts(BaseModel):
@@ -138,13 +139,14 @@ def _runtime_fields(
     if pinned is None:
         raise InputError(
             f"runtime image: no cluster template was read and no public {provider} vLLM image is pinned for "
-            f"vLLM {vllm_version or 'the version the sizing assumed'}; give one with --runtime-image (or the vLLM "
-            "image field on the Deploy page), or connect to the cluster to use its own template"
+            f"vLLM {vllm_version or 'the version the sizing assumed'}; give one "
+            f"({how_to_set('--runtime-image', 'the vLLM image field')}), or connect to the cluster to use its own "
+            "template"
         )
     return {"runtime_image": pinned.image, "runtime_version": pinned.vllm_version}, (
         f"no cluster template read: vLLM runtime image {pinned.image}, {pinned.source} (vLLM {pinned.vllm_version}); "
         "on OpenShift AI, connect to the cluster to deploy with its own template image, or give another pinned image "
-        "(--runtime-image, or the vLLM image field on the Deploy page)"
+        f"({how_to_set('--runtime-image', 'the vLLM image field')})"
     )
 
 

@@ -26,7 +26,7 @@ from core.manifests._autoscaling import scaling_fields
 from core.manifests._build import DeploymentMode, DeploymentSpec, Provider, Toleration
 from core.manifests._deployment import MAX_REPLICAS, control_problem
 from core.planning import CapacityPlan, resources_for
-from core.wording import problem_in_words
+from core.wording import how_to_set, problem_in_words
 
 MAX_GPUS_PER_REPLICA = 64
 MAX_CPU = 1_024
@@ -103,8 +103,9 @@ def _placement(
         what += ["the tolerations"] if tolerations else []
         notes.append(
             f"{' and '.join(what) or 'the placement'} come{'s' if len(what) < 2 else ''} from the sample inventory "
-            "the plan was made with, which describes no real cluster: read your cluster's nodes (the GPU inventory "
-            "page, or --cluster on the command line) or give your inventory file so they match your nodes"
+            "the plan was made with, which describes no real cluster: read your cluster's nodes "
+            f"({how_to_set('--cluster', 'the GPU inventory page')}) or give your inventory file so they match "
+            "your nodes"
         )
     return selector, tolerations, notes
 

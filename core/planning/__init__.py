@@ -24,10 +24,12 @@ from core.planning._result import CandidateResult, resources_for
 from core.planning._whatif import Deltas, Scenario, SweepPoint, WhatIfResult, apply_scenario, rps_sweep, what_if
 from core.planning._words import (
     candidate_table,
+    caution_line,
     context_lines,
     figure_text,
     headline_lines,
     latency_figures,
+    range_cautions,
     targets_text,
 )
 from core.planning.llmd import (
@@ -72,6 +74,7 @@ __all__ = [
     "apply_scenario",
     "build_plan",
     "candidate_table",
+    "caution_line",
     "checkpoint_lines",
     "configuration",
     "context_lines",
@@ -90,6 +93,7 @@ __all__ = [
     "plan_id",
     "plan_markdown",
     "price_for",
+    "range_cautions",
     "recommend_models",
     "resources_for",
     "rps_sweep",

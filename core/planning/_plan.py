@@ -28,6 +28,7 @@ from core.planning._replica import Rejected
 from core.planning._result import CandidateResult, evaluate, result
 from core.planning._variants import Variant, variants
 from core.planning.llmd import LlmdAdvice, llmd_advice
+from core.wording import how_to_set
 
 
 class Alternatives(BaseModel):
@@ -127,7 +128,8 @@ def gpu_scope(request: PlanRequest, catalog: Catalog) -> tuple[list[GpuSpec], st
         return (
             gpus,
             f"the GPU types in your cluster ({fleet.source if fleet else ''}): {', '.join(g.name for g in gpus)}; "
-            "choose the whole catalog (--gpu any) to weigh every GPU",
+            f"choose the whole catalog ({how_to_set('--gpu any', 'GPU types to weigh: Whole catalog')}) to weigh "
+            "every GPU",
             False,
         )
     gpus = list({g.name: g for g in [*_catalog_gpus(catalog), *in_fleet]}.values())

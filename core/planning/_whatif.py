@@ -15,6 +15,7 @@ from core.errors import InputError
 from core.planning._inputs import PlanRequest, QuantChoice, TrafficProfile
 from core.planning._plan import CapacityPlan, Configuration, build_plan, configuration_of, plan_for_architecture
 from core.planning._result import CandidateResult
+from core.wording import how_to_set
 
 
 class Scenario(BaseModel):
@@ -142,8 +143,9 @@ def _scope(plan: CapacityPlan, scenario: Scenario, full: bool) -> tuple[frozense
         return None, f"every GPUs-per-replica and precision on {scenario.gpu}"
     only = plan_configurations(plan)
     return only, (
-        f"the plan's choice and its {len(only) - 1} leading alternatives; re-plan on the Capacity plan page "
-        "(or `navigator whatif --full`) to sweep every configuration again"
+        f"the plan's choice and its {len(only) - 1} leading alternatives; "
+        + how_to_set("`navigator whatif --full`", "re-plan on the Capacity plan page")
+        + " to sweep every configuration again"
     )
 
 

@@ -88,6 +88,35 @@ def replicas_text(c: CandidateResult) -> str:
     )
 
 
+def range_cautions(c: CandidateResult, slo: SloTargets) -> list[str]:
+    """Each target the estimate meets while its range reaches past it (``"end-to-end p95 ranges to
+    2,273 ms (target 2,000 ms)"``): a plan that "meets every target" says where that rests on the estimate
+    alone, so nobody reads the range as inside the target."""
+    name = "request latency" if c.pooling else "TTFT"
+    pairs: list[tuple[str, Figure | None, float | None]] = [
+        (f"{name} p50", c.ttft_p50_ms, slo.p50_ttft_ms),
+        (f"{name} p95", c.ttft_p95_ms, slo.p95_ttft_ms),
+        ("TPOT p95", None if c.pooling else c.tpot_p95_ms, slo.p95_tpot_ms),
+        ("end-to-end p95", c.e2e_p95_ms, slo.p95_e2e_ms),
+    ]
+    out = []
+    for label, fig, target in pairs:
+        if fig is None or target is None or not fig.expected <= target < fig.high:
+            continue
+        digits = 1 if label.startswith("TPOT") else 0
+        out.append(f"{label} ranges to {fig.high:,.{digits}f} {fig.unit} (target {target:,.{digits}f} {fig.unit})")
+    return out
+
+
+def caution_line(c: CandidateResult, slo: SloTargets) -> str:
+    """One line for every target met at the estimate only, or "" when every range is inside."""
+    reaches = range_cautions(c, slo)
+    if not c.meets_slo or not reaches:
+        return ""
+    joined = reaches[0] if len(reaches) == 1 else ", ".join(reaches[:-1]) + " and " + reaches[-1]
+    return f"Caution: the targets are met at the estimate, but {joined}; measure on the cluster before relying on it"
+
+
 def headline_lines(plan: CapacityPlan) -> list[str]:
     """What to run and why, in the order a reviewer reads it."""
     c = plan.chosen
@@ -105,6 +134,7 @@ def headline_lines(plan: CapacityPlan) -> list[str]:
         f"{c.memory_request_gib} GiB memory",
     ]
     lines += [f"{name}: {figure_text(fig, digits)}" for name, fig, digits in latency_figures(c)]
+    lines.append(caution_line(c, plan.targets))
     lines.append(f"Cost: {cost_text(c)}")
     return [line for line in lines if line]
 

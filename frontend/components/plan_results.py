@@ -22,6 +22,7 @@ from core.errors import NavigatorError
 from core.planning import (
     CandidateResult,
     CapacityPlan,
+    caution_line,
     checkpoint_lines,
     configuration,
     context_lines,
@@ -187,8 +188,10 @@ def plan_results(plan: CapacityPlan, catalog: Catalog) -> None:
     assumptions and downloads."""
     key = plan_key(plan)
     c = plan.chosen
+    cautions = caution_line(c, plan.targets) if c is not None else ""
     if plan.feasible:
-        st.success(f"Plan {plan.id}: meets every target.", icon=":material/check_circle:")
+        at = " at the estimate (a range reaches past its target: the caution below)" if cautions else ""
+        st.success(f"The plan meets every target{at}.", icon=":material/check_circle:")
     else:
         st.error("Infeasible:\n\n" + "\n".join(f"- {r}" for r in plan.reasons), icon=":material/block:")
     if plan.why and plan.feasible:  # an infeasible plan's reasons are in the box above

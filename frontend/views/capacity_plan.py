@@ -78,7 +78,7 @@ if current is not None:
     fill_form(current, catalog)
     if (handoff := state.handoff_for(current)) is not None:
         st.info(
-            f"Filled from the Assistant conversation {handoff.workflow_id}: model, traffic, targets and limits "
+            "Filled from your Assistant conversation: model, traffic, targets and limits "
             "below are what it settled. Change any of them and press Plan to re-plan.",
             icon=":material/forum:",
         )
@@ -247,5 +247,8 @@ if current is None:
     st.info("Fill in the traffic and targets and press Plan.")
 else:
     if field_errors:
-        st.caption(f"Below: the last plan made ({current.id}), for the values before this change.")
+        st.caption(
+            f"Below: the last plan made ({current.model}, {current.request.traffic.rps:g} requests/s), "
+            "for the values before this change."
+        )
     plan_results(current, catalog)

@@ -72,7 +72,7 @@ if handoff is not None and handoff.namespace and st.session_state.get("dp_ns_fro
     st.session_state["dp_ns_from"] = handoff.plan_id
 if handoff is not None:
     st.info(
-        f"From the Assistant conversation {handoff.workflow_id}: its plan"
+        "From your Assistant conversation: its plan"
         + (f" and project {handoff.namespace}" if handoff.namespace else "")
         + ".",
         icon=":material/forum:",

@@ -155,9 +155,9 @@ else:
     req = plan.request
     handoff = state.handoff_for(plan)
     st.caption(
-        f"Starting from plan {plan.id}"
-        + (f" (from the Assistant conversation {handoff.workflow_id})" if handoff else "")
-        + f": {plan.model}, {req.traffic.rps:g} RPS, "
+        "Starting from the plan"
+        + (" your Assistant conversation settled" if handoff else "")
+        + f" for {plan.model}: {req.traffic.rps:g} RPS, "
         f"{base.replicas_target}×{base.gpus_per_replica}×{base.gpu} {base.precision}."
     )
     what_if_panel(plan)
