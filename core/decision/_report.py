@@ -275,17 +275,22 @@ def report_markdown(report: DecisionReport) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _short(text: str, limit: int = 150) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-def report_overlay(config: ModelCarConfig, report: DecisionReport, *, base_text: str | None = None) -> str:
+def report_overlay(
+    config: ModelCarConfig, report: DecisionReport, *, base_text: str | None = None, runnable_only: bool = False
+) -> str:
     """The generated overlay: GO_WITH_CHANGES entries get their fixed arguments, NO_GO ones a
-    note; with the base file's text, that text edited in place (comments and layout kept)."""
+    note; with the base file's text, that text edited in place (comments and layout kept).
+    ``runnable_only``: the NO-GO entries left out (what a QA run deploys: a model that cannot
+    start on this cluster would only fail the suite)."""
+    if runnable_only:
+        no_go = {d.name for d in report.decisions if d.verdict == "NO_GO"}
+        config = config.model_copy(update={"entries": [e for e in config.entries if e.name not in no_go]})
+        report = report.model_copy(update={"decisions": [d for d in report.decisions if d.name not in no_go]})
+        base_text = None  # written afresh: an in-place edit would keep the entries left out
     optimized = {d.name: d.optimized_args for d in report.decisions if d.verdict == "GO_WITH_CHANGES"}
-    notes = {
-        d.name: _short(
-            "; ".join([f"{c.flag}: {c.reason}" for c in d.changes][:2] or [reason_words(r) for r in d.reasons[:1]])
+    notes = {  # whole: the overlay wraps them over comment lines, never cuts them
+        d.name: "; ".join(
+            [f"{c.flag}: {c.reason}" for c in d.changes] or [reason_words(r).rstrip(".") for r in d.reasons]
         )
         for d in report.decisions
         if d.verdict != "GO"

@@ -11,13 +11,12 @@ from core.modelcar._config import (
     parse_modelcar_text,
 )
 from core.modelcar._image import ImageInfo, inspect_image
-from core.modelcar._overlay import VERDICT_WORDS, diff_text, overlay_path, overlay_yaml, write_overlay
+from core.modelcar._overlay import diff_text, overlay_path, overlay_yaml, write_overlay
 
 __all__ = [
     "ALLOWED_REGISTRIES",
     "OBSOLETE",
     "RUNTIME_OWNED",
-    "VERDICT_WORDS",
     "ImageInfo",
     "ModelCarConfig",
     "ModelCarEntry",

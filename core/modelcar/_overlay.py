@@ -29,6 +29,7 @@ from ruamel.yaml.util import load_yaml_guess_indent
 
 from core.errors import StoreError
 from core.modelcar._config import ModelCarConfig
+from core.wording import VERDICT_WORDS, wrapped
 from core.yamlio import dump_yaml
 
 
@@ -44,8 +45,8 @@ def overlay_path(base: str | Path) -> Path:
     return p.with_name(f"{stem}.generated.yaml")
 
 
-VERDICT_WORDS = {"GO": "GO", "GO_WITH_CHANGES": "GO with changes", "NO_GO": "NO-GO"}
-"""Verdicts as people read them (the enum values stay in JSON)."""
+NOTE_WIDTH = 100
+"""Columns of a note comment in the overlay: a long reason takes more lines, never a cut."""
 
 
 def _header(config: ModelCarConfig, verdicts: Mapping[str, str]) -> list[str]:
@@ -108,7 +109,9 @@ def _edit_in_place(
         verdict = verdicts.get(name)
         if verdict in ("GO_WITH_CHANGES", "NO_GO"):
             note = f"navigator fit: {VERDICT_WORDS[verdict]}" + (f" — {notes[name]}" if notes.get(name) else "")
-            entries.yaml_set_comment_before_after_key(index, before=note, indent=_item_indent(base_text))
+            indent = _item_indent(base_text)
+            lines = wrapped(note, NOTE_WIDTH - indent - 2, hanging="  ")  # whole, over as many lines as it takes
+            entries.yaml_set_comment_before_after_key(index, before="\n".join(lines), indent=indent)
     out = io.StringIO()
     y.dump(doc, out)
     return out.getvalue()

@@ -12,7 +12,6 @@ from core.cluster import Inventory, load_inventory
 from core.decision import DecisionReport, build_report, change_words, report_markdown, report_overlay
 from core.errors import NavigatorError
 from core.modelcar import (
-    VERDICT_WORDS,
     ModelCarConfig,
     diff_text,
     inspect_image,
@@ -20,7 +19,7 @@ from core.modelcar import (
     parse_modelcar_text,
 )
 from core.samples import sample_path
-from core.wording import count_of, reason_words
+from core.wording import VERDICT_WORDS, count_of, reason_words
 from frontend import services, state
 from frontend.components.charts import memory_breakdown_figure
 

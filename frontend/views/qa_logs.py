@@ -19,6 +19,7 @@ from core.errors import NavigatorError
 from core.manifests import to_yaml
 from core.qa import ACCELERATORS, DEFAULT_TEST_IMAGE, PULL_SECRET_ENV, QaRequest, QaResult, masked_command, masked_job
 from core.samples import sample_path
+from core.wording import listing
 from frontend import services, state
 
 settings, _ = services.settings()
@@ -107,7 +108,12 @@ def _live(run_id: str) -> None:
 # What other pages already know: the decision's overlay, the inventory's GPU provider, and the
 # vLLM image of the cluster's template (settings override it).
 report, report_config = state.current_report(), state.current_report_config()
-overlay = report_overlay(report_config, report) if report is not None and report_config is not None else None
+overlay = (
+    report_overlay(report_config, report, runnable_only=True)
+    if report is not None and report_config is not None and any(d.verdict != "NO_GO" for d in report.decisions)
+    else None
+)
+left_out = [d.name for d in report.decisions if d.verdict == "NO_GO"] if overlay is not None and report else []
 loaded = state.inventory_state()
 inventory_provider = next(
     (p.provider for n in (loaded.inventory.nodes if loaded else []) for p in n.accelerators if p.provider), None
@@ -139,6 +145,11 @@ with st.form("qa_start"):
     if overlay is not None:
         sources.insert(0, "Generated overlay (Decision report)")
     source = st.radio("Model-car config", sources, horizontal=True, key="qa_src")
+    if left_out:
+        st.caption(
+            f"The generated overlay leaves out {listing(left_out, 'model')}: NO-GO on this cluster (Decision "
+            "report), so the suite would only fail to start them."
+        )
     upload = st.file_uploader(
         "Model-car YAML (the generated overlay, or the base)",
         type=["yaml", "yml"],
