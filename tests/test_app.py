@@ -152,3 +152,23 @@ def test_invalid_settings_shown_not_crashing(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setenv("NAVIGATOR_CACHE_ENABLED", "maybe")
     at = app()
     assert any("NAVIGATOR_CACHE_ENABLED" in e.value for e in at.error)
+
+
+def test_the_home_example_after_a_conversation_starts_a_new_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The example is never dropped: with a conversation under way it starts its own, and the one
+    before stays in the cache."""
+    monkeypatch.setenv("NAVIGATOR_CACHE_DIR", str(tmp_path))
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    at.switch_page("views/chat.py").run()
+    at.chat_input[0].set_value("Mistral 7B chatbot, 30-50 rps").run()
+    first = at.query_params["wf"]
+    at.switch_page("views/home.py").run()
+    at.button(key="home_example").click().run()
+    assert not at.exception and at.title[0].value == "Assistant"
+    said = "\n".join(m.value for m in at.markdown)
+    assert "Understood: model Llama-3.1-8B" in said and "Mistral" not in said, said[:400]
+    assert at.query_params["wf"] != first
+    assert list(tmp_path.rglob(f"{first[0] if isinstance(first, list) else first}.json")), "the earlier one is kept"

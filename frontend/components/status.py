@@ -17,7 +17,7 @@ def connection_sidebar(s: Settings) -> None:
     """Cluster, inventory source, LLM, podman, skopeo and cache, one line each."""
     prefs = state.prefs()
     with st.container():
-        st.caption("Connected")
+        st.caption("Connections")
         contexts, current, _ = services.kube_contexts(s)
         context = prefs.kube_context or s.kube_context or current
         if contexts:

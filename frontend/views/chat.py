@@ -76,7 +76,11 @@ with chat_col:
 prompt = st.chat_input(
     "Describe the model, traffic and latency you need…", max_chars=MAX_MESSAGE_CHARS, key="chat_input"
 )
-if not prompt and (example := state.take_chat_example()) is not None and len(wf.conversation) <= 1:
+if not prompt and (example := state.take_chat_example()) is not None:
+    if len(wf.conversation) > 1:  # the example starts its own conversation; the one before stays saved
+        wf = assistant.start().state
+        state.set_workflow(wf)
+        st.toast("The example starts a new conversation; the earlier one is kept.", icon=":material/forum:")
     prompt = example  # the Home page's example, sent as the user's first message
 if prompt:
     with chat_col:

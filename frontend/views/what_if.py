@@ -7,6 +7,7 @@ import streamlit as st
 from core.errors import NavigatorError
 from core.planning import CandidateResult, CapacityPlan, Scenario, SweepPoint, WhatIfResult, rps_sweep, what_if
 from core.sizing.user_calibration import calibration_in_force
+from core.wording import count_of
 from frontend import services, state
 from frontend.components.charts import sweep_chart
 from frontend.components.plan_results import plan_key
@@ -124,7 +125,12 @@ def what_if_panel(plan: CapacityPlan) -> None:
         # page, so a step that adds one updates the chart instead of building it again.
         with st.container():
             if result.deltas and (change := _pct(result.deltas.throughput_pct)):
-                st.caption(f"Throughput {change} at the modified replica count.")
+                unit = "requests/s" if mod.pooling else "output tokens/s"
+                st.caption(
+                    f"Capacity in all: {change} {unit} — {count_of(mod.replicas_target, 'replica')} of "
+                    f"{mod.gpus_per_replica}×{mod.gpu} here, {count_of(base.replicas_target, 'replica')} of "
+                    f"{base.gpus_per_replica}×{base.gpu} in the plan."
+                )
             for w in result.warnings:
                 st.warning(w[:1].upper() + w[1:])
             for r in result.recommendations:
