@@ -251,6 +251,28 @@ CRAFTED: dict[str, tuple[str, str]] = {
     ),
     "vllm: TTFT 1e308": (json.dumps({**VLLM_BENCH, "median_ttft_ms": 1e308}), "field 'median_ttft_ms': 1e+308"),
     "vllm: model a list": (json.dumps({**VLLM_BENCH, "model_id": ["a"]}), "field 'model_id': a list"),
+    # Every field in range, together impossible: faster than the GPU's memory bandwidth allows …
+    "vllm: faster than the hardware": (
+        json.dumps(
+            {
+                **VLLM_BENCH,
+                **dict.fromkeys(["mean_ttft_ms", "median_ttft_ms", "p99_ttft_ms", "mean_tpot_ms"], 1e-6),
+                **dict.fromkeys(["median_tpot_ms", "median_itl_ms", "median_e2el_ms"], 1e-6),
+                "output_throughput": 1e8,
+                "total_token_throughput": 1e9,
+            }
+        ),
+        "is beyond what 1×H100-SXM can do at its full memory bandwidth and compute",
+    ),
+    "vllm: one figure impossibly fast": (
+        json.dumps({**VLLM_BENCH, "median_ttft_ms": 5e-324}),
+        "TTFT p50 4.941e-324 ms is beyond what 1×H100-SXM can do",
+    ),
+    # … or slower than any healthy server.
+    "vllm: a server that was not working": (
+        json.dumps({**VLLM_BENCH, "median_tpot_ms": 9e7, "median_itl_ms": 9e7, "median_e2el_ms": 9e7}),
+        "the server was not working normally",
+    ),
 }
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from core.architecture._checkpoint import CheckpointWeights
+from core.architecture._config_bounds import check_config_numbers
 from core.architecture._model import (
     ENCODER_FAMILIES,
     Artifact,
@@ -252,6 +253,7 @@ def architecture_from_config(
     With ``checkpoint`` (the safetensors headers' summary) the parameter count of an
     unquantized checkpoint is the checkpoint's own, and the sizing engine uses its bytes.
     """
+    check_config_numbers(config, source=source)  # before any arithmetic: a crafted 0 or 1e12 is one line
     outer = config
     cfg: Mapping[str, Any] = config
     if isinstance(config.get("text_config"), Mapping):
@@ -386,4 +388,10 @@ def parse_config_json(raw: bytes, *, label: str, name: str | None = None) -> Mod
     if not isinstance(data, dict):
         raise InputError(f"{label}: expected a JSON object (the model's config.json)")
     chosen = str(data.get("_name_or_path") or name or "") or None
-    return architecture_from_config(data, source=label, name=chosen)
+    try:
+        return architecture_from_config(data, source=label, name=chosen)
+    except (ArithmeticError, ValueError, TypeError, KeyError, MemoryError) as exc:  # a value the bounds let by
+        raise InputError(
+            f"{label}: its values do not describe a model Navigator can size ({type(exc).__name__}: {exc}); "
+            "check the file is the model's own config.json"
+        ) from None

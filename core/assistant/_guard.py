@@ -31,7 +31,9 @@ _INJECTION = [
 
 def check_input(text: str, *, max_chars: int = MAX_MESSAGE_CHARS) -> str:
     """The message, trimmed; :class:`UnsafeInputError` when it is empty, too long or steering the LLM."""
-    t = text.strip()
+    # Bytes that were not UTF-8 (a terminal's or pipe's surrogate escapes) become U+FFFD: they
+    # could not be saved with the conversation, and nothing in them was words.
+    t = text.encode("utf-8", "replace").decode("utf-8").strip()
     if not t:
         raise UnsafeInputError("message: it is empty; tell me about the model, the traffic or the latency you need")
     if len(t) > max_chars:

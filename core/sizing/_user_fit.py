@@ -17,11 +17,11 @@ from core.architecture import ModelArchitecture, resolve_model
 from core.catalog import GpuSpec, get_catalog
 from core.errors import InputError, NavigatorError
 from core.sizing._benchmark import BenchmarkRun, client_figures
-from core.sizing._efficiency import Efficiency, efficiency_for, gpu_class, model_class
+from core.sizing._efficiency import IDEAL, Efficiency, efficiency_for, gpu_class, model_class
 from core.sizing._estimate import MemoryEstimate, estimate_memory
 from core.sizing._flags import ServingFlags
 from core.sizing._perf import kv_slots, step_model
-from core.sizing._reports import MeasuredRun
+from core.sizing._reports import METRIC_LABELS, MeasuredRun
 from core.sizing._scheduler import schedule
 from core.sizing._trajectory import Run, Trajectory
 from core.sizing._user_models import (
@@ -294,3 +294,40 @@ def calibrate(imported: Sequence[ImportedRun], *, strict: bool = True) -> UserCa
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
+
+
+IMPOSSIBLE = 3.0
+"""A measured figure beyond the hardware's limits by this factor (faster than full memory
+bandwidth and compute allow, with room for speculative decoding) is not a measurement."""
+BROKEN = 200.0
+"""A figure this many times worse than Navigator's estimate is a server that was not working
+normally (stuck queues, failing requests), not one to calibrate on."""
+
+
+def check_plausible(placed: _Placed) -> None:
+    """Refuse a run whose figures no server of this GPU could have measured, before it is stored:
+    one such run would drag every later estimate of its class (a poisoned calibration)."""
+    case = _case(placed)
+    ideal = case.predict(IDEAL)
+    usual = case.predict(efficiency_for(placed.gpu))
+    r = placed.imported.run
+    where = f"{placed.imported.tensor_parallel_size}×{placed.gpu.name}"
+    for metric, measured in sorted(r.measured.items()):
+        if metric not in ideal or metric not in usual:
+            continue
+        label, unit = METRIC_LABELS.get(metric, (metric, ""))
+        rate = metric.endswith("_per_s")
+        limit, estimate = ideal[metric], usual[metric]
+        slack = IMPOSSIBLE * (3 if metric.startswith("ttft") else 1)  # a first token also waits in the queue
+        if (measured > limit * slack) if rate else (measured < limit / slack):
+            raise InputError(
+                f"{r.file}: {r.describe()}: {label} {measured:,.4g} {unit} is beyond what {where} can do at its "
+                f"full memory bandwidth and compute ({limit:,.4g} {unit}); check --gpu, --tensor-parallel-size and "
+                "the report (nothing was imported)"
+            )
+        if (measured < estimate / BROKEN) if rate else (measured > estimate * BROKEN):
+            raise InputError(
+                f"{r.file}: {r.describe()}: {label} {measured:,.4g} {unit} is over {BROKEN:,.0f} times worse than "
+                f"Navigator's estimate for {where} ({estimate:,.4g} {unit}): the server was not working normally; "
+                "import runs of a healthy server (nothing was imported)"
+            )

@@ -3,7 +3,7 @@ comparisons shown beside them, and the bounds every import and refit keeps to.""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from core.sizing._efficiency import Efficiency
 from core.sizing._reports import MAX_BENCHMARKS, MeasuredRun
@@ -54,20 +54,22 @@ class ImportedRun(BaseModel):
 class ClassFit(BaseModel):
     """Efficiencies refitted on the user's runs of one GPU class × model class."""
 
-    model_config = ConfigDict(frozen=True)
+    # The ranges the refit searches in (and a little room): a stored fit outside them was edited
+    # by hand, and is skipped with a warning when loaded rather than divided by.
+    model_config = ConfigDict(frozen=True, allow_inf_nan=False)
 
     gpu_class: str
     model_class: str
-    mbu: float
-    mfu: float
-    overhead_ms: float
-    seq_overhead_us: float
-    request_latency_ms: float
-    runs: int
+    mbu: float = Field(gt=0, le=1)
+    mfu: float = Field(gt=0, le=1)
+    overhead_ms: float = Field(ge=0, le=1_000)
+    seq_overhead_us: float = Field(ge=0, le=10_000)
+    request_latency_ms: float = Field(ge=0, le=100_000)
+    runs: int = Field(ge=1, le=1_000_000)
     """Runs the efficiencies were fitted on."""
     gpus: list[str]
-    median_error_shipped: float
-    median_error_yours: float
+    median_error_shipped: float = Field(ge=0)
+    median_error_yours: float = Field(ge=0)
     held_out: bool
     stored_runs: int | None = None
     """Runs of this class in the file cache (more than ``runs`` when the refit took a sample)."""
@@ -110,9 +112,9 @@ class Comparison(BaseModel):
 class UserCalibration(BaseModel):
     """What the user's runs changed: a fit per class and the figures behind it."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, allow_inf_nan=False)
 
-    runs: int
+    runs: int = Field(ge=0, le=1_000_000)
     """Runs imported (all those stored)."""
     fits: list[ClassFit]
     comparisons: list[Comparison]

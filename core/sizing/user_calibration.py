@@ -41,7 +41,7 @@ from core.catalog import get_catalog
 from core.errors import InputError, NavigatorError
 from core.sizing._active import Active, fingerprint, use_efficiencies
 from core.sizing._reports import MeasuredRun, read_report
-from core.sizing._user_fit import _first_line, _Memo, _place, calibrate
+from core.sizing._user_fit import _first_line, _Memo, _place, calibrate, check_plausible
 from core.sizing._user_models import (
     FIT_ID,
     FIT_KIND,
@@ -104,8 +104,8 @@ def _prepare(
                 ) from None
         new.append(ImportedRun(run=run, gpu=spec.name, tensor_parallel_size=tensor_parallel_size, model=resolved[ref]))
     memo: _Memo = {}
-    for item in new:
-        _place(item, memo)  # refuse a run the engine cannot place before anything is stored
+    for item in new:  # refuse a run the engine cannot place, or no server could have measured, before any is stored
+        check_plausible(_place(item, memo))
     previous = {item.run.id: item for item in stored_runs(store)}
     new_ids = {item.run.id for item in new}
     total = len(previous.keys() | new_ids)
