@@ -22,14 +22,20 @@ from core.cluster import Inventory, configured_inventory, connect, default_kubec
 from core.cluster._client import Connection
 from core.cluster.deploy import delete_deployment
 from core.decision import DecisionReport
-from core.deployment import ManifestSet, check_namespace
+from core.deployment import (
+    ManifestSet,
+    assemble,
+    check_namespace,
+    deploy_json,
+    deploy_set,
+    manifest_overrides,
+    manifests_json,
+)
 from core.errors import InputError
 from core.planning import CapacityPlan
-from core.qa import PULL_SECRET_ENV, QA_KIND, QaRequest, run_in_cluster, run_podman
+from core.qa import PULL_SECRET_ENV, QA_KIND, QaRequest, qa_json, run_in_cluster, run_podman
 from core.settings import load_settings
 from core.store import open_store
-from navigator.commands.deploy_cmds import assemble, deploy_json, deploy_set, manifest_overrides, manifests_json
-from navigator.commands.qa_cmd import qa_json
 from navigator.mcp._bounds import Bounds
 from navigator.mcp._registry import Args, Call, ToolSpec
 from navigator.mcp._tools import INLINE_PLAN, YAML_CHARS, FitArgs, PlanId, PlanRef, decide
