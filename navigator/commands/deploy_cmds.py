@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import SecretStr
 
 from core.catalog import get_catalog
-from core.cluster import Inventory, configured_inventory, connect, discover_inventory
+from core.cluster import Inventory, configured_inventory, connect
 from core.cluster._client import Connection
 from core.cluster.deploy import ApplyResult, delete_deployment
 from core.cluster.endpoint import check_endpoint
@@ -70,14 +70,11 @@ def build_set(args: argparse.Namespace, conn: Connection | None) -> ManifestSet:
     inventory: Inventory | None = None
     if args.plan:
         source = load_plan(args.plan)
-        if conn is not None and not args.inventory:
-            inventory = discover_inventory(
-                args.kubeconfig or settings.kubeconfig, args.context, catalog=catalog, strict=False
-            )
-        else:
-            # The inventory the plan was made with (the flag's file, the settings' or the sample),
-            # so nodeSelector and tolerations target the nodes the plan placed replicas on.
-            inventory = configured_inventory(settings, catalog=catalog, path=args.inventory, strict=False)
+        # The cluster's GPUs when connected, else the inventory the plan was made with (the flag's
+        # file, the settings' or the sample): nodeSelector and tolerations target those nodes.
+        inventory = configured_inventory(
+            settings, catalog=catalog, connection=None if args.inventory else conn, path=args.inventory, strict=False
+        )
     else:
         from navigator.commands.fit_cmd import report_from_args
 

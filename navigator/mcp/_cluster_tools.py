@@ -18,7 +18,7 @@ from pydantic import Field, SecretStr, ValidationError, model_validator
 
 from core.catalog import get_catalog
 from core.catalog._catalog import format_validation_error
-from core.cluster import Inventory, configured_inventory, connect, default_kubeconfig, discover_inventory
+from core.cluster import Inventory, configured_inventory, connect, default_kubeconfig
 from core.cluster._client import Connection
 from core.cluster.deploy import delete_deployment
 from core.decision import DecisionReport
@@ -130,10 +130,9 @@ def _set(args: ManifestArgs, call: Call, conn: Connection | None) -> ManifestSet
         source, inventory, _ = decide(FitArgs(modelcar_yaml=args.modelcar_yaml, cluster=args.cluster))
     else:
         source = PlanRef(plan=args.plan, plan_id=args.plan_id).load(call)
-        if conn is not None:  # as the CLI does: node selection from the cluster's GPUs
-            inventory = discover_inventory(settings.kubeconfig, settings.kube_context, catalog=catalog, strict=False)
-        else:  # …else from the inventory the plan was made with
-            inventory = configured_inventory(settings, catalog=catalog, strict=False)
+        # As the CLI does: node selection from the cluster's GPUs when connected, else from the
+        # inventory the plan was made with.
+        inventory = configured_inventory(settings, catalog=catalog, connection=conn, strict=False)
     return assemble(
         source,
         namespace=namespace,
