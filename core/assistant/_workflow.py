@@ -44,7 +44,7 @@ from core.catalog import Catalog, get_catalog
 from core.cluster import Inventory
 from core.cluster._client import Connection
 from core.errors import NavigatorError, StoreError
-from core.planning import CapacityPlan, build_plan, fleet_from_inventory
+from core.planning import CapacityPlan, build_plan, fleet_from_inventory, plan_json
 from core.settings import Settings
 from core.store import Store
 
@@ -374,7 +374,7 @@ class Workflow(Delivery):
             s.stage = Stage.SLO
             return f"I could not plan that: {refused(exc)}. Change it and I plan again.", None, False
         s.plan = summarize(plan)
-        s.plan_json = plan.model_dump(mode="json")
+        s.plan_json = plan_json(plan)
         s.assumptions = relax + notes
         ok_count = len(plan.ranked)
         head = (
