@@ -8,8 +8,7 @@ import os
 from typing import Any
 
 from core.catalog import Catalog
-from core.cluster import Inventory
-from core.cluster._client import Connection
+from core.cluster import Connection, Inventory
 from core.cluster.status import DeploymentStatus, wait_ready
 from core.decision import DecisionReport
 from core.deployment._flow import DeployOutcome, deploy
