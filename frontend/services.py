@@ -22,6 +22,7 @@ from core.cluster import (
     act_for,
     connect,
     discover_inventory,
+    inventory_path,
     list_contexts,
     load_inventory,
     parse_allowed_images,
@@ -32,7 +33,6 @@ from core.cluster.runtimes import RuntimeTemplate
 from core.environment import ToolStatus, llm_status, probe_tool
 from core.errors import ClusterConfigError, NavigatorError, SettingsError, StoreError
 from core.qa import DEFAULT_TEST_IMAGE, RunManager
-from core.samples import sample_path
 from core.settings import Settings, load_settings
 from core.sizing.user_calibration import UserCalibration, load_user_calibration, use_calibration
 from core.store import USER_HEADER, FileStore, Store, open_store, prune_if_due
@@ -81,8 +81,8 @@ def catalog(s: Settings) -> Catalog:
 
 
 def default_inventory_path(s: Settings) -> Path:
-    """The offline inventory: NAVIGATOR_INVENTORY_PATH or the packaged sample."""
-    return s.inventory_path or sample_path("sample_inventory.yaml")
+    """The offline inventory: NAVIGATOR_INVENTORY_PATH or the packaged sample (core's rule)."""
+    return inventory_path(s)
 
 
 def tool_status(name: str) -> ToolStatus:

@@ -200,14 +200,14 @@ def test_a_slow_call_is_answered_at_its_deadline_and_the_server_goes_on(monkeypa
     import navigator.mcp._tools as mcp_tools
 
     monkeypatch.setenv(TIMEOUT_ENV, "0.3")
-    real = mcp_tools.run_estimate
+    real = mcp_tools.estimate_with_benchmark
 
     def slow_estimate(*args: Any, **kwargs: Any) -> Any:
         # Slow for certain: a benchmark of 50,000 prompts is fast once another test cached it.
         time.sleep(2)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(mcp_tools, "run_estimate", slow_estimate)
+    monkeypatch.setattr(mcp_tools, "estimate_with_benchmark", slow_estimate)
     slow = {
         "model": "Llama-3.1-8B",
         "gpu": "L40S",

@@ -81,3 +81,28 @@ def test_oversized_inventory_rejected(tmp_path: Path) -> None:
     big.write_text("nodes:\n" + "- name: x\n" * 300_000)
     with pytest.raises(InventoryError, match="limit"):
         load_inventory(big)
+
+
+def test_every_entry_point_reads_the_configured_inventory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One rule (``core.cluster.configured_inventory``): with no cluster asked for and no file
+    given, the CLI, the MCP tools, the Assistant and the app all read NAVIGATOR_INVENTORY_PATH."""
+    import argparse
+    import json
+
+    from core.assistant import Assistant, Workflow
+    from core.settings import load_settings
+    from frontend.services import default_inventory_path
+    from navigator.commands._inventory_source import read_inventory
+    from navigator.mcp import Call, invoke, tools
+
+    mine = tmp_path / "mine.yaml"
+    mine.write_text(SAMPLE_INVENTORY.read_text().replace("sample: mixed OpenShift AI cluster", "my own cluster"))
+    monkeypatch.setenv("NAVIGATOR_INVENTORY_PATH", str(mine))
+    flags = argparse.Namespace(cluster=False, kubeconfig=None, context=None, inventory=None, allow_unknown_gpus=True)
+    assert read_inventory(flags).source == "my own cluster"
+    spec = next(t for t in tools() if t.name == "inventory")
+    assert json.loads(invoke(spec, {}, Call()).content[0].text)["source"] == "my own cluster"  # type: ignore[union-attr]
+    assert Workflow().read_inventory().source == "my own cluster"
+    assistant = Assistant.from_settings(load_settings(), use_llm=False)
+    assert assistant.workflow.read_inventory().source == "my own cluster"
+    assert default_inventory_path(load_settings()) == mine

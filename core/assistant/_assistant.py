@@ -27,7 +27,7 @@ from core.assistant._secrets import NOT_KEPT, has_redaction, redact
 from core.assistant._state import Reply, Turn, WorkflowState
 from core.assistant._tools import ToolContext
 from core.assistant._workflow import Workflow
-from core.cluster import Inventory, configured_inventory
+from core.cluster import Inventory
 from core.cluster._client import Connection
 from core.errors import AssistantError, LlmError, RequestLimitError, StoreError
 from core.settings import Settings
@@ -74,13 +74,9 @@ class Assistant:
             else None
         )
         catalog = get_catalog(settings.catalog_overrides)
-        if inventory is None and connect is None and settings.inventory_path is not None:
-
-            def inventory() -> Inventory:
-                return configured_inventory(settings, catalog=catalog, strict=False)
-
         workflow = Workflow(
             inventory=inventory,
+            settings=settings,
             catalog=catalog,
             store=store,
             registry=registry,

@@ -15,11 +15,11 @@ from pydantic import SecretStr
 from core.assistant._mcp import McpServer
 from core.assistant._state import DeploymentRef, PendingAction, Reply, Stage, WorkflowState
 from core.catalog import Catalog
-from core.cluster import SAMPLE_INVENTORY, Inventory, inventory_from_connection, load_inventory
+from core.cluster import Inventory, configured_inventory
 from core.cluster._client import Connection, request
 from core.errors import ClusterError, NavigatorError
 from core.planning import CapacityPlan
-from core.samples import sample_path
+from core.settings import Settings, load_settings
 
 
 class Delivery:
@@ -31,19 +31,22 @@ class Delivery:
     runtime_image: str | None
     hf_token: SecretStr | None
     mcp_servers: list[McpServer]
+    settings: Settings | None
 
     def _question(self, s: WorkflowState) -> str:
         raise NotImplementedError
 
     def read_inventory(self) -> Inventory:
-        """The GPUs the conversation plans for: the inventory the app or settings gave, else the
-        connected cluster's, else the sample inventory (the rule every entry point follows)."""
+        """The GPUs the conversation plans for: the inventory the app gave, else the rule every
+        entry point follows (``core.cluster.configured_inventory``): the connected cluster's,
+        else the settings' inventory file, else the sample inventory."""
         if self.inventory is not None:
             return self.inventory()
+        settings = self.settings if self.settings is not None else load_settings()
         if self.connect is not None:
             with self.cluster() as conn:
-                return inventory_from_connection(conn, catalog=self.catalog, strict=False)
-        return load_inventory(sample_path(SAMPLE_INVENTORY), catalog=self.catalog, strict=False)
+                return configured_inventory(settings, catalog=self.catalog, connection=conn, strict=False)
+        return configured_inventory(settings, catalog=self.catalog, strict=False)
 
     @contextlib.contextmanager
     def cluster(self) -> Iterator[Connection]:

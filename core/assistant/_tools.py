@@ -1,5 +1,12 @@
 """Tools the LLM may call. Each calls core and returns its numbers; the LLM never computes one.
 
+A tool that returns a concept's result returns the shape every entry point gives (what the
+CLI's ``--json`` prints and the MCP tool returns), or the documented subset of it below
+(:func:`core.shapes.subset`): ``estimate`` the whole of ``core.sizing.estimate_output``;
+``current_plan`` :data:`PLAN_KEYS` of ``core.planning.plan_json``; ``what_if``
+:data:`WHATIF_KEYS` of ``core.planning.whatif_json``; ``inventory`` :data:`INVENTORY_KEYS` of
+``core.cluster.inventory_to_json``.
+
 Every tool but ``request_apply`` only reads. ``request_apply`` does not touch the cluster: it
 files a :class:`PendingAction` that only the user can carry out (a button in the UI, or
 typing "confirm"), whatever arguments the model passes.
@@ -22,11 +29,43 @@ from core.assistant._state import WorkflowState
 from core.assistant._understand import Understanding
 from core.assistant._wording import status_text
 from core.assistant._workflow import Workflow
+from core.cluster import inventory_to_json
 from core.errors import NavigatorError
-from core.planning import CapacityPlan, Scenario, traffic_problems, what_if
-from core.sizing import ServingFlags, Workload, estimate
+from core.planning import CapacityPlan, Scenario, traffic_problems, what_if, whatif_json
+from core.shapes import Keys, subset
+from core.sizing import ServingFlags, Workload, estimate_output, estimate_with_benchmark
 
 CLUSTER_CHANGING = frozenset({"request_apply"})
+
+CHOSEN_KEYS: Keys = dict.fromkeys(
+    (
+        "gpu",
+        "gpus_per_replica",
+        "precision",
+        "max_model_len",
+        "vllm_args",
+        "replicas_min",
+        "replicas_target",
+        "replicas_max",
+        "total_gpus",
+        "monthly_cost_usd",
+        "ttft_p95_ms",
+        "tpot_p95_ms",
+        "e2e_p95_ms",
+        "meets_slo",
+        "violations",
+    )
+)
+"""What the LLM is shown of a plan's chosen configuration (a plan's JSON is about 100 kB)."""
+PLAN_KEYS: Keys = {"id": None, "model": None, "feasible": None, "reasons": None, "chosen": CHOSEN_KEYS}
+"""``current_plan``: these keys of ``plan_json`` (the alternatives, request and defaults left out)."""
+WHATIF_KEYS: Keys = {
+    **dict.fromkeys(("feasible", "scope", "deltas", "warnings", "recommendations", "original_plan_id")),
+    "modified": PLAN_KEYS,
+}
+"""``what_if``: these keys of ``whatif_json``, and of its modified plan what ``PLAN_KEYS`` keeps."""
+INVENTORY_KEYS: Keys = dict.fromkeys(("source", "captured_at", "totals", "warnings"))
+"""``inventory``: the GPU types' totals of ``inventory_to_json`` (not every node)."""
 
 
 @dataclass
@@ -118,185 +157,171 @@ def _json(data: Any) -> str:
     return json.dumps(data, default=str)[:6000]
 
 
-def build_tools(ctx: ToolContext) -> list[BaseTool]:
-    """The LangChain tools bound to one turn."""
+def _get_status(ctx: ToolContext) -> dict[str, Any]:
+    return {"status": status_text(ctx.state), "state": ctx.state.summary()}
 
-    def guarded(name: str, fn: Callable[..., Any]) -> Callable[..., str]:
-        def run(**kwargs: Any) -> str:
-            ctx.calls.append(name)
-            try:
-                return _json(fn(**kwargs))
-            except NavigatorError as exc:
-                return _json({"error": str(exc)})
 
-        return run
+def _understanding(args: RequirementArgs) -> Understanding:
+    """The stated requirements as the offline understanding holds them."""
+    u = Understanding()
+    for part, keys in _FIELDS.items():
+        for key in keys:
+            if (value := getattr(args, key)) is not None:
+                getattr(u, part)[key] = value
+    return u
 
-    def get_status() -> dict[str, Any]:
-        return {"status": status_text(ctx.state), "state": ctx.state.summary()}
 
-    def set_requirements(**kw: Any) -> dict[str, Any]:
+def _set_requirements(ctx: ToolContext, **kw: Any) -> dict[str, Any]:
+    try:
+        args = RequirementArgs(**kw)
+    except ValidationError as exc:  # said back to the model in words it can pass on
+        return {"error": "; ".join(f"{e['loc'][0]}: {e['msg']}" for e in exc.errors())}
+    u = _understanding(args)
+    t = ctx.state.traffic.model_copy(update=u.traffic)
+    if t.rps is not None and (
+        problems := traffic_problems(t.rps, t.peak_rps, t.input_tokens or 1, t.output_tokens or 1)
+    ):
+        return {"error": "; ".join(problems.values()), "kept": ctx.state.traffic.model_dump(exclude_none=True)}
+    if args.gpu_types:
+        u.constraints["gpu_types"] = [ctx.workflow.catalog.gpu(g).name for g in args.gpu_types]
+    if args.max_gpus:
+        u.constraints["max_gpus"] = args.max_gpus
+    u.namespace = args.namespace
+    changed = merge(ctx.state, u)
+    note = ""
+    if "model" in changed and ctx.state.model_requirements.model_name:
+        problem, note = ctx.workflow.check_model(ctx.state)
+        if problem:
+            return {"error": problem, "choices": list(ctx.state.model_choices)}
+    reply = ctx.workflow.apply(ctx.state, changed, note)
+    ctx.state = reply.state
+    return {"updated": changed, "workflow": reply.text, "stage": ctx.state.stage.value}
+
+
+def _estimate(ctx: ToolContext, **kw: Any) -> dict[str, Any]:
+    a = EstimateArgs(**kw)
+    flags = ServingFlags(
+        tensor_parallel_size=a.gpu_count, max_model_len=a.max_model_len, kv_cache_dtype=a.kv_cache_dtype
+    )
+    workload = Workload(input_tokens=a.input_tokens, output_tokens=a.output_tokens, concurrency=a.concurrency)
+    est, _ = estimate_with_benchmark(a.model, a.gpu, flags, workload, None, ctx.workflow.catalog)
+    return estimate_output(est, None, None)
+
+
+def _current_plan(ctx: ToolContext) -> dict[str, Any]:
+    if ctx.state.plan_json is None:
+        return {"error": "no plan yet: the workflow needs the model, the traffic and the SLO first"}
+    return {"plan": subset(ctx.state.plan_json, PLAN_KEYS), "assumptions": ctx.state.assumptions}
+
+
+def _what_if(ctx: ToolContext, **kw: Any) -> dict[str, Any]:
+    a = WhatIfArgs(**kw)
+    if ctx.state.plan_json is None:
+        return {"error": "no plan yet"}
+    plan = CapacityPlan.model_validate(ctx.state.plan_json)
+    scenario = Scenario(rps_multiplier=a.rps_multiplier, p95_ttft_ms=a.ttft_ms, gpu=a.gpu)
+    result = what_if(plan, scenario, catalog=ctx.workflow.catalog)
+    return subset(whatif_json(result, plan), WHATIF_KEYS)
+
+
+def _make_manifests(ctx: ToolContext, namespace: str | None = None) -> dict[str, Any]:
+    if namespace:
+        ctx.state.namespace = namespace
+    if ctx.state.plan_json is None or ctx.state.plan is None:
+        return {"error": "no plan yet"}
+    if problem := plan_problem(ctx.state.plan, ctx.state.constraints):
+        return {"error": f"this plan is not ready to deploy: {problem}; the user must change something first"}
+    ctx.state.deployment = None
+    text = ctx.workflow.make_manifests(ctx.state)
+    return {
+        "result": text or "tell me the namespace first",
+        "deployment": ctx.state.deployment.model_dump() if ctx.state.deployment else None,
+    }
+
+
+def _inventory(ctx: ToolContext) -> dict[str, Any]:
+    return subset(inventory_to_json(ctx.workflow.read_inventory()), INVENTORY_KEYS)
+
+
+def _request_apply(ctx: ToolContext, **kw: Any) -> dict[str, Any]:
+    ApplyArgs(**kw)  # any "confirmed"/"force" argument the model invents is dropped here
+    reply = ctx.workflow.request_apply(ctx.state, requested_by="llm")
+    ctx.state = reply.state
+    return {
+        "result": reply.text,
+        "applied": False,
+        "note": "Nothing was changed. Only the user can confirm, with the Confirm button or by typing 'confirm'.",
+    }
+
+
+TOOLS: list[tuple[str, Callable[..., dict[str, Any]], str, type[BaseModel]]] = [
+    ("get_status", _get_status, "Where the eight-stage workflow stands and everything understood so far.", _NoArgs),
+    (
+        "set_requirements",
+        _set_requirements,
+        "Record the model, traffic, SLO, GPU limits or namespace the user stated; re-plans.",
+        RequirementArgs,
+    ),
+    (
+        "estimate",
+        _estimate,
+        "vLLM memory, KV cache, fit verdict and latency for one model on one GPU configuration.",
+        EstimateArgs,
+    ),
+    (
+        "current_plan",
+        _current_plan,
+        "The capacity plan so far: GPUs, replicas, cost, latency (with provenance).",
+        _NoArgs,
+    ),
+    (
+        "what_if",
+        _what_if,
+        "Re-plan with traffic multiplied, a new TTFT target or another GPU; returns the change.",
+        WhatIfArgs,
+    ),
+    (
+        "make_manifests",
+        _make_manifests,
+        "Generate and validate the KServe manifests for the plan (does not apply them).",
+        _NamespaceArgs,
+    ),
+    (
+        "inventory",
+        _inventory,
+        "GPUs in the cluster (or the sample inventory offline): allocatable, in use, free.",
+        _NoArgs,
+    ),
+    (
+        "request_apply",
+        _request_apply,
+        "Ask to apply the manifests to the cluster. The user must confirm in the UI; this never applies by itself.",
+        ApplyArgs,
+    ),
+]
+"""Navigator's own tools: name, function of the turn's context, description, arguments."""
+
+
+def _guarded(ctx: ToolContext, name: str, fn: Callable[..., dict[str, Any]]) -> Callable[..., str]:
+    """The tool as the LLM calls it: recorded, run on ``ctx``, its result (or error) as JSON."""
+
+    def run(**kwargs: Any) -> str:
+        ctx.calls.append(name)
         try:
-            args = RequirementArgs(**kw)
-        except ValidationError as exc:  # said back to the model in words it can pass on
-            return {"error": "; ".join(f"{e['loc'][0]}: {e['msg']}" for e in exc.errors())}
-        u = Understanding()
-        for part, keys in _FIELDS.items():
-            for key in keys:
-                if (value := getattr(args, key)) is not None:
-                    getattr(u, part)[key] = value
-        t = ctx.state.traffic.model_copy(update=u.traffic)
-        if t.rps is not None and (
-            problems := traffic_problems(t.rps, t.peak_rps, t.input_tokens or 1, t.output_tokens or 1)
-        ):
-            return {"error": "; ".join(problems.values()), "kept": ctx.state.traffic.model_dump(exclude_none=True)}
-        if args.gpu_types:
-            u.constraints["gpu_types"] = [ctx.workflow.catalog.gpu(g).name for g in args.gpu_types]
-        if args.max_gpus:
-            u.constraints["max_gpus"] = args.max_gpus
-        u.namespace = args.namespace
-        changed = merge(ctx.state, u)
-        note = ""
-        if "model" in changed and ctx.state.model_requirements.model_name:
-            problem, note = ctx.workflow.check_model(ctx.state)
-            if problem:
-                return {"error": problem, "choices": list(ctx.state.model_choices)}
-        reply = ctx.workflow.apply(ctx.state, changed, note)
-        ctx.state = reply.state
-        return {"updated": changed, "workflow": reply.text, "stage": ctx.state.stage.value}
+            return _json(fn(ctx, **kwargs))
+        except NavigatorError as exc:
+            return _json({"error": str(exc)})
 
-    def run_estimate(**kw: Any) -> dict[str, Any]:
-        a = EstimateArgs(**kw)
-        flags = ServingFlags(
-            tensor_parallel_size=a.gpu_count, max_model_len=a.max_model_len, kv_cache_dtype=a.kv_cache_dtype
-        )
-        est = estimate(
-            a.model,
-            a.gpu,
-            flags,
-            Workload(input_tokens=a.input_tokens, output_tokens=a.output_tokens, concurrency=a.concurrency),
-            catalog=ctx.workflow.catalog,
-        )
-        m = est.memory
-        out: dict[str, Any] = {
-            "model": est.model,
-            "gpu": est.gpu,
-            "fits": m.fits,
-            "fit_failures": [f.model_dump() for f in m.fit_failures],
-            "weights_gib": round(m.weights_gib, 2),
-            "kv_cache_tokens": m.kv_cache_tokens,
-            "max_model_len_that_fits": m.max_model_len_that_fits,
-            "log_lines": m.log_lines,
-            "fixes": [f.model_dump() for f in est.fixes][:4],
-        }
-        if est.performance:
-            p = est.performance
-            out["performance"] = {
-                k: getattr(p, k).model_dump() for k in ("ttft_ms", "tpot_ms", "output_tokens_per_s", "requests_per_s")
-            }
-        return out
+    return run
 
-    def current_plan() -> dict[str, Any]:
-        if ctx.state.plan is None:
-            return {"error": "no plan yet: the workflow needs the model, the traffic and the SLO first"}
-        return {"plan": ctx.state.plan.model_dump(), "assumptions": ctx.state.assumptions}
 
-    def run_what_if(**kw: Any) -> dict[str, Any]:
-        a = WhatIfArgs(**kw)
-        if ctx.state.plan_json is None:
-            return {"error": "no plan yet"}
-        plan = CapacityPlan.model_validate(ctx.state.plan_json)
-        scenario = Scenario(rps_multiplier=a.rps_multiplier, p95_ttft_ms=a.ttft_ms, gpu=a.gpu)
-        result = what_if(plan, scenario, catalog=ctx.workflow.catalog)
-        return {
-            "deltas": result.deltas.model_dump() if result.deltas else None,
-            "warnings": result.warnings,
-            "recommendations": result.recommendations,
-            "modified_chosen": {
-                "gpu": result.modified.chosen.gpu,
-                "replicas": result.modified.chosen.replicas_target,
-                "total_gpus": result.modified.chosen.total_gpus,
-                "monthly_cost_usd": result.modified.chosen.monthly_cost_usd,
-            }
-            if result.modified.chosen
-            else None,
-        }
-
-    def make_manifests(namespace: str | None = None) -> dict[str, Any]:
-        if namespace:
-            ctx.state.namespace = namespace
-        if ctx.state.plan_json is None or ctx.state.plan is None:
-            return {"error": "no plan yet"}
-        if problem := plan_problem(ctx.state.plan, ctx.state.constraints):
-            return {"error": f"this plan is not ready to deploy: {problem}; the user must change something first"}
-        ctx.state.deployment = None
-        text = ctx.workflow.make_manifests(ctx.state)
-        return {
-            "result": text or "tell me the namespace first",
-            "deployment": ctx.state.deployment.model_dump() if ctx.state.deployment else None,
-        }
-
-    def inventory() -> dict[str, Any]:
-        inv = ctx.workflow.read_inventory()
-        return {"source": inv.source, "gpus": [t.model_dump() for t in inv.totals()]}
-
-    def request_apply(**kw: Any) -> dict[str, Any]:
-        ApplyArgs(**kw)  # any "confirmed"/"force" argument the model invents is dropped here
-        reply = ctx.workflow.request_apply(ctx.state, requested_by="llm")
-        ctx.state = reply.state
-        return {
-            "result": reply.text,
-            "applied": False,
-            "note": "Nothing was changed. Only the user can confirm, with the Confirm button or by typing 'confirm'.",
-        }
-
-    specs: list[tuple[str, Callable[..., Any], str, type[BaseModel]]] = [
-        ("get_status", get_status, "Where the eight-stage workflow stands and everything understood so far.", _NoArgs),
-        (
-            "set_requirements",
-            set_requirements,
-            "Record the model, traffic, SLO, GPU limits or namespace the user stated; re-plans.",
-            RequirementArgs,
-        ),
-        (
-            "estimate",
-            run_estimate,
-            "vLLM memory, KV cache, fit verdict and latency for one model on one GPU configuration.",
-            EstimateArgs,
-        ),
-        (
-            "current_plan",
-            current_plan,
-            "The capacity plan so far: GPUs, replicas, cost, latency (with provenance).",
-            _NoArgs,
-        ),
-        (
-            "what_if",
-            run_what_if,
-            "Re-plan with traffic multiplied, a new TTFT target or another GPU; returns the change.",
-            WhatIfArgs,
-        ),
-        (
-            "make_manifests",
-            make_manifests,
-            "Generate and validate the KServe manifests for the plan (does not apply them).",
-            _NamespaceArgs,
-        ),
-        (
-            "inventory",
-            inventory,
-            "GPUs in the cluster (or the sample inventory offline): allocatable, in use, free.",
-            _NoArgs,
-        ),
-        (
-            "request_apply",
-            request_apply,
-            "Ask to apply the manifests to the cluster. The user must confirm in the UI; this never applies by itself.",
-            ApplyArgs,
-        ),
-    ]
+def build_tools(ctx: ToolContext) -> list[BaseTool]:
+    """The LangChain tools bound to one turn: Navigator's own, then the MCP servers'."""
     own: list[BaseTool] = [
-        StructuredTool.from_function(func=guarded(name, fn), name=name, description=description, args_schema=schema)
-        for name, fn, description, schema in specs
+        StructuredTool.from_function(
+            func=_guarded(ctx, name, fn), name=name, description=description, args_schema=schema
+        )
+        for name, fn, description, schema in TOOLS
     ]
     return own + remote_tools_for(ctx)
 

@@ -44,7 +44,8 @@ from core.catalog import Catalog, get_catalog
 from core.cluster import Inventory
 from core.cluster._client import Connection
 from core.errors import NavigatorError, StoreError
-from core.planning import CapacityPlan, build_plan, fleet_from_inventory
+from core.planning import CapacityPlan, build_plan, fleet_from_inventory, plan_json
+from core.settings import Settings
 from core.store import Store
 
 WORKFLOW_KIND = "workflows"
@@ -70,11 +71,14 @@ class Workflow(Delivery):
         hf_token: SecretStr | None = None,
         mcp_servers: list[McpServer] | None = None,
         inventory: Callable[[], Inventory] | None = None,
+        settings: Settings | None = None,
     ) -> None:
         self.catalog = catalog or get_catalog()
         self.inventory = inventory
-        """Where the plans' GPUs come from (the app's loaded inventory, the settings' file);
-        None: the connected cluster, else the sample inventory."""
+        """Where the plans' GPUs come from (the app's loaded inventory); None: the connected
+        cluster, else the settings' inventory file, else the sample (``read_inventory``)."""
+        self.settings = settings
+        """The settings naming the inventory file (None: read from the environment when needed)."""
         self.mcp_servers = mcp_servers or []
         """Other MCP servers whose tools the LLM may use (read-only ones) or ask for (the rest)."""
         self.store = store
@@ -370,7 +374,7 @@ class Workflow(Delivery):
             s.stage = Stage.SLO
             return f"I could not plan that: {refused(exc)}. Change it and I plan again.", None, False
         s.plan = summarize(plan)
-        s.plan_json = plan.model_dump(mode="json")
+        s.plan_json = plan_json(plan)
         s.assumptions = relax + notes
         ok_count = len(plan.ranked)
         head = (

@@ -13,6 +13,7 @@ from core.decision._report import (
     report_markdown,
     report_overlay,
 )
+from core.decision._shapes import fit_json
 from core.decision._verdict import decide_entry, decide_node_type
 from core.decision.compat import Support, hardware_column, support, supports_bf16
 
@@ -29,6 +30,7 @@ __all__ = [
     "decide_entry",
     "decide_node_type",
     "decision_lines",
+    "fit_json",
     "hardware_column",
     "report_markdown",
     "report_overlay",

@@ -21,6 +21,7 @@ from core.planning._recommend import ModelChoice, recommend_models
 from core.planning._replica import Rejected
 from core.planning._report import checkpoint_lines, configuration, load_curve, plan_markdown
 from core.planning._result import CandidateResult, resources_for
+from core.planning._shapes import plan_json, whatif_json
 from core.planning._whatif import Deltas, Scenario, SweepPoint, WhatIfResult, apply_scenario, rps_sweep, what_if
 from core.planning._words import (
     candidate_table,
@@ -91,6 +92,7 @@ __all__ = [
     "place",
     "plan_for_architecture",
     "plan_id",
+    "plan_json",
     "plan_markdown",
     "price_for",
     "range_cautions",
@@ -100,4 +102,5 @@ __all__ = [
     "targets_text",
     "traffic_problems",
     "what_if",
+    "whatif_json",
 ]

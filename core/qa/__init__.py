@@ -25,6 +25,7 @@ from core.qa._outcome import classify
 from core.qa._podman import masked_command, podman_command, precheck, run_podman, suite_args
 from core.qa._redact import MASK, Redactor
 from core.qa._runs import QA_KIND, QaRun, RunManager
+from core.qa._shapes import qa_json
 
 __all__ = [
     "ACCELERATORS",
@@ -48,6 +49,7 @@ __all__ = [
     "parse_junit",
     "podman_command",
     "precheck",
+    "qa_json",
     "run_in_cluster",
     "run_job",
     "run_podman",

@@ -25,9 +25,19 @@ from core.sizing._flags import (
     quantization_flag_problem,
 )
 from core.sizing._memory import visible_memory_gib
+from core.sizing._shapes import (
+    BENCHMARK_KEYS,
+    PERFORMANCE_KEYS,
+    benchmark_json,
+    estimate_json,
+    estimate_output,
+    estimate_with_benchmark,
+)
 
 __all__ = [
+    "BENCHMARK_KEYS",
     "DEFAULT_VLLM_VERSION",
+    "PERFORMANCE_KEYS",
     "QUANTIZATION_FLAGS",
     "BenchmarkPrediction",
     "BenchmarkRun",
@@ -41,9 +51,13 @@ __all__ = [
     "ServingFlags",
     "Workload",
     "apply_quantization_flag",
+    "benchmark_json",
     "check_parallelism",
     "estimate",
+    "estimate_json",
     "estimate_memory",
+    "estimate_output",
+    "estimate_with_benchmark",
     "ordered_quantiles",
     "parse_version",
     "performance",

@@ -16,24 +16,21 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from core.catalog import Catalog, get_catalog
-from core.cluster import Inventory, configured_inventory, connect, discover_inventory
+from core.catalog import get_catalog
+from core.cluster import Inventory, configured_inventory, connect
 from core.cluster._client import Connection
 from core.cluster.deploy import ApplyResult, delete_deployment
 from core.cluster.endpoint import check_endpoint
-from core.cluster.status import DeploymentStatus, deployment_status, wait_ready
+from core.cluster.status import deployment_status, wait_ready
 from core.decision import DecisionReport
 from core.deployment import (
     SERVING_PATHS,
-    ClusterFacts,
-    DeployOutcome,
     ManifestSet,
-    cluster_facts,
-    deploy,
-    manifests_for_llmd,
-    manifests_for_plan,
-    manifests_for_report,
-    serving_path_for,
+    assemble,
+    deploy_json,
+    deploy_set,
+    manifest_overrides,
+    manifests_json,
 )
 from core.errors import InputError
 from core.manifests import ObjectCheck, file_name, oc_apply_command, to_yaml
@@ -41,35 +38,10 @@ from core.planning import CapacityPlan
 from core.settings import load_settings
 from navigator.commands._output import print_json, print_table
 
-S3_KEYS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_S3_ENDPOINT")
-
 
 def _connection(args: argparse.Namespace) -> Connection:
     settings = load_settings()
     return connect(args.kubeconfig or settings.kubeconfig, args.context or settings.kube_context)
-
-
-def manifest_overrides(
-    *,
-    name: str | None,
-    storage_uri: str | None,
-    autoscaling: str | None,
-    token_auth: bool,
-    external_route: bool,
-    image_pull_secrets: list[str] | None,
-    hardware_profile: str | None,
-) -> dict[str, Any]:
-    """What the user chose over the defaults (flags here, arguments of the MCP tools)."""
-    out: dict[str, Any] = {
-        "name": name,
-        "storage_uri": storage_uri,
-        "autoscaling": autoscaling,
-        "token_auth": token_auth or None,
-        "external_route": external_route or None,
-        "image_pull_secrets": image_pull_secrets or None,
-        "hardware_profile": hardware_profile,
-    }
-    return {k: v for k, v in out.items() if v is not None}
 
 
 def _overrides(args: argparse.Namespace) -> dict[str, Any]:
@@ -82,53 +54,6 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
         image_pull_secrets=args.image_pull_secret,
         hardware_profile=args.hardware_profile,
     )
-
-
-def assemble(
-    source: CapacityPlan | DecisionReport,
-    *,
-    namespace: str,
-    conn: Connection | None,
-    inventory: Inventory | None,
-    runtime_image: str | None,
-    catalog: Catalog,
-    only: list[str] | None,
-    overrides: dict[str, Any],
-    release: str | None = None,
-    serving_path: str | None = None,
-    asked_runtime_image: str | None = None,
-) -> ManifestSet:
-    """The manifest set of a plan or of a decision report's GO entries, with the cluster's facts
-    (runtimes, release, quotas) when connected and the notes of reading them."""
-    facts, notes = cluster_facts(conn, namespace) if conn is not None else (ClusterFacts(), [])
-    if facts.release_version is None and release:
-        facts = facts.model_copy(update={"release_version": release})
-    if serving_path_for(source, serving_path, facts) == "llm-d" and isinstance(source, CapacityPlan):
-        # The plan's llm-d option as an LLMInferenceService (``--serving-path llm-d``).
-        ms = manifests_for_llmd(
-            source,
-            namespace=namespace,
-            inventory=inventory,
-            facts=facts,
-            catalog=catalog,
-            overrides=overrides,
-            runtime_image=asked_runtime_image,
-        )
-        if serving_path is None:
-            notes = [*notes, "serving path llm-d: nothing on one node meets the targets; the plan's llm-d option does"]
-        return ms.model_copy(update={"notes": ms.notes + notes})
-    common: dict[str, Any] = {
-        "namespace": namespace,
-        "inventory": inventory,
-        "facts": facts,
-        "runtime_image": runtime_image,
-        "catalog": catalog,
-    }
-    if isinstance(source, CapacityPlan):
-        ms = manifests_for_plan(source, **common, **overrides)
-    else:
-        ms = manifests_for_report(source, **common, only=only, **overrides)
-    return ms.model_copy(update={"notes": ms.notes + notes})
 
 
 def build_set(args: argparse.Namespace, conn: Connection | None) -> ManifestSet:
@@ -145,14 +70,11 @@ def build_set(args: argparse.Namespace, conn: Connection | None) -> ManifestSet:
     inventory: Inventory | None = None
     if args.plan:
         source = load_plan(args.plan)
-        if conn is not None and not args.inventory:
-            inventory = discover_inventory(
-                args.kubeconfig or settings.kubeconfig, args.context, catalog=catalog, strict=False
-            )
-        else:
-            # The inventory the plan was made with (the flag's file, the settings' or the sample),
-            # so nodeSelector and tolerations target the nodes the plan placed replicas on.
-            inventory = configured_inventory(settings, catalog=catalog, path=args.inventory, strict=False)
+        # The cluster's GPUs when connected, else the inventory the plan was made with (the flag's
+        # file, the settings' or the sample): nodeSelector and tolerations target those nodes.
+        inventory = configured_inventory(
+            settings, catalog=catalog, connection=None if args.inventory else conn, path=args.inventory, strict=False
+        )
     else:
         from navigator.commands.fit_cmd import report_from_args
 
@@ -182,54 +104,6 @@ def _print_checks(ms: ManifestSet, stream: Any, checks: list[ObjectCheck] | None
             print(f"  warning: {w}", file=stream)
     for n in ms.notes:
         print(f"note: {n}", file=stream)
-
-
-def manifests_json(ms: ManifestSet) -> dict[str, Any]:
-    """``navigator manifests --json`` (and the MCP ``manifests`` tool's result)."""
-    return {
-        "names": ms.names,
-        "valid": ms.valid,
-        "objects": ms.objects,
-        "checks": [c.model_dump() | {"ok": c.ok} for c in ms.checks],
-        "notes": ms.notes,
-        "oc_apply": oc_apply_command(ms.objects),
-        "secrets": [
-            {
-                "name": n.name,
-                "namespace": n.namespace,
-                "keys": n.keys,
-                "purpose": n.purpose,
-                "oc_create": n.oc_command(),
-            }
-            for n in ms.secrets
-        ],
-    }
-
-
-def deploy_set(
-    conn: Connection, ms: ManifestSet, *, confirmed: bool, wait_s: float | None, force: bool = False
-) -> tuple[DeployOutcome, DeploymentStatus | None]:
-    """Validate, dry-run and (``confirmed``) apply a manifest set, then wait up to ``wait_s`` for
-    Ready; ``force`` takes over fields another tool manages (server-side apply). Secret values
-    come from the environment the command runs in (S3 keys, the Hugging Face token of a gated
-    repo) and go to the cluster only."""
-    secrets = {k: os.environ[k] for k in S3_KEYS if os.environ.get(k)}
-    hf_token = load_settings().hf_token
-    if hf_token is not None or os.environ.get("HF_TOKEN"):
-        secrets["HF_TOKEN"] = hf_token.get_secret_value() if hf_token is not None else os.environ["HF_TOKEN"]
-    outcome = deploy(conn, ms.objects, confirmed=confirmed, secret_values=secrets, secrets=ms.secrets, force=force)
-    status: DeploymentStatus | None = None
-    isvc = next((o for o in ms.objects if o["kind"] == "InferenceService"), None)
-    if outcome.ok and outcome.confirmed and wait_s and isvc is not None:  # an LLMInferenceService is not waited on
-        status = wait_ready(conn, isvc["metadata"]["name"], isvc["metadata"]["namespace"], timeout_s=wait_s)
-    return outcome, status
-
-
-def deploy_json(outcome: DeployOutcome, ms: ManifestSet, status: DeploymentStatus | None) -> dict[str, Any]:
-    """``navigator deploy --json`` (and the MCP ``deploy`` tool's result)."""
-    out = outcome.model_dump(mode="json") | {"valid": outcome.valid, "ok": outcome.ok, "notes": ms.notes}
-    out["status"] = status.model_dump(mode="json") if status else None
-    return out
 
 
 def _manifests(args: argparse.Namespace) -> int:

@@ -1,7 +1,7 @@
 """``navigator estimate`` — vLLM memory, KV cache, fit verdict and performance for one config.
 
-The flags are named and defaulted as vLLM names and defaults them; the JSON keys are a
-contract other checks rely on (extend, never rename).
+The flags are named and defaulted as vLLM names and defaults them; ``--json`` prints
+:func:`core.sizing.estimate_output`, whose keys are a contract other checks rely on.
 """
 
 from __future__ import annotations
@@ -12,19 +12,14 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from core.architecture import resolve_model
-from core.catalog import Catalog, get_catalog
 from core.errors import InputError
-from core.settings import load_settings
 from core.sizing import (
-    BenchmarkPrediction,
+    BENCHMARK_KEYS,
     BenchmarkRun,
-    Estimate,
     ServingFlags,
     Workload,
-    apply_quantization_flag,
-    estimate,
-    predict_benchmark,
+    estimate_output,
+    estimate_with_benchmark,
 )
 from core.sizing._benchmark import DEFAULT_NUM_PROMPTS
 from core.wording import code_words, count_of, options_in_words, terminal_width, wrapped
@@ -114,18 +109,6 @@ BENCHMARK_WORDS = {
 }
 """How each benchmark figure (its JSON key) is labelled for a person."""
 
-BENCHMARK_KEYS = (
-    "duration_s",
-    "requests_per_s",
-    "output_tokens_per_s",
-    "total_tokens_per_s",
-    "ttft_ms",
-    "ttft_ms_p99",
-    "tpot_ms",
-    "itl_ms",
-    "e2e_ms",
-)
-
 
 MIN_REQUEST_RATE = 0.01
 """``--request-rate`` floor: one request every 100 s. Slower runs measure an idle server, and
@@ -165,103 +148,6 @@ def benchmark_from_args(args: argparse.Namespace) -> BenchmarkRun | None:
         raise InputError(_validation_message(exc)) from None
 
 
-def benchmark_json(pred: BenchmarkPrediction) -> dict[str, Any]:
-    """The benchmark figures as JSON (each ``{expected, low, high, provenance, unit}``)."""
-    out: dict[str, Any] = {key: getattr(pred, key).model_dump() for key in BENCHMARK_KEYS}
-    out.update(
-        num_prompts=pred.run.num_prompts,
-        request_rate=None if math.isinf(pred.run.request_rate) else pred.run.request_rate,
-        max_concurrency=pred.run.concurrency,
-        peak_running=pred.peak_running,
-        preemptions=pred.preemptions,
-        efficiency_source=pred.efficiency_source,
-    )
-    return out
-
-
-def estimate_json(est: Estimate) -> dict[str, Any]:
-    """The JSON contract of ``navigator estimate --json``."""
-    m = est.memory
-    out: dict[str, Any] = {
-        "model": est.model,
-        "gpu": est.gpu,
-        "vllm_version": m.vllm_version,
-        "gpu_total_gib": m.gpu_total_gib,
-        "budget_gib": m.budget_gib,
-        "weights_gib": m.weights_gib,
-        "activation_gib": m.activation_gib,
-        "non_torch_gib": m.non_torch_gib,
-        "cudagraph_gib": m.cudagraph_gib,
-        "available_kv_gib": m.available_kv_gib,
-        "kv_bytes_per_token": m.kv_bytes_per_token,
-        "kv_cache_tokens": m.kv_cache_tokens,
-        "gpu_blocks": m.gpu_blocks,
-        "max_concurrency": m.max_concurrency,
-        "max_model_len": m.max_model_len,
-        "fits": m.fits,
-        "fit_failures": [f.model_dump() for f in m.fit_failures],
-        "max_model_len_that_fits": m.max_model_len_that_fits,
-        "log_lines": m.log_lines,
-        "fixes": [f.model_dump() for f in est.fixes],
-        "flags": m.flags.model_dump(),
-        "notes": m.notes,
-    }
-    p = est.performance
-    if p is not None:
-        for key in (
-            "ttft_ms",
-            "tpot_ms",
-            "e2e_ms",
-            "output_tokens_per_s",
-            "total_tokens_per_s",
-            "requests_per_s",
-        ):
-            out[key] = getattr(p, key).model_dump()
-        out["concurrency"] = p.concurrency
-        out["effective_concurrency"] = p.effective_concurrency
-        out["capped_by"] = p.capped_by
-        out["efficiency_source"] = p.efficiency_source
-    return out
-
-
-def run_estimate(
-    model: str,
-    gpu_name: str,
-    flags: ServingFlags,
-    workload: Workload | None,
-    bench: BenchmarkRun | None,
-    catalog: Catalog | None = None,
-) -> tuple[Estimate, BenchmarkPrediction | None]:
-    """The estimate (and the benchmark prediction, when a run is described and the model fits)."""
-    catalog = catalog or get_catalog(load_settings().catalog_overrides)
-    arch = apply_quantization_flag(resolve_model(model, catalog=catalog), flags.quantization)
-    gpu = catalog.gpu(gpu_name)
-    est = estimate(arch, gpu, flags, workload, catalog=catalog)
-    pred = None
-    if bench is not None and est.memory.fits:
-        try:
-            pred = predict_benchmark(arch, gpu, est.memory, bench)
-        except ArithmeticError:  # a figure of the run rounds to zero or overflows
-            rate = "all at once" if math.isinf(bench.request_rate) else f"{bench.request_rate:g} requests/s"
-            raise InputError(
-                f"--benchmark: the run ({bench.num_prompts} prompts, {rate}, {bench.output_tokens} output tokens) "
-                "is too slow or too small to predict figures for; raise --request-rate or --output-tokens"
-            ) from None
-    return est, pred
-
-
-def estimate_output(est: Estimate, pred: BenchmarkPrediction | None, bench: BenchmarkRun | None) -> dict[str, Any]:
-    """``navigator estimate --json`` (and the MCP ``estimate`` tool's result)."""
-    out = estimate_json(est)
-    if pred is not None:
-        # The benchmark's figures replace the steady-state ones: they describe this run.
-        out.update(benchmark_json(pred))
-        out["benchmark"] = benchmark_json(pred)
-    elif bench is not None:
-        out["benchmark"] = None
-    return out
-
-
 def _say(text: str, width: int, indent: str, hanging: str) -> None:
     for line in wrapped(text, width, indent=indent, hanging=hanging):
         print(line)
@@ -275,7 +161,7 @@ def _run(args: argparse.Namespace) -> int:
     gpu = args.gpu or (described[0].name if described else None)
     if gpu is None:
         raise InputError("--gpu: give a catalog GPU (navigator gpus lists them), or describe yours with --gpu-spec")
-    est, pred = run_estimate(args.model, gpu, flags, workload, bench, command_catalog(args))
+    est, pred = estimate_with_benchmark(args.model, gpu, flags, workload, bench, command_catalog(args))
     if args.json:
         print_json(estimate_output(est, pred, bench))
         return 0

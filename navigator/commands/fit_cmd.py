@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
 
 from core.catalog import get_catalog
 from core.cluster import Inventory
 from core.cluster.runtimes import cluster_runtime
-from core.decision import DecisionReport, build_report, decision_lines, report_markdown, report_overlay
+from core.decision import DecisionReport, build_report, decision_lines, fit_json, report_markdown, report_overlay
 from core.errors import InputError
 from core.modelcar import inspect_image, load_modelcar_config, write_overlay
 from core.settings import load_settings
@@ -56,16 +55,6 @@ def _model_configs(pairs: list[str], entries: list[str]) -> dict[str, str]:
                 f"--model-config {pair!r}: the config has no entry {name.strip()!r} (entries: {', '.join(entries)})"
             )
         out[name.strip()] = ref.strip()
-    return out
-
-
-def fit_json(report: DecisionReport, note: str | None, overlay: str | None) -> dict[str, Any]:
-    """``navigator fit --json`` (and the MCP ``fit`` tool's result, where ``overlay`` is the
-    overlay's text rather than the path it was written to)."""
-    out: dict[str, Any] = report.model_dump(mode="json")
-    out["matrix"] = report.matrix()
-    out["overlay"] = overlay
-    out["runtime_note"] = note
     return out
 
 

@@ -10,7 +10,6 @@ import json
 import math
 import sys
 from pathlib import Path
-from typing import Any
 
 from pydantic import ValidationError
 
@@ -24,7 +23,6 @@ from core.planning import (
     Scenario,
     SloTargets,
     TrafficProfile,
-    WhatIfResult,
     build_plan,
     candidate_table,
     checkpoint_lines,
@@ -32,8 +30,10 @@ from core.planning import (
     fleet_from_inventory,
     headline_lines,
     llmd_lines,
+    plan_json,
     traffic_problems,
     what_if,
+    whatif_json,
 )
 from core.settings import load_settings
 from core.store import Store, open_store
@@ -174,7 +174,7 @@ def _plan(args: argparse.Namespace) -> int:
         request = request.model_copy(update={"constraints": constraints})
     plan = build_plan(request, catalog=command_catalog(args))
     if args.json:
-        print_json(plan.model_dump(mode="json"))
+        print_json(plan_json(plan))
     else:
         print_plan(plan)
     if args.save:  # after the plan is shown: a cache that cannot be written loses nothing computed
@@ -207,14 +207,6 @@ def load_plan(path: Path) -> CapacityPlan:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "at the top level"
         raise InputError(f"--plan {path}: not a Navigator plan (field {where}: {problem_in_words(first)})") from None
-
-
-def whatif_json(result: WhatIfResult, plan: CapacityPlan) -> dict[str, Any]:
-    """``navigator whatif --json`` (and the MCP ``whatif`` tool's result): the original plan is
-    named by its id, not repeated."""
-    out = result.model_dump(mode="json", exclude={"original"})
-    out["original_plan_id"] = plan.id
-    return out
 
 
 def _whatif(args: argparse.Namespace) -> int:

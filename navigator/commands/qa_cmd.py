@@ -14,7 +14,6 @@ import argparse
 import os
 import sys
 from pathlib import Path
-from typing import Any
 
 from pydantic import SecretStr, ValidationError
 
@@ -26,9 +25,9 @@ from core.qa import (
     PULL_SECRET_ENV,
     QA_KIND,
     QaRequest,
-    QaResult,
     masked_command,
     masked_job,
+    qa_json,
     run_in_cluster,
     run_podman,
 )
@@ -69,11 +68,6 @@ def request_from_args(args: argparse.Namespace) -> QaRequest:
         )
     except ValidationError as exc:
         raise InputError(options_in_words(exc, _OPTIONS)) from None
-
-
-def qa_json(result: QaResult) -> dict[str, Any]:
-    """``navigator qa --json`` (and the MCP ``qa_run`` tool's result): the run without its log."""
-    return result.model_dump(mode="json", exclude={"log"}) | {"status": result.status, "advice": result.advice}
 
 
 def _run(args: argparse.Namespace) -> int:

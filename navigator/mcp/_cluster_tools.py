@@ -18,18 +18,24 @@ from pydantic import Field, SecretStr, ValidationError, model_validator
 
 from core.catalog import get_catalog
 from core.catalog._catalog import format_validation_error
-from core.cluster import Inventory, configured_inventory, connect, default_kubeconfig, discover_inventory
+from core.cluster import Inventory, configured_inventory, connect, default_kubeconfig
 from core.cluster._client import Connection
 from core.cluster.deploy import delete_deployment
 from core.decision import DecisionReport
-from core.deployment import ManifestSet, check_namespace
+from core.deployment import (
+    ManifestSet,
+    assemble,
+    check_namespace,
+    deploy_json,
+    deploy_set,
+    manifest_overrides,
+    manifests_json,
+)
 from core.errors import InputError
 from core.planning import CapacityPlan
-from core.qa import PULL_SECRET_ENV, QA_KIND, QaRequest, run_in_cluster, run_podman
+from core.qa import PULL_SECRET_ENV, QA_KIND, QaRequest, qa_json, run_in_cluster, run_podman
 from core.settings import load_settings
 from core.store import open_store
-from navigator.commands.deploy_cmds import assemble, deploy_json, deploy_set, manifest_overrides, manifests_json
-from navigator.commands.qa_cmd import qa_json
 from navigator.mcp._bounds import Bounds
 from navigator.mcp._registry import Args, Call, ToolSpec
 from navigator.mcp._tools import INLINE_PLAN, YAML_CHARS, FitArgs, PlanId, PlanRef, decide
@@ -124,10 +130,9 @@ def _set(args: ManifestArgs, call: Call, conn: Connection | None) -> ManifestSet
         source, inventory, _ = decide(FitArgs(modelcar_yaml=args.modelcar_yaml, cluster=args.cluster))
     else:
         source = PlanRef(plan=args.plan, plan_id=args.plan_id).load(call)
-        if conn is not None:  # as the CLI does: node selection from the cluster's GPUs
-            inventory = discover_inventory(settings.kubeconfig, settings.kube_context, catalog=catalog, strict=False)
-        else:  # …else from the inventory the plan was made with
-            inventory = configured_inventory(settings, catalog=catalog, strict=False)
+        # As the CLI does: node selection from the cluster's GPUs when connected, else from the
+        # inventory the plan was made with.
+        inventory = configured_inventory(settings, catalog=catalog, connection=conn, strict=False)
     return assemble(
         source,
         namespace=namespace,

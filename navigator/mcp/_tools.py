@@ -1,6 +1,6 @@
 """The tools: each takes the pydantic models the CLI builds from its flags (PlanRequest,
 Scenario, ServingFlags, Workload …) and returns what the CLI's ``--json`` prints, built by the
-same functions.
+same functions of core (``core.sizing.estimate_output``, ``core.planning.plan_json`` …).
 
 Inputs that are files for the CLI (a plan, a model-car YAML, an inventory, a config.json) are
 given as their content here, never as a path on the server; a plan may also be named by the id
@@ -22,17 +22,23 @@ from core.architecture import permit_upload, register_config, resolve_model
 from core.catalog import Catalog, get_catalog
 from core.cluster import Inventory, configured_inventory, inventory_to_json, parse_inventory
 from core.cluster.runtimes import RuntimeTemplate, cluster_runtime
-from core.decision import DecisionReport, build_report, report_overlay
+from core.decision import DecisionReport, build_report, fit_json, report_overlay
 from core.errors import InputError, StoreError
 from core.modelcar import parse_modelcar_text
-from core.planning import CapacityPlan, PlanRequest, Scenario, build_plan, fleet_from_inventory, what_if
+from core.planning import (
+    CapacityPlan,
+    PlanRequest,
+    Scenario,
+    build_plan,
+    fleet_from_inventory,
+    plan_json,
+    what_if,
+    whatif_json,
+)
 from core.settings import Settings, load_settings
-from core.sizing import BenchmarkRun, ServingFlags, Workload
+from core.sizing import BenchmarkRun, ServingFlags, Workload, estimate_output, estimate_with_benchmark
 from core.sizing._benchmark import DEFAULT_NUM_PROMPTS
 from core.store import open_store
-from navigator.commands.estimate_cmd import estimate_output, run_estimate
-from navigator.commands.fit_cmd import fit_json
-from navigator.commands.plan_cmds import whatif_json
 from navigator.mcp._bounds import REFERENCE_CHARS, Bounds
 from navigator.mcp._registry import Args, Call, ToolSpec, log
 
@@ -273,7 +279,7 @@ def estimate(args: EstimateArgs, call: Call) -> dict[str, Any]:
             request_rate=rate,
             concurrency=b.concurrency,
         )
-    est, pred = run_estimate(args.model, args.gpu, args.flags, args.workload, bench)
+    est, pred = estimate_with_benchmark(args.model, args.gpu, args.flags, args.workload, bench)
     return estimate_output(est, pred, bench)
 
 
@@ -288,7 +294,7 @@ def plan(args: PlanRequest, call: Call) -> dict[str, Any]:
         open_store(load_settings(), call.namespace).save("plans", result.id, result)
     except StoreError as exc:  # the plan is still the answer; only plan_id will not find it
         log.warning("plan %s not saved: %s", result.id, exc)
-    return result.model_dump(mode="json")
+    return plan_json(result)
 
 
 def whatif(args: WhatIfArgs, call: Call) -> dict[str, Any]:
