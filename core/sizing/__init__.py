@@ -5,7 +5,7 @@ latency/throughput model.
 """
 
 from core.sizing._api import Estimate, PerformanceEstimate, Workload, estimate, performance, performance_curve
-from core.sizing._benchmark import BenchmarkPrediction, BenchmarkRun, predict_benchmark
+from core.sizing._bench_prediction import BenchmarkPrediction, BenchmarkRun, predict_benchmark
 from core.sizing._efficiency import Figure, ordered_quantiles
 from core.sizing._estimate import (
     FitFailure,

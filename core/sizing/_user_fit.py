@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from core.architecture import ModelArchitecture, resolve_model
 from core.catalog import GpuSpec, get_catalog
 from core.errors import InputError, NavigatorError
-from core.sizing._benchmark import BenchmarkRun, client_figures
+from core.sizing._bench_prediction import BenchmarkRun, client_figures
 from core.sizing._efficiency import Efficiency, efficiency_for, gpu_class, model_class
 from core.sizing._estimate import MemoryEstimate, estimate_memory
 from core.sizing._flags import ServingFlags

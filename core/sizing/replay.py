@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from core.errors import NavigatorError
-from core.sizing._benchmark import client_figures
+from core.sizing._bench_prediction import client_figures
 from core.sizing._efficiency import DEFAULT_EFFICIENCY, Efficiency, gpu_class, load_calibration
 from core.sizing._estimate import MemoryEstimate, estimate_memory
 from core.sizing._flags import ServingFlags

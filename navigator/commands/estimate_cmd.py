@@ -26,7 +26,7 @@ from core.sizing import (
     estimate,
     predict_benchmark,
 )
-from core.sizing._benchmark import DEFAULT_NUM_PROMPTS
+from core.sizing._bench_prediction import DEFAULT_NUM_PROMPTS
 from core.wording import code_words, count_of, options_in_words, terminal_width, wrapped
 from navigator.commands._catalog_source import add_gpu_spec_option, command_catalog, described_gpus
 from navigator.commands._output import print_json

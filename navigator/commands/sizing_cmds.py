@@ -116,9 +116,9 @@ def _accuracy(args: argparse.Namespace) -> int:
 
 
 def _benchmark(args: argparse.Namespace) -> int:
-    from core.sizing.benchmark import run_benchmark
+    from core.sizing.engine_timing import time_engine
 
-    r = run_benchmark(args.repeats)
+    r = time_engine(args.repeats)
     print(f"one memory estimate (Llama-3.1-8B, H100):        median {r.single_estimate_ms:.3f} ms")
     print(f"one estimate with performance (16 concurrent):   median {r.single_with_performance_ms:.3f} ms")
     print(
@@ -127,9 +127,9 @@ def _benchmark(args: argparse.Namespace) -> int:
     )
     for label, ms in r.benchmark_mode_ms.items():
         print(f"benchmark-mode prediction, 1000 prompts {label + ':':<24} median {ms:.1f} ms")
-    from core.planning.benchmark import run_planning_benchmark
+    from core.planning.plan_timing import time_planning
 
-    p = run_planning_benchmark()
+    p = time_planning()
     print(
         f"default capacity plan (sample inventory's GPU types, interactive defaults, from scratch): "
         f"p50 {p.default_plan_p50_ms:.0f} ms, p95 {p.default_plan_p95_ms:.0f} ms over {p.repeats} runs"
