@@ -12,6 +12,7 @@ from pathlib import Path
 import streamlit as st
 
 from core.assistant import Assistant
+from core.calibration import UserCalibration, load_user_calibration, use_calibration
 from core.catalog import Catalog, catalog_with_mine
 from core.cluster import (
     ACCESS_TOKEN_HEADER,
@@ -34,7 +35,6 @@ from core.errors import ClusterConfigError, NavigatorError, SettingsError, Store
 from core.qa import DEFAULT_TEST_IMAGE, RunManager
 from core.samples import sample_path
 from core.settings import Settings, load_settings
-from core.sizing.user_calibration import UserCalibration, load_user_calibration, use_calibration
 from core.store import USER_HEADER, FileStore, Store, open_store, prune_if_due
 from core.store import user_namespace as namespace_of
 from core.store._common import M, check_ids

@@ -142,7 +142,7 @@ def estimate(
     mem = estimate_memory(arch, spec, flags or ServingFlags(), free_memory_gib=free_memory_gib)
     perf = None
     if workload is not None and mem.fits:
-        from core.sizing.calibration import measured_metrics
+        from core.sizing.measured import measured_metrics
 
         perf = performance(arch, spec, mem, workload, measured=measured_metrics(arch, spec, mem, workload))
     fixes = [] if mem.fits else suggest_fixes(arch, spec, flags or ServingFlags(), mem)

@@ -302,7 +302,7 @@ def ranged(
     regime: Regime | None = None,
 ) -> Figure:
     """A figure whose range is the conformal interval of its metric's held-out errors in the
-    load ``regime`` (see :func:`core.sizing.efficiency_fit.interval_table`), wider for a GPU
+    load ``regime`` (see :func:`core.calibration.efficiency_fit.interval_table`), wider for a GPU
     with no measured run, and clamped at what the hardware can do (``floor`` for times,
     ``ceiling`` for rates).
 

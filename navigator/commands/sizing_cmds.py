@@ -16,7 +16,7 @@ REPORT_MAX_BYTES = 256 * 1_048_576
 def _calibrate(args: argparse.Namespace) -> int:
     if args.import_files or args.forget or args.show:
         return _your_runs(args)
-    from core.sizing.efficiency_fit import write_calibration
+    from core.calibration import write_calibration
 
     fitted = write_calibration()
     print_table(
@@ -29,15 +29,15 @@ def _calibrate(args: argparse.Namespace) -> int:
 
 def _your_runs(args: argparse.Namespace) -> int:
     """``calibrate --import`` / ``--show`` / ``--forget``: the user's own measured runs."""
-    from core.errors import InputError
-    from core.settings import load_settings
-    from core.sizing.user_calibration import (
+    from core.calibration import (
         MAX_TENSOR_PARALLEL,
         UserCalibration,
         forget_runs,
         import_reports,
         load_user_calibration,
     )
+    from core.errors import InputError
+    from core.settings import load_settings
     from core.store import open_store
 
     s = load_settings()
@@ -99,8 +99,8 @@ def _your_runs(args: argparse.Namespace) -> int:
 
 
 def _accuracy(args: argparse.Namespace) -> int:
+    from core.calibration.accuracy import accuracy_markdown
     from core.errors import InputError
-    from core.sizing.accuracy import accuracy_markdown
 
     text = accuracy_markdown()
     try:

@@ -23,7 +23,7 @@ from core.sizing._flags import ServingFlags
 from core.sizing._perf import kv_slots, step_model
 from core.sizing._scheduler import schedule
 from core.sizing._trajectory import Run, Trajectory, dataset_lengths, poisson_arrivals
-from core.sizing.calibration import ServingScenario
+from core.sizing.measured import ServingScenario
 
 DEFAULT_PROMPTS = 100
 """Prompts a run is assumed to send when its source does not say."""

@@ -28,6 +28,14 @@ from functools import lru_cache
 
 import numpy as np
 
+from core.calibration.intervals import (
+    CONFORMAL_LEVEL,
+    MIN_ORIGINS,
+    CvRow,
+    interval_table,
+    source_origin,
+)
+from core.calibration.replay import _BY_KEY, Replay, predict_replay, predict_scenario, replay
 from core.sizing._efficiency import (
     CALIBRATION_FILE,
     Efficiency,
@@ -35,15 +43,7 @@ from core.sizing._efficiency import (
     load_calibration,
     model_class,
 )
-from core.sizing.calibration import ServingScenario, serving_scenarios
-from core.sizing.intervals import (
-    CONFORMAL_LEVEL,
-    MIN_ORIGINS,
-    CvRow,
-    interval_table,
-    source_origin,
-)
-from core.sizing.replay import _BY_KEY, Replay, predict_replay, predict_scenario, replay
+from core.sizing.measured import ServingScenario, serving_scenarios
 
 SCORED_METRICS = (
     "output_tokens_per_s",
