@@ -52,7 +52,7 @@ from core.calibration._user_models import (
 )
 from core.catalog import get_catalog
 from core.errors import InputError, NavigatorError
-from core.sizing._active import Active, fingerprint, use_efficiencies
+from core.sizing._efficiency import ActiveEfficiencies, calibration_fingerprint, use_efficiencies
 from core.store import Store
 
 
@@ -204,10 +204,10 @@ def load_user_calibration(store: Store) -> UserCalibration | None:
 def calibration_in_force() -> str:
     """The fingerprint of the user calibration in force ('' for the shipped one alone): part of
     the key of any cache of estimates or plans."""
-    return fingerprint()
+    return calibration_fingerprint()
 
 
-def use_calibration(cal: UserCalibration | None) -> Token[Active | None]:
+def use_calibration(cal: UserCalibration | None) -> Token[ActiveEfficiencies | None]:
     """Put ``cal`` in force for estimates and plans in this thread (None: the shipped one only)."""
     if cal is None:
         return use_efficiencies({}, fingerprint="")

@@ -300,19 +300,15 @@ def _measured_index() -> dict[tuple[str, str, int, str, int, int, int], dict[str
     return index
 
 
-def measured_metrics(arch: ModelArchitecture, gpu: GpuSpec, mem: object, workload: object) -> dict[str, float] | None:
+def measured_metrics(
+    arch: ModelArchitecture,
+    gpu: GpuSpec,
+    *,
+    tensor_parallel_size: int,
+    input_tokens: int,
+    output_tokens: int,
+    concurrency: int,
+) -> dict[str, float] | None:
     """Measured figures for exactly this model, GPU, TP, precision and closed-loop workload."""
-    from core.sizing._api import Workload
-    from core.sizing._estimate import MemoryEstimate
-
-    assert isinstance(mem, MemoryEstimate) and isinstance(workload, Workload)
-    key = (
-        arch.name,
-        gpu.name,
-        mem.flags.tensor_parallel_size,
-        _quant_key(arch),
-        workload.input_tokens,
-        workload.output_tokens,
-        workload.concurrency,
-    )
+    key = (arch.name, gpu.name, tensor_parallel_size, _quant_key(arch), input_tokens, output_tokens, concurrency)
     return _measured_index().get(key)
