@@ -15,8 +15,7 @@ from pydantic import SecretStr
 from core.assistant._mcp import McpServer
 from core.assistant._state import DeploymentRef, PendingAction, Reply, Stage, WorkflowState
 from core.catalog import Catalog
-from core.cluster import SAMPLE_INVENTORY, Inventory, inventory_from_connection, load_inventory
-from core.cluster._client import Connection, request
+from core.cluster import SAMPLE_INVENTORY, Connection, Inventory, inventory_from_connection, load_inventory, request
 from core.errors import ClusterError, NavigatorError
 from core.planning import CapacityPlan
 from core.samples import sample_path

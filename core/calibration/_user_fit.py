@@ -33,13 +33,22 @@ from core.calibration._user_models import (
 from core.calibration.efficiency_fit import coordinate_search
 from core.catalog import GpuSpec, get_catalog
 from core.errors import InputError, NavigatorError
-from core.sizing._bench_prediction import BenchmarkRun, client_figures
-from core.sizing._efficiency import Efficiency, efficiency_for, gpu_class, model_class
-from core.sizing._estimate import MemoryEstimate, estimate_memory
-from core.sizing._flags import ServingFlags
-from core.sizing._perf import kv_slots, step_model
-from core.sizing._scheduler import schedule
-from core.sizing._trajectory import Run, Trajectory
+from core.sizing import (
+    BenchmarkRun,
+    Efficiency,
+    MemoryEstimate,
+    Run,
+    ServingFlags,
+    Trajectory,
+    client_figures,
+    efficiency_for,
+    estimate_memory,
+    gpu_class,
+    kv_slots,
+    model_class,
+    schedule,
+    step_model,
+)
 
 
 @dataclass

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict
 
 from core.calibration._reports import MAX_BENCHMARKS, MeasuredRun
-from core.sizing._efficiency import Efficiency
+from core.sizing import Efficiency
 
 RUNS_KIND = "measured_runs"
 FIT_KIND = "calibration"

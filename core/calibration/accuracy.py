@@ -20,7 +20,7 @@ from core.calibration.intervals import (
     source_origin,
 )
 from core.calibration.memory_accuracy import _row, memory_markdown
-from core.sizing._efficiency import REGIME_WORDS, gpu_class, model_class, range_factors
+from core.sizing import REGIME_WORDS, gpu_class, model_class, range_factors
 from core.sizing.measured import ServingScenario, serving_scenarios
 
 # ---- the report ------------------------------------------------------------------------

@@ -36,7 +36,7 @@ from core.calibration.intervals import (
     source_origin,
 )
 from core.calibration.replay import _BY_KEY, Replay, predict_replay, predict_scenario, replay
-from core.sizing._efficiency import (
+from core.sizing import (
     CALIBRATION_FILE,
     Efficiency,
     gpu_class,

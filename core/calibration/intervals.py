@@ -21,7 +21,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from core.sizing._efficiency import UNCALIBRATED_WIDENING
+from core.sizing import UNCALIBRATED_WIDENING
 from core.sizing.measured import ServingScenario
 
 CvRow = tuple[ServingScenario, str, float, float, str]

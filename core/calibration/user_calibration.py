@@ -52,7 +52,7 @@ from core.calibration._user_models import (
 )
 from core.catalog import get_catalog
 from core.errors import InputError, NavigatorError
-from core.sizing._efficiency import ActiveEfficiencies, calibration_fingerprint, use_efficiencies
+from core.sizing import ActiveEfficiencies, calibration_fingerprint, use_efficiencies
 from core.store import Store
 
 

@@ -17,6 +17,7 @@ from core.catalog import Catalog, get_catalog
 from core.errors import InputError
 from core.settings import load_settings
 from core.sizing import (
+    DEFAULT_NUM_PROMPTS,
     BenchmarkPrediction,
     BenchmarkRun,
     Estimate,
@@ -26,7 +27,6 @@ from core.sizing import (
     estimate,
     predict_benchmark,
 )
-from core.sizing._bench_prediction import DEFAULT_NUM_PROMPTS
 from core.wording import code_words, count_of, options_in_words, terminal_width, wrapped
 from navigator.commands._catalog_source import add_gpu_spec_option, command_catalog, described_gpus
 from navigator.commands._output import print_json

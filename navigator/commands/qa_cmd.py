@@ -27,12 +27,12 @@ from core.qa import (
     QA_KIND,
     QaRequest,
     QaResult,
+    check_config,
     masked_command,
     masked_job,
     run_in_cluster,
     run_podman,
 )
-from core.qa._model import check_config
 from core.settings import load_settings
 from core.store import open_store
 from core.wording import options_in_words

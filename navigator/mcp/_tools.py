@@ -27,8 +27,7 @@ from core.errors import InputError, StoreError
 from core.modelcar import parse_modelcar_text
 from core.planning import CapacityPlan, PlanRequest, Scenario, build_plan, fleet_from_inventory, what_if
 from core.settings import Settings, load_settings
-from core.sizing import BenchmarkRun, ServingFlags, Workload
-from core.sizing._bench_prediction import DEFAULT_NUM_PROMPTS
+from core.sizing import DEFAULT_NUM_PROMPTS, BenchmarkRun, ServingFlags, Workload
 from core.store import open_store
 from navigator.commands.estimate_cmd import estimate_output, run_estimate
 from navigator.commands.fit_cmd import fit_json
