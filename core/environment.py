@@ -66,7 +66,7 @@ def llm_status(settings: Settings) -> ToolStatus:
 
 def mcp_status(settings: Settings) -> ToolStatus:
     """The other MCP servers the Assistant's LLM may use (names and addresses, never headers)."""
-    from core.assistant._mcp import parse_servers
+    from core.assistant import parse_servers
     from core.errors import SettingsError
 
     how = (

@@ -8,10 +8,13 @@ from __future__ import annotations
 import hashlib
 import os
 from pathlib import Path
+from typing import TypeVar
 
 import streamlit as st
+from pydantic import BaseModel
 
 from core.assistant import Assistant
+from core.calibration import UserCalibration, load_user_calibration, use_calibration
 from core.catalog import Catalog, catalog_with_mine
 from core.cluster import (
     ACCESS_TOKEN_HEADER,
@@ -34,11 +37,11 @@ from core.environment import ToolStatus, llm_status, probe_tool
 from core.errors import ClusterConfigError, NavigatorError, SettingsError, StoreError
 from core.qa import DEFAULT_TEST_IMAGE, RunManager
 from core.settings import Settings, load_settings
-from core.sizing.user_calibration import UserCalibration, load_user_calibration, use_calibration
-from core.store import USER_HEADER, FileStore, Store, open_store, prune_if_due
+from core.store import USER_HEADER, FileStore, Store, check_ids, open_store, prune_if_due
 from core.store import user_namespace as namespace_of
-from core.store._common import M, check_ids
 from frontend.state import working_inventory
+
+M = TypeVar("M", bound=BaseModel)
 
 _SETTINGS: dict[str, tuple[Settings, str | None]] = {}
 

@@ -72,8 +72,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 
 def _use_your_calibration() -> None:
     """Estimates and plans use the calibration made of the user's imported runs, if any."""
+    from core.calibration import load_user_calibration, use_calibration
     from core.settings import load_settings
-    from core.sizing.user_calibration import load_user_calibration, use_calibration
     from core.store import open_store
 
     s = load_settings()

@@ -8,8 +8,8 @@ import json
 import pandas as pd
 from streamlit.testing.v1 import AppTest
 
+from core.calibration.user_calibration import import_reports
 from core.settings import load_settings
-from core.sizing.user_calibration import import_reports
 from core.store import FileStore
 from tests.test_app import APP
 from tests.test_user_calibration import VLLM_BENCH

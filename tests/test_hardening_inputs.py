@@ -16,10 +16,10 @@ from typing import Any
 
 import pytest
 
+from core.calibration import user_calibration as uc
+from core.calibration._reports import MAX_BENCHMARKS
+from core.calibration.user_calibration import import_reports, load_user_calibration, stored_runs
 from core.errors import InputError, NavigatorError, StoreError, YamlError
-from core.sizing import user_calibration as uc
-from core.sizing._reports import MAX_BENCHMARKS
-from core.sizing.user_calibration import import_reports, load_user_calibration, stored_runs
 from core.store import FileStore
 from core.yamlio import load_yaml
 from tests.conftest import REPO
@@ -30,7 +30,7 @@ SAMPLE_CONFIG = REPO / "config-yaml" / "sample_modelcar_config.base.yaml"
 
 
 def guidellm_bench(i: int = 0, *, strategy: Any = None, done: Any = 50, **metrics: Any) -> dict[str, Any]:
-    """One benchmark as GuideLLM writes it (the keys core/sizing/_reports.py reads)."""
+    """One benchmark as GuideLLM writes it (the keys core/calibration/_reports.py reads)."""
     bench: dict[str, Any] = {
         "config": {
             "strategy": strategy if strategy is not None else {"type_": "concurrent", "streams": 1 + i % 8},

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from core.architecture import resolve_model
+from core.calibration.memory_cases import memory_cases
 from core.catalog import get_catalog
 from core.errors import InputError
 from core.sizing import ServingFlags, estimate_memory, suggest_fixes
-from core.sizing.memory_cases import memory_cases
 
 CAT = get_catalog()
 H100 = CAT.gpu("H100")
@@ -327,7 +327,7 @@ def test_hybrid_linear_attention_layers_hold_state_pages_not_per_token_cache() -
 @pytest.mark.parametrize("row_id", ["vm055", "vm065"])
 def test_hybrid_rows_are_reproduced_from_their_logged_kv_memory(row_id: str) -> None:
     """The KV layout of a Gated-DeltaNet hybrid: logged KV GiB → vLLM's logged token count."""
-    from core.sizing.memory_accuracy import score_memory
+    from core.calibration.memory_accuracy import score_memory
 
     s = next(s for s in score_memory() if s.case.id == row_id)
     assert s.tokens_from_logged_memory == s.measured_tokens

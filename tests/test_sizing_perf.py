@@ -6,9 +6,7 @@ import statistics
 
 import pytest
 
-from core.sizing import ServingFlags, Workload, estimate
-from core.sizing._efficiency import gpu_class, load_calibration, load_efficiencies
-from core.sizing.efficiency_fit import (
+from core.calibration.efficiency_fit import (
     FIT_METRICS,
     _nearest,
     cross_validate,
@@ -17,9 +15,11 @@ from core.sizing.efficiency_fit import (
     scored_scenarios,
     source_folds,
 )
-from core.sizing.intervals import calibrated_levels, conformal_bounds, held_out_coverage, source_origin
-from core.sizing.memory_accuracy import score_memory
-from core.sizing.replay import predict_scenario
+from core.calibration.intervals import calibrated_levels, conformal_bounds, held_out_coverage, source_origin
+from core.calibration.memory_accuracy import score_memory
+from core.calibration.replay import predict_scenario
+from core.sizing import ServingFlags, Workload, estimate
+from core.sizing._efficiency import gpu_class, load_calibration, load_efficiencies
 
 
 def perf(concurrency: int, model: str = "Llama-3.1-8B", gpu: str = "H100"):  # type: ignore[no-untyped-def]
@@ -161,7 +161,7 @@ def test_memory_scores_cover_the_reporting_rows() -> None:
 
 def test_committed_accuracy_report_is_current() -> None:
     """docs/accuracy.md is regenerated whenever the engine changes (`navigator accuracy`)."""
-    from core.sizing.accuracy import accuracy_markdown
+    from core.calibration.accuracy import accuracy_markdown
     from tests.conftest import REPO
 
     committed = (REPO / "docs" / "accuracy.md").read_text()

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from core.calibration._reports import read_report
+from core.calibration.user_calibration import import_reports, load_user_calibration, stored_runs
 from core.errors import InputError
-from core.sizing._reports import read_report
-from core.sizing.user_calibration import import_reports, load_user_calibration, stored_runs
 from core.store import FileStore
 from tests.support.fake_vllm import FakeVllm, FakeVllmServer
 from tests.test_cli import navigator

@@ -10,6 +10,7 @@ from core.architecture._describe import artifact_summary
 from core.architecture._hfconfig import architecture_from_config, parse_config_json, read_config_json
 from core.architecture._hub import HubAccess
 from core.architecture._model import (
+    NON_GATED_FAMILIES,
     Artifact,
     AttentionKind,
     Dtype,
@@ -47,6 +48,7 @@ from core.architecture._sources import ModelSources, clear_resolution_cache
 from core.architecture._uploads import register_config
 
 __all__ = [
+    "NON_GATED_FAMILIES",
     "Artifact",
     "AttentionKind",
     "CheckpointWeights",

@@ -8,9 +8,18 @@
 """
 
 from core.assistant._assistant import Assistant, breaker_for
-from core.assistant._evidence import ModelRegistry, calibration_evidence, engine_evidence, gather_evidence
+from core.assistant._evidence import (
+    SOURCE_WORDS,
+    ModelRegistry,
+    calibration_evidence,
+    engine_evidence,
+    gather_evidence,
+    load_label,
+    metric_label,
+)
 from core.assistant._guard import MAX_MESSAGE_CHARS, CircuitBreaker, check_budget, check_input
 from core.assistant._llm import LlmAgent, chat_model, unsupported_numbers
+from core.assistant._mcp import parse_servers
 from core.assistant._presets import SLO_PRESETS, TRAFFIC_LEVELS, TRAFFIC_PRESETS
 from core.assistant._secrets import redact
 from core.assistant._sense import plan_problem
@@ -41,6 +50,7 @@ __all__ = [
     "GREETING",
     "MAX_MESSAGE_CHARS",
     "SLO_PRESETS",
+    "SOURCE_WORDS",
     "STAGES",
     "TRAFFIC_LEVELS",
     "TRAFFIC_PRESETS",
@@ -72,6 +82,9 @@ __all__ = [
     "check_input",
     "engine_evidence",
     "gather_evidence",
+    "load_label",
+    "metric_label",
+    "parse_servers",
     "plan_problem",
     "redact",
     "status_text",

@@ -27,8 +27,7 @@ from core.assistant._secrets import NOT_KEPT, has_redaction, redact
 from core.assistant._state import Reply, Turn, WorkflowState
 from core.assistant._tools import ToolContext
 from core.assistant._workflow import Workflow
-from core.cluster import Inventory
-from core.cluster._client import Connection
+from core.cluster import Connection, Inventory
 from core.errors import AssistantError, LlmError, RequestLimitError, StoreError
 from core.settings import Settings
 from core.store import Store

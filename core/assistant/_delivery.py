@@ -15,8 +15,12 @@ from pydantic import SecretStr
 from core.assistant._mcp import McpServer
 from core.assistant._state import DeploymentRef, PendingAction, Reply, Stage, WorkflowState
 from core.catalog import Catalog
-from core.cluster import Inventory, configured_inventory
-from core.cluster._client import Connection, request
+from core.cluster import (
+    Connection,
+    Inventory,
+    configured_inventory,
+    request,
+)
 from core.errors import ClusterError, NavigatorError
 from core.planning import CapacityPlan
 from core.settings import Settings, load_settings

@@ -124,7 +124,7 @@ def _evidence_from(model_name: str, version: dict[str, Any]) -> Evidence | None:
 
 def calibration_evidence(arch: ModelArchitecture, *, catalog: Catalog | None = None) -> list[Evidence]:
     """Measured vLLM runs of this model from the calibration data shipped with Navigator."""
-    from core.sizing.calibration import serving_scenarios
+    from core.sizing.measured import serving_scenarios
 
     out = []
     for sc in serving_scenarios(catalog):

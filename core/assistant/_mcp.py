@@ -28,6 +28,8 @@ from core.errors import AssistantError, SettingsError
 
 LIST_TTL_S = 60.0
 TIMEOUT_S = 30.0
+HTTP_TIMEOUT_S = 30.0
+HTTP_READ_TIMEOUT_S = 300.0
 _NAME = re.compile(r"[^A-Za-z0-9_-]")
 
 
@@ -112,16 +114,19 @@ def _in_words(exc: ValidationError) -> str:
 
 def _transport(server: McpServer) -> Any:
     """What :class:`mcp.Client` connects through: stdio parameters or an HTTP transport."""
+    import httpx2
     from mcp import StdioServerParameters
     from mcp.client.streamable_http import streamable_http_client
-    from mcp.shared._httpx_utils import create_mcp_http_client
 
     if server.command is not None:
         env = {k: v.get_secret_value() for k, v in server.env.items()} or None
         return StdioServerParameters(command=server.command, args=server.args, env=env)
     assert server.url is not None
     headers = {k: v.get_secret_value() for k, v in server.headers.items()}
-    return streamable_http_client(server.url, http_client=create_mcp_http_client(headers=headers))
+    # The timeouts the SDK gives its own client (in mcp.shared._httpx_utils, private to the SDK):
+    # 30 s to connect, write and pool, 300 s to read, as a server may hold a stream open.
+    timeout = httpx2.Timeout(HTTP_TIMEOUT_S, read=HTTP_READ_TIMEOUT_S)
+    return streamable_http_client(server.url, http_client=httpx2.AsyncClient(headers=headers, timeout=timeout))
 
 
 def _where(server: McpServer) -> str:

@@ -41,8 +41,7 @@ from core.assistant._state import AUTOMATIC, STAGES, Asking, Reply, Stage, Turn,
 from core.assistant._understand import Understanding, understand
 from core.assistant._wording import GREETING, QUESTIONS, env_names_as_code, rate, sentences, status_text, understood
 from core.catalog import Catalog, get_catalog
-from core.cluster import Inventory
-from core.cluster._client import Connection
+from core.cluster import Connection, Inventory
 from core.errors import NavigatorError, StoreError
 from core.planning import CapacityPlan, build_plan, fleet_from_inventory, plan_json
 from core.settings import Settings

@@ -15,6 +15,7 @@ from core.catalog._catalog import (
     normalize_key,
 )
 from core.catalog._custom import (
+    CUSTOM_SOURCE,
     SPEC_KEYS,
     catalog_with_mine,
     forget_my_gpu,
@@ -42,6 +43,7 @@ from core.catalog._specs import (
 )
 
 __all__ = [
+    "CUSTOM_SOURCE",
     "DATA_DIR",
     "SPEC_KEYS",
     "ArtifactSpec",

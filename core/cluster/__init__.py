@@ -15,6 +15,7 @@ from core.cluster._access import (
     parse_allowed_images,
 )
 from core.cluster._client import (
+    KUBECONFIG_MAX_BYTES,
     ClusterProbe,
     Connection,
     call,
@@ -23,6 +24,7 @@ from core.cluster._client import (
     list_all,
     list_contexts,
     probe_cluster,
+    request,
 )
 from core.cluster.discovery import (
     discover_inventory,
@@ -48,6 +50,7 @@ from core.cluster.source import SAMPLE_INVENTORY, configured_inventory, inventor
 
 __all__ = [
     "ACCESS_TOKEN_HEADER",
+    "KUBECONFIG_MAX_BYTES",
     "SAMPLE_INVENTORY",
     "AcceleratorPool",
     "AccessPolicy",
@@ -82,5 +85,6 @@ __all__ = [
     "parse_inventory",
     "probe_cluster",
     "provider_of",
+    "request",
     "requests_by_node",
 ]

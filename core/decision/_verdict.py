@@ -19,8 +19,16 @@ from core.decision._alternative import PoolGroups, nearest_alternative
 from core.decision._models import _RANK, ArgChange, ModelDecision, NodeTypeDecision, Verdict
 from core.decision.compat import support, supports_bf16
 from core.errors import InputError, UnknownModelError
-from core.modelcar import ImageInfo, ModelCarConfig, ModelCarEntry, ServingArgs, parse_args, to_serving_flags
-from core.modelcar._args import OBSOLETE, RUNTIME_OWNED
+from core.modelcar import (
+    OBSOLETE,
+    RUNTIME_OWNED,
+    ImageInfo,
+    ModelCarConfig,
+    ModelCarEntry,
+    ServingArgs,
+    parse_args,
+    to_serving_flags,
+)
 from core.sizing import MemoryEstimate, apply_quantization_flag, estimate_memory
 from core.wording import count_of
 

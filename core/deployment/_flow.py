@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from core.cluster._client import Connection
+from core.cluster import Connection
 from core.cluster.deploy import ApplyResult, apply_objects, cluster_crd_schemas, fill_secrets
 from core.deployment._secrets import check_secrets
 from core.errors import ClusterError

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.cluster._client import Connection, request
+from core.cluster import Connection, request
 from core.cluster.deploy import ApplyResult
 from core.errors import ClusterError, ClusterNotFoundError, ClusterPermissionError
 from core.manifests import SecretNeed

@@ -18,15 +18,17 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from core.catalog import Catalog
-from core.cluster._client import Connection, request
+from core.cluster import Connection, request
 from core.cluster.deploy import existing_runtimes, platform_release
 from core.cluster.inventory import Inventory
 from core.cluster.runtimes import RuntimeTemplate, applications_namespace, runtime_templates
 from core.decision import DecisionReport
 from core.errors import ClusterError, ClusterNotFoundError, InputError
 from core.manifests import (
+    BUILTIN_RUNTIME,
     DeploymentSpec,
     ObjectCheck,
+    Provider,
     SecretNeed,
     build_manifests,
     deployment_mode_for,
@@ -40,7 +42,6 @@ from core.manifests import (
     spec_from_plan,
     validate_objects,
 )
-from core.manifests._build import BUILTIN_RUNTIME, Provider
 from core.planning import CapacityPlan
 from core.wording import how_to_set
 

@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from core.cluster._client import Connection, request
+from core.cluster import Connection, request
 from core.cluster.deploy import ApplyResult, apply_objects, fill_secrets, object_paths
 from core.cluster.status import deployment_status
 from core.deployment._secrets import check_secrets

@@ -21,8 +21,10 @@ from core.manifests._build import (
     secret_needs,
 )
 from core.manifests._deployment import (
+    BUILTIN_RUNTIME,
     PROTECTED_NAMESPACES,
     PROTECTED_PREFIXES,
+    Provider,
     dns_subdomain_problem,
     image_problem,
     protected_namespace,
@@ -41,12 +43,14 @@ from core.manifests._validate import (
 )
 
 __all__ = [
+    "BUILTIN_RUNTIME",
     "GPU_RESOURCE",
     "PROTECTED_NAMESPACES",
     "PROTECTED_PREFIXES",
     "DeploymentSpec",
     "ObjectCheck",
     "PinnedImage",
+    "Provider",
     "SecretNeed",
     "Toleration",
     "build_manifests",

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.planning._result import CandidateResult
+from core.planning import CandidateResult
 
 PROMETHEUS = "https://thanos-querier.openshift-monitoring.svc:9092"
 """OpenShift's Thanos querier, tenancy port: queries scoped to the namespace (user-workload monitoring)."""

@@ -34,7 +34,7 @@ from core.manifests._secrets import (
     hf_service_account_name,
     secret_needs,
 )
-from core.modelcar._args import RUNTIME_OWNED, parse_args
+from core.modelcar import RUNTIME_OWNED, parse_args
 
 __all__ = [
     "BUILTIN_RUNTIME",

@@ -35,7 +35,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from core.manifests._deployment import MAX_REPLICAS, protected_namespace
 from core.manifests._llmd import llm_inference_service_rules
-from core.modelcar._args import RUNTIME_OWNED
+from core.modelcar import RUNTIME_OWNED
 
 _SCHEMA_FILES = {
     ("serving.kserve.io/v1beta1", "InferenceService"): "inferenceservice-v1beta1.openapi-schema.json",

@@ -21,9 +21,7 @@ from core.planning._inputs import PlanRequest, SloTargets
 from core.planning._replica import SIZED, Point, Rejected, Sized, _Curve, grid, size
 from core.planning._variants import Variant
 from core.planning.queueing import service_cv2, slots_needed, wait_quantiles
-from core.sizing import Figure, MemoryEstimate, valid_tp_sizes
-from core.sizing._active import fingerprint as calibration_fingerprint
-from core.sizing._efficiency import model_class, ranged
+from core.sizing import Figure, MemoryEstimate, calibration_fingerprint, model_class, ranged, valid_tp_sizes
 
 _GPU_KEYS: dict[int, tuple[GpuSpec, str]] = {}
 

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from core.catalog import GpuSpec, normalize_key
-from core.catalog._custom import CUSTOM_SOURCE
+from core.catalog import CUSTOM_SOURCE, GpuSpec, normalize_key
 from core.wording import price_provenance
 
 HOURS_PER_MONTH = 730

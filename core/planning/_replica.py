@@ -18,10 +18,17 @@ from core.decision import supports_bf16
 from core.errors import NavigatorError
 from core.planning._inputs import PlanRequest
 from core.planning._variants import Variant
-from core.sizing import MemoryEstimate, ServingFlags, estimate_memory
-from core.sizing._efficiency import IDEAL, Efficiency, efficiency_for
-from core.sizing._memory import activation_bytes
-from core.sizing._perf import closed_loop, step_model
+from core.sizing import (
+    IDEAL,
+    Efficiency,
+    MemoryEstimate,
+    ServingFlags,
+    activation_bytes,
+    closed_loop,
+    efficiency_for,
+    estimate_memory,
+    step_model,
+)
 
 CONCURRENCY_GRID = (1, 2, 4, 8, 16, 32, 48, 64, 96, 128, 192, 256, 384, 512, 768, 1024)
 

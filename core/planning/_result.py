@@ -23,8 +23,7 @@ from core.planning._fleet import Placement, place
 from core.planning._inputs import PlanRequest
 from core.planning._replica import Rejected
 from core.planning._variants import Variant, vllm_args
-from core.sizing import Figure, estimate_memory, ordered_quantiles
-from core.sizing._efficiency import Regime, model_class, ranged
+from core.sizing import Figure, Regime, estimate_memory, model_class, ordered_quantiles, ranged
 
 POISSON: Regime = "poisson"
 """Plans size for open traffic (requests arrive at a rate): their ranges are the Poisson regime's."""

@@ -9,8 +9,7 @@ from dataclasses import dataclass
 from core.architecture import ModelArchitecture, checkpoint_variants
 from core.catalog import Catalog, GpuSpec, get_catalog, precision_family
 from core.decision import support, supports_bf16
-from core.sizing import apply_quantization_flag
-from core.sizing._flags import KvCacheDtype
+from core.sizing import KvCacheDtype, apply_quantization_flag
 
 __all__ = ["Variant", "variants"]
 

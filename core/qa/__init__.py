@@ -20,6 +20,7 @@ from core.qa._model import (
     QaRequest,
     QaResult,
     TestCase,
+    check_config,
 )
 from core.qa._outcome import classify
 from core.qa._podman import masked_command, podman_command, precheck, run_podman, suite_args
@@ -42,6 +43,7 @@ __all__ = [
     "Redactor",
     "RunManager",
     "TestCase",
+    "check_config",
     "classify",
     "job_objects",
     "masked_command",

@@ -20,8 +20,7 @@ from typing import Any
 
 from kubernetes import client
 
-from core.cluster._access import act_as
-from core.cluster._client import KUBECONFIG_MAX_BYTES, Connection, call, connect, request
+from core.cluster import KUBECONFIG_MAX_BYTES, Connection, act_as, call, connect, request
 from core.cluster.deploy import APPLY_PATCH, apply_objects, object_paths
 from core.cluster.status import pod_state
 from core.errors import ClusterError, ClusterPermissionError

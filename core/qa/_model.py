@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
-from core.cluster._access import Principal
+from core.cluster import Principal
 
 QA_DEFAULT_RELEASE = "3.5"
 """The OpenShift AI release whose tests run when the cluster's release is not known: the newest

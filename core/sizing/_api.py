@@ -19,6 +19,7 @@ from core.sizing._estimate import MemoryEstimate, estimate_memory
 from core.sizing._fixes import FitFix, suggest_fixes
 from core.sizing._flags import ServingFlags
 from core.sizing._perf import closed_loop, step_model
+from core.sizing.measured import measured_metrics
 
 
 class Workload(BaseModel):
@@ -142,9 +143,15 @@ def estimate(
     mem = estimate_memory(arch, spec, flags or ServingFlags(), free_memory_gib=free_memory_gib)
     perf = None
     if workload is not None and mem.fits:
-        from core.sizing.calibration import measured_metrics
-
-        perf = performance(arch, spec, mem, workload, measured=measured_metrics(arch, spec, mem, workload))
+        measured = measured_metrics(
+            arch,
+            spec,
+            tensor_parallel_size=mem.flags.tensor_parallel_size,
+            input_tokens=workload.input_tokens,
+            output_tokens=workload.output_tokens,
+            concurrency=workload.concurrency,
+        )
+        perf = performance(arch, spec, mem, workload, measured=measured)
     fixes = [] if mem.fits else suggest_fixes(arch, spec, flags or ServingFlags(), mem)
     return Estimate(model=arch.name, gpu=spec.name, memory=mem, performance=perf, fixes=fixes)
 

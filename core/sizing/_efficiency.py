@@ -3,7 +3,8 @@
 The shipped calibration (``data/perf_calibration.json``, written by ``navigator calibrate``)
 holds MBU, MFU and overheads per GPU class and the cross-validated error quantiles per metric
 and model class; the user's own calibration (``navigator calibrate --import``) wins for the
-GPU class × model class it covers::
+GPU class × model class it covers, while it is in force for this thread of work (a CLI run,
+an app session: :func:`use_efficiencies`)::
 
     eff = efficiency_for(gpu, arch)      # eff.source says where it comes from
     fig = ranged(12.3, "tpot_ms_p50", arch=arch, eff=eff, unit="ms", floor=9.1)
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import json
 import math
+from contextvars import ContextVar, Token
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
@@ -22,7 +24,6 @@ from pydantic import BaseModel, ConfigDict
 
 from core.architecture import ModelArchitecture
 from core.catalog import GpuSpec, get_catalog
-from core.sizing._active import user_efficiency
 
 CALIBRATION_FILE = Path(__file__).parent / "data" / "perf_calibration.json"
 Provenance = Literal["measured", "estimated"]
@@ -104,6 +105,38 @@ DEFAULT_EFFICIENCY = Efficiency(
     request_latency_ms=30.0,
     calibrated=False,
 )
+
+
+@dataclass(frozen=True)
+class ActiveEfficiencies:
+    """The user's own efficiencies by (GPU class, model class), and a fingerprint for caches
+    keyed on them."""
+
+    table: dict[tuple[str, str], Efficiency]
+    fingerprint: str
+
+
+ACTIVE: ContextVar[ActiveEfficiencies | None] = ContextVar("navigator_user_calibration", default=None)
+"""The user's calibration in force: estimates and plans look here before the shipped one, and an
+efficiency fitted on the user's runs wins for its GPU class × model class only."""
+
+
+def use_efficiencies(table: dict[tuple[str, str], Efficiency], *, fingerprint: str) -> Token[ActiveEfficiencies | None]:
+    """Put the user's fitted efficiencies in force (an empty table clears them)."""
+    return ACTIVE.set(ActiveEfficiencies(table, fingerprint) if table else None)
+
+
+def user_efficiency(gpu_class: str, model_class: str) -> Efficiency | None:
+    """The user's efficiency for this pair, when they have calibrated it."""
+    active = ACTIVE.get()
+    return active.table.get((gpu_class, model_class)) if active else None
+
+
+def calibration_fingerprint() -> str:
+    """What the in-force user calibration is ('' when none): part of cache keys."""
+    active = ACTIVE.get()
+    return active.fingerprint if active else ""
+
 
 ModelClass = Literal["dense", "MoE", "MLA", "hybrid"]
 
@@ -302,7 +335,7 @@ def ranged(
     regime: Regime | None = None,
 ) -> Figure:
     """A figure whose range is the conformal interval of its metric's held-out errors in the
-    load ``regime`` (see :func:`core.sizing.efficiency_fit.interval_table`), wider for a GPU
+    load ``regime`` (see :func:`core.calibration.efficiency_fit.interval_table`), wider for a GPU
     with no measured run, and clamped at what the hardware can do (``floor`` for times,
     ``ceiling`` for rates).
 

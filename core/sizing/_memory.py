@@ -15,8 +15,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from core.architecture import ModelArchitecture, moe_layer_count
-from core.architecture._model import NON_GATED_FAMILIES
+from core.architecture import NON_GATED_FAMILIES, ModelArchitecture, moe_layer_count
 from core.catalog import GpuSpec
 from core.sizing._flags import ResolvedFlags, ServingFlags
 from core.sizing._mamba import MambaCacheMode, state_pages_per_request

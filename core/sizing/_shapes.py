@@ -18,7 +18,7 @@ from core.catalog import Catalog, get_catalog
 from core.errors import InputError
 from core.settings import load_settings
 from core.sizing._api import Estimate, Workload, estimate
-from core.sizing._benchmark import BenchmarkPrediction, BenchmarkRun, predict_benchmark
+from core.sizing._bench_prediction import BenchmarkPrediction, BenchmarkRun, predict_benchmark
 from core.sizing._flags import ServingFlags, apply_quantization_flag
 
 BENCHMARK_KEYS = (

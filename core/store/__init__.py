@@ -20,7 +20,7 @@ model holding a ``SecretStr`` cannot be saved::
 
 from __future__ import annotations
 
-from core.store._common import FORMAT, Store, StoreEntry
+from core.store._common import FORMAT, Store, StoreEntry, check_ids
 from core.store._files import FileStore
 from core.store._open import USER_HEADER, open_store, prune_if_due, user_namespace
 from core.store._postgres import PostgresStore
@@ -32,6 +32,7 @@ __all__ = [
     "PostgresStore",
     "Store",
     "StoreEntry",
+    "check_ids",
     "open_store",
     "prune_if_due",
     "user_namespace",

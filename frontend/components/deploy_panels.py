@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 from pydantic import SecretStr
 
-from core.cluster._client import Connection
+from core.cluster import Connection
 from core.cluster.deploy import ApplyResult, delete_deployment
 from core.cluster.endpoint import EndpointTest, check_endpoint
 from core.cluster.status import DeploymentStatus, deployment_status, wait_ready

@@ -5,8 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core.assistant import STAGES, WorkflowState
-from core.assistant._evidence import SOURCE_WORDS, load_label, metric_label
+from core.assistant import SOURCE_WORDS, STAGES, WorkflowState, load_label, metric_label
 from core.planning import SloTargets, targets_text
 
 

@@ -6,11 +6,10 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from core.calibration import MAX_IMPORT_RUNS, METRIC_LABELS, UserCalibration, forget_runs, import_reports
 from core.errors import NavigatorError
 from core.settings import Settings
-from core.sizing._efficiency import MIN_REGIME_ORIGINS, REGIME_WORDS, load_calibration, range_factors
-from core.sizing._reports import METRIC_LABELS
-from core.sizing.user_calibration import MAX_IMPORT_RUNS, UserCalibration, forget_runs, import_reports
+from core.sizing import MIN_REGIME_ORIGINS, REGIME_WORDS, load_calibration, range_factors
 from frontend import services
 
 MODEL_CLASSES = {"all": "All models", "dense": "Dense", "MoE": "Mixture of experts", "MLA": "MLA", "hybrid": "Hybrid"}

@@ -7,6 +7,7 @@ import math
 import streamlit as st
 from pydantic import ValidationError
 
+from core.calibration import calibration_in_force
 from core.errors import InputError, NavigatorError, StoreError
 from core.planning import (
     CapacityPlan,
@@ -18,7 +19,6 @@ from core.planning import (
     build_plan,
     fleet_from_inventory,
 )
-from core.sizing.user_calibration import calibration_in_force
 from core.wording import in_words
 from frontend import services, state
 from frontend.components.model_field import model_field

@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 from pydantic import SecretStr, ValidationError
 
-from core.catalog._catalog import format_validation_error
+from core.catalog import format_validation_error
 from core.cluster import default_kubeconfig, parse_allowed_images
 from core.decision import report_overlay
 from core.errors import NavigatorError

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core.calibration import calibration_in_force
 from core.errors import NavigatorError
 from core.planning import CandidateResult, CapacityPlan, Scenario, SweepPoint, WhatIfResult, rps_sweep, what_if
-from core.sizing.user_calibration import calibration_in_force
 from core.wording import count_of
 from frontend import services, state
 from frontend.components.charts import sweep_chart

@@ -23,8 +23,7 @@ import argparse
 import sys
 
 from core.assistant import MAX_MESSAGE_CHARS, WORKFLOW_KIND, Assistant, WorkflowState, redact
-from core.cluster import connect
-from core.cluster._client import Connection
+from core.cluster import Connection, connect
 from core.errors import InputError, StoreError, UnsafeInputError
 from core.settings import load_settings
 from core.store import open_store

@@ -17,8 +17,7 @@ from typing import Any
 from pydantic import SecretStr
 
 from core.catalog import get_catalog
-from core.cluster import Inventory, configured_inventory, connect
-from core.cluster._client import Connection
+from core.cluster import Connection, Inventory, configured_inventory, connect
 from core.cluster.deploy import ApplyResult, delete_deployment
 from core.cluster.endpoint import check_endpoint
 from core.cluster.status import deployment_status, wait_ready

@@ -15,13 +15,13 @@ from pydantic import ValidationError
 from core.errors import InputError
 from core.sizing import (
     BENCHMARK_KEYS,
+    DEFAULT_NUM_PROMPTS,
     BenchmarkRun,
     ServingFlags,
     Workload,
     estimate_output,
     estimate_with_benchmark,
 )
-from core.sizing._benchmark import DEFAULT_NUM_PROMPTS
 from core.wording import code_words, count_of, options_in_words, terminal_width, wrapped
 from navigator.commands._catalog_source import add_gpu_spec_option, command_catalog, described_gpus
 from navigator.commands._output import print_json

@@ -25,13 +25,13 @@ from core.qa import (
     PULL_SECRET_ENV,
     QA_KIND,
     QaRequest,
+    check_config,
     masked_command,
     masked_job,
     qa_json,
     run_in_cluster,
     run_podman,
 )
-from core.qa._model import check_config
 from core.settings import load_settings
 from core.store import open_store
 from core.wording import options_in_words

@@ -16,7 +16,7 @@ REPORT_MAX_BYTES = 256 * 1_048_576
 def _calibrate(args: argparse.Namespace) -> int:
     if args.import_files or args.forget or args.show:
         return _your_runs(args)
-    from core.sizing.efficiency_fit import write_calibration
+    from core.calibration import write_calibration
 
     fitted = write_calibration()
     print_table(
@@ -29,15 +29,15 @@ def _calibrate(args: argparse.Namespace) -> int:
 
 def _your_runs(args: argparse.Namespace) -> int:
     """``calibrate --import`` / ``--show`` / ``--forget``: the user's own measured runs."""
-    from core.errors import InputError
-    from core.settings import load_settings
-    from core.sizing.user_calibration import (
+    from core.calibration import (
         MAX_TENSOR_PARALLEL,
         UserCalibration,
         forget_runs,
         import_reports,
         load_user_calibration,
     )
+    from core.errors import InputError
+    from core.settings import load_settings
     from core.store import open_store
 
     s = load_settings()
@@ -99,8 +99,8 @@ def _your_runs(args: argparse.Namespace) -> int:
 
 
 def _accuracy(args: argparse.Namespace) -> int:
+    from core.calibration.accuracy import accuracy_markdown
     from core.errors import InputError
-    from core.sizing.accuracy import accuracy_markdown
 
     text = accuracy_markdown()
     try:
@@ -116,9 +116,9 @@ def _accuracy(args: argparse.Namespace) -> int:
 
 
 def _benchmark(args: argparse.Namespace) -> int:
-    from core.sizing.benchmark import run_benchmark
+    from core.sizing.engine_timing import time_engine
 
-    r = run_benchmark(args.repeats)
+    r = time_engine(args.repeats)
     print(f"one memory estimate (Llama-3.1-8B, H100):        median {r.single_estimate_ms:.3f} ms")
     print(f"one estimate with performance (16 concurrent):   median {r.single_with_performance_ms:.3f} ms")
     print(
@@ -127,9 +127,9 @@ def _benchmark(args: argparse.Namespace) -> int:
     )
     for label, ms in r.benchmark_mode_ms.items():
         print(f"benchmark-mode prediction, 1000 prompts {label + ':':<24} median {ms:.1f} ms")
-    from core.planning.benchmark import run_planning_benchmark
+    from core.planning.plan_timing import time_planning
 
-    p = run_planning_benchmark()
+    p = time_planning()
     print(
         f"default capacity plan (sample inventory's GPU types, interactive defaults, from scratch): "
         f"p50 {p.default_plan_p50_ms:.0f} ms, p95 {p.default_plan_p95_ms:.0f} ms over {p.repeats} runs"

@@ -16,10 +16,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, SecretStr, ValidationError, model_validator
 
-from core.catalog import get_catalog
-from core.catalog._catalog import format_validation_error
-from core.cluster import Inventory, configured_inventory, connect, default_kubeconfig
-from core.cluster._client import Connection
+from core.catalog import format_validation_error, get_catalog
+from core.cluster import Connection, Inventory, configured_inventory, connect, default_kubeconfig
 from core.cluster.deploy import delete_deployment
 from core.decision import DecisionReport
 from core.deployment import (

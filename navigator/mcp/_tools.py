@@ -36,8 +36,14 @@ from core.planning import (
     whatif_json,
 )
 from core.settings import Settings, load_settings
-from core.sizing import BenchmarkRun, ServingFlags, Workload, estimate_output, estimate_with_benchmark
-from core.sizing._benchmark import DEFAULT_NUM_PROMPTS
+from core.sizing import (
+    DEFAULT_NUM_PROMPTS,
+    BenchmarkRun,
+    ServingFlags,
+    Workload,
+    estimate_output,
+    estimate_with_benchmark,
+)
 from core.store import open_store
 from navigator.mcp._bounds import REFERENCE_CHARS, Bounds
 from navigator.mcp._registry import Args, Call, ToolSpec, log

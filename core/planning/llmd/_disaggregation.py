@@ -15,9 +15,7 @@ from core.planning._variants import Variant
 from core.planning.llmd._physics import RDMA_GBYTES_PER_S_PER_GPU, prefill_seconds
 from core.planning.llmd._plan_rules import replica_counts
 from core.planning.queueing import service_cv2, slots_needed, wait_quantiles
-from core.sizing import MemoryEstimate
-from core.sizing._efficiency import IDEAL, Efficiency
-from core.sizing._perf import StepModel
+from core.sizing import IDEAL, Efficiency, MemoryEstimate, StepModel
 
 PREFILL_DOMINANT_SHARE = 0.5
 """Prefill "dominates the GPU time" when it takes more than half of a replica's GPU-seconds per

@@ -35,9 +35,7 @@ from core.planning.llmd._plan_rules import (
     widened,
 )
 from core.planning.queueing import service_cv2, slots_needed, wait_quantiles
-from core.sizing import Figure
-from core.sizing._efficiency import IDEAL, Efficiency, efficiency_for
-from core.sizing._perf import step_model
+from core.sizing import IDEAL, Efficiency, Figure, efficiency_for, step_model
 
 SOURCES_MULTI_NODE = [
     "KServe sample docs/samples/llmisvc/dp-ep/deepseek-r1-gpu-rdma-roce (opendatahub-io/kserve 2dfbf5b)",

@@ -11,8 +11,7 @@ from typing import Any
 
 from core.architecture import ModelArchitecture, moe_layer_count
 from core.planning._inputs import PlanRequest
-from core.sizing._memory import expert_params
-from core.sizing._perf import StepModel
+from core.sizing import StepModel, expert_params
 
 RDMA_GBYTES_PER_S_PER_GPU = 50.0
 """Inter-node bandwidth per GPU: one ConnectX-7 400 Gb/s RDMA NIC per GPU, "~50 GB/s maximum

@@ -14,9 +14,17 @@ from core.planning._defaults import is_pooling, replica_floor
 from core.planning._inputs import PlanRequest, SloTargets
 from core.planning._replica import SEQS_FALLBACK, Point, _kv_bound_seqs
 from core.planning._variants import Variant
-from core.sizing import Figure, MemoryEstimate, ServingFlags, estimate_memory
-from core.sizing._efficiency import Efficiency, model_class, ranged
-from core.sizing._perf import StepModel, closed_loop
+from core.sizing import (
+    Efficiency,
+    Figure,
+    MemoryEstimate,
+    ServingFlags,
+    StepModel,
+    closed_loop,
+    estimate_memory,
+    model_class,
+    ranged,
+)
 
 
 def max_model_len(arch: ModelArchitecture, req: PlanRequest) -> int:

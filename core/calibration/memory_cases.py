@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from core.architecture import ModelArchitecture
 from core.catalog import Catalog, GpuSpec, get_catalog
-from core.sizing._flags import ServingFlags
+from core.sizing import ServingFlags
 from core.sizing.row_mapping import (
     DATA,
     architecture_for,

@@ -1,6 +1,6 @@
 """Ranges that hold on sources nobody fitted: conformal intervals of held-out errors.
 
-Cross-validation (:func:`core.sizing.efficiency_fit.cross_validate`) predicts every publisher's
+Cross-validation (:func:`core.calibration.efficiency_fit.cross_validate`) predicts every publisher's
 runs with a fit on the other publishers'. Here those held-out errors (ln predicted/measured)
 become the ranges users see, per metric and load regime — one request in flight, steady
 concurrency, a Poisson rate, a burst, and a GPU no other publisher measured — by split
@@ -21,8 +21,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from core.sizing._efficiency import UNCALIBRATED_WIDENING
-from core.sizing.calibration import ServingScenario
+from core.sizing import UNCALIBRATED_WIDENING
+from core.sizing.measured import ServingScenario
 
 CvRow = tuple[ServingScenario, str, float, float, str]
 """(run, metric, measured, predicted by a fit without the run's source, GPU class used)."""

@@ -17,7 +17,7 @@ from core.samples import sample_path
 
 
 @dataclass(frozen=True)
-class PlanningBenchmark:
+class PlanningTimings:
     """Timings in milliseconds and how many candidates one plan sizes (the named checkpoint's,
     and the other published checkpoints' that meet the targets)."""
 
@@ -40,7 +40,7 @@ def _p95(samples: list[float]) -> float:
     return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
 
-def run_planning_benchmark(repeats: int = 20) -> PlanningBenchmark:
+def time_planning(repeats: int = 20) -> PlanningTimings:
     """Plan Llama-3.1-8B at 50 RPS over all GPUs from scratch; the same at a new rate with the
     sized candidates kept (as a user re-planning on the page does); then what-ifs of the traffic
     multiplier, which re-size the plan's choice and leading alternatives (as the sliders do)."""
@@ -78,7 +78,7 @@ def run_planning_benchmark(repeats: int = 20) -> PlanningBenchmark:
         start = time.perf_counter()
         what_if(plan, Scenario(rps_multiplier=1.0 + 0.25 * (i % 8)))
         whatifs.append((time.perf_counter() - start) * 1000)
-    return PlanningBenchmark(
+    return PlanningTimings(
         default_plan_p50_ms=statistics.median(defaults),
         default_plan_p95_ms=_p95(defaults),
         plan_p50_ms=statistics.median(plans),

@@ -8,10 +8,8 @@ from __future__ import annotations
 import statistics
 from collections import defaultdict
 
-from core.sizing._efficiency import REGIME_WORDS, gpu_class, model_class, range_factors
-from core.sizing.calibration import ServingScenario, serving_scenarios
-from core.sizing.efficiency_fit import CV_FOLDS, SCORED_METRICS, cross_validate, scenario_errors, scored_scenarios
-from core.sizing.intervals import (
+from core.calibration.efficiency_fit import CV_FOLDS, SCORED_METRICS, cross_validate, scenario_errors, scored_scenarios
+from core.calibration.intervals import (
     MIN_ORIGINS,
     TARGET_COVERAGE,
     UNMEASURED,
@@ -21,7 +19,9 @@ from core.sizing.intervals import (
     interval_table,
     source_origin,
 )
-from core.sizing.memory_accuracy import _row, memory_markdown
+from core.calibration.memory_accuracy import _row, memory_markdown
+from core.sizing import REGIME_WORDS, gpu_class, model_class, range_factors
+from core.sizing.measured import ServingScenario, serving_scenarios
 
 # ---- the report ------------------------------------------------------------------------
 
@@ -49,7 +49,7 @@ def accuracy_markdown(perf_scenarios: list[ServingScenario] | None = None) -> st
     lines.extend(memory_markdown())
     # ---- performance ----
     lines.extend(performance_markdown(perf_scenarios))
-    from core.sizing._worked_cases import worked_cases_markdown
+    from core.calibration._worked_cases import worked_cases_markdown
 
     add(worked_cases_markdown())
     return "\n".join(lines) + "\n"

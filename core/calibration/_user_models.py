@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from core.sizing._efficiency import Efficiency
-from core.sizing._reports import MAX_BENCHMARKS, MeasuredRun
+from core.calibration._reports import MAX_BENCHMARKS, MeasuredRun
+from core.sizing import Efficiency
 
 RUNS_KIND = "measured_runs"
 FIT_KIND = "calibration"

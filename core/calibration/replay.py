@@ -16,14 +16,24 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from core.errors import NavigatorError
-from core.sizing._benchmark import client_figures
-from core.sizing._efficiency import DEFAULT_EFFICIENCY, Efficiency, gpu_class, load_calibration
-from core.sizing._estimate import MemoryEstimate, estimate_memory
-from core.sizing._flags import ServingFlags
-from core.sizing._perf import kv_slots, step_model
-from core.sizing._scheduler import schedule
-from core.sizing._trajectory import Run, Trajectory, dataset_lengths, poisson_arrivals
-from core.sizing.calibration import ServingScenario
+from core.sizing import (
+    DEFAULT_EFFICIENCY,
+    Efficiency,
+    MemoryEstimate,
+    Run,
+    ServingFlags,
+    Trajectory,
+    client_figures,
+    dataset_lengths,
+    estimate_memory,
+    gpu_class,
+    kv_slots,
+    load_calibration,
+    poisson_arrivals,
+    schedule,
+    step_model,
+)
+from core.sizing.measured import ServingScenario
 
 DEFAULT_PROMPTS = 100
 """Prompts a run is assumed to send when its source does not say."""

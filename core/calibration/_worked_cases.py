@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.sizing._flags import ServingFlags
+from core.sizing import ServingFlags
 
 WORKED_CASES: list[tuple[str, str, dict[str, Any], str]] = [
     ("Llama-3.1-8B", "H100", {"gpu_memory_utilization": 0.9}, "bf16 on 1×H100 at 0.9"),
@@ -24,7 +24,7 @@ WORKED_CASES: list[tuple[str, str, dict[str, Any], str]] = [
 
 def worked_cases_markdown() -> str:
     """The worked cases the issue asks for, with the log lines they predict."""
-    from core.sizing._api import Workload, estimate
+    from core.sizing import Workload, estimate
 
     out = ["## Worked cases", ""]
     for model, gpu, kw, title in WORKED_CASES:

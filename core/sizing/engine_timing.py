@@ -1,6 +1,8 @@
 """Speed of the sizing engine: one estimate, and a sweep over every catalog combination.
 
-``navigator benchmark`` prints the medians; nothing here asserts a time.
+``navigator benchmark`` prints the medians; nothing here asserts a time. (Predicting what a
+``vllm bench serve`` run will print is ``_bench_prediction.py``; timing the planner is
+``core/planning/plan_timing.py``.)
 """
 
 from __future__ import annotations
@@ -14,13 +16,13 @@ from core.architecture import ModelArchitecture, checkpoint_variants, resolve_mo
 from core.catalog import get_catalog
 from core.errors import NavigatorError
 from core.sizing._api import Workload, estimate
-from core.sizing._benchmark import BenchmarkRun, predict_benchmark
+from core.sizing._bench_prediction import BenchmarkRun, predict_benchmark
 from core.sizing._estimate import estimate_memory, valid_tp_sizes
 from core.sizing._flags import ServingFlags, apply_quantization_flag
 
 
 @dataclass(frozen=True)
-class BenchmarkResult:
+class EngineTimings:
     """Medians of repeated timings, in milliseconds, and the sweep's size."""
 
     single_estimate_ms: float
@@ -42,7 +44,7 @@ def _median_ms(fn: object, repeats: int) -> float:
     return statistics.median(samples)
 
 
-def run_benchmark(repeats: int = 7) -> BenchmarkResult:
+def time_engine(repeats: int = 7) -> EngineTimings:
     """Time one memory estimate, one with performance, and the full catalog sweep."""
     cat = get_catalog()
     archs = [resolve_model(name, catalog=cat) for name in cat.models]
@@ -90,7 +92,7 @@ def run_benchmark(repeats: int = 7) -> BenchmarkResult:
         label: _median_ms(lambda run=run: predict_benchmark(llama, h100, mem, run), repeats * 3)
         for label, run in runs.items()
     }
-    return BenchmarkResult(
+    return EngineTimings(
         benchmark_mode_ms=bench_ms,
         single_estimate_ms=_median_ms(single, repeats * 50),
         single_with_performance_ms=_median_ms(with_perf, repeats * 50),

@@ -28,22 +28,22 @@ from functools import lru_cache
 
 import numpy as np
 
-from core.sizing._efficiency import (
-    CALIBRATION_FILE,
-    Efficiency,
-    gpu_class,
-    load_calibration,
-    model_class,
-)
-from core.sizing.calibration import ServingScenario, serving_scenarios
-from core.sizing.intervals import (
+from core.calibration.intervals import (
     CONFORMAL_LEVEL,
     MIN_ORIGINS,
     CvRow,
     interval_table,
     source_origin,
 )
-from core.sizing.replay import _BY_KEY, Replay, predict_replay, predict_scenario, replay
+from core.calibration.replay import _BY_KEY, Replay, predict_replay, predict_scenario, replay
+from core.sizing import (
+    CALIBRATION_FILE,
+    Efficiency,
+    gpu_class,
+    load_calibration,
+    model_class,
+)
+from core.sizing.measured import ServingScenario, serving_scenarios
 
 SCORED_METRICS = (
     "output_tokens_per_s",

@@ -14,17 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from core.architecture import ModelArchitecture, resolve_model
-from core.catalog import GpuSpec, get_catalog
-from core.errors import InputError, NavigatorError
-from core.sizing._benchmark import BenchmarkRun, client_figures
-from core.sizing._efficiency import IDEAL, Efficiency, efficiency_for, gpu_class, model_class
-from core.sizing._estimate import MemoryEstimate, estimate_memory
-from core.sizing._flags import ServingFlags
-from core.sizing._perf import kv_slots, step_model
-from core.sizing._reports import METRIC_LABELS, MeasuredRun
-from core.sizing._scheduler import schedule
-from core.sizing._trajectory import Run, Trajectory
-from core.sizing._user_models import (
+from core.calibration._reports import METRIC_LABELS, MeasuredRun
+from core.calibration._user_models import (
     _BOUNDS,
     _STEPS,
     FIT_MAX_RUNS,
@@ -39,7 +30,26 @@ from core.sizing._user_models import (
     ImportedRun,
     UserCalibration,
 )
-from core.sizing.efficiency_fit import coordinate_search
+from core.calibration.efficiency_fit import coordinate_search
+from core.catalog import GpuSpec, get_catalog
+from core.errors import InputError, NavigatorError
+from core.sizing import (
+    IDEAL,
+    BenchmarkRun,
+    Efficiency,
+    MemoryEstimate,
+    Run,
+    ServingFlags,
+    Trajectory,
+    client_figures,
+    efficiency_for,
+    estimate_memory,
+    gpu_class,
+    kv_slots,
+    model_class,
+    schedule,
+    step_model,
+)
 
 
 @dataclass

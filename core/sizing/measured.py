@@ -1,11 +1,15 @@
-"""Calibration data: measured vLLM start-ups and serving runs, mapped onto the engine.
+"""Measured serving runs, mapped onto the engine: the data the engine is calibrated on.
 
 The CSV files in ``data/`` are copies of the project's calibration set (see
 ``data/CALIBRATION.md``). This module turns each row into the engine's inputs — the model's
 architecture, the GPU, the vLLM flags — with an explicit reason when a row cannot be scored
 (an architecture no source gave us, a GPU the catalog lacks). Nothing here is tuned per row:
 the same mapping rules apply to every row, and the only fitted numbers are the per-GPU-class
-efficiencies written by :func:`fit_efficiencies`.
+efficiencies that ``core.calibration.efficiency_fit`` writes.
+
+It lives with the engine because the engine reads it: :func:`measured_metrics` is how an
+estimate whose configuration was measured exactly says so. ``core.calibration`` fits and
+scores on the same scenarios.
 """
 
 from __future__ import annotations
@@ -296,19 +300,15 @@ def _measured_index() -> dict[tuple[str, str, int, str, int, int, int], dict[str
     return index
 
 
-def measured_metrics(arch: ModelArchitecture, gpu: GpuSpec, mem: object, workload: object) -> dict[str, float] | None:
+def measured_metrics(
+    arch: ModelArchitecture,
+    gpu: GpuSpec,
+    *,
+    tensor_parallel_size: int,
+    input_tokens: int,
+    output_tokens: int,
+    concurrency: int,
+) -> dict[str, float] | None:
     """Measured figures for exactly this model, GPU, TP, precision and closed-loop workload."""
-    from core.sizing._api import Workload
-    from core.sizing._estimate import MemoryEstimate
-
-    assert isinstance(mem, MemoryEstimate) and isinstance(workload, Workload)
-    key = (
-        arch.name,
-        gpu.name,
-        mem.flags.tensor_parallel_size,
-        _quant_key(arch),
-        workload.input_tokens,
-        workload.output_tokens,
-        workload.concurrency,
-    )
+    key = (arch.name, gpu.name, tensor_parallel_size, _quant_key(arch), input_tokens, output_tokens, concurrency)
     return _measured_index().get(key)

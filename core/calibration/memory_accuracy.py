@@ -6,10 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from core.calibration.memory_cases import MemoryCase, memory_cases
 from core.errors import NavigatorError
-from core.sizing._estimate import estimate_memory, kv_capacity
-from core.sizing._memory import kv_layout
-from core.sizing.memory_cases import MemoryCase, memory_cases
+from core.sizing import estimate_memory, kv_capacity, kv_layout
 
 
 def _row(*cells: object) -> str:

@@ -19,7 +19,7 @@ Bounds — an import is all or nothing, and its time does not grow with what is 
 * one import takes at most :data:`MAX_IMPORT_RUNS` benchmarks, and the file cache keeps at most
   :data:`MAX_STORED_RUNS` runs; past either the import is refused before anything is written;
 * the whole import is read and checked first (every field typed and bounded by
-  :mod:`core.sizing._reports`, every run placed on its GPU), then refitted in memory; only then
+  :mod:`core.calibration._reports`, every run placed on its GPU), then refitted in memory; only then
   are its runs and the calibration written, and a failed write takes back the runs it wrote —
   a refused or failed import leaves the store as it was;
 * a refit replays at most :data:`FIT_MAX_RUNS` stored runs, taken newest first in turn from
@@ -37,12 +37,9 @@ from collections.abc import Sequence
 from contextvars import Token
 
 from core.architecture import resolve_model
-from core.catalog import get_catalog
-from core.errors import InputError, NavigatorError
-from core.sizing._active import Active, fingerprint, use_efficiencies
-from core.sizing._reports import MeasuredRun, read_report
-from core.sizing._user_fit import _first_line, _Memo, _place, calibrate, check_plausible
-from core.sizing._user_models import (
+from core.calibration._reports import MeasuredRun, read_report
+from core.calibration._user_fit import _first_line, _Memo, _place, calibrate, check_plausible
+from core.calibration._user_models import (
     FIT_ID,
     FIT_KIND,
     FIT_MAX_RUNS,
@@ -53,6 +50,9 @@ from core.sizing._user_models import (
     ImportedRun,
     UserCalibration,
 )
+from core.catalog import get_catalog
+from core.errors import InputError, NavigatorError
+from core.sizing import ActiveEfficiencies, calibration_fingerprint, use_efficiencies
 from core.store import Store
 
 
@@ -204,10 +204,10 @@ def load_user_calibration(store: Store) -> UserCalibration | None:
 def calibration_in_force() -> str:
     """The fingerprint of the user calibration in force ('' for the shipped one alone): part of
     the key of any cache of estimates or plans."""
-    return fingerprint()
+    return calibration_fingerprint()
 
 
-def use_calibration(cal: UserCalibration | None) -> Token[Active | None]:
+def use_calibration(cal: UserCalibration | None) -> Token[ActiveEfficiencies | None]:
     """Put ``cal`` in force for estimates and plans in this thread (None: the shipped one only)."""
     if cal is None:
         return use_efficiencies({}, fingerprint="")
