@@ -89,7 +89,7 @@ def test_open_in_capacity_plan_loads_the_plan(cache: Path) -> None:
     assert any(t.value == "Capacity plan" for t in at.title)
     assert list((cache / "plans").glob("plan-*.json"))
     # What the conversation settled fills the form, marked as coming from it.
-    assert any("Filled from the Assistant conversation" in i.value for i in at.info)
+    assert any("Filled from your Assistant conversation" in i.value for i in at.info)
     assert at.number_input(key="plan_rps").value == 50.0 and at.number_input(key="plan_ttft").value == 500.0
     # The presets say what the form holds (50 RPS is the medium level; no preset has these targets).
     assert at.selectbox(key="plan_traffic_preset").value == "medium (~50 RPS)"
