@@ -1,7 +1,8 @@
 """``navigator`` — one console script with subcommands.
 
 Exit codes: 0 success, 1 the answer is "no" (infeasible / NO-GO), 2 bad input or an error
-the user can fix (the message says how). Errors are one line on stderr, never a traceback.
+the user can fix (the message says how). Errors are one line on stderr, never a traceback, and
+never a secret that was typed (:func:`core.secrets.redact` masks it).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from types import ModuleType
 from typing import NoReturn
 
 from core.errors import NavigatorError
+from core.secrets import redact
 
 COMMANDS: dict[str, str] = {
     "ui": "ui_cmd",
@@ -50,7 +52,7 @@ class _Parser(argparse.ArgumentParser):
     """argparse, with a usage mistake said in one line (``navigator plan: --rps: …``), exit 2."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+        self.exit(EXIT_BAD_INPUT, redact(f"{self.prog}: error: {message} (see {self.prog} --help)") + "\n")
 
 
 def _module(name: str) -> ModuleType:
@@ -95,14 +97,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         _use_your_calibration()
         return int(args.handler(args))
     except NavigatorError as exc:
-        print(f"navigator: error: {exc}", file=sys.stderr)
+        print(redact(f"navigator: error: {exc}"), file=sys.stderr)  # never a typed secret back
         return EXIT_BAD_INPUT
     except BrokenPipeError:  # output piped into `head` and closed early
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
     except OSError as exc:  # a path given to write or read: --report, --out, --export …
         where = f"{exc.filename}: " if exc.filename else ""
-        print(f"navigator: error: {where}{exc.strerror or type(exc).__name__}", file=sys.stderr)
+        print(redact(f"navigator: error: {where}{exc.strerror or type(exc).__name__}"), file=sys.stderr)
         return EXIT_BAD_INPUT
     except RecursionError:
         print("navigator: error: an input is nested too deeply to read", file=sys.stderr)

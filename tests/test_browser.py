@@ -466,7 +466,7 @@ def test_journey_home_assistant_plan_whatif_deploy_keeps_what_was_said(app_url: 
     page.screenshot(path=str(ARTIFACTS / "journey-2-assistant.png"), full_page=True)
     page.get_by_role("button", name="Open in Capacity plan").click()
     wait_for_app(page)
-    expect(page.get_by_text("Filled from the Assistant conversation")).to_be_visible()
+    expect(page.get_by_text("Filled from your Assistant conversation")).to_be_visible()
     expect(page.get_by_label("Average RPS")).to_have_value("50.00")
     expect(page.get_by_label("p95 TTFT ms (0 = none)")).to_have_value("500.00")
     page.screenshot(path=str(ARTIFACTS / "journey-3-capacity-plan.png"), full_page=True)
@@ -480,7 +480,7 @@ def test_journey_home_assistant_plan_whatif_deploy_keeps_what_was_said(app_url: 
     nav_link(page, "What-if").click()
     wait_for_app(page)
     expect(page.get_by_text("from the Assistant conversation", exact=False)).to_be_visible()
-    expect(page.get_by_text("From the Assistant conversation")).to_be_visible()
+    expect(page.get_by_text("From your Assistant conversation")).to_be_visible()
 
 
 def test_journey_decision_report_to_qa_offers_the_overlay(app_url: str, browser: object) -> None:

@@ -6,7 +6,8 @@ MCP tools) ends in :class:`DeploymentSpec`'s validation, so what reaches the man
 bounds and named as Kubernetes names things: replicas whole numbers 0–1,000 (never a string or
 true/false), minimum ≤ maximum; Secret, ServiceAccount, runtime and profile names DNS-1123
 subdomains; images one reference without whitespace or control characters; ``pvc://`` paths
-without ``..``; no control characters in any name or text that lands in an object. The protected
+without ``..``; no control characters in any name or text that lands in an object; no secret in a
+vLLM argument (:func:`secret_arg_problem`: it belongs in a Secret). The protected
 namespaces (:func:`protected_namespace`) are refused by ``core.deployment`` before a spec is made.
 """
 
@@ -19,6 +20,7 @@ from urllib.parse import unquote
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator, model_validator
 
 from core.manifests._autoscaling import WAITING_PER_REPLICA
+from core.secrets import secret_argument
 
 Provider = Literal["nvidia", "amd", "gaudi"]
 Autoscaling = Literal["fixed", "hpa", "keda"]
@@ -78,6 +80,18 @@ def control_problem(text: str) -> str | None:
     if _CONTROL.search(text):
         return "holds a control character (a newline, tab or the like); remove it"
     return None
+
+
+def secret_arg_problem(args: list[str]) -> str | None:
+    """Why these vLLM arguments cannot go into a manifest because one carries a secret (``--api-key``,
+    ``--hf-token`` or a token-looking value), naming the flag and never the value; None when none does."""
+    flag = secret_argument(args)
+    if flag is None:
+        return None
+    return (
+        f"{flag} carries a secret, and a manifest never holds one in plain text; put it in a Secret and give it "
+        "to vLLM from there (KServe env valueFrom secretKeyRef, e.g. VLLM_API_KEY or HF_TOKEN), not as an argument"
+    )
 
 
 def dns_subdomain_problem(name: str) -> str | None:
@@ -278,6 +292,9 @@ class DeploymentSpec(BaseModel):
     @field_validator("args")
     @classmethod
     def _args(cls, v: list[str]) -> list[str]:
+        secret = secret_arg_problem(v)
+        if secret is not None:
+            raise ValueError(f"vLLM arguments: {secret}")
         for arg in v:
             if control_problem(arg):
                 raise ValueError(f"vLLM argument {arg[:40]!r} holds a control character (a newline, tab …); remove it")

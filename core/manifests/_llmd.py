@@ -40,6 +40,7 @@ from core.manifests._deployment import (
     control_problem,
     dns_label_problem,
     dns_subdomain_problem,
+    secret_arg_problem,
     storage_problem,
 )
 from core.manifests._specs import (
@@ -222,11 +223,19 @@ def option_problems(option: LlmdOption) -> list[str]:
         bad = [a for a in pool.vllm_args if control_problem(a)]
         if bad:
             problems.append(f"{at}.vllm_args: {shown(bad[0][:60])} holds a control character (a newline, tab …)")
+        secret = secret_arg_problem(pool.vllm_args)
+        if secret is not None:
+            problems.append(f"{at}.vllm_args: {secret}")
         for key, value in pool.env.items():
             if not _ENV_NAME.match(key) or control_problem(value):
                 problems.append(
                     f"{at}.env.{shown(key[:60])}: a variable name of letters, digits and '_', a value "
                     "without control characters"
+                )
+            elif secret_arg_problem([value]) is not None:
+                problems.append(
+                    f"{at}.env.{key}: the value carries a secret, and a manifest never holds one in plain text; put "
+                    "it in a Secret and take the variable from there (valueFrom secretKeyRef)"
                 )
     return problems
 

@@ -24,7 +24,7 @@ from core.decision import ModelDecision
 from core.errors import InputError
 from core.manifests._autoscaling import scaling_fields
 from core.manifests._build import DeploymentMode, DeploymentSpec, Provider, Toleration
-from core.manifests._deployment import MAX_REPLICAS, control_problem
+from core.manifests._deployment import MAX_REPLICAS, control_problem, secret_arg_problem
 from core.planning import CapacityPlan, resources_for
 from core.wording import how_to_set, problem_in_words
 
@@ -158,7 +158,8 @@ def count_problems(where: str, values: dict[str, object], low: int, high: int, w
 
 def plan_problems(plan: CapacityPlan) -> list[str]:
     """What in a plan's chosen configuration cannot become a deployment (a plan file edited by
-    hand): replicas, GPUs, CPU, memory, the GPU's name and the vLLM arguments."""
+    hand): replicas, GPUs, CPU, memory, the GPU's name and the vLLM arguments (no control
+    character, no secret)."""
     c = plan.chosen
     if c is None:
         return []
@@ -184,6 +185,9 @@ def plan_problems(plan: CapacityPlan) -> list[str]:
     bad_args = [a for a in c.vllm_args if control_problem(a)]
     if bad_args:
         problems.append(f"chosen.vllm_args: {shown(bad_args[0][:60])} holds a control character (a newline, tab …)")
+    secret = secret_arg_problem(c.vllm_args)
+    if secret is not None:
+        problems.append(f"chosen.vllm_args: {secret}")
     return problems
 
 

@@ -1,6 +1,8 @@
 """``navigator chat`` — the eight-stage assistant on a terminal.
 
-User turns are read from standard input, one per line; the assistant's replies are printed.
+User turns are read from standard input, one per line (a pasted ``-----BEGIN … PRIVATE KEY-----``
+block up to its END line is one turn); the assistant's replies are printed. A secret in a turn
+(:func:`core.secrets.redact`) is masked before it is echoed, kept or answered, and the reply says so.
 With ``--json`` the replies go to standard error and standard output holds only the final
 workflow state (``stage``, ``model_requirements``, ``traffic``, ``slo``, ``plan`` …)::
 
@@ -20,11 +22,13 @@ more than :data:`MAX_TURNS` turns on standard input).
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 
-from core.assistant import MAX_MESSAGE_CHARS, WORKFLOW_KIND, Assistant, WorkflowState, redact
+from core.assistant import MAX_MESSAGE_CHARS, WORKFLOW_KIND, Assistant, WorkflowState
 from core.cluster import Connection, connect
 from core.errors import InputError, StoreError, UnsafeInputError
+from core.secrets import redact
 from core.settings import load_settings
 from core.store import open_store
 from navigator.commands._output import print_json
@@ -46,6 +50,29 @@ def _read_line() -> str:
             if not rest or rest.endswith("\n"):
                 break
     return line
+
+
+_KEY_BEGIN = re.compile(r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY[A-Z ]*-----")
+_KEY_END = re.compile(r"-----END [A-Z0-9 ]*PRIVATE KEY[A-Z ]*-----")
+MAX_KEY_LINES = 200
+"""Lines of a pasted private key read as one turn (a 16,384-bit RSA key in PEM is about 150)."""
+
+
+def _read_turn() -> str:
+    """One turn: a line, or a pasted ``-----BEGIN … PRIVATE KEY-----`` block up to its END line
+    (at most :data:`MAX_KEY_LINES`), so the key's body lines never arrive as turns of their own."""
+    line = _read_line()
+    if not _KEY_BEGIN.search(line) or _KEY_END.search(line):
+        return line
+    block = [line.rstrip("\r\n")]
+    while len(block) < MAX_KEY_LINES:
+        more = _read_line()
+        if not more:
+            break
+        block.append(more.rstrip("\r\n"))
+        if _KEY_END.search(more):
+            break
+    return " ".join(block) + "\n"
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -91,10 +118,10 @@ def run(args: argparse.Namespace) -> int:
     while True:
         if interactive:
             print("you> ", end="", file=sys.stderr, flush=True)
-        line = _read_line()
+        line = _read_turn()
         if not line:
             break
-        text = line.strip()
+        text = redact(line.strip())  # a pasted token is never echoed, stored or sent on
         if not text:
             continue
         if turns == MAX_TURNS:
@@ -102,18 +129,18 @@ def run(args: argparse.Namespace) -> int:
             break
         turns += 1
         if not interactive:
-            say(f"\n> {redact(text)}")  # a pasted token is never echoed back
+            say(f"\n> {text}")
         try:
             reply = assistant.respond(state, text)
         except UnsafeInputError as exc:
-            print(f"navigator: {exc}", file=sys.stderr)
+            print(redact(f"navigator: {exc}"), file=sys.stderr)
             continue
         state = reply.state
         say(reply.text)
     try:
         assistant.workflow.save(state)
     except StoreError as exc:
-        print(f"navigator: warning: {exc}", file=sys.stderr)
+        print(redact(f"navigator: warning: {exc}"), file=sys.stderr)
     if args.json:
         print_json(state.summary())
     if stopped:

@@ -7,7 +7,8 @@ paths, no internal hosts), its arguments go through one bounded, typed parse
 (:mod:`navigator.mcp._bounds`, then the model, strictly), and every failure is one line: a
 field error names the argument path in words (``traffic.rps: give a number above 0``), a
 ``NavigatorError`` is the CLI's own message, and anything unexpected is its kind only (the
-traceback stays in the log). Each call has a deadline (:func:`tool_timeout`, see ``_server``).
+traceback stays in the log); a secret in any of them is masked. Each call has a deadline
+(:func:`tool_timeout`, see ``_server``).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from core.architecture import hosted_references
 from core.errors import InputError, NavigatorError
+from core.secrets import redact
 from core.wording import problem_in_words
 from navigator.mcp._bounds import ArgumentError, Bounds
 
@@ -139,7 +141,8 @@ def field_errors(exc: ValidationError) -> str:
 
 
 def error_result(message: str) -> types.CallToolResult:
-    return types.CallToolResult(content=[types.TextContent(type="text", text=message)], is_error=True)
+    """A failed call's one line; a secret the caller sent is never said back (:func:`core.secrets.redact`)."""
+    return types.CallToolResult(content=[types.TextContent(type="text", text=redact(message))], is_error=True)
 
 
 def parse(spec: ToolSpec, arguments: dict[str, Any] | None) -> BaseModel:
