@@ -19,6 +19,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from core.errors import SettingsError
+from core.wording import in_words
 
 LlmProvider = Literal["none", "gemini", "openai"]
 
@@ -111,6 +112,13 @@ class Settings(BaseSettings):
     def _blank_is_none(cls, v: Any) -> Any:
         return None if isinstance(v, str) and not v.strip() else v
 
+    @field_validator("cache_dir", mode="before")
+    @classmethod
+    def _blank_cache_is_default(cls, v: Any) -> Any:
+        # NAVIGATOR_CACHE_DIR= (set but empty) would be Path("") — the current folder, written to
+        # without a word; it means "not set", the default folder.
+        return _default_cache_dir() if isinstance(v, str) and not v.strip() else v
+
     @field_validator(
         "cache_dir", "kubeconfig", "inventory_path", "catalog_overrides", "registry_auth_file", mode="after"
     )
@@ -150,5 +158,5 @@ def load_settings(**overrides: Any) -> Settings:
         for err in exc.errors():
             field = ".".join(str(p) for p in err["loc"])
             # The input is left out on purpose: it may be a secret.
-            problems.append(f"NAVIGATOR_{field.upper()}: {err['msg']}")
+            problems.append(f"NAVIGATOR_{field.upper()}: {in_words(err)}")
         raise SettingsError("; ".join(problems)) from None

@@ -7,6 +7,7 @@ Pydantic says "Input should be greater than or equal to 1"; a person is told wha
 
 from __future__ import annotations
 
+import math
 import re
 import shutil
 import textwrap
@@ -39,12 +40,20 @@ def how_to_set(flag: str, field: str) -> str:
 
 
 def _num(v: Any) -> str:
+    if isinstance(v, float) and v.is_integer() and abs(v) < 1e15:
+        return f"{int(v):,}"
+    if isinstance(v, int):
+        return f"{v:,}"
     return f"{v:g}" if isinstance(v, float) else str(v)
 
 
 def in_words(err: ErrorDetails) -> str:
     """One validation problem as an instruction (the field is named by the caller)."""
     kind, ctx = err["type"], err.get("ctx") or {}
+    value = err.get("input")
+    nan = isinstance(value, float) and math.isnan(value)
+    if (nan or str(value).strip().lower() in ("nan", "+nan", "-nan")) and kind in _NUMBER_CHECKS:
+        return "give a number (NaN is not one)"
     said: Callable[[], str] | None = {
         "greater_than_equal": lambda: f"give a number of at least {_num(ctx.get('ge'))}",
         "greater_than": lambda: f"give a number above {_num(ctx.get('gt'))}",
@@ -56,8 +65,19 @@ def in_words(err: ErrorDetails) -> str:
         "finite_number": lambda: "give a finite number",
         "missing": lambda: "is required",
         "extra_forbidden": lambda: "is not a field Navigator knows: remove it",
-        "too_long": lambda: f"give at most {ctx.get('max_length')}",
-        "too_short": lambda: f"give at least {ctx.get('min_length')}",
+        "too_long": lambda: f"give at most {ctx.get('max_length')} items",
+        "too_short": lambda: f"give at least {ctx.get('min_length')} items",
+        "int_type": lambda: "give a whole number",
+        "float_type": lambda: "give a number",
+        "string_type": lambda: "give text (a name or a word)",
+        "list_type": lambda: "give a list",
+        "dict_type": lambda: "give a mapping of keys to values",
+        "model_type": lambda: "give a mapping of keys to values",
+        "model_attributes_type": lambda: "give a mapping of keys to values",
+        "bool_type": lambda: "give true or false",
+        "enum": lambda: f"give one of {ctx.get('expected')}",
+        "url_parsing": lambda: "give a URL such as https://host/path",
+        "url_scheme": lambda: f"give a URL that starts with {ctx.get('expected_schemes')}",
         "string_too_long": lambda: f"give at most {ctx.get('max_length')} characters",
         "string_too_short": lambda: (
             "must not be empty" if ctx.get("min_length") == 1 else f"give at least {ctx.get('min_length')} characters"
@@ -67,7 +87,12 @@ def in_words(err: ErrorDetails) -> str:
     }.get(kind)
     if said is not None:
         return said()
-    return str(err["msg"]).removeprefix("Value error, ")
+    msg = str(err["msg"]).removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    # Any other of pydantic's "Input should be …" sentences, said as what to give.
+    return "give " + msg.removeprefix("Input should be ") if msg.startswith("Input should be ") else msg
+
+
+_NUMBER_CHECKS = frozenset({"greater_than_equal", "greater_than", "less_than_equal", "less_than", "finite_number"})
 
 
 # ---------------------------------------------------------------------------------------------

@@ -92,6 +92,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(_module("ui_cmd").run_ui(args_list[1:]))
     # Only the named command's module is imported; anything else (--help, a typo) gets them all.
     parser = build_parser(args_list[0] if args_list else None)
+    for arg in args_list:  # Python reads '５' and '٣' as 5 and 3: a count typed in another script is refused
+        if any(c.isdigit() and not c.isascii() for c in arg):
+            parser.error(f"{arg!r}: holds a digit that is not 0-9; type numbers with the digits 0-9")
     args = parser.parse_args(args_list)
     try:
         _use_your_calibration()

@@ -17,9 +17,11 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 import requests
 
+from core.architecture._resolve_remote import hosted, hosted_host_problem
 from core.errors import ArtifactAccessError, ArtifactNotFoundError, InputError, SourceUnreachableError
 
 MAX_MANIFEST_BYTES = 4 * 1024 * 1024
@@ -151,8 +153,11 @@ class _Registry:
         query = {
             k: v for k, v in (("service", fields.get("service")), ("scope", f"repository:{self.ref.repo}:pull")) if v
         }
+        self._guard(realm)
         try:
-            resp = requests.get(realm, params=query, auth=self.creds, timeout=self.timeout_s)
+            resp = requests.get(
+                realm, params=query, auth=self.creds, timeout=self.timeout_s, allow_redirects=not hosted()
+            )
         except requests.RequestException:
             raise SourceUnreachableError(f"{self.ref}: the registry's token service does not answer") from None
         if resp.status_code in (401, 403):
@@ -173,6 +178,33 @@ class _Registry:
             )
         self.token = str(token)
 
+    def _guard(self, url: str) -> None:
+        """For a remote caller, refuse a URL on a loopback, private or cluster-internal host: the
+        token service a registry names and every redirect are held to the image host's rules."""
+        host = urlsplit(url).netloc.rsplit("@", 1)[-1]
+        why = hosted_host_problem(host)
+        if why is not None:
+            raise InputError(
+                f"{self.ref}: the registry sent the server to {host!r}, {why}; the MCP server reads images only "
+                "from public registries"
+            )
+
+    def _fetch(self, url: str, headers: dict[str, str], stream: bool) -> requests.Response:
+        """GET ``url``; for a remote caller each redirect is followed by hand, its host checked first."""
+        if not hosted():
+            return self.session.get(url, headers=headers, timeout=self.timeout_s, stream=stream)
+        for _ in range(6):
+            self._guard(url)
+            resp = self.session.get(url, headers=headers, timeout=self.timeout_s, stream=stream, allow_redirects=False)
+            if not (resp.is_redirect and "Location" in resp.headers):
+                return resp
+            target = urljoin(url, resp.headers["Location"])
+            resp.close()
+            if urlsplit(target).netloc != urlsplit(url).netloc:  # a blob store: the registry's token stays here
+                headers = {k: v for k, v in headers.items() if k.lower() != "authorization"}
+            url = target
+        raise SourceUnreachableError(f"{self.ref}: the registry redirected more than five times")
+
     def get(self, path: str, *, headers: dict[str, str] | None = None, stream: bool = False) -> requests.Response:
         url = f"{self.ref.base_url}/v2/{self.ref.repo}/{path}"
         for attempt in range(2):
@@ -180,7 +212,7 @@ class _Registry:
             if self.token:
                 hdrs["Authorization"] = f"Bearer {self.token}"
             try:
-                resp = self.session.get(url, headers=hdrs, timeout=self.timeout_s, stream=stream)
+                resp = self._fetch(url, hdrs, stream)
             except requests.RequestException as exc:
                 kind = "no answer" if isinstance(exc, requests.Timeout) else "cannot connect"
                 raise SourceUnreachableError(

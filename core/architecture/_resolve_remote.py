@@ -117,6 +117,37 @@ def internal_host(host: str) -> str | None:
     return None
 
 
+def resolves_internal(host: str) -> str | None:
+    """Why a public-looking registry name is not one the hosted server reaches: the addresses DNS
+    gives for it, held to :func:`internal_host`'s rules (``127.0.0.1.nip.io`` is a loopback address
+    by another name). None when every address is public, or when the name does not resolve (the
+    connection then fails and says so)."""
+    name = host.strip().lower()
+    if name.startswith("["):
+        return None  # an IPv6 literal: internal_host has judged it
+    name = name.split(":", 1)[0].rstrip(".")
+    if not name or _ip(name) is not None:
+        return None
+    try:
+        answers = socket.getaddrinfo(name, None, proto=socket.IPPROTO_TCP)
+    except (OSError, UnicodeError):
+        return None
+    for *_, sockaddr in answers:
+        address = str(sockaddr[0])
+        why = internal_host(f"[{address}]" if ":" in address else address)
+        if why is not None:
+            return f"a name that resolves to {why} ({address})"
+    return None
+
+
+def hosted_host_problem(host: str) -> str | None:
+    """In a remote caller's request (:func:`hosted_references`), why the server may not connect to
+    ``host`` (the name itself, or where DNS says it is); None outside one, or for a public host."""
+    if not hosted():
+        return None
+    return internal_host(host) or resolves_internal(host)
+
+
 def hosted_refusal(ref: str, *, field: str = "model") -> str | None:
     """Why a remote caller may not name this reference (one line naming ``field``), or None."""
     text = ref.strip()
@@ -142,7 +173,7 @@ def hosted_refusal(ref: str, *, field: str = "model") -> str | None:
         return f"{field}: paths on the server are not accepted by the MCP server; {ACCEPTED}"
     if low.startswith("oci://"):
         host = text[len("oci://") :].split("/", 1)[0]
-        why = internal_host(host)
+        why = internal_host(host) or resolves_internal(host)
         if why is not None:
             return (
                 f"{field}: the image host {host!r} is {why}; the MCP server reads images only from public registries "

@@ -32,6 +32,8 @@ from core.yamlio import load_yaml
 
 Tool = Literal["guidellm", "vllm bench serve"]
 MAX_REPORT_BYTES = 256 * 2**20
+MAX_YAML_REPORT_BYTES = 8 * 2**20
+"""A report that is not JSON is read as YAML only up to this size (GuideLLM writes both)."""
 """GuideLLM keeps every request in its report: a long run's YAML reaches tens of MiB."""
 MAX_BENCHMARKS = 200
 """Benchmarks one import takes (a GuideLLM sweep has ten or so): each is replayed through the
@@ -104,6 +106,8 @@ class MeasuredRun(BaseModel):
 
 def _shown(value: Any) -> str:
     """A value as the report wrote it, cut short."""
+    if value is None:
+        return "null"
     if isinstance(value, float) and not math.isfinite(value):
         return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
     if isinstance(value, Mapping):
@@ -359,9 +363,16 @@ def read_report(blob: bytes, file: str) -> list[MeasuredRun]:
     except RecursionError:
         raise InputError(f"{file}: nested too deeply to be a benchmark report") from None
     except ValueError:
+        if len(blob) > MAX_YAML_REPORT_BYTES:  # YAML parses ~100× slower than JSON: a big one would hang the import
+            raise InputError(
+                f"{file}: not JSON, and {len(blob) / 2**20:.1f} MiB is over the {MAX_YAML_REPORT_BYTES // 2**20} MiB "
+                "a YAML report may have; export it as JSON (GuideLLM: --output kind=json)"
+            ) from None
         try:
-            data = load_yaml(text, source=file, max_bytes=MAX_REPORT_BYTES)
-        except YamlError:
+            data = load_yaml(text, source=file, max_bytes=MAX_YAML_REPORT_BYTES)
+        except YamlError as exc:
+            if "alias" in str(exc) or "duplicate key" in str(exc) or "deep" in str(exc):
+                raise InputError(str(exc)) from None  # the YAML reader's own one line says what is wrong
             data = None
     if not isinstance(data, dict):
         raise InputError(

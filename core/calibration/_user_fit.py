@@ -309,6 +309,8 @@ def _first_line(exc: BaseException) -> str:
 IMPOSSIBLE = 3.0
 """A measured figure beyond the hardware's limits by this factor (faster than full memory
 bandwidth and compute allow, with room for speculative decoding) is not a measurement."""
+MAX_REPLAY_STEPS = 2_000_000
+"""Server steps one imported run may take to replay (about 20 s of the simulator at worst)."""
 BROKEN = 200.0
 """A figure this many times worse than Navigator's estimate is a server that was not working
 normally (stuck queues, failing requests), not one to calibrate on."""
@@ -317,10 +319,19 @@ normally (stuck queues, failing requests), not one to calibrate on."""
 def check_plausible(placed: _Placed) -> None:
     """Refuse a run whose figures no server of this GPU could have measured, before it is stored:
     one such run would drag every later estimate of its class (a poisoned calibration)."""
+    r = placed.imported.run
+    sends = r.num_prompts if r.request_rate is None else min(r.num_prompts, REPLAY_MAX_SENDS)
+    batch = min(r.concurrency or sends, placed.mem.flags.max_num_seqs or 1024, sends)
+    steps = math.ceil(sends / max(1, batch)) * math.ceil(r.output_tokens)
+    if steps > MAX_REPLAY_STEPS:  # each is one step of the simulated server: past this the import would hang
+        raise InputError(
+            f"{r.file}: {r.describe()}: replaying it takes about {steps:,} server steps, over the "
+            f"{MAX_REPLAY_STEPS:,} an import may take; import a run with fewer requests or shorter answers "
+            "(nothing was imported)"
+        )
     case = _case(placed)
     ideal = case.predict(IDEAL)
     usual = case.predict(efficiency_for(placed.gpu))
-    r = placed.imported.run
     where = f"{placed.imported.tensor_parallel_size}×{placed.gpu.name}"
     for metric, measured in sorted(r.measured.items()):
         if metric not in ideal or metric not in usual:

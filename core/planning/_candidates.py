@@ -267,6 +267,11 @@ def outcome(arch: ModelArchitecture, gpu: GpuSpec, tp: int, variant: Variant, re
         violations.append(f"needs {total_gpus} GPUs; at most {cons.max_gpus} allowed")
     if cons.monthly_budget_usd is not None and monthly is not None and monthly > cons.monthly_budget_usd:
         violations.append(f"costs ${monthly:,.0f}/month; the budget is ${cons.monthly_budget_usd:,.0f}")
+    elif cons.monthly_budget_usd is not None and monthly is None:  # no price: the budget cannot be checked
+        violations.append(
+            f"has no price, so the ${cons.monthly_budget_usd:,.0f}/month budget cannot be checked; give its price "
+            "(a price override) to weigh it"
+        )
     floors = curve.floors(chosen.concurrency)
     cls = model_class(served)
     return Outcome(

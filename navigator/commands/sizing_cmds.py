@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from pathlib import Path
 
-from core.errors import YamlError
+from core.errors import InputError, YamlError
 from core.yamlio import read_bounded
 from navigator.commands._output import print_json, print_table
 
@@ -13,9 +14,24 @@ REPORT_MAX_BYTES = 256 * 1_048_576
 """A GuideLLM report of a long sweep runs to tens of MiB; more is not a benchmark report."""
 
 
+_IMPORT_FLAGS: dict[str, Callable[[argparse.Namespace], bool]] = {
+    "--gpu": lambda a: a.gpu is not None,
+    "--model": lambda a: a.model is not None,
+    "--tensor-parallel-size": lambda a: a.tensor_parallel_size != 1,
+    "--json": lambda a: bool(a.json),
+}
+"""Options that only mean something with --import (or --show for --json)."""
+
+
 def _calibrate(args: argparse.Namespace) -> int:
     if args.import_files or args.forget or args.show:
         return _your_runs(args)
+    stray = [flag for flag, given in _IMPORT_FLAGS.items() if given(args)]
+    if stray:  # without --import these describe nothing; the shipped refit below would silently ignore them
+        raise InputError(
+            f"{', '.join(stray)}: describe{'s' if len(stray) == 1 else ''} the runs of an imported report; add "
+            "--import FILE (plain `navigator calibrate` refits the shipped calibration and takes no options)"
+        )
     from core.calibration import write_calibration
 
     fitted = write_calibration()

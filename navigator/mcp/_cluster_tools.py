@@ -29,7 +29,7 @@ from core.deployment import (
     manifest_overrides,
     manifests_json,
 )
-from core.errors import InputError
+from core.errors import ClusterError, InputError
 from core.planning import CapacityPlan
 from core.qa import PULL_SECRET_ENV, QA_KIND, QaRequest, qa_json, run_in_cluster, run_podman
 from core.settings import load_settings
@@ -164,6 +164,8 @@ def _refuse(action: str) -> None:
 def deploy_tool(args: DeployArgs, call: Call) -> dict[str, Any]:
     if not (args.confirm or args.dry_run):
         _refuse("deploy")
+    if args.namespace:  # refused before the cluster is asked anything, as manifests and delete are
+        check_namespace(args.namespace)
     conn = _connection()
     try:
         ms = _set(args, call, conn)
@@ -185,7 +187,11 @@ def delete_tool(args: DeleteArgs, call: Call) -> dict[str, Any]:
         results = delete_deployment(conn, args.name, namespace)
     finally:
         conn.close()
-    return {"results": [r.model_dump(mode="json") for r in results], "ok": all(r.action != "failed" for r in results)}
+    failed = [r for r in results if r.action == "failed"]
+    if failed:  # the caller sees an error, not a success whose objects say "failed"
+        said = "; ".join(f"{r.kind} {r.name}: {r.message or 'failed'}" for r in failed)
+        raise ClusterError(f"delete {args.name}: {said} (nothing else was changed)")
+    return {"results": [r.model_dump(mode="json") for r in results], "ok": True}
 
 
 def qa_tool(args: QaArgs, call: Call) -> dict[str, Any]:
