@@ -9,6 +9,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from core.logs import configure_logging
 from core.wording import set_surface
 from frontend import services
 from frontend.components.status import connection_sidebar
@@ -20,6 +21,7 @@ PAGES = Path(__file__).parent / "views"
 
 st.set_page_config(page_title="Navigator", page_icon=":material/explore:", layout="wide")
 set_surface("page")  # core's words name the app's fields, not the CLI's flags
+configure_logging()  # each run: NAVIGATOR_LOG_LEVEL / NAVIGATOR_LOG_FORMAT (JSON in the hosted image)
 
 settings, settings_error = services.settings()
 if settings_error:

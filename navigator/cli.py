@@ -86,6 +86,9 @@ def _use_your_calibration() -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from core.logs import configure_logging
+
+    configure_logging()  # NAVIGATOR_LOG_LEVEL / NAVIGATOR_LOG_FORMAT; stderr, secrets masked
     args_list = list(sys.argv[1:] if argv is None else argv)
     # `navigator ui …` hands every further argument to Streamlit untouched.
     if args_list[:1] == ["ui"]:

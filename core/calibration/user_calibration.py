@@ -33,6 +33,7 @@ Bounds — an import is all or nothing, and its time does not grow with what is 
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import Sequence
 from contextvars import Token
 
@@ -54,6 +55,8 @@ from core.catalog import get_catalog
 from core.errors import InputError, NavigatorError
 from core.sizing import ActiveEfficiencies, calibration_fingerprint, use_efficiencies
 from core.store import Store
+
+_log = logging.getLogger(__name__)
 
 
 def read_reports(files: Sequence[tuple[str, bytes]]) -> list[MeasuredRun]:
@@ -143,6 +146,7 @@ def import_reports(
         # Whoever sees more runs than its fit refits, so the last fit written holds every stored run.
         if len(stored_runs(store)) != cal.runs:
             cal = refit(store)
+        _log.info("calibration import of %s: %d new runs, fitted on %d", names, len(new), cal.runs)
     except NavigatorError:
         raise
     except (ValueError, TypeError, ArithmeticError, RuntimeError, RecursionError, LookupError, AttributeError) as exc:

@@ -8,6 +8,7 @@ at … does not answer" — one line, no traceback.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import time
@@ -34,6 +35,8 @@ from core.errors import (
     YamlError,
 )
 from core.yamlio import load_yaml, read_bounded
+
+_log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 REQUEST_TIMEOUT = (5.0, 30.0)
@@ -257,7 +260,16 @@ def request_with_status(
 
 
 def call(conn: Connection, verb: str, resource: str, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """Run one API call; map failures to :class:`ClusterError` subclasses with advice."""
+    """Run one API call; map failures to :class:`ClusterError` subclasses with advice (each logged)."""
+    _log.debug("%s %s on %s", verb, resource, conn.server)
+    try:
+        return _call(conn, verb, resource, fn, *args, **kwargs)
+    except ClusterError as exc:
+        _log.warning("%s %s on %s failed: %s", verb, resource, conn.server, exc)
+        raise
+
+
+def _call(conn: Connection, verb: str, resource: str, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     if conn.silence_s <= 0:
         raise ClusterUnreachableError(_silent(conn))
     # A caller's own read timeout (a followed log, quiet for minutes) is kept; the default one

@@ -17,6 +17,7 @@ field errors the API server or a webhook gave.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any, Literal
 
@@ -24,6 +25,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from core.cluster._client import Connection, request, request_with_status
 from core.errors import ClusterConflictError, ClusterError, ClusterNotFoundError, ClusterRejectedError, InputError
+
+_log = logging.getLogger(__name__)
 
 Action = Literal[
     "created",
@@ -118,6 +121,8 @@ def fill_secrets(objects: list[dict[str, Any]], values: dict[str, str]) -> list[
 
 def _result(obj: dict[str, Any], action: Action, message: str = "", causes: list[str] | None = None) -> ApplyResult:
     meta = obj["metadata"]
+    level = logging.WARNING if action == "failed" else logging.INFO
+    _log.log(level, "%s %s/%s: %s %s", obj["kind"], meta.get("namespace") or "-", meta["name"], action, message)
     return ApplyResult(
         kind=str(obj["kind"]),
         name=str(meta["name"]),

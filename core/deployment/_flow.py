@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -12,6 +13,8 @@ from core.cluster.deploy import ApplyResult, apply_objects, cluster_crd_schemas,
 from core.deployment._secrets import check_secrets
 from core.errors import ClusterError
 from core.manifests import ObjectCheck, SecretNeed, validate_objects
+
+_log = logging.getLogger(__name__)
 
 
 class DeployOutcome(BaseModel):
@@ -45,6 +48,33 @@ class DeployOutcome(BaseModel):
 
 
 def deploy(
+    conn: Connection,
+    objects: list[dict[str, Any]],
+    *,
+    confirmed: bool,
+    secret_values: dict[str, str] | None = None,
+    secrets: list[SecretNeed] | None = None,
+    on_result: Callable[[str, ApplyResult], None] | None = None,
+    force: bool = False,
+) -> DeployOutcome:
+    """Validate (the cluster's own CRD schemas when readable), dry-run, and apply if ``confirmed``
+    (:func:`_deploy`), with its start and outcome in the log."""
+    kinds = ", ".join(f"{o.get('kind')} {o.get('metadata', {}).get('name')}" for o in objects)
+    _log.info("deploy (%s, force=%s): %s", "apply" if confirmed else "dry run", force, kinds)
+    outcome = _deploy(
+        conn,
+        objects,
+        confirmed=confirmed,
+        secret_values=secret_values,
+        secrets=secrets,
+        on_result=on_result,
+        force=force,
+    )
+    _log.log(logging.INFO if outcome.ok else logging.WARNING, "deploy outcome: ok=%s %s", outcome.ok, outcome.message)
+    return outcome
+
+
+def _deploy(
     conn: Connection,
     objects: list[dict[str, Any]],
     *,

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
 from datetime import UTC, datetime
 
@@ -29,6 +30,8 @@ from core.planning._result import CandidateResult, evaluate, result
 from core.planning._variants import Variant, variants
 from core.planning.llmd import LlmdAdvice, llmd_advice
 from core.wording import how_to_set
+
+_log = logging.getLogger(__name__)
 
 
 class Alternatives(BaseModel):
@@ -220,7 +223,16 @@ def build_plan(request: PlanRequest, *, catalog: Catalog | None = None) -> Capac
         if not picks:
             raise InputError("model requirements: no catalog model matches; relax family, size, context or license")
         arch = resolve_model(picks[0].name, catalog=cat)
-    return plan_for_architecture(req, arch, catalog=cat)
+    plan = plan_for_architecture(req, arch, catalog=cat)
+    c = plan.chosen
+    _log.info(
+        "plan %s for %s at %g requests/s: %s",
+        plan.id,
+        plan.model,
+        req.traffic.rps,
+        f"{c.replicas_target}×{c.gpus_per_replica}×{c.gpu} {c.precision}" if c is not None else "nothing runs it",
+    )
+    return plan
 
 
 Configuration = tuple[str, int, str, str | None]

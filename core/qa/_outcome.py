@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import uuid
 from collections.abc import Callable
@@ -10,6 +11,8 @@ from typing import Literal
 
 from core.qa._junit import parse_junit
 from core.qa._model import QaCode, QaRequest, QaResult, TestCase
+
+_log = logging.getLogger(__name__)
 
 _PULL = re.compile(
     r"(ErrImagePull|ImagePullBackOff|manifest unknown|unauthorized: |initializing source|"
@@ -80,6 +83,14 @@ class RunRecorder:
         self, code: QaCode | None, detail: str, exit_code: int | None = None, junit: str | None = None
     ) -> QaResult:
         """The run's outcome with everything recorded so far."""
+        _log.log(
+            logging.INFO if code is None else logging.WARNING,
+            "QA run %s (%s) ended: %s %s",
+            self.run_id,
+            self.backend,
+            "QA_OK" if code is None else f"QA_ERROR:{code}",
+            self.redact(detail),
+        )
         return QaResult(
             run_id=self.run_id,
             backend=self.backend,
