@@ -659,6 +659,17 @@ ANSWERS += [
     ("model", None, "tulu-3-8b", {"model.model_name": "tulu-3-8b"}),
 ]
 
+# Issue 31, round 1: 90 messages by someone who never saw the rules (86% of fields read right
+# before the fixes below). Each class holds sentences written for it and the round's own.
+ISSUE_CLASSES["figures that are neither rates nor lengths"] = [
+    ("deepseek v3, 99.9% SLA, up to 32 GPUs (H200)", {"traffic.peak_rps": None, "constraints.max_gpus": 32}),
+    ("context: 8k. prompt avg 3k toks, completion avg 500", {"traffic.rps": None, "traffic.output_tokens": 500}),
+    ("each of the 50 call-center agents sends a prompt every 20s", {"traffic.input_tokens": None}),
+    ("every user triggers a completion now and then", {"traffic.output_tokens": None}),
+    ("answers average 700, prompts avg 2k tokens", {"traffic.rps": None, "traffic.output_tokens": 700}),
+    ("budget up to 25 nodes", {"traffic.peak_rps": None}),
+    ("peaks up to 12, with up to 48 cards", {"traffic.peak_rps": 12.0}),
+]
 ISSUE_CASES = [case for cases in ISSUE_CLASSES.values() for case in cases]
 
 

@@ -186,6 +186,10 @@ def _level(t: str, found: dict[str, Any]) -> None:
 
 
 _QUIET = re.compile(_QUIET_TIMES, re.I)
+_LENGTH_BEFORE = re.compile(
+    r"\b(?:prompts?|inputs?|questions?|documents?|docs?|completions?|answers?|outputs?|responses?|replies|summar(?:y|ies)"
+    r"|context)\s*(?:(?:length|size|is|are)\s*)*$"
+)
 
 
 @dataclass
@@ -263,6 +267,8 @@ def read_traffic(text: str, *, per: str | None = None) -> TrafficReading:
     _per_person(rest, found)
     rate = _RATE.search(rest) or _RATE_AFTER.search(rest)
     average = _AVERAGE_BARE.search(rest)
+    if average and _LENGTH_BEFORE.search(rest[: average.start()]):
+        average = None  # "completion avg 500" is a length, not a rate
     averaged = re.search(
         rf"(?P<n>{NUM})\s*(?:{_REQ}\s*)?{_PER}\s*{_TIME}\s*(?:on average|average|avg|normally|usually|typically)", rest
     ) or re.search(
@@ -305,17 +311,19 @@ def read_traffic(text: str, *, per: str | None = None) -> TrafficReading:
 def lengths(t: str, found: dict[str, Any]) -> None:
     """Prompt and answer lengths in tokens, however they are put."""
     tok = r"(?:tokens?|toks?)"
-    n = rf"(?P<n>{NUM})"
+    n = rf"(?<!\w)(?!an?\b)(?P<n>{NUM})"  # "a completion" is not 1 token
     inputs = [  # "input 4096 tokens" before "4096 tokens input" (which would read a neighbour's number)
         rf"(?:input|prompts?|questions?|requests?)\s*(?:of|are|is|around|about|averag\w*|~|:|=|with|length)?\s*(?:about|around|~)?\s*{n}\s*{tok}",
-        rf"{n}\s*{tok}?\s*(?:of\s*)?(?:input|prompt|context in|in)\b(?!\s*(?:the|a)\b)",
+        rf"{n}\s*{tok}\s*(?:of\s*)?(?:input|prompt|context in|in)\b(?!\s*(?:the|a)\b)",
+        rf"{n}\s*(?:input|in)\b(?!\s*(?:the|a)\b)",  # "2000 in / 500 out"; "3 prompts" are not tokens
         rf"{n}[\s-]*{tok}\s*(?:prompts?|inputs?|questions?|documents?)",
         rf"\binput (?:length|size)\s*(?:of|is|=|:)?\s*{n}",
         rf"\b(?:prompts?|inputs?|questions?|documents?)\b[^.;\d]{{0,30}}?{n}\s*{tok}",  # "prompts are long, ~8k tokens"
     ]
     outputs = [
         rf"(?:outputs?|answers?|responses?|replies|completions?|generations?)\s*(?:of|are|is|around|about|averag\w*|~|:|=|with|length)?\s*(?:about|around|~)?\s*{n}\s*{tok}",
-        rf"{n}\s*{tok}?\s*(?:of\s*)?(?:output|completion|generated|generation|out)\b",
+        rf"{n}\s*{tok}\s*(?:of\s*)?(?:output|completion|generated|generation|out)\b",
+        rf"{n}\s*(?:output|out)\b",
         rf"{n}[\s-]*{tok}\s*(?:answers?|outputs?|responses?|replies|completions?)",
         rf"\boutput (?:length|size)\s*(?:of|is|=|:)?\s*{n}",
         rf"\b(?:answers?|outputs?|responses?|replies|completions?)\b[^.;\d]{{0,30}}?{n}\s*{tok}",
@@ -337,10 +345,10 @@ def lengths(t: str, found: dict[str, Any]) -> None:
         return
     # "prompts around 1,500 tokens and answers about 300": once tokens are the unit, a length
     # said next to "answers" (or "prompts") with no unit of its own is in tokens too.
-    filler = r"(?:\s*(?:are|is|of|around|about|averag\w*|roughly|maybe|usually|typically|mostly|~|:|=|at most|up to"
+    filler = r"(?:\s*(?:are|is|of|around|about|averag\w*|avg|roughly|maybe|usually|typically|mostly|~|:|=|at most|up to"
     filler += r"|lengths?|sizes?))*"
     not_tokens = r"(?!\s*(?:ms|s\b|sec|seconds?|minutes?|%|requests?|rps|qps|words?|chars?|characters?|lines?|pages?"
-    not_tokens += r"|users?|people|gpus?|per\b|a (?:second|minute|hour|day)|x\b|times)|[\d,]|\.\d)"
+    not_tokens += r"|users?|people|gpus?|per\b|a (?:second|minute|hour|day)|x\b|times)|\d|[.,]\d)"
     for key, nouns in (
         ("output_tokens", r"answers?|outputs?|responses?|replies|completions?|summar(?:y|ies)"),
         ("input_tokens", r"prompts?|inputs?|questions?|documents?"),
