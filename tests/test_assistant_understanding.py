@@ -670,6 +670,35 @@ ISSUE_CLASSES["figures that are neither rates nor lengths"] = [
     ("budget up to 25 nodes", {"traffic.peak_rps": None}),
     ("peaks up to 12, with up to 48 cards", {"traffic.peak_rps": 12.0}),
 ]
+ISSUE_CLASSES["GPU caps however put, GPU types in the user's order"] = [
+    (
+        "only H100 or H200 nodes are available to us, cap it at 16 GPUs total",
+        {"constraints.gpu_types": ["H100-SXM", "H200"], "constraints.max_gpus": 16},
+    ),
+    (
+        "mixtral 8x7b, keep it on 2x A100 40GB max",
+        {"constraints.gpu_types": ["A100-40GB"], "constraints.max_gpus": 2},
+    ),
+    (
+        "GPUs: any of H100, A100 80GB, L40S. no more than 6",
+        {"constraints.gpu_types": ["H100-SXM", "A100-80GB-SXM", "L40S"], "constraints.max_gpus": 6},
+    ),
+    (
+        "Llama-3.1-405B in fp8, we have up to 16 H100s",
+        {"constraints.gpu_types": ["H100-SXM"], "constraints.max_gpus": 16, "traffic.peak_rps": None},
+    ),
+    ("We're limited to H100s, 8 max, ~$30k/month", {"constraints.max_gpus": 8, "traffic.peak_rps": None}),
+    ("Qwen3 14B with reasoning on a single L40S", {"constraints.gpu_types": ["L40S"], "constraints.max_gpus": 1}),
+    ("L4 or T4, whichever is cheaper; at most 3", {"constraints.gpu_types": ["L4", "T4"], "constraints.max_gpus": 3}),
+    ("it has to fit on one GPU", {"constraints.max_gpus": 1}),
+    ("capped at 12 cards", {"constraints.max_gpus": 12}),
+    ("4x L40S tops", {"constraints.gpu_types": ["L40S"], "constraints.max_gpus": 4}),
+    ("A10G, 2 at most", {"constraints.gpu_types": ["A10G"], "constraints.max_gpus": 2}),
+    ("MI300X and H200 are both fine", {"constraints.gpu_types": ["MI300X", "H200"], "constraints.max_gpus": None}),
+    ("we own 4 H100s", {"constraints.max_gpus": None}),
+    ("one H100 node", {"constraints.max_gpus": None}),
+    ("H100 only, up to 50 at peak", {"constraints.max_gpus": None, "traffic.peak_rps": 50.0}),
+]
 ISSUE_CASES = [case for cases in ISSUE_CLASSES.values() for case in cases]
 
 

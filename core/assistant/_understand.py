@@ -144,25 +144,67 @@ def _availability(t: str) -> tuple[float | None, str]:
     return None, ""
 
 
-def _constraints(text: str, cat: Catalog, out: Understanding) -> None:
-    t = text.lower()
-    gpus: list[str] = []
+def _gpu_mentions(t: str, cat: Catalog) -> list[tuple[int, int, str]]:
+    """Each GPU said (start, end, catalog name), in the user's order; of overlapping names the
+    longest ("A100 40GB", not the "A100" inside it)."""
+    hits: list[tuple[int, int, str]] = []
     for gpu in cat.gpus.values():
         for name in [gpu.name, *gpu.aliases]:
             pattern = re.escape(name.lower()).replace(r"\-", r"[\s-]?")
-            m = re.search(rf"(?<![\w-]){pattern}s?(?![\w-])", t)
-            if m is None or gpu.name in gpus:
-                continue
-            # "no H100s", "avoid the A100": a GPU said next to a refusal is not a choice
-            if re.search(r"\b(?:no|not|avoid|without|except|excluding)\s+(?:\w+\s+){0,2}$", t[: m.start()]):
-                continue
-            gpus.append(gpu.name)
+            hits += [(m.start(), m.end(), gpu.name) for m in re.finditer(rf"(?<![\w-]){pattern}s?(?![\w-])", t)]
+    kept: list[tuple[int, int, str]] = []
+    for hit in sorted(hits, key=lambda h: h[0] - h[1]):  # longest first
+        if all(hit[1] <= k[0] or hit[0] >= k[1] for k in kept):
+            kept.append(hit)
+    return sorted(kept)
+
+
+_LIMIT = (
+    r"(?:at most|max(?:imum)?(?: of)?|no more than|not more than|up to|only|just|limit(?:ed)?(?: of| to| at)?"
+    r"|budget of|cap(?:ped)?(?: (?:it|us|this|that|them))?(?: at| to)?|ceiling of|a total of|total of)"
+)
+_LIMIT_AFTER = r"(?:max(?:imum)?|at most|at the most|tops|or (?:fewer|less)|(?:in )?total(?: max)?)\b"
+_SAME_TOPIC = r"(?:(?!rps|qps|req|traffic|load|latenc|budget|users?|tokens?|toks?|ms\b|peak|\$)[^\d])*?"
+_PER_PART = r"(?!\s*(?:per|each|a|for each|in each|on each)\s+(?:replica|pod|node|instance|server|copy|model)s?\b)"
+_NOT_ONE_GPU = _PER_PART + r"(?!\s*(?:nodes?|servers?|box(?:es)?|machines?|hosts?|instances?|vms?|pods?|clusters?)\b)"
+
+
+def _max_gpus(t: str, mentions: list[tuple[int, int, str]]) -> float | None:
+    """The GPU cap said: 'max 8 GPUs', 'up to 16 H100s', 'cap it at 16 GPUs total', 'H100s, 8
+    max', 'GPUs: H100 or L40S. no more than 6', '2x A100 max', 'on a single L40S' (1)."""
+    g = t
+    for start, end, _ in reversed(mentions):  # every GPU name reads as the word "gpu"
+        g = g[:start] + " gpu " + g[end:]
+    gpu = r"(?:\bgpus?\b|\bcards?\b|\baccelerators?\b)"
+    n = rf"(?<![\w.])(?P<n>{NUM})"
+    said = (
+        re.search(rf"{_LIMIT}\s*{n}\s*(?:x\s*)?(?:{gpu}\s*)+", g)
+        or re.search(rf"{n}\s*(?:x\s*)?(?:{gpu}\s*)+(?:[,(]\s*)?{_LIMIT_AFTER}", g)
+        or re.search(rf"{gpu}\s*[,:(]?\s*{n}\s*{_LIMIT_AFTER}", g)
+        # a bare cap after the GPUs were named, before any other topic: "…, L40S. no more than 6"
+        or re.search(
+            rf"{gpu}{_SAME_TOPIC}[,.;:)]\s*(?:and |but |so )?{_LIMIT}\s*{n}\s*(?:total\b)?(?=\s*(?:[.,;!)]|$))", g
+        )
+    )
+    if said:
+        return number(said.group("n"))
+    if re.search(rf"\b(?:a single|one single|just one|only one|one|1)\s+{gpu}{_NOT_ONE_GPU}", g):
+        return 1.0
+    return None
+
+
+def _constraints(text: str, cat: Catalog, out: Understanding) -> None:
+    t = text.lower()
+    gpus: list[str] = []
+    mentions = _gpu_mentions(t, cat)
+    for start, _, name in mentions:
+        # "no H100s", "avoid the A100": a GPU said next to a refusal is not a choice
+        if name in gpus or re.search(r"\b(?:no|not|avoid|without|except|excluding)\s+(?:\w+\s+){0,2}$", t[:start]):
+            continue
+        gpus.append(name)
     if gpus:
         out.constraints["gpu_types"] = gpus
-    m = re.search(
-        rf"(?:at most|max(?:imum)?|no more than|up to|only|limit(?: of)?|budget of)\s*(?P<n>{NUM})\s*gpus?\b", t
-    )
-    if m and (v := number(m.group("n"))) is not None:
+    if (v := _max_gpus(t, mentions)) is not None:
         if v >= 1:
             out.constraints["max_gpus"] = int(v)
         else:
