@@ -699,6 +699,24 @@ ISSUE_CLASSES["GPU caps however put, GPU types in the user's order"] = [
     ("one H100 node", {"constraints.max_gpus": None}),
     ("H100 only, up to 50 at peak", {"constraints.max_gpus": None, "traffic.peak_rps": 50.0}),
 ]
+ISSUE_CLASSES["people, and how often each of them asks"] = [
+    (
+        "Our copilot: 400 devs, each triggers a completion roughly every 30 seconds. StarCoder2 15B",
+        {"traffic.concurrent_users": 400, "traffic.rps": 13.3333, "traffic.output_tokens": None},
+    ),
+    (
+        "each of the 50 call-center agents sends a prompt every 20s",
+        {"traffic.concurrent_users": 50, "traffic.rps": 2.5, "model.capabilities": None},
+    ),
+    ("200 support reps, each one asks a question every 5 min", {"traffic.concurrent_users": 200, "traffic.rps": 0.667}),
+    (
+        "1,200 registered users who each send a message every 10 minutes",
+        {"traffic.concurrent_users": 1200, "traffic.rps": 2.0},
+    ),
+    ("300 nurses query it roughly every 15 minutes each", {"traffic.concurrent_users": 300, "traffic.rps": 0.3333}),
+    ("80 students who each send one question every 30s", {"traffic.concurrent_users": 80, "traffic.rps": 2.6667}),
+    ("a team of 40 engineers, each asks every 2 minutes", {"traffic.concurrent_users": 40, "traffic.rps": 0.3333}),
+]
 ISSUE_CASES = [case for cases in ISSUE_CLASSES.values() for case in cases]
 
 

@@ -34,6 +34,7 @@ from core.assistant._vocabulary import (
     _PEAK_TIMES,
     _PER,
     _POPULATION,
+    _POPULATION_KIND,
     _QUIET_TIMES,
     _RANGE,
     _RATE,
@@ -126,9 +127,7 @@ def _peak(t: str, found: dict[str, Any], unit: Unit) -> str:
 def _per_person(rest: str, found: dict[str, Any]) -> None:
     """People × how often each asks: '300 users, 2 requests a minute each', '500 staff, each
     asking something every minute'."""
-    users = re.search(
-        rf"(?P<n>{NUM})\s*(?:concurrent |active |simultaneous |daily |internal |)(?:{_POPULATION})\b", rest
-    )
+    users = re.search(rf"(?<![\w.])(?P<n>{NUM})\s*{_POPULATION_KIND}(?:{_POPULATION})\b", rest)
     if not (users and (n := number(users.group("n")))):
         return
     found["concurrent_users"] = int(n)
@@ -147,7 +146,7 @@ def _per_person(rest: str, found: dict[str, Any]) -> None:
         found["rps"] = round(n * v, 4)
         return
     every = _EVERY.search(rest) or re.search(
-        rf"(?:{_POPULATION})\b\s*,?\s*(?:\w+\s+){{0,5}}?every\s+(?:(?P<k>{NUM})\s+)?{_TIME}", rest
+        rf"(?:{_POPULATION})\b\s*,?\s*(?:\w+\s+){{0,5}}?every\s+(?:(?P<k>{NUM})\s*)?{_TIME}", rest
     )
     if every:
         groups = every.groupdict()

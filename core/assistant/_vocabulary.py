@@ -118,13 +118,18 @@ _NEGATIVE_RATE = re.compile(
 )
 _ZERO_RATE = re.compile(rf"(?<![\d.])(?:0|zero)\s*(?:(?:{_REQ})\s*{_PER}\s*{_TIME_NC}|{_ABBREV_NC})", re.I)
 _EVERY = re.compile(
-    rf"each\s+(?:\w+\s+){{0,4}}?(?:every|once (?:a|an|per|every))\s+(?:(?P<k>{NUM})\s+)?{_TIME}"
+    rf"each\s+(?:[\w-]+\s+){{0,6}}?(?:every|once (?:a|an|per|every))\s+(?:(?P<k>{NUM})\s*)?{_TIME}"
     rf"|(?:every|once (?:a|an|per|every))\s+(?:(?P<k2>{NUM})\s+)?(?P<unit2>seconds?|minutes?|hours?|days?)\s*(?:each|apiece|per (?:person|user))",
     re.I,
 )
 _POPULATION = (
-    r"users|people|clients|agents|employees|staff|workers|members|students|customers|developers|engineers|"
-    r"analysts|colleagues|doctors|nurses|lawyers|agents|reps|seats"
+    r"users|people|persons|clients|agents|employees|staff|workers|members|students|customers|developers|devs|"
+    r"engineers|programmers|coders|analysts|colleagues|doctors|nurses|lawyers|reps|representatives|seats|operators|"
+    r"teammates|researchers|writers|editors|testers|players|subscribers|learners|teachers|patients|shoppers|visitors"
+)
+_POPULATION_KIND = (  # words that say which people: "50 call-center agents", "300 internal users"
+    r"(?:(?:concurrent|active|simultaneous|daily|internal|external|support|sales|customer|human|field|remote|paying"
+    r"|registered|our|the|[a-z]+-[a-z]+)\s+){0,2}"
 )
 _LEVEL_WORDS = (
     (r"very (?:high|heavy|busy)|massive|huge|enormous", "very high"),
