@@ -717,6 +717,27 @@ ISSUE_CLASSES["people, and how often each of them asks"] = [
     ("80 students who each send one question every 30s", {"traffic.concurrent_users": 80, "traffic.rps": 2.6667}),
     ("a team of 40 engineers, each asks every 2 minutes", {"traffic.concurrent_users": 40, "traffic.rps": 0.3333}),
 ]
+ISSUE_CLASSES["a peak said as a multiple, a jump or a bare figure"] = [
+    (
+        "we get about 1.8M queries/day, peak hour is about 3x the average",
+        {"traffic.rps": 20.8333, "traffic.peak_rps": 62.5},
+    ),
+    (
+        "We see 45 requests/sec on a normal day and twice that on Black Friday",
+        {"traffic.rps": 45.0, "traffic.peak_rps": 90.0},
+    ),
+    (
+        "traffic is pretty bursty: usually ~5 req/sec but can jump to 50",
+        {"traffic.rps": 5.0, "traffic.peak_rps": 50.0, "traffic.pattern": "burst"},
+    ),
+    ("Expect 15 rps average / 45 peak, prompts ~3k tokens", {"traffic.rps": 15.0, "traffic.peak_rps": 45.0}),
+    ("20 rps, at peak it is four times that", {"traffic.rps": 20.0, "traffic.peak_rps": 80.0}),
+    ("around 30 rps, triple that during launches", {"traffic.rps": 30.0, "traffic.peak_rps": 90.0}),
+    ("normally 8 req/s, surges to 40 at lunch", {"traffic.rps": 8.0, "traffic.peak_rps": 40.0}),
+    ("600 requests a minute, busiest hour is 2x that", {"traffic.rps": 10.0, "traffic.peak_rps": 20.0}),
+    ("10 rps now, expect twice that next year", {"traffic.rps": 10.0, "traffic.peak_rps": None}),
+    ("3 peak hours a day at 20 rps", {"traffic.rps": 20.0, "traffic.peak_rps": None}),
+]
 ISSUE_CASES = [case for cases in ISSUE_CLASSES.values() for case in cases]
 
 

@@ -185,6 +185,7 @@ def _level(t: str, found: dict[str, Any]) -> None:
 
 
 _QUIET = re.compile(_QUIET_TIMES, re.I)
+_MULTIPLES = {"twice": 2.0, "double": 2.0, "triple": 3.0, "treble": 3.0, "quadruple": 4.0}
 _LENGTH_BEFORE = re.compile(
     r"\b(?:prompts?|inputs?|questions?|documents?|docs?|completions?|answers?|outputs?|responses?|replies|summar(?:y|ies)"
     r"|context)\s*(?:(?:length|size|is|are)\s*)*$"
@@ -292,7 +293,8 @@ def read_traffic(text: str, *, per: str | None = None) -> TrafficReading:
             found["rps"] = round(v, 4)
     _quiet_rate(rest, sentence, out)
     if "peak_rps" not in found and found.get("rps") and (times := _PEAK_TIMES.search(t)):
-        k = number(times.group("k"))
+        word = times.group("w") or times.group("w2")
+        k = _MULTIPLES[word.lower()] if word else number(times.group("k") or times.group("k2"))
         if k and k >= 1:  # "spikes up to 3x": the peak is that multiple of the average
             found["peak_rps"] = round(found["rps"] * k, 4)
     if ("rps" in found or "peak_rps" in found) and (name := unit_name(said)):

@@ -77,8 +77,14 @@ _RATE_AFTER = re.compile(
 _BARE_RATE = re.compile(rf"(?P<n>{NUM})\s*{_PER}\s*{_TIME}", re.I)
 _BUSIEST = r"busiest (?:hour|minute|second|time|day|period)s?\s*:?"
 _SEES = r"(?:(?:we|it|traffic|load)\s+(?:see|sees|get|gets|hit|hits|have|has|reach|reaches|do|does|is)\s+|(?:it'?s|there are)\s+)?"
+_RISES = (  # "can jump to 50", "surges to 300 rps", "may hit 80"
+    r"(?:jump(?:s|ing)?|surg(?:es?|ing)|shoot(?:s|ing)? up|go(?:es)? up|goes as high"
+    r"|(?:can|could|may|might|will|sometimes|occasionally) (?:reach|hit|get to))(?= to\b| as\b| \d| ~| about| around)"
+    r"(?:\s+as high as)?"
+)
 _PEAK = re.compile(
-    rf"(?:peaks?|peaking|spikes?|spiking|bursts?|bursting|up to|maximum|max|occasionally|sometimes|at times|{_BUSIEST})"
+    rf"(?:peaks?|peaking|spikes?|spiking|bursts?|bursting|up to|maximum|max|occasionally|sometimes|at times|{_RISES}"
+    rf"|{_BUSIEST})"
     rf"\s*{_SEES}(?:of|at|to|around|about|up to|reaching)?\s*"
     rf"(?P<rate>{NUM}\s*(?:(?:{_REQ})\s*{_PER}\s*{_TIME_NC}|{_ABBREV_NC}|{_PER}\s*{_TIME_NC}))",
     re.I,
@@ -93,12 +99,14 @@ _NOT_A_RATE = (  # nor part of a longer number ("3" of "3k", "3" of "32"), nor a
     r"|billion|x\b|×|times|[a-z]{1,3}-?\d{2,4}[a-z]*\b))"
 )
 _PEAK_BARE = re.compile(
-    rf"(?:peaks?|peaking|spikes?|spiking|bursts?|bursting|up to|maximum|max|busiest|occasionally|sometimes|at times)\s*"
-    rf"(?:of|at|to|around|about|reaching|hits?|is)?\s*(?:about|around|~)?\s*(?P<n>{NUM}){_NOT_A_RATE}",
+    rf"(?:peaks?|peaking|spikes?|spiking|bursts?|bursting|up to|maximum|max|busiest|occasionally|sometimes|at times"
+    rf"|{_RISES})\s*(?:of|at|to|around|about|reaching|hits?|is)?\s*(?:about|around|~)?\s*(?P<n>{NUM}){_NOT_A_RATE}",
     re.I,
 )
-_PEAK_BARE_AFTER = re.compile(
-    rf"(?P<n>{NUM}){_NOT_A_RATE}\s*(?:rps|qps)?\s*(?:at|during|in)\s*(?:the\s*)?(?:peak|busiest|bursts?|spikes?)", re.I
+_PEAK_BARE_AFTER = re.compile(  # "40 at peak", "15 rps average / 45 peak"
+    rf"(?P<n>{NUM}){_NOT_A_RATE}\s*(?:rps|qps)?\s*(?:(?:at|during|in)\s*(?:the\s*)?(?:peak|busiest|bursts?|spikes?)"
+    rf"|peak\b(?!\s*(?:hours?|times?|days?|periods?|seasons?|months?|weeks?)\b))",
+    re.I,
 )
 _AVERAGE_BARE = re.compile(
     rf"(?:on average|averag(?:e|es|ing)(?: of| is| at)?|avg|normally|usually|typical(?:ly)?(?: (?:hour|minute|day|load|rate))?"
@@ -137,9 +145,17 @@ _LEVEL_WORDS = (
     (r"moderate|medium|average|normal|some", "medium"),
     (r"light|low|little|small|quiet|minimal|occasional", "low"),
 )
+_TIMES = rf"(?:(?P<k>{NUM})\s*(?:x\b|×|times\b)|(?P<w>twice|double|triple|treble|quadruple))"
+"""A multiple: '3x', 'three times', 'twice'."""
 _PEAK_TIMES = re.compile(
-    rf"(?:peaks?|peaking|spikes?|spiking|bursts?|bursting)\s*(?:of|at|to|up to|reaching)?\s*(?:up to\s*)?(?P<k>{NUM})\s*(?:x|×|times)"
-    rf"(?:\s+(?:the\s+)?(?:average|normal|usual))?",
+    # "spikes up to 3x", "peak hour is about 3x the average", "at peak it's four times that"
+    rf"(?:peaks?|peaking|spikes?|spiking|bursts?|bursting|busiest|rush)"
+    rf"(?:\s+(?:hours?|times?|traffic|load|days?|periods?|minutes?))?\s*(?:it'?s|we (?:see|get|do))?\s*"
+    rf"(?:is|are|hits?|reach(?:es)?|gets?|goes|can be|could be|of|at|to|reaching|'s)?\s*(?:up to\s*)?"
+    rf"(?:about|around|roughly|~|maybe|probably)?\s*{_TIMES}"
+    # "twice that on Black Friday", "3x the average at peak" (not "twice that next year": growth)
+    rf"|{_TIMES.replace('?P<k>', '?P<k2>').replace('?P<w>', '?P<w2>')}\s+(?:that|this|the (?:average|normal|usual|baseline|amount)|as much|(?:our )?(?:normal|usual))\b"
+    rf"(?![^.;]{{0,30}}\b(?:next|by|within|years?|months?|quarters?|later|soon|eventually|grows?|growth)\b)",
     re.I,
 )
 _QUIET_TIMES = (
