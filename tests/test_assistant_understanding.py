@@ -738,6 +738,19 @@ ISSUE_CLASSES["a peak said as a multiple, a jump or a bare figure"] = [
     ("10 rps now, expect twice that next year", {"traffic.rps": 10.0, "traffic.peak_rps": None}),
     ("3 peak hours a day at 20 rps", {"traffic.rps": 20.0, "traffic.peak_rps": None}),
 ]
+ISSUE_CLASSES["namespaces said as ns, before the word, or called"] = [
+    (
+        "ibm-granite/granite-3.3-8b-instruct in ns rag-svc, 3 rps, 4k token prompts",
+        {"namespace": "rag-svc", "model.model_name": "ibm-granite/granite-3.3-8b-instruct", "traffic.rps": 3.0},
+    ),
+    ("ns: team-a", {"namespace": "team-a"}),
+    ("deploy into the rag-svc namespace", {"namespace": "rag-svc"}),
+    ("in our chat-demo project please", {"namespace": "chat-demo"}),
+    ("the project is called demo", {"namespace": "demo", "model.model_name": None}),
+    ("Namespace rag-prod.", {"namespace": "rag-prod"}),
+    ("ttft 500 ns is fine", {"namespace": None}),
+    ("in the same namespace as before", {"namespace": None}),
+]
 ISSUE_CASES = [case for cases in ISSUE_CLASSES.values() for case in cases]
 
 

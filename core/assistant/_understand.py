@@ -231,16 +231,47 @@ def _constraints(text: str, cat: Catalog, out: Understanding) -> None:
 ZERO_LIMIT = "A limit of 0 {what} leaves nothing to plan on: give at least 1, e.g. '{example}'."
 
 
-_NAMESPACE = re.compile(
-    r"\b(?:namespace|project)\s*(?:is|called|named|:|=)?\s*['\"`]?(?P<ns>[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?)\b", re.I
+_NS_NAME = r"['\"`]?(?P<ns>[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?)(?![-\w]|[./]\w)"
+_NAMESPACE = re.compile(  # "namespace rag-prod", "project: x", "in ns rag-svc" (not "500 ns")
+    rf"(?:\b(?:namespace|project)|(?<!\d)(?<!\d\s)\bns)\s*(?:is\s+|will be\s+)?(?:called\s+|named\s+)?(?::|=)?\s*{_NS_NAME}",
+    re.I,
 )
+_NAMESPACE_BEFORE = re.compile(  # "into the rag-svc namespace"
+    rf"\b(?:in|into|to|under|on)\s+(?:the\s+|our\s+|a\s+)?{_NS_NAME}['\"`]?\s+(?:namespace|ns|project)\b", re.I
+)
+_NOT_NAMESPACES = {"is", "called", "named", "the", "a", "an", "my", "our", "your", "this", "that", "same", "new", "own"}
+_NOT_NAMESPACES |= {"existing", "different", "right", "correct", "separate", "other", "openshift", "kubernetes", "k8s"}
+_NOT_NAMESPACES |= {
+    "please",
+    "for",
+    "with",
+    "and",
+    "it",
+    "here",
+    "there",
+    "in",
+    "on",
+    "of",
+    "to",
+    "where",
+    "name",
+    "as",
+}
+_NOT_NAMESPACES |= {"before", "you", "we", "i", "which", "then", "so", "but", "if", "or", "again", "too", "also"}
 
 
 def _namespace(text: str, out: Understanding) -> str:
     """Take the namespace out of the text; return the rest."""
-    ns = _NAMESPACE.search(text)
-    if ns is None or ns.group("ns").lower() in ("is", "called", "named", "the", "a", "my"):
+    found = [
+        m
+        for p in (_NAMESPACE, _NAMESPACE_BEFORE)
+        for m in p.finditer(text)
+        if m.group("ns").lower() not in _NOT_NAMESPACES
+    ]
+    if not found:
         return text
+    # "namespace X" first, unless only "the X namespace" gives a name that looks like one (a-b, x2)
+    ns = next((m for m in found if re.search(r"[-\d]", m.group("ns"))), found[0])
     out.namespace = ns.group("ns").lower()
     return text[: ns.start()] + " " + text[ns.end() :]
 
