@@ -751,6 +751,32 @@ ISSUE_CLASSES["namespaces said as ns, before the word, or called"] = [
     ("ttft 500 ns is fine", {"namespace": None}),
     ("in the same namespace as before", {"namespace": None}),
 ]
+ISSUE_CLASSES["volumes per hour, week or month, with the kind of request"] = [
+    ("we send ~12k summarization requests per hour", {"traffic.rps": 3.3333, "traffic.per": "hour"}),
+    ("We handle 2.5M API calls per month, avg prompt 1,000 toks", {"traffic.rps": 0.9645}),  # a month of 30 days
+    ("about 600k requests a week", {"traffic.rps": 0.9921}),
+    ("40k support chats a day", {"traffic.rps": 0.463}),
+    ("300 user requests per minute", {"traffic.rps": 5.0}),
+    ("roughly 90k classification calls an hour", {"traffic.rps": 25.0}),
+    ("1.3M completions a month", {"traffic.rps": 0.5015}),
+    ("600 docs per hour", {"traffic.rps": 0.1667}),
+    ("2000 tokens per request", {"traffic.rps": None}),
+]
+ISSUE_CLASSES["token lengths named by what they are"] = [
+    (
+        "each doc ~6k tokens, summary ~300 tokens",
+        {"traffic.input_tokens": 6000, "traffic.output_tokens": 300, "traffic.rps": None},
+    ),
+    (
+        "context: 8k. prompt avg 3k toks, completion avg 500",
+        {"traffic.input_tokens": 3000, "traffic.output_tokens": 500},
+    ),
+    ("articles are ~2k tokens, summaries ~150 tokens", {"traffic.input_tokens": 2000, "traffic.output_tokens": 150}),
+    ("transcripts of 10k tokens, 500-token summaries", {"traffic.input_tokens": 10000, "traffic.output_tokens": 500}),
+    ("answers average 700, prompts avg 2k tokens", {"traffic.input_tokens": 2000, "traffic.output_tokens": 700}),
+    ("emails run about 800 tokens, replies 200 tokens", {"traffic.input_tokens": 800, "traffic.output_tokens": 200}),
+    ("generations ~1k tokens", {"traffic.output_tokens": 1000, "traffic.rps": None}),
+]
 ISSUE_CASES = [case for cases in ISSUE_CLASSES.values() for case in cases]
 
 

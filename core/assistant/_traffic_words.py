@@ -309,25 +309,29 @@ def read_traffic(text: str, *, per: str | None = None) -> TrafficReading:
     return out
 
 
+_IN_NOUNS = r"prompts?|inputs?|questions?|documents?|docs?|articles?|transcripts?|emails?"
+_OUT_NOUNS = r"answers?|outputs?|responses?|replies|completions?|generations?|summar(?:y|ies)"
+
+
 def lengths(t: str, found: dict[str, Any]) -> None:
     """Prompt and answer lengths in tokens, however they are put."""
     tok = r"(?:tokens?|toks?)"
     n = rf"(?<!\w)(?!an?\b)(?P<n>{NUM})"  # "a completion" is not 1 token
     inputs = [  # "input 4096 tokens" before "4096 tokens input" (which would read a neighbour's number)
-        rf"(?:input|prompts?|questions?|requests?)\s*(?:of|are|is|around|about|averag\w*|~|:|=|with|length)?\s*(?:about|around|~)?\s*{n}\s*{tok}",
+        rf"(?:input|requests?|{_IN_NOUNS})\s*(?:of|are|is|around|about|averag\w*|~|:|=|with|length)?\s*(?:about|around|~)?\s*{n}\s*{tok}",
         rf"{n}\s*{tok}\s*(?:of\s*)?(?:input|prompt|context in|in)\b(?!\s*(?:the|a)\b)",
         rf"{n}\s*(?:input|in)\b(?!\s*(?:the|a)\b)",  # "2000 in / 500 out"; "3 prompts" are not tokens
-        rf"{n}[\s-]*{tok}\s*(?:prompts?|inputs?|questions?|documents?)",
+        rf"{n}[\s-]*{tok}\s*(?:{_IN_NOUNS})",
         rf"\binput (?:length|size)\s*(?:of|is|=|:)?\s*{n}",
-        rf"\b(?:prompts?|inputs?|questions?|documents?)\b[^.;\d]{{0,30}}?{n}\s*{tok}",  # "prompts are long, ~8k tokens"
+        rf"\b(?:{_IN_NOUNS})\b[^.;\d]{{0,30}}?{n}\s*{tok}",  # "prompts are long, ~8k tokens"
     ]
     outputs = [
-        rf"(?:outputs?|answers?|responses?|replies|completions?|generations?)\s*(?:of|are|is|around|about|averag\w*|~|:|=|with|length)?\s*(?:about|around|~)?\s*{n}\s*{tok}",
+        rf"(?:{_OUT_NOUNS})\s*(?:of|are|is|around|about|averag\w*|~|:|=|with|length)?\s*(?:about|around|~)?\s*{n}\s*{tok}",
         rf"{n}\s*{tok}\s*(?:of\s*)?(?:output|completion|generated|generation|out)\b",
         rf"{n}\s*(?:output|out)\b",
-        rf"{n}[\s-]*{tok}\s*(?:answers?|outputs?|responses?|replies|completions?)",
+        rf"{n}[\s-]*{tok}\s*(?:{_OUT_NOUNS})",
         rf"\boutput (?:length|size)\s*(?:of|is|=|:)?\s*{n}",
-        rf"\b(?:answers?|outputs?|responses?|replies|completions?)\b[^.;\d]{{0,30}}?{n}\s*{tok}",
+        rf"\b(?:{_OUT_NOUNS})\b[^.;\d]{{0,30}}?{n}\s*{tok}",
     ]
     pair = re.search(
         rf"(?P<i>{NUM})\s*(?:{tok}\s*)?(?:in|input)?\s*/\s*(?P<o>{NUM})\s*(?:{tok}\s*)?(?:out|output)?\s*{tok}?", t
@@ -351,8 +355,8 @@ def lengths(t: str, found: dict[str, Any]) -> None:
     not_tokens = r"(?!\s*(?:ms|s\b|sec|seconds?|minutes?|%|requests?|rps|qps|words?|chars?|characters?|lines?|pages?"
     not_tokens += r"|users?|people|gpus?|per\b|a (?:second|minute|hour|day)|x\b|times)|\d|[.,]\d)"
     for key, nouns in (
-        ("output_tokens", r"answers?|outputs?|responses?|replies|completions?|summar(?:y|ies)"),
-        ("input_tokens", r"prompts?|inputs?|questions?|documents?"),
+        ("output_tokens", _OUT_NOUNS),
+        ("input_tokens", _IN_NOUNS),
     ):
         m = None if key in found else re.search(rf"\b(?:{nouns})\b{filler}\s*(?P<n>{DIGITS}){not_tokens}", t)
         if m and (v := number(m.group("n"))) and v >= 1:

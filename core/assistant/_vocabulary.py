@@ -63,7 +63,15 @@ _RATE_UNITS = {
     "month": 1 / 2_592_000,
     "mo": 1 / 2_592_000,
 }
-_REQ = r"(?:requests?|reqs?|queries|query|calls?|prompts?|messages?|questions?|conversations?|hits?)"
+_REQ_KIND = (  # words saying which requests: "12k summarization requests", "2.5M API calls"
+    r"(?:(?!(?:tokens?|toks?|gpus?|ms|k|m|thousand|million|billion|bn|per|each|every|an?|of|in|to|at|and"
+    r"|or|seconds?|minutes?|hours?|days?|weeks?|months?)\b)[a-z][a-z-]+\s+){0,2}?"
+)
+_REQ = (
+    rf"(?:{_REQ_KIND}(?:requests?|reqs?|queries|query|calls?|prompts?|messages?|questions?|conversations?|hits?"
+    r"|chats?|completions?|inferences?|generations?|searches|lookups?|summar(?:y|ies)|documents?|docs?|emails?|tickets?"
+    r"|translations?|classifications?))"
+)
 _PER = r"(?:/|per|a|an|each|every)"
 _TIME = r"(?P<unit>seconds?|secs?|s|minutes?|mins?|m|hours?|hrs?|h|days?|d|weeks?|wks?|months?|mo)\b"
 _ABBREV = r"(?P<abbr>rps|qps|req/s|reqs/s|requests/s|r/s|rpm|qpm|req/min|rph|rpd)\b"
