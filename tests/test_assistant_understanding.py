@@ -777,6 +777,21 @@ ISSUE_CLASSES["token lengths named by what they are"] = [
     ("emails run about 800 tokens, replies 200 tokens", {"traffic.input_tokens": 800, "traffic.output_tokens": 200}),
     ("generations ~1k tokens", {"traffic.output_tokens": 1000, "traffic.rps": None}),
 ]
+ISSUE_CLASSES["budgets however put, per month"] = [
+    (
+        "no more than $25k/mo on GPUs, and we'd prefer L40S",
+        {"constraints.monthly_budget_usd": 25000.0, "constraints.gpu_types": ["L40S"]},
+    ),
+    ("budget: 8 grand monthly", {"constraints.monthly_budget_usd": 8000.0}),
+    ("annual budget of $240k for this service, TinyLlama 1.1B", {"constraints.monthly_budget_usd": 20000.0}),
+    ("we can spend $60k per quarter", {"constraints.monthly_budget_usd": 20000.0}),
+    ("$120k a year", {"constraints.monthly_budget_usd": 10000.0}),
+    ("a budget of 5k a week", {"constraints.monthly_budget_usd": 21726.19}),  # a month is 730 h, as the cost
+    ("budget up to 5000", {"constraints.monthly_budget_usd": 5000.0, "traffic.peak_rps": None}),
+    ("~$30k/month, peak 40 rps", {"constraints.monthly_budget_usd": 30000.0, "traffic.peak_rps": 40.0}),
+    ("we pay $2 per request, up to 50 rps", {"constraints.monthly_budget_usd": None, "traffic.peak_rps": 50.0}),
+    ("budget of 2 GPUs", {"constraints.monthly_budget_usd": None, "constraints.max_gpus": 2}),
+]
 ISSUE_CASES = [case for cases in ISSUE_CLASSES.values() for case in cases]
 
 

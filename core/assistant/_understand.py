@@ -26,6 +26,8 @@ from core.assistant._state import Asking
 from core.assistant._traffic_words import read_traffic
 from core.assistant._words import NUM, number
 from core.catalog import Catalog, get_catalog
+from core.planning import HOURS_PER_MONTH
+from core.wording import figure
 
 _TARGETS = {"ttft_ms", "p50_latency_ms", "p95_latency_ms", "p99_latency_ms", "tokens_per_second_per_user"}
 
@@ -215,17 +217,78 @@ def _constraints(text: str, cat: Catalog, out: Understanding) -> None:
             out.constraints["max_replicas"] = int(v)
         else:
             out.problems.append(ZERO_LIMIT.format(what="replicas", example="at most 4 replicas"))
-    money = re.search(rf"\$\s*(?P<n>{NUM})\s*(?:(?:a|per|/)\s*month|monthly)?", t) or re.search(
-        rf"(?P<n>{NUM})\s*(?:usd|dollars)\s*(?:(?:a|per|/)\s*month|monthly)?", t
-    )
-    if money and re.search(r"budget|month|spend|cost|afford|under|at most|cap", t):
-        v = number(money.group("n"))
-        if v:
-            out.constraints["monthly_budget_usd"] = v
-        elif v is not None:
-            out.problems.append(
-                "A budget of $0 a month buys no GPU time: give one above 0, e.g. 'budget $20,000 a month'."
-            )
+
+
+_MONEY = re.compile(
+    rf"\$\s*(?P<n>{NUM})(?:\s*(?P<grand>grand)\b)?"
+    rf"|(?<![\w.])(?P<n2>{NUM})\s*(?:(?P<grand2>grand)\b|(?:usd|dollars|bucks)\b|\$)|\busd\s*(?P<n3>{NUM})"
+)
+_BUDGET_BARE = re.compile(  # "a budget of 5k a week": a bare figure after "budget" is money
+    rf"\bbudget\b(?:\s*(?:of|is|at|:|=|up to|at most|around|about|under|below|max|cap|~))*\s*(?P<n4>{NUM})"
+    r"(?![\d.,]*\d)(?!\s*(?:%|gpus?|cards?|nodes?|replicas?|rps|qps|req|tokens?|toks?|users?|x\b))"
+)
+_PERIOD = (
+    r"\s*(?:(?:a|an|per|/|each|every)\s*(?P<per>months?|mo|years?|yr|annum|quarters?|qtr|weeks?|wk|days?|hours?|hr|h)\b"
+    r"|(?P<adv>monthly|annually|yearly|quarterly|weekly|daily|hourly)\b)?"
+)
+_BUDGET_WORDS = (
+    r"budget|month|/\s*mo\b|spend|cost|afford|under|below|less than|at most|cap|max|no more than|not more than|limit"
+    r"|up to|grand|year|annual|quarter"
+)
+_PERIOD_NAMES = {
+    **dict.fromkeys(("mo", "monthly"), "month"),
+    **dict.fromkeys(("yr", "annum", "annual", "annually", "yearly"), "year"),
+    **dict.fromkeys(("qtr", "quarterly"), "quarter"),
+    **dict.fromkeys(("wk", "weekly"), "week"),
+    "daily": "day",
+    **dict.fromkeys(("hr", "h", "hourly"), "hour"),
+}
+_MONTHS_IN = {  # a budget per this period, per month (a month of 730 h, as the plan's cost)
+    "month": 1.0,
+    "year": 1 / 12,
+    "quarter": 1 / 3,
+    "week": HOURS_PER_MONTH / 168,
+    "day": HOURS_PER_MONTH / 24,
+    "hour": float(HOURS_PER_MONTH),
+}
+
+
+def _budget(text: str, out: Understanding) -> str:
+    """The budget a month ('$25k/mo', '8 grand monthly', 'annual budget of $240k': a twelfth),
+    taken out of the text so its figure is not read as traffic."""
+    t = text.lower()
+    money = _MONEY.search(t) or _BUDGET_BARE.search(t)
+    if money is None or not re.search(_BUDGET_WORDS, t):
+        return text
+    said_n = {k: v for k, v in money.groupdict().items() if v}
+    v = number(said_n.get("n") or said_n.get("n2") or said_n.get("n3") or said_n.get("n4") or "")
+    if v is None:
+        return text
+    if said_n.get("grand") or said_n.get("grand2"):
+        v *= 1000
+    period = re.match(_PERIOD, t[money.end() :])
+    price = re.match(r"\s*(?:a|an|per|/|each)\s*(?P<what>[a-z][\w-]*)", t[money.end() :])
+    if price and not (period and (period.group("per") or period.group("adv"))):
+        out.notes.append(  # "$2 per request", "$3/GPU-hour": a price, not a budget
+            f"I did not take {money.group(0).strip()} per {price.group('what')} as a budget (it reads as a price); "
+            "say 'budget $… a month' if you meant one"
+        )
+        return text
+    said = (period.group("per") or period.group("adv")) if period else None
+    before = re.search(r"\b(?P<adv>annual|yearly|quarterly|weekly|daily|hourly)\b[^$\d.;]{0,30}$", t[: money.start()])
+    said = said or (before.group("adv") if before else None)
+    key = _PERIOD_NAMES.get(said or "month", re.sub(r"s$", "", said or "month"))
+    factor = _MONTHS_IN.get(key, 1.0)
+    end = money.end() + (period.end() if period else 0)
+    rest = text[: money.start()] + " " + text[end:]
+    if not v:
+        out.problems.append("A budget of $0 a month buys no GPU time: give one above 0, e.g. 'budget $20,000 a month'.")
+        return rest
+    out.constraints["monthly_budget_usd"] = round(v * factor, 2)
+    if factor != 1.0:
+        a_period = "an hour" if key == "hour" else f"a {key}"
+        out.notes.append(f"I took the ${figure(v)} {a_period} budget as ${figure(v * factor)} a month")
+    return rest
 
 
 ZERO_LIMIT = "A limit of 0 {what} leaves nothing to plan on: give at least 1, e.g. '{example}'."
@@ -289,6 +352,7 @@ def understand(
     if out.command is not None:
         return out
     text = _namespace(text, out)  # a project name like "chat-demo" says nothing about the model
+    text = _budget(text, out)  # nor does "$30k/month" about traffic
     words = model_words(text, cat)
     out.model.update(words.fields)
     out.model_reference, out.model_reading, text = words.reference, words.reading, words.rest
