@@ -792,6 +792,24 @@ ISSUE_CLASSES["budgets however put, per month"] = [
     ("we pay $2 per request, up to 50 rps", {"constraints.monthly_budget_usd": None, "traffic.peak_rps": 50.0}),
     ("budget of 2 GPUs", {"constraints.monthly_budget_usd": None, "constraints.max_gpus": 2}),
 ]
+ISSUE_CLASSES["context and precision said beside a named model"] = [
+    (
+        "openai/gpt-oss-20b with 16k context, p99 under 2s",
+        {"model.model_name": "openai/gpt-oss-20b", "model.min_context_length": 16384, "slo.p99_latency_ms": 2000.0},
+    ),
+    (
+        "Qwen/Qwen2.5-7B-Instruct in FP8 with a 32k context window",
+        {
+            "model.model_name": "Qwen/Qwen2.5-7B-Instruct",
+            "model.quantization": "fp8",
+            "model.min_context_length": 32768,
+        },
+    ),
+    ("hf://ibm-granite/granite-3.3-8b-instruct, context length 8192", {"model.min_context_length": 8192}),
+    ("mistralai/Mistral-7B-Instruct-v0.3 needs 32k ctx", {"model.min_context_length": 32768}),
+    ("Qwen/Qwen2.5-VL-7B-Instruct for reading screenshots", {"model.capabilities": ["vision"]}),
+    ("RedHatAI/Qwen3-8B-FP8-dynamic, 3 rps", {"model.quantization": None, "model.min_context_length": None}),
+]
 ISSUE_CASES = [case for cases in ISSUE_CLASSES.values() for case in cases]
 
 
