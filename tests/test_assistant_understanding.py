@@ -810,6 +810,33 @@ ISSUE_CLASSES["context and precision said beside a named model"] = [
     ("Qwen/Qwen2.5-VL-7B-Instruct for reading screenshots", {"model.capabilities": ["vision"]}),
     ("RedHatAI/Qwen3-8B-FP8-dynamic, 3 rps", {"model.quantization": None, "model.min_context_length": None}),
 ]
+ISSUE_CLASSES["latency targets with a hyphenated name or a share of the time"] = [
+    (
+        "latency: p50 600ms / p99 2s, first-token p95 300ms",
+        {
+            "slo.p50_latency_ms": 600.0,
+            "slo.p99_latency_ms": 2000.0,
+            "slo.ttft_ms": 300.0,
+            "slo.ttft_percentile": 95,
+            "slo.p95_latency_ms": None,
+        },
+    ),
+    (
+        "response should be fully generated within 10 seconds 99% of the time",
+        {"slo.p99_latency_ms": 10000.0, "slo.p95_latency_ms": None},
+    ),
+    ("time-to-first-token under 400 ms", {"slo.ttft_ms": 400.0}),
+    ("answers complete in 5 s for 50% of users", {"slo.p50_latency_ms": 5000.0}),
+    (
+        "half of answers done within 3 s, 99% of them within 8 s",
+        {"slo.p50_latency_ms": 3000.0, "slo.p99_latency_ms": 8000.0},
+    ),
+    (
+        "responses within 2 s 95% of the time and within 4 s 99% of the time",
+        {"slo.p95_latency_ms": 2000.0, "slo.p99_latency_ms": 4000.0},
+    ),
+    ("first-token p99 1 s", {"slo.ttft_ms": 1000.0, "slo.ttft_percentile": 99}),
+]
 ISSUE_CASES = [case for cases in ISSUE_CLASSES.values() for case in cases]
 
 
