@@ -837,7 +837,32 @@ ISSUE_CLASSES["latency targets with a hyphenated name or a share of the time"] =
     ),
     ("first-token p99 1 s", {"slo.ttft_ms": 1000.0, "slo.ttft_percentile": 99}),
 ]
+ISSUE_CLASSES["typos in the words the rules key on"] = [
+    (
+        "we r trying to get deepseek r1 distill llama 8b runing for a math tutor, prob 4 reqests/sec, ansers are long "
+        "(2k toks), and id like atleast 30 tok/s per user",
+        {
+            "model.model_name": "DeepSeek-R1-Distill-Llama-8B",
+            "traffic.rps": 4.0,
+            "traffic.output_tokens": 2000,
+            "slo.tokens_per_second_per_user": 30.0,
+        },
+    ),
+    ("fifteen hundred requests a minute, avaialbility 99.9%", {"traffic.rps": 25.0, "slo.availability_percent": 99.9}),
+    ("peak 2.4k rpm, p99 latncy under 2s", {"traffic.peak_rps": 40.0, "slo.p99_latency_ms": 2000.0}),
+    ("responce time under 2s, 20 reqeusts per secnod", {"slo.p95_latency_ms": 2000.0, "traffic.rps": 20.0}),
+    ("promts ~1k tokens, answrs ~200 tokens", {"traffic.input_tokens": 1000, "traffic.output_tokens": 200}),
+    ("budgt $5k a month", {"constraints.monthly_budget_usd": 5000.0}),
+    ("a billion tokens a day is not a rate", {"traffic.rps": None}),
+]
 ISSUE_CASES = [case for cases in ISSUE_CLASSES.values() for case in cases]
+
+
+def test_a_typo_read_as_a_word_is_said_back() -> None:
+    u = understand("prob 4 reqests/sec, avaialbility 99.9%")
+    assert u.traffic["rps"] == 4.0
+    assert any("'reqests' as 'requests'" in n and "'avaialbility' as 'availability'" in n for n in u.notes)
+    assert not understand("mistral 7b at 4 requests/sec, a billion tokens").notes  # names and words stay
 
 
 def test_each_new_phrasing_class_has_at_least_five_varied_sentences() -> None:

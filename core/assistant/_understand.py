@@ -22,6 +22,7 @@ from core.assistant._answers import answer_open_question
 from core.assistant._model_words import model_words
 from core.assistant._presets import SLO_PRESETS
 from core.assistant._slo_words import read_slo
+from core.assistant._spelling import fix_typos
 from core.assistant._state import Asking
 from core.assistant._traffic_words import read_traffic
 from core.assistant._words import NUM, number
@@ -351,6 +352,9 @@ def understand(
     out = Understanding(command=_command(text))
     if out.command is not None:
         return out
+    text, fixed = fix_typos(text)
+    if fixed:
+        out.notes.append("I read " + ", ".join(fixed))
     text = _namespace(text, out)  # a project name like "chat-demo" says nothing about the model
     text = _budget(text, out)  # nor does "$30k/month" about traffic
     words = model_words(text, cat)
