@@ -698,6 +698,8 @@ ISSUE_CLASSES["GPU caps however put, GPU types in the user's order"] = [
     ("we own 4 H100s", {"constraints.max_gpus": None}),
     ("one H100 node", {"constraints.max_gpus": None}),
     ("H100 only, up to 50 at peak", {"constraints.max_gpus": None, "traffic.peak_rps": 50.0}),
+    ("we can use at most eight A100s", {"constraints.max_gpus": 8, "slo.p95_latency_ms": None}),  # not "100s"
+    ("H200 x4 max", {"constraints.gpu_types": ["H200"], "constraints.max_gpus": 4}),
 ]
 ISSUE_CLASSES["people, and how often each of them asks"] = [
     (
@@ -737,6 +739,7 @@ ISSUE_CLASSES["a peak said as a multiple, a jump or a bare figure"] = [
     ("600 requests a minute, busiest hour is 2x that", {"traffic.rps": 10.0, "traffic.peak_rps": 20.0}),
     ("10 rps now, expect twice that next year", {"traffic.rps": 10.0, "traffic.peak_rps": None}),
     ("3 peak hours a day at 20 rps", {"traffic.rps": 20.0, "traffic.peak_rps": None}),
+    ("peaks are roughly 4x our average of 10 rps", {"traffic.rps": 10.0, "traffic.peak_rps": 40.0}),  # not "a" of "are"
 ]
 ISSUE_CLASSES["namespaces said as ns, before the word, or called"] = [
     (

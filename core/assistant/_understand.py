@@ -183,14 +183,15 @@ def _max_gpus(t: str, mentions: list[tuple[int, int, str]]) -> float | None:
     said = (
         re.search(rf"{_LIMIT}\s*{n}\s*(?:x\s*)?(?:{gpu}\s*)+", g)
         or re.search(rf"{n}\s*(?:x\s*)?(?:{gpu}\s*)+(?:[,(]\s*)?{_LIMIT_AFTER}", g)
-        or re.search(rf"{gpu}\s*[,:(]?\s*{n}\s*{_LIMIT_AFTER}", g)
+        or re.search(rf"{gpu}\s*(?:[,:(]\s*)?(?:(?:x|×)\s*(?P<nx>\d+)|{n})\s*{_LIMIT_AFTER}", g)
+        or re.search(rf"{_LIMIT}\s*(?:{gpu}\s*)+(?:x|×)\s*(?P<nx>\d+)\b", g)  # "H200 x4 max", "max H100 x 8"
         # a bare cap after the GPUs were named, before any other topic: "…, L40S. no more than 6"
         or re.search(
             rf"{gpu}{_SAME_TOPIC}[,.;:)]\s*(?:and |but |so )?{_LIMIT}\s*{n}\s*(?:total\b)?(?=\s*(?:[.,;!)]|$))", g
         )
     )
     if said:
-        return number(said.group("n"))
+        return number(said.groupdict().get("nx") or said.group("n"))
     if re.search(rf"\b(?:a single|one single|just one|only one|one|1)\s+{gpu}{_NOT_ONE_GPU}", g):
         return 1.0
     return None
