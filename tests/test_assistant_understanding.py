@@ -659,7 +659,561 @@ ANSWERS += [
     ("model", None, "tulu-3-8b", {"model.model_name": "tulu-3-8b"}),
 ]
 
+# Issue 31, round 1: 90 messages by someone who never saw the rules (86% of fields read right
+# before the fixes below). Each class holds sentences written for it and the round's own.
+ISSUE_CLASSES["figures that are neither rates nor lengths"] = [
+    ("deepseek v3, 99.9% SLA, up to 32 GPUs (H200)", {"traffic.peak_rps": None, "constraints.max_gpus": 32}),
+    ("context: 8k. prompt avg 3k toks, completion avg 500", {"traffic.rps": None, "traffic.output_tokens": 500}),
+    ("each of the 50 call-center agents sends a prompt every 20s", {"traffic.input_tokens": None}),
+    ("every user triggers a completion now and then", {"traffic.output_tokens": None}),
+    ("answers average 700, prompts avg 2k tokens", {"traffic.rps": None, "traffic.output_tokens": 700}),
+    ("budget up to 25 nodes", {"traffic.peak_rps": None}),
+    ("peaks up to 12, with up to 48 cards", {"traffic.peak_rps": 12.0}),
+]
+ISSUE_CLASSES["GPU caps however put, GPU types in the user's order"] = [
+    (
+        "only H100 or H200 nodes are available to us, cap it at 16 GPUs total",
+        {"constraints.gpu_types": ["H100-SXM", "H200"], "constraints.max_gpus": 16},
+    ),
+    (
+        "mixtral 8x7b, keep it on 2x A100 40GB max",
+        {"constraints.gpu_types": ["A100-40GB"], "constraints.max_gpus": 2},
+    ),
+    (
+        "GPUs: any of H100, A100 80GB, L40S. no more than 6",
+        {"constraints.gpu_types": ["H100-SXM", "A100-80GB-SXM", "L40S"], "constraints.max_gpus": 6},
+    ),
+    (
+        "Llama-3.1-405B in fp8, we have up to 16 H100s",
+        {"constraints.gpu_types": ["H100-SXM"], "constraints.max_gpus": 16, "traffic.peak_rps": None},
+    ),
+    ("We're limited to H100s, 8 max, ~$30k/month", {"constraints.max_gpus": 8, "traffic.peak_rps": None}),
+    ("Qwen3 14B with reasoning on a single L40S", {"constraints.gpu_types": ["L40S"], "constraints.max_gpus": 1}),
+    ("L4 or T4, whichever is cheaper; at most 3", {"constraints.gpu_types": ["L4", "T4"], "constraints.max_gpus": 3}),
+    ("it has to fit on one GPU", {"constraints.max_gpus": 1}),
+    ("capped at 12 cards", {"constraints.max_gpus": 12}),
+    ("4x L40S tops", {"constraints.gpu_types": ["L40S"], "constraints.max_gpus": 4}),
+    ("A10G, 2 at most", {"constraints.gpu_types": ["A10G"], "constraints.max_gpus": 2}),
+    ("MI300X and H200 are both fine", {"constraints.gpu_types": ["MI300X", "H200"], "constraints.max_gpus": None}),
+    ("we own 4 H100s", {"constraints.max_gpus": None}),
+    ("one H100 node", {"constraints.max_gpus": None}),
+    ("H100 only, up to 50 at peak", {"constraints.max_gpus": None, "traffic.peak_rps": 50.0}),
+    ("we can use at most eight A100s", {"constraints.max_gpus": 8, "slo.p95_latency_ms": None}),  # not "100s"
+    ("H200 x4 max", {"constraints.gpu_types": ["H200"], "constraints.max_gpus": 4}),
+]
+ISSUE_CLASSES["people, and how often each of them asks"] = [
+    (
+        "Our copilot: 400 devs, each triggers a completion roughly every 30 seconds. StarCoder2 15B",
+        {"traffic.concurrent_users": 400, "traffic.rps": 13.3333, "traffic.output_tokens": None},
+    ),
+    (
+        "each of the 50 call-center agents sends a prompt every 20s",
+        {"traffic.concurrent_users": 50, "traffic.rps": 2.5, "model.capabilities": None},
+    ),
+    ("200 support reps, each one asks a question every 5 min", {"traffic.concurrent_users": 200, "traffic.rps": 0.667}),
+    (
+        "1,200 registered users who each send a message every 10 minutes",
+        {"traffic.concurrent_users": 1200, "traffic.rps": 2.0},
+    ),
+    ("300 nurses query it roughly every 15 minutes each", {"traffic.concurrent_users": 300, "traffic.rps": 0.3333}),
+    ("80 students who each send one question every 30s", {"traffic.concurrent_users": 80, "traffic.rps": 2.6667}),
+    ("a team of 40 engineers, each asks every 2 minutes", {"traffic.concurrent_users": 40, "traffic.rps": 0.3333}),
+]
+ISSUE_CLASSES["a peak said as a multiple, a jump or a bare figure"] = [
+    (
+        "we get about 1.8M queries/day, peak hour is about 3x the average",
+        {"traffic.rps": 20.8333, "traffic.peak_rps": 62.5},
+    ),
+    (
+        "We see 45 requests/sec on a normal day and twice that on Black Friday",
+        {"traffic.rps": 45.0, "traffic.peak_rps": 90.0},
+    ),
+    (
+        "traffic is pretty bursty: usually ~5 req/sec but can jump to 50",
+        {"traffic.rps": 5.0, "traffic.peak_rps": 50.0, "traffic.pattern": "burst"},
+    ),
+    ("Expect 15 rps average / 45 peak, prompts ~3k tokens", {"traffic.rps": 15.0, "traffic.peak_rps": 45.0}),
+    ("20 rps, at peak it is four times that", {"traffic.rps": 20.0, "traffic.peak_rps": 80.0}),
+    ("around 30 rps, triple that during launches", {"traffic.rps": 30.0, "traffic.peak_rps": 90.0}),
+    ("normally 8 req/s, surges to 40 at lunch", {"traffic.rps": 8.0, "traffic.peak_rps": 40.0}),
+    ("600 requests a minute, busiest hour is 2x that", {"traffic.rps": 10.0, "traffic.peak_rps": 20.0}),
+    ("10 rps now, expect twice that next year", {"traffic.rps": 10.0, "traffic.peak_rps": None}),
+    ("3 peak hours a day at 20 rps", {"traffic.rps": 20.0, "traffic.peak_rps": None}),
+    ("peaks are roughly 4x our average of 10 rps", {"traffic.rps": 10.0, "traffic.peak_rps": 40.0}),  # not "a" of "are"
+]
+ISSUE_CLASSES["namespaces said as ns, before the word, or called"] = [
+    (
+        "ibm-granite/granite-3.3-8b-instruct in ns rag-svc, 3 rps, 4k token prompts",
+        {"namespace": "rag-svc", "model.model_name": "ibm-granite/granite-3.3-8b-instruct", "traffic.rps": 3.0},
+    ),
+    ("ns: team-a", {"namespace": "team-a"}),
+    ("deploy into the rag-svc namespace", {"namespace": "rag-svc"}),
+    ("in our chat-demo project please", {"namespace": "chat-demo"}),
+    ("the project is called demo", {"namespace": "demo", "model.model_name": None}),
+    ("Namespace rag-prod.", {"namespace": "rag-prod"}),
+    ("ttft 500 ns is fine", {"namespace": None}),
+    ("in the same namespace as before", {"namespace": None}),
+]
+ISSUE_CLASSES["volumes per hour, week or month, with the kind of request"] = [
+    ("we send ~12k summarization requests per hour", {"traffic.rps": 3.3333, "traffic.per": "hour"}),
+    ("We handle 2.5M API calls per month, avg prompt 1,000 toks", {"traffic.rps": 0.9645}),  # a month of 30 days
+    ("about 600k requests a week", {"traffic.rps": 0.9921}),
+    ("40k support chats a day", {"traffic.rps": 0.463}),
+    ("300 user requests per minute", {"traffic.rps": 5.0}),
+    ("roughly 90k classification calls an hour", {"traffic.rps": 25.0}),
+    ("1.3M completions a month", {"traffic.rps": 0.5015}),
+    ("600 docs per hour", {"traffic.rps": 0.1667}),
+    ("2000 tokens per request", {"traffic.rps": None}),
+]
+ISSUE_CLASSES["token lengths named by what they are"] = [
+    (
+        "each doc ~6k tokens, summary ~300 tokens",
+        {"traffic.input_tokens": 6000, "traffic.output_tokens": 300, "traffic.rps": None},
+    ),
+    (
+        "context: 8k. prompt avg 3k toks, completion avg 500",
+        {"traffic.input_tokens": 3000, "traffic.output_tokens": 500},
+    ),
+    ("articles are ~2k tokens, summaries ~150 tokens", {"traffic.input_tokens": 2000, "traffic.output_tokens": 150}),
+    ("transcripts of 10k tokens, 500-token summaries", {"traffic.input_tokens": 10000, "traffic.output_tokens": 500}),
+    ("answers average 700, prompts avg 2k tokens", {"traffic.input_tokens": 2000, "traffic.output_tokens": 700}),
+    ("emails run about 800 tokens, replies 200 tokens", {"traffic.input_tokens": 800, "traffic.output_tokens": 200}),
+    ("generations ~1k tokens", {"traffic.output_tokens": 1000, "traffic.rps": None}),
+]
+ISSUE_CLASSES["budgets however put, per month"] = [
+    (
+        "no more than $25k/mo on GPUs, and we'd prefer L40S",
+        {"constraints.monthly_budget_usd": 25000.0, "constraints.gpu_types": ["L40S"]},
+    ),
+    ("budget: 8 grand monthly", {"constraints.monthly_budget_usd": 8000.0}),
+    ("annual budget of $240k for this service, TinyLlama 1.1B", {"constraints.monthly_budget_usd": 20000.0}),
+    ("we can spend $60k per quarter", {"constraints.monthly_budget_usd": 20000.0}),
+    ("$120k a year", {"constraints.monthly_budget_usd": 10000.0}),
+    ("a budget of 5k a week", {"constraints.monthly_budget_usd": 21726.19}),  # a month is 730 h, as the cost
+    ("budget up to 5000", {"constraints.monthly_budget_usd": 5000.0, "traffic.peak_rps": None}),
+    ("~$30k/month, peak 40 rps", {"constraints.monthly_budget_usd": 30000.0, "traffic.peak_rps": 40.0}),
+    ("we pay $2 per request, up to 50 rps", {"constraints.monthly_budget_usd": None, "traffic.peak_rps": 50.0}),
+    ("budget of 2 GPUs", {"constraints.monthly_budget_usd": None, "constraints.max_gpus": 2}),
+]
+ISSUE_CLASSES["context and precision said beside a named model"] = [
+    (
+        "openai/gpt-oss-20b with 16k context, p99 under 2s",
+        {"model.model_name": "openai/gpt-oss-20b", "model.min_context_length": 16384, "slo.p99_latency_ms": 2000.0},
+    ),
+    (
+        "Qwen/Qwen2.5-7B-Instruct in FP8 with a 32k context window",
+        {
+            "model.model_name": "Qwen/Qwen2.5-7B-Instruct",
+            "model.quantization": "fp8",
+            "model.min_context_length": 32768,
+        },
+    ),
+    ("hf://ibm-granite/granite-3.3-8b-instruct, context length 8192", {"model.min_context_length": 8192}),
+    ("mistralai/Mistral-7B-Instruct-v0.3 needs 32k ctx", {"model.min_context_length": 32768}),
+    ("Qwen/Qwen2.5-VL-7B-Instruct for reading screenshots", {"model.capabilities": ["vision"]}),
+    ("RedHatAI/Qwen3-8B-FP8-dynamic, 3 rps", {"model.quantization": None, "model.min_context_length": None}),
+]
+ISSUE_CLASSES["latency targets with a hyphenated name or a share of the time"] = [
+    (
+        "latency: p50 600ms / p99 2s, first-token p95 300ms",
+        {
+            "slo.p50_latency_ms": 600.0,
+            "slo.p99_latency_ms": 2000.0,
+            "slo.ttft_ms": 300.0,
+            "slo.ttft_percentile": 95,
+            "slo.p95_latency_ms": None,
+        },
+    ),
+    (
+        "response should be fully generated within 10 seconds 99% of the time",
+        {"slo.p99_latency_ms": 10000.0, "slo.p95_latency_ms": None},
+    ),
+    ("time-to-first-token under 400 ms", {"slo.ttft_ms": 400.0}),
+    ("answers complete in 5 s for 50% of users", {"slo.p50_latency_ms": 5000.0}),
+    (
+        "half of answers done within 3 s, 99% of them within 8 s",
+        {"slo.p50_latency_ms": 3000.0, "slo.p99_latency_ms": 8000.0},
+    ),
+    (
+        "responses within 2 s 95% of the time and within 4 s 99% of the time",
+        {"slo.p95_latency_ms": 2000.0, "slo.p99_latency_ms": 4000.0},
+    ),
+    ("first-token p99 1 s", {"slo.ttft_ms": 1000.0, "slo.ttft_percentile": 99}),
+]
+ISSUE_CLASSES["typos in the words the rules key on"] = [
+    (
+        "we r trying to get deepseek r1 distill llama 8b runing for a math tutor, prob 4 reqests/sec, ansers are long "
+        "(2k toks), and id like atleast 30 tok/s per user",
+        {
+            "model.model_name": "DeepSeek-R1-Distill-Llama-8B",
+            "traffic.rps": 4.0,
+            "traffic.output_tokens": 2000,
+            "slo.tokens_per_second_per_user": 30.0,
+        },
+    ),
+    ("fifteen hundred requests a minute, avaialbility 99.9%", {"traffic.rps": 25.0, "slo.availability_percent": 99.9}),
+    ("peak 2.4k rpm, p99 latncy under 2s", {"traffic.peak_rps": 40.0, "slo.p99_latency_ms": 2000.0}),
+    ("responce time under 2s, 20 reqeusts per secnod", {"slo.p95_latency_ms": 2000.0, "traffic.rps": 20.0}),
+    ("promts ~1k tokens, answrs ~200 tokens", {"traffic.input_tokens": 1000, "traffic.output_tokens": 200}),
+    ("budgt $5k a month", {"constraints.monthly_budget_usd": 5000.0}),
+    ("a billion tokens a day is not a rate", {"traffic.rps": None}),
+]
+# Round 1 of issue 31 as its writer put it (first messages, then bare answers to an open question).
+ISSUE_CLASSES["issue 31 round 1, as written"] = [
+    (
+        "hey, want to stand up llama 3.1 70b for our internal helpdesk bot. ~25 req/s avg, maybe 60 at peak. TTFT "
+        "p95 < 600ms pls",
+        {
+            "model.model_name": "Llama-3.1-70B",
+            "model.size_b": 70.0,
+            "traffic.rps": 25.0,
+            "traffic.peak_rps": 60.0,
+            "slo.ttft_ms": 600.0,
+            "slo.ttft_percentile": 95,
+        },
+    ),
+    (
+        "Qwen/Qwen2.5-7B-Instruct, 120 rpm, prompts ~1.5k tokens, answers around 200",
+        {
+            "model.model_name": "Qwen/Qwen2.5-7B-Instruct",
+            "traffic.rps": 2.0,
+            "traffic.input_tokens": 1500,
+            "traffic.output_tokens": 200,
+        },
+    ),
+    (
+        "we're looking at roughly 864k requests per day on gemma 3 12b",
+        {"model.model_name": "Gemma-3-12B", "traffic.rps": 10.0},
+    ),
+    (
+        "Need 99.95% availability and p99 under 3 sec, budget is under $10k a month",
+        {"slo.availability_percent": 99.95, "slo.p99_latency_ms": 3000.0, "constraints.monthly_budget_usd": 10000.0},
+    ),
+    (
+        "only H100 or H200 nodes are available to us, cap it at 16 GPUs total",
+        {"constraints.gpu_types": ["H100-SXM", "H200"], "constraints.max_gpus": 16},
+    ),
+    ("it should land in the openshift project llm-prod", {"namespace": "llm-prod"}),
+    (
+        "mistral 7b, QPS around two hundred, three nines",
+        {"model.model_name": "Mistral-7B-v0.3", "traffic.rps": 200.0, "slo.availability_percent": 99.9},
+    ),
+    (
+        "Our copilot: 400 devs, each triggers a completion roughly every 30 seconds. StarCoder2 15B. latency p95 "
+        "under 1.5s",
+        {
+            "traffic.concurrent_users": 400,
+            "traffic.rps": 13.3333,
+            "model.model_name": "StarCoder2-15B",
+            "slo.p95_latency_ms": 1500.0,
+        },
+    ),
+    (
+        "need at least 32K context window, prompts are around 20k tokens but answers are short (~250 tokens)",
+        {
+            "model.min_context_length": 32768,
+            "traffic.input_tokens": 20000,
+            "traffic.output_tokens": 250,
+            "traffic.rps": None,
+        },
+    ),
+    (
+        "p50 ≤ 400 ms, p95 ≤ 1.2 s, p99 ≤ 2.5 s",
+        {"slo.p50_latency_ms": 400.0, "slo.p95_latency_ms": 1200.0, "slo.p99_latency_ms": 2500.0},
+    ),
+    ("TTFT at the 99th percentile should stay below 1 second", {"slo.ttft_ms": 1000.0, "slo.ttft_percentile": 99}),
+    ("95%ile latency 2s end-to-end", {"slo.p95_latency_ms": 2000.0}),
+    ("5 million requests a month, mostly during EU business hours", {"traffic.rps": 1.929}),
+    (
+        "gpt-oss 120b on MI300X, max 8 gpus",
+        {"model.model_name": "gpt-oss-120b", "constraints.gpu_types": ["MI300X"], "constraints.max_gpus": 8},
+    ),
+    (
+        "meta-llama/Llama-3.3-70B-Instruct on A100 80GB, namespace: chat-prod",
+        {
+            "model.model_name": "meta-llama/Llama-3.3-70B-Instruct",
+            "constraints.gpu_types": ["A100-80GB-SXM"],
+            "namespace": "chat-prod",
+        },
+    ),
+    (
+        "we get about 1.8M queries/day, peak hour is about 3x the average",
+        {"traffic.rps": 20.8333, "traffic.peak_rps": 62.5},
+    ),
+    ("inter token latency must be under 20 ms", {"slo.tokens_per_second_per_user": 50.0}),
+    ("streaming speed at least 15 tokens/sec per user", {"slo.tokens_per_second_per_user": 15.0, "traffic.rps": None}),
+    ("four nines pls, this is customer facing", {"slo.availability_percent": 99.99}),
+    (
+        "Llama 3.2 3B on L4s, tiny budget, like $1,500/month max",
+        {"model.model_name": "Llama-3.2-3B", "constraints.gpu_types": ["L4"], "constraints.monthly_budget_usd": 1500.0},
+    ),
+    (
+        "about 150 concurrent users, prompts 800 tokens, replies 400 tokens",
+        {"traffic.concurrent_users": 150, "traffic.input_tokens": 800, "traffic.output_tokens": 400},
+    ),
+    (
+        "Qwen3 30B A3B for agentic stuff w/ tool calls, 8 rps steady",
+        {
+            "model.model_name": "Qwen3-30B-A3B",
+            "traffic.rps": 8.0,
+            "traffic.pattern": "steady",
+            "model.capabilities": ["tool_calling"],
+        },
+    ),
+    (
+        "Granite 3.1 2B. ten requests per second. we want first token under a quarter second",
+        {"model.model_name": "Granite-3.1-2B", "traffic.rps": 10.0, "slo.ttft_ms": 250.0},
+    ),
+    (
+        "ibm-granite/granite-3.3-8b-instruct in ns rag-svc, 3 rps, 4k token prompts",
+        {
+            "model.model_name": "ibm-granite/granite-3.3-8b-instruct",
+            "namespace": "rag-svc",
+            "traffic.rps": 3.0,
+            "traffic.input_tokens": 4000,
+        },
+    ),
+    (
+        "we send ~12k summarization requests per hour, each doc ~6k tokens, summary ~300 tokens",
+        {
+            "traffic.rps": 3.3333,
+            "traffic.input_tokens": 6000,
+            "traffic.output_tokens": 300,
+            "traffic.preset": "summarization",
+        },
+    ),
+    (
+        "avg 40 qps, peak 120 qps, p99 ttft 800ms",
+        {"traffic.rps": 40.0, "traffic.peak_rps": 120.0, "slo.ttft_ms": 800.0, "slo.ttft_percentile": 99},
+    ),
+    (
+        "traffic is pretty bursty: usually ~5 req/sec but can jump to 50",
+        {"traffic.rps": 5.0, "traffic.peak_rps": 50.0, "traffic.pattern": "burst"},
+    ),
+    (
+        "We'll need 128K ctx for long legal docs. llama3.1 8b",
+        {"model.min_context_length": 131072, "model.model_name": "Llama-3.1-8B", "traffic.input_tokens": None},
+    ),
+    (
+        "no more than $25k/mo on GPUs, and we'd prefer L40S",
+        {"constraints.monthly_budget_usd": 25000.0, "constraints.gpu_types": ["L40S"]},
+    ),
+    (
+        "deepseek v3, 99.9% SLA, up to 32 GPUs (H200)",
+        {
+            "model.model_name": "DeepSeek-V3",
+            "slo.availability_percent": 99.9,
+            "constraints.max_gpus": 32,
+            "constraints.gpu_types": ["H200"],
+        },
+    ),
+    (
+        "Phi-3 mini for an edge-ish use case, 2 rps, T4s",
+        {"model.model_name": "Phi-3-mini", "traffic.rps": 2.0, "constraints.gpu_types": ["T4"]},
+    ),
+    (
+        "We see 45 requests/sec on a normal day and twice that on Black Friday",
+        {"traffic.rps": 45.0, "traffic.peak_rps": 90.0},
+    ),
+    ("p95 end to end < 4s and TPOT under 40ms", {"slo.p95_latency_ms": 4000.0, "slo.tokens_per_second_per_user": 25.0}),
+    (
+        "Qwen 2.5 72B, FP8 is ok, 6 req/s, outputs are long, ~1500 tokens",
+        {
+            "model.model_name": "Qwen2.5-72B",
+            "model.quantization": "fp8",
+            "traffic.rps": 6.0,
+            "traffic.output_tokens": 1500,
+        },
+    ),
+    (
+        "Gemma 2 9B for classification, input ~300 tokens, output ~5 tokens, 70 qps",
+        {
+            "model.model_name": "Gemma-2-9B",
+            "traffic.input_tokens": 300,
+            "traffic.output_tokens": 5,
+            "traffic.rps": 70.0,
+        },
+    ),
+    ("budget: 8 grand monthly", {"constraints.monthly_budget_usd": 8000.0}),
+    (
+        "openai/gpt-oss-20b with 16k context, p99 under 2s",
+        {"model.model_name": "openai/gpt-oss-20b", "model.min_context_length": 16384, "slo.p99_latency_ms": 2000.0},
+    ),
+    (
+        "mixtral 8x7b, keep it on 2x A100 40GB max",
+        {"model.model_name": "Mixtral-8x7B", "constraints.gpu_types": ["A100-40GB"], "constraints.max_gpus": 2},
+    ),
+    ("expect 250 qps at launch, growing ~20% month over month", {"traffic.rps": 250.0, "traffic.pattern": "growth"}),
+    (
+        "We have 2000 employees; each asks maybe 6 questions per hour",
+        {"traffic.concurrent_users": 2000, "traffic.rps": 3.3333},
+    ),
+    (
+        "latency: p50 600ms / p99 2s, first-token p95 300ms",
+        {"slo.p50_latency_ms": 600.0, "slo.p99_latency_ms": 2000.0, "slo.ttft_ms": 300.0, "slo.ttft_percentile": 95},
+    ),
+    (
+        "Llama 4 Scout w/ image inputs, 99.9 uptime",
+        {"model.model_name": "Llama-4-Scout", "slo.availability_percent": 99.9, "model.capabilities": ["vision"]},
+    ),
+    (
+        "put it under namespace genai-staging, max 4 GPUs, L40S",
+        {"namespace": "genai-staging", "constraints.max_gpus": 4, "constraints.gpu_types": ["L40S"]},
+    ),
+    (
+        "DeepSeek R1 for reasoning-heavy workloads, 1 rps, outputs ~4k tokens",
+        {"model.model_name": "DeepSeek-R1", "traffic.rps": 1.0, "traffic.output_tokens": 4000},
+    ),
+    (
+        "Qwen3-8B, 20 rps, 2 nines is fine",
+        {"model.model_name": "Qwen3-8B", "traffic.rps": 20.0, "slo.availability_percent": 99.0},
+    ),
+    (
+        "Tiny model please -- qwen3 0.6b -- for autocomplete, 300 req/s, ttft <50ms",
+        {"model.model_name": "Qwen3-0.6B", "traffic.rps": 300.0, "slo.ttft_ms": 50.0},
+    ),
+    (
+        "we need the 95th pct ttft under 700ms and 99th pct under 1.5s",
+        {"slo.ttft_ms": 700.0, "slo.ttft_percentile": 95, "slo.ttft_also_ms": {"p99": 1500.0}},
+    ),
+    (
+        "hard cap $3k per month; use A10G if possible",
+        {"constraints.monthly_budget_usd": 3000.0, "constraints.gpu_types": ["A10G"]},
+    ),
+    (
+        "context: 8k. prompt avg 3k toks, completion avg 500",
+        {"model.min_context_length": 8192, "traffic.input_tokens": 3000, "traffic.output_tokens": 500},
+    ),
+    (
+        "Llama 2 13B legacy app, 50 requests every second at peak, 10 normally",
+        {"model.model_name": "Llama-2-13B", "traffic.peak_rps": 50.0, "traffic.rps": 10.0},
+    ),
+    (
+        "We handle 2.5M API calls per month, avg prompt 1,000 toks",
+        {"traffic.rps": 0.9645, "traffic.input_tokens": 1000},
+    ),
+    ("p90 800ms? no wait, I mean p95 800ms", {"slo.p95_latency_ms": 800.0}),
+    (
+        "We anticipate approx. 7 req per sec avg with peaks of 25 req per sec around 9am",
+        {"traffic.rps": 7.0, "traffic.peak_rps": 25.0},
+    ),
+    ("response should be fully generated within 10 seconds 99% of the time", {"slo.p99_latency_ms": 10000.0}),
+    ("first token in under 200ms for 95% of requests", {"slo.ttft_ms": 200.0, "slo.ttft_percentile": 95}),
+    (
+        "Mistral Small 3.1 24B, vision input, namespace=vision-poc",
+        {"model.model_name": "Mistral-Small-3.1-24B", "namespace": "vision-poc", "model.capabilities": ["vision"]},
+    ),
+    (
+        "GPUs: any of H100, A100 80GB, L40S. no more than 6",
+        {"constraints.gpu_types": ["H100-SXM", "A100-80GB-SXM", "L40S"], "constraints.max_gpus": 6},
+    ),
+    ("450 req/min average, p95 < 2.5s", {"traffic.rps": 7.5, "slo.p95_latency_ms": 2500.0}),
+    (
+        "Falcon 7B, 3 rps, and keep spend below 2000 USD/month",
+        {"model.model_name": "Falcon-7B", "traffic.rps": 3.0, "constraints.monthly_budget_usd": 2000.0},
+    ),
+    (
+        "Llama-3.1-405B in fp8, must be 99.99% available, we have up to 16 H100s",
+        {
+            "model.model_name": "Llama-3.1-405B",
+            "model.quantization": "fp8",
+            "slo.availability_percent": 99.99,
+            "constraints.max_gpus": 16,
+            "constraints.gpu_types": ["H100-SXM"],
+        },
+    ),
+    (
+        "chatbot for ~1k concurrent users, each sends a message every 2 minutes or so",
+        {"traffic.concurrent_users": 1000, "traffic.rps": 8.3333},
+    ),
+    (
+        "Hi! Planning a RAG assistant on Llama 3.3 70B. Expect 15 rps average / 45 peak, prompts ~3k tokens "
+        "(retrieved chunks) and ~250 token answers. TTFT p95 under 800 ms, e2e p99 under 6 s. Three nines. We're "
+        "limited to H100s, 8 max, ~$30k/month. Namespace rag-prod.",
+        {
+            "model.model_name": "Llama-3.3-70B",
+            "traffic.rps": 15.0,
+            "traffic.peak_rps": 45.0,
+            "traffic.input_tokens": 3000,
+            "traffic.output_tokens": 250,
+            "slo.ttft_ms": 800.0,
+            "slo.ttft_percentile": 95,
+            "slo.p99_latency_ms": 6000.0,
+            "slo.availability_percent": 99.9,
+            "constraints.gpu_types": ["H100-SXM"],
+            "constraints.max_gpus": 8,
+            "constraints.monthly_budget_usd": 30000.0,
+            "namespace": "rag-prod",
+            "traffic.preset": "rag",
+        },
+    ),
+    (
+        "we r trying to get deepseek r1 distill llama 8b runing for a math tutor, prob 4 reqests/sec, ansers are "
+        "long (2k toks), and id like atleast 30 tok/s per user",
+        {
+            "model.model_name": "DeepSeek-R1-Distill-Llama-8B",
+            "traffic.rps": 4.0,
+            "traffic.output_tokens": 2000,
+            "slo.tokens_per_second_per_user": 30.0,
+        },
+    ),
+    (
+        "each of the 50 call-center agents sends a prompt every 20s",
+        {"traffic.concurrent_users": 50, "traffic.rps": 2.5},
+    ),
+    ("peak 2.4k rpm, p99 latncy under 2s", {"traffic.peak_rps": 40.0, "slo.p99_latency_ms": 2000.0}),
+    ("fifteen hundred requests a minute, avaialbility 99.9%", {"traffic.rps": 25.0, "slo.availability_percent": 99.9}),
+    (
+        "about 600k requests a week, Qwen3 14B with reasoning on a single L40S",
+        {
+            "traffic.rps": 0.9921,
+            "model.model_name": "Qwen3-14B",
+            "constraints.gpu_types": ["L40S"],
+            "constraints.max_gpus": 1,
+        },
+    ),
+    (
+        "annual budget of $240k for this service, TinyLlama 1.1B",
+        {"constraints.monthly_budget_usd": 20000.0, "model.model_name": "TinyLlama-1.1B"},
+    ),
+]
+ANSWERS += [
+    ("average", None, "hmm, probably around 18", {"traffic.rps": 18.0}),
+    ("average", None, "25-35", {"traffic.rps": 30.0}),
+    ("average", None, "about 600 per minute", {"traffic.rps": 10.0}),
+    ("average", None, "approx 7 req/s", {"traffic.rps": 7.0}),
+    ("average", "minute", "roughly 300", {"traffic.rps": 5.0}),
+    ("average", None, "twelve", {"traffic.rps": 12.0}),
+    ("average", None, "maybe 20, and TTFT under 400ms", {"traffic.rps": 20.0, "slo.ttft_ms": 400.0}),
+    ("average", "minute", "120 or so", {"traffic.rps": 2.0}),
+    ("average", None, "half of the peak, so 25", {"traffic.rps": 25.0}),
+    ("traffic", None, "~60 QPS", {"traffic.rps": 60.0}),
+    ("traffic", None, "about 200k requests a day", {"traffic.rps": 2.3148}),
+    ("traffic", None, "somewhere from 20 to 80 rps", {"traffic.peak_rps": 80.0, "traffic.range_low_rps": 20.0}),
+    ("traffic", None, "8", {"traffic.rps": 8.0}),
+    ("traffic", None, "10 on average, 40 at peak", {"traffic.rps": 10.0, "traffic.peak_rps": 40.0}),
+    ("slo", None, "1 sec", {"slo.p95_latency_ms": 1000.0}),
+    ("slo", None, "p99 of 2.5s", {"slo.p99_latency_ms": 2500.0}),
+    (
+        "slo",
+        None,
+        "ttft 300ms, 99.9% uptime",
+        {"slo.ttft_ms": 300.0, "slo.availability_percent": 99.9, "slo.p95_latency_ms": None},
+    ),
+    ("slo", None, "750 ms", {"slo.p95_latency_ms": 750.0}),
+    ("slo", None, "four nines", {"slo.availability_percent": 99.99, "slo.p95_latency_ms": None}),
+    ("model", None, "llama 3.1 8b", {"model.model_name": "Llama-3.1-8B"}),
+    ("model", None, "Qwen/Qwen3-32B", {"model.model_name": "Qwen/Qwen3-32B"}),
+    ("model", None, "the gemma 3 27b one", {"model.model_name": "Gemma-3-27B"}),
+]
 ISSUE_CASES = [case for cases in ISSUE_CLASSES.values() for case in cases]
+
+
+def test_a_typo_read_as_a_word_is_said_back() -> None:
+    u = understand("prob 4 reqests/sec, avaialbility 99.9%")
+    assert u.traffic["rps"] == 4.0
+    assert any("'reqests' as 'requests'" in n and "'avaialbility' as 'availability'" in n for n in u.notes)
+    assert not understand("mistral 7b at 4 requests/sec, a billion tokens").notes  # names and words stay
 
 
 def test_each_new_phrasing_class_has_at_least_five_varied_sentences() -> None:

@@ -73,7 +73,9 @@ def model_words(text: str, cat: Catalog) -> ModelWords:
         if hit is not None:
             name = hit[0].name.lower()
             named["model_family"] = next((f for p, f in _FAMILIES if re.search(p, name)), hit[0].family)
-        return ModelWords(named, reference=ref, rest=text.replace(ref, " "))
+        rest = text.replace(ref, " ")
+        named.update(_wishes(rest.lower()))  # "openai/gpt-oss-20b with 16k context", "… in FP8"
+        return ModelWords(named, reference=ref, rest=rest)
     t = text.lower()
     found: dict[str, Any] = distilled_model(t, cat)
     reading = None
@@ -100,6 +102,22 @@ def model_words(text: str, cat: Catalog) -> ModelWords:
     elif m := re.search(r"(?<![\w.])(?P<s>\d+)\s*m(?:illion)?\s*param", t):
         found["size_b"] = float(m.group("s")) / 1000
         found["size_label"] = f"{float(m.group('s')) / 1000:g}B"
+    found.update(_wishes(t))
+    if found.get("model_family") and not found.get("model_name"):
+        read_as = resolve_name(found["model_family"], t, found.get("size_label"), cat)
+        if read_as:
+            found["model_name"] = read_as
+            reading = " ".join(p for p in (found["model_family"], found.get("size_label")) if p)
+    if not found.get("model_name") and (versioned := _versioned(text, found)):
+        found["model_name"] = versioned  # "Llama 3 8B": a version no catalog entry has is a name, not a wish
+    if not found.get("model_name") and (unknown := unknown_name(text, cat, found.get("model_family"))):
+        found["model_name"] = unknown  # not in the catalog: the workflow says so and offers the closest
+    return ModelWords(found, reading=reading, rest=text)
+
+
+def _wishes(t: str) -> dict[str, Any]:
+    """Capabilities, quantization and context the lower-cased text asks of the model."""
+    found: dict[str, Any] = {}
     caps = [cap for pattern, cap in _CAPABILITIES if re.search(pattern, t)]
     if caps:
         found["capabilities"] = caps
@@ -117,16 +135,7 @@ def model_words(text: str, cat: Catalog) -> ModelWords:
         value = float(ctx.group("n")) * (1024 if ctx.group("k") else 1)
         if value >= 128:
             found["min_context_length"] = int(value)
-    if found.get("model_family") and not found.get("model_name"):
-        read_as = resolve_name(found["model_family"], t, found.get("size_label"), cat)
-        if read_as:
-            found["model_name"] = read_as
-            reading = " ".join(p for p in (found["model_family"], found.get("size_label")) if p)
-    if not found.get("model_name") and (versioned := _versioned(text, found)):
-        found["model_name"] = versioned  # "Llama 3 8B": a version no catalog entry has is a name, not a wish
-    if not found.get("model_name") and (unknown := unknown_name(text, cat, found.get("model_family"))):
-        found["model_name"] = unknown  # not in the catalog: the workflow says so and offers the closest
-    return ModelWords(found, reading=reading, rest=text)
+    return found
 
 
 def _versioned(text: str, found: dict[str, Any]) -> str | None:

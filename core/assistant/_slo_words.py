@@ -35,11 +35,19 @@ ZERO_TARGET = (
 ZERO_SPEED = "A speed of 0 tokens/s per user asks for nothing: give one above 0, e.g. '20 tokens/s per user'."
 
 _TTFT = re.compile(
-    r"ttft|first token|time to first|\bstarts?\b|\bstarting\b|\bbegins?\b|\bfirst (?:word|byte)\b|streaming should"
+    r"ttft|first[- ]token|time[- ]to[- ]first|\bstarts?\b|\bstarting\b|\bbegins?\b|\bfirst (?:word|byte)\b"
+    r"|streaming should"
 )
-_E2E = re.compile(r"latenc|respon|end[- ]to[- ]end|\be2e\b|complete|finish|total time|round[- ]trip|reply|answer|whole")
+_E2E = re.compile(
+    r"latenc|respon|end[- ]to[- ]end|\be2e\b|complete|finish|total time|round[- ]trip|reply|answer|whole"
+    r"|\bfully\b|\bgenerated\b|\bdone\b|\bfull (?:answer|output|reply|response)"
+)
 _CUE = re.compile(r"within|under|below|less than|at most|p\d\d|median|\d\dth|percentile|\btail\b")
-_PCT = re.compile(r"\bp(?:50|95|99)\b|\b(?:50|95|99)(?:th)?\s*(?:percentile|pct)\b|\bmedian\b|\btypical\b|\btail\b")
+_PCT = re.compile(
+    r"\bp(?:50|95|99)\b|\b(?:50|95|99)(?:th)?\s*(?:percentile|pct)\b|\bmedian\b|\btypical\b|\btail\b"
+    r"|(?<![\d.])(?:50|95|99)\s*%\s*of\b|\bhalf (?:of )?(?:the )?(?:time|requests|calls|answers|responses)"
+)
+_HALF = r"\bhalf (?:of )?(?:the )?(?:time|requests|calls|answers|responses)"
 _RATE_WORDS = re.compile(r"\b(?:per|every|each|a)\s*(?:second|minute|hour|day)\b")
 
 
@@ -50,12 +58,18 @@ class _Target:
     ms: float
 
 
+_SHARE = r"\s*%\s*(?:of\s+(?:the\s+|them|all\s+)?(?:time|requests?|calls|queries|answers|responses|cases|users)?)"
+"""'99% of the time', '95% of requests': a percentile said as a share."""
+
+
 def _percentile(piece: str) -> Literal[50, 95, 99] | None:
-    if re.search(r"\bp99\b|99th|\b99\s*(?:percentile|pct)\b|\btail\b", piece):
+    if re.search(rf"\bp99\b|99th|\b99\s*(?:percentile|pct)\b|\btail\b|(?<![\d.])99{_SHARE}", piece):
         return 99
-    if re.search(r"\bp50\b|median|typical|average|50th|\b50\s*(?:percentile|pct)\b", piece):
+    if re.search(
+        rf"\bp50\b|median|typical|average|50th|\b50\s*(?:percentile|pct)\b|(?<![\d.])50{_SHARE}|{_HALF}", piece
+    ):
         return 50
-    if re.search(r"\bp95\b|95th|\b95\s*(?:percentile|pct)\b", piece):
+    if re.search(rf"\bp95\b|95th|\b95\s*(?:percentile|pct)\b|(?<![\d.])95{_SHARE}", piece):
         return 95
     return None
 

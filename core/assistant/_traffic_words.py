@@ -34,6 +34,7 @@ from core.assistant._vocabulary import (
     _PEAK_TIMES,
     _PER,
     _POPULATION,
+    _POPULATION_KIND,
     _QUIET_TIMES,
     _RANGE,
     _RATE,
@@ -126,9 +127,7 @@ def _peak(t: str, found: dict[str, Any], unit: Unit) -> str:
 def _per_person(rest: str, found: dict[str, Any]) -> None:
     """People × how often each asks: '300 users, 2 requests a minute each', '500 staff, each
     asking something every minute'."""
-    users = re.search(
-        rf"(?P<n>{NUM})\s*(?:concurrent |active |simultaneous |daily |internal |)(?:{_POPULATION})\b", rest
-    )
+    users = re.search(rf"(?<![\w.])(?P<n>{NUM})\s*{_POPULATION_KIND}(?:{_POPULATION})\b", rest)
     if not (users and (n := number(users.group("n")))):
         return
     found["concurrent_users"] = int(n)
@@ -147,7 +146,7 @@ def _per_person(rest: str, found: dict[str, Any]) -> None:
         found["rps"] = round(n * v, 4)
         return
     every = _EVERY.search(rest) or re.search(
-        rf"(?:{_POPULATION})\b\s*,?\s*(?:\w+\s+){{0,5}}?every\s+(?:(?P<k>{NUM})\s+)?{_TIME}", rest
+        rf"(?:{_POPULATION})\b\s*,?\s*(?:\w+\s+){{0,5}}?every\s+(?:(?P<k>{NUM})\s*)?{_TIME}", rest
     )
     if every:
         groups = every.groupdict()
@@ -186,6 +185,11 @@ def _level(t: str, found: dict[str, Any]) -> None:
 
 
 _QUIET = re.compile(_QUIET_TIMES, re.I)
+_MULTIPLES = {"twice": 2.0, "double": 2.0, "triple": 3.0, "treble": 3.0, "quadruple": 4.0}
+_LENGTH_BEFORE = re.compile(
+    r"\b(?:prompts?|inputs?|questions?|documents?|docs?|completions?|answers?|outputs?|responses?|replies|summar(?:y|ies)"
+    r"|context)\s*(?:(?:length|size|is|are)\s*)*$"
+)
 
 
 @dataclass
@@ -263,6 +267,8 @@ def read_traffic(text: str, *, per: str | None = None) -> TrafficReading:
     _per_person(rest, found)
     rate = _RATE.search(rest) or _RATE_AFTER.search(rest)
     average = _AVERAGE_BARE.search(rest)
+    if average and _LENGTH_BEFORE.search(rest[: average.start()]):
+        average = None  # "completion avg 500" is a length, not a rate
     averaged = re.search(
         rf"(?P<n>{NUM})\s*(?:{_REQ}\s*)?{_PER}\s*{_TIME}\s*(?:on average|average|avg|normally|usually|typically)", rest
     ) or re.search(
@@ -287,7 +293,8 @@ def read_traffic(text: str, *, per: str | None = None) -> TrafficReading:
             found["rps"] = round(v, 4)
     _quiet_rate(rest, sentence, out)
     if "peak_rps" not in found and found.get("rps") and (times := _PEAK_TIMES.search(t)):
-        k = number(times.group("k"))
+        word = times.group("w") or times.group("w2")
+        k = _MULTIPLES[word.lower()] if word else number(times.group("k") or times.group("k2"))
         if k and k >= 1:  # "spikes up to 3x": the peak is that multiple of the average
             found["peak_rps"] = round(found["rps"] * k, 4)
     if ("rps" in found or "peak_rps" in found) and (name := unit_name(said)):
@@ -302,23 +309,29 @@ def read_traffic(text: str, *, per: str | None = None) -> TrafficReading:
     return out
 
 
+_IN_NOUNS = r"prompts?|inputs?|questions?|documents?|docs?|articles?|transcripts?|emails?"
+_OUT_NOUNS = r"answers?|outputs?|responses?|replies|completions?|generations?|summar(?:y|ies)"
+
+
 def lengths(t: str, found: dict[str, Any]) -> None:
     """Prompt and answer lengths in tokens, however they are put."""
     tok = r"(?:tokens?|toks?)"
-    n = rf"(?P<n>{NUM})"
+    n = rf"(?<!\w)(?!an?\b)(?P<n>{NUM})"  # "a completion" is not 1 token
     inputs = [  # "input 4096 tokens" before "4096 tokens input" (which would read a neighbour's number)
-        rf"(?:input|prompts?|questions?|requests?)\s*(?:of|are|is|around|about|averag\w*|~|:|=|with|length)?\s*(?:about|around|~)?\s*{n}\s*{tok}",
-        rf"{n}\s*{tok}?\s*(?:of\s*)?(?:input|prompt|context in|in)\b(?!\s*(?:the|a)\b)",
-        rf"{n}[\s-]*{tok}\s*(?:prompts?|inputs?|questions?|documents?)",
+        rf"(?:input|requests?|{_IN_NOUNS})\s*(?:of|are|is|around|about|averag\w*|~|:|=|with|length)?\s*(?:about|around|~)?\s*{n}\s*{tok}",
+        rf"{n}\s*{tok}\s*(?:of\s*)?(?:input|prompt|context in|in)\b(?!\s*(?:the|a)\b)",
+        rf"{n}\s*(?:input|in)\b(?!\s*(?:the|a)\b)",  # "2000 in / 500 out"; "3 prompts" are not tokens
+        rf"{n}[\s-]*{tok}\s*(?:{_IN_NOUNS})",
         rf"\binput (?:length|size)\s*(?:of|is|=|:)?\s*{n}",
-        rf"\b(?:prompts?|inputs?|questions?|documents?)\b[^.;\d]{{0,30}}?{n}\s*{tok}",  # "prompts are long, ~8k tokens"
+        rf"\b(?:{_IN_NOUNS})\b[^.;\d]{{0,30}}?{n}\s*{tok}",  # "prompts are long, ~8k tokens"
     ]
     outputs = [
-        rf"(?:outputs?|answers?|responses?|replies|completions?|generations?)\s*(?:of|are|is|around|about|averag\w*|~|:|=|with|length)?\s*(?:about|around|~)?\s*{n}\s*{tok}",
-        rf"{n}\s*{tok}?\s*(?:of\s*)?(?:output|completion|generated|generation|out)\b",
-        rf"{n}[\s-]*{tok}\s*(?:answers?|outputs?|responses?|replies|completions?)",
+        rf"(?:{_OUT_NOUNS})\s*(?:of|are|is|around|about|averag\w*|~|:|=|with|length)?\s*(?:about|around|~)?\s*{n}\s*{tok}",
+        rf"{n}\s*{tok}\s*(?:of\s*)?(?:output|completion|generated|generation|out)\b",
+        rf"{n}\s*(?:output|out)\b",
+        rf"{n}[\s-]*{tok}\s*(?:{_OUT_NOUNS})",
         rf"\boutput (?:length|size)\s*(?:of|is|=|:)?\s*{n}",
-        rf"\b(?:answers?|outputs?|responses?|replies|completions?)\b[^.;\d]{{0,30}}?{n}\s*{tok}",
+        rf"\b(?:{_OUT_NOUNS})\b[^.;\d]{{0,30}}?{n}\s*{tok}",
     ]
     pair = re.search(
         rf"(?P<i>{NUM})\s*(?:{tok}\s*)?(?:in|input)?\s*/\s*(?P<o>{NUM})\s*(?:{tok}\s*)?(?:out|output)?\s*{tok}?", t
@@ -337,13 +350,13 @@ def lengths(t: str, found: dict[str, Any]) -> None:
         return
     # "prompts around 1,500 tokens and answers about 300": once tokens are the unit, a length
     # said next to "answers" (or "prompts") with no unit of its own is in tokens too.
-    filler = r"(?:\s*(?:are|is|of|around|about|averag\w*|roughly|maybe|usually|typically|mostly|~|:|=|at most|up to"
+    filler = r"(?:\s*(?:are|is|of|around|about|averag\w*|avg|roughly|maybe|usually|typically|mostly|~|:|=|at most|up to"
     filler += r"|lengths?|sizes?))*"
     not_tokens = r"(?!\s*(?:ms|s\b|sec|seconds?|minutes?|%|requests?|rps|qps|words?|chars?|characters?|lines?|pages?"
-    not_tokens += r"|users?|people|gpus?|per\b|a (?:second|minute|hour|day)|x\b|times)|[\d,]|\.\d)"
+    not_tokens += r"|users?|people|gpus?|per\b|a (?:second|minute|hour|day)|x\b|times)|\d|[.,]\d)"
     for key, nouns in (
-        ("output_tokens", r"answers?|outputs?|responses?|replies|completions?|summar(?:y|ies)"),
-        ("input_tokens", r"prompts?|inputs?|questions?|documents?"),
+        ("output_tokens", _OUT_NOUNS),
+        ("input_tokens", _IN_NOUNS),
     ):
         m = None if key in found else re.search(rf"\b(?:{nouns})\b{filler}\s*(?P<n>{DIGITS}){not_tokens}", t)
         if m and (v := number(m.group("n"))) and v >= 1:

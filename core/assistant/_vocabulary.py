@@ -63,7 +63,15 @@ _RATE_UNITS = {
     "month": 1 / 2_592_000,
     "mo": 1 / 2_592_000,
 }
-_REQ = r"(?:requests?|reqs?|queries|query|calls?|prompts?|messages?|questions?|conversations?|hits?)"
+_REQ_KIND = (  # words saying which requests: "12k summarization requests", "2.5M API calls"
+    r"(?:(?!(?:tokens?|toks?|gpus?|ms|k|m|thousand|million|billion|bn|per|each|every|an?|of|in|to|at|and"
+    r"|or|seconds?|minutes?|hours?|days?|weeks?|months?)\b)[a-z][a-z-]+\s+){0,2}?"
+)
+_REQ = (
+    rf"(?:{_REQ_KIND}(?:requests?|reqs?|queries|query|calls?|prompts?|messages?|questions?|conversations?|hits?"
+    r"|chats?|completions?|inferences?|generations?|searches|lookups?|summar(?:y|ies)|documents?|docs?|emails?|tickets?"
+    r"|translations?|classifications?))"
+)
 _PER = r"(?:/|per|a|an|each|every)"
 _TIME = r"(?P<unit>seconds?|secs?|s|minutes?|mins?|m|hours?|hrs?|h|days?|d|weeks?|wks?|months?|mo)\b"
 _ABBREV = r"(?P<abbr>rps|qps|req/s|reqs/s|requests/s|r/s|rpm|qpm|req/min|rph|rpd)\b"
@@ -77,8 +85,14 @@ _RATE_AFTER = re.compile(
 _BARE_RATE = re.compile(rf"(?P<n>{NUM})\s*{_PER}\s*{_TIME}", re.I)
 _BUSIEST = r"busiest (?:hour|minute|second|time|day|period)s?\s*:?"
 _SEES = r"(?:(?:we|it|traffic|load)\s+(?:see|sees|get|gets|hit|hits|have|has|reach|reaches|do|does|is)\s+|(?:it'?s|there are)\s+)?"
+_RISES = (  # "can jump to 50", "surges to 300 rps", "may hit 80"
+    r"(?:jump(?:s|ing)?|surg(?:es?|ing)|shoot(?:s|ing)? up|go(?:es)? up|goes as high"
+    r"|(?:can|could|may|might|will|sometimes|occasionally) (?:reach|hit|get to))(?= to\b| as\b| \d| ~| about| around)"
+    r"(?:\s+as high as)?"
+)
 _PEAK = re.compile(
-    rf"(?:peaks?|peaking|spikes?|spiking|bursts?|bursting|up to|maximum|max|occasionally|sometimes|at times|{_BUSIEST})"
+    rf"(?:peaks?|peaking|spikes?|spiking|bursts?|bursting|up to|maximum|max|occasionally|sometimes|at times|{_RISES}"
+    rf"|{_BUSIEST})"
     rf"\s*{_SEES}(?:of|at|to|around|about|up to|reaching)?\s*"
     rf"(?P<rate>{NUM}\s*(?:(?:{_REQ})\s*{_PER}\s*{_TIME_NC}|{_ABBREV_NC}|{_PER}\s*{_TIME_NC}))",
     re.I,
@@ -87,16 +101,20 @@ _PEAK_AFTER = re.compile(
     rf"(?P<rate>{NUM}\s*(?:(?:{_REQ})\s*{_PER}\s*{_TIME_NC}|{_ABBREV_NC}))\s*(?:at|during|in)?\s*(?:the\s*)?(?:peak|bursts?|spikes?|busy hours?)",
     re.I,
 )
-_NOT_A_RATE = (
-    r"(?!\s*(?:ms|milli|s\b|sec|seconds?|tokens?|toks?|%|percent|gpus?|users?|people|b\b|bn|billion|x\b|×|times))"
+_NOT_A_RATE = (  # nor part of a longer number ("3" of "3k", "3" of "32"), nor a GPU's name ("16 H100s")
+    r"(?![\d.,]*\d)(?!\s?[km]\b)"
+    r"(?!\s*(?:ms|milli|s\b|sec|seconds?|tokens?|toks?|%|percent|gpus?|cards?|nodes?|replicas?|users?|people|b\b|bn"
+    r"|billion|x\b|×|times|[a-z]{1,3}-?\d{2,4}[a-z]*\b))"
 )
 _PEAK_BARE = re.compile(
-    rf"(?:peaks?|peaking|spikes?|spiking|bursts?|bursting|up to|maximum|max|busiest|occasionally|sometimes|at times)\s*"
-    rf"(?:of|at|to|around|about|reaching|hits?|is)?\s*(?:about|around|~)?\s*(?P<n>{NUM}){_NOT_A_RATE}",
+    rf"(?:peaks?|peaking|spikes?|spiking|bursts?|bursting|up to|maximum|max|busiest|occasionally|sometimes|at times"
+    rf"|{_RISES})\s*(?:of|at|to|around|about|reaching|hits?|is)?\s*(?:about|around|~)?\s*(?P<n>{NUM}){_NOT_A_RATE}",
     re.I,
 )
-_PEAK_BARE_AFTER = re.compile(
-    rf"(?P<n>{NUM}){_NOT_A_RATE}\s*(?:rps|qps)?\s*(?:at|during|in)\s*(?:the\s*)?(?:peak|busiest|bursts?|spikes?)", re.I
+_PEAK_BARE_AFTER = re.compile(  # "40 at peak", "15 rps average / 45 peak"
+    rf"(?P<n>{NUM}){_NOT_A_RATE}\s*(?:rps|qps)?\s*(?:(?:at|during|in)\s*(?:the\s*)?(?:peak|busiest|bursts?|spikes?)"
+    rf"|peak\b(?!\s*(?:hours?|times?|days?|periods?|seasons?|months?|weeks?)\b))",
+    re.I,
 )
 _AVERAGE_BARE = re.compile(
     rf"(?:on average|averag(?:e|es|ing)(?: of| is| at)?|avg|normally|usually|typical(?:ly)?(?: (?:hour|minute|day|load|rate))?"
@@ -116,13 +134,18 @@ _NEGATIVE_RATE = re.compile(
 )
 _ZERO_RATE = re.compile(rf"(?<![\d.])(?:0|zero)\s*(?:(?:{_REQ})\s*{_PER}\s*{_TIME_NC}|{_ABBREV_NC})", re.I)
 _EVERY = re.compile(
-    rf"each\s+(?:\w+\s+){{0,4}}?(?:every|once (?:a|an|per|every))\s+(?:(?P<k>{NUM})\s+)?{_TIME}"
+    rf"each\s+(?:[\w-]+\s+){{0,6}}?(?:every|once (?:a|an|per|every))\s+(?:(?P<k>{NUM})\s*)?{_TIME}"
     rf"|(?:every|once (?:a|an|per|every))\s+(?:(?P<k2>{NUM})\s+)?(?P<unit2>seconds?|minutes?|hours?|days?)\s*(?:each|apiece|per (?:person|user))",
     re.I,
 )
 _POPULATION = (
-    r"users|people|clients|agents|employees|staff|workers|members|students|customers|developers|engineers|"
-    r"analysts|colleagues|doctors|nurses|lawyers|agents|reps|seats"
+    r"users|people|persons|clients|agents|employees|staff|workers|members|students|customers|developers|devs|"
+    r"engineers|programmers|coders|analysts|colleagues|doctors|nurses|lawyers|reps|representatives|seats|operators|"
+    r"teammates|researchers|writers|editors|testers|players|subscribers|learners|teachers|patients|shoppers|visitors"
+)
+_POPULATION_KIND = (  # words that say which people: "50 call-center agents", "300 internal users"
+    r"(?:(?:concurrent|active|simultaneous|daily|internal|external|support|sales|customer|human|field|remote|paying"
+    r"|registered|our|the|[a-z]+-[a-z]+)\s+){0,2}"
 )
 _LEVEL_WORDS = (
     (r"very (?:high|heavy|busy)|massive|huge|enormous", "very high"),
@@ -130,9 +153,17 @@ _LEVEL_WORDS = (
     (r"moderate|medium|average|normal|some", "medium"),
     (r"light|low|little|small|quiet|minimal|occasional", "low"),
 )
+_TIMES = rf"(?:(?P<k>{NUM})\s*(?:x\b|×|times\b)|(?P<w>twice|double|triple|treble|quadruple))"
+"""A multiple: '3x', 'three times', 'twice'."""
 _PEAK_TIMES = re.compile(
-    rf"(?:peaks?|peaking|spikes?|spiking|bursts?|bursting)\s*(?:of|at|to|up to|reaching)?\s*(?:up to\s*)?(?P<k>{NUM})\s*(?:x|×|times)"
-    rf"(?:\s+(?:the\s+)?(?:average|normal|usual))?",
+    # "spikes up to 3x", "peak hour is about 3x the average", "at peak it's four times that"
+    rf"(?:peaks?|peaking|spikes?|spiking|bursts?|bursting|busiest|rush)"
+    rf"(?:\s+(?:hours?|times?|traffic|load|days?|periods?|minutes?))?\s*(?:it'?s|we (?:see|get|do))?\s*"
+    rf"(?:is|are|hits?|reach(?:es)?|gets?|goes|can be|could be|of|at|to|reaching|'s)?\s*(?:up to\s*)?"
+    rf"(?:about|around|roughly|~|maybe|probably)?\s*{_TIMES}"
+    # "twice that on Black Friday", "3x the average at peak" (not "twice that next year": growth)
+    rf"|{_TIMES.replace('?P<k>', '?P<k2>').replace('?P<w>', '?P<w2>')}\s+(?:that|this|the (?:average|normal|usual|baseline|amount)|as much|(?:our )?(?:normal|usual))\b"
+    rf"(?![^.;]{{0,30}}\b(?:next|by|within|years?|months?|quarters?|later|soon|eventually|grows?|growth)\b)",
     re.I,
 )
 _QUIET_TIMES = (

@@ -36,7 +36,7 @@ _UNITS = {
 }
 _SCALES = {"hundred": 100, "thousand": 1000, "million": 1_000_000}
 
-WORD_NUMBER = r"(?:(?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|fifteen|twelve|eleven)(?:[\s-]+(?:one|two|three|four|five|six|seven|eight|nine))?(?:\s+(?:hundred|thousand|million))*)"
+WORD_NUMBER = r"(?:\b(?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|fifteen|twelve|eleven)(?:[\s-]+(?:one|two|three|four|five|six|seven|eight|nine))?(?:\s+(?:hundred|thousand|million))*\b)"
 DIGITS = r"(?:\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?|\.\d+)(?:\s?(?:k|K|m|M)\b|\s+(?:thousand|million)\b)?"
 NUM = rf"(?:{DIGITS}|{WORD_NUMBER})"
 """A number as people type it: 50, 1,200, 1.5k, 2M, fifty, a hundred, two thousand."""
@@ -71,7 +71,7 @@ def number(text: str) -> float | None:
 
 
 _DURATION = re.compile(  # a number in words is followed by a space: "three nines" is not 12 s
-    rf"(?P<n>{DIGITS}|{WORD_NUMBER}(?=\s))\s*(?P<unit>ms|msec|millis(?:econds?)?|milliseconds?|s|sec|secs|seconds?|minutes?|mins?)\b",
+    rf"(?<![\w.])(?P<n>{DIGITS}|{WORD_NUMBER}(?=\s))\s*(?P<unit>ms|msec|millis(?:econds?)?|milliseconds?|s|sec|secs|seconds?|minutes?|mins?)\b",
     re.IGNORECASE,
 )
 
