@@ -3,7 +3,7 @@
 Every module that does I/O or decides something has its own logger
 (``logging.getLogger(__name__)``); this module only says where records go and how they look::
 
-    configure_logging()          # reads NAVIGATOR_LOG_LEVEL (default WARNING) and NAVIGATOR_LOG_FORMAT
+    configure_logging()          # reads NAVIGATOR_LOG_LEVEL (unset: no log lines) and NAVIGATOR_LOG_FORMAT
     logging.getLogger("core.cluster").info("applied %s", name)
 
 ``NAVIGATOR_LOG_FORMAT=json`` writes one JSON object per line (the hosted image sets it, for the
@@ -52,10 +52,13 @@ class JsonFormatter(logging.Formatter):
 
 def configure_logging(level: str | None = None, fmt: str | None = None) -> None:
     """Send the ``core``, ``navigator`` and ``frontend`` loggers to stderr at ``level`` (default:
-    ``NAVIGATOR_LOG_LEVEL``, else WARNING) as plain lines or JSON (``NAVIGATOR_LOG_FORMAT``).
-    Calling it again replaces the earlier setup; an unknown level falls back to WARNING."""
-    wanted = (level or os.environ.get("NAVIGATOR_LOG_LEVEL") or "WARNING").strip().upper()
-    chosen = wanted if wanted in LEVELS else "WARNING"
+    ``NAVIGATOR_LOG_LEVEL``) as plain lines or JSON (``NAVIGATOR_LOG_FORMAT``).
+
+    With no level set nothing is written: a command says its own errors in one line, and a log
+    line beside it would only repeat them. Calling it again replaces the earlier setup; an unknown
+    level logs at WARNING and says so."""
+    wanted = (level or os.environ.get("NAVIGATOR_LOG_LEVEL") or "").strip().upper()
+    chosen = wanted if wanted in LEVELS else ("WARNING" if wanted else None)
     as_json = (fmt or os.environ.get("NAVIGATOR_LOG_FORMAT") or "").strip().lower() == "json"
     handler = logging.StreamHandler(sys.stderr)
     handler.set_name(_HANDLER_NAME)
@@ -63,13 +66,15 @@ def configure_logging(level: str | None = None, fmt: str | None = None) -> None:
     handler.setFormatter(
         JsonFormatter() if as_json else logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     )
+    handler.setLevel(chosen or logging.CRITICAL + 1)
     for name in ("core", "navigator", "frontend"):
         logger = logging.getLogger(name)
         for old in [h for h in logger.handlers if h.get_name() == _HANDLER_NAME]:
             logger.removeHandler(old)
-        logger.addHandler(handler)
-        logger.setLevel(chosen)  # records still propagate: a test's log capture sees them too
-    if wanted != chosen:
+        logger.addHandler(handler)  # records still propagate: a test's log capture sees them too
+        if chosen is not None:
+            logger.setLevel(chosen)
+    if wanted and wanted != chosen:
         logging.getLogger("core").warning(
             "NAVIGATOR_LOG_LEVEL=%s: not one of %s; logging at WARNING", wanted, ", ".join(LEVELS)
         )

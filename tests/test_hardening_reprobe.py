@@ -261,3 +261,34 @@ def test_a_run_too_long_to_replay_is_refused_at_once(tmp_path: Path) -> None:
     done, seconds = calibrate(tmp_path / "cache", "--import", str(report), "--gpu", "H100")
     one_line(done, "server steps, over the 2,000,000 an import may take")
     assert seconds < 60, seconds
+
+
+@pytest.mark.parametrize(
+    ("flags", "said"),
+    [
+        (["--max-num-batched-tokens", "999999999999"], "--max-num-batched-tokens: give a number of at most 10,000,000"),
+        (["--block-size", "999999999999"], "--block-size: give a number of at most 1,024"),
+        (["--max-num-seqs", "99999999"], "--max-num-seqs: give a number of at most 100,000"),
+    ],
+)
+def test_engine_flags_have_the_mcp_tools_bounds_on_the_cli(flags: list[str], said: str) -> None:
+    one_line(navigator("estimate", "--model", "Llama-3.1-8B", "--gpu", "H100", *flags), said)
+
+
+def test_a_rate_too_small_to_mean_traffic_is_refused() -> None:
+    done = navigator(
+        "plan", "--model", "Llama-3.1-8B", "--rps", "1e-300", "--input-tokens", "10", "--output-tokens", "10"
+    )
+    one_line(done, "--rps: give a number of at least 0.001")
+
+
+def test_a_plan_whose_gpu_nobody_knows_gives_no_manifests() -> None:
+    plan = json.loads(
+        navigator(
+            "plan", "--model", "Llama-3.1-8B", "--rps", "5", "--input-tokens", "100", "--output-tokens", "100", "--json"
+        ).stdout
+    )
+    plan["chosen"]["gpu"] = "nope"
+    ((is_error, text),) = mcp_calls(("manifests", {"plan": plan, "namespace": "llm"}))
+    assert is_error
+    refused(text, "chosen.gpu 'nope' is not a GPU Navigator knows")

@@ -30,13 +30,16 @@ def test_nothing_is_logged_by_default() -> None:
 
 
 def test_a_failed_api_call_is_logged_with_the_token_masked(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    levels = {name: logging.getLogger(name).level for name in ("core", "navigator", "frontend")}
     configure_logging("INFO", "text")
     try:
         logging.getLogger("core.cluster._client").warning(
             "get nodes failed: Authorization: Bearer %s", "sha256~abcdefghijklmnopqrstuvwxyz0123456789"
         )
-    finally:
-        configure_logging("WARNING", "text")
+    finally:  # back to this process's setup: no log lines, levels as they were
+        configure_logging("", "text")
+        for name, level in levels.items():
+            logging.getLogger(name).setLevel(level)
     err = capsys.readouterr().err
     assert "get nodes failed" in err and "abcdefghijklmnopqrstuvwxyz" not in err, err
 

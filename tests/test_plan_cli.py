@@ -117,7 +117,7 @@ def test_plan_and_whatif_text_in_words_with_the_price_said_plainly(tmp_path: Pat
     what = navigator("whatif", "--plan", str(path), "--rps-multiplier", "2")
     assert what.returncode in (0, 1) and internal_names(what.stdout) == []
     bad = navigator("whatif", "--plan", str(path), "--rps-multiplier", "0")
-    assert bad.returncode == 2 and "--rps-multiplier: give a number above 0" in bad.stderr, bad.stderr
+    assert bad.returncode == 2 and "--rps-multiplier: give a number of at least 0.001" in bad.stderr, bad.stderr
     broken = tmp_path / "broken.json"
     broken.write_text('{"id": 1}')
     said = navigator("whatif", "--plan", str(broken)).stderr

@@ -17,7 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from core.catalog import Catalog
+from core.catalog import Catalog, get_catalog
 from core.cluster import Connection, request
 from core.cluster.deploy import existing_runtimes, platform_release
 from core.cluster.inventory import Inventory
@@ -222,6 +222,11 @@ def manifests_for_plan(
     facts = facts or ClusterFacts()
     if plan.chosen is None:
         raise InputError(f"plan {plan.id}: no configuration was chosen ({'; '.join(plan.reasons)}); nothing to deploy")
+    if (catalog or get_catalog()).find_gpu(plan.chosen.gpu) is None:  # a hand-made plan: its GPU is a guess
+        raise InputError(
+            f"plan {plan.id}: chosen.gpu {plan.chosen.gpu!r} is not a GPU Navigator knows (the catalog or your "
+            "described GPUs), so its resource name and node selector would be guesses; make the plan again"
+        )
     version = plan.request.constraints.vllm_version
     fields, notes = _common(provider_for(plan.chosen.gpu, catalog), facts, runtime_image, version)
     profile, profile_notes = _profile_fields(facts, namespace, overrides)

@@ -81,7 +81,7 @@ class TrafficProfile(BaseModel):
 
     pattern: Pattern = "steady"
     workload: Workload = "interactive"
-    rps: float = Field(gt=0, le=1_000_000, description="average requests per second")
+    rps: float = Field(ge=0.001, le=1_000_000, description="average requests per second")
     peak_rps: float | None = Field(default=None, gt=0, le=1_000_000)
     input_tokens: int = Field(default=1000, ge=1, le=2_000_000)
     output_tokens: int = Field(default=200, ge=1, le=200_000)
@@ -147,7 +147,7 @@ class Constraints(BaseModel):
     max_replicas: int | None = Field(default=None, ge=1)
     max_gpus_per_node: int = Field(default=8, ge=1, le=64)
     monthly_budget_usd: float | None = Field(default=None, gt=0, allow_inf_nan=False)
-    price_overrides: dict[str, Annotated[float, Field(gt=0, le=1_000_000, allow_inf_nan=False)]] = Field(
+    price_overrides: dict[str, Annotated[float, Field(ge=0.01, le=10_000, allow_inf_nan=False)]] = Field(
         default_factory=dict, max_length=256
     )
     """$/GPU-hour by GPU name (catalog name or alias), e.g. an on-prem rate."""

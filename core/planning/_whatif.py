@@ -23,8 +23,8 @@ class Scenario(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    rps_multiplier: float | None = Field(default=None, gt=0, le=1000)
-    rps: float | None = Field(default=None, gt=0, le=1_000_000)
+    rps_multiplier: float | None = Field(default=None, ge=0.001, le=1000)
+    rps: float | None = Field(default=None, ge=0.001, le=1_000_000)
     p95_ttft_ms: float | None = Field(default=None, gt=0)
     p95_tpot_ms: float | None = Field(default=None, gt=0)
     p95_e2e_ms: float | None = Field(default=None, gt=0)

@@ -44,14 +44,15 @@ class ServingFlags(BaseModel):
 
     tensor_parallel_size: int = Field(default=1, ge=1, le=64)
     pipeline_parallel_size: int = Field(default=1, ge=1, le=64)
-    max_model_len: int | None = Field(default=None, ge=16)
+    max_model_len: int | None = Field(default=None, ge=16, le=100_000_000)
     gpu_memory_utilization: float = Field(default=0.9, gt=0, le=1.0)
     dtype: DtypeFlag = "auto"
     quantization: str | None = None
     kv_cache_dtype: KvCacheDtype = "auto"
-    max_num_seqs: int | None = Field(default=None, ge=1)
-    max_num_batched_tokens: int | None = Field(default=None, ge=16)
-    block_size: int | None = Field(default=None, ge=1)
+    max_num_seqs: int | None = Field(default=None, ge=1, le=100_000)
+    max_num_batched_tokens: int | None = Field(default=None, ge=16, le=10_000_000)
+    """The same bound as the MCP tools': past it an estimate counts activations of exabytes."""
+    block_size: int | None = Field(default=None, ge=1, le=1_024)
     enforce_eager: bool = False
     mamba_cache_mode: MambaCacheMode | None = None
     """How hybrid (linear-attention) models cache their recurrent state; None = vLLM's default."""
