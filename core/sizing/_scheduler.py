@@ -266,7 +266,7 @@ class _Engine:
     def step(self) -> None:
         """One engine step (or ``k`` alike decode steps as one row), or a wait for the next
         arrival when there is nothing to run. The cheap tests are made here, so a step calls
-        only the parts it needs."""
+        only the parts it needs (a lightly loaded run is thousands of one-request steps)."""
         row = len(self.rows)
         if self.timed:
             if self.upcoming <= self.t + 1e-12:
@@ -275,12 +275,15 @@ class _Engine:
                 self.t = max(self.t, self.upcoming)  # idle until the next request arrives
                 return
         n_dec = len(self.decoding)
-        used = self.pre_used + self.dec_offset + n_dec * self.step_no
+        step_no = self.step_no
+        used = self.pre_used + self.dec_offset + n_dec * step_no
         kv = self.kv
         if n_dec and used + n_dec > kv and len(self.order) > 1:
             n_dec, used = self.preempt_for_decode(n_dec, used)
         completed: list[_Req] = []
-        pre_tokens, pre_work = self.fill_prefill(self.budget_max - n_dec, kv - used - n_dec, completed)
+        pre_tokens, pre_work = 0, 0.0
+        if self.prefilling or self.waiting:  # (with neither, no prompt work and no admission)
+            pre_tokens, pre_work = self.fill_prefill(self.budget_max - n_dec, kv - used - n_dec, completed)
         if pre_tokens == 0 and n_dec == 0:
             if self.upcoming < math.inf:
                 self.t = max(self.t, self.upcoming)
