@@ -7,7 +7,8 @@
 
 from core.architecture._checkpoint import CheckpointWeights, summarize_tensors
 from core.architecture._describe import artifact_summary
-from core.architecture._hfconfig import architecture_from_config, parse_config_json, read_config_json
+from core.architecture._hfconfig import architecture_from_config
+from core.architecture._hfread import parse_config_json, read_config_json
 from core.architecture._hub import HubAccess
 from core.architecture._model import (
     NON_GATED_FAMILIES,

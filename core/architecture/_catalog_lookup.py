@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from dataclasses import dataclass
 
 from core.architecture._hfconfig import _dtype, architecture_from_config
 from core.architecture._model import Artifact, ModelArchitecture, attention_kind, count_params, layer_layout
@@ -99,22 +100,22 @@ def _unknown(ref: str, catalog: Catalog, why: str) -> UnknownModelError:
     return UnknownModelError(ref, closest_models(ref, catalog), hint=why)
 
 
-def from_spec(
-    spec: ModelSpec,
-    *,
-    quantization: QuantizationInfo | None = None,
-    detail: str | None = None,
-    artifact: ArtifactSpec | None = None,
-    read_from: str = "offline catalog",
-) -> ModelArchitecture:
-    """A catalog entry as a :class:`ModelArchitecture` (the checkpoint's own quantization kept).
+@dataclass(frozen=True)
+class _Params:
+    """A catalog entry's parameter count (billions) and where it comes from."""
 
-    With ``artifact`` the result is that published checkpoint (its quantization, repository and
-    model-car image); without, it is the architecture's own repository (``hf_id``).
-    """
-    if spec.config is not None:
-        return _from_config_spec(spec, quantization=quantization, detail=detail, artifact=artifact, read_from=read_from)
-    head_dim = spec.head_dim or spec.hidden_size // spec.num_attention_heads
+    total: float
+    active: float
+    provenance: str
+    vision: float
+    """The vision tower's share, included in the total."""
+    notes: tuple[str, ...]
+    """The entry's uncertainties, and what the count leaves out."""
+
+
+def _param_count(spec: ModelSpec, head_dim: int) -> _Params:
+    """The entry's parameters: its recorded counts, or counted from its config fields (the
+    vision tower included)."""
     notes = list(spec.uncertain)
     total, active = spec.params_b_total_computed, spec.params_b_active_computed
     provenance = "catalog (computed from config fields, models.yaml)"
@@ -143,8 +144,14 @@ def from_spec(
         provenance = "computed by Navigator from the catalog's config fields (models.yaml)"
         if not spec.vocab_size:
             notes.append("vocab_size unknown: embedding parameters left out of the count")
-    if active is None:
-        active = total
+    return _Params(total, total if active is None else active, provenance, vision, tuple(notes))
+
+
+def _released_quantization(
+    spec: ModelSpec, quantization: QuantizationInfo | None, artifact: ArtifactSpec | None
+) -> QuantizationInfo | None:
+    """The checkpoint's quantization: the published artifact's, the one given, or the precision
+    the weights were released in (FP8, MXFP4 ``torch_dtype``)."""
     if artifact is not None and artifact.quantization:
         quantization = quantization_from_method(artifact.quantization, artifact.config_format, source=artifact.id)
     dtype_text = (spec.torch_dtype or "").lower()
@@ -153,6 +160,27 @@ def from_spec(
         quantization = quantization_from_config({"quant_method": released}).model_copy(
             update={"source": f"catalog torch_dtype ({released.upper()} weights as released)"}
         )
+    return quantization
+
+
+def from_spec(
+    spec: ModelSpec,
+    *,
+    quantization: QuantizationInfo | None = None,
+    detail: str | None = None,
+    artifact: ArtifactSpec | None = None,
+    read_from: str = "offline catalog",
+) -> ModelArchitecture:
+    """A catalog entry as a :class:`ModelArchitecture` (the checkpoint's own quantization kept).
+
+    With ``artifact`` the result is that published checkpoint (its quantization, repository and
+    model-car image); without, it is the architecture's own repository (``hf_id``).
+    """
+    if spec.config is not None:
+        return _from_config_spec(spec, quantization=quantization, detail=detail, artifact=artifact, read_from=read_from)
+    head_dim = spec.head_dim or spec.hidden_size // spec.num_attention_heads
+    params = _param_count(spec, head_dim)
+    quantization = _released_quantization(spec, quantization, artifact)
     kv = spec.num_key_value_heads
     window = spec.attention_chunk_size or spec.sliding_window
     art, repo, own = _catalog_artifact(spec, artifact, read_from)
@@ -163,9 +191,9 @@ def from_spec(
         hf_id=repo,
         family=spec.family,
         capabilities=tuple(spec.capabilities),
-        params_total_b=total,
-        params_active_b=active,
-        params_provenance=provenance,
+        params_total_b=params.total,
+        params_active_b=params.active,
+        params_provenance=params.provenance,
         num_layers=spec.num_hidden_layers,
         hidden_size=spec.hidden_size,
         intermediate_size=spec.intermediate_size,
@@ -189,11 +217,11 @@ def from_spec(
         tie_word_embeddings=spec.tie_word_embeddings,
         license=spec.license,
         verified=spec.verified,
-        notes=tuple(notes),
+        notes=params.notes,
         sources=tuple(spec.sources) + (tuple(artifact.sources) if artifact is not None and not own else ()),
         task=spec.task,
         encoder_only=spec.encoder_only,
-        vision_params_b=vision,
+        vision_params_b=params.vision,
         catalog_model=spec.name,
         artifact=art,
     )

@@ -9,9 +9,8 @@ language model under ``text_config``.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
 from core.architecture._checkpoint import CheckpointWeights
@@ -32,8 +31,7 @@ from core.architecture._model import (
 from core.architecture._quantization import quantization_from_config
 from core.architecture._vision import vision_params
 from core.catalog import MlaSpec, MoeSpec
-from core.errors import InputError, YamlError
-from core.yamlio import read_bounded
+from core.errors import InputError
 
 MAX_CONFIG_BYTES = 2 * 1024 * 1024
 TIED_BY_DEFAULT = frozenset({"gemma", "gemma2", "gemma3", "cohere", "cohere2"})
@@ -238,28 +236,31 @@ def _layers(cfg: Mapping[str, Any], model_type: str, n: int) -> tuple[int | None
     return window, layer_layout(n, sliding_window=window, pattern=None)
 
 
-def architecture_from_config(
-    config: Mapping[str, Any],
-    *,
-    source: str,
-    name: str | None = None,
-    kind: Source = "config.json",
-    checkpoint: CheckpointWeights | None = None,
-    artifact: Artifact | None = None,
-    task: Task | None = None,
-) -> ModelArchitecture:
-    """Build a :class:`ModelArchitecture` from a parsed ``config.json``.
+@dataclass(frozen=True)
+class _Shapes:
+    """The language model's dimensions as its config.json gives them (under ``text_config`` for a
+    multimodal wrapper), read the way the model's code reads them."""
 
-    With ``checkpoint`` (the safetensors headers' summary) the parameter count of an
-    unquantized checkpoint is the checkpoint's own, and the sizing engine uses its bytes.
-    """
-    check_config_numbers(config, source=source)  # before any arithmetic: a crafted 0 or 1e12 is one line
-    outer = config
-    cfg: Mapping[str, Any] = config
-    if isinstance(config.get("text_config"), Mapping):
-        cfg = {**config["text_config"]}
+    model_type: str
+    n_layers: int
+    hidden: int
+    heads: int
+    kv_heads: int
+    head_dim: int
+    intermediate: int | None
+    vocab: int | None
+    tie: bool
+    window: int | None
+    kinds: tuple[LayerKind, ...]
+    mla: MlaSpec | None
+    moe: MoeSpec | None
+    linear: LinearAttentionSpec | None
+    encoder: bool
+
+
+def _shapes(cfg: Mapping[str, Any], outer: Mapping[str, Any], source: str) -> _Shapes:
+    """Layers, widths, heads (Falcon's MQA spellings too), MoE, MLA and per-layer kinds."""
     model_type = str(cfg.get("model_type") or outer.get("model_type") or "unknown")
-    outer_type = str(outer.get("model_type") or model_type)
     try:
         n_layers = int(_first(cfg, "num_hidden_layers", "n_layer", "num_layers"))
         hidden = int(_first(cfg, "hidden_size", "n_embd", "d_model"))
@@ -274,124 +275,125 @@ def architecture_from_config(
     else:
         kv_heads = int(_first(cfg, "num_key_value_heads", "n_head_kv", default=heads))
     head_dim = int(_first(cfg, "head_dim", default=hidden // heads))
-    mla = _mla(cfg)
-    moe = _moe(cfg, model_type)
+    mla, moe = _mla(cfg), _moe(cfg, model_type)
     intermediate = _first(cfg, "intermediate_size", "ffn_hidden_size", "n_inner")
     vocab = _first(cfg, "vocab_size", default=outer.get("vocab_size"))
     tie_default = model_type.split("_")[0] in TIED_BY_DEFAULT
     tie = bool(_first(cfg, "tie_word_embeddings", default=outer.get("tie_word_embeddings", tie_default)))
-    family = model_type
     window, kinds = _layers(cfg, model_type, n_layers)
     linear = _linear_attention(cfg) if "linear" in kinds else None
     encoder = is_encoder(cfg, model_type)
-    positions = int(cfg.get("max_position_embeddings") or 0) if model_type in ENCODER_FAMILIES else 0
-    if encoder and model_type in ENCODER_FAMILIES:
-        tie = True  # an encoder has no output head
-    total, active = count_params(
-        family=family,
-        num_layers=n_layers,
+    return _Shapes(
+        model_type=model_type,
+        n_layers=n_layers,
         hidden=hidden,
-        intermediate=int(intermediate) if intermediate else None,
         heads=heads,
         kv_heads=kv_heads,
         head_dim=head_dim,
+        intermediate=int(intermediate) if intermediate else None,
         vocab=int(vocab) if vocab else None,
-        tie=tie,
+        tie=tie or (encoder and model_type in ENCODER_FAMILIES),  # an encoder has no output head
+        window=int(window) if window else None,
+        kinds=kinds,
         mla=mla,
         moe=moe,
         linear=linear,
-        linear_layers=sum(1 for k in kinds if k == "linear"),
+        encoder=encoder,
+    )
+
+
+def _params(
+    cfg: Mapping[str, Any], outer: Mapping[str, Any], sh: _Shapes, checkpoint: CheckpointWeights | None, quantized: bool
+) -> tuple[float, float, float, str]:
+    """Total and active parameters (billions), the vision tower's share and where the count comes
+    from: the shapes (a Nemotron-H pattern layer by layer), or an unquantized checkpoint's tensors."""
+    model_type = sh.model_type
+    positions = int(cfg.get("max_position_embeddings") or 0) if model_type in ENCODER_FAMILIES else 0
+    total, active = count_params(
+        family=model_type,
+        num_layers=sh.n_layers,
+        hidden=sh.hidden,
+        intermediate=sh.intermediate,
+        heads=sh.heads,
+        kv_heads=sh.kv_heads,
+        head_dim=sh.head_dim,
+        vocab=sh.vocab,
+        tie=sh.tie,
+        mla=sh.mla,
+        moe=sh.moe,
+        linear=sh.linear,
+        linear_layers=sum(1 for k in sh.kinds if k == "linear"),
         output_gate=bool(cfg.get("attn_output_gate")),
         positions=positions,
     )
     if isinstance(cfg.get("hybrid_override_pattern"), str):
-        total, active = _pattern_params(cfg, kinds, moe)
-    vc = outer.get("vision_config")
-    vision = vision_params(vc, text_hidden=hidden, model_type=outer_type) / 1e9 if isinstance(vc, Mapping) else 0.0
+        total, active = _pattern_params(cfg, sh.kinds, sh.moe)
+    vc, outer_type = outer.get("vision_config"), str(outer.get("model_type") or model_type)
+    vision = vision_params(vc, text_hidden=sh.hidden, model_type=outer_type) / 1e9 if isinstance(vc, Mapping) else 0.0
     provenance = "computed by Navigator from config.json shapes"
     total += vision
-    active += vision if moe is None else 0.0
-    qc = outer.get("quantization_config") or cfg.get("quantization_config")
-    quant = quantization_from_config(qc) if isinstance(qc, Mapping) else None
-    if checkpoint is not None and checkpoint.params and quant is None and checkpoint.format == "safetensors":
+    active += vision if sh.moe is None else 0.0
+    if checkpoint is not None and checkpoint.params and not quantized and checkpoint.format == "safetensors":
         loaded = checkpoint.params - checkpoint.mtp_params
         if loaded > 0:
             ratio = loaded / 1e9 / total
-            total, active = loaded / 1e9, active * ratio if moe is None else active
+            total, active = loaded / 1e9, active * ratio if sh.moe is None else active
             vision = checkpoint.encoder_params / 1e9 or vision
             provenance = f"counted from the checkpoint's tensors ({checkpoint.source})"
-    attention = attention_kind(heads, kv_heads, mla=mla is not None)
+    return total, active, vision, provenance
+
+
+def architecture_from_config(
+    config: Mapping[str, Any],
+    *,
+    source: str,
+    name: str | None = None,
+    kind: Source = "config.json",
+    checkpoint: CheckpointWeights | None = None,
+    artifact: Artifact | None = None,
+    task: Task | None = None,
+) -> ModelArchitecture:
+    """Build a :class:`ModelArchitecture` from a parsed ``config.json``; with ``checkpoint`` (the
+    safetensors headers' summary) an unquantized checkpoint's own parameter count and bytes are used."""
+    check_config_numbers(config, source=source)  # before any arithmetic: a crafted 0 or 1e12 is one line
+    outer = config
+    cfg: Mapping[str, Any] = {**config["text_config"]} if isinstance(config.get("text_config"), Mapping) else config
+    sh = _shapes(cfg, outer, source)
+    qc = outer.get("quantization_config") or cfg.get("quantization_config")
+    quant = quantization_from_config(qc) if isinstance(qc, Mapping) else None
+    total, active, vision, provenance = _params(cfg, outer, sh, checkpoint, quant is not None)
     max_ctx = _first(cfg, "max_position_embeddings", "n_positions", "max_seq_len", "seq_length")
     archs = outer.get("architectures") or []
     return ModelArchitecture(
-        name=name or str(outer.get("_name_or_path") or (archs[0] if archs else model_type)),
+        name=name or str(outer.get("_name_or_path") or (archs[0] if archs else sh.model_type)),
         source=kind,
         source_detail=source,
         hf_id=(artifact.repo if artifact else None) or (str(outer.get("_name_or_path") or "") or None),
-        family=family,
+        family=sh.model_type,
         params_total_b=total,
         params_active_b=active,
         params_provenance=provenance,
-        num_layers=n_layers,
-        hidden_size=hidden,
-        intermediate_size=int(intermediate) if intermediate else None,
-        num_attention_heads=heads,
-        num_kv_heads=kv_heads,
-        head_dim=head_dim,
-        vocab_size=int(vocab) if vocab else None,
+        num_layers=sh.n_layers,
+        hidden_size=sh.hidden,
+        intermediate_size=sh.intermediate,
+        num_attention_heads=sh.heads,
+        num_kv_heads=sh.kv_heads,
+        head_dim=sh.head_dim,
+        vocab_size=sh.vocab,
         max_context=int(max_ctx) if max_ctx else None,
-        attention=attention,
-        mla=mla,
-        moe=moe,
-        sliding_window=int(window) if window else None,
-        linear_attention=linear,
-        layer_types=kinds,
+        attention=attention_kind(sh.heads, sh.kv_heads, mla=sh.mla is not None),
+        mla=sh.mla,
+        moe=sh.moe,
+        sliding_window=sh.window,
+        linear_attention=sh.linear,
+        layer_types=sh.kinds,
         dtype=_dtype(_first(cfg, "torch_dtype", "dtype", default=outer.get("torch_dtype"))),
         quantization=quant,
-        tie_word_embeddings=tie,
+        tie_word_embeddings=sh.tie,
         sources=(source,),
-        task=task or task_of(outer, model_type),
-        encoder_only=encoder,
+        task=task or task_of(outer, sh.model_type),
+        encoder_only=sh.encoder,
         vision_params_b=vision,
         artifact=artifact,
         checkpoint=checkpoint,
     )
-
-
-def read_config_json(path: str | Path) -> ModelArchitecture:
-    """Read a ``config.json`` file, or the one inside a model folder."""
-    p = Path(path).expanduser()
-    if p.is_dir():
-        p = p / "config.json"
-    if not p.exists():
-        raise InputError(f"{p}: no config.json there; point --model at the file or its folder")
-    try:  # a regular file of bounded size: /dev/zero or a FIFO named as a model neither fills memory nor hangs
-        raw = read_bounded(p, max_bytes=MAX_CONFIG_BYTES, kind="config.json")
-    except YamlError as exc:
-        raise InputError(str(exc)) from None
-    folder = p.parent.name if p.name == "config.json" else p.stem
-    return parse_config_json(raw, label=str(p), name=folder or None)
-
-
-def parse_config_json(raw: bytes, *, label: str, name: str | None = None) -> ModelArchitecture:
-    """A ``config.json``'s bytes (an upload, a file) as an architecture; ``label`` names it in
-    messages and provenance, ``name`` is used when the file has no ``_name_or_path``::
-
-        arch = parse_config_json(upload.getvalue(), label="uploaded config.json")
-    """
-    if len(raw) > MAX_CONFIG_BYTES:
-        raise InputError(f"{label}: larger than {MAX_CONFIG_BYTES // 1024} KiB; not a config.json")
-    try:
-        data = json.loads(raw.decode("utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(f"{label}: not valid JSON ({exc}); upload the model's config.json") from None
-    if not isinstance(data, dict):
-        raise InputError(f"{label}: expected a JSON object (the model's config.json)")
-    chosen = str(data.get("_name_or_path") or name or "") or None
-    try:
-        return architecture_from_config(data, source=label, name=chosen)
-    except (ArithmeticError, ValueError, TypeError, KeyError, MemoryError) as exc:  # a value the bounds let by
-        raise InputError(
-            f"{label}: its values do not describe a model Navigator can size ({type(exc).__name__}: {exc}); "
-            "check the file is the model's own config.json"
-        ) from None

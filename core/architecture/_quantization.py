@@ -10,7 +10,7 @@ sizing engine knows the bytes per weight and the decision engine the hardware su
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -127,94 +127,137 @@ def _ct_scheme(cfg: Mapping[str, Any]) -> tuple[str, float, int | None, int | No
     return "gptq", float(bits), 16, gsize
 
 
-def quantization_from_config(qc: Mapping[str, Any]) -> QuantizationInfo:
-    """Interpret a ``quantization_config`` block of a Hugging Face ``config.json``."""
-    qm = str(qc.get("quant_method", "")).lower()
-    src = "config.json quantization_config"
-    group = qc.get("group_size")
-    kv_fp8 = bool(qc.get("kv_cache_scheme")) or str(qc.get("kv_cache_quant_algo", "")).upper() == "FP8"
-    if qm == "compressed-tensors":
-        method, bits, act, gsize = _ct_scheme(qc)
-        return QuantizationInfo(
-            method=method,
-            weight_bits=bits,
-            activation_bits=act,
-            group_size=gsize,
-            config_method=qm,
-            kv_cache_fp8=kv_fp8,
-            source=src,
-        )
-    if qm == "fp8":
-        return QuantizationInfo(
-            method="fp8_w8a8",
-            weight_bits=8,
-            activation_bits=8,
-            config_method=qm,
-            kv_cache_fp8=kv_fp8,
-            source=src,
-        )
-    if qm in {"awq", "awq_marlin"}:
-        return QuantizationInfo(
-            method="awq",
-            weight_bits=float(qc.get("bits", qc.get("w_bit", 4))),
-            activation_bits=16,
-            group_size=qc.get("group_size", qc.get("q_group_size")),
-            config_method=qm,
-            source=src,
-        )
-    if qm in {"gptq", "gptq_marlin"}:
-        bits = float(qc.get("bits", 4))
-        return QuantizationInfo(
-            method="w4a16_marlin" if bits == 4 else "gptq",
-            weight_bits=bits,
-            activation_bits=16,
-            group_size=group,
-            config_method=qm,
-            source=src,
-        )
-    if qm == "bitsandbytes":
-        bits = 4.0 if qc.get("load_in_4bit", True) else 8.0
-        return QuantizationInfo(
-            method="bitsandbytes", weight_bits=bits, activation_bits=16, config_method=qm, source=src
-        )
-    if qm in {"modelopt", "modelopt_fp4"}:
-        algo = str(qc.get("quant_algo", "FP8" if qm == "modelopt" else "NVFP4")).upper()
-        if "FP4" in algo:
-            return QuantizationInfo(
-                method="nvfp4",
-                weight_bits=4.5,
-                activation_bits=4,
-                config_method=qm,
-                kv_cache_fp8=kv_fp8,
-                source=src,
-            )
-        return QuantizationInfo(
-            method="fp8_w8a8",
-            weight_bits=8,
-            activation_bits=8,
-            config_method=qm,
-            kv_cache_fp8=kv_fp8,
-            source=src,
-        )
-    if qm == "mxfp4":
-        return QuantizationInfo(
-            method="mxfp4",
-            weight_bits=4.25,
-            activation_bits=16,
-            applies_to="experts",
-            config_method=qm,
-            source=src,
-        )
-    if qm == "gguf":
-        return QuantizationInfo(method="gguf", weight_bits=4.5, config_method=qm, source=src)
+_FROM_CONFIG = "config.json quantization_config"
+
+
+def _kv_cache_fp8(qc: Mapping[str, Any]) -> bool:
+    """Whether the checkpoint ships an FP8 KV-cache scheme."""
+    return bool(qc.get("kv_cache_scheme")) or str(qc.get("kv_cache_quant_algo", "")).upper() == "FP8"
+
+
+def _compressed_tensors(qm: str, qc: Mapping[str, Any]) -> QuantizationInfo:
+    """llm-compressor's ``compressed-tensors``: the scheme of its config groups."""
+    method, bits, act, gsize = _ct_scheme(qc)
+    return QuantizationInfo(
+        method=method,
+        weight_bits=bits,
+        activation_bits=act,
+        group_size=gsize,
+        config_method=qm,
+        kv_cache_fp8=_kv_cache_fp8(qc),
+        source=_FROM_CONFIG,
+    )
+
+
+def _fp8(qm: str, qc: Mapping[str, Any]) -> QuantizationInfo:
+    """FP8 weights and activations (``fp8``, ModelOpt FP8)."""
+    return QuantizationInfo(
+        method="fp8_w8a8",
+        weight_bits=8,
+        activation_bits=8,
+        config_method=qm,
+        kv_cache_fp8=_kv_cache_fp8(qc),
+        source=_FROM_CONFIG,
+    )
+
+
+def _awq(qm: str, qc: Mapping[str, Any]) -> QuantizationInfo:
+    """AWQ: weight-only, 4 bits unless it says otherwise."""
+    return QuantizationInfo(
+        method="awq",
+        weight_bits=float(qc.get("bits", qc.get("w_bit", 4))),
+        activation_bits=16,
+        group_size=qc.get("group_size", qc.get("q_group_size")),
+        config_method=qm,
+        source=_FROM_CONFIG,
+    )
+
+
+def _gptq(qm: str, qc: Mapping[str, Any]) -> QuantizationInfo:
+    """GPTQ: weight-only; 4-bit runs on the Marlin kernels."""
+    bits = float(qc.get("bits", 4))
+    return QuantizationInfo(
+        method="w4a16_marlin" if bits == 4 else "gptq",
+        weight_bits=bits,
+        activation_bits=16,
+        group_size=qc.get("group_size"),
+        config_method=qm,
+        source=_FROM_CONFIG,
+    )
+
+
+def _bitsandbytes(qm: str, qc: Mapping[str, Any]) -> QuantizationInfo:
+    """bitsandbytes: 4-bit unless ``load_in_4bit`` is off (then 8-bit)."""
+    bits = 4.0 if qc.get("load_in_4bit", True) else 8.0
+    return QuantizationInfo(
+        method="bitsandbytes", weight_bits=bits, activation_bits=16, config_method=qm, source=_FROM_CONFIG
+    )
+
+
+def _modelopt(qm: str, qc: Mapping[str, Any]) -> QuantizationInfo:
+    """NVIDIA ModelOpt: NVFP4 or FP8, by its ``quant_algo``."""
+    algo = str(qc.get("quant_algo", "FP8" if qm == "modelopt" else "NVFP4")).upper()
+    if "FP4" not in algo:
+        return _fp8(qm, qc)
+    return QuantizationInfo(
+        method="nvfp4",
+        weight_bits=4.5,
+        activation_bits=4,
+        config_method=qm,
+        kv_cache_fp8=_kv_cache_fp8(qc),
+        source=_FROM_CONFIG,
+    )
+
+
+def _mxfp4(qm: str, qc: Mapping[str, Any]) -> QuantizationInfo:
+    """MXFP4 experts (gpt-oss); the rest of the model stays 16-bit."""
+    return QuantizationInfo(
+        method="mxfp4",
+        weight_bits=4.25,
+        activation_bits=16,
+        applies_to="experts",
+        config_method=qm,
+        source=_FROM_CONFIG,
+    )
+
+
+def _gguf(qm: str, qc: Mapping[str, Any]) -> QuantizationInfo:
+    """GGUF: sized as a 4.5-bit average."""
+    return QuantizationInfo(method="gguf", weight_bits=4.5, config_method=qm, source=_FROM_CONFIG)
+
+
+def _unrecognised(qm: str, qc: Mapping[str, Any]) -> QuantizationInfo:
+    """A method Navigator does not know: sized by its ``bits`` when given, else as 16-bit."""
     raw_bits = qc.get("bits")
     fallback_bits = float(raw_bits) if isinstance(raw_bits, int | float) else 16.0
     return QuantizationInfo(
         method=qm or "unknown",
         weight_bits=fallback_bits,
         config_method=qm or None,
-        source=f"{src} (method {qm!r} not recognised; sized as {fallback_bits:g}-bit)",
+        source=f"{_FROM_CONFIG} (method {qm!r} not recognised; sized as {fallback_bits:g}-bit)",
     )
+
+
+_CONFIG_READERS: dict[str, Callable[[str, Mapping[str, Any]], QuantizationInfo]] = {
+    "compressed-tensors": _compressed_tensors,
+    "fp8": _fp8,
+    "awq": _awq,
+    "awq_marlin": _awq,
+    "gptq": _gptq,
+    "gptq_marlin": _gptq,
+    "bitsandbytes": _bitsandbytes,
+    "modelopt": _modelopt,
+    "modelopt_fp4": _modelopt,
+    "mxfp4": _mxfp4,
+    "gguf": _gguf,
+}
+"""``quant_method`` → how its ``quantization_config`` reads."""
+
+
+def quantization_from_config(qc: Mapping[str, Any]) -> QuantizationInfo:
+    """Interpret a ``quantization_config`` block of a Hugging Face ``config.json``."""
+    qm = str(qc.get("quant_method", "")).lower()
+    return _CONFIG_READERS.get(qm, _unrecognised)(qm, qc)
 
 
 def packed_weight_bits(config: Mapping[str, Any]) -> float | None:

@@ -35,7 +35,7 @@ from core.architecture._catalog_lookup import (
     from_spec,
     name_key,
 )
-from core.architecture._hfconfig import read_config_json
+from core.architecture._hfread import read_config_json
 from core.architecture._model import ModelArchitecture
 from core.architecture._names import check_typed_reference
 from core.architecture._resolve_remote import check_hosted_reference, hosted

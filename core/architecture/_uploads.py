@@ -22,7 +22,7 @@ from pathlib import PurePosixPath
 
 from pydantic import BaseModel
 
-from core.architecture._hfconfig import parse_config_json
+from core.architecture._hfread import parse_config_json
 from core.architecture._model import Artifact, ModelArchitecture
 from core.architecture._sources import ModelSources
 from core.errors import InputError, StoreError

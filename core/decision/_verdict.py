@@ -29,7 +29,7 @@ from core.modelcar import (
     parse_args,
     to_serving_flags,
 )
-from core.sizing import MemoryEstimate, apply_quantization_flag, estimate_memory
+from core.sizing import MemoryEstimate, ServingFlags, apply_quantization_flag, estimate_memory
 from core.wording import count_of
 
 
@@ -135,6 +135,73 @@ def _shorter_context_reason(arch: ModelArchitecture, mem: MemoryEstimate) -> str
     return said
 
 
+def _bf16_change(gpu: GpuSpec, work: ServingArgs) -> ArgChange | None:
+    """``--dtype=float16`` on a GPU without bfloat16 (applied to ``work``)."""
+    if supports_bf16(gpu) or work.get("--dtype") in ("float16", "half"):
+        return None
+    old = work.get("--dtype")
+    work.set("--dtype", "float16")
+    return ArgChange(
+        flag="--dtype",
+        old=old,
+        new="float16",
+        reason=f"{gpu.name} (compute capability {gpu.compute_capability}) has no bfloat16",
+    )
+
+
+def _placement(gpu: GpuSpec, free: dict[str, int], gpu_count: int) -> tuple[list[str], list[str]]:
+    """The nodes with ``gpu_count`` free GPUs for one replica's tensor parallelism, and why there
+    are none (too few free, or free but spread across nodes)."""
+    nodes = sorted(n for n, f in free.items() if f >= gpu_count)
+    if nodes:
+        return nodes, []
+    total = sum(free.values())
+    if total >= gpu_count:
+        return nodes, [
+            f"needs {count_of(gpu_count, f'free {gpu.name} GPU')} on one node for tensor parallelism, but the "
+            f"{total} free ones are spread across nodes ({free_text(free)}): fragmentation"
+        ]
+    has = f"{total} free ({free_text(free)})" if total else "none free"
+    return nodes, [f"needs {count_of(gpu_count, f'free {gpu.name} GPU')}; the cluster has {has}"]
+
+
+def _make_it_fit(
+    arch: ModelArchitecture,
+    served: ModelArchitecture,
+    gpu: GpuSpec,
+    flags: ServingFlags,
+    mem: MemoryEstimate,
+    mem_gib: float | None,
+    work: ServingArgs,
+) -> tuple[MemoryEstimate, ArgChange | None]:
+    """When only the context is too long: the fitting ``--max-model-len`` (rounded down to 1,024s),
+    or an FP8 KV cache when not even 1,024 tokens fit; the estimate after the change (applied to
+    ``work``)."""
+    if mem.fits or not {f.code for f in mem.fit_failures} <= {"MAX_MODEL_LEN_EXCEEDS_KV", "MAX_MODEL_LEN_ABOVE_MODEL"}:
+        return mem, None
+    fits_len = mem.max_model_len_that_fits
+    rounded = fits_len // 1024 * 1024 if fits_len >= 2048 else fits_len
+    if rounded >= 1024:
+        old = work.get("--max-model-len")
+        work.set("--max-model-len", str(rounded))
+        change = ArgChange(
+            flag="--max-model-len",
+            old=old or f"default ({mem.max_model_len})",
+            new=str(rounded),
+            reason=_shorter_context_reason(arch, mem),
+        )
+        shorter = flags.model_copy(update={"max_model_len": rounded})
+        return estimate_memory(served, gpu, shorter, gpu_memory_gib=mem_gib), change
+    if flags.kv_cache_dtype == "auto":
+        fp8 = flags.model_copy(update={"kv_cache_dtype": "fp8"})
+        trial = estimate_memory(served, gpu, fp8, gpu_memory_gib=mem_gib)
+        if trial.max_model_len_that_fits >= 1024:
+            work.set("--kv-cache-dtype", "fp8")
+            reason = "the BF16 KV cache cannot hold even 1,024 tokens; FP8 halves it"
+            return trial, ArgChange(flag="--kv-cache-dtype", old=None, new="fp8", reason=reason)
+    return mem, None
+
+
 def decide_node_type(
     arch: ModelArchitecture,
     gpu: GpuSpec,
@@ -148,9 +215,6 @@ def decide_node_type(
     """Verdict for one GPU type: compatibility, one-node tensor parallelism, memory, changes."""
     pool0 = members[0][1]
     free = {n.name: p.free for n, p in members}
-    taints = sorted({str(t) for n, _ in members for t in n.taints})
-    reasons: list[str] = []
-    changes: list[ArgChange] = []
     work = args.copy()
     method = arch.quantization.method if arch.quantization else "none"
     compat = support(method, gpu, moe=arch.is_moe)
@@ -159,7 +223,7 @@ def decide_node_type(
         "resource": pool0.resource,
         "mig_profile": pool0.mig_profile,
         "free_per_node": free,
-        "taints": taints,
+        "taints": sorted({str(t) for n, _ in members for t in n.taints}),
         "compatibility": compat.note,
     }
     if not compat.runs:
@@ -169,16 +233,7 @@ def decide_node_type(
             reasons=[f"{precision_family(method)} weights on {gpu.name}: {compat.note}"],
             args=work.render(),
         )
-    if not supports_bf16(gpu) and work.get("--dtype") not in ("float16", "half"):
-        changes.append(
-            ArgChange(
-                flag="--dtype",
-                old=work.get("--dtype"),
-                new="float16",
-                reason=f"{gpu.name} (compute capability {gpu.compute_capability}) has no bfloat16",
-            )
-        )
-        work.set("--dtype", "float16")
+    changes = [c for c in [_bf16_change(gpu, work)] if c is not None]
     if pool0.mig_profile and gpu_count > 1:
         return NodeTypeDecision(
             **base,
@@ -186,17 +241,7 @@ def decide_node_type(
             args=work.render(),
             reasons=[f"MIG slices ({pool0.mig_profile}) cannot be joined for tensor parallelism of {gpu_count}"],
         )
-    nodes = sorted(n for n, f in free.items() if f >= gpu_count)
-    if not nodes:
-        total = sum(free.values())
-        if total >= gpu_count:
-            reasons.append(
-                f"needs {count_of(gpu_count, f'free {gpu.name} GPU')} on one node for tensor parallelism, but the "
-                f"{total} free ones are spread across nodes ({free_text(free)}): fragmentation"
-            )
-        else:
-            has = f"{total} free ({free_text(free)})" if total else "none free"
-            reasons.append(f"needs {count_of(gpu_count, f'free {gpu.name} GPU')}; the cluster has {has}")
+    nodes, reasons = _placement(gpu, free, gpu_count)
     flags = to_serving_flags(work, gpu_count, entry=entry, vllm_version=vllm_version)
     served = apply_quantization_flag(arch, flags.quantization)
     mem_gib = pool0.memory_mib / 1024 * 0.98 if pool0.mig_profile and pool0.memory_mib else None
@@ -204,36 +249,9 @@ def decide_node_type(
         mem = estimate_memory(served, gpu, flags, gpu_memory_gib=mem_gib)
     except InputError as exc:
         return NodeTypeDecision(**base, verdict="NO_GO", reasons=[*reasons, str(exc)], args=work.render())
-    if not mem.fits and {f.code for f in mem.fit_failures} <= {"MAX_MODEL_LEN_EXCEEDS_KV", "MAX_MODEL_LEN_ABOVE_MODEL"}:
-        fits_len = mem.max_model_len_that_fits
-        rounded = fits_len // 1024 * 1024 if fits_len >= 2048 else fits_len
-        if rounded >= 1024:
-            old = work.get("--max-model-len")
-            work.set("--max-model-len", str(rounded))
-            flags = flags.model_copy(update={"max_model_len": rounded})
-            changes.append(
-                ArgChange(
-                    flag="--max-model-len",
-                    old=old or f"default ({mem.max_model_len})",
-                    new=str(rounded),
-                    reason=_shorter_context_reason(arch, mem),
-                )
-            )
-            mem = estimate_memory(served, gpu, flags, gpu_memory_gib=mem_gib)
-        elif flags.kv_cache_dtype == "auto":
-            fp8 = flags.model_copy(update={"kv_cache_dtype": "fp8"})
-            trial = estimate_memory(served, gpu, fp8, gpu_memory_gib=mem_gib)
-            if trial.max_model_len_that_fits >= 1024:
-                work.set("--kv-cache-dtype", "fp8")
-                changes.append(
-                    ArgChange(
-                        flag="--kv-cache-dtype",
-                        old=None,
-                        new="fp8",
-                        reason="the BF16 KV cache cannot hold even 1,024 tokens; FP8 halves it",
-                    )
-                )
-                mem = trial
+    mem, change = _make_it_fit(arch, served, gpu, flags, mem, mem_gib, work)
+    if change is not None:
+        changes.append(change)
     if not mem.fits:
         reasons.extend(f"{f.code}: {f.message}" for f in mem.fit_failures)
     verdict: Verdict = "NO_GO" if reasons else ("GO_WITH_CHANGES" if changes else "GO")
@@ -242,6 +260,64 @@ def decide_node_type(
     return NodeTypeDecision(
         **base, verdict=verdict, reasons=reasons, nodes=nodes, changes=changes, args=work.render(), memory=mem
     )
+
+
+def _image_warnings(image_info: ImageInfo | None) -> list[str]:
+    """What the image's inspection says that matters here: built for another architecture."""
+    if image_info is None or not image_info.known or not image_info.architectures:
+        return []
+    if "amd64" in image_info.architectures:
+        return []
+    return [f"image is built for {', '.join(image_info.architectures)}, not amd64"]
+
+
+def _unreadable_model(name: str, label: str, exc: InputError, common: dict[str, Any]) -> ModelDecision:
+    """NO_GO for an entry whose model is not known or cannot be read, saying what to give instead."""
+    what = "unknown model" if isinstance(exc, UnknownModelError) else "model not readable"
+    return ModelDecision(
+        **common,
+        model=None,
+        verdict="NO_GO",
+        optimized_args=common["original_args"],
+        reasons=[
+            f"{label}: {what} — {exc} Give the image's config.json (Decision report upload, or "
+            f"navigator fit --model-config {name}=PATH)."
+        ],
+    )
+
+
+def _no_go_reasons(decisions: list[NodeTypeDecision]) -> list[str]:
+    """The first eight reasons across GPU types, fragmentation first, whole GPUs before MIG
+    slices, the most free GPUs first, each prefixed with its GPU type."""
+    ordered = sorted(
+        decisions,
+        key=lambda d: (
+            not any("fragmentation" in r for r in d.reasons),
+            d.mig_profile is not None,
+            -max(d.free_per_node.values(), default=0),
+        ),
+    )
+    reasons = [f"{d.gpu}{f' MIG {d.mig_profile}' if d.mig_profile else ''}: {r}" for d in ordered for r in d.reasons]
+    return reasons[:8]
+
+
+def _alternative(arch: ModelArchitecture, groups: PoolGroups, flags: ServingFlags, cat: Catalog) -> str | None:
+    """For a NO_GO: the nearest setting that would fit, and the llm-d replica spanning nodes
+    when the weights fit no node of the cluster."""
+    alternative = nearest_alternative(arch, groups, flags, cat)
+    from core.planning import decision_sentence  # imported here: core.planning imports core.decision
+
+    spanning = next(
+        (
+            sentence
+            for (gpu_name, _, mig), members in groups.items()
+            if not mig and (sentence := decision_sentence(arch, cat.gpu(gpu_name), _node_size(members), flags))
+        ),
+        None,
+    )
+    if spanning:
+        return f"{alternative}; or {spanning}" if alternative else spanning
+    return alternative
 
 
 def decide_entry(
@@ -263,37 +339,19 @@ def decide_entry(
     serving = config.serving(entry)
     label = f"model-car entry {entry.name!r}"
     args = parse_args(serving.args, entry=label)
-    original = args.render()
     common: dict[str, Any] = {
         "name": entry.name,
         "image": entry.image,
         "model_output_type": entry.model_output_type,
         "gpu_count": serving.gpu_count,
-        "original_args": original,
+        "original_args": args.render(),
         "image_info": image_info,
     }
-    warnings: list[str] = []
-    if (
-        image_info is not None
-        and image_info.known
-        and image_info.architectures
-        and "amd64" not in image_info.architectures
-    ):
-        warnings.append(f"image is built for {', '.join(image_info.architectures)}, not amd64")
+    warnings = _image_warnings(image_info)
     try:
         arch = resolve_model(model or entry.image, catalog=cat)
     except InputError as exc:
-        what = "unknown model" if isinstance(exc, UnknownModelError) else "model not readable"
-        return ModelDecision(
-            **common,
-            model=None,
-            verdict="NO_GO",
-            optimized_args=original,
-            reasons=[
-                f"{label}: {what} — {exc} Give the image's config.json (Decision report upload, or "
-                f"navigator fit --model-config {entry.name}=PATH)."
-            ],
-        )
+        return _unreadable_model(entry.name, label, exc, common)
     common["model_source"] = artifact_summary(arch)[0].removeprefix("Artifact: ")
     generic = _generic_changes(args, serving.gpu_count)
     groups = _pool_groups(inventory)
@@ -307,48 +365,20 @@ def decide_entry(
             changes=generic,
             reasons=["the inventory has no schedulable node with a known GPU"],
         )
-    decisions = []
-    for (gpu_name, _, _), members in groups.items():
-        decisions.append(
-            decide_node_type(
-                arch, cat.gpu(gpu_name), members, args, serving.gpu_count, entry=label, vllm_version=vllm_version
-            )
+    decisions = [
+        decide_node_type(
+            arch, cat.gpu(gpu_name), members, args, serving.gpu_count, entry=label, vllm_version=vllm_version
         )
+        for (gpu_name, _, _), members in groups.items()
+    ]
     decisions.sort(key=lambda d: (_RANK[d.verdict], len(d.changes), -max(d.free_per_node.values(), default=0)))
     best = decisions[0]
-    changes = [*generic, *best.changes]
-    verdict: Verdict = best.verdict
-    if verdict == "GO" and generic:
-        verdict = "GO_WITH_CHANGES"
-    reasons = list(best.reasons)
-    alternative = None
+    verdict: Verdict = "GO_WITH_CHANGES" if best.verdict == "GO" and generic else best.verdict
+    reasons, alternative = list(best.reasons), None
     if verdict == "NO_GO":
-        ordered = sorted(
-            decisions,
-            key=lambda d: (
-                not any("fragmentation" in r for r in d.reasons),
-                d.mig_profile is not None,
-                -max(d.free_per_node.values(), default=0),
-            ),
-        )
-        reasons = [
-            f"{d.gpu}{f' MIG {d.mig_profile}' if d.mig_profile else ''}: {r}" for d in ordered for r in d.reasons
-        ]
-        reasons = reasons[:8]
+        reasons = _no_go_reasons(decisions)
         flags = to_serving_flags(args, serving.gpu_count, entry=label, vllm_version=vllm_version)
-        alternative = nearest_alternative(arch, groups, flags, cat)
-        from core.planning import decision_sentence  # imported here: core.planning imports core.decision
-
-        spanning = next(
-            (
-                sentence
-                for (gpu_name, _, mig), members in groups.items()
-                if not mig and (sentence := decision_sentence(arch, cat.gpu(gpu_name), _node_size(members), flags))
-            ),
-            None,
-        )
-        if spanning:  # the weights fit no node of the cluster: the llm-d replica that spans nodes
-            alternative = f"{alternative}; or {spanning}" if alternative else spanning
+        alternative = _alternative(arch, groups, flags, cat)
     return ModelDecision(
         **common,
         model=arch.name,
@@ -359,7 +389,7 @@ def decide_entry(
         best=best,
         node_types=decisions,
         optimized_args=best.args if verdict != "NO_GO" else args.render(),
-        changes=changes if verdict != "NO_GO" else generic,
+        changes=[*generic, *best.changes] if verdict != "NO_GO" else generic,
         alternative=alternative,
         warnings=warnings,
     )

@@ -26,8 +26,8 @@ RDMA device resource, its secondary network) is said in a note, never written as
 from __future__ import annotations
 
 import math
-import re
 import shlex
+from dataclasses import dataclass, field
 from typing import Any
 
 from core.catalog import Catalog
@@ -36,19 +36,15 @@ from core.errors import InputError
 from core.manifests._build import GPU_RESOURCE, SecretNeed, Toleration
 from core.manifests._deployment import (
     MAX_NAME_LIST,
-    MAX_REPLICAS,
-    control_problem,
     dns_label_problem,
     dns_subdomain_problem,
-    secret_arg_problem,
     storage_problem,
 )
+from core.manifests._llmd_checks import option_problems as option_problems
+from core.manifests._llmd_rules import llm_inference_service_rules as llm_inference_service_rules
 from core.manifests._specs import (
-    MAX_CPU,
-    MAX_GPUS_PER_REPLICA,
     _name_from,
     _placement,
-    count_problems,
     provider_for,
     shown,
 )
@@ -191,53 +187,105 @@ def _option(plan: CapacityPlan, kind: str | None) -> LlmdOption:
     return best
 
 
-_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\Z")
+def _check_names(
+    plan: CapacityPlan,
+    uri: str | None,
+    name: str,
+    namespace: str,
+    hf_token_secret: str | None,
+    image_pull_secrets: list[str] | None,
+) -> str:
+    """The storage URI, once it and every name the objects use are valid ones (else InputError)."""
+    if not uri:
+        raise InputError(
+            f"storage_uri: {plan.model} was read from an uploaded config.json, so Navigator does not know where its "
+            "weights are; give hf:// or oci://"
+        )
+    problem = storage_problem(uri)
+    if problem is not None:
+        raise InputError(f"storage_uri {shown(uri[:200])}: {problem}")
+    problem = dns_label_problem(name)
+    if problem is not None:
+        raise InputError(f"name {shown(name[:80])}: {problem}")
+    problem = dns_label_problem(namespace)
+    if problem is not None:
+        raise InputError(f"namespace {shown(namespace[:80])}: {problem}")
+    if len(image_pull_secrets or []) > MAX_NAME_LIST:
+        raise InputError(f"image_pull_secrets: at most {MAX_NAME_LIST}")
+    for secret_name in [*(image_pull_secrets or []), *([hf_token_secret] if hf_token_secret else [])]:
+        problem = dns_subdomain_problem(secret_name)
+        if problem is not None:
+            raise InputError(f"Secret name {shown(secret_name[:80])}: {problem}")
+    return uri
 
 
-def option_problems(option: LlmdOption) -> list[str]:
-    """What in a plan's llm-d option cannot become an LLMInferenceService (a plan file edited by
-    hand): each pool's replicas, GPUs, CPU and memory, its GPU's name, vLLM arguments and env."""
-    problems: list[str] = []
-    for i, pool in enumerate(option.pools):
-        at = f"llmd.options.{option.kind}.pools.{i}"
-        problems += count_problems(
-            at,
-            {k: getattr(pool, k) for k in ("replicas_min", "replicas_target", "replicas_max")},
-            1,
-            MAX_REPLICAS,
-            "replicas",
+@dataclass
+class _TokenAccess:
+    """How the model download gets a gated ``hf://`` repo's token: the Secret it reads (by name)
+    and the ServiceAccount that hands it over, with the objects, Secret needs and notes."""
+
+    secret: str | None = None
+    service_account: str | None = None
+    objects: list[dict[str, Any]] = field(default_factory=list)
+    secrets: list[SecretNeed] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def _token_access(option: LlmdOption, uri: str, name: str, namespace: str, hf_token_secret: str | None) -> _TokenAccess:
+    """The token's Secret and ServiceAccount for an ``hf://`` model (a gated repo's, or the one
+    given); nothing for other storage."""
+    secret = hf_token_secret
+    if option.gated and uri.startswith("hf://") and secret is None:
+        secret = f"{name[:28]}-hf-token"
+    if not (secret and uri.startswith("hf://")):
+        return _TokenAccess()
+    service_account = f"{name}-hf"[:63]
+    return _TokenAccess(
+        secret=secret,
+        service_account=service_account,
+        objects=[
+            {
+                "apiVersion": "v1",
+                "kind": "ServiceAccount",
+                "metadata": {"name": service_account, "namespace": namespace, "labels": dict(_DASHBOARD)},
+                "secrets": [{"name": secret}],
+            }
+        ],
+        secrets=[
+            SecretNeed(
+                name=secret,
+                namespace=namespace,
+                keys=["HF_TOKEN"],
+                purpose=f"the Hugging Face token that downloads {uri} (gated)",
+                labels={"opendatahub.io/dashboard": "true"},
+            )
+        ],
+        notes=[
+            f"{uri} is gated: the Secret {secret} carries HF_TOKEN (an account that accepted the model's licence); "
+            f"the ServiceAccount {service_account} hands it to the model download"
+        ],
+    )
+
+
+def _option_notes(option: LlmdOption) -> list[str]:
+    """What the option needs that is not written: the presets, RDMA, a pipeline-parallel preset."""
+    notes = [
+        f"llm-d option: {option.title} ({option.total_gpus} GPUs, {option.provenance}); the image and the vLLM "
+        "command come from the cluster's LLMInferenceServiceConfig presets (OpenShift AI 3), the gateway from its "
+        "inference gateway"
+    ]
+    if option.kind == "prefill-decode" or any(p.nodes_per_replica > 1 for p in option.pools):
+        notes.append(
+            "KV-cache transfer and expert all-to-all need RDMA between the pods: add your cluster's RDMA device "
+            "resource and secondary network (the KServe samples request rdma/roce_gdr and annotate "
+            "k8s.v1.cni.cncf.io/networks; both are cluster-specific, so neither is written here)"
         )
-        problems += count_problems(
-            at,
-            {"gpus_per_node": pool.gpus_per_node, "nodes_per_replica": pool.nodes_per_replica},
-            1,
-            MAX_GPUS_PER_REPLICA,
-            "GPUs or nodes",
+    if any(p.parallelism.pipeline for p in option.pools):
+        notes.append(
+            "pipeline parallelism over nodes: the KServe release read (2dfbf5b) ships no pipeline-parallel "
+            "LLMInferenceServiceConfig preset; add one of your own to spec.baseRefs before deploying"
         )
-        problems += count_problems(at, {"cpu_request": pool.cpu_request}, 1, MAX_CPU, "CPUs")
-        problems += count_problems(at, {"memory_request_gib": pool.memory_request_gib}, 1, 65_536, "GiB")
-        if pool.replicas_min > pool.replicas_max:
-            problems.append(f"{at}.replicas_min: {pool.replicas_min} is above replicas_max {pool.replicas_max}")
-        if control_problem(pool.gpu) or len(pool.gpu) > 256:
-            problems.append(f"{at}.gpu {shown(pool.gpu[:60])}: a name without control characters")
-        bad = [a for a in pool.vllm_args if control_problem(a)]
-        if bad:
-            problems.append(f"{at}.vllm_args: {shown(bad[0][:60])} holds a control character (a newline, tab …)")
-        secret = secret_arg_problem(pool.vllm_args)
-        if secret is not None:
-            problems.append(f"{at}.vllm_args: {secret}")
-        for key, value in pool.env.items():
-            if not _ENV_NAME.match(key) or control_problem(value):
-                problems.append(
-                    f"{at}.env.{shown(key[:60])}: a variable name of letters, digits and '_', a value "
-                    "without control characters"
-                )
-            elif secret_arg_problem([value]) is not None:
-                problems.append(
-                    f"{at}.env.{key}: the value carries a secret, and a manifest never holds one in plain text; put "
-                    "it in a Secret and take the variable from there (valueFrom secretKeyRef)"
-                )
-    return problems
+    return notes
 
 
 def llmd_manifests(
@@ -263,69 +311,18 @@ def llmd_manifests(
             "this; make the plan again"
         )
     name = name or _name_from(plan.model)
-    uri = storage_uri or option.artifact or plan.artifact
-    if not uri:
-        raise InputError(
-            f"storage_uri: {plan.model} was read from an uploaded config.json, so Navigator does not know where its "
-            "weights are; give hf:// or oci://"
-        )
-    problem = storage_problem(uri)
-    if problem is not None:
-        raise InputError(f"storage_uri {shown(uri[:200])}: {problem}")
-    problem = dns_label_problem(name)
-    if problem is not None:
-        raise InputError(f"name {shown(name[:80])}: {problem}")
-    problem = dns_label_problem(namespace)
-    if problem is not None:
-        raise InputError(f"namespace {shown(namespace[:80])}: {problem}")
-    if len(image_pull_secrets or []) > MAX_NAME_LIST:
-        raise InputError(f"image_pull_secrets: at most {MAX_NAME_LIST}")
-    for secret_name in [*(image_pull_secrets or []), *([hf_token_secret] if hf_token_secret else [])]:
-        problem = dns_subdomain_problem(secret_name)
-        if problem is not None:
-            raise InputError(f"Secret name {shown(secret_name[:80])}: {problem}")
+    uri = _check_names(
+        plan, storage_uri or option.artifact or plan.artifact, name, namespace, hf_token_secret, image_pull_secrets
+    )
     gpu = option.pools[0].gpu
     provider = provider_for(gpu, catalog)
     selector, tolerations, notes = _placement(inventory, gpu, None, None, provider)
-    secrets: list[SecretNeed] = []
     objects: list[dict[str, Any]] = []
     if create_namespace:
-        objects.append(
-            {
-                "apiVersion": "v1",
-                "kind": "Namespace",
-                "metadata": namespace_object_meta(namespace),
-            }
-        )
-    service_account = None
-    secret = hf_token_secret
-    if option.gated and uri.startswith("hf://") and secret is None:
-        secret = f"{name[:28]}-hf-token"
-    if secret and uri.startswith("hf://"):
-        service_account = f"{name}-hf"[:63]
-        objects.append(
-            {
-                "apiVersion": "v1",
-                "kind": "ServiceAccount",
-                "metadata": {"name": service_account, "namespace": namespace, "labels": dict(_DASHBOARD)},
-                "secrets": [{"name": secret}],
-            }
-        )
-        secrets.append(
-            SecretNeed(
-                name=secret,
-                namespace=namespace,
-                keys=["HF_TOKEN"],
-                purpose=f"the Hugging Face token that downloads {uri} (gated)",
-                labels={"opendatahub.io/dashboard": "true"},
-            )
-        )
-        notes.append(
-            f"{uri} is gated: the Secret {secret} carries HF_TOKEN (an account that accepted the model's licence); "
-            f"the ServiceAccount {service_account} hands it to the model download"
-        )
-    else:
-        secret = None
+        objects.append({"apiVersion": "v1", "kind": "Namespace", "metadata": namespace_object_meta(namespace)})
+    token = _token_access(option, uri, name, namespace, hf_token_secret)
+    objects += token.objects
+    notes += token.notes
     objects.append(
         llm_inference_service(
             option,
@@ -333,31 +330,16 @@ def llmd_manifests(
             namespace=namespace,
             model_uri=uri,
             gpu_resource=GPU_RESOURCE[provider],
-            hf_secret=secret,
-            service_account=service_account,
+            hf_secret=token.secret,
+            service_account=token.service_account,
             node_selector=selector,
             tolerations=tolerations,
             image_pull_secrets=image_pull_secrets,
             display_name=f"{plan.model} with llm-d ({option.title})",
         )
     )
-    notes.append(
-        f"llm-d option: {option.title} ({option.total_gpus} GPUs, {option.provenance}); the image and the vLLM "
-        "command come from the cluster's LLMInferenceServiceConfig presets (OpenShift AI 3), the gateway from its "
-        "inference gateway"
-    )
-    if option.kind == "prefill-decode" or any(p.nodes_per_replica > 1 for p in option.pools):
-        notes.append(
-            "KV-cache transfer and expert all-to-all need RDMA between the pods: add your cluster's RDMA device "
-            "resource and secondary network (the KServe samples request rdma/roce_gdr and annotate "
-            "k8s.v1.cni.cncf.io/networks; both are cluster-specific, so neither is written here)"
-        )
-    if any(p.parallelism.pipeline for p in option.pools):
-        notes.append(
-            "pipeline parallelism over nodes: the KServe release read (2dfbf5b) ships no pipeline-parallel "
-            "LLMInferenceServiceConfig preset; add one of your own to spec.baseRefs before deploying"
-        )
-    return objects, notes, secrets
+    notes += _option_notes(option)
+    return objects, notes, token.secrets
 
 
 def namespace_object_meta(namespace: str) -> dict[str, Any]:
@@ -368,38 +350,3 @@ def namespace_object_meta(namespace: str) -> dict[str, Any]:
         "annotations": {"openshift.io/display-name": namespace},
     }
     return meta
-
-
-def llm_inference_service_rules(obj: dict[str, Any]) -> list[str]:
-    """The webhook rules the CRD schema does not express (opendatahub-io/kserve @ 2dfbf5b,
-    pkg/controller/llmisvc/validation/llminferenceservice_validator.go
-    ``validateWorkloadParallelism``), for the main workload and ``spec.prefill``; and the GPU
-    count of a pod against its parallelism, which vLLM checks when it starts."""
-    errors: list[str] = []
-    spec = obj.get("spec") or {}
-    for base, workload in (("spec", spec), ("spec.prefill", spec.get("prefill"))):
-        if not isinstance(workload, dict):
-            continue
-        par = workload.get("parallelism")
-        worker = workload.get("worker")
-        if worker is not None and not isinstance(par, dict):
-            errors.append(f"{base}.worker: a worker needs parallelism with data or pipeline parallelism")
-            continue
-        if not isinstance(par, dict):
-            continue
-        data_parallel = bool(par.get("data")) or bool(par.get("dataLocal"))
-        pipeline = bool(par.get("pipeline"))
-        if worker is not None and not (data_parallel or pipeline):
-            errors.append(f"{base}.worker: a worker needs parallelism with data or pipeline parallelism")
-        if data_parallel and pipeline:
-            errors.append(f"{base}.parallelism: pipeline and data parallelism cannot both be set")
-        if ("data" in par) != ("dataLocal" in par):
-            missing = "dataLocal" if "data" in par else "data"
-            errors.append(f"{base}.parallelism.{missing}: data and dataLocal are set together")
-        for key in ("pipeline", "data", "dataLocal"):
-            if key in par and isinstance(par[key], int) and par[key] <= 0:
-                errors.append(f"{base}.parallelism.{key}: must be greater than 0")
-        data, local = par.get("data"), par.get("dataLocal")
-        if isinstance(data, int) and isinstance(local, int) and local > 0 and data % local:
-            errors.append(f"{base}.parallelism.data: {data} is not a whole number of nodes of {local} ranks")
-    return errors

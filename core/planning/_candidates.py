@@ -187,62 +187,63 @@ def unmet_targets(targets: Iterable[Target], *, otherwise: str) -> list[str]:
     return missed or [otherwise]
 
 
-def outcome(arch: ModelArchitecture, gpu: GpuSpec, tp: int, variant: Variant, req: PlanRequest) -> Outcome | Rejected:
-    """Size and count one candidate: the part of :func:`evaluate` a ranking needs."""
-    t, slo, cons = req.traffic, req.slo, req.constraints
-    served = variant.served
-    sized, max_len = _sized(arch, gpu, tp, variant, req)
-    if isinstance(sized, Rejected):
-        return sized
-    mem, curve, eff = sized[0], sized[1], sized[2]
-    limit, kv_slots = _slot_limit(variant, mem, req)
-    levels = grid(limit)
-    ttft_target = (slo.p95_ttft_ms or math.inf) / 1000
-    # Weigh the largest batch that meets the latency targets against two smaller ones by the
-    # replicas each needs.
-    ok_points = meeting_points(curve, limit, slo)
-    cv2 = service_cv2(t.output_tokens, t.output_p95)
-    violations: list[str] = []
+def _best_batch(ok_points: list[Point], rps: float, ttft_target: float, cv2: float) -> tuple[int, Point] | None:
+    """Of the batch sizes that meet the latency targets, the one needing the fewest replicas at
+    ``rps`` with the p95 queueing wait inside what is left of the TTFT budget (ties: the larger)."""
     best: tuple[int, Point] | None = None
     for p in reversed(ok_points):
-        if best is not None and math.ceil(t.rps * p.e2e50 / p.concurrency) >= best[0]:
+        if best is not None and math.ceil(rps * p.e2e50 / p.concurrency) >= best[0]:
             continue  # even with no queueing this batch size needs as many replicas
         budget = ttft_target - p.ttft95 if math.isfinite(ttft_target) else p.e2e50
-        r = slots_needed(t.rps, p.e2e50, p.concurrency, budget, cv2=cv2)
+        r = slots_needed(rps, p.e2e50, p.concurrency, budget, cv2=cv2)
         if r is not None and (best is None or r < best[0]):
             best = (r, p)
-    if best is None:
-        first = curve.at(levels[0])
-        violations += unmet_targets(
-            [
-                (
-                    slo.p95_ttft_ms,
-                    first.ttft95,
-                    lambda target, ms: (
-                        f"p95 TTFT target {target:.0f} ms is below one request's prefill of "
-                        f"{t.input_p95:,} tokens on {tp}×{gpu.name} ({ms:.0f} ms)"
-                    ),
+    return best
+
+
+def _missed_targets(first: Point, gpu: GpuSpec, tp: int, req: PlanRequest) -> list[str]:
+    """Why no batch size meets the targets, from one request at a time (``first``)."""
+    t, slo = req.traffic, req.slo
+    return unmet_targets(
+        [
+            (
+                slo.p95_ttft_ms,
+                first.ttft95,
+                lambda target, ms: (
+                    f"p95 TTFT target {target:.0f} ms is below one request's prefill of "
+                    f"{t.input_p95:,} tokens on {tp}×{gpu.name} ({ms:.0f} ms)"
                 ),
-                (
-                    slo.p95_tpot_ms,
-                    first.tpot95,
-                    lambda target, ms: (
-                        f"p95 TPOT target {target:.1f} ms is below a single stream's {ms:.1f} ms on {tp}×{gpu.name}"
-                    ),
+            ),
+            (
+                slo.p95_tpot_ms,
+                first.tpot95,
+                lambda target, ms: (
+                    f"p95 TPOT target {target:.1f} ms is below a single stream's {ms:.1f} ms on {tp}×{gpu.name}"
                 ),
-                (
-                    slo.p95_e2e_ms,
-                    first.e2e95,
-                    lambda target, ms: f"p95 end-to-end target {target:.0f} ms is below one request's {ms:.0f} ms",
-                ),
-            ],
-            otherwise="the queueing wait cannot fit in the TTFT budget at any replica count",
-        )
-        # Best effort: the largest batch, sized for the load alone.
-        chosen = curve.at(levels[-1])
-        r_avg = slots_needed(t.rps, chosen.e2e50, chosen.concurrency, math.inf, cv2=cv2) or 1
-    else:
-        r_avg, chosen = best
+            ),
+            (
+                slo.p95_e2e_ms,
+                first.e2e95,
+                lambda target, ms: f"p95 end-to-end target {target:.0f} ms is below one request's {ms:.0f} ms",
+            ),
+        ],
+        otherwise="the queueing wait cannot fit in the TTFT budget at any replica count",
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Replicas:
+    """Replica counts of a candidate: the floor, the target for the traffic pattern, the ceiling."""
+
+    least: int
+    target: int
+    most: int
+
+
+def _replica_counts(req: PlanRequest, chosen: Point, r_avg: int, ttft_target: float, cv2: float) -> _Replicas:
+    """Replicas for the average and the peak rate at the chosen batch size, with the spare and
+    availability floor, and the target the traffic pattern asks for."""
+    t = req.traffic
     budget = ttft_target - chosen.ttft95 if math.isfinite(ttft_target) else chosen.e2e50
     r_peak = slots_needed(t.peak, chosen.e2e50, chosen.concurrency, budget, cv2=cv2) or r_avg
     r_peak = max(r_peak, r_avg)
@@ -255,23 +256,56 @@ def outcome(arch: ModelArchitecture, gpu: GpuSpec, tp: int, variant: Variant, re
         "variable": math.ceil((r_avg + r_peak) / 2),
     }[t.pattern]
     target = max(target, r_min)
-    r_max = max(target, r_peak + spare)
-    total_gpus = target * tp
-    servers = target * chosen.concurrency
-    wait50, wait95 = wait_quantiles(servers, t.rps, chosen.e2e50, (0.50, 0.95), cv2)
-    price, price_src = price_for(gpu, cons.price_overrides)
-    monthly = price * total_gpus * HOURS_PER_MONTH if price is not None else None
-    if cons.max_replicas is not None and target > cons.max_replicas:
-        violations.append(f"needs {target} replicas; at most {cons.max_replicas} allowed")
+    return _Replicas(r_min, target, max(target, r_peak + spare))
+
+
+def _limit_violations(req: PlanRequest, replicas: int, total_gpus: int, monthly: float | None) -> list[str]:
+    """The plan's limits the candidate breaks: replicas, GPUs, monthly budget."""
+    cons = req.constraints
+    out: list[str] = []
+    if cons.max_replicas is not None and replicas > cons.max_replicas:
+        out.append(f"needs {replicas} replicas; at most {cons.max_replicas} allowed")
     if cons.max_gpus is not None and total_gpus > cons.max_gpus:
-        violations.append(f"needs {total_gpus} GPUs; at most {cons.max_gpus} allowed")
+        out.append(f"needs {total_gpus} GPUs; at most {cons.max_gpus} allowed")
     if cons.monthly_budget_usd is not None and monthly is not None and monthly > cons.monthly_budget_usd:
-        violations.append(f"costs ${monthly:,.0f}/month; the budget is ${cons.monthly_budget_usd:,.0f}")
+        out.append(f"costs ${monthly:,.0f}/month; the budget is ${cons.monthly_budget_usd:,.0f}")
     elif cons.monthly_budget_usd is not None and monthly is None:  # no price: the budget cannot be checked
-        violations.append(
+        out.append(
             f"has no price, so the ${cons.monthly_budget_usd:,.0f}/month budget cannot be checked; give its price "
             "(a price override) to weigh it"
         )
+    return out
+
+
+def outcome(arch: ModelArchitecture, gpu: GpuSpec, tp: int, variant: Variant, req: PlanRequest) -> Outcome | Rejected:
+    """Size and count one candidate: the part of :func:`evaluate` a ranking needs."""
+    t = req.traffic
+    served = variant.served
+    sized, max_len = _sized(arch, gpu, tp, variant, req)
+    if isinstance(sized, Rejected):
+        return sized
+    mem, curve, eff = sized[0], sized[1], sized[2]
+    limit, kv_slots = _slot_limit(variant, mem, req)
+    levels = grid(limit)
+    ttft_target = (req.slo.p95_ttft_ms or math.inf) / 1000
+    cv2 = service_cv2(t.output_tokens, t.output_p95)
+    # Weigh the largest batch that meets the latency targets against two smaller ones by the
+    # replicas each needs.
+    best = _best_batch(meeting_points(curve, limit, req.slo), t.rps, ttft_target, cv2)
+    violations: list[str] = []
+    if best is None:
+        violations += _missed_targets(curve.at(levels[0]), gpu, tp, req)
+        # Best effort: the largest batch, sized for the load alone.
+        chosen = curve.at(levels[-1])
+        r_avg = slots_needed(t.rps, chosen.e2e50, chosen.concurrency, math.inf, cv2=cv2) or 1
+    else:
+        r_avg, chosen = best
+    replicas = _replica_counts(req, chosen, r_avg, ttft_target, cv2)
+    total_gpus = replicas.target * tp
+    wait50, wait95 = wait_quantiles(replicas.target * chosen.concurrency, t.rps, chosen.e2e50, (0.50, 0.95), cv2)
+    price, price_src = price_for(gpu, req.constraints.price_overrides)
+    monthly = price * total_gpus * HOURS_PER_MONTH if price is not None else None
+    violations += _limit_violations(req, replicas.target, total_gpus, monthly)
     floors = curve.floors(chosen.concurrency)
     cls = model_class(served)
     return Outcome(
@@ -287,9 +321,9 @@ def outcome(arch: ModelArchitecture, gpu: GpuSpec, tp: int, variant: Variant, re
         chosen=chosen,
         wait50=wait50,
         wait95=wait95,
-        replicas_min=r_min,
-        replicas_target=target,
-        replicas_max=r_max,
+        replicas_min=replicas.least,
+        replicas_target=replicas.target,
+        replicas_max=replicas.most,
         price=price,
         price_source=price_src,
         monthly=monthly,

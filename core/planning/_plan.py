@@ -224,14 +224,9 @@ def build_plan(request: PlanRequest, *, catalog: Catalog | None = None) -> Capac
             raise InputError("model requirements: no catalog model matches; relax family, size, context or license")
         arch = resolve_model(picks[0].name, catalog=cat)
     plan = plan_for_architecture(req, arch, catalog=cat)
-    c = plan.chosen
-    _log.info(
-        "plan %s for %s at %g requests/s: %s",
-        plan.id,
-        plan.model,
-        req.traffic.rps,
-        f"{c.replicas_target}×{c.gpus_per_replica}×{c.gpu} {c.precision}" if c is not None else "nothing runs it",
-    )
+    c, rps = plan.chosen, req.traffic.rps
+    picked = f"{c.replicas_target}×{c.gpus_per_replica}×{c.gpu} {c.precision}" if c else "nothing runs it"
+    _log.info("plan %s for %s at %g requests/s: %s", plan.id, plan.model, rps, picked)
     return plan
 
 

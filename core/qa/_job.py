@@ -16,6 +16,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from kubernetes import client
@@ -27,6 +28,7 @@ from core.errors import ClusterError, ClusterPermissionError
 from core.qa._model import DEFAULT_TEST_IMAGE, PULL_SECRET_ENV, WORKDIR, QaCode, QaRequest, QaResult
 from core.qa._outcome import RunRecorder
 from core.qa._podman import precheck, redactor_for, suite_args
+from core.qa._watch import Listing, Until, watch_objects
 from core.yamlio import read_bounded
 
 JUNIT_BEGIN = "<<<NAVIGATOR-JUNIT"
@@ -140,6 +142,39 @@ def _exit_code(pod: dict[str, Any]) -> int | None:
     return None
 
 
+Outcome = tuple[QaCode, str]
+"""A run that ended before its tests did: the result code and its detail."""
+
+
+@dataclass
+class _Run:
+    """One run's recorder and the JUnit block read back from its log (kept apart from the log)."""
+
+    rec: RunRecorder
+    junit_lines: list[str] = field(default_factory=list)
+    in_junit: bool = False
+
+    def emit(self, raw: str) -> None:
+        """A log line: to the recorder, or to the JUnit block between the markers."""
+        marker = raw.strip()
+        if marker == JUNIT_BEGIN:
+            self.in_junit = True
+        elif marker == JUNIT_END:
+            self.in_junit = False
+        elif self.in_junit:
+            self.junit_lines.append(raw)
+        else:
+            self.rec.emit(raw)
+
+    def junit(self) -> str | None:
+        """The JUnit report read back from the log, if any."""
+        return "\n".join(self.junit_lines).strip() or None
+
+    def result(self, code: QaCode | None, detail: str, exit_code: int | None = None) -> QaResult:
+        """The run's result with what it has read so far."""
+        return self.rec.result(code, detail, exit_code, self.junit())
+
+
 def run_job(
     conn: Connection,
     req: QaRequest,
@@ -147,127 +182,137 @@ def run_job(
     on_line: Callable[[str], None] | None = None,
     cancel: threading.Event | None = None,
     run_id: str | None = None,
-    poll_s: float = 2.0,
 ) -> QaResult:
     """Create the Job, stream its pod's log, read the JUnit back, clean up; always a result."""
-    rec = RunRecorder(req, "cluster", redactor_for(req), run_id=run_id, on_line=on_line)
-    run_id = rec.run_id
-    junit_lines: list[str] = []
-    in_junit = False
-
-    def emit(raw: str) -> None:  # the JUnit block between the markers is kept apart from the log
-        nonlocal in_junit
-        marker = raw.strip()
-        if marker == JUNIT_BEGIN:
-            in_junit = True
-        elif marker == JUNIT_END:
-            in_junit = False
-        elif in_junit:
-            junit_lines.append(raw)
-        else:
-            rec.emit(raw)
-
-    def result(code: QaCode | None, detail: str, exit_code: int | None = None) -> QaResult:
-        return rec.result(code, detail, exit_code, "\n".join(junit_lines).strip() or None)
-
+    run = _Run(RunRecorder(req, "cluster", redactor_for(req), run_id=run_id, on_line=on_line))
+    run_id = run.rec.run_id
     problem = precheck(req, need_podman=False)
     if problem:
-        return result(*problem)
+        return run.result(*problem)
     objects = job_objects(req, run_id)
-    if conn.policy is not None:  # acting for a signed-in user: refuse before anything is made
-        try:
-            if req.runtime_image:
-                conn.policy.check_images(conn, [req.runtime_image])
-            for obj in objects:  # what the server-side apply below needs: create and patch
-                _, path, _ = object_paths(obj)
-                conn.policy.before(conn, "PATCH", path, None, obj, content_type=APPLY_PATCH)
-        except ClusterPermissionError as exc:
-            return result("FORBIDDEN", str(exc))
-        except ClusterError as exc:
-            return result("INTERNAL", str(exc))
+    refused = _refused(conn, req, objects)
+    if refused is not None:
+        return run.result(*refused)
     try:
         created = apply_objects(conn, objects, dry_run=False)
         failed = next((r for r in created if r.action == "failed"), None)
         if failed is not None:
-            return result("INTERNAL", f"{failed.kind} {failed.name}: {failed.message}")
-        emit(f"job {objects[2]['metadata']['name']} created in {req.namespace}")
-        deadline = time.monotonic() + req.timeout_s
-        pod: dict[str, Any] | None = None
-        while True:  # wait for the pod to start (or fail to)
-            if cancel is not None and cancel.is_set():
-                return result("CANCELLED", "cancelled by the user")
-            if time.monotonic() > deadline:
-                return result("TIMEOUT", f"no test pod ran within {req.timeout_s:.0f} s")
-            pods = _pods(conn, req.namespace, run_id)
-            pod = pods[0] if pods else None
-            if pod is not None:
-                state = pod_state(conn, pod, req.namespace)
-                pulling = [w for w in state.waiting if "ImagePull" in w or "ErrImage" in w]
-                if pulling:
-                    return result("IMAGE_PULL_FAILED", f"the test image cannot be pulled: {pulling[0]}")
-                if state.phase in ("Running", "Succeeded", "Failed"):
-                    break
-            time.sleep(poll_s)
-        name = pod["metadata"]["name"]
-        if conn.policy is not None:  # the typed log call bypasses request(): review it here
-            conn.policy.before(conn, "GET", f"/api/v1/namespaces/{req.namespace}/pods/{name}/log", None, None)
-        # Unparsed (``_preload_content=False``): a urllib3 response to read as the pod writes.
-        stream: Any = call(
-            conn,
-            "get",
-            f"pods/log in namespace {req.namespace}",
-            client.CoreV1Api(conn.api).read_namespaced_pod_log,
-            name,
-            req.namespace,
-            follow=True,
-            _preload_content=False,
-            _request_timeout=(5, req.timeout_s),
-        )
-        chunks: queue.Queue[bytes | None] = queue.Queue()
-
-        def pump() -> None:  # reads on its own thread so cancel and the deadline stay responsive
-            try:
-                while chunk := stream.read1(8192):  # whatever has arrived, not a full block
-                    chunks.put(chunk)
-            except Exception:  # the connection closes when the pod is deleted on cancel
-                pass
-            chunks.put(None)
-
-        threading.Thread(target=pump, daemon=True).start()
-        try:
-            buffer = ""
-            while True:
-                if cancel is not None and cancel.is_set():
-                    return result("CANCELLED", "cancelled by the user")
-                if time.monotonic() > deadline:
-                    return result("TIMEOUT", f"stopped after {req.timeout_s:.0f} s")
-                try:
-                    chunk = chunks.get(timeout=0.2)
-                except queue.Empty:
-                    continue
-                if chunk is None:
-                    break
-                buffer += chunk.decode("utf-8", errors="replace")
-                *complete, buffer = buffer.split("\n")
-                for line in complete:
-                    emit(line)
-            if buffer:
-                emit(buffer)
-        finally:
-            with contextlib.suppress(RuntimeError):  # already released when the log ended
-                stream.shutdown()  # unblocks the reader thread at once (urllib3 ≥ 2.3)
-            stream.release_conn()
-        exit_code = None
-        while exit_code is None and time.monotonic() < deadline:
-            pods = _pods(conn, req.namespace, run_id)
-            exit_code = _exit_code(pods[0]) if pods else None
-            if exit_code is None:
-                time.sleep(poll_s)
-        return rec.finish(exit_code, "\n".join(junit_lines).strip() or None)
+            return run.result("INTERNAL", f"{failed.kind} {failed.name}: {failed.message}")
+        run.emit(f"job {objects[2]['metadata']['name']} created in {req.namespace}")
+        until = Until(time.monotonic() + req.timeout_s, cancel)
+        pod = _wait_for_pod(conn, req, run_id, until)
+        if not isinstance(pod, str):
+            return run.result(*pod)
+        stopped = _follow_log(conn, req, pod, run, until)
+        if stopped is not None:
+            return run.result(*stopped)
+        exit_code = _wait_for_exit(conn, req, pod, until)
+        if exit_code is None and until.cancelled():
+            return run.result("CANCELLED", "cancelled by the user")
+        return run.rec.finish(exit_code, run.junit())
     except ClusterError as exc:
-        return result("INTERNAL", str(exc))
+        return run.result("INTERNAL", str(exc))
     finally:
         _cleanup(conn, objects, run_id)
+
+
+def _refused(conn: Connection, req: QaRequest, objects: list[dict[str, Any]]) -> Outcome | None:
+    """Acting for a signed-in user: whether they may run these images and create and patch these
+    objects (what the server-side apply needs), checked before anything is made."""
+    if conn.policy is None:
+        return None
+    try:
+        if req.runtime_image:
+            conn.policy.check_images(conn, [req.runtime_image])
+        for obj in objects:
+            _, path, _ = object_paths(obj)
+            conn.policy.before(conn, "PATCH", path, None, obj, content_type=APPLY_PATCH)
+    except ClusterPermissionError as exc:
+        return "FORBIDDEN", str(exc)
+    except ClusterError as exc:
+        return "INTERNAL", str(exc)
+    return None
+
+
+def _wait_for_pod(conn: Connection, req: QaRequest, run_id: str, until: Until) -> str | Outcome:
+    """The name of the run's pod once it runs (or has already finished), watching the Job's
+    pods; why not when its image cannot be pulled, the run is cancelled or the time is up."""
+    pods = Listing.pods(req.namespace, label_selector=f"navigator.io/qa-run={run_id}")
+    for pod in watch_objects(conn, pods, until):
+        state = pod_state(conn, pod, req.namespace)
+        pulling = [w for w in state.waiting if "ImagePull" in w or "ErrImage" in w]
+        if pulling:
+            return "IMAGE_PULL_FAILED", f"the test image cannot be pulled: {pulling[0]}"
+        if state.phase in ("Running", "Succeeded", "Failed"):
+            return state.name
+    if until.cancelled():
+        return "CANCELLED", "cancelled by the user"
+    return "TIMEOUT", f"no test pod ran within {req.timeout_s:.0f} s"
+
+
+def _follow_log(conn: Connection, req: QaRequest, name: str, run: _Run, until: Until) -> Outcome | None:
+    """Stream the pod's log into ``run`` line by line until it ends; why it stopped early when
+    the run is cancelled or the time is up."""
+    if conn.policy is not None:  # the typed log call bypasses request(): review it here
+        conn.policy.before(conn, "GET", f"/api/v1/namespaces/{req.namespace}/pods/{name}/log", None, None)
+    # Unparsed (``_preload_content=False``): a urllib3 response to read as the pod writes.
+    stream: Any = call(
+        conn,
+        "get",
+        f"pods/log in namespace {req.namespace}",
+        client.CoreV1Api(conn.api).read_namespaced_pod_log,
+        name,
+        req.namespace,
+        follow=True,
+        _preload_content=False,
+        _request_timeout=(5, req.timeout_s),
+    )
+    chunks: queue.Queue[bytes | None] = queue.Queue()
+
+    def pump() -> None:  # reads on its own thread so cancel and the deadline stay responsive
+        try:
+            while chunk := stream.read1(8192):  # whatever has arrived, not a full block
+                chunks.put(chunk)
+        except Exception:  # the connection closes when the pod is deleted on cancel
+            pass
+        chunks.put(None)
+
+    threading.Thread(target=pump, daemon=True).start()
+    try:
+        buffer = ""
+        while True:
+            if until.cancelled():
+                return "CANCELLED", "cancelled by the user"
+            if until.left_s() < 0:
+                return "TIMEOUT", f"stopped after {req.timeout_s:.0f} s"
+            try:
+                chunk = chunks.get(timeout=0.2)
+            except queue.Empty:
+                continue
+            if chunk is None:
+                break
+            buffer += chunk.decode("utf-8", errors="replace")
+            *complete, buffer = buffer.split("\n")
+            for line in complete:
+                run.emit(line)
+        if buffer:
+            run.emit(buffer)
+        return None
+    finally:
+        with contextlib.suppress(RuntimeError):  # already released when the log ended
+            stream.shutdown()  # unblocks the reader thread at once (urllib3 ≥ 2.3)
+        stream.release_conn()
+
+
+def _wait_for_exit(conn: Connection, req: QaRequest, name: str, until: Until) -> int | None:
+    """The test container's exit code, watching the pod until it has one; None when the run
+    is cancelled or the time is up first."""
+    pod = Listing.pods(req.namespace, field_selector=f"metadata.name={name}")
+    for seen in watch_objects(conn, pod, until):
+        exit_code = _exit_code(seen)
+        if exit_code is not None:
+            return exit_code
+    return None
 
 
 def _cleanup(conn: Connection, objects: list[dict[str, Any]], run_id: str) -> None:

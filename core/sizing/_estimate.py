@@ -179,6 +179,155 @@ def kv_capacity(layout: KvLayout, available_gib: float, flags: ResolvedFlags, *,
     )
 
 
+@dataclass(frozen=True)
+class _Budget:
+    """One GPU's memory as vLLM accounts for it at start-up, in GiB."""
+
+    total: float
+    """CUDA-visible memory."""
+    budget: float
+    """``--gpu-memory-utilization`` × total."""
+    weights: float
+    activation: float
+    """The profiling run's activation peak."""
+    non_torch: float
+    graphs: float
+    """The CUDA-graph pool, whether or not this vLLM subtracts it."""
+    graphs_counted: float
+    """The part of the CUDA-graph pool subtracted from the budget."""
+    available: float
+    """What is left for the KV cache."""
+
+
+def _gpu_and_total(
+    arch: ModelArchitecture, gpu: GpuSpec | str, flags: ServingFlags, gpu_memory_gib: float | None
+) -> tuple[str, float]:
+    """The GPU's name and CUDA-visible memory (GiB), after vLLM's parallelism checks."""
+    check_parallelism(arch, flags.tensor_parallel_size)
+    if not isinstance(gpu, str) and gpu.mig_profile and flags.tensor_parallel_size * flags.pipeline_parallel_size > 1:
+        raise InputError(
+            f"--tensor-parallel-size {flags.tensor_parallel_size}: {gpu.name} is a MIG slice, and slices cannot be "
+            "joined for tensor or pipeline parallelism (no peer-to-peer link between them); use 1, a larger "
+            f"profile or whole {gpu.mig_parent} GPUs"
+        )
+    if isinstance(gpu, str):
+        if gpu_memory_gib is None:
+            raise InputError(f"GPU {gpu!r}: give its memory (GiB) when it is not a catalog GPU")
+        return gpu, gpu_memory_gib
+    return gpu.name, gpu_memory_gib or visible_memory_gib(gpu)
+
+
+def _memory_budget(arch: ModelArchitecture, rf: ResolvedFlags, flags: ServingFlags, total: float) -> _Budget:
+    """Weights, activation peak, non-torch and CUDA-graph memory, and what is left for the KV cache."""
+    budget = total * rf.gpu_memory_utilization
+    weights = weight_bytes(arch, rf).total / GIB
+    activation = activation_bytes(arch, rf, engine_v1=flags.engine_v1, version=flags.version) / GIB
+    non_torch = non_torch_bytes(rf, engine_v1=flags.engine_v1) / GIB
+    graphs = cudagraph_bytes(arch, rf) / GIB
+    graphs_counted = graphs if flags.profiles_cuda_graphs else 0.0
+    available = budget - weights - activation - non_torch - graphs_counted
+    return _Budget(total, budget, weights, activation, non_torch, graphs, graphs_counted, available)
+
+
+def _capacity(
+    arch: ModelArchitecture, layout: KvLayout, rf: ResolvedFlags, available: float, notes: list[str]
+) -> KvCapacity:
+    """What the KV-cache memory holds; an encoder-only model keeps none (noted in ``notes``)."""
+    if arch.encoder_only:
+        # A bidirectional encoder (embeddings, rerankers) attends within one request at a time:
+        # vLLM allocates no KV cache, so concurrency is bounded by max_num_seqs alone.
+        cap = min(arch.max_context or rf.max_model_len, rf.max_model_len)
+        notes.append("encoder-only (pooling) model: vLLM keeps no KV cache; concurrency is --max-num-seqs")
+        return KvCapacity(pool_blocks=0, blocks=0, tokens=0, concurrency=float(rf.max_num_seqs), max_len=cap)
+    return kv_capacity(layout, available, rf, cap=arch.max_context or rf.max_model_len)
+
+
+def _setting_failures(
+    arch: ModelArchitecture, rf: ResolvedFlags, mem: _Budget, free_memory_gib: float | None
+) -> list[FitFailure]:
+    """What vLLM refuses before it loads anything: a max_model_len above the model's, less free
+    memory than the budget."""
+    failures: list[FitFailure] = []
+    if arch.max_context and rf.max_model_len > arch.max_context:
+        failures.append(
+            FitFailure(
+                code="MAX_MODEL_LEN_ABOVE_MODEL",
+                message=f"--max-model-len {rf.max_model_len:,} is above the model's maximum context of "
+                f"{arch.max_context:,} tokens (the max position embeddings of its config.json); vLLM rejects it.",
+            )
+        )
+    if free_memory_gib is not None and free_memory_gib < mem.budget:
+        failures.append(
+            FitFailure(
+                code="FREE_MEMORY_BELOW_BUDGET",
+                message=f"free memory on the GPU at start-up ({free_memory_gib:.2f}/{mem.total:.2f} GiB) is less "
+                f"than --gpu-memory-utilization × total ({mem.budget:.2f} GiB): another process uses the GPU; "
+                "lower --gpu-memory-utilization or free the GPU.",
+            )
+        )
+    return failures
+
+
+def _loading_failure(
+    arch: ModelArchitecture, rf: ResolvedFlags, flags: ServingFlags, mem: _Budget
+) -> FitFailure | None:
+    """Out of memory while loading or profiling: the weights (the 16-bit checkpoint, for online
+    quantization) or weights plus the activation peak exceed the GPU."""
+    online = arch.quantization is not None and arch.quantization.online and arch.quantization.method != "bitsandbytes"
+    loading = weight_bytes(arch.model_copy(update={"quantization": None}), rf).total / GIB if online else mem.weights
+    total = mem.total
+    if online and loading > total:
+        return FitFailure(
+            code="WEIGHTS_EXCEED_MEMORY",
+            message=f"{flags.quantization or 'online'} quantization happens after loading: vLLM first loads the "
+            f"16-bit checkpoint ({loading:.2f} GiB per GPU) into the GPU's {total:.2f} GiB — CUDA out of memory "
+            "while loading. Use a checkpoint already quantized (its repo or model-car) or more GPUs.",
+        )
+    if mem.weights > total:
+        return FitFailure(
+            code="WEIGHTS_EXCEED_MEMORY",
+            message=f"weights need {mem.weights:.2f} GiB per GPU but the GPU has {total:.2f} GiB: CUDA out "
+            "of memory while loading. Use more GPUs (tensor parallelism) or a quantized checkpoint.",
+        )
+    if mem.weights + mem.activation + mem.non_torch > total:
+        return FitFailure(
+            code="PROFILING_OOM",
+            message=f"weights ({mem.weights:.2f} GiB) plus the profiling activation peak ({mem.activation:.2f} GiB) "
+            f"exceed the GPU's {total:.2f} GiB: CUDA out of memory during profiling.",
+        )
+    return None
+
+
+def _kv_failure(
+    arch: ModelArchitecture, rf: ResolvedFlags, mem: _Budget, layout: KvLayout, capacity: KvCapacity
+) -> FitFailure | None:
+    """No memory left for the KV cache, or too little for one request of max_model_len."""
+    if arch.encoder_only:
+        return None
+    if mem.available <= 0:
+        return FitFailure(
+            code="NO_KV_MEMORY",
+            message=f"no memory left for the KV cache ({mem.available:.2f} GiB after weights {mem.weights:.2f}, "
+            f"activation {mem.activation:.2f}, non-torch {mem.non_torch:.2f} of a {mem.budget:.2f} GiB budget): "
+            "vLLM stops with 'No available memory for the cache blocks'.",
+        )
+    tokens, fits_len = capacity.tokens, capacity.max_len
+    if capacity.concurrency < 1:
+        windowed = (
+            f" (more than {tokens:,}: its sliding-window layers keep only the last {layout.window:,} tokens, so "
+            "only its full-attention layers grow with the context)"
+            if layout.window_groups and layout.window and fits_len > tokens
+            else ""
+        )
+        return FitFailure(
+            code="MAX_MODEL_LEN_EXCEEDS_KV",
+            message=f"the model's max seq len ({rf.max_model_len:,}) is larger than the maximum number of "
+            f"tokens that can be stored in KV cache ({tokens:,}); the largest that fits is {fits_len:,}"
+            f"{windowed}.",
+        )
+    return None
+
+
 def estimate_memory(
     arch: ModelArchitecture,
     gpu: GpuSpec | str,
@@ -193,133 +342,42 @@ def estimate_memory(
     total (e.g. from a node label); ``free_memory_gib`` is what is free when vLLM starts
     (defaults to all of it).
     """
-    check_parallelism(arch, flags.tensor_parallel_size)
-    if not isinstance(gpu, str) and gpu.mig_profile and flags.tensor_parallel_size * flags.pipeline_parallel_size > 1:
-        raise InputError(
-            f"--tensor-parallel-size {flags.tensor_parallel_size}: {gpu.name} is a MIG slice, and slices cannot be "
-            "joined for tensor or pipeline parallelism (no peer-to-peer link between them); use 1, a larger "
-            f"profile or whole {gpu.mig_parent} GPUs"
-        )
-    if isinstance(gpu, str):
-        if gpu_memory_gib is None:
-            raise InputError(f"GPU {gpu!r}: give its memory (GiB) when it is not a catalog GPU")
-        gpu_name, total = gpu, gpu_memory_gib
-    else:
-        gpu_name, total = gpu.name, gpu_memory_gib or visible_memory_gib(gpu)
+    gpu_name, total = _gpu_and_total(arch, gpu, flags, gpu_memory_gib)
     rf = resolve_flags(flags, arch, gpu_total_gib=total, gpu_name=gpu_name)
     notes = list(rf.notes)
-    budget = total * rf.gpu_memory_utilization
-    weights = weight_bytes(arch, rf).total / GIB
-    activation = activation_bytes(arch, rf, engine_v1=flags.engine_v1, version=flags.version) / GIB
-    non_torch = non_torch_bytes(rf, engine_v1=flags.engine_v1) / GIB
-    graphs = cudagraph_bytes(arch, rf) / GIB
-    graphs_counted = graphs if flags.profiles_cuda_graphs else 0.0
-    available = budget - weights - activation - non_torch - graphs_counted
+    mem = _memory_budget(arch, rf, flags, total)
     layout: KvLayout = kv_layout(arch, rf, flags)
-    if arch.encoder_only:
-        # A bidirectional encoder (embeddings, rerankers) attends within one request at a time:
-        # vLLM allocates no KV cache, so concurrency is bounded by max_num_seqs alone.
-        cap = min(arch.max_context or rf.max_model_len, rf.max_model_len)
-        capacity = KvCapacity(pool_blocks=0, blocks=0, tokens=0, concurrency=float(rf.max_num_seqs), max_len=cap)
-        notes.append("encoder-only (pooling) model: vLLM keeps no KV cache; concurrency is --max-num-seqs")
-    else:
-        capacity = kv_capacity(layout, available, rf, cap=arch.max_context or rf.max_model_len)
+    capacity = _capacity(arch, layout, rf, mem.available, notes)
     tokens, concurrency, fits_len = capacity.tokens, capacity.concurrency, capacity.max_len
-
-    failures: list[FitFailure] = []
-    if arch.max_context and rf.max_model_len > arch.max_context:
-        failures.append(
-            FitFailure(
-                code="MAX_MODEL_LEN_ABOVE_MODEL",
-                message=f"--max-model-len {rf.max_model_len:,} is above the model's maximum context of "
-                f"{arch.max_context:,} tokens (the max position embeddings of its config.json); vLLM rejects it.",
-            )
-        )
-    if free_memory_gib is not None and free_memory_gib < budget:
-        failures.append(
-            FitFailure(
-                code="FREE_MEMORY_BELOW_BUDGET",
-                message=f"free memory on the GPU at start-up ({free_memory_gib:.2f}/{total:.2f} GiB) is less "
-                f"than --gpu-memory-utilization × total ({budget:.2f} GiB): another process uses the GPU; "
-                "lower --gpu-memory-utilization or free the GPU.",
-            )
-        )
-    online = arch.quantization is not None and arch.quantization.online and arch.quantization.method != "bitsandbytes"
-    loading = weight_bytes(arch.model_copy(update={"quantization": None}), rf).total / GIB if online else weights
-    if online and loading > total:
-        failures.append(
-            FitFailure(
-                code="WEIGHTS_EXCEED_MEMORY",
-                message=f"{flags.quantization or 'online'} quantization happens after loading: vLLM first loads the "
-                f"16-bit checkpoint ({loading:.2f} GiB per GPU) into the GPU's {total:.2f} GiB — CUDA out of memory "
-                "while loading. Use a checkpoint already quantized (its repo or model-car) or more GPUs.",
-            )
-        )
-    elif weights > total:
-        failures.append(
-            FitFailure(
-                code="WEIGHTS_EXCEED_MEMORY",
-                message=f"weights need {weights:.2f} GiB per GPU but the GPU has {total:.2f} GiB: CUDA out "
-                "of memory while loading. Use more GPUs (tensor parallelism) or a quantized checkpoint.",
-            )
-        )
-    elif weights + activation + non_torch > total:
-        failures.append(
-            FitFailure(
-                code="PROFILING_OOM",
-                message=f"weights ({weights:.2f} GiB) plus the profiling activation peak ({activation:.2f} GiB) "
-                f"exceed the GPU's {total:.2f} GiB: CUDA out of memory during profiling.",
-            )
-        )
-    elif available <= 0 and not arch.encoder_only:
-        failures.append(
-            FitFailure(
-                code="NO_KV_MEMORY",
-                message=f"no memory left for the KV cache ({available:.2f} GiB after weights {weights:.2f}, "
-                f"activation {activation:.2f}, non-torch {non_torch:.2f} of a {budget:.2f} GiB budget): "
-                "vLLM stops with 'No available memory for the cache blocks'.",
-            )
-        )
-    elif concurrency < 1 and not arch.encoder_only:
-        windowed = (
-            f" (more than {tokens:,}: its sliding-window layers keep only the last {layout.window:,} tokens, so "
-            "only its full-attention layers grow with the context)"
-            if layout.window_groups and layout.window and fits_len > tokens
-            else ""
-        )
-        failures.append(
-            FitFailure(
-                code="MAX_MODEL_LEN_EXCEEDS_KV",
-                message=f"the model's max seq len ({rf.max_model_len:,}) is larger than the maximum number of "
-                f"tokens that can be stored in KV cache ({tokens:,}); the largest that fits is {fits_len:,}"
-                f"{windowed}.",
-            )
-        )
+    failures = _setting_failures(arch, rf, mem, free_memory_gib)
+    failure = _loading_failure(arch, rf, flags, mem) or _kv_failure(arch, rf, mem, layout, capacity)
+    if failure is not None:
+        failures.append(failure)
     if layout.window_groups and layout.window and not arch.encoder_only and fits_len > tokens > 0:
         notes.append(sliding_window_words(arch, reported=tokens, fits_len=fits_len))
+    if not flags.profiles_cuda_graphs and mem.graphs:
+        notes.append(
+            f"vLLM {flags.vllm_version} does not subtract the CUDA-graph pool (~{mem.graphs:.2f} GiB) from the "
+            "budget; it is captured after sizing (0.21+ profiles it)."
+        )
     figures = {
-        "weights_gib": weights,
-        "cudagraph_gib": graphs,
-        "available_kv_gib": available,
+        "weights_gib": mem.weights,
+        "cudagraph_gib": mem.graphs,
+        "available_kv_gib": mem.available,
         "kv_cache_tokens": tokens,
         "max_concurrency": concurrency,
     }
-    if not flags.profiles_cuda_graphs and graphs:
-        notes.append(
-            f"vLLM {flags.vllm_version} does not subtract the CUDA-graph pool (~{graphs:.2f} GiB) from the budget; "
-            "it is captured after sizing (0.21+ profiles it)."
-        )
     return MemoryEstimate(
         model=arch.name,
         gpu=gpu_name,
         vllm_version=flags.vllm_version,
         gpu_total_gib=round(total, 2),
-        budget_gib=round(budget, 2),
-        weights_gib=round(weights, 4),
-        activation_gib=round(activation, 2),
-        non_torch_gib=round(non_torch, 2),
-        cudagraph_gib=round(graphs_counted, 2),
-        available_kv_gib=round(available, 2),
+        budget_gib=round(mem.budget, 2),
+        weights_gib=round(mem.weights, 4),
+        activation_gib=round(mem.activation, 2),
+        non_torch_gib=round(mem.non_torch, 2),
+        cudagraph_gib=round(mem.graphs_counted, 2),
+        available_kv_gib=round(mem.available, 2),
         kv_bytes_per_token=layout.reported_bytes_per_token,
         kv_bytes_per_token_per_layer=layout.bytes_per_token_per_layer,
         gpu_blocks=capacity.blocks,

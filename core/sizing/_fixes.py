@@ -40,10 +40,23 @@ class FitFix(BaseModel):
     max_concurrency: float
 
 
-def _candidates(
-    arch: ModelArchitecture, gpu: GpuSpec, flags: ServingFlags, mem: MemoryEstimate
-) -> Iterator[tuple[str, dict[str, str], ModelArchitecture, ServingFlags]]:
-    cc = gpu.cc or (0, 0)
+Candidate = tuple[str, dict[str, str], ModelArchitecture, ServingFlags]
+"""One change to try: what it says, the vLLM arguments it sets, the model and flags it serves."""
+
+
+def _candidates(arch: ModelArchitecture, gpu: GpuSpec, flags: ServingFlags, mem: MemoryEstimate) -> Iterator[Candidate]:
+    """Every single change worth estimating, cheapest first; only a shorter context when memory
+    is not what stops the configuration."""
+    yield from _shorter_context(arch, flags, mem)
+    if not any(f.code in MEMORY_FAILURES for f in mem.fit_failures):
+        return  # memory is not what stops it: more GPUs, FP8 or a smaller checkpoint change nothing
+    yield from _engine_settings(arch, gpu, flags, mem)
+    yield from _wider_tensor_parallel(arch, gpu, flags)
+    yield from _smaller_weights(arch, gpu, flags)
+
+
+def _shorter_context(arch: ModelArchitecture, flags: ServingFlags, mem: MemoryEstimate) -> Iterator[Candidate]:
+    """The longest context that fits, when it is still a useful one."""
     fits_len = mem.max_model_len_that_fits
     if MIN_USEFUL_CONTEXT <= fits_len < mem.max_model_len:
         at_most = fits_len == arch.max_context
@@ -55,8 +68,14 @@ def _candidates(
             arch,
             flags.model_copy(update={"max_model_len": fits_len}),
         )
-    if not any(f.code in MEMORY_FAILURES for f in mem.fit_failures):
-        return  # memory is not what stops it: more GPUs, FP8 or a smaller checkpoint change nothing
+
+
+def _engine_settings(
+    arch: ModelArchitecture, gpu: GpuSpec, flags: ServingFlags, mem: MemoryEstimate
+) -> Iterator[Candidate]:
+    """Settings of the same model on the same GPUs: an FP8 KV cache, fewer sequences (a smaller
+    profiling peak), a higher ``--gpu-memory-utilization``."""
+    cc = gpu.cc or (0, 0)
     if flags.kv_cache_dtype == "auto" and not arch.encoder_only and (cc >= (8, 0) or gpu.vendor == "AMD"):
         yield (
             "store the KV cache in FP8",
@@ -79,6 +98,11 @@ def _candidates(
             arch,
             flags.model_copy(update={"gpu_memory_utilization": 0.95}),
         )
+
+
+def _wider_tensor_parallel(arch: ModelArchitecture, gpu: GpuSpec, flags: ServingFlags) -> Iterator[Candidate]:
+    """More GPUs per replica on one node: the smallest tensor-parallel size that fits (or the
+    largest valid one), and on the way the wider ones that fit with a shorter context."""
     tp = flags.tensor_parallel_size
     # Slices of a MIG GPU cannot be joined: no tensor parallelism to suggest on one.
     wider_tps = [] if gpu.mig_profile else [t for t in valid_tp_sizes(arch, 8) if t > tp]
@@ -105,6 +129,11 @@ def _candidates(
                 arch,
                 shorter,
             )
+
+
+def _smaller_weights(arch: ModelArchitecture, gpu: GpuSpec, flags: ServingFlags) -> Iterator[Candidate]:
+    """Smaller weights: FP8 quantization while loading, or a published quantized checkpoint."""
+    cc = gpu.cc or (0, 0)
     if arch.quantization is None and cc >= (8, 0) and not (arch.moe is not None and cc < (8, 9)):
         native = "" if cc >= (8, 9) else " (runs as weight-only W8A16 Marlin on Ampere)"
         yield (

@@ -58,124 +58,149 @@ class _Req:
         self.since = 0
 
 
-def schedule(
-    run: Run,
-    *,
-    max_batched: int,
-    max_seqs: int,
-    kv_tokens: int,
-    step_time: Callable[[float, float, float, float, float], float] | None = None,
-) -> Trajectory:
-    """Schedule ``run`` as vLLM V1 does.
+class _Engine:
+    """The engine's state through one run: the queues, the KV cache in use, the client's sends,
+    and the rows of the trajectory so far. Each method is one part of an engine step."""
 
-    A run with arrival times is timed as it goes with ``step_time``; otherwise the trajectory
-    is left for :meth:`Trajectory.report` to time (and can be re-timed for other efficiencies)."""
-    n = run.n
-    arrivals = run.arrivals
-    timed = arrivals is not None
-    if timed and step_time is None:
-        raise ValueError("a run with arrival times is scheduled with a step-time model")
-    ins, outs = run.inputs.astype(np.int64), run.outputs.astype(np.int64)
-    # Plain Python numbers in the loop: numpy scalars are slow to index one by one.
-    ins_l: list[int] = ins.tolist()
-    outs_l: list[int] = outs.tolist()
-    arr_l: list[float] = arrivals.tolist() if arrivals is not None else []
-    kv = max(int(kv_tokens), 1)
-    budget_max = max(1, int(max_batched))
-    seqs_max = max(1, int(max_seqs))
-    client_limit = run.concurrency or n
-    inf = math.inf
+    __slots__ = (
+        "arr_l",
+        "budget_max",
+        "client_limit",
+        "dec_offset",
+        "decoding",
+        "done_row",
+        "finished",
+        "first_row",
+        "heap",
+        "ins_l",
+        "kv",
+        "n",
+        "next_send",
+        "order",
+        "outs_l",
+        "peak",
+        "pre_used",
+        "preemptions",
+        "prefilling",
+        "rows",
+        "sent_at",
+        "sent_row",
+        "seqs_max",
+        "step_no",
+        "step_time",
+        "t",
+        "timed",
+        "upcoming",
+        "waiting",
+    )
 
-    rows: list[tuple[float, float, float, float, float, float, float, float]] = []
-    add_row = rows.append
-    heappop, heappush = heapq.heappop, heapq.heappush
-    sent_row = [-1] * n
-    first_row = [-1] * n
-    done_row = [-1] * n
-    sent_at = [0.0] * n
+    def __init__(
+        self,
+        run: Run,
+        max_batched: int,
+        max_seqs: int,
+        kv_tokens: int,
+        step_time: Callable[[float, float, float, float, float], float] | None,
+    ) -> None:
+        n = self.n = run.n
+        arrivals = run.arrivals
+        self.timed = timed = arrivals is not None
+        if timed and step_time is None:
+            raise ValueError("a run with arrival times is scheduled with a step-time model")
+        self.step_time = step_time
+        # Plain Python numbers in the loop: numpy scalars are slow to index one by one.
+        self.ins_l: list[int] = run.inputs.astype(np.int64).tolist()
+        self.outs_l: list[int] = run.outputs.astype(np.int64).tolist()
+        self.arr_l: list[float] = arrivals.tolist() if arrivals is not None else []
+        self.kv = max(int(kv_tokens), 1)
+        self.budget_max = max(1, int(max_batched))
+        self.seqs_max = max(1, int(max_seqs))
+        self.client_limit = run.concurrency or n
+        self.rows: list[tuple[float, float, float, float, float, float, float, float]] = []
+        self.sent_row = [-1] * n
+        self.first_row = [-1] * n
+        self.done_row = [-1] * n
+        self.sent_at = [0.0] * n
+        self.waiting: deque[_Req] = deque()
+        self.order: list[_Req] = []  # running, in admission order (the last one is preempted first)
+        self.prefilling: list[_Req] = []
+        self.heap: list[tuple[int, int]] = []  # (step after which it has its last token, id), decoding only
+        self.decoding: dict[int, _Req] = {}
+        self.dec_offset = 0  # sum over decoding requests of (computed - since)
+        self.pre_used = 0  # KV tokens held by requests still in their prompt
+        self.step_no = 0
+        self.t = 0.0
+        self.next_send = 0
+        self.upcoming = self.arr_l[0] if timed and n else math.inf  # when the next request arrives
+        self.preemptions = self.peak = self.finished = 0
 
-    waiting: deque[_Req] = deque()
-    order: list[_Req] = []  # running, in admission order (the last one is preempted first)
-    prefilling: list[_Req] = []
-    heap: list[tuple[int, int]] = []  # (step after which it has its last token, id), decoding only
-    decoding: dict[int, _Req] = {}
-    dec_offset = 0  # sum over decoding requests of (computed - since)
-    pre_used = 0  # KV tokens held by requests still in their prompt
-    step_no = 0
-    t = 0.0
-    next_send = 0
-    upcoming = arr_l[0] if timed and n else inf  # when the next request arrives
-    preemptions = peak = finished = 0
+    def send(self, row: int) -> None:
+        """The client sends its next request (it joins the waiting queue)."""
+        i = self.next_send
+        self.waiting.append(_Req(i, self.ins_l[i], self.outs_l[i]))
+        self.sent_row[i] = row
+        # a request held by the client's cap leaves late
+        self.sent_at[i] = max(self.arr_l[i], self.t) if self.timed else self.t
+        self.next_send = i + 1
+        self.upcoming = self.arr_l[i + 1] if self.timed and i + 1 < self.n else math.inf
 
-    def send(row: int) -> None:
-        nonlocal next_send, upcoming
-        i = next_send
-        waiting.append(_Req(i, ins_l[i], outs_l[i]))
-        sent_row[i] = row
-        sent_at[i] = max(arr_l[i], t) if timed else t  # a request held by the client's cap leaves late
-        next_send = i + 1
-        upcoming = arr_l[next_send] if timed and next_send < n else inf
+    def send_due(self) -> None:
+        """Due requests go out while the client has a free slot (``--max-concurrency`` with a
+        rate: the benchmark's semaphore holds a due request until one finishes)."""
+        t = self.t + 1e-12
+        while self.upcoming <= t and self.next_send - self.finished < self.client_limit:
+            self.send(-1)
 
-    def start_decode(req: _Req) -> None:
-        nonlocal dec_offset
+    def start_decode(self, req: _Req) -> None:
+        """A request that has its first token joins the decoding sums and the finish heap."""
+        step_no = self.step_no
         req.in_decode, req.since = True, step_no
-        decoding[req.id] = req
-        dec_offset += req.computed - step_no
-        heappush(heap, (step_no + (req.output - req.generated), req.id))
+        self.decoding[req.id] = req
+        self.dec_offset += req.computed - step_no
+        heapq.heappush(self.heap, (step_no + (req.output - req.generated), req.id))
 
-    def stop_decode(req: _Req) -> None:
+    def stop_decode(self, req: _Req) -> None:
         """Bring a decoding request's counters up to date and take it out of the sums."""
-        nonlocal dec_offset
-        grown = step_no - req.since
-        dec_offset -= req.computed - req.since
+        grown = self.step_no - req.since
+        self.dec_offset -= req.computed - req.since
         req.computed += grown
         req.generated += grown
         req.in_decode = False
-        del decoding[req.id]
+        del self.decoding[req.id]
 
-    def finish(req: _Req, row: int) -> None:
-        nonlocal finished
-        order.remove(req)
-        done_row[req.id] = row
-        finished += 1
-        if next_send < n and (not timed or upcoming <= t + 1e-12):
-            send(row)  # a closed loop sends the next at once; a rate-limited one if it is due
+    def finish(self, req: _Req, row: int) -> None:
+        """A request has its last token: it leaves, and the client may send the next."""
+        self.order.remove(req)
+        self.done_row[req.id] = row
+        self.finished += 1
+        if self.next_send < self.n and (not self.timed or self.upcoming <= self.t + 1e-12):
+            self.send(row)  # a closed loop sends the next at once; a rate-limited one if it is due
 
-    if not timed:
-        for _ in range(min(n, client_limit)):
-            send(-1)
-
-    while finished < n:
-        row = len(rows)
-        if timed:
-            # Due requests go out while the client has a free slot (``--max-concurrency`` with a
-            # rate: the benchmark's semaphore holds a due request until one finishes).
-            while upcoming <= t + 1e-12 and next_send - finished < client_limit:
-                send(-1)
-            if not order and not waiting:
-                t = max(t, upcoming)  # idle until the next request arrives
-                continue
-        n_dec = len(decoding)
-        used = pre_used + dec_offset + n_dec * step_no
-        # Every decoding request needs a KV slot for its next token: preempt the newest first.
+    def preempt_for_decode(self, n_dec: int, used: int) -> tuple[int, int]:
+        """Every decoding request needs a KV slot for its next token: preempt the newest first
+        (it is recomputed later). The decoding count and KV tokens in use afterwards."""
+        kv, order, ins_l = self.kv, self.order, self.ins_l
         while n_dec and used + n_dec > kv and len(order) > 1:
             victim = order.pop()
             if victim.in_decode:
-                stop_decode(victim)
+                self.stop_decode(victim)
                 n_dec -= 1
             else:
-                prefilling.remove(victim)
-                pre_used -= victim.computed
+                self.prefilling.remove(victim)
+                self.pre_used -= victim.computed
             used -= victim.computed
             victim.target = victim.target if victim.generated == 0 else ins_l[victim.id] + victim.generated
             victim.computed = 0
-            waiting.appendleft(victim)
-            preemptions += 1
-        budget = budget_max - n_dec
-        room = kv - used - n_dec
+            self.waiting.appendleft(victim)
+            self.preemptions += 1
+        return n_dec, used
+
+    def fill_prefill(self, budget: int, room: int, completed: list[_Req]) -> tuple[int, float]:
+        """Prompt chunks for the step within the token ``budget`` and the KV ``room``: running
+        prompts first, then waiting requests in order while a sequence slot is free. Prompts
+        the step completes go to ``completed``; returns (prompt tokens, their summed context)."""
         pre_tokens, pre_work = 0, 0.0
-        completed: list[_Req] = []
-        for req in prefilling:  # prompts already running come first
+        for req in self.prefilling:  # prompts already running come first
             take = min(req.target - req.computed, budget, room - pre_tokens)
             if take <= 0:
                 break
@@ -185,6 +210,7 @@ def schedule(
             req.computed += take
             if req.computed >= req.target:
                 completed.append(req)
+        waiting, order, prefilling, seqs_max = self.waiting, self.order, self.prefilling, self.seqs_max
         while waiting and budget > 0 and len(order) < seqs_max:
             req = waiting[0]
             take = min(req.target, budget)
@@ -199,40 +225,28 @@ def schedule(
             req.computed = take
             if take >= req.target:
                 completed.append(req)
-        pre_used += pre_tokens
-        if len(order) > peak:
-            peak = len(order)
-        if pre_tokens == 0 and n_dec == 0:
-            if upcoming < inf:
-                t = max(t, upcoming)
-                continue
-            raise RuntimeError("scheduler stalled: a request does not fit in the KV cache")
-        # Steps that change nothing but the contexts run as one row.
-        k = 1
-        if pre_tokens == 0:  # (a waiting request that did not fit now will not fit before a finish)
-            while heap and not _live(heap[0], decoding):
-                heappop(heap)
-            k = max(1, heap[0][0] - step_no) if heap else 1
-            k = max(1, min(k, (kv - used) // max(n_dec, 1)))
-        mean_ctx = (dec_offset + n_dec * step_no) / n_dec if n_dec else 0.0
-        ctx_mid = mean_ctx + (k - 1) / 2 if n_dec else 0.0
-        pre_ctx = pre_work / pre_tokens if pre_tokens else 0.0
-        dur = 0.0
-        if timed:
-            assert step_time is not None
-            one = step_time(n_dec, ctx_mid, pre_tokens, pre_ctx, len(prefilling))
-            if k > 1 and upcoming < inf:
-                k = max(1, min(k, math.ceil((upcoming - t) / max(one, 1e-9))))
-                ctx_mid = mean_ctx + (k - 1) / 2 if n_dec else 0.0
-            dur = one * k
-            t += dur
-        add_row((k, n_dec, ctx_mid, pre_tokens, pre_ctx, len(prefilling), dur, t))
-        step_no += k
-        # The step's output: a token for every decoding request, a first token for every
-        # prompt it completed.
+        self.pre_used += pre_tokens
+        if len(order) > self.peak:
+            self.peak = len(order)
+        return pre_tokens, pre_work
+
+    def steps_alike(self, n_dec: int, used: int) -> int:
+        """How many decode-only steps change nothing but the contexts (run as one row): up to
+        the next finish, within the KV cache. (A waiting request that did not fit now will not
+        fit before a finish.)"""
+        heap, decoding = self.heap, self.decoding
+        while heap and not _live(heap[0], decoding):
+            heapq.heappop(heap)
+        k = max(1, heap[0][0] - self.step_no) if heap else 1
+        return max(1, min(k, (self.kv - used) // max(n_dec, 1)))
+
+    def emit(self, completed: list[_Req], row: int) -> None:
+        """The step's output: a first token for every prompt it completed, a token for every
+        decoding request; requests with their last token finish."""
+        prefilling, first_row, finish, start_decode = self.prefilling, self.first_row, self.finish, self.start_decode
         for req in completed:
             prefilling.remove(req)
-            pre_used -= req.computed
+            self.pre_used -= req.computed
             req.generated += 1
             if first_row[req.id] < 0:
                 first_row[req.id] = row
@@ -240,30 +254,107 @@ def schedule(
                 finish(req, row)
             else:
                 start_decode(req)
+        heap, decoding, step_no, heappop = self.heap, self.decoding, self.step_no, heapq.heappop
         while heap and heap[0][0] <= step_no:
             at, rid = heappop(heap)
             dreq = decoding.get(rid)
             if dreq is None or at != dreq.since + dreq.output - dreq.generated:
                 continue  # preempted since it was pushed (a re-admitted request has its own entry)
-            stop_decode(dreq)
+            self.stop_decode(dreq)
             finish(dreq, row)
 
-    cols = np.asarray(rows, dtype=np.float64).reshape(-1, 8).T
-    return Trajectory(
-        mult=cols[0],
-        n_decode=cols[1],
-        ctx_decode=cols[2],
-        prefill=cols[3],
-        prefill_ctx=cols[4],
-        n_prefill=cols[5],
-        inputs=ins,
-        outputs=outs,
-        sent_row=np.asarray(sent_row, dtype=np.int64),
-        first_row=np.asarray(first_row, dtype=np.int64),
-        done_row=np.asarray(done_row, dtype=np.int64),
-        sent_at=np.asarray(sent_at, dtype=np.float64) if timed else None,
-        durations=cols[6].copy() if timed else None,
-        ends=cols[7].copy() if timed else None,
-        preemptions=preemptions,
-        peak_running=peak,
-    )
+    def step(self) -> None:
+        """One engine step (or ``k`` alike decode steps as one row), or a wait for the next
+        arrival when there is nothing to run. The cheap tests are made here, so a step calls
+        only the parts it needs (a lightly loaded run is thousands of one-request steps)."""
+        row = len(self.rows)
+        if self.timed:
+            if self.upcoming <= self.t + 1e-12:
+                self.send_due()
+            if not self.order and not self.waiting:
+                self.t = max(self.t, self.upcoming)  # idle until the next request arrives
+                return
+        n_dec = len(self.decoding)
+        step_no = self.step_no
+        used = self.pre_used + self.dec_offset + n_dec * step_no
+        kv = self.kv
+        if n_dec and used + n_dec > kv and len(self.order) > 1:
+            n_dec, used = self.preempt_for_decode(n_dec, used)
+        completed: list[_Req] = []
+        pre_tokens, pre_work = 0, 0.0
+        if self.prefilling or self.waiting:  # (with neither, no prompt work and no admission)
+            pre_tokens, pre_work = self.fill_prefill(self.budget_max - n_dec, kv - used - n_dec, completed)
+        if pre_tokens == 0 and n_dec == 0:
+            if self.upcoming < math.inf:
+                self.t = max(self.t, self.upcoming)
+                return
+            raise RuntimeError("scheduler stalled: a request does not fit in the KV cache")
+        k = self.steps_alike(n_dec, used) if pre_tokens == 0 else 1
+        self.add_row(k, n_dec, pre_tokens, pre_work / pre_tokens if pre_tokens else 0.0)
+        heap = self.heap
+        if completed or (heap and heap[0][0] <= self.step_no):
+            self.emit(completed, row)
+
+    def add_row(self, k: int, n_dec: int, pre_tokens: int, pre_ctx: float) -> None:
+        """Time the step (a timed run: no further than the next arrival) and record its row."""
+        step_no = self.step_no
+        mean_ctx = (self.dec_offset + n_dec * step_no) / n_dec if n_dec else 0.0
+        ctx_mid = mean_ctx + (k - 1) / 2 if n_dec else 0.0
+        n_pre = len(self.prefilling)
+        dur = 0.0
+        step_time = self.step_time
+        if step_time is not None and self.timed:
+            one = step_time(n_dec, ctx_mid, pre_tokens, pre_ctx, n_pre)
+            upcoming = self.upcoming
+            if k > 1 and upcoming < math.inf:
+                k = max(1, min(k, math.ceil((upcoming - self.t) / max(one, 1e-9))))
+                ctx_mid = mean_ctx + (k - 1) / 2 if n_dec else 0.0
+            dur = one * k
+            self.t += dur
+        self.rows.append((k, n_dec, ctx_mid, pre_tokens, pre_ctx, n_pre, dur, self.t))
+        self.step_no = step_no + k
+
+    def trajectory(self, run: Run) -> Trajectory:
+        """The run's rows and per-request rows as a :class:`Trajectory`."""
+        timed = self.timed
+        cols = np.asarray(self.rows, dtype=np.float64).reshape(-1, 8).T
+        return Trajectory(
+            mult=cols[0],
+            n_decode=cols[1],
+            ctx_decode=cols[2],
+            prefill=cols[3],
+            prefill_ctx=cols[4],
+            n_prefill=cols[5],
+            inputs=run.inputs.astype(np.int64),
+            outputs=run.outputs.astype(np.int64),
+            sent_row=np.asarray(self.sent_row, dtype=np.int64),
+            first_row=np.asarray(self.first_row, dtype=np.int64),
+            done_row=np.asarray(self.done_row, dtype=np.int64),
+            sent_at=np.asarray(self.sent_at, dtype=np.float64) if timed else None,
+            durations=cols[6].copy() if timed else None,
+            ends=cols[7].copy() if timed else None,
+            preemptions=self.preemptions,
+            peak_running=self.peak,
+        )
+
+
+def schedule(
+    run: Run,
+    *,
+    max_batched: int,
+    max_seqs: int,
+    kv_tokens: int,
+    step_time: Callable[[float, float, float, float, float], float] | None = None,
+) -> Trajectory:
+    """Schedule ``run`` as vLLM V1 does.
+
+    A run with arrival times is timed as it goes with ``step_time``; otherwise the trajectory
+    is left for :meth:`Trajectory.report` to time (and can be re-timed for other efficiencies)."""
+    engine = _Engine(run, max_batched, max_seqs, kv_tokens, step_time)
+    if not engine.timed:
+        for _ in range(min(engine.n, engine.client_limit)):
+            engine.send(-1)
+    step, n = engine.step, engine.n
+    while engine.finished < n:
+        step()
+    return engine.trajectory(run)

@@ -274,6 +274,21 @@ def sweep_chart(points: Sequence[SweepPoint], *, current: float = 1.0) -> dict[s
     >>> spec["datasets"]["marked"].to_pylist()
     [{'traffic': 1.5, 'label': 'this what-if: ×1.5'}]
     """
+    traffic = {"field": "traffic", "type": "quantitative", "title": "traffic, × the plan's RPS"}
+    return {
+        "title": "Replicas and cost vs traffic (the same configuration)",
+        "height": 320,
+        "datasets": {
+            "sweep": _sweep_table(points, current),
+            "marked": pa.Table.from_pylist([{"traffic": current, "label": f"this what-if: ×{current:g}"}]),
+        },
+        "layer": [*_sweep_layers(traffic), *_marker_layers(traffic)],
+        "resolve": {"scale": {"y": "independent"}},
+    }
+
+
+def _sweep_table(points: Sequence[SweepPoint], current: float) -> pa.Table:
+    """The sweep as the chart's named dataset: traffic (× the original RPS), RPS, replicas, GPUs, cost."""
     rows = [
         {
             "traffic": round(p.multiplier * current, 4),
@@ -285,8 +300,11 @@ def sweep_chart(points: Sequence[SweepPoint], *, current: float = 1.0) -> dict[s
         for p in points
     ]
     columns = [("traffic", pa.float64()), ("rps", pa.float64()), ("replicas", pa.int64()), ("gpus", pa.int64())]
-    schema = pa.schema([*columns, ("cost", pa.float64())])
-    traffic = {"field": "traffic", "type": "quantitative", "title": "traffic, × the plan's RPS"}
+    return pa.Table.from_pylist(rows, schema=pa.schema([*columns, ("cost", pa.float64())]))
+
+
+def _sweep_layers(traffic: dict[str, Any]) -> list[dict[str, Any]]:
+    """Replicas as bars on the left axis and monthly cost as a line on the right, one tooltip."""
     tooltip = [
         {"field": "traffic", "type": "quantitative", "title": "traffic (× the plan's RPS)"},
         {"field": "rps", "type": "quantitative", "title": "requests/s"},
@@ -294,55 +312,52 @@ def sweep_chart(points: Sequence[SweepPoint], *, current: float = 1.0) -> dict[s
         {"field": "gpus", "type": "quantitative", "title": "GPUs"},
         {"field": "cost", "type": "quantitative", "title": "USD per month", "format": ",.0f"},
     ]
-    return {
-        "title": "Replicas and cost vs traffic (the same configuration)",
-        "height": 320,
-        "datasets": {
-            "sweep": pa.Table.from_pylist(rows, schema=schema),
-            "marked": pa.Table.from_pylist([{"traffic": current, "label": f"this what-if: ×{current:g}"}]),
+    return [
+        {
+            "data": {"name": "sweep"},
+            "mark": {"type": "bar", "color": "#90caf9", "opacity": 0.8, "size": 14},
+            "encoding": {
+                "x": traffic,
+                "y": {
+                    "field": "replicas",
+                    "type": "quantitative",
+                    "axis": {"title": "replicas", "titleColor": "#1565c0"},
+                },
+                "tooltip": tooltip,
+            },
         },
-        "layer": [
-            {
-                "data": {"name": "sweep"},
-                "mark": {"type": "bar", "color": "#90caf9", "opacity": 0.8, "size": 14},
-                "encoding": {
-                    "x": traffic,
-                    "y": {
-                        "field": "replicas",
-                        "type": "quantitative",
-                        "axis": {"title": "replicas", "titleColor": "#1565c0"},
-                    },
-                    "tooltip": tooltip,
+        {
+            "data": {"name": "sweep"},
+            "mark": {
+                "type": "line",
+                "color": "#e65100",
+                "strokeWidth": 3,
+                "point": {"size": 60, "color": "#e65100"},
+            },
+            "encoding": {
+                "x": traffic,
+                "y": {
+                    "field": "cost",
+                    "type": "quantitative",
+                    "axis": {"title": "USD per month", "titleColor": "#e65100", "orient": "right"},
                 },
+                "tooltip": tooltip,
             },
-            {
-                "data": {"name": "sweep"},
-                "mark": {
-                    "type": "line",
-                    "color": "#e65100",
-                    "strokeWidth": 3,
-                    "point": {"size": 60, "color": "#e65100"},
-                },
-                "encoding": {
-                    "x": traffic,
-                    "y": {
-                        "field": "cost",
-                        "type": "quantitative",
-                        "axis": {"title": "USD per month", "titleColor": "#e65100", "orient": "right"},
-                    },
-                    "tooltip": tooltip,
-                },
-            },
-            {
-                "data": {"name": "marked"},
-                "mark": {"type": "rule", "color": "#424242", "strokeDash": [6, 4]},
-                "encoding": {"x": traffic},
-            },
-            {
-                "data": {"name": "marked"},
-                "mark": {"type": "text", "align": "left", "baseline": "top", "dx": 4, "y": 2, "color": "#424242"},
-                "encoding": {"x": traffic, "text": {"field": "label", "type": "nominal"}},
-            },
-        ],
-        "resolve": {"scale": {"y": "independent"}},
-    }
+        },
+    ]
+
+
+def _marker_layers(traffic: dict[str, Any]) -> list[dict[str, Any]]:
+    """The what-if's own multiplier: a dashed rule and its label."""
+    return [
+        {
+            "data": {"name": "marked"},
+            "mark": {"type": "rule", "color": "#424242", "strokeDash": [6, 4]},
+            "encoding": {"x": traffic},
+        },
+        {
+            "data": {"name": "marked"},
+            "mark": {"type": "text", "align": "left", "baseline": "top", "dx": 4, "y": 2, "color": "#424242"},
+            "encoding": {"x": traffic, "text": {"field": "label", "type": "nominal"}},
+        },
+    ]

@@ -7,6 +7,7 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 from pydantic import SecretStr
+from streamlit.delta_generator import DeltaGenerator
 
 from core.cluster import Connection
 from core.cluster.deploy import ApplyResult, delete_deployment
@@ -85,8 +86,16 @@ def status_panel(connect: Callable[[], Connection], isvc_name: str, namespace: s
     plan's targets, and delete it (with a confirmation)."""
     st.markdown("**Status and inference test**")
     t1, t2, t3 = st.columns(3)
-    watch = t1.button("Watch until Ready (10 min at most)", key="dp_watch")
-    if watch:
+    _status_buttons(t1, connect, isvc_name, namespace)
+    status = _shown_status(isvc_name)
+    _inference_test(t2, t3, status, isvc_name, slo)
+    _delete_controls(connect, isvc_name, namespace)
+
+
+def _status_buttons(col: DeltaGenerator, connect: Callable[[], Connection], isvc_name: str, namespace: str) -> None:
+    """ "Watch until Ready" (10 minutes at most, each update shown) and "Refresh status": the
+    status they read is kept in the session."""
+    if col.button("Watch until Ready (10 min at most)", key="dp_watch"):
         try:
             conn = connect()
             try:
@@ -107,7 +116,7 @@ def status_panel(connect: Callable[[], Connection], isvc_name: str, namespace: s
                 conn.close()
         except NavigatorError as exc:
             st.error(str(exc), icon=":material/error:")
-    if t1.button("Refresh status", key="dp_status"):
+    if col.button("Refresh status", key="dp_status"):
         try:
             conn = connect()
             try:
@@ -116,6 +125,10 @@ def status_panel(connect: Callable[[], Connection], isvc_name: str, namespace: s
                 conn.close()
         except NavigatorError as exc:
             st.error(str(exc), icon=":material/error:")
+
+
+def _shown_status(isvc_name: str) -> DeploymentStatus | None:
+    """The kept status (Ready or not, the URL, why, each pod's state) when it is this service's."""
     status: DeploymentStatus | None = st.session_state.get(_STATUS)
     if status is not None and status.name == isvc_name:
         (st.success if status.ready else st.warning)(
@@ -125,10 +138,18 @@ def status_panel(connect: Callable[[], Connection], isvc_name: str, namespace: s
         )
         for p in status.pods:
             st.caption(f"pod {p.name}: {p.phase} {'; '.join(p.waiting + p.events)}")
-    endpoint = t2.text_input("Endpoint URL", value=(status.url if status and status.url else ""), key="dp_endpoint")
-    token = t2.text_input("Token (with token auth)", type="password", key="dp_token")
-    insecure = t3.checkbox("Accept a self-signed certificate", key="dp_insecure")
-    if t3.button("Test inference", key="dp_test", disabled=not endpoint):
+    return status
+
+
+def _inference_test(
+    c2: DeltaGenerator, c3: DeltaGenerator, status: DeploymentStatus | None, isvc_name: str, slo: SloTargets | None
+) -> None:
+    """The endpoint, token and certificate inputs, "Test inference", and the kept test's result:
+    measured TTFT, TPOT and latency against the plan's targets."""
+    endpoint = c2.text_input("Endpoint URL", value=(status.url if status and status.url else ""), key="dp_endpoint")
+    token = c2.text_input("Token (with token auth)", type="password", key="dp_token")
+    insecure = c3.checkbox("Accept a self-signed certificate", key="dp_insecure")
+    if c3.button("Test inference", key="dp_test", disabled=not endpoint):
         with st.spinner("Calling /v1/models and timing 3 completions …"):
             st.session_state[_TEST] = check_endpoint(
                 endpoint,
@@ -138,19 +159,24 @@ def status_panel(connect: Callable[[], Connection], isvc_name: str, namespace: s
                 verify=not insecure,
             )
     test: EndpointTest | None = st.session_state.get(_TEST)
-    if test is not None:
-        (st.success if test.ok else st.error)(test.message)
-        if test.ok:
-            e1, e2, e3 = st.columns(3)
-            for col, label, fig in (
-                (e1, "TTFT (measured)", test.ttft_ms),
-                (e2, "TPOT (measured)", test.tpot_ms),
-                (e3, "Latency (measured)", test.latency_ms),
-            ):
-                if fig is not None:
-                    col.metric(label, f"{fig.expected:.0f} ms", help=f"min {fig.low:.0f} ms, max {fig.high:.0f} ms")
-            for line in test.slo_checks:
-                st.markdown(f"- {line}")
+    if test is None:
+        return
+    (st.success if test.ok else st.error)(test.message)
+    if test.ok:
+        e1, e2, e3 = st.columns(3)
+        for col, label, fig in (
+            (e1, "TTFT (measured)", test.ttft_ms),
+            (e2, "TPOT (measured)", test.tpot_ms),
+            (e3, "Latency (measured)", test.latency_ms),
+        ):
+            if fig is not None:
+                col.metric(label, f"{fig.expected:.0f} ms", help=f"min {fig.low:.0f} ms, max {fig.high:.0f} ms")
+        for line in test.slo_checks:
+            st.markdown(f"- {line}")
+
+
+def _delete_controls(connect: Callable[[], Connection], isvc_name: str, namespace: str) -> None:
+    """Delete the InferenceService and its PDB once the user has confirmed it."""
     x1, x2 = st.columns(2)
     really = x1.checkbox(f"I confirm deleting {isvc_name} and its PDB", key="dp_delete_confirm")
     if x2.button("Delete", disabled=not really, key="dp_delete"):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core.cluster import inventory_to_yaml, node_rows, parse_inventory
+from core.cluster import GpuTotal, Inventory, inventory_to_yaml, node_rows, parse_inventory
 from core.errors import NavigatorError, UnknownGpuError
 from frontend import services, state
 from frontend.components.charts import gpu_allocation_figure
@@ -101,6 +101,22 @@ def render(current: state.InventoryState) -> None:
         st.warning(f"Showing the previous inventory ({current.label}); the new source was not read.")
 
     totals = inv.totals()
+    _summary(inv, totals)
+    _nodes_table(inv)
+    _totals_by_gpu(totals)
+    _catalog_specs(inv)
+    st.download_button(
+        "Export inventory as YAML",
+        data=inventory_to_yaml(inv),
+        file_name="inventory.yaml",
+        mime="application/x-yaml",
+        on_click="ignore",
+        help="The same format as config-yaml/sample_inventory.yaml: plan offline against this snapshot.",
+    )
+
+
+def _summary(inv: Inventory, totals: list[GpuTotal]) -> None:
+    """GPU nodes, allocatable and free GPUs, unschedulable nodes; the source and its warnings."""
     gpu_nodes = inv.gpu_nodes()
     c1, c2, c3, c4 = st.columns(4)
     c1.metric("GPU nodes", f"{len(gpu_nodes)} of {len(inv.nodes)}")
@@ -111,6 +127,9 @@ def render(current: state.InventoryState) -> None:
     for warning in inv.warnings:
         st.warning(warning)
 
+
+def _nodes_table(inv: Inventory) -> None:
+    """One row per node: its GPU, MIG profile, allocatable, in use, free and taints."""
     st.subheader("Nodes")
     nodes = pd.DataFrame(node_rows(inv))
     text_columns = [c for c in nodes.columns if not pd.api.types.is_numeric_dtype(nodes[c])]
@@ -140,6 +159,9 @@ def render(current: state.InventoryState) -> None:
         key="nodes_table",
     )
 
+
+def _totals_by_gpu(totals: list[GpuTotal]) -> None:
+    """The allocation chart beside the totals per GPU type."""
     left, right = st.columns([3, 2])
     with left:
         st.plotly_chart(gpu_allocation_figure(totals), key="allocation_chart")
@@ -162,6 +184,9 @@ def render(current: state.InventoryState) -> None:
             key="totals_table",
         )
 
+
+def _catalog_specs(inv: Inventory) -> None:
+    """The catalog's published specs and prices of the GPUs this inventory has."""
     st.subheader("Catalog specs of the GPUs in this inventory")
     cat = services.catalog(settings)
     present = sorted({p.gpu for n in inv.nodes for p in n.accelerators if p.gpu})
@@ -190,15 +215,6 @@ def render(current: state.InventoryState) -> None:
     )
     st.caption(
         "Specs and prices are published figures (see the catalog's SOURCES.md); a dash was not found in a source."
-    )
-
-    st.download_button(
-        "Export inventory as YAML",
-        data=inventory_to_yaml(inv),
-        file_name="inventory.yaml",
-        mime="application/x-yaml",
-        on_click="ignore",
-        help="The same format as config-yaml/sample_inventory.yaml: plan offline against this snapshot.",
     )
 
 

@@ -51,8 +51,33 @@ def what_if_panel(plan: CapacityPlan) -> None:
     """Sliders and what moves with them: a fragment, so a slider reruns this panel only."""
     base = plan.chosen
     assert base is not None
-    req = plan.request
     key = f"{plan_key(plan)}|{calibration_in_force()}"
+    scenario = _scenario_controls(plan)
+    asked = scenario.model_dump_json()  # the cache key of the what-if and of its sweep
+    try:
+        result = _what_if(key, asked, plan)
+    except NavigatorError as exc:
+        st.error(str(exc))
+        result = None
+    if result is not None:
+        left, right = st.columns(2)
+        with left:
+            _original_metrics(plan.request.traffic.rps, base)
+        with right:
+            _what_if_metrics(result)
+        # Notes that come and go in one container: the chart after them keeps its place in the
+        # page, so a step that adds one updates the chart instead of building it again.
+        with st.container():
+            _what_if_notes(result, base)
+        st.vega_lite_chart(
+            sweep_chart(_sweep(f"{key}|{asked}", result.modified), current=scenario.rps_multiplier),
+            width="stretch",
+        )
+
+
+def _scenario_controls(plan: CapacityPlan) -> Scenario:
+    """The sliders and inputs of a what-if, starting from the plan's own traffic and targets."""
+    req = plan.request
     c1, c2, c3 = st.columns(3)
     mult = c1.slider("RPS multiplier", 0.25, 10.0, 1.0, 0.25, key="wi_rps")
     # 0 = the plan's own (or none): a slider must not add a target the plan never had.
@@ -67,7 +92,7 @@ def what_if_panel(plan: CapacityPlan) -> None:
     max_rep = c5.number_input("Max replicas (0 = no limit)", 0, 10_000, 0, key="wi_max_rep")
     inp = c6.slider("Input tokens", 16, 32_768, int(req.traffic.input_tokens), 16, key="wi_in")
     out = c7.slider("Output tokens", 16, 8192, int(req.traffic.output_tokens), 16, key="wi_out")
-    scenario = Scenario(
+    return Scenario(
         rps_multiplier=mult,
         p95_ttft_ms=ttft or None,
         p95_tpot_ms=tpot or None,
@@ -76,70 +101,64 @@ def what_if_panel(plan: CapacityPlan) -> None:
         input_tokens=int(inp),
         output_tokens=int(out),
     )
-    asked = scenario.model_dump_json()  # the cache key of the what-if and of its sweep
-    try:
-        result = _what_if(key, asked, plan)
-    except NavigatorError as exc:
-        st.error(str(exc))
-        result = None
-    if result is not None:
-        mod = result.modified.chosen
-        left, right = st.columns(2)
-        with left:
-            st.subheader(f"Original: {req.traffic.rps:,.4g} RPS")
-            st.metric("Replicas", base.replicas_target)
-            st.metric("GPUs", f"{base.total_gpus} × {base.gpu}")
-            st.metric("Monthly cost", f"${base.monthly_cost_usd:,.0f}" if base.monthly_cost_usd else "no price")
-            st.metric(_ttft_label(base), f"{base.ttft_p95_ms.expected:,.0f}")
-            if base.tpot_p95_ms is not None:
-                st.metric("p95 TPOT (ms)", f"{base.tpot_p95_ms.expected:,.1f}")
-        with right:
-            infeasible = "" if result.feasible else " — infeasible"
-            st.subheader(f"What-if: {result.modified.request.traffic.rps:,.4g} RPS{infeasible}")
-            d = result.deltas
-            if mod is not None:
-                st.metric("Replicas", mod.replicas_target, (d.replicas or None) if d else None, delta_color="inverse")
-                st.metric(
-                    "GPUs", f"{mod.total_gpus} × {mod.gpu}", (d.gpus or None) if d else None, delta_color="inverse"
-                )
-                st.metric(
-                    "Monthly cost",
-                    f"${mod.monthly_cost_usd:,.0f}" if mod.monthly_cost_usd else "no price",
-                    _pct(d.cost_pct) if d else None,
-                    delta_color="inverse",
-                )
-                st.metric(
-                    _ttft_label(mod),
-                    f"{mod.ttft_p95_ms.expected:,.0f}",
-                    _pct(d.ttft_p95_pct) if d else None,
-                    delta_color="inverse",
-                )
-                if mod.tpot_p95_ms is not None:
-                    st.metric(
-                        "p95 TPOT (ms)",
-                        f"{mod.tpot_p95_ms.expected:,.1f}",
-                        _pct(d.tpot_p95_pct) if d else None,
-                        delta_color="inverse",
-                    )
-        # Notes that come and go in one container: the chart after them keeps its place in the
-        # page, so a step that adds one updates the chart instead of building it again.
-        with st.container():
-            if result.deltas and (change := _pct(result.deltas.throughput_pct)):
-                unit = "requests/s" if mod.pooling else "output tokens/s"
-                st.caption(
-                    f"Capacity in all: {change} {unit} — {count_of(mod.replicas_target, 'replica')} of "
-                    f"{mod.gpus_per_replica}×{mod.gpu} here, {count_of(base.replicas_target, 'replica')} of "
-                    f"{base.gpus_per_replica}×{base.gpu} in the plan."
-                )
-            for w in result.warnings:
-                st.warning(w[:1].upper() + w[1:])
-            for r in result.recommendations:
-                st.info(r[:1].upper() + r[1:])
-            st.caption(f"Re-sized: {result.scope}.")
-        st.vega_lite_chart(
-            sweep_chart(_sweep(f"{key}|{asked}", result.modified), current=mult),
-            width="stretch",
+
+
+def _original_metrics(rps: float, base: CandidateResult) -> None:
+    """The plan's own configuration: replicas, GPUs, cost and latency."""
+    st.subheader(f"Original: {rps:,.4g} RPS")
+    st.metric("Replicas", base.replicas_target)
+    st.metric("GPUs", f"{base.total_gpus} × {base.gpu}")
+    st.metric("Monthly cost", f"${base.monthly_cost_usd:,.0f}" if base.monthly_cost_usd else "no price")
+    st.metric(_ttft_label(base), f"{base.ttft_p95_ms.expected:,.0f}")
+    if base.tpot_p95_ms is not None:
+        st.metric("p95 TPOT (ms)", f"{base.tpot_p95_ms.expected:,.1f}")
+
+
+def _what_if_metrics(result: WhatIfResult) -> None:
+    """The what-if's configuration with its changes against the plan (less is better)."""
+    infeasible = "" if result.feasible else " — infeasible"
+    st.subheader(f"What-if: {result.modified.request.traffic.rps:,.4g} RPS{infeasible}")
+    mod, d = result.modified.chosen, result.deltas
+    if mod is None:
+        return
+    st.metric("Replicas", mod.replicas_target, (d.replicas or None) if d else None, delta_color="inverse")
+    st.metric("GPUs", f"{mod.total_gpus} × {mod.gpu}", (d.gpus or None) if d else None, delta_color="inverse")
+    st.metric(
+        "Monthly cost",
+        f"${mod.monthly_cost_usd:,.0f}" if mod.monthly_cost_usd else "no price",
+        _pct(d.cost_pct) if d else None,
+        delta_color="inverse",
+    )
+    st.metric(
+        _ttft_label(mod),
+        f"{mod.ttft_p95_ms.expected:,.0f}",
+        _pct(d.ttft_p95_pct) if d else None,
+        delta_color="inverse",
+    )
+    if mod.tpot_p95_ms is not None:
+        st.metric(
+            "p95 TPOT (ms)",
+            f"{mod.tpot_p95_ms.expected:,.1f}",
+            _pct(d.tpot_p95_pct) if d else None,
+            delta_color="inverse",
         )
+
+
+def _what_if_notes(result: WhatIfResult, base: CandidateResult) -> None:
+    """The capacity change (both fleets named), warnings, recommendations and what was re-sized."""
+    mod = result.modified.chosen
+    if result.deltas and mod is not None and (change := _pct(result.deltas.throughput_pct)):
+        unit = "requests/s" if mod.pooling else "output tokens/s"
+        st.caption(
+            f"Capacity in all: {change} {unit} — {count_of(mod.replicas_target, 'replica')} of "
+            f"{mod.gpus_per_replica}×{mod.gpu} here, {count_of(base.replicas_target, 'replica')} of "
+            f"{base.gpus_per_replica}×{base.gpu} in the plan."
+        )
+    for w in result.warnings:
+        st.warning(w[:1].upper() + w[1:])
+    for r in result.recommendations:
+        st.info(r[:1].upper() + r[1:])
+    st.caption(f"Re-sized: {result.scope}.")
 
 
 st.title("What-if")

@@ -52,10 +52,7 @@ MODEL_REF = (
     "catalog name, Hugging Face repo id (org/name, hf://org/name[:revision]), oci:// model-car image on a public "
     "registry, or registry://<registered model>[/version]; never a path on the server or an internal address"
 )
-DAY_MS = 86_400_000.0
-"""A day in milliseconds: the longest latency target taken."""
-
-# ---- bounds ------------------------------------------------------------------------------
+DAY_MS = 86_400_000.0  # a day in milliseconds: the longest latency target taken
 
 PLAN_REQUEST = Bounds(
     items={
@@ -129,8 +126,6 @@ CONFIG_CHARS = 1_000_000
 MODEL_CONFIGS = 32
 EntryName = Annotated[str, Field(min_length=1, max_length=253)]
 ConfigOrReference = Annotated[str, Field(min_length=1, max_length=CONFIG_CHARS)]
-
-# ---- arguments ---------------------------------------------------------------------------
 
 
 def _plan_id(value: str) -> str:

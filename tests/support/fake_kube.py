@@ -5,6 +5,13 @@ wrong), per-resource 403s, list calls with ``limit`` / ``continue`` paging and t
 ``fieldSelector`` forms Navigator sends (``a=b``, ``a!=b``, comma-joined), ``/version``.
 Objects are plain dicts shaped like the API's (see ``kube_objects``).
 
+Every change to the write store (below) gets the next ``resourceVersion`` and an event, and a
+list of a stored collection with ``watch=true`` streams them as the API server does: one JSON
+``{"type": "ADDED"|"MODIFIED"|"DELETED", "object": {...}}`` per line, filtered by
+``labelSelector`` / ``fieldSelector``, from ``resourceVersion`` on (unset or ``0``: the current
+objects as ADDED first), until ``timeoutSeconds``; a version older than
+:attr:`FakeKube.expired_below` answers an ERROR event with a 410 Expired Status.
+
 Writes go to a generic object store keyed by collection path: create (409 when the name is
 taken, 404 when the namespace does not exist), JSON merge patch, server-side apply (PATCH
 ``application/apply-patch+yaml``: field ownership in ``metadata.managedFields``, 409 conflicts
@@ -18,6 +25,7 @@ from __future__ import annotations
 import base64
 import copy
 import json
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -87,10 +95,40 @@ class FakeKube:
     ``*`` matches any verb, resource or namespace."""
     reviews: list[dict[str, Any]] = field(default_factory=list)
     """The spec of every SubjectAccessReview asked, in order."""
+    revision: int = 0
+    """The store's resourceVersion: bumped by every change, answered by every store list."""
+    events: list[tuple[int, str, str, dict[str, Any]]] = field(default_factory=list)
+    """(resourceVersion, type, collection, object) of every change to the store, for watches."""
+    expired_below: int = 0
+    """Watches from a resourceVersion below this (and below the current one, which is never
+    compacted) answer 410 Expired: the history before it is gone."""
+    watch_limit_s: float | None = None
+    """End every watch after this many seconds whatever its ``timeoutSeconds`` (a proxy's idle
+    timeout, an API server restart): the client has to resume from its last resourceVersion."""
+    changed: threading.Condition = field(default_factory=threading.Condition, repr=False)
+    """Notified on every store change; watches wait on it."""
+    stopped: bool = False
+    """Set when the server stops: open watches end."""
 
     def put(self, collection: str, obj: dict[str, Any]) -> None:
-        """Store an object directly (as if another client had created it)."""
-        self.objects.setdefault(collection, {})[obj["metadata"]["name"]] = obj
+        """Store an object directly (as if another client had created or updated it)."""
+        store = self.objects.setdefault(collection, {})
+        kind = "MODIFIED" if obj["metadata"]["name"] in store else "ADDED"
+        store[obj["metadata"]["name"]] = obj
+        self.record(kind, collection, obj)
+
+    def remove(self, collection: str, name: str) -> None:
+        """Delete an object directly (as if another client had deleted it)."""
+        self.record("DELETED", collection, self.objects[collection].pop(name))
+
+    def record(self, kind: str, collection: str, obj: dict[str, Any]) -> None:
+        """Give a stored object the next resourceVersion and tell the watches (``kind`` is
+        ADDED, MODIFIED or DELETED)."""
+        with self.changed:
+            self.revision += 1
+            obj.setdefault("metadata", {})["resourceVersion"] = str(self.revision)
+            self.events.append((self.revision, kind, collection, copy.deepcopy(obj)))
+            self.changed.notify_all()
 
     def collection(self, name: str) -> list[dict[str, Any]] | None:
         return {"nodes": self.nodes, "pods": self.pods}.get(name)
@@ -445,14 +483,17 @@ def _store_handler(self: _Handler, method: str, path: str, query: dict[str, list
             return True
     dry_run = query.get("dryRun", [""])[0] == "All"
     if method == "GET":
-        if name is None:
+        if name is None and query.get("watch", [""])[0] in ("true", "1"):
+            _watch_handler(self, collection, query)
+        elif name is None:
             items = [
                 o
                 for o in store.values()
                 if _matches_labels(o, query.get("labelSelector", [""])[0])
                 and matches_field_selector(o, query.get("fieldSelector", [""])[0])
             ]
-            self._send(200, {"kind": "List", "apiVersion": "v1", "metadata": {"resourceVersion": "7"}, "items": items})
+            meta = {"resourceVersion": str(state.revision)}
+            self._send(200, {"kind": "List", "apiVersion": "v1", "metadata": meta, "items": items})
         elif name in store:
             self._send(200, store[name])
         else:
@@ -464,7 +505,7 @@ def _store_handler(self: _Handler, method: str, path: str, query: dict[str, list
             self._send(404, _status(404, "NotFound", f'{plural} "{name}" not found'))
         else:
             if not dry_run:
-                del store[name]
+                state.record("DELETED", collection, store.pop(name))
             self._send(200, {"kind": "Status", "apiVersion": "v1", "status": "Success", "metadata": {}})
         return True
     length = int(self.headers.get("Content-Length") or 0)
@@ -480,7 +521,7 @@ def _store_handler(self: _Handler, method: str, path: str, query: dict[str, list
             self._send(409, _status(409, "AlreadyExists", f'{plural} "{name}" already exists'))
             return True
         obj = copy.deepcopy(body)
-        obj["metadata"].update({"uid": str(uuid.uuid4()), "resourceVersion": "1"})
+        obj["metadata"]["uid"] = str(uuid.uuid4())
         record_update(None, obj, manager)
         code = 201
     elif apply:
@@ -496,7 +537,7 @@ def _store_handler(self: _Handler, method: str, path: str, query: dict[str, list
             self._send(409, status)
             return True
         if current is None:
-            obj["metadata"].update({"uid": str(uuid.uuid4()), "resourceVersion": "1"})
+            obj["metadata"]["uid"] = str(uuid.uuid4())
         code = 201 if current is None else 200
     else:
         if name not in store:
@@ -514,11 +555,63 @@ def _store_handler(self: _Handler, method: str, path: str, query: dict[str, list
         return True
     if not dry_run:
         store[name] = obj
+        state.record("ADDED" if code == 201 else "MODIFIED", collection, obj)
     self._send(code, obj)
     if not dry_run and code == 201:
         for controller in state.on_create:
             controller(state, obj)
     return True
+
+
+def _watch_handler(self: _Handler, collection: str, query: dict[str, list[str]]) -> None:
+    """A watch on a stored collection, streamed as the API server does (chunked, one JSON event a
+    line): the current objects first when ``resourceVersion`` is unset or ``0``, then every change
+    after it that matches the selectors, until ``timeoutSeconds`` (or :attr:`FakeKube.watch_limit_s`)."""
+    state: FakeKube = self.server.state
+    labels = query.get("labelSelector", [""])[0]
+    fields = query.get("fieldSelector", [""])[0]
+    wanted = query.get("resourceVersion", [""])[0]
+    timeout = float(query.get("timeoutSeconds", ["1800"])[0])
+    if state.watch_limit_s is not None:
+        timeout = min(timeout, state.watch_limit_s)
+    end = time.monotonic() + timeout
+
+    def selected(obj: dict[str, Any]) -> bool:
+        return _matches_labels(obj, labels) and matches_field_selector(obj, fields)
+
+    with state.changed:
+        since = state.revision if wanted in ("", "0") else int(wanted)
+        initial = [("ADDED", copy.deepcopy(o)) for o in state.objects.get(collection, {}).values()]
+        pending = [e for e in initial if selected(e[1])] if wanted in ("", "0") else []
+    self.send_response(200)
+    self.send_header("Content-Type", "application/json")
+    self.send_header("Transfer-Encoding", "chunked")
+    self.end_headers()
+    try:
+        if since < min(state.expired_below, state.revision):  # compacted (the current version never is)
+            gone = _status(410, "Expired", f"too old resource version: {since} ({state.expired_below})")
+            _chunk(self, {"type": "ERROR", "object": gone})
+        else:
+            for kind, obj in pending:
+                _chunk(self, {"type": kind, "object": obj})
+            while not state.stopped and time.monotonic() < end:
+                with state.changed:
+                    news = [e for e in state.events if e[0] > since and e[2] == collection]
+                    if not news:
+                        state.changed.wait(min(0.1, max(end - time.monotonic(), 0)))
+                for rv, kind, _, obj in news:
+                    since = rv
+                    if selected(obj):
+                        _chunk(self, {"type": kind, "object": obj})
+        self.wfile.write(b"0\r\n\r\n")
+    except (BrokenPipeError, ConnectionResetError):  # the client stopped watching
+        self.close_connection = True
+
+
+def _chunk(self: _Handler, event: dict[str, Any]) -> None:
+    data = json.dumps(event).encode() + b"\n"
+    self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
+    self.wfile.flush()
 
 
 def _log_handler(self: _Handler, path: str) -> bool:
@@ -637,6 +730,13 @@ class FakeKubeServer(LocalServer):
 
     def __init__(self, state: FakeKube | None = None) -> None:
         super().__init__(_Handler, state or FakeKube())
+
+    def stop(self) -> None:
+        """End open watches, then stop serving."""
+        with self.state.changed:
+            self.state.stopped = True
+            self.state.changed.notify_all()
+        super().stop()
 
 
 def write_kubeconfig(path: Path, server: str, token: str, context: str = "test-cluster") -> Path:
