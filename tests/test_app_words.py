@@ -158,6 +158,9 @@ def test_the_journey_pages_speak_in_words_after_each_step() -> None:
         at.switch_page(f"views/{page}.py").run()
         assert not at.exception, (page, [e.value for e in at.exception])
         found += [f"{page}: {p}" for p in problems(at)]
+        if page == "what_if":  # the slider reruns its fragment alone: it speaks in page words too
+            at.slider(key="wi_rps").set_value(2.0).run()
+            found += [f"what-if moved: {p}" for p in problems(at)]
     assert found == []
 
 

@@ -479,8 +479,7 @@ def test_journey_home_assistant_plan_whatif_deploy_keeps_what_was_said(app_url: 
     expect(page.get_by_label("Project (namespace)")).to_have_value("faq")
     nav_link(page, "What-if").click()
     wait_for_app(page)
-    expect(page.get_by_text("from the Assistant conversation", exact=False)).to_be_visible()
-    expect(page.get_by_text("From your Assistant conversation")).to_be_visible()
+    expect(page.get_by_text("the plan your Assistant conversation settled", exact=False)).to_be_visible()
 
 
 def test_journey_decision_report_to_qa_offers_the_overlay(app_url: str, browser: object) -> None:

@@ -18,6 +18,10 @@ SAME_AS_PEAK = re.compile(
 )
 
 
+_LATENCY_FAMILIES = (("p50_latency_ms", "p95_latency_ms", "p99_latency_ms"),)
+"""Targets that say one thing at several percentiles: a message that sets one of them replaces the
+others (p99 under 2 s after "p95 under 6 s" is the new target, not a second, looser one)."""
+
 WISHES = ("capabilities", "quantization", "min_context_length")
 """What a message says about the model besides its name (kept when the name does not resolve)."""
 
@@ -43,13 +47,21 @@ def merge(state: WorkflowState, u: Understanding) -> list[str]:
         if m != before:
             state.model_requirements = type(state.model_requirements).model_validate(m)
             changed.append("model")
-    if u.traffic and (t := state.traffic.model_copy(update=u.traffic)) != state.traffic:
+    said = dict(u.traffic)
+    if "peak_rps" in said and "rps" not in said and state.traffic.rps is not None:
+        low = said.get("range_low_rps")
+        if low is not None or state.traffic.rps > said["peak_rps"]:  # a new range: the old average is not in it
+            said["rps"] = None  # asked again ("What is the average request rate, next to that peak?")
+    if said and (t := state.traffic.model_copy(update=said)) != state.traffic:
         state.traffic = t
         changed.append("traffic")
     said_slo = dict(u.slo)
     if "ttft_ms" in said_slo and "ttft_also_ms" not in said_slo:  # a new TTFT at a percentile replaces its old one
         pct = f"p{said_slo.get('ttft_percentile', state.slo.ttft_percentile)}"
         said_slo["ttft_also_ms"] = {k: v for k, v in state.slo.ttft_also_ms.items() if k != pct}
+    for family in _LATENCY_FAMILIES:  # a new end-to-end target replaces the old ones the message did not restate
+        if any(k in said_slo for k in family):
+            said_slo.update({k: None for k in family if k not in said_slo and getattr(state.slo, k, None) is not None})
     if said_slo and (slo := state.slo.model_copy(update=said_slo)) != state.slo:
         state.slo = slo
         changed.append("slo")

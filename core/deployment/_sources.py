@@ -222,7 +222,8 @@ def manifests_for_plan(
     facts = facts or ClusterFacts()
     if plan.chosen is None:
         raise InputError(f"plan {plan.id}: no configuration was chosen ({'; '.join(plan.reasons)}); nothing to deploy")
-    if (catalog or get_catalog()).find_gpu(plan.chosen.gpu) is None:  # a hand-made plan: its GPU is a guess
+    known = (catalog or get_catalog()).find_gpu(plan.chosen.gpu) is not None
+    if not known and plan.chosen.gpu.isprintable():  # a hand-made plan: its GPU is a guess (control characters: below)
         raise InputError(
             f"plan {plan.id}: chosen.gpu {plan.chosen.gpu!r} is not a GPU Navigator knows (the catalog or your "
             "described GPUs), so its resource name and node selector would be guesses; make the plan again"

@@ -29,10 +29,10 @@ class SecretNeed(BaseModel):
 
     def note(self) -> str:
         """What a person is told about it beside the manifests."""
-        given = " and ".join("$" + k for k in self.keys)
+        given = " and ".join(f"`${k}`" for k in self.keys)  # in backticks: Markdown reads $…$ as math
         return (
             f"the deployment reads the Secret {self.name} ({', '.join(self.keys)}): {self.purpose}; the deploy "
-            f"creates it from {given} when given, otherwise create it first: {self.oc_command()}"
+            f"creates it from {given} when given, otherwise create it first: `{self.oc_command()}`"
         )
 
     def oc_command(self) -> str:

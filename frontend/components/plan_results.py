@@ -33,7 +33,7 @@ from core.planning import (
     load_curve,
     plan_markdown,
 )
-from core.wording import count_of
+from core.wording import count_of, set_surface
 from frontend.components.charts import cost_figure, load_figure, memory_breakdown_figure
 from frontend.components.plan_form import speed_words
 
@@ -186,6 +186,7 @@ def _alternatives(plan: CapacityPlan, key: str, figures: tuple[go.Figure, go.Fig
 def plan_results(plan: CapacityPlan, catalog: Catalog) -> None:
     """Everything below the form for ``plan``: verdict, choice, charts, alternatives, rejections,
     assumptions and downloads."""
+    set_surface("page")  # a fragment reruns alone, without app.py: say page words here too
     key = plan_key(plan)
     c = plan.chosen
     cautions = caution_line(c, plan.targets) if c is not None else ""
