@@ -29,7 +29,8 @@ from core.catalog import Catalog
 from core.wording import figure
 
 _FILLER = (
-    r"(?:about|around|roughly|approx(?:imately)?|maybe|perhaps|probably|say|like|~|≈|it'?s|its|it is|that'?s"
+    r"(?:about|around|roughly|approx(?:imately)?|maybe|perhaps|probably|prob|prolly|likely|say|like|~|≈|it'?s|its"
+    r"|it is|that'?s|somewhere around|give or take|(?:my )?guess(?:ing)?(?: is)?|est(?:imated?)?"
     r"|we (?:get|have|see|expect|do)|more like|closer to|i'?d say|i think|let'?s say|ok|okay|well|so|hmm|um"
     r"|on average|(?:the )?average(?: is| of| rate is)?|normally|usually|typically|avg|just|only|no more than|at most"
     r"|under|below|within|less than)"

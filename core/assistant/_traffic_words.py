@@ -299,6 +299,13 @@ def read_traffic(text: str, *, per: str | None = None) -> TrafficReading:
             found["peak_rps"] = round(found["rps"] * k, 4)
     if ("rps" in found or "peak_rps" in found) and (name := unit_name(said)):
         found["per"] = name
+    for key in ("rps", "peak_rps", "range_low_rps"):  # a rate that rounds to 0 is a misreading, never traffic
+        if key in found and not found[key] > 0:
+            del found[key]
+            out.notes.append(
+                "that rate is less than one request every three hours, too little to plan a server for; say the "
+                "requests per second (or minute, hour, day) of all users together"
+            )
     _pattern(t, found)
     _level(t, found)
     lengths(t, found)

@@ -341,6 +341,14 @@ def _namespace(text: str, out: Understanding) -> str:
     return text[: ns.start()] + " " + text[ns.end() :]
 
 
+_SCIENTIFIC = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)[eE]\+?(\d{1,2})(?![\w.])")
+
+
+def _plain_number(m: re.Match[str]) -> str:
+    """``1e9`` written out (``1000000000``), so every rule reads the number it is."""
+    return f"{float(m.group(1)) * 10 ** int(m.group(2)):.0f}" if int(m.group(2)) <= 15 else m.group(0)
+
+
 def understand(
     text: str, *, catalog: Catalog | None = None, asking: Asking | None = None, per: str | None = None
 ) -> Understanding:
@@ -356,6 +364,7 @@ def understand(
     text, fixed = fix_typos(text)
     if fixed:
         out.notes.append("I read " + ", ".join(fixed))
+    text = _SCIENTIFIC.sub(_plain_number, text)  # "1e9 rps" is a billion, not the 9 after the e
     text = _namespace(text, out)  # a project name like "chat-demo" says nothing about the model
     text = _budget(text, out)  # nor does "$30k/month" about traffic
     words = model_words(text, cat)

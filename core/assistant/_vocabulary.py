@@ -144,8 +144,8 @@ _POPULATION = (
     r"teammates|researchers|writers|editors|testers|players|subscribers|learners|teachers|patients|shoppers|visitors"
 )
 _POPULATION_KIND = (  # words that say which people: "50 call-center agents", "300 internal users"
-    r"(?:(?:concurrent|active|simultaneous|daily|internal|external|support|sales|customer|human|field|remote|paying"
-    r"|registered|our|the|[a-z]+-[a-z]+)\s+){0,2}"
+    r"(?:(?:concurrent|active|simultaneous|daily|weekly|monthly|internal|external|support|sales|customer|human|field"
+    r"|remote|paying|registered|our|the|[a-z]+-[a-z]+)\s+){0,3}"
 )
 _LEVEL_WORDS = (
     (r"very (?:high|heavy|busy)|massive|huge|enormous", "very high"),
