@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ParamSpec
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -15,6 +16,7 @@ from core.errors import ClusterError
 from core.manifests import ObjectCheck, SecretNeed, validate_objects
 
 _log = logging.getLogger(__name__)
+P = ParamSpec("P")
 
 
 class DeployOutcome(BaseModel):
@@ -47,34 +49,26 @@ class DeployOutcome(BaseModel):
         return not self.confirmed or (bool(self.applied) and all(r.ok for r in self.applied))
 
 
+def _logged(fn: Callable[P, DeployOutcome]) -> Callable[P, DeployOutcome]:
+    """The deploy with its start (the objects, apply or dry run) and its outcome in the log."""
+
+    @functools.wraps(fn)
+    def run(*args: P.args, **kwargs: P.kwargs) -> DeployOutcome:
+        objects: list[dict[str, Any]] = list(kwargs.get("objects") or (args[1] if len(args) > 1 else []))  # type: ignore[call-overload]
+        kinds = ", ".join(f"{o.get('kind')} {o.get('metadata', {}).get('name')}" for o in objects)
+        step = "apply" if kwargs.get("confirmed") else "dry run"
+        _log.info("deploy (%s, force=%s): %s", step, bool(kwargs.get("force")), kinds)
+        outcome = fn(*args, **kwargs)
+        _log.log(
+            logging.INFO if outcome.ok else logging.WARNING, "deploy outcome: ok=%s %s", outcome.ok, outcome.message
+        )
+        return outcome
+
+    return run
+
+
+@_logged
 def deploy(
-    conn: Connection,
-    objects: list[dict[str, Any]],
-    *,
-    confirmed: bool,
-    secret_values: dict[str, str] | None = None,
-    secrets: list[SecretNeed] | None = None,
-    on_result: Callable[[str, ApplyResult], None] | None = None,
-    force: bool = False,
-) -> DeployOutcome:
-    """Validate (the cluster's own CRD schemas when readable), dry-run, and apply if ``confirmed``
-    (:func:`_deploy`), with its start and outcome in the log."""
-    kinds = ", ".join(f"{o.get('kind')} {o.get('metadata', {}).get('name')}" for o in objects)
-    _log.info("deploy (%s, force=%s): %s", "apply" if confirmed else "dry run", force, kinds)
-    outcome = _deploy(
-        conn,
-        objects,
-        confirmed=confirmed,
-        secret_values=secret_values,
-        secrets=secrets,
-        on_result=on_result,
-        force=force,
-    )
-    _log.log(logging.INFO if outcome.ok else logging.WARNING, "deploy outcome: ok=%s %s", outcome.ok, outcome.message)
-    return outcome
-
-
-def _deploy(
     conn: Connection,
     objects: list[dict[str, Any]],
     *,
