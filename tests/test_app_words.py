@@ -200,3 +200,7 @@ def test_a_plan_with_bad_fields_says_it_was_not_planned_and_which_plan_shows() -
     assert any("the last plan made" in c.value for c in at.caption), "the old result is labelled as such"
     assert any(s.value == first for s in at.success)
     assert problems(at) == []
+    at.number_input(key="plan_rps").set_value(20.0)
+    at.button[0].click().run()
+    shown = [m.value for m in at.markdown] + [e.value for e in at.error]
+    assert not any("must be above 0" in text for text in shown), "a fixed field's old message goes"

@@ -184,7 +184,7 @@ elif (
     st.session_state[FIELD_ERRORS] = problems
     st.rerun()  # drawn next to their fields; the form keeps what was typed
 elif submitted and model is not None:
-    st.session_state.pop(FIELD_ERRORS, None)
+    stale = st.session_state.pop(FIELD_ERRORS, None)  # drawn beside the fields above in this very run
     try:
         rows = prices.dropna().iterrows() if len(prices) else ()
         overrides = {str(r["GPU"]): float(r["USD per GPU-hour"]) for _, r in rows if r["GPU"]}
@@ -227,6 +227,8 @@ elif submitted and model is not None:
             store.save("plans", current.id, current)
         except StoreError as exc:
             st.warning(f"The plan is kept in this session only: {exc}")
+        if stale:
+            st.rerun()  # the fields' old messages go; the plan is cached, so this costs a redraw
     except ValidationError as exc:  # the checks above catch what a person can type; say the rest plainly
         for err in exc.errors():
             st.error(f"{' '.join(str(p) for p in err['loc']).replace('_', ' ')}: {in_words(err)}")
