@@ -461,3 +461,32 @@ def test_cli_deploy_from_a_modelcar_config(tmp_path: Path, kubeconfig: Path, fak
     assert out.returncode == 0, out.stderr
     assert "from the cluster template vllm-cuda-runtime-template" in out.stderr
     assert "deploymentMode: Standard" in out.stdout  # the fake cluster runs OpenShift AI 3.0
+
+
+def test_waiting_for_ready_wakes_when_a_pod_changes_not_at_the_next_poll(
+    conn: Connection, fake_kube: FakeKubeServer
+) -> None:
+    """wait_ready watches the deployment's pods: a pod that becomes ready ends the wait at once,
+    long before the minute between reads of the InferenceService's conditions."""
+    import threading
+    import time
+
+    deploy(conn, objects(), confirmed=True)
+    fake_kube.state.put(f"/api/v1/namespaces/{NS}/pods", predictor_pod("granite-8b", NS))
+
+    def becomes_ready() -> None:
+        time.sleep(1.0)
+        isvc = stored(fake_kube, ISVCS)["granite-8b"]
+        isvc["status"] = {
+            "url": "https://granite-8b-llm.apps.example.com",
+            "conditions": [{"type": "Ready", "status": "True"}],
+        }
+        fake_kube.state.put(
+            f"/api/v1/namespaces/{NS}/pods", predictor_pod("granite-8b", NS, phase="Running", ready=True)
+        )
+
+    threading.Thread(target=becomes_ready, daemon=True).start()
+    started = time.monotonic()
+    status = wait_ready(conn, "granite-8b", NS, timeout_s=120, interval_s=60)
+    assert status.ready, status.reason
+    assert time.monotonic() - started < 45, "woken by the pod's change, not by the 60 s interval"

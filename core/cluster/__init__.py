@@ -26,6 +26,7 @@ from core.cluster._client import (
     probe_cluster,
     request,
 )
+from core.cluster._watch import Listing, Until, watch_objects
 from core.cluster.discovery import (
     discover_inventory,
     inventory_from_connection,
@@ -58,10 +59,12 @@ __all__ = [
     "Connection",
     "GpuTotal",
     "Inventory",
+    "Listing",
     "Node",
     "Principal",
     "Provider",
     "Taint",
+    "Until",
     "act_as",
     "act_for",
     "call",
@@ -87,4 +90,5 @@ __all__ = [
     "provider_of",
     "request",
     "requests_by_node",
+    "watch_objects",
 ]

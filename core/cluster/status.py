@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from core.cluster._client import Connection, request
+from core.cluster._watch import Listing, Until, watch_objects
 from core.cluster.deploy import object_paths
 from core.errors import ClusterError, ClusterNotFoundError
 
@@ -148,7 +149,10 @@ def wait_ready(
     interval_s: float = 5,
     on_update: Callable[[DeploymentStatus], None] | None = None,
 ) -> DeploymentStatus:
-    """Poll until Ready, a state waiting will not fix, or the timeout; returns the last status."""
+    """Wait until Ready, a state waiting will not fix, or the timeout; returns the last status.
+
+    The status is read again whenever one of the deployment's pods changes (a watch on them) and
+    at least every ``interval_s`` (the InferenceService's conditions and the pods' events)."""
     deadline = time.monotonic() + timeout_s
     while True:
         status = deployment_status(conn, name, namespace)
@@ -156,4 +160,13 @@ def wait_ready(
             on_update(status)
         if status.ready or status.failed or not status.exists or time.monotonic() >= deadline:
             return status
-        time.sleep(interval_s)
+        _until_a_pod_changes(conn, name, namespace, min(deadline, time.monotonic() + interval_s))
+
+
+def _until_a_pod_changes(conn: Connection, name: str, namespace: str, until: float) -> None:
+    """Block until one of ``name``'s pods is added or changes, or ``until`` (``time.monotonic()``)."""
+    pods = Listing.pods(namespace, label_selector=f"serving.kserve.io/inferenceservice={name}")
+    try:
+        next(watch_objects(conn, pods, Until(until), current=False), None)
+    except ClusterError:  # no right to watch pods (only to read them): wait out the interval instead
+        time.sleep(max(0.0, until - time.monotonic()))

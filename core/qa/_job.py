@@ -21,14 +21,13 @@ from typing import Any
 
 from kubernetes import client
 
-from core.cluster import KUBECONFIG_MAX_BYTES, Connection, act_as, call, connect, request
+from core.cluster import KUBECONFIG_MAX_BYTES, Connection, Listing, Until, act_as, call, connect, request, watch_objects
 from core.cluster.deploy import APPLY_PATCH, apply_objects, object_paths
 from core.cluster.status import pod_state
 from core.errors import ClusterError, ClusterPermissionError
 from core.qa._model import DEFAULT_TEST_IMAGE, PULL_SECRET_ENV, WORKDIR, QaCode, QaRequest, QaResult
 from core.qa._outcome import RunRecorder
 from core.qa._podman import precheck, redactor_for, suite_args
-from core.qa._watch import Listing, Until, watch_objects
 from core.yamlio import read_bounded
 
 JUNIT_BEGIN = "<<<NAVIGATOR-JUNIT"

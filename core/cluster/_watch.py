@@ -1,4 +1,5 @@
-"""Follow a run's objects with ``kubernetes.watch`` instead of listing them over and over.
+"""Follow objects with ``kubernetes.watch`` instead of listing them over and over (a QA run's
+Job and pod, a deployment's pods while it starts).
 
 >>> for pod in watch_objects(conn, Listing.pods(namespace, label_selector="app=x"), until):
 ...     if done(pod):
@@ -23,7 +24,7 @@ from typing import Any
 from kubernetes import client, watch
 from kubernetes.client.exceptions import ApiException
 
-from core.cluster import Connection, call, request
+from core.cluster._client import Connection, call, request
 
 _GONE = 410
 _CONNECT_S = 5.0
@@ -84,14 +85,16 @@ class Until:
         return self.cancelled() or self.left_s() <= 0
 
 
-def watch_objects(conn: Connection, what: Listing, until: Until) -> Iterator[dict[str, Any]]:
-    """Each object of ``what`` as it is now, then each one again as it is added or changes,
-    until the caller stops iterating or ``until`` is over (the iterator then just ends: the
-    caller tells a cancel from a timeout with ``until``). Deleted objects are not yielded."""
+def watch_objects(conn: Connection, what: Listing, until: Until, *, current: bool = True) -> Iterator[dict[str, Any]]:
+    """Each object of ``what`` as it is now (unless ``current`` is False), then each one again as
+    it is added or changes, until the caller stops iterating or ``until`` is over (the iterator
+    then just ends: the caller tells a cancel from a timeout with ``until``). Deleted objects are
+    not yielded."""
     if until.over():
         return
     items, version = _list(conn, what)
-    yield from items
+    if current:
+        yield from items
     while not until.over():
         try:
             for event in _events(conn, what, version, until):
