@@ -249,7 +249,7 @@ def gather_evidence(
         if not notes:
             notes.append(f"the Model Registry at {registry.url} has no benchmark for {arch.name}")
     else:
-        notes.append("no Model Registry configured (`NAVIGATOR_MODEL_REGISTRY_URL`)")
+        notes.append("no Model Registry is configured; set `NAVIGATOR_MODEL_REGISTRY_URL` to search it")
     found = calibration_evidence(arch, catalog=catalog)
     if found:
         return found, notes

@@ -96,7 +96,7 @@ def _qa_checks(
     )
     checks.append(
         QaCheck(
-            name="--supported-accelerator-type",
+            name="Accelerator type the suite validates",
             ok=accelerator is not None,
             detail=accelerator or "no runnable model: nothing to validate",
         )

@@ -207,7 +207,7 @@ st.subheader("Your runs")
 st.markdown(
     "Import what GuideLLM (`--output kind=json`) or `vllm bench serve --save-result` wrote. Navigator replays "
     "each run through its scheduler model, refits the speed model for that GPU and model class, and then says "
-    "**calibrated on your N runs** on every estimate and plan it applies to."
+    "**calibrated on your runs** (with how many) on every estimate and plan it applies to."
 )
 _import_form(settings)
 yours = services.your_calibration(settings)

@@ -7,6 +7,7 @@ import streamlit as st
 
 from core.environment import mcp_status
 from core.errors import StoreError
+from core.wording import count_of
 from frontend import services, state
 
 settings, settings_error = services.settings()
@@ -62,13 +63,25 @@ for status in statuses:
         if not status.available:
             st.caption(f"How to enable: {status.how_to_enable}")
 
+
+def _shown_setting(value: object) -> str:
+    """A setting's value as a person reads it: yes/no, not Python's True/False; blank when unset."""
+    if value is None or value == "none":
+        return "" if value is None else "none (offline)"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
 # ---- cache and files -------------------------------------------------------------------
 st.subheader("Saved plans and conversations")
 store = services.store(settings)
 if store.enabled:
     try:
-        counts = {kind: len(store.list(kind)) for kind in ("plans", "workflows")}
-        st.write(f"{store.describe()} — " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+        counts = {
+            noun: len(store.list(kind)) for kind, noun in (("plans", "saved plan"), ("workflows", "conversation"))
+        }
+        st.write(f"{store.describe()} — " + ", ".join(count_of(v, noun) for noun, v in counts.items()))
     except StoreError as exc:
         st.error(str(exc))
     for warning in store.warnings:
@@ -79,10 +92,7 @@ else:
 st.subheader("All settings")
 st.dataframe(
     pd.DataFrame(
-        [
-            {"Setting": f"NAVIGATOR_{k.upper()}", "Value": "" if v is None else str(v)}
-            for k, v in settings.public_dict().items()
-        ]
+        [{"Setting": f"NAVIGATOR_{k.upper()}", "Value": _shown_setting(v)} for k, v in settings.public_dict().items()]
     ),
     hide_index=True,
     width="stretch",
