@@ -67,7 +67,9 @@ def replica_floor(request: PlanRequest) -> tuple[int, int, list[str]]:
     said: list[str] = []
     if given is None and floor >= DEFAULT_MIN_REPLICAS:
         said.append(
-            f"at least {DEFAULT_MIN_REPLICAS} replicas, each on its own node, with a PodDisruptionBudget: the default "
+            f"at least {DEFAULT_MIN_REPLICAS} replicas, which the manifests ask the scheduler to keep on different "
+            "nodes (preferred pod anti-affinity: they share one only when no other has room), with a "
+            "PodDisruptionBudget: the default "
             "for a production service, which keeps serving while a pod or node is drained, upgraded or lost "
             "(set the minimum replicas to 1 to accept no redundancy)"
         )

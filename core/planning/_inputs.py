@@ -141,7 +141,7 @@ class Constraints(BaseModel):
     """GPU types to consider; empty: the cluster's (the request's ``cluster``) or, with none,
     the whole catalog; ``["any"]``: the whole catalog even with a cluster."""
     min_replicas: int | None = Field(default=None, ge=1, le=10_000)
-    """Replicas always kept, each on its own node; unset: 2 (a production service survives one
+    """Replicas always kept, on different nodes where there is room; unset: 2 (a production service survives one
     pod or node going away); 1 accepts no redundancy."""
     max_gpus: int | None = Field(default=None, ge=1)
     max_replicas: int | None = Field(default=None, ge=1)

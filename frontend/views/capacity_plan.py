@@ -153,7 +153,7 @@ with st.form("plan_form"):
     c1, c2, c3, c4 = st.columns([3, 1, 1, 1])
     gpus = c1.multiselect("Only these GPU types (empty = as chosen above)", catalog.gpu_names(), key="plan_gpus")
     min_replicas = c4.number_input(
-        "Min replicas (0 = 2, each on its own node)",
+        "Min replicas (0 = 2, on different nodes where there is room)",
         0,
         10_000,
         0,
