@@ -6,7 +6,9 @@ Only plain, secret-free values live in the session: preferences, the inventory l
 
 from __future__ import annotations
 
-from typing import Literal
+import functools
+from collections.abc import Callable
+from typing import Literal, ParamSpec
 
 import streamlit as st
 from pydantic import BaseModel
@@ -18,6 +20,7 @@ from core.decision import DecisionReport
 from core.modelcar import ModelCarConfig
 from core.planning import CapacityPlan
 from core.settings import Settings
+from core.wording import set_surface
 
 InventorySource = Literal["sample", "file", "upload", "cluster"]
 
@@ -221,3 +224,25 @@ def take_chat_example() -> str | None:
     """The example waiting to be sent, once."""
     value = st.session_state.pop(_CHAT_EXAMPLE, None)
     return value if isinstance(value, str) else None
+
+
+P = ParamSpec("P")
+
+
+def page_fragment(run_every: float | None = None) -> Callable[[Callable[P, None]], Callable[P, None]]:
+    """``st.fragment`` for a page part that reruns alone: app.py does not run then, so the part
+    says again that core's words are for a page (field names, not the CLI's flags)::
+
+        @page_fragment()
+        def what_if_panel(plan: CapacityPlan) -> None: ...
+    """
+
+    def wrap(fn: Callable[P, None]) -> Callable[P, None]:
+        @functools.wraps(fn)
+        def run(*args: P.args, **kwargs: P.kwargs) -> None:
+            set_surface("page")
+            fn(*args, **kwargs)
+
+        return st.fragment(run, run_every=run_every)
+
+    return wrap

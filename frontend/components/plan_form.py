@@ -22,7 +22,7 @@ from core.planning import (
     recommend_models,
     traffic_problems,
 )
-from core.wording import set_surface
+from frontend import state
 
 TRAFFIC_PRESETS = {f"{level} (~{rps:g} RPS)": rps for level, rps in TRAFFIC_LEVELS.items()}
 PRECISIONS = {
@@ -194,12 +194,11 @@ def _recommendations(
     )
 
 
-@st.fragment
+@state.page_fragment()
 def recommend_panel(catalog: Catalog, inp: int, out: int) -> None:
     """ "Not sure which model?": catalog models for a family, capabilities and size (a fragment:
     typing here reruns only this panel). Its contents are built only while it is open: closed,
     every Plan click paid for the table's Arrow conversion all the same."""
-    set_surface("page")  # a fragment reruns alone, without app.py: say page words here too
     with st.expander("Not sure which model? Recommend one", key="rec_open", on_change="rerun") as panel:
         if not panel.open:
             return

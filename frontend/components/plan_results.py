@@ -33,7 +33,8 @@ from core.planning import (
     load_curve,
     plan_markdown,
 )
-from core.wording import count_of, set_surface
+from core.wording import count_of
+from frontend import state
 from frontend.components.charts import cost_figure, load_figure, memory_breakdown_figure
 from frontend.components.plan_form import speed_words
 
@@ -182,11 +183,10 @@ def _alternatives(plan: CapacityPlan, key: str, figures: tuple[go.Figure, go.Fig
         st.plotly_chart(figures[2], key="plan_cost_chart")
 
 
-@st.fragment
+@state.page_fragment()
 def plan_results(plan: CapacityPlan, catalog: Catalog) -> None:
     """Everything below the form for ``plan``: verdict, choice, charts, alternatives, rejections,
     assumptions and downloads."""
-    set_surface("page")  # a fragment reruns alone, without app.py: say page words here too
     key = plan_key(plan)
     c = plan.chosen
     cautions = caution_line(c, plan.targets) if c is not None else ""

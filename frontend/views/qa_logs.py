@@ -19,7 +19,7 @@ from core.errors import NavigatorError
 from core.manifests import to_yaml
 from core.qa import ACCELERATORS, DEFAULT_TEST_IMAGE, PULL_SECRET_ENV, QaRequest, QaResult, masked_command, masked_job
 from core.samples import sample_path
-from core.wording import listing, set_surface
+from core.wording import listing
 from frontend import services, state
 
 settings, _ = services.settings()
@@ -80,9 +80,8 @@ def _result_view(result: QaResult, key: str) -> None:
         )
 
 
-@st.fragment(run_every=2)
+@state.page_fragment(run_every=2)
 def _live(run_id: str) -> None:
-    set_surface("page")  # a fragment reruns alone, without app.py: say page words here too
     run = manager.get(run_id)
     if run is None:
         st.info("This run belongs to an earlier server process; see the history below.")

@@ -7,7 +7,7 @@ import streamlit as st
 from core.calibration import calibration_in_force
 from core.errors import NavigatorError
 from core.planning import CandidateResult, CapacityPlan, Scenario, SweepPoint, WhatIfResult, rps_sweep, what_if
-from core.wording import count_of, set_surface
+from core.wording import count_of
 from frontend import services, state
 from frontend.components.charts import sweep_chart
 from frontend.components.plan_results import plan_key
@@ -46,10 +46,9 @@ def _sweep(key: str, _plan: CapacityPlan) -> list[SweepPoint]:
     return rps_sweep(_plan, MULTIPLIERS, catalog=services.catalog(settings))
 
 
-@st.fragment
+@state.page_fragment()
 def what_if_panel(plan: CapacityPlan) -> None:
     """Sliders and what moves with them: a fragment, so a slider reruns this panel only."""
-    set_surface("page")  # a fragment reruns alone, without app.py: say page words here too
     base = plan.chosen
     assert base is not None
     key = f"{plan_key(plan)}|{calibration_in_force()}"
