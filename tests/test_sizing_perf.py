@@ -128,10 +128,10 @@ def test_ranges_hold_on_publishers_left_out_of_them() -> None:
     levels = calibrated_levels(rows)
     coverage = held_out_coverage(rows, levels)
     assert coverage["all"]["all"]["coverage"] >= 0.8
-    # Per load, what docs/accuracy.md reports: bursts hold least (one publisher's MI300X tables
-    # sit outside every other publisher's errors), steady and one-in-flight loads most.
-    for regime, least in (("single", 0.85), ("steady", 0.7), ("poisson", 0.8), ("burst", 0.6)):
-        assert coverage["all"][regime]["coverage"] >= least, regime
+    # Per load, what docs/accuracy.md reports: every load holds at least 80% of the figures of
+    # publishers left out (a load few publishers measured gets a wide range to do so).
+    for regime in ("single", "steady", "poisson", "burst"):
+        assert coverage["all"][regime]["coverage"] >= 0.8, regime
     shipped = load_calibration().intervals
     assert (
         shipped["output_tokens_per_s"]["all"]["coverage_held_out"] == coverage["output_tokens_per_s"]["all"]["coverage"]
@@ -146,6 +146,9 @@ def test_conformal_bounds_take_the_order_statistics_split_conformal_prescribes()
     assert conformal_bounds(errs, 0.9) == (1.0, 19.0)
     assert conformal_bounds(errs, 0.5) == (5.0, 15.0)
     assert conformal_bounds([], 0.9) == (0.0, 0.0)
+    # Past 1.0 a level widens the widest held-out errors away from zero by that factor.
+    assert conformal_bounds([-1.0, 0.5, 2.0], 2.0) == (-2.0, 4.0)
+    assert conformal_bounds([0.5, 1.0], 2.0) == (0.25, 2.0)
 
 
 def test_memory_scores_cover_the_reporting_rows() -> None:

@@ -53,6 +53,9 @@ def conformal_bounds(errors: Sequence[float], level: float = CONFORMAL_LEVEL) ->
     n = len(ordered)
     if n == 0:
         return 0.0, 0.0
+    if level > 1.0:  # past the widest held-out errors: each bound moved away from zero (see LEVELS)
+        lo, hi = ordered[0], ordered[-1]
+        return (lo * level if lo < 0 else lo / level), (hi * level if hi > 0 else hi / level)
     alpha = 1 - level
     lo = max(1, math.floor((n + 1) * alpha / 2))
     hi = min(n, math.ceil((n + 1) * (1 - alpha / 2)))
@@ -74,17 +77,32 @@ def _regime_of(row: CvRow) -> str:
     return UNMEASURED if row[4] == "none" else row[0].regime
 
 
+POOLED = "all"
+"""The pool of a metric's figures over every load on measured GPUs: the range of a load too few
+publishers measured. Its level is calibrated on the figures it judges, as one (see below)."""
+
+
+def _own_ranges(rows: Sequence[CvRow]) -> set[tuple[str, str]]:
+    """The (metric, regime) pairs measured by enough publishers for a range of their own."""
+    origins: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for r in rows:
+        origins[(r[1], _regime_of(r))].add(source_origin(r[0].source))
+    return {key for key, seen in origins.items() if len(seen) >= MIN_ORIGINS}
+
+
 def _bounds_for(
-    metric: str, regime: str, rows: Sequence[CvRow], level: float = CONFORMAL_LEVEL
+    metric: str, regime: str, rows: Sequence[CvRow], levels: dict[tuple[str, str], float], own: bool
 ) -> tuple[float, float, str]:
-    """Bounds for a metric in a regime from ``rows`` (the regime's own when it has enough,
-    else the metric's pooled), and which pool was used."""
+    """Bounds for a metric in a regime from ``rows`` (the regime's own when it has one — ``own``,
+    decided on every publisher as the ranges users see are — else the metric's pooled) at that
+    pool's level, and which pool was used."""
     mine = [r for r in rows if r[1] == metric and _regime_of(r) == regime]
-    if len({source_origin(r[0].source) for r in mine}) >= MIN_ORIGINS:
+    if own and mine:
+        level = levels.get((metric, regime), CONFORMAL_LEVEL)
         return (*conformal_bounds([_residual(r) for r in mine], level), regime)
     # The pooled range is the measured GPUs' (an unmeasured GPU widens it, see widened()).
     pooled = [_residual(r) for r in rows if r[1] == metric and _regime_of(r) != UNMEASURED]
-    return (*conformal_bounds(pooled, level), "all")
+    return (*conformal_bounds(pooled, levels.get((metric, POOLED), CONFORMAL_LEVEL)), POOLED)
 
 
 def widened(bounds: tuple[float, float], calibrated: bool) -> tuple[float, float]:
@@ -94,8 +112,11 @@ def widened(bounds: tuple[float, float], calibrated: bool) -> tuple[float, float
     return bounds[0] * UNCALIBRATED_WIDENING, bounds[1] * UNCALIBRATED_WIDENING
 
 
-LEVELS = (0.8, 0.85, 0.9, 0.95, 0.98, 1.0)
-"""Conformal levels tried, narrowest first, until ranges hold ``TARGET_COVERAGE`` of held-out figures."""
+LEVELS = (0.8, 0.85, 0.9, 0.95, 0.98, 1.0, 1.25, 1.5, 2.0)
+"""Conformal levels tried, narrowest first, until ranges hold ``TARGET_COVERAGE`` of held-out
+figures. Past 1.0 (every held-out error inside) a level widens the widest range by that factor
+in log space: a new publisher's setup can be further off than any seen so far, and the errors
+of publishers left out showed how often it is."""
 TARGET_COVERAGE = 0.85
 
 
@@ -105,11 +126,14 @@ def held_out_coverage(
     """Coverage measured the way a user meets it: each source's figures against ranges built
     from the other sources' held-out errors only (its own never shape the range that judges
     it). By metric and regime, with ``all`` pooling the regimes; ``n`` figures, ``inside``.
-    ``levels`` gives the conformal level per (metric, regime) (default ``CONFORMAL_LEVEL``)."""
+    ``levels`` gives the conformal level per (metric, regime), and per (metric, ``POOLED``) for
+    the pooled range (default ``CONFORMAL_LEVEL``). Under ``FALLBACK`` each metric also counts
+    the figures its pooled range judged (what that range's level is calibrated on)."""
     by_source: dict[str, list[CvRow]] = defaultdict(list)
     for r in rows:
         by_source[source_origin(r[0].source)].append(r)
     tally: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
+    own = _own_ranges(rows)
     for source, held in by_source.items():
         others = [r for r in rows if source_origin(r[0].source) != source]
         cache: dict[tuple[str, str], tuple[float, float, str]] = {}
@@ -117,13 +141,15 @@ def held_out_coverage(
             metric, regime = r[1], _regime_of(r)
             key = (metric, regime)
             if key not in cache:
-                level = (levels or {}).get(key, CONFORMAL_LEVEL)
-                cache[key] = _bounds_for(metric, regime, others, level)
+                cache[key] = _bounds_for(metric, regime, others, levels or {}, key in own)
             lo, hi, pool = cache[key]
-            if pool == "all" and regime == UNMEASURED:
+            if pool == POOLED and regime == UNMEASURED:
                 lo, hi = widened((lo, hi), calibrated=False)
             inside = lo - 1e-9 <= _residual(r) <= hi + 1e-9
-            for group in ((metric, regime), (metric, "all"), ("all", regime), ("all", "all")):
+            groups = [(metric, regime), (metric, "all"), ("all", regime), ("all", "all")]
+            if pool == POOLED:
+                groups.append((metric, FALLBACK))
+            for group in groups:
                 tally[group][0] += 1
                 tally[group][1] += int(inside)
     out: dict[str, dict[str, dict[str, float]]] = defaultdict(dict)
@@ -132,17 +158,24 @@ def held_out_coverage(
     return dict(out)
 
 
+FALLBACK = "pooled-fallback"
+"""In :func:`held_out_coverage`'s result: a metric's figures judged by its pooled range."""
+
+
 def calibrated_levels(rows: Sequence[CvRow]) -> dict[tuple[str, str], float]:
-    """Per metric and regime, the narrowest conformal level whose ranges hold at least
-    ``TARGET_COVERAGE`` of the figures of sources left out of them (the widest level when none
-    does): the nominal level is corrected by what held-out sources actually showed."""
-    keys = sorted({(r[1], _regime_of(r)) for r in rows})
+    """Per metric and regime with a range of its own, and per metric for its pooled range, the
+    narrowest conformal level whose ranges hold at least ``TARGET_COVERAGE`` of the figures of
+    sources left out of them and judged by them (the widest level when none does): the nominal
+    level is corrected by what held-out sources actually showed."""
+    metrics = sorted({r[1] for r in rows})
+    keys = sorted({(r[1], _regime_of(r)) for r in rows} | {(m, POOLED) for m in metrics})
     chosen = {key: LEVELS[-1] for key in keys}
     for level in reversed(LEVELS):
-        trial = held_out_coverage(rows, {key: level for key in keys})
-        for key in keys:
-            if trial.get(key[0], {}).get(key[1], {}).get("coverage", 0.0) >= TARGET_COVERAGE:
-                chosen[key] = level
+        trial = held_out_coverage(rows, dict.fromkeys(keys, level))
+        for metric, regime in keys:
+            judged = trial.get(metric, {}).get(FALLBACK if regime == POOLED else regime, {})
+            if judged.get("coverage", 0.0) >= TARGET_COVERAGE:
+                chosen[(metric, regime)] = level
     return chosen
 
 
@@ -156,7 +189,6 @@ def interval_table(rows: Sequence[CvRow]) -> dict[str, dict[str, dict[str, float
     metrics = sorted({r[1] for r in rows})
     regimes = [*sorted({_regime_of(r) for r in rows}), "all"]
     for metric in metrics:
-        pooled_level = max((v for (m, _), v in levels.items() if m == metric), default=CONFORMAL_LEVEL)
         for regime in regimes:
             group = [
                 r
@@ -166,7 +198,7 @@ def interval_table(rows: Sequence[CvRow]) -> dict[str, dict[str, dict[str, float
             errs = [_residual(r) for r in group]
             if not errs:
                 continue
-            level = levels.get((metric, regime), pooled_level)
+            level = levels.get((metric, regime), CONFORMAL_LEVEL)
             lo, hi = conformal_bounds(errs, level)
             cov = coverage.get(metric, {}).get(regime, {})
             out[metric][regime] = {
