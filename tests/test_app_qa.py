@@ -152,4 +152,7 @@ def test_with_nothing_configured_qa_says_it_needs_a_cluster_and_starts_no_failed
     job = next(c.value for c in at.code if c.language == "yaml")
     assert "kind: Job" in job and "opendatahub-tests:" in job and ":latest" not in job
     assert PULL not in job, "the pull secret is masked in the preview"
+    # Plain readable YAML: the ConfigMap's model-car file as a block, the labels written twice.
+    assert "  modelcar.yaml: |\n    # Sample model-car config" in job and "\\n" not in job
+    assert "&id" not in job and "*id" not in job
     assert any("No finished runs" in c.value for c in at.caption)
