@@ -220,6 +220,28 @@ def options_in_words(exc: ValidationError, options: Mapping[str, str] | None = N
     return "; ".join(dict.fromkeys(parts))
 
 
+def money(usd: float | None, per: str | None = None, *, missing: str = "no price") -> str:
+    """A price or a cost as people read it, with its unit: whole dollars from $100 on, cents
+    below, two significant digits below a cent; thousands separated::
+
+        money(3183.21, "month"), money(2.45, "GPU-hour"), money(0.5542), money(None, "month")
+        # ('$3,183/month', '$2.45/GPU-hour', '$0.55', 'no price')
+
+    Every price a person reads (pages, Assistant replies, the CLI's lines and tables) is written
+    here; JSON keeps the numbers. ``missing`` is said for no price (None, NaN or infinity)."""
+    if usd is None or not math.isfinite(usd):
+        return missing
+    size = abs(usd)
+    if round(size, 2) >= 100 or size == 0:
+        amount = f"{size:,.0f}"
+    elif round(size, 2) >= 0.01:
+        amount = f"{size:,.2f}"
+    else:
+        amount = f"{size:.{1 - math.floor(math.log10(size))}f}".rstrip("0")
+    said = ("-" if usd < 0 and amount.strip("0.,") else "") + f"${amount}"
+    return f"{said}/{per}" if per else said
+
+
 def price_provenance(provider: str | None, date: str | None) -> str:
     """Where and when a list price was read, with no brackets inside it (it is often quoted in
     brackets): 'DigitalOcean list price, 2026-10-07', 'RunPod Secure Cloud list price, 2026-11-09'."""

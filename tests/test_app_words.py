@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from core.wording import money
 from tests.test_app import APP
 
 PAGES = [
@@ -114,12 +115,26 @@ def _texts(at: AppTest) -> Iterator[tuple[str, str]]:
             yield "dataframe", " | ".join(row)
 
 
+_DOLLARS = re.compile(r"(?<![\w$])\$(\d[\d,]*(?:\.\d+)?)")
+_OTHER_PRICES = re.compile(r"\d\s*USD\b|\$[\d,.]+\s*(?:per month|/mo\b)")
+
+
+def price_problems(text: str) -> list[str]:
+    """Each price not written as core.wording.money writes it ("$3,183/month", "$2.45/GPU-hour"):
+    "$3183.2", "$3,183.21", "3183.21 USD", "$3,183 per month"."""
+    text = re.sub(r"`[^`]*`", " ", text)
+    found = [m.group(0) for m in _DOLLARS.finditer(text) if money(float(m.group(1).replace(",", ""))) != m.group(0)]
+    return found + [m.group(0) for m in _OTHER_PRICES.finditer(text)]
+
+
 def problems(at: AppTest) -> list[str]:
-    """Each piece of shown text that carries an internal name, None/nan or library wording."""
+    """Each piece of shown text that carries an internal name, None/nan, library wording or a
+    price written otherwise than the one way."""
     out = []
     for kind, text in _texts(at):
         words = _words(text)
-        found = [m.group(0) for m in _SNAKE.finditer(words)]
+        found = price_problems(text)
+        found += [m.group(0) for m in _SNAKE.finditer(words)]
         found += [c for c in (m.group(0) for m in _CODE.finditer(words)) if not _ALLOWED_CODES.match(c)]
         found += [m.group(0) for m in _LIBRARY.finditer(text)]
         found += [m.group(0) for m in _NONE.finditer(words)]
@@ -204,3 +219,37 @@ def test_a_plan_with_bad_fields_says_it_was_not_planned_and_which_plan_shows() -
     at.button[0].click().run()
     shown = [m.value for m in at.markdown] + [e.value for e in at.error]
     assert not any("must be above 0" in text for text in shown), "a fixed field's old message goes"
+
+
+def test_prices_are_written_one_way() -> None:
+    assert [money(3183.21, "month"), money(2.45, "GPU-hour"), money(0.5542), money(0.00042)] == [
+        "$3,183/month",
+        "$2.45/GPU-hour",
+        "$0.55",
+        "$0.00042",
+    ]
+    assert [money(None, "month"), money(float("nan")), money(-1250.0, "month"), money(99.996)] == [
+        "no price",
+        "no price",
+        "-$1,250/month",
+        "$100",
+    ]
+    said = "costs $3183.2, $3,183.21/month or 3183.21 USD, $3,183 per month; fine: $3,183/month, $2.45/GPU-hour"
+    assert price_problems(said) == ["$3183.2", "$3,183.21", "1 USD", "$3,183 per month"]
+
+
+def test_prices_read_the_same_on_every_page_of_the_journey() -> None:
+    """The plan's cost on the Capacity plan page (headline, metric, table), the What-if page and
+    the GPU inventory's list prices: each through core.wording.money, with its unit."""
+    at = opened("capacity_plan")
+    at.button[0].click().run()
+    cost = next(m.value for m in at.metric if m.label == "Monthly cost")
+    assert re.fullmatch(r"\$\d{1,3}(?:,\d{3})*/month", cost), cost
+    assert any(f"Cost: {cost}" in m.value for m in at.markdown), "the headline says the same figure"
+    table = next(df.value for df in at.dataframe if "Monthly cost" in df.value.columns)
+    assert table["Monthly cost"].str.fullmatch(r"\$[\d,]+/month|no price").all()
+    at.switch_page("views/what_if.py").run()
+    assert next(m.value for m in at.metric if m.label == "Monthly cost") == cost
+    at.switch_page("views/gpu_inventory.py").run()
+    specs = next(df.value for df in at.dataframe if "Price" in df.value.columns)
+    assert specs["Price"].str.fullmatch(r"\$\d+\.\d\d/GPU-hour|—").all() and "$" in "".join(specs["Price"])
