@@ -8,11 +8,13 @@ Pydantic says "Input should be greater than or equal to 1"; a person is told wha
 from __future__ import annotations
 
 import math
+import os
 import re
 import shutil
 import textwrap
 from collections.abc import Callable, Mapping
 from contextvars import ContextVar
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import ValidationError
@@ -240,6 +242,15 @@ def money(usd: float | None, per: str | None = None, *, missing: str = "no price
         amount = f"{size:.{1 - math.floor(math.log10(size))}f}".rstrip("0")
     said = ("-" if usd < 0 and amount.strip("0.,") else "") + f"${amount}"
     return f"{said}/{per}" if per else said
+
+
+def home_path(path: str | Path) -> str:
+    """A path on the machine running Navigator as a message says it: under the home folder as
+    ``~/…`` (``~/.kube/config``), which a person on their own machine knows and which does not
+    lay out a server's folders to a browser or an MCP client; any other path as it is."""
+    text = str(Path(path).expanduser())
+    home = str(Path.home())
+    return "~" + text[len(home) :] if len(home) > 1 and (text == home or text.startswith(home + os.sep)) else text
 
 
 def price_provenance(provider: str | None, date: str | None) -> str:

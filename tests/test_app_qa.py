@@ -84,6 +84,8 @@ def test_finished_run_shows_tests_downloads_and_history(qa_env: Path, monkeypatc
     assert {"Download log", "Download JUnit"} <= labels
     history = next(df.value for df in at.dataframe if "Status" in df.value.columns)
     assert "QA_ERROR:TESTS_FAILED" in set(history["Status"])
+    # The config by its name, not the folder the server staged it in.
+    assert history["Config"].str.fullmatch(r"sample_modelcar_config\.base-\w+\.yaml").all(), history["Config"]
     text = visible_text(at)
     assert "Page-Secret-9876" not in text and PULL not in text
 

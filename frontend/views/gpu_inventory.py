@@ -124,7 +124,9 @@ def _summary(inv: Inventory, totals: list[GpuTotal]) -> None:
     c2.metric("Allocatable GPUs", sum(t.allocatable for t in totals))
     c3.metric("Free GPUs (schedulable nodes)", sum(t.free_schedulable for t in totals))
     c4.metric("Nodes not schedulable", sum(1 for n in inv.nodes if not n.schedulable))
-    st.caption(f"Source: {inv.source}" + (f" · captured {inv.captured_at}" if inv.captured_at else ""))
+    st.caption(
+        f"Source: {services.shown_source(inv.source)}" + (f" · captured {inv.captured_at}" if inv.captured_at else "")
+    )
     for warning in inv.warnings:
         st.warning(warning)
 
