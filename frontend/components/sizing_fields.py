@@ -110,7 +110,7 @@ def _apply(values: Mapping[str, FieldValue], plan_id: str) -> None:
 
 
 def use_plan(plan: CapacityPlan, catalog: Catalog) -> None:
-    """``on_click`` of "Size the plan's configuration": the user asked for the plan's fields."""
+    """``on_click`` of "Use the plan": the user asked for the plan's fields."""
     _apply(plan_fields(plan, catalog), plan.id)
 
 

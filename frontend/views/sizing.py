@@ -121,7 +121,13 @@ def _plan_note(plan: CapacityPlan | None) -> None:
         return
     note, button = st.columns([4, 1], vertical_alignment="center")
     note.caption(f"The fields below are yours; {where} is {said}.")
-    button.button("Size the plan's configuration", key="sizing_use_plan", on_click=use_plan, args=(plan, catalog))
+    button.button(
+        "Use the plan",
+        key="sizing_use_plan",
+        on_click=use_plan,
+        args=(plan, catalog),
+        help="Fill the fields with the plan's configuration (what you set here is replaced).",
+    )
 
 
 settings, _ = services.settings()
@@ -284,7 +290,7 @@ if arch is not None:
         m1.metric("Weights per GPU", f"{mem.weights_gib:.2f} GiB")
         m2.metric("KV cache per GPU", f"{mem.available_kv_gib:.2f} GiB")
         m3.metric("KV cache (tokens)", f"{mem.kv_cache_tokens:,}")
-        m4.metric("Largest context that fits", f"{mem.max_model_len_that_fits:,} tokens")
+        m4.metric("Largest context that fits (tokens)", f"{mem.max_model_len_that_fits:,}")
         st.plotly_chart(memory_breakdown_figure(mem), key="sizing_memory_chart")
         st.subheader("Predicted vLLM start-up log")
         st.code("\n".join(mem.log_lines), language="log")
