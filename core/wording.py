@@ -8,11 +8,13 @@ Pydantic says "Input should be greater than or equal to 1"; a person is told wha
 from __future__ import annotations
 
 import math
+import os
 import re
 import shutil
 import textwrap
 from collections.abc import Callable, Mapping
 from contextvars import ContextVar
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import ValidationError
@@ -218,6 +220,37 @@ def options_in_words(exc: ValidationError, options: Mapping[str, str] | None = N
         option = (options or {}).get(field) or (flag_name(field) if field else "input")
         parts.append(f"{option}: {problem_in_words(err)}")
     return "; ".join(dict.fromkeys(parts))
+
+
+def money(usd: float | None, per: str | None = None, *, missing: str = "no price") -> str:
+    """A price or a cost as people read it, with its unit: whole dollars from $100 on, cents
+    below, two significant digits below a cent; thousands separated::
+
+        money(3183.21, "month"), money(2.45, "GPU-hour"), money(0.5542), money(None, "month")
+        # ('$3,183/month', '$2.45/GPU-hour', '$0.55', 'no price')
+
+    Every price a person reads (pages, Assistant replies, the CLI's lines and tables) is written
+    here; JSON keeps the numbers. ``missing`` is said for no price (None, NaN or infinity)."""
+    if usd is None or not math.isfinite(usd):
+        return missing
+    size = abs(usd)
+    if round(size, 2) >= 100 or size == 0:
+        amount = f"{size:,.0f}"
+    elif round(size, 2) >= 0.01:
+        amount = f"{size:,.2f}"
+    else:
+        amount = f"{size:.{1 - math.floor(math.log10(size))}f}".rstrip("0")
+    said = ("-" if usd < 0 and amount.strip("0.,") else "") + f"${amount}"
+    return f"{said}/{per}" if per else said
+
+
+def home_path(path: str | Path) -> str:
+    """A path on the machine running Navigator as a message says it: under the home folder as
+    ``~/…`` (``~/.kube/config``), which a person on their own machine knows and which does not
+    lay out a server's folders to a browser or an MCP client; any other path as it is."""
+    text = str(Path(path).expanduser())
+    home = str(Path.home())
+    return "~" + text[len(home) :] if len(home) > 1 and (text == home or text.startswith(home + os.sep)) else text
 
 
 def price_provenance(provider: str | None, date: str | None) -> str:

@@ -166,6 +166,34 @@ def load_yaml_file(path: str | Path, *, max_bytes: int = MAX_BYTES) -> Any:
     return load_yaml(data, source=str(path), max_bytes=max_bytes)
 
 
+class _PlainDumper(yaml.SafeDumper):
+    """SafeDumper for YAML people read: an object that appears twice (one labels dict in a Job's
+    metadata and in its pod template) is written out twice, never as an ``&id001`` anchor and a
+    ``*id001`` alias, and a string of several lines is a literal block, not one quoted line of
+    ``\\n`` escapes."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+def _represent_str(dumper: yaml.SafeDumper, data: str) -> ScalarNode:
+    # PyYAML falls back to a quoted scalar by itself when a block cannot hold the text exactly
+    # (trailing spaces on a line, control characters).
+    return dumper.represent_scalar("tag:yaml.org,2002:str", data, style="|" if "\n" in data else None)
+
+
+_PlainDumper.add_representer(str, _represent_str)
+
+
 def dump_yaml(data: Any) -> str:
-    """Serialise plain data as block-style YAML, keeping key order."""
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, default_flow_style=False)
+    """Serialise plain data as block-style YAML, keeping key order: every YAML Navigator writes
+    (manifests, overlays, inventories, previews) goes through here, and reads back to ``data``.
+    No anchors or aliases, multi-line strings as literal blocks, and no line folded into the
+    next (a long command stays on its line)::
+
+        dump_yaml({"a": {"k": 1}, "b": "line 1\nline 2\n"})
+        # 'a:\n  k: 1\nb: |\n  line 1\n  line 2\n'
+    """
+    return yaml.dump(
+        data, Dumper=_PlainDumper, sort_keys=False, allow_unicode=True, default_flow_style=False, width=float("inf")
+    )

@@ -35,7 +35,9 @@ from core.cluster import (
 from core.cluster.runtimes import RuntimeTemplate
 from core.environment import ToolStatus, llm_status, probe_tool
 from core.errors import ClusterConfigError, NavigatorError, SettingsError, StoreError
+from core.modelcar import ModelCarConfig, parse_modelcar_text
 from core.qa import DEFAULT_TEST_IMAGE, RunManager
+from core.samples import sample_path
 from core.settings import Settings, load_settings
 from core.store import USER_HEADER, FileStore, Store, check_ids, open_store, prune_if_due
 from core.store import user_namespace as namespace_of
@@ -151,6 +153,23 @@ def store(s: Settings) -> Store:
     NAVIGATOR_CACHE_MAX_AGE_DAYS says so (at most every six hours per process)."""
     prune_if_due(s)
     return open_store(s, user_namespace())
+
+
+SAMPLE_CONFIG = "sample_modelcar_config.base.yaml"
+
+
+def sample_config() -> tuple[ModelCarConfig, str]:
+    """The shipped sample model-car config and its text, named by its file name: a report made
+    from it says "Config sample_modelcar_config.base.yaml", never where the server keeps it (a
+    person in a browser cannot open that path)."""
+    text = sample_path(SAMPLE_CONFIG).read_text(encoding="utf-8")
+    return parse_modelcar_text(text, source=SAMPLE_CONFIG), text
+
+
+def shown_source(source: str) -> str:
+    """Where an inventory came from as a page says it: a file by its name (``file:/srv/gpus.yaml``
+    → ``file gpus.yaml``), anything else (the sample, a cluster context) as it is."""
+    return f"file {Path(source.removeprefix('file:')).name}" if source.startswith("file:") else source
 
 
 def shown_id(item_id: str) -> str:

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Literal, ParamSpec
 
 import streamlit as st
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from core.assistant import WorkflowState
 from core.catalog import Catalog
@@ -92,6 +92,32 @@ def current_plan() -> CapacityPlan | None:
 def set_plan(plan: CapacityPlan) -> None:
     """Make ``plan`` the session's current plan."""
     st.session_state[_PLAN] = plan
+
+
+FieldValue = str | int | float | bool
+
+
+class SizingFields(BaseModel):
+    """The Sizing page's fields between visits: Streamlit forgets a page's widget values when
+    another page runs (frontend/components/sizing_fields.py puts them back)."""
+
+    values: dict[str, FieldValue] = Field(default_factory=dict)
+    from_plan: str | None = None
+    """The plan the fields were last opened on."""
+    changed: bool = False
+    """The user changed a field a plan fills since: a new plan leaves the fields alone."""
+
+
+_SIZING = "nav_sizing_fields"
+
+
+def sizing_fields() -> SizingFields:
+    value = st.session_state.get(_SIZING)
+    return value if isinstance(value, SizingFields) else SizingFields()
+
+
+def set_sizing_fields(fields: SizingFields) -> None:
+    st.session_state[_SIZING] = fields
 
 
 _REPORT = "nav_decision_report"

@@ -36,6 +36,22 @@ def test_shipped_errors_are_the_cross_validated_ones_and_no_runs_yet() -> None:
     assert any("No imported runs yet" in i.value for i in at.info)
 
 
+def test_coverage_is_a_rate_only_where_it_was_measured() -> None:
+    """End-to-end p50 has figures from two sources, and each falls outside the range built from
+    the other's: that is two publishers disagreeing, not a range that holds 0% of the time. Such
+    rows, and loads with a handful of figures, say why coverage was not measured."""
+    at = page("accuracy")
+    ranges = table(at, "Held on sources left out")
+    e2e = ranges[ranges["Figure"] == "End-to-end p50 (ms)"]
+    assert len(e2e) >= 2 and set(e2e["Held on sources left out"]) == {"not measured: only 2 sources"}
+    few = ranges[(ranges["Held-out figures"] < 5) & (ranges["Figure"] != "End-to-end p50 (ms)")]
+    assert len(few) and few["Held on sources left out"].str.startswith("not measured: only ").all()
+    measured = ranges[~ranges["Held on sources left out"].str.startswith("not measured")]
+    assert len(measured) and measured["Held on sources left out"].str.fullmatch(r"\d+%").all()
+    assert (measured["Held-out figures"] >= 5).all()
+    assert not (ranges["Held on sources left out"] == "0%").any()
+
+
 def test_imported_runs_show_predicted_against_measured_and_sizing_uses_them() -> None:
     s = load_settings()
     runs = [

@@ -48,7 +48,7 @@ def test_a_conversation_reaches_a_plan_and_manifests(cache: Path) -> None:
     assert "Stage 6 of 8: **Replicas**" in at.get("progress")[0].proto.text
     panel = texts(at)
     assert "**Replicas:**" in panel and "**GPUs in total:**" in panel
-    assert re.search(r"\*\*Cost:\*\* \$[\d,]+ per month", panel), "the whole figure, never cut"
+    assert re.search(r"\*\*Cost:\*\* \$[\d,]+/month", panel), "the whole figure, never cut"
     say(at, "yes")
     say(at, "namespace chat-demo")
     assert any("InferenceService/" in s.value for s in at.success)

@@ -84,6 +84,8 @@ def test_finished_run_shows_tests_downloads_and_history(qa_env: Path, monkeypatc
     assert {"Download log", "Download JUnit"} <= labels
     history = next(df.value for df in at.dataframe if "Status" in df.value.columns)
     assert "QA_ERROR:TESTS_FAILED" in set(history["Status"])
+    # The config by its name, not the folder the server staged it in.
+    assert history["Config"].str.fullmatch(r"sample_modelcar_config\.base-\w+\.yaml").all(), history["Config"]
     text = visible_text(at)
     assert "Page-Secret-9876" not in text and PULL not in text
 
@@ -152,4 +154,7 @@ def test_with_nothing_configured_qa_says_it_needs_a_cluster_and_starts_no_failed
     job = next(c.value for c in at.code if c.language == "yaml")
     assert "kind: Job" in job and "opendatahub-tests:" in job and ":latest" not in job
     assert PULL not in job, "the pull secret is masked in the preview"
+    # Plain readable YAML: the ConfigMap's model-car file as a block, the labels written twice.
+    assert "  modelcar.yaml: |\n    # Sample model-car config" in job and "\\n" not in job
+    assert "&id" not in job and "*id" not in job
     assert any("No finished runs" in c.value for c in at.caption)

@@ -104,3 +104,98 @@ def test_an_uploaded_config_json_is_sized_and_a_bad_one_is_refused() -> None:
     assert not at.exception
     assert any("not valid JSON" in e.value and "nothing was sized" in e.value for e in at.error)
     assert not at.success, "nothing is sized for a file that was refused"
+
+
+def plan_on_capacity_page(at: AppTest, model: str) -> None:
+    at.switch_page("views/capacity_plan.py").run()
+    at.text_input(key="plan_model_ref").set_value(model)
+    at.button[0].click().run()
+    assert not at.exception and at.success, [e.value for e in at.error]
+
+
+def fields(at: AppTest) -> dict[str, object]:
+    return {
+        "model": at.text_input(key="sizing_model_ref").value or at.selectbox(key="sizing_model").value,
+        "gpu": at.selectbox(key="sizing_gpu").value,
+        "tp": at.selectbox(key="sizing_tp").value,
+        "context": at.number_input(key="sizing_max_len").value,
+        "in": at.number_input(key="sizing_in").value,
+        "out": at.number_input(key="sizing_out").value,
+    }
+
+
+def test_sizing_opens_on_the_capacity_plan_and_keeps_what_the_user_changes() -> None:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    plan_on_capacity_page(at, "Qwen/Qwen3-8B")
+    plan = at.session_state["nav_plan"]
+    chosen = plan.chosen
+    at.switch_page("views/sizing.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert fields(at) == {
+        "model": "Qwen/Qwen3-8B",
+        "gpu": chosen.gpu,
+        "tp": chosen.gpus_per_replica,
+        "context": chosen.max_model_len,
+        "in": 800,
+        "out": 200,
+    }
+    assert any(i.value.startswith("Opened on your capacity plan: Qwen/Qwen3-8B") for i in at.info)
+    assert any(s.value.startswith("Starts:") and f"{chosen.max_model_len:,} tokens" in s.value for s in at.success)
+    # The user's change is theirs: kept across pages, and a new plan does not overwrite it.
+    at.selectbox(key="sizing_gpu").set_value("A100-80GB-SXM").run()
+    at.number_input(key="sizing_in").set_value(3000).run()
+    plan_on_capacity_page(at, "Qwen/Qwen3-14B")
+    at.switch_page("views/sizing.py").run()
+    mine = fields(at)
+    assert (mine["model"], mine["gpu"], mine["in"]) == ("Qwen/Qwen3-8B", "A100-80GB-SXM", 3000)
+    assert not any(i.value.startswith("Opened on") for i in at.info)
+    assert any("The fields below are yours" in c.value and "Qwen/Qwen3-14B" in c.value for c in at.caption)
+    # …until the user asks for the plan's configuration.
+    at.button(key="sizing_use_plan").click().run()
+    assert fields(at)["model"] == "Qwen/Qwen3-14B" and fields(at)["in"] == 800
+    assert any(i.value.startswith("Opened on your capacity plan: Qwen/Qwen3-14B") for i in at.info)
+
+
+def test_a_sizing_changed_before_any_plan_is_kept_when_a_plan_is_made() -> None:
+    at = sizing()
+    at.selectbox(key="sizing_gpu").set_value("H200").run()
+    plan_on_capacity_page(at, "Qwen/Qwen3-8B")
+    at.switch_page("views/sizing.py").run()
+    assert fields(at)["gpu"] == "H200" and fields(at)["model"] == "Llama-3.1-8B"
+
+
+def test_sizing_opens_on_the_plan_the_assistant_made() -> None:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    at.switch_page("views/chat.py").run()
+    at.chat_input(key="chat_input").set_value(
+        "Qwen3-8B chatbot on H100, 20 rps, answers should start within half a second"
+    ).run()
+    assert not at.exception, [e.value for e in at.exception]
+    plan = at.session_state["nav_plan"]
+    at.switch_page("views/sizing.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    got = fields(at)
+    assert (got["model"], got["gpu"], got["tp"]) == ("Qwen3-8B", "H100-SXM", plan.chosen.gpus_per_replica)
+    assert got["context"] == plan.chosen.max_model_len
+    assert any(i.value.startswith("Opened on your Assistant conversation's plan") for i in at.info)
+
+
+def test_fields_are_labelled_in_words_with_the_vllm_flag_in_their_help() -> None:
+    at = sizing()
+    widgets = [*at.selectbox, *at.number_input, *at.text_input, *at.slider, *at.checkbox]
+    assert not [w.label for w in widgets if w.label.startswith("--")], "a label is a raw vLLM flag"
+    helps = {w.label: w.help or "" for w in widgets}
+    for label, flag in {
+        "Context length (tokens, 0 = the model's maximum)": "--max-model-len",
+        "GPUs per replica (tensor parallel)": "--tensor-parallel-size",
+        "Quantization": "--quantization",
+        "KV-cache precision": "--kv-cache-dtype",
+        "Share of GPU memory vLLM may use": "--gpu-memory-utilization",
+        "Eager mode (no CUDA graphs)": "--enforce-eager",
+        "Prompts in the run": "--num-prompts",
+        "Request rate (requests/s, or inf for all at once)": "--request-rate",
+        "Most requests in flight (0 = no limit)": "--max-concurrency",
+    }.items():
+        assert flag in helps[label], (label, helps.get(label))

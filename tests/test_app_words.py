@@ -7,6 +7,7 @@ environment variable names a user sets are words of the configuration, not inter
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,6 +16,8 @@ from typing import Any
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from core.wording import money
+from tests.conftest import REPO
 from tests.test_app import APP
 
 PAGES = [
@@ -114,12 +117,36 @@ def _texts(at: AppTest) -> Iterator[tuple[str, str]]:
             yield "dataframe", " | ".join(row)
 
 
+_DOLLARS = re.compile(r"(?<![\w$])\$(\d[\d,]*(?:\.\d+)?)")
+_OTHER_PRICES = re.compile(r"\d\s*USD\b|\$[\d,.]+\s*(?:per month|/mo\b)")
+
+
+def price_problems(text: str) -> list[str]:
+    """Each price not written as core.wording.money writes it ("$3,183/month", "$2.45/GPU-hour"):
+    "$3183.2", "$3,183.21", "3183.21 USD", "$3,183 per month"."""
+    text = re.sub(r"`[^`]*`", " ", text)
+    found = [m.group(0) for m in _DOLLARS.finditer(text) if money(float(m.group(1).replace(",", ""))) != m.group(0)]
+    return found + [m.group(0) for m in _OTHER_PRICES.finditer(text)]
+
+
+def server_paths() -> list[str]:
+    """Folders of the machine running Navigator that no page shows: the app's own, the file
+    cache and the home folder (a page says ``~/.kube/config``, a file's name, or "saved")."""
+    folders = [str(REPO), os.environ.get("NAVIGATOR_CACHE_DIR") or "", str(Path.home())]
+    return [f for f in folders if len(f) > 1]
+
+
 def problems(at: AppTest) -> list[str]:
-    """Each piece of shown text that carries an internal name, None/nan or library wording."""
+    """Each piece of shown text that carries an internal name, None/nan, library wording, a
+    price written otherwise than the one way or a path on the server."""
     out = []
+    folders = server_paths()
     for kind, text in _texts(at):
         words = _words(text)
-        found = [m.group(0) for m in _SNAKE.finditer(words)]
+        found = price_problems(text)
+        if not (kind == "dataframe" and text.startswith("NAVIGATOR_")):  # Settings: a value as configured
+            found += [f for f in folders if f in text]
+        found += [m.group(0) for m in _SNAKE.finditer(words)]
         found += [c for c in (m.group(0) for m in _CODE.finditer(words)) if not _ALLOWED_CODES.match(c)]
         found += [m.group(0) for m in _LIBRARY.finditer(text)]
         found += [m.group(0) for m in _NONE.finditer(words)]
@@ -154,9 +181,12 @@ def test_the_journey_pages_speak_in_words_after_each_step() -> None:
     at.button[0].click().run()
     assert not at.exception
     found = problems(at)
-    for page in ("what_if", "deploy", "decision_report"):
+    for page in ("what_if", "deploy", "decision_report", "qa_logs"):
         at.switch_page(f"views/{page}.py").run()
         assert not at.exception, (page, [e.value for e in at.exception])
+        if page == "decision_report":  # the report made: its config, inventory and readiness
+            at.button(key="dr_run").click().run()
+            assert not at.exception and any(c.value.startswith("Config ") for c in at.caption)
         found += [f"{page}: {p}" for p in problems(at)]
         if page == "what_if":  # the slider reruns its fragment alone: it speaks in page words too
             at.slider(key="wi_rps").set_value(2.0).run()
@@ -204,3 +234,50 @@ def test_a_plan_with_bad_fields_says_it_was_not_planned_and_which_plan_shows() -
     at.button[0].click().run()
     shown = [m.value for m in at.markdown] + [e.value for e in at.error]
     assert not any("must be above 0" in text for text in shown), "a fixed field's old message goes"
+
+
+def test_prices_are_written_one_way() -> None:
+    assert [money(3183.21, "month"), money(2.45, "GPU-hour"), money(0.5542), money(0.00042)] == [
+        "$3,183/month",
+        "$2.45/GPU-hour",
+        "$0.55",
+        "$0.00042",
+    ]
+    assert [money(None, "month"), money(float("nan")), money(-1250.0, "month"), money(99.996)] == [
+        "no price",
+        "no price",
+        "-$1,250/month",
+        "$100",
+    ]
+    said = "costs $3183.2, $3,183.21/month or 3183.21 USD, $3,183 per month; fine: $3,183/month, $2.45/GPU-hour"
+    assert price_problems(said) == ["$3183.2", "$3,183.21", "1 USD", "$3,183 per month"]
+
+
+def test_prices_read_the_same_on_every_page_of_the_journey() -> None:
+    """The plan's cost on the Capacity plan page (headline, metric, table), the What-if page and
+    the GPU inventory's list prices: each through core.wording.money, with its unit."""
+    at = opened("capacity_plan")
+    at.button[0].click().run()
+    cost = next(m.value for m in at.metric if m.label == "Monthly cost")
+    assert re.fullmatch(r"\$\d{1,3}(?:,\d{3})*/month", cost), cost
+    assert any(f"Cost: {cost}" in m.value for m in at.markdown), "the headline says the same figure"
+    table = next(df.value for df in at.dataframe if "Monthly cost" in df.value.columns)
+    assert table["Monthly cost"].str.fullmatch(r"\$[\d,]+/month|no price").all()
+    at.switch_page("views/what_if.py").run()
+    assert next(m.value for m in at.metric if m.label == "Monthly cost") == cost
+    at.switch_page("views/gpu_inventory.py").run()
+    specs = next(df.value for df in at.dataframe if "Price" in df.value.columns)
+    assert specs["Price"].str.fullmatch(r"\$\d+\.\d\d/GPU-hour|—").all() and "$" in "".join(specs["Price"])
+
+
+def test_pages_name_no_folder_of_the_server() -> None:
+    """The Decision report names the sample config by its file name, the sidebar says the file
+    cache is on, and the QA page names a missing kubeconfig from the home folder (``~``)."""
+    at = opened("decision_report")
+    at.button(key="dr_run").click().run()
+    caption = next(c.value for c in at.caption if c.value.startswith("Config "))
+    assert caption.startswith("Config sample_modelcar_config.base.yaml · inventory sample")
+    assert any("**File cache** — on" in m.value for m in at.sidebar.markdown)
+    at.switch_page("views/qa_logs.py").run()
+    assert any("no kubeconfig at ~/.kube/config" in w.value for w in at.warning)
+    assert [p for p in problems(at) if "/" in p] == []

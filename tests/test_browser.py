@@ -171,7 +171,7 @@ def test_chat_conversation_to_a_plan_in_chromium(app_url: str, browser: object) 
     expect(panel).to_be_visible()
     # Whole figures in the side panel, never cut ("$489…"): the cost is one readable line.
     expect(page.get_by_text("Replicas:").last).to_be_visible()
-    expect(page.get_by_text(re.compile(r"Cost:.*\$[\d,]+ per month")).last).to_be_visible()
+    expect(page.get_by_text(re.compile(r"Cost:.*\$[\d,]+/month")).last).to_be_visible()
     expect(page.get_by_text(re.compile(r"Time to first token:.*p95 ≤ 500 ms")).last).to_be_visible()
     say("yes")
     say("namespace helpdesk")

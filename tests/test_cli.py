@@ -320,3 +320,15 @@ def test_one_wording_layer() -> None:
     assert price_provenance("RunPod (Secure Cloud)", None) == "RunPod Secure Cloud list price"
     assert "kv_cache" not in identifiers_in_words("kv_cache_bytes_per_token is an upper bound (models.yaml)")
     assert identifiers_in_words("see model_configs.yaml") == "see model_configs.yaml"
+
+
+@pytest.mark.parametrize("name", ["plan", "gpus"])
+def test_human_output_writes_prices_one_way(name: str) -> None:
+    """The plan's costs and the catalog's list prices as the pages write them ($3,183/month,
+    $2.45/GPU-hour): one formatter, core.wording.money."""
+    from tests.test_app_words import price_problems
+
+    done = navigator(*HUMAN_RUNS[name])
+    assert done.returncode == 0, done.stderr
+    assert "/month" in done.stdout if name == "plan" else "/GPU-hour" in done.stdout
+    assert price_problems(done.stdout) == []

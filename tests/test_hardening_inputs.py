@@ -331,9 +331,9 @@ def test_the_slowest_allowed_rate_still_predicts() -> None:
 @pytest.mark.parametrize(
     ("price", "said"),
     [
-        ("H100=1e308", "--price 'H100=1e308': give a price from 0.01 to 10,000 USD per GPU-hour"),
-        ("H100=0.001", "--price 'H100=0.001': give a price from 0.01 to 10,000 USD per GPU-hour"),
-        ("H100=10001", "--price 'H100=10001': give a price from 0.01 to 10,000 USD per GPU-hour"),
+        ("H100=1e308", "--price 'H100=1e308': give a price from $0.01 to $10,000/GPU-hour"),
+        ("H100=0.001", "--price 'H100=0.001': give a price from $0.01 to $10,000/GPU-hour"),
+        ("H100=10001", "--price 'H100=10001': give a price from $0.01 to $10,000/GPU-hour"),
     ],
 )
 def test_a_price_outside_the_forms_range_is_refused(price: str, said: str) -> None:

@@ -47,3 +47,26 @@ def test_invalid_yaml_names_line() -> None:
 def test_python_tags_refused() -> None:
     with pytest.raises(YamlError):
         load_yaml("!!python/object/apply:os.system ['true']")
+
+
+def test_written_yaml_is_plain_no_anchors_and_multi_line_strings_as_blocks() -> None:
+    """What Navigator writes is read by people: one dict used twice is written twice (no
+    ``&id001``/``*id001``), text of several lines is a literal block, and it all reads back."""
+    from core.yamlio import dump_yaml
+
+    labels = {"app": "navigator-qa"}
+    data = {
+        "metadata": {"labels": labels},
+        "template": {"metadata": {"labels": labels}},
+        "config": "model-car:\n  - name: granite\n    image: oci://x:1\n",
+        "script": "echo one\necho two",
+        "odd": "trailing space \nkept exactly",
+        "command": "uv run pytest" + " --an-argument" * 12,
+    }
+    text = dump_yaml(data)
+    assert "&id" not in text and "*id" not in text
+    assert "config: |\n  model-car:\n    - name: granite\n" in text
+    assert "script: |-\n  echo one\n  echo two\n" in text
+    assert "\\n" not in text.replace('"trailing space \\nkept exactly"', "")  # only where a block cannot hold it
+    assert f"command: {data['command']}" in text.splitlines(), "a long line is not folded into the next"
+    assert load_yaml(text) == data

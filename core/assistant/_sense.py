@@ -6,7 +6,7 @@ said plainly and not offered for deployment, and a value the planner refuses is 
 ...     replicas=98788, replicas_min=98788, replicas_max=98788, total_gpus=790304, monthly_cost_usd=2.6e9,
 ...     ttft_p95_ms=900.0, tpot_p95_ms=20.0, e2e_p95_ms=5000.0)
 >>> plan_problem(huge, {})[:56]
-'it needs 790,304 GPUs and $2,600,000,000 a month, beyond'
+'it needs 790,304 GPUs and $2,600,000,000/month, beyond a'
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from core.assistant._state import PlanSummary
-from core.wording import figure, in_words
+from core.wording import figure, in_words, money
 
 MAX_GPUS = 1_000
 """More GPUs than this is no realistic deployment (unless the user set a higher limit)."""
@@ -37,11 +37,11 @@ def plan_problem(plan: PlanSummary, constraints: dict[str, Any]) -> str:
     if plan.total_gpus is not None and plan.total_gpus > gpu_cap:
         too.append(f"{figure(plan.total_gpus)} GPUs")
     if plan.monthly_cost_usd is not None and plan.monthly_cost_usd > usd_cap:
-        too.append(f"${figure(plan.monthly_cost_usd)} a month")
+        too.append(money(plan.monthly_cost_usd, "month"))
     if too:
         return (
             f"it needs {' and '.join(too)}, beyond any realistic budget "
-            f"(more than {figure(gpu_cap)} GPUs or ${figure(usd_cap)} a month)"
+            f"(more than {figure(gpu_cap)} GPUs or {money(usd_cap, 'month')})"
         )
     return ""
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from core.assistant._state import STAGES, Stage, WorkflowState
 from core.assistant._understand import Understanding
-from core.wording import figure
+from core.wording import figure, money
 
 GREETING = (
     "Hi — I'll help you size and deploy a model on OpenShift AI in eight steps: intent, traffic, SLO, "
@@ -107,7 +107,7 @@ _LIMIT_WORDS: _Words = [
     ("gpu_types", lambda v: "GPUs " + ", ".join(v["gpu_types"])),
     ("max_gpus", lambda v: f"at most {figure(v['max_gpus'])} GPUs"),
     ("max_replicas", lambda v: f"at most {figure(v['max_replicas'])} replicas"),
-    ("monthly_budget_usd", lambda v: f"budget ${figure(v['monthly_budget_usd'])}/month"),
+    ("monthly_budget_usd", lambda v: f"budget {money(v['monthly_budget_usd'], 'month')}"),
 ]
 
 

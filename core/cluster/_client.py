@@ -34,6 +34,7 @@ from core.errors import (
     ClusterUnreachableError,
     YamlError,
 )
+from core.wording import home_path
 from core.yamlio import load_yaml, read_bounded
 
 _log = logging.getLogger(__name__)
@@ -126,7 +127,7 @@ def connect(kubeconfig: Path | None = None, context: str | None = None) -> Conne
             config.load_incluster_config(client_configuration=cfg)
         else:
             raise ClusterConfigError(
-                f"no kubeconfig at {path}: run 'oc login' (or set KUBECONFIG / NAVIGATOR_KUBECONFIG) "
+                f"no kubeconfig at {home_path(path)}: run 'oc login' (or set KUBECONFIG / NAVIGATOR_KUBECONFIG) "
                 "to reach a cluster."
             )
     except (ConfigException, TypeError, ValueError, KeyError, AttributeError) as exc:

@@ -22,6 +22,7 @@ from core.planning._replica import SIZED, Point, Rejected, Sized, _Curve, grid, 
 from core.planning._variants import Variant
 from core.planning.queueing import service_cv2, slots_needed, wait_quantiles
 from core.sizing import Figure, MemoryEstimate, calibration_fingerprint, model_class, ranged, valid_tp_sizes
+from core.wording import money
 
 _GPU_KEYS: dict[int, tuple[GpuSpec, str]] = {}
 
@@ -268,10 +269,10 @@ def _limit_violations(req: PlanRequest, replicas: int, total_gpus: int, monthly:
     if cons.max_gpus is not None and total_gpus > cons.max_gpus:
         out.append(f"needs {total_gpus} GPUs; at most {cons.max_gpus} allowed")
     if cons.monthly_budget_usd is not None and monthly is not None and monthly > cons.monthly_budget_usd:
-        out.append(f"costs ${monthly:,.0f}/month; the budget is ${cons.monthly_budget_usd:,.0f}")
+        out.append(f"costs {money(monthly, 'month')}; the budget is {money(cons.monthly_budget_usd, 'month')}")
     elif cons.monthly_budget_usd is not None and monthly is None:  # no price: the budget cannot be checked
         out.append(
-            f"has no price, so the ${cons.monthly_budget_usd:,.0f}/month budget cannot be checked; give its price "
+            f"has no price, so the {money(cons.monthly_budget_usd, 'month')} budget cannot be checked; give its price "
             "(a price override) to weigh it"
         )
     return out

@@ -17,6 +17,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol, TypeVar
 
+from core.wording import money
+
 ORDERED_BY = "monthly cost, then fewer GPUs per replica, then fewer GPUs in all, then lower p95 TTFT"
 """What every candidate list of a plan is sorted by (cheapest first)."""
 
@@ -82,22 +84,18 @@ def label(c: _Described) -> str:
     return f"{c.gpus_per_replica}×{c.gpu} ({c.precision.split(' (')[0]})"
 
 
-def _money(v: float) -> str:
-    return f"${v:,.0f}"
-
-
 def _versus(chosen: _Described, other: _Described) -> str:
     a, b = chosen.monthly_cost_usd, other.monthly_cost_usd
     name = label(other)
     if b is None:
         return f"{name} has no price to compare"
     if not other.calibrated and chosen.calibrated and (a is None or b <= a):
-        saving = f"{_money(a - b)}/month less" if a is not None and b < a else "the same"
+        saving = f"{money(a - b, 'month')} less" if a is not None and b < a else "the same"
         return f"{name} costs {saving} but no measured run covers {other.gpu}, so its figures are less certain"
     if a is not None and b > a:
-        return f"{name} costs {_money(b - a)}/month more"
+        return f"{name} costs {money(b - a, 'month')} more"
     if a is not None and b < a:
-        return f"{name} is cheaper by {_money(a - b)}/month"
+        return f"{name} is cheaper by {money(a - b, 'month')}"
     if other.gpus_per_replica > chosen.gpus_per_replica:
         return f"{name} costs the same with more GPUs per replica (tensor parallelism {other.gpus_per_replica})"
     if other.total_gpus > chosen.total_gpus:
@@ -111,7 +109,7 @@ def _versus(chosen: _Described, other: _Described) -> str:
 def why(chosen: _Described, ranked: Sequence[_Described], *, asked: bool) -> str:
     """One sentence: why the headline beat the next two candidates of the list (and, when
     cheaper ones with no measured run come first, how many were passed over)."""
-    price = f" at {_money(chosen.monthly_cost_usd)}/month" if chosen.monthly_cost_usd is not None else ""
+    price = f" at {money(chosen.monthly_cost_usd, 'month')}" if chosen.monthly_cost_usd is not None else ""
     measured = "" if asked or not chosen.calibrated else " with measured runs on its GPU"
     # Cheaper published checkpoints are listed beside the plan; the pick is the cheapest of this one.
     own = " of the checkpoint you named" if all(getattr(c, "own_checkpoint", False) for c in ranked) else ""

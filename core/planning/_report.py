@@ -10,7 +10,7 @@ from core.planning._words import candidate_table, context_lines, headline_lines
 from core.planning.llmd import llmd_lines
 from core.sizing import MemoryEstimate, PerformanceEstimate, ServingFlags, apply_quantization_flag, estimate_memory
 from core.sizing import performance_curve as _curve
-from core.wording import count_of
+from core.wording import count_of, money
 
 _QUANT_ARG = "--quantization="
 
@@ -46,10 +46,6 @@ def load_curve(plan: CapacityPlan, *, catalog: Catalog | None = None) -> list[Pe
     return _curve(arch, gpu, mem, input_tokens=t.input_tokens, output_tokens=t.output_tokens)
 
 
-def _money(v: float | None) -> str:
-    return f"${v:,.2f}" if v is not None else "no price"
-
-
 def checkpoint_lines(plan: CapacityPlan, *, limit: int = 4) -> list[str]:
     """What the plan deploys and the other published checkpoints that would also meet the targets.
 
@@ -73,7 +69,7 @@ def checkpoint_lines(plan: CapacityPlan, *, limit: int = 4) -> list[str]:
         lines.append(
             f"Also meets the targets: {o.hf_id or o.artifact} ({o.precision.split(' (')[0]}) on "
             f"{o.gpus_per_replica}×{o.gpu}, "
-            f"{count_of(o.replicas_target, 'replica')}, {_money(o.monthly_cost_usd)}/month — "
+            f"{count_of(o.replicas_target, 'replica')}, {money(o.monthly_cost_usd, 'month')} — "
             f"{o.trade or 'published checkpoint'}"
         )
         if len(seen) >= limit:

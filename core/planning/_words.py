@@ -15,7 +15,7 @@ from core.planning._inputs import SloTargets
 from core.planning._plan import CapacityPlan
 from core.planning._result import CandidateResult
 from core.sizing import Figure
-from core.wording import count_of
+from core.wording import count_of, money
 
 LIMITED_BY = {
     "latency targets": "the latency targets",
@@ -42,20 +42,16 @@ def latency_figures(c: CandidateResult) -> list[tuple[str, Figure, int]]:
     return out
 
 
-def money(v: float | None, digits: int = 0) -> str:
-    return f"${v:,.{digits}f}" if v is not None else "no price"
-
-
 def cost_text(c: CandidateResult) -> str:
     """Monthly cost and the unit price that matters for the model's kind."""
     if c.monthly_cost_usd is None:
         return f"no price ({c.price_source}): give one with a price override"
     per = (
-        f"{money(c.usd_per_million_input_tokens, 4)} per million input tokens"
+        f"{money(c.usd_per_million_input_tokens)} per million input tokens"
         if c.pooling
-        else f"{money(c.usd_per_million_output_tokens, 4)} per million output tokens"
+        else f"{money(c.usd_per_million_output_tokens)} per million output tokens"
     )
-    return f"{money(c.monthly_cost_usd, 2)}/month, {per} ({c.price_source}; {count_of(c.total_gpus, 'GPU')} × 730 h)"
+    return f"{money(c.monthly_cost_usd, 'month')}, {per} ({c.price_source}; {count_of(c.total_gpus, 'GPU')} × 730 h)"
 
 
 def targets_text(slo: SloTargets, *, pooling: bool) -> str:
@@ -153,7 +149,7 @@ def candidate_table(candidates: list[CandidateResult], *, pooling: bool) -> tupl
     """Headers and rows of a candidate list, in the list's own order."""
     headers = ["CONFIG", "PRECISION", "SLOTS", "REPLICAS min/target/max", "GPUs"]
     headers += ["LATENCY p95 ms"] if pooling else ["TTFT p95 ms", "TPOT p95 ms"]
-    headers += ["MONTHLY", "MEASURED GPU", "FITS NOW"]
+    headers += ["COST", "MEASURED GPU", "FITS NOW"]
     rows = []
     for c in candidates:
         row = [
@@ -167,6 +163,6 @@ def candidate_table(candidates: list[CandidateResult], *, pooling: bool) -> tupl
         if not pooling:
             row.append(f"{c.tpot_p95_ms.expected:,.1f}" if c.tpot_p95_ms is not None else "–")
         fits = "–" if c.placement is None else ("yes" if c.placement.fits_now else f"add {c.placement.gpus_to_add}")
-        row += [money(c.monthly_cost_usd), "yes" if c.calibrated else "no", fits]
+        row += [money(c.monthly_cost_usd, "month"), "yes" if c.calibrated else "no", fits]
         rows.append(row)
     return headers, rows

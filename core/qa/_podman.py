@@ -23,6 +23,7 @@ from core.errors import InputError
 from core.qa._model import PULL_SECRET_ENV, TEST_PATH, WORKDIR, QaCode, QaRequest, QaResult, check_config
 from core.qa._outcome import RunRecorder
 from core.qa._redact import Redactor, kubeconfig_secrets
+from core.wording import home_path
 
 _KUBE_IN = "/home/odh/.kube/config"
 
@@ -76,7 +77,10 @@ def precheck(request: QaRequest, *, need_podman: bool) -> tuple[QaCode, str] | N
         return "PODMAN_MISSING", "podman is not on PATH"
     in_cluster = request.kubeconfig is None and request.acting_for is not None and not need_podman
     if not in_cluster and (request.kubeconfig is None or not request.kubeconfig.is_file()):
-        return "KUBECONFIG_MISSING", f"no kubeconfig at {request.kubeconfig or '(not set)'}"
+        return (
+            "KUBECONFIG_MISSING",
+            f"no kubeconfig at {home_path(request.kubeconfig) if request.kubeconfig else '(not set)'}",
+        )
     for path, kind, limit in ((request.kubeconfig, "kubeconfig", 4), (request.config_path, "model-car config", 5)):
         if path is not None and path.is_file() and path.stat().st_size > limit * 1_048_576:
             code: QaCode = "KUBECONFIG_MISSING" if kind == "kubeconfig" else "INTERNAL"

@@ -247,12 +247,14 @@ def cost_figure(candidates: Sequence[CandidateResult], chosen: CandidateResult |
         "y": [c.monthly_cost_usd for c in priced],
         "marker": {"color": ["#2e7d32" if chosen is not None and c == chosen else "#90a4ae" for c in priced]},
         "text": [f"{c.total_gpus} GPUs" for c in priced],
+        # As core.wording.money writes a monthly cost: "$3,183/month", never plotly's "3183.21".
+        "hovertemplate": "%{x}: $%{y:,.0f}/month, %{text}<extra></extra>",
     }
     return _figure(
         [bar],
         {
             "title": _title(f"Monthly cost of the alternatives, cheapest first{shown} (USD, 730 h)"),
-            "yaxis": {"title": _title("USD per month")},
+            "yaxis": {"title": _title("Cost per month"), "tickprefix": "$", "tickformat": ",.0f"},
             "height": 360,
             "margin": {"t": 50, "b": 10},
         },
@@ -310,7 +312,7 @@ def _sweep_layers(traffic: dict[str, Any]) -> list[dict[str, Any]]:
         {"field": "rps", "type": "quantitative", "title": "requests/s"},
         {"field": "replicas", "type": "quantitative", "title": "replicas"},
         {"field": "gpus", "type": "quantitative", "title": "GPUs"},
-        {"field": "cost", "type": "quantitative", "title": "USD per month", "format": ",.0f"},
+        {"field": "cost", "type": "quantitative", "title": "cost per month", "format": "$,.0f"},
     ]
     return [
         {
@@ -339,7 +341,7 @@ def _sweep_layers(traffic: dict[str, Any]) -> list[dict[str, Any]]:
                 "y": {
                     "field": "cost",
                     "type": "quantitative",
-                    "axis": {"title": "USD per month", "titleColor": "#e65100", "orient": "right"},
+                    "axis": {"title": "cost per month", "format": "$,.0f", "titleColor": "#e65100", "orient": "right"},
                 },
                 "tooltip": tooltip,
             },

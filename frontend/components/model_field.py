@@ -6,6 +6,7 @@ here guesses. An upload is checked and kept (``upload://…``) so later pages re
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import streamlit as st
@@ -31,22 +32,25 @@ def model_field(
     default: str,
     where: Any = st,
     uploads: bool = True,
+    on_change: Callable[[], None] | None = None,
 ) -> str | None:
     """Render the field; return the reference to resolve, or None when an upload was refused
-    (the message is shown; the fields keep what the user typed).
+    (the message is shown; the fields keep what the user typed). ``on_change`` is called when
+    the user changes any part of it.
 
     Precedence: an uploaded config.json, then a typed reference, then the catalog pick.
     """
     names = list(catalog.models)
-    picked = where.selectbox(
-        "Model (offline catalog)", names, index=names.index(default) if default in names else 0, key=f"{key}_model"
-    )
+    # A value the page put in the session wins; a default index beside it makes Streamlit warn.
+    index = {} if f"{key}_model" in st.session_state else {"index": names.index(default) if default in names else 0}
+    picked = where.selectbox("Model (offline catalog)", names, key=f"{key}_model", on_change=on_change, **index)
     typed = where.text_input(
         "…or a Hugging Face id, oci:// model-car image or registry:// version",
         placeholder="mistralai/Mistral-Small-3.2-24B-Instruct-2506",
         key=f"{key}_model_ref",
         help=REF_HELP,
         max_chars=512,
+        on_change=on_change,
     )
     upload = (
         where.file_uploader(
@@ -55,6 +59,7 @@ def model_field(
             key=f"{key}_config_upload",
             max_upload_size=MAX_CONFIG_MB,
             help="Sized from the file alone (weights from its shapes); deploying then asks where the weights are.",
+            on_change=on_change,
         )
         if uploads
         else None

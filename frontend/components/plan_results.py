@@ -33,7 +33,7 @@ from core.planning import (
     load_curve,
     plan_markdown,
 )
-from core.wording import count_of
+from core.wording import count_of, money
 from frontend import state
 from frontend.components.charts import cost_figure, load_figure, memory_breakdown_figure
 from frontend.components.plan_form import speed_words
@@ -101,7 +101,7 @@ def _alternatives_page(key: str, _plan: CapacityPlan, page: int) -> pa.Table:
         if not pooling and r.tpot_p95_ms is not None:
             row["p95 TPOT ms"] = round(r.tpot_p95_ms.expected, 1)
         row |= {
-            "Monthly cost": _money(r.monthly_cost_usd),
+            "Monthly cost": money(r.monthly_cost_usd, "month"),
             "Speed model": speed_words(r),
             "In your cluster": fits_words(r),
         }
@@ -122,15 +122,11 @@ def _rejected_table(key: str, _plan: CapacityPlan) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _money(value: float | None) -> str:
-    return f"${value:,.0f}" if value is not None else "no price"
-
-
 def _chosen(plan: CapacityPlan, c: CandidateResult) -> None:
     row = st.container(horizontal=True)  # one block, where five columns sent six
     row.metric("Replicas (min / target / max)", f"{c.replicas_min} / {c.replicas_target} / {c.replicas_max}")
     row.metric("GPUs", f"{c.total_gpus} × {c.gpu}", help=f"{c.gpus_per_replica} per replica, +{c.surge_gpus} surge")
-    row.metric("Monthly cost", _money(c.monthly_cost_usd))
+    row.metric("Monthly cost", money(c.monthly_cost_usd, "month"))
     for name, fig, digits in latency_figures(c):
         if "p95" in name and not name.startswith("End"):
             row.metric(f"{name} (ms)", f"{fig.expected:,.{digits}f}", help=figure_text(fig, digits))
@@ -154,8 +150,7 @@ def _alternatives(plan: CapacityPlan, key: str, figures: tuple[go.Figure, go.Fig
             col.metric(
                 label,
                 f"{cand.gpus_per_replica}×{cand.gpu} {cand.precision}",
-                f"{cand.total_gpus} GPUs, {_money(cand.monthly_cost_usd)}"
-                + ("/mo" if cand.monthly_cost_usd is not None else "")
+                f"{cand.total_gpus} GPUs, {money(cand.monthly_cost_usd, 'month')}"
                 + ("" if cand.placement is None else f", {fits_words(cand)}"),
                 delta_color="off",
             )

@@ -37,4 +37,5 @@ def connection_sidebar(s: Settings) -> None:
         for tool in ("podman", "skopeo"):
             t = services.tool_status(tool)
             _line(t.available, tool, "available" if t.available else "not found")
-        _line(s.cache_enabled, "File cache", str(s.cache_dir) if s.cache_enabled else "off (session only)")
+        # On, not the server's folder: a person in a browser cannot open it (Settings names it).
+        _line(s.cache_enabled, "File cache", "on: plans and runs are kept" if s.cache_enabled else "off (session only)")

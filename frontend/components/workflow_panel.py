@@ -7,6 +7,7 @@ import streamlit as st
 
 from core.assistant import SOURCE_WORDS, STAGES, WorkflowState, load_label, metric_label
 from core.planning import SloTargets, targets_text
+from core.wording import money
 
 
 def _name(stage: str) -> str:
@@ -73,11 +74,10 @@ def plan_panel(wf: WorkflowState) -> None:
         # The GPU on a line of its own: in a half-width metric "1 × H100-SXM" was cut to "1 × H100…".
         st.markdown(f"**GPU per replica:** {p.gpus_per_replica} × {p.gpu}")
         # Lines, not three metrics side by side: in the side column those cut "$4,893" to "$489…".
-        cost = f"${p.monthly_cost_usd:,.0f} per month" if p.monthly_cost_usd is not None else "no price"
         st.markdown(
             f"**Replicas:** {p.replicas:,} (min {p.replicas_min:,}, max {p.replicas_max:,})  \n"
             f"**GPUs in total:** {p.total_gpus:,}  \n"
-            f"**Cost:** {cost}",
+            f"**Cost:** {money(p.monthly_cost_usd, 'month')}",
             help="GPUs × $/GPU-hour × 730 h at catalog prices (estimated)",
         )
         st.caption(
@@ -111,7 +111,7 @@ def plan_panel(wf: WorkflowState) -> None:
         st.success(f"Manifests for {d.name} in {d.namespace}: " + ", ".join(d.objects), icon=":material/description:")
     u = wf.usage
     if u.requests or u.fallbacks:
-        cost = f"${u.cost_usd:.4f}" if u.cost_usd is not None else "not priced (set NAVIGATOR_LLM_*_USD_PER_MTOK)"
+        cost = money(u.cost_usd, missing="not priced (set NAVIGATOR_LLM_*_USD_PER_MTOK)")
         st.caption(
             f"LLM: {u.requests} request{'' if u.requests == 1 else 's'}, "
             f"{u.input_tokens:,} input + {u.output_tokens:,} output tokens, "

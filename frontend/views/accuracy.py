@@ -10,6 +10,7 @@ from core.calibration import MAX_IMPORT_RUNS, METRIC_LABELS, UserCalibration, fo
 from core.errors import NavigatorError
 from core.settings import Settings
 from core.sizing import MIN_REGIME_ORIGINS, REGIME_WORDS, load_calibration, range_factors
+from core.wording import count_of
 from frontend import services
 
 MODEL_CLASSES = {"all": "All models", "dense": "Dense", "MoE": "Mixture of experts", "MLA": "MLA", "hybrid": "Hybrid"}
@@ -41,6 +42,21 @@ def _shipped_table() -> None:
 
 
 LOADS = {**REGIME_WORDS, "unmeasured-gpu": "GPU no other source measured", "all": "All loads"}
+# Held-out coverage judges each source by ranges built from the others: with two sources each is
+# judged by one other source's figures alone, which measures how alike two publishers are, not how
+# often a range holds (end-to-end p50 has two, and each falls outside the other's range: "0%").
+MIN_COVERAGE_SOURCES = 3
+# Below this a share is a few figures inside or out (0% or 100%), not a rate.
+MIN_COVERAGE_FIGURES = 5
+
+
+def _held_out(iv: dict[str, float], sources: int) -> str:
+    """How often the range held on sources left out, or plainly why that was not measured."""
+    if sources < MIN_COVERAGE_SOURCES:
+        return f"not measured: only {count_of(sources, 'source')}"
+    if iv["n"] < MIN_COVERAGE_FIGURES:
+        return f"not measured: only {count_of(int(iv['n']), 'figure')}"
+    return f"{iv['coverage_held_out']:.0%}"
 
 
 def _by_load_table() -> None:
@@ -56,7 +72,8 @@ def _by_load_table() -> None:
             "Range shown": "{:.2f}× – {:.2f}× the estimate".format(*range_factors(iv))
             if iv["origins"] >= MIN_REGIME_ORIGINS or regime == "all"
             else "the all-loads range (too few sources)",
-            "Held on sources left out": f"{iv['coverage_held_out']:.0%}",
+            # The metric's sources in all: a load's figures are judged by the other sources' ranges.
+            "Held on sources left out": _held_out(iv, int(by_regime.get("all", iv)["origins"])),
         }
         for metric, by_regime in intervals.items()
         if metric in METRIC_LABELS
@@ -199,7 +216,9 @@ st.markdown(
     "The range on every figure is the conformal interval of these held-out errors for its load — one request "
     "in flight, a client keeping several in flight, a Poisson request rate, or everything at once — at the "
     "narrowest level that held 85% of the figures of sources left out of it. **Held on sources left out** is "
-    "that coverage as measured, not as intended."
+    "that coverage as measured, not as intended; it is not measured for a figure with fewer than "
+    f"{MIN_COVERAGE_SOURCES} sources (each would be judged by one other alone) or a load with fewer than "
+    f"{MIN_COVERAGE_FIGURES} figures."
 )
 _by_load_table()
 

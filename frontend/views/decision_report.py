@@ -15,7 +15,6 @@ from core.modelcar import (
     ModelCarConfig,
     diff_text,
     inspect_image,
-    load_modelcar_config,
     parse_modelcar_text,
 )
 from core.samples import sample_path
@@ -72,8 +71,7 @@ with right:
 def _config() -> tuple[ModelCarConfig, str] | None:
     """The chosen config and its text (for the overlay diff), or None before an upload."""
     if not source.startswith("Upload"):
-        path = sample_path("sample_modelcar_config.base.yaml")
-        return load_modelcar_config(path), path.read_text(encoding="utf-8")
+        return services.sample_config()
     if upload is None:
         return None
     if upload.size > MAX_UPLOAD_MB * 1024 * 1024:
@@ -133,7 +131,8 @@ if st.button("Check the models", type="primary", key="dr_run"):
                 if why:
                     st.warning(f"vLLM runtime template not read: {why}")
             with st.status(
-                f"Checking {len(config.entries)} models against {inventory.source} …", expanded=True
+                f"Checking {len(config.entries)} models against {services.shown_source(inventory.source)} …",
+                expanded=True,
             ) as status:
                 report = build_report(
                     config,
@@ -167,7 +166,7 @@ else:
     c3.metric("NO-GO", counts["NO_GO"])
     c4.metric("Sized for vLLM", report.vllm_version)
     st.caption(
-        f"Config {report.config_source} · inventory {report.inventory_source} · runtime image "
+        f"Config {report.config_source} · inventory {services.shown_source(report.inventory_source)} · runtime image "
         f"{report.runtime_image or '—'} ({report.runtime_source})"
     )
     for w in report.config_warnings:
@@ -197,9 +196,10 @@ else:
     )
     for d in report.decisions:
         with st.expander(f"{d.name} — {_WORDS[d.verdict]}"):
+            precision = (d.quantization or "bf16").replace("_", " ")  # vLLM's method in words: w4a16 marlin
             st.markdown(
                 f"{_MARK[d.verdict]} · `{d.image}` · model **{d.model or 'not resolved'}**"
-                + (f" ({d.params_b} B parameters, {d.quantization or 'bf16'})" if d.params_b else "")
+                + (f" ({d.params_b} B parameters, {precision})" if d.params_b else "")
                 + f" · {count_of(d.gpu_count, 'GPU')}"
             )
             if d.model_source:

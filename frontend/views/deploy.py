@@ -20,9 +20,7 @@ from core.deployment import (
 )
 from core.errors import ClusterAuthError, InputError, NavigatorError
 from core.manifests import oc_apply_command, to_yaml, to_zip
-from core.modelcar import load_modelcar_config
 from core.planning import llmd_sentence
-from core.samples import sample_path
 from frontend import services, state
 from frontend.components.deploy_panels import quickstart_panel, results_table, status_panel
 
@@ -192,7 +190,7 @@ try:
         if source.startswith("Decision") and report is not None:
             chosen_report = report
         else:
-            config = load_modelcar_config(sample_path("sample_modelcar_config.base.yaml"))
+            config, _ = services.sample_config()
             chosen_report = build_report(config, _inventory(), catalog=catalog, inspect=None)
         go = [d.name for d in chosen_report.decisions if d.verdict != "NO_GO"]
         only = st.multiselect("Models", go, default=go[:1], key="dp_models")

@@ -7,6 +7,7 @@ import streamlit as st
 
 from core.cluster import GpuTotal, Inventory, inventory_to_yaml, node_rows, parse_inventory
 from core.errors import NavigatorError, UnknownGpuError
+from core.wording import money
 from frontend import services, state
 from frontend.components.charts import gpu_allocation_figure
 
@@ -123,7 +124,9 @@ def _summary(inv: Inventory, totals: list[GpuTotal]) -> None:
     c2.metric("Allocatable GPUs", sum(t.allocatable for t in totals))
     c3.metric("Free GPUs (schedulable nodes)", sum(t.free_schedulable for t in totals))
     c4.metric("Nodes not schedulable", sum(1 for n in inv.nodes if not n.schedulable))
-    st.caption(f"Source: {inv.source}" + (f" · captured {inv.captured_at}" if inv.captured_at else ""))
+    st.caption(
+        f"Source: {services.shown_source(inv.source)}" + (f" · captured {inv.captured_at}" if inv.captured_at else "")
+    )
     for warning in inv.warnings:
         st.warning(warning)
 
@@ -203,7 +206,7 @@ def _catalog_specs(inv: Inventory) -> None:
                     "BF16 dense (TFLOPS)": _known(g.bf16_dense_tflops),
                     "FP8 dense (TFLOPS)": _known(g.fp8_dense_tflops),
                     "Interconnect": g.interconnect.type,
-                    "$ per GPU-hour": _known(g.price.usd_per_gpu_hour),
+                    "Price": money(g.price.usd_per_gpu_hour, "GPU-hour", missing="—"),
                     "Price source": ", ".join(str(p) for p in (g.price.provider, g.price.date) if p) or "not found",
                 }
                 for g in specs

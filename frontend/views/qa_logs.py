@@ -18,8 +18,7 @@ from core.decision import report_overlay
 from core.errors import NavigatorError
 from core.manifests import to_yaml
 from core.qa import ACCELERATORS, DEFAULT_TEST_IMAGE, PULL_SECRET_ENV, QaRequest, QaResult, masked_command, masked_job
-from core.samples import sample_path
-from core.wording import listing
+from core.wording import home_path, listing
 from frontend import services, state
 
 settings, _ = services.settings()
@@ -43,8 +42,9 @@ if hosted:
     )
 elif not _default_kubeconfig.exists():
     st.warning(
-        f"No cluster connected (no kubeconfig at {_default_kubeconfig}): QA deploys the models on a cluster, "
-        "so run `oc login` or set NAVIGATOR_KUBECONFIG first. Give a kubeconfig path below if it lives elsewhere.",
+        f"No cluster connected (no kubeconfig at {home_path(_default_kubeconfig)}): QA deploys the models "
+        "on a cluster, so run `oc login` or set NAVIGATOR_KUBECONFIG first. Give a kubeconfig path below if it lives "
+        "elsewhere.",
         icon=":material/cloud_off:",
     )
 
@@ -136,8 +136,8 @@ kube_now = str(st.session_state.get("qa_kube") or settings.kubeconfig or default
 no_cluster = not hosted and not Path(kube_now).expanduser().is_file()
 if no_cluster:
     st.info(
-        f"No cluster: there is no kubeconfig at {kube_now}. QA deploys each model on a cluster, so log in with "
-        "`oc login` (or give a kubeconfig below) to start a run. *Preview* shows what would run.",
+        f"No cluster: there is no kubeconfig at {home_path(kube_now)}. QA deploys each model on a cluster, "
+        "so log in with `oc login` (or give a kubeconfig below) to start a run. *Preview* shows what would run.",
         icon=":material/cloud_off:",
     )
 with st.form("qa_start"):
@@ -214,7 +214,18 @@ def _config_text() -> bytes | None:
             st.error(f"Model-car YAML: {upload.name} is over {MAX_UPLOAD_MB} MB.")
             return None
         return upload.getvalue()
-    return sample_path("sample_modelcar_config.base.yaml").read_bytes()
+    return services.sample_config()[1].encode("utf-8")
+
+
+def _config_name() -> str:
+    """The chosen config's file name, which the staged copy starts with: the history names a
+    run's config by it, never by the folder the server keeps it in."""
+    if source.startswith("Generated"):
+        return "modelcar.generated"
+    if source.startswith("Upload") and upload is not None:
+        stem = Path(upload.name).stem
+        return "".join(c if c.isalnum() or c in "._-" else "-" for c in stem)[:60] or "upload"
+    return Path(services.SAMPLE_CONFIG).stem
 
 
 def _request(config_path: Path, acting_for: Any = None, *, preview: bool = False) -> QaRequest | None:
@@ -287,7 +298,7 @@ if start:
                 services.cache_root(settings) / "qa-configs" if settings.cache_enabled else Path(tempfile.gettempdir())
             )
             folder.mkdir(parents=True, exist_ok=True)
-            fd, name = tempfile.mkstemp(prefix="modelcar-", suffix=".yaml", dir=folder)
+            fd, name = tempfile.mkstemp(prefix=f"{_config_name()}-", suffix=".yaml", dir=folder)
             with os.fdopen(fd, "wb") as f:
                 f.write(config_text)
             request = _request(Path(name), acting_for)
@@ -308,7 +319,7 @@ else:
                     "Status": r.status,
                     "Started": r.started_at,
                     "Tests": len(r.tests),
-                    "Config": r.config,
+                    "Config": Path(r.config).name,
                 }
                 for r in history
             ]

@@ -7,6 +7,7 @@ import streamlit as st
 
 from core.environment import mcp_status
 from core.errors import StoreError
+from core.store import FileStore
 from core.wording import count_of
 from frontend import services, state
 
@@ -81,7 +82,10 @@ if store.enabled:
         counts = {
             noun: len(store.list(kind)) for kind, noun in (("plans", "saved plan"), ("workflows", "conversation"))
         }
-        st.write(f"{store.describe()} — " + ", ".join(count_of(v, noun) for noun, v in counts.items()))
+        # A folder by the setting that names it: its path is the server's (the table below has it).
+        files = isinstance(store, FileStore)
+        where = "Files on the server, in the NAVIGATOR_CACHE_DIR folder" if files else store.describe()
+        st.write(f"{where} — " + ", ".join(count_of(v, noun) for noun, v in counts.items()))
     except StoreError as exc:
         st.error(str(exc))
     for warning in store.warnings:

@@ -11,8 +11,8 @@ from pydantic import ValidationError
 from core.architecture import ModelArchitecture, artifact_summary, resolve_model
 from core.catalog import GpuSpec
 from core.errors import NavigatorError
+from core.planning import CapacityPlan
 from core.sizing import (
-    DEFAULT_VLLM_VERSION,
     QUANTIZATION_FLAGS,
     BenchmarkRun,
     MemoryEstimate,
@@ -25,10 +25,19 @@ from core.sizing import (
     valid_tp_sizes,
 )
 from core.wording import code_words, identifiers_in_words
-from frontend import services
+from frontend import services, state
 from frontend.components.charts import memory_breakdown_figure, performance_curve_figure
-from frontend.components.gpu_form import describe_gpu, take_pending
+from frontend.components.gpu_form import describe_gpu, pending_key, take_pending
 from frontend.components.model_field import model_field
+from frontend.components.sizing_fields import (
+    OWN_PRECISION,
+    changed,
+    keep_fields,
+    on_plan,
+    open_fields,
+    plan_fields,
+    use_plan,
+)
 
 
 def _benchmark_panel(arch: ModelArchitecture, gpu: GpuSpec, mem: MemoryEstimate, i: int, o: int) -> None:
@@ -39,16 +48,29 @@ def _benchmark_panel(arch: ModelArchitecture, gpu: GpuSpec, mem: MemoryEstimate,
         "preemption) with the calibrated step model: queueing is in every latency."
     )
     b1, b2, b3 = st.columns(3)
-    prompts = b1.number_input("--num-prompts", 1, 20_000, 1000, key="sizing_bench_prompts")
-    rate_text = b2.text_input("--request-rate (requests/s, or inf)", "inf", key="sizing_bench_rate")
-    cap = b3.number_input("--max-concurrency (0 = none)", 0, 100_000, 0, key="sizing_bench_cap")
+    # Values through the session (sizing_fields keeps them between visits), so no default here.
+    prompts = b1.number_input(
+        "Prompts in the run", 1, 20_000, key="sizing_bench_prompts", help="vllm bench serve --num-prompts"
+    )
+    rate_text = b2.text_input(
+        "Request rate (requests/s, or inf for all at once)",
+        key="sizing_bench_rate",
+        help="vllm bench serve --request-rate: requests arrive at this Poisson rate; inf sends them all at once.",
+    )
+    cap = b3.number_input(
+        "Most requests in flight (0 = no limit)",
+        0,
+        100_000,
+        key="sizing_bench_cap",
+        help="vllm bench serve --max-concurrency: the client keeps at most this many requests open.",
+    )
     try:
         rate = math.inf if rate_text.strip().lower() in ("", "inf") else float(rate_text)
         run = BenchmarkRun(
             input_tokens=i, output_tokens=o, num_prompts=int(prompts), request_rate=rate, concurrency=int(cap) or None
         )
     except (ValueError, ValidationError):
-        st.error("--request-rate: give a number of requests per second above 0, or inf (all at once).")
+        st.error("Request rate: give a number of requests per second above 0, or inf (all at once).")
         return
     pred = predict_benchmark(arch, gpu, mem, run)
     rows = [
@@ -83,6 +105,31 @@ def _benchmark_panel(arch: ModelArchitecture, gpu: GpuSpec, mem: MemoryEstimate,
     )
 
 
+def _plan_note(plan: CapacityPlan | None) -> None:
+    """Say that the fields are the plan's, or offer the plan's when the fields are the user's."""
+    if plan is None or plan.chosen is None:
+        return
+    c, fields = plan.chosen, plan_fields(plan, catalog)
+    model = fields.get("sizing_model_ref") or fields.get("sizing_model")
+    said = (
+        f"{model} on {c.gpus_per_replica}×{c.gpu} ({c.precision}), context {c.max_model_len:,} tokens, "
+        f"{plan.request.traffic.input_tokens:,} tokens in and {plan.request.traffic.output_tokens:,} out per request"
+    )
+    where = "your Assistant conversation's plan" if state.handoff_for(plan) else "your capacity plan"
+    if on_plan(plan):
+        st.info(f"Opened on {where}: {said}. Change any field to size something else.", icon=":material/query_stats:")
+        return
+    note, button = st.columns([4, 1], vertical_alignment="center")
+    note.caption(f"The fields below are yours; {where} is {said}.")
+    button.button(
+        "Use the plan",
+        key="sizing_use_plan",
+        on_click=use_plan,
+        args=(plan, catalog),
+        help="Fill the fields with the plan's configuration (what you set here is replaced).",
+    )
+
+
 settings, _ = services.settings()
 catalog = services.catalog(settings)
 
@@ -92,34 +139,67 @@ st.caption(
     "and latency/throughput under load. Figures are estimates unless marked measured."
 )
 
+plan = state.current_plan()
+if pending_key("sizing_gpu") in st.session_state:  # a GPU the user described below and saved
+    changed()
+open_fields(plan, catalog)  # what this session kept, or the plan: the fields below read the session
+_plan_note(plan)
+
+# Labels in words; vLLM's flag in each field's help, for those who know the flags.
 left, right = st.columns(2)
 with left:
-    model_ref = model_field(catalog, settings, key="sizing", default="Llama-3.1-8B")
+    model_ref = model_field(catalog, settings, key="sizing", default="Llama-3.1-8B", on_change=changed)
     choices = catalog.gpu_names()
     take_pending("sizing_gpu", "H100-SXM")
-    st.session_state.setdefault("sizing_gpu", "H100-SXM")
     if st.session_state["sizing_gpu"] not in choices:  # a described GPU forgotten elsewhere
         st.session_state["sizing_gpu"] = "H100-SXM"
     gpu_name = st.selectbox(
         "GPU or MIG slice",
         choices,
         key="sizing_gpu",
+        on_change=changed,
         help="A MIG slice (H100-SXM MIG 1g.10gb …) is sized on its own memory and its share of the GPU's "
         "bandwidth and compute; slices cannot be joined for tensor parallelism.",
     )
     gpu = catalog.gpu(gpu_name)
     describe_gpu(settings, key="sizing", select_key="sizing_gpu")
     quant = st.selectbox(
-        "--quantization",
-        ["(checkpoint's own)", *sorted(QUANTIZATION_FLAGS)],
+        "Quantization",
+        [OWN_PRECISION, *sorted(QUANTIZATION_FLAGS)],
         format_func=lambda q: q.replace("_", " "),  # vLLM's method names, said as words (awq marlin)
         key="sizing_quantization",
+        on_change=changed,
+        help="vLLM's --quantization: the method the weights are served with. The checkpoint's own is what "
+        "it was published in; fp8 quantizes 16-bit weights while loading.",
     )
 with right:
-    util = st.slider("--gpu-memory-utilization", 0.5, 0.98, 0.9, 0.01, key="sizing_util")
-    kv_dtype = st.selectbox("--kv-cache-dtype", ["auto", "fp8"], key="sizing_kv")
-    version = st.text_input("vLLM version", DEFAULT_VLLM_VERSION, key="sizing_version")
-    eager = st.checkbox("--enforce-eager", key="sizing_eager")
+    util = st.slider(
+        "Share of GPU memory vLLM may use",
+        0.5,
+        0.98,
+        step=0.01,
+        key="sizing_util",
+        help="--gpu-memory-utilization: the weights, activations and KV cache fit in this share of each GPU's memory.",
+    )
+    kv_dtype = st.selectbox(
+        "KV-cache precision",
+        ["auto", "fp8"],
+        format_func=lambda k: "as the model (auto)" if k == "auto" else "FP8 (half the memory)",
+        key="sizing_kv",
+        on_change=changed,
+        help="--kv-cache-dtype: fp8 stores the KV cache in 8 bits, twice the tokens in the same memory.",
+    )
+    version = st.text_input(
+        "vLLM version",
+        key="sizing_version",
+        on_change=changed,
+        help="The vLLM release the server runs: its defaults and memory accounting change between versions.",
+    )
+    eager = st.checkbox(
+        "Eager mode (no CUDA graphs)",
+        key="sizing_eager",
+        help="--enforce-eager: no CUDA graphs, so no memory for them and slower decoding.",
+    )
 
 arch = None
 if model_ref is not None:
@@ -131,17 +211,24 @@ if model_ref is not None:
 
 if arch is not None:
     c1, c2, c3, c4 = st.columns(4)
-    tp = c1.selectbox("--tensor-parallel-size", [1] if gpu.mig_profile else valid_tp_sizes(arch, 8), key="sizing_tp")
+    tp = c1.selectbox(
+        "GPUs per replica (tensor parallel)",
+        [1] if gpu.mig_profile else valid_tp_sizes(arch, 8),
+        key="sizing_tp",
+        on_change=changed,
+        help="--tensor-parallel-size: the model's layers are split over this many GPUs of one node.",
+    )
     max_len = c2.number_input(
-        "--max-model-len (0 = model maximum)",
+        "Context length (tokens, 0 = the model's maximum)",
         min_value=0,
         max_value=10_000_000,
-        value=0,
         step=1024,
         key="sizing_max_len",
+        on_change=changed,
+        help="--max-model-len: the longest prompt plus answer one request may have.",
     )
-    input_tokens = c3.number_input("Input tokens per request", 1, 1_000_000, 1000, key="sizing_in")
-    output_tokens = c4.number_input("Output tokens per request", 1, 100_000, 200, key="sizing_out")
+    input_tokens = c3.number_input("Input tokens per request", 1, 1_000_000, key="sizing_in", on_change=changed)
+    output_tokens = c4.number_input("Output tokens per request", 1, 100_000, key="sizing_out", on_change=changed)
     st.caption(
         f"{arch.name}: {arch.params_total_b:.1f} B parameters"
         + (f" ({arch.params_active_b:.1f} B active)" if arch.is_moe else "")
@@ -157,10 +244,11 @@ if arch is not None:
     mamba_mode = None
     if arch.linear_attention is not None:
         picked = st.selectbox(
-            "--mamba-cache-mode (how the linear-attention state is cached)",
+            "How the linear-attention state is cached",
             ["vLLM default", "none", "align", "all"],
             key="sizing_mamba_mode",
-            help="align keeps a second state page per request for prefix caching; all keeps one per block.",
+            help="--mamba-cache-mode: align keeps a second state page per request for prefix caching; all keeps "
+            "one per block.",
         )
         mamba_mode = None if picked == "vLLM default" else picked
     try:
@@ -202,7 +290,7 @@ if arch is not None:
         m1.metric("Weights per GPU", f"{mem.weights_gib:.2f} GiB")
         m2.metric("KV cache per GPU", f"{mem.available_kv_gib:.2f} GiB")
         m3.metric("KV cache (tokens)", f"{mem.kv_cache_tokens:,}")
-        m4.metric("Largest max-model-len that fits", f"{mem.max_model_len_that_fits:,}")
+        m4.metric("Largest context that fits (tokens)", f"{mem.max_model_len_that_fits:,}")
         st.plotly_chart(memory_breakdown_figure(mem), key="sizing_memory_chart")
         st.subheader("Predicted vLLM start-up log")
         st.code("\n".join(mem.log_lines), language="log")
@@ -255,3 +343,5 @@ if arch is not None:
             _benchmark_panel(arch, gpu, mem, int(input_tokens), int(output_tokens))
         for note in mem.notes + list(arch.notes):
             st.caption(f"Note: {identifiers_in_words(note)}")
+
+keep_fields()  # the fields' values for the next visit (Streamlit forgets them when another page runs)

@@ -7,7 +7,7 @@ import streamlit as st
 from core.calibration import calibration_in_force
 from core.errors import NavigatorError
 from core.planning import CandidateResult, CapacityPlan, Scenario, SweepPoint, WhatIfResult, rps_sweep, what_if
-from core.wording import count_of
+from core.wording import count_of, money
 from frontend import services, state
 from frontend.components.charts import sweep_chart
 from frontend.components.plan_results import plan_key
@@ -108,7 +108,7 @@ def _original_metrics(rps: float, base: CandidateResult) -> None:
     st.subheader(f"Original: {rps:,.4g} RPS")
     st.metric("Replicas", base.replicas_target)
     st.metric("GPUs", f"{base.total_gpus} × {base.gpu}")
-    st.metric("Monthly cost", f"${base.monthly_cost_usd:,.0f}" if base.monthly_cost_usd else "no price")
+    st.metric("Monthly cost", money(base.monthly_cost_usd, "month"))
     st.metric(_ttft_label(base), f"{base.ttft_p95_ms.expected:,.0f}")
     if base.tpot_p95_ms is not None:
         st.metric("p95 TPOT (ms)", f"{base.tpot_p95_ms.expected:,.1f}")
@@ -125,7 +125,7 @@ def _what_if_metrics(result: WhatIfResult) -> None:
     st.metric("GPUs", f"{mod.total_gpus} × {mod.gpu}", (d.gpus or None) if d else None, delta_color="inverse")
     st.metric(
         "Monthly cost",
-        f"${mod.monthly_cost_usd:,.0f}" if mod.monthly_cost_usd else "no price",
+        money(mod.monthly_cost_usd, "month"),
         _pct(d.cost_pct) if d else None,
         delta_color="inverse",
     )

@@ -7,7 +7,7 @@ import argparse
 from core.architecture import ModelArchitecture, artifact_summary, resolve_model
 from core.catalog import get_catalog
 from core.settings import load_settings
-from core.wording import count_of, identifiers_in_words, price_provenance
+from core.wording import count_of, identifiers_in_words, money, price_provenance
 from navigator.commands._output import print_json, print_table
 
 
@@ -18,7 +18,7 @@ def _gpus(args: argparse.Namespace) -> int:
         print_json([g.model_dump(mode="json") for g in [*cat.gpus.values(), *slices]])
         return 0
     print_table(
-        ["GPU", "VENDOR", "ARCH", "CC", "GB", "GB/s", "BF16 TFLOPS", "FP8 TFLOPS", "$/GPU-h", "PRICE SOURCE"],
+        ["GPU", "VENDOR", "ARCH", "CC", "GB", "GB/s", "BF16 TFLOPS", "FP8 TFLOPS", "PRICE", "PRICE SOURCE"],
         [
             [
                 g.name,
@@ -29,7 +29,7 @@ def _gpus(args: argparse.Namespace) -> int:
                 g.memory_bandwidth_gbps,
                 g.bf16_dense_tflops,
                 g.fp8_dense_tflops,
-                g.price.usd_per_gpu_hour,
+                money(g.price.usd_per_gpu_hour, "GPU-hour"),
                 price_provenance(g.price.provider, g.price.date)
                 if g.price.usd_per_gpu_hour is not None
                 else "no price",
@@ -42,7 +42,7 @@ def _gpus(args: argparse.Namespace) -> int:
         "parallelism across slices):"
     )
     print_table(
-        ["SLICE", "COMPUTE", "GB", "VISIBLE GiB", "GB/s", "BF16 TFLOPS", "$/SLICE-h"],
+        ["SLICE", "COMPUTE", "GB", "VISIBLE GiB", "GB/s", "BF16 TFLOPS", "PRICE"],
         [
             [
                 g.name,
@@ -51,7 +51,7 @@ def _gpus(args: argparse.Namespace) -> int:
                 g.visible_memory_gib if g.visible_memory_gib is not None else "from GB",
                 g.memory_bandwidth_gbps,
                 g.bf16_dense_tflops,
-                g.price.usd_per_gpu_hour if g.price.usd_per_gpu_hour is not None else "no price",
+                money(g.price.usd_per_gpu_hour, "slice-hour"),
             ]
             for g in slices
         ],

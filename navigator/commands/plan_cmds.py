@@ -37,7 +37,7 @@ from core.planning import (
 )
 from core.settings import load_settings
 from core.store import Store, open_store
-from core.wording import options_in_words, problem_in_words
+from core.wording import money, options_in_words, problem_in_words
 from core.yamlio import read_bounded
 from navigator.commands._catalog_source import add_gpu_spec_option, command_catalog, described_gpus
 from navigator.commands._inventory_source import add_inventory_source, read_inventory
@@ -76,7 +76,7 @@ def _prices(items: list[str], catalog: Catalog | None = None) -> dict[str, float
             raise InputError(f"--price {item!r}: use GPU=USD_PER_GPU_HOUR with a price above 0, e.g. H100=2.10")
         if not MIN_PRICE_USD <= price <= MAX_PRICE_USD:
             raise InputError(
-                f"--price {item!r}: give a price from {MIN_PRICE_USD:g} to {MAX_PRICE_USD:,.0f} USD per GPU-hour, "
+                f"--price {item!r}: give a price from {money(MIN_PRICE_USD)} to {money(MAX_PRICE_USD, 'GPU-hour')}, "
                 "e.g. H100=2.10"
             )
         if catalog is not None:

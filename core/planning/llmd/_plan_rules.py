@@ -25,6 +25,7 @@ from core.sizing import (
     model_class,
     ranged,
 )
+from core.wording import money
 
 
 def max_model_len(arch: ModelArchitecture, req: PlanRequest) -> int:
@@ -135,7 +136,7 @@ def limit_violations(total_gpus: int, replicas: int, monthly: float | None, req:
     if cons.max_gpus is not None and total_gpus > cons.max_gpus:
         out.append(f"needs {total_gpus} GPUs; at most {cons.max_gpus} allowed")
     if cons.monthly_budget_usd is not None and monthly is not None and monthly > cons.monthly_budget_usd:
-        out.append(f"costs ${monthly:,.0f}/month; the budget is ${cons.monthly_budget_usd:,.0f}")
+        out.append(f"costs {money(monthly, 'month')}; the budget is {money(cons.monthly_budget_usd, 'month')}")
     return out
 
 

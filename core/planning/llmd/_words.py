@@ -11,10 +11,7 @@ from core.planning._result import CandidateResult
 from core.planning.llmd._layout import multi_node_layout, node_tp
 from core.planning.llmd._models import PROVENANCE, LlmdAdvice, LlmdGain, LlmdOption, LlmdPool
 from core.sizing import Figure, MemoryEstimate, ServingFlags, estimate_memory
-
-
-def money(v: float | None, digits: int = 0) -> str:
-    return f"${v:,.{digits}f}" if v is not None else "no price"
+from core.wording import money
 
 
 def fig(f: Figure, digits: int = 0) -> str:
@@ -26,7 +23,7 @@ def fig(f: Figure, digits: int = 0) -> str:
 def plain_label(c: CandidateResult) -> str:
     return (
         f"{c.replicas_target} plain replica{'s' if c.replicas_target != 1 else ''} of {c.gpus_per_replica}×{c.gpu} "
-        f"({c.precision}), {c.total_gpus} GPUs, {money(c.monthly_cost_usd)}/month"
+        f"({c.precision}), {c.total_gpus} GPUs, {money(c.monthly_cost_usd, 'month')}"
     )
 
 
@@ -66,7 +63,7 @@ def _gain_lines(g: LlmdGain) -> list[str]:
         )
     elif g.monthly_usd_saved is not None:
         m = g.monthly_usd_saved
-        words += f", {money(m.expected)}/month less ({money(m.low)} to {money(m.high)}/month)"
+        words += f", {money(m.expected, 'month')} less ({money(m.low)} to {money(m.high, 'month')})"
     if not g.plain_meets_slo:
         words = f"Plain replicas ({g.compared_with}) do not meet the targets; this does"
     lines = [f"{words} — {g.provenance}; {g.range_note}"]
@@ -90,7 +87,7 @@ def option_lines(o: LlmdOption) -> list[str]:
     if o.tpot_p95_ms is not None:
         lines.append(f"TPOT p95: {fig(o.tpot_p95_ms, 1)}")
     cost = (
-        f"{money(o.monthly_cost_usd, 2)}/month ({o.price_source}, {o.total_gpus} GPUs × {HOURS_PER_MONTH} h)"
+        f"{money(o.monthly_cost_usd, 'month')} ({o.price_source}, {o.total_gpus} GPUs × {HOURS_PER_MONTH} h)"
         if o.monthly_cost_usd is not None
         else f"no price ({o.price_source}): give one with a price override"
     )
@@ -136,7 +133,7 @@ def llmd_sentence(advice: LlmdAdvice | LlmdOption | None) -> str | None:
         f"llm-d on OpenShift AI 3 (an LLMInferenceService) offers {o.title.split(':')[0]}: {pools} ({o.total_gpus} GPUs"
     ]
     if o.monthly_cost_usd is not None:
-        parts[-1] += f", {money(o.monthly_cost_usd)}/month"
+        parts[-1] += f", {money(o.monthly_cost_usd, 'month')}"
     parts[-1] += ")"
     if o.tpot_p95_ms is not None and o.ttft_p95_ms is not None:
         parts.append(f"TTFT p95 {fig(o.ttft_p95_ms)}, TPOT p95 {fig(o.tpot_p95_ms, 1)}")
