@@ -282,7 +282,7 @@ def test_decision_report_and_an_oversized_upload_in_chromium(app_url: str, brows
 def test_qa_logs_run_in_chromium(
     browser: object, podman_on_path: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
-    """A validation run with the podman stand-in, from the form to QA_OK and the history."""
+    """A validation run with the podman stand-in, from the form to a passed run and the history."""
     from playwright.sync_api import Browser, expect
 
     assert isinstance(browser, Browser)
@@ -295,7 +295,7 @@ def test_qa_logs_run_in_chromium(
         page.get_by_label("registry.redhat.io").fill("cmgtdXNlcjpCcm93c2VyLVNlY3JldC0x")
         page.get_by_role("button", name="Start the validation run").click()
         wait_for_app(page)
-        expect(page.get_by_text("QA_OK").first).to_be_visible(timeout=30_000)
+        expect(page.get_by_text("QA passed").first).to_be_visible(timeout=30_000)
         wait_for_app(page)
         expect(page.get_by_text("No finished runs in the file cache yet.")).to_have_count(0)
         expect(page.locator("body")).not_to_contain_text("Browser-Secret-1")

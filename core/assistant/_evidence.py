@@ -314,7 +314,9 @@ _LOADS = [
     (re.compile(r"request_rate=inf,\s*(all [^,()]*?prompts)(?: at once)?"), r"\1 at once"),
     (re.compile(r"request_rate=inf"), "all requests at once"),
     (re.compile(r"request_rate=(\d+(?:\.\d+)?)"), r"\1 requests/s"),
+    (re.compile(r"max_concurrency=1\b"), "one request at a time"),
     (re.compile(r"max_concurrency=(\d+)"), r"at most \1 requests at a time"),
+    (re.compile(r"concurrency=1\b"), "one request at a time"),
     (re.compile(r"concurrency=(\d+)"), r"\1 requests at a time"),
     (re.compile(r"fixed batch=(\d+)"), r"a fixed batch of \1"),
     (re.compile(r"offline batch=(\d+)"), r"offline, batches of \1"),
@@ -332,6 +334,7 @@ def load_label(load: str) -> str:
     load_label("request_rate=inf, all 1000 prompts at once")   # 'all 1,000 prompts at once'
     load_label("max_concurrency=16 (100 prompts)")              # 'at most 16 requests at a time (100 prompts)'
     load_label("request_rate=inf")                              # 'all requests at once'
+    load_label("max_concurrency=1")                             # 'one request at a time'
     """
     text = load
     for pattern, words in _LOADS:

@@ -71,6 +71,20 @@ ADVICE: dict[str, str] = {
 }
 
 
+STATUS_WORDS: dict[str, str] = {
+    "PODMAN_MISSING": "not run: podman is missing",
+    "KUBECONFIG_MISSING": "not run: no cluster login",
+    "PULL_SECRET_MISSING": "not run: a pull secret is missing",
+    "IMAGE_PULL_FAILED": "failed: an image could not be pulled",
+    "TESTS_FAILED": "failed: a test failed",
+    "TIMEOUT": "failed: timed out",
+    "CANCELLED": "cancelled",
+    "FORBIDDEN": "not run: no permission in the QA project",
+    "INTERNAL": "failed: the suite could not run",
+}
+"""Each outcome code in words, for pages (the CLI and MCP keep the codes)."""
+
+
 class QaRequest(BaseModel):
     """Everything a run needs. Secrets are SecretStr and never leave the run."""
 
@@ -173,6 +187,11 @@ class QaResult(BaseModel):
     def status(self) -> str:
         """``QA_OK`` or ``QA_ERROR:<CODE>``."""
         return "QA_OK" if self.code is None else f"QA_ERROR:{self.code}"
+
+    @property
+    def status_words(self) -> str:
+        """The outcome in words: ``passed``, or e.g. ``failed: a test failed``."""
+        return "passed" if self.code is None else STATUS_WORDS[self.code]
 
     @property
     def advice(self) -> str:

@@ -50,7 +50,7 @@ elif not _default_kubeconfig.exists():
 
 
 def _result_view(result: QaResult, key: str) -> None:
-    (st.success if result.code is None else st.error)(f"{result.status} — {result.detail}")
+    (st.success if result.code is None else st.error)(f"QA {result.status_words} — {result.detail}")
     if result.advice:
         st.caption(result.advice)
     if result.tests:
@@ -316,7 +316,7 @@ else:
             [
                 {
                     "Run": r.run_id,
-                    "Status": r.status,
+                    "Result": r.status_words,
                     "Started": r.started_at,
                     "Tests": len(r.tests),
                     "Config": Path(r.config).name,
