@@ -350,3 +350,29 @@ def test_gpt_oss_120b_starts_on_one_h100_at_long_contexts_with_the_defaults(max_
         ServingFlags(max_model_len=max_model_len, vllm_version="0.10.1"),
     )
     assert not old.fits and old.activation_gib == pytest.approx(7.38, abs=0.05)
+
+
+def test_flashinfer_sampler_profiles_without_the_full_sort() -> None:
+    """vLLM 0.10.1.1 with FlashInfer's top-k/top-p sampler (log: "Using FlashInfer for top-p &
+    top-k sampling"): Qwen2-7B-Instruct on one A100 80GB at gpu_memory_utilization 0.25 and
+    max_model_len 16384 logged 5.01 GiB and 93,872 KV tokens (dennislee22/vLLM-benchmarking,
+    log/vllm-7B-1gpuA10080GB-0.25GRAM.log, startup-log row vs002)."""
+    case = next(c for c in memory_cases() if c.id == "vs002")
+    assert case.arch and case.flags and case.flags.flashinfer_sampler
+    assert case.flags.vllm_version == "0.10.1.1" and case.flags.gpu_memory_utilization == 0.25
+    e = estimate_memory(case.arch, case.gpu or case.gpu_name, case.flags, gpu_memory_gib=case.total_gib)
+    # 256 default requests × 152,064 vocabulary entries × (2 + 3 × 4) bytes = 0.51 GiB.
+    assert e.activation_gib == pytest.approx(256 * 152064 * 14 / 2**30, abs=0.01)
+    assert e.kv_cache_tokens == pytest.approx(93872, rel=0.05)
+    # The PyTorch-native sort of the same release (38.5 bytes per entry) reserves 1.40 GiB.
+    flags = case.flags.model_copy(update={"flashinfer_sampler": False})
+    native = estimate_memory(case.arch, case.gpu or case.gpu_name, flags, gpu_memory_gib=case.total_gib)
+    assert native.activation_gib == pytest.approx(1.40, abs=0.01)
+    assert native.kv_cache_tokens < 0.85 * 93872
+
+
+def test_flashinfer_sampler_does_not_change_the_plain_sampler_releases() -> None:
+    """From SAMPLER_PLAIN_FROM the profile samples without top-k/top-p, FlashInfer or not."""
+    a = est("gpt-oss-20b", "A100-80GB-SXM", vllm_version="0.19.0", max_model_len=131072, flashinfer_sampler=True)
+    b = est("gpt-oss-20b", "A100-80GB-SXM", vllm_version="0.19.0", max_model_len=131072)
+    assert a.activation_gib == b.activation_gib

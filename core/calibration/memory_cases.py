@@ -46,6 +46,8 @@ MEMORY_FILES = ("vllm_memory_cases.csv", "vllm_startup_logs.csv")
 """Start-up figures: the calibration set, then logs from sources it does not cite (same columns)."""
 
 _SHARED_GPU = re.compile(r"shared[- ]GPU|GPU (was )?shared|already occupied|second instance", re.I)
+_FLASHINFER_SAMPLER = re.compile(r"Using FlashInfer for top-p & top-k sampling")
+"""The log line of a V1 start-up whose sampler (and so its profiling peak) is FlashInfer's."""
 _DATA_PARALLEL = re.compile(r"(?:^|[\s'\"])(?:-dp|--data-parallel-size)[ =]\d|data[- ]parallel|\bDEP\d", re.I)
 
 
@@ -141,6 +143,7 @@ def memory_cases(catalog: Catalog | None = None) -> list[MemoryCase]:
                 block_size=int_cell(row["block_size"]) if row["block_size"][:1].isdigit() else None,
                 enforce_eager=row["enforce_eager"].lower() == "true",
                 vllm_version=version,
+                flashinfer_sampler=bool(_FLASHINFER_SAMPLER.search(row.get("note", ""))),
             )
         except ValueError as exc:
             case.skip = f"flags not representable: {exc}"

@@ -221,7 +221,12 @@ def _memory_budget(arch: ModelArchitecture, rf: ResolvedFlags, flags: ServingFla
     """Weights, activation peak, non-torch and CUDA-graph memory, and what is left for the KV cache."""
     budget = total * rf.gpu_memory_utilization
     weights = weight_bytes(arch, rf).total / GIB
-    activation = activation_bytes(arch, rf, engine_v1=flags.engine_v1, version=flags.version) / GIB
+    activation = (
+        activation_bytes(
+            arch, rf, engine_v1=flags.engine_v1, version=flags.version, flashinfer_sampler=flags.flashinfer_sampler
+        )
+        / GIB
+    )
     non_torch = non_torch_bytes(rf, engine_v1=flags.engine_v1) / GIB
     graphs = cudagraph_bytes(arch, rf) / GIB
     graphs_counted = graphs if flags.profiles_cuda_graphs else 0.0

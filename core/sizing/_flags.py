@@ -57,6 +57,11 @@ class ServingFlags(BaseModel):
     mamba_cache_mode: MambaCacheMode | None = None
     """How hybrid (linear-attention) models cache their recurrent state; None = vLLM's default."""
     vllm_version: str = DEFAULT_VLLM_VERSION
+    flashinfer_sampler: bool = False
+    """vLLM V1 samples top-k/top-p with FlashInfer's kernel (its log says "Using FlashInfer for
+    top-p & top-k sampling"): on by default from 0.9.1 (PR #15777) to 0.11.0 when FlashInfer is
+    installed, and off by default from 0.11.1 (PR #26859). Whether it is installed depends on
+    the image (pip wheels before ~0.11 did not require it), so it is stated, not assumed."""
 
     @field_validator("vllm_version")
     @classmethod

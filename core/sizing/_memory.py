@@ -36,6 +36,17 @@ SAMPLER_BYTES_PER_REQ_VOCAB_PLAIN = 22.0
 """The same peak once the profiling run samples without top-k/top-p (logits upcast and
 probabilities only): 1.06 GiB at 256 requests × 201,088 entries in the gpt-oss-20b start-up
 on vLLM 0.19.0 (calibration row vm035: 0.65 × 79.18 GiB − 13.72 weights − 36.56 KV − 0.13)."""
+SAMPLER_FLASHINFER_FP32_COPIES = 3
+"""The profiling run's sampler peak with FlashInfer's top-k/top-p kernel, in FP32 copies of
+the logits on top of the model-dtype logits: vLLM 0.10's ``Sampler.forward`` upcasts the logits
+to FP32 (vllm/v1/sample/sampler.py), and ``flashinfer_sample`` calls
+``top_k_top_p_sampling_from_logits`` (PR #18608), which writes top-k-masked logits and their
+softmax before sampling — no full-vocabulary sort (PR #11394). With 16-bit logits that is
+2 + 3 × 4 = 14 bytes per (request × vocabulary entry). Agrees with the dennislee22 start-ups of
+Qwen2-7B on an A100 80GB under v0.10.1.1 (startup-log rows vs002/vs003, log line "Using
+FlashInfer for top-p & top-k sampling"): 0.25 × 79.18 − 14.25 weights − 5.01 KV = 0.54 GiB for
+activation and non-torch memory, against 0.51 + 0.13 GiB here at 256 requests × 152,064 entries
+(the native sort's 38.5 bytes would take 1.40 GiB)."""
 SAMPLER_PLAIN_FROM = (0, 12, 0)
 """First release assumed to profile the plain sampler. Not stated by vLLM: bracketed by a
 gpt-oss-120b start-up that fit one H100 on 0.11.2 and ran out of memory after the KV cache was
@@ -180,9 +191,15 @@ def weight_bytes(arch: ModelArchitecture, flags: ResolvedFlags) -> WeightBreakdo
     )
 
 
-def sampler_bytes_per_entry(version: tuple[int, int, int]) -> float:
-    """Peak bytes per (request × vocabulary entry) of the profiling run's sampler."""
-    return SAMPLER_BYTES_PER_REQ_VOCAB_PLAIN if version >= SAMPLER_PLAIN_FROM else SAMPLER_BYTES_PER_REQ_VOCAB
+def sampler_bytes_per_entry(version: tuple[int, int, int], *, flashinfer: bool = False, logits_bytes: int = 2) -> float:
+    """Peak bytes per (request × vocabulary entry) of the profiling run's sampler: the plain
+    sampler from SAMPLER_PLAIN_FROM; before it FlashInfer's top-k/top-p kernel when the
+    deployment uses it, else PyTorch's full-vocabulary sort."""
+    if version >= SAMPLER_PLAIN_FROM:
+        return SAMPLER_BYTES_PER_REQ_VOCAB_PLAIN
+    if flashinfer:
+        return logits_bytes + 4 * SAMPLER_FLASHINFER_FP32_COPIES
+    return SAMPLER_BYTES_PER_REQ_VOCAB
 
 
 def activation_bytes(
@@ -191,6 +208,7 @@ def activation_bytes(
     *,
     engine_v1: bool,
     version: tuple[int, int, int] = SAMPLER_PLAIN_FROM,
+    flashinfer_sampler: bool = False,
 ) -> float:
     """Peak PyTorch memory of the profiling run: one forward of max_num_batched_tokens
     tokens (for a MoE model the routed copies of each token through its experts), then the
@@ -207,7 +225,8 @@ def activation_bytes(
     forward = tokens * per_token * flags.dtype_bytes
     vocab = arch.vocab_size or 32000
     if engine_v1:
-        return max(forward, reqs * vocab * sampler_bytes_per_entry(version))
+        per_entry = sampler_bytes_per_entry(version, flashinfer=flashinfer_sampler, logits_bytes=flags.dtype_bytes)
+        return max(forward, reqs * vocab * per_entry)
     return forward + reqs * vocab * 4
 
 
