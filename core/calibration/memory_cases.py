@@ -29,15 +29,21 @@ def assumed_version(row: dict[str, str]) -> tuple[str, str]:
     version = (row.get("vllm_version") or "").split("/")[0].strip()
     if re.match(r"^\d+\.\d+", version):
         return version, "stated"
+    # "main 2025-04-16 (~0.8.4)": a build of main the source dates to a release.
+    in_cell = re.search(r"~\s*v?(\d+)\.(\d+)(?:\.(\d+))?", version)
+    if in_cell:
+        return f"{in_cell.group(1)}.{in_cell.group(2)}.{in_cell.group(3) or 0}", "approximate, per the version cell"
     note = row.get("note", "")
-    approx = re.search(r"vLLM ~(\d+)\.(\d+)(?:\.(\d+))?", note)
+    # "vLLM ~0.5.x", "~v0.10.1", "version not stated, ~0.10.0": an approximate release.
+    approx = re.search(r"~\s*v?(\d+)\.(\d+)(?:\.(\d+))?", note)
     if approx:
         return f"{approx.group(1)}.{approx.group(2)}.{approx.group(3) or 0}", "approximate, per the note"
     if "2026" in note:
         return "0.24.0", "a 2026 build; 0.24.0 is the 2026 release the calibration rows name"
-    if "V0" in note or "0.5." in note or "0.6." in note:
+    if "V0" in note or re.search(r"\b0\.[56]\.\d", note):
         return "0.6.4", "V0 engine per the note"
-    if "0.7" in note and "V1" not in note:
+    # A release 0.7 ("v0.7", "vLLM 0.7", "0.7.2") — not a utilization of 0.7.
+    if re.search(r"(?:\bv|vLLM\s*)0\.7\b|\b0\.7\.\d", note) and "V1" not in note:
         return "0.7.3", "~0.7 per the note"
     return "0.11.0", "not stated; V1 engine of the llm-d runs (image later pinned to v0.11.0)"
 

@@ -46,6 +46,16 @@ BUILT_ON = {
     "Qwen/QwQ-32B": "Qwen2.5-32B",
 }
 
+BUILT_ON_CONTEXT = {
+    "meta-llama/Meta-Llama-3-8B-Instruct": 8192,
+    "meta-llama/Meta-Llama-3-8B": 8192,
+    "meta-llama/Meta-Llama-3-70B-Instruct": 8192,
+    "Llama-3-70B": 8192,
+}
+"""The maximum context of a derivative whose own differs from its base's, for rows that leave
+max_model_len at the default: Llama 3's config.json has max_position_embeddings 8192 (Llama 3.1
+extended it to 131,072; meta-llama/llama3 MODEL_CARD.md: "Context length 8k")."""
+
 EXTRA_MODELS_FILE = DATA / "calibration_models.yaml"
 """Sourced ``config.json`` shapes of calibration models the catalog does not carry."""
 
@@ -146,6 +156,7 @@ def architecture_for(
     base = BUILT_ON.get(hf_id) or BUILT_ON.get(model)
     if base:
         arch = resolve_model(base, catalog=catalog, sources=ModelSources.catalog_only())
+        max_context = max_context or BUILT_ON_CONTEXT.get(hf_id) or BUILT_ON_CONTEXT.get(model)
         if max_context:
             arch = arch.model_copy(update={"max_context": max_context})
         return arch.model_copy(update={"name": model, "notes": (*arch.notes, f"scored as {base} (built on it)")})
