@@ -1223,6 +1223,37 @@ ANSWERS += [
     ("model", None, "gemma 27b i guess", {"model.model_name": "Gemma-3-27B"}),
     ("model", None, "codellama 34b I suppose", {"model.model_name": "CodeLlama-34B"}),
 ]
+ISSUE_CLASSES["GPUs counted with an x, per machine, or as all there is"] = [
+    (
+        "mistral 7b on a 2xL4 node, 5 rps",
+        {"constraints.gpu_types": ["L4"], "constraints.max_gpus": 2, "traffic.rps": 5.0},
+    ),
+    ("A100 x8 is what the cluster gives us", {"constraints.gpu_types": ["A100-80GB-SXM"], "constraints.max_gpus": 8}),
+    ("three 8x H100 servers, that's the pool", {"constraints.gpu_types": ["H100-SXM"], "constraints.max_gpus": 24}),
+    ("deploy to a 4× H100 machine", {"constraints.max_gpus": 4}),
+    ("we have L40S, up to 6 of them", {"constraints.max_gpus": 6, "traffic.peak_rps": None}),
+    ("H200s. 4 of those at most", {"constraints.gpu_types": ["H200"], "constraints.max_gpus": 4}),
+    ("32 MI300X and nothing more", {"constraints.gpu_types": ["MI300X"], "constraints.max_gpus": 32}),
+    ("one 4x A100 40GB machine is all we have", {"constraints.gpu_types": ["A100-40GB"], "constraints.max_gpus": 4}),
+    ("we own 4 H100s", {"constraints.max_gpus": None}),
+]
+ISSUE_CLASSES["replica caps however put"] = [
+    ("replicas 3 max", {"constraints.max_replicas": 3}),
+    ("not more than 5 replicas please", {"constraints.max_replicas": 5}),
+    ("llama 8b with max replicas of 6", {"constraints.max_replicas": 6, "model.model_name": "Llama-3.1-8B"}),
+    ("cap the replicas to 2, 15 rps", {"constraints.max_replicas": 2, "traffic.rps": 15.0}),
+    ("we can afford 4 pods at most", {"constraints.max_replicas": 4}),
+    ("replicas: up to 10", {"constraints.max_replicas": 10, "traffic.peak_rps": None}),
+    ("keep it to 3 replicas tops, 20 rps", {"constraints.max_replicas": 3, "traffic.rps": 20.0}),
+]
+ISSUE_CLASSES["a GPU limit per replica is not a limit in total"] = [
+    ("max 4 GPUs per replica", {"constraints.max_gpus": None, "traffic.peak_rps": None}),
+    ("each replica gets 4x H100", {"constraints.max_gpus": None, "constraints.gpu_types": ["H100-SXM"]}),
+    ("2 H100s per replica max, 10 rps", {"constraints.max_gpus": None, "traffic.rps": 10.0}),
+    ("keep each pod to 1 GPU max", {"constraints.max_gpus": None}),
+    ("at most 4 GPUs for each replica, 8 GPUs total", {"constraints.max_gpus": 8}),
+    ("per replica: 2 GPUs max, no more than 3 replicas", {"constraints.max_gpus": None, "constraints.max_replicas": 3}),
+]
 ISSUE_CASES = [case for cases in ISSUE_CLASSES.values() for case in cases]
 
 
@@ -1231,6 +1262,12 @@ def test_a_typo_read_as_a_word_is_said_back() -> None:
     assert u.traffic["rps"] == 4.0
     assert any("'reqests' as 'requests'" in n and "'avaialbility' as 'availability'" in n for n in u.notes)
     assert not understand("mistral 7b at 4 requests/sec, a billion tokens").notes  # names and words stay
+
+
+def test_a_gpu_limit_per_replica_is_said_back_not_set() -> None:
+    u = understand("Llama 8B, 10 rps, max 2 GPUs per replica")
+    assert "max_gpus" not in u.constraints
+    assert any("per replica" in n and "in total" in n for n in u.notes)
 
 
 def test_each_new_phrasing_class_has_at_least_five_varied_sentences() -> None:

@@ -103,8 +103,8 @@ _PEAK_AFTER = re.compile(
 )
 _NOT_A_RATE = (  # nor part of a longer number ("3" of "3k", "3" of "32"), nor a GPU's name ("16 H100s")
     r"(?![\d.,]*\d)(?!\s?[km]\b)"
-    r"(?!\s*(?:ms|milli|s\b|sec|seconds?|tokens?|toks?|%|percent|gpus?|cards?|nodes?|replicas?|users?|people|b\b|bn"
-    r"|billion|x\b|×|times|[a-z]{1,3}-?\d{2,4}[a-z]*\b))"
+    r"(?!\s*(?:ms|milli|s\b|sec|seconds?|tokens?|toks?|%|percent|gpus?|cards?|nodes?|replicas?|pods?|copies|users?|people|b\b|bn"
+    r"|billion|x\b|×|times|[a-z]{1,3}-?\d{2,4}[a-z]*\b|of (?:them|those|these)\b))"
 )
 _PEAK_BARE = re.compile(
     rf"(?:peaks?|peaking|spikes?|spiking|bursts?|bursting|up to|maximum|max|busiest|occasionally|sometimes|at times"
