@@ -1254,6 +1254,30 @@ ISSUE_CLASSES["a GPU limit per replica is not a limit in total"] = [
     ("at most 4 GPUs for each replica, 8 GPUs total", {"constraints.max_gpus": 8}),
     ("per replica: 2 GPUs max, no more than 3 replicas", {"constraints.max_gpus": None, "constraints.max_replicas": 3}),
 ]
+ISSUE_CLASSES["a budget figure before the word budget"] = [
+    ("a 50k/yr budget", {"constraints.monthly_budget_usd": 4166.67}),
+    ("120k annual budget, L4s", {"constraints.monthly_budget_usd": 10000.0, "constraints.gpu_types": ["L4"]}),
+    ("9000 a month budget", {"constraints.monthly_budget_usd": 9000.0, "traffic.rps": None}),
+    ("15k per month budget and 20 rps", {"constraints.monthly_budget_usd": 15000.0, "traffic.rps": 20.0}),
+    ("we've got a 30k monthly budget", {"constraints.monthly_budget_usd": 30000.0}),
+    ("budget: 40k/yr", {"constraints.monthly_budget_usd": 3333.33}),
+]
+ISSUE_CLASSES["a budget in another currency is said back, the rest kept"] = [
+    (
+        "€15,000 per month, llama 8b, 20 rps",
+        {
+            "constraints.monthly_budget_usd": None,
+            "problems": True,
+            "model.model_name": "Llama-3.1-8B",
+            "traffic.rps": 20.0,
+        },
+    ),
+    ("£8k a month max", {"constraints.monthly_budget_usd": None, "problems": True, "traffic.peak_rps": None}),
+    ("budget is 30k euros a month", {"constraints.monthly_budget_usd": None, "problems": True}),
+    ("we can spend 12,000 GBP monthly on H100s", {"problems": True, "constraints.gpu_types": ["H100-SXM"]}),
+    ("EUR 5000 a month budget, p95 under 2 s", {"problems": True, "slo.p95_latency_ms": 2000.0}),
+    ("£2k/mo, 3 replicas max", {"problems": True, "traffic.rps": None, "constraints.max_replicas": 3}),
+]
 ISSUE_CASES = [case for cases in ISSUE_CLASSES.values() for case in cases]
 
 
@@ -1268,6 +1292,13 @@ def test_a_gpu_limit_per_replica_is_said_back_not_set() -> None:
     u = understand("Llama 8B, 10 rps, max 2 GPUs per replica")
     assert "max_gpus" not in u.constraints
     assert any("per replica" in n and "in total" in n for n in u.notes)
+
+
+def test_a_budget_in_euros_or_pounds_asks_for_dollars() -> None:
+    for text in ("€20k a month", "£5000/mo", "a budget of 18,000 euros a month"):
+        u = understand(text)
+        assert "monthly_budget_usd" not in u.constraints and not u.traffic, text
+        assert any("US dollars" in p for p in u.problems), text
 
 
 def test_each_new_phrasing_class_has_at_least_five_varied_sentences() -> None:

@@ -2,7 +2,8 @@
 
     read_limits("Llama 70B on a 4xA100 box, 4 replicas max", get_catalog()).fields
     # {'gpu_types': ['A100-80GB-SXM'], 'max_gpus': 4, 'max_replicas': 4}
-    read_budget("budget of 60k a year").fields         # {'monthly_budget_usd': 5000.0}
+    read_budget("60k/yr budget").fields                # {'monthly_budget_usd': 5000.0}
+    read_budget("€20k a month").problems               # ["Navigator's prices are in US dollars …"]
 
 Each reading gives the text back with what it read taken out, so a cap ("max 6 of them") or a
 budget ("9k/mo") is not read again as traffic. A cap said per replica ("max 2 GPUs per
@@ -15,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from core.assistant._words import NUM, number
+from core.assistant._words import DIGITS, NUM, number
 from core.catalog import Catalog
 from core.planning import HOURS_PER_MONTH
 from core.wording import figure
@@ -219,9 +220,21 @@ _MONEY = re.compile(
     rf"\$\s*(?P<n>{NUM})(?:\s*(?P<grand>grand)\b)?"
     rf"|(?<![\w.])(?P<n2>{NUM})\s*(?:(?P<grand2>grand)\b|(?:usd|dollars|bucks)\b|\$)|\busd\s*(?P<n3>{NUM})"
 )
+_FOREIGN = re.compile(  # money in another currency: "€20k", "£5000", "20k EUR", "5,000 pounds"
+    rf"(?P<cur>€|£|¥|₹)\s*(?P<n>{NUM})"
+    rf"|(?<![\w.])(?P<n2>{NUM})\s*(?:(?P<cur2>€|£|¥|₹)|(?P<word>eur|euros?|gbp|pounds?(?: sterling)?|quid|jpy|yen|inr"
+    r"|rupees?|chf|swiss francs?|francs?|cad|aud|sek|nok|dkk)\b)"
+    r"|\b(?P<word2>eur|gbp|jpy|inr|chf|cad|aud)\s*(?P<n3>\d[\d,.]*\s?[km]?\b)"
+)
+_PERIOD_AFTER = (
+    r"(?:(?:a|an|per|/|each|every)\s*(?:months?|mo|years?|yr|annum|quarters?|qtr|weeks?|wk|days?|hours?|hr|h)\b"
+    r"|monthly|annually|annual|yearly|quarterly|weekly|daily|hourly)"
+)
 _BUDGET_BARE = re.compile(  # "a budget of 5k a week": a bare figure after "budget" is money
     rf"\bbudget\b(?:\s*(?:of|is|at|:|=|up to|at most|around|about|under|below|max|cap|~))*\s*(?P<n4>{NUM})"
     r"(?![\d.,]*\d)(?!\s*(?:%|gpus?|cards?|nodes?|replicas?|rps|qps|req|tokens?|toks?|users?|x\b))"
+    # "60k/yr budget", "a 20k monthly budget": a bare figure before "budget" too
+    rf"|(?<![\w.$])(?P<n5>{DIGITS})(?=\s*{_PERIOD_AFTER}?\s*(?:(?:gpu|cloud|compute|infra|total|spend(?:ing)?)\s+)?budget\b)"
 )
 _PERIOD = (
     r"\s*(?:(?:a|an|per|/|each|every)\s*(?P<per>months?|mo|years?|yr|annum|quarters?|qtr|weeks?|wk|days?|hours?|hr|h)\b"
@@ -249,10 +262,30 @@ _MONTHS_IN = {  # a budget per this period, per month (a month of 730 h, as the 
 }
 
 
+def _foreign(text: str, out: LimitReading) -> bool:
+    """A budget in another currency ("€20k a month"): said back (prices are in US dollars, and
+    no exchange rate is guessed), and taken out of the text. True when there was one."""
+    t = text.lower()
+    said = _FOREIGN.search(t)
+    if said is None or not re.search(_BUDGET_WORDS, t):
+        return False
+    end = said.end() + (m.end() if (m := re.match(_PERIOD, t[said.end() :])) else 0)
+    amount = text[said.start() : end].strip()
+    out.problems.append(
+        f"Navigator's GPU prices are in US dollars, so I did not take {amount} as the budget (I do not guess an "
+        "exchange rate): say the budget in dollars, e.g. 'budget $20,000 a month'."
+    )
+    out.rest = text[: said.start()] + " " + text[end:]
+    return True
+
+
 def read_budget(text: str) -> LimitReading:
     """The budget a month ('$25k/mo', '8 grand monthly', 'annual budget of $240k': a twelfth,
-    '60k/yr budget'), taken out of the text so its figure is not read as traffic."""
+    '60k/yr budget'), taken out of the text so its figure is not read as traffic; a budget in
+    another currency is said back, not converted."""
     out = LimitReading(rest=text)
+    if _foreign(text, out):
+        return out
     t = text.lower()
     money = _MONEY.search(t) or _BUDGET_BARE.search(t)
     if money is None or not re.search(_BUDGET_WORDS, t):
