@@ -1278,6 +1278,15 @@ ISSUE_CLASSES["a budget in another currency is said back, the rest kept"] = [
     ("EUR 5000 a month budget, p95 under 2 s", {"problems": True, "slo.p95_latency_ms": 2000.0}),
     ("£2k/mo, 3 replicas max", {"problems": True, "traffic.rps": None, "constraints.max_replicas": 3}),
 ]
+ISSUE_CLASSES["people, and how often each asks, in other words"] = [
+    ("40 devs, each of them fires maybe 6 completions an hour", {"traffic.rps": 0.0667}),
+    ("300 folks, about 4 chats per person a day", {"traffic.concurrent_users": 300, "traffic.rps": 0.0139}),
+    ("120 analysts, 5 lookups each per minute", {"traffic.concurrent_users": 120, "traffic.rps": 10.0}),
+    ("5k monthly active users, each sends about 20 msgs a day", {"traffic.rps": 1.1574}),
+    ("80 ppl, avg 1 question/min each", {"traffic.concurrent_users": 80, "traffic.rps": 1.3333}),
+    ("200 agents, 20 tokens per second each", {"traffic.rps": None, "slo.tokens_per_second_per_user": 20.0}),
+    ("3k employees, roughly 2 tickets apiece per day", {"traffic.rps": 0.0694}),
+]
 ISSUE_CASES = [case for cases in ISSUE_CLASSES.values() for case in cases]
 
 

@@ -124,6 +124,14 @@ def _peak(t: str, found: dict[str, Any], unit: Unit) -> str:
     return t
 
 
+_THINGS = (  # what each person sends, in a word or two ("reviews", "msgs", "chat messages"), never tokens
+    r"(?:(?!(?:tokens?|toks?|words?|chars?|characters?|gpus?|ms|seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|per"
+    r"|each|every|an?|apiece)\b)[a-z][a-z-]*\b\s*){0,2}"
+)
+_EACH_ONE = r"(?:each|apiece|per (?:person|user|head|seat|dev|engineer|agent|employee))\b"
+_ABOUT = r"(?:~|≈|about|around|roughly|approx(?:imately|\.)?|maybe|probably|like|up to)"
+
+
 def _per_person(rest: str, found: dict[str, Any]) -> None:
     """People × how often each asks: '300 users, 2 requests a minute each', '500 staff, each
     asking something every minute'."""
@@ -131,11 +139,17 @@ def _per_person(rest: str, found: dict[str, Any]) -> None:
     if not (users and (n := number(users.group("n")))):
         return
     found["concurrent_users"] = int(n)
-    per_user = re.search(
-        rf"(?P<n>{NUM})\s*(?:{_REQ})?\s*(?:each\s*)?(?:per|a|an|/|every)\s*"
-        rf"(?:user\s*(?:per|a|an|/|every)\s*)?{_TIME}\s*(?:each|per user|per person|apiece)",
-        rest,
-    ) or re.search(rf"each\s*(?:\w+\s*){{0,2}}?(?P<n>{NUM})\s*(?:{_REQ})?\s*{_PER}\s*{_TIME}", rest)
+    per_user = (
+        re.search(
+            rf"(?P<n>{NUM})\s*{_THINGS}(?:each\s*)?(?:per|a|an|/|every)\s*"
+            rf"(?:user\s*(?:per|a|an|/|every)\s*)?{_TIME}\s*(?:each|per user|per person|apiece)",
+            rest,
+        )
+        # "3 reviews each per hour", "15 prompts per person a day"
+        or re.search(rf"(?P<n>{NUM})\s*{_THINGS}{_EACH_ONE}\s*,?\s*{_PER}\s*{_TIME}", rest)
+        # "each sends ~10 msgs/hour", "each of them asks maybe 3 questions a minute"
+        or re.search(rf"each\s*(?:\w+\s*){{0,3}}?(?:{_ABOUT}\s*)?(?P<n>{NUM})\s*{_THINGS}{_PER}\s*{_TIME}", rest)
+    )
     if per_user and (v := rate_per_s(per_user.group("n"), per_user.group("unit"), None)):
         found["rps"] = round(n * v, 4)
         return

@@ -68,7 +68,7 @@ _REQ_KIND = (  # words saying which requests: "12k summarization requests", "2.5
     r"|or|seconds?|minutes?|hours?|days?|weeks?|months?)\b)[a-z][a-z-]+\s+){0,2}?"
 )
 _REQ = (
-    rf"(?:{_REQ_KIND}(?:requests?|reqs?|queries|query|calls?|prompts?|messages?|questions?|conversations?|hits?"
+    rf"(?:{_REQ_KIND}(?:requests?|reqs?|queries|query|calls?|prompts?|messages?|msgs?|questions?|conversations?|hits?"
     r"|chats?|completions?|inferences?|generations?|searches|lookups?|summar(?:y|ies)|documents?|docs?|emails?|tickets?"
     r"|translations?|classifications?))"
 )
@@ -141,6 +141,7 @@ _EVERY = re.compile(
 _POPULATION = (
     r"users|people|persons|clients|agents|employees|staff|workers|members|students|customers|developers|devs|"
     r"engineers|programmers|coders|analysts|colleagues|doctors|nurses|lawyers|reps|representatives|seats|operators|"
+    r"ppl|folks|individuals|humans|accounts|licen[cs]es|"
     r"teammates|researchers|writers|editors|testers|players|subscribers|learners|teachers|patients|shoppers|visitors"
 )
 _POPULATION_KIND = (  # words that say which people: "50 call-center agents", "300 internal users"
