@@ -1278,6 +1278,39 @@ ISSUE_CLASSES["a budget in another currency is said back, the rest kept"] = [
     ("EUR 5000 a month budget, p95 under 2 s", {"problems": True, "slo.p95_latency_ms": 2000.0}),
     ("£2k/mo, 3 replicas max", {"problems": True, "traffic.rps": None, "constraints.max_replicas": 3}),
 ]
+ISSUE_CLASSES["an average after the peak, with words between it and its figure"] = [
+    (
+        "peaks hit 2000 requests a minute; typical traffic is around 500",
+        {"traffic.peak_rps": 33.3333, "traffic.rps": 8.3333},
+    ),
+    ("max 60 rps, average sits at about 15", {"traffic.peak_rps": 60.0, "traffic.rps": 15.0}),
+    ("spikes to 90 qps, usually it's closer to 20", {"traffic.peak_rps": 90.0, "traffic.rps": 20.0}),
+    ("at peak 50 rps, on average maybe 10", {"traffic.peak_rps": 50.0, "traffic.rps": 10.0}),
+    ("we see 300 per second at lunch, avg 100", {"traffic.peak_rps": 300.0, "traffic.rps": 100.0}),
+    ("traffic peaks at 7200/hr, usually half that", {"traffic.peak_rps": 2.0, "traffic.rps": 1.0}),
+    ("on average 120 per minute", {"traffic.rps": 2.0, "traffic.peak_rps": None}),
+]
+ISSUE_CLASSES["rates with no word for requests, and a peak said after its unit"] = [
+    ("about 4.5k per minute", {"traffic.rps": 75.0}),
+    ("roughly 20k an hour, prompts 1k tokens", {"traffic.rps": 5.5556, "traffic.input_tokens": 1000}),
+    ("1200 per minute at peak, avg 400", {"traffic.peak_rps": 20.0, "traffic.rps": 6.6667}),
+    ("600/min peak, 150/min typical", {"traffic.peak_rps": 10.0, "traffic.rps": 2.5}),
+    ("load is flat at 90/s", {"traffic.rps": 90.0, "traffic.pattern": "steady"}),
+    ("streaming 30 per second per user", {"traffic.rps": None}),
+    ("launch at 10am, 5 rps", {"traffic.rps": 5.0, "problems": False}),
+]
+ISSUE_CLASSES["the busiest hour's count is the peak"] = [
+    ("busiest hour has 18000 requests", {"traffic.peak_rps": 5.0, "traffic.rps": None}),
+    ("our peak minute sees 3000 calls", {"traffic.peak_rps": 50.0}),
+    ("on the busiest day we get 2M requests", {"traffic.peak_rps": 23.1481}),
+    ("50k queries in the peak hour, p95 2 s", {"traffic.peak_rps": 13.8889, "slo.p95_latency_ms": 2000.0}),
+    ("the rush hour between 8 and 9am brings ~7200 requests", {"traffic.peak_rps": 2.0, "problems": False}),
+    (
+        "900 requests in the busiest minute, 200 a minute otherwise",
+        {"traffic.peak_rps": 15.0, "traffic.rps": 3.3333},
+    ),
+    ("busiest hour: 50 rps", {"traffic.peak_rps": 50.0}),
+]
 ISSUE_CLASSES["people, and how often each asks, in other words"] = [
     ("40 devs, each of them fires maybe 6 completions an hour", {"traffic.rps": 0.0667}),
     ("300 folks, about 4 chats per person a day", {"traffic.concurrent_users": 300, "traffic.rps": 0.0139}),

@@ -132,6 +132,47 @@ _EACH_ONE = r"(?:each|apiece|per (?:person|user|head|seat|dev|engineer|agent|emp
 _ABOUT = r"(?:~|≈|about|around|roughly|approx(?:imately|\.)?|maybe|probably|like|up to)"
 
 
+_NOT_REQUESTS = re.compile(  # a clause about something else than requests: "streaming 30 per second"
+    r"tok|stream|speed|throughput|\bgb\b|\bmb\b|memory|bandwidth|\$|€|£|cost|price|pay|spend|budget|grow|increase"
+)
+
+
+def _bare_rate(t: str) -> re.Match[str] | None:
+    """A rate with no word for requests ("steady at about 4.5k per minute", "9000/hr"), in a
+    clause about nothing else (not tokens, speed or money)."""
+    for m in _BARE_RATE.finditer(t):
+        start = max(t.rfind(c, 0, m.start()) for c in ".,;:(")
+        ends = [i for c in ".,;)" if (i := t.find(c, m.end())) >= 0]
+        if not _NOT_REQUESTS.search(t[start + 1 : min(ends, default=len(t))]):
+            return m
+    return None
+
+
+_BUSIEST_COUNT = re.compile(
+    # "busiest hour is 9-10am with like 36000 requests", "the peak minute sees 900 calls"
+    rf"\b(?:busiest|peak|busy|rush|worst|heaviest|top)\s+(?P<unit>second|minute|hour|day)s?\b"
+    rf"(?:[^.;,\d]|\d{{1,2}}(?::\d\d)?\s*(?:(?:-|–|to|and)\s*\d{{1,2}}(?::\d\d)?\s*)?(?:am|pm)\b){{0,60}}?"
+    rf"(?<![\w.])(?P<n>{NUM})\s*(?:{_REQ})(?!\s*{_PER}\s*(?!(?:that|this|the)\b)\w)"
+    # "900 requests in the busiest minute"
+    rf"|(?<![\w.])(?P<n2>{NUM})\s*(?:{_REQ})\s*(?:in|during|at)\s+(?:the\s+|our\s+|a\s+)?"
+    rf"(?:busiest|peak|busy|rush|worst|heaviest|top)\s+(?P<unit2>second|minute|hour|day)\b",
+    re.I,
+)
+
+
+def _busiest(t: str, found: dict[str, Any]) -> str:
+    """A count for the busiest hour (minute, day) is the peak rate: "36000 requests in the
+    busiest hour" is 10 a second. Returns the text without it."""
+    m = _BUSIEST_COUNT.search(t)
+    if m is None:
+        return t
+    n, unit = (m.group("n"), m.group("unit")) if m.group("n") else (m.group("n2"), m.group("unit2"))
+    if v := rate_per_s(n, unit, None):
+        found["peak_rps"] = round(v, 4)
+        return t[: m.start()] + " " + t[m.end() :]
+    return t
+
+
 def _per_person(rest: str, found: dict[str, Any]) -> None:
     """People × how often each asks: '300 users, 2 requests a minute each', '500 staff, each
     asking something every minute'."""
@@ -244,11 +285,39 @@ def _quiet_rate(rest: str, sentence: Unit, out: TrafficReading) -> None:
             f"I took the {figure(v)} requests/s {when} as the average (replicas scale up from it for the peak); "
             "say the average if it is higher"
         )
-    else:
+    elif round(v, 4) != found["rps"]:  # (the quiet-time rate may be the one read as the average)
         out.notes.append(
             f"the {figure(v)} requests/s {when} is below the average you gave, so the plan keeps the average "
             f"({figure(found['rps'])} requests/s) as its baseline"
         )
+
+
+_SHARES = {"half": 0.5, "a third": 1 / 3, "one third": 1 / 3, "a quarter": 0.25, "one quarter": 0.25, "a fifth": 0.2}
+_PART_OF_PEAK = re.compile(
+    r"(?:about|around|roughly|~|maybe|only|just)?\s*(?:(?P<f>half|a third|one third|a quarter|one quarter|a fifth)"
+    r"|(?P<pct>\d{1,2})\s*%)\s*(?:of\s*)?(?:that|this|it|the peak|peak)\b"
+)
+
+
+def _above_the_average(
+    rest: str, rate: re.Match[str], average: re.Match[str], sentence: Unit, out: TrafficReading
+) -> bool:
+    """'we see 300 per second at lunch, avg 100': a rate said beside a higher average is the
+    peak (said back as such). False when they are one figure or the rate is not higher."""
+    key = "n" if average.group("n") else "n2"
+    if average.start(key) < rate.end() and rate.start() < average.end(key):
+        return False  # "on average 120 per minute": the average's own figure
+    v = rate_per_s(rate.group("n"), *_unit_or(rate, sentence))
+    unit = _unit_after(rest, average.end(key)) or _unit_or(rate, sentence)
+    avg = rate_per_s(average.group(key), *unit)
+    if not (v and avg and v > avg):
+        return False
+    out.fields.update(peak_rps=round(v, 4), rps=round(avg, 4))
+    out.notes.append(
+        f"I took the {figure(v)} requests/s as the peak, since it is above the average of {figure(avg)} "
+        "requests/s you gave"
+    )
+    return True
 
 
 def read_traffic(text: str, *, per: str | None = None) -> TrafficReading:
@@ -266,7 +335,7 @@ def read_traffic(text: str, *, per: str | None = None) -> TrafficReading:
         return TrafficReading(problems=[NEGATIVE])
     if _ZERO_RATE.search(unranged):
         return TrafficReading(problems=[ZERO])
-    first = _RATE.search(t) or _RATE_AFTER.search(t)
+    first = _RATE.search(t) or _RATE_AFTER.search(t) or _bare_rate(t)
     said: Unit = _unit_of(first) if span is None else (span.groupdict().get("unit"), span.groupdict().get("abbr"))
     sentence: Unit = said if any(said) else ((per, None) if per else (None, None))
     if span and (lo := number(span.group("lo"))) is not None and (hi := number(span.group("hi"))):
@@ -277,9 +346,10 @@ def read_traffic(text: str, *, per: str | None = None) -> TrafficReading:
             found["pattern"] = "variable"  # it moves within the range (a burst or growth word overrides)
         rest = t[: span.start()] + " " + t[span.end() :]
     else:
-        rest = _peak(t, found, sentence)
+        rest = _busiest(t, found)
+        rest = rest if "peak_rps" in found else _peak(t, found, sentence)
     _per_person(rest, found)
-    rate = _RATE.search(rest) or _RATE_AFTER.search(rest)
+    rate = _RATE.search(rest) or _RATE_AFTER.search(rest) or _bare_rate(rest)
     average = _AVERAGE_BARE.search(rest)
     if average and _LENGTH_BEFORE.search(rest[: average.start()]):
         average = None  # "completion avg 500" is a length, not a rate
@@ -292,6 +362,8 @@ def read_traffic(text: str, *, per: str | None = None) -> TrafficReading:
         pass
     elif averaged and (v := rate_per_s(averaged.group("n"), *_unit_of(averaged))):
         found["rps"] = round(v, 4)
+    elif rate and average and "peak_rps" not in found and _above_the_average(rest, rate, average, sentence, out):
+        pass
     elif rate and not (average and rate.start() > average.start() and "peak_rps" not in found):
         if v := rate_per_s(rate.group("n"), *_unit_or(rate, sentence)):
             found["rps"] = round(v, 4)
@@ -306,6 +378,10 @@ def read_traffic(text: str, *, per: str | None = None) -> TrafficReading:
         if v:
             found["rps"] = round(v, 4)
     _quiet_rate(rest, sentence, out)
+    if found.get("peak_rps") and "rps" not in found and (part := _PART_OF_PEAK.search(rest)):
+        share = _SHARES.get(part.group("f")) or (number(part.group("pct") or "") or 0.0) / 100
+        if 0 < share < 1:  # "peaks at 7200/hr, usually half that": the average is that share of the peak
+            found["rps"] = round(found["peak_rps"] * share, 4)
     if "peak_rps" not in found and found.get("rps") and (times := _PEAK_TIMES.search(t)):
         word = times.group("w") or times.group("w2")
         k = _MULTIPLES[word.lower()] if word else number(times.group("k") or times.group("k2"))

@@ -72,7 +72,9 @@ _REQ = (
     r"|chats?|completions?|inferences?|generations?|searches|lookups?|summar(?:y|ies)|documents?|docs?|emails?|tickets?"
     r"|translations?|classifications?))"
 )
-_PER = r"(?:/|per|a|an|each|every)"
+_PER = (  # "per minute", "a day" (not the "a" of "10am"), "in that hour", "in a single minute"
+    r"(?:/|per\b|an?\b|each\b|every\b|in\s+(?:a|an|one|that|the|this|each|any|a single)(?=\s+(?:second|minute|hour|day)s?\b))"
+)
 _TIME = r"(?P<unit>seconds?|secs?|s|minutes?|mins?|m|hours?|hrs?|h|days?|d|weeks?|wks?|months?|mo)\b"
 _ABBREV = r"(?P<abbr>rps|qps|req/s|reqs/s|requests/s|r/s|rpm|qpm|req/min|rph|rpd)\b"
 _TIME_NC = _TIME.replace("?P<unit>", "?:")
@@ -97,8 +99,8 @@ _PEAK = re.compile(
     rf"(?P<rate>{NUM}\s*(?:(?:{_REQ})\s*{_PER}\s*{_TIME_NC}|{_ABBREV_NC}|{_PER}\s*{_TIME_NC}))",
     re.I,
 )
-_PEAK_AFTER = re.compile(
-    rf"(?P<rate>{NUM}\s*(?:(?:{_REQ})\s*{_PER}\s*{_TIME_NC}|{_ABBREV_NC}))\s*(?:at|during|in)?\s*(?:the\s*)?(?:peak|bursts?|spikes?|busy hours?)",
+_PEAK_AFTER = re.compile(  # "90k reqs per hour at peak", "9000/hr peak"
+    rf"(?P<rate>{NUM}\s*(?:(?:{_REQ})\s*{_PER}\s*{_TIME_NC}|{_ABBREV_NC}|{_PER}\s*{_TIME_NC}))\s*(?:at|during|in)?\s*(?:the\s*)?(?:peak|bursts?|spikes?|busy hours?)",
     re.I,
 )
 _NOT_A_RATE = (  # nor part of a longer number ("3" of "3k", "3" of "32"), nor a GPU's name ("16 H100s")
@@ -116,10 +118,15 @@ _PEAK_BARE_AFTER = re.compile(  # "40 at peak", "15 rps average / 45 peak"
     rf"|peak\b(?!\s*(?:hours?|times?|days?|periods?|seasons?|months?|weeks?)\b))",
     re.I,
 )
+_ROUGHLY = (  # the words between "average" and its figure: "avg more like 12", "typical load sits around 40"
+    r"(?:about|around|roughly|approx(?:imately|\.)?|~|≈|of|is|are|at|'s|more like|closer to|like|maybe|probably|prob"
+    r"|somewhere (?:around|near)|(?:sits?|hovers?|runs?|stays?|comes? in|lands?|is more like)(?: at| around| near)?"
+    r"|we (?:get|see|do|have|are at)|it'?s|(?:the )?(?:load|traffic|rate|volume)(?: is)?)"
+)
 _AVERAGE_BARE = re.compile(
     rf"(?:on average|averag(?:e|es|ing)(?: of| is| at)?|avg|normally|usually|typical(?:ly)?(?: (?:hour|minute|day|load|rate))?"
     rf"|mostly|most of the time)\s*"
-    rf"(?:about|around|~|of|is)?\s*(?P<n>{NUM}){_NOT_A_RATE}"
+    rf"(?:{_ROUGHLY}\s*){{0,3}}(?P<n>{NUM}){_NOT_A_RATE}"
     rf"|(?P<n2>{NUM}){_NOT_A_RATE}\s*(?:rps|qps|requests? ?/ ?s)?\s*(?:on average|average|avg|normally|usually|typically"
     rf"|on (?:a |an )?(?:normal|typical|regular|average|usual|ordinary) (?:day|hour|minute|week)|most of the time)",
     re.I,
