@@ -1320,6 +1320,18 @@ ISSUE_CLASSES["people, and how often each asks, in other words"] = [
     ("200 agents, 20 tokens per second each", {"traffic.rps": None, "slo.tokens_per_second_per_user": 20.0}),
     ("3k employees, roughly 2 tickets apiece per day", {"traffic.rps": 0.0694}),
 ]
+ISSUE_CLASSES["lengths named by the thing sent in and the thing made"] = [
+    ("PR diffs ~3k tokens, review comments ~400 tokens", {"traffic.input_tokens": 3000, "traffic.output_tokens": 400}),
+    ("emails ~600 tokens, drafts ~200 tokens", {"traffic.input_tokens": 600, "traffic.output_tokens": 200}),
+    ("log files of 6k tokens, 300-token explanations", {"traffic.input_tokens": 6000, "traffic.output_tokens": 300}),
+    ("pages are ~2,000 tokens, summary 150 tokens", {"traffic.input_tokens": 2000, "traffic.output_tokens": 150}),
+    (
+        "4k prompts / 250 completions, 10 rps",
+        {"traffic.input_tokens": 4000, "traffic.output_tokens": 250, "traffic.rps": 10.0},
+    ),
+    ("3k input / 400 output", {"traffic.input_tokens": 3000, "traffic.output_tokens": 400}),
+    ("contracts run 12k tokens, summaries about 800", {"traffic.input_tokens": 12000, "traffic.output_tokens": 800}),
+]
 ISSUE_CASES = [case for cases in ISSUE_CLASSES.values() for case in cases]
 
 

@@ -406,8 +406,17 @@ def read_traffic(text: str, *, per: str | None = None) -> TrafficReading:
     return out
 
 
-_IN_NOUNS = r"prompts?|inputs?|questions?|documents?|docs?|articles?|transcripts?|emails?"
-_OUT_NOUNS = r"answers?|outputs?|responses?|replies|completions?|generations?|summar(?:y|ies)"
+_IN_WORDS = r"prompts?|inputs?|questions?|documents?|docs?|articles?|transcripts?|emails?"
+"""Words that name a prompt's length even with no unit ("prompts 700"), once tokens are the unit."""
+_IN_NOUNS = (  # what is sent in: prompts, or the things summarized, reviewed, classified
+    r"prompts?|inputs?|questions?|queries|query|requests?|documents?|docs?|articles?|transcripts?|emails?|tickets?"
+    r"|messages?|msgs?|files?|pages?|reports?|contracts?|papers?|chunks?|passages?|texts?|logs?|diffs?|snippets?"
+    r"|posts?|notes?|records?|threads?|conversations?|chats?|contexts?"
+)
+_OUT_NOUNS = (
+    r"answers?|outputs?|responses?|replies|completions?|generations?|summar(?:y|ies)|comments?|explanations?"
+    r"|suggestions?|drafts?|translations?"
+)
 
 
 def lengths(t: str, found: dict[str, Any]) -> None:
@@ -430,10 +439,12 @@ def lengths(t: str, found: dict[str, Any]) -> None:
         rf"\boutput (?:length|size)\s*(?:of|is|=|:)?\s*{n}",
         rf"\b(?:{_OUT_NOUNS})\b[^.;\d]{{0,30}}?{n}\s*{tok}",
     ]
-    pair = re.search(
-        rf"(?P<i>{NUM})\s*(?:{tok}\s*)?(?:in|input)?\s*/\s*(?P<o>{NUM})\s*(?:{tok}\s*)?(?:out|output)?\s*{tok}?", t
+    pair = re.search(  # "2000 in / 500 out", "2k prompts / 300 completions", "1500/300 tokens"
+        rf"(?P<i>{NUM})\s*(?:{tok}\s*)?(?P<in>in|input|{_IN_NOUNS})?\s*/\s*(?P<o>{NUM})\s*(?:{tok}\s*)?"
+        rf"(?P<out>out|output|{_OUT_NOUNS})?\b\s*{tok}?",
+        t,
     )
-    if pair and re.search(r"tok|in\s*/|/\s*\d+\s*out", pair.group(0)):
+    if pair and (re.search(r"tok", pair.group(0)) or (pair.group("in") and pair.group("out"))):
         i, o = number(pair.group("i")), number(pair.group("o"))
         if i and o:
             found["input_tokens"], found["output_tokens"] = int(i), int(o)
@@ -453,7 +464,7 @@ def lengths(t: str, found: dict[str, Any]) -> None:
     not_tokens += r"|users?|people|gpus?|per\b|a (?:second|minute|hour|day)|x\b|times)|\d|[.,]\d)"
     for key, nouns in (
         ("output_tokens", _OUT_NOUNS),
-        ("input_tokens", _IN_NOUNS),
+        ("input_tokens", _IN_WORDS),
     ):
         m = None if key in found else re.search(rf"\b(?:{nouns})\b{filler}\s*(?P<n>{DIGITS}){not_tokens}", t)
         if m and (v := number(m.group("n"))) and v >= 1:
