@@ -1332,6 +1332,14 @@ ISSUE_CLASSES["lengths named by the thing sent in and the thing made"] = [
     ("3k input / 400 output", {"traffic.input_tokens": 3000, "traffic.output_tokens": 400}),
     ("contracts run 12k tokens, summaries about 800", {"traffic.input_tokens": 12000, "traffic.output_tokens": 800}),
 ]
+ISSUE_CLASSES["a percentile said after the target, in a clause of its own"] = [
+    ("end to end under 4 s, p99", {"slo.p99_latency_ms": 4000.0, "slo.p95_latency_ms": None}),
+    ("latency under 2 s, measured at the median", {"slo.p50_latency_ms": 2000.0, "slo.p95_latency_ms": None}),
+    ("responses within 3 s; p50", {"slo.p50_latency_ms": 3000.0}),
+    ("answers should start within 300 ms, at p99 please, 10 rps", {"slo.ttft_ms": 300.0, "slo.ttft_percentile": 99}),
+    ("time to first token under 250ms - median", {"slo.ttft_ms": 250.0, "slo.ttft_percentile": 50}),
+    ("ttft p95 under 500 ms, p99", {"slo.ttft_ms": 500.0, "slo.ttft_percentile": 95}),
+]
 ISSUE_CASES = [case for cases in ISSUE_CLASSES.values() for case in cases]
 
 
