@@ -1340,6 +1340,23 @@ ISSUE_CLASSES["a percentile said after the target, in a clause of its own"] = [
     ("time to first token under 250ms - median", {"slo.ttft_ms": 250.0, "slo.ttft_percentile": 50}),
     ("ttft p95 under 500 ms, p99", {"slo.ttft_ms": 500.0, "slo.ttft_percentile": 95}),
 ]
+ISSUE_CLASSES["control messages in casual words"] = [
+    ("yeah, looks right to me", {"command": "yes"}),
+    ("yup that is correct", {"command": "yes"}),
+    ("ok cool, makes sense", {"command": "yes"}),
+    ("forget all that, lets start from scratch", {"command": "reset"}),
+    ("ditch it, new conversation", {"command": "reset"}),
+    ("hey, whats the status", {"command": "status"}),
+    ("ok so where were we", {"command": "status"}),
+    ("go ahead and apply it to the cluster", {"command": "apply"}),
+    ("yep, push it to the cluster", {"command": "apply"}),
+    ("no wait, cancel", {"command": "cancel"}),
+    ("hold on, dont apply that", {"command": "cancel"}),
+    ("right, lets go back", {"command": "back"}),
+    ("ok, 5", {"command": None}),
+    ("start over with llama 8b", {"command": None, "model.model_name": "Llama-3.1-8B"}),
+    ("keep it simple", {"command": None}),
+]
 ISSUE_CASES = [case for cases in ISSUE_CLASSES.values() for case in cases]
 
 

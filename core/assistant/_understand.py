@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 from core.assistant._answers import answer_open_question
+from core.assistant._command_words import Command, command
 from core.assistant._limit_words import LimitReading, read_budget, read_limits
 from core.assistant._model_words import model_words
 from core.assistant._presets import SLO_PRESETS
@@ -29,8 +30,6 @@ from core.assistant._traffic_words import read_traffic
 from core.catalog import Catalog, get_catalog
 
 _TARGETS = {"ttft_ms", "p50_latency_ms", "p95_latency_ms", "p99_latency_ms", "tokens_per_second_per_user"}
-
-Command = Literal["back", "reset", "status", "yes", "no", "apply", "confirm", "cancel"]
 
 
 @dataclass
@@ -65,36 +64,6 @@ class Understanding:
             or self.command
             or self.problems
         )
-
-
-def _command(text: str) -> Command | None:
-    t = re.sub(r"[^a-z ]", "", text.lower()).strip()
-    table: list[tuple[str, Command]] = [
-        (r"(?:please )?(?:go )?back(?: a step| one step)?|previous(?: step)?|undo", "back"),
-        (r"reset|start over|restart|new conversation|clear(?: everything)?|begin again", "reset"),
-        (
-            r"status|where are we|summary|what do you (?:know|have)(?: so far)?|show (?:me )?(?:the )?(?:status|summary)",
-            "status",
-        ),
-        (r"confirm|i confirm|yes apply(?: it)?|yes deploy(?: it)?|confirm (?:the )?(?:apply|deployment)", "confirm"),
-        (r"cancel|abort|dont apply|do not apply|stop", "cancel"),
-        (
-            r"apply(?: it| them| the manifests)?|deploy(?: it)? (?:to|on) (?:the |my )?cluster|apply to (?:the |my )?cluster",
-            "apply",
-        ),
-        (
-            r"yes|yep|yeah|y|ok|okay|sure|fine|good|great|looks good|sounds good|go ahead|proceed|continue|next|lgtm"
-            r"|accept|accepted|perfect|do it|lets go|yes please|deploy it|generate (?:the )?manifests"
-            r"|(?:its |keep it )?(?:the )?same as (?:before|now|it is|it was|last time)|keep it(?: as it is)?|as is|unchanged"
-            r"|no change|leave it",
-            "yes",
-        ),
-        (r"no|nope|not yet|not really", "no"),
-    ]
-    for pattern, cmd in table:
-        if re.fullmatch(pattern, t):
-            return cmd
-    return None
 
 
 def _limits(reading: LimitReading, out: Understanding) -> str:
@@ -215,7 +184,7 @@ def understand(
     gives rates in: a bare value ("about 40", "30-50", "2 s", "foobar-9000") answers it.
     """
     cat = catalog or get_catalog()
-    out = Understanding(command=_command(text))
+    out = Understanding(command=command(text))
     if out.command is not None:
         return out
     text, fixed = fix_typos(text)
