@@ -65,7 +65,8 @@ def gpu_mentions(t: str, cat: Catalog) -> list[tuple[int, int, str]]:
 
 _LIMIT = (
     r"(?:at most|max(?:imum)?(?: of)?|no more than|not more than|up to|only|just|limit(?:ed)?(?: of| to| at)?"
-    r"|budget of|cap(?:ped)?(?: (?:it|us|this|that|them))?(?: at| to)?|ceiling of|a total of|total of)"
+    r"|budget of|cap(?:ped)?(?: (?:it|us|this|that|them))?(?: at| to)?|ceiling of|a total of|total of"
+    r"|(?:gpu|card) budget(?: of| is)?)(?:\s*[:=])?"
 )
 _LIMIT_AFTER = r"(?:max(?:imum)?|at most|at the most|tops|or (?:fewer|less)|(?:in )?total(?: max)?)\b"
 _SAME_TOPIC = r"(?:(?!rps|qps|req|traffic|load|latenc|budget|users?|tokens?|toks?|ms\b|peak|\$)[^\d])*?"
@@ -103,7 +104,9 @@ def _counted(g: str) -> re.Match[str] | None:
     gpu = r"(?:\bgpus?\b|\bcards?\b)"
     k = rf"(?:(?<![\w.])(?P<k>{NUM})\s+)?"
     before = re.search(rf"{k}(?<![\w.])(?P<n>\d+)\s*(?:x|×)\s*{gpu}{_PER_PART}(?:\s*(?P<m>{_MACHINES}))?", g)
-    return before or re.search(rf"{gpu}\s*(?:x|×)\s*(?P<n>\d+)\b{_PER_PART}", g)
+    # "2x8 H100 nodes": two machines of eight
+    grid = re.search(rf"(?<![\w.])(?P<k>\d+)\s*(?:x|×)\s*(?P<n>\d+)\s*(?:x|×)?\s*{gpu}\s*(?P<m>{_MACHINES})", g)
+    return grid or before or re.search(rf"{gpu}\s*(?:x|×)\s*(?P<n>\d+)\b{_PER_PART}", g)
 
 
 def _max_gpus(g: str) -> tuple[float, tuple[int, int]] | None:
@@ -126,6 +129,9 @@ def _max_gpus(g: str) -> tuple[float, tuple[int, int]] | None:
         groups = counted.groupdict()
         machines = number(groups["k"]) if groups.get("k") and groups.get("m") else None
         return (number(counted.group("n")) or 0.0) * (machines or 1.0), counted.span()
+    share = re.search(rf"{_N}\s*of\s+(?:our|the|my|their|your)\s+(?:\d+\s+)?{_GPU}{_PER_PART}", g)
+    if share and (v := number(share.group("n"))) is not None:  # "we can give it 2 of our H200s"
+        return v, share.span()
     if one := re.search(rf"\b(?:a single|one single|just one|only one|one|1)\s+{_GPU}{_NOT_ONE_GPU}", g):
         return 1.0, one.span()
     owned = re.search(rf"{_N}\s*(?:{_GPU}\s*)+{_PER_PART}(?![^.;]*\b(?:per|each)\s+{_PART})", g)
@@ -232,7 +238,8 @@ _PERIOD_AFTER = (
 )
 _BUDGET_BARE = re.compile(  # "a budget of 5k a week": a bare figure after "budget" is money
     rf"\bbudget\b(?:\s*(?:of|is|at|:|=|up to|at most|around|about|under|below|max|cap|~))*\s*(?P<n4>{NUM})"
-    r"(?![\d.,]*\d)(?!\s*(?:%|gpus?|cards?|nodes?|replicas?|rps|qps|req|tokens?|toks?|users?|x\b))"
+    r"(?![\d.,]*\d)(?!\s*(?:%|gpus?|cards?|nodes?|replicas?|rps|qps|req|tokens?|toks?|users?|x\b"
+    r"|[a-z]{1,3}-?\d{1,4}[a-z]*\b|mi\d{3}x?\b))"
     # "60k/yr budget", "a 20k monthly budget": a bare figure before "budget" too
     rf"|(?<![\w.$])(?P<n5>{DIGITS})(?=\s*{_PERIOD_AFTER}?\s*(?:(?:gpu|cloud|compute|infra|total|spend(?:ing)?)\s+)?budget\b)"
 )
