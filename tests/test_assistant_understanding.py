@@ -1357,6 +1357,27 @@ ISSUE_CLASSES["control messages in casual words"] = [
     ("start over with llama 8b", {"command": None, "model.model_name": "Llama-3.1-8B"}),
     ("keep it simple", {"command": None}),
 ]
+ISSUE_CLASSES["GPUs counted with an x, per machine, or as all there is"] += [
+    ("qwen2.5 72b on 2x8 H100 nodes", {"constraints.max_gpus": 16, "model.model_name": "Qwen2.5-72B"}),
+    ("gpu budget: 4 L40S", {"constraints.max_gpus": 4, "constraints.monthly_budget_usd": None}),
+    ("limit: 8 GPUs", {"constraints.max_gpus": 8}),
+    ("we can give it 2 of our H200s", {"constraints.max_gpus": 2, "constraints.gpu_types": ["H200"]}),
+]
+ISSUE_CLASSES["rates said as one request every so often"] = [
+    ("maybe 1 request every 2 seconds", {"traffic.rps": 0.5}),
+    ("a request every 5 s on average", {"traffic.rps": 0.2}),
+    ("400 users, each asking a question every couple of minutes", {"traffic.rps": 3.3333}),
+    ("~50 concurrent sessions, each sending a prompt every 10 seconds", {"traffic.rps": 5.0}),
+    ("one call every 3 minutes, tops", {"traffic.rps": 0.0056}),
+    ("10k DAU, each ~8 queries a day", {"traffic.concurrent_users": 10000, "traffic.rps": 0.9259}),
+]
+ISSUE_CLASSES["a peak said as the worst case or a multiple it goes to"] = [
+    ("20 qps typical, 60 qps worst case", {"traffic.rps": 20.0, "traffic.peak_rps": 60.0}),
+    ("worst case is 200 rps", {"traffic.peak_rps": 200.0}),
+    ("30 rps max, usually 10", {"traffic.peak_rps": 30.0, "traffic.rps": 10.0}),
+    ("around 5 req/s; the spikes go to 4x", {"traffic.rps": 5.0, "traffic.peak_rps": 20.0}),
+    ("8 rps on a normal day, bursts climb to 3x", {"traffic.rps": 8.0, "traffic.peak_rps": 24.0}),
+]
 ISSUE_CASES = [case for cases in ISSUE_CLASSES.values() for case in cases]
 
 

@@ -42,6 +42,7 @@ from core.assistant._vocabulary import (
     _RATE_UNITS,
     _REQ,
     _TIME,
+    _TIME_NC,
     _ZERO_RATE,
 )
 from core.assistant._words import DIGITS, NUM, number
@@ -101,10 +102,28 @@ def _unit_after(text: str, end: int) -> Unit | None:
 _DAILY = re.compile(rf"(?P<req>{_REQ})\s+(?P<adv>daily|hourly|weekly|monthly)\b", re.I)
 
 
+_EVERY_K = re.compile(  # "1 request every 2 seconds", "a request every 5 s"
+    rf"(?<![\w.])(?P<n>{NUM})\s*(?P<req>{_REQ})\s+every\s+(?:(?P<k>{DIGITS})\s*)?(?P<unit>{_TIME_NC})", re.I
+)
+
+
+def _every_k(m: re.Match[str]) -> str:
+    n, k = number(m.group("n")), number(m.group("k") or "1")
+    if n is None or not k:
+        return m.group(0)
+    # after people ("1,000 employees asking a question every 10 minutes") it is how often each asks
+    each = " each" if re.search(rf"\b(?:{_POPULATION})\b", m.string[: m.start()]) else ""
+    return f"{n / k:.6g} {m.group('req')} per {m.group('unit')}{each}"
+
+
 def normalize(text: str) -> str:
-    """Lower-cased, with "requests daily" said as "requests per day" (one way to read each unit)."""
+    """Lower-cased, with "requests daily" said as "requests per day", "a request every 2 s" as
+    "0.5 request per s" and "every couple of minutes" as "every 2 minutes" (one way to read each
+    unit)."""
     adverbs = {"daily": "day", "hourly": "hour", "weekly": "week", "monthly": "month"}
-    return _DAILY.sub(lambda m: f"{m.group('req')} per {adverbs[m.group('adv').lower()]}", text.lower())
+    t = _DAILY.sub(lambda m: f"{m.group('req')} per {adverbs[m.group('adv').lower()]}", text.lower())
+    t = re.sub(r"\bevery (?:a )?couple (?:of )?", "every 2 ", t)
+    return _EVERY_K.sub(_every_k, t)
 
 
 def _peak(t: str, found: dict[str, Any], unit: Unit) -> str:

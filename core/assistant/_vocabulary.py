@@ -94,13 +94,14 @@ _RISES = (  # "can jump to 50", "surges to 300 rps", "may hit 80"
 )
 _PEAK = re.compile(
     rf"(?:peaks?|peaking|spikes?|spiking|bursts?|bursting|up to|maximum|max|occasionally|sometimes|at times|{_RISES}"
-    rf"|{_BUSIEST})"
+    rf"|{_BUSIEST}|worst[- ]case(?: is)?)"
     rf"\s*{_SEES}(?:of|at|to|around|about|up to|reaching)?\s*"
     rf"(?P<rate>{NUM}\s*(?:(?:{_REQ})\s*{_PER}\s*{_TIME_NC}|{_ABBREV_NC}|{_PER}\s*{_TIME_NC}))",
     re.I,
 )
 _PEAK_AFTER = re.compile(  # "90k reqs per hour at peak", "9000/hr peak"
-    rf"(?P<rate>{NUM}\s*(?:(?:{_REQ})\s*{_PER}\s*{_TIME_NC}|{_ABBREV_NC}|{_PER}\s*{_TIME_NC}))\s*(?:at|during|in)?\s*(?:the\s*)?(?:peak|bursts?|spikes?|busy hours?)",
+    rf"(?P<rate>{NUM}\s*(?:(?:{_REQ})\s*{_PER}\s*{_TIME_NC}|{_ABBREV_NC}|{_PER}\s*{_TIME_NC}))\s*(?:at|during|in)?\s*(?:the\s*)?"
+    rf"(?:peak|bursts?|spikes?|busy hours?|worst[- ]case|busiest|max(?:imum)?\b|tops\b)",
     re.I,
 )
 _NOT_A_RATE = (  # nor part of a longer number ("3" of "3k", "3" of "32"), nor a GPU's name ("16 H100s")
@@ -148,7 +149,7 @@ _EVERY = re.compile(
 _POPULATION = (
     r"users|people|persons|clients|agents|employees|staff|workers|members|students|customers|developers|devs|"
     r"engineers|programmers|coders|analysts|colleagues|doctors|nurses|lawyers|reps|representatives|seats|operators|"
-    r"ppl|folks|individuals|humans|accounts|licen[cs]es|"
+    r"ppl|folks|individuals|humans|accounts|licen[cs]es|daus?|maus?|wau|actives|sessions|"
     r"teammates|researchers|writers|editors|testers|players|subscribers|learners|teachers|patients|shoppers|visitors"
 )
 _POPULATION_KIND = (  # words that say which people: "50 call-center agents", "300 internal users"
@@ -167,7 +168,8 @@ _PEAK_TIMES = re.compile(
     # "spikes up to 3x", "peak hour is about 3x the average", "at peak it's four times that"
     rf"(?:peaks?|peaking|spikes?|spiking|bursts?|bursting|busiest|rush)"
     rf"(?:\s+(?:hours?|times?|traffic|load|days?|periods?|minutes?))?\s*(?:it'?s|we (?:see|get|do))?\s*"
-    rf"(?:is|are|hits?|reach(?:es)?|gets?|goes|can be|could be|of|at|to|reaching|'s)?\s*(?:up to\s*)?"
+    rf"(?:is|are|hits?|reach(?:es)?|gets?|can be|could be|of|at|to|reaching|'s"
+    rf"|(?:go(?:es)?|climb(?:s)?|jump(?:s)?|ris(?:es|e)|shoot(?:s)?)(?: up)?(?: to)?)?\s*(?:up to\s*)?"
     rf"(?:about|around|roughly|~|maybe|probably)?\s*{_TIMES}"
     # "twice that on Black Friday", "3x the average at peak" (not "twice that next year": growth)
     rf"|{_TIMES.replace('?P<k>', '?P<k2>').replace('?P<w>', '?P<w2>')}\s+(?:that|this|the (?:average|normal|usual|baseline|amount)|as much|(?:our )?(?:normal|usual))\b"
