@@ -1378,6 +1378,11 @@ ISSUE_CLASSES["a peak said as the worst case or a multiple it goes to"] = [
     ("around 5 req/s; the spikes go to 4x", {"traffic.rps": 5.0, "traffic.peak_rps": 20.0}),
     ("8 rps on a normal day, bursts climb to 3x", {"traffic.rps": 8.0, "traffic.peak_rps": 24.0}),
 ]
+ISSUE_CLASSES["a percentile said after the target, in a clause of its own"] += [
+    ("first token in half a sec, typically", {"slo.ttft_ms": 500.0, "slo.ttft_percentile": 50}),
+    ("answers within half a sec", {"slo.p95_latency_ms": 500.0}),
+]
+ANSWERS += [("slo", None, "half a sec", {"slo.p95_latency_ms": 500.0})]
 ISSUE_CASES = [case for cases in ISSUE_CLASSES.values() for case in cases]
 
 

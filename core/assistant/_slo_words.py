@@ -62,7 +62,8 @@ class _Target:
 
 _PCT_ONLY = re.compile(  # a clause that is only a percentile: "…, median", "…, at p99", "(99th percentile)"
     r"\W*(?:at|for|on|measured at|as|by|that'?s|thats|i mean|is)?\s*(?:the|a)?\s*"
-    r"(?:p(?:50|95|99)|median|(?:50|95|99)(?:th)?\s*(?:percentile|pct)|tail)(?:\s*(?:latency|please|pls|target))?\W*"
+    r"(?:p(?:50|95|99)|median|(?:50|95|99)(?:th)?\s*(?:percentile|pct)|tail|typically|typical)"
+    r"(?:\s*(?:latency|please|pls|target))?\W*"
 )
 
 
