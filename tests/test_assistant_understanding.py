@@ -1383,6 +1383,14 @@ ISSUE_CLASSES["a percentile said after the target, in a clause of its own"] += [
     ("answers within half a sec", {"slo.p95_latency_ms": 500.0}),
 ]
 ANSWERS += [("slo", None, "half a sec", {"slo.p95_latency_ms": 500.0})]
+ISSUE_CLASSES["control messages in casual words"] += [
+    ("looks fine, go on", {"command": "yes"}),
+    ("that works", {"command": "yes"}),
+    ("show me where we are", {"command": "status"}),
+    ("whats the current status?", {"command": "status"}),
+    ("confirmed, go ahead", {"command": "confirm"}),
+    ("not now", {"command": "no"}),
+]
 ISSUE_CASES = [case for cases in ISSUE_CLASSES.values() for case in cases]
 
 

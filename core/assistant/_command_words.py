@@ -30,7 +30,7 @@ _PHRASES: list[tuple[Command, str, str]] = [
     (
         "confirm",
         r"confirm|i confirm|yes apply(?: it)?|yes deploy(?: it)?|confirm (?:the )?(?:apply|deployment)|confirmed",
-        r"yes|yep|yeah",
+        r"yes|yep|yeah|ok|okay|sure|go ahead|do it",
     ),
     (
         "cancel",
@@ -47,7 +47,9 @@ _PHRASES: list[tuple[Command, str, str]] = [
     ),
     (
         "status",
-        r"status|where are we(?: at| now)?|where were we|where do we stand|where am i|what(?:s| is) the status"
+        r"status|where are we(?: at| now)?|where were we|where do we stand|where am i"
+        r"|what(?:s| is) the (?:current )?status|(?:the )?current status|(?:show|tell) me where we are"
+        r"|where things stand|what do we have(?: so far)?"
         r"|summary|recap|progress|what do you (?:know|have)(?: so far)?"
         r"|show (?:me )?(?:the )?(?:status|summary|progress)"
         r"|what have (?:we|you) got(?: so far)?|what stage are we (?:at|in)|how far (?:are we|along are we)",
@@ -69,10 +71,11 @@ _PHRASES: list[tuple[Command, str, str]] = [
         r"|(?:thats|that is|its|it is) (?:right|correct|fine|good|great|perfect|it)|all good|works for me"
         r"|fine by me|good to go|makes sense|spot on|(?:you )?got it"
         r"|(?:its |keep it )?(?:the )?same as (?:before|now|it is|it was|last time)|keep it(?: as it is)?|as is"
-        r"|unchanged|no change|leave it|sure thing|why not",
+        r"|unchanged|no change|leave it|sure thing|why not|go on|go|please do|that works|thats what i want"
+        r"|proceed with (?:it|that|the (?:plan|deployment))",
         r"",
     ),
-    ("no", r"no|nope|nah|not yet|not really|no thanks", r""),
+    ("no", r"no|nope|nah|not yet|not really|no thanks|not now", r""),
 ]
 
 
