@@ -109,6 +109,21 @@ def _counted(g: str) -> re.Match[str] | None:
     return grid or before or re.search(rf"{gpu}\s*(?:x|×)\s*(?P<n>\d+)\b{_PER_PART}", g)
 
 
+_BOX = r"(?:node|server|machine|box|host)\b"
+
+
+def _on_machines(g: str) -> tuple[float, tuple[int, int]] | None:
+    """GPUs on so many machines: "4xH100 per node, 2 nodes" (8), "2 nodes with 8 H100s each" (16),
+    "8 H100s per node, no more than 2 nodes"."""
+    each = rf"{_N}\s*(?:x\s*)?(?:{_GPU}\s*)+"
+    boxes = rf"(?<![\w.])(?P<k>{NUM})\s+{_MACHINES}"
+    said = re.search(rf"{each}(?:per|each|a|on each|in each|on every|in every)\s+{_BOX}[^.;\d]{{0,25}}?{boxes}", g)
+    said = said or re.search(rf"{boxes}\s*,?\s*(?:each\s+)?(?:with|of|having|has|that have|carrying)\s+{each}", g)
+    if said and (n := number(said.group("n"))) is not None and (k := number(said.group("k"))):
+        return n * k, said.span()
+    return None
+
+
 def _max_gpus(g: str) -> tuple[float, tuple[int, int]] | None:
     """The GPU cap said, and where: 'max 8 GPUs', 'up to 16 H100s', 'cap it at 16 GPUs total',
     'H100s, 8 max', 'GPUs: H100 or L40S. no more than 6', '2x A100 max', 'L40S, max 6 of them',
@@ -125,6 +140,8 @@ def _max_gpus(g: str) -> tuple[float, tuple[int, int]] | None:
     )
     if said and (v := number(said.groupdict().get("nx") or said.group("n"))) is not None:
         return v, said.span()
+    if on_machines := _on_machines(g):
+        return on_machines
     if counted := _counted(g):
         groups = counted.groupdict()
         machines = number(groups["k"]) if groups.get("k") and groups.get("m") else None
