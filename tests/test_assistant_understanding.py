@@ -1391,6 +1391,21 @@ ISSUE_CLASSES["control messages in casual words"] += [
     ("confirmed, go ahead", {"command": "confirm"}),
     ("not now", {"command": "no"}),
 ]
+ISSUE_CLASSES["GPUs per machine times the machines"] = [
+    ("4xH100 per node, 2 nodes", {"constraints.max_gpus": 8, "constraints.gpu_types": ["H100-SXM"]}),
+    ("2 nodes with 8 H100s each", {"constraints.max_gpus": 16}),
+    ("8 H100s per node, no more than 2 nodes", {"constraints.max_gpus": 16}),
+    ("three servers, each with 4 L40S", {"constraints.max_gpus": 12, "constraints.gpu_types": ["L40S"]}),
+    ("a node with 8 A100s, 20 rps", {"constraints.max_gpus": 8, "traffic.rps": 20.0}),
+    ("one H100 node", {"constraints.max_gpus": None}),
+]
+ISSUE_CLASSES["volumes of things other than requests"] = [
+    ("roughly 1k images/hour, each caption ~50 tokens", {"traffic.rps": 0.2778, "traffic.output_tokens": 50}),
+    ("500 pages per minute", {"traffic.rps": 8.3333}),
+    ("we process 300 contracts a day", {"traffic.rps": 0.0035}),
+    ("2 jobs per second at peak", {"traffic.peak_rps": 2.0}),
+    ("60k screenshots a day, descriptions ~100 tokens", {"traffic.rps": 0.6944, "traffic.output_tokens": 100}),
+]
 ISSUE_CASES = [case for cases in ISSUE_CLASSES.values() for case in cases]
 
 

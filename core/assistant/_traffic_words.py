@@ -434,7 +434,7 @@ _IN_NOUNS = (  # what is sent in: prompts, or the things summarized, reviewed, c
 )
 _OUT_NOUNS = (
     r"answers?|outputs?|responses?|replies|completions?|generations?|summar(?:y|ies)|comments?|explanations?"
-    r"|suggestions?|drafts?|translations?"
+    r"|suggestions?|drafts?|translations?|captions?|descriptions?|titles?|labels?|headlines?"
 )
 
 
