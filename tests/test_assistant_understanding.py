@@ -1406,6 +1406,14 @@ ISSUE_CLASSES["volumes of things other than requests"] = [
     ("2 jobs per second at peak", {"traffic.peak_rps": 2.0}),
     ("60k screenshots a day, descriptions ~100 tokens", {"traffic.rps": 0.6944, "traffic.output_tokens": 100}),
 ]
+ISSUE_CLASSES["an amount a month with no dollar sign, a few words after 'budget'"] = [
+    ("budget is tight, maybe 5k monthly", {"constraints.monthly_budget_usd": 5000.0}),
+    ("under 2k/mo please", {"constraints.monthly_budget_usd": 2000.0, "traffic.rps": None}),
+    ("can spend up to 8000/month", {"constraints.monthly_budget_usd": 8000.0, "traffic.peak_rps": None}),
+    ("budget is flexible, peak 50", {"constraints.monthly_budget_usd": None, "traffic.peak_rps": 50.0}),
+    ("we serve 2M requests/month", {"constraints.monthly_budget_usd": None, "traffic.rps": 0.7716}),
+    ("up to 30k/month, llama 8b", {"constraints.monthly_budget_usd": 30000.0, "model.model_name": "Llama-3.1-8B"}),
+]
 ISSUE_CASES = [case for cases in ISSUE_CLASSES.values() for case in cases]
 
 

@@ -260,6 +260,15 @@ _BUDGET_BARE = re.compile(  # "a budget of 5k a week": a bare figure after "budg
     # "60k/yr budget", "a 20k monthly budget": a bare figure before "budget" too
     rf"|(?<![\w.$])(?P<n5>{DIGITS})(?=\s*{_PERIOD_AFTER}?\s*(?:(?:gpu|cloud|compute|infra|total|spend(?:ing)?)\s+)?budget\b)"
 )
+_BUDGET_LATER = re.compile(  # "budget is tight, maybe 5k monthly": a figure that looks like money, a few words on
+    r"\bbudget\b[^\d.;$]{1,30}?(?<![\w.])(?P<n4>\d[\d,.]*\s?(?:k|m)\b|\d{1,3}(?:,\d{3})+|\d{4,})"
+    r"(?![\d.,]*\d)(?!\s*(?:%|gpus?|cards?|nodes?|replicas?|rps|qps|req|tokens?|toks?|users?|x\b))"
+)
+_SPEND = re.compile(  # "under 2k/mo", "can spend up to 8000/month": an amount a month (or year) with no noun
+    r"\b(?:spend(?:ing)?|costs?|afford|pay(?:ing)?|under|below|less than|at most|up to|cap(?:ped)?(?: at)?"
+    rf"|no more than|limit(?:ed)? to)\s*(?:~|about|around|roughly)?\s*(?<![\w.])(?P<n6>{DIGITS})"
+    r"(?=\s*(?:/\s*(?:mo|month|yr|year)\b|(?:a|per|each)\s+(?:month|year)\b|monthly\b|annually\b|yearly\b))"
+)
 _PERIOD = (
     r"\s*(?:(?:a|an|per|/|each|every)\s*(?P<per>months?|mo|years?|yr|annum|quarters?|qtr|weeks?|wk|days?|hours?|hr|h)\b"
     r"|(?P<adv>monthly|annually|annual|yearly|quarterly|weekly|daily|hourly)\b)?"
@@ -311,11 +320,11 @@ def read_budget(text: str) -> LimitReading:
     if _foreign(text, out):
         return out
     t = text.lower()
-    money = _MONEY.search(t) or _BUDGET_BARE.search(t)
+    money = _MONEY.search(t) or _BUDGET_BARE.search(t) or _BUDGET_LATER.search(t) or _SPEND.search(t)
     if money is None or not re.search(_BUDGET_WORDS, t):
         return out
     said_n = {k: v for k, v in money.groupdict().items() if v}
-    v = number(next((said_n[k] for k in ("n", "n2", "n3", "n4", "n5") if k in said_n), ""))
+    v = number(next((said_n[k] for k in ("n", "n2", "n3", "n4", "n5", "n6") if k in said_n), ""))
     if v is None:
         return out
     if said_n.get("grand") or said_n.get("grand2"):
