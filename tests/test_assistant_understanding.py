@@ -1414,6 +1414,16 @@ ISSUE_CLASSES["an amount a month with no dollar sign, a few words after 'budget'
     ("we serve 2M requests/month", {"constraints.monthly_budget_usd": None, "traffic.rps": 0.7716}),
     ("up to 30k/month, llama 8b", {"constraints.monthly_budget_usd": 30000.0, "model.model_name": "Llama-3.1-8B"}),
 ]
+ISSUE_CLASSES["figures near length words that are not lengths"] = [
+    (
+        "80 lawyers, each drafts maybe 10 queries per day, contracts 20k tokens, answers ~1k",
+        {"traffic.output_tokens": 1000, "traffic.input_tokens": 20000, "traffic.rps": 0.0093},
+    ),
+    ("5k visitors a day, 1 in 10 uses the bot, 300 token answers", {"traffic.input_tokens": None}),
+    ("3 out of 4 answers are short, 200 tokens", {"traffic.output_tokens": 200}),
+    ("2000 in / 500 out", {"traffic.input_tokens": 2000, "traffic.output_tokens": 500}),
+    ("summaries ~250 tokens, 1 in 20 gets a longer one", {"traffic.output_tokens": 250, "traffic.input_tokens": None}),
+]
 ISSUE_CASES = [case for cases in ISSUE_CLASSES.values() for case in cases]
 
 

@@ -3,7 +3,7 @@
     read_limits("Llama 70B on a 4xA100 box, 4 replicas max", get_catalog()).fields
     # {'gpu_types': ['A100-80GB-SXM'], 'max_gpus': 4, 'max_replicas': 4}
     read_budget("60k/yr budget").fields                # {'monthly_budget_usd': 5000.0}
-    read_budget("€20k a month").problems               # ["Navigator's prices are in US dollars …"]
+    read_budget("€20k a month").problems               # ["Navigator's GPU prices are in US dollars, …"]
 
 Each reading gives the text back with what it read taken out, so a cap ("max 6 of them") or a
 budget ("9k/mo") is not read again as traffic. A cap said per replica ("max 2 GPUs per

@@ -432,6 +432,8 @@ _IN_NOUNS = (  # what is sent in: prompts, or the things summarized, reviewed, c
     r"|messages?|msgs?|files?|pages?|reports?|contracts?|papers?|chunks?|passages?|texts?|logs?|diffs?|snippets?"
     r"|posts?|notes?|records?|threads?|conversations?|chats?|contexts?"
 )
+_OUT_WORDS = r"answers?|outputs?|responses?|replies|completions?|generations?|summar(?:y|ies)"
+"""Words that name an answer's length even with no unit ("answers ~300"), once tokens are the unit."""
 _OUT_NOUNS = (
     r"answers?|outputs?|responses?|replies|completions?|generations?|summar(?:y|ies)|comments?|explanations?"
     r"|suggestions?|drafts?|translations?|captions?|descriptions?|titles?|labels?|headlines?"
@@ -445,7 +447,7 @@ def lengths(t: str, found: dict[str, Any]) -> None:
     inputs = [  # "input 4096 tokens" before "4096 tokens input" (which would read a neighbour's number)
         rf"(?:input|requests?|{_IN_NOUNS})\s*(?:of|are|is|around|about|averag\w*|~|:|=|with|length)?\s*(?:about|around|~)?\s*{n}\s*{tok}",
         rf"{n}\s*{tok}\s*(?:of\s*)?(?:input|prompt|context in|in)\b(?!\s*(?:the|a)\b)",
-        rf"{n}\s*(?:input|in)\b(?!\s*(?:the|a)\b)",  # "2000 in / 500 out"; "3 prompts" are not tokens
+        rf"{n}\s*(?:input|in)\b(?!\s*(?:the|a)\b|\s*\d)",  # "2000 in / 500 out" (not "1 in 10", nor "3 prompts")
         rf"{n}[\s-]*{tok}\s*(?:{_IN_NOUNS})",
         rf"\binput (?:length|size)\s*(?:of|is|=|:)?\s*{n}",
         rf"\b(?:{_IN_NOUNS})\b[^.;\d]{{0,30}}?{n}\s*{tok}",  # "prompts are long, ~8k tokens"
@@ -453,7 +455,7 @@ def lengths(t: str, found: dict[str, Any]) -> None:
     outputs = [
         rf"(?:{_OUT_NOUNS})\s*(?:of|are|is|around|about|averag\w*|~|:|=|with|length)?\s*(?:about|around|~)?\s*{n}\s*{tok}",
         rf"{n}\s*{tok}\s*(?:of\s*)?(?:output|completion|generated|generation|out)\b",
-        rf"{n}\s*(?:output|out)\b",
+        rf"{n}\s*(?:output|out)\b(?!\s*of\b)",  # not "3 out of 4"
         rf"{n}[\s-]*{tok}\s*(?:{_OUT_NOUNS})",
         rf"\boutput (?:length|size)\s*(?:of|is|=|:)?\s*{n}",
         rf"\b(?:{_OUT_NOUNS})\b[^.;\d]{{0,30}}?{n}\s*{tok}",
@@ -480,9 +482,10 @@ def lengths(t: str, found: dict[str, Any]) -> None:
     filler = r"(?:\s*(?:are|is|of|around|about|averag\w*|avg|roughly|maybe|usually|typically|mostly|~|:|=|at most|up to"
     filler += r"|lengths?|sizes?))*"
     not_tokens = r"(?!\s*(?:ms|s\b|sec|seconds?|minutes?|%|requests?|rps|qps|words?|chars?|characters?|lines?|pages?"
-    not_tokens += r"|users?|people|gpus?|per\b|a (?:second|minute|hour|day)|x\b|times)|\d|[.,]\d)"
+    not_tokens += r"|users?|people|gpus?|per\b|a (?:second|minute|hour|day)|x\b|times|queries|questions|prompts|calls"
+    not_tokens += r"|messages|msgs|tickets|documents|docs|emails|chats|each\b)|\d|[.,]\d)"
     for key, nouns in (
-        ("output_tokens", _OUT_NOUNS),
+        ("output_tokens", _OUT_WORDS),
         ("input_tokens", _IN_WORDS),
     ):
         m = None if key in found else re.search(rf"\b(?:{nouns})\b{filler}\s*(?P<n>{DIGITS}){not_tokens}", t)
