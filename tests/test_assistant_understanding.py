@@ -1424,6 +1424,12 @@ ISSUE_CLASSES["figures near length words that are not lengths"] = [
     ("2000 in / 500 out", {"traffic.input_tokens": 2000, "traffic.output_tokens": 500}),
     ("summaries ~250 tokens, 1 in 20 gets a longer one", {"traffic.output_tokens": 250, "traffic.input_tokens": None}),
 ]
+ISSUE_CLASSES["GPUs counted with an x, per machine, or as all there is"] += [
+    (
+        "using 2 A100 40GB and 1 H100",
+        {"constraints.max_gpus": None, "constraints.gpu_types": ["A100-40GB", "H100-SXM"]},
+    ),
+]
 ISSUE_CASES = [case for cases in ISSUE_CLASSES.values() for case in cases]
 
 

@@ -149,7 +149,9 @@ def _max_gpus(g: str) -> tuple[float, tuple[int, int]] | None:
     share = re.search(rf"{_N}\s*of\s+(?:our|the|my|their|your)\s+(?:\d+\s+)?{_GPU}{_PER_PART}", g)
     if share and (v := number(share.group("n"))) is not None:  # "we can give it 2 of our H200s"
         return v, share.span()
-    if one := re.search(rf"\b(?:a single|one single|just one|only one|one|1)\s+{_GPU}{_NOT_ONE_GPU}", g):
+    one = re.search(rf"\b(?:a single|one single|just one|only one|one|1)\s+{_GPU}{_NOT_ONE_GPU}", g)
+    others = re.findall(rf"(?<![\w.])(?:\d+|two|three|four|five|six|eight)\s+{_GPU}", g)  # "2 A100 and 1 H100"
+    if one and len(others) <= 1:
         return 1.0, one.span()
     owned = re.search(rf"{_N}\s*(?:{_GPU}\s*)+{_PER_PART}(?![^.;]*\b(?:per|each)\s+{_PART})", g)
     if owned and re.search(_ALL_WE_HAVE, g[owned.end() :].split(".")[0]) and (v := number(owned.group("n"))):
