@@ -1206,6 +1206,230 @@ ANSWERS += [
     ("model", None, "Qwen/Qwen3-32B", {"model.model_name": "Qwen/Qwen3-32B"}),
     ("model", None, "the gemma 3 27b one", {"model.model_name": "Gemma-3-27B"}),
 ]
+# Round 3 of issue 31 (110 held-out messages, 89% of fields read right before these fixes):
+# new sentences for each class of phrasing it missed (the round's own rows are not copied).
+ISSUE_CLASSES["a family and a size whose digits could read as a version"] = [
+    ("llama 405b, 2 rps", {"model.model_name": "Llama-3.1-405B", "traffic.rps": 2.0}),
+    ("Llama 70B. p95 under 2 s", {"model.model_name": "Llama-3.3-70B", "slo.p95_latency_ms": 2000.0}),
+    ("we'd go with mixtral 22b I think", {"model.model_name": "Mixtral-8x22B"}),
+    ("qwen 72b probably, 128k context", {"model.model_name": "Qwen2.5-72B", "model.min_context_length": 131072}),
+    ("gemma 27b, nothing fancy", {"model.model_name": "Gemma-3-27B"}),
+    ("llama 3.1 405b on H200s", {"model.model_name": "Llama-3.1-405B", "constraints.gpu_types": ["H200"]}),
+]
+ANSWERS += [
+    ("model", None, "llama 405b i think", {"model.model_name": "Llama-3.1-405B", "model.size_b": 405.0}),
+    ("model", None, "prob llama 70b", {"model.model_name": "Llama-3.3-70B"}),
+    ("model", None, "qwen 14b, probably", {"model.model_name": "Qwen3-14B"}),
+    ("model", None, "gemma 27b i guess", {"model.model_name": "Gemma-3-27B"}),
+    ("model", None, "codellama 34b I suppose", {"model.model_name": "CodeLlama-34B"}),
+]
+ISSUE_CLASSES["GPUs counted with an x, per machine, or as all there is"] = [
+    (
+        "mistral 7b on a 2xL4 node, 5 rps",
+        {"constraints.gpu_types": ["L4"], "constraints.max_gpus": 2, "traffic.rps": 5.0},
+    ),
+    ("A100 x8 is what the cluster gives us", {"constraints.gpu_types": ["A100-80GB-SXM"], "constraints.max_gpus": 8}),
+    ("three 8x H100 servers, that's the pool", {"constraints.gpu_types": ["H100-SXM"], "constraints.max_gpus": 24}),
+    ("deploy to a 4× H100 machine", {"constraints.max_gpus": 4}),
+    ("we have L40S, up to 6 of them", {"constraints.max_gpus": 6, "traffic.peak_rps": None}),
+    ("H200s. 4 of those at most", {"constraints.gpu_types": ["H200"], "constraints.max_gpus": 4}),
+    ("32 MI300X and nothing more", {"constraints.gpu_types": ["MI300X"], "constraints.max_gpus": 32}),
+    ("one 4x A100 40GB machine is all we have", {"constraints.gpu_types": ["A100-40GB"], "constraints.max_gpus": 4}),
+    ("we own 4 H100s", {"constraints.max_gpus": None}),
+]
+ISSUE_CLASSES["replica caps however put"] = [
+    ("replicas 3 max", {"constraints.max_replicas": 3}),
+    ("not more than 5 replicas please", {"constraints.max_replicas": 5}),
+    ("llama 8b with max replicas of 6", {"constraints.max_replicas": 6, "model.model_name": "Llama-3.1-8B"}),
+    ("cap the replicas to 2, 15 rps", {"constraints.max_replicas": 2, "traffic.rps": 15.0}),
+    ("we can afford 4 pods at most", {"constraints.max_replicas": 4}),
+    ("replicas: up to 10", {"constraints.max_replicas": 10, "traffic.peak_rps": None}),
+    ("keep it to 3 replicas tops, 20 rps", {"constraints.max_replicas": 3, "traffic.rps": 20.0}),
+]
+ISSUE_CLASSES["a GPU limit per replica is not a limit in total"] = [
+    ("max 4 GPUs per replica", {"constraints.max_gpus": None, "traffic.peak_rps": None}),
+    ("each replica gets 4x H100", {"constraints.max_gpus": None, "constraints.gpu_types": ["H100-SXM"]}),
+    ("2 H100s per replica max, 10 rps", {"constraints.max_gpus": None, "traffic.rps": 10.0}),
+    ("keep each pod to 1 GPU max", {"constraints.max_gpus": None}),
+    ("at most 4 GPUs for each replica, 8 GPUs total", {"constraints.max_gpus": 8}),
+    ("per replica: 2 GPUs max, no more than 3 replicas", {"constraints.max_gpus": None, "constraints.max_replicas": 3}),
+]
+ISSUE_CLASSES["a budget figure before the word budget"] = [
+    ("a 50k/yr budget", {"constraints.monthly_budget_usd": 4166.67}),
+    ("120k annual budget, L4s", {"constraints.monthly_budget_usd": 10000.0, "constraints.gpu_types": ["L4"]}),
+    ("9000 a month budget", {"constraints.monthly_budget_usd": 9000.0, "traffic.rps": None}),
+    ("15k per month budget and 20 rps", {"constraints.monthly_budget_usd": 15000.0, "traffic.rps": 20.0}),
+    ("we've got a 30k monthly budget", {"constraints.monthly_budget_usd": 30000.0}),
+    ("budget: 40k/yr", {"constraints.monthly_budget_usd": 3333.33}),
+]
+ISSUE_CLASSES["a budget in another currency is said back, the rest kept"] = [
+    (
+        "€15,000 per month, llama 8b, 20 rps",
+        {
+            "constraints.monthly_budget_usd": None,
+            "problems": True,
+            "model.model_name": "Llama-3.1-8B",
+            "traffic.rps": 20.0,
+        },
+    ),
+    ("£8k a month max", {"constraints.monthly_budget_usd": None, "problems": True, "traffic.peak_rps": None}),
+    ("budget is 30k euros a month", {"constraints.monthly_budget_usd": None, "problems": True}),
+    ("we can spend 12,000 GBP monthly on H100s", {"problems": True, "constraints.gpu_types": ["H100-SXM"]}),
+    ("EUR 5000 a month budget, p95 under 2 s", {"problems": True, "slo.p95_latency_ms": 2000.0}),
+    ("£2k/mo, 3 replicas max", {"problems": True, "traffic.rps": None, "constraints.max_replicas": 3}),
+]
+ISSUE_CLASSES["an average after the peak, with words between it and its figure"] = [
+    (
+        "peaks hit 2000 requests a minute; typical traffic is around 500",
+        {"traffic.peak_rps": 33.3333, "traffic.rps": 8.3333},
+    ),
+    ("max 60 rps, average sits at about 15", {"traffic.peak_rps": 60.0, "traffic.rps": 15.0}),
+    ("spikes to 90 qps, usually it's closer to 20", {"traffic.peak_rps": 90.0, "traffic.rps": 20.0}),
+    ("at peak 50 rps, on average maybe 10", {"traffic.peak_rps": 50.0, "traffic.rps": 10.0}),
+    ("we see 300 per second at lunch, avg 100", {"traffic.peak_rps": 300.0, "traffic.rps": 100.0}),
+    ("traffic peaks at 7200/hr, usually half that", {"traffic.peak_rps": 2.0, "traffic.rps": 1.0}),
+    ("on average 120 per minute", {"traffic.rps": 2.0, "traffic.peak_rps": None}),
+]
+ISSUE_CLASSES["rates with no word for requests, and a peak said after its unit"] = [
+    ("about 4.5k per minute", {"traffic.rps": 75.0}),
+    ("roughly 20k an hour, prompts 1k tokens", {"traffic.rps": 5.5556, "traffic.input_tokens": 1000}),
+    ("1200 per minute at peak, avg 400", {"traffic.peak_rps": 20.0, "traffic.rps": 6.6667}),
+    ("600/min peak, 150/min typical", {"traffic.peak_rps": 10.0, "traffic.rps": 2.5}),
+    ("load is flat at 90/s", {"traffic.rps": 90.0, "traffic.pattern": "steady"}),
+    ("streaming 30 per second per user", {"traffic.rps": None}),
+    ("launch at 10am, 5 rps", {"traffic.rps": 5.0, "problems": False}),
+]
+ISSUE_CLASSES["the busiest hour's count is the peak"] = [
+    ("busiest hour has 18000 requests", {"traffic.peak_rps": 5.0, "traffic.rps": None}),
+    ("our peak minute sees 3000 calls", {"traffic.peak_rps": 50.0}),
+    ("on the busiest day we get 2M requests", {"traffic.peak_rps": 23.1481}),
+    ("50k queries in the peak hour, p95 2 s", {"traffic.peak_rps": 13.8889, "slo.p95_latency_ms": 2000.0}),
+    ("the rush hour between 8 and 9am brings ~7200 requests", {"traffic.peak_rps": 2.0, "problems": False}),
+    (
+        "900 requests in the busiest minute, 200 a minute otherwise",
+        {"traffic.peak_rps": 15.0, "traffic.rps": 3.3333},
+    ),
+    ("busiest hour: 50 rps", {"traffic.peak_rps": 50.0}),
+]
+ISSUE_CLASSES["people, and how often each asks, in other words"] = [
+    ("40 devs, each of them fires maybe 6 completions an hour", {"traffic.rps": 0.0667}),
+    ("300 folks, about 4 chats per person a day", {"traffic.concurrent_users": 300, "traffic.rps": 0.0139}),
+    ("120 analysts, 5 lookups each per minute", {"traffic.concurrent_users": 120, "traffic.rps": 10.0}),
+    ("5k monthly active users, each sends about 20 msgs a day", {"traffic.rps": 1.1574}),
+    ("80 ppl, avg 1 question/min each", {"traffic.concurrent_users": 80, "traffic.rps": 1.3333}),
+    ("200 agents, 20 tokens per second each", {"traffic.rps": None, "slo.tokens_per_second_per_user": 20.0}),
+    ("3k employees, roughly 2 tickets apiece per day", {"traffic.rps": 0.0694}),
+]
+ISSUE_CLASSES["lengths named by the thing sent in and the thing made"] = [
+    ("PR diffs ~3k tokens, review comments ~400 tokens", {"traffic.input_tokens": 3000, "traffic.output_tokens": 400}),
+    ("emails ~600 tokens, drafts ~200 tokens", {"traffic.input_tokens": 600, "traffic.output_tokens": 200}),
+    ("log files of 6k tokens, 300-token explanations", {"traffic.input_tokens": 6000, "traffic.output_tokens": 300}),
+    ("pages are ~2,000 tokens, summary 150 tokens", {"traffic.input_tokens": 2000, "traffic.output_tokens": 150}),
+    (
+        "4k prompts / 250 completions, 10 rps",
+        {"traffic.input_tokens": 4000, "traffic.output_tokens": 250, "traffic.rps": 10.0},
+    ),
+    ("3k input / 400 output", {"traffic.input_tokens": 3000, "traffic.output_tokens": 400}),
+    ("contracts run 12k tokens, summaries about 800", {"traffic.input_tokens": 12000, "traffic.output_tokens": 800}),
+]
+ISSUE_CLASSES["a percentile said after the target, in a clause of its own"] = [
+    ("end to end under 4 s, p99", {"slo.p99_latency_ms": 4000.0, "slo.p95_latency_ms": None}),
+    ("latency under 2 s, measured at the median", {"slo.p50_latency_ms": 2000.0, "slo.p95_latency_ms": None}),
+    ("responses within 3 s; p50", {"slo.p50_latency_ms": 3000.0}),
+    ("answers should start within 300 ms, at p99 please, 10 rps", {"slo.ttft_ms": 300.0, "slo.ttft_percentile": 99}),
+    ("time to first token under 250ms - median", {"slo.ttft_ms": 250.0, "slo.ttft_percentile": 50}),
+    ("ttft p95 under 500 ms, p99", {"slo.ttft_ms": 500.0, "slo.ttft_percentile": 95}),
+]
+ISSUE_CLASSES["control messages in casual words"] = [
+    ("yeah, looks right to me", {"command": "yes"}),
+    ("yup that is correct", {"command": "yes"}),
+    ("ok cool, makes sense", {"command": "yes"}),
+    ("forget all that, lets start from scratch", {"command": "reset"}),
+    ("ditch it, new conversation", {"command": "reset"}),
+    ("hey, whats the status", {"command": "status"}),
+    ("ok so where were we", {"command": "status"}),
+    ("go ahead and apply it to the cluster", {"command": "apply"}),
+    ("yep, push it to the cluster", {"command": "apply"}),
+    ("no wait, cancel", {"command": "cancel"}),
+    ("hold on, dont apply that", {"command": "cancel"}),
+    ("right, lets go back", {"command": "back"}),
+    ("ok, 5", {"command": None}),
+    ("start over with llama 8b", {"command": None, "model.model_name": "Llama-3.1-8B"}),
+    ("keep it simple", {"command": None}),
+]
+ISSUE_CLASSES["GPUs counted with an x, per machine, or as all there is"] += [
+    ("qwen2.5 72b on 2x8 H100 nodes", {"constraints.max_gpus": 16, "model.model_name": "Qwen2.5-72B"}),
+    ("gpu budget: 4 L40S", {"constraints.max_gpus": 4, "constraints.monthly_budget_usd": None}),
+    ("limit: 8 GPUs", {"constraints.max_gpus": 8}),
+    ("we can give it 2 of our H200s", {"constraints.max_gpus": 2, "constraints.gpu_types": ["H200"]}),
+]
+ISSUE_CLASSES["rates said as one request every so often"] = [
+    ("maybe 1 request every 2 seconds", {"traffic.rps": 0.5}),
+    ("a request every 5 s on average", {"traffic.rps": 0.2}),
+    ("400 users, each asking a question every couple of minutes", {"traffic.rps": 3.3333}),
+    ("~50 concurrent sessions, each sending a prompt every 10 seconds", {"traffic.rps": 5.0}),
+    ("one call every 3 minutes, tops", {"traffic.rps": 0.0056}),
+    ("10k DAU, each ~8 queries a day", {"traffic.concurrent_users": 10000, "traffic.rps": 0.9259}),
+]
+ISSUE_CLASSES["a peak said as the worst case or a multiple it goes to"] = [
+    ("20 qps typical, 60 qps worst case", {"traffic.rps": 20.0, "traffic.peak_rps": 60.0}),
+    ("worst case is 200 rps", {"traffic.peak_rps": 200.0}),
+    ("30 rps max, usually 10", {"traffic.peak_rps": 30.0, "traffic.rps": 10.0}),
+    ("around 5 req/s; the spikes go to 4x", {"traffic.rps": 5.0, "traffic.peak_rps": 20.0}),
+    ("8 rps on a normal day, bursts climb to 3x", {"traffic.rps": 8.0, "traffic.peak_rps": 24.0}),
+]
+ISSUE_CLASSES["a percentile said after the target, in a clause of its own"] += [
+    ("first token in half a sec, typically", {"slo.ttft_ms": 500.0, "slo.ttft_percentile": 50}),
+    ("answers within half a sec", {"slo.p95_latency_ms": 500.0}),
+]
+ANSWERS += [("slo", None, "half a sec", {"slo.p95_latency_ms": 500.0})]
+ISSUE_CLASSES["control messages in casual words"] += [
+    ("looks fine, go on", {"command": "yes"}),
+    ("that works", {"command": "yes"}),
+    ("show me where we are", {"command": "status"}),
+    ("whats the current status?", {"command": "status"}),
+    ("confirmed, go ahead", {"command": "confirm"}),
+    ("not now", {"command": "no"}),
+]
+ISSUE_CLASSES["GPUs per machine times the machines"] = [
+    ("4xH100 per node, 2 nodes", {"constraints.max_gpus": 8, "constraints.gpu_types": ["H100-SXM"]}),
+    ("2 nodes with 8 H100s each", {"constraints.max_gpus": 16}),
+    ("8 H100s per node, no more than 2 nodes", {"constraints.max_gpus": 16}),
+    ("three servers, each with 4 L40S", {"constraints.max_gpus": 12, "constraints.gpu_types": ["L40S"]}),
+    ("a node with 8 A100s, 20 rps", {"constraints.max_gpus": 8, "traffic.rps": 20.0}),
+    ("one H100 node", {"constraints.max_gpus": None}),
+]
+ISSUE_CLASSES["volumes of things other than requests"] = [
+    ("roughly 1k images/hour, each caption ~50 tokens", {"traffic.rps": 0.2778, "traffic.output_tokens": 50}),
+    ("500 pages per minute", {"traffic.rps": 8.3333}),
+    ("we process 300 contracts a day", {"traffic.rps": 0.0035}),
+    ("2 jobs per second at peak", {"traffic.peak_rps": 2.0}),
+    ("60k screenshots a day, descriptions ~100 tokens", {"traffic.rps": 0.6944, "traffic.output_tokens": 100}),
+]
+ISSUE_CLASSES["an amount a month with no dollar sign, a few words after 'budget'"] = [
+    ("budget is tight, maybe 5k monthly", {"constraints.monthly_budget_usd": 5000.0}),
+    ("under 2k/mo please", {"constraints.monthly_budget_usd": 2000.0, "traffic.rps": None}),
+    ("can spend up to 8000/month", {"constraints.monthly_budget_usd": 8000.0, "traffic.peak_rps": None}),
+    ("budget is flexible, peak 50", {"constraints.monthly_budget_usd": None, "traffic.peak_rps": 50.0}),
+    ("we serve 2M requests/month", {"constraints.monthly_budget_usd": None, "traffic.rps": 0.7716}),
+    ("up to 30k/month, llama 8b", {"constraints.monthly_budget_usd": 30000.0, "model.model_name": "Llama-3.1-8B"}),
+]
+ISSUE_CLASSES["figures near length words that are not lengths"] = [
+    (
+        "80 lawyers, each drafts maybe 10 queries per day, contracts 20k tokens, answers ~1k",
+        {"traffic.output_tokens": 1000, "traffic.input_tokens": 20000, "traffic.rps": 0.0093},
+    ),
+    ("5k visitors a day, 1 in 10 uses the bot, 300 token answers", {"traffic.input_tokens": None}),
+    ("3 out of 4 answers are short, 200 tokens", {"traffic.output_tokens": 200}),
+    ("2000 in / 500 out", {"traffic.input_tokens": 2000, "traffic.output_tokens": 500}),
+    ("summaries ~250 tokens, 1 in 20 gets a longer one", {"traffic.output_tokens": 250, "traffic.input_tokens": None}),
+]
+ISSUE_CLASSES["GPUs counted with an x, per machine, or as all there is"] += [
+    (
+        "using 2 A100 40GB and 1 H100",
+        {"constraints.max_gpus": None, "constraints.gpu_types": ["A100-40GB", "H100-SXM"]},
+    ),
+]
 ISSUE_CASES = [case for cases in ISSUE_CLASSES.values() for case in cases]
 
 
@@ -1214,6 +1438,19 @@ def test_a_typo_read_as_a_word_is_said_back() -> None:
     assert u.traffic["rps"] == 4.0
     assert any("'reqests' as 'requests'" in n and "'avaialbility' as 'availability'" in n for n in u.notes)
     assert not understand("mistral 7b at 4 requests/sec, a billion tokens").notes  # names and words stay
+
+
+def test_a_gpu_limit_per_replica_is_said_back_not_set() -> None:
+    u = understand("Llama 8B, 10 rps, max 2 GPUs per replica")
+    assert "max_gpus" not in u.constraints
+    assert any("per replica" in n and "in total" in n for n in u.notes)
+
+
+def test_a_budget_in_euros_or_pounds_asks_for_dollars() -> None:
+    for text in ("€20k a month", "£5000/mo", "a budget of 18,000 euros a month"):
+        u = understand(text)
+        assert "monthly_budget_usd" not in u.constraints and not u.traffic, text
+        assert any("US dollars" in p for p in u.problems), text
 
 
 def test_each_new_phrasing_class_has_at_least_five_varied_sentences() -> None:

@@ -49,7 +49,7 @@ _BARE_DURATION = re.compile(
     rf"(?:{_FILLER}[\s,]*)*(?:-|−|minus\s*)?(?:{DIGITS}|(?:{WORD_NUMBER}|zero)(?=\s))\s*"
     r"(?:ms|msec|millis\w*|milliseconds?|s|secs?|seconds?)"
     r"(?:\s*(?:end[- ]to[- ]end|or so|tops|at most))?\s*[.!]?"
-    r"|(?:{filler}[\s,]*)*(?:half a second|a second|one second)[.!]?".replace("{filler}", _FILLER)
+    r"|(?:{filler}[\s,]*)*(?:half a (?:second|sec)|a second|one second)[.!]?".replace("{filler}", _FILLER)
 )
 _NAME = re.compile(
     r"(?:(?:the|a|an|use|try|let'?s use|how about|model|maybe|i want|i'?d like)\s+)*(?P<name>[\w][\w.\-/:]*)[.!]?"

@@ -160,7 +160,8 @@ def resolve_name(family: str, text: str, size_label: str | None, cat: Catalog) -
     if size_label is None:
         return None
     fam_pattern = next((p for p, f in _FAMILIES if f == family), re.escape(family))
-    version = re.search(rf"{fam_pattern}[\s-]*v?(\d+(?:\.\d+)?)(?!\s*(?:b|x)\b)", text)
+    # a version is a whole number of its own: the "40" of "llama 405b" is not one
+    version = re.search(rf"{fam_pattern}[\s-]*v?(\d+(?:\.\d+)?)(?![\d.])(?!\s*(?:b|x)\b)", text)
     label = size_label.lower()
     matches = []
     for spec in cat.models.values():

@@ -56,6 +56,15 @@ class _Target:
     subject: Subject
     percentile: Literal[50, 95, 99]
     ms: float
+    said: bool = True
+    """The percentile was said (not the p95 taken when none is)."""
+
+
+_PCT_ONLY = re.compile(  # a clause that is only a percentile: "…, median", "…, at p99", "(99th percentile)"
+    r"\W*(?:at|for|on|measured at|as|by|that'?s|thats|i mean|is)?\s*(?:the|a)?\s*"
+    r"(?:p(?:50|95|99)|median|(?:50|95|99)(?:th)?\s*(?:percentile|pct)|tail|typically|typical)"
+    r"(?:\s*(?:latency|please|pls|target))?\W*"
+)
 
 
 _SHARE = r"\s*%\s*(?:of\s+(?:the\s+|them|all\s+)?(?:time|requests?|calls|queries|answers|responses|cases|users)?)"
@@ -128,6 +137,10 @@ def read_slo(text: str) -> tuple[dict[str, Any], list[str]]:
     for clause in clauses(text.lower()):
         subject: Subject | None = None
         listed = False
+        if _PCT_ONLY.fullmatch(clause) and targets and not targets[-1].said:
+            pct = _percentile(clause)  # "first token within half a second, median": that target's percentile
+            targets[-1].percentile, targets[-1].said = pct or 95, True
+            continue
         for piece in _pieces(clause):
             if _speed(piece, found, problems):
                 continue
@@ -147,7 +160,7 @@ def read_slo(text: str) -> tuple[dict[str, Any], list[str]]:
                 problems.append(problem)
                 continue
             assert ms is not None
-            targets.append(_Target(subject, pct or 95, ms))
+            targets.append(_Target(subject, pct or 95, ms, said=pct is not None))
         carried = subject if listed else None
     ttft = [t for t in targets if t.subject == "ttft"]
     if ttft:

@@ -42,6 +42,7 @@ from core.assistant._vocabulary import (
     _RATE_UNITS,
     _REQ,
     _TIME,
+    _TIME_NC,
     _ZERO_RATE,
 )
 from core.assistant._words import DIGITS, NUM, number
@@ -101,10 +102,28 @@ def _unit_after(text: str, end: int) -> Unit | None:
 _DAILY = re.compile(rf"(?P<req>{_REQ})\s+(?P<adv>daily|hourly|weekly|monthly)\b", re.I)
 
 
+_EVERY_K = re.compile(  # "1 request every 2 seconds", "a request every 5 s"
+    rf"(?<![\w.])(?P<n>{NUM})\s*(?P<req>{_REQ})\s+every\s+(?:(?P<k>{DIGITS})\s*)?(?P<unit>{_TIME_NC})", re.I
+)
+
+
+def _every_k(m: re.Match[str]) -> str:
+    n, k = number(m.group("n")), number(m.group("k") or "1")
+    if n is None or not k:
+        return m.group(0)
+    # after people ("1,000 employees asking a question every 10 minutes") it is how often each asks
+    each = " each" if re.search(rf"\b(?:{_POPULATION})\b", m.string[: m.start()]) else ""
+    return f"{n / k:.6g} {m.group('req')} per {m.group('unit')}{each}"
+
+
 def normalize(text: str) -> str:
-    """Lower-cased, with "requests daily" said as "requests per day" (one way to read each unit)."""
+    """Lower-cased, with "requests daily" said as "requests per day", "a request every 2 s" as
+    "0.5 request per s" and "every couple of minutes" as "every 2 minutes" (one way to read each
+    unit)."""
     adverbs = {"daily": "day", "hourly": "hour", "weekly": "week", "monthly": "month"}
-    return _DAILY.sub(lambda m: f"{m.group('req')} per {adverbs[m.group('adv').lower()]}", text.lower())
+    t = _DAILY.sub(lambda m: f"{m.group('req')} per {adverbs[m.group('adv').lower()]}", text.lower())
+    t = re.sub(r"\bevery (?:a )?couple (?:of )?", "every 2 ", t)
+    return _EVERY_K.sub(_every_k, t)
 
 
 def _peak(t: str, found: dict[str, Any], unit: Unit) -> str:
@@ -124,6 +143,55 @@ def _peak(t: str, found: dict[str, Any], unit: Unit) -> str:
     return t
 
 
+_THINGS = (  # what each person sends, in a word or two ("reviews", "msgs", "chat messages"), never tokens
+    r"(?:(?!(?:tokens?|toks?|words?|chars?|characters?|gpus?|ms|seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|per"
+    r"|each|every|an?|apiece)\b)[a-z][a-z-]*\b\s*){0,2}"
+)
+_EACH_ONE = r"(?:each|apiece|per (?:person|user|head|seat|dev|engineer|agent|employee))\b"
+_ABOUT = r"(?:~|≈|about|around|roughly|approx(?:imately|\.)?|maybe|probably|like|up to)"
+
+
+_NOT_REQUESTS = re.compile(  # a clause about something else than requests: "streaming 30 per second"
+    r"tok|stream|speed|throughput|\bgb\b|\bmb\b|memory|bandwidth|\$|€|£|cost|price|pay|spend|budget|grow|increase"
+)
+
+
+def _bare_rate(t: str) -> re.Match[str] | None:
+    """A rate with no word for requests ("steady at about 4.5k per minute", "9000/hr"), in a
+    clause about nothing else (not tokens, speed or money)."""
+    for m in _BARE_RATE.finditer(t):
+        start = max(t.rfind(c, 0, m.start()) for c in ".,;:(")
+        ends = [i for c in ".,;)" if (i := t.find(c, m.end())) >= 0]
+        if not _NOT_REQUESTS.search(t[start + 1 : min(ends, default=len(t))]):
+            return m
+    return None
+
+
+_BUSIEST_COUNT = re.compile(
+    # "busiest hour is 9-10am with like 36000 requests", "the peak minute sees 900 calls"
+    rf"\b(?:busiest|peak|busy|rush|worst|heaviest|top)\s+(?P<unit>second|minute|hour|day)s?\b"
+    rf"(?:[^.;,\d]|\d{{1,2}}(?::\d\d)?\s*(?:(?:-|–|to|and)\s*\d{{1,2}}(?::\d\d)?\s*)?(?:am|pm)\b){{0,60}}?"
+    rf"(?<![\w.])(?P<n>{NUM})\s*(?:{_REQ})(?!\s*{_PER}\s*(?!(?:that|this|the)\b)\w)"
+    # "900 requests in the busiest minute"
+    rf"|(?<![\w.])(?P<n2>{NUM})\s*(?:{_REQ})\s*(?:in|during|at)\s+(?:the\s+|our\s+|a\s+)?"
+    rf"(?:busiest|peak|busy|rush|worst|heaviest|top)\s+(?P<unit2>second|minute|hour|day)\b",
+    re.I,
+)
+
+
+def _busiest(t: str, found: dict[str, Any]) -> str:
+    """A count for the busiest hour (minute, day) is the peak rate: "36000 requests in the
+    busiest hour" is 10 a second. Returns the text without it."""
+    m = _BUSIEST_COUNT.search(t)
+    if m is None:
+        return t
+    n, unit = (m.group("n"), m.group("unit")) if m.group("n") else (m.group("n2"), m.group("unit2"))
+    if v := rate_per_s(n, unit, None):
+        found["peak_rps"] = round(v, 4)
+        return t[: m.start()] + " " + t[m.end() :]
+    return t
+
+
 def _per_person(rest: str, found: dict[str, Any]) -> None:
     """People × how often each asks: '300 users, 2 requests a minute each', '500 staff, each
     asking something every minute'."""
@@ -131,11 +199,17 @@ def _per_person(rest: str, found: dict[str, Any]) -> None:
     if not (users and (n := number(users.group("n")))):
         return
     found["concurrent_users"] = int(n)
-    per_user = re.search(
-        rf"(?P<n>{NUM})\s*(?:{_REQ})?\s*(?:each\s*)?(?:per|a|an|/|every)\s*"
-        rf"(?:user\s*(?:per|a|an|/|every)\s*)?{_TIME}\s*(?:each|per user|per person|apiece)",
-        rest,
-    ) or re.search(rf"each\s*(?:\w+\s*){{0,2}}?(?P<n>{NUM})\s*(?:{_REQ})?\s*{_PER}\s*{_TIME}", rest)
+    per_user = (
+        re.search(
+            rf"(?P<n>{NUM})\s*{_THINGS}(?:each\s*)?(?:per|a|an|/|every)\s*"
+            rf"(?:user\s*(?:per|a|an|/|every)\s*)?{_TIME}\s*(?:each|per user|per person|apiece)",
+            rest,
+        )
+        # "3 reviews each per hour", "15 prompts per person a day"
+        or re.search(rf"(?P<n>{NUM})\s*{_THINGS}{_EACH_ONE}\s*,?\s*{_PER}\s*{_TIME}", rest)
+        # "each sends ~10 msgs/hour", "each of them asks maybe 3 questions a minute"
+        or re.search(rf"each\s*(?:\w+\s*){{0,3}}?(?:{_ABOUT}\s*)?(?P<n>{NUM})\s*{_THINGS}{_PER}\s*{_TIME}", rest)
+    )
     if per_user and (v := rate_per_s(per_user.group("n"), per_user.group("unit"), None)):
         found["rps"] = round(n * v, 4)
         return
@@ -230,11 +304,39 @@ def _quiet_rate(rest: str, sentence: Unit, out: TrafficReading) -> None:
             f"I took the {figure(v)} requests/s {when} as the average (replicas scale up from it for the peak); "
             "say the average if it is higher"
         )
-    else:
+    elif round(v, 4) != found["rps"]:  # (the quiet-time rate may be the one read as the average)
         out.notes.append(
             f"the {figure(v)} requests/s {when} is below the average you gave, so the plan keeps the average "
             f"({figure(found['rps'])} requests/s) as its baseline"
         )
+
+
+_SHARES = {"half": 0.5, "a third": 1 / 3, "one third": 1 / 3, "a quarter": 0.25, "one quarter": 0.25, "a fifth": 0.2}
+_PART_OF_PEAK = re.compile(
+    r"(?:about|around|roughly|~|maybe|only|just)?\s*(?:(?P<f>half|a third|one third|a quarter|one quarter|a fifth)"
+    r"|(?P<pct>\d{1,2})\s*%)\s*(?:of\s*)?(?:that|this|it|the peak|peak)\b"
+)
+
+
+def _above_the_average(
+    rest: str, rate: re.Match[str], average: re.Match[str], sentence: Unit, out: TrafficReading
+) -> bool:
+    """'we see 300 per second at lunch, avg 100': a rate said beside a higher average is the
+    peak (said back as such). False when they are one figure or the rate is not higher."""
+    key = "n" if average.group("n") else "n2"
+    if average.start(key) < rate.end() and rate.start() < average.end(key):
+        return False  # "on average 120 per minute": the average's own figure
+    v = rate_per_s(rate.group("n"), *_unit_or(rate, sentence))
+    unit = _unit_after(rest, average.end(key)) or _unit_or(rate, sentence)
+    avg = rate_per_s(average.group(key), *unit)
+    if not (v and avg and v > avg):
+        return False
+    out.fields.update(peak_rps=round(v, 4), rps=round(avg, 4))
+    out.notes.append(
+        f"I took the {figure(v)} requests/s as the peak, since it is above the average of {figure(avg)} "
+        "requests/s you gave"
+    )
+    return True
 
 
 def read_traffic(text: str, *, per: str | None = None) -> TrafficReading:
@@ -252,7 +354,7 @@ def read_traffic(text: str, *, per: str | None = None) -> TrafficReading:
         return TrafficReading(problems=[NEGATIVE])
     if _ZERO_RATE.search(unranged):
         return TrafficReading(problems=[ZERO])
-    first = _RATE.search(t) or _RATE_AFTER.search(t)
+    first = _RATE.search(t) or _RATE_AFTER.search(t) or _bare_rate(t)
     said: Unit = _unit_of(first) if span is None else (span.groupdict().get("unit"), span.groupdict().get("abbr"))
     sentence: Unit = said if any(said) else ((per, None) if per else (None, None))
     if span and (lo := number(span.group("lo"))) is not None and (hi := number(span.group("hi"))):
@@ -263,9 +365,10 @@ def read_traffic(text: str, *, per: str | None = None) -> TrafficReading:
             found["pattern"] = "variable"  # it moves within the range (a burst or growth word overrides)
         rest = t[: span.start()] + " " + t[span.end() :]
     else:
-        rest = _peak(t, found, sentence)
+        rest = _busiest(t, found)
+        rest = rest if "peak_rps" in found else _peak(t, found, sentence)
     _per_person(rest, found)
-    rate = _RATE.search(rest) or _RATE_AFTER.search(rest)
+    rate = _RATE.search(rest) or _RATE_AFTER.search(rest) or _bare_rate(rest)
     average = _AVERAGE_BARE.search(rest)
     if average and _LENGTH_BEFORE.search(rest[: average.start()]):
         average = None  # "completion avg 500" is a length, not a rate
@@ -278,6 +381,8 @@ def read_traffic(text: str, *, per: str | None = None) -> TrafficReading:
         pass
     elif averaged and (v := rate_per_s(averaged.group("n"), *_unit_of(averaged))):
         found["rps"] = round(v, 4)
+    elif rate and average and "peak_rps" not in found and _above_the_average(rest, rate, average, sentence, out):
+        pass
     elif rate and not (average and rate.start() > average.start() and "peak_rps" not in found):
         if v := rate_per_s(rate.group("n"), *_unit_or(rate, sentence)):
             found["rps"] = round(v, 4)
@@ -292,6 +397,10 @@ def read_traffic(text: str, *, per: str | None = None) -> TrafficReading:
         if v:
             found["rps"] = round(v, 4)
     _quiet_rate(rest, sentence, out)
+    if found.get("peak_rps") and "rps" not in found and (part := _PART_OF_PEAK.search(rest)):
+        share = _SHARES.get(part.group("f")) or (number(part.group("pct") or "") or 0.0) / 100
+        if 0 < share < 1:  # "peaks at 7200/hr, usually half that": the average is that share of the peak
+            found["rps"] = round(found["peak_rps"] * share, 4)
     if "peak_rps" not in found and found.get("rps") and (times := _PEAK_TIMES.search(t)):
         word = times.group("w") or times.group("w2")
         k = _MULTIPLES[word.lower()] if word else number(times.group("k") or times.group("k2"))
@@ -316,8 +425,19 @@ def read_traffic(text: str, *, per: str | None = None) -> TrafficReading:
     return out
 
 
-_IN_NOUNS = r"prompts?|inputs?|questions?|documents?|docs?|articles?|transcripts?|emails?"
-_OUT_NOUNS = r"answers?|outputs?|responses?|replies|completions?|generations?|summar(?:y|ies)"
+_IN_WORDS = r"prompts?|inputs?|questions?|documents?|docs?|articles?|transcripts?|emails?"
+"""Words that name a prompt's length even with no unit ("prompts 700"), once tokens are the unit."""
+_IN_NOUNS = (  # what is sent in: prompts, or the things summarized, reviewed, classified
+    r"prompts?|inputs?|questions?|queries|query|requests?|documents?|docs?|articles?|transcripts?|emails?|tickets?"
+    r"|messages?|msgs?|files?|pages?|reports?|contracts?|papers?|chunks?|passages?|texts?|logs?|diffs?|snippets?"
+    r"|posts?|notes?|records?|threads?|conversations?|chats?|contexts?"
+)
+_OUT_WORDS = r"answers?|outputs?|responses?|replies|completions?|generations?|summar(?:y|ies)"
+"""Words that name an answer's length even with no unit ("answers ~300"), once tokens are the unit."""
+_OUT_NOUNS = (
+    r"answers?|outputs?|responses?|replies|completions?|generations?|summar(?:y|ies)|comments?|explanations?"
+    r"|suggestions?|drafts?|translations?|captions?|descriptions?|titles?|labels?|headlines?"
+)
 
 
 def lengths(t: str, found: dict[str, Any]) -> None:
@@ -327,7 +447,7 @@ def lengths(t: str, found: dict[str, Any]) -> None:
     inputs = [  # "input 4096 tokens" before "4096 tokens input" (which would read a neighbour's number)
         rf"(?:input|requests?|{_IN_NOUNS})\s*(?:of|are|is|around|about|averag\w*|~|:|=|with|length)?\s*(?:about|around|~)?\s*{n}\s*{tok}",
         rf"{n}\s*{tok}\s*(?:of\s*)?(?:input|prompt|context in|in)\b(?!\s*(?:the|a)\b)",
-        rf"{n}\s*(?:input|in)\b(?!\s*(?:the|a)\b)",  # "2000 in / 500 out"; "3 prompts" are not tokens
+        rf"{n}\s*(?:input|in)\b(?!\s*(?:the|a)\b|\s*\d)",  # "2000 in / 500 out" (not "1 in 10", nor "3 prompts")
         rf"{n}[\s-]*{tok}\s*(?:{_IN_NOUNS})",
         rf"\binput (?:length|size)\s*(?:of|is|=|:)?\s*{n}",
         rf"\b(?:{_IN_NOUNS})\b[^.;\d]{{0,30}}?{n}\s*{tok}",  # "prompts are long, ~8k tokens"
@@ -335,15 +455,17 @@ def lengths(t: str, found: dict[str, Any]) -> None:
     outputs = [
         rf"(?:{_OUT_NOUNS})\s*(?:of|are|is|around|about|averag\w*|~|:|=|with|length)?\s*(?:about|around|~)?\s*{n}\s*{tok}",
         rf"{n}\s*{tok}\s*(?:of\s*)?(?:output|completion|generated|generation|out)\b",
-        rf"{n}\s*(?:output|out)\b",
+        rf"{n}\s*(?:output|out)\b(?!\s*of\b)",  # not "3 out of 4"
         rf"{n}[\s-]*{tok}\s*(?:{_OUT_NOUNS})",
         rf"\boutput (?:length|size)\s*(?:of|is|=|:)?\s*{n}",
         rf"\b(?:{_OUT_NOUNS})\b[^.;\d]{{0,30}}?{n}\s*{tok}",
     ]
-    pair = re.search(
-        rf"(?P<i>{NUM})\s*(?:{tok}\s*)?(?:in|input)?\s*/\s*(?P<o>{NUM})\s*(?:{tok}\s*)?(?:out|output)?\s*{tok}?", t
+    pair = re.search(  # "2000 in / 500 out", "2k prompts / 300 completions", "1500/300 tokens"
+        rf"(?P<i>{NUM})\s*(?:{tok}\s*)?(?P<in>in|input|{_IN_NOUNS})?\s*/\s*(?P<o>{NUM})\s*(?:{tok}\s*)?"
+        rf"(?P<out>out|output|{_OUT_NOUNS})?\b\s*{tok}?",
+        t,
     )
-    if pair and re.search(r"tok|in\s*/|/\s*\d+\s*out", pair.group(0)):
+    if pair and (re.search(r"tok", pair.group(0)) or (pair.group("in") and pair.group("out"))):
         i, o = number(pair.group("i")), number(pair.group("o"))
         if i and o:
             found["input_tokens"], found["output_tokens"] = int(i), int(o)
@@ -360,10 +482,11 @@ def lengths(t: str, found: dict[str, Any]) -> None:
     filler = r"(?:\s*(?:are|is|of|around|about|averag\w*|avg|roughly|maybe|usually|typically|mostly|~|:|=|at most|up to"
     filler += r"|lengths?|sizes?))*"
     not_tokens = r"(?!\s*(?:ms|s\b|sec|seconds?|minutes?|%|requests?|rps|qps|words?|chars?|characters?|lines?|pages?"
-    not_tokens += r"|users?|people|gpus?|per\b|a (?:second|minute|hour|day)|x\b|times)|\d|[.,]\d)"
+    not_tokens += r"|users?|people|gpus?|per\b|a (?:second|minute|hour|day)|x\b|times|queries|questions|prompts|calls"
+    not_tokens += r"|messages|msgs|tickets|documents|docs|emails|chats|each\b)|\d|[.,]\d)"
     for key, nouns in (
-        ("output_tokens", _OUT_NOUNS),
-        ("input_tokens", _IN_NOUNS),
+        ("output_tokens", _OUT_WORDS),
+        ("input_tokens", _IN_WORDS),
     ):
         m = None if key in found else re.search(rf"\b(?:{nouns})\b{filler}\s*(?P<n>{DIGITS}){not_tokens}", t)
         if m and (v := number(m.group("n"))) and v >= 1:

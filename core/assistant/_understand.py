@@ -16,23 +16,20 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 from core.assistant._answers import answer_open_question
+from core.assistant._command_words import Command, command
+from core.assistant._limit_words import LimitReading, read_budget, read_limits
 from core.assistant._model_words import model_words
 from core.assistant._presets import SLO_PRESETS
 from core.assistant._slo_words import read_slo
 from core.assistant._spelling import fix_typos
 from core.assistant._state import Asking
 from core.assistant._traffic_words import read_traffic
-from core.assistant._words import NUM, number
 from core.catalog import Catalog, get_catalog
-from core.planning import HOURS_PER_MONTH
-from core.wording import figure
 
 _TARGETS = {"ttft_ms", "p50_latency_ms", "p95_latency_ms", "p99_latency_ms", "tokens_per_second_per_user"}
-
-Command = Literal["back", "reset", "status", "yes", "no", "apply", "confirm", "cancel"]
 
 
 @dataclass
@@ -69,34 +66,12 @@ class Understanding:
         )
 
 
-def _command(text: str) -> Command | None:
-    t = re.sub(r"[^a-z ]", "", text.lower()).strip()
-    table: list[tuple[str, Command]] = [
-        (r"(?:please )?(?:go )?back(?: a step| one step)?|previous(?: step)?|undo", "back"),
-        (r"reset|start over|restart|new conversation|clear(?: everything)?|begin again", "reset"),
-        (
-            r"status|where are we|summary|what do you (?:know|have)(?: so far)?|show (?:me )?(?:the )?(?:status|summary)",
-            "status",
-        ),
-        (r"confirm|i confirm|yes apply(?: it)?|yes deploy(?: it)?|confirm (?:the )?(?:apply|deployment)", "confirm"),
-        (r"cancel|abort|dont apply|do not apply|stop", "cancel"),
-        (
-            r"apply(?: it| them| the manifests)?|deploy(?: it)? (?:to|on) (?:the |my )?cluster|apply to (?:the |my )?cluster",
-            "apply",
-        ),
-        (
-            r"yes|yep|yeah|y|ok|okay|sure|fine|good|great|looks good|sounds good|go ahead|proceed|continue|next|lgtm"
-            r"|accept|accepted|perfect|do it|lets go|yes please|deploy it|generate (?:the )?manifests"
-            r"|(?:its |keep it )?(?:the )?same as (?:before|now|it is|it was|last time)|keep it(?: as it is)?|as is|unchanged"
-            r"|no change|leave it",
-            "yes",
-        ),
-        (r"no|nope|not yet|not really", "no"),
-    ]
-    for pattern, cmd in table:
-        if re.fullmatch(pattern, t):
-            return cmd
-    return None
+def _limits(reading: LimitReading, out: Understanding) -> str:
+    """Keep what a limits reading found; return the text without it."""
+    out.constraints.update(reading.fields)
+    out.problems.extend(reading.problems)
+    out.notes.extend(reading.notes)
+    return reading.rest
 
 
 def _traffic(text: str, out: Understanding, per: str | None) -> None:
@@ -145,155 +120,6 @@ def _availability(t: str) -> tuple[float | None, str]:
     if re.search(r"\bhigh(?:ly)?[- ]availab|\bha\b|\bno downtime\b|\bredundan", t):
         return 99.9, ""
     return None, ""
-
-
-def _gpu_mentions(t: str, cat: Catalog) -> list[tuple[int, int, str]]:
-    """Each GPU said (start, end, catalog name), in the user's order; of overlapping names the
-    longest ("A100 40GB", not the "A100" inside it)."""
-    hits: list[tuple[int, int, str]] = []
-    for gpu in cat.gpus.values():
-        for name in [gpu.name, *gpu.aliases]:
-            pattern = re.escape(name.lower()).replace(r"\-", r"[\s-]?")
-            hits += [(m.start(), m.end(), gpu.name) for m in re.finditer(rf"(?<![\w-]){pattern}s?(?![\w-])", t)]
-    kept: list[tuple[int, int, str]] = []
-    for hit in sorted(hits, key=lambda h: h[0] - h[1]):  # longest first
-        if all(hit[1] <= k[0] or hit[0] >= k[1] for k in kept):
-            kept.append(hit)
-    return sorted(kept)
-
-
-_LIMIT = (
-    r"(?:at most|max(?:imum)?(?: of)?|no more than|not more than|up to|only|just|limit(?:ed)?(?: of| to| at)?"
-    r"|budget of|cap(?:ped)?(?: (?:it|us|this|that|them))?(?: at| to)?|ceiling of|a total of|total of)"
-)
-_LIMIT_AFTER = r"(?:max(?:imum)?|at most|at the most|tops|or (?:fewer|less)|(?:in )?total(?: max)?)\b"
-_SAME_TOPIC = r"(?:(?!rps|qps|req|traffic|load|latenc|budget|users?|tokens?|toks?|ms\b|peak|\$)[^\d])*?"
-_PER_PART = r"(?!\s*(?:per|each|a|for each|in each|on each)\s+(?:replica|pod|node|instance|server|copy|model)s?\b)"
-_NOT_ONE_GPU = _PER_PART + r"(?!\s*(?:nodes?|servers?|box(?:es)?|machines?|hosts?|instances?|vms?|pods?|clusters?)\b)"
-
-
-def _max_gpus(t: str, mentions: list[tuple[int, int, str]]) -> float | None:
-    """The GPU cap said: 'max 8 GPUs', 'up to 16 H100s', 'cap it at 16 GPUs total', 'H100s, 8
-    max', 'GPUs: H100 or L40S. no more than 6', '2x A100 max', 'on a single L40S' (1)."""
-    g = t
-    for start, end, _ in reversed(mentions):  # every GPU name reads as the word "gpu"
-        g = g[:start] + " gpu " + g[end:]
-    gpu = r"(?:\bgpus?\b|\bcards?\b|\baccelerators?\b)"
-    n = rf"(?<![\w.])(?P<n>{NUM})"
-    said = (
-        re.search(rf"{_LIMIT}\s*{n}\s*(?:x\s*)?(?:{gpu}\s*)+", g)
-        or re.search(rf"{n}\s*(?:x\s*)?(?:{gpu}\s*)+(?:[,(]\s*)?{_LIMIT_AFTER}", g)
-        or re.search(rf"{gpu}\s*(?:[,:(]\s*)?(?:(?:x|×)\s*(?P<nx>\d+)|{n})\s*{_LIMIT_AFTER}", g)
-        or re.search(rf"{_LIMIT}\s*(?:{gpu}\s*)+(?:x|×)\s*(?P<nx>\d+)\b", g)  # "H200 x4 max", "max H100 x 8"
-        # a bare cap after the GPUs were named, before any other topic: "…, L40S. no more than 6"
-        or re.search(
-            rf"{gpu}{_SAME_TOPIC}[,.;:)]\s*(?:and |but |so )?{_LIMIT}\s*{n}\s*(?:total\b)?(?=\s*(?:[.,;!)]|$))", g
-        )
-    )
-    if said:
-        return number(said.groupdict().get("nx") or said.group("n"))
-    if re.search(rf"\b(?:a single|one single|just one|only one|one|1)\s+{gpu}{_NOT_ONE_GPU}", g):
-        return 1.0
-    return None
-
-
-def _constraints(text: str, cat: Catalog, out: Understanding) -> None:
-    t = text.lower()
-    gpus: list[str] = []
-    mentions = _gpu_mentions(t, cat)
-    for start, _, name in mentions:
-        # "no H100s", "avoid the A100": a GPU said next to a refusal is not a choice
-        if name in gpus or re.search(r"\b(?:no|not|avoid|without|except|excluding)\s+(?:\w+\s+){0,2}$", t[:start]):
-            continue
-        gpus.append(name)
-    if gpus:
-        out.constraints["gpu_types"] = gpus
-    if (v := _max_gpus(t, mentions)) is not None:
-        if v >= 1:
-            out.constraints["max_gpus"] = int(v)
-        else:
-            out.problems.append(ZERO_LIMIT.format(what="GPUs", example="max 8 GPUs"))
-    reps = re.search(rf"(?:at most|max(?:imum)?|no more than|up to|limit(?: of)?)\s*(?P<n>{NUM})\s*replicas?\b", t)
-    if reps and (v := number(reps.group("n"))) is not None:
-        if v >= 1:
-            out.constraints["max_replicas"] = int(v)
-        else:
-            out.problems.append(ZERO_LIMIT.format(what="replicas", example="at most 4 replicas"))
-
-
-_MONEY = re.compile(
-    rf"\$\s*(?P<n>{NUM})(?:\s*(?P<grand>grand)\b)?"
-    rf"|(?<![\w.])(?P<n2>{NUM})\s*(?:(?P<grand2>grand)\b|(?:usd|dollars|bucks)\b|\$)|\busd\s*(?P<n3>{NUM})"
-)
-_BUDGET_BARE = re.compile(  # "a budget of 5k a week": a bare figure after "budget" is money
-    rf"\bbudget\b(?:\s*(?:of|is|at|:|=|up to|at most|around|about|under|below|max|cap|~))*\s*(?P<n4>{NUM})"
-    r"(?![\d.,]*\d)(?!\s*(?:%|gpus?|cards?|nodes?|replicas?|rps|qps|req|tokens?|toks?|users?|x\b))"
-)
-_PERIOD = (
-    r"\s*(?:(?:a|an|per|/|each|every)\s*(?P<per>months?|mo|years?|yr|annum|quarters?|qtr|weeks?|wk|days?|hours?|hr|h)\b"
-    r"|(?P<adv>monthly|annually|yearly|quarterly|weekly|daily|hourly)\b)?"
-)
-_BUDGET_WORDS = (
-    r"budget|month|/\s*mo\b|spend|cost|afford|under|below|less than|at most|cap|max|no more than|not more than|limit"
-    r"|up to|grand|year|annual|quarter"
-)
-_PERIOD_NAMES = {
-    **dict.fromkeys(("mo", "monthly"), "month"),
-    **dict.fromkeys(("yr", "annum", "annual", "annually", "yearly"), "year"),
-    **dict.fromkeys(("qtr", "quarterly"), "quarter"),
-    **dict.fromkeys(("wk", "weekly"), "week"),
-    "daily": "day",
-    **dict.fromkeys(("hr", "h", "hourly"), "hour"),
-}
-_MONTHS_IN = {  # a budget per this period, per month (a month of 730 h, as the plan's cost)
-    "month": 1.0,
-    "year": 1 / 12,
-    "quarter": 1 / 3,
-    "week": HOURS_PER_MONTH / 168,
-    "day": HOURS_PER_MONTH / 24,
-    "hour": float(HOURS_PER_MONTH),
-}
-
-
-def _budget(text: str, out: Understanding) -> str:
-    """The budget a month ('$25k/mo', '8 grand monthly', 'annual budget of $240k': a twelfth),
-    taken out of the text so its figure is not read as traffic."""
-    t = text.lower()
-    money = _MONEY.search(t) or _BUDGET_BARE.search(t)
-    if money is None or not re.search(_BUDGET_WORDS, t):
-        return text
-    said_n = {k: v for k, v in money.groupdict().items() if v}
-    v = number(said_n.get("n") or said_n.get("n2") or said_n.get("n3") or said_n.get("n4") or "")
-    if v is None:
-        return text
-    if said_n.get("grand") or said_n.get("grand2"):
-        v *= 1000
-    period = re.match(_PERIOD, t[money.end() :])
-    price = re.match(r"\s*(?:a|an|per|/|each)\s*(?P<what>[a-z][\w-]*)", t[money.end() :])
-    if price and not (period and (period.group("per") or period.group("adv"))):
-        out.notes.append(  # "$2 per request", "$3/GPU-hour": a price, not a budget
-            f"I did not take {money.group(0).strip()} per {price.group('what')} as a budget (it reads as a price); "
-            "say 'budget $… a month' if you meant one"
-        )
-        return text
-    said = (period.group("per") or period.group("adv")) if period else None
-    before = re.search(r"\b(?P<adv>annual|yearly|quarterly|weekly|daily|hourly)\b[^$\d.;]{0,30}$", t[: money.start()])
-    said = said or (before.group("adv") if before else None)
-    key = _PERIOD_NAMES.get(said or "month", re.sub(r"s$", "", said or "month"))
-    factor = _MONTHS_IN.get(key, 1.0)
-    end = money.end() + (period.end() if period else 0)
-    rest = text[: money.start()] + " " + text[end:]
-    if not v:
-        out.problems.append("A budget of $0 a month buys no GPU time: give one above 0, e.g. 'budget $20,000 a month'.")
-        return rest
-    out.constraints["monthly_budget_usd"] = round(v * factor, 2)
-    if factor != 1.0:
-        a_period = "an hour" if key == "hour" else f"a {key}"
-        out.notes.append(f"I took the ${figure(v)} {a_period} budget as ${figure(v * factor)} a month")
-    return rest
-
-
-ZERO_LIMIT = "A limit of 0 {what} leaves nothing to plan on: give at least 1, e.g. '{example}'."
 
 
 _NS_NAME = r"['\"`]?(?P<ns>[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?)(?![-\w]|[./]\w)"
@@ -358,7 +184,7 @@ def understand(
     gives rates in: a bare value ("about 40", "30-50", "2 s", "foobar-9000") answers it.
     """
     cat = catalog or get_catalog()
-    out = Understanding(command=_command(text))
+    out = Understanding(command=command(text))
     if out.command is not None:
         return out
     text, fixed = fix_typos(text)
@@ -366,13 +192,13 @@ def understand(
         out.notes.append("I read " + ", ".join(fixed))
     text = _SCIENTIFIC.sub(_plain_number, text)  # "1e9 rps" is a billion, not the 9 after the e
     text = _namespace(text, out)  # a project name like "chat-demo" says nothing about the model
-    text = _budget(text, out)  # nor does "$30k/month" about traffic
+    text = _limits(read_budget(text), out)  # nor does "$30k/month" about traffic
     words = model_words(text, cat)
     out.model.update(words.fields)
     out.model_reference, out.model_reading, text = words.reference, words.reading, words.rest
+    text = _limits(read_limits(text, cat), out)  # nor "max 6 of them" (GPUs) about a peak
     _traffic(text, out, per)
     _slo(text, out)
-    _constraints(text, cat, out)
     if asking is not None:
         answer = answer_open_question(text, asking, per, cat)
         taken = False

@@ -68,11 +68,14 @@ _REQ_KIND = (  # words saying which requests: "12k summarization requests", "2.5
     r"|or|seconds?|minutes?|hours?|days?|weeks?|months?)\b)[a-z][a-z-]+\s+){0,2}?"
 )
 _REQ = (
-    rf"(?:{_REQ_KIND}(?:requests?|reqs?|queries|query|calls?|prompts?|messages?|questions?|conversations?|hits?"
+    rf"(?:{_REQ_KIND}(?:requests?|reqs?|queries|query|calls?|prompts?|messages?|msgs?|questions?|conversations?|hits?"
     r"|chats?|completions?|inferences?|generations?|searches|lookups?|summar(?:y|ies)|documents?|docs?|emails?|tickets?"
-    r"|translations?|classifications?))"
+    r"|translations?|classifications?|images?|pictures?|photos?|screenshots?|files?|pages?|jobs?|tasks?|items?"
+    r"|transcripts?|articles?|predictions?|embeddings?|invocations?|turns?|reviews?|contracts?|reports?|records?))"
 )
-_PER = r"(?:/|per|a|an|each|every)"
+_PER = (  # "per minute", "a day" (not the "a" of "10am"), "in that hour", "in a single minute"
+    r"(?:/|per\b|an?\b|each\b|every\b|in\s+(?:a|an|one|that|the|this|each|any|a single)(?=\s+(?:second|minute|hour|day)s?\b))"
+)
 _TIME = r"(?P<unit>seconds?|secs?|s|minutes?|mins?|m|hours?|hrs?|h|days?|d|weeks?|wks?|months?|mo)\b"
 _ABBREV = r"(?P<abbr>rps|qps|req/s|reqs/s|requests/s|r/s|rpm|qpm|req/min|rph|rpd)\b"
 _TIME_NC = _TIME.replace("?P<unit>", "?:")
@@ -92,19 +95,20 @@ _RISES = (  # "can jump to 50", "surges to 300 rps", "may hit 80"
 )
 _PEAK = re.compile(
     rf"(?:peaks?|peaking|spikes?|spiking|bursts?|bursting|up to|maximum|max|occasionally|sometimes|at times|{_RISES}"
-    rf"|{_BUSIEST})"
+    rf"|{_BUSIEST}|worst[- ]case(?: is)?)"
     rf"\s*{_SEES}(?:of|at|to|around|about|up to|reaching)?\s*"
     rf"(?P<rate>{NUM}\s*(?:(?:{_REQ})\s*{_PER}\s*{_TIME_NC}|{_ABBREV_NC}|{_PER}\s*{_TIME_NC}))",
     re.I,
 )
-_PEAK_AFTER = re.compile(
-    rf"(?P<rate>{NUM}\s*(?:(?:{_REQ})\s*{_PER}\s*{_TIME_NC}|{_ABBREV_NC}))\s*(?:at|during|in)?\s*(?:the\s*)?(?:peak|bursts?|spikes?|busy hours?)",
+_PEAK_AFTER = re.compile(  # "90k reqs per hour at peak", "9000/hr peak"
+    rf"(?P<rate>{NUM}\s*(?:(?:{_REQ})\s*{_PER}\s*{_TIME_NC}|{_ABBREV_NC}|{_PER}\s*{_TIME_NC}))\s*(?:at|during|in)?\s*(?:the\s*)?"
+    rf"(?:peak|bursts?|spikes?|busy hours?|worst[- ]case|busiest|max(?:imum)?\b|tops\b)",
     re.I,
 )
 _NOT_A_RATE = (  # nor part of a longer number ("3" of "3k", "3" of "32"), nor a GPU's name ("16 H100s")
     r"(?![\d.,]*\d)(?!\s?[km]\b)"
-    r"(?!\s*(?:ms|milli|s\b|sec|seconds?|tokens?|toks?|%|percent|gpus?|cards?|nodes?|replicas?|users?|people|b\b|bn"
-    r"|billion|x\b|×|times|[a-z]{1,3}-?\d{2,4}[a-z]*\b))"
+    r"(?!\s*(?:ms|milli|s\b|sec|seconds?|tokens?|toks?|%|percent|gpus?|cards?|nodes?|replicas?|pods?|copies|users?|people|b\b|bn"
+    r"|billion|x\b|×|times|[a-z]{1,3}-?\d{2,4}[a-z]*\b|of (?:them|those|these)\b))"
 )
 _PEAK_BARE = re.compile(
     rf"(?:peaks?|peaking|spikes?|spiking|bursts?|bursting|up to|maximum|max|busiest|occasionally|sometimes|at times"
@@ -116,10 +120,15 @@ _PEAK_BARE_AFTER = re.compile(  # "40 at peak", "15 rps average / 45 peak"
     rf"|peak\b(?!\s*(?:hours?|times?|days?|periods?|seasons?|months?|weeks?)\b))",
     re.I,
 )
+_ROUGHLY = (  # the words between "average" and its figure: "avg more like 12", "typical load sits around 40"
+    r"(?:about|around|roughly|approx(?:imately|\.)?|~|≈|of|is|are|at|'s|more like|closer to|like|maybe|probably|prob"
+    r"|somewhere (?:around|near)|(?:sits?|hovers?|runs?|stays?|comes? in|lands?|is more like)(?: at| around| near)?"
+    r"|we (?:get|see|do|have|are at)|it'?s|(?:the )?(?:load|traffic|rate|volume)(?: is)?)"
+)
 _AVERAGE_BARE = re.compile(
     rf"(?:on average|averag(?:e|es|ing)(?: of| is| at)?|avg|normally|usually|typical(?:ly)?(?: (?:hour|minute|day|load|rate))?"
     rf"|mostly|most of the time)\s*"
-    rf"(?:about|around|~|of|is)?\s*(?P<n>{NUM}){_NOT_A_RATE}"
+    rf"(?:{_ROUGHLY}\s*){{0,3}}(?P<n>{NUM}){_NOT_A_RATE}"
     rf"|(?P<n2>{NUM}){_NOT_A_RATE}\s*(?:rps|qps|requests? ?/ ?s)?\s*(?:on average|average|avg|normally|usually|typically"
     rf"|on (?:a |an )?(?:normal|typical|regular|average|usual|ordinary) (?:day|hour|minute|week)|most of the time)",
     re.I,
@@ -141,6 +150,7 @@ _EVERY = re.compile(
 _POPULATION = (
     r"users|people|persons|clients|agents|employees|staff|workers|members|students|customers|developers|devs|"
     r"engineers|programmers|coders|analysts|colleagues|doctors|nurses|lawyers|reps|representatives|seats|operators|"
+    r"ppl|folks|individuals|humans|accounts|licen[cs]es|daus?|maus?|wau|actives|sessions|"
     r"teammates|researchers|writers|editors|testers|players|subscribers|learners|teachers|patients|shoppers|visitors"
 )
 _POPULATION_KIND = (  # words that say which people: "50 call-center agents", "300 internal users"
@@ -159,7 +169,8 @@ _PEAK_TIMES = re.compile(
     # "spikes up to 3x", "peak hour is about 3x the average", "at peak it's four times that"
     rf"(?:peaks?|peaking|spikes?|spiking|bursts?|bursting|busiest|rush)"
     rf"(?:\s+(?:hours?|times?|traffic|load|days?|periods?|minutes?))?\s*(?:it'?s|we (?:see|get|do))?\s*"
-    rf"(?:is|are|hits?|reach(?:es)?|gets?|goes|can be|could be|of|at|to|reaching|'s)?\s*(?:up to\s*)?"
+    rf"(?:is|are|hits?|reach(?:es)?|gets?|can be|could be|of|at|to|reaching|'s"
+    rf"|(?:go(?:es)?|climb(?:s)?|jump(?:s)?|ris(?:es|e)|shoot(?:s)?)(?: up)?(?: to)?)?\s*(?:up to\s*)?"
     rf"(?:about|around|roughly|~|maybe|probably)?\s*{_TIMES}"
     # "twice that on Black Friday", "3x the average at peak" (not "twice that next year": growth)
     rf"|{_TIMES.replace('?P<k>', '?P<k2>').replace('?P<w>', '?P<w2>')}\s+(?:that|this|the (?:average|normal|usual|baseline|amount)|as much|(?:our )?(?:normal|usual))\b"

@@ -79,9 +79,10 @@ _DURATION = re.compile(  # a number in words is followed by a space: "three nine
 def duration_ms(text: str) -> float | None:
     """The first duration in the text, in milliseconds."""
     t = text.lower()
-    if re.search(r"\bhalf (?:a )?second\b", t):
+    sec = r"(?:second|sec|s)\b"
+    if re.search(rf"\bhalf (?:a )?{sec}", t):
         return 500.0
-    if re.search(r"\b(?:a|one) quarter (?:of )?(?:a )?second\b|\bquarter (?:of )?a second\b", t):
+    if re.search(rf"\b(?:a|one) quarter (?:of )?(?:a )?{sec}|\bquarter (?:of )?a {sec}", t):
         return 250.0
     if re.search(r"\bsub[- ]?second\b", t):
         return 1000.0
