@@ -1430,6 +1430,18 @@ ISSUE_CLASSES["GPUs counted with an x, per machine, or as all there is"] += [
         {"constraints.max_gpus": None, "constraints.gpu_types": ["A100-40GB", "H100-SXM"]},
     ),
 ]
+# Round 4 of issue 31 (120 held-out messages, 96.9% of fields read right before these fixes).
+ISSUE_CLASSES["a dollar amount after 'a', with a thousands comma"] = [
+    ("we have a $12,500/mo budget, granite 8b", {"constraints.monthly_budget_usd": 12500.0}),
+    ("there's a $1,200 a month cap on this", {"constraints.monthly_budget_usd": 1200.0}),
+    ("an $8,000 monthly budget and max 4 GPUs", {"constraints.monthly_budget_usd": 8000.0, "constraints.max_gpus": 4}),
+    ("We got a $60,000 annual budget", {"constraints.monthly_budget_usd": 5000.0}),
+    (
+        "a $3,500 monthly limit, no more than 2 L4s",
+        {"constraints.monthly_budget_usd": 3500.0, "constraints.max_gpus": 2},
+    ),
+    ("a 5000$ monthly budget", {"constraints.monthly_budget_usd": 5000.0}),
+]
 ISSUE_CASES = [case for cases in ISSUE_CLASSES.values() for case in cases]
 
 

@@ -243,7 +243,8 @@ def read_limits(text: str, cat: Catalog) -> LimitReading:
 
 _MONEY = re.compile(
     rf"\$\s*(?P<n>{NUM})(?:\s*(?P<grand>grand)\b)?"
-    rf"|(?<![\w.])(?P<n2>{NUM})\s*(?:(?P<grand2>grand)\b|(?:usd|dollars|bucks)\b|\$)|\busd\s*(?P<n3>{NUM})"
+    # a "$" after a figure ends it ("5000$"), unless a figure follows: "a $5,000 cap" is not one dollar
+    rf"|(?<![\w.])(?P<n2>{NUM})\s*(?:(?P<grand2>grand)\b|(?:usd|dollars|bucks)\b|\$(?!\s*\d))|\busd\s*(?P<n3>{NUM})"
 )
 _FOREIGN = re.compile(  # money in another currency: "€20k", "£5000", "20k EUR", "5,000 pounds"
     rf"(?P<cur>€|£|¥|₹)\s*(?P<n>{NUM})"
