@@ -1442,6 +1442,15 @@ ISSUE_CLASSES["a dollar amount after 'a', with a thousands comma"] = [
     ),
     ("a 5000$ monthly budget", {"constraints.monthly_budget_usd": 5000.0}),
 ]
+ISSUE_CLASSES["the average said as a baseline, floor or steady state next to a peak"] = [
+    ("bursts to 200 rps, steady state around 40", {"traffic.peak_rps": 200.0, "traffic.rps": 40.0}),
+    ("peaks of 90 rps with a floor of 10", {"traffic.peak_rps": 90.0, "traffic.rps": 10.0}),
+    ("base load is about 8 rps, peak 40", {"traffic.peak_rps": 40.0, "traffic.rps": 8.0}),
+    ("peak 600 req/min, baseline 100", {"traffic.peak_rps": 10.0, "traffic.rps": 1.6667}),
+    ("off-peak 5 rps, peak 50 rps", {"traffic.peak_rps": 50.0, "traffic.rps": 5.0}),
+    ("50 rps at peak, 12 as a baseline", {"traffic.peak_rps": 50.0, "traffic.rps": 12.0}),
+    ("normal load around 30, peaks at 100 rps", {"traffic.peak_rps": 100.0, "traffic.rps": 30.0}),
+]
 ISSUE_CASES = [case for cases in ISSUE_CLASSES.values() for case in cases]
 
 

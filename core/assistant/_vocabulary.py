@@ -94,7 +94,7 @@ _RISES = (  # "can jump to 50", "surges to 300 rps", "may hit 80"
     r"(?:\s+as high as)?"
 )
 _PEAK = re.compile(
-    rf"(?:peaks?|peaking|spikes?|spiking|bursts?|bursting|up to|maximum|max|occasionally|sometimes|at times|{_RISES}"
+    rf"(?<!off-)(?<!off )(?<!off)(?:peaks?|peaking|spikes?|spiking|bursts?|bursting|up to|maximum|max|occasionally|sometimes|at times|{_RISES}"
     rf"|{_BUSIEST}|worst[- ]case(?: is)?)"
     rf"\s*{_SEES}(?:of|at|to|around|about|up to|reaching)?\s*"
     rf"(?P<rate>{NUM}\s*(?:(?:{_REQ})\s*{_PER}\s*{_TIME_NC}|{_ABBREV_NC}|{_PER}\s*{_TIME_NC}))",
@@ -111,7 +111,7 @@ _NOT_A_RATE = (  # nor part of a longer number ("3" of "3k", "3" of "32"), nor a
     r"|billion|x\b|×|times|[a-z]{1,3}-?\d{2,4}[a-z]*\b|of (?:them|those|these)\b))"
 )
 _PEAK_BARE = re.compile(
-    rf"(?:peaks?|peaking|spikes?|spiking|bursts?|bursting|up to|maximum|max|busiest|occasionally|sometimes|at times"
+    rf"(?<!off-)(?<!off )(?<!off)(?:peaks?|peaking|spikes?|spiking|bursts?|bursting|up to|maximum|max|busiest|occasionally|sometimes|at times"
     rf"|{_RISES})\s*(?:of|at|to|around|about|reaching|hits?|is)?\s*(?:about|around|~)?\s*(?P<n>{NUM}){_NOT_A_RATE}",
     re.I,
 )
@@ -125,11 +125,17 @@ _ROUGHLY = (  # the words between "average" and its figure: "avg more like 12", 
     r"|somewhere (?:around|near)|(?:sits?|hovers?|runs?|stays?|comes? in|lands?|is more like)(?: at| around| near)?"
     r"|we (?:get|see|do|have|are at)|it'?s|(?:the )?(?:load|traffic|rate|volume)(?: is)?)"
 )
+_BASELINE = (  # the rate under the peaks: "spikes to 120 rps, baseline ~15", "a floor of 10", "steady state 20"
+    r"(?:the\s+)?(?:baseline|base[- ]?(?:load|rate|traffic|level)|floor|steady[- ]state|sustained|resting|idle(?= (?:at|of|is))"
+    r"|(?:normal|usual|regular|everyday|day[- ]to[- ]day) (?:load|traffic|rate|volume|level))(?:\s+(?:load|traffic|rate|level))?"
+    r"(?:\s*(?:of|is|at|sits at|around|about|:|=))*"
+)
 _AVERAGE_BARE = re.compile(
     rf"(?:on average|averag(?:e|es|ing)(?: of| is| at)?|avg|normally|usually|typical(?:ly)?(?: (?:hour|minute|day|load|rate))?"
-    rf"|mostly|most of the time)\s*"
+    rf"|mostly|most of the time|{_BASELINE})\s*"
     rf"(?:{_ROUGHLY}\s*){{0,3}}(?P<n>{NUM}){_NOT_A_RATE}"
-    rf"|(?P<n2>{NUM}){_NOT_A_RATE}\s*(?:rps|qps|requests? ?/ ?s)?\s*(?:on average|average|avg|normally|usually|typically"
+    rf"|(?<![\w.])(?!an?\b)(?P<n2>{NUM}){_NOT_A_RATE}\s*(?:rps|qps|requests? ?/ ?s)?\s*(?:on average|average|avg|normally|usually|typically"
+    rf"|(?:as (?:a|the|our) )?(?:baseline|base[- ]?load|floor)\b"
     rf"|on (?:a |an )?(?:normal|typical|regular|average|usual|ordinary) (?:day|hour|minute|week)|most of the time)",
     re.I,
 )
@@ -167,7 +173,7 @@ _TIMES = rf"(?:(?P<k>{NUM})\s*(?:x\b|×|times\b)|(?P<w>twice|double|triple|trebl
 """A multiple: '3x', 'three times', 'twice'."""
 _PEAK_TIMES = re.compile(
     # "spikes up to 3x", "peak hour is about 3x the average", "at peak it's four times that"
-    rf"(?:peaks?|peaking|spikes?|spiking|bursts?|bursting|busiest|rush)"
+    rf"(?<!off-)(?<!off )(?<!off)(?:peaks?|peaking|spikes?|spiking|bursts?|bursting|busiest|rush)"
     rf"(?:\s+(?:hours?|times?|traffic|load|days?|periods?|minutes?))?\s*(?:it'?s|we (?:see|get|do))?\s*"
     rf"(?:is|are|hits?|reach(?:es)?|gets?|can be|could be|of|at|to|reaching|'s"
     rf"|(?:go(?:es)?|climb(?:s)?|jump(?:s)?|ris(?:es|e)|shoot(?:s)?)(?: up)?(?: to)?)?\s*(?:up to\s*)?"
