@@ -1451,6 +1451,23 @@ ISSUE_CLASSES["the average said as a baseline, floor or steady state next to a p
     ("50 rps at peak, 12 as a baseline", {"traffic.peak_rps": 50.0, "traffic.rps": 12.0}),
     ("normal load around 30, peaks at 100 rps", {"traffic.peak_rps": 100.0, "traffic.rps": 30.0}),
 ]
+ISSUE_CLASSES["lengths said by the way they go: in, back, returned, generated"] = [
+    (
+        "about 3k tokens sent in and 400 tokens coming back",
+        {"traffic.input_tokens": 3000, "traffic.output_tokens": 400},
+    ),
+    (
+        "each call has ~2k tokens of prompt going in and ~150 tokens generated",
+        {"traffic.input_tokens": 2000, "traffic.output_tokens": 150},
+    ),
+    ("roughly 800 tokens inbound, 120 tokens returned", {"traffic.input_tokens": 800, "traffic.output_tokens": 120}),
+    (
+        "5 rps, 6k tokens of docs fed in, answers ~300 tokens",
+        {"traffic.rps": 5.0, "traffic.input_tokens": 6000, "traffic.output_tokens": 300},
+    ),
+    ("we expect 500 tokens streamed back per question", {"traffic.output_tokens": 500}),
+    ("1 in 10 requests carry 3k tokens going in", {"traffic.input_tokens": 3000, "traffic.rps": None}),
+]
 ISSUE_CASES = [case for cases in ISSUE_CLASSES.values() for case in cases]
 
 

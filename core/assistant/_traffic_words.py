@@ -440,13 +440,25 @@ _OUT_NOUNS = (
 )
 
 
+_GOING_IN = r"(?:(?:going|coming|sent|fed|passed|put|read)\s+in(?:to)?|in(?:coming|bound)?)\b(?!\s*(?:the|a|an|\d)\b)"
+"""How a prompt's length is said by its direction: "going in", "sent in", "inbound"."""
+_COMING_BACK = (
+    r"(?:(?:coming|going|sent|streamed|written|given)\s+(?:back|out)|back|out(?:bound)?|returned|generated|produced"
+    r"|written|streamed(?: back)?)\b(?!\s*of\b)"
+)
+"""How an answer's length is said by its direction: "back", "coming out", "returned", "generated"."""
+
+
 def lengths(t: str, found: dict[str, Any]) -> None:
     """Prompt and answer lengths in tokens, however they are put."""
+    t = re.sub(r"[ \t]*\n\s*", ". ", t)  # a line of a pasted list is a clause of its own ("input\n350 tokens out")
     tok = r"(?:tokens?|toks?)"
     n = rf"(?<!\w)(?!an?\b)(?P<n>{NUM})"  # "a completion" is not 1 token
     inputs = [  # "input 4096 tokens" before "4096 tokens input" (which would read a neighbour's number)
         rf"(?:input|requests?|{_IN_NOUNS})\s*(?:of|are|is|around|about|averag\w*|~|:|=|with|length)?\s*(?:about|around|~)?\s*{n}\s*{tok}",
         rf"{n}\s*{tok}\s*(?:of\s*)?(?:input|prompt|context in|in)\b(?!\s*(?:the|a)\b)",
+        # "4k tokens of context going in", "~3k tokens sent in": the length by the way it goes
+        rf"{n}\s*{tok}\s*(?:of\s+[a-z]+\s+)?{_GOING_IN}",
         rf"{n}\s*(?:input|in)\b(?!\s*(?:the|a)\b|\s*\d)",  # "2000 in / 500 out" (not "1 in 10", nor "3 prompts")
         rf"{n}[\s-]*{tok}\s*(?:{_IN_NOUNS})",
         rf"\binput (?:length|size)\s*(?:of|is|=|:)?\s*{n}",
@@ -455,6 +467,7 @@ def lengths(t: str, found: dict[str, Any]) -> None:
     outputs = [
         rf"(?:{_OUT_NOUNS})\s*(?:of|are|is|around|about|averag\w*|~|:|=|with|length)?\s*(?:about|around|~)?\s*{n}\s*{tok}",
         rf"{n}\s*{tok}\s*(?:of\s*)?(?:output|completion|generated|generation|out)\b",
+        rf"{n}\s*{tok}\s*(?:of\s+[a-z]+\s+)?{_COMING_BACK}",  # "~200 tokens back", "300 tokens of answer returned"
         rf"{n}\s*(?:output|out)\b(?!\s*of\b)",  # not "3 out of 4"
         rf"{n}[\s-]*{tok}\s*(?:{_OUT_NOUNS})",
         rf"\boutput (?:length|size)\s*(?:of|is|=|:)?\s*{n}",
