@@ -1468,6 +1468,50 @@ ISSUE_CLASSES["lengths said by the way they go: in, back, returned, generated"] 
     ("we expect 500 tokens streamed back per question", {"traffic.output_tokens": 500}),
     ("1 in 10 requests carry 3k tokens going in", {"traffic.input_tokens": 3000, "traffic.rps": None}),
 ]
+ISSUE_CLASSES["'label: value' lines pasted from a doc, Slack or YAML"] = [
+    (
+        "- peak: 900 req/min\n- average: 300 req/min\n- model: Qwen 7B",
+        {"traffic.peak_rps": 15.0, "traffic.rps": 5.0, "model.model_name": "Qwen2.5-7B"},
+    ),
+    (
+        "Requirements\n• Concurrent users: 1,200\n• Max RPS: 60\n• Avg RPS: 20",
+        {"traffic.concurrent_users": 1200, "traffic.peak_rps": 60.0, "traffic.rps": 20.0},
+    ),
+    (
+        "input tokens: 2k\noutput tokens: 350\nqps: 8",
+        {"traffic.input_tokens": 2000, "traffic.output_tokens": 350, "traffic.rps": 8.0},
+    ),
+    (
+        "users: 400, peak: 30 rps, baseline: 6 rps",
+        {"traffic.concurrent_users": 400, "traffic.peak_rps": 30.0, "traffic.rps": 6.0},
+    ),
+    (
+        "* GPUs: 4\n* budget: $8k/month\n* namespace: llm-svc",
+        {"constraints.max_gpus": 4, "constraints.monthly_budget_usd": 8000.0, "namespace": "llm-svc"},
+    ),
+    (
+        "prompt length: 1,500 tokens\ncompletion length: 200 tokens",
+        {"traffic.input_tokens": 1500, "traffic.output_tokens": 200},
+    ),
+    ("Peak (RPM): 1200\nTypical (RPM): 300", {"traffic.peak_rps": 20.0, "traffic.rps": 5.0}),
+    (
+        "context length: 32k\nTTFT p95: 400ms",
+        {"model.min_context_length": 32768, "slo.ttft_ms": 400.0, "traffic.input_tokens": None},
+    ),
+    ("qps: -3", {"traffic.rps": None, "problems": True}),
+    ("- avg rps: 0", {"traffic.rps": None, "problems": True}),
+    (
+        "max replicas: 3\ngpus: 2x A100",
+        {"constraints.max_replicas": 3, "constraints.max_gpus": 2, "constraints.gpu_types": ["A100-80GB-SXM"]},
+    ),
+    ("note: the 2 teams share it\nrps: 12", {"traffic.rps": 12.0}),
+    ("max: 8 GPUs\ntarget: 300ms TTFT", {"constraints.max_gpus": 8, "traffic.peak_rps": None, "slo.ttft_ms": 300.0}),
+]
+ANSWERS += [
+    ("traffic", None, "peak: 120 rps", {"traffic.peak_rps": 120.0}),
+    ("average", None, "baseline ~15", {"traffic.rps": 15.0}),
+    ("average", "minute", "avg: 200", {"traffic.rps": 3.3333}),
+]
 ISSUE_CASES = [case for cases in ISSUE_CLASSES.values() for case in cases]
 
 
