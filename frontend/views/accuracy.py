@@ -215,7 +215,9 @@ st.subheader("Ranges, by how the server was loaded")
 st.markdown(
     "The range on every figure is the conformal interval of these held-out errors for its load — one request "
     "in flight, a client keeping several in flight, a Poisson request rate, or everything at once — at the "
-    "narrowest level that held 85% of the figures of sources left out of it. **Held on sources left out** is "
+    "narrowest level that held 85% of the figures of sources left out of it, widened past the widest error "
+    "seen where even that was not enough (a load few sources measured gets a wide range). **Held on sources "
+    "left out** is "
     "that coverage as measured, not as intended; it is not measured for a figure with fewer than "
     f"{MIN_COVERAGE_SOURCES} sources (each would be judged by one other alone) or a load with fewer than "
     f"{MIN_COVERAGE_FIGURES} figures."
