@@ -1512,6 +1512,35 @@ ANSWERS += [
     ("average", None, "baseline ~15", {"traffic.rps": 15.0}),
     ("average", "minute", "avg: 200", {"traffic.rps": 3.3333}),
 ]
+ISSUE_CLASSES["snake_case keys with the percentile or unit inside"] = [
+    ("ttft_p99_ms: 450\nqps: 6", {"slo.ttft_ms": 450.0, "slo.ttft_percentile": 99, "traffic.rps": 6.0}),
+    ("p50_ttft: 180ms", {"slo.ttft_ms": 180.0, "slo.ttft_percentile": 50}),
+    ("e2e_p99: 2.5s\nmax_gpus: 4", {"slo.p99_latency_ms": 2500.0, "constraints.max_gpus": 4}),
+    (
+        "input_tokens: 900\noutput_tokens: 150\nmonthly_budget_usd: 7000",
+        {"traffic.input_tokens": 900, "traffic.output_tokens": 150, "constraints.monthly_budget_usd": 7000.0},
+    ),
+    ("max_replicas: 5, concurrent_users: 800", {"constraints.max_replicas": 5, "traffic.concurrent_users": 800}),
+    ("p95_latency_ms: 1200\nk8s_namespace: search-api", {"slo.p95_latency_ms": 1200.0, "namespace": "search-api"}),
+    ("avg_rps: 3\npeak_rps: 12\nttft_ms: 250", {"traffic.rps": 3.0, "traffic.peak_rps": 12.0, "slo.ttft_ms": 250.0}),
+]
+ISSUE_CLASSES["latency lines in a bullet list under rate lines"] = [
+    (
+        "- avg: 600 req/min\n- p95 latency < 2s",
+        {"traffic.rps": 10.0, "slo.p95_latency_ms": 2000.0, "slo.p50_latency_ms": None},
+    ),
+    ("* average rps: 4\n* e2e p99 under 5s", {"traffic.rps": 4.0, "slo.p99_latency_ms": 5000.0}),
+    (
+        "- typical: 20 rps\n- ttft under 400ms",
+        {"traffic.rps": 20.0, "slo.ttft_ms": 400.0, "slo.ttft_percentile": 95},
+    ),
+    ("• baseline: 2 rps\n• end-to-end < 3 s", {"traffic.rps": 2.0, "slo.p95_latency_ms": 3000.0}),
+    (
+        "1. mean: 90 req/min\n2. response time p95 at most 6s",
+        {"traffic.rps": 1.5, "slo.p95_latency_ms": 6000.0, "slo.p50_latency_ms": None},
+    ),
+    ("avg load 7 rps\nlatency under 1.5s", {"traffic.rps": 7.0, "slo.p95_latency_ms": 1500.0}),
+]
 ISSUE_CASES = [case for cases in ISSUE_CLASSES.values() for case in cases]
 
 

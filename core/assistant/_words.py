@@ -103,9 +103,10 @@ def duration_ms(text: str) -> float | None:
 
 
 def clauses(text: str) -> list[str]:
-    """Split a message into clauses at sentence ends, commas, semicolons and 'and'/'but'/'with'.
+    """Split a message into clauses at sentence ends, line ends (a pasted list's items), commas,
+    semicolons and 'and'/'but'/'with'.
 
     Decimal points and thousands separators stay inside their numbers.
     """
-    parts = re.split(r"(?<!\d)[.;!?](?!\d)|[.;!?](?=\s|$)|,(?!\d{3})|\s+(?:and|but|plus|while|whereas)\s+", text)
+    parts = re.split(r"\n|(?<!\d)[.;!?](?!\d)|[.;!?](?=\s|$)|,(?!\d{3})|\s+(?:and|but|plus|while|whereas)\s+", text)
     return [p.strip() for p in parts if p and p.strip()]
