@@ -1541,6 +1541,19 @@ ISSUE_CLASSES["latency lines in a bullet list under rate lines"] = [
     ),
     ("avg load 7 rps\nlatency under 1.5s", {"traffic.rps": 7.0, "slo.p95_latency_ms": 1500.0}),
 ]
+ISSUE_CLASSES["a figure corrected in the same breath"] = [
+    ("qwen 7b at 80 rps, sorry, 8 rps, 4k context", {"traffic.rps": 8.0, "model.min_context_length": 4096}),
+    ("peak 600 req/min — no wait, 900", {"traffic.peak_rps": 15.0}),
+    ("about 1,000 users, I mean 100", {"traffic.concurrent_users": 100}),
+    ("ttft under 300ms, oops, 800ms", {"slo.ttft_ms": 800.0}),
+    ("at most 4 GPUs, I meant 2 GPUs, and 25 rps", {"constraints.max_gpus": 2, "traffic.rps": 25.0}),
+    ("llama 8B, scratch that, 70B, 5 requests per second", {"model.size_b": 70.0, "traffic.rps": 5.0}),
+    ("12 rps (sorry, 21)", {"traffic.rps": 21.0}),
+    (
+        "granite 8b, 3 rps, answers ~200 tokens, 1 in 20 is longer, latency under 2s",
+        {"traffic.rps": 3.0, "traffic.output_tokens": 200, "slo.p95_latency_ms": 2000.0},
+    ),
+]
 ISSUE_CASES = [case for cases in ISSUE_CLASSES.values() for case in cases]
 
 
@@ -1555,6 +1568,13 @@ def test_a_gpu_limit_per_replica_is_said_back_not_set() -> None:
     u = understand("Llama 8B, 10 rps, max 2 GPUs per replica")
     assert "max_gpus" not in u.constraints
     assert any("per replica" in n and "in total" in n for n in u.notes)
+
+
+def test_a_corrected_figure_is_said_back() -> None:
+    u = understand("phi-4, 50 rps, sorry, 15 rps")
+    assert u.traffic["rps"] == 15.0
+    assert any("15 rps" in n and "corrected 50 rps" in n for n in u.notes)
+    assert not understand("up to 8 GPUs, no one else uses them").notes
 
 
 def test_a_budget_in_euros_or_pounds_asks_for_dollars() -> None:

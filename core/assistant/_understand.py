@@ -20,6 +20,7 @@ from typing import Any
 
 from core.assistant._answers import answer_open_question
 from core.assistant._command_words import Command, command
+from core.assistant._corrections import retract
 from core.assistant._labels import unlabel
 from core.assistant._limit_words import LimitReading, read_budget, read_limits
 from core.assistant._model_words import model_words
@@ -192,6 +193,8 @@ def understand(
     if fixed:
         out.notes.append("I read " + ", ".join(fixed))
     text = _SCIENTIFIC.sub(_plain_number, text)  # "1e9 rps" is a billion, not the 9 after the e
+    text, retracted = retract(text)  # "50 rps, sorry, 15 rps": the figure meant is the later one
+    out.notes.extend(retracted)
     text = unlabel(text)  # "- peak: 300 req/min" reads as "peak of 300 req/min"
     text = _namespace(text, out)  # a project name like "chat-demo" says nothing about the model
     text = _limits(read_budget(text), out)  # nor does "$30k/month" about traffic
