@@ -1554,6 +1554,15 @@ ISSUE_CLASSES["a figure corrected in the same breath"] = [
         {"traffic.rps": 3.0, "traffic.output_tokens": 200, "slo.p95_latency_ms": 2000.0},
     ),
 ]
+ISSUE_CLASSES["model sizes and rates said in words"] = [
+    ("llama seventy b for the help desk", {"model.model_name": "Llama-3.3-70B", "model.size_b": 70.0}),
+    ("qwen seven b, about sixteen requests a second", {"model.model_name": "Qwen2.5-7B", "traffic.rps": 16.0}),
+    ("a thirty two b qwen model, thirteen rps", {"model.size_b": 32.0, "traffic.rps": 13.0}),
+    ("mistral seven-b with nineteen users", {"model.model_name": "Mistral-7B-v0.3", "traffic.concurrent_users": 19}),
+    ("granite eight b, peaks of eighteen requests per second", {"model.size_b": 8.0, "traffic.peak_rps": 18.0}),
+    ("an eight billion parameter llama", {"model.model_name": "Llama-3.1-8B"}),
+    ("fourteen requests a second on a b200", {"traffic.rps": 14.0, "constraints.gpu_types": ["B200"]}),
+]
 ISSUE_CASES = [case for cases in ISSUE_CLASSES.values() for case in cases]
 
 

@@ -29,6 +29,7 @@ from core.assistant._slo_words import read_slo
 from core.assistant._spelling import fix_typos
 from core.assistant._state import Asking
 from core.assistant._traffic_words import read_traffic
+from core.assistant._words import sizes_in_digits
 from core.catalog import Catalog, get_catalog
 
 _TARGETS = {"ttft_ms", "p50_latency_ms", "p95_latency_ms", "p99_latency_ms", "tokens_per_second_per_user"}
@@ -195,6 +196,7 @@ def understand(
     text = _SCIENTIFIC.sub(_plain_number, text)  # "1e9 rps" is a billion, not the 9 after the e
     text, retracted = retract(text)  # "50 rps, sorry, 15 rps": the figure meant is the later one
     out.notes.extend(retracted)
+    text = sizes_in_digits(text)  # "gemma twenty seven b" is Gemma 27B
     text = unlabel(text)  # "- peak: 300 req/min" reads as "peak of 300 req/min"
     text = _namespace(text, out)  # a project name like "chat-demo" says nothing about the model
     text = _limits(read_budget(text), out)  # nor does "$30k/month" about traffic
