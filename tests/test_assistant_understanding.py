@@ -1563,6 +1563,14 @@ ISSUE_CLASSES["model sizes and rates said in words"] = [
     ("an eight billion parameter llama", {"model.model_name": "Llama-3.1-8B"}),
     ("fourteen requests a second on a b200", {"traffic.rps": 14.0, "constraints.gpu_types": ["B200"]}),
 ]
+ISSUE_CLASSES["a range said after the rate's name, or with 'between … to'"] = [
+    ("rps between 10 and 40", {"traffic.range_low_rps": 10.0, "traffic.peak_rps": 40.0, "traffic.rps": None}),
+    ("requests per minute range from 300 to 900", {"traffic.range_low_rps": 5.0, "traffic.peak_rps": 15.0}),
+    ("traffic is somewhere between 5 to 15 rps", {"traffic.range_low_rps": 5.0, "traffic.peak_rps": 15.0}),
+    ("the qps will be between 3-9, granite 8b", {"traffic.range_low_rps": 3.0, "traffic.peak_rps": 9.0}),
+    ("we get between 2 to 6 requests a second", {"traffic.range_low_rps": 2.0, "traffic.peak_rps": 6.0}),
+    ("load between 9 and 17h, about 20 rps", {"traffic.rps": 20.0, "traffic.range_low_rps": None}),
+]
 ISSUE_CASES = [case for cases in ISSUE_CLASSES.values() for case in cases]
 
 

@@ -37,6 +37,7 @@ from core.assistant._vocabulary import (
     _POPULATION_KIND,
     _QUIET_TIMES,
     _RANGE,
+    _RANGE_AFTER,
     _RATE,
     _RATE_AFTER,
     _RATE_UNITS,
@@ -348,7 +349,7 @@ def read_traffic(text: str, *, per: str | None = None) -> TrafficReading:
     t = normalize(text)
     out = TrafficReading()
     found = out.fields
-    span = _RANGE.search(t)
+    span = _RANGE.search(t) or _RANGE_AFTER.search(t)
     unranged = t[: span.start()] + " " + t[span.end() :] if span else t
     if _NEGATIVE_RATE.search(unranged):
         return TrafficReading(problems=[NEGATIVE])

@@ -144,6 +144,15 @@ _RANGE = re.compile(
     rf"(?:(?:{_REQ})\s*{_PER}\s*{_TIME}|{_ABBREV})",
     re.I,
 )
+_RANGE_AFTER = re.compile(  # "the requests per second are between 5 to 20", "rps ranges from 10 to 40"
+    rf"(?:(?:{_REQ})\s*{_PER}\s*{_TIME}|{_ABBREV}|\b(?:request rate|traffic|load))\s+"
+    r"(?:(?:is|are|will be|should be|would be|ranges?|ranging|varies|vary|goes|sits?|usually|typically|normally"
+    r"|somewhere|anywhere|roughly|about|around)\s+){0,3}(?:from|between)\s*"
+    rf"(?P<lo>{NUM})\s*(?:to|and|-|–)\s*(?P<hi>{NUM})(?![\d.,]*\d)"
+    r"(?!\s*(?:ms|s\b|sec|seconds?|minutes?|tokens?|toks?|%|gpus?|users?|people|b\b|h\b|hrs?\b|am\b|pm\b|:\d|o.?clock))",
+    re.I,
+)
+"""A range said after the rate's name, so its unit comes first."""
 _NEGATIVE_RATE = re.compile(
     rf"(?:-|−|minus\s+)\s*{NUM}\s*(?:(?:{_REQ})\s*{_PER}\s*{_TIME_NC}|{_ABBREV_NC}|{_PER}\s*{_TIME_NC})", re.I
 )
