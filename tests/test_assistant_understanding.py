@@ -1571,6 +1571,15 @@ ISSUE_CLASSES["a range said after the rate's name, or with 'between … to'"] = 
     ("we get between 2 to 6 requests a second", {"traffic.range_low_rps": 2.0, "traffic.peak_rps": 6.0}),
     ("load between 9 and 17h, about 20 rps", {"traffic.rps": 20.0, "traffic.range_low_rps": None}),
 ]
+ISSUE_CLASSES["rate units as short forms: r/min, q/s, req/hr with ~"] = [
+    ("qwen 7b, ~240 r/min, ttft 500ms", {"traffic.rps": 4.0, "slo.ttft_ms": 500.0}),
+    ("about 3 q/s steady", {"traffic.rps": 3.0, "traffic.pattern": "steady"}),
+    ("peak ~10,800 req/hr, avg ~3,600 req/hr", {"traffic.peak_rps": 3.0, "traffic.rps": 1.0}),
+    ("120 rq/min at peak", {"traffic.peak_rps": 2.0}),
+    ("- peak: 900 r/min\n- avg: 300 r/min", {"traffic.peak_rps": 15.0, "traffic.rps": 5.0}),
+    ("1800 r/h during office hours", {"traffic.rps": 0.5}),
+    ("mistral 7b at 6 req / sec", {"traffic.rps": 6.0, "model.model_name": "Mistral-7B-v0.3"}),
+]
 ISSUE_CASES = [case for cases in ISSUE_CLASSES.values() for case in cases]
 
 

@@ -56,8 +56,8 @@ _LABELS: list[tuple[str, str]] = [  # (label, kind); the first that fits the who
     (r"(?:max(?:imum)?\s+replicas?|replicas?\s+(?:max|limit|cap|count limit)|replica\s+(?:limit|cap))", "replicas"),
 ]
 _RATE_UNIT = (  # what may follow a rate's figure: "300 req/min", "45 rps", "20 requests a second"
-    r"(?:rps|qps|rpm|qpm|rph|rpd|req|reqs|requests?|queries|calls|/|per\b|an?\s+(?:second|minute|hour|day)\b|(?:on\s+)?avg"
-    r"|average|peak|at peak|(?:at|during)\b)"
+    r"(?:rps|qps|rpm|qpm|rph|rpd|req|reqs|requests?|queries|calls|rq|[rq]\s?/|/|per\b|an?\s+(?:second|minute|hour|day)\b"
+    r"|(?:on\s+)?avg|average|peak|at peak|(?:at|during)\b)"
 )
 _KINDS = [(re.compile(p, re.I), kind) for p, kind in _LABELS]
 _ONE_FIGURE = re.compile(  # one figure and (maybe) its unit: "300 req/min", "~15", "2,500", "-5", "4k tokens"

@@ -53,15 +53,21 @@ NEGATIVE = "A request rate cannot be negative: say how many requests arrive, e.g
 ZERO = "A request rate of 0 plans nothing: say how many requests arrive at the average (above 0), e.g. '2 rps'."
 
 
+def _abbr_unit(abbr: str) -> str:
+    """The time unit of a rate's abbreviation: 'rpm', 'r/min' → 'minute'; 'rps', 'q/s' → 'second'."""
+    a = abbr.lower().replace(" ", "")
+    if "/" in a:
+        return {"s": "second", "m": "minute", "h": "hour", "d": "day"}[a.split("/")[1][0]]
+    return {"m": "minute", "h": "hour", "d": "day"}.get(a[-1], "second")
+
+
 def rate_per_s(n: str, unit: str | None, abbr: str | None) -> float | None:
     """A number with its time unit (or abbreviation such as rpm) as requests per second."""
     value = number(n)
     if value is None:
         return None
     if abbr:
-        a = abbr.lower()
-        per = 1 / 60 if a in ("rpm", "qpm", "req/min") else 1 / 3600 if a == "rph" else 1 / 86400 if a == "rpd" else 1.0
-        return value * per
+        return value * _RATE_UNITS[_abbr_unit(abbr)]
     if unit is None:
         return value
     key = unit.lower().rstrip("s") or "s"
@@ -85,8 +91,7 @@ def unit_name(unit: Unit) -> str | None:
     """The time unit in one word (``second``, ``minute``, ``hour``, ``day``), None when unsaid."""
     word, abbr = unit
     if abbr:
-        a = abbr.lower()
-        return {"rpm": "minute", "qpm": "minute", "req/min": "minute", "rph": "hour", "rpd": "day"}.get(a, "second")
+        return _abbr_unit(abbr)
     if not word:
         return None
     key = word.lower()

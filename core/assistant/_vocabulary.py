@@ -77,7 +77,10 @@ _PER = (  # "per minute", "a day" (not the "a" of "10am"), "in that hour", "in a
     r"(?:/|per\b|an?\b|each\b|every\b|in\s+(?:a|an|one|that|the|this|each|any|a single)(?=\s+(?:second|minute|hour|day)s?\b))"
 )
 _TIME = r"(?P<unit>seconds?|secs?|s|minutes?|mins?|m|hours?|hrs?|h|days?|d|weeks?|wks?|months?|mo)\b"
-_ABBREV = r"(?P<abbr>rps|qps|req/s|reqs/s|requests/s|r/s|rpm|qpm|req/min|rph|rpd)\b"
+_ABBREV = (  # "r/min", "q/s", "rq/h": a request letter (or two) over a time letter, besides rps/rpm/rph/rpd
+    r"(?P<abbr>rps|qps|rpm|qpm|rph|qph|rpd|(?:req|reqs|requests|rq|r|q)\s?/\s?"
+    r"(?:s|sec|second|m|min|minute|h|hr|hour|d|day))\b"
+)
 _TIME_NC = _TIME.replace("?P<unit>", "?:")
 _ABBREV_NC = _ABBREV.replace("?P<abbr>", "?:")
 _RATE = re.compile(rf"(?P<n>{NUM})\s*(?:(?:{_REQ})\s*{_PER}\s*{_TIME}|{_ABBREV})", re.I)
