@@ -1580,6 +1580,15 @@ ISSUE_CLASSES["rate units as short forms: r/min, q/s, req/hr with ~"] = [
     ("1800 r/h during office hours", {"traffic.rps": 0.5}),
     ("mistral 7b at 6 req / sec", {"traffic.rps": 6.0, "model.model_name": "Mistral-7B-v0.3"}),
 ]
+ISSUE_CLASSES["users said after the word, or as 'peoples'"] = [
+    ("the users will be around 80, granite 8b", {"traffic.concurrent_users": 80, "model.size_b": 8.0}),
+    ("user count is ~1,500 and 10 rps", {"traffic.concurrent_users": 1500, "traffic.rps": 10.0}),
+    ("number of users is 450", {"traffic.concurrent_users": 450}),
+    ("we have 120 peoples using the bot", {"traffic.concurrent_users": 120}),
+    ("the users are about 60 persons in the finance team", {"traffic.concurrent_users": 60}),
+    ("users are 50 requests a minute", {"traffic.rps": 0.8333, "traffic.concurrent_users": None}),
+    ("users around 2000, peaks 30 rps", {"traffic.concurrent_users": 2000, "traffic.peak_rps": 30.0}),
+]
 ISSUE_CASES = [case for cases in ISSUE_CLASSES.values() for case in cases]
 
 

@@ -198,10 +198,22 @@ def _busiest(t: str, found: dict[str, Any]) -> str:
     return t
 
 
+_USERS_AFTER = re.compile(  # "the users are about 300", "user count ~300", "number of users is 450"
+    rf"\b(?:users?|people|persons|user\s?(?:count|base)|headcount|seats)\s+(?:(?:count|number|total|will be"
+    rf"|would be|are|is|=|of|around|about|roughly|approx(?:imately|\.)?|~|≈|maybe|probably|like|nearly|almost"
+    rf"|close to|some)\s*)+"
+    rf"(?<![\w.])(?P<n>{NUM})(?![\d.,]*\d)(?!\s*(?:k\b|m\b|%|/|x\b|ms|s\b|sec|seconds?|minutes?|tokens?|toks?|gpus?|rps"
+    rf"|qps|per\b|each\b|times\b|an?\s+(?:second|minute|hour|day)|{_REQ}))",
+    re.I,
+)
+
+
 def _per_person(rest: str, found: dict[str, Any]) -> None:
     """People × how often each asks: '300 users, 2 requests a minute each', '500 staff, each
     asking something every minute'."""
-    users = re.search(rf"(?<![\w.])(?P<n>{NUM})\s*{_POPULATION_KIND}(?:{_POPULATION})\b", rest)
+    users = re.search(rf"(?<![\w.])(?P<n>{NUM})\s*{_POPULATION_KIND}(?:{_POPULATION})\b", rest) or _USERS_AFTER.search(
+        rest
+    )
     if not (users and (n := number(users.group("n")))):
         return
     found["concurrent_users"] = int(n)
@@ -356,6 +368,8 @@ def read_traffic(text: str, *, per: str | None = None) -> TrafficReading:
     found = out.fields
     span = _RANGE.search(t) or _RANGE_AFTER.search(t)
     unranged = t[: span.start()] + " " + t[span.end() :] if span else t
+    if span and not (number(span.group("lo")) or 0) < (number(span.group("hi")) or 0):
+        span = None  # "1,500 users and 10 rps": two figures, not a range
     if _NEGATIVE_RATE.search(unranged):
         return TrafficReading(problems=[NEGATIVE])
     if _ZERO_RATE.search(unranged):

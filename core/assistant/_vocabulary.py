@@ -166,7 +166,7 @@ _EVERY = re.compile(
     re.I,
 )
 _POPULATION = (
-    r"users|people|persons|clients|agents|employees|staff|workers|members|students|customers|developers|devs|"
+    r"users|people|peoples|persons|clients|agents|employees|staff|workers|members|students|customers|developers|devs|"
     r"engineers|programmers|coders|analysts|colleagues|doctors|nurses|lawyers|reps|representatives|seats|operators|"
     r"ppl|folks|individuals|humans|accounts|licen[cs]es|daus?|maus?|wau|actives|sessions|"
     r"teammates|researchers|writers|editors|testers|players|subscribers|learners|teachers|patients|shoppers|visitors"
