@@ -1589,6 +1589,14 @@ ISSUE_CLASSES["users said after the word, or as 'peoples'"] = [
     ("users are 50 requests a minute", {"traffic.rps": 0.8333, "traffic.concurrent_users": None}),
     ("users around 2000, peaks 30 rps", {"traffic.concurrent_users": 2000, "traffic.peak_rps": 30.0}),
 ]
+ISSUE_CLASSES["a GPU count said as all there is, after 'a … node'"] = [
+    ("we have an H100 box with 4 GPUs, that's all we have", {"constraints.max_gpus": 4}),
+    ("a single L40S server (2 GPUs, that's all we get)", {"constraints.max_gpus": 2}),
+    ("a DGX with 8 H100s - that is it", {"constraints.max_gpus": 8, "constraints.gpu_types": ["H100-SXM"]}),
+    ("just got an A100 node: 4 GPUs, nothing more. 10 rps", {"constraints.max_gpus": 4, "traffic.rps": 10.0}),
+    ("one MI300X machine with 8 cards, that's all we have", {"constraints.max_gpus": 8}),
+    ("we own 4 H100s", {"constraints.max_gpus": None}),
+]
 ISSUE_CASES = [case for cases in ISSUE_CLASSES.values() for case in cases]
 
 
