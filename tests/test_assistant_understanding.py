@@ -1597,6 +1597,20 @@ ISSUE_CLASSES["a GPU count said as all there is, after 'a … node'"] = [
     ("one MI300X machine with 8 cards, that's all we have", {"constraints.max_gpus": 8}),
     ("we own 4 H100s", {"constraints.max_gpus": None}),
 ]
+ISSUE_CLASSES["a peak hedged with 'maybe', 'probably', 'like'"] = [
+    ("10 rps, peaks probably 35", {"traffic.rps": 10.0, "traffic.peak_rps": 35.0}),
+    ("about 2 rps with spikes maybe to 12", {"traffic.rps": 2.0, "traffic.peak_rps": 12.0}),
+    ("peaks like 600 requests per minute, avg 200 per minute", {"traffic.peak_rps": 10.0, "traffic.rps": 3.3333}),
+    ("5 requests a second, peak perhaps 15", {"traffic.rps": 5.0, "traffic.peak_rps": 15.0}),
+    ("granite 8b, 20 rps, bursts roughly 60", {"traffic.rps": 20.0, "traffic.peak_rps": 60.0}),
+]
+ANSWERS += [
+    ("traffic", None, "about 12, peaking maybe at 40", {"traffic.rps": 12.0, "traffic.peak_rps": 40.0}),
+    ("traffic", None, "five per sec, spikes probably 20", {"traffic.rps": 5.0, "traffic.peak_rps": 20.0}),
+    ("traffic", None, "twenty a minute, peaks like 60", {"traffic.rps": 0.3333, "traffic.peak_rps": 1.0}),
+    ("traffic", None, "8 rps, peak maybe 24", {"traffic.rps": 8.0, "traffic.peak_rps": 24.0}),
+    ("traffic", None, "~3/s, bursts possibly 9", {"traffic.rps": 3.0, "traffic.peak_rps": 9.0}),
+]
 ISSUE_CASES = [case for cases in ISSUE_CLASSES.values() for case in cases]
 
 

@@ -99,7 +99,7 @@ _RISES = (  # "can jump to 50", "surges to 300 rps", "may hit 80"
 _PEAK = re.compile(
     rf"(?<!off-)(?<!off )(?<!off)(?:peaks?|peaking|spikes?|spiking|bursts?|bursting|up to|maximum|max|occasionally|sometimes|at times|{_RISES}"
     rf"|{_BUSIEST}|worst[- ]case(?: is)?)"
-    rf"\s*{_SEES}(?:of|at|to|around|about|up to|reaching)?\s*"
+    rf"\s*{_SEES}(?:of|at|to|around|about|up to|reaching)?\s*(?:(?:maybe|probably|possibly|perhaps|like|roughly|~)\s*)?"
     rf"(?P<rate>{NUM}\s*(?:(?:{_REQ})\s*{_PER}\s*{_TIME_NC}|{_ABBREV_NC}|{_PER}\s*{_TIME_NC}))",
     re.I,
 )
@@ -115,7 +115,8 @@ _NOT_A_RATE = (  # nor part of a longer number ("3" of "3k", "3" of "32"), nor a
 )
 _PEAK_BARE = re.compile(
     rf"(?<!off-)(?<!off )(?<!off)(?:peaks?|peaking|spikes?|spiking|bursts?|bursting|up to|maximum|max|busiest|occasionally|sometimes|at times"
-    rf"|{_RISES})\s*(?:of|at|to|around|about|reaching|hits?|is)?\s*(?:about|around|~)?\s*(?P<n>{NUM}){_NOT_A_RATE}",
+    rf"|{_RISES})\s*(?:(?:of|at|to|around|about|reaching|hits?|is|roughly|~|≈|maybe|probably|possibly|perhaps"
+    rf"|like|approx(?:imately|\.)?)\s*){{0,3}}(?<![\w.])(?P<n>{NUM}){_NOT_A_RATE}",
     re.I,
 )
 _PEAK_BARE_AFTER = re.compile(  # "40 at peak", "15 rps average / 45 peak"
