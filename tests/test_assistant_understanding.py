@@ -1512,6 +1512,105 @@ ANSWERS += [
     ("average", None, "baseline ~15", {"traffic.rps": 15.0}),
     ("average", "minute", "avg: 200", {"traffic.rps": 3.3333}),
 ]
+ISSUE_CLASSES["snake_case keys with the percentile or unit inside"] = [
+    ("ttft_p99_ms: 450\nqps: 6", {"slo.ttft_ms": 450.0, "slo.ttft_percentile": 99, "traffic.rps": 6.0}),
+    ("p50_ttft: 180ms", {"slo.ttft_ms": 180.0, "slo.ttft_percentile": 50}),
+    ("e2e_p99: 2.5s\nmax_gpus: 4", {"slo.p99_latency_ms": 2500.0, "constraints.max_gpus": 4}),
+    (
+        "input_tokens: 900\noutput_tokens: 150\nmonthly_budget_usd: 7000",
+        {"traffic.input_tokens": 900, "traffic.output_tokens": 150, "constraints.monthly_budget_usd": 7000.0},
+    ),
+    ("max_replicas: 5, concurrent_users: 800", {"constraints.max_replicas": 5, "traffic.concurrent_users": 800}),
+    ("p95_latency_ms: 1200\nk8s_namespace: search-api", {"slo.p95_latency_ms": 1200.0, "namespace": "search-api"}),
+    ("avg_rps: 3\npeak_rps: 12\nttft_ms: 250", {"traffic.rps": 3.0, "traffic.peak_rps": 12.0, "slo.ttft_ms": 250.0}),
+]
+ISSUE_CLASSES["latency lines in a bullet list under rate lines"] = [
+    (
+        "- avg: 600 req/min\n- p95 latency < 2s",
+        {"traffic.rps": 10.0, "slo.p95_latency_ms": 2000.0, "slo.p50_latency_ms": None},
+    ),
+    ("* average rps: 4\n* e2e p99 under 5s", {"traffic.rps": 4.0, "slo.p99_latency_ms": 5000.0}),
+    (
+        "- typical: 20 rps\n- ttft under 400ms",
+        {"traffic.rps": 20.0, "slo.ttft_ms": 400.0, "slo.ttft_percentile": 95},
+    ),
+    ("• baseline: 2 rps\n• end-to-end < 3 s", {"traffic.rps": 2.0, "slo.p95_latency_ms": 3000.0}),
+    (
+        "1. mean: 90 req/min\n2. response time p95 at most 6s",
+        {"traffic.rps": 1.5, "slo.p95_latency_ms": 6000.0, "slo.p50_latency_ms": None},
+    ),
+    ("avg load 7 rps\nlatency under 1.5s", {"traffic.rps": 7.0, "slo.p95_latency_ms": 1500.0}),
+]
+ISSUE_CLASSES["a figure corrected in the same breath"] = [
+    ("qwen 7b at 80 rps, sorry, 8 rps, 4k context", {"traffic.rps": 8.0, "model.min_context_length": 4096}),
+    ("peak 600 req/min — no wait, 900", {"traffic.peak_rps": 15.0}),
+    ("about 1,000 users, I mean 100", {"traffic.concurrent_users": 100}),
+    ("ttft under 300ms, oops, 800ms", {"slo.ttft_ms": 800.0}),
+    ("at most 4 GPUs, I meant 2 GPUs, and 25 rps", {"constraints.max_gpus": 2, "traffic.rps": 25.0}),
+    ("llama 8B, scratch that, 70B, 5 requests per second", {"model.size_b": 70.0, "traffic.rps": 5.0}),
+    ("12 rps (sorry, 21)", {"traffic.rps": 21.0}),
+    (
+        "granite 8b, 3 rps, answers ~200 tokens, 1 in 20 is longer, latency under 2s",
+        {"traffic.rps": 3.0, "traffic.output_tokens": 200, "slo.p95_latency_ms": 2000.0},
+    ),
+]
+ISSUE_CLASSES["model sizes and rates said in words"] = [
+    ("llama seventy b for the help desk", {"model.model_name": "Llama-3.3-70B", "model.size_b": 70.0}),
+    ("qwen seven b, about sixteen requests a second", {"model.model_name": "Qwen2.5-7B", "traffic.rps": 16.0}),
+    ("a thirty two b qwen model, thirteen rps", {"model.size_b": 32.0, "traffic.rps": 13.0}),
+    ("mistral seven-b with nineteen users", {"model.model_name": "Mistral-7B-v0.3", "traffic.concurrent_users": 19}),
+    ("granite eight b, peaks of eighteen requests per second", {"model.size_b": 8.0, "traffic.peak_rps": 18.0}),
+    ("an eight billion parameter llama", {"model.model_name": "Llama-3.1-8B"}),
+    ("fourteen requests a second on a b200", {"traffic.rps": 14.0, "constraints.gpu_types": ["B200"]}),
+]
+ISSUE_CLASSES["a range said after the rate's name, or with 'between … to'"] = [
+    ("rps between 10 and 40", {"traffic.range_low_rps": 10.0, "traffic.peak_rps": 40.0, "traffic.rps": None}),
+    ("requests per minute range from 300 to 900", {"traffic.range_low_rps": 5.0, "traffic.peak_rps": 15.0}),
+    ("traffic is somewhere between 5 to 15 rps", {"traffic.range_low_rps": 5.0, "traffic.peak_rps": 15.0}),
+    ("the qps will be between 3-9, granite 8b", {"traffic.range_low_rps": 3.0, "traffic.peak_rps": 9.0}),
+    ("we get between 2 to 6 requests a second", {"traffic.range_low_rps": 2.0, "traffic.peak_rps": 6.0}),
+    ("load between 9 and 17h, about 20 rps", {"traffic.rps": 20.0, "traffic.range_low_rps": None}),
+]
+ISSUE_CLASSES["rate units as short forms: r/min, q/s, req/hr with ~"] = [
+    ("qwen 7b, ~240 r/min, ttft 500ms", {"traffic.rps": 4.0, "slo.ttft_ms": 500.0}),
+    ("about 3 q/s steady", {"traffic.rps": 3.0, "traffic.pattern": "steady"}),
+    ("peak ~10,800 req/hr, avg ~3,600 req/hr", {"traffic.peak_rps": 3.0, "traffic.rps": 1.0}),
+    ("120 rq/min at peak", {"traffic.peak_rps": 2.0}),
+    ("- peak: 900 r/min\n- avg: 300 r/min", {"traffic.peak_rps": 15.0, "traffic.rps": 5.0}),
+    ("1800 r/h during office hours", {"traffic.rps": 0.5}),
+    ("mistral 7b at 6 req / sec", {"traffic.rps": 6.0, "model.model_name": "Mistral-7B-v0.3"}),
+]
+ISSUE_CLASSES["users said after the word, or as 'peoples'"] = [
+    ("the users will be around 80, granite 8b", {"traffic.concurrent_users": 80, "model.size_b": 8.0}),
+    ("user count is ~1,500 and 10 rps", {"traffic.concurrent_users": 1500, "traffic.rps": 10.0}),
+    ("number of users is 450", {"traffic.concurrent_users": 450}),
+    ("we have 120 peoples using the bot", {"traffic.concurrent_users": 120}),
+    ("the users are about 60 persons in the finance team", {"traffic.concurrent_users": 60}),
+    ("users are 50 requests a minute", {"traffic.rps": 0.8333, "traffic.concurrent_users": None}),
+    ("users around 2000, peaks 30 rps", {"traffic.concurrent_users": 2000, "traffic.peak_rps": 30.0}),
+]
+ISSUE_CLASSES["a GPU count said as all there is, after 'a … node'"] = [
+    ("we have an H100 box with 4 GPUs, that's all we have", {"constraints.max_gpus": 4}),
+    ("a single L40S server (2 GPUs, that's all we get)", {"constraints.max_gpus": 2}),
+    ("a DGX with 8 H100s - that is it", {"constraints.max_gpus": 8, "constraints.gpu_types": ["H100-SXM"]}),
+    ("just got an A100 node: 4 GPUs, nothing more. 10 rps", {"constraints.max_gpus": 4, "traffic.rps": 10.0}),
+    ("one MI300X machine with 8 cards, that's all we have", {"constraints.max_gpus": 8}),
+    ("we own 4 H100s", {"constraints.max_gpus": None}),
+]
+ISSUE_CLASSES["a peak hedged with 'maybe', 'probably', 'like'"] = [
+    ("10 rps, peaks probably 35", {"traffic.rps": 10.0, "traffic.peak_rps": 35.0}),
+    ("about 2 rps with spikes maybe to 12", {"traffic.rps": 2.0, "traffic.peak_rps": 12.0}),
+    ("peaks like 600 requests per minute, avg 200 per minute", {"traffic.peak_rps": 10.0, "traffic.rps": 3.3333}),
+    ("5 requests a second, peak perhaps 15", {"traffic.rps": 5.0, "traffic.peak_rps": 15.0}),
+    ("granite 8b, 20 rps, bursts roughly 60", {"traffic.rps": 20.0, "traffic.peak_rps": 60.0}),
+]
+ANSWERS += [
+    ("traffic", None, "about 12, peaking maybe at 40", {"traffic.rps": 12.0, "traffic.peak_rps": 40.0}),
+    ("traffic", None, "five per sec, spikes probably 20", {"traffic.rps": 5.0, "traffic.peak_rps": 20.0}),
+    ("traffic", None, "twenty a minute, peaks like 60", {"traffic.rps": 0.3333, "traffic.peak_rps": 1.0}),
+    ("traffic", None, "8 rps, peak maybe 24", {"traffic.rps": 8.0, "traffic.peak_rps": 24.0}),
+    ("traffic", None, "~3/s, bursts possibly 9", {"traffic.rps": 3.0, "traffic.peak_rps": 9.0}),
+]
 ISSUE_CASES = [case for cases in ISSUE_CLASSES.values() for case in cases]
 
 
@@ -1526,6 +1625,13 @@ def test_a_gpu_limit_per_replica_is_said_back_not_set() -> None:
     u = understand("Llama 8B, 10 rps, max 2 GPUs per replica")
     assert "max_gpus" not in u.constraints
     assert any("per replica" in n and "in total" in n for n in u.notes)
+
+
+def test_a_corrected_figure_is_said_back() -> None:
+    u = understand("phi-4, 50 rps, sorry, 15 rps")
+    assert u.traffic["rps"] == 15.0
+    assert any("15 rps" in n and "corrected 50 rps" in n for n in u.notes)
+    assert not understand("up to 8 GPUs, no one else uses them").notes
 
 
 def test_a_budget_in_euros_or_pounds_asks_for_dollars() -> None:

@@ -56,8 +56,8 @@ _LABELS: list[tuple[str, str]] = [  # (label, kind); the first that fits the who
     (r"(?:max(?:imum)?\s+replicas?|replicas?\s+(?:max|limit|cap|count limit)|replica\s+(?:limit|cap))", "replicas"),
 ]
 _RATE_UNIT = (  # what may follow a rate's figure: "300 req/min", "45 rps", "20 requests a second"
-    r"(?:rps|qps|rpm|qpm|rph|rpd|req|reqs|requests?|queries|calls|/|per\b|an?\s+(?:second|minute|hour|day)\b|(?:on\s+)?avg"
-    r"|average|peak|at peak|(?:at|during)\b)"
+    r"(?:rps|qps|rpm|qpm|rph|rpd|req|reqs|requests?|queries|calls|rq|[rq]\s?/|/|per\b|an?\s+(?:second|minute|hour|day)\b"
+    r"|(?:on\s+)?avg|average|peak|at peak|(?:at|during)\b)"
 )
 _KINDS = [(re.compile(p, re.I), kind) for p, kind in _LABELS]
 _ONE_FIGURE = re.compile(  # one figure and (maybe) its unit: "300 req/min", "~15", "2,500", "-5", "4k tokens"
@@ -105,17 +105,37 @@ def _sentence(kind: str, label: str, value: re.Match[str]) -> str:
     return f"at most {n} replicas" if not unit or re.match(r"replicas?\b", unit, re.I) else ""
 
 
+_KEY_UNIT = re.compile(r"\s+(?P<unit>ms|msec|millis|s|sec|secs|seconds|usd|dollars)$", re.I)
+"""The unit a snake_case key ends in ("ttft_p95_ms", "monthly_budget_usd"), for a bare figure."""
+
+
+def _spaced(m: re.Match[str], label: str) -> str:
+    """A snake_case key ("ttft_p99: 300ms", "e2e_p95_ms: 4000") with its words apart, and the
+    unit it ends in put after its bare figure, so the sentence rules read it; else as written."""
+    if "_" not in m.group("label"):
+        return m.group(0)
+    value = m.group("value")
+    unit = _KEY_UNIT.search(label)
+    figure = _ONE_FIGURE.fullmatch(value.strip())
+    if unit and figure and not figure.group("unit").strip():
+        label = label[: unit.start()]
+        n = figure.group("n").replace(" ", "")
+        money = unit.group("unit").lower() in ("usd", "dollars")
+        value = f"{figure.group('about') or ''} " + (f"${n}" if money else f"{n} {unit.group('unit')}")
+    return f"{m.group('lead')}{label}: {value.strip()}"
+
+
 def _rewrite(m: re.Match[str]) -> str:
     label = " ".join(m.group("label").replace("_", " ").split())
     value = _ONE_FIGURE.fullmatch(m.group("value").strip())
     if value is None:
-        return m.group(0)
+        return _spaced(m, label)
     bare = re.sub(r"\s*\([^)]*\)", "", label).strip()  # "Peak (RPS)": the unit in brackets is still the unit
     kind = next((k for p, k in _KINDS if p.fullmatch(bare) or p.fullmatch(label)), None)
     if kind is None:
-        return m.group(0)
+        return _spaced(m, label)
     said = " ".join(_sentence(kind, label, value).split())
-    return m.group("lead") + said if said else m.group(0)
+    return m.group("lead") + said if said else _spaced(m, label)
 
 
 def unlabel(text: str) -> str:

@@ -153,9 +153,14 @@ def _max_gpus(g: str) -> tuple[float, tuple[int, int]] | None:
     others = re.findall(rf"(?<![\w.])(?:\d+|two|three|four|five|six|eight)\s+{_GPU}", g)  # "2 A100 and 1 H100"
     if one and len(others) <= 1:
         return 1.0, one.span()
-    owned = re.search(rf"{_N}\s*(?:{_GPU}\s*)+{_PER_PART}(?![^.;]*\b(?:per|each)\s+{_PART})", g)
-    if owned and re.search(_ALL_WE_HAVE, g[owned.end() :].split(".")[0]) and (v := number(owned.group("n"))):
-        return v, owned.span()
+    # "16 H100s, that's all we have"; "a B200 node (8 GPUs, that's all we have)": the count nearest the words
+    owned = [
+        m
+        for m in re.finditer(rf"{_N}\s*(?:{_GPU}\s*)+{_PER_PART}(?![^.;]*\b(?:per|each)\s+{_PART})", g)
+        if re.search(_ALL_WE_HAVE, g[m.end() :].split(".")[0])
+    ]
+    if owned and (v := number(owned[-1].group("n"))):
+        return v, owned[-1].span()
     return None
 
 

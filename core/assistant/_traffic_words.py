@@ -37,6 +37,7 @@ from core.assistant._vocabulary import (
     _POPULATION_KIND,
     _QUIET_TIMES,
     _RANGE,
+    _RANGE_AFTER,
     _RATE,
     _RATE_AFTER,
     _RATE_UNITS,
@@ -52,15 +53,21 @@ NEGATIVE = "A request rate cannot be negative: say how many requests arrive, e.g
 ZERO = "A request rate of 0 plans nothing: say how many requests arrive at the average (above 0), e.g. '2 rps'."
 
 
+def _abbr_unit(abbr: str) -> str:
+    """The time unit of a rate's abbreviation: 'rpm', 'r/min' → 'minute'; 'rps', 'q/s' → 'second'."""
+    a = abbr.lower().replace(" ", "")
+    if "/" in a:
+        return {"s": "second", "m": "minute", "h": "hour", "d": "day"}[a.split("/")[1][0]]
+    return {"m": "minute", "h": "hour", "d": "day"}.get(a[-1], "second")
+
+
 def rate_per_s(n: str, unit: str | None, abbr: str | None) -> float | None:
     """A number with its time unit (or abbreviation such as rpm) as requests per second."""
     value = number(n)
     if value is None:
         return None
     if abbr:
-        a = abbr.lower()
-        per = 1 / 60 if a in ("rpm", "qpm", "req/min") else 1 / 3600 if a == "rph" else 1 / 86400 if a == "rpd" else 1.0
-        return value * per
+        return value * _RATE_UNITS[_abbr_unit(abbr)]
     if unit is None:
         return value
     key = unit.lower().rstrip("s") or "s"
@@ -84,8 +91,7 @@ def unit_name(unit: Unit) -> str | None:
     """The time unit in one word (``second``, ``minute``, ``hour``, ``day``), None when unsaid."""
     word, abbr = unit
     if abbr:
-        a = abbr.lower()
-        return {"rpm": "minute", "qpm": "minute", "req/min": "minute", "rph": "hour", "rpd": "day"}.get(a, "second")
+        return _abbr_unit(abbr)
     if not word:
         return None
     key = word.lower()
@@ -192,10 +198,22 @@ def _busiest(t: str, found: dict[str, Any]) -> str:
     return t
 
 
+_USERS_AFTER = re.compile(  # "the users are about 300", "user count ~300", "number of users is 450"
+    rf"\b(?:users?|people|persons|user\s?(?:count|base)|headcount|seats)\s+(?:(?:count|number|total|will be"
+    rf"|would be|are|is|=|of|around|about|roughly|approx(?:imately|\.)?|~|≈|maybe|probably|like|nearly|almost"
+    rf"|close to|some)\s*)+"
+    rf"(?<![\w.])(?P<n>{NUM})(?![\d.,]*\d)(?!\s*(?:k\b|m\b|%|/|x\b|ms|s\b|sec|seconds?|minutes?|tokens?|toks?|gpus?|rps"
+    rf"|qps|per\b|each\b|times\b|an?\s+(?:second|minute|hour|day)|{_REQ}))",
+    re.I,
+)
+
+
 def _per_person(rest: str, found: dict[str, Any]) -> None:
     """People × how often each asks: '300 users, 2 requests a minute each', '500 staff, each
     asking something every minute'."""
-    users = re.search(rf"(?<![\w.])(?P<n>{NUM})\s*{_POPULATION_KIND}(?:{_POPULATION})\b", rest)
+    users = re.search(rf"(?<![\w.])(?P<n>{NUM})\s*{_POPULATION_KIND}(?:{_POPULATION})\b", rest) or _USERS_AFTER.search(
+        rest
+    )
     if not (users and (n := number(users.group("n")))):
         return
     found["concurrent_users"] = int(n)
@@ -348,8 +366,10 @@ def read_traffic(text: str, *, per: str | None = None) -> TrafficReading:
     t = normalize(text)
     out = TrafficReading()
     found = out.fields
-    span = _RANGE.search(t)
+    span = _RANGE.search(t) or _RANGE_AFTER.search(t)
     unranged = t[: span.start()] + " " + t[span.end() :] if span else t
+    if span and not (number(span.group("lo")) or 0) < (number(span.group("hi")) or 0):
+        span = None  # "1,500 users and 10 rps": two figures, not a range
     if _NEGATIVE_RATE.search(unranged):
         return TrafficReading(problems=[NEGATIVE])
     if _ZERO_RATE.search(unranged):

@@ -20,6 +20,7 @@ from typing import Any
 
 from core.assistant._answers import answer_open_question
 from core.assistant._command_words import Command, command
+from core.assistant._corrections import retract
 from core.assistant._labels import unlabel
 from core.assistant._limit_words import LimitReading, read_budget, read_limits
 from core.assistant._model_words import model_words
@@ -28,6 +29,7 @@ from core.assistant._slo_words import read_slo
 from core.assistant._spelling import fix_typos
 from core.assistant._state import Asking
 from core.assistant._traffic_words import read_traffic
+from core.assistant._words import sizes_in_digits
 from core.catalog import Catalog, get_catalog
 
 _TARGETS = {"ttft_ms", "p50_latency_ms", "p95_latency_ms", "p99_latency_ms", "tokens_per_second_per_user"}
@@ -192,6 +194,9 @@ def understand(
     if fixed:
         out.notes.append("I read " + ", ".join(fixed))
     text = _SCIENTIFIC.sub(_plain_number, text)  # "1e9 rps" is a billion, not the 9 after the e
+    text, retracted = retract(text)  # "50 rps, sorry, 15 rps": the figure meant is the later one
+    out.notes.extend(retracted)
+    text = sizes_in_digits(text)  # "gemma twenty seven b" is Gemma 27B
     text = unlabel(text)  # "- peak: 300 req/min" reads as "peak of 300 req/min"
     text = _namespace(text, out)  # a project name like "chat-demo" says nothing about the model
     text = _limits(read_budget(text), out)  # nor does "$30k/month" about traffic

@@ -77,7 +77,10 @@ _PER = (  # "per minute", "a day" (not the "a" of "10am"), "in that hour", "in a
     r"(?:/|per\b|an?\b|each\b|every\b|in\s+(?:a|an|one|that|the|this|each|any|a single)(?=\s+(?:second|minute|hour|day)s?\b))"
 )
 _TIME = r"(?P<unit>seconds?|secs?|s|minutes?|mins?|m|hours?|hrs?|h|days?|d|weeks?|wks?|months?|mo)\b"
-_ABBREV = r"(?P<abbr>rps|qps|req/s|reqs/s|requests/s|r/s|rpm|qpm|req/min|rph|rpd)\b"
+_ABBREV = (  # "r/min", "q/s", "rq/h": a request letter (or two) over a time letter, besides rps/rpm/rph/rpd
+    r"(?P<abbr>rps|qps|rpm|qpm|rph|qph|rpd|(?:req|reqs|requests|rq|r|q)\s?/\s?"
+    r"(?:s|sec|second|m|min|minute|h|hr|hour|d|day))\b"
+)
 _TIME_NC = _TIME.replace("?P<unit>", "?:")
 _ABBREV_NC = _ABBREV.replace("?P<abbr>", "?:")
 _RATE = re.compile(rf"(?P<n>{NUM})\s*(?:(?:{_REQ})\s*{_PER}\s*{_TIME}|{_ABBREV})", re.I)
@@ -96,7 +99,7 @@ _RISES = (  # "can jump to 50", "surges to 300 rps", "may hit 80"
 _PEAK = re.compile(
     rf"(?<!off-)(?<!off )(?<!off)(?:peaks?|peaking|spikes?|spiking|bursts?|bursting|up to|maximum|max|occasionally|sometimes|at times|{_RISES}"
     rf"|{_BUSIEST}|worst[- ]case(?: is)?)"
-    rf"\s*{_SEES}(?:of|at|to|around|about|up to|reaching)?\s*"
+    rf"\s*{_SEES}(?:of|at|to|around|about|up to|reaching)?\s*(?:(?:maybe|probably|possibly|perhaps|like|roughly|~)\s*)?"
     rf"(?P<rate>{NUM}\s*(?:(?:{_REQ})\s*{_PER}\s*{_TIME_NC}|{_ABBREV_NC}|{_PER}\s*{_TIME_NC}))",
     re.I,
 )
@@ -112,7 +115,8 @@ _NOT_A_RATE = (  # nor part of a longer number ("3" of "3k", "3" of "32"), nor a
 )
 _PEAK_BARE = re.compile(
     rf"(?<!off-)(?<!off )(?<!off)(?:peaks?|peaking|spikes?|spiking|bursts?|bursting|up to|maximum|max|busiest|occasionally|sometimes|at times"
-    rf"|{_RISES})\s*(?:of|at|to|around|about|reaching|hits?|is)?\s*(?:about|around|~)?\s*(?P<n>{NUM}){_NOT_A_RATE}",
+    rf"|{_RISES})\s*(?:(?:of|at|to|around|about|reaching|hits?|is|roughly|~|≈|maybe|probably|possibly|perhaps"
+    rf"|like|approx(?:imately|\.)?)\s*){{0,3}}(?<![\w.])(?P<n>{NUM}){_NOT_A_RATE}",
     re.I,
 )
 _PEAK_BARE_AFTER = re.compile(  # "40 at peak", "15 rps average / 45 peak"
@@ -144,6 +148,15 @@ _RANGE = re.compile(
     rf"(?:(?:{_REQ})\s*{_PER}\s*{_TIME}|{_ABBREV})",
     re.I,
 )
+_RANGE_AFTER = re.compile(  # "the requests per second are between 5 to 20", "rps ranges from 10 to 40"
+    rf"(?:(?:{_REQ})\s*{_PER}\s*{_TIME}|{_ABBREV}|\b(?:request rate|traffic|load))\s+"
+    r"(?:(?:is|are|will be|should be|would be|ranges?|ranging|varies|vary|goes|sits?|usually|typically|normally"
+    r"|somewhere|anywhere|roughly|about|around)\s+){0,3}(?:from|between)\s*"
+    rf"(?P<lo>{NUM})\s*(?:to|and|-|–)\s*(?P<hi>{NUM})(?![\d.,]*\d)"
+    r"(?!\s*(?:ms|s\b|sec|seconds?|minutes?|tokens?|toks?|%|gpus?|users?|people|b\b|h\b|hrs?\b|am\b|pm\b|:\d|o.?clock))",
+    re.I,
+)
+"""A range said after the rate's name, so its unit comes first."""
 _NEGATIVE_RATE = re.compile(
     rf"(?:-|−|minus\s+)\s*{NUM}\s*(?:(?:{_REQ})\s*{_PER}\s*{_TIME_NC}|{_ABBREV_NC}|{_PER}\s*{_TIME_NC})", re.I
 )
@@ -154,7 +167,7 @@ _EVERY = re.compile(
     re.I,
 )
 _POPULATION = (
-    r"users|people|persons|clients|agents|employees|staff|workers|members|students|customers|developers|devs|"
+    r"users|people|peoples|persons|clients|agents|employees|staff|workers|members|students|customers|developers|devs|"
     r"engineers|programmers|coders|analysts|colleagues|doctors|nurses|lawyers|reps|representatives|seats|operators|"
     r"ppl|folks|individuals|humans|accounts|licen[cs]es|daus?|maus?|wau|actives|sessions|"
     r"teammates|researchers|writers|editors|testers|players|subscribers|learners|teachers|patients|shoppers|visitors"

@@ -24,7 +24,13 @@ _UNITS = {
     "ten": 10,
     "eleven": 11,
     "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
     "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
     "twenty": 20,
     "thirty": 30,
     "forty": 40,
@@ -36,7 +42,7 @@ _UNITS = {
 }
 _SCALES = {"hundred": 100, "thousand": 1000, "million": 1_000_000}
 
-WORD_NUMBER = r"(?:\b(?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|fifteen|twelve|eleven)(?:[\s-]+(?:one|two|three|four|five|six|seven|eight|nine))?(?:\s+(?:hundred|thousand|million))*\b)"
+WORD_NUMBER = r"(?:\b(?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|fifteen|twelve|eleven|thirteen|fourteen|sixteen|seventeen|eighteen|nineteen)(?:[\s-]+(?:one|two|three|four|five|six|seven|eight|nine))?(?:\s+(?:hundred|thousand|million))*\b)"
 DIGITS = r"(?:\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?|\.\d+)(?:\s?(?:k|K|m|M)\b|\s+(?:thousand|million)\b)?"
 NUM = rf"(?:{DIGITS}|{WORD_NUMBER})"
 """A number as people type it: 50, 1,200, 1.5k, 2M, fifty, a hundred, two thousand."""
@@ -76,6 +82,23 @@ _DURATION = re.compile(  # a number in words is followed by a space: "three nine
 )
 
 
+_WORD_SIZE = re.compile(  # "gemma twenty seven b", "seventy billion parameters"
+    rf"(?<![\w-])(?!an?\b)(?P<n>{WORD_NUMBER})[\s-]*(?:b|bn)\b(?![\w-])|(?<![\w-])(?!an?\b)(?P<n2>{WORD_NUMBER})\s+billion"
+    r"(?=\s+param)",
+    re.IGNORECASE,
+)
+
+
+def sizes_in_digits(text: str) -> str:
+    """A model size said in words written in digits ("twenty seven b" → "27b"), as the rules read it."""
+
+    def digits(m: re.Match[str]) -> str:
+        value = number(m.group("n") or m.group("n2"))
+        return m.group(0) if value is None else f"{value:g}b" if m.group("n") else f"{value:g} billion"
+
+    return _WORD_SIZE.sub(digits, text)
+
+
 def duration_ms(text: str) -> float | None:
     """The first duration in the text, in milliseconds."""
     t = text.lower()
@@ -103,9 +126,10 @@ def duration_ms(text: str) -> float | None:
 
 
 def clauses(text: str) -> list[str]:
-    """Split a message into clauses at sentence ends, commas, semicolons and 'and'/'but'/'with'.
+    """Split a message into clauses at sentence ends, line ends (a pasted list's items), commas,
+    semicolons and 'and'/'but'/'with'.
 
     Decimal points and thousands separators stay inside their numbers.
     """
-    parts = re.split(r"(?<!\d)[.;!?](?!\d)|[.;!?](?=\s|$)|,(?!\d{3})|\s+(?:and|but|plus|while|whereas)\s+", text)
+    parts = re.split(r"\n|(?<!\d)[.;!?](?!\d)|[.;!?](?=\s|$)|,(?!\d{3})|\s+(?:and|but|plus|while|whereas)\s+", text)
     return [p.strip() for p in parts if p and p.strip()]

@@ -1,0 +1,46 @@
+"""A figure corrected in the same breath ("50 rps, sorry, 15 rps"): the later figure is meant.
+
+People fix a slip as they type instead of deleting it; the figure they take back is dropped
+and the one they give instead keeps the first one's unit when it has none of its own::
+
+    retract("phi-4, 50 rps, sorry, 15 rps, 16k context")   # ('phi-4, 15 rps, 16k context', ['…'])
+    retract("30 rps — no wait, 20")                        # ('20 rps', ['…'])
+    retract("about 400 users, I mean 40")                  # ('about 40 users', ['…'])
+"""
+
+from __future__ import annotations
+
+import re
+
+from core.assistant._words import NUM
+
+_MARKERS = (  # the words that take back what was just said
+    r"sorry|no wait|wait|no(?=\s*[,:;!…–—-])|nope|i mean|i meant|oops|correction|scratch that|make that|make it"
+    r"|or rather|rather|actually|typo|my bad|err?m?"
+)
+_UNIT_WORD = (
+    rf"(?!(?:{_MARKERS}|and|but|or|with|for|in|on|to|of|the|please|pls|thanks|instead|then)\b)[a-z/%$][\w/%$-]*"
+)
+"""A word of a figure's unit ("rps", "requests", "per", "second", "ms", "users", "GPUs")."""
+_GAP = r"\s*[,;:.!?…–—-]*\s*"
+_SLIP = re.compile(
+    rf"(?<![\w.,])(?!an?\b)(?P<n1>{NUM})(?P<u1>(?:\s*{_UNIT_WORD}){{0,4}})"
+    rf"{_GAP}\(?\s*\b(?:{_MARKERS})\b(?:{_GAP}\b(?:{_MARKERS}|it'?s|that'?s|i mean)\b)*{_GAP}"
+    rf"(?!an?\b)(?P<n2>{NUM})(?![\d.,]*\d)(?!\s*(?:th|st|nd|rd|of|more|less|else)\b)"
+    rf"(?P<u2>(?:\s*{_UNIT_WORD}){{0,4}})\)?",
+    re.I,
+)
+
+
+def _meant(m: re.Match[str]) -> str:
+    unit = m.group("u2") if m.group("u2").strip() else m.group("u1")
+    return f"{m.group('n2')}{unit}"
+
+
+def retract(text: str) -> tuple[str, list[str]]:
+    """The text with each figure taken back replaced by the one meant, and a note for each."""
+    notes = [
+        f"I took {' '.join(_meant(m).split())} (you corrected {' '.join((m.group('n1') + m.group('u1')).split())})"
+        for m in _SLIP.finditer(text)
+    ]
+    return (_SLIP.sub(_meant, text), notes) if notes else (text, [])
