@@ -20,9 +20,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from core.assistant._rate_units import rate_per_s
 from core.assistant._slo_words import NEGATIVE_TARGET, ZERO_TARGET
 from core.assistant._state import Asking
-from core.assistant._traffic_words import NEGATIVE, ZERO, rate_per_s
+from core.assistant._traffic_words import NEGATIVE, ZERO
 from core.assistant._vocabulary import _BARE_RATE
 from core.assistant._words import DIGITS, NUM, WORD_NUMBER, clauses, duration_ms, number
 from core.catalog import Catalog

@@ -17,12 +17,13 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from core.assistant._length_words import lengths
+from core.assistant._people_rates import per_person
 from core.assistant._presets import TRAFFIC_LEVELS, TRAFFIC_PRESETS
+from core.assistant._rate_units import Unit, rate_per_s, unit_after, unit_name, unit_of
 from core.assistant._vocabulary import (
-    _ABBREV,
     _AVERAGE_BARE,
     _BARE_RATE,
-    _EVERY,
     _LEVEL_WORDS,
     _LOW_AFTER,
     _LOW_BEFORE,
@@ -34,13 +35,11 @@ from core.assistant._vocabulary import (
     _PEAK_TIMES,
     _PER,
     _POPULATION,
-    _POPULATION_KIND,
     _QUIET_TIMES,
     _RANGE,
     _RANGE_AFTER,
     _RATE,
     _RATE_AFTER,
-    _RATE_UNITS,
     _REQ,
     _TIME,
     _TIME_NC,
@@ -51,58 +50,6 @@ from core.wording import figure
 
 NEGATIVE = "A request rate cannot be negative: say how many requests arrive, e.g. 'make it 5 rps'."
 ZERO = "A request rate of 0 plans nothing: say how many requests arrive at the average (above 0), e.g. '2 rps'."
-
-
-def _abbr_unit(abbr: str) -> str:
-    """The time unit of a rate's abbreviation: 'rpm', 'r/min' → 'minute'; 'rps', 'q/s' → 'second'."""
-    a = abbr.lower().replace(" ", "")
-    if "/" in a:
-        return {"s": "second", "m": "minute", "h": "hour", "d": "day"}[a.split("/")[1][0]]
-    return {"m": "minute", "h": "hour", "d": "day"}.get(a[-1], "second")
-
-
-def rate_per_s(n: str, unit: str | None, abbr: str | None) -> float | None:
-    """A number with its time unit (or abbreviation such as rpm) as requests per second."""
-    value = number(n)
-    if value is None:
-        return None
-    if abbr:
-        return value * _RATE_UNITS[_abbr_unit(abbr)]
-    if unit is None:
-        return value
-    key = unit.lower().rstrip("s") or "s"
-    return value * _RATE_UNITS.get(key, _RATE_UNITS.get(unit.lower(), 1.0))
-
-
-Unit = tuple[str | None, str | None]
-"""A rate's time unit as written: (``minute``, None) or (None, ``rpm``); (None, None) is per second."""
-
-_UNIT_NAMES = {"s": "second", "m": "minute", "h": "hour", "d": "day"}
-
-
-def _unit_of(match: re.Match[str] | None) -> Unit:
-    if match is None:
-        return None, None
-    groups = match.groupdict()
-    return groups.get("unit"), groups.get("abbr")
-
-
-def unit_name(unit: Unit) -> str | None:
-    """The time unit in one word (``second``, ``minute``, ``hour``, ``day``), None when unsaid."""
-    word, abbr = unit
-    if abbr:
-        return _abbr_unit(abbr)
-    if not word:
-        return None
-    key = word.lower()
-    key = key[0] if key in ("s", "sec", "secs", "m", "min", "mins", "h", "hr", "hrs", "d") else key.rstrip("s")
-    return _UNIT_NAMES.get(key, key if key in ("second", "minute", "hour", "day") else None)
-
-
-def _unit_after(text: str, end: int) -> Unit | None:
-    """The unit written right after a number ("120 per minute", "20 rps"), if any."""
-    m = re.match(rf"\s*(?:(?:{_REQ})\s*)?{_PER}\s*{_TIME}|\s*{_ABBREV}", text[end:], re.I)
-    return _unit_of(m) if m else None
 
 
 _DAILY = re.compile(rf"(?P<req>{_REQ})\s+(?P<adv>daily|hourly|weekly|monthly)\b", re.I)
@@ -149,14 +96,6 @@ def _peak(t: str, found: dict[str, Any], unit: Unit) -> str:
     return t
 
 
-_THINGS = (  # what each person sends, in a word or two ("reviews", "msgs", "chat messages"), never tokens
-    r"(?:(?!(?:tokens?|toks?|words?|chars?|characters?|gpus?|ms|seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|per"
-    r"|each|every|an?|apiece)\b)[a-z][a-z-]*\b\s*){0,2}"
-)
-_EACH_ONE = r"(?:each|apiece|per (?:person|user|head|seat|dev|engineer|agent|employee))\b"
-_ABOUT = r"(?:~|≈|about|around|roughly|approx(?:imately|\.)?|maybe|probably|like|up to)"
-
-
 _NOT_REQUESTS = re.compile(  # a clause about something else than requests: "streaming 30 per second"
     r"tok|stream|speed|throughput|\bgb\b|\bmb\b|memory|bandwidth|\$|€|£|cost|price|pay|spend|budget|grow|increase"
 )
@@ -196,56 +135,6 @@ def _busiest(t: str, found: dict[str, Any]) -> str:
         found["peak_rps"] = round(v, 4)
         return t[: m.start()] + " " + t[m.end() :]
     return t
-
-
-_USERS_AFTER = re.compile(  # "the users are about 300", "user count ~300", "number of users is 450"
-    rf"\b(?:users?|people|persons|user\s?(?:count|base)|headcount|seats)\s+(?:(?:count|number|total|will be"
-    rf"|would be|are|is|=|of|around|about|roughly|approx(?:imately|\.)?|~|≈|maybe|probably|like|nearly|almost"
-    rf"|close to|some)\s*)+"
-    rf"(?<![\w.])(?P<n>{NUM})(?![\d.,]*\d)(?!\s*(?:k\b|m\b|%|/|x\b|ms|s\b|sec|seconds?|minutes?|tokens?|toks?|gpus?|rps"
-    rf"|qps|per\b|each\b|times\b|an?\s+(?:second|minute|hour|day)|{_REQ}))",
-    re.I,
-)
-
-
-def _per_person(rest: str, found: dict[str, Any]) -> None:
-    """People × how often each asks: '300 users, 2 requests a minute each', '500 staff, each
-    asking something every minute'."""
-    users = re.search(rf"(?<![\w.])(?P<n>{NUM})\s*{_POPULATION_KIND}(?:{_POPULATION})\b", rest) or _USERS_AFTER.search(
-        rest
-    )
-    if not (users and (n := number(users.group("n")))):
-        return
-    found["concurrent_users"] = int(n)
-    per_user = (
-        re.search(
-            rf"(?P<n>{NUM})\s*{_THINGS}(?:each\s*)?(?:per|a|an|/|every)\s*"
-            rf"(?:user\s*(?:per|a|an|/|every)\s*)?{_TIME}\s*(?:each|per user|per person|apiece)",
-            rest,
-        )
-        # "3 reviews each per hour", "15 prompts per person a day"
-        or re.search(rf"(?P<n>{NUM})\s*{_THINGS}{_EACH_ONE}\s*,?\s*{_PER}\s*{_TIME}", rest)
-        # "each sends ~10 msgs/hour", "each of them asks maybe 3 questions a minute"
-        or re.search(rf"each\s*(?:\w+\s*){{0,3}}?(?:{_ABOUT}\s*)?(?P<n>{NUM})\s*{_THINGS}{_PER}\s*{_TIME}", rest)
-    )
-    if per_user and (v := rate_per_s(per_user.group("n"), per_user.group("unit"), None)):
-        found["rps"] = round(n * v, 4)
-        return
-    rate = _RATE.search(rest)
-    each = re.search(r"\beach\b|\bper (?:person|user|head)\b|\bapiece\b", rest)
-    # "each of our 80 agents asks about 4 questions per minute"
-    if rate and each and (v := rate_per_s(rate.group("n"), rate.groupdict().get("unit"), rate.groupdict().get("abbr"))):
-        found["rps"] = round(n * v, 4)
-        return
-    every = _EVERY.search(rest) or re.search(
-        rf"(?:{_POPULATION})\b\s*,?\s*(?:\w+\s+){{0,5}}?every\s+(?:(?P<k>{NUM})\s*)?{_TIME}", rest
-    )
-    if every:
-        groups = every.groupdict()
-        k = number(groups.get("k") or groups.get("k2") or "1") or 1.0
-        unit = groups.get("unit") or groups.get("unit2")
-        if (v := rate_per_s("1", unit, None)) and k > 0:
-            found["rps"] = round(n * v / k, 4)
 
 
 def _pattern(t: str, found: dict[str, Any]) -> None:
@@ -297,7 +186,7 @@ class TrafficReading:
 
 
 def _unit_or(match: re.Match[str] | None, fallback: Unit) -> Unit:
-    unit = _unit_of(match)
+    unit = unit_of(match)
     return unit if any(unit) else fallback
 
 
@@ -311,7 +200,7 @@ def _quiet_rate(rest: str, sentence: Unit, out: TrafficReading) -> None:
         found["peak_rps"] = found.pop("rps")
     if not found.get("peak_rps"):
         return
-    v = rate_per_s(low.group("n"), *(_unit_after(rest, low.end("n")) or sentence))
+    v = rate_per_s(low.group("n"), *(unit_after(rest, low.end("n")) or sentence))
     if v is None or not 0 < v < found["peak_rps"]:
         return
     said_when = _QUIET.search(rest)
@@ -345,7 +234,7 @@ def _above_the_average(
     if average.start(key) < rate.end() and rate.start() < average.end(key):
         return False  # "on average 120 per minute": the average's own figure
     v = rate_per_s(rate.group("n"), *_unit_or(rate, sentence))
-    unit = _unit_after(rest, average.end(key)) or _unit_or(rate, sentence)
+    unit = unit_after(rest, average.end(key)) or _unit_or(rate, sentence)
     avg = rate_per_s(average.group(key), *unit)
     if not (v and avg and v > avg):
         return False
@@ -355,6 +244,52 @@ def _above_the_average(
         "requests/s you gave"
     )
     return True
+
+
+def _range(t: str, span: re.Match[str], found: dict[str, Any]) -> str:
+    """'between 20 and 80 rps': the top of the range is the peak, the bottom its low. Returns the
+    text without it."""
+    if (lo := number(span.group("lo"))) is not None and (hi := number(span.group("hi"))):
+        unit = (span.groupdict().get("unit"), span.groupdict().get("abbr"))
+        if (v := rate_per_s(str(hi), *unit)) and lo < hi:
+            found["peak_rps"] = round(v, 4)
+            found["range_low_rps"] = round(rate_per_s(str(lo), *unit) or 0.0, 4)
+            found["pattern"] = "variable"  # it moves within the range (a burst or growth word overrides)
+    return t[: span.start()] + " " + t[span.end() :]
+
+
+def _average(rest: str, sentence: Unit, out: TrafficReading) -> None:
+    """The average rate: one said as the average, else the rate said (the peak when it is above a
+    bare average), else a bare average, else a bare figure after 'make it'."""
+    found = out.fields
+    rate = _RATE.search(rest) or _RATE_AFTER.search(rest) or _bare_rate(rest)
+    average = _AVERAGE_BARE.search(rest)
+    if average and _LENGTH_BEFORE.search(rest[: average.start()]):
+        average = None  # "completion avg 500" is a length, not a rate
+    averaged = re.search(
+        rf"(?P<n>{NUM})\s*(?:{_REQ}\s*)?{_PER}\s*{_TIME}\s*(?:on average|average|avg|normally|usually|typically)", rest
+    ) or re.search(
+        rf"(?:on average|average|avg|normally|usually|typically)\s*(?:of|is|about|around|~)?\s*{_RATE.pattern}", rest
+    )
+    v: float | None = None
+    if averaged and (v := rate_per_s(averaged.group("n"), *unit_of(averaged))):
+        pass
+    elif rate and average and "peak_rps" not in found and _above_the_average(rest, rate, average, sentence, out):
+        return
+    elif rate and not (average and rate.start() > average.start() and "peak_rps" not in found):
+        v = rate_per_s(rate.group("n"), *_unit_or(rate, sentence))
+    elif average:
+        key = "n" if average.group("n") else "n2"
+        v = rate_per_s(average.group(key), *(unit_after(rest, average.end(key)) or sentence))
+        if v is not None:  # (a 0 is read, then refused with the reason)
+            found["rps"] = round(v, 4)
+        return
+    elif re.search(r"\b(?:make it|change (?:it )?to|actually|rather|instead)\b", rest) and (
+        m := _BARE_RATE.search(rest)
+    ):
+        v = rate_per_s(m.group("n"), m.group("unit"), None)
+    if v:
+        found["rps"] = round(v, 4)
 
 
 def read_traffic(text: str, *, per: str | None = None) -> TrafficReading:
@@ -375,47 +310,13 @@ def read_traffic(text: str, *, per: str | None = None) -> TrafficReading:
     if _ZERO_RATE.search(unranged):
         return TrafficReading(problems=[ZERO])
     first = _RATE.search(t) or _RATE_AFTER.search(t) or _bare_rate(t)
-    said: Unit = _unit_of(first) if span is None else (span.groupdict().get("unit"), span.groupdict().get("abbr"))
+    said: Unit = unit_of(first) if span is None else (span.groupdict().get("unit"), span.groupdict().get("abbr"))
     sentence: Unit = said if any(said) else ((per, None) if per else (None, None))
-    if span and (lo := number(span.group("lo"))) is not None and (hi := number(span.group("hi"))):
-        unit = (span.groupdict().get("unit"), span.groupdict().get("abbr"))
-        if (v := rate_per_s(str(hi), *unit)) and lo < hi:
-            found["peak_rps"] = round(v, 4)
-            found["range_low_rps"] = round(rate_per_s(str(lo), *unit) or 0.0, 4)
-            found["pattern"] = "variable"  # it moves within the range (a burst or growth word overrides)
-        rest = t[: span.start()] + " " + t[span.end() :]
-    else:
-        rest = _busiest(t, found)
-        rest = rest if "peak_rps" in found else _peak(t, found, sentence)
-    _per_person(rest, found)
-    rate = _RATE.search(rest) or _RATE_AFTER.search(rest) or _bare_rate(rest)
-    average = _AVERAGE_BARE.search(rest)
-    if average and _LENGTH_BEFORE.search(rest[: average.start()]):
-        average = None  # "completion avg 500" is a length, not a rate
-    averaged = re.search(
-        rf"(?P<n>{NUM})\s*(?:{_REQ}\s*)?{_PER}\s*{_TIME}\s*(?:on average|average|avg|normally|usually|typically)", rest
-    ) or re.search(
-        rf"(?:on average|average|avg|normally|usually|typically)\s*(?:of|is|about|around|~)?\s*{_RATE.pattern}", rest
-    )
-    if "rps" in found:
-        pass
-    elif averaged and (v := rate_per_s(averaged.group("n"), *_unit_of(averaged))):
-        found["rps"] = round(v, 4)
-    elif rate and average and "peak_rps" not in found and _above_the_average(rest, rate, average, sentence, out):
-        pass
-    elif rate and not (average and rate.start() > average.start() and "peak_rps" not in found):
-        if v := rate_per_s(rate.group("n"), *_unit_or(rate, sentence)):
-            found["rps"] = round(v, 4)
-    elif average:
-        key = "n" if average.group("n") else "n2"
-        if (v := rate_per_s(average.group(key), *(_unit_after(rest, average.end(key)) or sentence))) is not None:
-            found["rps"] = round(v, 4)
-    elif re.search(r"\b(?:make it|change (?:it )?to|actually|rather|instead)\b", rest) and (
-        m := _BARE_RATE.search(rest)
-    ):
-        v = rate_per_s(m.group("n"), m.group("unit"), None)
-        if v:
-            found["rps"] = round(v, 4)
+    rest = _range(t, span, found) if span else _busiest(t, found)
+    rest = rest if span or "peak_rps" in found else _peak(t, found, sentence)
+    per_person(rest, found)
+    if "rps" not in found:
+        _average(rest, sentence, out)
     _quiet_rate(rest, sentence, out)
     if found.get("peak_rps") and "rps" not in found and (part := _PART_OF_PEAK.search(rest)):
         share = _SHARES.get(part.group("f")) or (number(part.group("pct") or "") or 0.0) / 100
@@ -443,84 +344,3 @@ def read_traffic(text: str, *, per: str | None = None) -> TrafficReading:
             found["preset"] = name
             break
     return out
-
-
-_IN_WORDS = r"prompts?|inputs?|questions?|documents?|docs?|articles?|transcripts?|emails?"
-"""Words that name a prompt's length even with no unit ("prompts 700"), once tokens are the unit."""
-_IN_NOUNS = (  # what is sent in: prompts, or the things summarized, reviewed, classified
-    r"prompts?|inputs?|questions?|queries|query|requests?|documents?|docs?|articles?|transcripts?|emails?|tickets?"
-    r"|messages?|msgs?|files?|pages?|reports?|contracts?|papers?|chunks?|passages?|texts?|logs?|diffs?|snippets?"
-    r"|posts?|notes?|records?|threads?|conversations?|chats?|contexts?"
-)
-_OUT_WORDS = r"answers?|outputs?|responses?|replies|completions?|generations?|summar(?:y|ies)"
-"""Words that name an answer's length even with no unit ("answers ~300"), once tokens are the unit."""
-_OUT_NOUNS = (
-    r"answers?|outputs?|responses?|replies|completions?|generations?|summar(?:y|ies)|comments?|explanations?"
-    r"|suggestions?|drafts?|translations?|captions?|descriptions?|titles?|labels?|headlines?"
-)
-
-
-_GOING_IN = r"(?:(?:going|coming|sent|fed|passed|put|read)\s+in(?:to)?|in(?:coming|bound)?)\b(?!\s*(?:the|a|an|\d)\b)"
-"""How a prompt's length is said by its direction: "going in", "sent in", "inbound"."""
-_COMING_BACK = (
-    r"(?:(?:coming|going|sent|streamed|written|given)\s+(?:back|out)|back|out(?:bound)?|returned|generated|produced"
-    r"|written|streamed(?: back)?)\b(?!\s*of\b)"
-)
-"""How an answer's length is said by its direction: "back", "coming out", "returned", "generated"."""
-
-
-def lengths(t: str, found: dict[str, Any]) -> None:
-    """Prompt and answer lengths in tokens, however they are put."""
-    t = re.sub(r"[ \t]*\n\s*", ". ", t)  # a line of a pasted list is a clause of its own ("input\n350 tokens out")
-    tok = r"(?:tokens?|toks?)"
-    n = rf"(?<!\w)(?!an?\b)(?P<n>{NUM})"  # "a completion" is not 1 token
-    inputs = [  # "input 4096 tokens" before "4096 tokens input" (which would read a neighbour's number)
-        rf"(?:input|requests?|{_IN_NOUNS})\s*(?:of|are|is|around|about|averag\w*|~|:|=|with|length)?\s*(?:about|around|~)?\s*{n}\s*{tok}",
-        rf"{n}\s*{tok}\s*(?:of\s*)?(?:input|prompt|context in|in)\b(?!\s*(?:the|a)\b)",
-        # "4k tokens of context going in", "~3k tokens sent in": the length by the way it goes
-        rf"{n}\s*{tok}\s*(?:of\s+[a-z]+\s+)?{_GOING_IN}",
-        rf"{n}\s*(?:input|in)\b(?!\s*(?:the|a)\b|\s*\d)",  # "2000 in / 500 out" (not "1 in 10", nor "3 prompts")
-        rf"{n}[\s-]*{tok}\s*(?:{_IN_NOUNS})",
-        rf"\binput (?:length|size)\s*(?:of|is|=|:)?\s*{n}",
-        rf"\b(?:{_IN_NOUNS})\b[^.;\d]{{0,30}}?{n}\s*{tok}",  # "prompts are long, ~8k tokens"
-    ]
-    outputs = [
-        rf"(?:{_OUT_NOUNS})\s*(?:of|are|is|around|about|averag\w*|~|:|=|with|length)?\s*(?:about|around|~)?\s*{n}\s*{tok}",
-        rf"{n}\s*{tok}\s*(?:of\s*)?(?:output|completion|generated|generation|out)\b",
-        rf"{n}\s*{tok}\s*(?:of\s+[a-z]+\s+)?{_COMING_BACK}",  # "~200 tokens back", "300 tokens of answer returned"
-        rf"{n}\s*(?:output|out)\b(?!\s*of\b)",  # not "3 out of 4"
-        rf"{n}[\s-]*{tok}\s*(?:{_OUT_NOUNS})",
-        rf"\boutput (?:length|size)\s*(?:of|is|=|:)?\s*{n}",
-        rf"\b(?:{_OUT_NOUNS})\b[^.;\d]{{0,30}}?{n}\s*{tok}",
-    ]
-    pair = re.search(  # "2000 in / 500 out", "2k prompts / 300 completions", "1500/300 tokens"
-        rf"(?P<i>{NUM})\s*(?:{tok}\s*)?(?P<in>in|input|{_IN_NOUNS})?\s*/\s*(?P<o>{NUM})\s*(?:{tok}\s*)?"
-        rf"(?P<out>out|output|{_OUT_NOUNS})?\b\s*{tok}?",
-        t,
-    )
-    if pair and (re.search(r"tok", pair.group(0)) or (pair.group("in") and pair.group("out"))):
-        i, o = number(pair.group("i")), number(pair.group("o"))
-        if i and o:
-            found["input_tokens"], found["output_tokens"] = int(i), int(o)
-    for key, patterns in (("input_tokens", inputs), ("output_tokens", outputs)):
-        for p in patterns:
-            m = re.search(p, t)
-            if m and (v := number(m.group("n"))) and v >= 1:
-                found[key] = int(v)
-                break
-    if not re.search(rf"\b{tok}\b", t):
-        return
-    # "prompts around 1,500 tokens and answers about 300": once tokens are the unit, a length
-    # said next to "answers" (or "prompts") with no unit of its own is in tokens too.
-    filler = r"(?:\s*(?:are|is|of|around|about|averag\w*|avg|roughly|maybe|usually|typically|mostly|~|:|=|at most|up to"
-    filler += r"|lengths?|sizes?))*"
-    not_tokens = r"(?!\s*(?:ms|s\b|sec|seconds?|minutes?|%|requests?|rps|qps|words?|chars?|characters?|lines?|pages?"
-    not_tokens += r"|users?|people|gpus?|per\b|a (?:second|minute|hour|day)|x\b|times|queries|questions|prompts|calls"
-    not_tokens += r"|messages|msgs|tickets|documents|docs|emails|chats|each\b)|\d|[.,]\d)"
-    for key, nouns in (
-        ("output_tokens", _OUT_WORDS),
-        ("input_tokens", _IN_WORDS),
-    ):
-        m = None if key in found else re.search(rf"\b(?:{nouns})\b{filler}\s*(?P<n>{DIGITS}){not_tokens}", t)
-        if m and (v := number(m.group("n"))) and v >= 1:
-            found[key] = int(v)
