@@ -65,7 +65,7 @@ _ONE_FIGURE = re.compile(  # one figure and (maybe) its unit: "300 req/min", "~1
     re.I,
 )
 _SEGMENT = re.compile(
-    r"(?P<lead>^|[,;|]\s*)\s*(?:[-*•>]+\s*|\d+[.)]\s+)?(?P<label>[a-z#][\w #/().'-]{0,40}?)\s*[:=]\s*"
+    r"(?P<lead>^|[,;|]\s*)\s*(?:[-*•>]+\s*|\d+[.)]\s+)?(?P<label>[a-z#][\w #/().'-]{0,40}?)[ \t]*[:=][ \t]*"
     r"(?P<value>[^\n,;|]*(?:,\d{3}[^\n,;|]*)*)(?=[,;|]|$)",
     re.I | re.M,
 )
@@ -112,7 +112,7 @@ _KEY_UNIT = re.compile(r"\s+(?P<unit>ms|msec|millis|s|sec|secs|seconds|usd|dolla
 def _spaced(m: re.Match[str], label: str) -> str:
     """A snake_case key ("ttft_p99: 300ms", "e2e_p95_ms: 4000") with its words apart, and the
     unit it ends in put after its bare figure, so the sentence rules read it; else as written."""
-    if "_" not in m.group("label"):
+    if not re.search(r"_|[a-z][A-Z]", m.group("label")):
         return m.group(0)
     value = m.group("value")
     unit = _KEY_UNIT.search(label)
@@ -126,7 +126,8 @@ def _spaced(m: re.Match[str], label: str) -> str:
 
 
 def _rewrite(m: re.Match[str]) -> str:
-    label = " ".join(m.group("label").replace("_", " ").split())
+    label = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", m.group("label"))  # "maxReplicas" is "max replicas"
+    label = " ".join(label.replace("_", " ").split())
     value = _ONE_FIGURE.fullmatch(m.group("value").strip())
     if value is None:
         return _spaced(m, label)
@@ -142,4 +143,16 @@ def unlabel(text: str) -> str:
     """The text with each 'label: figure' it holds said as a sentence would say it."""
     if not re.search(r"[:=]", text):
         return text
-    return _SEGMENT.sub(_rewrite, text)
+    return _SEGMENT.sub(_rewrite, _unjson(text))
+
+
+_JSON_KEY = re.compile(r"[{,]?\s*\"(?P<key>[A-Za-z_][\w.-]{0,40})\"\s*:\s*(?:\"(?P<text>[^\"\n]*)\"|(?=[-\d.tfn\[{]))")
+
+
+def _unjson(text: str) -> str:
+    """JSON pasted in a message ('{"rps": 8, "input_tokens": 1024}') as 'label: value' lines,
+    one a line, the way a YAML or bullet list says them; other text as written."""
+    if not _JSON_KEY.search(text):
+        return text
+    lines = _JSON_KEY.sub(lambda m: f"\n{m.group('key')}: {m.group('text') or ''}", text)
+    return re.sub(r"\s*[{}]\s*", "\n", lines)

@@ -126,8 +126,8 @@ def _availability(t: str) -> tuple[float | None, str]:
 
 
 _NS_NAME = r"['\"`]?(?P<ns>[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?)(?![-\w]|[./]\w)"
-_NAMESPACE = re.compile(  # "namespace rag-prod", "project: x", "in ns rag-svc" (not "500 ns")
-    rf"(?:\b(?:namespace|project)|(?<!\d)(?<!\d\s)\bns)\s*(?:is\s+|will be\s+)?(?:called\s+|named\s+)?(?::|=)?\s*{_NS_NAME}",
+_NAMESPACE = re.compile(  # "namespace rag-prod", "project: x", "in ns rag-svc" (not "500 ns"), "kubectl -n x"
+    rf"(?:\b(?:namespace|project)|(?<!\d)(?<!\d\s)\bns|(?<![\w-])-n(?=[\s=]))\s*(?:is\s+|will be\s+)?(?:called\s+|named\s+)?(?::|=)?\s*{_NS_NAME}",
     re.I,
 )
 _NAMESPACE_BEFORE = re.compile(  # "into the rag-svc namespace"
