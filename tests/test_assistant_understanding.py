@@ -443,7 +443,7 @@ ANSWERS: list[tuple[str, str | None, str, dict[str, Any]]] = [
     ("average", None, "0", {"traffic.rps": None, "problems": True}),
     ("traffic", None, "40", {"traffic.rps": 40.0}),
     ("traffic", None, "about 5 a second", {"traffic.rps": 5.0}),
-    ("traffic", None, "2k a day", {"traffic.rps": 0.0231}),
+    ("traffic", None, "2k a day", {"traffic.rps": 0.02315}),
     ("traffic", None, "between 10 and 30", {"traffic.peak_rps": 30.0, "traffic.range_low_rps": 10.0}),
     ("slo", None, "2 s", {"slo.p95_latency_ms": 2000.0}),
     ("slo", None, "under 800 ms at p99", {"slo.p99_latency_ms": 800.0}),
@@ -1368,7 +1368,7 @@ ISSUE_CLASSES["rates said as one request every so often"] = [
     ("a request every 5 s on average", {"traffic.rps": 0.2}),
     ("400 users, each asking a question every couple of minutes", {"traffic.rps": 3.3333}),
     ("~50 concurrent sessions, each sending a prompt every 10 seconds", {"traffic.rps": 5.0}),
-    ("one call every 3 minutes, tops", {"traffic.rps": 0.0056}),
+    ("one call every 3 minutes, tops", {"traffic.rps": 0.005556}),
     ("10k DAU, each ~8 queries a day", {"traffic.concurrent_users": 10000, "traffic.rps": 0.9259}),
 ]
 ISSUE_CLASSES["a peak said as the worst case or a multiple it goes to"] = [
@@ -1402,7 +1402,7 @@ ISSUE_CLASSES["GPUs per machine times the machines"] = [
 ISSUE_CLASSES["volumes of things other than requests"] = [
     ("roughly 1k images/hour, each caption ~50 tokens", {"traffic.rps": 0.2778, "traffic.output_tokens": 50}),
     ("500 pages per minute", {"traffic.rps": 8.3333}),
-    ("we process 300 contracts a day", {"traffic.rps": 0.0035}),
+    ("we process 300 contracts a day", {"traffic.rps": 0.003472}),
     ("2 jobs per second at peak", {"traffic.peak_rps": 2.0}),
     ("60k screenshots a day, descriptions ~100 tokens", {"traffic.rps": 0.6944, "traffic.output_tokens": 100}),
 ]
@@ -1417,7 +1417,7 @@ ISSUE_CLASSES["an amount a month with no dollar sign, a few words after 'budget'
 ISSUE_CLASSES["figures near length words that are not lengths"] = [
     (
         "80 lawyers, each drafts maybe 10 queries per day, contracts 20k tokens, answers ~1k",
-        {"traffic.output_tokens": 1000, "traffic.input_tokens": 20000, "traffic.rps": 0.0093},
+        {"traffic.output_tokens": 1000, "traffic.input_tokens": 20000, "traffic.rps": 0.009259},
     ),
     ("5k visitors a day, 1 in 10 uses the bot, 300 token answers", {"traffic.input_tokens": None}),
     ("3 out of 4 answers are short, 200 tokens", {"traffic.output_tokens": 200}),
@@ -1632,6 +1632,27 @@ ISSUE_CLASSES["a namespace from kubectl or oc flags"] = [
     ("ran kubectl get isvc --namespace rag-dev, nothing", {"namespace": "rag-dev"}),
     ("-n infer-prod, H100 nodes", {"namespace": "infer-prod"}),
     ("oc -n=genai-test get pods", {"namespace": "genai-test"}),
+]
+ISSUE_CLASSES["tiny rates kept to four significant figures"] = [
+    ("~500 requests/day, long answers", {"traffic.rps": 0.005787}),
+    ("about 300 queries a day", {"traffic.rps": 0.003472}),
+    ("200 requests per week", {"traffic.rps": 0.0003307}),
+    ("we get 40 calls an hour", {"traffic.rps": 0.01111}),
+    ("2,000 requests daily", {"traffic.rps": 0.02315}),
+]
+ISSUE_CLASSES["an annual budget followed by 'and'"] = [
+    ("Our annual GPU budget is $600,000 and we expect 10k users", {"constraints.monthly_budget_usd": 50000.0}),
+    ("yearly budget is $120k and that's firm", {"constraints.monthly_budget_usd": 10000.0}),
+    ("annual budget of $240,000 and no more", {"constraints.monthly_budget_usd": 20000.0}),
+    ("the annual infra budget is $36,000 and H100s preferred", {"constraints.monthly_budget_usd": 3000.0}),
+    ("budget is $9,000 and we need 5 rps", {"constraints.monthly_budget_usd": 9000.0, "traffic.rps": 5.0}),
+]
+ISSUE_CLASSES["a cap of N replicas, and nvm"] = [
+    ("B200s if possible, cap of 2 replicas", {"constraints.max_replicas": 2}),
+    ("10 rps, with a cap of 3 replicas", {"constraints.max_replicas": 3, "traffic.rps": 10.0}),
+    ("L4s, cap of 6 replicas", {"constraints.max_replicas": 6}),
+    ("nvm, cancel", {"command": "cancel"}),
+    ("nvm cancel that", {"command": "cancel"}),
 ]
 ISSUE_CASES = [case for cases in ISSUE_CLASSES.values() for case in cases]
 

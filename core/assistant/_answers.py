@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from core.assistant._rate_units import rate_per_s
+from core.assistant._rate_units import kept, rate_per_s
 from core.assistant._slo_words import NEGATIVE_TARGET, ZERO_TARGET
 from core.assistant._state import Asking
 from core.assistant._traffic_words import NEGATIVE, ZERO
@@ -85,13 +85,13 @@ def _rate(clause: str, per: str | None, out: Answer, *, average: bool) -> None:
             return
         lo_s, hi_s = rate_per_s(str(lo), *unit) or 0.0, rate_per_s(str(hi), *unit) or 0.0
         if average:  # asked for one number, given two: the middle, said as such
-            out.traffic["rps"] = round((lo_s + hi_s) / 2, 4)
+            out.traffic["rps"] = kept((lo_s + hi_s) / 2)
             out.notes.append(
                 f"I took the middle of {figure(lo_s)}–{figure(hi_s)} requests/s as the average; say the average "
                 "if it is not in the middle"
             )
         else:
-            out.traffic.update(peak_rps=round(hi_s, 4), range_low_rps=round(lo_s, 4), pattern="variable")
+            out.traffic.update(peak_rps=kept(hi_s), range_low_rps=kept(lo_s), pattern="variable")
         return
     if m := _BARE_NUMBER.fullmatch(clause):
         v = number(m.group("n"))
@@ -100,10 +100,10 @@ def _rate(clause: str, per: str | None, out: Answer, *, average: bool) -> None:
         if m.group("neg") or v <= 0:
             out.problems.append(NEGATIVE if m.group("neg") and v else ZERO)
             return
-        out.traffic["rps"] = round(rate_per_s(str(v), *unit) or v, 4)
+        out.traffic["rps"] = kept(rate_per_s(str(v), *unit) or v)
         return
     if (m := _RATE_ANSWER.fullmatch(clause)) and (v := rate_per_s(m.group("n"), m.group("unit"), None)):
-        out.traffic["rps"] = round(v, 4)
+        out.traffic["rps"] = kept(v)
 
 
 def _latency(clause: str, out: Answer) -> None:

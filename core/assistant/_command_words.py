@@ -35,8 +35,8 @@ _PHRASES: list[tuple[Command, str, str]] = [
     (
         "cancel",
         rf"cancel{_THAT}|abort{_THAT}|stop{_THAT}|dont (?:apply|deploy|do){_THAT}|do not (?:apply|deploy|do){_THAT}"
-        r"|hold off|call it off|belay that|cancel (?:the )?(?:apply|deployment)|forget it|never mind|nevermind",
-        r"nah|no|nope|wait|actually|hold on|never mind|nevermind|on second thought",
+        r"|hold off|call it off|belay that|cancel (?:the )?(?:apply|deployment)|forget it|never mind|nevermind|nvm",
+        r"nah|no|nope|wait|actually|hold on|never mind|nevermind|nvm|on second thought",
     ),
     (
         "reset",

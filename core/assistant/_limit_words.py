@@ -65,7 +65,7 @@ def gpu_mentions(t: str, cat: Catalog) -> list[tuple[int, int, str]]:
 
 _LIMIT = (
     r"(?:at most|max(?:imum)?(?: of)?|no more than|not more than|up to|only|just|limit(?:ed)?(?: of| to| at)?"
-    r"|budget of|cap(?:ped)?(?: (?:it|us|this|that|them))?(?: at| to)?|ceiling of|a total of|total of"
+    r"|budget of|cap(?:ped)?(?: (?:it|us|this|that|them))?(?: at| to| of)?|ceiling of|a total of|total of"
     r"|(?:gpu|card) budget(?: of| is)?)(?:\s*[:=])?"
 )
 _LIMIT_AFTER = r"(?:max(?:imum)?|at most|at the most|tops|or (?:fewer|less)|(?:in )?total(?: max)?)\b"
@@ -338,7 +338,7 @@ def read_budget(text: str) -> LimitReading:
     if said_n.get("grand") or said_n.get("grand2"):
         v *= 1000
     period = re.match(_PERIOD, t[money.end() :])
-    price = re.match(r"\s*(?:a|an|per|/|each)\s*(?P<what>[a-z][\w-]*)", t[money.end() :])
+    price = re.match(r"\s*(?:(?:a|an|per|each)\b|/)\s*(?P<what>[a-z][\w-]*)", t[money.end() :])
     if price and not (period and (period.group("per") or period.group("adv"))):
         out.notes.append(  # "$2 per request", "$3/GPU-hour": a price, not a budget
             f"I did not take {money.group(0).strip()} per {price.group('what')} as a budget (it reads as a price); "

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from core.assistant._rate_units import rate_per_s
+from core.assistant._rate_units import kept, rate_per_s
 from core.assistant._vocabulary import _EVERY, _PER, _POPULATION, _POPULATION_KIND, _RATE, _REQ, _TIME
 from core.assistant._words import NUM, number
 
@@ -53,13 +53,13 @@ def per_person(rest: str, found: dict[str, Any]) -> None:
         or re.search(rf"each\s*(?:\w+\s*){{0,3}}?(?:{_ABOUT}\s*)?(?P<n>{NUM})\s*{_THINGS}{_PER}\s*{_TIME}", rest)
     )
     if per_user and (v := rate_per_s(per_user.group("n"), per_user.group("unit"), None)):
-        found["rps"] = round(n * v, 4)
+        found["rps"] = kept(n * v)
         return
     rate = _RATE.search(rest)
     each = re.search(r"\beach\b|\bper (?:person|user|head)\b|\bapiece\b", rest)
     # "each of our 80 agents asks about 4 questions per minute"
     if rate and each and (v := rate_per_s(rate.group("n"), rate.groupdict().get("unit"), rate.groupdict().get("abbr"))):
-        found["rps"] = round(n * v, 4)
+        found["rps"] = kept(n * v)
         return
     every = _EVERY.search(rest) or re.search(
         rf"(?:{_POPULATION})\b\s*,?\s*(?:\w+\s+){{0,5}}?every\s+(?:(?P<k>{NUM})\s*)?{_TIME}", rest
@@ -69,4 +69,4 @@ def per_person(rest: str, found: dict[str, Any]) -> None:
         k = number(groups.get("k") or groups.get("k2") or "1") or 1.0
         unit = groups.get("unit") or groups.get("unit2")
         if (v := rate_per_s("1", unit, None)) and k > 0:
-            found["rps"] = round(n * v / k, 4)
+            found["rps"] = kept(n * v / k)

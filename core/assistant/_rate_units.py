@@ -64,3 +64,11 @@ def unit_after(text: str, end: int) -> Unit | None:
     """The unit written right after a number ("120 per minute", "20 rps"), if any."""
     m = re.match(rf"\s*(?:(?:{_REQ})\s*)?{_PER}\s*{_TIME}|\s*{_ABBREV}", text[end:], re.I)
     return unit_of(m) if m else None
+
+
+def kept(rate: float) -> float:
+    """A rate as kept: four decimals, or four significant figures for a tiny one (500 a day is
+    0.005787 a second, not 0.0058); rounding for display is the reply's business."""
+    if rate == 0 or abs(rate) >= 0.1:
+        return round(rate, 4)
+    return float(f"{rate:.4g}")

@@ -20,7 +20,7 @@ from typing import Any
 from core.assistant._length_words import lengths
 from core.assistant._people_rates import per_person
 from core.assistant._presets import TRAFFIC_LEVELS, TRAFFIC_PRESETS
-from core.assistant._rate_units import Unit, rate_per_s, unit_after, unit_name, unit_of
+from core.assistant._rate_units import Unit, kept, rate_per_s, unit_after, unit_name, unit_of
 from core.assistant._vocabulary import (
     _AVERAGE_BARE,
     _BARE_RATE,
@@ -87,11 +87,11 @@ def _peak(t: str, found: dict[str, Any], unit: Unit) -> str:
         if inner:
             v = rate_per_s(inner.group("n"), inner.groupdict().get("unit"), inner.groupdict().get("abbr"))
             if v:
-                found["peak_rps"] = round(v, 4)
+                found["peak_rps"] = kept(v)
         return t[: peak.start()] + " " + t[peak.end() :]
     bare = _PEAK_BARE.search(t) or _PEAK_BARE_AFTER.search(t)
     if bare and (v := rate_per_s(bare.group("n"), *unit)):
-        found["peak_rps"] = round(v, 4)
+        found["peak_rps"] = kept(v)
         return t[: bare.start()] + " " + t[bare.end() :]
     return t
 
@@ -132,7 +132,7 @@ def _busiest(t: str, found: dict[str, Any]) -> str:
         return t
     n, unit = (m.group("n"), m.group("unit")) if m.group("n") else (m.group("n2"), m.group("unit2"))
     if v := rate_per_s(n, unit, None):
-        found["peak_rps"] = round(v, 4)
+        found["peak_rps"] = kept(v)
         return t[: m.start()] + " " + t[m.end() :]
     return t
 
@@ -206,12 +206,12 @@ def _quiet_rate(rest: str, sentence: Unit, out: TrafficReading) -> None:
     said_when = _QUIET.search(rest)
     when = " ".join(said_when.group(0).split()) if said_when else "at quiet times"
     if "rps" not in found:
-        found["rps"] = round(v, 4)
+        found["rps"] = kept(v)
         out.notes.append(
             f"I took the {figure(v)} requests/s {when} as the average (replicas scale up from it for the peak); "
             "say the average if it is higher"
         )
-    elif round(v, 4) != found["rps"]:  # (the quiet-time rate may be the one read as the average)
+    elif kept(v) != found["rps"]:  # (the quiet-time rate may be the one read as the average)
         out.notes.append(
             f"the {figure(v)} requests/s {when} is below the average you gave, so the plan keeps the average "
             f"({figure(found['rps'])} requests/s) as its baseline"
@@ -238,7 +238,7 @@ def _above_the_average(
     avg = rate_per_s(average.group(key), *unit)
     if not (v and avg and v > avg):
         return False
-    out.fields.update(peak_rps=round(v, 4), rps=round(avg, 4))
+    out.fields.update(peak_rps=kept(v), rps=kept(avg))
     out.notes.append(
         f"I took the {figure(v)} requests/s as the peak, since it is above the average of {figure(avg)} "
         "requests/s you gave"
@@ -252,8 +252,8 @@ def _range(t: str, span: re.Match[str], found: dict[str, Any]) -> str:
     if (lo := number(span.group("lo"))) is not None and (hi := number(span.group("hi"))):
         unit = (span.groupdict().get("unit"), span.groupdict().get("abbr"))
         if (v := rate_per_s(str(hi), *unit)) and lo < hi:
-            found["peak_rps"] = round(v, 4)
-            found["range_low_rps"] = round(rate_per_s(str(lo), *unit) or 0.0, 4)
+            found["peak_rps"] = kept(v)
+            found["range_low_rps"] = kept(rate_per_s(str(lo), *unit) or 0.0)
             found["pattern"] = "variable"  # it moves within the range (a burst or growth word overrides)
     return t[: span.start()] + " " + t[span.end() :]
 
@@ -282,14 +282,14 @@ def _average(rest: str, sentence: Unit, out: TrafficReading) -> None:
         key = "n" if average.group("n") else "n2"
         v = rate_per_s(average.group(key), *(unit_after(rest, average.end(key)) or sentence))
         if v is not None:  # (a 0 is read, then refused with the reason)
-            found["rps"] = round(v, 4)
+            found["rps"] = kept(v)
         return
     elif re.search(r"\b(?:make it|change (?:it )?to|actually|rather|instead)\b", rest) and (
         m := _BARE_RATE.search(rest)
     ):
         v = rate_per_s(m.group("n"), m.group("unit"), None)
     if v:
-        found["rps"] = round(v, 4)
+        found["rps"] = kept(v)
 
 
 def read_traffic(text: str, *, per: str | None = None) -> TrafficReading:
@@ -321,16 +321,16 @@ def read_traffic(text: str, *, per: str | None = None) -> TrafficReading:
     if found.get("peak_rps") and "rps" not in found and (part := _PART_OF_PEAK.search(rest)):
         share = _SHARES.get(part.group("f")) or (number(part.group("pct") or "") or 0.0) / 100
         if 0 < share < 1:  # "peaks at 7200/hr, usually half that": the average is that share of the peak
-            found["rps"] = round(found["peak_rps"] * share, 4)
+            found["rps"] = kept(found["peak_rps"] * share)
     if "peak_rps" not in found and found.get("rps") and (times := _PEAK_TIMES.search(t)):
         word = times.group("w") or times.group("w2")
         k = _MULTIPLES[word.lower()] if word else number(times.group("k") or times.group("k2"))
         if k and k >= 1:  # "spikes up to 3x": the peak is that multiple of the average
-            found["peak_rps"] = round(found["rps"] * k, 4)
+            found["peak_rps"] = kept(found["rps"] * k)
     if ("rps" in found or "peak_rps" in found) and (name := unit_name(said)):
         found["per"] = name
     for key in ("rps", "peak_rps", "range_low_rps"):  # a rate that rounds to 0 is a misreading, never traffic
-        if key in found and not found[key] > 0:
+        if key in found and not found[key] >= 0.00005:
             del found[key]
             out.notes.append(
                 "that rate is less than one request every three hours, too little to plan a server for; say the "
