@@ -1650,6 +1650,11 @@ ISSUE_CLASSES["an annual budget followed by 'and'"] = [
 ISSUE_CLASSES["a cap of N replicas, and nvm"] = [
     ("B200s if possible, cap of 2 replicas", {"constraints.max_replicas": 2}),
     ("10 rps, with a cap of 3 replicas", {"constraints.max_replicas": 3, "traffic.rps": 10.0}),
+    # "a … and 10": the article is not the low end of a range.
+    (
+        "a cap of 3 replicas and 10 rps",
+        {"constraints.max_replicas": 3, "traffic.rps": 10.0, "traffic.range_low_rps": None},
+    ),
     ("L4s, cap of 6 replicas", {"constraints.max_replicas": 6}),
     ("nvm, cancel", {"command": "cancel"}),
     ("nvm cancel that", {"command": "cancel"}),
