@@ -64,7 +64,8 @@ def test_unknown_model_and_bad_version_are_error_boxes() -> None:
     assert any("Starts:" in s.value for s in at.success)
     at.text_input(key="sizing_version").set_value("latest").run()
     assert not at.exception
-    assert any("--vllm-version" in e.value for e in at.error)
+    assert any("vLLM version 'latest': use a release number" in e.value for e in at.error)
+    assert not any("--vllm-version" in e.value for e in at.error)  # page words, not the CLI flag
 
 
 def test_hybrid_config_shows_linear_layers_and_its_state_cache_mode(tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from core.architecture import ModelArchitecture
 from core.errors import InputError
 from core.sizing._mamba import MambaCacheMode, attention_block_size
+from core.wording import how_to_set
 
 KvCacheDtype = Literal["auto", "fp8", "fp8_e4m3", "fp8_e5m2"]
 DtypeFlag = Literal["auto", "bfloat16", "float16", "half", "float32", "float"]
@@ -33,7 +34,8 @@ def parse_version(text: str) -> tuple[int, int, int]:
     """``"0.11.0"`` → (0, 11, 0); ``"v0.21"`` → (0, 21, 0)."""
     m = re.match(r"^v?(\d+)\.(\d+)(?:\.(\d+))?", text.strip())
     if not m:
-        raise InputError(f"--vllm-version {text!r}: use a release number such as 0.11.0")
+        where = how_to_set("--vllm-version", "vLLM version")
+        raise InputError(f"{where} {text!r}: use a release number such as 0.11.0")
     return int(m.group(1)), int(m.group(2)), int(m.group(3) or 0)
 
 
