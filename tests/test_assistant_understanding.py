@@ -558,6 +558,13 @@ ISSUE_CLASSES["distilled models"] += [
     ("deepseek-r1-distill-llama-8b at 3 rps", {"model.model_name": "DeepSeek-R1-Distill-Llama-8B", "traffic.rps": 3.0}),
     ("R1 distilled to Qwen 1.5B", {"model.model_name": "DeepSeek-R1-Distill-Qwen-1.5B"}),
 ]
+ISSUE_CLASSES["a volume of things per day"] = [
+    ("about 8,640 commits a day to summarize", {"traffic.rps": 0.1}),
+    ("86,400 orders a day", {"traffic.rps": 1.0}),
+    ("43,200 invoices per day through qwen2.5 7b", {"traffic.rps": 0.5}),
+    ("roughly 17,280 PRs a day", {"traffic.rps": 0.2}),
+    ("we process 864k insurance claims daily", {"traffic.rps": 10.0}),
+]
 ISSUE_CLASSES["a model or GPU taken back mid-message"] = [
     ("Qwen2.5 7B, no wait, the 32B one please, 4 rps", {"model.model_name": "Qwen2.5-32B", "traffic.rps": 4.0}),
     ("llama 3.1 8b. scratch that, llama 3.3 70b at 10 rps", {"model.model_name": "Llama-3.3-70B", "traffic.rps": 10.0}),
