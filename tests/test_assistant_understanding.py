@@ -558,6 +558,21 @@ ISSUE_CLASSES["distilled models"] += [
     ("deepseek-r1-distill-llama-8b at 3 rps", {"model.model_name": "DeepSeek-R1-Distill-Llama-8B", "traffic.rps": 3.0}),
     ("R1 distilled to Qwen 1.5B", {"model.model_name": "DeepSeek-R1-Distill-Qwen-1.5B"}),
 ]
+ISSUE_CLASSES["a volume of things per day"] = [
+    ("about 8,640 commits a day to summarize", {"traffic.rps": 0.1}),
+    ("86,400 orders a day", {"traffic.rps": 1.0}),
+    ("43,200 invoices per day through qwen2.5 7b", {"traffic.rps": 0.5}),
+    ("roughly 17,280 PRs a day", {"traffic.rps": 0.2}),
+    ("we process 864k insurance claims daily", {"traffic.rps": 10.0}),
+]
+ISSUE_CLASSES["a model or GPU taken back mid-message"] = [
+    ("Qwen2.5 7B, no wait, the 32B one please, 4 rps", {"model.model_name": "Qwen2.5-32B", "traffic.rps": 4.0}),
+    ("llama 3.1 8b. scratch that, llama 3.3 70b at 10 rps", {"model.model_name": "Llama-3.3-70B", "traffic.rps": 10.0}),
+    ("we'd use L4s -- actually no, we have A100 80GB cards", {"constraints.gpu_types": ["A100-80GB-SXM"]}),
+    ("on H100 ... wait, I mean L40S, llama 8b", {"constraints.gpu_types": ["L40S"], "model.size_b": 8.0}),
+    ("Mistral 7B, or rather llama 3.1 8b, 2 rps", {"model.model_name": "Llama-3.1-8B", "traffic.rps": 2.0}),
+    ("gpus: A10G, correction: L4, 12 rps", {"constraints.gpu_types": ["L4"], "traffic.rps": 12.0}),
+]
 ISSUE_CLASSES["model names not in the catalog"] += [
     ("please size mythomax-l2-13b for 4 rps", {"model.model_name": "mythomax-l2-13b", "traffic.rps": 4.0}),
     ("we'd like to serve OLMo-2-7B", {"model.model_name": "OLMo-2-7B"}),

@@ -24,6 +24,7 @@ from core.assistant._corrections import retract
 from core.assistant._labels import unlabel
 from core.assistant._limit_words import LimitReading, read_budget, read_limits
 from core.assistant._model_words import model_words
+from core.assistant._name_corrections import retract_names
 from core.assistant._presets import SLO_PRESETS
 from core.assistant._slo_words import read_slo
 from core.assistant._spelling import fix_typos
@@ -196,6 +197,8 @@ def understand(
     text = _SCIENTIFIC.sub(_plain_number, text)  # "1e9 rps" is a billion, not the 9 after the e
     text, retracted = retract(text)  # "50 rps, sorry, 15 rps": the figure meant is the later one
     out.notes.extend(retracted)
+    text, renamed = retract_names(text, cat)  # "A100 -- wait, scratch that, H100s": the later name is meant
+    out.notes.extend(renamed)
     text = sizes_in_digits(text)  # "gemma twenty seven b" is Gemma 27B
     text = unlabel(text)  # "- peak: 300 req/min" reads as "peak of 300 req/min"
     text = _namespace(text, out)  # a project name like "chat-demo" says nothing about the model

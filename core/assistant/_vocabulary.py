@@ -71,7 +71,7 @@ _REQ = (
     rf"(?:{_REQ_KIND}(?:requests?|reqs?|queries|query|calls?|prompts?|messages?|msgs?|questions?|conversations?|hits?"
     r"|chats?|completions?|inferences?|generations?|searches|lookups?|summar(?:y|ies)|documents?|docs?|emails?|tickets?"
     r"|translations?|classifications?|images?|pictures?|photos?|screenshots?|files?|pages?|jobs?|tasks?|items?"
-    r"|transcripts?|articles?|predictions?|embeddings?|invocations?|turns?|reviews?|contracts?|reports?|records?))"
+    r"|transcripts?|articles?|predictions?|embeddings?|invocations?|turns?|reviews?|contracts?|reports?|records?|prs|mrs|diffs?|commits?|comments?|posts?|orders?|transactions?|invoices?|claims?))"
 )
 _PER = (  # "per minute", "a day" (not the "a" of "10am"), "in that hour", "in a single minute"
     r"(?:/|per\b|an?\b|each\b|every\b|in\s+(?:a|an|one|that|the|this|each|any|a single)(?=\s+(?:second|minute|hour|day)s?\b))"
