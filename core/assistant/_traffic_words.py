@@ -303,11 +303,8 @@ def read_traffic(text: str, *, per: str | None = None) -> TrafficReading:
     found = out.fields
     span = _RANGE.search(t) or _RANGE_AFTER.search(t)
     unranged = t[: span.start()] + " " + t[span.end() :] if span else t
-    if span and (
-        not (number(span.group("lo")) or 0) < (number(span.group("hi")) or 0)
-        or span.group("lo").strip().lower() in ("a", "an")
-    ):
-        span = None  # "1,500 users and 10 rps", "a cap of 3 replicas and 10 rps": two figures, not a range
+    if span and not (number(span.group("lo")) or 0) < (number(span.group("hi")) or 0):
+        span = None  # "1,500 users and 10 rps": two figures, not a range
     if _NEGATIVE_RATE.search(unranged):
         return TrafficReading(problems=[NEGATIVE])
     if _ZERO_RATE.search(unranged):

@@ -42,10 +42,12 @@ _UNITS = {
 }
 _SCALES = {"hundred": 100, "thousand": 1000, "million": 1_000_000}
 
-WORD_NUMBER = r"(?:\b(?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|fifteen|twelve|eleven|thirteen|fourteen|sixteen|seventeen|eighteen|nineteen)(?:[\s-]+(?:one|two|three|four|five|six|seven|eight|nine))?(?:\s+(?:hundred|thousand|million))*\b)"
+WORD_NUMBER = r"(?:\b(?:(?:a|an)(?=\s+(?:hundred|thousand|million|dozen|single|requests?|quer(?:y|ies)|questions?|calls?|prompts?|messages?|reqs?|user|person|minute|second|hour|day|node|box|machine|server|gpu|replica)\b)|one|two|three|four|five|six|seven|eight|nine|ten|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|fifteen|twelve|eleven|thirteen|fourteen|sixteen|seventeen|eighteen|nineteen)(?:[\s-]+(?:one|two|three|four|five|six|seven|eight|nine))?(?:\s+(?:hundred|thousand|million))*\b)"
 DIGITS = r"(?:\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?|\.\d+)(?:\s?(?:k|K|m|M)\b|\s+(?:thousand|million)\b)?"
 NUM = rf"(?:{DIGITS}|{WORD_NUMBER})"
-"""A number as people type it: 50, 1,200, 1.5k, 2M, fifty, a hundred, two thousand."""
+"""A number as people type it: 50, 1,200, 1.5k, 2M, fifty, a hundred, two thousand. "a"/"an" is
+one only before a scale or a thing counted ("a hundred", "a request every 2 seconds", "a node with
+8 A100s"), so "a cap of 3 replicas and 10 rps" or "a floor of 10" holds no extra figure."""
 
 
 def number(text: str) -> float | None:
