@@ -74,8 +74,12 @@ class StepModel:
     window: float
     flops_per_token: float
     attn_flops_full: float
-    """Attention FLOPs per (query token × context token) over the full-attention layers."""
+    """Attention FLOPs per (prompt token × context token) over the full-attention layers."""
     attn_flops_window: float
+    attn_decode_full: float
+    """The same per (decode token × context token): MLA decodes in its latent space, so it
+    differs from the prompt's (see :func:`_attention_pair_flops`)."""
+    attn_decode_window: float
     bandwidth: float
     flops: float
     tp: int
@@ -103,7 +107,7 @@ class StepModel:
         linear = mx((self.dense_bytes + experts) / bw, tokens * fpt / peak)
         win_ctx = mn(ctx, self.window)
         kv_read = decode * (ctx * self.kv_full_bytes + win_ctx * self.kv_window_bytes + self.state_bytes_per_seq)
-        attn_flops = decode * (ctx * self.attn_flops_full + win_ctx * self.attn_flops_window) + prefill * (
+        attn_flops = decode * (ctx * self.attn_decode_full + win_ctx * self.attn_decode_window) + prefill * (
             prefill_ctx * self.attn_flops_full + mn(prefill_ctx, self.window) * self.attn_flops_window
         )
         attention = kv_read / bw + attn_flops / peak
@@ -161,6 +165,7 @@ class StepModel:
         fpt = self.flops_per_token + self.expert_flops_per_token * (eff.moe_flops_scale - 1)
         kv_full, kv_win, window, state = self.kv_full_bytes, self.kv_window_bytes, self.window, self.state_bytes_per_seq
         af_full, af_win = self.attn_flops_full, self.attn_flops_window
+        ad_full, ad_win = self.attn_decode_full, self.attn_decode_window
         fixed = self.fixed_s
         floor = self.layer_floor_s
         per_seq = eff.seq_overhead_us * 1e-6
@@ -177,13 +182,34 @@ class StepModel:
             pw = prefill_ctx if prefill_ctx < window else window
             attention = (
                 decode * (ctx * kv_full + w * kv_win + state) / bw
-                + (decode * (ctx * af_full + w * af_win) + prefill * (prefill_ctx * af_full + pw * af_win)) / peak
+                + (decode * (ctx * ad_full + w * ad_win) + prefill * (prefill_ctx * af_full + pw * af_win)) / peak
             )
             comm = tokens * ar + ar_lat if tp > 1 else 0.0
             work = (mem_t if mem_t > flop_t else flop_t) + attention
             return fixed + (decode + sequences) * per_seq + (work if work > floor else floor) + comm
 
         return step
+
+
+def _attention_pair_flops(arch: ModelArchitecture, tp: int) -> tuple[float, float]:
+    """FLOPs per (query token × context token) in one attention layer on one rank, for a prompt
+    and for a decode token: Q·K and softmax·V, two FLOPs per multiply-add per head.
+
+    Multi-head latent attention computes them differently (vLLM
+    ``v1/attention/backends/mla/common.py``): a prompt ("compute friendly") up-projects the
+    latent cache and runs ordinary attention over the no-RoPE + RoPE key dims and the value dim
+    (192 + 128 per head for DeepSeek-V3); a decode token ("data-movement friendly") attends in
+    the latent space — the latent + RoPE dims for Q·K and the latent dim for ·V (576 + 512), about
+    three times the prompt's work per pair.
+    """
+    heads = arch.num_attention_heads / tp
+    m = arch.mla
+    if m is None:
+        pair = 4.0 * heads * arch.head_dim
+        return pair, pair
+    prompt = 2.0 * heads * (m.qk_nope_head_dim + m.qk_rope_head_dim + m.v_head_dim)
+    decode = 2.0 * heads * (2 * m.kv_lora_rank + m.qk_rope_head_dim)
+    return prompt, decode
 
 
 def _expert_flops(arch: ModelArchitecture) -> float:
@@ -204,7 +230,7 @@ def step_model(arch: ModelArchitecture, gpu: GpuSpec, mem: MemoryEstimate, eff: 
     per_layer = float(mem.kv_bytes_per_token_per_layer)
     window_layers = arch.sliding_layers if arch.sliding_window else 0
     full_layers = max(0, arch.attention_layers - window_layers)
-    heads_dim = arch.num_attention_heads * arch.head_dim / tp
+    prompt_pair, decode_pair = _attention_pair_flops(arch, tp)
     # Linear-attention layers read and write a fixed state per sequence (every state page).
     state = 2 * arch.linear_layers * state_page_bytes(arch, tp=tp, dtype_bytes=flags.dtype_bytes)
     link = gpu.interconnect
@@ -221,9 +247,15 @@ def step_model(arch: ModelArchitecture, gpu: GpuSpec, mem: MemoryEstimate, eff: 
         kv_window_bytes=per_layer * window_layers / pp,
         window=float(arch.sliding_window or 0),
         flops_per_token=2 * active_linear / tp / pp,
-        attn_flops_full=4 * full_layers * heads_dim / pp,
-        attn_flops_window=4 * window_layers * heads_dim / pp,
+        attn_flops_full=full_layers * prompt_pair / pp,
+        attn_flops_window=window_layers * prompt_pair / pp,
+        attn_decode_full=full_layers * decode_pair / pp,
+        attn_decode_window=window_layers * decode_pair / pp,
         bandwidth=gpu.memory_bandwidth_gbps * 1e9,
+        # Attention is charged at the same calibrated peak as the linear layers. An FP8
+        # checkpoint's attention is 16-bit math, but charging it at the 16-bit peak under the one
+        # shared MFU made held-out output tokens/s worse (17.7% -> 27.0% median error): FP8 GEMMs
+        # fall well short of twice the 16-bit rate, and one MFU stands for both.
         flops=peak_tflops(gpu, arch) * 1e12,
         tp=tp,
         link_bw=link_bw,
