@@ -1674,6 +1674,166 @@ ISSUE_CLASSES["a cap of N replicas, and nvm"] = [
     ("nvm, cancel", {"command": "cancel"}),
     ("nvm cancel that", {"command": "cancel"}),
 ]
+# Rounds 7-9 of issue 31 (327, 341 and 330 held-out fields: 95.7%, 94.4% and 91.8% read right
+# before the fixes they led to). Each class: the rounds' own sentences and ones written for it.
+ISSUE_CLASSES["a p90 target"] = [
+    ("Time to first token should be under 800ms at p90", {"slo.ttft_ms": 800.0, "slo.ttft_percentile": 90}),
+    ("need p90 TTFT of 1 second and 99.9 availability", {"slo.ttft_ms": 1000.0, "slo.ttft_percentile": 90}),
+    ("first token p90 300ms", {"slo.ttft_ms": 300.0, "slo.ttft_percentile": 90}),
+    ("TTFT at the 90th percentile below 600 ms", {"slo.ttft_ms": 600.0, "slo.ttft_percentile": 90}),
+    ("p90 latency 1 s and p99 latency 2 s", {"slo.p95_latency_ms": 1000.0, "slo.p99_latency_ms": 2000.0}),
+    ("p90 1s, p95 2s", {"slo.p95_latency_ms": 2000.0}),
+]
+ISSUE_CLASSES["a figure after its name in a list of labels"] = [
+    ("Our SLOs: TTFT p99 <= 1.2s, tokens/sec per user >= 20", {"slo.tokens_per_second_per_user": 20.0}),
+    ("tok/s per user: 30", {"slo.tokens_per_second_per_user": 30.0}),
+    ("avail target 99.95, ns=rag-serving", {"slo.availability_percent": 99.95, "namespace": "rag-serving"}),
+    ("ticket #58213: bump avail target to 99.99", {"slo.availability_percent": 99.99}),
+    ("HW = MI300X\n$ = 60k/month", {"constraints.monthly_budget_usd": 60000.0}),
+    ("max gpus: 8", {"constraints.max_gpus": 8}),
+    ("max gpus: 0 lol", {"constraints.max_gpus": None, "problems": True}),
+    ("The availability we want is 150 percent, please.", {"slo.availability_percent": None, "problems": True}),
+]
+ISSUE_CLASSES["people named by their team, or one 'user'"] = [
+    ("an assistant for ~1,500 customer service agents, 45 requests per minute", {"traffic.concurrent_users": 1500}),
+    ("* ~20 concurrent HR staff, maybe 2 req/s", {"traffic.concurrent_users": 20, "traffic.rps": 2.0}),
+    ("We will have about 50 concurrent user", {"traffic.concurrent_users": 50}),
+    ("100 help desk agents each ask 2 questions an hour", {"traffic.concurrent_users": 100, "traffic.rps": 0.05556}),
+    ("300 legal team members", {"traffic.concurrent_users": 300}),
+    ("8 GPUs for agents", {"traffic.concurrent_users": None, "constraints.max_gpus": None}),
+]
+ISSUE_CLASSES["GPU caps said as what may be used, what is left, or a ceiling"] = [
+    ("There are 16 A100 80GB in the cluster but this service may use at most 8.", {"constraints.max_gpus": 8}),
+    ("we have 16 H100s but only 4 are free", {"constraints.max_gpus": 4}),
+    ("32 L40S in the cluster, but only 6 of them are available to us", {"constraints.max_gpus": 6}),
+    ("V100 32GB cards, and we have only 6 of them left, nothing more.", {"constraints.max_gpus": 6}),
+    ("GH200 144GB superchips, 4 of them, and that's all they have", {"constraints.max_gpus": 4}),
+    ("RTX 6000 Ada cards, 2 of them, and that is the entire GPU pool we can use.", {"constraints.max_gpus": 2}),
+    ("The hard ceiling is 8 GPUs (H100 or H200)", {"constraints.max_gpus": 8}),
+    ("Our A100 80GB nodes hold 16 cards in total that we own.", {"constraints.max_gpus": None}),
+    (
+        "max 3 replicas, and each replica can take up to 2 GPUs",
+        {"constraints.max_gpus": None, "constraints.max_replicas": 3},
+    ),
+]
+ISSUE_CLASSES["GPUs refused in other words"] = [
+    ("RTX 4090s only. don't touch the H100s, those are reserved for training", {"constraints.gpu_types": ["RTX-4090"]}),
+    ("we can't use the A100 for this, L40S please", {"constraints.gpu_types": ["L40S"]}),
+    ("L4 is fine, never the T4", {"constraints.gpu_types": ["L4"]}),
+    ("stay away from the MI300X, H200 preferred", {"constraints.gpu_types": ["H200"]}),
+    ("anything other than A10G; L40S or L4", {"constraints.gpu_types": ["L40S", "L4"]}),
+]
+ISSUE_CLASSES["what a GPU costs is not a budget"] = [
+    ("for reference an H100 costs us about $2.50/hr on the cloud, llama 70b", {"constraints.monthly_budget_usd": None}),
+    ("an A100 is priced at $1.80/hr", {"constraints.monthly_budget_usd": None}),
+    ("L4 on-demand is $0.80 per hour", {"constraints.monthly_budget_usd": None}),
+    ("we can spend $50 an hour", {"constraints.monthly_budget_usd": 36500.0}),
+    ("costs must stay under $30k/month", {"constraints.monthly_budget_usd": 30000.0}),
+]
+ISSUE_CLASSES["a context window is not a prompt length"] = [
+    ("context length of 8192 tokens minimum", {"model.min_context_length": 8192, "traffic.input_tokens": None}),
+    (
+        "* context needed: 32k\n* typical prompt: 3k tokens",
+        {"model.min_context_length": 32768, "traffic.input_tokens": 3000},
+    ),
+    ("Context: a window of 8192 tokens is enough", {"model.min_context_length": 8192, "traffic.input_tokens": None}),
+    ("the context must be 64k minimum", {"model.min_context_length": 65536}),
+    (
+        "prompts would be around 1,500 tokens and an 8192-token context would suffice",
+        {"model.min_context_length": 8192, "traffic.input_tokens": 1500},
+    ),
+    (
+        "context window of 8192 tokens, prompts 2000 tokens",
+        {"model.min_context_length": 8192, "traffic.input_tokens": 2000},
+    ),
+    ("4k tokens of retrieved context stuffed in each prompt", {"traffic.input_tokens": 4000}),
+]
+ISSUE_CLASSES["a model name glued to its size or closing a sentence"] = [
+    ("traffic ranges between 5 and 25 rps. model is phi-4.", {"model.model_name": "Phi-4"}),
+    ("llama70b fp8 h200, 4 gpus max", {"model.model_name": "Llama-3.3-70B", "constraints.max_gpus": 4}),
+    ("mistral7b", {"model.model_name": "Mistral-7B-v0.3"}),
+    ("we run qwen2.5-7b.", {"model.model_name": "Qwen2.5-7B"}),
+    ("gemma27b on L40S", {"model.size_b": 27.0, "model.model_family": "gemma"}),
+]
+ISSUE_CLASSES["lengths in words, after 'reply', or with a note"] = [
+    ("prompts are about two thousand tokens, outputs maybe five hundred", {"traffic.output_tokens": 500}),
+    ("the prompt is about 1,500 tokens and the reply is roughly 200 tokens", {"traffic.output_tokens": 200}),
+    ("Prompt: ~300 tokens in\nOutput: ~5 tokens (labels)", {"traffic.input_tokens": 300, "traffic.output_tokens": 5}),
+    (
+        "retrieval-augmented generation with large prompts (about 12k tokens) and short answers (about 300 tokens)",
+        {"traffic.input_tokens": 12000, "traffic.output_tokens": 300},
+    ),
+    ("prompts 2k tokens, answers around three hundred", {"traffic.output_tokens": 300}),
+    ("roughly 3,000 summaries a day; documents are 5000 tokens and summaries 250", {"traffic.output_tokens": 250}),
+]
+ISSUE_CLASSES["two-column tables pasted from a doc"] = [
+    (
+        "Model | Llama 3.3 70B\nContext | 64k\nInput tokens | 6,000\nOutput tokens | 500\nGPU cap | 8",
+        {
+            "model.min_context_length": 65536,
+            "traffic.input_tokens": 6000,
+            "traffic.output_tokens": 500,
+            "constraints.max_gpus": 8,
+        },
+    ),
+    (
+        "Model | Qwen3 32B\nGPU | H100\nRPS | 40\nBudget | $20k/mo",
+        {"traffic.rps": 40.0, "constraints.monthly_budget_usd": 20000.0},
+    ),
+    ("Item | Value\nAvailability | 99.5%\nNamespace | claims-genai", {"namespace": "claims-genai"}),
+    ("Monthly volume | 5 million calls\nModel | Mistral 7B", {"traffic.rps": 1.929}),
+    ("Weekly requests | ~300k\nGPU | A10", {"traffic.rps": 0.496}),
+    ("| Avg load | 30 rps |\n|---|---|\n| Peak load | 120 rps |", {"traffic.rps": 30.0, "traffic.peak_rps": 120.0}),
+    ("Max replicas | 4\nConcurrent users | 60", {"constraints.max_replicas": 4, "traffic.concurrent_users": 60}),
+]
+ISSUE_CLASSES["a traffic level said after the noun"] = [
+    ("This first phase is an internal pilot, so traffic will be light, mostly testers.", {"traffic.level": "low"}),
+    ("the traffic will probably be light", {"traffic.level": "low"}),
+    ("the load is heavy on Mondays", {"traffic.level": "high"}),
+    ("usage should stay low", {"traffic.level": "low"}),
+    ("traffic is going to be very high", {"traffic.level": "very high"}),
+]
+ISSUE_CLASSES["rates 'by minute' and a peak 'moment'"] = [
+    (
+        "the traffic is around 100 request by minute, and in the peak moment maybe 400 request by minute",
+        {"traffic.rps": 1.6667, "traffic.peak_rps": 6.6667},
+    ),
+    ("30 requests by the minute", {"traffic.rps": 0.5}),
+    ("about 2 requests by second", {"traffic.rps": 2.0}),
+    ("peak times 60 rps, 20 otherwise", {"traffic.peak_rps": 60.0}),
+    ("7,200 calls by hour", {"traffic.rps": 2.0}),
+]
+ISSUE_CLASSES["a correction with words between"] = [
+    (
+        "budget is $10k/month, no wait, finance just bumped it to $14k/month",
+        {"constraints.monthly_budget_usd": 14000.0},
+    ),
+    ("Cap it at 6 GPUs. Hmm, make it 8 total, we just got approval.", {"constraints.max_gpus": 8}),
+    ("20 rps, sorry, they raised it to 30 rps", {"traffic.rps": 30.0}),
+    ("$5k a month, actually finance upped it to $7k a month", {"constraints.monthly_budget_usd": 7000.0}),
+    ("max 4 GPUs. hmm, make it 6", {"constraints.max_gpus": 6}),
+]
+ISSUE_CLASSES["volumes of notes, cases and letters"] = [
+    ("the volume would be roughly 1,200 notes per day", {"traffic.rps": 0.01389}),
+    ("8,640 cases a day", {"traffic.rps": 0.1}),
+    ("about 43,200 letters per day", {"traffic.rps": 0.5}),
+    ("3,600 incidents an hour", {"traffic.rps": 1.0}),
+    ("86,400 receipts daily", {"traffic.rps": 1.0}),
+]
+ISSUE_CLASSES["a budget for the whole year"] = [
+    ("we've got $96k for the whole year", {"constraints.monthly_budget_usd": 8000.0}),
+    ("budget $120k for the year", {"constraints.monthly_budget_usd": 10000.0}),
+    ("$24,000 for the entire year, no more", {"constraints.monthly_budget_usd": 2000.0}),
+    ("$5k for a month", {"constraints.monthly_budget_usd": 5000.0}),
+    ("a $60k budget for the full year", {"constraints.monthly_budget_usd": 5000.0}),
+]
+ANSWERS += [
+    ("traffic", None, "heavy, honestly", {"traffic.level": "high"}),
+    ("traffic", None, "pretty light", {"traffic.level": "low"}),
+    ("traffic", None, "very high", {"traffic.level": "very high"}),
+    ("traffic", None, "light for now", {"traffic.level": "low"}),
+    ("traffic", None, "low traffic", {"traffic.level": "low"}),
+]
 ISSUE_CASES = [case for cases in ISSUE_CLASSES.values() for case in cases]
 
 
@@ -1817,3 +1977,17 @@ def test_every_reply_to_the_phrasing_corpus_is_in_words() -> None:
         if bad := internal_words(wf.turn(state, text).text):
             found[f"[{asking}] {text}"] = bad
     assert not found, found
+
+
+def test_a_p90_target_is_planned_at_the_stricter_p95_and_said() -> None:
+    from core.assistant._planning import slo_targets
+    from core.assistant._state import SloNeeds, WorkflowState
+
+    state = WorkflowState(slo=SloNeeds(ttft_ms=800.0, ttft_percentile=90))
+    slo, notes = slo_targets(state)
+    assert slo.p95_ttft_ms == 800.0 and any("p90" in n and "stricter" in n for n in notes)
+    both = WorkflowState(slo=SloNeeds(ttft_ms=500.0, ttft_percentile=95, ttft_also_ms={"p90": 300.0}))
+    slo, notes = slo_targets(both)
+    assert slo.p95_ttft_ms == 500.0 and any("left to your p95" in n for n in notes)
+    u = understand("p90 latency 1 s and p99 latency 2 s")
+    assert u.slo["p95_latency_ms"] == 1000.0 and any("p90" in n and "stricter" in n for n in u.notes)

@@ -20,11 +20,12 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from core.assistant._presets import TRAFFIC_LEVELS
 from core.assistant._rate_units import kept, rate_per_s
 from core.assistant._slo_words import NEGATIVE_TARGET, ZERO_TARGET
 from core.assistant._state import Asking
 from core.assistant._traffic_words import NEGATIVE, ZERO
-from core.assistant._vocabulary import _BARE_RATE
+from core.assistant._vocabulary import _BARE_RATE, _LEVEL_WORDS
 from core.assistant._words import DIGITS, NUM, WORD_NUMBER, clauses, duration_ms, number
 from core.catalog import Catalog
 from core.wording import figure
@@ -146,4 +147,18 @@ def answer_open_question(text: str, asking: Asking, per: str | None, catalog: Ca
             _rate(clause, per, out, average=asking == "average")
         elif asking == "slo" and not (out.slo or out.problems):
             _latency(clause, out)
+    if asking == "traffic" and not (out.traffic or out.problems):
+        _level(whole, out)
     return out
+
+
+def _level(text: str, out: Answer) -> None:
+    """'heavy, honestly', 'pretty light': a traffic level said as the whole answer (the Capacity
+    plan's preset rate for it, said as an assumption)."""
+    words = re.sub(
+        r"\b(?:honestly|tbh|i guess|i think|probably|pretty|fairly|quite|rather|mostly|at first|for now)\b", " ", text
+    )
+    for pattern, level in _LEVEL_WORDS:
+        if re.fullmatch(rf"[\s,.!]*(?:{pattern})(?:\s+(?:traffic|load|usage))?[\s,.!]*", words):
+            out.traffic.update(rps=TRAFFIC_LEVELS[level], level=level)
+            return

@@ -28,9 +28,14 @@ _AVG_WORDS = r"(?:avg|average|mean|typical|baseline|normal|usual|steady(?:[- ]st
 """Words that make a label the average on their own ("avg: 120", "baseline: 15")."""
 _AVG_BEFORE_NOUN = rf"(?:{_AVG_WORDS}|base|expected|target|nominal|median|normally)"
 """…and words that do only before a rate ("expected rps: 20", not "target: 300ms")."""
+_PERIODIC = r"(?:hourly|daily|weekly|monthly)"
+"""A period said before a volume ("Monthly volume: 5 million calls")."""
 _LABELS: list[tuple[str, str]] = [  # (label, kind); the first that fits the whole label wins
     (rf"{_PEAK_WORDS}(?:\s+{_RATE_NOUN})?|{_RATE_NOUN}\s+(?:at\s+)?{_PEAK_WORDS}", "peak"),
-    (rf"{_AVG_WORDS}|{_AVG_BEFORE_NOUN}\s+{_RATE_NOUN}|{_RATE_NOUN}(?:\s+\(?{_AVG_WORDS}\)?)?", "avg"),
+    (
+        rf"{_AVG_WORDS}|(?:{_AVG_BEFORE_NOUN}|{_PERIODIC})\s+{_RATE_NOUN}|{_RATE_NOUN}(?:\s+\(?(?:{_AVG_WORDS}|{_PERIODIC})\)?)?",
+        "avg",
+    ),
     (
         r"(?:(?:expected|concurrent|active|total|peak|max(?:imum)?|daily|monthly|internal|number of|num|no\.?|#)\s+)*"
         r"(?:users?|people|seats|employees|staff|headcount|user ?count|user ?base|daus?|maus?|agents|customers)"
@@ -80,6 +85,10 @@ def _unit_in(label: str) -> str:
         return " requests per hour"
     if re.search(r"/\s*d(?:ay)?\b|per\s+day|\bdaily\b", low):
         return " requests per day"
+    if re.search(r"/\s*w(?:k|eek)?\b|per\s+week|\bweekly\b", low):
+        return " requests per week"
+    if re.search(r"/\s*mo(?:nth)?\b|per\s+month|\bmonthly\b", low):
+        return " requests per month"
     if re.search(r"\brps\b|\bqps\b|/\s*s(?:ec)?\b|per\s+sec", low):
         return " rps"
     return ""
@@ -87,16 +96,20 @@ def _unit_in(label: str) -> str:
 
 def _sentence(kind: str, label: str, value: re.Match[str]) -> str:
     about = f"{value.group('about')} " if value.group("about") else ""
-    n, unit = value.group("n").replace(" ", ""), value.group("unit").strip()
+    n, unit = re.sub(r"(?<=-)\s+", "", value.group("n")), value.group("unit").strip()
     if kind in ("peak", "avg"):
         if unit and not re.match(_RATE_UNIT, unit, re.I):
             return ""  # "max: 8 GPUs", "target: 300ms": not a rate
-        unit = unit or _unit_in(label).strip()
+        period = _unit_in(label)
+        if unit and period.startswith(" requests per") and not re.search(r"\b(?:per|a|an|each)\b|/", unit):
+            unit += period.removeprefix(" requests")  # "Monthly volume: 5 million calls": calls per month
+        unit = unit or period.strip()
         return f"{'peak of' if kind == 'peak' else 'average of'} {about}{n} {unit}"
     if kind == "users":
         return f"{about}{n} {unit}" if re.match(r"[a-z]", unit, re.I) else f"{about}{n} users {unit}"
     if kind in ("input", "output"):
-        unit = unit if re.match(r"tok", unit, re.I) else "tokens"
+        said = re.match(r"tok\w*", unit, re.I)  # "~5 tokens (labels)": the unit, not the note after it
+        unit = said.group(0) if said else "tokens"
         return f"{about}{n} {unit} {'input' if kind == 'input' else 'output'}"
     if kind == "context":
         return f"{n} {unit or 'tokens'} of context window"
@@ -141,9 +154,24 @@ def _rewrite(m: re.Match[str]) -> str:
 
 def unlabel(text: str) -> str:
     """The text with each 'label: figure' it holds said as a sentence would say it."""
+    text = _untable(text)
     if not re.search(r"[:=]", text):
         return text
     return _SEGMENT.sub(_rewrite, _unjson(text))
+
+
+_TABLE_ROW = re.compile(
+    r"^[ \t]*\|?[ \t]*(?P<label>[^|\n]*?[a-z][^|\n]*?)[ \t]*\|[ \t]*(?P<value>[^|\n]+?)[ \t]*\|?[ \t]*$", re.I | re.M
+)
+
+
+def _untable(text: str) -> str:
+    """A two-column table pasted from a doc or a ticket ("Model | Qwen3 32B", "| RPS | 40 |") as
+    'label: value' lines; its rule line ("|---|---|") dropped."""
+    if text.count("|") < 1 or not _TABLE_ROW.search(text):
+        return text
+    text = re.sub(r"^[ \t]*\|?[ \t]*:?-{2,}:?[ \t]*(?:\|[ \t]*:?-{2,}:?[ \t]*)*\|?[ \t]*$", "", text, flags=re.M)
+    return _TABLE_ROW.sub(lambda m: f"{m.group('label').strip()}: {m.group('value').strip()}", text)
 
 
 _JSON_KEY = re.compile(r"[{,]?\s*\"(?P<key>[A-Za-z_][\w.-]{0,40})\"\s*:\s*(?:\"(?P<text>[^\"\n]*)\"|(?=[-\d.tfn\[{]))")

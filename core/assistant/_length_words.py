@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from core.assistant._words import DIGITS, NUM, number
+from core.assistant._words import DIGITS, NUM, WORD_NUMBER, number
 
 _IN_WORDS = r"prompts?|inputs?|questions?|documents?|docs?|articles?|transcripts?|emails?"
 """Words that name a prompt's length even with no unit ("prompts 700"), once tokens are the unit."""
@@ -19,10 +19,10 @@ _IN_NOUNS = (  # what is sent in: prompts, or the things summarized, reviewed, c
     r"|messages?|msgs?|files?|pages?|reports?|contracts?|papers?|chunks?|passages?|texts?|logs?|diffs?|snippets?"
     r"|posts?|notes?|records?|threads?|conversations?|chats?|contexts?"
 )
-_OUT_WORDS = r"answers?|outputs?|responses?|replies|completions?|generations?|summar(?:y|ies)"
+_OUT_WORDS = r"answers?|outputs?|responses?|repl(?:y|ies)|completions?|generations?|summar(?:y|ies)"
 """Words that name an answer's length even with no unit ("answers ~300"), once tokens are the unit."""
 _OUT_NOUNS = (
-    r"answers?|outputs?|responses?|replies|completions?|generations?|summar(?:y|ies)|comments?|explanations?"
+    r"answers?|outputs?|responses?|repl(?:y|ies)|completions?|generations?|summar(?:y|ies)|comments?|explanations?"
     r"|suggestions?|drafts?|translations?|captions?|descriptions?|titles?|labels?|headlines?"
 )
 
@@ -36,29 +36,53 @@ _COMING_BACK = (
 """How an answer's length is said by its direction: "back", "coming out", "returned", "generated"."""
 
 
+def _without_windows(t: str) -> str:
+    """The text without the context windows it names ("context length of 8192 tokens", "an
+    8192-token context"): the window the model must have, not what a prompt holds."""
+    t = re.sub(rf"(?<![\w.]){NUM}\s*(?:k\b)?[\s-]*(?:tokens?|toks?)[\s-]+(?:of\s+)?context\b", " ", t)
+    t = re.sub(
+        rf"\b(?:context[\s-]*(?:length|window|size|len)|max[\s_-]*model[\s_-]*len(?:gth)?"
+        rf"|context(?=\s*(?::\s*an?\s+window|needed|required|must be|should be)))\b"
+        r"(?:\s*(?:of|is|=|:|at least|up to|min(?:imum)?|~|about|around|roughly|should be|must be|needed|required"
+        r"|an?|window))*"
+        rf"\s*{NUM}"
+        r"\s*(?:k\b)?\s*(?:tokens?|toks?)?",
+        " ",
+        t,
+    )
+    return t
+
+
 def lengths(t: str, found: dict[str, Any]) -> None:
     """Prompt and answer lengths in tokens, however they are put."""
     t = re.sub(r"[ \t]*\n\s*", ". ", t)  # a line of a pasted list is a clause of its own ("input\n350 tokens out")
+    t = _without_windows(t)
     tok = r"(?:tokens?|toks?)"
     n = rf"(?<!\w)(?!an?\b)(?P<n>{NUM})"  # "a completion" is not 1 token
     inputs = [  # "input 4096 tokens" before "4096 tokens input" (which would read a neighbour's number)
-        rf"(?:input|requests?|{_IN_NOUNS})\s*(?:of|are|is|around|about|averag\w*|~|:|=|with|length)?\s*(?:about|around|~)?\s*{n}\s*{tok}",
+        rf"(?:input|requests?|{_IN_NOUNS})(?:\s*(?:of|are|is|around|about|averag\w*|~|:|=|with|length|roughly|approx\w*|maybe|typically|usually))*"
+        rf"\s*{n}\s*{tok}",
         rf"{n}\s*{tok}\s*(?:of\s*)?(?:input|prompt|context in|in)\b(?!\s*(?:the|a)\b)",
         # "4k tokens of context going in", "~3k tokens sent in": the length by the way it goes
         rf"{n}\s*{tok}\s*(?:of\s+[a-z]+\s+)?{_GOING_IN}",
+        # "4k tokens of retrieved context in each prompt": what a RAG prompt carries
+        rf"{n}\s*{tok}\s*of\s+(?:retrieved|rag|document|search|extra|additional|grounding)\s+(?:context|chunks|passages)",
         rf"{n}\s*(?:input|in)\b(?!\s*(?:the|a)\b|\s*\d)",  # "2000 in / 500 out" (not "1 in 10", nor "3 prompts")
         rf"{n}[\s-]*{tok}\s*(?:{_IN_NOUNS})",
         rf"\binput (?:length|size)\s*(?:of|is|=|:)?\s*{n}",
-        rf"\b(?:{_IN_NOUNS})\b[^.;\d]{{0,30}}?{n}\s*{tok}",  # "prompts are long, ~8k tokens"
+        # "prompts are long, ~8k tokens"
+        rf"\b(?:{_IN_NOUNS})\b(?:(?!\b(?:{_OUT_NOUNS})\b)[^.;\d]){{0,30}}?{n}\s*{tok}",
     ]
     outputs = [
-        rf"(?:{_OUT_NOUNS})\s*(?:of|are|is|around|about|averag\w*|~|:|=|with|length)?\s*(?:about|around|~)?\s*{n}\s*{tok}",
+        rf"(?:{_OUT_NOUNS})(?:\s*(?:of|are|is|around|about|averag\w*|~|:|=|with|length|roughly|approx\w*|maybe|typically|usually))*"
+        rf"\s*{n}\s*{tok}",
         rf"{n}\s*{tok}\s*(?:of\s*)?(?:output|completion|generated|generation|out)\b",
         rf"{n}\s*{tok}\s*(?:of\s+[a-z]+\s+)?{_COMING_BACK}",  # "~200 tokens back", "300 tokens of answer returned"
         rf"{n}\s*(?:output|out)\b(?!\s*of\b)",  # not "3 out of 4"
         rf"{n}[\s-]*{tok}\s*(?:{_OUT_NOUNS})",
         rf"\boutput (?:length|size)\s*(?:of|is|=|:)?\s*{n}",
-        rf"\b(?:{_OUT_NOUNS})\b[^.;\d]{{0,30}}?{n}\s*{tok}",
+        # not "generation with prompts of 12k tokens"
+        rf"\b(?:{_OUT_NOUNS})\b(?:(?!\b(?:{_IN_NOUNS})\b)[^.;\d]){{0,30}}?{n}\s*{tok}",
     ]
     pair = re.search(  # "2000 in / 500 out", "2k prompts / 300 completions", "1500/300 tokens"
         rf"(?P<i>{NUM})\s*(?:{tok}\s*)?(?P<in>in|input|{_IN_NOUNS})?\s*/\s*(?P<o>{NUM})\s*(?:{tok}\s*)?"
@@ -88,6 +112,12 @@ def lengths(t: str, found: dict[str, Any]) -> None:
         ("output_tokens", _OUT_WORDS),
         ("input_tokens", _IN_WORDS),
     ):
-        m = None if key in found else re.search(rf"\b(?:{nouns})\b{filler}\s*(?P<n>{DIGITS}){not_tokens}", t)
+        said = re.finditer(rf"\b(?:{nouns})\b{filler}\s*(?P<n>{DIGITS}|{WORD_NUMBER}){not_tokens}", t)
+        # "outputs maybe five hundred": a length in words has a scale ("answers are one paragraph" is not one)
+        m = (
+            None
+            if key in found
+            else next((h for h in said if h["n"][0].isdigit() or re.search("hundred|thousand", h["n"])), None)
+        )
         if m and (v := number(m.group("n"))) and v >= 1:
             found[key] = int(v)

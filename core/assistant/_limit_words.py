@@ -1,9 +1,7 @@
-"""How people state planning limits: GPU types and counts, a GPU or replica cap, a budget::
+"""How people state planning limits: GPU types and counts, a GPU or replica cap (budgets: _budget_words)::
 
     read_limits("Llama 70B on a 4xA100 box, 4 replicas max", get_catalog()).fields
     # {'gpu_types': ['A100-80GB-SXM'], 'max_gpus': 4, 'max_replicas': 4}
-    read_budget("60k/yr budget").fields                # {'monthly_budget_usd': 5000.0}
-    read_budget("€20k a month").problems               # ["Navigator's GPU prices are in US dollars, …"]
 
 Each reading gives the text back with what it read taken out, so a cap ("max 6 of them") or a
 budget ("9k/mo") is not read again as traffic. A cap said per replica ("max 2 GPUs per
@@ -16,10 +14,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from core.assistant._words import DIGITS, NUM, number
+from core.assistant._words import NUM, number
 from core.catalog import Catalog
-from core.planning import HOURS_PER_MONTH
-from core.wording import figure
 
 ZERO_LIMIT = "A limit of 0 {what} leaves nothing to plan on: give at least 1, e.g. '{example}'."
 
@@ -65,10 +61,14 @@ def gpu_mentions(t: str, cat: Catalog) -> list[tuple[int, int, str]]:
 
 _LIMIT = (
     r"(?:at most|max(?:imum)?(?: of)?|no more than|not more than|up to|only|just|limit(?:ed)?(?: of| to| at)?"
-    r"|budget of|cap(?:ped)?(?: (?:it|us|this|that|them))?(?: at| to| of)?|ceiling of|a total of|total of"
+    r"|budget of|cap(?:ped)?(?: (?:it|us|this|that|them))?(?: at| to| of)?|(?:hard |firm )?ceiling (?:of|is)"
+    r"|a total of|total of"
     r"|(?:gpu|card) budget(?: of| is)?)(?:\s*[:=])?"
 )
-_LIMIT_AFTER = r"(?:max(?:imum)?|at most|at the most|tops|or (?:fewer|less)|(?:in )?total(?: max)?)\b"
+_LIMIT_AFTER = (  # not "16 cards in total that we own": what is owned is not a cap
+    r"(?:max(?:imum)?|at most|at the most|tops|or (?:fewer|less)|(?:in )?total(?: max)?)\b"
+    r"(?!\s*(?:that|which)?\s*(?:we|i|they)\s+(?:own|have|got|bought)\b)"
+)
 _SAME_TOPIC = r"(?:(?!rps|qps|req|traffic|load|latenc|budget|users?|tokens?|toks?|ms\b|peak|\$)[^\d])*?"
 _GPU = r"(?:\bgpus?\b|\bcards?\b|\baccelerators?\b)"
 _N = rf"(?<![\w.])(?P<n>{NUM})"
@@ -83,7 +83,7 @@ _OF_THEM = r"(?:\s*(?:of (?:them|those|these|the (?:cards|gpus))|(?:in )?total\b
 _CLAUSE_END = r"(?=\s*(?:[.,;!)]|$))"
 _ALL_WE_HAVE = (  # "…, that's all the GPUs we get": a count said as everything there is
     r"\b(?:that'?s|that is|thats)\s+(?:all|it|everything)\b|\ball (?:the )?(?:gpus?|cards?)? ?(?:we|i) (?:have|get|got)"
-    r"|\bnothing (?:more|else)\b|\bno more\b(?!\s*than)"
+    r"|\bnothing (?:more|else)\b|\bno more\b(?!\s*than)|\b(?:entire|whole|full) (?:gpu )?(?:pool|fleet|inventory)\b"
 )
 
 
@@ -134,9 +134,19 @@ def _max_gpus(g: str) -> tuple[float, tuple[int, int]] | None:
         or re.search(rf"{_N}\s*(?:x\s*)?(?:{_GPU}\s*)+{_PER_PART}(?:[,(]\s*)?{_LIMIT_AFTER}", g)
         or re.search(rf"{_GPU}\s*(?:[,:(]\s*)?(?:(?:x|×)\s*(?P<nx>\d+)|{_N})\s*{_LIMIT_AFTER}", g)
         or re.search(rf"{_LIMIT}\s*(?:{_GPU}\s*)+(?:x|×)\s*(?P<nx>\d+)\b", g)  # "H200 x4 max", "max H100 x 8"
+        or re.search(rf"{_LIMIT}\s*{_GPU}\s*[:=]?\s*{_N}(?!\s*(?:gb|gib|g\b|%|[.,]\d))", g)  # "max gpus: 8"
+        # "V100s…, and we have only 6 of them left": all there is
+        or re.search(rf"{_GPU}{_SAME_TOPIC}\b(?:only|just)\s+{_N}\s+(?:of them|of those|left)\b", g)
         # a bare cap after the GPUs were named, before any other topic: "…, L40S. no more than 6 (of them)"
         or re.search(rf"{_GPU}{_SAME_TOPIC}[,.;:)]\s*(?:and |but |so )?{_LIMIT}\s*{_N}{_OF_THEM}{_CLAUSE_END}", g)
         or re.search(rf"{_GPU}{_SAME_TOPIC}[,.;:)]\s*{_N}{_OF_THEM}\s*{_LIMIT_AFTER}", g)  # "T4s, 3 of those max"
+        # "16 A100s in the cluster but this service may use at most 8"
+        or re.search(
+            rf"{_GPU}{_SAME_TOPIC}\b(?:but|though|however|of which)\b{_SAME_TOPIC}"
+            rf"(?:{_LIMIT}\s*|(?=(?:only\s+)?\d[\d,.]*{_OF_THEM}\s+(?:are|is)\s+(?:free|available|spare|ours)))(?:only\s+)?"
+            rf"{_N}{_OF_THEM}(?:{_CLAUSE_END}|\s+(?:are|is)\b)",
+            g,
+        )
     )
     if said and (v := number(said.groupdict().get("nx") or said.group("n"))) is not None:
         return v, said.span()
@@ -157,6 +167,12 @@ def _max_gpus(g: str) -> tuple[float, tuple[int, int]] | None:
     owned = [
         m
         for m in re.finditer(rf"{_N}\s*(?:{_GPU}\s*)+{_PER_PART}(?![^.;]*\b(?:per|each)\s+{_PART})", g)
+        if re.search(_ALL_WE_HAVE, g[m.end() :].split(".")[0])
+    ]
+    # "GH200 144GB superchips, 4 of them, and that's all they have"
+    owned += [
+        m
+        for m in re.finditer(rf"{_GPU}(?:[^.;\d]|\d+\s*gb\b){{0,40}}?[,(]\s*{_N}\s+of (?:them|those)\b", g)
         if re.search(_ALL_WE_HAVE, g[m.end() :].split(".")[0])
     ]
     if owned and (v := number(owned[-1].group("n"))):
@@ -192,7 +208,8 @@ def _max_replicas(t: str) -> tuple[float, tuple[int, int]] | None:
 
 _PER_PART_CAP = re.compile(  # "max 2 GPUs per replica", "each pod gets 4x H100", "per replica: 2 GPUs max"
     rf"(?:{_LIMIT}\s*)?{_N}\s*(?:x\s*)?(?:{_GPU}\s*)+{_EACH}\s+{_REPLICA}(?:\s*{_LIMIT_AFTER})?"
-    rf"|\b(?:each|per|every)\s+{_REPLICA}\s*(?:[:,]|gets?|has|have|uses?|with|needs?|runs? on|on|of|to|can use)?\s*"
+    # "each replica can take up to 2 GPUs": a few words between the part and its count
+    rf"|\b(?:each|per|every)\s+{_REPLICA}(?:\s*[:,]|\s+[a-z']+){{0,4}}?\s*"
     rf"(?:{_LIMIT}\s*)?(?<![\w.]){NUM}\s*(?:x\s*)?(?:{_GPU}\s*)+(?:{_LIMIT_AFTER})?"
 )
 
@@ -206,7 +223,10 @@ def read_limits(text: str, cat: Catalog) -> LimitReading:
     gpus: list[str] = []
     for start, _, name in mentions:
         # "no H100s", "avoid the A100": a GPU said next to a refusal is not a choice
-        if name in gpus or re.search(r"\b(?:no|not|avoid|without|except|excluding)\s+(?:\w+\s+){0,2}$", t[:start]):
+        refused = (
+            r"(?:\b(?:no|not|avoid|without|except|excluding|never|nor|other than)|n[o']t|\bstay away from|\bkeep off)"
+        )
+        if name in gpus or re.search(rf"{refused}\s+(?:\w+\s+){{0,2}}$", t[:start]):
             continue
         gpus.append(name)
     if gpus:
@@ -240,123 +260,4 @@ def read_limits(text: str, cat: Catalog) -> LimitReading:
             out.problems.append(ZERO_LIMIT.format(what="replicas", example="at most 4 replicas"))
     if len(t) == len(text):  # lower-casing kept every position (it does but for a few letters)
         out.rest = _blank(text, spans)
-    return out
-
-
-# ---------------------------------------------------------------------------------------------
-# Budgets
-
-_MONEY = re.compile(
-    rf"\$\s*(?P<n>{NUM})(?:\s*(?P<grand>grand)\b)?"
-    # a "$" after a figure ends it ("5000$"), unless a figure follows: "a $5,000 cap" is not one dollar
-    rf"|(?<![\w.])(?P<n2>{NUM})\s*(?:(?P<grand2>grand)\b|(?:usd|dollars|bucks)\b|\$(?!\s*\d))|\busd\s*(?P<n3>{NUM})"
-)
-_FOREIGN = re.compile(  # money in another currency: "€20k", "£5000", "20k EUR", "5,000 pounds"
-    rf"(?P<cur>€|£|¥|₹)\s*(?P<n>{NUM})"
-    rf"|(?<![\w.])(?P<n2>{NUM})\s*(?:(?P<cur2>€|£|¥|₹)|(?P<word>eur|euros?|gbp|pounds?(?: sterling)?|quid|jpy|yen|inr"
-    r"|rupees?|chf|swiss francs?|francs?|cad|aud|sek|nok|dkk)\b)"
-    r"|\b(?P<word2>eur|gbp|jpy|inr|chf|cad|aud)\s*(?P<n3>\d[\d,.]*\s?[km]?\b)"
-)
-_PERIOD_AFTER = (
-    r"(?:(?:a|an|per|/|each|every)\s*(?:months?|mo|years?|yr|annum|quarters?|qtr|weeks?|wk|days?|hours?|hr|h)\b"
-    r"|monthly|annually|annual|yearly|quarterly|weekly|daily|hourly)"
-)
-_BUDGET_BARE = re.compile(  # "a budget of 5k a week": a bare figure after "budget" is money
-    rf"\bbudget\b(?:\s*(?:of|is|at|:|=|up to|at most|around|about|under|below|max|cap|~))*\s*(?P<n4>{NUM})"
-    r"(?![\d.,]*\d)(?!\s*(?:%|gpus?|cards?|nodes?|replicas?|rps|qps|req|tokens?|toks?|users?|x\b"
-    r"|[a-z]{1,3}-?\d{1,4}[a-z]*\b|mi\d{3}x?\b))"
-    # "60k/yr budget", "a 20k monthly budget": a bare figure before "budget" too
-    rf"|(?<![\w.$])(?P<n5>{DIGITS})(?=\s*{_PERIOD_AFTER}?\s*(?:(?:gpu|cloud|compute|infra|total|spend(?:ing)?)\s+)?budget\b)"
-)
-_BUDGET_LATER = re.compile(  # "budget is tight, maybe 5k monthly": a figure that looks like money, a few words on
-    r"\bbudget\b[^\d.;$]{1,30}?(?<![\w.])(?P<n4>\d[\d,.]*\s?(?:k|m)\b|\d{1,3}(?:,\d{3})+|\d{4,})"
-    r"(?![\d.,]*\d)(?!\s*(?:%|gpus?|cards?|nodes?|replicas?|rps|qps|req|tokens?|toks?|users?|x\b))"
-)
-_SPEND = re.compile(  # "under 2k/mo", "can spend up to 8000/month": an amount a month (or year) with no noun
-    r"\b(?:spend(?:ing)?|costs?|afford|pay(?:ing)?|under|below|less than|at most|up to|cap(?:ped)?(?: at)?"
-    rf"|no more than|limit(?:ed)? to)\s*(?:~|about|around|roughly)?\s*(?<![\w.])(?P<n6>{DIGITS})"
-    r"(?=\s*(?:/\s*(?:mo|month|yr|year)\b|(?:a|per|each)\s+(?:month|year)\b|monthly\b|annually\b|yearly\b))"
-)
-_PERIOD = (
-    r"\s*(?:(?:a|an|per|/|each|every)\s*(?P<per>months?|mo|years?|yr|annum|quarters?|qtr|weeks?|wk|days?|hours?|hr|h)\b"
-    r"|(?P<adv>monthly|annually|annual|yearly|quarterly|weekly|daily|hourly)\b)?"
-)
-_BUDGET_WORDS = (
-    r"budget|month|/\s*mo\b|spend|cost|afford|under|below|less than|at most|cap|max|no more than|not more than|limit"
-    r"|up to|grand|year|annual|quarter|/\s*yr\b"
-)
-_PERIOD_NAMES = {
-    **dict.fromkeys(("mo", "monthly"), "month"),
-    **dict.fromkeys(("yr", "annum", "annual", "annually", "yearly"), "year"),
-    **dict.fromkeys(("qtr", "quarterly"), "quarter"),
-    **dict.fromkeys(("wk", "weekly"), "week"),
-    "daily": "day",
-    **dict.fromkeys(("hr", "h", "hourly"), "hour"),
-}
-_MONTHS_IN = {  # a budget per this period, per month (a month of 730 h, as the plan's cost)
-    "month": 1.0,
-    "year": 1 / 12,
-    "quarter": 1 / 3,
-    "week": HOURS_PER_MONTH / 168,
-    "day": HOURS_PER_MONTH / 24,
-    "hour": float(HOURS_PER_MONTH),
-}
-
-
-def _foreign(text: str, out: LimitReading) -> bool:
-    """A budget in another currency ("€20k a month"): said back (prices are in US dollars, and
-    no exchange rate is guessed), and taken out of the text. True when there was one."""
-    t = text.lower()
-    said = _FOREIGN.search(t)
-    if said is None or not re.search(_BUDGET_WORDS, t):
-        return False
-    end = said.end() + (m.end() if (m := re.match(_PERIOD, t[said.end() :])) else 0)
-    amount = text[said.start() : end].strip()
-    out.problems.append(
-        f"Navigator's GPU prices are in US dollars, so I did not take {amount} as the budget (I do not guess an "
-        "exchange rate): say the budget in dollars, e.g. 'budget $20,000 a month'."
-    )
-    out.rest = text[: said.start()] + " " + text[end:]
-    return True
-
-
-def read_budget(text: str) -> LimitReading:
-    """The budget a month ('$25k/mo', '8 grand monthly', 'annual budget of $240k': a twelfth,
-    '60k/yr budget'), taken out of the text so its figure is not read as traffic; a budget in
-    another currency is said back, not converted."""
-    out = LimitReading(rest=text)
-    if _foreign(text, out):
-        return out
-    t = text.lower()
-    money = _MONEY.search(t) or _BUDGET_BARE.search(t) or _BUDGET_LATER.search(t) or _SPEND.search(t)
-    if money is None or not re.search(_BUDGET_WORDS, t):
-        return out
-    said_n = {k: v for k, v in money.groupdict().items() if v}
-    v = number(next((said_n[k] for k in ("n", "n2", "n3", "n4", "n5", "n6") if k in said_n), ""))
-    if v is None:
-        return out
-    if said_n.get("grand") or said_n.get("grand2"):
-        v *= 1000
-    period = re.match(_PERIOD, t[money.end() :])
-    price = re.match(r"\s*(?:(?:a|an|per|each)\b|/)\s*(?P<what>[a-z][\w-]*)", t[money.end() :])
-    if price and not (period and (period.group("per") or period.group("adv"))):
-        out.notes.append(  # "$2 per request", "$3/GPU-hour": a price, not a budget
-            f"I did not take {money.group(0).strip()} per {price.group('what')} as a budget (it reads as a price); "
-            "say 'budget $… a month' if you meant one"
-        )
-        return out
-    said = (period.group("per") or period.group("adv")) if period else None
-    before = re.search(r"\b(?P<adv>annual|yearly|quarterly|weekly|daily|hourly)\b[^$\d.;]{0,30}$", t[: money.start()])
-    said = said or (before.group("adv") if before else None)
-    key = _PERIOD_NAMES.get(said or "month", re.sub(r"s$", "", said or "month"))
-    factor = _MONTHS_IN.get(key, 1.0)
-    end = money.end() + (period.end() if period else 0)
-    out.rest = text[: money.start()] + " " + text[end:]
-    if not v:
-        out.problems.append("A budget of $0 a month buys no GPU time: give one above 0, e.g. 'budget $20,000 a month'.")
-        return out
-    out.fields["monthly_budget_usd"] = round(v * factor, 2)
-    if factor != 1.0:
-        a_period = "an hour" if key == "hour" else f"a {key}"
-        out.notes.append(f"I took the ${figure(v)} {a_period} budget as ${figure(v * factor)} a month")
     return out

@@ -82,7 +82,9 @@ def model_words(text: str, cat: Catalog) -> ModelWords:
     # Longest names first: "DeepSeek-R1-Distill-Qwen-32B" is not "DeepSeek-R1".
     for spec in [] if found else sorted(cat.models.values(), key=lambda m: -len(m.name)):
         names = [spec.name.lower()] + ([spec.hf_id.lower()] if spec.hf_id else [])
-        if any(re.search(r"(?<![\w.-])" + re.escape(n).replace(r"\-", r"[\s-]?") + r"(?![\w.]|-\d)", t) for n in names):
+        if any(
+            re.search(r"(?<![\w.-])" + re.escape(n).replace(r"\-", r"[\s-]?") + r"(?!\w|\.\w|-\d)", t) for n in names
+        ):  # "phi-4." ends a sentence
             found["model_name"] = spec.name
             found["model_family"] = next((f for p, f in _FAMILIES if re.search(p, spec.name.lower())), spec.family)
             break
@@ -92,7 +94,9 @@ def model_words(text: str, cat: Catalog) -> ModelWords:
                 found["model_family"] = fam
                 break
     size = re.search(r"\b(?P<e>\d+)\s*x\s*(?P<s>\d+(?:\.\d+)?)\s*b\b", t) or re.search(
-        r"(?<![\w.])(?P<s>\d+(?:\.\d+)?)\s*(?:b|bn|billion)\b(?!\s*(?:tokens|requests))", t
+        r"(?:(?<![\w.])|(?<=llama)|(?<=mistral)|(?<=qwen)|(?<=gemma)|(?<=granite)|(?<=falcon)|(?<=phi))"  # "llama70b"
+        r"(?P<s>\d+(?:\.\d+)?)\s*(?:b|bn|billion)\b(?!\s*(?:tokens|requests))",
+        t,
     )
     if size:
         experts = int(size.group("e")) if "e" in size.groupdict() and size.group("e") else 1
@@ -128,8 +132,13 @@ def _wishes(t: str) -> dict[str, Any]:
             word = said.group(0)
             found["quantization_said"] = word.upper() if word in ("awq", "gptq", "fp8", "int4", "int8") else word
             break
-    ctx = re.search(r"(?P<n>\d+(?:\.\d+)?)\s*(?P<k>k)?\s*(?:tokens?\s*)?(?:of\s*)?(?:context|ctx)\b", t) or re.search(
-        r"\bcontext(?:\s*(?:length|window|size))?\s*(?:of|=|:|is|at least|up to)?\s*(?P<n>\d+(?:\.\d+)?)\s*(?P<k>k)?", t
+    ctx = re.search(
+        r"(?P<n>\d+(?:\.\d+)?)\s*(?P<k>k)?[\s-]*(?:tokens?[\s-]*)?(?:of\s*)?(?:context|ctx)\b", t
+    ) or re.search(
+        # "context: a window of 8192", "context must be 64k"
+        r"\bcontext(?:\s*(?:length|window|size))?(?:\s*(?:of|=|:|is|at least|up to|needed|required|must be"
+        r"|should be|needs to be|an?|window|min(?:imum)?|~))*\s*(?P<n>\d+(?:\.\d+)?)\s*(?P<k>k)?",
+        t,
     )
     if ctx:
         value = float(ctx.group("n")) * (1024 if ctx.group("k") else 1)
@@ -161,7 +170,7 @@ def resolve_name(family: str, text: str, size_label: str | None, cat: Catalog) -
         return None
     fam_pattern = next((p for p, f in _FAMILIES if f == family), re.escape(family))
     # a version is a whole number of its own: the "40" of "llama 405b" is not one
-    version = re.search(rf"{fam_pattern}[\s-]*v?(\d+(?:\.\d+)?)(?![\d.])(?!\s*(?:b|x)\b)", text)
+    version = re.search(rf"{fam_pattern}[\s-]*v?(\d+(?:\.\d+)?)(?!\d|\.\d)(?!\s*(?:b|x)\b)", text)
     label = size_label.lower()
     matches = []
     for spec in cat.models.values():

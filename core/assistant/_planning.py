@@ -89,10 +89,18 @@ def slo_targets(state: WorkflowState) -> tuple[SloTargets, list[str]]:
         "p95_e2e_ms": e2e,
         "availability_percent": min(s.availability_percent, 99.999) if s.availability_percent else 99.0,
     }
+    targets: dict[str, float] = {
+        str(k): v for k, v in s.ttft_also_ms.items()
+    }  # other TTFT percentiles said in the same breath
     if ttft is not None:
-        pct = s.ttft_percentile if s.ttft_ms is not None else 95
-        fields[f"p{pct}_ttft_ms"] = ttft
-    for pct_key, ms in s.ttft_also_ms.items():  # other TTFT percentiles said in the same breath
+        targets[f"p{s.ttft_percentile if s.ttft_ms is not None else 95}"] = ttft
+    if (p90 := targets.pop("p90", None)) is not None:  # the planner models p50, p95 and p99
+        if "p95" in targets:
+            notes.append("your p90 time-to-first-token target is left to your p95 one")
+        else:
+            targets["p95"] = p90
+            notes.append("your p90 time-to-first-token target is checked at p95, which is stricter")
+    for pct_key, ms in targets.items():
         fields[f"{pct_key}_ttft_ms"] = ms
     if s.availability_percent is None:
         notes.append("availability 99% assumed (say e.g. 'three nines' for 99.9%)")

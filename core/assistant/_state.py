@@ -93,8 +93,8 @@ class SloNeeds(BaseModel):
     p99_latency_ms: float | None = None
     ttft_ms: float | None = None
     """Time to first token, at p95 unless ``ttft_percentile`` says otherwise."""
-    ttft_percentile: Literal[50, 95, 99] = 95
-    ttft_also_ms: dict[Literal["p50", "p95", "p99"], float] = Field(default_factory=dict)
+    ttft_percentile: Literal[50, 90, 95, 99] = 95
+    ttft_also_ms: dict[Literal["p50", "p90", "p95", "p99"], float] = Field(default_factory=dict)
     """Time-to-first-token targets at other percentiles said in the same breath
     ("TTFT p50 under 200 ms and p99 under 1 s": 200 at p50 above, ``{"p99": 1000}`` here)."""
     tokens_per_second_per_user: float | None = None

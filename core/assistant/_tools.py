@@ -109,7 +109,7 @@ class RequirementArgs(_Args):
     input_tokens: int | None = Field(default=None, ge=1)
     output_tokens: int | None = Field(default=None, ge=1)
     ttft_ms: float | None = Field(default=None, gt=0)
-    ttft_percentile: Literal[50, 95, 99] | None = None
+    ttft_percentile: Literal[50, 90, 95, 99] | None = None
     p50_latency_ms: float | None = Field(default=None, gt=0)
     p95_latency_ms: float | None = Field(default=None, gt=0)
     p99_latency_ms: float | None = Field(default=None, gt=0)

@@ -159,7 +159,12 @@ def _level(t: str, found: dict[str, Any]) -> None:
     if "rps" in found or not re.search(r"\b(?:traffic|load|usage|volume|use)\b", t):
         return
     for pattern, level in _LEVEL_WORDS:
-        if re.search(rf"\b(?:{pattern})\s+(?:traffic|load|usage|volume|use)\b", t):
+        # "light traffic", and "traffic will be light", "the load is heavy"
+        after = (
+            r"\b(?:traffic|load|usage|volume)\s+(?:(?:will|would|should|is|are|be|stay|remain|s|'s|going to|probably"
+            rf"|likely|mostly|fairly|pretty|quite|rather|relatively)\s+)+(?:{pattern})\b"
+        )
+        if re.search(rf"\b(?:{pattern})\s+(?:traffic|load|usage|volume|use)\b", t) or re.search(after, t):
             found["rps"] = TRAFFIC_LEVELS[level]
             found["level"] = level
             return

@@ -19,10 +19,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from core.assistant._answers import answer_open_question
+from core.assistant._budget_words import read_budget
 from core.assistant._command_words import Command, command
 from core.assistant._corrections import retract
 from core.assistant._labels import unlabel
-from core.assistant._limit_words import LimitReading, read_budget, read_limits
+from core.assistant._limit_words import LimitReading, read_limits
 from core.assistant._model_words import model_words
 from core.assistant._name_corrections import retract_names
 from core.assistant._presets import SLO_PRESETS
@@ -89,6 +90,13 @@ def _slo(text: str, out: Understanding) -> None:
     t = text.lower()
     found, problems = read_slo(t)
     out.problems.extend(problems)
+    p90 = found.pop("p90_latency_ms", None)
+    if p90 is not None:  # the plan models p50, p95 and p99 end to end: the stricter p95 stands for a p90
+        if "p95_latency_ms" not in found:
+            found["p95_latency_ms"] = p90
+            out.notes.append(f"I took your p90 latency target ({p90:,.0f} ms) as a p95 one, which is stricter")
+        else:
+            out.notes.append(f"I left out your p90 latency target ({p90:,.0f} ms): the plan checks p95 and p99")
     avail, problem = _availability(t)
     if avail is not None:
         found["availability_percent"] = avail
@@ -107,15 +115,18 @@ def _availability(t: str) -> tuple[float | None, str]:
     if nines:
         k = {"two": 2, "three": 3, "four": 4, "five": 5}.get(nines.group(1)) or int(nines.group(1))
         return round(100.0 - 100.0 * 10.0 ** (-k), 6), ""
+    av = r"(?:availability|avail|uptime|sla)\b"
+    gap = r"[^\d\n.;]{0,25}?"  # "the availability we want is 150 percent", "bump avail target to 99.99"
     m = re.search(
-        r"(?P<n>\d{2}(?:\.\d+)?)\s*(?:%\s*(?:availability|uptime|available|up|sla)|(?:availability|uptime|sla)\b)", t
-    ) or re.search(r"(?:availability|uptime|sla)\s*(?:of|=|:|is|at least|target)?\s*(?P<n>\d{2}(?:\.\d+)?)\s*%?", t)
+        r"(?P<n>\d{2}(?:\.\d+)?)\s*(?:(?:%|percent)\s*(?:availability|uptime|available|up|sla)|(?:availability|uptime|sla)\b)",
+        t,
+    ) or re.search(rf"{av}{gap}(?<![\d.-])(?P<n>\d{{2}}(?:\.\d+)?)(?![\d.])\s*(?:%|percent\b)?", t)
     if m:
         v = float(m.group("n"))
         if 50 <= v <= 100:
             return min(v, 99.999), ""
-    said = re.search(r"(?:availability|uptime|sla)\s*(?:of|=|:|is|at least|target)?\s*(?P<n>-?\d+(?:\.\d+)?)\s*%", t)
-    said = said or re.search(r"(?P<n>-?\d+(?:\.\d+)?)\s*%\s*(?:availability|uptime|sla)\b", t)
+    said = re.search(rf"{av}{gap}(?P<n>-?\d+(?:\.\d+)?)\s*(?:%|percent\b)", t)
+    said = said or re.search(r"(?P<n>-?\d+(?:\.\d+)?)\s*(?:%|percent)\s*(?:availability|uptime|sla)\b", t)
     if said and not 50 <= float(said.group("n")) <= 100:
         return None, (
             f"An availability of {said.group('n')}% is not a service level I can plan for: give one between 50% and "

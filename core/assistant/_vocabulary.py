@@ -71,10 +71,12 @@ _REQ = (
     rf"(?:{_REQ_KIND}(?:requests?|reqs?|queries|query|calls?|prompts?|messages?|msgs?|questions?|conversations?|hits?"
     r"|chats?|completions?|inferences?|generations?|searches|lookups?|summar(?:y|ies)|documents?|docs?|emails?|tickets?"
     r"|translations?|classifications?|images?|pictures?|photos?|screenshots?|files?|pages?|jobs?|tasks?|items?"
-    r"|transcripts?|articles?|predictions?|embeddings?|invocations?|turns?|reviews?|contracts?|reports?|records?|prs|mrs|diffs?|commits?|comments?|posts?|orders?|transactions?|invoices?|claims?))"
+    r"|transcripts?|articles?|predictions?|embeddings?|invocations?|turns?|reviews?|contracts?|reports?|records?|prs|mrs|diffs?|commits?|comments?|posts?|orders?|transactions?|invoices?|claims?"
+    r"|notes?|cases?|letters?|forms?|applications?|leads?|logs?|alerts?|incidents?|events?|snippets?|passages?"
+    r"|pdfs?|resumes?|cvs?|receipts?|chunks?|threads?|interactions?|lessons?|essays?|answers?|replies))"
 )
 _PER = (  # "per minute", "a day" (not the "a" of "10am"), "in that hour", "in a single minute"
-    r"(?:/|per\b|an?\b|each\b|every\b|in\s+(?:a|an|one|that|the|this|each|any|a single)(?=\s+(?:second|minute|hour|day)s?\b))"
+    r"(?:/|per\b|an?\b|each\b|every\b|by(?:\s+the)?(?=\s+(?:second|minute|hour|day)\b)|in\s+(?:a|an|one|that|the|this|each|any|a single)(?=\s+(?:second|minute|hour|day)s?\b))"
 )
 _TIME = r"(?P<unit>seconds?|secs?|s|minutes?|mins?|m|hours?|hrs?|h|days?|d|weeks?|wks?|months?|mo)\b"
 _ABBREV = (  # "r/min", "q/s", "rq/h": a request letter (or two) over a time letter, besides rps/rpm/rph/rpd
@@ -97,7 +99,7 @@ _RISES = (  # "can jump to 50", "surges to 300 rps", "may hit 80"
     r"(?:\s+as high as)?"
 )
 _PEAK = re.compile(
-    rf"(?<!off-)(?<!off )(?<!off)(?:peaks?|peaking|spikes?|spiking|bursts?|bursting|up to|maximum|max|occasionally|sometimes|at times|{_RISES}"
+    rf"(?<!off-)(?<!off )(?<!off)(?:peaks?(?:\s+(?:moments?|times?|periods?))?|peaking|spikes?|spiking|bursts?|bursting|up to|maximum|max|occasionally|sometimes|at times|{_RISES}"
     rf"|{_BUSIEST}|worst[- ]case(?: is)?)"
     rf"\s*{_SEES}(?:of|at|to|around|about|up to|reaching)?\s*(?:(?:maybe|probably|possibly|perhaps|like|roughly|~)\s*)?"
     rf"(?P<rate>{NUM}\s*(?:(?:{_REQ})\s*{_PER}\s*{_TIME_NC}|{_ABBREV_NC}|{_PER}\s*{_TIME_NC}))",
@@ -167,14 +169,16 @@ _EVERY = re.compile(
     re.I,
 )
 _POPULATION = (
-    r"users|people|peoples|persons|clients|agents|employees|staff|workers|members|students|customers|developers|devs|"
+    r"users?|people|peoples|persons|clients|agents|employees|staff|workers|members|students|customers|developers|devs|"
     r"engineers|programmers|coders|analysts|colleagues|doctors|nurses|lawyers|reps|representatives|seats|operators|"
     r"ppl|folks|individuals|humans|accounts|licen[cs]es|daus?|maus?|wau|actives|sessions|"
     r"teammates|researchers|writers|editors|testers|players|subscribers|learners|teachers|patients|shoppers|visitors"
 )
 _POPULATION_KIND = (  # words that say which people: "50 call-center agents", "300 internal users"
     r"(?:(?:concurrent|active|simultaneous|daily|weekly|monthly|internal|external|support|sales|customer|human|field"
-    r"|remote|paying|registered|our|the|[a-z]+-[a-z]+)\s+){0,3}"
+    r"|remote|paying|registered|our|the|[a-z]+-[a-z]+|service|hr|it|legal|finance|marketing|engineering|product"
+    r"|ops|operations|clinical|medical|call|contact|cent(?:er|re)|help|desk|insurance|claims|back|front|office|line"
+    r"|frontline|company|corporate|enterprise|unique|total|named|existing|new|end|team)\s+){0,3}"
 )
 _LEVEL_WORDS = (
     (r"very (?:high|heavy|busy)|massive|huge|enormous", "very high"),
