@@ -156,7 +156,11 @@ def _level(text: str, out: Answer) -> None:
     """'heavy, honestly', 'pretty light': a traffic level said as the whole answer (the Capacity
     plan's preset rate for it, said as an assumption)."""
     words = re.sub(
-        r"\b(?:honestly|tbh|i guess|i think|probably|pretty|fairly|quite|rather|mostly|at first|for now)\b", " ", text
+        r"\b(?:honestly|tbh|i guess|i think|probably|pretty|fairly|quite|rather|mostly|at first|for now|really"
+        r"|(?:but )?(?:no|without) (?:exact|real|hard|precise) (?:numbers|figures)(?: yet)?|not sure(?: exactly)?"
+        r"|i don'?t (?:know|have) (?:exact )?(?:numbers|figures|exactly)?)\b",
+        " ",
+        text,
     )
     for pattern, level in _LEVEL_WORDS:
         if re.fullmatch(rf"[\s,.!]*(?:{pattern})(?:\s+(?:traffic|load|usage))?[\s,.!]*", words):

@@ -126,7 +126,11 @@ def read_budget(text: str) -> LimitReading:
         )
         return out
     said = (period.group("per") or period.group("adv")) if period else None
-    if _PRICE_SAID.search(t[max(0, money.start() - 40) : money.start()]) and _PERIOD_NAMES.get(said or "") == "hour":
+    end = money.end() + skip + (period.end() if period else 0)
+    gpu = r"(?:gpu|card|node|instance|[a-z]{0,3}\d{1,4}[a-z]*)\b"
+    per_gpu = re.match(rf"\s*(?:per|for each|for every|each|a)\s+{gpu}", t[end:])  # "$1.10/hr per T4"
+    hourly = _PERIOD_NAMES.get(said or "") == "hour"
+    if hourly and (per_gpu or _PRICE_SAID.search(t[max(0, money.start() - 40) : money.start()])):
         out.notes.append(  # "an H100 costs us about $2.50/hr": what a GPU costs, not what may be spent
             f"I did not take {money.group(0).strip()} an hour as a budget (it reads as what a GPU costs); "
             "say 'budget $… a month' if you meant one"
@@ -136,7 +140,6 @@ def read_budget(text: str) -> LimitReading:
     said = said or (before.group("adv") if before else None)
     key = _PERIOD_NAMES.get(said or "month", re.sub(r"s$", "", said or "month"))
     factor = _MONTHS_IN.get(key, 1.0)
-    end = money.end() + skip + (period.end() if period else 0)
     out.rest = text[: money.start()] + " " + text[end:]
     if not v:
         out.problems.append("A budget of $0 a month buys no GPU time: give one above 0, e.g. 'budget $20,000 a month'.")

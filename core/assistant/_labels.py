@@ -52,7 +52,11 @@ _LABELS: list[tuple[str, str]] = [  # (label, kind); the first that fits the who
         r"(?:\s+(?:tokens?|length|size|len))*|tokens?\s+out|out\s+tokens?|output_tokens|completion_tokens",
         "output",
     ),
-    (r"(?:(?:max(?:imum)?|min(?:imum)?|required)\s+)?context(?:\s+(?:length|window|size|len))?", "context"),
+    (
+        r"(?:(?:max(?:imum)?|min(?:imum)?|required)\s+)?context(?:\s+(?:length|window|size|len))?"
+        r"|max\s*model\s*len(?:gth)?",
+        "context",
+    ),
     (
         r"(?:(?:max(?:imum)?|total|number of|num|#)\s+)?(?:gpus?|cards?|accelerators?)"
         r"(?:\s+(?:count|limit|cap|max|budget|available))?",
@@ -155,11 +159,15 @@ def _rewrite(m: re.Match[str]) -> str:
 def unlabel(text: str) -> str:
     """The text with each 'label: figure' it holds said as a sentence would say it."""
     text = _untable(text)
+    # "input_tokens=1200 output_tokens=300 ttft_ms=500": key=value pairs on one line, one a line
+    if len(_PAIR.findall(text)) >= 2:
+        text = _PAIR.sub(lambda m: "\n" + m.group(0).strip(), text)
     if not re.search(r"[:=]", text):
         return text
     return _SEGMENT.sub(_rewrite, _unjson(text))
 
 
+_PAIR = re.compile(r"(?:^|(?<=\s))[A-Za-z][\w.-]{0,40}=[^\s,;=]+(?=\s|$|[,;])")
 _TABLE_ROW = re.compile(
     r"^[ \t]*\|?[ \t]*(?P<label>[^|\n]*?[a-z][^|\n]*?)[ \t]*\|[ \t]*(?P<value>[^|\n]+?)[ \t]*\|?[ \t]*$", re.I | re.M
 )

@@ -61,6 +61,8 @@ def gpu_mentions(t: str, cat: Catalog) -> list[tuple[int, int, str]]:
 
 _LIMIT = (
     r"(?:at most|max(?:imum)?(?: of)?|no more than|not more than|up to|only|just|limit(?:ed)?(?: of| to| at)?"
+    r"|at or (?:below|under)"
+    r"|(?:can(?:no|')?t|cannot|must not|mustn'?t|won'?t|shouldn'?t) (?:exceed|go (?:over|above|beyond))"
     r"|budget of|cap(?:ped)?(?: (?:it|us|this|that|them))?(?: at| to| of)?|(?:hard |firm )?ceiling (?:of|is)"
     r"|a total of|total of"
     r"|(?:gpu|card) budget(?: of| is)?)(?:\s*[:=])?"
@@ -79,11 +81,12 @@ _PER_PART = rf"(?!\s*{_EACH}\s+{_PART})"
 """Not followed by "per replica", "each node": a count for a part, not for the whole deployment."""
 _MACHINES = r"(?:nodes?|servers?|box(?:es)?|machines?|hosts?|instances?|vms?)\b"
 _NOT_ONE_GPU = _PER_PART + rf"(?!\s*(?:{_MACHINES}|pods?\b|clusters?\b))"
-_OF_THEM = r"(?:\s*(?:of (?:them|those|these|the (?:cards|gpus))|(?:in )?total\b))?"
+_OF_THEM = r"(?:\s*(?:of (?:them|those|these|the (?:cards|gpus))|(?:in )?total\b)){0,2}"
 _CLAUSE_END = r"(?=\s*(?:[.,;!)]|$))"
 _ALL_WE_HAVE = (  # "…, that's all the GPUs we get": a count said as everything there is
     r"\b(?:that'?s|that is|thats)\s+(?:all|it|everything)\b|\ball (?:the )?(?:gpus?|cards?)? ?(?:we|i) (?:have|get|got)"
-    r"|\bnothing (?:more|else)\b|\bno more\b(?!\s*than)|\b(?:entire|whole|full) (?:gpu )?(?:pool|fleet|inventory)\b"
+    r"|\bnothing (?:more|else)\b|\bno more\b(?!\s*than)|\bmore (?:we|i) (?:don'?t|do not) have\b|\bno others?\b"
+    r"|\b(?:entire|whole|full) (?:gpu )?(?:pool|fleet|inventory)\b"
 )
 
 
@@ -138,7 +141,17 @@ def _max_gpus(g: str) -> tuple[float, tuple[int, int]] | None:
         # "V100s…, and we have only 6 of them left": all there is
         or re.search(rf"{_GPU}{_SAME_TOPIC}\b(?:only|just)\s+{_N}\s+(?:of them|of those|left)\b", g)
         # a bare cap after the GPUs were named, before any other topic: "…, L40S. no more than 6 (of them)"
-        or re.search(rf"{_GPU}{_SAME_TOPIC}[,.;:)]\s*(?:and |but |so )?{_LIMIT}\s*{_N}{_OF_THEM}{_CLAUSE_END}", g)
+        or re.search(
+            rf"{_GPU}{_SAME_TOPIC}[,.;:)?!]\s*(?:and |but |so )?(?:(?:we|i|really|just|simply)\s+){{0,3}}{_LIMIT}"
+            rf"\s*{_N}{_OF_THEM}{_CLAUSE_END}",
+            g,
+        )
+        # "keep total GPUs at or below 6"
+        or re.search(
+            rf"(?:total\s+)?{_GPU}\s*(?:must\s+|should\s+)?(?:{_LIMIT}|(?:<|≤)=?|capped at|limited to|not exceed)"
+            rf"\s*{_N}",
+            g,
+        )
         or re.search(rf"{_GPU}{_SAME_TOPIC}[,.;:)]\s*{_N}{_OF_THEM}\s*{_LIMIT_AFTER}", g)  # "T4s, 3 of those max"
         # "16 A100s in the cluster but this service may use at most 8"
         or re.search(

@@ -32,14 +32,26 @@ _USERS_AFTER = re.compile(  # "the users are about 300", "user count ~300", "num
 )
 
 
+_HEADCOUNT = re.compile(
+    r"\b(?:(?:firm|company|organi[sz]ation|enterprise|corporation|business|employer|group)\b[^.;]{0,25}?"
+    r"\b(?:of|has|counts|with|employs|employing|totals?)|we employ)\s*"
+    r"(?:about|around|roughly|some|over|nearly|almost|~|a total of)?\s*$"
+)
+
+
 def per_person(rest: str, found: dict[str, Any]) -> None:
     """People × how often each asks: '300 users, 2 requests a minute each', '500 staff, each
     asking something every minute'."""
-    users = re.search(rf"(?<![\w.])(?P<n>{NUM})\s*{_POPULATION_KIND}(?:{_POPULATION})\b", rest) or _USERS_AFTER.search(
-        rest
+    users = (
+        re.search(rf"(?<![\w.])(?P<n>{NUM})\s*{_POPULATION_KIND}(?:{_POPULATION})\b", rest)
+        or _USERS_AFTER.search(rest)
+        # "our PhD students, about 35 of them"
+        or re.search(rf"\b(?:{_POPULATION})\s*,?\s*(?:{_ABOUT}\s*)?(?P<n>{NUM})\s+of (?:them|us)\b", rest)
     )
     if not (users and (n := number(users.group("n")))):
         return
+    if _HEADCOUNT.search(rest[max(0, users.start() - 50) : users.start()]):
+        return  # "a firm of 6,500 employees": everyone on the payroll, not the users of this service
     found["concurrent_users"] = int(n)
     per_user = (
         re.search(
@@ -53,6 +65,14 @@ def per_person(rest: str, found: dict[str, Any]) -> None:
         or re.search(rf"each\s*(?:\w+\s*){{0,3}}?(?:{_ABOUT}\s*)?(?P<n>{NUM})\s*{_THINGS}{_PER}\s*{_TIME}", rest)
     )
     if per_user and (v := rate_per_s(per_user.group("n"), per_user.group("unit"), None)):
+        found["rps"] = kept(n * v)
+        return
+    # "each one triggers the assist tool about twice a minute"
+    times = re.search(
+        rf"\beach\b\s+(?:[\w'-]+\s+){{0,6}}?(?:(?P<k>{NUM})\s+times|(?P<w>once|twice|thrice))\s*{_PER}\s*{_TIME}", rest
+    )
+    k = (number(times["k"]) if times["k"] else {"once": 1, "twice": 2, "thrice": 3}[times["w"]]) if times else None
+    if times and k and (v := rate_per_s(str(k), times.group("unit"), None)):
         found["rps"] = kept(n * v)
         return
     rate = _RATE.search(rest)

@@ -39,10 +39,10 @@ _TTFT = re.compile(
     r"|streaming should"
 )
 _E2E = re.compile(
-    r"latenc|respon|end[- ]to[- ]end|\be2e\b|complete|finish|total time|round[- ]trip|reply|answer|whole"
+    r"latenc|respon|\bresp\b|end[- ]to[- ]end|\be2e\b|complete|finish|total time|round[- ]trip|reply|answer|whole"
     r"|\bfully\b|\bgenerated\b|\bdone\b|\bfull (?:answer|output|reply|response)"
 )
-_CUE = re.compile(r"within|under|below|less than|at most|p\d\d|median|\d\dth|percentile|\btail\b")
+_CUE = re.compile(r"within|under|below|less than|at most|p\d\d|median|\d\dth|percentile|\btail\b|<|≤")
 _PCT = re.compile(
     r"\bp(?:50|90|95|99)\b|\b(?:50|90|95|99)(?:th)?\s*(?:percentile|pct)\b|\bmedian\b|\btypical\b|\btail\b"
     r"|(?<![\d.])(?:50|90|95|99)\s*%\s*of\b|\bhalf (?:of )?(?:the )?(?:time|requests|calls|answers|responses)"

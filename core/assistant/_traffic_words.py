@@ -76,6 +76,21 @@ def normalize(text: str) -> str:
     adverbs = {"daily": "day", "hourly": "hour", "weekly": "week", "monthly": "month"}
     t = _DAILY.sub(lambda m: f"{m.group('req')} per {adverbs[m.group('adv').lower()]}", text.lower())
     t = re.sub(r"\bevery (?:a )?couple (?:of )?", "every 2 ", t)
+    # "weekly volume is roughly 1.2 million requests": the period said before the figure
+    t = re.sub(
+        rf"\b(?P<adv>hourly|daily|weekly|monthly)\s+(?:volume|traffic|load|request count)\s+"
+        rf"(?:(?:is|of|=|:|will be|around|about|roughly|approx\w*|~)\s*)*(?P<n>{NUM})"
+        r"(?:\s*(?:requests|calls|queries|messages))?",
+        lambda m: f"{m.group('n')} requests per {adverbs[m.group('adv')]}",
+        t,
+    )
+    # "experiments hit the endpoint around 300 times a day": each time is a request
+    t = re.sub(
+        rf"\b((?:hit|call|query|ping|invoke|use)\w*\s+(?:the\s+|our\s+|this\s+|that\s+)?(?:endpoint|api|service|model|bot"
+        rf"|server)\s+(?:(?:about|around|roughly|approx\w*|~)\s*)?{NUM})\s+times\b",
+        r"\1 requests",
+        t,
+    )
     return _EVERY_K.sub(_every_k, t)
 
 
@@ -161,8 +176,9 @@ def _level(t: str, found: dict[str, Any]) -> None:
     for pattern, level in _LEVEL_WORDS:
         # "light traffic", and "traffic will be light", "the load is heavy"
         after = (
-            r"\b(?:traffic|load|usage|volume)\s+(?:(?:will|would|should|is|are|be|stay|remain|s|'s|going to|probably"
-            rf"|likely|mostly|fairly|pretty|quite|rather|relatively)\s+)+(?:{pattern})\b"
+            r"\b(?:traffic|load|usage|volume)\s+(?:(?!(?:not|never|no)\b)[a-z]+\s+){0,4}?(?:(?:will|would|should|is|are|be"
+            r"|stay|remain|s|'s|going to|probably|likely|mostly|fairly|pretty|quite|rather|relatively|really)\s+)+"
+            rf"(?:{pattern})\b"
         )
         if re.search(rf"\b(?:{pattern})\s+(?:traffic|load|usage|volume|use)\b", t) or re.search(after, t):
             found["rps"] = TRAFFIC_LEVELS[level]

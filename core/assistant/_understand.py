@@ -112,6 +112,11 @@ def _slo(text: str, out: Understanding) -> None:
 def _availability(t: str) -> tuple[float | None, str]:
     """The availability said, or the reason it cannot be."""
     nines = re.search(r"\b(two|three|four|five|2|3|4|5)\s*nines\b", t)
+    later = re.search(r"\b(?:instead|rather|let'?s (?:target|go with|aim for)|change (?:it |that )?to)\b", t)
+    if nines and later and later.start() > nines.end():  # "Three nines looks expensive. Let's target 99.5% instead"
+        instead, _ = _availability(t[nines.end() :])
+        if instead is not None:
+            return instead, ""
     if nines:
         k = {"two": 2, "three": 3, "four": 4, "five": 5}.get(nines.group(1)) or int(nines.group(1))
         return round(100.0 - 100.0 * 10.0 ** (-k), 6), ""
@@ -185,6 +190,17 @@ def _namespace(text: str, out: Understanding) -> str:
 _SCIENTIFIC = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)[eE]\+?(\d{1,2})(?![\w.])")
 
 
+_DECIMAL_COMMA = re.compile(r"(?<![\d,.])(\d{1,3}),(\d{1,2})(?=\s*(?:%|percent\b|s\b|secs?\b|seconds?\b|ms\b))")
+"""'1,5 seconds', '99,9 %': a decimal comma before a unit (a thousands comma has three digits after it)."""
+_INDIAN_SCALE = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s*(lakhs?|lacs?|crores?)\b", re.I)
+
+
+def _indian_number(m: re.Match[str]) -> str:
+    """'2 lakh' (200,000) and '1.5 crore' (15,000,000) written out."""
+    scale = 10_000_000 if m.group(2).lower().startswith("crore") else 100_000
+    return f"{float(m.group(1)) * scale:.0f}"
+
+
 def _plain_number(m: re.Match[str]) -> str:
     """``1e9`` written out (``1000000000``), so every rule reads the number it is."""
     return f"{float(m.group(1)) * 10 ** int(m.group(2)):.0f}" if int(m.group(2)) <= 15 else m.group(0)
@@ -206,6 +222,7 @@ def understand(
     if fixed:
         out.notes.append("I read " + ", ".join(fixed))
     text = _SCIENTIFIC.sub(_plain_number, text)  # "1e9 rps" is a billion, not the 9 after the e
+    text = _INDIAN_SCALE.sub(_indian_number, _DECIMAL_COMMA.sub(r"\1.\2", text))
     text, retracted = retract(text)  # "50 rps, sorry, 15 rps": the figure meant is the later one
     out.notes.extend(retracted)
     text, renamed = retract_names(text, cat)  # "A100 -- wait, scratch that, H100s": the later name is meant

@@ -139,6 +139,8 @@ _BASELINE = (  # the rate under the peaks: "spikes to 120 rps, baseline ~15", "a
 _AVERAGE_BARE = re.compile(
     rf"(?:on average|averag(?:e|es|ing)(?: of| is| at)?|avg|normally|usually|typical(?:ly)?(?: (?:hour|minute|day|load|rate))?"
     rf"|mostly|most of the time|{_BASELINE})\s*"
+    # "normally it sits around 20"
+    r"(?:(?:it|we|traffic|load|that)\s+(?:(?:sits|is|runs|hovers|stays|does|gets|sees|averages)\s+)?(?:at\s+)?)?"
     rf"(?:{_ROUGHLY}\s*){{0,3}}(?P<n>{NUM}){_NOT_A_RATE}"
     rf"|(?<![\w.])(?!an?\b)(?P<n2>{NUM}){_NOT_A_RATE}\s*(?:rps|qps|requests? ?/ ?s)?\s*(?:on average|average|avg|normally|usually|typically"
     rf"|(?:as (?:a|the|our) )?(?:baseline|base[- ]?load|floor)\b"
