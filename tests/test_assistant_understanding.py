@@ -1892,6 +1892,93 @@ ANSWERS += [
     ("traffic", None, "heavy, no exact numbers", {"traffic.level": "high"}),
     ("traffic", None, "light i think", {"traffic.level": "low"}),
 ]
+# Rounds 11 and 12 (351 and 349 held-out fields). Round 11 read 87.2% before the fixes below;
+# round 12, written while they were made and scored after, read 98.0% before its own.
+ISSUE_CLASSES["a list's dash is not a minus sign"] = [
+    (
+        "- input ~1.2k tokens\n- output ~300 tokens\n- 3,600 req/hour",
+        {"traffic.rps": 1.0, "traffic.output_tokens": 300},
+    ),
+    ("- 120 rps avg\n- 500 rps peak", {"traffic.rps": 120.0, "traffic.peak_rps": 500.0}),
+    ("- BAAI/bge-large-en-v1.5\n- 200 rps, steady", {"traffic.rps": 200.0, "traffic.pattern": "steady"}),
+    ("- workload: summarization of Slack threads\n- 40 req/min", {"traffic.rps": 0.6667}),
+    ("- QPS: 50\n- Max latency (p99): 1200ms", {"traffic.rps": 50.0, "traffic.peak_rps": None}),
+    ("-5 rps", {"traffic.rps": None, "problems": True}),
+]
+ISSUE_CLASSES["more names for the people who use it, and headcounts set aside"] = [
+    ("Fraud-ops copilot for 80 investigators", {"traffic.concurrent_users": 80}),
+    ("the branch assistant will serve roughly 3,500 tellers", {"traffic.concurrent_users": 3500}),
+    ("bank with ~12,000 employees, but the bot is only for about 300 analysts", {"traffic.concurrent_users": 300}),
+    ("We're only 10 employees, but 1,100 nurses will use the app.", {"traffic.concurrent_users": 1100}),
+    ("Company is ~5000 employees but this is a pilot, expect maybe 2 req/s", {"traffic.concurrent_users": None}),
+    (
+        "Our support org has 1,500 people total, but only tier-2 (about 80 agents) will use it",
+        {"model.model_name": None},
+    ),
+    ("users of this system are about 250 people", {"traffic.concurrent_users": 250}),
+    ("concurrent users 1,200; average input 2,500 tokens", {"traffic.concurrent_users": 1200}),
+]
+ISSUE_CLASSES["availability after an SLO, monthly, or per cent"] = [
+    ("availability SLO for the new service: 99.99%", {"slo.availability_percent": 99.99}),
+    ("an SLO of 99.5% monthly availability", {"slo.availability_percent": 99.5}),
+    ("availability 99.5 per cent", {"slo.availability_percent": 99.5}),
+    ("uptime target of 99.9 per cent for the gateway", {"slo.availability_percent": 99.9}),
+    ("99.95% annual uptime", {"slo.availability_percent": 99.95}),
+]
+ISSUE_CLASSES["a GPU's memory said before its name"] = [
+    ("the current cluster is 40GB A100s", {"constraints.gpu_types": ["A100-40GB"]}),
+    ("80GB A100 node", {"constraints.gpu_types": ["A100-80GB-SXM"]}),
+    ("our 48 GB L40S cards", {"constraints.gpu_types": ["L40S"]}),
+    ("two 40GB A100s, that's all we have", {"constraints.gpu_types": ["A100-40GB"], "constraints.max_gpus": 2}),
+    ("A100 40GB please", {"constraints.gpu_types": ["A100-40GB"]}),
+]
+ISSUE_CLASSES["figures written twice, a percentile said last, a maximum stated"] = [
+    ("the solution must not exceed eight (8) GPUs in total", {"constraints.max_gpus": 8}),
+    ("no more than two (2) replicas be provisioned", {"constraints.max_replicas": 2}),
+    ("The system shall respond within 10 seconds for 99 per cent of requests.", {"slo.p99_latency_ms": 10000.0}),
+    ("first token must be less of 500 ms, in the percentile 99", {"slo.ttft_percentile": 99}),
+    ("We prefer H200 or H100. Maximum is 4 GPUs.", {"constraints.max_gpus": 4}),
+]
+ISSUE_CLASSES["a rate's own unit after its name, and volumes per month"] = [
+    ("request rate 2,100/min sustained, spiking to 4,800/min", {"traffic.rps": 35.0, "traffic.peak_rps": 80.0}),
+    ("traffic of 1,200 a minute", {"traffic.rps": 20.0}),
+    ("We receive around 18k requests for day", {"traffic.rps": 0.2083}),
+    ("approximately 90,000 enquiries per month", {"traffic.rps": 0.03472}),
+    ("Requests per month: 5.2 million. Average output is 350 tokens.", {"traffic.rps": 2.006}),
+    ("Avg: 8 rps / Peak: 20 rps", {"traffic.rps": 8.0, "traffic.peak_rps": 20.0}),
+]
+ISSUE_CLASSES["caps as what is free, the hard limit, or all there is"] = [
+    ("We own 24 MI300X; use at most 8 of them for this.", {"constraints.max_gpus": 8}),
+    ("We have 0 GPUs available for this right now.", {"constraints.max_gpus": None, "problems": True}),
+    ("We have 2 GPUs H100 only, is all what we have.", {"constraints.max_gpus": 2}),
+    ("Llama 3.1 405B in bf16, H100 only, 32 GPUs cap", {"constraints.max_gpus": 32}),
+    ("mixtral 8x22b if it fits in 8 H200s, that's our hard limit", {"constraints.max_gpus": 8}),
+    ("pods are limited to 1 GPU each by our quota policy", {"constraints.max_gpus": None}),
+]
+ISSUE_CLASSES["a price before the budget, a context a model offers, a rate now"] = [
+    (
+        "quotation lists $4.10 per GPU-hour; please disregard it, as the monthly allocation is $30,000",
+        {"constraints.monthly_budget_usd": 30000.0},
+    ),
+    ("an H100 costs us $2.50/hr on the cloud, budget $20k a month", {"constraints.monthly_budget_usd": 20000.0}),
+    (
+        "The model card advertises a 128k context window, but our prompts are about 2k tokens.",
+        {"model.min_context_length": None},
+    ),
+    ("Traffic tripled since March: we were at 5 rps, now it's 15 rps and still growing.", {"traffic.rps": 15.0}),
+    ("We'd like Yi 34B, about 5 rps", {"model.model_name": "Yi 34B"}),
+    ("input/output: 1000/200 tokens", {"traffic.input_tokens": 1000, "traffic.output_tokens": 200}),
+]
+ISSUE_CLASSES["short labels: ctx, in, out"] = [
+    (
+        "- ctx: 16k\n- in: 10k tokens\n- out: 1k tokens",
+        {"model.min_context_length": 16384, "traffic.input_tokens": 10000},
+    ),
+    ("ctx: 32k", {"model.min_context_length": 32768}),
+    ("in: 2000", {"traffic.input_tokens": 2000}),
+    ("out: 300 tokens", {"traffic.output_tokens": 300}),
+    ("in: 800 tokens, out: 150 tokens", {"traffic.input_tokens": 800, "traffic.output_tokens": 150}),
+]
 ISSUE_CASES = [case for cases in ISSUE_CLASSES.values() for case in cases]
 
 

@@ -165,7 +165,7 @@ def _call(hub: HubAccess, what: str, repo: str, fn: Callable[[], _T]) -> _T:
         mark_down(hub.endpoint, reason)
         raise SourceUnreachableError(
             f"hf://{repo}: the Hugging Face Hub at {hub.endpoint} is not reachable ({reason}); connect, set "
-            "HF_ENDPOINT to a mirror, or upload the model's config.json"
+            "`HF_ENDPOINT` to a mirror, or upload the model's config.json"
         ) from None
 
 
@@ -311,12 +311,12 @@ def read_hub_checkpoint(repo: str, revision: str, hub: HubAccess) -> HubCheckpoi
     Raises :class:`ArtifactError` subclasses with one clear line.
     """
     if hub.offline:
-        raise SourceUnreachableError(f"hf://{repo}: offline mode is on (HF_HUB_OFFLINE / NAVIGATOR_HF_OFFLINE)")
+        raise SourceUnreachableError(f"hf://{repo}: offline mode is on (`HF_HUB_OFFLINE` / `NAVIGATOR_HF_OFFLINE`)")
     down = down_reason(hub.endpoint)
     if down:
         raise SourceUnreachableError(
             f"hf://{repo}: the Hugging Face Hub at {hub.endpoint} is not reachable ({down}); connect, set "
-            "HF_ENDPOINT to a mirror, or upload the model's config.json"
+            "`HF_ENDPOINT` to a mirror, or upload the model's config.json"
         )
     token: str | bool | None = hub.token
     commit = _commit(hub, repo, revision, token)

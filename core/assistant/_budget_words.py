@@ -93,6 +93,15 @@ def _foreign(text: str, out: LimitReading) -> bool:
     return True
 
 
+def _after_price(text: str, end: int, note: str) -> LimitReading:
+    """The budget said after a price ("$4.10 per GPU-hour; … the monthly allocation is $30,000"),
+    with the note that the price was not taken as one."""
+    later = read_budget(text[end:])
+    later.notes.insert(0, note)
+    later.rest = text[:end] + later.rest
+    return later
+
+
 def read_budget(text: str) -> LimitReading:
     """The budget a month ('$25k/mo', '8 grand monthly', 'annual budget of $240k': a twelfth,
     '60k/yr budget'), taken out of the text so its figure is not read as traffic; a budget in
@@ -120,22 +129,24 @@ def read_budget(text: str) -> LimitReading:
             period, skip = later, word.end()
     price = re.match(r"\s*(?:(?:a|an|per|each)\b|/)\s*(?P<what>[a-z][\w-]*)", t[money.end() :])
     if price and not (period and (period.group("per") or period.group("adv"))):
-        out.notes.append(  # "$2 per request", "$3/GPU-hour": a price, not a budget
+        return _after_price(  # "$2 per request", "$3/GPU-hour": a price, not a budget
+            text,
+            money.end(),
             f"I did not take {money.group(0).strip()} per {price.group('what')} as a budget (it reads as a price); "
-            "say 'budget $… a month' if you meant one"
+            "say 'budget $… a month' if you meant one",
         )
-        return out
     said = (period.group("per") or period.group("adv")) if period else None
     end = money.end() + skip + (period.end() if period else 0)
     gpu = r"(?:gpu|card|node|instance|[a-z]{0,3}\d{1,4}[a-z]*)\b"
     per_gpu = re.match(rf"\s*(?:per|for each|for every|each|a)\s+{gpu}", t[end:])  # "$1.10/hr per T4"
     hourly = _PERIOD_NAMES.get(said or "") == "hour"
     if hourly and (per_gpu or _PRICE_SAID.search(t[max(0, money.start() - 40) : money.start()])):
-        out.notes.append(  # "an H100 costs us about $2.50/hr": what a GPU costs, not what may be spent
+        return _after_price(  # "an H100 costs us about $2.50/hr": what a GPU costs, not what may be spent
+            text,
+            end,
             f"I did not take {money.group(0).strip()} an hour as a budget (it reads as what a GPU costs); "
-            "say 'budget $… a month' if you meant one"
+            "say 'budget $… a month' if you meant one",
         )
-        return out
     before = re.search(r"\b(?P<adv>annual|yearly|quarterly|weekly|daily|hourly)\b[^$\d.;]{0,30}$", t[: money.start()])
     said = said or (before.group("adv") if before else None)
     key = _PERIOD_NAMES.get(said or "month", re.sub(r"s$", "", said or "month"))

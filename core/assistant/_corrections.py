@@ -16,7 +16,7 @@ from core.assistant._words import NUM
 
 _MARKERS = (  # the words that take back what was just said
     r"sorry|no wait|wait|no(?=\s*[,:;!…–—-])|nope|i mean|i meant|oops|correction|scratch that|make that|make it"
-    r"|or rather|rather|actually|typo|my bad|err?m?|hmm+"
+    r"|or rather|rather|actually|typo|my bad|err?m?|hmm+|now it'?s|now we'?re at|now we see|these days it'?s"
 )
 _UNIT_WORD = (
     rf"(?!(?:{_MARKERS}|and|but|or|with|for|in|on|to|of|the|please|pls|thanks|instead|then)\b)[a-z/%$][\w/%$-]*"

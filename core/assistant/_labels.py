@@ -21,7 +21,7 @@ from core.assistant._words import NUM
 
 _RATE_NOUN = (
     r"(?:rps|qps|rpm|qpm|rph|req/s|req/min|reqs?|requests?|queries|calls|traffic|load|rate|request rate|throughput"
-    r"|volume)(?:\s*(?:/|per)\s*(?:s|sec|second|m|min|minute|h|hr|hour|d|day))?"
+    r"|volume)(?:\s*(?:/|per)\s*(?:s|sec|second|m|min|minute|h|hr|hour|d|day|w|wk|week|mo|month))?"
 )
 _PEAK_WORDS = r"(?:peak|max(?:imum)?|burst|spikes?|highest|busiest|worst[- ]case)"
 _AVG_WORDS = r"(?:avg|average|mean|typical|baseline|normal|usual|steady(?:[- ]state)?|sustained|off[- ]?peak)"
@@ -44,16 +44,16 @@ _LABELS: list[tuple[str, str]] = [  # (label, kind); the first that fits the who
     ),
     (
         r"(?:(?:avg|average|mean|typical|expected|max)\s+)?(?:input|prompt|request|isl)(?:\s+(?:tokens?|length|size|len))*"
-        r"|tokens?\s+in|in\s+tokens?|input_tokens|prompt_tokens",
+        r"|tokens?\s+in|in\s+tokens?|input_tokens|prompt_tokens|in",
         "input",
     ),
     (
         r"(?:(?:avg|average|mean|typical|expected)\s+)?(?:output|completion|response|answer|generation|generated|osl)"
-        r"(?:\s+(?:tokens?|length|size|len))*|tokens?\s+out|out\s+tokens?|output_tokens|completion_tokens",
+        r"(?:\s+(?:tokens?|length|size|len))*|tokens?\s+out|out\s+tokens?|output_tokens|completion_tokens|out",
         "output",
     ),
     (
-        r"(?:(?:max(?:imum)?|min(?:imum)?|required)\s+)?context(?:\s+(?:length|window|size|len))?"
+        r"(?:(?:max(?:imum)?|min(?:imum)?|required)\s+)?(?:context|ctx)(?:\s+(?:length|window|size|len))?"
         r"|max\s*model\s*len(?:gth)?",
         "context",
     ),
@@ -74,8 +74,9 @@ _ONE_FIGURE = re.compile(  # one figure and (maybe) its unit: "300 req/min", "~1
     re.I,
 )
 _SEGMENT = re.compile(
-    r"(?P<lead>^|[,;|]\s*)\s*(?:[-*•>]+\s*|\d+[.)]\s+)?(?P<label>[a-z#][\w #/().'-]{0,40}?)[ \t]*[:=][ \t]*"
-    r"(?P<value>[^\n,;|]*(?:,\d{3}[^\n,;|]*)*)(?=[,;|]|$)",
+    # "Avg: 8 rps / Peak: 20 rps": a spaced slash parts two labels on one line
+    r"(?P<lead>^|[,;|]\s*|\s/\s+)\s*(?:[-*•>]+\s*|\d+[.)]\s+)?(?P<label>[a-z#][\w #/().'-]{0,40}?)[ \t]*[:=][ \t]*"
+    r"(?P<value>[^\n,;|]*?(?:,\d{3}[^\n,;|]*?)*)(?=[,;|]|\s/\s|\.(?:\s|$)|$)",  # a sentence's full stop ends it too
     re.I | re.M,
 )
 

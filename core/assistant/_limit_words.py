@@ -45,6 +45,17 @@ def _blank(text: str, spans: list[tuple[int, int]]) -> str:
 def gpu_mentions(t: str, cat: Catalog) -> list[tuple[int, int, str]]:
     """Each GPU said (start, end, catalog name), in the user's order; of overlapping names the
     longest ("A100 40GB", not the "A100" inside it)."""
+    known = {re.sub(r"[\s-]", "", n.lower()) for gpu in cat.gpus.values() for n in [gpu.name, *gpu.aliases]}
+
+    def swapped(m: re.Match[str]) -> str:
+        mem, gap, name = m.group(1), m.group(2), m.group(3)
+        one = name[:-1] if name.endswith("s") and re.sub(r"\s", "", name[:-1] + mem) in known else name
+        if re.sub(r"\s", "", one + mem) not in known:
+            return m.group(0)
+        return one + gap + mem + name[len(one) :]  # same length: the spans found still fit the text
+
+    # "40GB A100s" names the A100 40GB: the memory said first is put after the name
+    t = re.sub(r"\b(\d{2,3}\s?gb)(\s+)([a-z]+\d+[a-z]*)\b", swapped, t)
     hits: list[tuple[int, int, str]] = []
     for gpu in cat.gpus.values():
         for name in [gpu.name, *gpu.aliases]:
@@ -60,7 +71,7 @@ def gpu_mentions(t: str, cat: Catalog) -> list[tuple[int, int, str]]:
 
 
 _LIMIT = (
-    r"(?:at most|max(?:imum)?(?: of)?|no more than|not more than|up to|only|just|limit(?:ed)?(?: of| to| at)?"
+    r"(?:at most|max(?:imum)?(?: of| is| =)?|no more than|not more than|up to|only|just|limit(?:ed)?(?: of| to| at)?"
     r"|at or (?:below|under)"
     r"|(?:can(?:no|')?t|cannot|must not|mustn'?t|won'?t|shouldn'?t) (?:exceed|go (?:over|above|beyond))"
     r"|budget of|cap(?:ped)?(?: (?:it|us|this|that|them))?(?: at| to| of)?|(?:hard |firm )?ceiling (?:of|is)"
@@ -68,7 +79,8 @@ _LIMIT = (
     r"|(?:gpu|card) budget(?: of| is)?)(?:\s*[:=])?"
 )
 _LIMIT_AFTER = (  # not "16 cards in total that we own": what is owned is not a cap
-    r"(?:max(?:imum)?|at most|at the most|tops|or (?:fewer|less)|(?:in )?total(?: max)?)\b"
+    r"(?:max(?:imum)?|at most|at the most|tops|or (?:fewer|less)|(?:in )?total(?: max)?"
+    r"|(?:hard )?(?:cap|limit|ceiling))\b"
     r"(?!\s*(?:that|which)?\s*(?:we|i|they)\s+(?:own|have|got|bought)\b)"
 )
 _SAME_TOPIC = r"(?:(?!rps|qps|req|traffic|load|latenc|budget|users?|tokens?|toks?|ms\b|peak|\$)[^\d])*?"
@@ -82,11 +94,13 @@ _PER_PART = rf"(?!\s*{_EACH}\s+{_PART})"
 _MACHINES = r"(?:nodes?|servers?|box(?:es)?|machines?|hosts?|instances?|vms?)\b"
 _NOT_ONE_GPU = _PER_PART + rf"(?!\s*(?:{_MACHINES}|pods?\b|clusters?\b))"
 _OF_THEM = r"(?:\s*(?:of (?:them|those|these|the (?:cards|gpus))|(?:in )?total\b)){0,2}"
-_CLAUSE_END = r"(?=\s*(?:[.,;!)]|$))"
+_CLAUSE_END = r"(?:\s+for (?:this|it|that|the \w+))?(?=\s*(?:[.,;!)]|$))"
 _ALL_WE_HAVE = (  # "…, that's all the GPUs we get": a count said as everything there is
-    r"\b(?:that'?s|that is|thats)\s+(?:all|it|everything)\b|\ball (?:the )?(?:gpus?|cards?)? ?(?:we|i) (?:have|get|got)"
+    r"\b(?:that'?s|that is|thats)\s+(?:all|it|everything)\b"
+    r"|\ball (?:what |that )?(?:the )?(?:gpus?|cards?)? ?(?:we|i) (?:have|get|got)"
     r"|\bnothing (?:more|else)\b|\bno more\b(?!\s*than)|\bmore (?:we|i) (?:don'?t|do not) have\b|\bno others?\b"
     r"|\b(?:entire|whole|full) (?:gpu )?(?:pool|fleet|inventory)\b"
+    r"|\b(?:that'?s|that is) (?:our|the) (?:hard |absolute )?(?:limit|max(?:imum)?|cap|ceiling)\b"
 )
 
 
@@ -142,9 +156,15 @@ def _max_gpus(g: str) -> tuple[float, tuple[int, int]] | None:
         or re.search(rf"{_GPU}{_SAME_TOPIC}\b(?:only|just)\s+{_N}\s+(?:of them|of those|left)\b", g)
         # a bare cap after the GPUs were named, before any other topic: "…, L40S. no more than 6 (of them)"
         or re.search(
-            rf"{_GPU}{_SAME_TOPIC}[,.;:)?!]\s*(?:and |but |so )?(?:(?:we|i|really|just|simply)\s+){{0,3}}{_LIMIT}"
+            rf"{_GPU}{_SAME_TOPIC}[,.;:)?!]\s*(?:and |but |so )?"
+            rf"(?:(?:we|i|really|just|simply|can|may|should|use|to)\s+){{0,3}}"
+            rf"{_LIMIT}"
             rf"\s*{_N}{_OF_THEM}{_CLAUSE_END}",
             g,
+        )
+        # "we have 0 GPUs available for this", "4 H100s free for it"
+        or re.search(
+            rf"{_N}\s*(?:{_GPU}\s*)+(?:are\s+)?(?:available|free|spare)\s+(?:for|to)\s+(?:this|it|us|the)\b", g
         )
         # "keep total GPUs at or below 6"
         or re.search(
@@ -220,6 +240,8 @@ def _max_replicas(t: str) -> tuple[float, tuple[int, int]] | None:
 
 
 _PER_PART_CAP = re.compile(  # "max 2 GPUs per replica", "each pod gets 4x H100", "per replica: 2 GPUs max"
+    # "pods are limited to 1 GPU each"
+    rf"\b{_REPLICA}\s+(?:are|is)?\s*(?:limited|capped|restricted)\s+to\s+{NUM}\s*(?:{_GPU}\s*)+each\b|"
     rf"(?:{_LIMIT}\s*)?{_N}\s*(?:x\s*)?(?:{_GPU}\s*)+{_EACH}\s+{_REPLICA}(?:\s*{_LIMIT_AFTER})?"
     # "each replica can take up to 2 GPUs": a few words between the part and its count
     rf"|\b(?:each|per|every)\s+{_REPLICA}(?:\s*[:,]|\s+[a-z']+){{0,4}}?\s*"

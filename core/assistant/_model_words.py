@@ -140,7 +140,11 @@ def _wishes(t: str) -> dict[str, Any]:
         r"|should be|needs to be|an?|window|min(?:imum)?|~))*\s*(?P<n>\d+(?:\.\d+)?)\s*(?P<k>k)?",
         t,
     )
-    if ctx:
+    # "the model card advertises a 128k context window": what a model offers, not what is needed
+    offered = ctx and re.search(
+        r"\b(?:advertis\w*|supports?|offers?|comes with|has|have|boasts?)\s+(?:a|an|up to|the)?\s*$", t[: ctx.start()]
+    )
+    if ctx and not offered:
         value = float(ctx.group("n")) * (1024 if ctx.group("k") else 1)
         if value >= 128:
             found["min_context_length"] = int(value)

@@ -23,9 +23,11 @@ _ABOUT = r"(?:~|≈|about|around|roughly|approx(?:imately|\.)?|maybe|probably|li
 
 
 _USERS_AFTER = re.compile(  # "the users are about 300", "user count ~300", "number of users is 450"
-    rf"\b(?:users?|people|persons|user\s?(?:count|base)|headcount|seats)\s+(?:(?:count|number|total|will be"
+    rf"\b(?:users?|people|persons|user\s?(?:count|base)|headcount|seats)\s+"
+    # "users of this system are about 250", "concurrent users 1,200"
+    rf"(?:(?:of|for) (?:this|the|our) (?:system|service|tool|app|bot|assistant)\s+)?(?:(?:count|number|total|will be"
     rf"|would be|are|is|=|of|around|about|roughly|approx(?:imately|\.)?|~|≈|maybe|probably|like|nearly|almost"
-    rf"|close to|some)\s*)+"
+    rf"|close to|some)\s*)*"
     rf"(?<![\w.])(?P<n>{NUM})(?![\d.,]*\d)(?!\s*(?:k\b|m\b|%|/|x\b|ms|s\b|sec|seconds?|minutes?|tokens?|toks?|gpus?|rps"
     rf"|qps|per\b|each\b|times\b|an?\s+(?:second|minute|hour|day)|{_REQ}))",
     re.I,
@@ -33,25 +35,36 @@ _USERS_AFTER = re.compile(  # "the users are about 300", "user count ~300", "num
 
 
 _HEADCOUNT = re.compile(
-    r"\b(?:(?:firm|company|organi[sz]ation|enterprise|corporation|business|employer|group)\b[^.;]{0,25}?"
-    r"\b(?:of|has|counts|with|employs|employing|totals?)|we employ)\s*"
+    r"\b(?:(?:firm|company|organi[sz]ation|enterprise|corporation|business|employer|group|bank|district|school"
+    r"|university|hospital|ministry|department|agency|government|org)\b[^.;]{0,25}?"
+    r"\b(?:of|has|counts|with|employs|employing|totals?|is|are)|we employ|we(?:'re| are)(?: only| just)?)\s*"
     r"(?:about|around|roughly|some|over|nearly|almost|~|a total of)?\s*$"
 )
+_HEADCOUNT_NOUN = re.compile(r"\b(?:employees|staff|people|workers|personnel|students|members|headcount)\b")
+"""Who an organisation counts ("a bank with 12,000 employees"), not who uses this service ("300 analysts")."""
+
+
+def _users(rest: str) -> re.Match[str] | None:
+    """The first count of people that is not an organisation's headcount."""
+    said = [
+        *re.finditer(rf"(?<![\w.])(?P<n>{NUM})\s*{_POPULATION_KIND}(?:{_POPULATION})\b", rest),
+        *_USERS_AFTER.finditer(rest),
+        # "our PhD students, about 35 of them"
+        *re.finditer(rf"\b(?:{_POPULATION})\s*,?\s*(?:{_ABOUT}\s*)?(?P<n>{NUM})\s+of (?:them|us)\b", rest),
+    ]
+    for m in sorted(said, key=lambda m: m.start()):
+        headcount = _HEADCOUNT_NOUN.search(m.group(0)) and _HEADCOUNT.search(rest[max(0, m.start() - 50) : m.start()])
+        if not headcount:
+            return m
+    return None
 
 
 def per_person(rest: str, found: dict[str, Any]) -> None:
     """People × how often each asks: '300 users, 2 requests a minute each', '500 staff, each
     asking something every minute'."""
-    users = (
-        re.search(rf"(?<![\w.])(?P<n>{NUM})\s*{_POPULATION_KIND}(?:{_POPULATION})\b", rest)
-        or _USERS_AFTER.search(rest)
-        # "our PhD students, about 35 of them"
-        or re.search(rf"\b(?:{_POPULATION})\s*,?\s*(?:{_ABOUT}\s*)?(?P<n>{NUM})\s+of (?:them|us)\b", rest)
-    )
+    users = _users(rest)  # not "a firm of 6,500 employees": everyone on its payroll
     if not (users and (n := number(users.group("n")))):
         return
-    if _HEADCOUNT.search(rest[max(0, users.start() - 50) : users.start()]):
-        return  # "a firm of 6,500 employees": everyone on the payroll, not the users of this service
     found["concurrent_users"] = int(n)
     per_user = (
         re.search(

@@ -45,7 +45,8 @@ _E2E = re.compile(
 _CUE = re.compile(r"within|under|below|less than|at most|p\d\d|median|\d\dth|percentile|\btail\b|<|≤")
 _PCT = re.compile(
     r"\bp(?:50|90|95|99)\b|\b(?:50|90|95|99)(?:th)?\s*(?:percentile|pct)\b|\bmedian\b|\btypical\b|\btail\b"
-    r"|(?<![\d.])(?:50|90|95|99)\s*%\s*of\b|\bhalf (?:of )?(?:the )?(?:time|requests|calls|answers|responses)"
+    r"|\bpercentile\s+(?:50|90|95|99)\b|(?<![\d.])(?:50|90|95|99)\s*(?:%|per ?cent)\s*of\b"
+    r"|\bhalf (?:of )?(?:the )?(?:time|requests|calls|answers|responses)"
 )
 _HALF = r"\bhalf (?:of )?(?:the )?(?:time|requests|calls|answers|responses)"
 _RATE_WORDS = re.compile(r"\b(?:per|every|each|a)\s*(?:second|minute|hour|day)\b")
@@ -61,24 +62,28 @@ class _Target:
 
 
 _PCT_ONLY = re.compile(  # a clause that is only a percentile: "…, median", "…, at p99", "(99th percentile)"
-    r"\W*(?:at|for|on|measured at|as|by|that'?s|thats|i mean|is)?\s*(?:the|a)?\s*"
-    r"(?:p(?:50|90|95|99)|median|(?:50|90|95|99)(?:th)?\s*(?:percentile|pct)|tail|typically|typical)"
+    r"\W*(?:at|for|on|in|measured at|as|by|that'?s|thats|i mean|is)?\s*(?:the|a)?\s*"
+    r"(?:p(?:50|90|95|99)|median|(?:50|90|95|99)(?:th)?\s*(?:percentile|pct)|percentile\s+(?:50|90|95|99)|tail|typically"
+    r"|typical)"
     r"(?:\s*(?:latency|please|pls|target))?\W*"
 )
 
 
-_SHARE = r"\s*%\s*(?:of\s+(?:the\s+|them|all\s+)?(?:time|requests?|calls|queries|answers|responses|cases|users)?)"
+_SHARE = (
+    r"\s*(?:%|per ?cent)\s*(?:of\s+(?:the\s+|them|all\s+)?(?:time|requests?|calls|queries|answers|responses|cases"
+    r"|users)?)"
+)
 """'99% of the time', '95% of requests': a percentile said as a share."""
 
 
 def _percentile(piece: str) -> Literal[50, 90, 95, 99] | None:
-    if re.search(rf"\bp99\b|99th|\b99\s*(?:percentile|pct)\b|\btail\b|(?<![\d.])99{_SHARE}", piece):
+    if re.search(rf"\bp99\b|99th|\b99\s*(?:percentile|pct)\b|percentile\s+99\b|\btail\b|(?<![\d.])99{_SHARE}", piece):
         return 99
     if re.search(
         rf"\bp50\b|median|typical|average|50th|\b50\s*(?:percentile|pct)\b|(?<![\d.])50{_SHARE}|{_HALF}", piece
     ):
         return 50
-    if re.search(rf"\bp95\b|95th|\b95\s*(?:percentile|pct)\b|(?<![\d.])95{_SHARE}", piece):
+    if re.search(rf"\bp95\b|95th|\b95\s*(?:percentile|pct)\b|percentile\s+95\b|(?<![\d.])95{_SHARE}", piece):
         return 95
     if re.search(rf"\bp90\b|90th|\b90\s*(?:percentile|pct)\b|(?<![\d.])90{_SHARE}", piece):
         return 90

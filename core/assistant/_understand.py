@@ -31,7 +31,7 @@ from core.assistant._slo_words import read_slo
 from core.assistant._spelling import fix_typos
 from core.assistant._state import Asking
 from core.assistant._traffic_words import read_traffic
-from core.assistant._words import sizes_in_digits
+from core.assistant._words import WORD_NUMBER, sizes_in_digits
 from core.catalog import Catalog, get_catalog
 
 _TARGETS = {"ttft_ms", "p50_latency_ms", "p95_latency_ms", "p99_latency_ms", "tokens_per_second_per_user"}
@@ -121,11 +121,12 @@ def _availability(t: str) -> tuple[float | None, str]:
         k = {"two": 2, "three": 3, "four": 4, "five": 5}.get(nines.group(1)) or int(nines.group(1))
         return round(100.0 - 100.0 * 10.0 ** (-k), 6), ""
     av = r"(?:availability|avail|uptime|sla)\b"
-    gap = r"[^\d\n.;]{0,25}?"  # "the availability we want is 150 percent", "bump avail target to 99.99"
+    gap = r"[^\d\n.;]{0,30}?"  # "the availability we want is 150 percent", "bump avail target to 99.99"
     m = re.search(
-        r"(?P<n>\d{2}(?:\.\d+)?)\s*(?:(?:%|percent)\s*(?:availability|uptime|available|up|sla)|(?:availability|uptime|sla)\b)",
+        r"(?P<n>\d{2}(?:\.\d+)?)\s*(?:(?:%|percent|per cent)\s*(?:(?:monthly|annual|yearly|service|target)\s+)?"
+        r"(?:availability|uptime|available|up|sla)|(?:availability|uptime|sla)\b)",
         t,
-    ) or re.search(rf"{av}{gap}(?<![\d.-])(?P<n>\d{{2}}(?:\.\d+)?)(?![\d.])\s*(?:%|percent\b)?", t)
+    ) or re.search(rf"{av}{gap}(?<![\d.-])(?P<n>\d{{2}}(?:\.\d+)?)(?![\d.])\s*(?:%|percent\b|per cent\b)?", t)
     if m:
         v = float(m.group("n"))
         if 50 <= v <= 100:
@@ -190,6 +191,8 @@ def _namespace(text: str, out: Understanding) -> str:
 _SCIENTIFIC = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)[eE]\+?(\d{1,2})(?![\w.])")
 
 
+_SPELLED_TWICE = re.compile(rf"{WORD_NUMBER}\s*\((\d[\d,.]*)\)", re.I)
+_BULLET = re.compile(r"^[ \t]*-[ \t]+", re.M)
 _DECIMAL_COMMA = re.compile(r"(?<![\d,.])(\d{1,3}),(\d{1,2})(?=\s*(?:%|percent\b|s\b|secs?\b|seconds?\b|ms\b))")
 """'1,5 seconds', '99,9 %': a decimal comma before a unit (a thousands comma has three digits after it)."""
 _INDIAN_SCALE = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s*(lakhs?|lacs?|crores?)\b", re.I)
@@ -223,11 +226,13 @@ def understand(
         out.notes.append("I read " + ", ".join(fixed))
     text = _SCIENTIFIC.sub(_plain_number, text)  # "1e9 rps" is a billion, not the 9 after the e
     text = _INDIAN_SCALE.sub(_indian_number, _DECIMAL_COMMA.sub(r"\1.\2", text))
+    text = _SPELLED_TWICE.sub(r"\1", text)  # "eight (8) GPUs", as contracts write it
     text, retracted = retract(text)  # "50 rps, sorry, 15 rps": the figure meant is the later one
     out.notes.extend(retracted)
     text, renamed = retract_names(text, cat)  # "A100 -- wait, scratch that, H100s": the later name is meant
     out.notes.extend(renamed)
     text = sizes_in_digits(text)  # "gemma twenty seven b" is Gemma 27B
+    text = _BULLET.sub("• ", text)  # "- 120 rps avg": a list's dash is not a minus sign
     text = unlabel(text)  # "- peak: 300 req/min" reads as "peak of 300 req/min"
     text = _namespace(text, out)  # a project name like "chat-demo" says nothing about the model
     text = _limits(read_budget(text), out)  # nor does "$30k/month" about traffic

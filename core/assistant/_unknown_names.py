@@ -57,11 +57,14 @@ def distilled_model(text: str, catalog: Catalog) -> dict[str, Any]:
 
 
 _COMPARED = re.compile(
-    r"(?:like|than|as good as|vs\.?|versus|compared to|instead of|replac(?:e|ing)|similar to|better than|not)\s+$", re.I
+    r"(?:(?<!'d )(?<!would )(?<!i )(?<!we )like|than|as good as|vs\.?|versus|compared to|instead of|replac(?:e|ing)"
+    r"|similar to|better than|not)\s+$",
+    re.I,
 )
 _NOT_MODELS = re.compile(
     r"(?i)(?:utf|x86|covid|top|gpt|claude|gemini|o\d|ipv|sha|md|mp|h\.?26|iso|rfc|win|macos|ubuntu|rhel|ocp|openshift"
-    r"|python|cuda|rocm|vllm|kserve|k8s|v\d)[-\w.]*"
+    r"|python|cuda|rocm|vllm|kserve|k8s|v\d|tier|level|phase|stage|step|round|wave|sprint|zone|region|inc|jira|ticket"
+    r")[-\w.]*"
 )
 _HYPHENATED = re.compile(r"(?<![\w./:@-])(?P<name>[A-Za-z][A-Za-z0-9]*(?:[-_.][A-Za-z0-9]+)+)(?![\w/:@-])")
 _CALLED = re.compile(r"\b(?:called|named)\s+[\"'`]?(?P<name>[A-Za-z][\w.\-]*[A-Za-z0-9])", re.I)

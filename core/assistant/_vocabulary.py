@@ -72,11 +72,11 @@ _REQ = (
     r"|chats?|completions?|inferences?|generations?|searches|lookups?|summar(?:y|ies)|documents?|docs?|emails?|tickets?"
     r"|translations?|classifications?|images?|pictures?|photos?|screenshots?|files?|pages?|jobs?|tasks?|items?"
     r"|transcripts?|articles?|predictions?|embeddings?|invocations?|turns?|reviews?|contracts?|reports?|records?|prs|mrs|diffs?|commits?|comments?|posts?|orders?|transactions?|invoices?|claims?"
-    r"|notes?|cases?|letters?|forms?|applications?|leads?|logs?|alerts?|incidents?|events?|snippets?|passages?"
+    r"|enquir(?:y|ies)|inquir(?:y|ies)|notes?|cases?|letters?|forms?|applications?|leads?|logs?|alerts?|incidents?|events?|snippets?|passages?"
     r"|pdfs?|resumes?|cvs?|receipts?|chunks?|threads?|interactions?|lessons?|essays?|answers?|replies))"
 )
 _PER = (  # "per minute", "a day" (not the "a" of "10am"), "in that hour", "in a single minute"
-    r"(?:/|per\b|an?\b|each\b|every\b|by(?:\s+the)?(?=\s+(?:second|minute|hour|day)\b)|in\s+(?:a|an|one|that|the|this|each|any|a single)(?=\s+(?:second|minute|hour|day)s?\b))"
+    r"(?:/|per\b|an?\b|each\b|every\b|by(?:\s+the)?(?=\s+(?:second|minute|hour|day)\b)|for(?=\s+(?:second|minute|hour|day)\b)|in\s+(?:a|an|one|that|the|this|each|any|a single)(?=\s+(?:second|minute|hour|day)s?\b))"
 )
 _TIME = r"(?P<unit>seconds?|secs?|s|minutes?|mins?|m|hours?|hrs?|h|days?|d|weeks?|wks?|months?|mo)\b"
 _ABBREV = (  # "r/min", "q/s", "rq/h": a request letter (or two) over a time letter, besides rps/rpm/rph/rpd
@@ -87,7 +87,9 @@ _TIME_NC = _TIME.replace("?P<unit>", "?:")
 _ABBREV_NC = _ABBREV.replace("?P<abbr>", "?:")
 _RATE = re.compile(rf"(?P<n>{NUM})\s*(?:(?:{_REQ})\s*{_PER}\s*{_TIME}|{_ABBREV})", re.I)
 _RATE_AFTER = re.compile(
-    rf"\b(?:rps|qps|requests per second|request rate|traffic)\s*(?:of|=|:|is|at|around|about|~)?\s*(?P<n>{NUM})\b(?!\s*%)",
+    rf"\b(?:rps|qps|requests per second|request rate|traffic)\s*(?:of|=|:|is|at|around|about|~)?\s*(?P<n>{NUM})\b(?![\d.,]*\d)(?!\s*%)"
+    # not "request rate 2,100/min": a figure with its own unit is read with it
+    r"(?!\s*(?:/|per|an?|each|every)\s*(?:m|min|minute|h|hr|hour|d|day|week|month)s?\b)",
     re.I,
 )
 _BARE_RATE = re.compile(rf"(?P<n>{NUM})\s*{_PER}\s*{_TIME}", re.I)
@@ -95,7 +97,7 @@ _BUSIEST = r"busiest (?:hour|minute|second|time|day|period)s?\s*:?"
 _SEES = r"(?:(?:we|it|traffic|load)\s+(?:see|sees|get|gets|hit|hits|have|has|reach|reaches|do|does|is)\s+|(?:it'?s|there are)\s+)?"
 _RISES = (  # "can jump to 50", "surges to 300 rps", "may hit 80"
     r"(?:jump(?:s|ing)?|surg(?:es?|ing)|shoot(?:s|ing)? up|go(?:es)? up|goes as high"
-    r"|(?:can|could|may|might|will|sometimes|occasionally) (?:reach|hit|get to))(?= to\b| as\b| \d| ~| about| around)"
+    r"|(?:can|could|may|might|will|sometimes|occasionally|fit) (?:reach|hit|get to))(?= to\b| as\b| \d| ~| about| around)"
     r"(?:\s+as high as)?"
 )
 _PEAK = re.compile(
@@ -174,7 +176,12 @@ _POPULATION = (
     r"users?|people|peoples|persons|clients|agents|employees|staff|workers|members|students|customers|developers|devs|"
     r"engineers|programmers|coders|analysts|colleagues|doctors|nurses|lawyers|reps|representatives|seats|operators|"
     r"ppl|folks|individuals|humans|accounts|licen[cs]es|daus?|maus?|wau|actives|sessions|"
-    r"teammates|researchers|writers|editors|testers|players|subscribers|learners|teachers|patients|shoppers|visitors"
+    r"teammates|researchers|writers|editors|testers|players|subscribers|learners|teachers|patients|shoppers|visitors|"
+    r"investigators|tellers|clinicians|physicians|officers|adjusters|underwriters|auditors|advis[eo]rs|consultants|"
+    r"accountants|pharmacists|therapists|technicians|dispatchers|associates|paralegals|attorneys|bankers|brokers|"
+    r"traders|planners|scientists|specialists|managers|recruiters|marketers|designers|architects|interns|citizens|"
+    r"residents|tenants|guests|passengers|drivers|callers|inspectors|caseworkers|pilots|tutors|pupils|faculty|"
+    r"partners|dealers|merchants|sellers|buyers|vendors|contractors|translators|moderators|reviewers|annotators"
 )
 _POPULATION_KIND = (  # words that say which people: "50 call-center agents", "300 internal users"
     r"(?:(?:concurrent|active|simultaneous|daily|weekly|monthly|internal|external|support|sales|customer|human|field"
