@@ -11,7 +11,8 @@ import streamlit as st
 
 from core.logs import configure_logging
 from core.wording import set_surface
-from frontend import services
+from frontend import services, state
+from frontend.components import plan_form
 from frontend.components.status import connection_sidebar
 from frontend.heap import settle_heap
 
@@ -51,6 +52,8 @@ pages = {
     ],
 }
 navigation = st.navigation(pages)
+# The Capacity plan form keeps what was typed or settled while another page is open.
+state.keep_widgets(plan_form.KEPT)
 # Estimates and plans on every page use the calibration made of the user's own runs, if any.
 services.use_your_calibration(settings)
 navigation.run()

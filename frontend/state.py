@@ -7,7 +7,7 @@ Only plain, secret-free values live in the session: preferences, the inventory l
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Literal, ParamSpec
 
 import streamlit as st
@@ -42,6 +42,16 @@ class InventoryState(BaseModel):
 
 _PREFS = "nav_prefs"
 _INVENTORY = "nav_inventory"
+
+
+def keep_widgets(keys: Iterable[str]) -> None:
+    """Keep these widgets' values while their page is not drawn. Streamlit drops a widget's
+    value from the session when a run does not draw it, so a form filled on one page would come
+    back empty from another; setting a key to itself makes it the session's, not the widget's
+    (Streamlit's documented way to carry widget values across pages)."""
+    for key in keys:
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
 
 
 def prefs() -> SessionPrefs:

@@ -40,7 +40,7 @@ def test_offline_preview_validates_and_offers_downloads() -> None:
     labels = {b.label for b in at.get("download_button")}
     assert {"Download manifests (YAML)", "Download manifests (zip)"} <= labels
     assert any(c.startswith("oc apply -f manifests.yaml -n llm-serving") for c in codes(at, "bash"))
-    assert any("Log in with `oc login`" in i.value for i in at.info)
+    assert any("oc login" in i.value and "Not connected: " in i.value and ".)." not in i.value for i in at.info)
     assert all(b.key not in ("dp_apply", "dp_dry") for b in at.button)
 
 
@@ -205,3 +205,14 @@ def test_a_model_larger_than_a_node_deploys_through_llmd(tmp_path: Path, monkeyp
     assert llmisvc["spec"]["parallelism"]["expert"] is True and "worker" in llmisvc["spec"]
     assert {m.label: m.value for m in at.metric}["Valid"] == f"{len(docs)} / {len(docs)}"
     assert not any(d["kind"] == "InferenceService" for d in docs)
+
+
+def test_a_shell_variable_in_a_note_is_shown_as_typed() -> None:
+    from frontend.components.deploy_panels import literal
+
+    note = (
+        'the deploy creates it from `$HF_TOKEN`, or: `oc create secret generic s --from-literal=HF_TOKEN="$HF_TOKEN"`'
+    )
+    shown = literal(note + " costs $5")
+    assert "`$HF_TOKEN`" in shown and '"$HF_TOKEN"`' in shown and "\\$HF" not in shown
+    assert shown.endswith("costs \\$5")  # outside a code span Markdown would read $…$ as maths

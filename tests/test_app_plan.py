@@ -305,3 +305,22 @@ def test_an_end_to_end_target_is_planned_and_kept_in_the_form(cache: Path) -> No
     fresh.run()
     fresh.switch_page("views/capacity_plan.py").run()
     assert fresh.number_input(key="plan_e2e").value == 2000.0
+
+
+def test_the_form_keeps_what_was_typed_while_other_pages_are_open(cache: Path) -> None:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    at.switch_page("views/capacity_plan.py").run()
+    at.number_input(key="plan_rps").set_value(120.0)
+    at.number_input(key="plan_peak").set_value(500.0)
+    at.number_input(key="plan_in").set_value(1200)
+    at.selectbox(key="plan_pattern").set_value("burst")
+    at.button[0].click().run()  # Plan: a form's fields reach the session when it is submitted
+    assert not at.exception, [e.value for e in at.exception]
+    for page in ("what_if", "deploy", "decision_report", "qa_logs", "capacity_plan"):
+        at.switch_page(f"views/{page}.py").run()
+        assert not at.exception, (page, [e.value for e in at.exception])
+    assert at.number_input(key="plan_rps").value == 120.0
+    assert at.number_input(key="plan_peak").value == 500.0
+    assert at.number_input(key="plan_in").value == 1200
+    assert at.selectbox(key="plan_pattern").value == "burst"

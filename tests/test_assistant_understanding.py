@@ -1979,6 +1979,17 @@ ISSUE_CLASSES["short labels: ctx, in, out"] = [
     ("out: 300 tokens", {"traffic.output_tokens": 300}),
     ("in: 800 tokens, out: 150 tokens", {"traffic.input_tokens": 800, "traffic.output_tokens": 150}),
 ]
+# Round 13 (353 held-out fields, written with none of the rules in sight and scored after every fix
+# above: 98.3% read right, 347 of 353, before the fixes below).
+ISSUE_CLASSES["whose people, and whose GPUs"] = [
+    ("My team is 35 engineers but the copilot will serve ~900 support reps.", {"traffic.concurrent_users": 900}),
+    ("a bank (~20k employees). They want Llama 3.3 70B on-prem", {"traffic.concurrent_users": None}),
+    ("maybe 5 classmates using it for a demo", {"traffic.concurrent_users": 5}),
+    ("We are 40 engineers and will all use the copilot", {"traffic.concurrent_users": 40}),
+    ("the cluster has 64 A100s total across all teams", {"constraints.max_gpus": None}),
+    ("- Context: 64k (contracts are long)", {"model.min_context_length": 65536}),
+]
+ANSWERS += [("traffic", None, "light, just a few people testing", {"traffic.level": "low"})]
 ISSUE_CASES = [case for cases in ISSUE_CLASSES.values() for case in cases]
 
 

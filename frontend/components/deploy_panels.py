@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import pandas as pd
@@ -24,6 +25,13 @@ _STATE_ICON = {
     "waiting": ":material/hourglass_top:",
     "blocked": ":material/cancel:",
 }
+
+
+def literal(text: str) -> str:
+    """Notes carry shell variables ($HF_TOKEN) that Streamlit's Markdown would read as maths; inside
+    a code span a backslash would show (and be pasted into a shell), so only the rest is escaped."""
+    parts = re.split(r"(`[^`]*`)", text)
+    return "".join(p if p.startswith("`") else p.replace("$", "\\$") for p in parts)
 
 
 def results_table(results: list[ApplyResult]) -> None:

@@ -41,6 +41,27 @@ SLO_PRESETS = {  # p95 TTFT ms, p95 TPOT ms
 }
 
 FORM_FROM = "plan_form_from"  # the plan whose request the form holds
+FORM_DEFAULTS: dict[str, object] = {  # set in the session, not on the widgets: given both, Streamlit warns
+    "plan_traffic_preset": list(TRAFFIC_PRESETS)[1],
+    "plan_slo_preset": list(SLO_PRESETS)[1],
+    "plan_rps": 50.0,
+    "plan_peak": 0.0,
+    "plan_in": 800,
+    "plan_out": 200,
+    "plan_in95": 0,
+    "plan_out95": 0,
+    "plan_ttft": 500.0,
+    "plan_tpot": 50.0,
+    "plan_e2e": 0.0,
+    "plan_avail": 99.9,
+    "plan_max_gpus": 0,
+    "plan_budget": 0.0,
+    "plan_min_replicas": 0,
+}
+KEPT = (*FORM_DEFAULTS, "plan_model", "plan_model_ref", "plan_quant", "plan_pattern", "plan_workload", "plan_scope")
+KEPT += ("plan_gpus", FORM_FROM)
+"""The form's fields, kept while another page is open: Streamlit forgets a widget's value when
+its page is not drawn, and the form would come back with its defaults instead of the plan."""
 
 
 FIELD_ERRORS = "plan_field_errors"
@@ -126,6 +147,7 @@ def apply_workload() -> None:
         st.session_state["plan_slo_preset"] = CUSTOM
 
 
+PATTERNS = {"steady": "Steady", "burst": "Bursts above the average", "growth": "Growing", "variable": "Varies"}
 WORKLOADS = {"interactive": "Interactive (chat, assistants)", "batch": "Batch / offline"}
 SCOPES = {"cluster": "Your cluster's GPU types ({source})", "catalog": "Whole catalog"}
 

@@ -173,6 +173,8 @@ def _alternatives(plan: CapacityPlan, key: str, figures: tuple[go.Figure, go.Fig
         hide_index=True,
         width="stretch",
         key="plan_alternatives",
+        # long words (where a candidate's speeds come from) get room instead of being cut
+        column_config={"Speed model": st.column_config.TextColumn(width="large")},
     )
     if not isinstance(figures, str):
         st.plotly_chart(figures[2], key="plan_cost_chart")

@@ -25,8 +25,10 @@ from frontend.components.model_field import model_field
 from frontend.components.plan_form import (
     CUSTOM,
     FIELD_ERRORS,
+    FORM_DEFAULTS,
     FORM_FROM,
     NO_PRICES,
+    PATTERNS,
     PRECISIONS,
     SCOPES,
     SLO_PRESETS,
@@ -86,8 +88,8 @@ if current is not None:
 p1, p2, p3 = st.columns(3)
 # Defaults through the session (a plan filled in above may have set them): a widget given both a
 # default and a session value makes Streamlit warn.
-st.session_state.setdefault("plan_traffic_preset", list(TRAFFIC_PRESETS)[1])
-st.session_state.setdefault("plan_slo_preset", list(SLO_PRESETS)[1])
+for field, default in FORM_DEFAULTS.items():
+    st.session_state.setdefault(field, default)
 p1.selectbox("Traffic preset", [*TRAFFIC_PRESETS, CUSTOM], key="plan_traffic_preset", on_change=apply_traffic_preset)
 p2.selectbox("Latency preset", [*SLO_PRESETS, CUSTOM], key="plan_slo_preset", on_change=apply_slo_preset)
 # Outside the form: choosing batch clears the per-token target (a callback, which a form forbids).
@@ -116,28 +118,26 @@ with st.form("plan_form"):
     )
     st.subheader("Traffic")
     t2, t3, t4 = st.columns(3)
-    rps = t2.number_input("Average RPS", max_value=1_000_000.0, value=50.0, key="plan_rps")
+    rps = t2.number_input("Average RPS", max_value=1_000_000.0, key="plan_rps")
     field_error(t2, "plan_rps")
-    peak = t3.number_input("Peak RPS (0 = average)", max_value=1_000_000.0, value=0.0, key="plan_peak")
+    peak = t3.number_input("Peak RPS (0 = average)", max_value=1_000_000.0, key="plan_peak")
     field_error(t3, "plan_peak")
-    pattern = t4.selectbox("Pattern", ["steady", "burst", "growth", "variable"], key="plan_pattern")
+    pattern = t4.selectbox("Pattern", list(PATTERNS), format_func=PATTERNS.__getitem__, key="plan_pattern")
     l1, l2, l3, l4 = st.columns(4)
-    inp = l1.number_input("Input tokens (mean)", 1, 2_000_000, 800, key="plan_in")
-    out = l2.number_input("Output tokens (mean)", 1, 200_000, 200, key="plan_out")
-    inp95 = l3.number_input("Input tokens p95 (0 = mean)", 0, 2_000_000, 0, key="plan_in95")
+    inp = l1.number_input("Input tokens (mean)", 1, 2_000_000, key="plan_in")
+    out = l2.number_input("Output tokens (mean)", 1, 200_000, key="plan_out")
+    inp95 = l3.number_input("Input tokens p95 (0 = mean)", 0, 2_000_000, key="plan_in95")
     field_error(l3, "plan_in95")
-    out95 = l4.number_input("Output tokens p95 (0 = mean)", 0, 200_000, 0, key="plan_out95")
+    out95 = l4.number_input("Output tokens p95 (0 = mean)", 0, 200_000, key="plan_out95")
     field_error(l4, "plan_out95")
     st.subheader("Latency targets")
     s2, s3, s5, s4 = st.columns(4)
-    ttft = s2.number_input("p95 TTFT ms (0 = none)", max_value=600_000.0, value=500.0, key="plan_ttft")
+    ttft = s2.number_input("p95 TTFT ms (0 = none)", max_value=600_000.0, key="plan_ttft")
     field_error(s2, "plan_ttft")
-    tpot = s3.number_input("p95 TPOT ms (0 = the workload's default)", max_value=10_000.0, value=50.0, key="plan_tpot")
+    tpot = s3.number_input("p95 TPOT ms (0 = the workload's default)", max_value=10_000.0, key="plan_tpot")
     field_error(s3, "plan_tpot")
-    e2e = s5.number_input(
-        "p95 end-to-end ms (0 = none)", min_value=0.0, max_value=3_600_000.0, value=0.0, key="plan_e2e"
-    )
-    avail = s4.number_input("Availability %", value=99.9, key="plan_avail")
+    e2e = s5.number_input("p95 end-to-end ms (0 = none)", min_value=0.0, max_value=3_600_000.0, key="plan_e2e")
+    avail = s4.number_input("Availability %", key="plan_avail")
     field_error(s4, "plan_avail")
     st.subheader("Constraints")
     inventory = state.working_inventory(settings, catalog)
@@ -156,12 +156,11 @@ with st.form("plan_form"):
         "Min replicas (0 = 2, on different nodes where there is room)",
         0,
         10_000,
-        0,
         key="plan_min_replicas",
         help="A production service keeps at least 2 so one pod or node can go away; 1 accepts no redundancy.",
     )
-    max_gpus = c2.number_input("Max GPUs (0 = no limit)", 0, 100_000, 0, key="plan_max_gpus")
-    budget = c3.number_input("Monthly budget USD (0 = none)", 0.0, 1e9, 0.0, key="plan_budget")
+    max_gpus = c2.number_input("Max GPUs (0 = no limit)", 0, 100_000, key="plan_max_gpus")
+    budget = c3.number_input("Monthly budget USD (0 = none)", 0.0, 1e9, key="plan_budget")
     prices = st.data_editor(
         NO_PRICES,
         num_rows="dynamic",

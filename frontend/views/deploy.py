@@ -22,7 +22,7 @@ from core.errors import ClusterAuthError, InputError, NavigatorError
 from core.manifests import oc_apply_command, to_yaml, to_zip
 from core.planning import llmd_sentence
 from frontend import services, state
-from frontend.components.deploy_panels import quickstart_panel, results_table, status_panel
+from frontend.components.deploy_panels import literal, quickstart_panel, results_table, status_panel
 
 settings, _ = services.settings()
 catalog = services.catalog(settings)
@@ -47,11 +47,6 @@ if report is not None:
     sources.append("Decision report (GO models)")
 sources.append("Sample model-car config (GO models)")
 source = st.radio("Deploy from", sources, key="dp_source", horizontal=True)
-
-
-def _literal(text: str) -> str:
-    """Notes carry shell variables ($HF_TOKEN) that Streamlit's Markdown would read as maths."""
-    return text.replace("$", "\\$")
 
 
 def _inventory() -> Inventory:
@@ -84,6 +79,12 @@ with st.form("dp_options"):
     autoscaling = c2.selectbox(
         "Autoscaling",
         ["default", "fixed", "keda", "hpa"],
+        format_func={
+            "default": "As the plan says (KEDA on vLLM's load, or fixed)",
+            "fixed": "Fixed replicas",
+            "keda": "KEDA on vLLM's load",
+            "hpa": "KServe HPA (CPU/memory)",
+        }.__getitem__,
         key="dp_autoscaling",
         help=(
             "Default: KEDA between the plan's minimum and peak replicas on vLLM's own load signals "
@@ -206,7 +207,7 @@ try:
         )
     st.session_state[_LAST] = (source, serving_path, ms)
 except NavigatorError as exc:
-    st.error(_literal(str(exc)), icon=":material/error:")
+    st.error(literal(str(exc)), icon=":material/error:")
     # The last manifests of the same source and serving path (with the fields' earlier values),
     # never another path's: a choice that cannot be made must not show the other's objects.
     last = st.session_state.get(_LAST)
@@ -224,7 +225,7 @@ if ms is not None:
         if note.startswith("warning: "):
             st.warning(note.removeprefix("warning: ").capitalize(), icon=":material/warning:")
         else:
-            st.caption(f":material/info: {_literal(note)}")
+            st.caption(f":material/info: {literal(note)}")
 
     st.subheader("Manifests")
     for obj, check in zip(ms.objects, ms.checks, strict=True):
@@ -262,10 +263,10 @@ if ms is not None:
 
     st.subheader("Deploy to the cluster")
     if not probe.reachable:
-        st.info(
-            f"Not connected ({probe.message}). Log in with `oc login` (or set NAVIGATOR_KUBECONFIG) to dry-run and "
-            "apply; the downloads "
-            "above work without one.",
+        how = "" if "oc login" in probe.message else " Log in with `oc login` (or set NAVIGATOR_KUBECONFIG)."
+        st.info(  # said once: the probe's message may already say how to connect
+            f"Not connected: {probe.message.rstrip('.')}.{how} Connected, this page dry-runs and applies; the "
+            "downloads above work without a cluster.",
             icon=":material/cloud_off:",
         )
     elif not ms.valid:
@@ -339,7 +340,7 @@ if ms is not None:
                 (st.success if outcome.ok else st.error)(outcome.message)
                 for r in outcome.dry_run + outcome.applied:
                     if r.action == "failed":  # in full: a conflict names each field and who manages it
-                        st.error(f"{r.kind} {r.name}: {_literal(r.message)}", icon=":material/error:")
+                        st.error(f"{r.kind} {r.name}: {literal(r.message)}", icon=":material/error:")
             except NavigatorError as exc:
                 st.error(str(exc), icon=":material/error:")
 
