@@ -162,7 +162,8 @@ def _level(text: str, out: Answer) -> None:
         " ",
         text,
     )
+    first = re.split(r"[,;]|\s[-–—]\s", words, maxsplit=1)[0]  # "light, just a few people testing"
     for pattern, level in _LEVEL_WORDS:
-        if re.fullmatch(rf"[\s,.!]*(?:{pattern})(?:\s+(?:traffic|load|usage))?[\s,.!]*", words):
+        if re.fullmatch(rf"[\s,.!]*(?:{pattern})(?:\s+(?:traffic|load|usage))?[\s,.!]*", first):
             out.traffic.update(rps=TRAFFIC_LEVELS[level], level=level)
             return

@@ -116,8 +116,8 @@ def _sentence(kind: str, label: str, value: re.Match[str]) -> str:
         said = re.match(r"tok\w*", unit, re.I)  # "~5 tokens (labels)": the unit, not the note after it
         unit = said.group(0) if said else "tokens"
         return f"{about}{n} {unit} {'input' if kind == 'input' else 'output'}"
-    if kind == "context":
-        return f"{n} {unit or 'tokens'} of context window"
+    if kind == "context":  # "64k (contracts are long)": the unit, not the note after it
+        return f"{n} {unit if re.match(r'tok', unit, re.I) else 'tokens'} of context window"
     if kind == "gpus":
         return f"at most {n} {unit or 'GPUs'}" if not unit or re.match(r"(?:gpus?|cards?)\b", unit, re.I) else ""
     return f"at most {n} replicas" if not unit or re.match(r"replicas?\b", unit, re.I) else ""

@@ -82,6 +82,7 @@ _LIMIT_AFTER = (  # not "16 cards in total that we own": what is owned is not a 
     r"(?:max(?:imum)?|at most|at the most|tops|or (?:fewer|less)|(?:in )?total(?: max)?"
     r"|(?:hard )?(?:cap|limit|ceiling))\b"
     r"(?!\s*(?:that|which)?\s*(?:we|i|they)\s+(?:own|have|got|bought)\b)"
+    r"(?!\s*(?:across|shared|for all|over all|in the (?:whole )?(?:cluster|company|org)))"  # the cluster's, not ours
 )
 _SAME_TOPIC = r"(?:(?!rps|qps|req|traffic|load|latenc|budget|users?|tokens?|toks?|ms\b|peak|\$)[^\d])*?"
 _GPU = r"(?:\bgpus?\b|\bcards?\b|\baccelerators?\b)"

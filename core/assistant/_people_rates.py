@@ -37,10 +37,13 @@ _USERS_AFTER = re.compile(  # "the users are about 300", "user count ~300", "num
 _HEADCOUNT = re.compile(
     r"\b(?:(?:firm|company|organi[sz]ation|enterprise|corporation|business|employer|group|bank|district|school"
     r"|university|hospital|ministry|department|agency|government|org)\b[^.;]{0,25}?"
-    r"\b(?:of|has|counts|with|employs|employing|totals?|is|are)|we employ|we(?:'re| are)(?: only| just)?)\s*"
+    r"\b(?:of|has|counts|with|employs|employing|totals?|is|are)|we employ|we(?:'re| are)(?: only| just)?"
+    r"|(?:firm|company|bank|organi[sz]ation|org)\s*\()\s*"
     r"(?:about|around|roughly|some|over|nearly|almost|~|a total of)?\s*$"
 )
 _HEADCOUNT_NOUN = re.compile(r"\b(?:employees|staff|people|workers|personnel|students|members|headcount)\b")
+_OWN_TEAM = re.compile(r"\b(?:my|our) (?:team|group|department|org) (?:is|has)\s*(?:about|around|roughly|~)?\s*$")
+"""'My team is 35 engineers but the copilot will serve ~900 reps': the writer's team, not the users."""
 """Who an organisation counts ("a bank with 12,000 employees"), not who uses this service ("300 analysts")."""
 
 
@@ -53,8 +56,8 @@ def _users(rest: str) -> re.Match[str] | None:
         *re.finditer(rf"\b(?:{_POPULATION})\s*,?\s*(?:{_ABOUT}\s*)?(?P<n>{NUM})\s+of (?:them|us)\b", rest),
     ]
     for m in sorted(said, key=lambda m: m.start()):
-        headcount = _HEADCOUNT_NOUN.search(m.group(0)) and _HEADCOUNT.search(rest[max(0, m.start() - 50) : m.start()])
-        if not headcount:
+        before = rest[max(0, m.start() - 50) : m.start()]
+        if not (_HEADCOUNT_NOUN.search(m.group(0)) and _HEADCOUNT.search(before)) and not _OWN_TEAM.search(before):
             return m
     return None
 

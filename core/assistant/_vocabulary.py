@@ -181,7 +181,8 @@ _POPULATION = (
     r"accountants|pharmacists|therapists|technicians|dispatchers|associates|paralegals|attorneys|bankers|brokers|"
     r"traders|planners|scientists|specialists|managers|recruiters|marketers|designers|architects|interns|citizens|"
     r"residents|tenants|guests|passengers|drivers|callers|inspectors|caseworkers|pilots|tutors|pupils|faculty|"
-    r"partners|dealers|merchants|sellers|buyers|vendors|contractors|translators|moderators|reviewers|annotators"
+    r"partners|dealers|merchants|sellers|buyers|vendors|contractors|translators|moderators|reviewers|annotators|"
+    r"classmates|friends|coworkers|co-workers|lawyers|reps"
 )
 _POPULATION_KIND = (  # words that say which people: "50 call-center agents", "300 internal users"
     r"(?:(?:concurrent|active|simultaneous|daily|weekly|monthly|internal|external|support|sales|customer|human|field"
