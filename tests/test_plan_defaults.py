@@ -184,3 +184,22 @@ def test_mig_slice_is_sized_on_its_own_memory() -> None:
         estimate_memory(resolve_model("Qwen3-0.6B"), slice_, ServingFlags(tensor_parallel_size=2))
     listed = {g.name for g in cat.mig_slices()}
     assert {"H100-SXM MIG 1g.10gb", "A100-40GB MIG 3g.20gb"} <= listed
+
+
+def test_several_gpus_per_replica_for_a_model_that_fits_on_one_says_why() -> None:
+    # A 3 s end-to-end target at 200 output tokens leaves ~14 ms a token: one A100 holds few requests
+    plan = build_plan(
+        PlanRequest(
+            model=ModelRequirements(model="Llama-3.1-8B"),
+            traffic=TrafficProfile(rps=20, peak_rps=60, pattern="burst", input_tokens=800, output_tokens=200),
+            slo=SloTargets(p95_ttft_ms=500, p95_e2e_ms=3000),
+            constraints=Constraints(gpu_types=["A100-80GB-SXM"]),
+            cluster=SAMPLE,
+        )
+    )
+    chosen = plan.chosen
+    one = next(c for c in plan.ranked if c.gpus_per_replica == 1)
+    assert chosen.gpus_per_replica > 1 and one.monthly_cost_usd > chosen.monthly_cost_usd
+    assert f"one A100-80GB-SXM keeps only {one.slots_per_replica} request" in plan.why
+    assert f"{one.total_gpus} GPUs" in plan.why
+    assert "GPUs per replica because" not in plan_for(rps=2).why  # type: ignore[attr-defined]

@@ -124,4 +124,19 @@ def why(chosen: _Described, ranked: Sequence[_Described], *, asked: bool) -> str
     rest = "; ".join(_versus(chosen, o) for o in others)
     if len(passed) > 2:
         rest += f" (and {len(passed) - 1} more cheaper configurations on GPUs no measured run covers)"
-    return f"{head}. {rest[:1].upper()}{rest[1:]}."
+    return f"{head}. {rest[:1].upper()}{rest[1:]}.{_why_split(chosen, ranked)}"
+
+
+def _why_split(chosen: _Described, ranked: Sequence[_Described]) -> str:
+    """Why a model that fits on one GPU gets several per replica: one GPU holds so few requests
+    within the latency targets that the single-GPU replicas needed cost more."""
+    one = next((c for c in ranked if c.gpu == chosen.gpu and c.gpus_per_replica == 1 and c is not chosen), None)
+    slots = getattr(one, "slots_per_replica", None)
+    if chosen.gpus_per_replica == 1 or one is None or not slots or one.monthly_cost_usd is None:
+        return ""
+    requests = "request" if slots == 1 else "requests"
+    return (
+        f" {chosen.gpus_per_replica} GPUs per replica because one {chosen.gpu} keeps only {slots} {requests} in "
+        f"flight within the latency targets: single-GPU replicas would need {one.total_gpus} GPUs, "
+        f"{money(one.monthly_cost_usd, 'month')}."
+    )
