@@ -499,3 +499,23 @@ def test_journey_decision_report_to_qa_offers_the_overlay(app_url: str, browser:
     expect(page.get_by_text("Generated overlay (Decision report)")).to_be_visible()
     expect(page.get_by_text("QA needs a cluster either way", exact=False)).to_be_visible()
     page.screenshot(path=str(ARTIFACTS / "journey-7-qa.png"), full_page=True)
+
+
+def test_capacity_plan_form_is_still_filled_after_other_pages_in_chromium(app_url: str, browser: object) -> None:
+    """Streamlit forgets a widget's value while its page is not drawn: the form must not."""
+    from playwright.sync_api import Browser, expect
+
+    assert isinstance(browser, Browser)
+    page = open_page(browser, app_url, "Capacity plan", width=1400, height=2400)
+    for label, value in (("Average RPS", "37"), ("Peak RPS (0 = average)", "111"), ("Input tokens (mean)", "1234")):
+        field = page.get_by_label(label)
+        field.fill(value)
+        field.press("Tab")
+    page.get_by_role("button", name="Plan", exact=True).click()
+    wait_for_app(page)
+    for link in ("What-if", "Deploy", "QA logs", "Capacity plan"):
+        nav_link(page, link).click()
+        wait_for_app(page)
+    expect(page.get_by_label("Average RPS")).to_have_value("37.00")
+    expect(page.get_by_label("Peak RPS (0 = average)")).to_have_value("111.00")
+    expect(page.get_by_label("Input tokens (mean)")).to_have_value("1234")
