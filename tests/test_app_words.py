@@ -279,5 +279,5 @@ def test_pages_name_no_folder_of_the_server() -> None:
     assert caption.startswith("Config sample_modelcar_config.base.yaml · inventory sample")
     assert any("**File cache** — on" in m.value for m in at.sidebar.markdown)
     at.switch_page("views/qa_logs.py").run()
-    assert any("no kubeconfig at ~/.kube/config" in w.value for w in at.warning)
+    assert any("no kubeconfig at ~/.kube/config" in i.value for i in at.info)
     assert [p for p in problems(at) if "/" in p] == []

@@ -7,7 +7,7 @@ import streamlit as st
 
 from core.assistant import SOURCE_WORDS, STAGES, WorkflowState, load_label, metric_label
 from core.planning import SloTargets, targets_text
-from core.wording import money
+from core.wording import figure, money
 
 
 def _name(stage: str) -> str:
@@ -35,8 +35,8 @@ def _lengths(wf: WorkflowState) -> str:
     if wf.plan_json is not None:
         planned = wf.plan_json["request"]["traffic"]
         source = f" ({t.preset or 'chat'} preset)" if (t.input_tokens is None or t.output_tokens is None) else ""
-        return f"{planned['input_tokens']} / {planned['output_tokens']}{source}"
-    return f"{t.input_tokens or '—'} / {t.output_tokens or '—'}"
+        return f"{figure(planned['input_tokens'])} / {figure(planned['output_tokens'])}{source}"
+    return " / ".join(figure(n) if n else "—" for n in (t.input_tokens, t.output_tokens))
 
 
 def _targets(by_percentile: dict[str, float | None]) -> str:

@@ -40,13 +40,7 @@ if hosted:
         "in the Job's project, and the images are the cluster template's, the allowed ones or the default "
         "test image."
     )
-elif not _default_kubeconfig.exists():
-    st.warning(
-        f"No cluster connected (no kubeconfig at {home_path(_default_kubeconfig)}): QA deploys the models "
-        "on a cluster, so run `oc login` or set NAVIGATOR_KUBECONFIG first. Give a kubeconfig path below if it lives "
-        "elsewhere.",
-        icon=":material/cloud_off:",
-    )
+# Without a kubeconfig, "Start a run" says so once, where the button is (see below).
 
 
 def _result_view(result: QaResult, key: str) -> None:

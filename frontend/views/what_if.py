@@ -6,7 +6,16 @@ import streamlit as st
 
 from core.calibration import calibration_in_force
 from core.errors import NavigatorError
-from core.planning import CandidateResult, CapacityPlan, Scenario, SweepPoint, WhatIfResult, rps_sweep, what_if
+from core.planning import (
+    CandidateResult,
+    CapacityPlan,
+    Scenario,
+    SweepPoint,
+    TrafficProfile,
+    WhatIfResult,
+    rps_sweep,
+    what_if,
+)
 from core.wording import count_of, money
 from frontend import services, state
 from frontend.components.charts import sweep_chart
@@ -62,7 +71,7 @@ def what_if_panel(plan: CapacityPlan) -> None:
     if result is not None:
         left, right = st.columns(2)
         with left:
-            _original_metrics(plan.request.traffic.rps, base)
+            _original_metrics(plan.request.traffic, base)
         with right:
             _what_if_metrics(result)
         # Notes that come and go in one container: the chart after them keeps its place in the
@@ -103,9 +112,15 @@ def _scenario_controls(plan: CapacityPlan) -> Scenario:
     )
 
 
-def _original_metrics(rps: float, base: CandidateResult) -> None:
+def _rates(t: TrafficProfile) -> str:
+    """'50 RPS', or '50 RPS, peak 150' (the peak is what sizes the replicas)."""
+    peak = f", peak {t.peak_rps:,.4g}" if t.peak_rps and t.peak_rps > t.rps else ""
+    return f"{t.rps:,.4g} RPS{peak}"
+
+
+def _original_metrics(traffic: TrafficProfile, base: CandidateResult) -> None:
     """The plan's own configuration: replicas, GPUs, cost and latency."""
-    st.subheader(f"Original: {rps:,.4g} RPS")
+    st.subheader(f"Original: {_rates(traffic)}")
     st.metric("Replicas", base.replicas_target)
     st.metric("GPUs", f"{base.total_gpus} × {base.gpu}")
     st.metric("Monthly cost", money(base.monthly_cost_usd, "month"))
@@ -117,7 +132,7 @@ def _original_metrics(rps: float, base: CandidateResult) -> None:
 def _what_if_metrics(result: WhatIfResult) -> None:
     """The what-if's configuration with its changes against the plan (less is better)."""
     infeasible = "" if result.feasible else " — infeasible"
-    st.subheader(f"What-if: {result.modified.request.traffic.rps:,.4g} RPS{infeasible}")
+    st.subheader(f"What-if: {_rates(result.modified.request.traffic)}{infeasible}")
     mod, d = result.modified.chosen, result.deltas
     if mod is None:
         return
