@@ -66,8 +66,10 @@ def replica_floor(request: PlanRequest) -> tuple[int, int, list[str]]:
     spare = 1 if high and floor >= 2 else 0
     said: list[str] = []
     if given is None and floor >= DEFAULT_MIN_REPLICAS:
+        plus = f" ({floor + spare} with the spare below)" if spare else ""
         said.append(
-            f"at least {DEFAULT_MIN_REPLICAS} replicas, which the manifests ask the scheduler to keep on different "
+            f"at least {DEFAULT_MIN_REPLICAS} replicas{plus}, which the manifests ask the scheduler to keep on "
+            "different "
             "nodes (preferred pod anti-affinity: they share one only when no other has room), with a "
             "PodDisruptionBudget: the default "
             "for a production service, which keeps serving while a pod or node is drained, upgraded or lost "
