@@ -42,9 +42,9 @@ _HEADCOUNT = re.compile(
     r"(?:about|around|roughly|some|over|nearly|almost|~|a total of)?\s*$"
 )
 _HEADCOUNT_NOUN = re.compile(r"\b(?:employees|staff|people|workers|personnel|students|members|headcount)\b")
+"""Who an organisation counts ("a bank with 12,000 employees"), not who uses this service ("300 analysts")."""
 _OWN_TEAM = re.compile(r"\b(?:my|our) (?:team|group|department|org) (?:is|has)\s*(?:about|around|roughly|~)?\s*$")
 """'My team is 35 engineers but the copilot will serve ~900 reps': the writer's team, not the users."""
-"""Who an organisation counts ("a bank with 12,000 employees"), not who uses this service ("300 analysts")."""
 
 
 def _users(rest: str) -> re.Match[str] | None:

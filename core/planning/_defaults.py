@@ -69,8 +69,7 @@ def replica_floor(request: PlanRequest) -> tuple[int, int, list[str]]:
         plus = f" ({floor + spare} with the spare below)" if spare else ""
         said.append(
             f"at least {DEFAULT_MIN_REPLICAS} replicas{plus}, which the manifests ask the scheduler to keep on "
-            "different "
-            "nodes (preferred pod anti-affinity: they share one only when no other has room), with a "
+            "different nodes (preferred pod anti-affinity: they share one only when no other has room), with a "
             "PodDisruptionBudget: the default "
             "for a production service, which keeps serving while a pod or node is drained, upgraded or lost "
             "(set the minimum replicas to 1 to accept no redundancy)"

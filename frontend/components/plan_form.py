@@ -58,8 +58,16 @@ FORM_DEFAULTS: dict[str, object] = {  # set in the session, not on the widgets: 
     "plan_budget": 0.0,
     "plan_min_replicas": 0,
 }
-KEPT = (*FORM_DEFAULTS, "plan_model", "plan_model_ref", "plan_quant", "plan_pattern", "plan_workload", "plan_scope")
-KEPT += ("plan_gpus", FORM_FROM)
+KEPT = (
+    *FORM_DEFAULTS,
+    "plan_model",
+    "plan_model_ref",
+    "plan_quant",
+    "plan_pattern",
+    "plan_workload",
+    "plan_scope",
+    "plan_gpus",
+)
 """The form's fields, kept while another page is open: Streamlit forgets a widget's value when
 its page is not drawn, and the form would come back with its defaults instead of the plan."""
 
