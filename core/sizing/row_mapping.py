@@ -28,14 +28,12 @@ DATA = Path(__file__).parent / "data"
 # Derivatives scored with the architecture of the model they are built on (their model
 # cards say so); the max context comes from the row when the row states it.
 BUILT_ON = {
-    "deepseek-ai/DeepSeek-R1-Distill-Qwen-14B": "Qwen2.5-14B",
     "mistralai/Mistral-Small-3.2-24B-Instruct-2506": "Mistral-Small-24B",
     "Qwen/Qwen2.5-VL-7B-Instruct": "Qwen2.5-7B",
     "Llama-3-70B": "Llama-3.1-70B",
     # Same layer shapes as the later release the catalog carries (layers, hidden, heads, KV
     # heads, FFN width, vocabulary); only RoPE scaling and the maximum context differ, which the
     # rows' own max_model_len sets.
-    "meta-llama/Meta-Llama-3-8B-Instruct": "Llama-3.1-8B",
     "meta-llama/Meta-Llama-3-8B": "Llama-3.1-8B",
     "meta-llama/Meta-Llama-3-70B-Instruct": "Llama-3.1-70B",
     "Qwen/Qwen2-7B-Instruct": "Qwen2.5-7B",
@@ -47,7 +45,6 @@ BUILT_ON = {
 }
 
 BUILT_ON_CONTEXT = {
-    "meta-llama/Meta-Llama-3-8B-Instruct": 8192,
     "meta-llama/Meta-Llama-3-8B": 8192,
     "meta-llama/Meta-Llama-3-70B-Instruct": 8192,
     "Llama-3-70B": 8192,
