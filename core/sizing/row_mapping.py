@@ -30,28 +30,14 @@ DATA = Path(__file__).parent / "data"
 BUILT_ON = {
     "mistralai/Mistral-Small-3.2-24B-Instruct-2506": "Mistral-Small-24B",
     "Qwen/Qwen2.5-VL-7B-Instruct": "Qwen2.5-7B",
-    "Llama-3-70B": "Llama-3.1-70B",
     # Same layer shapes as the later release the catalog carries (layers, hidden, heads, KV
-    # heads, FFN width, vocabulary); only RoPE scaling and the maximum context differ, which the
-    # rows' own max_model_len sets.
-    "meta-llama/Meta-Llama-3-8B": "Llama-3.1-8B",
-    "meta-llama/Meta-Llama-3-70B-Instruct": "Llama-3.1-70B",
-    "Qwen/Qwen2-7B-Instruct": "Qwen2.5-7B",
+    # heads, FFN width, vocabulary).
     "Qwen/Qwen2-72B": "Qwen2.5-72B",
     "Qwen/Qwen2-72B-Instruct": "Qwen2.5-72B",
     # Post-trained from the base model named (model cards): the same config.json shapes.
     "deepseek-ai/DeepSeek-R1-0528-Qwen3-8B": "Qwen3-8B",
     "Qwen/QwQ-32B": "Qwen2.5-32B",
 }
-
-BUILT_ON_CONTEXT = {
-    "meta-llama/Meta-Llama-3-8B": 8192,
-    "meta-llama/Meta-Llama-3-70B-Instruct": 8192,
-    "Llama-3-70B": 8192,
-}
-"""The maximum context of a derivative whose own differs from its base's, for rows that leave
-max_model_len at the default: Llama 3's config.json has max_position_embeddings 8192 (Llama 3.1
-extended it to 131,072; meta-llama/llama3 MODEL_CARD.md: "Context length 8k")."""
 
 EXTRA_MODELS_FILE = DATA / "calibration_models.yaml"
 """Sourced ``config.json`` shapes of calibration models the catalog does not carry."""
@@ -154,7 +140,6 @@ def architecture_for(
     base = BUILT_ON.get(hf_id) or BUILT_ON.get(model)
     if base:
         arch = resolve_model(base, catalog=catalog, sources=ModelSources.catalog_only())
-        max_context = max_context or BUILT_ON_CONTEXT.get(hf_id) or BUILT_ON_CONTEXT.get(model)
         if max_context:
             arch = arch.model_copy(update={"max_context": max_context})
         return arch.model_copy(update={"name": model, "notes": (*arch.notes, f"scored as {base} (built on it)")})
