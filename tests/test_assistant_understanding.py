@@ -658,7 +658,7 @@ ISSUE_CLASSES["model names not in the catalog"] += [
     ("run wizardlm-2-8x22b for 2 rps", {"model.model_name": "wizardlm-2-8x22b", "traffic.rps": 2.0}),
     ("serve Dolphin-2.9-Llama3-8B", {"model.model_name": "Dolphin-2.9-Llama3-8B"}),
     ("Solar 10.7B please", {"model.model_name": "Solar 10.7B"}),
-    ("Llama 3 8B chatbot, 5 rps", {"model.model_name": "Llama 3 8B", "traffic.rps": 5.0}),
+    ("Llama 3 8B chatbot, 5 rps", {"model.model_name": "Llama-3-8B", "traffic.rps": 5.0}),
 ]
 ISSUE_CLASSES["impossible values"] += [
     ("first token under 0ms", {"slo.ttft_ms": None, "problems": True}),

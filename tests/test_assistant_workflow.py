@@ -382,11 +382,13 @@ def test_an_unknown_model_name_is_said_back_with_choices_and_the_rest_kept() -> 
 
 def test_a_distilled_model_is_never_taken_for_its_teacher() -> None:
     wf = quiet()
-    s, replies = talk(wf, "deepseek r1 distill qwen 7b for 5 rps")
+    s, replies = talk(wf, "deepseek r1 distill qwen 3b for 5 rps")  # no such distill
     assert s.model_requirements.model_name is None and s.plan is None
-    assert "could not find the model 'DeepSeek-R1-Distill-Qwen-7B'" in replies[-1]
-    assert "DeepSeek-R1" not in s.model_choices and s.model_choices[-1] == "deepseek-ai/DeepSeek-R1-Distill-Qwen-7B"
+    assert "could not find the model 'DeepSeek-R1-Distill-Qwen-3B'" in replies[-1]
+    assert "DeepSeek-R1" not in s.model_choices and s.model_choices[-1] == "deepseek-ai/DeepSeek-R1-Distill-Qwen-3B"
     assert all("Distill" in c for c in s.model_choices)
+    s, _ = talk(quiet(), "deepseek r1 distill qwen 7b for 5 rps")  # the student, not its teacher or base
+    assert s.model_requirements.model_name == "DeepSeek-R1-Distill-Qwen-7B"
     s, replies = talk(wf, "R1-Distill-Llama-8B, 5 rps, first token under 1 s")
     assert s.model_requirements.model_name == "DeepSeek-R1-Distill-Llama-8B"
     assert s.plan is not None and s.plan.model == "DeepSeek-R1-Distill-Llama-8B"

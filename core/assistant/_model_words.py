@@ -108,7 +108,10 @@ def model_words(text: str, cat: Catalog) -> ModelWords:
         found["size_label"] = f"{float(m.group('s')) / 1000:g}B"
     found.update(_wishes(t))
     if found.get("model_family") and not found.get("model_name"):
-        read_as = resolve_name(found["model_family"], t, found.get("size_label"), cat)
+        # A name built on a family ("Dolphin-2.9-Llama3-8B") is that artifact, not a description
+        # of the family's release: it stays a name, to be said unknown with the closest offered.
+        foreign = unknown_name(text, cat, found["model_family"])
+        read_as = None if foreign else resolve_name(found["model_family"], t, found.get("size_label"), cat)
         if read_as:
             found["model_name"] = read_as
             reading = " ".join(p for p in (found["model_family"], found.get("size_label")) if p)
