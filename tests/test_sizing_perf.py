@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import statistics
 
 import pytest
@@ -15,11 +16,17 @@ from core.calibration.efficiency_fit import (
     scored_scenarios,
     source_folds,
 )
-from core.calibration.intervals import calibrated_levels, conformal_bounds, held_out_coverage, source_origin
+from core.calibration.intervals import (
+    as_shown,
+    calibrated_levels,
+    conformal_bounds,
+    held_out_coverage,
+    source_origin,
+)
 from core.calibration.memory_accuracy import score_memory
 from core.calibration.replay import predict_scenario
 from core.sizing import ServingFlags, Workload, estimate
-from core.sizing._efficiency import gpu_class, load_calibration, load_efficiencies
+from core.sizing._efficiency import MIN_BAND, gpu_class, load_calibration, load_efficiencies, range_factors
 
 
 def perf(concurrency: int, model: str = "Llama-3.1-8B", gpu: str = "H100"):  # type: ignore[no-untyped-def]
@@ -149,6 +156,26 @@ def test_conformal_bounds_take_the_order_statistics_split_conformal_prescribes()
     # Past 1.0 a level widens the widest held-out errors away from zero by that factor.
     assert conformal_bounds([-1.0, 0.5, 2.0], 2.0) == (-2.0, 4.0)
     assert conformal_bounds([0.5, 1.0], 2.0) == (0.25, 2.0)
+
+
+def test_coverage_is_judged_on_the_range_users_see() -> None:
+    """Held-out errors that all lean one way give conformal bounds that leave the estimate out;
+    the range shown never does, and coverage is judged on that range."""
+    lo, hi = as_shown(0.2, 0.6)  # every held-out run over-predicted by 22-82%
+    assert hi == 0.6 and lo < 0 < hi
+    low, high = range_factors({"log_lo": lo, "log_hi": hi})
+    assert low == pytest.approx(math.exp(-0.6)) and high == pytest.approx(1 + MIN_BAND)
+    assert as_shown(-0.5, 0.5) == (-0.5, 0.5)  # a range wider than the band is left as it is
+
+
+def test_a100_pcie_rows_are_scored_on_the_pcie_card() -> None:
+    from core.catalog import get_catalog
+    from core.sizing.row_mapping import catalog_gpu
+
+    cat = get_catalog()
+    assert catalog_gpu("A100 80GB PCIe", cat).name == "A100-80GB-PCIe"
+    assert catalog_gpu("A100-PCIE-40GB", cat).name == "A100-40GB"
+    assert catalog_gpu("A100 80GB", cat).name == "A100-80GB-SXM"
 
 
 def test_memory_scores_cover_the_reporting_rows() -> None:
