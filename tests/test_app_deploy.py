@@ -56,6 +56,9 @@ def test_bad_input_keeps_the_page_and_names_the_field() -> None:
     generate(at)
     assert not at.error
     assert any("name: my-granite" in c for c in codes(at, "yaml"))
+    at.text_input(key="dp_ns").set_value("Bad_NS!")  # named by the field's label, not the CLI's
+    generate(at)
+    assert any(e.value.startswith("Project (namespace): use lower-case") for e in at.error), [e.value for e in at.error]
 
 
 @pytest.fixture

@@ -94,6 +94,11 @@ def test_infeasible_and_invalid_input_are_shown(cache: Path) -> None:
         ("plan_avail", 120.0, "120% is not an availability"),
         ("plan_ttft", -1.0, "A time cannot be negative"),
         ("plan_in95", 10, "p95 prompt length (10) is below the mean (800)"),
+        # Values a widget bound used to refuse in Streamlit's own words, with Plan doing nothing.
+        ("plan_in", 0, "give at least 1 prompt token."),
+        ("plan_max_gpus", -3, "give at least 0 GPUs"),
+        ("plan_budget", -50.0, "give at least 0 USD a month"),
+        ("plan_out", 300_000, "give at most 200,000 output tokens"),
     ],
 )
 def test_bad_values_are_explained_next_to_their_field_when_plan_is_pressed(
@@ -109,6 +114,19 @@ def test_bad_values_are_explained_next_to_their_field_when_plan_is_pressed(
     assert len(shown) == 1 and words in shown[0], shown
     assert at.number_input(key=key).value == value  # what the user typed stays
     assert not any("meets every target" in s.value for s in at.success)  # nothing planned
+
+
+def test_a_fixed_field_loses_its_message_on_the_next_plan(cache: Path) -> None:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    at.switch_page("views/capacity_plan.py").run()
+    at.number_input(key="plan_rps").set_value(-5.0)
+    at.button[0].click().run()
+    at.number_input(key="plan_rps").set_value(8.0)
+    at.number_input(key="plan_avail").set_value(150.0)
+    at.button[0].click().run()
+    shown = [m.value for m in at.markdown if m.value.startswith(":red[")]
+    assert len(shown) == 1 and "150% is not an availability" in shown[0], shown
 
 
 def test_url_restores_a_saved_plan(cache: Path) -> None:

@@ -83,8 +83,9 @@ def test_availability_adds_a_spare_and_at_least_two() -> None:
     assert plain.chosen.redundancy.startswith("no redundancy")
     assert not any("at least 2 replicas" in d for d in plain.defaults)
     assert any("at least 2 replicas" in d for d in ha.defaults) and any("(N+1)" in d for d in ha.defaults)
-    # the floor and the spare are said as one count, so "at least 2" does not read against "3 at least"
-    assert any("at least 2 replicas (3 with the spare below)" in d for d in ha.defaults)
+    # the spare counts towards the floor: a load of one replica plus the spare is the floor of 2
+    assert ha.chosen.replicas_min == 2
+    assert any("at least 2 replicas (the N+1 spare below counts among them)" in d for d in ha.defaults)
 
 
 @settings(max_examples=12, deadline=None)

@@ -313,6 +313,7 @@ def duration(ms: float) -> str:
 _LOADS = [
     (re.compile(r"request_rate=inf,\s*(all [^,()]*?prompts)(?: at once)?"), r"\1 at once"),
     (re.compile(r"request_rate=inf"), "all requests at once"),
+    (re.compile(r"request_rate=1\b(?!\.)"), "1 request/s"),
     (re.compile(r"request_rate=(\d+(?:\.\d+)?)"), r"\1 requests/s"),
     (re.compile(r"max_concurrency=1\b"), "one request at a time"),
     (re.compile(r"max_concurrency=(\d+)"), r"at most \1 requests at a time"),

@@ -66,7 +66,9 @@ def replica_floor(request: PlanRequest) -> tuple[int, int, list[str]]:
     spare = 1 if high and floor >= 2 else 0
     said: list[str] = []
     if given is None and floor >= DEFAULT_MIN_REPLICAS:
-        plus = f" ({floor + spare} with the spare below)" if spare else ""
+        # The spare is above the load, not above the floor: one replica's load plus the spare is
+        # already 2 (saying "3 with the spare" read against a plan of 2).
+        plus = " (the N+1 spare below counts among them)" if spare else ""
         said.append(
             f"at least {DEFAULT_MIN_REPLICAS} replicas{plus}, which the manifests ask the scheduler to keep on "
             "different nodes (preferred pod anti-affinity: they share one only when no other has room), with a "

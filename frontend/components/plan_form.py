@@ -87,6 +87,41 @@ def field_error(col: DeltaGenerator, key: str) -> None:
         col.markdown(f":red[{message}]")
 
 
+LIMITS: dict[str, tuple[float, float, str]] = {
+    # widget key: (lowest, highest, what the field holds, said when a value is outside)
+    "plan_rps": (0.0, 1_000_000, "requests/s"),
+    "plan_peak": (0.0, 1_000_000, "requests/s"),
+    "plan_in": (1, 2_000_000, "prompt tokens"),
+    "plan_out": (1, 200_000, "output tokens"),
+    "plan_in95": (0, 2_000_000, "prompt tokens"),
+    "plan_out95": (0, 200_000, "output tokens"),
+    "plan_ttft": (0.0, 600_000, "ms"),
+    "plan_tpot": (0.0, 10_000, "ms"),
+    "plan_e2e": (0.0, 3_600_000, "ms"),
+    "plan_max_gpus": (0, 100_000, "GPUs"),
+    "plan_budget": (0.0, 1e9, "USD a month"),
+    "plan_min_replicas": (0, 10_000, "replicas"),
+}
+"""The range each number field takes, checked by the app rather than by the widget (Streamlit's
+own range message would show instead of the app's, and Plan would silently do nothing)."""
+
+
+def limit_problems(values: dict[str, float]) -> dict[str, str]:
+    """Numbers outside what a field takes, by widget key, in words::
+
+    limit_problems({"plan_in": 0})["plan_in"]   # '0 is below what this field takes: give at least 1 prompt token.'
+    """
+    out: dict[str, str] = {}
+    for key, value in values.items():
+        low, high, unit = LIMITS[key]
+        if value < low:
+            unit = unit.removesuffix("s") if low == 1 and unit.endswith("tokens") else unit
+            out[key] = f"{value:,g} is below what this field takes: give at least {low:,g} {unit}."
+        elif value > high:
+            out[key] = f"{value:,g} is more than this field takes: give at most {high:,g} {unit}."
+    return out
+
+
 def form_problems(
     rps: float,
     peak: float,
@@ -99,6 +134,8 @@ def form_problems(
     avail: float,
 ) -> dict[str, str]:
     """What cannot be planned, by widget key, in words (the library's wording never shows)."""
+    if int(inp) < 1 or int(out) < 1:  # the length checks below compare with the means
+        return {}
     by_field = traffic_problems(rps, peak, int(inp), int(out), int(inp95) or None, int(out95) or None)
     keys = {
         "rps": "plan_rps",

@@ -27,6 +27,7 @@ from frontend.components.plan_form import (
     FIELD_ERRORS,
     FORM_DEFAULTS,
     FORM_FROM,
+    LIMITS,
     NO_PRICES,
     PATTERNS,
     PRECISIONS,
@@ -40,6 +41,7 @@ from frontend.components.plan_form import (
     field_error,
     fill_form,
     form_problems,
+    limit_problems,
     recommend_panel,
 )
 from frontend.components.plan_results import plan_results
@@ -118,25 +120,28 @@ with st.form("plan_form"):
     )
     st.subheader("Traffic")
     t2, t3, t4 = st.columns(3)
-    rps = t2.number_input("Average RPS", max_value=1_000_000.0, key="plan_rps")
+    rps = t2.number_input("Average RPS", key="plan_rps")
     field_error(t2, "plan_rps")
-    peak = t3.number_input("Peak RPS (0 = average)", max_value=1_000_000.0, key="plan_peak")
+    peak = t3.number_input("Peak RPS (0 = average)", key="plan_peak")
     field_error(t3, "plan_peak")
     pattern = t4.selectbox("Pattern", list(PATTERNS), format_func=PATTERNS.__getitem__, key="plan_pattern")
     l1, l2, l3, l4 = st.columns(4)
-    inp = l1.number_input("Input tokens (mean)", 1, 2_000_000, key="plan_in")
-    out = l2.number_input("Output tokens (mean)", 1, 200_000, key="plan_out")
-    inp95 = l3.number_input("Input tokens p95 (0 = mean)", 0, 2_000_000, key="plan_in95")
+    inp = l1.number_input("Input tokens (mean)", step=1, key="plan_in")
+    field_error(l1, "plan_in")
+    out = l2.number_input("Output tokens (mean)", step=1, key="plan_out")
+    field_error(l2, "plan_out")
+    inp95 = l3.number_input("Input tokens p95 (0 = mean)", step=1, key="plan_in95")
     field_error(l3, "plan_in95")
-    out95 = l4.number_input("Output tokens p95 (0 = mean)", 0, 200_000, key="plan_out95")
+    out95 = l4.number_input("Output tokens p95 (0 = mean)", step=1, key="plan_out95")
     field_error(l4, "plan_out95")
     st.subheader("Latency targets")
     s2, s3, s5, s4 = st.columns(4)
-    ttft = s2.number_input("p95 TTFT ms (0 = none)", max_value=600_000.0, key="plan_ttft")
+    ttft = s2.number_input("p95 TTFT ms (0 = none)", key="plan_ttft")
     field_error(s2, "plan_ttft")
-    tpot = s3.number_input("p95 TPOT ms (0 = the workload's default)", max_value=10_000.0, key="plan_tpot")
+    tpot = s3.number_input("p95 TPOT ms (0 = the workload's default)", key="plan_tpot")
     field_error(s3, "plan_tpot")
-    e2e = s5.number_input("p95 end-to-end ms (0 = none)", min_value=0.0, max_value=3_600_000.0, key="plan_e2e")
+    e2e = s5.number_input("p95 end-to-end ms (0 = none)", key="plan_e2e")
+    field_error(s5, "plan_e2e")
     avail = s4.number_input("Availability %", key="plan_avail")
     field_error(s4, "plan_avail")
     st.subheader("Constraints")
@@ -154,13 +159,19 @@ with st.form("plan_form"):
     gpus = c1.multiselect("Only these GPU types (empty = as chosen above)", catalog.gpu_names(), key="plan_gpus")
     min_replicas = c4.number_input(
         "Min replicas (0 = 2, on different nodes where there is room)",
-        0,
-        10_000,
+        step=1,
         key="plan_min_replicas",
         help="A production service keeps at least 2 so one pod or node can go away; 1 accepts no redundancy.",
     )
-    max_gpus = c2.number_input("Max GPUs (0 = no limit)", 0, 100_000, key="plan_max_gpus")
-    budget = c3.number_input("Monthly budget USD (0 = none)", 0.0, 1e9, key="plan_budget")
+    field_error(c4, "plan_min_replicas")
+    max_gpus = c2.number_input("Max GPUs (0 = no limit)", step=1, key="plan_max_gpus")
+    field_error(c2, "plan_max_gpus")
+    budget = c3.number_input("Monthly budget USD (0 = none)", key="plan_budget")
+    field_error(c3, "plan_budget")
+    st.caption(
+        "Your own prices (optional): a GPU type and what one GPU-hour costs you in USD, used instead of the "
+        "catalog's list price in this plan."
+    )
     prices = st.data_editor(
         NO_PRICES,
         num_rows="dynamic",
@@ -178,7 +189,12 @@ if submitted and model is None:
 elif (
     submitted
     and model is not None
-    and (problems := form_problems(rps, peak, inp, out, inp95, out95, ttft, tpot, avail))
+    and (
+        problems := {
+            **limit_problems({key: st.session_state[key] for key in LIMITS}),
+            **form_problems(rps, peak, inp, out, inp95, out95, ttft, tpot, avail),
+        }
+    )
 ):
     st.session_state[FIELD_ERRORS] = problems
     st.rerun()  # drawn next to their fields; the form keeps what was typed

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import re
+
 import streamlit as st
 
 from core.cluster import Inventory, parse_allowed_images
@@ -207,7 +209,9 @@ try:
         )
     st.session_state[_LAST] = (source, serving_path, ms)
 except NavigatorError as exc:
-    st.error(literal(str(exc)), icon=":material/error:")
+    # Core names the field as the CLI does (--namespace); the page names it by its label.
+    said = re.sub(r"^namespace:", "Project (namespace):", str(exc))
+    st.error(literal(said), icon=":material/error:")
     # The last manifests of the same source and serving path (with the fields' earlier values),
     # never another path's: a choice that cannot be made must not show the other's objects.
     last = st.session_state.get(_LAST)

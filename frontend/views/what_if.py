@@ -198,6 +198,6 @@ else:
         "Starting from the plan"
         + (" your Assistant conversation settled" if handoff else "")
         + f" for {plan.model}: {req.traffic.rps:g} RPS, "
-        f"{base.replicas_target}×{base.gpus_per_replica}×{base.gpu} {base.precision}."
+        f"{count_of(base.replicas_target, 'replica')} of {base.gpus_per_replica}×{base.gpu} {base.precision}."
     )
     what_if_panel(plan)
