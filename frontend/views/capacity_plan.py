@@ -261,7 +261,8 @@ if field_errors:
 recommend_panel(catalog, int(inp), int(out))
 
 if current is None:
-    st.info("Fill in the traffic and targets and press Plan.")
+    if not field_errors:  # with marked fields, "Not planned" above says what to do
+        st.info("Fill in the traffic and targets and press Plan.")
 else:
     if field_errors:
         st.caption(
