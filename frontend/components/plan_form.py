@@ -88,7 +88,7 @@ def field_error(col: DeltaGenerator, key: str) -> None:
 
 
 LIMITS: dict[str, tuple[float, float, str]] = {
-    # widget key: (lowest, highest, what the field holds, said when a value is outside)
+    # widget key: (lowest, highest, the unit said with them when a value is outside)
     "plan_rps": (0.0, 1_000_000, "requests/s"),
     "plan_peak": (0.0, 1_000_000, "requests/s"),
     "plan_in": (1, 2_000_000, "prompt tokens"),
@@ -134,9 +134,8 @@ def form_problems(
     avail: float,
 ) -> dict[str, str]:
     """What cannot be planned, by widget key, in words (the library's wording never shows)."""
-    if int(inp) < 1 or int(out) < 1:  # the length checks below compare with the means
-        return {}
-    by_field = traffic_problems(rps, peak, int(inp), int(out), int(inp95) or None, int(out95) or None)
+    # A mean below 1 is said by limit_problems; the p95 checks here compare with a mean of at least 1.
+    by_field = traffic_problems(rps, peak, max(int(inp), 1), max(int(out), 1), int(inp95) or None, int(out95) or None)
     keys = {
         "rps": "plan_rps",
         "peak_rps": "plan_peak",
