@@ -162,10 +162,10 @@ def test_coverage_is_judged_on_the_range_users_see() -> None:
     """Held-out errors that all lean one way give conformal bounds that leave the estimate out;
     the range shown never does, and coverage is judged on that range."""
     lo, hi = as_shown(0.2, 0.6)  # every held-out run over-predicted by 22-82%
-    assert hi == 0.6 and lo < 0 < hi
+    assert hi == pytest.approx(0.6) and lo < 0 < hi
     low, high = range_factors({"log_lo": lo, "log_hi": hi})
     assert low == pytest.approx(math.exp(-0.6)) and high == pytest.approx(1 + MIN_BAND)
-    assert as_shown(-0.5, 0.5) == (-0.5, 0.5)  # a range wider than the band is left as it is
+    assert as_shown(-0.5, 0.5) == pytest.approx((-0.5, 0.5))  # a range wider than the band is left as it is
 
 
 def test_a100_pcie_rows_are_scored_on_the_pcie_card() -> None:

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from core.sizing import MIN_BAND, UNCALIBRATED_WIDENING
+from core.sizing import UNCALIBRATED_WIDENING, shown_factors
 from core.sizing.measured import ServingScenario
 
 CvRow = tuple[ServingScenario, str, float, float, str]
@@ -106,10 +106,12 @@ def _bounds_for(
 
 
 def as_shown(lo: float, hi: float) -> tuple[float, float]:
-    """Bounds as a user sees them: a range always holds its estimate with at least ``MIN_BAND``
-    either side (:func:`core.sizing.ranged`), so coverage is judged on that range — not on a
-    conformal interval that, where held-out errors lean one way, can leave the estimate out."""
-    return min(lo, -math.log1p(MIN_BAND)), max(hi, -math.log1p(-MIN_BAND))
+    """Bounds (signed log errors) as a user sees their range (:func:`core.sizing.shown_factors`),
+    so coverage is judged on that range — not on a conformal interval that, where held-out errors
+    lean one way, can leave the estimate out. An error e puts the measured value at the estimate
+    × e^-e, so the low factor is e^-hi and the high e^-lo."""
+    low, high = shown_factors(math.exp(-hi), math.exp(-lo))
+    return -math.log(high), -math.log(low)
 
 
 def widened(bounds: tuple[float, float], calibrated: bool) -> tuple[float, float]:

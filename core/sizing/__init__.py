@@ -23,7 +23,6 @@ from core.sizing._efficiency import (
     CALIBRATION_FILE,
     DEFAULT_EFFICIENCY,
     IDEAL,
-    MIN_BAND,
     MIN_REGIME_ORIGINS,
     REGIME_WORDS,
     UNCALIBRATED_WIDENING,
@@ -39,6 +38,7 @@ from core.sizing._efficiency import (
     ordered_quantiles,
     range_factors,
     ranged,
+    shown_factors,
     use_efficiencies,
 )
 from core.sizing._estimate import (
@@ -80,7 +80,6 @@ __all__ = [
     "DEFAULT_NUM_PROMPTS",
     "DEFAULT_VLLM_VERSION",
     "IDEAL",
-    "MIN_BAND",
     "MIN_REGIME_ORIGINS",
     "PERFORMANCE_KEYS",
     "QUANTIZATION_FLAGS",
@@ -135,6 +134,7 @@ __all__ = [
     "range_factors",
     "ranged",
     "schedule",
+    "shown_factors",
     "step_model",
     "suggest_fixes",
     "use_efficiencies",

@@ -269,6 +269,12 @@ IDEAL = Efficiency(mbu=1.0, mfu=1.0, overhead_ms=0.0, rel_error_p90=0.0, source=
 MIN_BAND = 0.05
 
 
+def shown_factors(low: float, high: float) -> tuple[float, float]:
+    """A range's factors as shown: it always holds its estimate, at least ``MIN_BAND`` either side
+    (held-out errors that all lean one way would otherwise leave the estimate out)."""
+    return min(low, 1 - MIN_BAND), max(high, 1 + MIN_BAND)
+
+
 def range_factors(interval: dict[str, float]) -> tuple[float, float]:
     """What a stored interval (held-out log errors, ln predicted/measured) multiplies an
     estimate by for the low and high ends of its range: measured = predicted / e^error."""
@@ -317,7 +323,7 @@ def _band(
             lo_log, hi_log = math.log1p(-min(rel_error_p90, 0.9)), math.log1p(rel_error_p90)
         if widen:
             lo_log, hi_log = lo_log * UNCALIBRATED_WIDENING, hi_log * UNCALIBRATED_WIDENING
-        kept = _BANDS[key] = (min(math.exp(lo_log), 1 - MIN_BAND), max(math.exp(hi_log), 1 + MIN_BAND))
+        kept = _BANDS[key] = shown_factors(math.exp(lo_log), math.exp(hi_log))
     return kept
 
 
