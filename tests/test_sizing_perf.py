@@ -215,3 +215,31 @@ def test_readme_quotes_the_cross_validated_figures_of_the_committed_report() -> 
         held_out = re.search(rf"^\| {metric} \| \d+ \| ([\d.]+%) \|", report, re.M)
         assert held_out, metric
         assert f"**{held_out.group(1)}** {words}" in readme, (metric, held_out.group(1))
+
+
+def test_a_first_token_faster_than_the_gpu_allows_is_set_aside() -> None:
+    """A median TTFT under what prefilling the stated prompts takes at the GPU's datasheet peak
+    did not measure those prompts (a sweep that reused them with prefix caching on): its
+    first-token figures are set aside with the reason, its decode figures are still scored."""
+    from core.catalog import get_catalog
+    from core.sizing.measured import ServingScenario, _drop_prefill, _map
+
+    def burst(prompts: int, ttft_ms: float) -> ServingScenario:
+        sc = ServingScenario(
+            ids=["t1"], model="Qwen/Qwen2.5-7B-Instruct", gpu_text="A100 80GB", tp=1, precision="bf16",
+            engine="vLLM", version="0.11.0", input_tokens=1024, output_tokens=1024, load="request_rate=inf",
+            metrics={"ttft_ms_p50": ttft_ms, "tpot_ms_p50": 14.0}, source="https://example.org/x",
+            num_prompts=prompts, request_rate=math.inf,
+        )  # fmt: skip
+        _map(sc, get_catalog())
+        _drop_prefill(sc)
+        return sc
+
+    # 7.6 B parameters: 20 prompts of 1,024 tokens, the first 10 ≈ 0.13 PFLOP ≈ 0.4 s at 312 TFLOPS.
+    cached = burst(20, 200.0)
+    assert "ttft_ms_p50" not in cached.metrics and cached.metrics["tpot_ms_p50"] == 14.0
+    assert "prefix cache" in cached.unscored["ttft_ms_p50"] and cached.skip is None
+    honest = burst(20, 900.0)
+    assert honest.metrics["ttft_ms_p50"] == 900.0 and not honest.unscored
+    single = burst(1, 30.0)  # one prompt alone already needs ~45 ms at peak
+    assert "one prompt" in single.unscored["ttft_ms_p50"]

@@ -74,6 +74,14 @@ def performance_markdown(perf_scenarios: list[ServingScenario] | None = None) ->
         "used. TensorRT-LLM rows are an upper bound for vLLM and are not scored."
     )
     out.append("")
+    set_aside = [(sc, why) for sc in serving_scenarios() if not sc.skip for why in dict.fromkeys(sc.unscored.values())]
+    if set_aside:
+        out.append(
+            "First-token figures set aside (the run's other figures are scored): "
+            + "; ".join(f"{sc.ids[0]} ({why})" for sc, why in set_aside)
+            + "."
+        )
+        out.append("")
     origins = sorted({source_origin(sc.source) for sc, *_ in cv})
     out.append(
         f"**Cross-validated** (leave sources out: the {len(origins)} publishers — a repository, an issue thread, a "

@@ -26,7 +26,10 @@ from core.architecture import (
     quantization_from_name,
 )
 from core.catalog import Catalog, GpuSpec, get_catalog
-from core.sizing._efficiency import Regime
+from core.sizing._efficiency import Efficiency, Regime
+from core.sizing._estimate import estimate_memory
+from core.sizing._flags import ServingFlags
+from core.sizing._perf import step_model
 from core.sizing.row_mapping import DATA, architecture_for, catalog_gpu, extra_configs, float_cell, int_cell
 
 __all__ = [
@@ -70,6 +73,8 @@ class ServingScenario:
     vllm_version: str | None = None
     """The vLLM release the source names, when it is one."""
     dataset: str = ""
+    unscored: dict[str, str] = field(default_factory=dict)
+    """Figures the row gives that are set aside, each with why (see :func:`faster_than_the_gpu`)."""
 
     @property
     def concurrency(self) -> int | None:
@@ -147,6 +152,7 @@ def serving_scenarios(catalog: Catalog | None = None, *, engine: str = "vLLM") -
                 sc.metrics[row["metric"]] = value
     for sc in groups.values():
         _map(sc, cat)
+        _drop_prefill(sc)
     scenarios = list(groups.values())
     if engine == "vLLM":
         scenarios += run_scenarios(cat)
@@ -256,6 +262,7 @@ def run_scenarios(catalog: Catalog | None = None, path: Path = RUNS_FILE) -> lis
             dp = int_cell(row.get("data_parallel", "")) or 1
             if sc.skip is None and (pp > 1 or dp > 1):
                 sc.skip = "pipeline or data parallel run (the engine scores one tensor-parallel replica)"
+            _drop_prefill(sc)
             out.append(sc)
     return out
 
@@ -274,6 +281,57 @@ def _map(sc: ServingScenario, cat: Catalog, label: str = "") -> None:
         sc.skip = f"GPU {sc.gpu_text!r} not in the catalog"
     elif not sc.input_tokens or not sc.output_tokens:
         sc.skip = "no fixed input/output lengths (dataset-driven run)"
+
+
+_IDEAL = Efficiency(1.0, 1.0, 0.0, 0.0, "the GPU's datasheet peak, no overheads")
+
+PEAK_MARGIN = 0.8
+"""A first token this far under the peak-rate bound is not a measurement of the stated prompts
+(tokenizers and datasheet rounding move the bound by a few percent, not by a fifth)."""
+
+
+def _drop_prefill(sc: ServingScenario) -> None:
+    """Set aside a run's first-token figures when they beat the GPU's peak (see
+    :func:`faster_than_the_gpu`); its decode figures still measure decode."""
+    why = None if sc.skip else faster_than_the_gpu(sc)
+    if why:
+        for metric in ("ttft_ms_p50", "ttft_ms_p99"):
+            if sc.metrics.pop(metric, None) is not None:
+                sc.unscored[metric] = why
+        if not sc.metrics:
+            sc.skip = why
+
+
+def faster_than_the_gpu(sc: ServingScenario) -> str | None:
+    """Why a run's median TTFT is not a measurement of the prompts it states, or None.
+
+    A request's first token needs its prompt prefilled, and vLLM admits prompts first come,
+    first served: with one request in flight the median TTFT takes at least one prompt's
+    FLOPs at the GPU's peak, and in a burst of N prompts at least the first N/2 prompts'. A
+    median under that bound means the engine did less work than stated — prompts served from
+    the prefix cache (a sweep that reused its prompts with caching on), or shorter prompts
+    than the row says — so none of the run's figures measure the stated load.
+    """
+    measured = sc.metrics.get("ttft_ms_p50")
+    if measured is None or sc.arch is None or sc.gpu is None or not sc.input_tokens or sc.offline:
+        return None
+    ahead = 1 if sc.regime == "single" else (sc.burst_size or 0) - (sc.burst_size or 0) // 2
+    if ahead < 1:
+        return None
+    try:
+        mem = estimate_memory(sc.arch, sc.gpu, ServingFlags(tensor_parallel_size=sc.tp))
+    except ValueError:
+        return None
+    prompt = sc.input_tokens
+    bound = step_model(sc.arch, sc.gpu, mem, _IDEAL).step_seconds(0, 0, ahead * prompt, prompt / 2) * 1000
+    if measured >= PEAK_MARGIN * bound:
+        return None
+    prompts = "one prompt" if ahead == 1 else f"the first {ahead} prompts"
+    return (
+        f"median TTFT {measured:,.0f} ms is under the {bound:,.0f} ms that prefilling {prompts} of "
+        f"{prompt:,} tokens takes at the GPU's peak: the run did not prefill what it states "
+        "(prompts served from the prefix cache, or shorter than stated)"
+    )
 
 
 def _quant_key(arch: ModelArchitecture) -> str:
