@@ -99,6 +99,7 @@ def test_infeasible_and_invalid_input_are_shown(cache: Path) -> None:
         ("plan_max_gpus", -3, "give at least 0 GPUs"),
         ("plan_budget", -50.0, "give at least 0 USD a month"),
         ("plan_out", 300_000, "give at most 200,000 output tokens"),
+        ("plan_context", 50, "give at least 128 tokens, or 0 to size it from the traffic"),
     ],
 )
 def test_bad_values_are_explained_next_to_their_field_when_plan_is_pressed(

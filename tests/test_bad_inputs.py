@@ -37,6 +37,7 @@ CASES: list[tuple[list[str], str]] = [
     ([*PLAN, "--price", "=3"], "--price '=3': use GPU=USD_PER_GPU_HOUR with a price above 0"),
     # no model is not a default model
     ([*PLAN, "--model", ""], "--model: give the model to plan for"),
+    ([*PLAN, "--max-model-len", "50"], "--max-model-len: give a number of at least 128"),
     ([*PLAN, "--model", "   "], "--model: give the model to plan for"),
 ]
 

@@ -245,3 +245,30 @@ def test_plan_without_a_model_uses_the_recommender() -> None:
         )
     )
     assert plan.model == "Granite-3.1-2B"
+
+
+def test_the_context_a_plan_gives_is_said_and_can_be_asked_for() -> None:
+    """With no context asked for, --max-model-len is the p95 request with 25% to spare (at least
+    4,096) and the plan says why; a context asked for is what the replicas get, and said no more."""
+    traffic = TrafficProfile(rps=2, input_tokens=800, output_tokens=200, input_tokens_p95=6000, output_tokens_p95=1000)
+    sized = build_plan(
+        PlanRequest(
+            model=ModelRequirements(model="Llama-3.1-8B"), traffic=traffic, constraints=Constraints(gpu_types=["L40S"])
+        )
+    )
+    assert sized.chosen and "--max-model-len=9216" in sized.chosen.vllm_args  # 1.25 × 7,000 → 8,750 → 9,216
+    said = [d for d in sized.defaults if d.startswith("--max-model-len")]
+    assert said == [
+        "--max-model-len 9,216: the p95 request (7,000 tokens) with 25% to spare, at least 4,096, rounded up to "
+        "1,024s, so the KV cache is sized for your requests rather than the model's full 131,072-token context. "
+        "Give a context length to serve longer ones"
+    ]
+    asked = build_plan(
+        PlanRequest(
+            model=ModelRequirements(model="Llama-3.1-8B", min_context_length=32768),
+            traffic=traffic,
+            constraints=Constraints(gpu_types=["L40S"]),
+        )
+    )
+    assert asked.chosen and "--max-model-len=32768" in asked.chosen.vllm_args
+    assert not any(d.startswith("--max-model-len") for d in asked.defaults)

@@ -8,6 +8,7 @@ from core.planning._cost import HOURS_PER_MONTH, price_for
 from core.planning._defaults import INTERACTIVE_P95_TPOT_MS, is_pooling
 from core.planning._fleet import Fleet, FleetPool, Placement, fleet_from_inventory, place
 from core.planning._inputs import (
+    MIN_CONTEXT_LENGTH,
     Constraints,
     ModelRequirements,
     PlanRequest,
@@ -48,6 +49,7 @@ from core.planning.llmd import (
 __all__ = [
     "HOURS_PER_MONTH",
     "INTERACTIVE_P95_TPOT_MS",
+    "MIN_CONTEXT_LENGTH",
     "ORDERED_BY",
     "Alternatives",
     "CandidateResult",

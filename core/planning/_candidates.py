@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from core.architecture import ModelArchitecture
 from core.catalog import GpuSpec
 from core.planning._cost import HOURS_PER_MONTH, price_for
-from core.planning._defaults import is_pooling, replica_floor
+from core.planning._defaults import context_for, replica_floor
 from core.planning._inputs import PlanRequest, SloTargets
 from core.planning._replica import SIZED, Point, Rejected, Sized, _Curve, grid, size
 from core.planning._variants import Variant
@@ -45,12 +45,7 @@ def _sized(
     t, cons = req.traffic, req.constraints
     served = variant.served
     cap = arch.max_context or 131072
-    # A pooling model (embedding, reranker) reads its prompt and writes no tokens.
-    per_request = t.input_p95 + (0 if is_pooling(served) else t.output_p95)
-    wanted = max(req.model.min_context_length or 0, per_request)
-    # Headroom over the p95 request (25%, at least 4,096 tokens) unless a context is required.
-    headroom = req.model.min_context_length or max(4096, int(1.25 * per_request))
-    max_len = min(cap, int(math.ceil(max(wanted, headroom) / 1024) * 1024))
+    wanted, max_len = context_for(req, served)
     if wanted > cap:
         reason = f"needs {wanted:,} tokens of context; {arch.name} supports {cap:,}"
         return Rejected(gpu=gpu.name, gpus_per_replica=tp, precision=variant.label, reason=reason), max_len

@@ -11,6 +11,8 @@ The numbers and their sources are in docs/how-navigator-decides.md.
 
 from __future__ import annotations
 
+import math
+
 from core.architecture import ModelArchitecture
 from core.planning._inputs import PlanRequest, SloTargets
 
@@ -24,6 +26,43 @@ DEFAULT_MIN_REPLICAS = 2
 
 HIGH_AVAILABILITY_PERCENT = 99.9
 """From this availability up, one spare replica is kept above what the load needs (N+1)."""
+
+
+CONTEXT_HEADROOM = 1.25
+"""--max-model-len over the p95 request, when no context is asked for: room for requests a
+little past the p95 without sizing the KV cache for the model's whole context."""
+
+MIN_DEFAULT_CONTEXT = 4096
+"""The least context a plan gives when none is asked for: a chat turn with its history."""
+
+
+def context_for(request: PlanRequest, arch: ModelArchitecture) -> tuple[int, int]:
+    """The tokens a request needs (the p95 prompt plus p95 output, or the context asked for) and
+    the ``--max-model-len`` a replica gets: that, or 25% over the p95 request and at least 4,096
+    when no context was asked for, rounded up to 1,024s and within the model's context::
+
+        context_for(request, arch)   # (1000, 4096) for 800 + 200-token requests
+    """
+    t, asked = request.traffic, request.model.min_context_length
+    per_request = t.input_p95 + (0 if is_pooling(arch) else t.output_p95)
+    wanted = max(asked or 0, per_request)
+    room = asked or max(MIN_DEFAULT_CONTEXT, int(CONTEXT_HEADROOM * per_request))
+    cap = arch.max_context or 131072
+    return wanted, min(cap, math.ceil(max(wanted, room) / 1024) * 1024)
+
+
+def context_default(request: PlanRequest, arch: ModelArchitecture) -> list[str]:
+    """Why a plan's ``--max-model-len`` is what it is, when the user asked for no context."""
+    if request.model.min_context_length:
+        return []
+    wanted, max_len = context_for(request, arch)
+    whole = arch.max_context or 0
+    full = f" rather than the model's full {whole:,}-token context" if whole > max_len else ""
+    return [
+        f"--max-model-len {max_len:,}: the p95 request ({wanted:,} tokens) with 25% to spare, at least "
+        f"{MIN_DEFAULT_CONTEXT:,}, rounded up to 1,024s, so the KV cache is sized for your requests{full}. Give a "
+        "context length to serve longer ones"
+    ]
 
 
 def is_pooling(arch: ModelArchitecture) -> bool:

@@ -28,6 +28,10 @@ published checkpoints as alternatives; ``any``: the cheapest of them all; ``fp8`
 ``w4a16`` / ``none``: only that precision (a published checkpoint or FP8 while loading)."""
 
 
+MIN_CONTEXT_LENGTH = 128
+"""The shortest context a plan serves when one is asked for (``--max-model-len``)."""
+
+
 class ModelRequirements(BaseModel):
     """A named model, or what the model must be (the recommender picks from the catalog)."""
 
@@ -38,7 +42,7 @@ class ModelRequirements(BaseModel):
     capabilities: list[Capability] = Field(default_factory=list)
     min_params_b: float | None = Field(default=None, ge=0)
     max_params_b: float | None = Field(default=None, ge=0)
-    min_context_length: int | None = Field(default=None, ge=128)
+    min_context_length: int | None = Field(default=None, ge=MIN_CONTEXT_LENGTH)
     quantization: QuantChoice = "checkpoint"
     license: str | None = None
 

@@ -21,7 +21,7 @@ from core.catalog import Catalog, GpuSpec, get_catalog
 from core.errors import InputError
 from core.planning._candidates import Outcome, outcome, tp_options
 from core.planning._choice import ORDERED_BY, label, pick, rank, sort_key, why
-from core.planning._defaults import replica_floor, slo_in_force
+from core.planning._defaults import context_default, replica_floor, slo_in_force
 from core.planning._floor import cost_floor
 from core.planning._inputs import ANY_GPU, PlanRequest, SloTargets
 from core.planning._recommend import recommend_models
@@ -299,7 +299,7 @@ def plan_for_architecture(
         ranked=meeting,
         why=reason,
         slo=slo,
-        defaults=said_slo + said_replicas,
+        defaults=said_slo + said_replicas + context_default(request, arch),
         scope=scope,
         not_meeting_slo=missing,
         other_checkpoints=others,

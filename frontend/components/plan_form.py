@@ -15,6 +15,7 @@ from streamlit.delta_generator import DeltaGenerator
 from core.assistant import TRAFFIC_LEVELS
 from core.catalog import Catalog
 from core.planning import (
+    MIN_CONTEXT_LENGTH,
     CandidateResult,
     CapacityPlan,
     ModelRequirements,
@@ -50,6 +51,7 @@ FORM_DEFAULTS: dict[str, object] = {  # set in the session, not on the widgets: 
     "plan_out": 200,
     "plan_in95": 0,
     "plan_out95": 0,
+    "plan_context": 0,
     "plan_ttft": 500.0,
     "plan_tpot": 50.0,
     "plan_e2e": 0.0,
@@ -95,6 +97,7 @@ LIMITS: dict[str, tuple[float, float, str]] = {
     "plan_out": (1, 200_000, "output tokens"),
     "plan_in95": (0, 2_000_000, "prompt tokens"),
     "plan_out95": (0, 200_000, "output tokens"),
+    "plan_context": (0, 10_000_000, "tokens of context"),
     "plan_ttft": (0.0, 600_000, "ms"),
     "plan_tpot": (0.0, 10_000, "ms"),
     "plan_e2e": (0.0, 3_600_000, "ms"),
@@ -132,6 +135,7 @@ def form_problems(
     ttft: float,
     tpot: float,
     avail: float,
+    context: int = 0,
 ) -> dict[str, str]:
     """What cannot be planned, by widget key, in words (the library's wording never shows)."""
     # A mean below 1 is said by limit_problems; the p95 checks here compare with a mean of at least 1.
@@ -147,6 +151,11 @@ def form_problems(
         problems["plan_ttft"] = "A time cannot be negative: give the p95 time to first token in ms, or 0 for no target."
     if tpot < 0:
         problems["plan_tpot"] = "A time cannot be negative: give the p95 time per output token in ms, or 0 for none."
+    if 0 < context < MIN_CONTEXT_LENGTH:
+        problems["plan_context"] = (
+            f"{context:,} tokens is too short a context to serve: give at least {MIN_CONTEXT_LENGTH} tokens, "
+            "or 0 to size it from the traffic."
+        )
     if not 50 <= avail <= 99.999:
         problems["plan_avail"] = (
             f"{avail:g}% is not an availability Navigator plans for: give 50–99.999 (99.9 is three nines)."
@@ -219,6 +228,7 @@ def fill_form(plan: CapacityPlan, catalog: Catalog) -> None:
         "plan_out": int(t.output_tokens),
         "plan_in95": int(t.input_tokens_p95 or 0),
         "plan_out95": int(t.output_tokens_p95 or 0),
+        "plan_context": int(r.model.min_context_length or 0),
         "plan_ttft": float(slo.p95_ttft_ms or 0.0),
         "plan_tpot": float(slo.p95_tpot_ms or 0.0),
         "plan_e2e": float(slo.p95_e2e_ms or 0.0),

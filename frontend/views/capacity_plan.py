@@ -125,7 +125,7 @@ with st.form("plan_form"):
     peak = t3.number_input("Peak RPS (0 = average)", key="plan_peak")
     field_error(t3, "plan_peak")
     pattern = t4.selectbox("Pattern", list(PATTERNS), format_func=PATTERNS.__getitem__, key="plan_pattern")
-    l1, l2, l3, l4 = st.columns(4)
+    l1, l2, l3, l4, l5 = st.columns(5)
     inp = l1.number_input("Input tokens (mean)", step=1, key="plan_in")
     field_error(l1, "plan_in")
     out = l2.number_input("Output tokens (mean)", step=1, key="plan_out")
@@ -134,6 +134,15 @@ with st.form("plan_form"):
     field_error(l3, "plan_in95")
     out95 = l4.number_input("Output tokens p95 (0 = mean)", step=1, key="plan_out95")
     field_error(l4, "plan_out95")
+    context = l5.number_input(
+        "Context tokens (0 = from traffic)",
+        step=1024,
+        key="plan_context",
+        help="The longest request a replica must take (vLLM's --max-model-len). 0 sizes it from the traffic: the "
+        "p95 prompt plus p95 output with 25% to spare, at least 4,096 tokens; the KV cache is then planned for "
+        "your requests rather than the model's full context.",
+    )
+    field_error(l5, "plan_context")
     st.subheader("Latency targets")
     s2, s3, s5, s4 = st.columns(4)
     ttft = s2.number_input("p95 TTFT ms (0 = none)", key="plan_ttft")
@@ -192,7 +201,7 @@ elif (
     and (
         problems := {
             **limit_problems({key: st.session_state[key] for key in LIMITS}),
-            **form_problems(rps, peak, inp, out, inp95, out95, ttft, tpot, avail),
+            **form_problems(rps, peak, inp, out, inp95, out95, ttft, tpot, avail, int(context)),
         }
     )
 ):
@@ -206,7 +215,7 @@ elif submitted and model is not None:
         if bad := [gpu for gpu, usd in overrides.items() if not (math.isfinite(usd) and usd > 0)]:
             raise InputError(f"Prices: give {', '.join(bad)} a price above 0 USD per GPU-hour")
         request = PlanRequest(
-            model=ModelRequirements(model=model, quantization=quant),
+            model=ModelRequirements(model=model, quantization=quant, min_context_length=int(context) or None),
             traffic=TrafficProfile(
                 pattern=pattern,
                 workload=workload,

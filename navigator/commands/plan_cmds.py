@@ -50,6 +50,7 @@ _OPTIONS = {
     "price_overrides": "--price",
     "rps_multiplier": "--rps-multiplier",
     "gpu": "--gpu",
+    "min_context_length": "--max-model-len",
 }
 """The option of a request field whose option is not the field's name with dashes."""
 
@@ -99,7 +100,9 @@ def request_from_args(args: argparse.Namespace) -> PlanRequest:
         raise InputError("; ".join(f"--{k.replace('_', '-')}: {v}" for k, v in problems.items()))
     try:
         return PlanRequest(
-            model=ModelRequirements(model=args.model, quantization=args.quantization),
+            model=ModelRequirements(
+                model=args.model, quantization=args.quantization, min_context_length=args.max_model_len
+            ),
             traffic=TrafficProfile(
                 pattern=args.pattern,
                 workload=args.workload,
@@ -255,6 +258,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--output-tokens", type=int, required=True, help="mean output tokens")
     p.add_argument("--input-tokens-p95", type=int)
     p.add_argument("--output-tokens-p95", type=int)
+    p.add_argument(
+        "--max-model-len",
+        type=int,
+        help="the longest request a replica must take, in tokens (default: the p95 request with 25%% to spare, at "
+        "least 4,096)",
+    )
     p.add_argument("--p95-ttft-ms", type=float)
     p.add_argument("--p95-tpot-ms", type=float)
     p.add_argument("--p95-e2e-ms", type=float)
