@@ -93,7 +93,7 @@ def test_spelling_differences_of_a_catalog_name_still_resolve() -> None:
     [
         # Look-alikes are offered as a choice, never substituted.
         ("meta-llama/Meta-Llama-3.1-70B-Instruct-FP8", "Llama-3.1-70B"),
-        ("Mistral-7B-Instruct-v0.1", "Mistral-7B-v0.2"),
+        ("Mistral-7B-Instruct-v0.4", "Mistral-7B-v0.3"),
         ("Qwen/Qwen2.5-0.6B", "Qwen2.5-0.5B"),
         ("oci://quay.io/acme/modelcar-granite-3-1-2b-instruct:1", "Granite-3.1-2B"),
     ],

@@ -146,3 +146,20 @@ def test_get_catalog_reloads_when_override_changes(tmp_path: Path) -> None:
     path.write_text("gpus:\n  - name: L4\n    price: {usd_per_gpu_hour: 0.6}\n")
     os.utime(path, (1, 2_000_000_000))
     assert get_catalog(path).gpu("L4").price.usd_per_gpu_hour == 0.6
+
+
+def test_a_checkpoint_listed_twice_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A second entry for one id used to replace the first without a word (five were doubled)."""
+    import shutil
+
+    import core.catalog._catalog as catalog_module
+
+    data = tmp_path / "data"
+    shutil.copytree(catalog_module.DATA_DIR, data)
+    arts = data / "artifacts.yaml"
+    text = arts.read_text()
+    first = text.index("  - id: Qwen/Qwen3-8B-AWQ")
+    arts.write_text(text + text[first : text.index("  - id:", first + 5)])
+    monkeypatch.setattr(catalog_module, "DATA_DIR", data)
+    with pytest.raises(CatalogError, match="'Qwen/Qwen3-8B-AWQ' is listed twice"):
+        catalog_module.load_catalog()

@@ -34,7 +34,10 @@ from core.catalog import MlaSpec, MoeSpec
 from core.errors import InputError
 
 MAX_CONFIG_BYTES = 2 * 1024 * 1024
-TIED_BY_DEFAULT = frozenset({"gemma", "gemma2", "gemma3", "cohere", "cohere2"})
+LEARNED_POSITIONS = frozenset({"opt"})
+"""Decoders with a learned position table (counted in their parameters), not rotary positions."""
+
+TIED_BY_DEFAULT = frozenset({"gemma", "gemma2", "gemma3", "cohere", "cohere2", "opt"})
 """Model types whose transformers config class ties the output head to the embedding unless
 ``tie_word_embeddings`` says otherwise (a config.json often leaves the default out)."""
 
@@ -272,12 +275,18 @@ def _shapes(cfg: Mapping[str, Any], outer: Mapping[str, Any], source: str) -> _S
     if model_type == "falcon" or "multi_query" in cfg:
         kv_default = 1 if cfg.get("multi_query") and not cfg.get("new_decoder_architecture") else heads
         kv_heads = int(_first(cfg, "num_kv_heads", "n_head_kv", default=kv_default))
+    elif cfg.get("multi_query_attention"):  # ChatGLM / GLM-4: KV heads are its query groups
+        kv_heads = int(_first(cfg, "multi_query_group_num", default=heads))
     else:
         kv_heads = int(_first(cfg, "num_key_value_heads", "n_head_kv", default=heads))
-    head_dim = int(_first(cfg, "head_dim", default=hidden // heads))
+    head_dim = int(_first(cfg, "head_dim", "kv_channels", default=hidden // heads))
     mla, moe = _mla(cfg), _moe(cfg, model_type)
-    intermediate = _first(cfg, "intermediate_size", "ffn_hidden_size", "n_inner")
-    vocab = _first(cfg, "vocab_size", default=outer.get("vocab_size"))
+    intermediate = _first(cfg, "intermediate_size", "ffn_hidden_size", "n_inner", "ffn_dim")
+    if model_type == "qwen" and intermediate:
+        # The first Qwen counts its gate and up projections together: each is half of it
+        # (vLLM's qwen.py builds QWenMLP with intermediate_size // 2).
+        intermediate = int(intermediate) // 2
+    vocab = _first(cfg, "vocab_size", "padded_vocab_size", default=outer.get("vocab_size"))
     tie_default = model_type.split("_")[0] in TIED_BY_DEFAULT
     tie = bool(_first(cfg, "tie_word_embeddings", default=outer.get("tie_word_embeddings", tie_default)))
     window, kinds = _layers(cfg, model_type, n_layers)
@@ -308,7 +317,8 @@ def _params(
     """Total and active parameters (billions), the vision tower's share and where the count comes
     from: the shapes (a Nemotron-H pattern layer by layer), or an unquantized checkpoint's tensors."""
     model_type = sh.model_type
-    positions = int(cfg.get("max_position_embeddings") or 0) if model_type in ENCODER_FAMILIES else 0
+    learned = model_type in ENCODER_FAMILIES or model_type in LEARNED_POSITIONS
+    positions = int(cfg.get("max_position_embeddings") or 0) if learned else 0
     total, active = count_params(
         family=model_type,
         num_layers=sh.n_layers,

@@ -34,6 +34,7 @@ NON_GATED_FAMILIES = frozenset(
         "xlm-roberta",
         "distilbert",
         "nemotron_h",
+        "opt",
     }
 )
 ENCODER_FAMILIES = frozenset(

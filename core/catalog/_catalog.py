@@ -232,6 +232,19 @@ def _attention_type(text: Mapping[str, Any]) -> str:
     return "MQA" if kv == 1 else "GQA" if kv < heads else "MHA"
 
 
+_SPELLINGS = {
+    "num_hidden_layers": ("num_layers", "n_layer"),
+    "hidden_size": ("n_embd", "d_model"),
+    "num_attention_heads": ("n_head",),
+    "intermediate_size": ("ffn_hidden_size", "n_inner", "ffn_dim"),
+    "head_dim": ("kv_channels",),
+    "vocab_size": ("padded_vocab_size",),
+    "max_position_embeddings": ("n_positions", "seq_length"),
+}
+"""Other families' names for a catalog field (OPT's ``ffn_dim``, ChatGLM's ``kv_channels`` …),
+the ones ``core.architecture`` reads too."""
+
+
 def from_published_config(entry: dict[str, Any]) -> dict[str, Any]:
     """A models.yaml entry whose shape is a published ``config.json``: the scalar fields a
     catalog entry lists are read from it (text_config for multimodal wrappers), never typed."""
@@ -252,9 +265,12 @@ def from_published_config(entry: dict[str, Any]) -> dict[str, Any]:
         "sliding_window",
     )
     for key in keys:
-        value = text.get(key)
-        if key not in out and isinstance(value, int) and not isinstance(value, bool) and value > 0:
-            out[key] = value
+        for spelling in (key, *_SPELLINGS.get(key, ())):
+            value = text.get(spelling)
+            if key not in out and isinstance(value, int) and not isinstance(value, bool) and value > 0:
+                out[key] = value
+    if text.get("multi_query_attention") and isinstance(text.get("multi_query_group_num"), int):
+        out.setdefault("num_key_value_heads", text["multi_query_group_num"])  # ChatGLM / GLM-4
     out.setdefault("num_key_value_heads", out.get("num_attention_heads"))
     if isinstance(text.get("tie_word_embeddings"), bool):
         out.setdefault("tie_word_embeddings", text["tie_word_embeddings"])
@@ -302,6 +318,12 @@ def _read_builtin() -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[di
     ]
     quant = [dict(q) for q in _entries(load_yaml_file(DATA_DIR / "quantization.yaml"), "methods", "quantization.yaml")]
     arts = [dict(a) for a in _entries(load_yaml_file(DATA_DIR / "artifacts.yaml"), "artifacts", "artifacts.yaml")]
+    for entries, key, where in ((gpus, "name", "gpus.yaml"), (models, "name", "models"), (arts, "id", "artifacts.yaml")):
+        seen: set[str] = set()
+        for e in entries:
+            if str(e.get(key)) in seen:  # a second entry would silently replace the first
+                raise CatalogError(f"{where}: {e.get(key)!r} is listed twice; keep one entry and merge its sources")
+            seen.add(str(e.get(key)))
     return gpus, models, quant, arts
 
 

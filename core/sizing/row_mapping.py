@@ -33,10 +33,8 @@ BUILT_ON = {
     # Same layer shapes as the later release the catalog carries (layers, hidden, heads, KV
     # heads, FFN width, vocabulary).
     "Qwen/Qwen2-72B": "Qwen2.5-72B",
-    "Qwen/Qwen2-72B-Instruct": "Qwen2.5-72B",
     # Post-trained from the base model named (model cards): the same config.json shapes.
     "deepseek-ai/DeepSeek-R1-0528-Qwen3-8B": "Qwen3-8B",
-    "Qwen/QwQ-32B": "Qwen2.5-32B",
 }
 
 EXTRA_MODELS_FILE = DATA / "calibration_models.yaml"
