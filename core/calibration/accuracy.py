@@ -8,7 +8,7 @@ from __future__ import annotations
 import statistics
 from collections import defaultdict
 
-from core.calibration.efficiency_fit import CV_FOLDS, SCORED_METRICS, cross_validate, scenario_errors, scored_scenarios
+from core.calibration.efficiency_fit import SCORED_METRICS, cross_validate, scenario_errors, scored_scenarios
 from core.calibration.intervals import (
     MIN_ORIGINS,
     TARGET_COVERAGE,
@@ -84,9 +84,9 @@ def performance_markdown(perf_scenarios: list[ServingScenario] | None = None) ->
         out.append("")
     origins = sorted({source_origin(sc.source) for sc, *_ in cv})
     out.append(
-        f"**Cross-validated** (leave sources out: the {len(origins)} publishers — a repository, an issue thread, a "
-        f"page — are split into {CV_FOLDS} groups and each group's runs are predicted by a fit on the others, so no "
-        "run is predicted by a fit that saw its publisher) — the figures to quote. *In-sample* (fitted on every run) "
+        f"**Cross-validated** (leave one publisher out: each of the {len(origins)} publishers — a repository, an "
+        "issue thread, a page — is held out in turn and its runs predicted by a fit on the others' runs, so no run "
+        "is predicted by a fit that saw its publisher) — the figures to quote. *In-sample* (fitted on every run) "
         "is shown beside them and is always better."
     )
     out.append("")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from core.errors import NavigatorError
@@ -22,6 +22,7 @@ from core.sizing import (
     MemoryEstimate,
     Run,
     ServingFlags,
+    StepModel,
     Trajectory,
     client_figures,
     dataset_lengths,
@@ -124,9 +125,7 @@ def replay(sc: ServingScenario) -> Replay | None:
 
 def predict_replay(r: Replay, eff: Efficiency) -> dict[str, float]:
     """The figures the benchmark would print for a replayed run with these efficiencies."""
-    sc = r.scenario
-    assert sc.arch is not None and sc.gpu is not None
-    sm = step_model(sc.arch, sc.gpu, r.mem, eff)
+    sm = replace(_geometry(r), eff=eff)  # the fit re-times one replay for many efficiencies
     if r.trajectory is None:
         traj = r.timed(sm.scalar())
         rep = traj.report(None)
@@ -135,6 +134,20 @@ def predict_replay(r: Replay, eff: Efficiency) -> dict[str, float]:
         rep = traj.report(sm.step_times)
     lat = 0.0 if r.offline else eff.request_latency_ms / 1000
     return client_figures(rep, lat, len(traj.inputs), r.closed_loop)
+
+
+_GEOMETRY: dict[int, tuple[Replay, StepModel]] = {}
+
+
+def _geometry(r: Replay) -> StepModel:
+    """The replay's step model without its efficiencies (weights, KV and FLOPs per step), kept
+    with the replay (which holds its id) for the process."""
+    kept = _GEOMETRY.get(id(r))
+    if kept is None or kept[0] is not r:
+        sc = r.scenario
+        assert sc.arch is not None and sc.gpu is not None
+        kept = _GEOMETRY[id(r)] = (r, step_model(sc.arch, sc.gpu, r.mem, DEFAULT_EFFICIENCY))
+    return kept[1]
 
 
 def predict_scenario(sc: ServingScenario, eff: Efficiency | None = None) -> dict[str, float]:
