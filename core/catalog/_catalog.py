@@ -318,7 +318,8 @@ def _read_builtin() -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[di
     ]
     quant = [dict(q) for q in _entries(load_yaml_file(DATA_DIR / "quantization.yaml"), "methods", "quantization.yaml")]
     arts = [dict(a) for a in _entries(load_yaml_file(DATA_DIR / "artifacts.yaml"), "artifacts", "artifacts.yaml")]
-    for entries, key, where in ((gpus, "name", "gpus.yaml"), (models, "name", "models"), (arts, "id", "artifacts.yaml")):
+    lists = ((gpus, "name", "gpus.yaml"), (models, "name", "models"), (arts, "id", "artifacts.yaml"))
+    for entries, key, where in lists:
         seen: set[str] = set()
         for e in entries:
             if str(e.get(key)) in seen:  # a second entry would silently replace the first
