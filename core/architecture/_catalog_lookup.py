@@ -7,7 +7,8 @@ import difflib
 import re
 from dataclasses import dataclass
 
-from core.architecture._hfconfig import _dtype, architecture_from_config
+from core.architecture._config_keys import _dtype
+from core.architecture._hfconfig import architecture_from_config
 from core.architecture._model import Artifact, ModelArchitecture, attention_kind, count_params, layer_layout
 from core.architecture._quantization import (
     QUANT_NAME_TOKENS,

@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 
 from core.architecture import ModelArchitecture, resolve_model
 from core.calibration._reports import METRIC_LABELS, MeasuredRun
+from core.calibration._search import coordinate_search
 from core.calibration._user_models import (
     _BOUNDS,
     _STEPS,
@@ -30,7 +31,6 @@ from core.calibration._user_models import (
     ImportedRun,
     UserCalibration,
 )
-from core.calibration.efficiency_fit import coordinate_search
 from core.catalog import GpuSpec, get_catalog
 from core.errors import InputError, NavigatorError
 from core.sizing import (

@@ -20,13 +20,14 @@ import json
 import math
 import statistics
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import lru_cache
 
 import numpy as np
 
+from core.calibration._search import coordinate_search
 from core.calibration.intervals import (
     CONFORMAL_LEVEL,
     MIN_ORIGINS,
@@ -154,34 +155,6 @@ def _fit_class(
     return eff_of(x), best
 
 
-def coordinate_search(
-    loss: Callable[[Sequence[float]], float],
-    start: Sequence[float],
-    bounds: Sequence[tuple[float, float]],
-    steps: Sequence[float],
-    *,
-    rounds: int,
-) -> tuple[list[float], float]:
-    """Minimise ``loss`` one coordinate at a time within ``bounds``, halving the steps each
-    round; the point is rounded to 4 decimals."""
-    x = list(start)
-    best = loss(x)
-    step = list(steps)
-    for _ in range(rounds):
-        improved = True
-        while improved:
-            improved = False
-            for i in range(len(x)):
-                for sign in (1, -1):
-                    cand = list(x)
-                    cand[i] = min(bounds[i][1], max(bounds[i][0], cand[i] + sign * step[i]))
-                    value = loss(cand)
-                    if value < best - 1e-9:
-                        best, x, improved = value, cand, True
-        step = [v / 2 for v in step]
-    return [round(v, 4) for v in x], best
-
-
 @dataclass(frozen=True)
 class Fit:
     """Efficiencies by GPU class and the terms they share."""
@@ -207,6 +180,35 @@ def _single_ttft_loss(replays: Sequence[Replay], eff_of: Callable[[Replay], Effi
             if measured > 0 and pred.get(metric, 0) > 0:
                 errs.append(abs(math.log(pred[metric] / measured)))
     return statistics.median(errs) if errs else math.inf
+
+
+def _moe_terms(
+    by_class: Mapping[str, Sequence[Replay]], classes: Mapping[str, Efficiency], layer_us: float
+) -> tuple[float, float]:
+    """The MoE FLOPs scale and per-MoE-layer floor (µs), fitted on the MoE runs alone: elsewhere
+    they change nothing, and in a pooled median the dense runs, the majority, would drown them."""
+    moe_runs = {c: [r for r in rs if r.scenario.arch is not None and r.scenario.arch.moe] for c, rs in by_class.items()}
+    scale, us = 1.0, 0.0
+    if not any(moe_runs.values()):
+        return scale, us
+
+    def total(us: float, scale: float) -> float:
+        return sum(
+            _loss(rs, replace(classes[c], layer_us=layer_us, moe_layer_us=us, moe_flops_scale=scale))
+            for c, rs in moe_runs.items()
+            if rs
+        )
+
+    best = total(us, scale)
+    for value in MOE_FLOPS_GRID:
+        loss = total(us, value)
+        if loss < best - 0.002:
+            best, scale = loss, value
+    for value in MOE_LAYER_GRID_US:
+        loss = total(value, scale)
+        if loss < best - 0.002:
+            best, us = loss, value
+    return scale, us
 
 
 def fit(scenarios: Sequence[ServingScenario]) -> Fit:
@@ -243,34 +245,13 @@ def fit(scenarios: Sequence[ServingScenario]) -> Fit:
             if rs
         )
 
-    layer_us = moe_us = 0.0
-    moe_scale = 1.0
-    best = total(layer_us, moe_us)
+    layer_us = 0.0
+    best = total(layer_us, 0.0)
     for value in LAYER_GRID_US:
-        loss = total(value, moe_us)
+        loss = total(value, 0.0)
         if loss < best - 0.002:
             best, layer_us = loss, value
-    # The MoE terms are fitted on the MoE runs alone: elsewhere they change nothing, and in a
-    # pooled median the dense runs, the majority, would drown them.
-    moe_runs = {c: [r for r in rs if r.scenario.arch is not None and r.scenario.arch.moe] for c, rs in by_class.items()}
-
-    def moe_total(us: float, scale: float) -> float:
-        return sum(
-            _loss(rs, replace(classes[c], layer_us=layer_us, moe_layer_us=us, moe_flops_scale=scale))
-            for c, rs in moe_runs.items()
-            if rs
-        )
-
-    if any(moe_runs.values()):
-        best = moe_total(moe_us, moe_scale)
-        for scale in MOE_FLOPS_GRID:
-            loss = moe_total(moe_us, scale)
-            if loss < best - 0.002:
-                best, moe_scale = loss, scale
-        for value in MOE_LAYER_GRID_US:
-            loss = moe_total(value, moe_scale)
-            if loss < best - 0.002:
-                best, moe_us = loss, value
+    moe_scale, moe_us = _moe_terms(by_class, classes, layer_us)
     if layer_us or moe_us or moe_scale != 1.0:
         shared = replace(shared, layer_us=layer_us, moe_layer_us=moe_us, moe_flops_scale=moe_scale)
         classes = {cls: _fit_class(rs, shared, pooled)[0] for cls, rs in sorted(by_class.items())}
