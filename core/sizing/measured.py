@@ -26,6 +26,7 @@ from core.architecture import (
     quantization_from_name,
 )
 from core.catalog import Catalog, GpuSpec, get_catalog
+from core.errors import NavigatorError
 from core.sizing._efficiency import Efficiency, Regime
 from core.sizing._estimate import estimate_memory
 from core.sizing._flags import ServingFlags
@@ -310,7 +311,7 @@ def faster_than_the_gpu(sc: ServingScenario) -> str | None:
     FLOPs at the GPU's peak, and in a burst of N prompts at least the first N/2 prompts'. A
     median under that bound means the engine did less work than stated — prompts served from
     the prefix cache (a sweep that reused its prompts with caching on), or shorter prompts
-    than the row says — so none of the run's figures measure the stated load.
+    than the row says — so its first-token figures do not measure the stated prompts.
     """
     measured = sc.metrics.get("ttft_ms_p50")
     if measured is None or sc.arch is None or sc.gpu is None or not sc.input_tokens or sc.offline:
@@ -320,7 +321,7 @@ def faster_than_the_gpu(sc: ServingScenario) -> str | None:
         return None
     try:
         mem = estimate_memory(sc.arch, sc.gpu, ServingFlags(tensor_parallel_size=sc.tp))
-    except ValueError:
+    except (ValueError, NavigatorError):  # flags the engine cannot size: nothing to bound with
         return None
     prompt = sc.input_tokens
     bound = step_model(sc.arch, sc.gpu, mem, _IDEAL).step_seconds(0, 0, ahead * prompt, prompt / 2) * 1000
