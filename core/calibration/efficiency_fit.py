@@ -126,7 +126,7 @@ which may be 0) the per-step and per-sequence overheads. A class measured by one
 publishers otherwise fits their setup, not its GPU. Measured with each publisher held out in
 turn (docs/accuracy.md), output tokens/s / TPOT median errors: MBU and MFU pulled at 0.1 and
 the overheads free 20.5% / 27.3%; all four pulled at 0.1 17.8% / 18.0%, at 0.2 16.9% / 16.7%;
-the overheads shared by every class 23.9% / 16.5%. At 0.2 an other split of publishers (eight
+the overheads shared by every class 23.9% / 16.5%. At 0.2 another split of publishers (eight
 groups by hash) gave 19.0% / 16.5%, where the first setting gave 27.6% / 26.7%."""
 
 
@@ -238,17 +238,13 @@ def fit(scenarios: Sequence[ServingScenario]) -> Fit:
     # publisher's MiniMax-M2.5 runs set an 80 µs floor on every layer of every dense model.
     dense_runs = {c: [r for r in rs if r.scenario.arch and not r.scenario.arch.moe] for c, rs in by_class.items()}
 
-    def total(layer_us: float, moe_layer_us: float) -> float:
-        return sum(
-            _loss(rs, replace(classes[c], layer_us=layer_us, moe_layer_us=moe_layer_us))
-            for c, rs in dense_runs.items()
-            if rs
-        )
+    def total(layer_us: float) -> float:
+        return sum(_loss(rs, replace(classes[c], layer_us=layer_us)) for c, rs in dense_runs.items() if rs)
 
     layer_us = 0.0
-    best = total(layer_us, 0.0)
+    best = total(layer_us)
     for value in LAYER_GRID_US:
-        loss = total(value, 0.0)
+        loss = total(value)
         if loss < best - 0.002:
             best, layer_us = loss, value
     moe_scale, moe_us = _moe_terms(by_class, classes, layer_us)
