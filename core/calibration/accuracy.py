@@ -65,7 +65,8 @@ def performance_markdown(perf_scenarios: list[ServingScenario] | None = None) ->
     cv = cross_validate(scs)
     fitted = scenario_errors(scs, None)
     out = ["## Serving performance (serving_benchmarks.csv vLLM rows and serving_runs.csv)", ""]
-    skipped = [s for s in serving_scenarios() if s.skip]
+    every = serving_scenarios()  # read once: the skipped rows and the set-aside figures both come from it
+    skipped = [s for s in every if s.skip]
     sources = sorted({sc.source for sc, *_ in cv})
     out.append(
         f"{len({id(sc) for sc, *_ in cv})} vLLM runs from {len(sources)} sources scored ({len(cv)} measured "
@@ -74,7 +75,7 @@ def performance_markdown(perf_scenarios: list[ServingScenario] | None = None) ->
         "used. TensorRT-LLM rows are an upper bound for vLLM and are not scored."
     )
     out.append("")
-    set_aside = [(sc, why) for sc in serving_scenarios() if not sc.skip for why in dict.fromkeys(sc.unscored.values())]
+    set_aside = [(sc, why) for sc in every if not sc.skip for why in dict.fromkeys(sc.unscored.values())]
     if set_aside:
         out.append(
             "First-token figures set aside (the run's other figures are scored): "
