@@ -243,3 +243,41 @@ def test_a_first_token_faster_than_the_gpu_allows_is_set_aside() -> None:
     assert honest.metrics["ttft_ms_p50"] == 900.0 and not honest.unscored
     single = burst(1, 30.0)  # one prompt alone already needs ~45 ms at peak
     assert "one prompt" in single.unscored["ttft_ms_p50"]
+
+
+def test_a_range_ratio_run_draws_its_lengths_and_does_not_advance_in_waves() -> None:
+    """A row's ``length_spread`` (a client's ``--random-range-ratio``) is replayed as lengths
+    drawn between those multiples of the stated ones. With fixed lengths a closed loop of 64
+    sends its prompts in waves (all finish at the same step), and each first token waits for
+    the wave's 64 prompts; drawn lengths spread the finishes, so a prompt is prefilled nearly
+    alone."""
+    from core.calibration.replay import replay, run_for
+    from core.catalog import get_catalog
+    from core.sizing.measured import ServingScenario, _map, _spread
+
+    assert _spread("0.8-1.0") == (0.8, 1.0) and _spread(" 0.1 - 1.9 ") == (0.1, 1.9)
+    assert _spread("") is None and _spread("1.0-1.0") is None and _spread("0.9-0.8") is None
+
+    def closed_loop(spread: tuple[float, float] | None) -> ServingScenario:
+        sc = ServingScenario(
+            ids=[f"t-{spread}"], model="openai/gpt-oss-120b", gpu_text="H200", tp=2, precision="mxfp4",
+            engine="vLLM", version="0.13.0", input_tokens=1024, output_tokens=1024,
+            load="max_concurrency=64 (640 prompts)", metrics={"ttft_ms_p50": 79.0}, source="https://example.org/y",
+            num_prompts=640, length_spread=spread,
+        )  # fmt: skip
+        _map(sc, get_catalog())
+        return sc
+
+    drawn = closed_loop((0.8, 1.0))
+    run = run_for(drawn)
+    assert run.inputs.min() >= 819 and run.inputs.max() <= 1024 and 880 < run.inputs.mean() < 960
+    assert run.outputs.min() >= 819 and run.outputs.max() <= 1024 and len(set(run.outputs.tolist())) > 50
+    fixed = closed_loop(None)
+    assert set(run_for(fixed).inputs.tolist()) == {1024}
+    ttft = {}
+    for name, sc in (("drawn", drawn), ("fixed", fixed)):
+        r = replay(sc)
+        assert r is not None and r.trajectory is not None
+        ttft[name] = predict_scenario(sc)["ttft_ms_p50"]
+    assert ttft["drawn"] < 0.5 * ttft["fixed"]
+

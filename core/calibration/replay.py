@@ -32,6 +32,7 @@ from core.sizing import (
     load_calibration,
     poisson_arrivals,
     schedule,
+    spread_lengths,
     step_model,
 )
 from core.sizing.measured import ServingScenario
@@ -42,8 +43,9 @@ DEFAULT_PROMPTS = 100
 
 def run_for(sc: ServingScenario) -> Run:
     """The requests a measured run sent: its count, lengths (a ShareGPT run's vary around the
-    stated means) and pattern (all at once, a client with ``max_concurrency``, or Poisson
-    arrivals at the stated rate)."""
+    stated means, a run with a ``--random-range-ratio`` between the multiples its row gives) and
+    pattern (all at once, a client with ``max_concurrency``, or Poisson arrivals at the stated
+    rate)."""
     assert sc.input_tokens and sc.output_tokens
     m = re.search(r"\((\d+) prompts\)", sc.load)
     total = sc.num_prompts or (int(m.group(1)) if m else (sc.burst_size or DEFAULT_PROMPTS))
@@ -53,6 +55,13 @@ def run_for(sc: ServingScenario) -> Run:
     rate = sc.request_rate if sc.request_rate is not None and math.isfinite(sc.request_rate) else None
     if "sharegpt" in f"{sc.note} {sc.load}".lower():
         ins, outs = dataset_lengths(total, sc.input_tokens, sc.output_tokens)
+        return Run(ins, outs, poisson_arrivals(total, rate) if rate else None, limit)
+    if sc.length_spread is not None:
+        # Lengths drawn around the stated ones: requests finish at different steps, so a closed
+        # loop does not advance in waves of prompts sent together (which fixed lengths do).
+        low, high = sc.length_spread
+        ins = spread_lengths(total, sc.input_tokens, low, high, seed=0)
+        outs = spread_lengths(total, sc.output_tokens, low, high, seed=1)
         return Run(ins, outs, poisson_arrivals(total, rate) if rate else None, limit)
     return Run.fixed(total, sc.input_tokens, sc.output_tokens, concurrency=limit, rate=rate)
 

@@ -71,7 +71,7 @@ from core.sizing._shapes import (
     estimate_output,
     estimate_with_benchmark,
 )
-from core.sizing._trajectory import Run, Trajectory, dataset_lengths, poisson_arrivals
+from core.sizing._trajectory import Run, Trajectory, dataset_lengths, poisson_arrivals, spread_lengths
 
 __all__ = [
     "BENCHMARK_KEYS",
@@ -135,6 +135,7 @@ __all__ = [
     "ranged",
     "schedule",
     "shown_factors",
+    "spread_lengths",
     "step_model",
     "suggest_fixes",
     "use_efficiencies",

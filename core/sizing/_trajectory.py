@@ -51,6 +51,16 @@ def poisson_arrivals(n: int, rate: float, seed: int = 0) -> np.ndarray:
     return np.cumsum(gaps)
 
 
+def spread_lengths(n: int, length: int, low: float, high: float, seed: int = 0) -> np.ndarray:
+    """Lengths a client draws uniformly between ``low`` and ``high`` times ``length`` (whole
+    tokens, seeded so the answer repeats): ``benchmark_serving.py``'s ``--random-range-ratio r``
+    before vLLM 0.9, and the InferenceX harness's, draw from ``r`` to 1 times the stated length;
+    ``vllm bench serve``'s later one from ``1 - r`` to ``1 + r`` times it."""
+    lo = max(1, round(length * low))
+    hi = max(lo, round(length * high))
+    return np.random.default_rng(seed).integers(lo, hi + 1, size=n).astype(np.int64)
+
+
 def dataset_lengths(n: int, mean_input: float, mean_output: float, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Lengths like a ShareGPT run of ``vllm bench serve``: log-normal (σ = 1, median ≈ 0.6 ×
     mean), prompts cut at 1,024 and prompt + output at 2,048 tokens as the benchmark filters

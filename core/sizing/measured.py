@@ -74,6 +74,9 @@ class ServingScenario:
     vllm_version: str | None = None
     """The vLLM release the source names, when it is one."""
     dataset: str = ""
+    length_spread: tuple[float, float] | None = None
+    """The client drew each prompt's and output's length uniformly between these multiples of
+    the stated ones (``--random-range-ratio``); None: the stated lengths exactly."""
     unscored: dict[str, str] = field(default_factory=dict)
     """Figures the row gives that are set aside, each with why (see :func:`faster_than_the_gpu`)."""
 
@@ -199,6 +202,16 @@ def _run_flags(row: dict[str, str]) -> dict[str, object]:
     return out
 
 
+def _spread(cell: str | None) -> tuple[float, float] | None:
+    """A ``length_spread`` cell, ``"0.8-1.0"``: the multiples of the stated lengths the client
+    drew lengths between (blank: the stated lengths exactly)."""
+    m = re.fullmatch(r"\s*(\d*\.?\d+)\s*-\s*(\d*\.?\d+)\s*", cell or "")
+    if m is None:
+        return None
+    low, high = float(m.group(1)), float(m.group(2))
+    return (low, high) if 0 < low <= high and (low, high) != (1.0, 1.0) else None
+
+
 def _run_load(row: dict[str, str]) -> tuple[str, int | None, float | None]:
     """The load in the words ``ServingScenario`` parses, the prompts sent and the rate."""
     prompts = int_cell(row.get("num_prompts", ""))
@@ -257,6 +270,7 @@ def run_scenarios(catalog: Catalog | None = None, path: Path = RUNS_FILE) -> lis
                 flags=_run_flags(row),
                 vllm_version=version if re.match(r"^\d+\.\d+", version) else None,
                 dataset=dataset,
+                length_spread=_spread(row.get("length_spread", "")),
             )
             _map(sc, cat, row.get("model", ""))
             pp = int_cell(row.get("pipeline_parallel", "")) or 1
