@@ -281,3 +281,27 @@ def test_a_range_ratio_run_draws_its_lengths_and_does_not_advance_in_waves() -> 
         ttft[name] = predict_scenario(sc)["ttft_ms_p50"]
     assert ttft["drawn"] < 0.5 * ttft["fixed"]
 
+
+def test_the_moe_floor_follows_the_experts_weight_format() -> None:
+    """vLLM picks the expert kernel by the weights' format: a calibration that measured a format's
+    small-batch floor applies it to that format's MoEs only (others keep the shared floor)."""
+    from dataclasses import replace
+
+    from core.architecture import resolve_model
+    from core.catalog import get_catalog
+    from core.sizing import estimate_memory, expert_format, step_model
+    from core.sizing._efficiency import efficiency_for
+
+    cat = get_catalog()
+    gpt_oss, minimax = resolve_model("openai/gpt-oss-120b"), resolve_model("MiniMaxAI/MiniMax-M2.5")
+    assert expert_format(gpt_oss) == "mxfp4" and expert_format(minimax) == "fp8_w8a8"
+    assert expert_format(resolve_model("Llama-3.1-8B")) == ""
+    gpu = cat.gpu("H100")
+    base = replace(efficiency_for(gpu), moe_layer_us=100.0, moe_layer_us_by_format=(("mxfp4", 10.0),))
+    for arch, tp, per_layer in ((gpt_oss, 2, 10.0), (minimax, 8, 100.0)):
+        mem = estimate_memory(arch, gpu, ServingFlags(tensor_parallel_size=tp, max_model_len=8192))
+        sm = step_model(arch, gpu, mem, base)
+        assert sm.layer_floor_s == pytest.approx(sm.moe_layers * per_layer * 1e-6)
+    assert load_calibration().classes["hopper-nvlink"].moe_floor_us("no-such-format") == (
+        load_calibration().classes["hopper-nvlink"].moe_layer_us
+    )

@@ -61,7 +61,7 @@ from core.sizing._flags import (
     quantization_flag_problem,
 )
 from core.sizing._memory import activation_bytes, expert_params, kv_layout, visible_memory_gib
-from core.sizing._perf import StepModel, closed_loop, kv_slots, step_model
+from core.sizing._perf import StepModel, closed_loop, expert_format, kv_slots, step_model
 from core.sizing._scheduler import schedule
 from core.sizing._shapes import (
     BENCHMARK_KEYS,
@@ -117,6 +117,7 @@ __all__ = [
     "estimate_memory",
     "estimate_output",
     "estimate_with_benchmark",
+    "expert_format",
     "expert_params",
     "gpu_class",
     "kv_capacity",

@@ -93,6 +93,18 @@ class Efficiency:
     """How much longer the routed experts' FLOPs take than a dense GEMM's at the class's MFU:
     grouped expert GEMMs see a few rows per expert each and run well below a dense GEMM's
     utilization (vLLM's fused_moe); fitted on the MoE runs."""
+    moe_layer_us_by_format: tuple[tuple[str, float], ...] = ()
+    """``moe_layer_us`` for experts stored in one weight format (``mxfp4``, ``fp8_w8a8`` …),
+    where runs of that format from enough publishers show it: vLLM picks the expert kernel by
+    the weights' format (MXFP4 experts run in its MXFP4 MoE kernels, block-FP8 ones in
+    ``fused_moe``), and their small-batch floors differ several-fold."""
+
+    def moe_floor_us(self, expert_format: str) -> float:
+        """The per-MoE-layer floor for experts stored in ``expert_format`` ("" = 16-bit)."""
+        for fmt, us in self.moe_layer_us_by_format:
+            if fmt == expert_format:
+                return us
+        return self.moe_layer_us
 
 
 DEFAULT_EFFICIENCY = Efficiency(
@@ -198,6 +210,9 @@ def load_calibration(path: str = str(CALIBRATION_FILE)) -> Calibration:
         "layer_us": float(raw.get("layer_us", 0.0)),
         "moe_layer_us": float(raw.get("moe_layer_us", 0.0)),
         "moe_flops_scale": float(raw.get("moe_flops_scale", 1.0)),
+        "moe_layer_us_by_format": tuple(
+            (str(k), float(v)) for k, v in sorted(raw.get("moe_layer_us_by_format", {}).items())
+        ),
     }
     classes = {k: Efficiency(**{**shared, **v}) for k, v in raw.get("classes", {}).items()}
     return Calibration(classes, raw.get("errors", {}), raw.get("intervals", {}))
@@ -248,6 +263,7 @@ def efficiency_for(gpu: GpuSpec, arch: ModelArchitecture | None = None) -> Effic
         layer_us=pool[0].layer_us,
         moe_layer_us=pool[0].moe_layer_us,
         moe_flops_scale=pool[0].moe_flops_scale,
+        moe_layer_us_by_format=pool[0].moe_layer_us_by_format,
     )
 
 

@@ -93,6 +93,9 @@ class StepModel:
     """Of ``flops_per_token``, what the routed experts a token goes to compute (one rank)."""
     state_bytes_per_seq: float = 0.0
     """Recurrent state a decoding sequence reads and writes back each step (hybrid models)."""
+    expert_format: str = ""
+    """The experts' weight format (:func:`expert_format`): it picks the MoE kernel, and with it
+    the per-MoE-layer floor."""
 
     def _time(self, decode: Any, ctx: Any, prefill: Any, prefill_ctx: Any, sequences: Any, mx: Any, mn: Any) -> Any:
         eff = self.eff
@@ -131,7 +134,7 @@ class StepModel:
         each MoE layer's routing, token alignment and grouped expert GEMMs) have a minimum
         duration; a large batch's bandwidth- or compute-bound time covers it."""
         eff = self.eff
-        return (self.layers * eff.layer_us + self.moe_layers * eff.moe_layer_us) * 1e-6
+        return (self.layers * eff.layer_us + self.moe_layers * eff.moe_floor_us(self.expert_format)) * 1e-6
 
     def step_times(
         self,
@@ -189,6 +192,12 @@ class StepModel:
             return fixed + (decode + sequences) * per_seq + (work if work > floor else floor) + comm
 
         return step
+
+
+def expert_format(arch: ModelArchitecture) -> str:
+    """The weight format a MoE's experts are stored in (the quantization method, "" for 16-bit):
+    what vLLM picks its expert kernel by."""
+    return arch.quantization.method if arch.quantization is not None and arch.moe is not None else ""
 
 
 def _attention_pair_flops(arch: ModelArchitecture, tp: int) -> tuple[float, float]:
@@ -266,6 +275,7 @@ def step_model(arch: ModelArchitecture, gpu: GpuSpec, mem: MemoryEstimate, eff: 
         moe_layers=moe_layer_count(arch.moe, arch.num_layers) // pp if arch.moe else 0,
         expert_flops_per_token=_expert_flops(arch) / tp / pp,
         state_bytes_per_seq=float(state),
+        expert_format=expert_format(arch),
     )
 
 
