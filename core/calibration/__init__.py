@@ -17,6 +17,7 @@ start-up and need not load the report's modules to do so.
 
 from core.calibration._reports import METRIC_LABELS, MeasuredRun
 from core.calibration.efficiency_fit import write_calibration
+from core.calibration.intervals import TARGET_COVERAGE
 from core.calibration.user_calibration import (
     FIT_ID,
     FIT_KIND,
@@ -47,6 +48,7 @@ __all__ = [
     "MAX_TENSOR_PARALLEL",
     "METRIC_LABELS",
     "RUNS_KIND",
+    "TARGET_COVERAGE",
     "ImportedRun",
     "MeasuredRun",
     "UserCalibration",

@@ -6,7 +6,14 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from core.calibration import MAX_IMPORT_RUNS, METRIC_LABELS, UserCalibration, forget_runs, import_reports
+from core.calibration import (
+    MAX_IMPORT_RUNS,
+    METRIC_LABELS,
+    TARGET_COVERAGE,
+    UserCalibration,
+    forget_runs,
+    import_reports,
+)
 from core.errors import NavigatorError
 from core.settings import Settings
 from core.sizing import MIN_REGIME_ORIGINS, REGIME_WORDS, load_calibration, range_factors
@@ -215,7 +222,8 @@ st.subheader("Ranges, by how the server was loaded")
 st.markdown(
     "The range on every figure is the conformal interval of these held-out errors for its load — one request "
     "in flight, a client keeping several in flight, a Poisson request rate, or everything at once — at the "
-    "narrowest level that held 85% of the figures of sources left out of it, widened past the widest error "
+    f"narrowest level that held {TARGET_COVERAGE:.0%} of the figures of sources left out of it, widened past the "
+    "widest error "
     "seen where even that was not enough (a load few sources measured gets a wide range). **Held on sources "
     "left out** is "
     "that coverage as measured, not as intended; it is not measured for a figure with fewer than "
