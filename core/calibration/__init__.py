@@ -16,7 +16,7 @@ start-up and need not load the report's modules to do so.
 """
 
 from core.calibration._reports import METRIC_LABELS, MeasuredRun
-from core.calibration.efficiency_fit import write_calibration
+from core.calibration.calibration_file import write_calibration
 from core.calibration.intervals import TARGET_COVERAGE
 from core.calibration.user_calibration import (
     FIT_ID,
