@@ -92,9 +92,8 @@ def write_calibration() -> Fit:
                 "interval_method": "split conformal on leave-one-source-out log errors, per metric and regime "
                 f"(pooled when a regime has figures from under {MIN_ORIGINS} sources; GPUs no other source measured "
                 "pooled as unmeasured-gpu); coverage_held_out: each source judged by ranges built from the other "
-                f"sources only, at the narrowest level reaching {TARGET_COVERAGE:.0%} (levels above 1 widen the widest "
-                "held-out "
-                "errors by that factor)",
+                f"sources only, at the narrowest level reaching {TARGET_COVERAGE:.0%} (levels above 1 widen the "
+                "widest held-out errors by that factor)",
             },
             indent=2,
         )

@@ -162,7 +162,7 @@ class Fit:
 def _single_ttft_loss(replays: Sequence[Replay], eff_of: Callable[[Replay], Efficiency]) -> float:
     """Median |log error| of TTFT over runs with one request in flight: the only runs in which
     the time outside the engine is not mixed with queueing. (E2E is not used: it is mostly the
-    decode, and its error there read as request latency — 30 ms where the first tokens say less.)"""
+    decode, whose error would be read as time outside the engine.)"""
     errs = []
     for r in replays:
         if r.scenario.regime != "single":
@@ -267,12 +267,7 @@ def fit(scenarios: Sequence[ServingScenario]) -> Fit:
     def total(layer_us: float) -> float:
         return sum(_loss(rs, replace(classes[c], layer_us=layer_us)) for c, rs in dense_runs.items() if rs)
 
-    layer_us = 0.0
-    best = total(layer_us)
-    for value in LAYER_GRID_US:
-        loss = total(value)
-        if loss < best - 0.002:
-            best, layer_us = loss, value
+    layer_us = _grid(LAYER_GRID_US, 0.0, total)
     moe_scale, moe_us, moe_by_format = _moe_terms(by_class, classes, layer_us)
     if layer_us or moe_us or moe_scale != 1.0 or moe_by_format:
         shared = replace(
@@ -292,12 +287,7 @@ def fit(scenarios: Sequence[ServingScenario]) -> Fit:
     def single_loss(lat: float) -> float:
         return _single_ttft_loss(replays, lambda r: replace(classes[cls_of[id(r)]], request_latency_ms=lat))
 
-    latency = PRIOR_LATENCY_MS
-    best = single_loss(latency)
-    for lat in LATENCY_GRID_MS:
-        loss = single_loss(lat)
-        if loss < best - 0.002:
-            best, latency = loss, lat
+    latency = _grid(LATENCY_GRID_MS, PRIOR_LATENCY_MS, single_loss)
     classes = {c: replace(e, request_latency_ms=latency) for c, e in classes.items()}
     runs = {c: len(rs) for c, rs in by_class.items()}
     return Fit(classes, latency, runs, layer_us, moe_us, moe_scale, moe_by_format)
