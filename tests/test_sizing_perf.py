@@ -305,3 +305,30 @@ def test_the_moe_floor_follows_the_experts_weight_format() -> None:
     assert load_calibration().classes["hopper-nvlink"].moe_floor_us("no-such-format") == (
         load_calibration().classes["hopper-nvlink"].moe_layer_us
     )
+
+
+def test_the_expert_flops_scale_follows_the_experts_weight_format() -> None:
+    """Block-FP8 experts prefill slower than MXFP4 ones: a format's own FLOPs scale lengthens
+    that format's compute-bound steps only, and leaves its small decode steps (bound by reading
+    the experts) alone."""
+    from dataclasses import replace
+
+    from core.architecture import resolve_model
+    from core.catalog import get_catalog
+    from core.sizing import estimate_memory, step_model
+    from core.sizing._efficiency import efficiency_for
+
+    gpu = get_catalog().gpu("H100")
+    minimax, gpt_oss = resolve_model("MiniMaxAI/MiniMax-M2.5"), resolve_model("openai/gpt-oss-120b")
+    shared = replace(efficiency_for(gpu), moe_flops_scale=1.5, moe_flops_scale_by_format=())
+    slow = replace(shared, moe_flops_scale_by_format=(("fp8_w8a8", 6.0),))
+    assert slow.moe_scale("fp8_w8a8") == 6.0 and slow.moe_scale("mxfp4") == 1.5
+    for arch, tp, slower in ((minimax, 8, True), (gpt_oss, 2, False)):
+        mem = estimate_memory(arch, gpu, ServingFlags(tensor_parallel_size=tp, max_model_len=16384))
+        before, after = step_model(arch, gpu, mem, shared), step_model(arch, gpu, mem, slow)
+        prefill = before.step_seconds(0, 0, 8192, 4096), after.step_seconds(0, 0, 8192, 4096)
+        assert (prefill[1] > 1.5 * prefill[0]) is slower, (arch.name, prefill)
+        assert after.step_seconds(1, 1024, 0) == pytest.approx(before.step_seconds(1, 1024, 0))
+        assert after.scalar()(0, 0, 8192, 4096, 1) == pytest.approx(after.step_seconds(0, 0, 8192, 4096))
+    shipped = load_calibration().classes["hopper-nvlink"]
+    assert shipped.moe_scale("no-such-format") == shipped.moe_flops_scale

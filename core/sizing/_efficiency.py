@@ -99,12 +99,19 @@ class Efficiency:
     the weights' format (MXFP4 experts run in its MXFP4 MoE kernels, block-FP8 ones in
     ``fused_moe``), and their small-batch floors differ several-fold."""
 
+    moe_flops_scale_by_format: tuple[tuple[str, float], ...] = ()
+    """``moe_flops_scale`` for experts stored in one weight format, where the prefills of enough
+    publishers' runs show it: block-FP8 experts run in ``fused_moe`` with per-block scales and
+    prefill several times slower than the FP8 peak their FLOPs are charged at, while decode,
+    bound by reading the experts, does not show it."""
+
     def moe_floor_us(self, expert_format: str) -> float:
         """The per-MoE-layer floor for experts stored in ``expert_format`` ("" = 16-bit)."""
-        for fmt, us in self.moe_layer_us_by_format:
-            if fmt == expert_format:
-                return us
-        return self.moe_layer_us
+        return dict(self.moe_layer_us_by_format).get(expert_format, self.moe_layer_us)
+
+    def moe_scale(self, expert_format: str) -> float:
+        """The routed experts' FLOPs scale for experts stored in ``expert_format``."""
+        return dict(self.moe_flops_scale_by_format).get(expert_format, self.moe_flops_scale)
 
 
 DEFAULT_EFFICIENCY = Efficiency(
@@ -210,12 +217,15 @@ def load_calibration(path: str = str(CALIBRATION_FILE)) -> Calibration:
         "layer_us": float(raw.get("layer_us", 0.0)),
         "moe_layer_us": float(raw.get("moe_layer_us", 0.0)),
         "moe_flops_scale": float(raw.get("moe_flops_scale", 1.0)),
-        "moe_layer_us_by_format": tuple(
-            (str(k), float(v)) for k, v in sorted(raw.get("moe_layer_us_by_format", {}).items())
-        ),
+        "moe_layer_us_by_format": _by_format(raw.get("moe_layer_us_by_format")),
+        "moe_flops_scale_by_format": _by_format(raw.get("moe_flops_scale_by_format")),
     }
     classes = {k: Efficiency(**{**shared, **v}) for k, v in raw.get("classes", {}).items()}
     return Calibration(classes, raw.get("errors", {}), raw.get("intervals", {}))
+
+
+def _by_format(raw: dict[str, float] | None) -> tuple[tuple[str, float], ...]:
+    return tuple((str(k), float(v)) for k, v in sorted((raw or {}).items()))
 
 
 def load_efficiencies() -> dict[str, Efficiency]:
@@ -264,6 +274,7 @@ def efficiency_for(gpu: GpuSpec, arch: ModelArchitecture | None = None) -> Effic
         moe_layer_us=pool[0].moe_layer_us,
         moe_flops_scale=pool[0].moe_flops_scale,
         moe_layer_us_by_format=pool[0].moe_layer_us_by_format,
+        moe_flops_scale_by_format=pool[0].moe_flops_scale_by_format,
     )
 
 

@@ -95,7 +95,7 @@ class StepModel:
     """Recurrent state a decoding sequence reads and writes back each step (hybrid models)."""
     expert_format: str = ""
     """The experts' weight format (:func:`expert_format`): it picks the MoE kernel, and with it
-    the per-MoE-layer floor."""
+    the per-MoE-layer floor and the experts' FLOPs scale."""
 
     def _time(self, decode: Any, ctx: Any, prefill: Any, prefill_ctx: Any, sequences: Any, mx: Any, mn: Any) -> Any:
         eff = self.eff
@@ -106,7 +106,7 @@ class StepModel:
             experts = experts * mn(1.0, touched)
         bw = self.bandwidth * eff.mbu
         peak = self.flops * eff.mfu
-        fpt = self.flops_per_token + self.expert_flops_per_token * (eff.moe_flops_scale - 1)
+        fpt = self.flops_per_token + self.expert_flops_per_token * (eff.moe_scale(self.expert_format) - 1)
         linear = mx((self.dense_bytes + experts) / bw, tokens * fpt / peak)
         win_ctx = mn(ctx, self.window)
         kv_read = decode * (ctx * self.kv_full_bytes + win_ctx * self.kv_window_bytes + self.state_bytes_per_seq)
@@ -165,7 +165,7 @@ class StepModel:
         peak = self.flops * eff.mfu
         dense, experts_all = self.dense_bytes, self.expert_bytes
         miss = 1 - self.experts_per_token / self.experts if self.experts else 0.0
-        fpt = self.flops_per_token + self.expert_flops_per_token * (eff.moe_flops_scale - 1)
+        fpt = self.flops_per_token + self.expert_flops_per_token * (eff.moe_scale(self.expert_format) - 1)
         kv_full, kv_win, window, state = self.kv_full_bytes, self.kv_window_bytes, self.window, self.state_bytes_per_seq
         af_full, af_win = self.attn_flops_full, self.attn_flops_window
         ad_full, ad_win = self.attn_decode_full, self.attn_decode_window
