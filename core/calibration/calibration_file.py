@@ -76,15 +76,17 @@ def write_calibration() -> Fit:
                 "method": "each measured run replayed through the vLLM V1 scheduler simulation; coordinate search of "
                 "MBU, MFU, per-step and per-sequence overhead per GPU class, all four shrunk towards the fit of "
                 f"every run pooled ({SHRINK} x |log ratio|); per-layer floor and request latency from the dense runs, "
-                "MoE terms from the MoE runs (each publisher weighing the same; a floor per expert weight "
-                f"format measured by {MIN_FORMAT_ORIGINS}+ publishers); hybrids' and Poisson runs scored, not fitted; "
-                "loss = median |log error| of output tokens/s, TPOT, ITL, TTFT and E2E. errors: "
+                "MoE terms from the MoE runs (each publisher weighing the same; a floor and a FLOPs scale per "
+                f"expert weight format measured by {MIN_FORMAT_ORIGINS}+ publishers); hybrids' and Poisson runs "
+                "scored, not fitted; loss = mean over output tokens/s, TPOT, ITL, TTFT and E2E of each one's median "
+                "|log error|. errors: "
                 "leave-one-publisher-out cross-validation",
                 "request_latency_ms": fitted.latency_ms,
                 "layer_us": fitted.layer_us,
                 "moe_layer_us": fitted.moe_layer_us,
                 "moe_flops_scale": fitted.moe_flops_scale,
                 "moe_layer_us_by_format": dict(fitted.moe_layer_us_by_format),
+                "moe_flops_scale_by_format": dict(fitted.moe_flops_scale_by_format),
                 "classes": classes,
                 "errors": quantiles,
                 "intervals": interval_table(rows),
