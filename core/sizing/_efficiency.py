@@ -261,20 +261,16 @@ def efficiency_for(gpu: GpuSpec, arch: ModelArchitecture | None = None) -> Effic
     pool = same_link or list(table.values())
     if not pool:
         return DEFAULT_EFFICIENCY
-    return Efficiency(
+    # The shared terms (request latency, layer floors, MoE terms) are every class's: carried over.
+    return replace(
+        pool[0],
         mbu=sum(e.mbu for e in pool) / len(pool),
         mfu=sum(e.mfu for e in pool) / len(pool),
         overhead_ms=sum(e.overhead_ms for e in pool) / len(pool),
         rel_error_p90=max(e.rel_error_p90 for e in pool) * UNCALIBRATED_WIDENING,
         source=f"no measured run on {gpu.name}; efficiencies borrowed from the calibrated {cls.split('-')[-1]} classes",
         seq_overhead_us=sum(e.seq_overhead_us for e in pool) / len(pool),
-        request_latency_ms=pool[0].request_latency_ms,
         calibrated=False,
-        layer_us=pool[0].layer_us,
-        moe_layer_us=pool[0].moe_layer_us,
-        moe_flops_scale=pool[0].moe_flops_scale,
-        moe_layer_us_by_format=pool[0].moe_layer_us_by_format,
-        moe_flops_scale_by_format=pool[0].moe_flops_scale_by_format,
     )
 
 
