@@ -55,15 +55,15 @@ def run_for(sc: ServingScenario) -> Run:
     rate = sc.request_rate if sc.request_rate is not None and math.isfinite(sc.request_rate) else None
     if "sharegpt" in f"{sc.note} {sc.load}".lower():
         ins, outs = dataset_lengths(total, sc.input_tokens, sc.output_tokens)
-        return Run(ins, outs, poisson_arrivals(total, rate) if rate else None, limit)
-    if sc.length_spread is not None:
+    elif sc.length_spread is not None:
         # Lengths drawn around the stated ones: requests finish at different steps, so a closed
         # loop does not advance in waves of prompts sent together (which fixed lengths do).
         low, high = sc.length_spread
         ins = spread_lengths(total, sc.input_tokens, low, high, seed=0)
         outs = spread_lengths(total, sc.output_tokens, low, high, seed=1)
-        return Run(ins, outs, poisson_arrivals(total, rate) if rate else None, limit)
-    return Run.fixed(total, sc.input_tokens, sc.output_tokens, concurrency=limit, rate=rate)
+    else:
+        return Run.fixed(total, sc.input_tokens, sc.output_tokens, concurrency=limit, rate=rate)
+    return Run(ins, outs, poisson_arrivals(total, rate) if rate else None, limit)
 
 
 def flags_for(sc: ServingScenario) -> ServingFlags:
